@@ -1,0 +1,13 @@
+import { sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { createdAt, id, updatedAt } from '../shared/columns.ts';
+import { loginGuard } from '../shared/login-guard.ts';
+
+export const platformUsers = sqliteTable('platform_users', {
+  id: id(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  ...loginGuard(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});

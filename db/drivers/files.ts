@@ -1,0 +1,33 @@
+import { createClient } from '@libsql/client';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DatabaseDriver } from '../databases.ts';
+
+/** One libSQL file per database under `dir` (self-hosted deployments). */
+export function createFileDriver(dir: string): DatabaseDriver {
+  mkdirSync(dir, { recursive: true });
+  const path = (name: string) => join(dir, `${name}.db`);
+  const connect = (name: string) =>
+    // `timeout` is SQLite's busy timeout, applied to every pooled connection.
+    createClient({ url: `file:${path(name)}`, timeout: 5_000, concurrency: 4 });
+
+  return {
+    connect,
+    async provision(name) {
+      if (existsSync(path(name))) throw new Error(`database ${name} already exists`);
+      const client = connect(name);
+      try {
+        // WAL is a property of the file, so it sticks for every later connection.
+        await client.execute('PRAGMA journal_mode = WAL');
+      } finally {
+        client.close();
+      }
+    },
+    async exists(name) {
+      return existsSync(path(name));
+    },
+    async destroy(name) {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(path(name) + suffix, { force: true });
+    },
+  };
+}

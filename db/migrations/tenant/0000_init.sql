@@ -1,0 +1,64 @@
+CREATE TABLE `audit_events` (
+	`seq` integer PRIMARY KEY NOT NULL,
+	`id` text NOT NULL,
+	`at` integer NOT NULL,
+	`actor_type` text NOT NULL,
+	`actor_id` text,
+	`action` text NOT NULL,
+	`resource` text NOT NULL,
+	`resource_id` text,
+	`changes` text,
+	`request_id` text,
+	`ip` text,
+	`prev_hash` text NOT NULL,
+	`hash` text NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `audit_events_id_unique` ON `audit_events` (`id`);--> statement-breakpoint
+CREATE INDEX `audit_events_at` ON `audit_events` (`at`);--> statement-breakpoint
+CREATE INDEX `audit_events_resource` ON `audit_events` (`resource`,`resource_id`);--> statement-breakpoint
+CREATE INDEX `audit_events_actor` ON `audit_events` (`actor_id`);--> statement-breakpoint
+CREATE TABLE `idempotency_keys` (
+	`principal` text NOT NULL,
+	`key` text NOT NULL,
+	`method` text NOT NULL,
+	`path` text NOT NULL,
+	`body_hash` text NOT NULL,
+	`status` integer,
+	`headers` text,
+	`body` text,
+	`created_at` integer NOT NULL,
+	`expires_at` integer NOT NULL,
+	PRIMARY KEY(`principal`, `key`)
+);
+--> statement-breakpoint
+CREATE TABLE `users` (
+	`id` text PRIMARY KEY NOT NULL,
+	`email` text NOT NULL,
+	`name` text NOT NULL,
+	`role` text NOT NULL,
+	`status` text NOT NULL,
+	`password_hash` text NOT NULL,
+	`failed_logins` integer DEFAULT 0 NOT NULL,
+	`locked_until` integer,
+	`last_login_at` integer,
+	`totp_secret` text,
+	`totp_enabled_at` integer,
+	`totp_last_step` integer,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	`deleted_at` integer
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `users_email_unique` ON `users` (`email`);--> statement-breakpoint
+CREATE TABLE `api_keys` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`role` text NOT NULL,
+	`secret_hash` text NOT NULL,
+	`prefix` text NOT NULL,
+	`created_by` text,
+	`created_at` integer NOT NULL,
+	`last_used_at` integer,
+	`revoked_at` integer
+);

@@ -1,0 +1,16 @@
+import { sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { createdAt, id, instant } from '../shared/columns.ts';
+import { staffRoles } from './users.ts';
+
+// Only a SHA-256 of the secret is kept; the secret is shown once, at creation.
+export const apiKeys = sqliteTable('api_keys', {
+  id: id(),
+  name: text('name').notNull(),
+  role: text('role', { enum: staffRoles }).notNull(),
+  secretHash: text('secret_hash').notNull(),
+  prefix: text('prefix').notNull(),
+  createdBy: text('created_by'),
+  createdAt: createdAt(),
+  lastUsedAt: instant('last_used_at'),
+  revokedAt: instant('revoked_at'),
+});

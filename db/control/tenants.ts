@@ -7,7 +7,8 @@ export const tenants = sqliteTable('tenants', {
   name: text('name').notNull(),
   currency: text('currency').notNull(),
   timezone: text('timezone').notNull(),
-  status: text('status', { enum: ['active', 'suspended'] }).notNull(),
+  // 'provisioning' until its database and owner exist; a crash mid-way leaves it visible, never half-live.
+  status: text('status', { enum: ['provisioning', 'active', 'suspended'] }).notNull(),
   maxSubscribers: integer('max_subscribers'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),

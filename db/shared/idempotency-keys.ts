@@ -1,4 +1,4 @@
-import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { createdAt, instant } from './columns.ts';
 
 // Stored responses for POSTs sent with an Idempotency-Key, scoped to the caller.
@@ -17,5 +17,5 @@ export const idempotencyKeys = sqliteTable(
     createdAt: createdAt(),
     expiresAt: instant('expires_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.principal, t.key] })],
+  (t) => [primaryKey({ columns: [t.principal, t.key] }), index('idempotency_keys_expires').on(t.expiresAt)],
 );

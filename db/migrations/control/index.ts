@@ -4,7 +4,7 @@ import type { Migration } from '../../migrate.ts';
 export const controlMigrations: readonly Migration[] = [
   {
     "tag": "0000_init",
-    "hash": "8931f629500cdf83b874aa9314f91176be4f869c5b0ff8b9831642b3f8ff7fe9",
+    "hash": "ad076ecbc2f15bcd0b9abff7e76038e2433cf9957d658e41293d7335cef9b7aa",
     "statements": [
       "CREATE TABLE `audit_events` (\n\t`seq` integer PRIMARY KEY NOT NULL,\n\t`id` text NOT NULL,\n\t`at` integer NOT NULL,\n\t`actor_type` text NOT NULL,\n\t`actor_id` text,\n\t`action` text NOT NULL,\n\t`resource` text NOT NULL,\n\t`resource_id` text,\n\t`changes` text,\n\t`request_id` text,\n\t`ip` text,\n\t`prev_hash` text NOT NULL,\n\t`hash` text NOT NULL\n);",
       "CREATE UNIQUE INDEX `audit_events_id_unique` ON `audit_events` (`id`);",
@@ -12,6 +12,7 @@ export const controlMigrations: readonly Migration[] = [
       "CREATE INDEX `audit_events_resource` ON `audit_events` (`resource`,`resource_id`);",
       "CREATE INDEX `audit_events_actor` ON `audit_events` (`actor_id`);",
       "CREATE TABLE `idempotency_keys` (\n\t`principal` text NOT NULL,\n\t`key` text NOT NULL,\n\t`method` text NOT NULL,\n\t`path` text NOT NULL,\n\t`body_hash` text NOT NULL,\n\t`status` integer,\n\t`headers` text,\n\t`body` text,\n\t`created_at` integer NOT NULL,\n\t`expires_at` integer NOT NULL,\n\tPRIMARY KEY(`principal`, `key`)\n);",
+      "CREATE INDEX `idempotency_keys_expires` ON `idempotency_keys` (`expires_at`);",
       "CREATE TABLE `tenant_domains` (\n\t`domain` text PRIMARY KEY NOT NULL,\n\t`tenant_id` text NOT NULL,\n\t`created_at` integer NOT NULL,\n\tFOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade\n);",
       "CREATE INDEX `tenant_domains_tenant` ON `tenant_domains` (`tenant_id`);",
       "CREATE TABLE `tenants` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`slug` text NOT NULL,\n\t`name` text NOT NULL,\n\t`currency` text NOT NULL,\n\t`timezone` text NOT NULL,\n\t`status` text NOT NULL,\n\t`max_subscribers` integer,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL\n);",

@@ -32,6 +32,7 @@ CREATE TABLE `idempotency_keys` (
 	PRIMARY KEY(`principal`, `key`)
 );
 --> statement-breakpoint
+CREATE INDEX `idempotency_keys_expires` ON `idempotency_keys` (`expires_at`);--> statement-breakpoint
 CREATE TABLE `users` (
 	`id` text PRIMARY KEY NOT NULL,
 	`email` text NOT NULL,

@@ -4,7 +4,7 @@ import type { Migration } from '../../migrate.ts';
 export const tenantMigrations: readonly Migration[] = [
   {
     "tag": "0000_init",
-    "hash": "1a1ffca2399de6f5fbe40ad746daae447aefbe7282cf3bb0f8834c828d3e100d",
+    "hash": "edc39004cc8194d1eabd9fc9d4eb2488886428af063856e419fb0991f3b3b332",
     "statements": [
       "CREATE TABLE `audit_events` (\n\t`seq` integer PRIMARY KEY NOT NULL,\n\t`id` text NOT NULL,\n\t`at` integer NOT NULL,\n\t`actor_type` text NOT NULL,\n\t`actor_id` text,\n\t`action` text NOT NULL,\n\t`resource` text NOT NULL,\n\t`resource_id` text,\n\t`changes` text,\n\t`request_id` text,\n\t`ip` text,\n\t`prev_hash` text NOT NULL,\n\t`hash` text NOT NULL\n);",
       "CREATE UNIQUE INDEX `audit_events_id_unique` ON `audit_events` (`id`);",
@@ -12,6 +12,7 @@ export const tenantMigrations: readonly Migration[] = [
       "CREATE INDEX `audit_events_resource` ON `audit_events` (`resource`,`resource_id`);",
       "CREATE INDEX `audit_events_actor` ON `audit_events` (`actor_id`);",
       "CREATE TABLE `idempotency_keys` (\n\t`principal` text NOT NULL,\n\t`key` text NOT NULL,\n\t`method` text NOT NULL,\n\t`path` text NOT NULL,\n\t`body_hash` text NOT NULL,\n\t`status` integer,\n\t`headers` text,\n\t`body` text,\n\t`created_at` integer NOT NULL,\n\t`expires_at` integer NOT NULL,\n\tPRIMARY KEY(`principal`, `key`)\n);",
+      "CREATE INDEX `idempotency_keys_expires` ON `idempotency_keys` (`expires_at`);",
       "CREATE TABLE `users` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`email` text NOT NULL,\n\t`name` text NOT NULL,\n\t`role` text NOT NULL,\n\t`status` text NOT NULL,\n\t`password_hash` text NOT NULL,\n\t`failed_logins` integer DEFAULT 0 NOT NULL,\n\t`locked_until` integer,\n\t`last_login_at` integer,\n\t`totp_secret` text,\n\t`totp_enabled_at` integer,\n\t`totp_last_step` integer,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\t`deleted_at` integer\n);",
       "CREATE UNIQUE INDEX `users_email_unique` ON `users` (`email`);",
       "CREATE TABLE `api_keys` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`name` text NOT NULL,\n\t`role` text NOT NULL,\n\t`secret_hash` text NOT NULL,\n\t`prefix` text NOT NULL,\n\t`created_by` text,\n\t`created_at` integer NOT NULL,\n\t`last_used_at` integer,\n\t`revoked_at` integer\n);"

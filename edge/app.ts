@@ -1,0 +1,61 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import { bodyLimit } from 'hono/body-limit';
+import type { HonoEnv } from './context.ts';
+import type { Platform } from './env.ts';
+import { AppError, problemResponse } from './errors.ts';
+import { requestContext } from './middleware/request-context.ts';
+import { apiKeysRouter } from './routes/api-keys.ts';
+import { auditEventsRouter } from './routes/audit-events.ts';
+import { authRouter } from './routes/auth.ts';
+import { docsRouter } from './routes/docs.ts';
+import { meRouter } from './routes/me.ts';
+import { platformRouter } from './routes/platform.ts';
+import { usersRouter } from './routes/users.ts';
+
+/** The whole HTTP API, composed once per process (Node) or isolate (Workers). */
+export function createApp(platform: Platform) {
+  const app = new OpenAPIHono<HonoEnv>();
+  app.use('*', requestContext(platform));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: 1024 * 1024,
+      onError: () => {
+        throw new AppError('payload_too_large', 'request bodies are limited to 1 MiB');
+      },
+    }),
+  );
+
+  app.route('/', platformRouter);
+  app.route('/', authRouter);
+  app.route('/', meRouter);
+  app.route('/', usersRouter);
+  app.route('/', apiKeysRouter);
+  app.route('/', auditEventsRouter);
+  app.route('/', docsRouter);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An access token from a login, or a tenant API key (isk_…)',
+  });
+  app.doc31('/api/v1/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'ISP operations platform API', version: '1' },
+  });
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+
+  app.notFound((c) => problemResponse(c, new AppError('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
+  app.onError((error, c) => {
+    if (error instanceof AppError) return problemResponse(c, error);
+    if (error instanceof HTTPException && error.status < 500) {
+      return problemResponse(c, new AppError(error.status === 413 ? 'payload_too_large' : 'malformed_request', error.message));
+    }
+    (c.get('log') ?? platform.log).error('unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+    return problemResponse(c, new AppError('internal', 'something went wrong; quote the request id when reporting it'));
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,47 @@
+import type { Client } from '@libsql/client';
+import type { LibSQLDatabase } from 'drizzle-orm/libsql';
+import type * as tenantSchema from '../db/tenant/index.ts';
+import type * as controlSchema from '../db/control/index.ts';
+import type { StaffRole } from '../db/tenant/index.ts';
+import type { Platform } from './env.ts';
+import type { Logger } from './lib/logger.ts';
+import type { Permission } from './permissions.ts';
+
+export type TenantDb = LibSQLDatabase<typeof tenantSchema>;
+export type ControlDb = LibSQLDatabase<typeof controlSchema>;
+
+export type TenantRecord = Readonly<{ id: string; slug: string; name: string; currency: string; timezone: string; status: 'provisioning' | 'active' | 'suspended'; maxSubscribers: number | null }>;
+
+/** Who is calling. Staff users and API keys belong to exactly one tenant. */
+export type Principal =
+  | { kind: 'platform_user'; id: string }
+  | { kind: 'user'; id: string; tenant: TenantRecord; role: StaffRole; permissions: ReadonlySet<Permission> }
+  | { kind: 'api_key'; id: string; tenant: TenantRecord; role: StaffRole; permissions: ReadonlySet<Permission> };
+
+export type TenantPrincipal = Extract<Principal, { kind: 'user' | 'api_key' }>;
+
+/** What a service needs to act for a caller: the caller's database, identity and request. */
+export type ServiceContext<Db> = Readonly<{
+  db: Db;
+  platform: Platform;
+  actor: { type: 'user' | 'api_key' | 'platform_user' | 'system'; id: string | null };
+  requestId: string;
+  ip: string | null;
+  log: Logger;
+}>;
+
+export type TenantContext = ServiceContext<TenantDb> & Readonly<{ tenant: TenantRecord; principal: TenantPrincipal | null }>;
+export type PlatformContext = ServiceContext<ControlDb>;
+
+export type HonoEnv = {
+  Variables: {
+    requestId: string;
+    clientIp: string | null;
+    log: Logger;
+    platform: Platform;
+    principal: Principal;
+    tenantClient: Client;
+    tenantCtx: TenantContext;
+    platformCtx: PlatformContext;
+  };
+};

@@ -1,0 +1,35 @@
+import { equalConstantTime } from './crypto.ts';
+import { fromBase64Url, toBase64Url, utf8 } from './encoding.ts';
+
+/** Claims of an access token: a platform user, or a staff user bound to one tenant and role. */
+export type AccessClaims =
+  | { typ: 'platform'; sub: string; iat: number; exp: number }
+  | { typ: 'staff'; sub: string; tenant: string; role: string; iat: number; exp: number };
+
+const header = toBase64Url(utf8(JSON.stringify({ alg: 'HS256', typ: 'JWT' })));
+
+const hmacKey = (secret: string) =>
+  crypto.subtle.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+
+/** Signs a JWT (RFC 7519) with HS256. */
+export async function signAccessToken(claims: AccessClaims, secret: string): Promise<string> {
+  const body = `${header}.${toBase64Url(utf8(JSON.stringify(claims)))}`;
+  const signature = await crypto.subtle.sign('HMAC', await hmacKey(secret), utf8(body));
+  return `${body}.${toBase64Url(signature)}`;
+}
+
+/** Verifies signature, algorithm and expiry; returns null for anything else. */
+export async function verifyAccessToken(token: string, secret: string, nowSeconds: number): Promise<AccessClaims | null> {
+  const parts = token.split('.');
+  if (parts.length !== 3 || parts[0] !== header) return null;
+  const [head, payload, signature] = parts as [string, string, string];
+  try {
+    const expected = new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secret), utf8(`${head}.${payload}`)));
+    if (!equalConstantTime(expected, fromBase64Url(signature))) return null;
+    const claims = JSON.parse(new TextDecoder().decode(fromBase64Url(payload))) as AccessClaims;
+    if (typeof claims.exp !== 'number' || claims.exp <= nowSeconds) return null;
+    return claims;
+  } catch {
+    return null;
+  }
+}

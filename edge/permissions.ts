@@ -1,0 +1,44 @@
+import type { StaffRole } from '../db/tenant/index.ts';
+
+export const permissions = [
+  'users:read',
+  'users:write',
+  'api_keys:read',
+  'api_keys:write',
+  'audit:read',
+  'settings:write',
+  'subscribers:read',
+  'subscribers:write',
+  'billing:read',
+  'billing:write',
+  'network:read',
+  'network:write',
+  'tickets:read',
+  'tickets:write',
+] as const;
+export type Permission = (typeof permissions)[number];
+
+const reads = permissions.filter((p) => p.endsWith(':read'));
+
+const grants: Record<StaffRole, readonly Permission[]> = {
+  owner: permissions,
+  admin: permissions,
+  operations: ['users:read', 'subscribers:read', 'subscribers:write', 'network:read', 'network:write', 'tickets:read', 'tickets:write', 'billing:read'],
+  billing: ['subscribers:read', 'subscribers:write', 'billing:read', 'billing:write', 'tickets:read'],
+  support: ['subscribers:read', 'subscribers:write', 'tickets:read', 'tickets:write', 'billing:read', 'network:read'],
+  field_tech: ['subscribers:read', 'network:read', 'network:write', 'tickets:read', 'tickets:write'],
+  read_only: reads.filter((p) => p !== 'audit:read' && p !== 'api_keys:read'),
+};
+
+const sets = {} as Record<StaffRole, ReadonlySet<Permission>>;
+for (const role of Object.keys(grants) as StaffRole[]) sets[role] = new Set(grants[role]);
+
+export const permissionsOf = (role: StaffRole): ReadonlySet<Permission> => sets[role];
+
+/** A caller may hand out a role (to a user or an API key) only if it holds all of that role's permissions;
+ * only an owner makes owners. */
+export function mayGrantRole(actorRole: StaffRole, role: StaffRole): boolean {
+  if (role === 'owner') return actorRole === 'owner';
+  const mine = sets[actorRole];
+  return [...sets[role]].every((p) => mine.has(p));
+}

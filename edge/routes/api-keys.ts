@@ -1,0 +1,45 @@
+import { z } from '@hono/zod-openapi';
+import { createApiKey, listApiKeys, revokeApiKey } from '../services/api-keys/manage-api-keys.ts';
+import { IdParam, Pagination, StaffRole, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+
+const ApiKey = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: StaffRole,
+    prefix: z.string(),
+    created_by: z.string().nullable(),
+    created_at: z.string(),
+    last_used_at: z.string().nullable(),
+    revoked_at: z.string().nullable(),
+  })
+  .openapi('ApiKey');
+
+export const apiKeysRouter = createRouter()
+  .openapi(
+    tenantRoute('api_keys:write', {
+      method: 'post',
+      path: '/api/v1/api-keys',
+      tags: ['api-keys'],
+      request: { body: body(z.object({ name: z.string().trim().min(1).max(200), role: StaffRole })) },
+      responses: { 201: json(ApiKey.extend({ secret: z.string().openapi({ description: 'Shown once; use as a Bearer token' }) }), 'The new key and its secret'), ...problems },
+    }),
+    async (c) => c.json(await createApiKey({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
+  )
+  .openapi(
+    tenantRoute('api_keys:read', {
+      method: 'get',
+      path: '/api/v1/api-keys',
+      tags: ['api-keys'],
+      request: { query: Pagination.extend({ include_revoked: z.enum(['true', 'false']).transform((v) => v === 'true').optional() }) },
+      responses: { 200: json(page(ApiKey), 'API keys (never their secrets)'), ...problems },
+    }),
+    async (c) => c.json(await listApiKeys({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
+  )
+  .openapi(
+    tenantRoute('api_keys:write', { method: 'delete', path: '/api/v1/api-keys/{id}', tags: ['api-keys'], request: { params: IdParam }, responses: { 204: { description: 'Revoked' }, ...problems } }),
+    async (c) => {
+      await revokeApiKey({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
+      return c.body(null, 204);
+    },
+  );

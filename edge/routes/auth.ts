@@ -1,0 +1,30 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { loginStaff } from '../services/auth/login-staff.ts';
+import { Email, body, createRouter, json, problems } from './common.ts';
+
+export const AccessToken = z
+  .object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() })
+  .openapi('AccessToken');
+
+export const authRouter = createRouter().openapi(
+  createRoute({
+    method: 'post',
+    path: '/api/v1/auth/login',
+    tags: ['auth'],
+    request: {
+      body: body(
+        z.object({
+          tenant: z.string().min(1).max(63),
+          email: Email,
+          password: z.string().min(1).max(256),
+          totp: z.string().regex(/^\d{6}$/, 'six digits').optional(),
+        }),
+      ),
+    },
+    responses: { 200: json(AccessToken, 'An access token bound to the tenant and the user\'s role'), ...problems },
+  }),
+  async (c) => {
+    const ctx = { platform: c.get('platform'), actor: { type: 'user' as const, id: null }, requestId: c.get('requestId'), ip: c.get('clientIp'), log: c.get('log') };
+    return c.json(await loginStaff({ ctx, input: c.req.valid('json') }), 200);
+  },
+);

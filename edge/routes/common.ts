@@ -1,0 +1,76 @@
+import { OpenAPIHono, createRoute, z, type RouteConfig } from '@hono/zod-openapi';
+import type { HonoEnv } from '../context.ts';
+import { AppError } from '../errors.ts';
+import { authenticatePlatform, authenticateTenant, requirePermission } from '../middleware/authenticate.ts';
+import { idempotency } from '../middleware/idempotency.ts';
+import type { Permission } from '../permissions.ts';
+
+/** A router whose validation failures become 400 problems listing each field. */
+export const createRouter = () =>
+  new OpenAPIHono<HonoEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const errors = result.error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
+        throw new AppError('validation_failed', `${errors.length} field(s) failed validation`, { errors });
+      }
+    },
+  });
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string(),
+    code: z.string(),
+    request_id: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
+
+export const problems = {
+  400: problem('Invalid input'),
+  401: problem('Not authenticated'),
+  403: problem('Not allowed'),
+  404: problem('Not found'),
+  409: problem('Conflict'),
+  422: problem('Unprocessable'),
+  429: problem('Rate limited or locked'),
+} as const;
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+export const body = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+
+export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+export const Pagination = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+export const page = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+
+export const StaffRole = z.enum(['owner', 'admin', 'operations', 'billing', 'support', 'field_tech', 'read_only']);
+export const Password = z.string().min(12, 'must be at least 12 characters').max(256);
+export const Email = z.email().max(254);
+
+/** A tenant route: staff token or API key, the permission checked, Idempotency-Key honoured. */
+export const tenantRoute = <R extends Omit<RouteConfig, 'middleware' | 'security'>>(permission: Permission | null, config: R) =>
+  createRoute({
+    ...config,
+    security: [{ bearer: [] }],
+    middleware: [
+      authenticateTenant(),
+      ...(permission ? [requirePermission(permission)] : []),
+      idempotency((c) => c.get('tenantClient')),
+    ] as const,
+  });
+
+/** A platform route: a platform administrator's token, Idempotency-Key honoured. */
+export const platformRoute = <R extends Omit<RouteConfig, 'middleware' | 'security'>>(config: R) =>
+  createRoute({
+    ...config,
+    security: [{ bearer: [] }],
+    middleware: [authenticatePlatform(), idempotency((c) => c.get('platform').databases.control())] as const,
+  });

@@ -1,0 +1,53 @@
+import { z } from '@hono/zod-openapi';
+import { confirmTotp, disableTotp, enrolTotp } from '../services/auth/manage-totp.ts';
+import { getUser } from '../services/users/manage-users.ts';
+import { StaffRole, body, createRouter, json, problems, tenantRoute } from './common.ts';
+import { User } from './users.ts';
+
+const Me = z
+  .object({
+    kind: z.enum(['user', 'api_key']),
+    id: z.string(),
+    role: StaffRole,
+    permissions: z.array(z.string()),
+    tenant: z.object({ slug: z.string(), name: z.string(), currency: z.string(), timezone: z.string() }),
+    user: User.nullable(),
+  })
+  .openapi('Me');
+
+const Code = body(z.object({ code: z.string().regex(/^\d{6}$/, 'six digits') }));
+const MfaState = json(z.object({ mfa_enabled: z.boolean() }), 'MFA state');
+
+export const meRouter = createRouter()
+  .openapi(tenantRoute(null, { method: 'get', path: '/api/v1/me', tags: ['me'], responses: { 200: json(Me, 'The caller'), ...problems } }), async (c) => {
+    const ctx = c.get('tenantCtx');
+    const p = ctx.principal!;
+    return c.json(
+      {
+        kind: p.kind,
+        id: p.id,
+        role: p.role,
+        permissions: [...p.permissions],
+        tenant: { slug: ctx.tenant.slug, name: ctx.tenant.name, currency: ctx.tenant.currency, timezone: ctx.tenant.timezone },
+        user: p.kind === 'user' ? await getUser({ ctx, input: { id: p.id } }) : null,
+      },
+      200,
+    );
+  })
+  .openapi(
+    tenantRoute(null, {
+      method: 'post',
+      path: '/api/v1/me/mfa/totp',
+      tags: ['me'],
+      responses: { 200: json(z.object({ secret: z.string(), otpauth_url: z.string() }), 'A new TOTP secret; confirm it with a code'), ...problems },
+    }),
+    async (c) => c.json(await enrolTotp({ ctx: c.get('tenantCtx') }), 200),
+  )
+  .openapi(
+    tenantRoute(null, { method: 'post', path: '/api/v1/me/mfa/totp/verify', tags: ['me'], request: { body: Code }, responses: { 200: MfaState, ...problems } }),
+    async (c) => c.json(await confirmTotp({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 200),
+  )
+  .openapi(
+    tenantRoute(null, { method: 'delete', path: '/api/v1/me/mfa/totp', tags: ['me'], request: { body: Code }, responses: { 200: MfaState, ...problems } }),
+    async (c) => c.json(await disableTotp({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 200),
+  );

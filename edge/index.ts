@@ -1,0 +1,69 @@
+// Cloudflare Workers entry. The platform is built once per isolate from its bindings.
+import { drizzle } from 'drizzle-orm/libsql/web';
+import * as controlSchema from '../db/control/index.ts';
+import { createDatabases } from '../db/databases.ts';
+import { createLibsqlServerDriver } from '../db/drivers/libsql-server.ts';
+import { createApp, type App } from './app.ts';
+import { parseConfig, type Platform } from './env.ts';
+import { createLogger } from './lib/logger.ts';
+import { ensurePlatformAdmin } from './services/platform/ensure-platform-admin.ts';
+
+export type WorkerBindings = {
+  /** libSQL server (sqld or Turso) holding one namespace per tenant, and its admin API. */
+  LIBSQL_URL: string;
+  LIBSQL_ADMIN_URL: string;
+  LIBSQL_AUTH_TOKEN?: string;
+  AUTH_SECRET: string;
+  DATA_KEY: string;
+  ASSETS: Fetcher;
+  [setting: string]: unknown;
+};
+
+type Built = { app: App; ready: Promise<void> };
+const built = new WeakMap<object, Built>();
+
+function build(env: WorkerBindings): Built {
+  const config = parseConfig(env);
+  const log = createLogger({ level: config.logLevel });
+  const platform: Platform = {
+    config,
+    databases: createDatabases(
+      createLibsqlServerDriver({ url: env.LIBSQL_URL, adminUrl: env.LIBSQL_ADMIN_URL, authToken: env.LIBSQL_AUTH_TOKEN }),
+      { maxOpen: 64 },
+    ),
+    log,
+    now: Date.now,
+    docsAsset: async (file) => {
+      const response = await env.ASSETS.fetch(`https://assets.invalid/${file}`);
+      return response.ok ? new Response(response.body, response) : null;
+    },
+    remoteAddress: () => undefined,
+  };
+  // On Workers the first platform admin must come from secrets: a generated password
+  // could only be shown through logs, and secrets are never logged.
+  const ready = (async () => {
+    if (!config.platformAdminEmail || !config.platformAdminPassword) return;
+    const control = await platform.databases.control();
+    await ensurePlatformAdmin({
+      ctx: { db: drizzle(control, { schema: controlSchema }), platform, actor: { type: 'system', id: null }, requestId: 'startup', ip: null, log },
+    });
+  })();
+  return { app: createApp(platform), ready };
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    let entry = built.get(env);
+    if (!entry) {
+      entry = build(env);
+      built.set(env, entry);
+    }
+    try {
+      await entry.ready;
+    } catch (error) {
+      built.delete(env);
+      throw error;
+    }
+    return entry.app.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<WorkerBindings>;

@@ -1,7 +1,7 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 
-const worker = exports.default as unknown as { fetch: (input: string, init?: RequestInit) => Promise<Response> };
+const worker = exports.default;
 const call = (path: string, init: RequestInit & { token?: string; json?: unknown } = {}) => {
   const headers = new Headers(init.headers);
   if (init.token) headers.set('authorization', `Bearer ${init.token}`);

@@ -28,13 +28,13 @@ export async function loginStaff({ ctx, input }: { ctx: Omit<PlatformContext, 'd
       .select()
       .from(users)
       .where(and(eq(users.email, input.email.toLowerCase()), isNull(users.deletedAt), eq(users.status, 'active')));
-    const audit = (action: string): TenantContext => ({ ...ctx, db, tenant, principal: null, actor: { type: 'user', id: user?.id ?? null } });
+    const auditCtx: TenantContext = { ...ctx, db, tenant, principal: null, actor: { type: 'user', id: user?.id ?? null } };
     const verdict = await checkPasswordLogin(user, input.password, platform.config, now);
 
     const fail = async (failure: { failedLogins: number; lockedUntil: Date | null }, action: string) => {
       await db.transaction(async (tx) => {
         await tx.update(users).set(failure).where(eq(users.id, user!.id));
-        await appendAuditEvent(tx, audit(action), { action, resource: 'user', resourceId: user!.id });
+        await appendAuditEvent(tx, auditCtx, { action, resource: 'user', resourceId: user!.id });
       });
     };
 
@@ -57,7 +57,7 @@ export async function loginStaff({ ctx, input }: { ctx: Omit<PlatformContext, 'd
         .update(users)
         .set({ ...verdict.reset, ...(totpStep !== null ? { totpLastStep: totpStep } : {}) })
         .where(eq(users.id, user!.id));
-      await appendAuditEvent(tx, audit('auth.login'), { action: 'auth.login', resource: 'user', resourceId: user!.id });
+      await appendAuditEvent(tx, auditCtx, { action: 'auth.login', resource: 'user', resourceId: user!.id });
     });
     return issueAccessToken(platform, { typ: 'staff', sub: user!.id, tenant: tenant.slug, role: user!.role });
   } finally {

@@ -1,0 +1,337 @@
+// Applies a batch of replica changes in one write transaction: all or nothing, one
+// revision for the whole batch, tombstones for deletions, uniqueness of usernames,
+// MACs, Option 82 bindings and NAS prefixes checked before commit.
+import type { Client, InStatement, Transaction } from '@libsql/client';
+import type { AuthMethod } from '../config.ts';
+import { buildCredentials } from './credentials.ts';
+import { replicaChangeSchema } from './model.ts';
+import type { NasClientRecord, Profile, ReplicaChange, ReplicaChangeRecord, SubscriberRecord, TenantPolicyRecord } from './model.ts';
+import { readReplicaMeta, sealContext } from './read-rows.ts';
+import type { TombstoneKind } from './read-rows.ts';
+import type { SecretBox } from './secret-box.ts';
+
+export type ApplyOptions = {
+  /**
+   * The edge's version of this batch. Batches at or below the stored version are
+   * skipped (a re-sent batch is a no-op), and the stored version advances on commit.
+   */
+  syncVersion?: number;
+  /** Delete every NAS client, profile and subscriber the batch does not upsert. */
+  replace?: boolean;
+};
+
+export type ApplyResult = {
+  applied: boolean;
+  revision: number;
+  syncVersion: number;
+  upserted: number;
+  deleted: number;
+};
+
+/** A change that cannot be applied; `changeIndex` points into the batch when known. */
+export class ReplicaWriteError extends Error {
+  override name = 'ReplicaWriteError';
+  readonly changeIndex: number | null;
+  constructor(message: string, changeIndex: number | null) {
+    super(message);
+    this.changeIndex = changeIndex;
+  }
+}
+
+export function validateChanges(changes: readonly ReplicaChange[]): ReplicaChangeRecord[] {
+  return changes.map((change, index) => {
+    const parsed = replicaChangeSchema.safeParse(change);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue === undefined || issue.path.length === 0 ? '' : ` at ${issue.path.join('.')}`;
+      throw new ReplicaWriteError(`invalid change #${index}${where}: ${issue?.message ?? 'invalid'}`, index);
+    }
+    return parsed.data;
+  });
+}
+
+type WriteContext = {
+  tx: Transaction;
+  box: SecretBox;
+  methods: readonly AuthMethod[];
+  revision: number;
+};
+
+export async function writeChanges(
+  client: Client,
+  box: SecretBox,
+  methods: readonly AuthMethod[],
+  changes: readonly ReplicaChangeRecord[],
+  options: ApplyOptions,
+): Promise<ApplyResult> {
+  const tx = await client.transaction('write');
+  try {
+    const meta = await readReplicaMeta(tx);
+    if (options.syncVersion !== undefined && options.syncVersion <= meta.syncVersion) {
+      await tx.rollback();
+      return { applied: false, revision: meta.revision, syncVersion: meta.syncVersion, upserted: 0, deleted: 0 };
+    }
+    const context: WriteContext = { tx, box, methods, revision: meta.revision + 1 };
+    const touched = { 'nas-client': new Map<string, number>(), profile: new Map<string, number>(), subscriber: new Map<string, number>() };
+    let upserted = 0;
+    let deleted = 0;
+
+    for (const [index, change] of changes.entries()) {
+      switch (change.op) {
+        case 'upsert-nas-client':
+          await upsertNasClientRow(context, change.value);
+          touched['nas-client'].set(change.value.id, index);
+          upserted++;
+          break;
+        case 'upsert-profile':
+          await upsertProfileRow(context, change.value);
+          touched.profile.set(change.value.name, index);
+          upserted++;
+          break;
+        case 'upsert-subscriber':
+          await upsertSubscriberRow(context, change.value);
+          touched.subscriber.set(change.value.id, index);
+          upserted++;
+          break;
+        case 'set-tenant-policy':
+          await setTenantPolicyRow(context, change.value);
+          upserted++;
+          break;
+        case 'delete-nas-client':
+          deleted += await deleteRow(context, 'nas-client', change.id);
+          touched['nas-client'].delete(change.id);
+          break;
+        case 'delete-profile':
+          deleted += await deleteRow(context, 'profile', change.name);
+          touched.profile.delete(change.name);
+          break;
+        case 'delete-subscriber':
+          deleted += await deleteRow(context, 'subscriber', change.id);
+          touched.subscriber.delete(change.id);
+          break;
+      }
+    }
+
+    if (options.replace === true) {
+      for (const kind of ['nas-client', 'profile', 'subscriber'] as const) {
+        const { table, key } = TABLES[kind];
+        const keep = touched[kind];
+        const existing = await tx.execute(`SELECT ${key} AS k FROM ${table}`);
+        for (const row of existing.rows) {
+          const rowKey = String(row.k);
+          if (!keep.has(rowKey)) deleted += await deleteRow(context, kind, rowKey);
+        }
+      }
+    }
+
+    await checkUniqueness(tx, touched);
+
+    const syncVersion = options.syncVersion ?? meta.syncVersion;
+    await tx.batch([
+      { sql: "UPDATE meta SET value = ? WHERE key = 'revision'", args: [context.revision] },
+      { sql: "UPDATE meta SET value = ? WHERE key = 'sync_version'", args: [syncVersion] },
+    ]);
+    await tx.commit();
+    return { applied: true, revision: context.revision, syncVersion, upserted, deleted };
+  } finally {
+    tx.close();
+  }
+}
+
+const TABLES: Record<TombstoneKind, { table: string; key: string }> = {
+  'nas-client': { table: 'nas_clients', key: 'id' },
+  profile: { table: 'profiles', key: 'name' },
+  subscriber: { table: 'subscribers', key: 'id' },
+};
+
+async function deleteRow(context: WriteContext, kind: TombstoneKind, key: string): Promise<number> {
+  const { table, key: column } = TABLES[kind];
+  const result = await context.tx.execute({ sql: `DELETE FROM ${table} WHERE ${column} = ?`, args: [key] });
+  if (result.rowsAffected === 0) return 0;
+  await context.tx.execute({
+    sql: 'INSERT INTO tombstones (kind, key, revision) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET revision = excluded.revision',
+    args: [kind, key, context.revision],
+  });
+  return 1;
+}
+
+function clearTombstone(kind: TombstoneKind, key: string): InStatement {
+  return { sql: 'DELETE FROM tombstones WHERE kind = ? AND key = ?', args: [kind, key] };
+}
+
+async function upsertNasClientRow(context: WriteContext, value: NasClientRecord): Promise<void> {
+  await context.tx.batch([
+    {
+      sql: `INSERT INTO nas_clients (id, prefix, name, vendor, secret, require_message_authenticator, revision)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET prefix = excluded.prefix, name = excluded.name, vendor = excluded.vendor,
+              secret = excluded.secret, require_message_authenticator = excluded.require_message_authenticator,
+              revision = excluded.revision`,
+      args: [
+        value.id,
+        value.address,
+        value.name,
+        value.vendor,
+        context.box.seal(value.secret, sealContext('nas-client', value.id)),
+        value.requireMessageAuthenticator === null ? null : value.requireMessageAuthenticator ? 1 : 0,
+        context.revision,
+      ],
+    },
+    clearTombstone('nas-client', value.id),
+  ]);
+}
+
+async function upsertProfileRow(context: WriteContext, value: Profile): Promise<void> {
+  const rate = value.rateLimit;
+  await context.tx.batch([
+    {
+      sql: `INSERT INTO profiles (name, rate_up_kbps, rate_down_kbps, burst_up_kbps, burst_down_kbps,
+              burst_threshold_up_kbps, burst_threshold_down_kbps, burst_time_up_seconds, burst_time_down_seconds,
+              framed_pool, framed_ipv6_pool, delegated_ipv6_pool, session_timeout, idle_timeout, interim_interval,
+              vlan, address_list, extra_reply, revision)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (name) DO UPDATE SET rate_up_kbps = excluded.rate_up_kbps, rate_down_kbps = excluded.rate_down_kbps,
+              burst_up_kbps = excluded.burst_up_kbps, burst_down_kbps = excluded.burst_down_kbps,
+              burst_threshold_up_kbps = excluded.burst_threshold_up_kbps,
+              burst_threshold_down_kbps = excluded.burst_threshold_down_kbps,
+              burst_time_up_seconds = excluded.burst_time_up_seconds, burst_time_down_seconds = excluded.burst_time_down_seconds,
+              framed_pool = excluded.framed_pool, framed_ipv6_pool = excluded.framed_ipv6_pool,
+              delegated_ipv6_pool = excluded.delegated_ipv6_pool, session_timeout = excluded.session_timeout,
+              idle_timeout = excluded.idle_timeout, interim_interval = excluded.interim_interval, vlan = excluded.vlan,
+              address_list = excluded.address_list, extra_reply = excluded.extra_reply, revision = excluded.revision`,
+      args: [
+        value.name,
+        rate?.upKbps ?? null,
+        rate?.downKbps ?? null,
+        rate?.burstUpKbps ?? null,
+        rate?.burstDownKbps ?? null,
+        rate?.burstThresholdUpKbps ?? null,
+        rate?.burstThresholdDownKbps ?? null,
+        rate?.burstTimeUpSeconds ?? null,
+        rate?.burstTimeDownSeconds ?? null,
+        value.framedPool,
+        value.framedIpv6Pool,
+        value.delegatedIpv6Pool,
+        value.sessionTimeout,
+        value.idleTimeout,
+        value.interimInterval,
+        value.vlan,
+        value.addressList,
+        JSON.stringify(value.extraReply),
+        context.revision,
+      ],
+    },
+    clearTombstone('profile', value.name),
+  ]);
+}
+
+async function upsertSubscriberRow(context: WriteContext, value: SubscriberRecord): Promise<void> {
+  const credentials = buildCredentials(value.password, value.credentials, context.methods);
+  await context.tx.batch([
+    {
+      sql: `INSERT INTO subscribers (id, username, credentials, status, profile, framed_ip, framed_ipv6_prefix,
+              delegated_ipv6_prefix, mac, circuit_id, remote_id, simultaneous_use, reply_attributes, revision)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET username = excluded.username, credentials = excluded.credentials,
+              status = excluded.status, profile = excluded.profile, framed_ip = excluded.framed_ip,
+              framed_ipv6_prefix = excluded.framed_ipv6_prefix, delegated_ipv6_prefix = excluded.delegated_ipv6_prefix,
+              mac = excluded.mac, circuit_id = excluded.circuit_id, remote_id = excluded.remote_id,
+              simultaneous_use = excluded.simultaneous_use, reply_attributes = excluded.reply_attributes,
+              revision = excluded.revision`,
+      args: [
+        value.id,
+        value.username,
+        context.box.seal(JSON.stringify(credentials), sealContext('subscriber', value.id)),
+        value.status,
+        value.profile,
+        value.framedIp,
+        value.framedIpv6Prefix,
+        value.delegatedIpv6Prefix,
+        value.mac,
+        value.circuitId,
+        value.remoteId,
+        value.simultaneousUse,
+        JSON.stringify(value.replyAttributes),
+        context.revision,
+      ],
+    },
+    clearTombstone('subscriber', value.id),
+  ]);
+}
+
+async function setTenantPolicyRow(context: WriteContext, value: TenantPolicyRecord): Promise<void> {
+  await context.tx.execute({
+    sql: `INSERT INTO tenant_policy (id, suspended_policy, captive_profile, revision) VALUES (1, ?, ?, ?)
+          ON CONFLICT (id) DO UPDATE SET suspended_policy = excluded.suspended_policy,
+            captive_profile = excluded.captive_profile, revision = excluded.revision`,
+    args: [value.suspendedPolicy, value.captiveProfile, context.revision],
+  });
+}
+
+// Per-row probes are cheap for the small batches the sync sends; an import of
+// thousands of rows is checked with one grouped scan per key instead.
+const SET_CHECK_THRESHOLD = 200;
+
+const SUBSCRIBER_KEYS: ReadonlyArray<{ label: string; probe: string; scan: string }> = [
+  {
+    label: 'username',
+    probe: `SELECT other.id AS other, mine.username AS value FROM subscribers AS mine
+            JOIN subscribers AS other ON other.username = mine.username AND other.id <> mine.id WHERE mine.id = ? LIMIT 1`,
+    scan: `SELECT username AS value, min(id) AS a, max(id) AS b FROM subscribers GROUP BY username HAVING count(*) > 1 LIMIT 1`,
+  },
+  {
+    label: 'MAC',
+    probe: `SELECT other.id AS other, mine.mac AS value FROM subscribers AS mine
+            JOIN subscribers AS other ON other.mac = mine.mac AND other.id <> mine.id WHERE mine.id = ? AND mine.mac IS NOT NULL LIMIT 1`,
+    scan: `SELECT mac AS value, min(id) AS a, max(id) AS b FROM subscribers WHERE mac IS NOT NULL GROUP BY mac HAVING count(*) > 1 LIMIT 1`,
+  },
+  {
+    label: 'Option 82 circuit/remote id',
+    probe: `SELECT other.id AS other, mine.circuit_id || '/' || coalesce(mine.remote_id, '*') AS value FROM subscribers AS mine
+            JOIN subscribers AS other ON other.circuit_id = mine.circuit_id AND other.remote_id IS mine.remote_id AND other.id <> mine.id
+            WHERE mine.id = ? AND mine.circuit_id IS NOT NULL LIMIT 1`,
+    scan: `SELECT circuit_id || '/' || coalesce(remote_id, '*') AS value, min(id) AS a, max(id) AS b FROM subscribers
+           WHERE circuit_id IS NOT NULL GROUP BY circuit_id, remote_id HAVING count(*) > 1 LIMIT 1`,
+  },
+];
+
+const NAS_KEY = {
+  label: 'NAS prefix',
+  probe: `SELECT other.id AS other, mine.prefix AS value FROM nas_clients AS mine
+          JOIN nas_clients AS other ON other.prefix = mine.prefix AND other.id <> mine.id WHERE mine.id = ? LIMIT 1`,
+  scan: `SELECT prefix AS value, min(id) AS a, max(id) AS b FROM nas_clients GROUP BY prefix HAVING count(*) > 1 LIMIT 1`,
+};
+
+async function checkUniqueness(
+  tx: Transaction,
+  touched: { 'nas-client': Map<string, number>; subscriber: Map<string, number> },
+): Promise<void> {
+  await checkKeys(tx, touched['nas-client'], [NAS_KEY], 'NAS clients');
+  await checkKeys(tx, touched.subscriber, SUBSCRIBER_KEYS, 'subscribers');
+}
+
+async function checkKeys(
+  tx: Transaction,
+  touched: Map<string, number>,
+  keys: ReadonlyArray<{ label: string; probe: string; scan: string }>,
+  what: string,
+): Promise<void> {
+  if (touched.size === 0) return;
+  for (const key of keys) {
+    if (touched.size > SET_CHECK_THRESHOLD) {
+      const row = (await tx.execute(key.scan)).rows[0];
+      if (row === undefined) continue;
+      const a = String(row.a);
+      const b = String(row.b);
+      // Name the change that introduced the clash (the touched one, else the later one).
+      const index = touched.get(b) ?? touched.get(a) ?? null;
+      throw new ReplicaWriteError(`${key.label} ${String(row.value)} is used by ${what} "${a}" and "${b}"`, index);
+    }
+    for (const [id, index] of touched) {
+      const row = (await tx.execute({ sql: key.probe, args: [id] })).rows[0];
+      if (row !== undefined) {
+        throw new ReplicaWriteError(`${key.label} ${String(row.value)} is used by ${what} "${id}" and "${String(row.other)}"`, index);
+      }
+    }
+  }
+}

@@ -1,0 +1,76 @@
+// Schema of spool.db: the accounting records (the log, and the outbox the sync drains
+// in seq order), the outbox cursor, and the sessions table (a checkpoint of the state
+// the log implies).
+import type { Client } from '@libsql/client';
+
+export const SPOOL_SCHEMA_VERSION = 1;
+
+const SCHEMA_V1 = `
+-- The log. Append-only in seq order, so inserts write sequential pages. seq values
+-- are assigned by the spool (contiguous, never reused: AUTOINCREMENT keeps the high
+-- mark in sqlite_sequence even after pruning), so a row can never land below the
+-- outbox cursor. No index on key: a random index costs one page write per record and
+-- grows slower with the table; duplicate detection is in spool.ts.
+CREATE TABLE records (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  key TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('start', 'interim', 'stop', 'on', 'off', 'close')),
+  nas_id TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  event_at INTEGER NOT NULL,
+  session_id TEXT,
+  body TEXT NOT NULL
+) STRICT;
+-- Event times grow with seq, give or take Acct-Delay-Time: inserts land near the right
+-- edge. Used to find the original of a late retransmit (spool.ts, findOlderDuplicates).
+CREATE INDEX records_event_at ON records (event_at);
+
+CREATE TABLE spool_meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) STRICT;
+-- shipped_seq: the outbox cursor. sessions_seq: the last record folded into the
+-- sessions table (a checkpoint; later records are replayed on open).
+INSERT INTO spool_meta (key, value) VALUES ('shipped_seq', 0), ('sessions_seq', 0);
+
+CREATE TABLE sessions (
+  nas_id TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  username TEXT,
+  subscriber_id TEXT,
+  status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+  started_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  closed_at INTEGER,
+  close_reason TEXT CHECK (close_reason IN ('stop', 'nas-on', 'nas-off', 'stale', 'disconnect')),
+  session_time INTEGER NOT NULL,
+  input_octets INTEGER NOT NULL,
+  output_octets INTEGER NOT NULL,
+  input_packets INTEGER NOT NULL,
+  output_packets INTEGER NOT NULL,
+  framed_ip TEXT,
+  calling_station_id TEXT,
+  nas_port_id TEXT,
+  interim_interval INTEGER,
+  PRIMARY KEY (nas_id, session_id)
+) STRICT;
+CREATE INDEX sessions_open ON sessions (status) WHERE status = 'open';
+CREATE INDEX sessions_closed_at ON sessions (closed_at) WHERE status = 'closed';
+`;
+
+export async function migrateSpool(client: Client): Promise<void> {
+  const tx = await client.transaction('write');
+  try {
+    const current = Number((await tx.execute('PRAGMA user_version')).rows[0]?.[0] ?? 0);
+    if (current > SPOOL_SCHEMA_VERSION) {
+      throw new Error(`spool schema version ${current} is newer than this appliance (${SPOOL_SCHEMA_VERSION}); upgrade the appliance`);
+    }
+    if (current < SPOOL_SCHEMA_VERSION) {
+      await tx.executeMultiple(SCHEMA_V1);
+      await tx.execute(`PRAGMA user_version = ${SPOOL_SCHEMA_VERSION}`);
+    }
+    await tx.commit();
+  } finally {
+    tx.close();
+  }
+}

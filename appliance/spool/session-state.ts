@@ -1,0 +1,150 @@
+// The sessions table's state machine, as pure functions over one row. The spool loads
+// the rows a batch touches, folds the batch's records through these in arrival order,
+// and writes the rows back in the same transaction as the records.
+//
+// Times are the server's clock (eventAt = receipt − Acct-Delay-Time), never the NAS's,
+// so they compare with the sweep's `now`. Counters only grow: a late Interim-Update
+// cannot lower what a Stop reported.
+import type { SpoolEntry } from './record.ts';
+
+export type SessionStatus = 'open' | 'closed';
+
+/** Why a session closed: its Stop, the NAS rebooting (Accounting-On/Off), no interim for too long, or a Disconnect-ACK. */
+export type CloseReason = 'stop' | 'nas-on' | 'nas-off' | 'stale' | 'disconnect';
+
+export type SessionRow = {
+  nasId: string;
+  sessionId: string;
+  username: string | null;
+  subscriberId: string | null;
+  status: SessionStatus;
+  startedAt: number;
+  updatedAt: number;
+  closedAt: number | null;
+  closeReason: CloseReason | null;
+  sessionTime: number;
+  inputOctets: number;
+  outputOctets: number;
+  inputPackets: number;
+  outputPackets: number;
+  framedIp: string | null;
+  callingStationId: string | null;
+  nasPortId: string | null;
+  interimInterval: number | null;
+};
+
+// Session-Time and Acct-Delay-Time have one-second resolution, and the network adds
+// jitter: two computations of one session's start can differ by a couple of seconds.
+const SAME_SESSION_TOLERANCE_MS = 5_000;
+
+export function sessionKey(nasId: string, sessionId: string): string {
+  return `${nasId}\u0000${sessionId}`;
+}
+
+function startOf(entry: SpoolEntry): number {
+  return entry.eventAt - (entry.sessionTime ?? 0) * 1000;
+}
+
+function freshSession(entry: SpoolEntry & { sessionId: string }): SessionRow {
+  const closed = entry.kind === 'stop';
+  return {
+    nasId: entry.nasId,
+    sessionId: entry.sessionId,
+    username: entry.username,
+    subscriberId: entry.subscriberId,
+    status: closed ? 'closed' : 'open',
+    startedAt: startOf(entry),
+    updatedAt: entry.eventAt,
+    closedAt: closed ? entry.eventAt : null,
+    closeReason: closed ? 'stop' : null,
+    sessionTime: entry.sessionTime ?? 0,
+    inputOctets: entry.inputOctets ?? 0,
+    outputOctets: entry.outputOctets ?? 0,
+    inputPackets: entry.inputPackets ?? 0,
+    outputPackets: entry.outputPackets ?? 0,
+    framedIp: entry.framedIp,
+    callingStationId: entry.callingStationId,
+    nasPortId: entry.nasPortId,
+    interimInterval: entry.interimInterval,
+  };
+}
+
+function merged(current: SessionRow, entry: SpoolEntry): SessionRow {
+  return {
+    ...current,
+    username: entry.username ?? current.username,
+    subscriberId: entry.subscriberId ?? current.subscriberId,
+    updatedAt: Math.max(current.updatedAt, entry.eventAt),
+    sessionTime: Math.max(current.sessionTime, entry.sessionTime ?? 0),
+    inputOctets: Math.max(current.inputOctets, entry.inputOctets ?? 0),
+    outputOctets: Math.max(current.outputOctets, entry.outputOctets ?? 0),
+    inputPackets: Math.max(current.inputPackets, entry.inputPackets ?? 0),
+    outputPackets: Math.max(current.outputPackets, entry.outputPackets ?? 0),
+    framedIp: entry.framedIp ?? current.framedIp,
+    callingStationId: entry.callingStationId ?? current.callingStationId,
+    nasPortId: entry.nasPortId ?? current.nasPortId,
+    interimInterval: entry.interimInterval ?? current.interimInterval,
+  };
+}
+
+/**
+ * Folds a start, interim or stop into the session it belongs to.
+ *
+ * - No row yet: a Start or Interim opens one (an Interim stands in for a lost Start);
+ *   a Stop records a closed one.
+ * - A record whose session began after the row's last sign of life is a new session
+ *   that reuses the id (NASes restart their counters after a reboot): it replaces the row.
+ * - Open row: merge; a Stop closes it.
+ * - Closed by the stale sweep: a Start/Interim proves it alive, so it reopens.
+ * - Closed otherwise: late records only raise counters; a Stop after a NAS-reboot or
+ *   stale close supplies the real end.
+ */
+export function applyToSession(current: SessionRow | undefined, entry: SpoolEntry): SessionRow {
+  if (entry.sessionId === null) throw new Error(`session record without session id (${entry.kind})`);
+  const withId = { ...entry, sessionId: entry.sessionId };
+  if (current === undefined) return freshSession(withId);
+
+  const lastSignOfLife = current.status === 'closed' && current.closedAt !== null ? Math.max(current.closedAt, current.updatedAt) : current.updatedAt;
+  const startKnown = entry.kind === 'start' || entry.sessionTime !== null;
+  if (startKnown && startOf(entry) > lastSignOfLife + SAME_SESSION_TOLERANCE_MS) return freshSession(withId);
+
+  const next = merged(current, entry);
+  if (entry.kind === 'stop') {
+    if (current.status === 'closed' && current.closeReason === 'stop') return next;
+    return { ...next, status: 'closed', closedAt: entry.eventAt, closeReason: 'stop' };
+  }
+  if (current.status === 'closed' && current.closeReason === 'stale') {
+    return { ...next, status: 'open', closedAt: null, closeReason: null };
+  }
+  return next;
+}
+
+/**
+ * Accounting-On/Off (RFC 2866 §5.1): every session the NAS had open before it is over.
+ * A session that started after the event (a Start that overtook the On) stays open.
+ */
+export function closeForNasRestart(current: SessionRow, entry: SpoolEntry): SessionRow {
+  if (current.status !== 'open' || current.startedAt > entry.eventAt) return current;
+  return { ...current, status: 'closed', closedAt: entry.eventAt, closeReason: entry.kind === 'off' ? 'nas-off' : 'nas-on' };
+}
+
+export const CLOSE_REASONS: readonly CloseReason[] = ['stop', 'nas-on', 'nas-off', 'stale', 'disconnect'];
+
+/**
+ * A close the appliance decided itself (stale sweep, Disconnect-ACK), replayed from its
+ * 'close' record. Only an open session closes, and only if the NAS has not been heard
+ * from since the decision (the record's attributes.lastUpdateAt): an Interim-Update
+ * that raced the sweep keeps the session open.
+ */
+export function applyClose(current: SessionRow | undefined, entry: SpoolEntry): SessionRow | undefined {
+  if (current === undefined || current.status !== 'open') return current;
+  const decidedAt = entry.attributes?.lastUpdateAt;
+  if (typeof decidedAt === 'number' && current.updatedAt > decidedAt) return current;
+  const reason = CLOSE_REASONS.find((candidate) => candidate === entry.terminateCause) ?? 'stale';
+  return { ...current, status: 'closed', closedAt: entry.eventAt, closeReason: reason };
+}
+
+/** How long a session may go without an interim before the sweep closes it. */
+export function staleAfterMs(row: Pick<SessionRow, 'interimInterval'>, factor: number, defaultInterimSeconds: number): number {
+  return Math.ceil(factor * (row.interimInterval ?? defaultInterimSeconds) * 1000);
+}

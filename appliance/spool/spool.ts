@@ -1,0 +1,668 @@
+// The durable accounting spool: one owner per data dir, group commit, idempotent by
+// record key, and a sessions table derived from the records.
+//
+// Durability. spool.db runs with synchronous=FULL: every COMMIT fsyncs the WAL before
+// it returns, and append() resolves only after the COMMIT of the transaction holding
+// its records, so an acknowledged record survives a process crash and a power loss.
+// FULL is also this libsql build's compiled default for WAL connections
+// (SQLITE_DEFAULT_WAL_SYNCHRONOUS=2), so even a connection the pool replaced keeps it;
+// openLocalDatabase sets and verifies it regardless. NORMAL would survive a crash but
+// could lose the last commits on power loss after we had acknowledged them, and the
+// NAS would never send them again. FULL costs one fsync per commit, which group commit
+// shares among up to spool.maxBatch records.
+//
+// Group commit. append() queues; the writer takes what is queued (up to maxBatch
+// records) into one transaction. While a commit's fsync runs, new appends pile up and
+// form the next batch, so batches grow with the load by themselves.
+//
+// The log and what derives from it. `records` is append-only (sequential writes); the
+// only per-record write is the record itself. Two things are derived and kept in
+// memory by the owner, rebuilt from the log on open:
+//  - Duplicate detection: the keys of the most recent records (options.recentKeys) in
+//    a Map. A key older than that (a NAS retransmitting long after) is looked up on
+//    disk by its event time (records_event_at index ± DUPLICATE_WINDOW_MS): a
+//    retransmit carries the same event time give or take Acct-Delay-Time rounding
+//    (RFC 2866 §5.2), so the original is found without a random index on the key.
+//  - Sessions: every open session lives in memory (Simultaneous-Use counts are Map
+//    lookups). Changed sessions are written to the sessions table every
+//    sessionFlushMs, together with the seq of the last record folded in; on open,
+//    records after that seq are replayed, so a crash loses nothing.
+import type { InStatement, Row } from '@libsql/client';
+import { describeDatabase, openLocalDatabase } from '../local-db.ts';
+import type { Logger } from '../log.ts';
+import { recordKey, toSpoolEntry } from './record.ts';
+import type { AccountingRecord, SpoolEntry } from './record.ts';
+import { migrateSpool } from './schema.ts';
+import { applyClose, applyToSession, closeForNasRestart, sessionKey, staleAfterMs } from './session-state.ts';
+import type { CloseReason, SessionRow } from './session-state.ts';
+
+export type SpoolOptions = {
+  path: string;
+  log: Logger;
+  /** Most records per transaction. */
+  maxBatch: number;
+  /** Wait this long for company before committing an idle spool's first record (0: next turn of the event loop). */
+  maxDelayMs: number;
+  staleFactor: number;
+  /** Interim interval (s) assumed for sessions that did not report theirs. */
+  defaultInterimInterval: number;
+  /** Appends beyond this many queued records are refused (the NAS retries). Default 100 × maxBatch. */
+  maxQueued?: number;
+  /** Record keys kept in memory for duplicate detection. Default 250,000. */
+  recentKeys?: number;
+  /** How often changed sessions are written to the sessions table. Default 1,000 ms. */
+  sessionFlushMs?: number;
+  now?: () => number;
+};
+
+export type AppendResult = { seq: number; duplicate: boolean };
+
+export type SpoolStats = {
+  appended: number;
+  duplicates: number;
+  commits: number;
+  failedCommits: number;
+  lastBatchSize: number;
+  maxBatchSize: number;
+  commitMillisTotal: number;
+  queued: number;
+  /** Outbox entries not yet shipped to the edge. */
+  depth: number;
+  shippedSeq: number;
+  lastSeq: number;
+  openSessions: number;
+  /** Keys looked up on disk because they were older than the in-memory window. */
+  diskDuplicateProbes: number;
+};
+
+export type OutboxEntry = SpoolEntry & { seq: number };
+
+export type Spool = {
+  /** Resolves, per record and in order, once the records are durable. */
+  append(records: readonly AccountingRecord[]): Promise<AppendResult[]>;
+  /** Open sessions of `username` that are not stale yet (Simultaneous-Use). */
+  countLiveSessions(username: string): Promise<number>;
+  listLiveSessions(username: string): Promise<SessionRow[]>;
+  /** Closes a session the NAS confirmed disconnected (Disconnect-ACK); false if it was not open. */
+  closeSession(nasId: string, sessionId: string, reason: Extract<CloseReason, 'disconnect'>): Promise<boolean>;
+  /** Closes open sessions without an update for staleFactor × their interim interval. */
+  sweepStaleSessions(): Promise<number>;
+  /** Outbox entries after `afterSeq`, oldest first. */
+  readOutbox(afterSeq: number, limit: number): Promise<OutboxEntry[]>;
+  /** Advances the outbox cursor: everything through `seq` reached the edge. */
+  markShipped(seq: number): Promise<void>;
+  /** Deletes shipped records and closed sessions older than `ageMs`. */
+  pruneShipped(ageMs: number): Promise<{ records: number; sessions: number }>;
+  stats(): SpoolStats;
+  /** Waits until everything queued so far is committed (or failed). */
+  flush(): Promise<void>;
+  /** Flushes records and sessions, checkpoints the WAL and closes. Appends after this are refused. */
+  close(): Promise<void>;
+  describeStorage(): Promise<{ journalMode: string; synchronous: number }>;
+};
+
+export class SpoolClosedError extends Error {
+  override name = 'SpoolClosedError';
+}
+
+export class SpoolOverloadedError extends Error {
+  override name = 'SpoolOverloadedError';
+}
+
+type Pending = { entries: SpoolEntry[]; resolve: (results: AppendResult[]) => void; reject: (error: unknown) => void };
+
+// Acct-Delay-Time has one-second resolution and the network adds jitter; NASes that
+// buffer accounting report delays of many minutes, but consistently per record.
+const DUPLICATE_WINDOW_MS = 10_000;
+// SQLite's limit is 32766 bound parameters per statement.
+const MAX_PARAMS = 32_000;
+const KEY_CHUNK = 400;
+
+const RECORD_COLUMNS = ['seq', 'key', 'kind', 'nas_id', 'received_at', 'event_at', 'session_id', 'body'] as const;
+
+const SESSION_COLUMNS = [
+  'nas_id', 'session_id', 'username', 'subscriber_id', 'status', 'started_at', 'updated_at', 'closed_at', 'close_reason',
+  'session_time', 'input_octets', 'output_octets', 'input_packets', 'output_packets', 'framed_ip', 'calling_station_id',
+  'nas_port_id', 'interim_interval',
+] as const;
+
+type Cell = string | number | null;
+
+// The fields without their own column travel in `body` (JSON).
+function recordBody(entry: SpoolEntry): string {
+  return JSON.stringify({
+    nasAddress: entry.nasAddress,
+    username: entry.username,
+    subscriberId: entry.subscriberId,
+    sessionTime: entry.sessionTime,
+    inputOctets: entry.inputOctets,
+    outputOctets: entry.outputOctets,
+    inputPackets: entry.inputPackets,
+    outputPackets: entry.outputPackets,
+    terminateCause: entry.terminateCause,
+    framedIp: entry.framedIp,
+    callingStationId: entry.callingStationId,
+    nasPortId: entry.nasPortId,
+    interimInterval: entry.interimInterval,
+    attributes: entry.attributes,
+  });
+}
+
+function entryFromRow(row: Row): OutboxEntry {
+  const body = JSON.parse(String(row.body)) as Partial<Record<keyof SpoolEntry, unknown>>;
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  const number = (value: unknown) => (typeof value === 'number' ? value : null);
+  const attributes = body.attributes;
+  return {
+    seq: Number(row.seq),
+    key: String(row.key),
+    kind: String(row.kind) as SpoolEntry['kind'],
+    nasId: String(row.nas_id),
+    receivedAt: Number(row.received_at),
+    eventAt: Number(row.event_at),
+    sessionId: row.session_id === null ? null : String(row.session_id),
+    nasAddress: text(body.nasAddress),
+    username: text(body.username),
+    subscriberId: text(body.subscriberId),
+    sessionTime: number(body.sessionTime),
+    inputOctets: number(body.inputOctets),
+    outputOctets: number(body.outputOctets),
+    inputPackets: number(body.inputPackets),
+    outputPackets: number(body.outputPackets),
+    terminateCause: text(body.terminateCause),
+    framedIp: text(body.framedIp),
+    callingStationId: text(body.callingStationId),
+    nasPortId: text(body.nasPortId),
+    interimInterval: number(body.interimInterval),
+    attributes: typeof attributes === 'object' && attributes !== null ? (attributes as Record<string, unknown>) : null,
+  };
+}
+
+function sessionValues(row: SessionRow): Cell[] {
+  return [
+    row.nasId, row.sessionId, row.username, row.subscriberId, row.status, row.startedAt, row.updatedAt, row.closedAt,
+    row.closeReason, row.sessionTime, row.inputOctets, row.outputOctets, row.inputPackets, row.outputPackets, row.framedIp,
+    row.callingStationId, row.nasPortId, row.interimInterval,
+  ];
+}
+
+function sessionFromRow(row: Row): SessionRow {
+  const nullableNumber = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+  const nullableText = (value: unknown) => (value === null || value === undefined ? null : String(value));
+  return {
+    nasId: String(row.nas_id),
+    sessionId: String(row.session_id),
+    username: nullableText(row.username),
+    subscriberId: nullableText(row.subscriber_id),
+    status: row.status === 'open' ? 'open' : 'closed',
+    startedAt: Number(row.started_at),
+    updatedAt: Number(row.updated_at),
+    closedAt: nullableNumber(row.closed_at),
+    closeReason: nullableText(row.close_reason) as CloseReason | null,
+    sessionTime: Number(row.session_time),
+    inputOctets: Number(row.input_octets),
+    outputOctets: Number(row.output_octets),
+    inputPackets: Number(row.input_packets),
+    outputPackets: Number(row.output_packets),
+    framedIp: nullableText(row.framed_ip),
+    callingStationId: nullableText(row.calling_station_id),
+    nasPortId: nullableText(row.nas_port_id),
+    interimInterval: nullableNumber(row.interim_interval),
+  };
+}
+
+// Multi-row statements: preparing one statement per chunk rather than per row.
+function multiRowInsert(head: string, columns: readonly string[], rows: Cell[][], tail: string): InStatement[] {
+  const perStatement = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const statements: InStatement[] = [];
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const chunk = rows.slice(start, start + perStatement);
+    statements.push({ sql: `${head} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')} ${tail}`, args: chunk.flat() });
+  }
+  return statements;
+}
+
+function upsertSessions(rows: SessionRow[]): InStatement[] {
+  const updates = SESSION_COLUMNS.slice(2)
+    .map((column) => `${column} = excluded.${column}`)
+    .join(', ');
+  return multiRowInsert('INSERT INTO sessions', SESSION_COLUMNS, rows.map(sessionValues), `ON CONFLICT (nas_id, session_id) DO UPDATE SET ${updates}`);
+}
+
+/** A 'close' record: the appliance closed a session itself; the edge and replay learn it from the log. */
+function closeEntry(row: SessionRow, reason: CloseReason, at: number): SpoolEntry {
+  const entry: SpoolEntry = {
+    key: '',
+    kind: 'close',
+    nasId: row.nasId,
+    nasAddress: null,
+    receivedAt: at,
+    eventAt: at,
+    sessionId: row.sessionId,
+    username: row.username,
+    subscriberId: row.subscriberId,
+    sessionTime: row.sessionTime,
+    inputOctets: row.inputOctets,
+    outputOctets: row.outputOctets,
+    inputPackets: row.inputPackets,
+    outputPackets: row.outputPackets,
+    terminateCause: reason,
+    framedIp: row.framedIp,
+    callingStationId: row.callingStationId,
+    nasPortId: row.nasPortId,
+    interimInterval: row.interimInterval,
+    attributes: { lastUpdateAt: row.updatedAt },
+  };
+  entry.key = recordKey(entry, undefined);
+  return entry;
+}
+
+export async function openSpool(options: SpoolOptions): Promise<Spool> {
+  const now = options.now ?? Date.now;
+  const log = options.log.child({ component: 'spool' });
+  const maxQueued = options.maxQueued ?? options.maxBatch * 100;
+  const recentLimit = options.recentKeys ?? 250_000;
+  const client = await openLocalDatabase({ path: options.path, synchronous: 'FULL' });
+  try {
+    await migrateSpool(client);
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+
+  // Every database use goes through this chain: the client has one connection, and a
+  // batch's reads (duplicate probes, session rows) must see no write but its own.
+  let chain: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = chain.then(work);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+
+  const meta = async (key: string) => Number((await client.execute({ sql: 'SELECT value FROM spool_meta WHERE key = ?', args: [key] })).rows[0]?.value ?? 0);
+  const high = await client.execute("SELECT max((SELECT coalesce(max(seq), 0) FROM records), coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'records'), 0)) AS n");
+  let lastSeq = Number(high.rows[0]?.n ?? 0);
+  let shippedSeq = await meta('shipped_seq');
+  let sessionsSeq = await meta('sessions_seq');
+
+  const stats = {
+    appended: 0,
+    duplicates: 0,
+    commits: 0,
+    failedCommits: 0,
+    lastBatchSize: 0,
+    maxBatchSize: 0,
+    commitMillisTotal: 0,
+    queued: 0,
+    diskDuplicateProbes: 0,
+  };
+
+  // --- duplicate detection -------------------------------------------------------
+  const recent = new Map<string, { seq: number; receivedAt: number }>();
+  // Receipt time of the newest key that left the Map (0: none has).
+  let horizon = 0;
+  const rememberKey = (key: string, seq: number, receivedAt: number) => {
+    recent.set(key, { seq, receivedAt });
+    if (recent.size > recentLimit) {
+      const oldest = recent.entries().next().value;
+      if (oldest !== undefined) {
+        recent.delete(oldest[0]);
+        horizon = Math.max(horizon, oldest[1].receivedAt);
+      }
+    }
+  };
+  {
+    const result = await client.execute({ sql: 'SELECT key, seq, received_at FROM records ORDER BY seq DESC LIMIT ?', args: [recentLimit] });
+    const rows = result.rows;
+    for (let index = rows.length - 1; index >= 0; index--) {
+      const row = rows[index];
+      if (row !== undefined) recent.set(String(row.key), { seq: Number(row.seq), receivedAt: Number(row.received_at) });
+    }
+    const oldestLoaded = rows[rows.length - 1];
+    if (rows.length === recentLimit && oldestLoaded !== undefined) horizon = Number(oldestLoaded.received_at);
+  }
+
+  const findDuplicates = async (entries: SpoolEntry[]): Promise<Map<string, number>> => {
+    const found = new Map<string, number>();
+    for (const entry of entries) {
+      const hit = recent.get(entry.key);
+      if (hit !== undefined) {
+        found.set(entry.key, hit.seq);
+        continue;
+      }
+      // Only an event from before the horizon can have an original that left the Map.
+      if (horizon === 0 || entry.eventAt > horizon + DUPLICATE_WINDOW_MS) continue;
+      stats.diskDuplicateProbes++;
+      const result = await client.execute({
+        sql: 'SELECT seq FROM records WHERE event_at BETWEEN ? AND ? AND key = ? LIMIT 1',
+        args: [entry.eventAt - DUPLICATE_WINDOW_MS, entry.eventAt + DUPLICATE_WINDOW_MS, entry.key],
+      });
+      const row = result.rows[0];
+      if (row !== undefined) found.set(entry.key, Number(row.seq));
+    }
+    return found;
+  };
+
+  // --- sessions ----------------------------------------------------------------------
+  const openSessions = new Map<string, SessionRow>();
+  const openByUser = new Map<string, Set<string>>();
+  // Changed since the last write to the sessions table (open or closed).
+  const dirty = new Map<string, SessionRow>();
+
+  const indexOpen = (key: string, row: SessionRow) => {
+    const previous = openSessions.get(key);
+    if (previous?.username != null && previous.username !== row.username) openByUser.get(previous.username)?.delete(key);
+    if (row.status === 'open') {
+      openSessions.set(key, row);
+      if (row.username !== null) {
+        let keys = openByUser.get(row.username);
+        if (keys === undefined) {
+          keys = new Set();
+          openByUser.set(row.username, keys);
+        }
+        keys.add(key);
+      }
+    } else {
+      openSessions.delete(key);
+      if (previous?.username != null) {
+        const keys = openByUser.get(previous.username);
+        keys?.delete(key);
+        if (keys?.size === 0) openByUser.delete(previous.username);
+      }
+    }
+  };
+
+  for (const row of (await client.execute("SELECT * FROM sessions WHERE status = 'open'")).rows) {
+    const session = sessionFromRow(row);
+    indexOpen(sessionKey(session.nasId, session.sessionId), session);
+  }
+
+  const loadSessions = async (pairs: Array<[string, string]>): Promise<Map<string, SessionRow>> => {
+    const rows = new Map<string, SessionRow>();
+    for (let start = 0; start < pairs.length; start += KEY_CHUNK) {
+      const chunk = pairs.slice(start, start + KEY_CHUNK);
+      const result = await client.execute({
+        sql: `SELECT * FROM sessions WHERE (nas_id, session_id) IN (VALUES ${chunk.map(() => '(?, ?)').join(', ')})`,
+        args: chunk.flat(),
+      });
+      for (const row of result.rows) {
+        const session = sessionFromRow(row);
+        rows.set(sessionKey(session.nasId, session.sessionId), session);
+      }
+    }
+    return rows;
+  };
+
+  // Folds entries into session state without touching memory: the caller applies the
+  // returned rows only once the records are committed.
+  const foldSessions = async (entries: SpoolEntry[]): Promise<Map<string, SessionRow>> => {
+    const overlay = new Map<string, SessionRow>();
+    const missing = new Map<string, [string, string]>();
+    for (const entry of entries) {
+      if (entry.sessionId === null) continue;
+      const key = sessionKey(entry.nasId, entry.sessionId);
+      if (!openSessions.has(key) && !dirty.has(key)) missing.set(key, [entry.nasId, entry.sessionId]);
+    }
+    const stored = missing.size > 0 ? await loadSessions([...missing.values()]) : new Map<string, SessionRow>();
+    const current = (key: string) => overlay.get(key) ?? openSessions.get(key) ?? dirty.get(key) ?? stored.get(key);
+
+    for (const entry of entries) {
+      if (entry.kind === 'on' || entry.kind === 'off') {
+        const keys = new Set<string>();
+        for (const [key, row] of openSessions) if (row.nasId === entry.nasId) keys.add(key);
+        for (const [key, row] of overlay) if (row.nasId === entry.nasId && row.status === 'open') keys.add(key);
+        for (const key of keys) {
+          const row = current(key);
+          if (row === undefined) continue;
+          const next = closeForNasRestart(row, entry);
+          if (next !== row) overlay.set(key, next);
+        }
+        continue;
+      }
+      if (entry.sessionId === null) continue;
+      const key = sessionKey(entry.nasId, entry.sessionId);
+      const row = current(key);
+      const next = entry.kind === 'close' ? applyClose(row, entry) : applyToSession(row, entry);
+      if (next !== undefined && next !== row) overlay.set(key, next);
+    }
+    return overlay;
+  };
+
+  const applySessions = (overlay: Map<string, SessionRow>) => {
+    for (const [key, row] of overlay) {
+      dirty.set(key, row);
+      indexOpen(key, row);
+    }
+  };
+
+  const flushSessions = async () => {
+    if (dirty.size === 0 && sessionsSeq === lastSeq) return;
+    const snapshot = [...dirty];
+    const through = lastSeq;
+    await client.batch(
+      [
+        ...upsertSessions(snapshot.map(([, row]) => row)),
+        { sql: "UPDATE spool_meta SET value = ? WHERE key = 'sessions_seq'", args: [through] },
+      ],
+      'write',
+    );
+    sessionsSeq = through;
+    for (const [key, row] of snapshot) if (dirty.get(key) === row) dirty.delete(key);
+  };
+
+  // Replay what the last run committed but had not folded into the sessions table.
+  {
+    const result = await client.execute({ sql: 'SELECT * FROM records WHERE seq > ? ORDER BY seq', args: [sessionsSeq] });
+    const entries = result.rows.map(entryFromRow);
+    if (entries.length > 0) {
+      applySessions(await foldSessions(entries));
+      await flushSessions();
+      log.info('replayed accounting records into sessions', { records: entries.length, throughSeq: lastSeq });
+    } else if (sessionsSeq !== lastSeq) {
+      await flushSessions();
+    }
+  }
+
+  const staleness = (row: SessionRow) => staleAfterMs(row, options.staleFactor, options.defaultInterimInterval);
+  const liveSessions = (username: string): SessionRow[] => {
+    const at = now();
+    const rows: SessionRow[] = [];
+    for (const key of openByUser.get(username) ?? []) {
+      const row = openSessions.get(key);
+      if (row !== undefined && row.updatedAt + staleness(row) >= at) rows.push(row);
+    }
+    return rows;
+  };
+
+  // --- group commit ------------------------------------------------------------------
+  const commitBatch = async (entries: SpoolEntry[]): Promise<AppendResult[]> => {
+    const started = performance.now();
+    const firstIndex = new Map<string, number>();
+    entries.forEach((entry, index) => {
+      if (!firstIndex.has(entry.key)) firstIndex.set(entry.key, index);
+    });
+    const firsts = entries.filter((entry, index) => firstIndex.get(entry.key) === index);
+    const existing = await findDuplicates(firsts);
+    const fresh = firsts.filter((entry) => !existing.has(entry.key));
+    const seqOf = new Map<string, number>();
+    fresh.forEach((entry, index) => seqOf.set(entry.key, lastSeq + 1 + index));
+
+    const overlay = await foldSessions(fresh);
+    if (fresh.length > 0) {
+      const rows = fresh.map((entry): Cell[] => [
+        seqOf.get(entry.key) ?? null, entry.key, entry.kind, entry.nasId, entry.receivedAt, entry.eventAt, entry.sessionId, recordBody(entry),
+      ]);
+      // Explicit seqs: if anything else had written to the table, the primary key
+      // would collide and the whole batch would fail rather than misnumber.
+      await client.batch(multiRowInsert('INSERT INTO records', RECORD_COLUMNS, rows, ''), 'write');
+    }
+
+    lastSeq += fresh.length;
+    for (const entry of fresh) rememberKey(entry.key, seqOf.get(entry.key) ?? 0, entry.receivedAt);
+    applySessions(overlay);
+
+    stats.commits++;
+    stats.commitMillisTotal += performance.now() - started;
+    stats.lastBatchSize = entries.length;
+    stats.maxBatchSize = Math.max(stats.maxBatchSize, entries.length);
+    stats.appended += fresh.length;
+    stats.duplicates += entries.length - fresh.length;
+
+    return entries.map((entry, index) => {
+      const stored = existing.get(entry.key);
+      if (stored !== undefined) return { seq: stored, duplicate: true };
+      return { seq: seqOf.get(entry.key) ?? 0, duplicate: firstIndex.get(entry.key) !== index };
+    });
+  };
+
+  const queue: Pending[] = [];
+  let scheduled = false;
+  let flushing = false;
+  let closed = false;
+  let drainWaiters: Array<() => void> = [];
+
+  const settleDrained = () => {
+    if (queue.length > 0 || flushing || scheduled) return;
+    const waiters = drainWaiters;
+    drainWaiters = [];
+    for (const waiter of waiters) waiter();
+  };
+
+  const runFlush = async () => {
+    scheduled = false;
+    flushing = true;
+    let take = 0;
+    let count = 0;
+    while (take < queue.length && count < options.maxBatch) count += queue[take++]?.entries.length ?? 0;
+    const batch = queue.splice(0, take);
+    stats.queued -= count;
+    try {
+      const results = await exclusive(() => commitBatch(batch.flatMap((pending) => pending.entries)));
+      let offset = 0;
+      for (const pending of batch) {
+        pending.resolve(results.slice(offset, offset + pending.entries.length));
+        offset += pending.entries.length;
+      }
+    } catch (error) {
+      stats.failedCommits++;
+      log.error('spool commit failed; the records were not acknowledged', { records: count, error });
+      for (const pending of batch) pending.reject(error);
+    } finally {
+      flushing = false;
+      schedule();
+      settleDrained();
+    }
+  };
+
+  function schedule(): void {
+    if (scheduled || flushing || queue.length === 0) return;
+    scheduled = true;
+    // setImmediate runs after pending I/O callbacks, so appends that arrived in this
+    // turn of the event loop (messages from worker threads included) join the batch.
+    if (options.maxDelayMs > 0 && stats.queued < options.maxBatch) setTimeout(() => void runFlush(), options.maxDelayMs);
+    else setImmediate(() => void runFlush());
+  }
+
+  const enqueue = (entries: SpoolEntry[]): Promise<AppendResult[]> => {
+    if (closed) return Promise.reject(new SpoolClosedError('spool is closed'));
+    if (stats.queued + entries.length > maxQueued) {
+      return Promise.reject(new SpoolOverloadedError(`spool queue is full (${stats.queued} records waiting for the disk)`));
+    }
+    if (entries.length === 0) return Promise.resolve([]);
+    return new Promise<AppendResult[]>((resolve, reject) => {
+      queue.push({ entries, resolve, reject });
+      stats.queued += entries.length;
+      schedule();
+    });
+  };
+
+  const flush = () =>
+    new Promise<void>((resolve) => {
+      drainWaiters.push(resolve);
+      settleDrained();
+    });
+
+  const sessionFlushTimer = setInterval(() => {
+    exclusive(flushSessions).catch((error: unknown) => log.error('writing sessions failed; will retry', { error }));
+  }, options.sessionFlushMs ?? 1_000);
+  sessionFlushTimer.unref();
+
+  return {
+    append(records) {
+      let entries: SpoolEntry[];
+      try {
+        entries = records.map(toSpoolEntry);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return enqueue(entries);
+    },
+
+    countLiveSessions: (username) => Promise.resolve(liveSessions(username).length),
+    listLiveSessions: (username) => Promise.resolve(liveSessions(username).map((row) => ({ ...row }))),
+
+    async closeSession(nasId, sessionId, reason) {
+      const row = openSessions.get(sessionKey(nasId, sessionId));
+      if (row === undefined) return false;
+      await enqueue([closeEntry(row, reason, now())]);
+      return true;
+    },
+
+    async sweepStaleSessions() {
+      const at = now();
+      const stale = [...openSessions.values()].filter((row) => row.updatedAt + staleness(row) < at);
+      if (stale.length === 0) return 0;
+      await enqueue(stale.map((row) => closeEntry(row, 'stale', at)));
+      log.info('closed stale sessions', { count: stale.length });
+      return stale.length;
+    },
+
+    readOutbox: (afterSeq, limit) =>
+      exclusive(async () => {
+        const result = await client.execute({ sql: 'SELECT * FROM records WHERE seq > ? ORDER BY seq LIMIT ?', args: [afterSeq, limit] });
+        return result.rows.map(entryFromRow);
+      }),
+
+    markShipped: (seq) =>
+      exclusive(async () => {
+        const next = Math.max(shippedSeq, Math.min(seq, lastSeq));
+        if (next === shippedSeq) return;
+        await client.batch([{ sql: "UPDATE spool_meta SET value = ? WHERE key = 'shipped_seq'", args: [next] }], 'write');
+        shippedSeq = next;
+      }),
+
+    pruneShipped: (ageMs) =>
+      exclusive(async () => {
+        const before = now() - ageMs;
+        const [records, sessions] = await client.batch(
+          [
+            // Only what the edge has and the sessions table no longer needs for replay.
+            { sql: 'DELETE FROM records WHERE seq <= ? AND received_at < ?', args: [Math.min(shippedSeq, sessionsSeq), before] },
+            { sql: "DELETE FROM sessions WHERE status = 'closed' AND closed_at < ?", args: [before] },
+          ],
+          'write',
+        );
+        return { records: records?.rowsAffected ?? 0, sessions: sessions?.rowsAffected ?? 0 };
+      }),
+
+    stats: () => ({ ...stats, depth: lastSeq - shippedSeq, shippedSeq, lastSeq, openSessions: openSessions.size }),
+    flush,
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(sessionFlushTimer);
+      await flush();
+      await exclusive(async () => {
+        await flushSessions();
+        // Fold the WAL into the database: a stopped appliance leaves one self-contained file.
+        await client.execute('PRAGMA wal_checkpoint(TRUNCATE)');
+      });
+      client.close();
+      log.info('spool closed', { depth: lastSeq - shippedSeq, lastSeq });
+    },
+
+    describeStorage: () => exclusive(() => describeDatabase(client)),
+  };
+}

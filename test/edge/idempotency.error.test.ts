@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { expectProblem, startEdge } from '../support/edge-app.ts';
+
+describe('Idempotency-Key misuse', () => {
+  it('answers the same key with a different body with 422 and creates nothing', async () => {
+    const edge = await startEdge();
+    const tenant = await edge.createTenant();
+    const headers = { 'idempotency-key': 'one-key' };
+    edge.ok(await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body: { name: 'first', role: 'read_only' }, headers }), 201);
+    const res = await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body: { name: 'second', role: 'read_only' }, headers });
+    expectProblem(res, 422, 'idempotency_key_reused');
+    const list = edge.ok(await edge.call('GET', '/api/v1/api-keys', { token: tenant.owner.token }), 200);
+    expect(list.body.data!.map((k) => k.name)).toEqual(['first']);
+  });
+
+  it('answers the same key on another route with 422', async () => {
+    const edge = await startEdge();
+    const tenant = await edge.createTenant();
+    const headers = { 'idempotency-key': 'cross-route' };
+    edge.ok(await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body: { name: 'k', role: 'read_only' }, headers }), 201);
+    expectProblem(await edge.call('POST', '/api/v1/me/mfa/totp', { token: tenant.owner.token, headers }), 422, 'idempotency_key_reused');
+  });
+
+  it.each([
+    ['a space', 'has space'],
+    ['256 characters', 'k'.repeat(256)],
+    ['an empty value', ''],
+    ['a non-ASCII byte', 'cl\u00e9'],
+  ])('refuses a key with %s (400) before doing anything', async (_label, key) => {
+    const edge = await startEdge();
+    const tenant = await edge.createTenant();
+    const res = await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body: { name: 'k', role: 'read_only' }, headers: { 'idempotency-key': key } });
+    expectProblem(res, 400, 'malformed_request');
+    expect(edge.ok(await edge.call('GET', '/api/v1/api-keys', { token: tenant.owner.token }), 200).body.data).toEqual([]);
+  });
+
+  it('accepts the longest legal key (255 visible ASCII characters)', async () => {
+    const edge = await startEdge();
+    const tenant = await edge.createTenant();
+    const key = '!~'.repeat(127) + 'k';
+    const headers = { 'idempotency-key': key };
+    edge.ok(await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body: { name: 'k', role: 'read_only' }, headers }), 201);
+    expect((await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body: { name: 'k', role: 'read_only' }, headers })).headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  it('answers 409 while the first request with the key is still in flight', async () => {
+    const edge = await startEdge();
+    const tenant = await edge.createTenant();
+    const body = JSON.stringify({ name: 'slow', role: 'read_only' });
+    const hash = createHash('sha256').update(`POST /api/v1/api-keys\n${body}`).digest('hex');
+    // A claimed key without a stored status is what a request still running leaves behind.
+    await edge.tenantSql(
+      tenant.slug,
+      'INSERT INTO idempotency_keys (principal, key, method, path, body_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [`user:${tenant.owner.id}`, 'in-flight', 'POST', '/api/v1/api-keys', hash, edge.clock.now, edge.clock.now + 60_000],
+    );
+    const res = await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body, headers: { 'idempotency-key': 'in-flight' } });
+    expectProblem(res, 409, 'idempotency_key_in_progress');
+    expect(edge.ok(await edge.call('GET', '/api/v1/api-keys', { token: tenant.owner.token }), 200).body.data).toEqual([]);
+  });
+});

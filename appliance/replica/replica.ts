@@ -195,7 +195,12 @@ export async function openReplica(options: ReplicaOptions): Promise<Replica> {
     throw error;
   }
   const core = createReaderCore(client, box, options);
-  await core.refresh();
+  try {
+    await core.refresh();
+  } catch (error) {
+    core.close();
+    throw error;
+  }
 
   const pruneTombstones = (revision: number) =>
     core.chainAfter(async () => {

@@ -1,0 +1,87 @@
+// MD5 and HMAC-MD5 for the per-packet hot path. Measured on Node 24 here:
+// createHmac('md5', bufferKey) costs ~29 µs per call (it builds a KeyObject
+// each time) and even the one-shot crypto.hash ~2 µs of call overhead, while
+// the JavaScript MD5 in md5.ts hashes a RADIUS packet in under 1 µs. Messages
+// are assembled in one scratch buffer; HMAC is two MD5s exactly as RFC 2104 §2
+// defines it.
+import { createHash } from 'node:crypto';
+import { md5Into } from './md5.ts';
+import { HEADER_LENGTH, MAX_PACKET_LENGTH, MESSAGE_AUTHENTICATOR_LENGTH } from './protocol.ts';
+
+const BLOCK = 64;
+const PADDING_ROOM = 72;
+// Pad block + largest packet + a generous secret, + MD5 padding.
+const scratch = Buffer.alloc(BLOCK + MAX_PACKET_LENGTH + 1024 + PADDING_ROOM);
+const scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.length);
+const SCRATCH_LIMIT = scratch.length - PADDING_ROOM;
+const outer = Buffer.alloc(BLOCK + 16 + PADDING_ROOM);
+const outerView = new DataView(outer.buffer, outer.byteOffset, outer.length);
+
+/**
+ * MD5(data[0..4) + authenticatorField + data[20..) + secret) into
+ * `out[outOffset..+16)`: RFC 2865 §3 Response Authenticator and RFC 2866 §3 /
+ * RFC 5176 §3.5 Request Authenticator. `out` may be `data` itself.
+ */
+export function md5Packet(data: Buffer, authenticatorField: Buffer, secret: Buffer, out: Buffer, outOffset: number): void {
+  const length = data.length + secret.length;
+  if (length > SCRATCH_LIMIT) {
+    createHash('md5')
+      .update(data.subarray(0, 4))
+      .update(authenticatorField)
+      .update(data.subarray(HEADER_LENGTH))
+      .update(secret)
+      .digest()
+      .copy(out, outOffset);
+    return;
+  }
+  data.copy(scratch, 0);
+  authenticatorField.copy(scratch, 4);
+  secret.copy(scratch, data.length);
+  md5Into(scratch, scratchView, length, out, outOffset);
+}
+
+/** MD5(secret + first + second) into `out`: one block of the RFC 2865 §5.2 / RFC 2868 §3.5 keystream. */
+export function md5Keystream(secret: Buffer, first: Buffer, second: Buffer | undefined, out: Buffer): void {
+  const length = secret.length + first.length + (second?.length ?? 0);
+  if (length > SCRATCH_LIMIT) {
+    const streamed = createHash('md5').update(secret).update(first);
+    (second ? streamed.update(second) : streamed).digest().copy(out);
+    return;
+  }
+  secret.copy(scratch, 0);
+  first.copy(scratch, secret.length);
+  if (second) second.copy(scratch, secret.length + first.length);
+  md5Into(scratch, scratchView, length, out, 0);
+}
+
+/**
+ * RFC 2104 HMAC-MD5 keyed by `secret` over `data` (at most 4096 octets) with its
+ * authenticator field replaced by `authenticatorField` and, when
+ * `messageAuthenticatorOffset` ≥ 0, the 16 Message-Authenticator octets taken as
+ * zeros (RFC 3579 §3.2), into `out[outOffset..+16)`. `data` is read before
+ * `out` is written, so `out` may be `data`.
+ */
+export function hmacMd5Packet(
+  data: Buffer,
+  authenticatorField: Buffer,
+  messageAuthenticatorOffset: number,
+  secret: Buffer,
+  out: Buffer,
+  outOffset: number,
+): void {
+  // RFC 2104 §2: keys longer than the block are hashed first.
+  const key = secret.length > BLOCK ? createHash('md5').update(secret).digest() : secret;
+  for (let index = 0; index < BLOCK; index++) {
+    const keyOctet = key[index] ?? 0;
+    scratch[index] = keyOctet ^ 0x36;
+    outer[index] = keyOctet ^ 0x5c;
+  }
+  data.copy(scratch, BLOCK, 0, MAX_PACKET_LENGTH);
+  authenticatorField.copy(scratch, BLOCK + 4);
+  if (messageAuthenticatorOffset >= 0) {
+    const at = BLOCK + messageAuthenticatorOffset;
+    scratch.fill(0, at, at + MESSAGE_AUTHENTICATOR_LENGTH);
+  }
+  md5Into(scratch, scratchView, BLOCK + Math.min(data.length, MAX_PACKET_LENGTH), outer, BLOCK);
+  md5Into(outer, outerView, BLOCK + 16, out, outOffset);
+}

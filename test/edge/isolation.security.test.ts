@@ -1,0 +1,266 @@
+// Tenant isolation, proven over every route the app serves. Routes are enumerated from
+// `app.routes` (never listed by hand), request bodies and query parameters come from the
+// OpenAPI document, so a route added later is attacked automatically — and a route this
+// file cannot classify, or whose parameters it cannot fill, fails the test.
+import { describe, expect, it } from 'vitest';
+import { startEdge, unique, type CallResult, type StaffFixture, type TenantFixture, type TestEdge } from '../support/edge-app.ts';
+
+type Schema = {
+  $ref?: string;
+  type?: string | string[];
+  format?: string;
+  pattern?: string;
+  enum?: unknown[];
+  const?: unknown;
+  minLength?: number;
+  minimum?: number;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+};
+type Operation = { requestBody?: { content?: Record<string, { schema?: Schema }> }; parameters?: { name: string; in: string; schema: Schema }[] };
+type OpenApi = { paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, Schema> } };
+
+type Route = { method: string; path: string; params: string[] };
+type Kind = 'public' | 'platform' | 'tenant';
+
+/** Routes that need no credentials at all; everything else must be classified below. */
+const publicRoutes = new Set(['POST /api/v1/platform/auth/login', 'POST /api/v1/auth/login', 'GET /api/v1/openapi.json', 'GET /health']);
+
+function classify(route: Route): Kind | null {
+  const key = `${route.method} ${route.path}`;
+  if (publicRoutes.has(key) || (route.method === 'GET' && (route.path === '/api/docs' || route.path.startsWith('/api/docs/')))) return 'public';
+  if (route.path.startsWith('/api/v1/platform/')) return 'platform';
+  if (route.path.startsWith('/api/v1/')) return 'tenant';
+  return null;
+}
+
+/** Path parameters this test knows how to fill with another tenant's identifiers. */
+const knownParams: Record<Exclude<Kind, 'public'>, ReadonlySet<string>> = { tenant: new Set(['id']), platform: new Set(['slug']) };
+
+function enumerateRoutes(edge: TestEdge): Route[] {
+  const seen = new Map<string, Route>();
+  for (const r of edge.app.routes) {
+    if (r.method === 'ALL') continue; // middleware
+    const key = `${r.method} ${r.path}`;
+    if (!seen.has(key)) seen.set(key, { method: r.method, path: r.path, params: [...r.path.matchAll(/:(\w+)/g)].map((m) => m[1]!) });
+  }
+  return [...seen.values()];
+}
+
+const docPath = (path: string) => path.replace(/:(\w+)(\{[^}]*\})?/g, '{$1}');
+const fill = (path: string, values: Record<string, string>) => path.replace(/:(\w+)(\{[^}]*\})?/g, (_m, name: string) => encodeURIComponent(values[name]!));
+
+/** A valid example of a JSON schema, or an exception naming what it cannot build. */
+function example(schema: Schema, doc: OpenApi, where: string): unknown {
+  if (schema.$ref) {
+    const name = schema.$ref.replace('#/components/schemas/', '');
+    const target = doc.components?.schemas?.[name];
+    if (!target) throw new Error(`${where}: unresolvable ${schema.$ref}`);
+    return example(target, doc, where);
+  }
+  if (schema.const !== undefined) return schema.const;
+  if (schema.enum) return schema.enum[0];
+  const alternatives = schema.anyOf ?? schema.oneOf;
+  if (alternatives) return example(alternatives.find((s) => s.type !== 'null') ?? alternatives[0]!, doc, where);
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+  switch (type) {
+    case 'object':
+      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, s]) => [k, example(s, doc, `${where}.${k}`)]));
+    case 'array':
+      return schema.items ? [example(schema.items, doc, `${where}[]`)] : [];
+    case 'integer':
+    case 'number':
+      return schema.minimum ?? 1;
+    case 'boolean':
+      return true;
+    case 'string': {
+      if (schema.format === 'email') return `${unique('probe')}@attacker.test`;
+      if (schema.format === 'uuid') return crypto.randomUUID();
+      if (schema.format === 'date-time') return new Date().toISOString();
+      if (schema.pattern === '^\\d{6}$') return '123456';
+      if (schema.pattern === '^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$') return unique('probe-');
+      if (schema.pattern) throw new Error(`${where}: no example for pattern ${schema.pattern}; teach isolation.security.test.ts`);
+      return `probe-${unique('')}`.padEnd(Math.max(schema.minLength ?? 0, 16), 'x');
+    }
+    default:
+      throw new Error(`${where}: no example for schema ${JSON.stringify(schema)}; teach isolation.security.test.ts`);
+  }
+}
+
+type Populated = { tenant: TenantFixture; user: StaffFixture; key: { id: string; secret: string }; ownerKey: { id: string; secret: string }; revokedKeyId: string; markers: string[] };
+
+/** A tenant with users, API keys (one revoked), MFA enrolment and a trail of audit events. */
+async function populate(edge: TestEdge, slug: string): Promise<Populated> {
+  const tenant = await edge.createTenant({ slug, name: `Secret name of ${slug}` });
+  const user = await edge.createStaff(tenant, 'support');
+  const secretName = `Private person of ${slug}`;
+  edge.ok(await edge.call('PATCH', `/api/v1/users/${user.id}`, { token: tenant.owner.token, body: { name: secretName } }), 200);
+  const key = await edge.createApiKey(tenant.owner.token, 'admin', `key of ${slug}`);
+  const ownerKey = await edge.createApiKey(tenant.owner.token, 'owner', `owner key of ${slug}`);
+  const revoked = await edge.createApiKey(tenant.owner.token, 'read_only', `revoked key of ${slug}`);
+  expect((await edge.call('DELETE', `/api/v1/api-keys/${revoked.id}`, { token: tenant.owner.token })).status).toBe(204);
+  edge.ok(await edge.call('POST', '/api/v1/me/mfa/totp', { token: user.token }), 200);
+  const events = edge.ok(await edge.call('GET', '/api/v1/audit-events?limit=200', { token: tenant.owner.token }), 200).body.data!;
+  const markers = [
+    tenant.id,
+    slug,
+    tenant.owner.id,
+    tenant.owner.email,
+    user.id,
+    user.email,
+    secretName,
+    key.id,
+    key.secret.split('.')[2]!,
+    ownerKey.id,
+    revoked.id,
+    ...events.flatMap((e) => [String(e.id), String(e.hash)]),
+  ];
+  return { tenant, user, key, ownerKey, revokedKeyId: revoked.id, markers };
+}
+
+/** Every row of every table of a tenant's database: what "unchanged" means. */
+async function dumpTenant(edge: TestEdge, slug: string): Promise<string> {
+  const tables = await edge.tenantSql(slug, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+  const dump: Record<string, unknown> = {};
+  for (const { name } of tables.rows) dump[String(name)] = (await edge.tenantSql(slug, `SELECT * FROM "${String(name)}" ORDER BY rowid`)).rows;
+  return JSON.stringify(dump);
+}
+
+describe('tenant isolation over every route', () => {
+  it('a token of tenant B never reads or changes tenant A, and tenant tokens never pass platform routes', { timeout: 120_000 }, async () => {
+    const edge = await startEdge();
+    const a = await populate(edge, 'alpha-isp');
+    const b = await populate(edge, 'bravo-isp');
+    const doc = edge.ok(await edge.call('GET', '/api/v1/openapi.json'), 200).body as unknown as OpenApi;
+    const platformToken = await edge.rootToken();
+
+    const routes = enumerateRoutes(edge);
+    const unclassified = routes.filter((r) => classify(r) === null).map((r) => `${r.method} ${r.path}`);
+    expect(unclassified, 'routes this test cannot classify: extend classify()').toEqual([]);
+    const unknownParams = routes.flatMap((r) => {
+      const kind = classify(r)!;
+      return kind === 'public' ? [] : r.params.filter((p) => !knownParams[kind].has(p)).map((p) => `${r.method} ${r.path} :${p}`);
+    });
+    expect(unknownParams, 'path parameters this test cannot fill: extend knownParams and the id candidates').toEqual([]);
+    const tenantRoutes = routes.filter((r) => classify(r) === 'tenant');
+    const platformRoutes = routes.filter((r) => classify(r) === 'platform');
+    // Guard against an enumeration that silently finds nothing.
+    expect(tenantRoutes.length).toBeGreaterThanOrEqual(13);
+    expect(platformRoutes.length).toBeGreaterThanOrEqual(4);
+    expect(tenantRoutes.filter((r) => r.params.length > 0).length).toBeGreaterThanOrEqual(4);
+
+    const operation = (route: Route) => doc.paths[docPath(route.path)]?.[route.method.toLowerCase()];
+    const bodyFor = (route: Route) => {
+      const op = operation(route);
+      if (!op) throw new Error(`${route.method} ${route.path} is not in the OpenAPI document`);
+      const schema = op.requestBody?.content?.['application/json']?.schema;
+      return schema ? example(schema, doc, `${route.method} ${route.path}`) : undefined;
+    };
+    const stringQueryParams = (route: Route) =>
+      (operation(route)?.parameters ?? []).filter((p) => p.in === 'query' && p.schema.type === 'string' && !p.schema.enum && !p.schema.format).map((p) => p.name);
+
+    const violations: string[] = [];
+    // What the caller sent (an id in the path, say) may be echoed back; anything else of A's is a leak.
+    const leaks = (res: CallResult, sent: string[]) => {
+      const text = sent.reduce((t, value) => t.replaceAll(value, '<sent>'), res.text);
+      return a.markers.filter((m) => text.includes(m));
+    };
+    const check = (label: string, res: CallResult, ok: (status: number) => boolean, sent: string[] = []) => {
+      if (!ok(res.status)) violations.push(`${label} → ${res.status} ${res.text.slice(0, 200)}`);
+      const found = leaks(res, sent);
+      if (found.length) violations.push(`${label} leaked A's ${found.map((m) => m.slice(0, 12)).join(', ')}`);
+    };
+
+    const aBefore = await dumpTenant(edge, a.tenant.slug);
+    const control = await edge.platform.databases.control();
+    const tenantRow = async (id: string) => JSON.stringify((await control.execute({ sql: 'SELECT * FROM tenants WHERE id = ?', args: [id] })).rows);
+    const aTenantBefore = await tenantRow(a.tenant.id);
+
+    // A's identifiers, each paired with B's identifier of the same kind (for the positive control).
+    const candidates: [string, string, string][] = [
+      ['owner', a.tenant.owner.id, b.tenant.owner.id],
+      ['user', a.user.id, b.user.id],
+      ['api key', a.key.id, b.key.id],
+      ['owner api key', a.ownerKey.id, b.ownerKey.id],
+      ['revoked api key', a.revokedKeyId, b.revokedKeyId],
+      ['tenant', a.tenant.id, b.tenant.id],
+    ];
+    const bTokens: [string, string][] = [
+      ['B owner token', b.tenant.owner.token],
+      ['B owner API key', b.ownerKey.secret],
+    ];
+
+    for (const route of tenantRoutes) {
+      const name = `${route.method} ${route.path}`;
+      const body = () => bodyFor(route);
+      const anyPath = fill(route.path, { id: crypto.randomUUID() });
+      // No credentials, or platform credentials, never reach a tenant's data.
+      check(`${name} without a token`, await edge.call(route.method, anyPath, { body: body() }), (s) => s === 401);
+      check(`${name} with a platform token`, await edge.call(route.method, anyPath, { token: platformToken, body: body() }), (s) => s === 403);
+
+      for (const [who, token] of bTokens) {
+        if (route.params.length > 0) {
+          for (const [kind, aId] of candidates) {
+            const attack = await edge.call(route.method, fill(route.path, { id: aId }), { token, body: body() });
+            // Indistinguishable from an id that exists nowhere: same status, same code, never success.
+            const baseline = await edge.call(route.method, fill(route.path, { id: crypto.randomUUID() }), { token, body: body() });
+            check(`${name} by ${who} with A's ${kind} id`, attack, (s) => [400, 403, 404].includes(s) && s === baseline.status && attack.body?.code === baseline.body?.code, [aId]);
+          }
+        } else {
+          check(`${name} by ${who}`, await edge.call(route.method, route.path, { token, body: body() }), (s) => s < 500);
+          for (const param of stringQueryParams(route)) {
+            for (const [kind, aId] of candidates) {
+              const path = `${route.path}?${param}=${encodeURIComponent(aId)}`;
+              check(`${name}?${param}=<A's ${kind} id> by ${who}`, await edge.call(route.method, path, { token, body: body() }), (s) => s < 500, [aId]);
+            }
+          }
+        }
+      }
+    }
+
+    for (const route of platformRoutes) {
+      const name = `${route.method} ${route.path}`;
+      for (const slug of [a.tenant.slug, b.tenant.slug]) {
+        const path = fill(route.path, { slug });
+        for (const [who, token] of [
+          ['A owner token', a.tenant.owner.token],
+          ['A owner API key', a.ownerKey.secret],
+          ['B owner token', b.tenant.owner.token],
+          ['B owner API key', b.ownerKey.secret],
+        ] as const) {
+          check(`${name} (${slug}) by ${who}`, await edge.call(route.method, path, { token, body: bodyFor(route) }), (s) => s === 403, [slug]);
+        }
+        check(`${name} (${slug}) without a token`, await edge.call(route.method, path, { body: bodyFor(route) }), (s) => s === 401, [slug]);
+      }
+    }
+
+    for (const route of routes.filter((r) => classify(r) === 'public' && r.method === 'GET' && r.params.length === 0)) {
+      check(`public ${route.method} ${route.path}`, await edge.call('GET', route.path, { token: b.tenant.owner.token }), (s) => s === 200);
+    }
+
+    expect(violations).toEqual([]);
+    // Not one byte of A's database changed, and A is still active.
+    expect(await dumpTenant(edge, a.tenant.slug)).toBe(aBefore);
+    expect(await tenantRow(a.tenant.id)).toBe(aTenantBefore);
+    expect(edge.ok(await edge.call('GET', '/api/v1/me', { token: a.key.secret }), 200).body.id).toBe(a.key.id);
+    expect(edge.ok(await edge.call('GET', '/api/v1/audit-events/verify', { token: a.tenant.owner.token }), 200).body.valid).toBe(true);
+
+    // Positive control: the id routes do find B's own resources, so the 404s above are isolation,
+    // not routes that never find anything. Reads first, deletions last.
+    const order = ['GET', 'PATCH', 'PUT', 'POST', 'DELETE'];
+    const idRoutes = tenantRoutes.filter((r) => r.params.length > 0).sort((x, y) => order.indexOf(x.method) - order.indexOf(y.method));
+    for (const route of idRoutes) {
+      const statuses: number[] = [];
+      for (const [, , bId] of candidates) statuses.push((await edge.call(route.method, fill(route.path, { id: bId }), { token: b.tenant.owner.token, body: bodyFor(route) })).status);
+      expect(statuses.some((s) => s >= 200 && s < 300), `${route.method} ${route.path} never succeeds for B's own ids: ${statuses.join(',')}`).toBe(true);
+    }
+  });
+
+  it('the classifier refuses what it does not know', () => {
+    expect(classify({ method: 'GET', path: '/webhooks/stripe', params: [] })).toBeNull();
+    expect(classify({ method: 'POST', path: '/api/docs', params: [] })).toBeNull();
+    expect(classify({ method: 'GET', path: '/api/v1/subscribers/:id', params: ['id'] })).toBe('tenant');
+  });
+});

@@ -51,6 +51,7 @@ export type AccountingRecord = {
 
 /** A validated record with derived fields, as the spool stores it. */
 export type SpoolEntry = {
+  /** Empty until the spool assigns it at commit (recordKey), unless the caller gave one. */
   key: string;
   kind: AccountingStatus | 'close';
   nasId: string;
@@ -71,6 +72,8 @@ export type SpoolEntry = {
   callingStationId: string | null;
   nasPortId: string | null;
   interimInterval: number | null;
+  /** RFC 2869 §5.3 Event-Timestamp as sent (NAS clock, seconds). */
+  eventTimestamp: number | null;
   attributes: Record<string, unknown> | null;
 };
 
@@ -129,7 +132,7 @@ export function toSpoolEntry(record: AccountingRecord): SpoolEntry {
   }
   const eventAt = record.receivedAt - (record.delaySeconds ?? 0) * 1000;
   const entry: SpoolEntry = {
-    key: '',
+    key: optionalString(record, 'key') ?? '',
     kind: record.status,
     nasId: record.nasId,
     nasAddress: optionalString(record, 'nasAddress'),
@@ -148,43 +151,46 @@ export function toSpoolEntry(record: AccountingRecord): SpoolEntry {
     callingStationId: optionalString(record, 'callingStationId'),
     nasPortId: optionalString(record, 'nasPortId'),
     interimInterval: record.interimInterval ?? null,
+    eventTimestamp: record.eventTimestamp ?? null,
     attributes: attributes ?? null,
   };
-  entry.key = optionalString(record, 'key') ?? recordKey(entry, record.eventTimestamp);
   return entry;
 }
 
-const HOUR = 3_600_000;
+const MINUTE = 60_000;
 
 /**
  * The idempotency key: what identifies one accounting event independently of the
- * packet that carried it. A NAS that does not hear our response retransmits; after
- * changing Acct-Delay-Time it must use a new Identifier (RFC 2866 §5.2), so RFC 5080
+ * packet that carried it. A NAS that does not hear our response retransmits; once it
+ * updates Acct-Delay-Time it must use a new Identifier (RFC 2866 §5.2), so RFC 5080
  * duplicate detection upstream cannot catch that copy; this key does, because it is
- * built from the content that stays the same: the session, the counters, the event.
+ * built from what stays the same: the session, the counters, the event.
  *
- *   start     NAS, session id, user, calling station, framed IP, Event-Timestamp
- *             (or the hour of the event: a NAS that reuses session ids keeps them
- *             apart unless it reuses one within the hour for the same user and port)
+ *   start     NAS, NAS epoch, session id, user, calling station, framed IP,
+ *             Event-Timestamp if sent. The epoch (seq of the NAS's last Accounting-On
+ *             or -Off) tells a new session apart from an old one whose id the NAS
+ *             reused after rebooting.
  *   interim   NAS, session id, session time, all counters
  *   stop      NAS, session id, session time, all counters, terminate cause
- *   on / off  NAS, Event-Timestamp (or the second of the event)
+ *   on / off  NAS, Event-Timestamp (or the minute of the event)
+ *   close     NAS, session id, time of the decision (written by the appliance itself)
  */
-export function recordKey(entry: SpoolEntry, eventTimestamp: number | undefined): string {
+export function recordKey(entry: SpoolEntry, nasEpoch: number): string {
   const parts: Array<string | number | null> = [entry.nasId, entry.kind, entry.sessionId];
   switch (entry.kind) {
     case 'start':
-      parts.push(entry.username, entry.callingStationId, entry.framedIp, eventTimestamp ?? `h${Math.floor(entry.eventAt / HOUR)}`);
+      parts.push(nasEpoch, entry.username, entry.callingStationId, entry.framedIp, entry.eventTimestamp);
       break;
     case 'interim':
     case 'stop':
       parts.push(entry.sessionTime, entry.inputOctets, entry.outputOctets, entry.inputPackets, entry.outputPackets);
       if (entry.kind === 'stop') parts.push(entry.terminateCause);
-      if (entry.sessionTime === null) parts.push(eventTimestamp ?? `s${Math.floor(entry.eventAt / 1000)}`);
+      // Without Acct-Session-Time nothing else orders two updates of one session.
+      if (entry.sessionTime === null) parts.push(entry.eventTimestamp ?? `s${Math.floor(entry.eventAt / 1000)}`);
       break;
     case 'on':
     case 'off':
-      parts.push(eventTimestamp ?? `s${Math.floor(entry.eventAt / 1000)}`);
+      parts.push(entry.eventTimestamp ?? `m${Math.floor(entry.eventAt / MINUTE)}`);
       break;
     case 'close':
       parts.push(entry.eventAt);

@@ -33,6 +33,12 @@ CREATE TABLE spool_meta (
 -- sessions table (a checkpoint; later records are replayed on open).
 INSERT INTO spool_meta (key, value) VALUES ('shipped_seq', 0), ('sessions_seq', 0);
 
+-- Per NAS: seq of its last Accounting-On/Off record, part of Start keys (record.ts).
+CREATE TABLE nas_epochs (
+  nas_id TEXT PRIMARY KEY,
+  epoch INTEGER NOT NULL
+) STRICT;
+
 CREATE TABLE sessions (
   nas_id TEXT NOT NULL,
   session_id TEXT NOT NULL,

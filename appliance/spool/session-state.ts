@@ -33,9 +33,11 @@ export type SessionRow = {
   interimInterval: number | null;
 };
 
-// Session-Time and Acct-Delay-Time have one-second resolution, and the network adds
-// jitter: two computations of one session's start can differ by a couple of seconds.
-const SAME_SESSION_TOLERANCE_MS = 5_000;
+// Two estimates of one session's start (a Start's event time; an update's event time
+// minus Acct-Session-Time) differ by the seconds between the NAS counting session time
+// and sending the Start, plus one-second rounding of both attributes and of
+// Acct-Delay-Time. Estimates further apart belong to different sessions.
+const SAME_SESSION_TOLERANCE_MS = 30_000;
 
 export function sessionKey(nasId: string, sessionId: string): string {
   return `${nasId}\u0000${sessionId}`;
@@ -92,21 +94,27 @@ function merged(current: SessionRow, entry: SpoolEntry): SessionRow {
  *
  * - No row yet: a Start or Interim opens one (an Interim stands in for a lost Start);
  *   a Stop records a closed one.
- * - A record whose session began after the row's last sign of life is a new session
- *   that reuses the id (NASes restart their counters after a reboot): it replaces the row.
- * - Open row: merge; a Stop closes it.
- * - Closed by the stale sweep: a Start/Interim proves it alive, so it reopens.
- * - Closed otherwise: late records only raise counters; a Stop after a NAS-reboot or
- *   stale close supplies the real end.
+ * - A record whose session began clearly later than the row's is a new session reusing
+ *   the id (NASes restart their counters after a reboot): it replaces the row. So does
+ *   a Start after the NAS restarted (the row was closed by Accounting-On/Off).
+ * - A record whose session began clearly earlier belongs to a session the row already
+ *   replaced: it changes nothing.
+ * - Otherwise merge. A Stop closes; a Start/Interim reopens a session the stale sweep
+ *   closed (it proved alive); a Stop after a NAS-restart or stale close supplies the
+ *   real end. Counters never go down.
  */
 export function applyToSession(current: SessionRow | undefined, entry: SpoolEntry): SessionRow {
   if (entry.sessionId === null) throw new Error(`session record without session id (${entry.kind})`);
   const withId = { ...entry, sessionId: entry.sessionId };
   if (current === undefined) return freshSession(withId);
 
-  const lastSignOfLife = current.status === 'closed' && current.closedAt !== null ? Math.max(current.closedAt, current.updatedAt) : current.updatedAt;
-  const startKnown = entry.kind === 'start' || entry.sessionTime !== null;
-  if (startKnown && startOf(entry) > lastSignOfLife + SAME_SESSION_TOLERANCE_MS) return freshSession(withId);
+  if (entry.kind === 'start' || entry.sessionTime !== null) {
+    const start = startOf(entry);
+    if (start > current.startedAt + SAME_SESSION_TOLERANCE_MS) return freshSession(withId);
+    if (start < current.startedAt - SAME_SESSION_TOLERANCE_MS) return current;
+    const restarted = current.closeReason === 'nas-on' || current.closeReason === 'nas-off';
+    if (entry.kind === 'start' && restarted && current.closedAt !== null && entry.eventAt >= current.closedAt) return freshSession(withId);
+  }
 
   const next = merged(current, entry);
   if (entry.kind === 'stop') {

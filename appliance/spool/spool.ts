@@ -55,7 +55,8 @@ export type SpoolOptions = {
   now?: () => number;
 };
 
-export type AppendResult = { seq: number; duplicate: boolean };
+/** Where the record is (or already was) stored, and its idempotency key. */
+export type AppendResult = { seq: number; key: string; duplicate: boolean };
 
 export type SpoolStats = {
   appended: number;
@@ -144,6 +145,7 @@ function recordBody(entry: SpoolEntry): string {
     callingStationId: entry.callingStationId,
     nasPortId: entry.nasPortId,
     interimInterval: entry.interimInterval,
+    eventTimestamp: entry.eventTimestamp,
     attributes: entry.attributes,
   });
 }
@@ -174,6 +176,7 @@ function entryFromRow(row: Row): OutboxEntry {
     callingStationId: text(body.callingStationId),
     nasPortId: text(body.nasPortId),
     interimInterval: number(body.interimInterval),
+    eventTimestamp: number(body.eventTimestamp),
     attributes: typeof attributes === 'object' && attributes !== null ? (attributes as Record<string, unknown>) : null,
   };
 }
@@ -252,9 +255,10 @@ function closeEntry(row: SessionRow, reason: CloseReason, at: number): SpoolEntr
     callingStationId: row.callingStationId,
     nasPortId: row.nasPortId,
     interimInterval: row.interimInterval,
+    eventTimestamp: null,
     attributes: { lastUpdateAt: row.updatedAt },
   };
-  entry.key = recordKey(entry, undefined);
+  entry.key = recordKey(entry, 0);
   return entry;
 }
 
@@ -323,26 +327,22 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     if (rows.length === recentLimit && oldestLoaded !== undefined) horizon = Number(oldestLoaded.received_at);
   }
 
-  const findDuplicates = async (entries: SpoolEntry[]): Promise<Map<string, number>> => {
-    const found = new Map<string, number>();
-    for (const entry of entries) {
-      const hit = recent.get(entry.key);
-      if (hit !== undefined) {
-        found.set(entry.key, hit.seq);
-        continue;
-      }
-      // Only an event from before the horizon can have an original that left the Map.
-      if (horizon === 0 || entry.eventAt > horizon + DUPLICATE_WINDOW_MS) continue;
-      stats.diskDuplicateProbes++;
-      const result = await client.execute({
-        sql: 'SELECT seq FROM records WHERE event_at BETWEEN ? AND ? AND key = ? LIMIT 1',
-        args: [entry.eventAt - DUPLICATE_WINDOW_MS, entry.eventAt + DUPLICATE_WINDOW_MS, entry.key],
-      });
-      const row = result.rows[0];
-      if (row !== undefined) found.set(entry.key, Number(row.seq));
-    }
-    return found;
+  const findDuplicate = async (entry: SpoolEntry): Promise<number | undefined> => {
+    const hit = recent.get(entry.key);
+    if (hit !== undefined) return hit.seq;
+    // Only an event from before the horizon can have an original that left the Map.
+    if (horizon === 0 || entry.eventAt > horizon + DUPLICATE_WINDOW_MS) return undefined;
+    stats.diskDuplicateProbes++;
+    const result = await client.execute({
+      sql: 'SELECT seq FROM records WHERE event_at BETWEEN ? AND ? AND key = ? LIMIT 1',
+      args: [entry.eventAt - DUPLICATE_WINDOW_MS, entry.eventAt + DUPLICATE_WINDOW_MS, entry.key],
+    });
+    const row = result.rows[0];
+    return row === undefined ? undefined : Number(row.seq);
   };
+
+  const nasEpochs = new Map<string, number>();
+  for (const row of (await client.execute('SELECT nas_id, epoch FROM nas_epochs')).rows) nasEpochs.set(String(row.nas_id), Number(row.epoch));
 
   // --- sessions ----------------------------------------------------------------------
   const openSessions = new Map<string, SessionRow>();
@@ -478,28 +478,46 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   // --- group commit ------------------------------------------------------------------
   const commitBatch = async (entries: SpoolEntry[]): Promise<AppendResult[]> => {
     const started = performance.now();
-    const firstIndex = new Map<string, number>();
-    entries.forEach((entry, index) => {
-      if (!firstIndex.has(entry.key)) firstIndex.set(entry.key, index);
-    });
-    const firsts = entries.filter((entry, index) => firstIndex.get(entry.key) === index);
-    const existing = await findDuplicates(firsts);
-    const fresh = firsts.filter((entry) => !existing.has(entry.key));
-    const seqOf = new Map<string, number>();
-    fresh.forEach((entry, index) => seqOf.set(entry.key, lastSeq + 1 + index));
+    // In arrival order: an Accounting-On early in the batch changes the keys of the
+    // Starts after it, and only a stored (not duplicate) On does.
+    const epochs = new Map<string, number>();
+    const batchKeys = new Map<string, number>();
+    const fresh: SpoolEntry[] = [];
+    const results: AppendResult[] = [];
+    let nextSeq = lastSeq + 1;
+    for (const entry of entries) {
+      if (entry.key === '') entry.key = recordKey(entry, epochs.get(entry.nasId) ?? nasEpochs.get(entry.nasId) ?? 0);
+      const original = batchKeys.get(entry.key) ?? (await findDuplicate(entry));
+      if (original !== undefined) {
+        results.push({ seq: original, key: entry.key, duplicate: true });
+        continue;
+      }
+      const seq = nextSeq++;
+      batchKeys.set(entry.key, seq);
+      fresh.push(entry);
+      results.push({ seq, key: entry.key, duplicate: false });
+      if (entry.kind === 'on' || entry.kind === 'off') epochs.set(entry.nasId, seq);
+    }
 
     const overlay = await foldSessions(fresh);
     if (fresh.length > 0) {
-      const rows = fresh.map((entry): Cell[] => [
-        seqOf.get(entry.key) ?? null, entry.key, entry.kind, entry.nasId, entry.receivedAt, entry.eventAt, entry.sessionId, recordBody(entry),
+      const rows = fresh.map((entry, index): Cell[] => [
+        lastSeq + 1 + index, entry.key, entry.kind, entry.nasId, entry.receivedAt, entry.eventAt, entry.sessionId, recordBody(entry),
       ]);
       // Explicit seqs: if anything else had written to the table, the primary key
       // would collide and the whole batch would fail rather than misnumber.
-      await client.batch(multiRowInsert('INSERT INTO records', RECORD_COLUMNS, rows, ''), 'write');
+      await client.batch(
+        [
+          ...multiRowInsert('INSERT INTO records', RECORD_COLUMNS, rows, ''),
+          ...multiRowInsert('INSERT INTO nas_epochs', ['nas_id', 'epoch'], [...epochs], 'ON CONFLICT (nas_id) DO UPDATE SET epoch = excluded.epoch'),
+        ],
+        'write',
+      );
     }
 
+    for (const [index, entry] of fresh.entries()) rememberKey(entry.key, lastSeq + 1 + index, entry.receivedAt);
     lastSeq += fresh.length;
-    for (const entry of fresh) rememberKey(entry.key, seqOf.get(entry.key) ?? 0, entry.receivedAt);
+    for (const [nasId, epoch] of epochs) nasEpochs.set(nasId, epoch);
     applySessions(overlay);
 
     stats.commits++;
@@ -508,12 +526,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     stats.maxBatchSize = Math.max(stats.maxBatchSize, entries.length);
     stats.appended += fresh.length;
     stats.duplicates += entries.length - fresh.length;
-
-    return entries.map((entry, index) => {
-      const stored = existing.get(entry.key);
-      if (stored !== undefined) return { seq: stored, duplicate: true };
-      return { seq: seqOf.get(entry.key) ?? 0, duplicate: firstIndex.get(entry.key) !== index };
-    });
+    return results;
   };
 
   const queue: Pending[] = [];

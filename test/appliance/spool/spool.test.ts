@@ -1,0 +1,304 @@
+import { createClient } from '@libsql/client';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSilentLogger } from '../../../appliance/log.ts';
+import { openSpool, SpoolOverloadedError, SpoolRecordError } from '../../../appliance/spool/index.ts';
+import type { AccountingRecord, Spool, SpoolOptions } from '../../../appliance/spool/index.ts';
+
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+let dir: string;
+let clock: number;
+const spools: Spool[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'spool-test-'));
+  clock = T0;
+});
+
+afterEach(async () => {
+  for (const spool of spools.splice(0)) await spool.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function open(overrides: Partial<SpoolOptions> = {}): Promise<Spool> {
+  const spool = await openSpool({
+    path: join(dir, 'spool.db'),
+    log: createSilentLogger(),
+    maxBatch: 1_000,
+    maxDelayMs: 0,
+    staleFactor: 2.5,
+    defaultInterimInterval: 300,
+    now: () => clock,
+    ...overrides,
+  });
+  spools.push(spool);
+  return spool;
+}
+
+async function reopen(spool: Spool, overrides: Partial<SpoolOptions> = {}): Promise<Spool> {
+  await spool.close();
+  spools.splice(spools.indexOf(spool), 1);
+  return open(overrides);
+}
+
+const record = (fields: Partial<AccountingRecord> & Pick<AccountingRecord, 'status'>): AccountingRecord => ({
+  nasId: 'nas-1',
+  nasAddress: '192.0.2.1',
+  receivedAt: clock,
+  ...fields,
+});
+
+async function countRows(sql: string, args: Array<string | number> = []): Promise<number> {
+  const client = createClient({ url: `file:${join(dir, 'spool.db')}` });
+  try {
+    return Number((await client.execute({ sql, args })).rows[0]?.[0] ?? 0);
+  } finally {
+    client.close();
+  }
+}
+
+describe('group commit', () => {
+  it('commits many concurrent appends in few transactions, all durable', async () => {
+    const spool = await open();
+    const appends = Array.from({ length: 3_000 }, (_, index) =>
+      spool.append([record({ status: 'start', sessionId: `S${index}`, username: `user${index % 500}` })]),
+    );
+    const results = (await Promise.all(appends)).flat();
+    expect(results.every((result) => !result.duplicate)).toBe(true);
+    expect(new Set(results.map((result) => result.seq)).size).toBe(3_000);
+    const stats = spool.stats();
+    expect(stats.commits).toBeLessThanOrEqual(4);
+    expect(stats.maxBatchSize).toBe(1_000);
+    expect(stats.appended).toBe(3_000);
+    await reopen(spool);
+    expect(await countRows('SELECT count(*) FROM records')).toBe(3_000);
+    expect(await countRows("SELECT count(*) FROM sessions WHERE status = 'open'")).toBe(3_000);
+  });
+
+  it('runs with synchronous=FULL on a WAL file', async () => {
+    const spool = await open();
+    expect(await spool.describeStorage()).toMatchObject({ journalMode: 'wal', synchronous: 2 });
+  });
+
+  it('waits maxDelayMs for company when idle', async () => {
+    const spool = await open({ maxDelayMs: 20 });
+    const first = spool.append([record({ status: 'start', sessionId: 'A' })]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = spool.append([record({ status: 'start', sessionId: 'B' })]);
+    await Promise.all([first, second]);
+    expect(spool.stats().commits).toBe(1);
+  });
+
+  it('refuses appends beyond maxQueued instead of growing without bound', async () => {
+    const spool = await open({ maxQueued: 10 });
+    const accepted = spool.append(Array.from({ length: 10 }, (_, index) => record({ status: 'start', sessionId: `S${index}` })));
+    await expect(spool.append([record({ status: 'start', sessionId: 'one-too-many' })])).rejects.toBeInstanceOf(SpoolOverloadedError);
+    await accepted;
+  });
+
+  it('rejects invalid records before queueing them', async () => {
+    const spool = await open();
+    await expect(spool.append([record({ status: 'interim' })])).rejects.toBeInstanceOf(SpoolRecordError);
+    await expect(spool.append([record({ status: 'start', sessionId: 'S', inputOctets: -1 })])).rejects.toThrow(/inputOctets/);
+    await expect(spool.append([record({ status: 'start', sessionId: 'S', inputOctets: 2 ** 32 })])).rejects.toThrow(/inputOctets/);
+    expect(spool.stats().lastSeq).toBe(0);
+  });
+});
+
+describe('idempotency', () => {
+  const interim = (delaySeconds = 0) =>
+    record({ status: 'interim', sessionId: 'S1', username: 'alice', sessionTime: 600, inputOctets: 1234, outputOctets: 5678, receivedAt: T0 + delaySeconds * 1000, delaySeconds });
+
+  it('stores a retransmit once, even with a new Acct-Delay-Time and in the same batch', async () => {
+    const spool = await open();
+    const [first] = await spool.append([interim()]);
+    const [again] = await spool.append([interim(7)]);
+    expect(again).toEqual({ seq: first?.seq, key: first?.key, duplicate: true });
+    const [a, b] = await Promise.all([
+      spool.append([record({ status: 'stop', sessionId: 'S2', sessionTime: 10 })]),
+      spool.append([record({ status: 'stop', sessionId: 'S2', sessionTime: 10 })]),
+    ]);
+    expect(a?.[0]?.duplicate).toBe(false);
+    expect(b?.[0]).toEqual({ seq: a?.[0]?.seq, key: a?.[0]?.key, duplicate: true });
+    expect(await countRows('SELECT count(*) FROM records')).toBe(2);
+    expect(spool.stats()).toMatchObject({ appended: 2, duplicates: 2 });
+  });
+
+  it('still knows the keys after a reopen', async () => {
+    let spool = await open();
+    await spool.append([interim()]);
+    spool = await reopen(spool);
+    expect((await spool.append([interim(3)]))[0]?.duplicate).toBe(true);
+    expect(await countRows('SELECT count(*) FROM records')).toBe(1);
+  });
+
+  it('finds the original of a late retransmit on disk once it left the in-memory window', async () => {
+    const spool = await open({ recentKeys: 10 });
+    await spool.append([interim()]);
+    clock = T0 + 600_000;
+    await spool.append(Array.from({ length: 50 }, (_, index) => record({ status: 'start', sessionId: `later-${index}` })));
+    // Ten minutes later the NAS is still retrying, with Acct-Delay-Time saying so.
+    const [late] = await spool.append([interim(600)]);
+    expect(late?.duplicate).toBe(true);
+    expect(spool.stats().diskDuplicateProbes).toBeGreaterThan(0);
+    expect(await countRows("SELECT count(*) FROM records WHERE kind = 'interim'")).toBe(1);
+  });
+
+  it('distinguishes a new Interim-Update of the same session', async () => {
+    const spool = await open();
+    await spool.append([interim()]);
+    const [next] = await spool.append([record({ status: 'interim', sessionId: 'S1', sessionTime: 900, inputOctets: 9999, outputOctets: 9999 })]);
+    expect(next?.duplicate).toBe(false);
+  });
+});
+
+describe('sessions', () => {
+  it('combines gigawords into 64-bit octet counts', async () => {
+    const spool = await open();
+    await spool.append([
+      record({ status: 'start', sessionId: 'G', username: 'heavy' }),
+      record({ status: 'interim', sessionId: 'G', receivedAt: T0 + 300_000, sessionTime: 300, inputOctets: 5, inputGigawords: 2, outputOctets: 4_294_967_295, outputGigawords: 1_000 }),
+    ]);
+    const outbox = await spool.readOutbox(1, 10);
+    expect(outbox[0]).toMatchObject({ inputOctets: 2 * 2 ** 32 + 5, outputOctets: 1_000 * 2 ** 32 + 4_294_967_295 });
+    const [session] = await spool.listLiveSessions('heavy');
+    expect(session).toMatchObject({ inputOctets: 8_589_934_597, outputOctets: 4_299_262_263_295 });
+    await reopen(spool);
+    expect(await countRows('SELECT output_octets FROM sessions')).toBe(4_299_262_263_295);
+  });
+
+  it('closes every open session of a NAS on Accounting-On, and only of that NAS', async () => {
+    const spool = await open();
+    await spool.append([
+      record({ status: 'start', sessionId: 'A', username: 'alice' }),
+      record({ status: 'start', sessionId: 'B', username: 'bob' }),
+      record({ status: 'start', sessionId: 'C', username: 'carol', nasId: 'nas-2' }),
+    ]);
+    clock += 60_000;
+    await spool.append([record({ status: 'on', eventTimestamp: Math.floor(clock / 1000) })]);
+    clock += 1_000;
+    await spool.append([record({ status: 'start', sessionId: 'A', username: 'alice' })]);
+    expect(await spool.countLiveSessions('alice')).toBe(1);
+    expect(await spool.countLiveSessions('bob')).toBe(0);
+    expect(await spool.countLiveSessions('carol')).toBe(1);
+    const stats = spool.stats();
+    expect(stats.openSessions).toBe(2);
+    await reopen(spool);
+    expect(await countRows("SELECT count(*) FROM sessions WHERE close_reason = 'nas-on'")).toBe(1);
+    expect(await countRows("SELECT count(*) FROM sessions WHERE status = 'open'")).toBe(2);
+  });
+
+  it('closes the sessions of a NAS that sends Accounting-Off', async () => {
+    const spool = await open();
+    await spool.append([record({ status: 'start', sessionId: 'A', username: 'alice' })]);
+    clock += 1_000;
+    await spool.append([record({ status: 'off' })]);
+    expect(await spool.countLiveSessions('alice')).toBe(0);
+  });
+
+  it('counts live sessions for Simultaneous-Use, ignoring stale ones before the sweep runs', async () => {
+    const spool = await open();
+    await spool.append([
+      record({ status: 'start', sessionId: 'fresh', username: 'alice', interimInterval: 60 }),
+      record({ status: 'start', sessionId: 'quiet', username: 'alice', interimInterval: 60 }),
+    ]);
+    expect(await spool.countLiveSessions('alice')).toBe(2);
+    clock += 100_000;
+    await spool.append([record({ status: 'interim', sessionId: 'fresh', username: 'alice', sessionTime: 100, interimInterval: 60 })]);
+    clock += 60_000;
+    // quiet: 160 s without news > 2.5 × 60 s; fresh: 60 s.
+    expect(await spool.countLiveSessions('alice')).toBe(1);
+    expect(spool.stats().openSessions).toBe(2);
+  });
+
+  it('sweeps stale sessions, tells the edge, and reopens one that turns out alive', async () => {
+    const spool = await open();
+    await spool.append([
+      record({ status: 'start', sessionId: 'quiet', username: 'alice', interimInterval: 60 }),
+      record({ status: 'start', sessionId: 'default', username: 'bob' }),
+    ]);
+    clock += 151_000;
+    expect(await spool.sweepStaleSessions()).toBe(1);
+    expect(await spool.countLiveSessions('alice')).toBe(0);
+    expect(await spool.countLiveSessions('bob')).toBe(1);
+    const outbox = await spool.readOutbox(0, 10);
+    expect(outbox.map((entry) => entry.kind)).toEqual(['start', 'start', 'close']);
+    expect(outbox[2]).toMatchObject({ sessionId: 'quiet', terminateCause: 'stale' });
+    expect(await spool.sweepStaleSessions()).toBe(0);
+
+    clock += 10_000;
+    await spool.append([record({ status: 'interim', sessionId: 'quiet', username: 'alice', sessionTime: 161, interimInterval: 60 })]);
+    expect(await spool.countLiveSessions('alice')).toBe(1);
+
+    clock = T0 + 2.5 * 300_000 + 1;
+    expect(await spool.sweepStaleSessions()).toBe(2);
+    expect(await spool.countLiveSessions('bob')).toBe(0);
+    expect(await spool.countLiveSessions('alice')).toBe(0);
+  });
+
+  it('closes a session on Disconnect-ACK', async () => {
+    const spool = await open();
+    await spool.append([record({ status: 'start', sessionId: 'A', username: 'alice' })]);
+    expect(await spool.closeSession('nas-1', 'A', 'disconnect')).toBe(true);
+    expect(await spool.closeSession('nas-1', 'A', 'disconnect')).toBe(false);
+    expect(await spool.countLiveSessions('alice')).toBe(0);
+    const outbox = await spool.readOutbox(0, 10);
+    expect(outbox[1]).toMatchObject({ kind: 'close', terminateCause: 'disconnect' });
+  });
+
+  it('rebuilds sessions from the log when the last run died before writing them', async () => {
+    const crashed = await openSpool({
+      path: join(dir, 'spool.db'),
+      log: createSilentLogger(),
+      maxBatch: 1_000,
+      maxDelayMs: 0,
+      staleFactor: 2.5,
+      defaultInterimInterval: 300,
+      sessionFlushMs: 3_600_000,
+      now: () => clock,
+    });
+    await crashed.append([record({ status: 'start', sessionId: 'A', username: 'alice' })]);
+    await crashed.append([
+      record({ status: 'start', sessionId: 'B', username: 'bob' }),
+      record({ status: 'stop', sessionId: 'A', username: 'alice', sessionTime: 5, inputOctets: 42 }),
+    ]);
+    // No close(): the sessions table still has nothing, the records are committed.
+    expect(await countRows('SELECT count(*) FROM sessions')).toBe(0);
+
+    const recovered = await open();
+    expect(await recovered.countLiveSessions('bob')).toBe(1);
+    expect(await recovered.countLiveSessions('alice')).toBe(0);
+    expect(await countRows("SELECT input_octets FROM sessions WHERE session_id = 'A' AND status = 'closed'")).toBe(42);
+  });
+});
+
+describe('outbox', () => {
+  it('reads after a cursor, advances it, reports depth and prunes only shipped records', async () => {
+    let spool = await open();
+    await spool.append(Array.from({ length: 10 }, (_, index) => record({ status: 'start', sessionId: `S${index}`, attributes: { 'NAS-Port-Id': `ether${index}` } })));
+    expect(spool.stats().depth).toBe(10);
+    const first = await spool.readOutbox(0, 4);
+    expect(first.map((entry) => entry.seq)).toEqual([1, 2, 3, 4]);
+    expect(first[0]?.attributes).toEqual({ 'NAS-Port-Id': 'ether0' });
+    await spool.markShipped(4);
+    expect(spool.stats()).toMatchObject({ depth: 6, shippedSeq: 4 });
+    await spool.markShipped(2);
+    expect(spool.stats().shippedSeq).toBe(4);
+    await spool.markShipped(1_000);
+    expect(spool.stats()).toMatchObject({ depth: 0, shippedSeq: 10 });
+
+    spool = await reopen(spool);
+    expect(spool.stats()).toMatchObject({ depth: 0, shippedSeq: 10, lastSeq: 10 });
+    clock += 3_600_000;
+    await spool.append([record({ status: 'start', sessionId: 'new' })]);
+    expect(await spool.pruneShipped(60_000)).toMatchObject({ records: 10 });
+    expect(await countRows('SELECT count(*) FROM records')).toBe(1);
+    // seq never goes back, even with the older rows gone.
+    spool = await reopen(spool);
+    const [next] = await spool.append([record({ status: 'start', sessionId: 'newer' })]);
+    expect(next?.seq).toBe(12);
+  });
+});

@@ -86,6 +86,8 @@ export interface Dictionary {
   /** The definition that names this number (the last one loaded wins, as in FreeRADIUS 3). */
   attributeByCode(vendorId: number, type: number): AttributeDef | undefined;
   findVendor(nameOrId: string | number): VendorDef | undefined;
+  /** Every attribute name defined (aliases included), for validation and tooling. */
+  listAttributes(): readonly AttributeDef[];
   readonly rules: LengthRules;
 }
 
@@ -385,6 +387,7 @@ function finishDictionary(state: LoaderState): Dictionary {
   }
   const exact = new Map<string, AttributeDef>();
   for (const def of state.byName.values()) exact.set(def.name, def);
+  const all: readonly AttributeDef[] = [...exact.values()];
   const rules = buildRules(state);
   const byName = state.byName;
   const byCode = state.byCode;
@@ -402,6 +405,7 @@ function finishDictionary(state: LoaderState): Dictionary {
     attributeByCode: (vendorId, type) => byCode.get(vendorId)?.get(type),
     findVendor: (nameOrId) =>
       typeof nameOrId === 'number' ? vendorsById.get(nameOrId) : vendorsByName.get(nameOrId.toLowerCase()),
+    listAttributes: () => all,
     rules,
   };
 }

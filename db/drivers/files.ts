@@ -2,14 +2,16 @@ import { createClient } from '@libsql/client';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatabaseDriver } from '../databases.ts';
+import { serializeClient } from './serialized-client.ts';
 
 /** One libSQL file per database under `dir` (self-hosted deployments). */
 export function createFileDriver(dir: string): DatabaseDriver {
   mkdirSync(dir, { recursive: true });
   const path = (name: string) => join(dir, `${name}.db`);
   const connect = (name: string) =>
-    // `timeout` is SQLite's busy timeout, applied to every pooled connection.
-    createClient({ url: `file:${path(name)}`, timeout: 5_000, concurrency: 4 });
+    // One connection, its operations taken in turn (see serializeClient). The busy timeout
+    // covers other processes sharing the file (backups, the CLI).
+    serializeClient(createClient({ url: `file:${path(name)}`, timeout: 5_000, concurrency: 1 }));
 
   return {
     connect,

@@ -8,8 +8,16 @@ export type AccessClaims =
 
 const header = toBase64Url(utf8(JSON.stringify({ alg: 'HS256', typ: 'JWT' })));
 
-const hmacKey = (secret: string) =>
-  crypto.subtle.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+// Imported once per secret: key import is a measurable part of every authenticated request.
+const keys = new Map<string, Promise<CryptoKey>>();
+const hmacKey = (secret: string) => {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    keys.set(secret, key);
+  }
+  return key;
+};
 
 /** Signs a JWT (RFC 7519) with HS256. */
 export async function signAccessToken(claims: AccessClaims, secret: string): Promise<string> {

@@ -151,4 +151,19 @@ describe('tenant read and update failures', () => {
     expectProblem(await edge.call('GET', '/api/v1/platform/tenants', { headers: { authorization: 'Basic cm9vdDpyb290' } }), 401, 'unauthenticated');
     expectProblem(await edge.call('GET', '/api/v1/platform/tenants', { token: 'not.a.token' }), 401, 'unauthenticated');
   });
+
+  it('a tenant left in provisioning (a crash mid-creation) can neither be patched nor logged into', async () => {
+    const edge = await startEdge();
+    const control = await edge.platform.databases.control();
+    await control.execute({
+      sql: "INSERT INTO tenants (id, slug, name, currency, timezone, status, created_at, updated_at) VALUES (?, 'half-made', 'Half', 'USD', 'UTC', 'provisioning', ?, ?)",
+      args: [crypto.randomUUID(), edge.clock.now, edge.clock.now],
+    });
+    const token = await edge.rootToken();
+    expect(edge.ok(await edge.call('GET', '/api/v1/platform/tenants/half-made', { token }), 200).body.status).toBe('provisioning');
+    expectProblem(await edge.call('PATCH', '/api/v1/platform/tenants/half-made', { token, body: { status: 'active' } }), 409, 'invalid_state');
+    expectProblem(await edge.call('POST', '/api/v1/auth/login', { body: { tenant: 'half-made', email: 'a@b.test', password: 'whatever-password' } }), 401, 'invalid_credentials');
+    // And its slug stays taken until an operator cleans it up.
+    expectProblem(await edge.call('POST', '/api/v1/platform/tenants', { token, body: tenantBody({ slug: 'half-made' }) }), 409, 'conflict');
+  });
 });

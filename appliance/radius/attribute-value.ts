@@ -70,7 +70,8 @@ export function readValue(def: AttributeDef, value: Buffer): AttributeValue {
 
 /**
  * Write `input` as `def`'s type at `offset`; returns the octet count. `limit` is
- * the room left in the attribute. Tags and encryption are the encoder's job.
+ * the room left in the attribute. Tags, encryption and the dictionary's length
+ * rules (`octets[N]`, RFC-fixed sizes) are the encoder's job.
  */
 export function writeValue(
   def: AttributeDef,
@@ -81,9 +82,6 @@ export function writeValue(
 ): number {
   const size = writeTyped(def, input, out, offset, limit);
   if (size === 0) throw new RadiusEncodeError(`${def.name}: empty value (RFC 8044 §3.4 forbids zero-length)`);
-  if (def.fixedLength > 0 && size !== def.fixedLength && def.encrypt === 0) {
-    throw new RadiusEncodeError(`${def.name}: must be exactly ${def.fixedLength} octets`);
-  }
   return size;
 }
 

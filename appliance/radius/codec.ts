@@ -265,15 +265,22 @@ function encodeAttribute(
 ): number {
   let vendor: VendorDef | undefined;
   let valueStart = offset + 2;
+  let rule = dictionary.rules.standard[def.type] ?? 0;
   if (def.vendorId !== 0) {
-    vendor = dictionary.rules.vendors.get(def.vendorId)?.vendor;
-    if (!vendor) throw new RadiusEncodeError(`${def.name}: vendor ${def.vendorId} not in the dictionary`);
+    const vendorRules = dictionary.rules.vendors.get(def.vendorId);
+    if (!vendorRules) throw new RadiusEncodeError(`${def.name}: vendor ${def.vendorId} not in the dictionary`);
+    vendor = vendorRules.vendor;
+    rule = def.type < 256 ? (vendorRules.narrow[def.type] ?? 0) : (vendorRules.wide.get(def.type) ?? 0);
     valueStart = offset + 6 + vendor.typeWidth + vendor.lengthWidth;
   }
   // RFC 2865 §5: an attribute is at most 255 octets; the packet at most 4096.
   const room = Math.min(offset + 255, MAX_PACKET_LENGTH) - valueStart;
   if (room <= 0) throw new RadiusEncodeError('packet exceeds 4096 octets');
   const valueLength = encodeValue(out, valueStart, room, def, input, options, salts);
+  // Never send what our own decoder would refuse (fixed sizes, RFC-mandated lengths).
+  if (violatesRule(rule, out, valueStart, valueLength)) {
+    throw new RadiusEncodeError(`${def.name}: a ${valueLength}-octet value breaks its length rule`);
+  }
   const attributeEnd = valueStart + valueLength;
   if (vendor) {
     out[offset] = Attr.vendorSpecific;

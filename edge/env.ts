@@ -64,6 +64,6 @@ export type Platform = Readonly<{
   log: Logger;
   now: () => number;
   docsAsset: AssetFetcher;
-  /** The peer's socket address, where the runtime knows it (Node); Workers use CF-Connecting-IP. */
+  /** The client's address as the runtime knows it: the socket peer on Node, CF-Connecting-IP on Workers. */
   remoteAddress: (c: Context) => string | undefined;
 }>;

@@ -37,7 +37,8 @@ function build(env: WorkerBindings): Built {
       const response = await env.ASSETS.fetch(`https://assets.invalid/${file}`);
       return response.ok ? new Response(response.body, response) : null;
     },
-    remoteAddress: () => undefined,
+    // Set by Cloudflare's edge, which replaces any value a client sends.
+    remoteAddress: (c) => c.req.header('cf-connecting-ip'),
   };
   // On Workers the first platform admin must come from secrets: a generated password
   // could only be shown through logs, and secrets are never logged.

@@ -9,7 +9,7 @@ export type AccessClaims =
 const header = toBase64Url(utf8(JSON.stringify({ alg: 'HS256', typ: 'JWT' })));
 
 // Imported once per secret: key import is a measurable part of every authenticated request.
-const keys = new Map<string, Promise<CryptoKey>>();
+const keys = new Map<string, ReturnType<typeof crypto.subtle.importKey>>();
 const hmacKey = (secret: string) => {
   let key = keys.get(secret);
   if (!key) {

@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { HonoEnv } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { sha256Hex } from '../lib/crypto.ts';
+import { openSecret, sealSecret } from '../lib/sealed.ts';
 
 const ttlMs = 24 * 60 * 60 * 1000;
 const validKey = /^[\x21-\x7e]{1,255}$/;
@@ -11,7 +12,8 @@ const validKey = /^[\x21-\x7e]{1,255}$/;
  * `Idempotency-Key` on POST: the first request's response is stored for 24 h and replayed
  * for the same key and body; the same key with a different body is a 422; a key whose
  * first request is still running is a 409. Server errors are not stored, so they can be
- * retried. Keys are scoped to the caller, in the caller's database.
+ * retried. Keys are scoped to the caller, in the caller's database. Stored bodies are
+ * sealed with the data key: some responses (new API keys, TOTP seeds) carry secrets.
  */
 export const idempotency = (database: (c: Context<HonoEnv>) => Promise<Client> | Client): MiddlewareHandler<HonoEnv> =>
   async function idempotency(c, next) {
@@ -38,7 +40,8 @@ export const idempotency = (database: (c: Context<HonoEnv>) => Promise<Client> |
       if (stored.status === null) throw new AppError('idempotency_key_in_progress', 'the first request with this Idempotency-Key has not finished');
       const headers = new Headers(JSON.parse(String(stored.headers)) as Record<string, string>);
       headers.set('idempotent-replayed', 'true');
-      c.res = new Response(stored.body === null ? null : String(stored.body), { status: Number(stored.status), headers });
+      const replayed = stored.body === null ? null : await openSecret(String(stored.body), c.get('platform').config.dataKey);
+      c.res = new Response(replayed, { status: Number(stored.status), headers });
       return;
     }
 
@@ -62,6 +65,6 @@ export const idempotency = (database: (c: Context<HonoEnv>) => Promise<Client> |
     }
     await db.execute({
       sql: 'UPDATE idempotency_keys SET status = ?, headers = ?, body = ? WHERE principal = ? AND key = ?',
-      args: [response.status, JSON.stringify(headers), body, scope, key],
+      args: [response.status, JSON.stringify(headers), await sealSecret(body, c.get('platform').config.dataKey), scope, key],
     });
   };

@@ -14,7 +14,7 @@ export const requestContext = (platform: Platform): MiddlewareHandler<HonoEnv> =
     c.set('requestId', requestId);
     c.set('log', log);
     c.set('platform', platform);
-    c.set('clientIp', clientIp(c.req.raw.headers, platform.remoteAddress(c)));
+    c.set('clientIp', platform.remoteAddress(c) ?? null);
     const started = performance.now();
     await next();
     c.header('x-request-id', requestId);
@@ -28,7 +28,3 @@ export const requestContext = (platform: Platform): MiddlewareHandler<HonoEnv> =
       actor: principal ? `${principal.kind}:${principal.id}` : undefined,
     });
   };
-
-/** The client address: Cloudflare's header on Workers, the socket address on Node. */
-export const clientIp = (headers: Headers, socketAddress: string | undefined): string | null =>
-  headers.get('cf-connecting-ip') ?? socketAddress ?? null;

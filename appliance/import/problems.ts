@@ -1,0 +1,53 @@
+// Where import input came from, and how bad input is reported: every problem names
+// its file and line, the way compilers do ("users:12: ..."), so an operator can jump
+// straight to it.
+
+export type SourceLocation = { file: string; line: number };
+
+export type ImportProblem = SourceLocation & { message: string };
+
+export function formatProblem(problem: ImportProblem): string {
+  return `${problem.file}:${problem.line}: ${problem.message}`;
+}
+
+/** Bad input; nothing was written. Lists every problem found (up to a limit). */
+export class ImportError extends Error {
+  override name = 'ImportError';
+  readonly problems: readonly ImportProblem[];
+  constructor(problems: readonly ImportProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.problems = problems;
+  }
+}
+
+const MAX_PROBLEMS = 50;
+
+/** Collects problems and warnings while parsing, so one run reports many at once. */
+export type ProblemLog = {
+  error(location: SourceLocation, message: string): void;
+  warn(location: SourceLocation, message: string): void;
+  readonly errors: readonly ImportProblem[];
+  readonly warnings: readonly ImportProblem[];
+  /** Throws ImportError if any error was recorded. */
+  throwIfAny(): void;
+};
+
+export function createProblemLog(): ProblemLog {
+  const errors: ImportProblem[] = [];
+  const warnings: ImportProblem[] = [];
+  return {
+    error(location, message) {
+      if (errors.length < MAX_PROBLEMS) errors.push({ ...location, message });
+    },
+    warn(location, message) {
+      warnings.push({ ...location, message });
+    },
+    errors,
+    warnings,
+    throwIfAny() {
+      if (errors.length === 0) return;
+      const sorted = [...errors].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+      throw new ImportError(sorted);
+    },
+  };
+}

@@ -74,6 +74,8 @@ export type SpoolStats = {
   openSessions: number;
   /** Keys looked up on disk because they were older than the in-memory window. */
   diskDuplicateProbes: number;
+  /** The most recent commit failed (disk full, I/O error): appends are not being acknowledged. */
+  lastCommitFailed: boolean;
 };
 
 export type OutboxEntry = SpoolEntry & { seq: number };
@@ -300,6 +302,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     commitMillisTotal: 0,
     queued: 0,
     diskDuplicateProbes: 0,
+    lastCommitFailed: false,
   };
 
   // --- duplicate detection -------------------------------------------------------
@@ -552,6 +555,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     stats.queued -= count;
     try {
       const results = await exclusive(() => commitBatch(batch.flatMap((pending) => pending.entries)));
+      stats.lastCommitFailed = false;
       let offset = 0;
       for (const pending of batch) {
         pending.resolve(results.slice(offset, offset + pending.entries.length));
@@ -559,6 +563,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       }
     } catch (error) {
       stats.failedCommits++;
+      stats.lastCommitFailed = true;
       log.error('spool commit failed; the records were not acknowledged', { records: count, error });
       for (const pending of batch) pending.reject(error);
     } finally {

@@ -1,0 +1,240 @@
+// Composition root of the appliance daemon. Every daemon entry has the same shape:
+// config → log → local state (replica, spool) → servers → privilege drop → signals →
+// graceful shutdown that flushes the spool. cli.ts `start` calls startAppliance().
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import type { ApplianceConfig } from './config.ts';
+import { startHttpServer } from './http-server.ts';
+import type { Logger } from './log.ts';
+import { createMetricsRegistry } from './metrics.ts';
+import type { MetricsRegistry } from './metrics.ts';
+import { dropPrivileges } from './privileges.ts';
+import { openReplica } from './replica/index.ts';
+import type { Replica } from './replica/index.ts';
+import { openSpool, serveSpool } from './spool/index.ts';
+import type { Spool } from './spool/index.ts';
+
+/** What a set of listeners (RADIUS auth/acct, CoA client) gets to work with. */
+export type ApplianceContext = {
+  config: ApplianceConfig;
+  log: Logger;
+  /** The main thread's replica (writer); worker threads open their own readers. */
+  replica: Replica;
+  spool: Spool;
+  metrics: MetricsRegistry;
+  /** A MessagePort served by the spool owner, to transfer to one worker thread (see spool/index.ts). */
+  createSpoolPort(): MessagePort;
+};
+
+/** Something that accepts traffic: closed first on shutdown, before the spool flushes. */
+export type Listeners = { name: string; close(): Promise<void> };
+
+export type StartOptions = {
+  /**
+   * Binds and starts the packet listeners. They run before the privilege drop, so they
+   * may bind privileged ports. The RADIUS servers (appliance/radius/) plug in here.
+   */
+  attachListeners?: (context: ApplianceContext) => Promise<Listeners[]>;
+  /** Install SIGTERM/SIGINT/SIGHUP handlers (default true; tests drive stop()). */
+  handleSignals?: boolean;
+};
+
+export type RunningAppliance = {
+  httpPort: number;
+  context: ApplianceContext;
+  /** Graceful shutdown; resolves when everything is closed and flushed. */
+  stop(reason: string): Promise<void>;
+  /** Settles once the appliance has stopped (by stop() or a signal); true if cleanly. */
+  stopped: Promise<boolean>;
+};
+
+const PID_FILE = 'appliance.pid';
+
+// One appliance per data dir: the spool assumes it is the only writer of spool.db.
+function acquirePidFile(dataDir: string): () => void {
+  const path = join(dataDir, PID_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o644);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const pid = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new Error(`another appliance (pid ${pid}) is running on ${dataDir}`);
+      }
+      // Left behind by a crash: take it over.
+      rmSync(path, { force: true });
+    }
+  }
+  throw new Error(`cannot create ${path}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function registerMetrics(metrics: MetricsRegistry, replica: Replica, spool: Spool, startedAt: number): void {
+  metrics.collect('appliance_up_seconds', 'Seconds since the appliance started.', 'gauge', () => [{ value: Math.round((Date.now() - startedAt) / 1000) }]);
+  metrics.collect('appliance_replica_revision', 'Local revision of the replica (bumps with every write).', 'gauge', () => [{ value: replica.revision }]);
+  metrics.collect('appliance_replica_sync_version', 'Edge version the replica is synced to (0: never).', 'gauge', () => [{ value: replica.syncVersion }]);
+  metrics.collect('appliance_replica_rows', 'Rows in the replica by kind.', 'gauge', () => {
+    const counts = replica.counts();
+    return [
+      { labels: { kind: 'nas_client' }, value: counts.nasClients },
+      { labels: { kind: 'profile' }, value: counts.profiles },
+      { labels: { kind: 'subscriber' }, value: counts.subscribers },
+    ];
+  });
+  metrics.collect('appliance_spool_depth', 'Accounting records not yet shipped to the edge.', 'gauge', () => [{ value: spool.stats().depth }]);
+  metrics.collect('appliance_spool_queued', 'Accounting records waiting for the next commit.', 'gauge', () => [{ value: spool.stats().queued }]);
+  metrics.collect('appliance_spool_records_total', 'Accounting records stored.', 'counter', () => [{ value: spool.stats().appended }]);
+  metrics.collect('appliance_spool_duplicates_total', 'Accounting records recognized as retransmits and not stored again.', 'counter', () => [{ value: spool.stats().duplicates }]);
+  metrics.collect('appliance_spool_commits_total', 'Spool transactions committed (each one fsync).', 'counter', () => [{ value: spool.stats().commits }]);
+  metrics.collect('appliance_spool_commit_failures_total', 'Spool transactions that failed (records not acknowledged).', 'counter', () => [{ value: spool.stats().failedCommits }]);
+  metrics.collect('appliance_spool_commit_seconds_total', 'Time spent in spool commits.', 'counter', () => [{ value: spool.stats().commitMillisTotal / 1000 }]);
+  metrics.collect('appliance_sessions_open', 'Open accounting sessions.', 'gauge', () => [{ value: spool.stats().openSessions }]);
+}
+
+export async function startAppliance(config: ApplianceConfig, log: Logger, options: StartOptions = {}): Promise<RunningAppliance> {
+  const startedAt = Date.now();
+  log.info('starting appliance', { dataDir: config.dataDir, configFile: config.configFile, threads: config.threads });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const releasePidFile = acquirePidFile(config.dataDir);
+  const cleanups: Array<() => Promise<void> | void> = [releasePidFile];
+  const runCleanups = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  };
+
+  try {
+    const replica = await openReplica({
+      path: config.replicaPath,
+      keyFile: config.keyFile,
+      log,
+      defaults: { suspendedPolicy: config.policy.suspended, captiveProfile: config.policy.captiveProfile },
+      pollIntervalMs: config.replica.pollIntervalMs,
+      authMethods: config.auth.methods,
+    });
+    cleanups.push(() => replica.close());
+
+    const spool = await openSpool({
+      path: config.spoolPath,
+      log,
+      maxBatch: config.spool.maxBatch,
+      maxDelayMs: config.spool.maxDelayMs,
+      staleFactor: config.sessions.staleFactor,
+      defaultInterimInterval: config.sessions.defaultInterimInterval,
+    });
+    cleanups.push(() => spool.close());
+    log.info('local state open', { replicaRevision: replica.revision, ...replica.counts(), spoolDepth: spool.stats().depth, openSessions: spool.stats().openSessions });
+
+    const metrics = createMetricsRegistry();
+    registerMetrics(metrics, replica, spool, startedAt);
+
+    const ports: Array<() => void> = [];
+    cleanups.push(() => ports.forEach((stop) => stop()));
+    const context: ApplianceContext = {
+      config,
+      log,
+      replica,
+      spool,
+      metrics,
+      createSpoolPort() {
+        const channel = new MessageChannel();
+        ports.push(serveSpool(spool, channel.port1));
+        return channel.port2;
+      },
+    };
+
+    // Sessions that stopped sending interims, and shipped records past retention.
+    const sweep = setInterval(() => {
+      spool.sweepStaleSessions().catch((error: unknown) => log.error('stale-session sweep failed', { error }));
+    }, config.sessions.sweepIntervalSeconds * 1000);
+    const prune = setInterval(() => {
+      spool.pruneShipped(config.spool.retentionHours * 3_600_000).catch((error: unknown) => log.error('spool pruning failed', { error }));
+    }, 3_600_000);
+    sweep.unref();
+    prune.unref();
+    cleanups.push(() => {
+      clearInterval(sweep);
+      clearInterval(prune);
+    });
+
+    const http = await startHttpServer({
+      host: config.http.host,
+      port: config.http.port,
+      registry: metrics,
+      log,
+      health: () => {
+        const stats = spool.stats();
+        return {
+          healthy: !stats.lastCommitFailed,
+          replicaRevision: replica.revision,
+          syncVersion: replica.syncVersion,
+          spoolDepth: stats.depth,
+          openSessions: stats.openSessions,
+          uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+        };
+      },
+    });
+    cleanups.push(() => http.close());
+    log.info('http listening', { host: config.http.host, port: http.port });
+
+    // --- RADIUS listeners attach here ------------------------------------------------
+    // appliance/radius/ provides them (auth, accounting, CoA); until it is wired in
+    // through options.attachListeners this daemon serves only /health and /metrics.
+    const listeners = options.attachListeners === undefined ? [] : await options.attachListeners(context);
+    if (listeners.length === 0) log.warn('no RADIUS listeners attached: this build serves only /health and /metrics');
+    // Listeners close first on shutdown (after everything else was registered, so
+    // reverse order runs them first): no new records once the spool starts flushing.
+    for (const listener of listeners) cleanups.push(() => listener.close());
+
+    dropPrivileges(config.user, config.group, config.dataDir, log);
+
+    let settle: (clean: boolean) => void = () => undefined;
+    const stopped = new Promise<boolean>((resolve) => (settle = resolve));
+    let stopping: Promise<void> | null = null;
+
+    const signals: Array<[NodeJS.Signals, () => void]> = [];
+    const stop = (reason: string): Promise<void> => {
+      if (stopping !== null) return stopping;
+      log.info('stopping appliance', { reason });
+      for (const [signal, handler] of signals) process.off(signal, handler);
+      const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs).unref());
+      stopping = Promise.race([runCleanups().then(() => 'done' as const), timeout]).then(
+        (outcome) => {
+          if (outcome === 'timeout') log.error('shutdown timed out; records queued but not committed were not acknowledged', { timeoutMs: config.shutdownTimeoutMs });
+          else log.info('appliance stopped');
+          settle(outcome === 'done');
+        },
+        (error: unknown) => {
+          log.error('shutdown failed', { error });
+          settle(false);
+        },
+      );
+      return stopping;
+    };
+
+    if (options.handleSignals !== false) {
+      const onTerminate = (signal: NodeJS.Signals) => () => void stop(signal);
+      const onHangup = () => log.warn('SIGHUP ignored: restart the appliance to apply configuration changes');
+      signals.push(['SIGTERM', onTerminate('SIGTERM')], ['SIGINT', onTerminate('SIGINT')], ['SIGHUP', onHangup]);
+      for (const [signal, handler] of signals) process.on(signal, handler);
+    }
+
+    log.info('appliance started', { startupMs: Date.now() - startedAt, listeners: listeners.map((listener) => listener.name) });
+    return { httpPort: http.port, context, stop, stopped };
+  } catch (error) {
+    await runCleanups();
+    throw error;
+  }
+}

@@ -195,16 +195,25 @@ export function formatIpv4(value: Buffer, offset: number): string {
 
 /** Strict dotted quad: four decimal octets, no leading zeros (they read as octal elsewhere). */
 export function parseIpv4(text: string, out: Buffer, offset: number): boolean {
-  const parts = text.split('.');
-  if (parts.length !== 4) return false;
-  for (let index = 0; index < 4; index++) {
-    const part = parts[index] ?? '';
-    if (!/^(?:0|[1-9]\d{0,2})$/.test(part)) return false;
-    const octet = Number(part);
-    if (octet > 255) return false;
-    out[offset + index] = octet;
+  let octet = 0;
+  let digits = 0;
+  let index = 0;
+  for (let at = 0; at <= text.length; at++) {
+    const char = at < text.length ? text.charCodeAt(at) : 0x2e;
+    if (char === 0x2e) {
+      if (digits === 0 || index > 3) return false;
+      out[offset + index++] = octet;
+      octet = 0;
+      digits = 0;
+    } else if (char >= 0x30 && char <= 0x39) {
+      if (digits > 0 && octet === 0) return false;
+      octet = octet * 10 + (char - 0x30);
+      if (++digits > 3 || octet > 255) return false;
+    } else {
+      return false;
+    }
   }
-  return true;
+  return index === 4;
 }
 
 /** RFC 5952 §4: lower case, longest run of ≥ 2 zero groups compressed. */

@@ -22,12 +22,6 @@ export function findAttribute(packet: RadiusPacket, key: AttributeKey, from = 0)
   return -1;
 }
 
-export function countAttributes(packet: RadiusPacket, key: AttributeKey): number {
-  let count = 0;
-  for (let index = findAttribute(packet, key); index >= 0; index = findAttribute(packet, key, index + 1)) count++;
-  return count;
-}
-
 export function entryVendorId(packet: RadiusPacket, index: number): number {
   return packet.attributes[index * ENTRY_WORDS] ?? 0;
 }

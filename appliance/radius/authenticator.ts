@@ -9,6 +9,7 @@ import { Attr, AUTHENTICATOR_LENGTH, MESSAGE_AUTHENTICATOR_LENGTH, PacketCode } 
 
 const ZERO_AUTHENTICATOR = Buffer.alloc(AUTHENTICATOR_LENGTH);
 const EAP_MESSAGE = { vendorId: 0, type: Attr.eapMessage } as const;
+const PROXY_STATE = { vendorId: 0, type: Attr.proxyState } as const;
 
 export type VerifyOutcome =
   | 'ok'
@@ -23,7 +24,8 @@ export type VerifyOutcome =
 export interface VerifyRequestOptions {
   /**
    * Refuse Access-Requests without Message-Authenticator. Default policy is true
-   * (BlastRADIUS, CVE-2024-3596); false only for NAS models that cannot send it.
+   * (BlastRADIUS, CVE-2024-3596); false only for NAS models that cannot send it,
+   * and even then requests carrying EAP-Message or Proxy-State must be signed.
    */
   readonly requireMessageAuthenticator: boolean;
 }
@@ -77,8 +79,14 @@ export function verifyRequest(packet: RadiusPacket, secret: Buffer, options: Ver
   switch (packet.code) {
     case PacketCode.accessRequest:
       if (!hasMessageAuthenticator) {
-        // RFC 3579 §3.2: an EAP-Message without Message-Authenticator is silently discarded.
-        const required = options.requireMessageAuthenticator || findAttribute(packet, EAP_MESSAGE) >= 0;
+        // RFC 3579 §3.2: an EAP-Message without Message-Authenticator is silently
+        // discarded. Proxy-State without it is the BlastRADIUS (CVE-2024-3596)
+        // injection vector: a NAS never sends Proxy-State, only a proxy does, and
+        // a proxy signs (FreeRADIUS 3.2.5 "limit_proxy_state").
+        const required =
+          options.requireMessageAuthenticator ||
+          findAttribute(packet, EAP_MESSAGE) >= 0 ||
+          findAttribute(packet, PROXY_STATE) >= 0;
         return required ? 'missing_message_authenticator' : 'ok';
       }
       return messageAuthenticatorMatches(packet, packet.authenticator, secret) ? 'ok' : 'bad_message_authenticator';

@@ -52,7 +52,8 @@ export interface AttributeDef {
 
 /**
  * Decode-time length rule of one attribute number, packed so the codec reads it
- * from a typed array: min | max << 8 | kind << 16; 0 means "unknown attribute".
+ * from a typed array: min | max << 8 | kind << 16 (see packRule); 0 means
+ * "unknown attribute".
  */
 export const RuleKind = {
   none: 0,
@@ -427,7 +428,7 @@ function buildRules(state: LoaderState): LengthRules {
   return { standard, vendors };
 }
 
-export function packRule(min: number, max: number, kind: number): number {
+function packRule(min: number, max: number, kind: number): number {
   return min | (max << 8) | (kind << 16);
 }
 

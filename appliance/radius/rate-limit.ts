@@ -24,9 +24,11 @@ export interface RateLimitProfile {
   readonly minimum?: { readonly uploadKbps: number; readonly downloadKbps: number };
   /** Names of policies provisioned on the NAS, preferred over numeric rates where the vendor has them. */
   readonly policy?: {
-    /** Cisco/Juniper input (upload) policy, Huawei/Juniper QoS profile via `qosProfile`. */
+    /** Policy applied to the subscriber's upload (Cisco policy-map, Juniper ingress policy). */
     readonly input?: string;
+    /** Policy applied to the subscriber's download (Cisco policy-map, Juniper egress policy). */
     readonly output?: string;
+    /** Juniper ERX-Qos-Profile-Name / Huawei-Qos-Profile-Name. */
     readonly qosProfile?: string;
     /** Juniper dynamic service profile taking (upload bit/s, download bit/s) parameters. */
     readonly service?: string;

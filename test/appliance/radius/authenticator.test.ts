@@ -95,6 +95,20 @@ describe('verifyRequest: Access-Request (RFC 2865 §3, RFC 3579 §3.2)', () => {
     expect(verifyRequest(decodePacket(eap, dictionary), SECRET, LENIENT)).toBe('missing_message_authenticator');
   });
 
+  it('always requires it with Proxy-State (BlastRADIUS, FreeRADIUS limit_proxy_state)', () => {
+    const proxied = buildRequest(
+      {
+        code: PacketCode.accessRequest,
+        identifier: 1,
+        secret: SECRET,
+        attributes: [...USER, { attribute: 'Proxy-State', value: Buffer.from('attacker-chosen') }],
+        messageAuthenticator: false,
+      },
+      dictionary,
+    );
+    expect(verifyRequest(decodePacket(proxied, dictionary), SECRET, LENIENT)).toBe('missing_message_authenticator');
+  });
+
   it('rejects every single-bit change and a wrong secret', () => {
     for (let offset = 0; offset < signed.length; offset++) {
       if (offset === 2 || offset === 3) continue; // Length changes fail decoding instead.

@@ -340,6 +340,10 @@ VALUE Test-Tagged-Int Tunnel-Like 13
   const refusals: Array<[string, AttributeInput]> = [
     ['a bad IPv4 address', { attribute: 'Framed-IP-Address', value: '10.0.0.256' }],
     ['an IPv4 address with a leading zero', { attribute: 'Framed-IP-Address', value: '10.0.0.01' }],
+    ['an IPv4 address of three parts', { attribute: 'Framed-IP-Address', value: '10.0.1' }],
+    ['an IPv4 address of five parts', { attribute: 'Framed-IP-Address', value: '10.0.0.1.5' }],
+    ['an IPv4 address with an empty part', { attribute: 'Framed-IP-Address', value: '10..0.1' }],
+    ['an IPv4 address with spaces', { attribute: 'Framed-IP-Address', value: ' 10.0.0.1' }],
     ['a bad IPv6 address', { attribute: 'NAS-IPv6-Address', value: '2001:db8::1::2' }],
     ['an IPv6 prefix over 128 bits', { attribute: 'Framed-IPv6-Prefix', value: '2001:db8::/129' }],
     ['an integer out of range', { attribute: 'Session-Timeout', value: 2 ** 32 }],

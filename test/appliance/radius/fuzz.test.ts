@@ -28,9 +28,11 @@ import {
 import type { AttributeInput, RadiusDecodeReason, RadiusPacket, VerifyOutcome } from '../../../appliance/radius/index.ts';
 import { dictionary, hex, SECRET, seededRandom } from './helpers.ts';
 
-const MUTATED = 80_000;
-const RANDOM = 20_000;
-const PROPERTY_RUNS = 10_000;
+// RADIUS_FUZZ_SCALE=10 runs the ≥ 1M-datagram version of the same test.
+const SCALE = Number(process.env.RADIUS_FUZZ_SCALE ?? 1);
+const MUTATED = 80_000 * SCALE;
+const RANDOM = 20_000 * SCALE;
+const PROPERTY_RUNS = 10_000 * SCALE;
 const STRICT = { requireMessageAuthenticator: true };
 const CREDENTIAL = { kind: 'cleartext', password: 'fuzz-password' } as const;
 

@@ -1,6 +1,7 @@
 // Cross-check against the npm `radius` package (1.1.4): the same packets decoded by
 // both must give the same attribute values, and each side must accept the other's
 // signatures. Its dictionaries are the ones we load; ours are added to it.
+import { dirname } from 'node:path';
 import radius from 'radius';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,6 +11,7 @@ import {
   entryType,
   entryValue,
   entryVendorId,
+  locateVendorDictionaries,
   PacketCode,
   readTag,
   readValue,
@@ -17,10 +19,9 @@ import {
   verifyRequest,
 } from '../../../appliance/radius/index.ts';
 import type { AttributeDef, AttributeInput, RadiusPacket } from '../../../appliance/radius/index.ts';
-import { locateVendorDictionaries } from '../../../appliance/radius/dictionary.ts';
 import { dictionary, SECRET, seededRandom } from './helpers.ts';
 
-radius.add_dictionary(locateVendorDictionaries().replace(/\/dictionary$/, ''));
+radius.add_dictionary(dirname(locateVendorDictionaries()));
 
 const CASES = 600;
 const random = seededRandom(1812);

@@ -189,12 +189,12 @@ function toText(def: AttributeDef, input: AttributeValueInput): string {
   return input;
 }
 
-export function formatIpv4(value: Buffer, offset: number): string {
+function formatIpv4(value: Buffer, offset: number): string {
   return `${value[offset]}.${value[offset + 1]}.${value[offset + 2]}.${value[offset + 3]}`;
 }
 
 /** Strict dotted quad: four decimal octets, no leading zeros (they read as octal elsewhere). */
-export function parseIpv4(text: string, out: Buffer, offset: number): boolean {
+function parseIpv4(text: string, out: Buffer, offset: number): boolean {
   let octet = 0;
   let digits = 0;
   let index = 0;
@@ -217,7 +217,7 @@ export function parseIpv4(text: string, out: Buffer, offset: number): boolean {
 }
 
 /** RFC 5952 §4: lower case, longest run of ≥ 2 zero groups compressed. */
-export function formatIpv6(value: Buffer, offset: number, size: number): string {
+function formatIpv6(value: Buffer, offset: number, size: number): string {
   const groups: number[] = [];
   for (let index = 0; index < 8; index++) {
     const at = offset + index * 2;
@@ -243,7 +243,7 @@ export function formatIpv6(value: Buffer, offset: number, size: number): string 
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
 }
 
-export function parseIpv6(text: string, out: Buffer, offset: number): boolean {
+function parseIpv6(text: string, out: Buffer, offset: number): boolean {
   const halves = text.split('::');
   if (halves.length > 2) return false;
   const head = parseGroups(halves[0] ?? '', halves.length === 1);

@@ -227,9 +227,13 @@ const encodeScratch = Buffer.alloc(MAX_PACKET_LENGTH);
  */
 export function encodePacket(options: EncodeOptions, dictionary: Dictionary): EncodedPacket {
   const out = encodeScratch;
+  if (!KNOWN_CODES.has(options.code)) throw new RadiusEncodeError(`unknown packet code ${options.code}`);
+  if (!Number.isInteger(options.identifier) || options.identifier < 0 || options.identifier > 255) {
+    throw new RadiusEncodeError(`identifier ${options.identifier} is not one octet`);
+  }
+  if (options.authenticator.length !== AUTHENTICATOR_LENGTH) throw new RadiusEncodeError('authenticator must be 16 octets');
   out[0] = options.code;
   out[1] = options.identifier;
-  if (options.authenticator.length !== AUTHENTICATOR_LENGTH) throw new RadiusEncodeError('authenticator must be 16 octets');
   options.authenticator.copy(out, 4);
   let offset = HEADER_LENGTH;
   let messageAuthenticatorOffset = -1;

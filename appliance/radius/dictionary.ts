@@ -212,6 +212,7 @@ function createLoaderState(): LoaderState {
 }
 
 function loadPath(state: LoaderState, path: string): void {
+  if (!existsQuietly(path)) throw new DictionaryError(`dictionary not found: ${path}`);
   if (statSync(path).isDirectory()) {
     for (const entry of readdirSync(path).sort()) loadFile(state, join(path, entry));
   } else {

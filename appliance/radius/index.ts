@@ -1,42 +1,63 @@
-// RADIUS protocol layer: the public face of appliance/radius.
+// RADIUS protocol layer: the public face of appliance/radius. Everything here is
+// synchronous and does no I/O; sockets, clients, replicas and spooling are the
+// server's. Secrets are Buffers (convert a NAS's secret once, at load).
 //
-// Start-up (once):
+// Start-up, once per thread:
 //   const dictionary = loadDictionary({ extraPaths: config.radius.dictionaries });
-//   const userName = dictionary.requireAttribute('User-Name');   // resolve names once
+//   const framedIp = dictionary.requireAttribute('Framed-IP-Address');   // resolve names once
 //
-// Per datagram (synchronous, no I/O):
+// Per datagram:
 //   let request: RadiusPacket;
 //   try { request = decodePacket(datagram, dictionary); }
-//   catch (error) { if (error instanceof RadiusDecodeError) drop(error.reason); else throw error; }
-//   const outcome = verifyRequest(request, nas.secret, { requireMessageAuthenticator: nas.requireMa });
-//   if (outcome !== 'ok') drop(outcome);
-//   const auth = authenticatePap(request, nas.secret, credential);      // or Chap / MsChapV2
-//   const reply = buildReply(request, auth.ok ? PacketCode.accessAccept : PacketCode.accessReject,
-//     auth.ok ? [...profileAttributes, ...renderRateLimit(nas.vendor, profile), ...auth.reply] : auth.reply,
-//     nas.secret, dictionary);
+//   catch (error) { if (error instanceof RadiusDecodeError) return drop(error.reason); throw error; }
+//   const outcome = verifyRequest(request, nas.secret, { requireMessageAuthenticator: nas.requireMa ?? true });
+//   if (outcome !== 'ok') return drop(outcome);
+//   const auth = authenticatePap(request, nas.secret, credential);        // or Chap / MsChapV2
+//   const reply = auth.ok
+//     ? buildReply(request, PacketCode.accessAccept,
+//         [...profileAttributes, ...renderRateLimit(nas.vendor, profile), ...auth.reply], nas.secret, dictionary)
+//     : buildReply(request, PacketCode.accessReject, auth.reply, nas.secret, dictionary);
 //
-// decodePacket(datagram: Buffer, dictionary: Dictionary): RadiusPacket
-//   Zero-copy: attributes are (vendorId, type, offset, length) entries into the
-//   datagram. Throws only RadiusDecodeError { reason: RadiusDecodeReason, offset }.
-// verifyRequest(packet, secret: Buffer, { requireMessageAuthenticator }): VerifyOutcome
-//   Access-Request/Status-Server: Message-Authenticator (required by flag, by
-//   EAP-Message, and always for Status-Server). Accounting/CoA/Disconnect:
-//   Request Authenticator, plus Message-Authenticator when present.
-// verifyReply(reply, requestAuthenticator, secret, { requireMessageAuthenticator }): VerifyOutcome
-// buildReply(request, code, attributes: AttributeInput[], secret, dictionary, options?): Buffer
-//   Message-Authenticator first in Access-Accept/Reject/Challenge and Status-Server
-//   replies; Proxy-State copied; signed.
-// buildRequest({ code, identifier, attributes, secret, messageAuthenticator?, authenticator? }, dictionary): Buffer
-// findAttribute / getOctets / getValue / getValues / getString / getInteger / getTag
-//   (packet, def | { vendorId, type }) — lookups on a decoded packet.
-// readValue(def, octets) / writeValue(...) — typed values of RFC 8044 data types.
-// authenticatePap(request, secret, credential): AuthResult
-// authenticateChap(request, credential): AuthResult
-// authenticateMsChapV2(request, credential): AuthResult — reply has MS-CHAP2-Success and MPPE keys.
-//   credential: { kind: 'cleartext', password } | { kind: 'nt-hash', ntHash } (MD4 of UTF-16LE password).
-// renderRateLimit(vendor: NasVendor, profile: RateLimitProfile): AttributeInput[]
-// readAgentIds(packet): { circuitId?, remoteId? } — DHCP Option 82 / RFC 4679 ids.
-// hideUserPassword / revealUserPassword / saltEncrypt / saltDecrypt — RFC 2865 §5.2, RFC 2868 §3.5.
+// Packets
+//   decodePacket(datagram: Buffer, dictionary: Dictionary): RadiusPacket
+//     Zero-copy: attributes are (vendorId, type, value offset, value length)
+//     entries into the datagram. Strict: throws only RadiusDecodeError
+//     { reason: RadiusDecodeReason, offset } — drop and count by reason.
+//   buildReply(request, code, attributes: AttributeInput[], secret, dictionary, options?): Buffer
+//     Message-Authenticator first in Access-Accept/Reject/Challenge and in every
+//     Status-Server reply; Proxy-State copied; encrypted attributes keyed by the
+//     request; signed. Throws RadiusEncodeError for a bad code or value.
+//   buildRequest({ code, identifier, attributes, secret, messageAuthenticator?, authenticator? }, dictionary): Buffer
+//     Access-Request/Status-Server (random authenticator, MA first), Accounting,
+//     CoA and Disconnect requests (computed authenticator).
+//   encodePacket(options, dictionary) + signPacket(data, maOffset, secret, withAuthenticator)
+//     The two halves of the builders, for unusual packets.
+// Signatures (constant-time comparisons)
+//   verifyRequest(packet, secret, { requireMessageAuthenticator }): VerifyOutcome
+//     Access-Request: MA checked when present; required by the flag, by EAP-Message
+//     and by Proxy-State. Status-Server: MA always required. Accounting/CoA/
+//     Disconnect: Request Authenticator, plus MA when present.
+//   verifyReply(reply, requestAuthenticator, secret, { requireMessageAuthenticator }): VerifyOutcome
+//   computePacketAuthenticator / computeMessageAuthenticator — the raw digests.
+// Attributes
+//   findAttribute / getOctets / getValue / getValues / getString / getInteger / getTag
+//     (packet, AttributeDef | { vendorId, type }); entryVendorId / entryType / entryValue(packet, index).
+//   readValue(def, octets) / readTag / writeValue — RFC 8044 data types.
+//   Dictionary: findAttribute(name) / requireAttribute(name) / attributeByCode(vendorId, type)
+//     / findVendor(nameOrId) / listAttributes(); parseDictionary(text) for tests and tools;
+//     locateRfcDictionaries() / locateVendorDictionaries() — the shipped files.
+// Authentication (stored credential: { kind: 'cleartext', password } | { kind: 'nt-hash', ntHash })
+//   authenticatePap(request, secret, credential): AuthResult
+//   authenticateChap(request, credential): AuthResult                   (cleartext only)
+//   authenticateMsChapV2(request, credential): AuthResult               reply: MS-CHAP2-Success,
+//     MS-MPPE-Send/Recv-Key, encryption policy/types; on failure MS-CHAP-Error E=691.
+//   ntPasswordHash(password) — what the replica stores for 'nt-hash'.
+// Profiles and IPoE
+//   renderRateLimit(vendor: NasVendor, profile: RateLimitProfile): AttributeInput[]
+//   readAgentIds(packet): { circuitId?, remoteId? } — RFC 4679 / DHCP Option 82 (RFC 3046).
+// Hiding
+//   hideUserPassword / revealUserPassword (RFC 2865 §5.2), saltEncrypt / saltDecrypt
+//   (RFC 2868 §3.5 Tunnel-Password, RFC 2548 §2.4.2 MPPE keys).
 
 export { decodePacket, encodePacket, ENTRY_WORDS } from './codec.ts';
 export type { AttributeInput, EncodedPacket, EncodeOptions, RadiusPacket } from './codec.ts';

@@ -39,10 +39,8 @@ export const Attr = {
 /** Microsoft vendor attributes (RFC 2548 §2). */
 export const MICROSOFT_VENDOR_ID = 311;
 export const MsAttr = {
-  chapError: 2,
   chapChallenge: 11,
   chap2Response: 25,
-  chap2Success: 26,
 } as const;
 
 /** RFC 2865 §3: "The maximum length is 4096". */

@@ -378,6 +378,14 @@ VALUE Test-Tagged-Int Tunnel-Like 13
     ).toThrow(input.attribute === 'No-Such-Attribute' ? /unknown attribute/ : RadiusEncodeError);
   });
 
+  it('refuses a bad header: unknown code, identifier outside one octet, short authenticator', () => {
+    const header = { attributes: [], messageAuthenticator: false, secret: SECRET, cryptAuthenticator: ZERO16 };
+    expect(() => encodePacket({ ...header, code: 13, identifier: 1, authenticator: ZERO16 }, dictionary)).toThrow(RadiusEncodeError);
+    expect(() => encodePacket({ ...header, code: 2, identifier: 256, authenticator: ZERO16 }, dictionary)).toThrow(RadiusEncodeError);
+    expect(() => encodePacket({ ...header, code: 2, identifier: -1, authenticator: ZERO16 }, dictionary)).toThrow(RadiusEncodeError);
+    expect(() => encodePacket({ ...header, code: 2, identifier: 1, authenticator: Buffer.alloc(15) }, dictionary)).toThrow(RadiusEncodeError);
+  });
+
   it('refuses a packet over 4096 octets', () => {
     const attributes = Array.from({ length: 17 }, () => ({ attribute: 'Reply-Message', value: 'y'.repeat(253) }));
     expect(() => buildRequest({ code: PacketCode.accountingRequest, identifier: 1, secret: SECRET, attributes }, dictionary)).toThrow(

@@ -89,6 +89,7 @@ describe('shipped dictionaries', () => {
     const fromFile = loadDictionary({ extraPaths: [join(dir, 'dictionary.acme')], withoutBuiltins: true });
     expect(fromFile.findAttribute('Acme-Plan')).toBeDefined();
     expect(fromFile.findAttribute('User-Name')).toBeUndefined();
+    expect(() => loadDictionary({ extraPaths: [join(dir, 'missing')] })).toThrow(/dictionary not found/);
   });
 });
 

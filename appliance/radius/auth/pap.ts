@@ -23,12 +23,14 @@ export function authenticatePap(request: RadiusPacket, secret: Buffer, credentia
   let matches: boolean;
   if (credential.kind === 'cleartext') {
     const storedLength = Buffer.byteLength(credential.password, 'utf8');
-    stored.fill(0);
     if (storedLength <= MAX_USER_PASSWORD_LENGTH) stored.write(credential.password, 'utf8');
     matches = timingSafeEqual(revealed, stored) && storedLength === length;
   } else {
     const hash = ntPasswordHash(revealed.toString('utf8', 0, length));
     matches = credential.ntHash.length === hash.length && timingSafeEqual(hash, credential.ntHash);
   }
+  // Leave no cleartext behind in the module's buffers.
+  revealed.fill(0);
+  stored.fill(0);
   return matches ? { ok: true, reply: NO_REPLY } : { ok: false, reason: 'wrong_password', reply: NO_REPLY };
 }

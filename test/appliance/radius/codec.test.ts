@@ -49,6 +49,11 @@ const RFC2865_7_2_ACCEPT = hex(`02 01 00 38 15 ef bc 7d ab 26 cf a3 dc 34 d9 c0 
   06 06 00 00 00 02 07 06 00 00 00 01 08 06 ff ff ff fe 0a 06 00 00 00 00 0d 06 00 00 00 01
   0c 06 00 00 05 dc`);
 
+// RFC 2865 §7.3: Access-Challenge for a challenge-response card.
+const RFC2865_7_3_CHALLENGE = hex(`0b 02 00 4e 36 f3 c8 76 4a e8 c7 11 57 40 3c 0c 71 ff 9c 45
+  12 30 43 68 61 6c 6c 65 6e 67 65 20 33 32 37 36 39 34 33 30 2e 20 20 45 6e 74 65 72
+  20 72 65 73 70 6f 6e 73 65 20 61 74 20 70 72 6f 6d 70 74 2e 18 0a 33 32 37 36 39 34 33 30`);
+
 describe('decodePacket: RFC 2865 §7 example packets', () => {
   it('§7.1 PAP Access-Request: header and attributes', () => {
     const packet = decodePacket(RFC2865_7_1_REQUEST, dictionary);
@@ -83,6 +88,13 @@ describe('decodePacket: RFC 2865 §7 example packets', () => {
     expect(getValue(accept, attribute('Framed-IP-Address'))).toBe('255.255.255.254');
     expect(getInteger(accept, attribute('Framed-MTU'))).toBe(1500);
     expect(getInteger(accept, attribute('Framed-Compression'))).toBe(1);
+  });
+
+  it('§7.3 Access-Challenge', () => {
+    const packet = decodePacket(RFC2865_7_3_CHALLENGE, dictionary);
+    expect(packet.code).toBe(PacketCode.accessChallenge);
+    expect(getString(packet, attribute('Reply-Message'))).toBe('Challenge 32769430.  Enter response at prompt.');
+    expect(getOctets(packet, attribute('State'))?.toString()).toBe('32769430');
   });
 
   it('records attributes as offsets into the datagram (no copies)', () => {

@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
 import { auditEvents } from '../../../db/shared/audit-events.ts';
 import type { TenantContext } from '../../context.ts';
+import { AppError } from '../../errors.ts';
 
 export type AuditFilter = {
   actor_id?: string | undefined;
@@ -40,11 +41,14 @@ const conditions = (f: AuditFilter, beforeSeq: number | undefined): SQL | undefi
 
 /** Newest first; the cursor is the sequence number of the last entry returned. */
 export async function listAuditEvents({ ctx, input }: { ctx: TenantContext; input: AuditFilter & { limit: number; cursor?: string | undefined } }) {
-  const before = input.cursor ? Number(input.cursor) : undefined;
+  const before = input.cursor === undefined ? undefined : Number(input.cursor);
+  if (before !== undefined && !Number.isSafeInteger(before)) {
+    throw new AppError('validation_failed', 'cursor is not one this API returned', { errors: [{ path: 'cursor', message: 'invalid cursor' }] });
+  }
   const rows = await ctx.db
     .select()
     .from(auditEvents)
-    .where(conditions(input, Number.isSafeInteger(before) ? before : undefined))
+    .where(conditions(input, before))
     .orderBy(desc(auditEvents.seq))
     .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);

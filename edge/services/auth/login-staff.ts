@@ -18,7 +18,11 @@ export type StaffLoginInput = { tenant: string; email: string; password: string;
 export async function loginStaff({ ctx, input }: { ctx: Omit<PlatformContext, 'db'>; input: StaffLoginInput }) {
   const platform = ctx.platform;
   const tenant = await findTenantBySlug(await platform.databases.control(), input.tenant);
-  if (!tenant || tenant.status === 'provisioning') throw invalidCredentials();
+  if (!tenant || tenant.status === 'provisioning') {
+    // Same work as a wrong password, so timing does not tell which tenants exist.
+    await checkPasswordLogin(undefined, input.password, platform.config, platform.now());
+    throw invalidCredentials();
+  }
   if (tenant.status === 'suspended') throw new AppError('tenant_suspended', 'this tenant is suspended');
   const lease = await platform.databases.leaseTenant(tenant.slug);
   try {

@@ -46,12 +46,13 @@
 //   Dictionary: findAttribute(name) / requireAttribute(name) / attributeByCode(vendorId, type)
 //     / findVendor(nameOrId) / listAttributes(); parseDictionary(text) for tests and tools;
 //     locateRfcDictionaries() / locateVendorDictionaries() — the shipped files.
-// Authentication (stored credential: { kind: 'cleartext', password } | { kind: 'nt-hash', ntHash })
-//   authenticatePap(request, secret, credential): AuthResult
+// Authentication (stored credential: { kind: 'cleartext', password } | { kind: 'nt-hash', ntHash }
+//   | { kind: 'digest', algorithm, hash, salt } | { kind: 'crypt', hash: '$1$…' | '$5$…' | '$6$…' })
+//   authenticatePap(request, secret, credential): AuthResult            (every kind; crypt is slow by design)
 //   authenticateChap(request, credential): AuthResult                   (cleartext only)
 //   authenticateMsChapV2(request, credential): AuthResult               reply: MS-CHAP2-Success,
 //     MS-MPPE-Send/Recv-Key, encryption policy/types; on failure MS-CHAP-Error E=691.
-//   ntPasswordHash(password) — what the replica stores for 'nt-hash'.
+//   ntPasswordHash(password) — what the replica stores for 'nt-hash'; cryptPassword(password, setting).
 // Profiles and IPoE
 //   renderRateLimit(vendor: NasVendor, profile: RateLimitProfile): AttributeInput[]
 //   readAgentIds(packet): { circuitId?, remoteId? } — RFC 4679 / DHCP Option 82 (RFC 3046).
@@ -96,7 +97,8 @@ export type { BuildRequestOptions } from './request.ts';
 export { authenticatePap } from './auth/pap.ts';
 export { authenticateChap } from './auth/chap.ts';
 export { authenticateMsChapV2, ntPasswordHash } from './auth/mschapv2.ts';
-export type { AuthFailure, AuthResult, StoredCredential } from './auth/credential.ts';
+export type { AuthFailure, AuthResult, DigestAlgorithm, StoredCredential } from './auth/credential.ts';
+export { cryptPassword } from './auth/crypt.ts';
 export { renderRateLimit, RateLimitError } from './rate-limit.ts';
 export type { NasVendor, RateLimitProfile } from './rate-limit.ts';
 export { parseOption82, readAgentIds } from './option82.ts';

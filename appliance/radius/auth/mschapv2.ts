@@ -130,8 +130,10 @@ export function authenticateMsChapV2(request: RadiusPacket, credential: StoredCr
   const ident = response.subarray(0, 1);
   const peerChallenge = response.subarray(2, 18);
   const ntResponse = response.subarray(26, 50);
-  const passwordHash = credential.kind === 'cleartext' ? ntPasswordHash(credential.password) : credential.ntHash;
-  if (passwordHash.length !== 16) return { ok: false, reason: 'unsupported_credential', reply: [] };
+  const passwordHash =
+    credential.kind === 'cleartext' ? ntPasswordHash(credential.password) : credential.kind === 'nt-hash' ? credential.ntHash : undefined;
+  // RFC 2759 §8.1 needs the NT hash itself: digests and crypt strings cannot give it.
+  if (passwordHash?.length !== 16) return { ok: false, reason: 'unsupported_credential', reply: [] };
   const userName = stripDomain(userNameOctets.toString('utf8'));
   const expected = generateNtResponse(authenticatorChallenge, peerChallenge, userName, passwordHash);
   if (!timingSafeEqual(expected, ntResponse)) {

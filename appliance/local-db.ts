@@ -72,3 +72,31 @@ export async function describeDatabase(client: Client): Promise<{ journalMode: s
     queryOnly: Number(queryOnly.rows[0]?.[0]) === 1,
   };
 }
+
+export type Cell = string | number | null;
+
+// SQLite's default limit (SQLITE_MAX_VARIABLE_NUMBER) is 32766 parameters per statement.
+const MAX_PARAMS = 32_000;
+
+/**
+ * `head (columns) VALUES (…), (…) tail` in as few statements as the parameter limit
+ * allows. The file driver prepares every statement it runs, so one statement for a
+ * thousand rows costs a fraction of a thousand statements.
+ */
+export function multiRowStatements(head: string, columns: readonly string[], rows: readonly Cell[][], tail = ''): Array<{ sql: string; args: Cell[] }> {
+  const perStatement = Math.max(1, Math.floor(MAX_PARAMS / Math.max(1, columns.length)));
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const statements: Array<{ sql: string; args: Cell[] }> = [];
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const chunk = rows.slice(start, start + perStatement);
+    statements.push({ sql: `${head} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')} ${tail}`.trim(), args: chunk.flat() });
+  }
+  return statements;
+}
+
+/** `IN (?, ?, …)` lists in chunks under the parameter limit. */
+export function chunked<T>(items: readonly T[], size = 500): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}

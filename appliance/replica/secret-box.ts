@@ -6,7 +6,7 @@
 // mode 0600). What this buys: a copy of replica.db on its own (a backup, a support
 // bundle, `sqlite3 .dump`) reveals no secret. What it does not: anyone who can read the
 // key file too. Put the key elsewhere (config keyFile) to separate the two.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -58,8 +58,11 @@ function decodeKey(text: string, path: string): Buffer {
   return key;
 }
 
-export function createSecretBox(key: Buffer): SecretBox {
-  if (key.length !== KEY_BYTES) throw new SecretBoxError(`key must be ${KEY_BYTES} bytes`);
+export function createSecretBox(rawKey: Buffer): SecretBox {
+  if (rawKey.length !== KEY_BYTES) throw new SecretBoxError(`key must be ${KEY_BYTES} bytes`);
+  // One KeyObject for every call: handing createCipheriv a Buffer builds a new key
+  // object each time, which costs more than the encryption of a short value.
+  const key = createSecretKey(rawKey);
   return {
     seal(plaintext, context) {
       const nonce = randomBytes(NONCE_BYTES);

@@ -2,6 +2,8 @@
 // revision for the whole batch, tombstones for deletions, uniqueness of usernames,
 // MACs, Option 82 bindings and NAS prefixes checked before commit.
 import type { Client, InStatement, Transaction } from '@libsql/client';
+import { chunked, multiRowStatements } from '../local-db.ts';
+import type { Cell } from '../local-db.ts';
 import type { AuthMethod } from '../config.ts';
 import { buildCredentials } from './credentials.ts';
 import { replicaChangeSchema } from './model.ts';
@@ -57,6 +59,47 @@ type WriteContext = {
   revision: number;
 };
 
+type Final<T> = { index: number; value: T | null };
+
+// Only the final state of each row matters inside one transaction: the last change to
+// a key wins, and the rest are written with one statement per kind and operation.
+function finalStates(changes: readonly ReplicaChangeRecord[]) {
+  const nas = new Map<string, Final<NasClientRecord>>();
+  const profiles = new Map<string, Final<Profile>>();
+  const subscribers = new Map<string, Final<SubscriberRecord>>();
+  let policy: Final<TenantPolicyRecord> | null = null;
+  for (const [index, change] of changes.entries()) {
+    switch (change.op) {
+      case 'upsert-nas-client':
+        nas.set(change.value.id, { index, value: change.value });
+        break;
+      case 'delete-nas-client':
+        nas.set(change.id, { index, value: null });
+        break;
+      case 'upsert-profile':
+        profiles.set(change.value.name, { index, value: change.value });
+        break;
+      case 'delete-profile':
+        profiles.set(change.name, { index, value: null });
+        break;
+      case 'upsert-subscriber':
+        subscribers.set(change.value.id, { index, value: change.value });
+        break;
+      case 'delete-subscriber':
+        subscribers.set(change.id, { index, value: null });
+        break;
+      case 'set-tenant-policy':
+        policy = { index, value: change.value };
+        break;
+    }
+  }
+  return { nas, profiles, subscribers, policy };
+}
+
+function upserts<T>(states: Map<string, Final<T>>): Array<[string, T]> {
+  return [...states].flatMap(([key, state]) => (state.value === null ? [] : [[key, state.value] as [string, T]]));
+}
+
 export async function writeChanges(
   client: Client,
   box: SecretBox,
@@ -72,59 +115,39 @@ export async function writeChanges(
       return { applied: false, revision: meta.revision, syncVersion: meta.syncVersion, upserted: 0, deleted: 0 };
     }
     const context: WriteContext = { tx, box, methods, revision: meta.revision + 1 };
-    const touched = { 'nas-client': new Map<string, number>(), profile: new Map<string, number>(), subscriber: new Map<string, number>() };
-    let upserted = 0;
-    let deleted = 0;
-
-    for (const [index, change] of changes.entries()) {
-      switch (change.op) {
-        case 'upsert-nas-client':
-          await upsertNasClientRow(context, change.value);
-          touched['nas-client'].set(change.value.id, index);
-          upserted++;
-          break;
-        case 'upsert-profile':
-          await upsertProfileRow(context, change.value);
-          touched.profile.set(change.value.name, index);
-          upserted++;
-          break;
-        case 'upsert-subscriber':
-          await upsertSubscriberRow(context, change.value);
-          touched.subscriber.set(change.value.id, index);
-          upserted++;
-          break;
-        case 'set-tenant-policy':
-          await setTenantPolicyRow(context, change.value);
-          upserted++;
-          break;
-        case 'delete-nas-client':
-          deleted += await deleteRow(context, 'nas-client', change.id);
-          touched['nas-client'].delete(change.id);
-          break;
-        case 'delete-profile':
-          deleted += await deleteRow(context, 'profile', change.name);
-          touched.profile.delete(change.name);
-          break;
-        case 'delete-subscriber':
-          deleted += await deleteRow(context, 'subscriber', change.id);
-          touched.subscriber.delete(change.id);
-          break;
-      }
-    }
+    const states = finalStates(changes);
 
     if (options.replace === true) {
-      for (const kind of ['nas-client', 'profile', 'subscriber'] as const) {
+      for (const [kind, map] of [['nas-client', states.nas], ['profile', states.profiles], ['subscriber', states.subscribers]] as const) {
         const { table, key } = TABLES[kind];
-        const keep = touched[kind];
         const existing = await tx.execute(`SELECT ${key} AS k FROM ${table}`);
         for (const row of existing.rows) {
           const rowKey = String(row.k);
-          if (!keep.has(rowKey)) deleted += await deleteRow(context, kind, rowKey);
+          if (!map.has(rowKey)) map.set(rowKey, { index: -1, value: null });
         }
       }
     }
 
-    await checkUniqueness(tx, touched);
+    let deleted = 0;
+    deleted += await deleteRows(context, 'nas-client', states.nas);
+    deleted += await deleteRows(context, 'profile', states.profiles);
+    deleted += await deleteRows(context, 'subscriber', states.subscribers);
+
+    const nas = upserts(states.nas);
+    const profiles = upserts(states.profiles);
+    const subscribers = upserts(states.subscribers);
+    await tx.batch([
+      ...upsertNasClientRows(context, nas.map(([, value]) => value)),
+      ...upsertProfileRows(context, profiles.map(([, value]) => value)),
+      ...upsertSubscriberRows(context, subscribers.map(([, value]) => value)),
+      ...clearTombstones('nas-client', nas.map(([key]) => key)),
+      ...clearTombstones('profile', profiles.map(([key]) => key)),
+      ...clearTombstones('subscriber', subscribers.map(([key]) => key)),
+    ]);
+    if (states.policy !== null && states.policy.value !== null) await setTenantPolicyRow(context, states.policy.value);
+
+    const touched = (map: Map<string, Final<unknown>>) => new Map([...map].flatMap(([key, state]) => (state.value === null ? [] : [[key, state.index] as [string, number]])));
+    await checkUniqueness(tx, { 'nas-client': touched(states.nas), subscriber: touched(states.subscribers) });
 
     const syncVersion = options.syncVersion ?? meta.syncVersion;
     await tx.batch([
@@ -132,6 +155,7 @@ export async function writeChanges(
       { sql: "UPDATE meta SET value = ? WHERE key = 'sync_version'", args: [syncVersion] },
     ]);
     await tx.commit();
+    const upserted = nas.length + profiles.length + subscribers.length + (states.policy === null ? 0 : 1);
     return { applied: true, revision: context.revision, syncVersion, upserted, deleted };
   } finally {
     tx.close();
@@ -144,119 +168,107 @@ const TABLES: Record<TombstoneKind, { table: string; key: string }> = {
   subscriber: { table: 'subscribers', key: 'id' },
 };
 
-async function deleteRow(context: WriteContext, kind: TombstoneKind, key: string): Promise<number> {
+/** Deletes the rows whose final state is "deleted", leaving tombstones for those that existed. */
+async function deleteRows(context: WriteContext, kind: TombstoneKind, states: Map<string, Final<unknown>>): Promise<number> {
+  const keys = [...states].flatMap(([key, state]) => (state.value === null ? [key] : []));
   const { table, key: column } = TABLES[kind];
-  const result = await context.tx.execute({ sql: `DELETE FROM ${table} WHERE ${column} = ?`, args: [key] });
-  if (result.rowsAffected === 0) return 0;
-  await context.tx.execute({
-    sql: 'INSERT INTO tombstones (kind, key, revision) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET revision = excluded.revision',
-    args: [kind, key, context.revision],
+  let deleted = 0;
+  for (const chunk of chunked(keys)) {
+    const result = await context.tx.execute({ sql: `DELETE FROM ${table} WHERE ${column} IN (${chunk.map(() => '?').join(', ')}) RETURNING ${column} AS k`, args: chunk });
+    const gone = result.rows.map((row): Cell[] => [kind, String(row.k), context.revision]);
+    deleted += gone.length;
+    if (gone.length > 0) {
+      await context.tx.batch(
+        multiRowStatements('INSERT INTO tombstones', ['kind', 'key', 'revision'], gone, 'ON CONFLICT (kind, key) DO UPDATE SET revision = excluded.revision'),
+      );
+    }
+  }
+  return deleted;
+}
+
+function clearTombstones(kind: TombstoneKind, keys: string[]): InStatement[] {
+  return chunked(keys).map((chunk) => ({ sql: `DELETE FROM tombstones WHERE kind = ? AND key IN (${chunk.map(() => '?').join(', ')})`, args: [kind, ...chunk] }));
+}
+
+function updateAll(columns: readonly string[], key: string): string {
+  return columns
+    .filter((column) => column !== key)
+    .map((column) => `${column} = excluded.${column}`)
+    .join(', ');
+}
+
+const NAS_COLUMNS = ['id', 'prefix', 'name', 'vendor', 'secret', 'require_message_authenticator', 'revision'] as const;
+
+function upsertNasClientRows(context: WriteContext, values: NasClientRecord[]): InStatement[] {
+  const rows = values.map((value): Cell[] => [
+    value.id,
+    value.address,
+    value.name,
+    value.vendor,
+    context.box.seal(value.secret, sealContext('nas-client', value.id)),
+    value.requireMessageAuthenticator === null ? null : value.requireMessageAuthenticator ? 1 : 0,
+    context.revision,
+  ]);
+  return multiRowStatements('INSERT INTO nas_clients', NAS_COLUMNS, rows, `ON CONFLICT (id) DO UPDATE SET ${updateAll(NAS_COLUMNS, 'id')}`);
+}
+
+const PROFILE_COLUMNS = [
+  'name', 'rate_up_kbps', 'rate_down_kbps', 'burst_up_kbps', 'burst_down_kbps', 'burst_threshold_up_kbps',
+  'burst_threshold_down_kbps', 'burst_time_up_seconds', 'burst_time_down_seconds', 'framed_pool', 'framed_ipv6_pool',
+  'delegated_ipv6_pool', 'session_timeout', 'idle_timeout', 'interim_interval', 'vlan', 'address_list', 'extra_reply', 'revision',
+] as const;
+
+function upsertProfileRows(context: WriteContext, values: Profile[]): InStatement[] {
+  const rows = values.map((value): Cell[] => {
+    const rate = value.rateLimit;
+    return [
+      value.name,
+      rate?.upKbps ?? null,
+      rate?.downKbps ?? null,
+      rate?.burstUpKbps ?? null,
+      rate?.burstDownKbps ?? null,
+      rate?.burstThresholdUpKbps ?? null,
+      rate?.burstThresholdDownKbps ?? null,
+      rate?.burstTimeUpSeconds ?? null,
+      rate?.burstTimeDownSeconds ?? null,
+      value.framedPool,
+      value.framedIpv6Pool,
+      value.delegatedIpv6Pool,
+      value.sessionTimeout,
+      value.idleTimeout,
+      value.interimInterval,
+      value.vlan,
+      value.addressList,
+      JSON.stringify(value.extraReply),
+      context.revision,
+    ];
   });
-  return 1;
+  return multiRowStatements('INSERT INTO profiles', PROFILE_COLUMNS, rows, `ON CONFLICT (name) DO UPDATE SET ${updateAll(PROFILE_COLUMNS, 'name')}`);
 }
 
-function clearTombstone(kind: TombstoneKind, key: string): InStatement {
-  return { sql: 'DELETE FROM tombstones WHERE kind = ? AND key = ?', args: [kind, key] };
-}
+const SUBSCRIBER_COLUMNS = [
+  'id', 'username', 'credentials', 'status', 'profile', 'framed_ip', 'framed_ipv6_prefix', 'delegated_ipv6_prefix', 'mac',
+  'circuit_id', 'remote_id', 'simultaneous_use', 'reply_attributes', 'revision',
+] as const;
 
-async function upsertNasClientRow(context: WriteContext, value: NasClientRecord): Promise<void> {
-  await context.tx.batch([
-    {
-      sql: `INSERT INTO nas_clients (id, prefix, name, vendor, secret, require_message_authenticator, revision)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET prefix = excluded.prefix, name = excluded.name, vendor = excluded.vendor,
-              secret = excluded.secret, require_message_authenticator = excluded.require_message_authenticator,
-              revision = excluded.revision`,
-      args: [
-        value.id,
-        value.address,
-        value.name,
-        value.vendor,
-        context.box.seal(value.secret, sealContext('nas-client', value.id)),
-        value.requireMessageAuthenticator === null ? null : value.requireMessageAuthenticator ? 1 : 0,
-        context.revision,
-      ],
-    },
-    clearTombstone('nas-client', value.id),
+function upsertSubscriberRows(context: WriteContext, values: SubscriberRecord[]): InStatement[] {
+  const rows = values.map((value): Cell[] => [
+    value.id,
+    value.username,
+    context.box.seal(JSON.stringify(buildCredentials(value.password, value.credentials, context.methods)), sealContext('subscriber', value.id)),
+    value.status,
+    value.profile,
+    value.framedIp,
+    value.framedIpv6Prefix,
+    value.delegatedIpv6Prefix,
+    value.mac,
+    value.circuitId,
+    value.remoteId,
+    value.simultaneousUse,
+    JSON.stringify(value.replyAttributes),
+    context.revision,
   ]);
-}
-
-async function upsertProfileRow(context: WriteContext, value: Profile): Promise<void> {
-  const rate = value.rateLimit;
-  await context.tx.batch([
-    {
-      sql: `INSERT INTO profiles (name, rate_up_kbps, rate_down_kbps, burst_up_kbps, burst_down_kbps,
-              burst_threshold_up_kbps, burst_threshold_down_kbps, burst_time_up_seconds, burst_time_down_seconds,
-              framed_pool, framed_ipv6_pool, delegated_ipv6_pool, session_timeout, idle_timeout, interim_interval,
-              vlan, address_list, extra_reply, revision)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (name) DO UPDATE SET rate_up_kbps = excluded.rate_up_kbps, rate_down_kbps = excluded.rate_down_kbps,
-              burst_up_kbps = excluded.burst_up_kbps, burst_down_kbps = excluded.burst_down_kbps,
-              burst_threshold_up_kbps = excluded.burst_threshold_up_kbps,
-              burst_threshold_down_kbps = excluded.burst_threshold_down_kbps,
-              burst_time_up_seconds = excluded.burst_time_up_seconds, burst_time_down_seconds = excluded.burst_time_down_seconds,
-              framed_pool = excluded.framed_pool, framed_ipv6_pool = excluded.framed_ipv6_pool,
-              delegated_ipv6_pool = excluded.delegated_ipv6_pool, session_timeout = excluded.session_timeout,
-              idle_timeout = excluded.idle_timeout, interim_interval = excluded.interim_interval, vlan = excluded.vlan,
-              address_list = excluded.address_list, extra_reply = excluded.extra_reply, revision = excluded.revision`,
-      args: [
-        value.name,
-        rate?.upKbps ?? null,
-        rate?.downKbps ?? null,
-        rate?.burstUpKbps ?? null,
-        rate?.burstDownKbps ?? null,
-        rate?.burstThresholdUpKbps ?? null,
-        rate?.burstThresholdDownKbps ?? null,
-        rate?.burstTimeUpSeconds ?? null,
-        rate?.burstTimeDownSeconds ?? null,
-        value.framedPool,
-        value.framedIpv6Pool,
-        value.delegatedIpv6Pool,
-        value.sessionTimeout,
-        value.idleTimeout,
-        value.interimInterval,
-        value.vlan,
-        value.addressList,
-        JSON.stringify(value.extraReply),
-        context.revision,
-      ],
-    },
-    clearTombstone('profile', value.name),
-  ]);
-}
-
-async function upsertSubscriberRow(context: WriteContext, value: SubscriberRecord): Promise<void> {
-  const credentials = buildCredentials(value.password, value.credentials, context.methods);
-  await context.tx.batch([
-    {
-      sql: `INSERT INTO subscribers (id, username, credentials, status, profile, framed_ip, framed_ipv6_prefix,
-              delegated_ipv6_prefix, mac, circuit_id, remote_id, simultaneous_use, reply_attributes, revision)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET username = excluded.username, credentials = excluded.credentials,
-              status = excluded.status, profile = excluded.profile, framed_ip = excluded.framed_ip,
-              framed_ipv6_prefix = excluded.framed_ipv6_prefix, delegated_ipv6_prefix = excluded.delegated_ipv6_prefix,
-              mac = excluded.mac, circuit_id = excluded.circuit_id, remote_id = excluded.remote_id,
-              simultaneous_use = excluded.simultaneous_use, reply_attributes = excluded.reply_attributes,
-              revision = excluded.revision`,
-      args: [
-        value.id,
-        value.username,
-        context.box.seal(JSON.stringify(credentials), sealContext('subscriber', value.id)),
-        value.status,
-        value.profile,
-        value.framedIp,
-        value.framedIpv6Prefix,
-        value.delegatedIpv6Prefix,
-        value.mac,
-        value.circuitId,
-        value.remoteId,
-        value.simultaneousUse,
-        JSON.stringify(value.replyAttributes),
-        context.revision,
-      ],
-    },
-    clearTombstone('subscriber', value.id),
-  ]);
+  return multiRowStatements('INSERT INTO subscribers', SUBSCRIBER_COLUMNS, rows, `ON CONFLICT (id) DO UPDATE SET ${updateAll(SUBSCRIBER_COLUMNS, 'id')}`);
 }
 
 async function setTenantPolicyRow(context: WriteContext, value: TenantPolicyRecord): Promise<void> {

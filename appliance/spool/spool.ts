@@ -28,7 +28,8 @@
 //    sessionFlushMs, together with the seq of the last record folded in; on open,
 //    records after that seq are replayed, so a crash loses nothing.
 import type { InStatement, Row } from '@libsql/client';
-import { describeDatabase, openLocalDatabase } from '../local-db.ts';
+import { describeDatabase, multiRowStatements, openLocalDatabase } from '../local-db.ts';
+import type { Cell } from '../local-db.ts';
 import type { Logger } from '../log.ts';
 import { recordKey, toSpoolEntry } from './record.ts';
 import type { AccountingRecord, SpoolEntry } from './record.ts';
@@ -117,8 +118,6 @@ type Pending = { entries: SpoolEntry[]; resolve: (results: AppendResult[]) => vo
 // Acct-Delay-Time has one-second resolution and the network adds jitter; NASes that
 // buffer accounting report delays of many minutes, but consistently per record.
 const DUPLICATE_WINDOW_MS = 10_000;
-// SQLite's limit is 32766 bound parameters per statement.
-const MAX_PARAMS = 32_000;
 const KEY_CHUNK = 400;
 
 const RECORD_COLUMNS = ['seq', 'key', 'kind', 'nas_id', 'received_at', 'event_at', 'session_id', 'body'] as const;
@@ -128,8 +127,6 @@ const SESSION_COLUMNS = [
   'session_time', 'input_octets', 'output_octets', 'input_packets', 'output_packets', 'framed_ip', 'calling_station_id',
   'nas_port_id', 'interim_interval',
 ] as const;
-
-type Cell = string | number | null;
 
 // The fields without their own column travel in `body` (JSON).
 function recordBody(entry: SpoolEntry): string {
@@ -216,23 +213,11 @@ function sessionFromRow(row: Row): SessionRow {
   };
 }
 
-// Multi-row statements: preparing one statement per chunk rather than per row.
-function multiRowInsert(head: string, columns: readonly string[], rows: Cell[][], tail: string): InStatement[] {
-  const perStatement = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
-  const statements: InStatement[] = [];
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const chunk = rows.slice(start, start + perStatement);
-    statements.push({ sql: `${head} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')} ${tail}`, args: chunk.flat() });
-  }
-  return statements;
-}
-
 function upsertSessions(rows: SessionRow[]): InStatement[] {
   const updates = SESSION_COLUMNS.slice(2)
     .map((column) => `${column} = excluded.${column}`)
     .join(', ');
-  return multiRowInsert('INSERT INTO sessions', SESSION_COLUMNS, rows.map(sessionValues), `ON CONFLICT (nas_id, session_id) DO UPDATE SET ${updates}`);
+  return multiRowStatements('INSERT INTO sessions', SESSION_COLUMNS, rows.map(sessionValues), `ON CONFLICT (nas_id, session_id) DO UPDATE SET ${updates}`);
 }
 
 /** A 'close' record: the appliance closed a session itself; the edge and replay learn it from the log. */
@@ -330,11 +315,12 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     if (rows.length === recentLimit && oldestLoaded !== undefined) horizon = Number(oldestLoaded.received_at);
   }
 
-  const findDuplicate = async (entry: SpoolEntry): Promise<number | undefined> => {
-    const hit = recent.get(entry.key);
-    if (hit !== undefined) return hit.seq;
-    // Only an event from before the horizon can have an original that left the Map.
-    if (horizon === 0 || entry.eventAt > horizon + DUPLICATE_WINDOW_MS) return undefined;
+  // The original's seq if `entry` was stored before: the Map answers synchronously for
+  // recent keys (the common case); only an event from before the horizon, whose
+  // original may have left the Map, costs a disk probe.
+  const findStoredDuplicate = (entry: SpoolEntry): number | undefined => recent.get(entry.key)?.seq;
+  const needsDiskProbe = (entry: SpoolEntry): boolean => horizon !== 0 && entry.eventAt <= horizon + DUPLICATE_WINDOW_MS;
+  const probeDisk = async (entry: SpoolEntry): Promise<number | undefined> => {
     stats.diskDuplicateProbes++;
     const result = await client.execute({
       sql: 'SELECT seq FROM records WHERE event_at BETWEEN ? AND ? AND key = ? LIMIT 1',
@@ -490,7 +476,8 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     let nextSeq = lastSeq + 1;
     for (const entry of entries) {
       if (entry.key === '') entry.key = recordKey(entry, epochs.get(entry.nasId) ?? nasEpochs.get(entry.nasId) ?? 0);
-      const original = batchKeys.get(entry.key) ?? (await findDuplicate(entry));
+      let original = batchKeys.get(entry.key) ?? findStoredDuplicate(entry);
+      if (original === undefined && needsDiskProbe(entry)) original = await probeDisk(entry);
       if (original !== undefined) {
         results.push({ seq: original, key: entry.key, duplicate: true });
         continue;
@@ -511,8 +498,8 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       // would collide and the whole batch would fail rather than misnumber.
       await client.batch(
         [
-          ...multiRowInsert('INSERT INTO records', RECORD_COLUMNS, rows, ''),
-          ...multiRowInsert('INSERT INTO nas_epochs', ['nas_id', 'epoch'], [...epochs], 'ON CONFLICT (nas_id) DO UPDATE SET epoch = excluded.epoch'),
+          ...multiRowStatements('INSERT INTO records', RECORD_COLUMNS, rows, ''),
+          ...multiRowStatements('INSERT INTO nas_epochs', ['nas_id', 'epoch'], [...epochs], 'ON CONFLICT (nas_id) DO UPDATE SET epoch = excluded.epoch'),
         ],
         'write',
       );

@@ -22,8 +22,9 @@ CREATE TABLE records (
   body TEXT NOT NULL
 ) STRICT;
 -- Event times grow with seq, give or take Acct-Delay-Time: inserts land near the right
--- edge. Used to find the original of a late retransmit (spool.ts, findOlderDuplicates).
-CREATE INDEX records_event_at ON records (event_at);
+-- edge. Finds the original of a late retransmit by event time and key (spool.ts,
+-- probeDisk) without touching the rows.
+CREATE INDEX records_event_at ON records (event_at, key);
 
 CREATE TABLE spool_meta (
   key TEXT PRIMARY KEY,

@@ -136,7 +136,7 @@ export function closeForNasRestart(current: SessionRow, entry: SpoolEntry): Sess
   return { ...current, status: 'closed', closedAt: entry.eventAt, closeReason: entry.kind === 'off' ? 'nas-off' : 'nas-on' };
 }
 
-export const CLOSE_REASONS: readonly CloseReason[] = ['stop', 'nas-on', 'nas-off', 'stale', 'disconnect'];
+const CLOSE_REASONS: readonly CloseReason[] = ['stop', 'nas-on', 'nas-off', 'stale', 'disconnect'];
 
 /**
  * A close the appliance decided itself (stale sweep, Disconnect-ACK), replayed from its

@@ -15,7 +15,7 @@ import type { ReadText } from './users-file.ts';
 export type SqlValue = string | number | null;
 export type SqlRow = { table: SqlTable; values: Record<string, SqlValue>; location: SourceLocation };
 
-export const SQL_TABLES = ['radcheck', 'radreply', 'radgroupcheck', 'radgroupreply', 'radusergroup', 'nas'] as const;
+const SQL_TABLES = ['radcheck', 'radreply', 'radgroupcheck', 'radgroupreply', 'radusergroup', 'nas'] as const;
 export type SqlTable = (typeof SQL_TABLES)[number];
 
 function isSqlTable(name: string): name is SqlTable {

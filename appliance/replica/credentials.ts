@@ -47,8 +47,3 @@ export function supportedMethods(credentials: Credentials): AuthMethod[] {
   if (credentials.cleartext !== undefined || credentials.ntHash !== undefined) methods.push('mschapv2');
   return methods;
 }
-
-/** True when the credentials hold nothing to authenticate a password against. */
-export function hasNoCredentials(credentials: Credentials): boolean {
-  return supportedMethods(credentials).length === 0;
-}

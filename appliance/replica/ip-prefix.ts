@@ -75,13 +75,13 @@ export function parsePrefix(text: string): IpPrefix | null {
   return { family: address.family, network: address.value & prefixMask(address.family, length), length };
 }
 
-export function prefixMask(family: IpFamily, length: number): bigint {
+function prefixMask(family: IpFamily, length: number): bigint {
   const bits = BigInt(BITS[family]);
   const all = (1n << bits) - 1n;
   return length === 0 ? 0n : (all >> (bits - BigInt(length))) << (bits - BigInt(length));
 }
 
-export function formatIpAddress(address: IpAddress): string {
+function formatIpAddress(address: IpAddress): string {
   return address.family === 4 ? formatIpv4(address.value) : formatIpv6(address.value);
 }
 

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuthMethod } from '../../../appliance/config.ts';
 import { describeDatabase } from '../../../appliance/local-db.ts';
 import { createSilentLogger } from '../../../appliance/log.ts';
-import { hashNtPassword, openReplica, openReplicaReader, ReplicaWriteError } from '../../../appliance/replica/index.ts';
+import { hashNtPassword, openReplica, openReplicaReader, ReplicaWriteError, supportedMethods } from '../../../appliance/replica/index.ts';
 import type { Replica, ReplicaReader } from '../../../appliance/replica/index.ts';
 import { readReplicaDelta } from '../../../appliance/replica/read-rows.ts';
 import { createSecretBox, loadKey } from '../../../appliance/replica/secret-box.ts';
@@ -159,6 +159,13 @@ describe('credentials per enabled methods', () => {
     expect(digest?.algorithm).toBe('sha256');
     const expected = createHash('sha256').update('secret').update(Buffer.from(digest?.salt ?? '', 'hex')).digest('hex');
     expect(digest?.hash).toBe(expected);
+  });
+
+  it('says which methods each stored form can verify', () => {
+    expect(supportedMethods({ cleartext: 'x' })).toEqual(['pap', 'chap', 'mschapv2']);
+    expect(supportedMethods({ ntHash: 'a'.repeat(32) })).toEqual(['pap', 'mschapv2']);
+    expect(supportedMethods({ crypt: '$1$x$y' })).toEqual(['pap']);
+    expect(supportedMethods({})).toEqual([]);
   });
 
   it('keeps hashed forms from imports as given', async () => {

@@ -12,11 +12,11 @@
 import { randomBytes, createHash } from 'node:crypto';
 import type { AuthMethod } from '../config.ts';
 import type { Credentials } from './model.ts';
-import { hashNtPassword } from './md4.ts';
+import { ntPasswordHash } from '../radius/index.ts';
 
 export function deriveCredentials(password: string, methods: readonly AuthMethod[]): Credentials {
   if (methods.includes('chap')) return { cleartext: password };
-  if (methods.includes('mschapv2')) return { ntHash: hashNtPassword(password).toString('hex') };
+  if (methods.includes('mschapv2')) return { ntHash: ntPasswordHash(password).toString('hex') };
   const salt = randomBytes(16);
   const hash = createHash('sha256').update(password, 'utf8').update(salt).digest('hex');
   return { digest: { algorithm: 'sha256', hash, salt: salt.toString('hex') } };

@@ -44,6 +44,5 @@ export type {
   TenantPolicyInput,
 } from './model.ts';
 export { supportedMethods } from './credentials.ts';
-export { hashNtPassword, md4 } from './md4.ts';
 export { formatPrefix, parseIpAddress, parsePrefix } from './ip-prefix.ts';
 export type { IpAddress, IpPrefix } from './ip-prefix.ts';

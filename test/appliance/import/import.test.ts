@@ -1,10 +1,11 @@
+import { ntPasswordHash } from '../../../appliance/radius/index.ts';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ImportError, importIntoReplica } from '../../../appliance/import/index.ts';
 import { createSilentLogger } from '../../../appliance/log.ts';
-import { hashNtPassword, openReplica } from '../../../appliance/replica/index.ts';
+import { openReplica } from '../../../appliance/replica/index.ts';
 import type { Replica } from '../../../appliance/replica/index.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
@@ -78,7 +79,7 @@ describe('import of FreeRADIUS files', () => {
       idleTimeout: 900,
     });
 
-    expect(replica.findSubscriberByUsername('carol')?.credentials).toEqual({ ntHash: hashNtPassword('clientPass').toString('hex') });
+    expect(replica.findSubscriberByUsername('carol')?.credentials).toEqual({ ntHash: ntPasswordHash('clientPass').toString('hex') });
     expect(replica.findSubscriberByUsername('dave')?.credentials.crypt).toMatch(/^\$6\$/);
     expect(replica.findSubscriberByUsername('erin')?.credentials.digest).toMatchObject({ algorithm: 'sha1', salt: Buffer.from('somesalt').toString('hex') });
     expect(replica.findSubscriberByUsername('mallory')?.status).toBe('disabled');

@@ -1,3 +1,4 @@
+import { ntPasswordHash } from '../../../appliance/radius/index.ts';
 import { createClient } from '@libsql/client';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuthMethod } from '../../../appliance/config.ts';
 import { describeDatabase } from '../../../appliance/local-db.ts';
 import { createSilentLogger } from '../../../appliance/log.ts';
-import { hashNtPassword, openReplica, openReplicaReader, ReplicaWriteError, supportedMethods } from '../../../appliance/replica/index.ts';
+import { openReplica, openReplicaReader, ReplicaWriteError, supportedMethods } from '../../../appliance/replica/index.ts';
 import type { Replica, ReplicaReader } from '../../../appliance/replica/index.ts';
 import { readReplicaDelta } from '../../../appliance/replica/read-rows.ts';
 import { createSecretBox, loadKey } from '../../../appliance/replica/secret-box.ts';
@@ -149,7 +150,7 @@ describe('credentials per enabled methods', () => {
   it('keeps only the NT hash for PAP + MS-CHAPv2', async () => {
     const replica = await writer(['pap', 'mschapv2']);
     await replica.upsertSubscriber({ username: 'u', password: 'clientPass' });
-    expect(replica.findSubscriberByUsername('u')?.credentials).toEqual({ ntHash: hashNtPassword('clientPass').toString('hex') });
+    expect(replica.findSubscriberByUsername('u')?.credentials).toEqual({ ntHash: ntPasswordHash('clientPass').toString('hex') });
   });
 
   it('keeps only a salted SHA-256 for PAP alone', async () => {

@@ -1,5 +1,7 @@
 // The tenant database: one per ISP, holding everything of that ISP.
 export * from './users.ts';
 export * from './api-keys.ts';
+export * from './document-sequences.ts';
+export * from './domain-events.ts';
 export { auditEvents } from '../shared/audit-events.ts';
 export { idempotencyKeys } from '../shared/idempotency-keys.ts';

@@ -17,5 +17,16 @@ export const tenantMigrations: readonly Migration[] = [
       "CREATE UNIQUE INDEX `users_email_unique` ON `users` (`email`);",
       "CREATE TABLE `api_keys` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`name` text NOT NULL,\n\t`role` text NOT NULL,\n\t`secret_hash` text NOT NULL,\n\t`prefix` text NOT NULL,\n\t`created_by` text,\n\t`created_at` integer NOT NULL,\n\t`last_used_at` integer,\n\t`revoked_at` integer\n);"
     ]
+  },
+  {
+    "tag": "0001_documents_and_events",
+    "hash": "417706b7f5ce94cfa3b30b2a0c4b0c1c4ba93c10878dd9c16b93bdab57e83199",
+    "statements": [
+      "CREATE TABLE `document_sequences` (\n\t`prefix` text PRIMARY KEY NOT NULL,\n\t`last_value` integer NOT NULL\n);",
+      "CREATE TABLE `domain_events` (\n\t`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`id` text NOT NULL,\n\t`type` text NOT NULL,\n\t`subject_type` text NOT NULL,\n\t`subject_id` text NOT NULL,\n\t`payload` text NOT NULL,\n\t`occurred_at` integer NOT NULL\n);",
+      "CREATE UNIQUE INDEX `domain_events_id_unique` ON `domain_events` (`id`);",
+      "CREATE INDEX `domain_events_subject` ON `domain_events` (`subject_type`,`subject_id`,`seq`);",
+      "CREATE INDEX `domain_events_type` ON `domain_events` (`type`,`seq`);"
+    ]
   }
 ];

@@ -2,6 +2,7 @@ import { and, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
 import { auditEvents } from '../../../db/shared/audit-events.ts';
 import type { TenantContext } from '../../context.ts';
 import { AppError } from '../../errors.ts';
+import { toCsv } from '../../lib/csv.ts';
 
 export type AuditFilter = {
   actor_id?: string | undefined;
@@ -55,18 +56,10 @@ export async function listAuditEvents({ ctx, input }: { ctx: TenantContext; inpu
   return { data: page.map(presentAuditEvent), next_cursor: rows.length > input.limit ? String(page.at(-1)!.seq) : null };
 }
 
-const csvCell = (value: unknown) => {
-  const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
-  // Quote always; neutralise spreadsheet formulas (CSV injection).
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return `"${safe.replaceAll('"', '""')}"`;
-};
-
 export const csvColumns = ['seq', 'id', 'at', 'actor_type', 'actor_id', 'action', 'resource', 'resource_id', 'changes', 'request_id', 'ip', 'prev_hash', 'hash'] as const;
 
 /** Every matching entry as CSV, oldest first, read in pages. */
 export async function exportAuditEventsCsv({ ctx, input }: { ctx: TenantContext; input: AuditFilter }): Promise<string> {
-  const lines: string[] = [csvColumns.join(',')];
   let cursor: string | undefined;
   const pages: ReturnType<typeof presentAuditEvent>[][] = [];
   do {
@@ -74,6 +67,5 @@ export async function exportAuditEventsCsv({ ctx, input }: { ctx: TenantContext;
     pages.push(page.data);
     cursor = page.next_cursor ?? undefined;
   } while (cursor);
-  for (const event of pages.flat().reverse()) lines.push(csvColumns.map((k) => csvCell(event[k])).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+  return toCsv(csvColumns, pages.flat().reverse());
 }

@@ -19,6 +19,9 @@ export const users = sqliteTable('users', {
   totpEnabledAt: instant('totp_enabled_at'),
   // Last accepted TOTP time step: a code is never accepted twice (RFC 6238 §5.2).
   totpLastStep: integer('totp_last_step'),
+  // Access tokens carry the epoch they were issued in; a password change bumps it, which
+  // signs the user out everywhere.
+  sessionEpoch: integer('session_epoch').notNull().default(0),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
   deletedAt: instant('deleted_at'),

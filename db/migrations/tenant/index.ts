@@ -28,5 +28,12 @@ export const tenantMigrations: readonly Migration[] = [
       "CREATE INDEX `domain_events_subject` ON `domain_events` (`subject_type`,`subject_id`,`seq`);",
       "CREATE INDEX `domain_events_type` ON `domain_events` (`type`,`seq`);"
     ]
+  },
+  {
+    "tag": "0002_user_session_epoch",
+    "hash": "5bc8a39ad02c26b5499b75f02685123066b0c0f3dc07e3f73504b6926c44e384",
+    "statements": [
+      "ALTER TABLE `users` ADD `session_epoch` integer DEFAULT 0 NOT NULL;"
+    ]
   }
 ];

@@ -20,3 +20,112 @@ export function toCsv<K extends string>(columns: readonly K[], records: Iterable
   for (const record of records) out += csvRow(columns.map((column) => record[column]));
   return out;
 }
+
+// Reading, as RFC 4180 §2 describes it and spreadsheets write it in practice.
+
+/** A malformed file: the message says what and `line` where (1-based, physical lines). */
+export class CsvError extends Error {
+  override name = 'CsvError';
+  readonly line: number;
+  constructor(message: string, line: number) {
+    super(`line ${line}: ${message}`);
+    this.line = line;
+  }
+}
+
+/** One record and the physical line it starts on (quoted fields may span lines). */
+export type CsvRecord = { line: number; cells: string[] };
+
+export type ParseCsvOptions = {
+  /** Refuse files with more records than this (the header counts as one). */
+  maxRecords?: number;
+  /** `,` by default; `;` and tab are what European and "text" exports use. */
+  delimiter?: ',' | ';' | '\t';
+};
+
+const QUOTE = 34;
+const CR = 13;
+const LF = 10;
+
+/**
+ * Parses CSV text into records. Accepts CRLF, LF or CR line ends, a leading byte order
+ * mark, quoted fields with embedded delimiters, line breaks and doubled quotes (§2.5–2.7).
+ * Stricter than spreadsheets where leniency would silently corrupt data: a quote inside an
+ * unquoted field, text after a closing quote and an unterminated quote are errors naming
+ * the line. Wholly empty lines are skipped (a record with one empty cell is written `""`).
+ * Cells are returned as written: no trimming, no type conversion.
+ */
+export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvRecord[] {
+  const maxRecords = options.maxRecords ?? Number.POSITIVE_INFINITY;
+  const delimiter = (options.delimiter ?? ',').charCodeAt(0);
+  const records: CsvRecord[] = [];
+  const length = text.length;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let line = 1;
+
+  // Consumes one line end at `i` (CRLF counts once), if there is one.
+  const lineEnd = (): boolean => {
+    const c = text.charCodeAt(i);
+    if (c === LF) {
+      i++;
+    } else if (c === CR) {
+      i += text.charCodeAt(i + 1) === LF ? 2 : 1;
+    } else {
+      return false;
+    }
+    line++;
+    return true;
+  };
+
+  while (i < length) {
+    if (lineEnd()) continue; // an empty line
+    const start = line;
+    const cells: string[] = [];
+    for (;;) {
+      if (text.charCodeAt(i) === QUOTE) {
+        const opened = line;
+        let value = '';
+        let from = ++i;
+        for (;;) {
+          const q = text.indexOf('"', i);
+          if (q === -1) throw new CsvError('a quoted field is never closed (a missing closing ")', opened);
+          for (let k = i; k < q; k++) {
+            const c = text.charCodeAt(k);
+            if (c === LF || (c === CR && text.charCodeAt(k + 1) !== LF)) line++;
+          }
+          if (text.charCodeAt(q + 1) === QUOTE) {
+            value += text.slice(from, q + 1);
+            i = from = q + 2;
+            continue;
+          }
+          value += text.slice(from, q);
+          i = q + 1;
+          break;
+        }
+        cells.push(value);
+        const next = text.charCodeAt(i);
+        if (i < length && next !== delimiter && next !== CR && next !== LF) {
+          throw new CsvError(`unexpected ${JSON.stringify(text[i])} after a closing quote (a quote inside a quoted field must be doubled: "")`, line);
+        }
+      } else {
+        const from = i;
+        while (i < length) {
+          const c = text.charCodeAt(i);
+          if (c === delimiter || c === CR || c === LF) break;
+          if (c === QUOTE) throw new CsvError('a quote inside an unquoted field (quote the whole field and double the quote: "")', line);
+          i++;
+        }
+        cells.push(text.slice(from, i));
+      }
+      if (i < length && text.charCodeAt(i) === delimiter) {
+        i++;
+        continue;
+      }
+      break;
+    }
+    if (records.length >= maxRecords) throw new CsvError(`more than ${maxRecords} records`, start);
+    records.push({ line: start, cells });
+    lineEnd();
+  }
+  return records;
+}

@@ -5,3 +5,6 @@ export * from './document-sequences.ts';
 export * from './domain-events.ts';
 export { auditEvents } from '../shared/audit-events.ts';
 export { idempotencyKeys } from '../shared/idempotency-keys.ts';
+export * from './tickets.ts';
+export * from './ticket-comments.ts';
+export * from './ticket-attachments.ts';

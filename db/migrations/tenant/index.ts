@@ -35,5 +35,23 @@ export const tenantMigrations: readonly Migration[] = [
     "statements": [
       "ALTER TABLE `users` ADD `session_epoch` integer DEFAULT 0 NOT NULL;"
     ]
+  },
+  {
+    "tag": "0003_tickets",
+    "hash": "e6fb28ac4ba8becfe2dc65a77d5fbc6875e15a95e7d814a40634a7cedda1703e",
+    "statements": [
+      "CREATE TABLE `tickets` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`number` text NOT NULL,\n\t`subject` text NOT NULL,\n\t`description` text NOT NULL,\n\t`priority` text NOT NULL,\n\t`status` text NOT NULL,\n\t`assignee_id` text,\n\t`subscriber_id` text,\n\t`subscription_id` text,\n\t`device_id` text,\n\t`first_response_due_at` integer NOT NULL,\n\t`first_responded_at` integer,\n\t`first_response_breached_at` integer,\n\t`resolution_due_at` integer NOT NULL,\n\t`resolved_at` integer,\n\t`resolution_breached_at` integer,\n\t`pending_since` integer,\n\t`closed_at` integer,\n\t`created_by` text,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tFOREIGN KEY (`assignee_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action\n);",
+      "CREATE UNIQUE INDEX `tickets_number_unique` ON `tickets` (`number`);",
+      "CREATE INDEX `tickets_status` ON `tickets` (`status`,`id`);",
+      "CREATE INDEX `tickets_assignee` ON `tickets` (`assignee_id`,`id`);",
+      "CREATE INDEX `tickets_subscriber` ON `tickets` (`subscriber_id`,`id`);",
+      "CREATE INDEX `tickets_first_response_due` ON `tickets` (`first_response_due_at`) WHERE first_responded_at IS NULL AND first_response_breached_at IS NULL;",
+      "CREATE INDEX `tickets_resolution_due` ON `tickets` (`resolution_due_at`) WHERE resolved_at IS NULL AND resolution_breached_at IS NULL;",
+      "CREATE TABLE `ticket_comments` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`ticket_id` text NOT NULL,\n\t`body` text NOT NULL,\n\t`internal` integer NOT NULL,\n\t`author_type` text NOT NULL,\n\t`author_id` text,\n\t`created_at` integer NOT NULL,\n\tFOREIGN KEY (`ticket_id`) REFERENCES `tickets`(`id`) ON UPDATE no action ON DELETE no action\n);",
+      "CREATE INDEX `ticket_comments_ticket` ON `ticket_comments` (`ticket_id`,`id`);",
+      "CREATE TABLE `ticket_attachments` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`ticket_id` text NOT NULL,\n\t`filename` text NOT NULL,\n\t`content_type` text NOT NULL,\n\t`size` integer NOT NULL,\n\t`sha256` text NOT NULL,\n\t`storage_key` text NOT NULL,\n\t`uploaded_by_type` text NOT NULL,\n\t`uploaded_by` text,\n\t`created_at` integer NOT NULL,\n\tFOREIGN KEY (`ticket_id`) REFERENCES `tickets`(`id`) ON UPDATE no action ON DELETE no action\n);",
+      "CREATE UNIQUE INDEX `ticket_attachments_storage_key_unique` ON `ticket_attachments` (`storage_key`);",
+      "CREATE INDEX `ticket_attachments_ticket` ON `ticket_attachments` (`ticket_id`,`id`);"
+    ]
   }
 ];

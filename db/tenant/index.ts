@@ -8,3 +8,8 @@ export { idempotencyKeys } from '../shared/idempotency-keys.ts';
 export * from './tickets.ts';
 export * from './ticket-comments.ts';
 export * from './ticket-attachments.ts';
+export * from './subscribers.ts';
+export * from './subscriber-addresses.ts';
+export * from './subscriber-contacts.ts';
+export * from './custom-fields.ts';
+export * from './tags.ts';

@@ -53,5 +53,40 @@ export const tenantMigrations: readonly Migration[] = [
       "CREATE UNIQUE INDEX `ticket_attachments_storage_key_unique` ON `ticket_attachments` (`storage_key`);",
       "CREATE INDEX `ticket_attachments_ticket` ON `ticket_attachments` (`ticket_id`,`id`);"
     ]
+  },
+  {
+    "tag": "0004_subscribers",
+    "hash": "914b469d97380f44322a1cc060205dc3e02607bb64b6afe6495c5f1639825ad3",
+    "statements": [
+      "CREATE TABLE `subscribers` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`seq` integer NOT NULL,\n\t`number` text NOT NULL,\n\t`kind` text NOT NULL,\n\t`status` text NOT NULL,\n\t`first_name` text,\n\t`last_name` text,\n\t`organization_name` text,\n\t`display_name` text NOT NULL,\n\t`email` text,\n\t`phone` text,\n\t`locale` text,\n\t`timezone` text,\n\t`organization_id` text,\n\t`billing_day` integer NOT NULL,\n\t`payment_due_days` integer NOT NULL,\n\t`grace_days` integer NOT NULL,\n\t`min_balance` integer NOT NULL,\n\t`marketing_opt_in` integer NOT NULL,\n\t`notes` text,\n\t`custom_fields` text NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\t`archived_at` integer,\n\t`erased_at` integer,\n\tFOREIGN KEY (`organization_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE no action\n);",
+      "CREATE UNIQUE INDEX `subscribers_seq_unique` ON `subscribers` (`seq`);",
+      "CREATE UNIQUE INDEX `subscribers_number_unique` ON `subscribers` (`number`);",
+      "CREATE UNIQUE INDEX `subscribers_email_unique` ON `subscribers` (`email`);",
+      "CREATE INDEX `subscribers_live_created` ON `subscribers` (`archived_at`,`created_at`,`id`);",
+      "CREATE INDEX `subscribers_created` ON `subscribers` (`created_at`,`id`);",
+      "CREATE INDEX `subscribers_status_created` ON `subscribers` (`status`,`created_at`,`id`);",
+      "CREATE INDEX `subscribers_organization` ON `subscribers` (`organization_id`) WHERE \"subscribers\".\"organization_id\" IS NOT NULL;",
+      "CREATE TABLE `subscriber_addresses` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`subscriber_id` text NOT NULL,\n\t`kind` text NOT NULL,\n\t`is_primary` integer NOT NULL,\n\t`line1` text NOT NULL,\n\t`line2` text,\n\t`city` text NOT NULL,\n\t`region` text,\n\t`postal_code` text,\n\t`country` text NOT NULL,\n\t`latitude` real,\n\t`longitude` real,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tFOREIGN KEY (`subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE no action\n);",
+      "CREATE INDEX `subscriber_addresses_subscriber` ON `subscriber_addresses` (`subscriber_id`,`kind`);",
+      "CREATE UNIQUE INDEX `subscriber_addresses_primary` ON `subscriber_addresses` (`subscriber_id`,`kind`) WHERE \"subscriber_addresses\".\"is_primary\" = 1;",
+      "CREATE INDEX `subscriber_addresses_city` ON `subscriber_addresses` (lower(\"city\"),`subscriber_id`);",
+      "CREATE TABLE `subscriber_contacts` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`subscriber_id` text NOT NULL,\n\t`channel` text NOT NULL,\n\t`value` text NOT NULL,\n\t`label` text,\n\t`opt_in` integer NOT NULL,\n\t`verified` integer NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tFOREIGN KEY (`subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE no action\n);",
+      "CREATE INDEX `subscriber_contacts_subscriber` ON `subscriber_contacts` (`subscriber_id`);",
+      "CREATE UNIQUE INDEX `subscriber_contacts_value` ON `subscriber_contacts` (`subscriber_id`,`channel`,`value`);",
+      "CREATE TABLE `custom_fields` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`key` text NOT NULL,\n\t`label` text NOT NULL,\n\t`type` text NOT NULL,\n\t`options` text,\n\t`required` integer NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL\n);",
+      "CREATE UNIQUE INDEX `custom_fields_key_unique` ON `custom_fields` (`key`);",
+      "CREATE TABLE `subscriber_tags` (\n\t`subscriber_id` text NOT NULL,\n\t`tag_id` text NOT NULL,\n\t`created_at` integer NOT NULL,\n\tPRIMARY KEY(`subscriber_id`, `tag_id`),\n\tFOREIGN KEY (`subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE no action,\n\tFOREIGN KEY (`tag_id`) REFERENCES `tags`(`id`) ON UPDATE no action ON DELETE no action\n);",
+      "CREATE INDEX `subscriber_tags_tag` ON `subscriber_tags` (`tag_id`,`subscriber_id`);",
+      "CREATE TABLE `tags` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`name` text NOT NULL,\n\t`name_key` text NOT NULL,\n\t`color` text,\n\t`created_at` integer NOT NULL\n);",
+      "CREATE UNIQUE INDEX `tags_name_key_unique` ON `tags` (`name_key`);"
+    ]
+  },
+  {
+    "tag": "0005_subscribers_fts",
+    "hash": "a8682947b04d18aa7d0912a742ffd518770836d9b357cc5fd3ea45d8bb52b4e2",
+    "statements": [
+      "-- Full-text search over subscribers (names, email, phone digits, number, addresses,\n-- contacts). Contentless: it holds only the index, so an erase leaves no copy of the\n-- text; rows are keyed by subscribers.seq and rewritten by the subscriber services in\n-- the transaction of each change. secure-delete removes a deleted row's tokens from the\n-- index b-tree at once (SQLite ≥ 3.44), so erased personal data is not left in old segments.\nCREATE VIRTUAL TABLE `subscribers_fts` USING fts5(`body`, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2', prefix='2 3');",
+      "INSERT INTO `subscribers_fts`(`subscribers_fts`, `rank`) VALUES ('secure-delete', 1);"
+    ]
   }
 ];

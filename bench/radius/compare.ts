@@ -1,0 +1,291 @@
+// The appliance against Debian's FreeRADIUS 3.2, same load generator, same users,
+// same run, same machine: auth (PAP + Message-Authenticator) then accounting
+// (Start / Interim-Update / Stop) against each server in turn, on 127.0.0.1.
+//
+//   node bench/radius/compare.ts [--duration S] [--window N] [--sockets N] [--warmup S]
+//        [--rounds R] [--only freeradius|appliance] [--fr-threads N] [--appliance-threads N]
+//        [--out FILE]
+//
+// Writes bench/results/radius-vs-freeradius.json (or --out). Speed is reported, never
+// asserted; see bench/radius/README.md for what is measured and the caveats.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadDictionary } from '../../appliance/radius/index.ts';
+import { applianceDataDir, importIntoAppliance, startAppliance } from './appliance.ts';
+import { freeRadiusVersion, startFreeRadius } from './freeradius.ts';
+import { runLoad, waitForServer } from './load.ts';
+import type { LoadResult, Scenario } from './load.ts';
+import { BENCH_SECRET, DEFAULT_USERS, makeUsers } from './traffic.ts';
+import { renderClientsConf, renderUsersFile } from './users-file.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    window: { type: 'string', default: '256' },
+    sockets: { type: 'string', default: '8' },
+    timeout: { type: 'string', default: '1000' },
+    warmup: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '1' },
+    interims: { type: 'string', default: '1' },
+    only: { type: 'string' },
+    'fr-threads': { type: 'string', default: '4' },
+    'appliance-threads': { type: 'string' },
+    'port-base': { type: 'string', default: '28112' },
+    out: { type: 'string', default: 'bench/results/radius-vs-freeradius.json' },
+  },
+});
+
+const durationS = Math.min(Math.max(Number(args.duration), 1), 600);
+const warmupS = Math.min(Math.max(Number(args.warmup), 0), 60);
+const window = Math.min(Math.max(Number(args.window), 1), 16_320);
+const sockets = Math.min(Math.max(Number(args.sockets), 1), 64);
+const timeoutMs = Math.min(Math.max(Number(args.timeout), 50), 10_000);
+const rounds = Math.min(Math.max(Number(args.rounds), 1), 10);
+const interims = Math.min(Math.max(Number(args.interims), 0), 100);
+const frThreads = Math.min(Math.max(Number(args['fr-threads']), 1), 64);
+const applianceThreads = args['appliance-threads'] === undefined ? undefined : Number(args['appliance-threads']);
+const portBase = Number(args['port-base']);
+const only = args.only;
+if (only !== undefined && only !== 'freeradius' && only !== 'appliance') throw new Error('--only is freeradius or appliance');
+const outFile = resolve(args.out);
+
+type ServerName = 'freeradius' | 'appliance';
+type ScenarioRuns = Record<Scenario, LoadResult[]>;
+interface ServerReport {
+  runs: ScenarioRuns;
+  error?: string;
+  notes: string[];
+}
+
+const round3 = (value: number): number => Math.round(value * 1000) / 1000;
+const loadAtStart = loadavg().map(round3);
+const startedAt = new Date().toISOString();
+const dictionary = loadDictionary();
+
+// Every server started here is killed on the way out, whatever the way out is.
+const running = new Set<{ kill(signal: NodeJS.Signals): unknown }>();
+const killAll = () => {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+};
+process.once('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+const root = mkdtempSync(join(tmpdir(), 'bench-radius-'));
+const usersFile = join(root, 'users');
+const clientsConf = join(root, 'clients.conf');
+writeFileSync(usersFile, renderUsersFile(makeUsers(DEFAULT_USERS)));
+writeFileSync(clientsConf, renderClientsConf(BENCH_SECRET));
+
+function log(message: string): void {
+  process.stderr.write(`[${new Date().toISOString()}] ${message}\n`);
+}
+
+async function measure(
+  name: ServerName,
+  authPort: number,
+  acctPort: number,
+  serverPid: number,
+  report: ServerReport,
+): Promise<void> {
+  const replyMessageAuthenticator = name === 'appliance' ? 'require' : 'if-present';
+  for (const scenario of ['auth', 'acct'] as const) {
+    const common = {
+      host: '127.0.0.1',
+      port: scenario === 'auth' ? authPort : acctPort,
+      secret: BENCH_SECRET,
+      scenario,
+      window,
+      sockets,
+      timeoutMs,
+      users: DEFAULT_USERS,
+      interims,
+      serverPids: [serverPid],
+      replyMessageAuthenticator,
+      dictionary,
+    } as const;
+    if (warmupS > 0) await runLoad({ ...common, durationMs: warmupS * 1000, maxRequests: 10_000_000 });
+    const result = await runLoad({ ...common, durationMs: durationS * 1000, maxRequests: 100_000_000 });
+    log(`${name} ${scenario}: ${result.per_second}/s p50 ${result.p50_ms} ms p99 ${result.p99_ms} ms losses ${result.losses} cpu ${result.server_cpu_us_per_request} µs/req`);
+    report.runs[scenario].push(result);
+  }
+}
+
+async function benchFreeRadius(report: ServerReport): Promise<void> {
+  const dir = join(root, `freeradius-${report.runs.auth.length}`);
+  const server = startFreeRadius({ dir, authPort: portBase, acctPort: portBase + 1, threads: frThreads, usersFile, clientsConf });
+  running.add(server.process);
+  try {
+    await waitForServer('127.0.0.1', portBase, 20_000, server.alive);
+    await measure('freeradius', portBase, portBase + 1, server.pid, report);
+    report.notes.push(`detail files: ${detailBytes(join(dir, 'radacct'))} bytes written`);
+  } catch (error) {
+    report.error = `${(error as Error).message}\n${server.log().slice(-2000)}`;
+    log(`freeradius failed: ${report.error}`);
+  } finally {
+    await server.stop();
+    running.delete(server.process);
+  }
+}
+
+function detailBytes(dir: string): number {
+  let total = 0;
+  try {
+    for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
+    }
+  } catch {
+    // no accounting written
+  }
+  return total;
+}
+
+const applianceOptions = {
+  dataDir: applianceDataDir(root),
+  authPort: portBase + 10,
+  acctPort: portBase + 11,
+  httpPort: portBase + 17,
+  ...(applianceThreads === undefined ? {} : { threads: applianceThreads }),
+};
+let applianceImported: string | undefined;
+
+async function benchAppliance(report: ServerReport): Promise<void> {
+  try {
+    applianceImported ??= importIntoAppliance(applianceOptions, clientsConf, usersFile);
+  } catch (error) {
+    report.error = (error as Error).message;
+    log(`appliance import failed: ${report.error}`);
+    return;
+  }
+  const server = startAppliance(applianceOptions);
+  running.add(server.process);
+  try {
+    await waitForServer('127.0.0.1', applianceOptions.authPort, 30_000, server.alive);
+    await measure('appliance', applianceOptions.authPort, applianceOptions.acctPort, server.pid, report);
+  } catch (error) {
+    report.error = `${(error as Error).message} (does \`appliance start\` serve RADIUS yet?)\n${server.log().slice(-2000)}`;
+    log(`appliance failed: ${report.error}`);
+  } finally {
+    await server.stop();
+    running.delete(server.process);
+  }
+}
+
+const reports: Record<ServerName, ServerReport> = {
+  freeradius: { runs: { auth: [], acct: [] }, notes: [] },
+  appliance: { runs: { auth: [], acct: [] }, notes: [] },
+};
+
+try {
+  for (let index = 0; index < rounds; index++) {
+    // Alternate the order each round so neither server always runs on a warmer (or busier) machine.
+    const order: ServerName[] = index % 2 === 0 ? ['freeradius', 'appliance'] : ['appliance', 'freeradius'];
+    for (const name of order) {
+      if (only !== undefined && only !== name) continue;
+      if (reports[name].error !== undefined) continue;
+      log(`round ${index + 1}/${rounds}: ${name}`);
+      if (name === 'freeradius') await benchFreeRadius(reports.freeradius);
+      else await benchAppliance(reports.appliance);
+    }
+  }
+} finally {
+  killAll();
+  rmSync(root, { recursive: true, force: true });
+}
+
+/** The run with the median rate (several rounds), or the only one. */
+function representative(runs: LoadResult[]): LoadResult | undefined {
+  const sorted = [...runs].sort((a, b) => a.per_second - b.per_second);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+function summary(report: ServerReport) {
+  const auth = representative(report.runs.auth);
+  const acct = representative(report.runs.acct);
+  const pick = (run: LoadResult | undefined) =>
+    run === undefined
+      ? null
+      : {
+          per_second: run.per_second,
+          p50_ms: run.p50_ms,
+          p99_ms: run.p99_ms,
+          losses: run.losses,
+          rejects: run.rejects,
+          wrong_replies: run.wrong_replies,
+          server_cpu_us_per_request: run.server_cpu_us_per_request,
+        };
+  return { auth: pick(auth), acct: pick(acct) };
+}
+
+const ours = summary(reports.appliance);
+const theirs = summary(reports.freeradius);
+const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+  a === null || a === undefined || b === null || b === undefined || b === 0 ? null : round3(a / b);
+const ratios = {
+  auth_per_second: ratio(ours.auth?.per_second, theirs.auth?.per_second),
+  acct_per_second: ratio(ours.acct?.per_second, theirs.acct?.per_second),
+  auth_p99_ms: ratio(ours.auth?.p99_ms, theirs.auth?.p99_ms),
+  acct_p99_ms: ratio(ours.acct?.p99_ms, theirs.acct?.p99_ms),
+  auth_server_cpu_us_per_request: ratio(ours.auth?.server_cpu_us_per_request, theirs.auth?.server_cpu_us_per_request),
+  acct_server_cpu_us_per_request: ratio(ours.acct?.server_cpu_us_per_request, theirs.acct?.server_cpu_us_per_request),
+};
+const targets =
+  ours.auth === null || theirs.auth === null || ours.acct === null
+    ? null
+    : {
+        'auth ≥ 1.0× FreeRADIUS with 0 losses': (ratios.auth_per_second ?? 0) >= 1 && ours.auth.losses === 0,
+        'auth ≥ 1.2× FreeRADIUS (aim)': (ratios.auth_per_second ?? 0) >= 1.2,
+        'acct ≥ 1.0× FreeRADIUS': (ratios.acct_per_second ?? 0) >= 1,
+      };
+
+const commandParts = [`node ${relative(process.cwd(), process.argv[1] ?? 'bench/radius/compare.ts')}`, ...process.argv.slice(2)];
+const result = {
+  command: commandParts.join(' '),
+  date: startedAt,
+  machine: {
+    nproc: availableParallelism(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    load_average_at_start: loadAtStart,
+    load_average_at_end: loadavg().map(round3),
+  },
+  node: process.version,
+  freeradius: freeRadiusVersion(),
+  settings: {
+    users: DEFAULT_USERS,
+    duration_s: durationS,
+    warmup_s: warmupS,
+    rounds,
+    window,
+    sockets,
+    timeout_ms: timeoutMs,
+    interims_per_session: interims,
+    freeradius_threads: frThreads,
+    appliance_threads: applianceThreads ?? 'default (all cores)',
+  },
+  what:
+    'One load generator process (bench/radius/load.ts) on the same machine as the server under test, 127.0.0.1. ' +
+    'auth: PAP Access-Request with Message-Authenticator (required for the client by both servers), MikroTik-shaped, ' +
+    'random user of 10,000; every reply verified (Response Authenticator, Message-Authenticator when present or required, ' +
+    'Access-Accept with the user\'s Framed-IP-Address). acct: sessions of Start, Interim-Update, Stop with unique ' +
+    'Acct-Session-Id. per_second: verified replies per second while issuing; losses: unanswered after one retransmission; ' +
+    'server_cpu_us_per_request: utime+stime of the server process (all threads) / answered requests. ' +
+    'FreeRADIUS accounting goes to its detail file (not fsynced); the appliance acknowledges after the spool commit (fsync).',
+  ratios_note: 'ours / FreeRADIUS: above 1 is better for per_second; below 1 is better for p99 and CPU per request.',
+  freeradius_result: { ...theirs, error: reports.freeradius.error ?? null, notes: reports.freeradius.notes },
+  appliance_result: { ...ours, error: reports.appliance.error ?? null, notes: reports.appliance.notes },
+  ratios,
+  targets,
+  runs: { freeradius: reports.freeradius.runs, appliance: reports.appliance.runs },
+};
+
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
+console.log(JSON.stringify({ freeradius: theirs, appliance: ours, ratios, targets }, null, 2));
+log(`saved ${relative(process.cwd(), outFile)}`);

@@ -1,0 +1,35 @@
+// CPU time of a server process from /proc/<pid>/stat: utime + stime cover every
+// thread of the process (FreeRADIUS's thread pool, the appliance's worker threads).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+let ticksPerSecond: number | undefined;
+
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** utime + stime of `pid` in microseconds (resolution: one clock tick, usually 10 ms). */
+export function processCpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) is parenthesised and may contain spaces: split after it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of the line are utime and stime; after the name, 12 and 13 (1-based) → 11, 12.
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1_000_000) / clockTicks();
+}
+
+/** Sum over several processes (a server that forks helpers). */
+export function totalCpuMicros(pids: readonly number[]): number {
+  let total = 0;
+  for (const pid of pids) total += processCpuMicros(pid);
+  return total;
+}

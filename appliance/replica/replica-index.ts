@@ -14,6 +14,8 @@ export type PolicyDefaults = { suspendedPolicy: SuspendedPolicy; captiveProfile:
 export type ReplicaView = {
   /** The NAS client for a packet's source address (longest prefix wins). */
   findClientByAddress(address: string): NasClient | undefined;
+  /** A NAS client by its id (what spool sessions record), e.g. to send it a CoA/Disconnect-Request. */
+  getNasClient(id: string): NasClient | undefined;
   findSubscriberByUsername(username: string): Subscriber | undefined;
   /** IPoE by MAC: any common MAC notation (Calling-Station-Id formats vary by NAS). */
   findSubscriberByMac(mac: string): Subscriber | undefined;
@@ -122,6 +124,7 @@ export function createReplicaIndex(defaults: PolicyDefaults): ReplicaIndex {
       syncVersion = delta.syncVersion;
     },
     findClientByAddress: (address) => clientTable.lookup(address),
+    getNasClient: (id) => clients.get(id),
     findSubscriberByUsername: (username) => byUsername.get(username),
     findSubscriberByMac(mac) {
       const normalized = normalizeMac(mac);

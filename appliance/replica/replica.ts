@@ -154,6 +154,7 @@ function withView<T extends object>(core: ReturnType<typeof createReaderCore>, e
       return index.syncVersion;
     },
     findClientByAddress: index.findClientByAddress,
+    getNasClient: index.getNasClient,
     findSubscriberByUsername: index.findSubscriberByUsername,
     findSubscriberByMac: index.findSubscriberByMac,
     findSubscriberByCircuit: index.findSubscriberByCircuit,

@@ -13,3 +13,4 @@ export * from './subscriber-addresses.ts';
 export * from './subscriber-contacts.ts';
 export * from './custom-fields.ts';
 export * from './tags.ts';
+export * from './subscriber-imports.ts';

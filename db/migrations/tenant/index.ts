@@ -88,5 +88,14 @@ export const tenantMigrations: readonly Migration[] = [
       "-- Full-text search over subscribers (names, email, phone digits, number, addresses,\n-- contacts). Contentless: it holds only the index, so an erase leaves no copy of the\n-- text; rows are keyed by subscribers.seq and rewritten by the subscriber services in\n-- the transaction of each change. secure-delete removes a deleted row's tokens from the\n-- index b-tree at once (SQLite ≥ 3.44), so erased personal data is not left in old segments.\nCREATE VIRTUAL TABLE `subscribers_fts` USING fts5(`body`, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2', prefix='2 3');",
       "INSERT INTO `subscribers_fts`(`subscribers_fts`, `rank`) VALUES ('secure-delete', 1);"
     ]
+  },
+  {
+    "tag": "0006_subscriber_imports",
+    "hash": "7ed537929bfa44795de643e0b171e6644d3c33048f948f06caa57d4ab292b841",
+    "statements": [
+      "CREATE TABLE `subscriber_import_errors` (\n\t`import_id` text NOT NULL,\n\t`ordinal` integer NOT NULL,\n\t`row` integer,\n\t`line` integer NOT NULL,\n\t`column` text,\n\t`message` text NOT NULL,\n\tPRIMARY KEY(`import_id`, `ordinal`),\n\tFOREIGN KEY (`import_id`) REFERENCES `subscriber_imports`(`id`) ON UPDATE no action ON DELETE cascade\n);",
+      "CREATE TABLE `subscriber_imports` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`status` text NOT NULL,\n\t`dry_run` integer NOT NULL,\n\t`source` text,\n\t`total_rows` integer DEFAULT 0 NOT NULL,\n\t`processed_rows` integer DEFAULT 0 NOT NULL,\n\t`error_count` integer DEFAULT 0 NOT NULL,\n\t`created_count` integer DEFAULT 0 NOT NULL,\n\t`ignored_columns` text DEFAULT '[]' NOT NULL,\n\t`attempts` integer DEFAULT 0 NOT NULL,\n\t`heartbeat_at` integer,\n\t`created_by` text,\n\t`created_at` integer NOT NULL,\n\t`started_at` integer,\n\t`finished_at` integer\n);",
+      "CREATE INDEX `subscriber_imports_created` ON `subscriber_imports` (`created_at`);"
+    ]
   }
 ];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Context } from 'hono';
 import type { Databases } from '../db/databases.ts';
 import type { Logger } from './lib/logger.ts';
+import type { ObjectStorage } from './lib/object-storage.ts';
 
 const base64Key = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes, base64url without padding');
 
@@ -61,6 +62,8 @@ export type AssetFetcher = (path: string) => Promise<Response | null>;
 export type Platform = Readonly<{
   config: Config;
   databases: Databases;
+  /** Ticket attachments and other files: a directory on Node, R2 on Workers. */
+  storage: ObjectStorage;
   log: Logger;
   now: () => number;
   docsAsset: AssetFetcher;

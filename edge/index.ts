@@ -6,6 +6,7 @@ import { createLibsqlServerDriver } from '../db/drivers/libsql-server.ts';
 import { createApp, type App } from './app.ts';
 import { parseConfig, type Platform } from './env.ts';
 import { createLogger } from './lib/logger.ts';
+import { createR2Storage } from './lib/r2-storage.ts';
 import { ensurePlatformAdmin } from './services/platform/ensure-platform-admin.ts';
 
 export type WorkerBindings = {
@@ -16,6 +17,8 @@ export type WorkerBindings = {
   AUTH_SECRET: string;
   DATA_KEY: string;
   ASSETS: Fetcher;
+  /** R2 bucket of ticket attachments (and other tenant files, under tenants/<id>/). */
+  ATTACHMENTS: R2Bucket;
   [setting: string]: unknown;
 };
 
@@ -31,6 +34,7 @@ function build(env: WorkerBindings): Built {
       createLibsqlServerDriver({ url: env.LIBSQL_URL, adminUrl: env.LIBSQL_ADMIN_URL, authToken: env.LIBSQL_AUTH_TOKEN }),
       { maxOpen: 64 },
     ),
+    storage: createR2Storage(env.ATTACHMENTS),
     log,
     now: Date.now,
     docsAsset: async (file) => {

@@ -8,6 +8,7 @@ const nodeSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
+  ATTACHMENTS_DIR: z.string().min(1).optional(),
   DEMO: z.enum(['0', '1']).default('1'),
   MAX_OPEN_TENANT_DATABASES: z.coerce.number().int().min(1).default(256),
 });
@@ -16,6 +17,8 @@ export type NodeConfig = Readonly<{
   port: number;
   host: string;
   dataDir: string;
+  /** Object storage (ticket attachments); DATA_DIR/attachments unless ATTACHMENTS_DIR is set. */
+  attachmentsDir: string;
   demo: boolean;
   maxOpenTenantDatabases: number;
   app: Config;
@@ -40,6 +43,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv): NodeConfig {
     port: node.PORT,
     host: node.HOST,
     dataDir,
+    attachmentsDir: resolve(node.ATTACHMENTS_DIR ?? join(dataDir, 'attachments')),
     demo: node.DEMO === '1',
     maxOpenTenantDatabases: node.MAX_OPEN_TENANT_DATABASES,
     app: parseConfig({ ...stored, ...env }),

@@ -8,15 +8,17 @@ import { createFileDriver } from '../../db/drivers/files.ts';
 import type { Platform } from '../env.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import type { NodeConfig } from './config.ts';
+import { createDirectoryStorage } from './directory-storage.ts';
 
 const swaggerDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 const contentTypes: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 
-/** The Node runtime's platform: libSQL files under DATA_DIR, logs to stdout. */
+/** The Node runtime's platform: libSQL files under DATA_DIR, objects under ATTACHMENTS_DIR, logs to stdout. */
 export function createNodePlatform(config: NodeConfig, log: Logger = createLogger({ level: config.app.logLevel })): Platform {
   return {
     config: config.app,
     databases: createDatabases(createFileDriver(join(config.dataDir, 'db')), { maxOpen: config.maxOpenTenantDatabases }),
+    storage: createDirectoryStorage(config.attachmentsDir),
     log,
     now: Date.now,
     docsAsset: async (file) => {

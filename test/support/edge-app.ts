@@ -16,6 +16,7 @@ import { createApp, type App } from '../../edge/app.ts';
 import { parseConfig, type Platform } from '../../edge/env.ts';
 import { createLogger } from '../../edge/lib/logger.ts';
 import { decodeBase32, generateHotp, totpStep } from '../../edge/lib/totp.ts';
+import { createDirectoryStorage } from '../../edge/node/directory-storage.ts';
 import { ensurePlatformAdmin } from '../../edge/services/platform/ensure-platform-admin.ts';
 
 export const platformAdmin = { email: 'root@platform.test', password: 'platform-admin-password-1' } as const;
@@ -76,6 +77,7 @@ export async function createTestEdge(config: Record<string, unknown> = {}) {
       ...config,
     }),
     databases: createDatabases(createFileDriver(join(dir, 'db'))),
+    storage: createDirectoryStorage(join(dir, 'objects')),
     log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
     now: () => clock.now,
     docsAsset: async (file) => {

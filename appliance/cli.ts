@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { formatProblem, ImportError, importIntoReplica } from './import/index.ts';
 import { createLogger } from './log.ts';
 import { startAppliance } from './main.ts';
+import { startRadiusServer } from './radius/server/index.ts';
 import { openReplica } from './replica/index.ts';
 
 const USAGE = `usage:
@@ -90,7 +91,7 @@ async function runStart(args: string[], io: CliIo): Promise<number> {
   const log = createLogger({ level: config.logLevel, bindings: { service: 'isp-appliance', pid: process.pid } });
   let appliance;
   try {
-    appliance = await startAppliance(config, log);
+    appliance = await startAppliance(config, log, { attachListeners: async (context) => [await startRadiusServer(context)] });
   } catch (error) {
     log.error('appliance failed to start', { error });
     io.stderr(`appliance failed to start: ${(error as Error).message}\n`);

@@ -7,6 +7,7 @@ import { MessageChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { ApplianceConfig } from './config.ts';
 import { startHttpServer } from './http-server.ts';
+import type { HealthReport } from './http-server.ts';
 import type { Logger } from './log.ts';
 import { createMetricsRegistry } from './metrics.ts';
 import type { MetricsRegistry } from './metrics.ts';
@@ -29,7 +30,12 @@ export type ApplianceContext = {
 };
 
 /** Something that accepts traffic: closed first on shutdown, before the spool flushes. */
-export type Listeners = { name: string; close(): Promise<void> };
+export type Listeners = {
+  name: string;
+  close(): Promise<void>;
+  /** Merged into GET /health under `name`; an unhealthy listener makes the appliance unhealthy. */
+  health?(): HealthReport;
+};
 
 export type StartOptions = {
   /**
@@ -44,6 +50,7 @@ export type StartOptions = {
 export type RunningAppliance = {
   httpPort: number;
   context: ApplianceContext;
+  listeners: readonly Listeners[];
   /** Graceful shutdown; resolves when everything is closed and flushed. */
   stop(reason: string): Promise<void>;
   /** Settles once the appliance has stopped (by stop() or a signal); true if cleanly. */
@@ -169,6 +176,8 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
       clearInterval(prune);
     });
 
+    // Set once the listeners are attached (after the HTTP server, which must be up first).
+    let listeners: Listeners[] = [];
     const http = await startHttpServer({
       host: config.http.host,
       port: config.http.port,
@@ -176,23 +185,24 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
       log,
       health: () => {
         const stats = spool.stats();
+        const parts = Object.fromEntries(listeners.flatMap((listener) => (listener.health ? [[listener.name, listener.health()]] : [])));
         return {
-          healthy: !stats.lastCommitFailed,
+          healthy: !stats.lastCommitFailed && Object.values(parts).every((part) => part.healthy),
           replicaRevision: replica.revision,
           syncVersion: replica.syncVersion,
           spoolDepth: stats.depth,
           openSessions: stats.openSessions,
           uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+          ...parts,
         };
       },
     });
     cleanups.push(() => http.close());
     log.info('http listening', { host: config.http.host, port: http.port });
 
-    // --- RADIUS listeners attach here ------------------------------------------------
-    // appliance/radius/ provides them (auth, accounting, CoA); until it is wired in
-    // through options.attachListeners this daemon serves only /health and /metrics.
-    const listeners = options.attachListeners === undefined ? [] : await options.attachListeners(context);
+    // The RADIUS servers (cli.ts attaches appliance/radius/server) bind here, before
+    // the privilege drop.
+    listeners = options.attachListeners === undefined ? [] : await options.attachListeners(context);
     if (listeners.length === 0) log.warn('no RADIUS listeners attached: this build serves only /health and /metrics');
     // Listeners close first on shutdown (after everything else was registered, so
     // reverse order runs them first): no new records once the spool starts flushing.
@@ -232,7 +242,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
     }
 
     log.info('appliance started', { startupMs: Date.now() - startedAt, listeners: listeners.map((listener) => listener.name) });
-    return { httpPort: http.port, context, stop, stopped };
+    return { httpPort: http.port, context, listeners, stop, stopped };
   } catch (error) {
     await runCleanups();
     throw error;

@@ -6,6 +6,8 @@ export type Labels = Readonly<Record<string, string>>;
 export type Sample = { labels?: Labels; value: number };
 type MetricType = 'counter' | 'gauge' | 'histogram';
 
+export type HistogramSample = { labels?: Labels; cumulative: readonly number[]; sum: number; count: number };
+
 export type Counter = { inc(labels?: Labels, by?: number): void };
 export type Gauge = { set(value: number, labels?: Labels): void };
 export type Histogram = { observe(value: number, labels?: Labels): void };
@@ -17,6 +19,8 @@ export type MetricsRegistry = {
   histogram(name: string, help: string, buckets: readonly number[]): Histogram;
   /** Values computed when scraped. */
   collect(name: string, help: string, type: Exclude<MetricType, 'histogram'>, read: () => Sample[]): void;
+  /** A histogram computed when scraped (e.g. summed over worker threads); `cumulative[i]` counts values ≤ buckets[i]. */
+  collectHistogram(name: string, help: string, buckets: readonly number[], read: () => HistogramSample[]): void;
   render(): string;
 };
 
@@ -57,6 +61,13 @@ export function createMetricsRegistry(): MetricsRegistry {
     sections.set(name, () => [`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${type}`, ...body()].join('\n'));
   };
 
+  const histogramLines = (name: string, bounds: readonly number[], entry: HistogramSample) => [
+    ...bounds.map((bound, index) => `${name}_bucket${formatLabels(entry.labels, ['le', formatValue(bound)])} ${entry.cumulative[index] ?? 0}`),
+    `${name}_bucket${formatLabels(entry.labels, ['le', '+Inf'])} ${entry.count}`,
+    `${name}_sum${formatLabels(entry.labels)} ${formatValue(entry.sum)}`,
+    `${name}_count${formatLabels(entry.labels)} ${entry.count}`,
+  ];
+
   const series = (name: string, help: string, type: 'counter' | 'gauge') => {
     const values = new Map<string, Sample>();
     register(name, help, type, () => [...values.values()].map((sample) => `${name}${formatLabels(sample.labels)} ${formatValue(sample.value)}`));
@@ -81,14 +92,7 @@ export function createMetricsRegistry(): MetricsRegistry {
     histogram(name, help, buckets) {
       const bounds = [...buckets].sort((a, b) => a - b);
       const values = new Map<string, { labels: Labels | undefined; counts: number[]; sum: number; count: number }>();
-      register(name, help, 'histogram', () =>
-        [...values.values()].flatMap((entry) => [
-          ...bounds.map((bound, index) => `${name}_bucket${formatLabels(entry.labels, ['le', formatValue(bound)])} ${entry.counts[index] ?? 0}`),
-          `${name}_bucket${formatLabels(entry.labels, ['le', '+Inf'])} ${entry.count}`,
-          `${name}_sum${formatLabels(entry.labels)} ${formatValue(entry.sum)}`,
-          `${name}_count${formatLabels(entry.labels)} ${entry.count}`,
-        ]),
-      );
+      register(name, help, 'histogram', () => [...values.values()].flatMap((entry) => histogramLines(name, bounds, { ...entry, cumulative: entry.counts })));
       return {
         observe(value, labels) {
           const key = labelKey(labels);
@@ -108,6 +112,10 @@ export function createMetricsRegistry(): MetricsRegistry {
     },
     collect(name, help, type, read) {
       register(name, help, type, () => read().map((sample) => `${name}${formatLabels(sample.labels)} ${formatValue(sample.value)}`));
+    },
+    collectHistogram(name, help, buckets, read) {
+      const bounds = [...buckets].sort((a, b) => a - b);
+      register(name, help, 'histogram', () => read().flatMap((entry) => histogramLines(name, bounds, entry)));
     },
     render() {
       return [...sections.values()].map((section) => section()).join('\n') + '\n';

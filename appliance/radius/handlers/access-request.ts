@@ -1,0 +1,151 @@
+// Access-Request (RFC 2865 §4.1): identify the subscriber (by User-Name with PAP,
+// CHAP or MS-CHAPv2 credentials, or IPoE by DHCP Option 82 / MAC), check its
+// status, Simultaneous-Use, and answer Access-Accept with its profile or
+// Access-Reject. Every reject is counted and logged at debug with its reason.
+import type { Profile, Subscriber } from '../../replica/index.ts';
+import { authenticateChap } from '../auth/chap.ts';
+import type { AuthResult } from '../auth/credential.ts';
+import { authenticateMsChapV2 } from '../auth/mschapv2.ts';
+import { authenticatePap } from '../auth/pap.ts';
+import { findAttribute, getInteger, getOctets, getString } from '../attributes.ts';
+import type { AttributeInput } from '../codec.ts';
+import { readAgentIds } from '../option82.ts';
+import { revealUserPassword } from '../password.ts';
+import { Attr, MICROSOFT_VENDOR_ID, MsAttr, PacketCode } from '../protocol.ts';
+import { buildReply } from '../reply.ts';
+import type { AcceptMethod, RejectReason } from '../server/counters.ts';
+import type { HandlerContext, HandlerOutcome, IncomingRequest } from './context.ts';
+import { buildAcceptAttributes } from './reply-attributes.ts';
+import { credentialFor } from './stored-credential.ts';
+import type { AuthMethodName } from './stored-credential.ts';
+
+const USER_PASSWORD = { vendorId: 0, type: Attr.userPassword } as const;
+const CHAP_PASSWORD = { vendorId: 0, type: Attr.chapPassword } as const;
+const MS_CHAP2_RESPONSE = { vendorId: MICROSOFT_VENDOR_ID, type: MsAttr.chap2Response } as const;
+const NO_ATTRIBUTES: readonly AttributeInput[] = [];
+
+function credentialMethod(request: IncomingRequest): AuthMethodName | null {
+  const packet = request.packet;
+  if (findAttribute(packet, USER_PASSWORD) >= 0) return 'pap';
+  if (findAttribute(packet, CHAP_PASSWORD) >= 0) return 'chap';
+  if (findAttribute(packet, MS_CHAP2_RESPONSE) >= 0) return 'mschapv2';
+  return null;
+}
+
+/** IPoE (business rules): DHCP Option 82 first, then Calling-Station-Id, then User-Name as a MAC. */
+function findIpoeSubscriber(ctx: HandlerContext, request: IncomingRequest, userName: string | undefined): { subscriber: Subscriber; method: AcceptMethod } | null {
+  const agent = readAgentIds(request.packet);
+  if (agent.circuitId !== undefined) {
+    const subscriber = ctx.replica.findSubscriberByCircuit(agent.circuitId, agent.remoteId ?? null);
+    if (subscriber !== undefined) return { subscriber, method: 'option82' };
+  }
+  const station = getString(request.packet, ctx.dictionary.requireAttribute('Calling-Station-Id'));
+  for (const candidate of [station, userName]) {
+    if (candidate === undefined) continue;
+    const subscriber = ctx.replica.findSubscriberByMac(candidate);
+    if (subscriber !== undefined) return { subscriber, method: 'mac' };
+  }
+  return null;
+}
+
+async function checkPassword(ctx: HandlerContext, request: IncomingRequest, subscriber: Subscriber, method: AuthMethodName): Promise<AuthResult> {
+  const credential = credentialFor(subscriber, method);
+  if (credential === undefined) return { ok: false, reason: 'unsupported_credential', reply: NO_ATTRIBUTES };
+  switch (method) {
+    case 'pap': {
+      if (credential.kind !== 'crypt') return authenticatePap(request.packet, request.nas.secret, credential);
+      // SHA-crypt takes milliseconds by design: off the packet loop (server/crypt-pool.ts).
+      const hidden = getOctets(request.packet, USER_PASSWORD);
+      const password = hidden && revealUserPassword(hidden, request.nas.secret, request.packet.authenticator);
+      if (!password) return { ok: false, reason: 'malformed_attribute', reply: NO_ATTRIBUTES };
+      try {
+        const ok = await ctx.crypt.verify(password, credential.hash);
+        return ok ? { ok: true, reply: NO_ATTRIBUTES } : { ok: false, reason: 'wrong_password', reply: NO_ATTRIBUTES };
+      } finally {
+        password.fill(0);
+      }
+    }
+    case 'chap':
+      return authenticateChap(request.packet, credential);
+    case 'mschapv2':
+      return authenticateMsChapV2(request.packet, credential);
+  }
+}
+
+export async function handleAccessRequest(ctx: HandlerContext, request: IncomingRequest): Promise<HandlerOutcome> {
+  const { packet, nas } = request;
+  const userName = getString(packet, ctx.dictionary.requireAttribute('User-Name'));
+
+  const reject = (reason: RejectReason, attributes: readonly AttributeInput[] = NO_ATTRIBUTES): HandlerOutcome => {
+    ctx.counters.reject(reason);
+    ctx.log.debug('access rejected', { reason, user: userName, nas: nas.name, address: request.address });
+    return { reply: buildReply(packet, PacketCode.accessReject, attributes, nas.secret, ctx.dictionary) };
+  };
+
+  // Who is asking, and did they prove it?
+  const method = credentialMethod(request);
+  let subscriber: Subscriber | undefined;
+  let acceptMethod: AcceptMethod;
+  let authReply: readonly AttributeInput[] = NO_ATTRIBUTES;
+  const byName = userName === undefined ? undefined : ctx.replica.findSubscriberByUsername(userName);
+  if (method !== null && byName !== undefined) {
+    const result = await checkPassword(ctx, request, byName, method);
+    if (!result.ok) return reject(result.reason, result.reply);
+    subscriber = byName;
+    acceptMethod = method;
+    authReply = result.reply;
+  } else {
+    // No credentials (DHCP-triggered IPoE), or a User-Name that is no subscriber's but
+    // may be a bound MAC (MikroTik DHCP sends the MAC as User-Name and password).
+    const ipoe = findIpoeSubscriber(ctx, request, userName);
+    if (ipoe === null) return reject(byName !== undefined ? 'no_credentials' : 'unknown_user');
+    subscriber = ipoe.subscriber;
+    acceptMethod = ipoe.method;
+  }
+
+  // Status after the password, so a wrong password learns nothing about the account.
+  let profile: Profile | null = subscriber.profile === null ? null : (ctx.replica.getProfile(subscriber.profile) ?? null);
+  if (subscriber.status === 'disabled') return reject('disabled');
+  if (subscriber.status === 'suspended') {
+    const policy = ctx.replica.getTenantPolicy();
+    if (policy.suspendedPolicy === 'reject') return reject('suspended');
+    // Captive: the "please pay" profile (captive pool, 1M/1M, address list) instead of
+    // the subscriber's own; never reject markers in reply attributes (business rules).
+    const captive = ctx.replica.getProfile(policy.captiveProfile);
+    if (captive === undefined) {
+      ctx.log.warn('captive profile missing from the replica; rejecting suspended subscriber', { profile: policy.captiveProfile });
+      return reject('captive_profile_missing');
+    }
+    profile = captive;
+    acceptMethod = 'captive';
+  }
+
+  // Simultaneous-Use against the spool's live sessions (stale ones never count).
+  if (subscriber.simultaneousUse !== null) {
+    let live: number;
+    try {
+      live = await ctx.spool.countLiveSessions(subscriber.username);
+    } catch (error) {
+      ctx.log.error('cannot count live sessions', { error });
+      return reject('sessions_unavailable');
+    }
+    if (live >= subscriber.simultaneousUse) return reject('simultaneous_use');
+  }
+
+  let attributes: AttributeInput[];
+  const captive = acceptMethod === 'captive';
+  try {
+    attributes = buildAcceptAttributes(nas, captive ? null : subscriber, profile, {
+      // RFC 2865 §5.7 Framed-Protocol 1 = PPP.
+      ppp: getInteger(packet, ctx.dictionary.requireAttribute('Framed-Protocol')) === 1,
+      defaultInterimInterval: ctx.config.sessions.defaultInterimInterval,
+      delegatedPoolAttribute: ctx.dictionary.findAttribute('Delegated-IPv6-Prefix-Pool') !== undefined,
+    });
+    const reply = buildReply(packet, PacketCode.accessAccept, [...attributes, ...authReply], nas.secret, ctx.dictionary);
+    ctx.counters.accept(acceptMethod);
+    return { reply };
+  } catch (error) {
+    ctx.log.error('cannot build Access-Accept; rejecting', { user: subscriber.username, profile: profile?.name, error });
+    return reject('reply_failed');
+  }
+}

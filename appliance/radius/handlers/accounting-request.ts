@@ -1,0 +1,129 @@
+// Accounting-Request (RFC 2866 §4.1, RFC 2869 §2.1): Start, Interim-Update, Stop,
+// Accounting-On/Off. The record goes to the spool, and the Accounting-Response is
+// sent only once the spool reports it durable (RFC 2866 §2: "A server MUST NOT
+// respond if it cannot successfully record the accounting packet").
+import type { AccountingRecord, AccountingStatus } from '../../spool/index.ts';
+import { getInteger, getString, getValue } from '../attributes.ts';
+import type { RadiusPacket } from '../codec.ts';
+import type { AttributeDef, Dictionary } from '../dictionary.ts';
+import { PacketCode } from '../protocol.ts';
+import { buildReply } from '../reply.ts';
+import type { AccountingStatusLabel } from '../server/counters.ts';
+import type { HandlerContext, HandlerOutcome, IncomingRequest } from './context.ts';
+
+/** RFC 2866 §5.1 Acct-Status-Type values, RFC 2869 §5.1 Interim-Update. */
+const STATUS_BY_VALUE: ReadonlyMap<number, AccountingStatus> = new Map([
+  [1, 'start'],
+  [2, 'stop'],
+  [3, 'interim'],
+  [7, 'on'],
+  [8, 'off'],
+]);
+
+type Defs = Record<
+  | 'status' | 'delay' | 'eventTimestamp' | 'sessionId' | 'userName' | 'sessionTime' | 'inputOctets' | 'inputGigawords'
+  | 'outputOctets' | 'outputGigawords' | 'inputPackets' | 'outputPackets' | 'terminateCause' | 'framedIp' | 'callingStationId' | 'nasPortId',
+  AttributeDef
+>;
+
+const defsByDictionary = new WeakMap<Dictionary, Defs>();
+
+function definitions(dictionary: Dictionary): Defs {
+  let defs = defsByDictionary.get(dictionary);
+  if (defs === undefined) {
+    const get = (name: string) => dictionary.requireAttribute(name);
+    defs = {
+      status: get('Acct-Status-Type'),
+      delay: get('Acct-Delay-Time'),
+      eventTimestamp: get('Event-Timestamp'),
+      sessionId: get('Acct-Session-Id'),
+      userName: get('User-Name'),
+      sessionTime: get('Acct-Session-Time'),
+      inputOctets: get('Acct-Input-Octets'),
+      // RFC 2869 §5.1–5.2: how many times the 32-bit octet counters wrapped.
+      inputGigawords: get('Acct-Input-Gigawords'),
+      outputOctets: get('Acct-Output-Octets'),
+      outputGigawords: get('Acct-Output-Gigawords'),
+      inputPackets: get('Acct-Input-Packets'),
+      outputPackets: get('Acct-Output-Packets'),
+      terminateCause: get('Acct-Terminate-Cause'),
+      framedIp: get('Framed-IP-Address'),
+      callingStationId: get('Calling-Station-Id'),
+      nasPortId: get('NAS-Port-Id'),
+    };
+    defsByDictionary.set(dictionary, defs);
+  }
+  return defs;
+}
+
+function valueName(def: AttributeDef, value: number | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  for (const [name, number] of def.values) if (number === value) return name;
+  return String(value);
+}
+
+/** Drops undefined fields: the record crosses threads by structured clone and is hashed by the spool. */
+function compact(record: AccountingRecord): AccountingRecord {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as AccountingRecord;
+}
+
+function toRecord(ctx: HandlerContext, request: IncomingRequest, packet: RadiusPacket, status: AccountingStatus): AccountingRecord {
+  const defs = definitions(ctx.dictionary);
+  const integer = (def: AttributeDef) => getInteger(packet, def);
+  const userName = getString(packet, defs.userName);
+  // Usernames as the replica knows them, so Simultaneous-Use counts what it limits.
+  const subscriber = userName === undefined ? undefined : (ctx.replica.findSubscriberByUsername(userName) ?? ctx.replica.findSubscriberByMac(userName));
+  const profile = subscriber?.profile == null ? undefined : ctx.replica.getProfile(subscriber.profile);
+  const framedIp = getValue(packet, defs.framedIp);
+  return compact({
+    nasId: request.nas.id,
+    nasAddress: request.address,
+    receivedAt: request.receivedAt,
+    status,
+    delaySeconds: integer(defs.delay),
+    eventTimestamp: integer(defs.eventTimestamp),
+    sessionId: getString(packet, defs.sessionId),
+    username: subscriber?.username ?? userName,
+    subscriberId: subscriber?.id,
+    sessionTime: integer(defs.sessionTime),
+    inputOctets: integer(defs.inputOctets),
+    inputGigawords: integer(defs.inputGigawords),
+    outputOctets: integer(defs.outputOctets),
+    outputGigawords: integer(defs.outputGigawords),
+    inputPackets: integer(defs.inputPackets),
+    outputPackets: integer(defs.outputPackets),
+    terminateCause: valueName(defs.terminateCause, integer(defs.terminateCause)),
+    framedIp: typeof framedIp === 'string' ? framedIp : undefined,
+    callingStationId: getString(packet, defs.callingStationId),
+    nasPortId: getString(packet, defs.nasPortId),
+    interimInterval: profile?.interimInterval ?? undefined,
+  });
+}
+
+export async function handleAccountingRequest(ctx: HandlerContext, request: IncomingRequest): Promise<HandlerOutcome> {
+  const { packet, nas } = request;
+  const defs = definitions(ctx.dictionary);
+  const statusValue = getInteger(packet, defs.status);
+  const status = statusValue === undefined ? undefined : STATUS_BY_VALUE.get(statusValue);
+  const respond = (label: AccountingStatusLabel): HandlerOutcome => {
+    ctx.counters.accounting(label);
+    return { reply: buildReply(packet, PacketCode.accountingResponse, [], nas.secret, ctx.dictionary) };
+  };
+  if (statusValue === undefined) return { drop: 'invalid_accounting' };
+  // Tunnel-Start/Stop/Reject/Link-* (RFC 2867) and Failed: acknowledged, not spooled;
+  // nothing downstream uses them, and an unanswered NAS retransmits forever.
+  if (status === undefined) return respond('other');
+  const record = toRecord(ctx, request, packet, status);
+  // RFC 2866 §5.5: Acct-Session-Id MUST be present (On/Off concern the whole NAS).
+  if (record.sessionId === undefined && status !== 'on' && status !== 'off') {
+    ctx.log.debug('accounting request without Acct-Session-Id dropped', { nas: nas.name, status });
+    return { drop: 'invalid_accounting' };
+  }
+  try {
+    await ctx.spool.append([record]);
+  } catch (error) {
+    ctx.log.warn('accounting record not stored; not acknowledged', { nas: nas.name, status, error });
+    return { drop: 'spool_unavailable' };
+  }
+  return respond(status);
+}

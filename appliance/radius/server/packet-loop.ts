@@ -1,0 +1,118 @@
+// What happens to one datagram in a worker thread: decode (strict), find the NAS by
+// source address, verify signatures, consult the shared duplicate cache, dispatch to
+// the packet type's handler, send the reply. Nothing a datagram contains can throw
+// out of here: every failure is a counted drop.
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { verifyRequest } from '../authenticator.ts';
+import { decodePacket } from '../codec.ts';
+import { RadiusDecodeError } from '../decode-error.ts';
+import { dispatch, requestType } from '../handlers/index.ts';
+import type { HandlerContext, HandlerOutcome, IncomingRequest, PortKind } from '../handlers/index.ts';
+import type { DropReason, RequestType } from './counters.ts';
+import type { DuplicateCache, RequestKey } from './duplicate-cache.ts';
+
+export type PacketLoop = {
+  /** The 'message' listener for one socket. */
+  listener(socket: Socket, port: PortKind): (datagram: Buffer, remote: RemoteInfo) => void;
+  /** Requests still being processed (accounting waiting for the spool). */
+  readonly inFlight: number;
+  /** Resolves when nothing is in flight. */
+  drained(): Promise<void>;
+};
+
+export function createPacketLoop(ctx: HandlerContext, cache: DuplicateCache): PacketLoop {
+  let inFlight = 0;
+  const onDrained: Array<() => void> = [];
+  const settle = () => {
+    inFlight--;
+    if (inFlight === 0) for (const resolve of onDrained.splice(0)) resolve();
+  };
+
+  const drop = (reason: DropReason, remote: RemoteInfo, detail?: Record<string, unknown>) => {
+    ctx.counters.drop(reason);
+    if (ctx.log.isEnabled('debug')) ctx.log.debug('datagram dropped', { reason, address: remote.address, port: remote.port, ...detail });
+  };
+
+  const finish = (socket: Socket, remote: RemoteInfo, type: RequestType, started: number, outcome: HandlerOutcome): Buffer | null => {
+    if ('drop' in outcome) {
+      drop(outcome.drop, remote);
+      return null;
+    }
+    socket.send(outcome.reply, remote.port, remote.address);
+    ctx.counters.latency(type, (performance.now() - started) / 1000);
+    return outcome.reply;
+  };
+
+  const handle = (socket: Socket, port: PortKind, datagram: Buffer, remote: RemoteInfo) => {
+    const started = performance.now();
+    const receivedAt = Date.now();
+    let packet;
+    try {
+      packet = decodePacket(datagram, ctx.dictionary);
+    } catch (error) {
+      if (error instanceof RadiusDecodeError) return drop(error.reason, remote, { offset: error.offset });
+      throw error;
+    }
+    const type = requestType(packet.code, port);
+    if (type === null) return drop('unexpected_code', remote, { code: packet.code, port });
+    ctx.counters.request(type);
+    // RFC 2865 §3: a request from an unknown client is silently discarded.
+    const nas = ctx.replica.findClientByAddress(remote.address);
+    if (nas === undefined) return drop('unknown_client', remote);
+    const verified = verifyRequest(packet, nas.secret, {
+      requireMessageAuthenticator: nas.requireMessageAuthenticator ?? ctx.config.radius.requireMessageAuthenticator,
+    });
+    if (verified !== 'ok') return drop(verified === 'unexpected_code' ? 'unexpected_code' : verified, remote, { nas: nas.name });
+    const request: IncomingRequest = { packet, nas, address: remote.address, port: remote.port, receivedAt };
+
+    // RFC 5997: Status-Server has no side effects; answered without the cache.
+    if (type === 'status') {
+      finish(socket, remote, type, started, dispatch(ctx, request, type, port) as HandlerOutcome);
+      return;
+    }
+    // RFC 5080 §2.2.2: same source, Identifier and Request Authenticator = a duplicate.
+    const key: RequestKey = { address: remote.address, port: remote.port, identifier: packet.identifier, authenticator: packet.authenticator };
+    const seen = cache.begin(key, receivedAt);
+    if (seen.kind === 'cached') {
+      ctx.counters.duplicate('cached');
+      socket.send(seen.reply, remote.port, remote.address);
+      return;
+    }
+    if (seen.kind === 'in_progress') {
+      ctx.counters.duplicate('in_progress');
+      return;
+    }
+    inFlight++;
+    Promise.resolve()
+      .then(() => dispatch(ctx, request, type, port))
+      .then(
+        (outcome) => {
+          const reply = finish(socket, remote, type, started, outcome);
+          if (reply === null) cache.abandon(seen.slot, key);
+          else cache.complete(seen.slot, key, reply, Date.now());
+        },
+        (error: unknown) => {
+          cache.abandon(seen.slot, key);
+          ctx.log.error('request handler failed', { type, nas: nas.name, error });
+          drop('internal_error', remote);
+        },
+      )
+      .finally(settle);
+  };
+
+  return {
+    listener: (socket, port) => (datagram, remote) => {
+      try {
+        handle(socket, port, datagram, remote);
+      } catch (error) {
+        // A bug, not the datagram's fault: count it, keep the worker serving.
+        ctx.log.error('datagram handling failed', { error, address: remote.address });
+        ctx.counters.drop('internal_error');
+      }
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    drained: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => onDrained.push(resolve))),
+  };
+}

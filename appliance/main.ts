@@ -12,6 +12,7 @@ import type { Logger } from './log.ts';
 import { createMetricsRegistry } from './metrics.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import { dropPrivileges } from './privileges.ts';
+import { createCoaClient, createCoaRoutes } from './radius/coa/index.ts';
 import { openReplica } from './replica/index.ts';
 import type { Replica } from './replica/index.ts';
 import { openSpool, serveSpool } from './spool/index.ts';
@@ -147,6 +148,11 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
     const metrics = createMetricsRegistry();
     registerMetrics(metrics, replica, spool, startedAt);
 
+    // RFC 5176 CoA/Disconnect client; operators reach it through POST /coa/* on the
+    // local HTTP port. Closed after the HTTP server and before the spool.
+    const coa = createCoaClient({ replica, spool, config, log, metrics });
+    cleanups.push(() => coa.close());
+
     const ports: Array<() => void> = [];
     cleanups.push(() => ports.forEach((stop) => stop()));
     const context: ApplianceContext = {
@@ -183,6 +189,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
       port: config.http.port,
       registry: metrics,
       log,
+      post: createCoaRoutes(coa),
       health: () => {
         const stats = spool.stats();
         const parts = Object.fromEntries(listeners.flatMap((listener) => (listener.health ? [[listener.name, listener.health()]] : [])));

@@ -5,13 +5,8 @@ import { LATENCY_BUCKETS, REQUEST_TYPES, sumCounters } from './counters.ts';
 import type { Supervisor } from './supervisor.ts';
 
 export function registerRadiusMetrics(metrics: MetricsRegistry, buffers: readonly SharedArrayBuffer[], supervisor: Supervisor): void {
-  // One sum per scrape, shared by the collectors below (they run back to back).
-  let cached: { at: number; totals: ReturnType<typeof sumCounters> } | null = null;
-  const totals = () => {
-    const now = Date.now();
-    if (cached === null || now - cached.at > 100) cached = { at: now, totals: sumCounters(buffers) };
-    return cached.totals;
-  };
+  // A few hundred additions per collector and scrape: cheap enough to redo each time.
+  const totals = () => sumCounters(buffers);
   const samples = (values: Record<string, number>, label: string) => Object.entries(values).map(([name, value]) => ({ labels: { [label]: name }, value }));
 
   metrics.collect('appliance_radius_requests_total', 'RADIUS requests received, by type (counted before the client and signature checks).', 'counter', () => samples(totals().requests, 'type'));

@@ -1,0 +1,122 @@
+// A real appliance (worker threads, sockets, spool, replica) on 127.0.0.1 with
+// ephemeral ports, and a UDP client that speaks to it with the protocol layer.
+import { createSocket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../../appliance/config.ts';
+import { createSilentLogger } from '../../../appliance/log.ts';
+import { startAppliance } from '../../../appliance/main.ts';
+import type { RunningAppliance } from '../../../appliance/main.ts';
+import { buildRequest, decodePacket, loadDictionary, verifyReply } from '../../../appliance/radius/index.ts';
+import type { AttributeInput, RadiusPacket } from '../../../appliance/radius/index.ts';
+import { startRadiusServer } from '../../../appliance/radius/server/index.ts';
+import type { RadiusServer } from '../../../appliance/radius/server/index.ts';
+
+export const dictionary = loadDictionary();
+export const SECRET = 'testing123';
+
+export type TestAppliance = {
+  appliance: RunningAppliance;
+  radius: RadiusServer;
+  dir: string;
+  metrics(): Promise<string>;
+  health(): Promise<{ status: number; body: Record<string, unknown> }>;
+  stop(): Promise<void>;
+};
+
+export async function startTestAppliance(options: { threads?: number; bind?: string[]; env?: Record<string, string> } = {}): Promise<TestAppliance> {
+  const dir = mkdtempSync(join(tmpdir(), 'radius-server-'));
+  const config = loadConfig({
+    env: {
+      APPLIANCE_DATA_DIR: dir,
+      RADIUS_BIND: (options.bind ?? ['127.0.0.1']).join(','),
+      RADIUS_AUTH_PORT: '0',
+      RADIUS_ACCT_PORT: '0',
+      APPLIANCE_HTTP_PORT: '0',
+      APPLIANCE_THREADS: String(options.threads ?? 2),
+      APPLIANCE_LOG_LEVEL: 'silent',
+      ...options.env,
+    },
+  });
+  let radius: RadiusServer | undefined;
+  const appliance = await startAppliance(config, createSilentLogger(), {
+    handleSignals: false,
+    attachListeners: async (context) => {
+      radius = await startRadiusServer(context);
+      return [radius];
+    },
+  });
+  if (radius === undefined) throw new Error('radius server not attached');
+  const base = `http://127.0.0.1:${appliance.httpPort}`;
+  return {
+    appliance,
+    radius,
+    dir,
+    metrics: async () => (await fetch(`${base}/metrics`)).text(),
+    health: async () => {
+      const response = await fetch(`${base}/health`);
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    },
+    async stop() {
+      await appliance.stop('test');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The value of one sample line in Prometheus text, 0 when absent. */
+export function metricValue(text: string, series: string): number {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(series + ' '));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
+}
+
+export type NasClientSocket = {
+  socket: Socket;
+  /** Sends raw bytes; resolves with the reply bytes, or null after `timeoutMs`. */
+  exchange(datagram: Buffer, port: number, timeoutMs?: number): Promise<Buffer | null>;
+  /** Builds, sends, verifies and decodes. */
+  request(port: number, code: number, attributes: AttributeInput[], options?: { messageAuthenticator?: boolean; identifier?: number; secret?: string }): Promise<{ sent: Buffer; raw: Buffer; reply: RadiusPacket } | null>;
+  close(): void;
+};
+
+let nextIdentifier = 0;
+
+export async function openNasSocket(address = '127.0.0.1', target = address): Promise<NasClientSocket> {
+  const socket = createSocket(address.includes(':') ? 'udp6' : 'udp4');
+  await new Promise<void>((resolve) => socket.bind(0, address, resolve));
+  const waiting: Array<(reply: Buffer) => void> = [];
+  socket.on('message', (message) => waiting.shift()?.(message));
+  const exchange = (datagram: Buffer, port: number, timeoutMs = 2_000) =>
+    new Promise<Buffer | null>((resolve) => {
+      const timer = setTimeout(() => {
+        waiting.splice(waiting.indexOf(deliver), 1);
+        resolve(null);
+      }, timeoutMs);
+      const deliver = (reply: Buffer) => {
+        clearTimeout(timer);
+        resolve(reply);
+      };
+      waiting.push(deliver);
+      socket.send(datagram, port, target);
+    });
+  return {
+    socket,
+    exchange,
+    async request(port, code, attributes, options = {}) {
+      const secret = Buffer.from(options.secret ?? SECRET);
+      const sent = buildRequest(
+        { code, identifier: options.identifier ?? (nextIdentifier++ & 0xff), attributes, secret, messageAuthenticator: options.messageAuthenticator },
+        dictionary,
+      );
+      const raw = await exchange(sent, port, options.messageAuthenticator === false ? 1_000 : 2_000);
+      if (raw === null) return null;
+      const reply = decodePacket(raw, dictionary);
+      const verified = verifyReply(reply, sent.subarray(4, 20), secret, { requireMessageAuthenticator: false });
+      if (verified !== 'ok') throw new Error(`reply failed verification: ${verified}`);
+      return { sent, raw, reply };
+    },
+    close: () => socket.close(),
+  };
+}

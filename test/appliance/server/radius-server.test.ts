@@ -1,0 +1,288 @@
+// The RADIUS server end to end: a started appliance (2 worker threads, real sockets,
+// spool and replica) and a NAS-side UDP client built on the protocol layer.
+import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getInteger, getOctets, getString, getValue, ntPasswordHash, PacketCode } from '../../../appliance/radius/index.ts';
+import type { AttributeInput } from '../../../appliance/radius/index.ts';
+import { generateNtResponse } from '../../../appliance/radius/auth/mschapv2.ts';
+import { dictionary, metricValue, openNasSocket, SECRET, startTestAppliance } from './helpers.ts';
+import type { NasClientSocket, TestAppliance } from './helpers.ts';
+
+let server: TestAppliance;
+let nas: NasClientSocket;
+let auth: number;
+let acct: number;
+const attr = (name: string) => dictionary.requireAttribute(name);
+
+beforeAll(async () => {
+  server = await startTestAppliance({ threads: 2, bind: ['127.0.0.1', '::1'] });
+  ({ auth, acct } = server.radius.ports);
+  const replica = server.appliance.context.replica;
+  await replica.applyChanges([
+    { op: 'upsert-nas-client', value: { address: '127.0.0.1/32', secret: SECRET, vendor: 'mikrotik', name: 'bng-1' } },
+    { op: 'upsert-nas-client', value: { address: '::1', secret: SECRET, vendor: 'cisco', name: 'bng-v6' } },
+    {
+      op: 'upsert-profile',
+      value: {
+        name: 'home-50',
+        rateLimit: { upKbps: 10_000, downKbps: 50_000 },
+        framedPool: 'pool-home',
+        sessionTimeout: 86_400,
+        idleTimeout: 600,
+        interimInterval: 120,
+        vlan: 210,
+        addressList: 'customers',
+      },
+    },
+    { op: 'upsert-profile', value: { name: 'captive', rateLimit: { upKbps: 1_000, downKbps: 1_000 }, framedPool: 'pool-captive', addressList: 'unpaid' } },
+    {
+      op: 'upsert-subscriber',
+      value: { username: 'alice', password: 'alice-pw', profile: 'home-50', framedIp: '100.64.0.10', framedIpv6Prefix: '2001:db8:1::/64', delegatedIpv6Prefix: '2001:db8:100::/56' },
+    },
+    { op: 'upsert-subscriber', value: { username: 'bob', password: 'bob-pw', profile: 'home-50', simultaneousUse: 1 } },
+    { op: 'upsert-subscriber', value: { username: 'carol', password: 'carol-pw', profile: 'home-50', status: 'suspended' } },
+    { op: 'upsert-subscriber', value: { username: 'dave', password: 'dave-pw', status: 'disabled' } },
+    { op: 'upsert-subscriber', value: { username: 'ipoe-mac', profile: 'home-50', mac: 'AA-BB-CC-00-11-22' } },
+    { op: 'upsert-subscriber', value: { username: 'ipoe-82', profile: 'home-50', circuitId: 'eth 0/1/1:100', remoteId: 'olt-7' } },
+  ]);
+  nas = await openNasSocket();
+  // Worker readers apply the change from a BroadcastChannel notice (a few ms).
+  await sleep(200);
+});
+
+afterAll(async () => {
+  nas.close();
+  await server.stop();
+});
+
+// buildRequest hides User-Password with the request authenticator it draws (RFC 2865 §5.2).
+function papRequest(client: NasClientSocket, user: string, password: string, extra: AttributeInput[] = [], options: { messageAuthenticator?: boolean } = {}) {
+  const attributes: AttributeInput[] = [
+    { attribute: 'User-Name', value: user },
+    { attribute: 'User-Password', value: password },
+    { attribute: 'Framed-Protocol', value: 'PPP' },
+    ...extra,
+  ];
+  return client.request(auth, PacketCode.accessRequest, attributes, options);
+}
+
+async function accounting(status: string, sessionId: string, user: string, extra: AttributeInput[] = [], client = nas) {
+  return client.request(acct, PacketCode.accountingRequest, [
+    { attribute: 'Acct-Status-Type', value: status },
+    { attribute: 'Acct-Session-Id', value: sessionId },
+    { attribute: 'User-Name', value: user },
+    ...extra,
+  ]);
+}
+
+describe('Access-Request', () => {
+  it('accepts PAP with the profile rendered for a MikroTik NAS, Message-Authenticator first', async () => {
+    const result = await papRequest(nas, 'alice', 'alice-pw');
+    expect(result?.reply.code).toBe(PacketCode.accessAccept);
+    const reply = result!.reply;
+    expect(reply.data[20]).toBe(80);
+    expect(getString(reply, attr('Mikrotik-Rate-Limit'))).toBe('10M/50M');
+    expect(getValue(reply, attr('Framed-IP-Address'))).toBe('100.64.0.10');
+    expect(getValue(reply, attr('Framed-IPv6-Prefix'))).toBe('2001:db8:1::/64');
+    expect(getValue(reply, attr('Delegated-IPv6-Prefix'))).toBe('2001:db8:100::/56');
+    expect(getOctets(reply, attr('Framed-Pool'))).toBeUndefined();
+    expect(getInteger(reply, attr('Session-Timeout'))).toBe(86_400);
+    expect(getInteger(reply, attr('Idle-Timeout'))).toBe(600);
+    expect(getInteger(reply, attr('Acct-Interim-Interval'))).toBe(120);
+    expect(getInteger(reply, attr('Framed-Protocol'))).toBe(1);
+    expect(getInteger(reply, attr('Tunnel-Type'))).toBe(13);
+    expect(getInteger(reply, attr('Tunnel-Medium-Type'))).toBe(6);
+    expect(getString(reply, attr('Tunnel-Private-Group-Id'))).toBe('210');
+    expect(getString(reply, attr('Mikrotik-Address-List'))).toBe('customers');
+  });
+
+  it('renders the rate limit for the NAS vendor of the source address (Cisco over IPv6)', async () => {
+    const v6 = await openNasSocket('::1');
+    try {
+      const result = await papRequest(v6, 'alice', 'alice-pw');
+      expect(result?.reply.code).toBe(PacketCode.accessAccept);
+      expect(getOctets(result!.reply, attr('Mikrotik-Rate-Limit'))).toBeUndefined();
+      expect(String(getValue(result!.reply, attr('Cisco-AVPair')))).toMatch(/rate-limit|sub-qos/);
+    } finally {
+      v6.close();
+    }
+  });
+
+  it('accepts CHAP and MS-CHAPv2 (with MS-CHAP2-Success and MPPE keys)', async () => {
+    const challenge = randomBytes(16);
+    const chapId = 7;
+    const chapHash = createHash('md5').update(Buffer.from([chapId])).update('alice-pw').update(challenge).digest();
+    const chap = await nas.request(auth, PacketCode.accessRequest, [
+      { attribute: 'User-Name', value: 'alice' },
+      { attribute: 'CHAP-Password', value: Buffer.concat([Buffer.from([chapId]), chapHash]) },
+      { attribute: 'CHAP-Challenge', value: challenge },
+    ]);
+    expect(chap?.reply.code).toBe(PacketCode.accessAccept);
+
+    const authenticatorChallenge = randomBytes(16);
+    const peerChallenge = randomBytes(16);
+    const ntResponse = generateNtResponse(authenticatorChallenge, peerChallenge, 'alice', ntPasswordHash('alice-pw'));
+    const response = Buffer.concat([Buffer.from([1, 0]), peerChallenge, Buffer.alloc(8), ntResponse]);
+    const ms = await nas.request(auth, PacketCode.accessRequest, [
+      { attribute: 'User-Name', value: 'alice' },
+      { attribute: 'MS-CHAP-Challenge', value: authenticatorChallenge },
+      { attribute: 'MS-CHAP2-Response', value: response },
+    ]);
+    expect(ms?.reply.code).toBe(PacketCode.accessAccept);
+    expect(getOctets(ms!.reply, attr('MS-CHAP2-Success'))?.toString('latin1')).toMatch(/^\x01S=[0-9A-F]{40}$/);
+    expect(getOctets(ms!.reply, attr('MS-MPPE-Send-Key'))?.length).toBeGreaterThan(16);
+    expect(getOctets(ms!.reply, attr('MS-MPPE-Recv-Key'))?.length).toBeGreaterThan(16);
+  });
+
+  it('rejects wrong passwords, unknown, disabled and suspended users, and counts each reason', async () => {
+    const before = await server.metrics();
+    const outcomes = await Promise.all([
+      papRequest(nas, 'alice', 'not-it'),
+      papRequest(nas, 'nobody', 'x'),
+      papRequest(nas, 'dave', 'dave-pw'),
+      papRequest(nas, 'carol', 'carol-pw'),
+    ]);
+    expect(outcomes.map((outcome) => outcome?.reply.code)).toEqual(Array(4).fill(PacketCode.accessReject));
+    // A reject carries no profile attributes.
+    expect(getOctets(outcomes[3]!.reply, attr('Mikrotik-Rate-Limit'))).toBeUndefined();
+    const after = await server.metrics();
+    for (const reason of ['wrong_password', 'unknown_user', 'disabled', 'suspended']) {
+      const series = `appliance_radius_rejects_total{reason="${reason}"}`;
+      expect(metricValue(after, series) - metricValue(before, series)).toBe(1);
+    }
+  });
+
+  it('gives a suspended subscriber the captive profile when the tenant policy says so', async () => {
+    const replica = server.appliance.context.replica;
+    await replica.setTenantPolicy({ suspendedPolicy: 'captive', captiveProfile: 'captive' });
+    await sleep(100);
+    try {
+      const result = await papRequest(nas, 'carol', 'carol-pw');
+      expect(result?.reply.code).toBe(PacketCode.accessAccept);
+      expect(getString(result!.reply, attr('Mikrotik-Rate-Limit'))).toBe('1M/1M');
+      expect(getString(result!.reply, attr('Framed-Pool'))).toBe('pool-captive');
+      expect(getString(result!.reply, attr('Mikrotik-Address-List'))).toBe('unpaid');
+      // The captive password check still applies.
+      expect((await papRequest(nas, 'carol', 'wrong'))?.reply.code).toBe(PacketCode.accessReject);
+    } finally {
+      await replica.setTenantPolicy({ suspendedPolicy: 'reject' });
+      await sleep(100);
+    }
+    expect((await papRequest(nas, 'carol', 'carol-pw'))?.reply.code).toBe(PacketCode.accessReject);
+  });
+
+  it('accepts IPoE by MAC (Calling-Station-Id) and by DHCP Option 82, without a password', async () => {
+    const byMac = await nas.request(auth, PacketCode.accessRequest, [
+      { attribute: 'User-Name', value: 'aa:bb:cc:00:11:22' },
+      { attribute: 'Calling-Station-Id', value: 'aa:bb:cc:00:11:22' },
+      { attribute: 'NAS-Port-Type', value: 'Ethernet' },
+    ]);
+    expect(byMac?.reply.code).toBe(PacketCode.accessAccept);
+    expect(getString(byMac!.reply, attr('Framed-Pool'))).toBe('pool-home');
+    const by82 = await nas.request(auth, PacketCode.accessRequest, [
+      { attribute: 'User-Name', value: 'dhcp-client' },
+      { attribute: 'ADSL-Agent-Circuit-Id', value: Buffer.from('eth 0/1/1:100') },
+      { attribute: 'ADSL-Agent-Remote-Id', value: Buffer.from('olt-7') },
+    ]);
+    expect(by82?.reply.code).toBe(PacketCode.accessAccept);
+    const unbound = await nas.request(auth, PacketCode.accessRequest, [{ attribute: 'Calling-Station-Id', value: 'aa:bb:cc:99:99:99' }]);
+    expect(unbound?.reply.code).toBe(PacketCode.accessReject);
+    const metrics = await server.metrics();
+    expect(metricValue(metrics, 'appliance_radius_accepts_total{method="mac"}')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(metrics, 'appliance_radius_accepts_total{method="option82"}')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('enforces Simultaneous-Use against live sessions from accounting', async () => {
+    expect((await papRequest(nas, 'bob', 'bob-pw'))?.reply.code).toBe(PacketCode.accessAccept);
+    expect((await accounting('Start', 'bob-1', 'bob'))?.reply.code).toBe(PacketCode.accountingResponse);
+    expect((await papRequest(nas, 'bob', 'bob-pw'))?.reply.code).toBe(PacketCode.accessReject);
+    expect((await accounting('Stop', 'bob-1', 'bob', [{ attribute: 'Acct-Terminate-Cause', value: 'User-Request' }]))?.reply.code).toBe(PacketCode.accountingResponse);
+    expect((await papRequest(nas, 'bob', 'bob-pw'))?.reply.code).toBe(PacketCode.accessAccept);
+  });
+});
+
+describe('drops', () => {
+  it('drops an Access-Request without Message-Authenticator and counts it', async () => {
+    const before = metricValue(await server.metrics(), 'appliance_radius_drops_total{reason="missing_message_authenticator"}');
+    expect(await papRequest(nas, 'alice', 'alice-pw', [], { messageAuthenticator: false })).toBeNull();
+    expect(metricValue(await server.metrics(), 'appliance_radius_drops_total{reason="missing_message_authenticator"}')).toBe(before + 1);
+  });
+
+  it('drops datagrams from unknown clients and counts them', async () => {
+    const stranger = await openNasSocket('127.0.0.2', '127.0.0.1');
+    try {
+      expect(await papRequest(stranger, 'alice', 'alice-pw')).toBeNull();
+    } finally {
+      stranger.close();
+    }
+    expect(metricValue(await server.metrics(), 'appliance_radius_drops_total{reason="unknown_client"}')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('drops malformed and wrongly signed packets without harm to the workers', async () => {
+    const garbage = [randomBytes(10), Buffer.from([1, 0, 0, 30, ...randomBytes(26)]), Buffer.from([1, 1, 0, 24, ...randomBytes(16), 1, 1, 0, 0])];
+    for (const datagram of garbage) expect(await nas.exchange(datagram, auth, 300)).toBeNull();
+    expect(await papRequest(nas, 'alice', 'alice-pw', [], {})).not.toBeNull();
+    const forged = await nas.request(acct, PacketCode.accountingRequest, [{ attribute: 'Acct-Status-Type', value: 'Start' }, { attribute: 'Acct-Session-Id', value: 'x' }], { secret: 'not-the-secret' });
+    expect(forged).toBeNull();
+    const metrics = await server.metrics();
+    expect(metricValue(metrics, 'appliance_radius_drops_total{reason="short_packet"}')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(metrics, 'appliance_radius_drops_total{reason="bad_authenticator"}')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(metrics, 'appliance_radius_workers_alive')).toBe(2);
+  });
+});
+
+describe('accounting and duplicates', () => {
+  it('answers a retransmitted Access-Request with the same reply bytes (RFC 5080)', async () => {
+    const first = await papRequest(nas, 'alice', 'alice-pw');
+    const before = metricValue(await server.metrics(), 'appliance_radius_duplicates_total{outcome="cached"}');
+    const again = await nas.exchange(first!.sent, auth);
+    expect(again).toEqual(first!.raw);
+    expect(metricValue(await server.metrics(), 'appliance_radius_duplicates_total{outcome="cached"}')).toBe(before + 1);
+  });
+
+  it('stores a retransmitted Accounting-Request once and answers both', async () => {
+    const appended = server.appliance.context.spool.stats().appended;
+    const first = await accounting('Start', 'dup-1', 'alice');
+    const second = await nas.exchange(first!.sent, acct);
+    expect(second).toEqual(first!.raw);
+    expect(server.appliance.context.spool.stats().appended).toBe(appended + 1);
+  });
+
+  it('combines gigawords and closes every session of the NAS on Accounting-On', async () => {
+    const spool = server.appliance.context.spool;
+    await accounting('Start', 'gw-1', 'alice');
+    await accounting('Start', 'gw-2', 'alice');
+    const interim = await accounting('Interim-Update', 'gw-1', 'alice', [
+      { attribute: 'Acct-Input-Octets', value: 5 },
+      { attribute: 'Acct-Input-Gigawords', value: 2 },
+      { attribute: 'Acct-Session-Time', value: 30 },
+    ]);
+    expect(interim?.reply.code).toBe(PacketCode.accountingResponse);
+    const sessions = await spool.listLiveSessions('alice');
+    expect(sessions.find((session) => session.sessionId === 'gw-1')?.inputOctets).toBe(2 * 2 ** 32 + 5);
+    expect(await spool.countLiveSessions('alice')).toBeGreaterThanOrEqual(2);
+    await sleep(1_100);
+    const on = await nas.request(acct, PacketCode.accountingRequest, [{ attribute: 'Acct-Status-Type', value: 'Accounting-On' }]);
+    expect(on?.reply.code).toBe(PacketCode.accountingResponse);
+    expect(await spool.countLiveSessions('alice')).toBe(0);
+  });
+
+  it('drops accounting without Acct-Session-Id', async () => {
+    const result = await nas.request(acct, PacketCode.accountingRequest, [{ attribute: 'Acct-Status-Type', value: 'Start' }], {});
+    expect(result).toBeNull();
+    expect(metricValue(await server.metrics(), 'appliance_radius_drops_total{reason="invalid_accounting"}')).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('Status-Server (RFC 5997)', () => {
+  it('answers Access-Accept on the auth port and Accounting-Response on the acct port', async () => {
+    const onAuth = await nas.request(auth, PacketCode.statusServer, [], { messageAuthenticator: true });
+    const onAcct = await nas.request(acct, PacketCode.statusServer, [], { messageAuthenticator: true });
+    expect(onAuth?.reply.code).toBe(PacketCode.accessAccept);
+    expect(onAcct?.reply.code).toBe(PacketCode.accountingResponse);
+    const health = await server.health();
+    expect(health.status).toBe(200);
+    expect(health.body.radius).toMatchObject({ healthy: true, workersAlive: 2 });
+  });
+});

@@ -106,6 +106,43 @@ describe('Disconnect-Request', () => {
   });
 });
 
+describe('a subscriber in one call', () => {
+  it('disconnects every live spool session of the subscriber at its NAS and closes them', async () => {
+    const now = Date.now();
+    await fixture.spool.append([
+      { nasId: 'nas-1', receivedAt: now, status: 'start', sessionId: 'alice-1', username: 'alice', framedIp: '100.64.0.1' },
+      { nasId: 'nas-1', receivedAt: now, status: 'start', sessionId: 'alice-2', username: 'alice' },
+      { nasId: 'nas-1', receivedAt: now, status: 'start', sessionId: 'bob-1', username: 'bob' },
+    ]);
+    nas.behaviour = (request) => {
+      const sessionId = nas.received.at(-1)?.attributes.find(([name]) => name === 'Acct-Session-Id')?.[1];
+      return [sessionId === 'alice-2' ? nak(request, SECRET, [504]) : ack(request, SECRET)];
+    };
+    const outcome = await fixture.client.disconnectSubscriber('alice');
+    expect(outcome.username).toBe('alice');
+    const bySession = new Map(outcome.sessions.map((entry) => [entry.sessionId, entry]));
+    expect(bySession.get('alice-1')).toMatchObject({ nasId: 'nas-1', result: { status: 'ack', sessionClosed: true } });
+    expect(bySession.get('alice-2')).toMatchObject({ nasId: 'nas-1', result: { status: 'nak', errorCauses: [{ code: 504, name: 'Session-Context-Not-Removable' }] } });
+    expect(nas.received.map((request) => request.attributes.slice(1)).sort()).toEqual([
+      [['User-Name', 'alice'], ['Acct-Session-Id', 'alice-1']],
+      [['User-Name', 'alice'], ['Acct-Session-Id', 'alice-2']],
+    ]);
+    // The NAKed session is still live; bob was never touched.
+    expect((await fixture.spool.listLiveSessions('alice')).map((row) => row.sessionId)).toEqual(['alice-2']);
+    expect(await fixture.spool.countLiveSessions('bob')).toBe(1);
+  });
+
+  it('sends a change to every live session and reports none for an offline subscriber', async () => {
+    await fixture.spool.append([{ nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: 'carol-1', username: 'carol' }]);
+    const outcome = await fixture.client.changeSubscriber('carol', { rateLimit: { uploadKbps: 512, downloadKbps: 1_024 } });
+    expect(outcome.sessions).toMatchObject([{ sessionId: 'carol-1', result: { status: 'ack', request: 'coa' } }]);
+    expect(nas.received[0]?.attributes).toContainEqual(['Mikrotik-Rate-Limit', '512k/1024k']);
+    expect(await fixture.client.changeSubscriber('nobody', { idleTimeout: 60 })).toEqual({ username: 'nobody', sessions: [] });
+    // A CoA-ACK changes the session, it does not end it.
+    expect(await fixture.spool.countLiveSessions('carol')).toBe(1);
+  });
+});
+
 describe('reply verification', () => {
   it('drops replies signed with another secret and keeps waiting for a valid one', async () => {
     nas.behaviour = (request) => [ack(request, Buffer.from('wrong-secret')), ack(request, SECRET)];

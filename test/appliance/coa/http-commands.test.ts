@@ -1,0 +1,144 @@
+// POST /coa/disconnect and /coa/change on the local HTTP server, next to /health and
+// /metrics, against the NAS simulator.
+import { request as httpRequest } from 'node:http';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSilentLogger } from '../../../appliance/log.ts';
+import { startHttpServer } from '../../../appliance/http-server.ts';
+import type { RunningHttpServer } from '../../../appliance/http-server.ts';
+import { createCoaRoutes } from '../../../appliance/radius/coa/index.ts';
+import { openCoaFixture } from './fixture.ts';
+import type { CoaFixture } from './fixture.ts';
+import { ack, nak, startNasSimulator } from './nas-simulator.ts';
+import type { NasSimulator } from './nas-simulator.ts';
+
+const SECRET = Buffer.from('http-coa-secret');
+
+let nas: NasSimulator;
+let fixture: CoaFixture;
+let http: RunningHttpServer;
+
+beforeEach(async () => {
+  nas = await startNasSimulator(SECRET, (request) => [ack(request, SECRET)]);
+  fixture = await openCoaFixture({ port: nas.port, timeoutMs: 100, retries: 1, nasClients: [{ id: 'nas-1', address: '127.0.0.1', secret: SECRET.toString(), vendor: 'cisco' }] });
+  http = await startHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    registry: fixture.metrics,
+    log: createSilentLogger(),
+    health: () => ({ healthy: true, probe: 1 }),
+    post: createCoaRoutes(fixture.client),
+  });
+});
+
+afterEach(async () => {
+  await http.close();
+  await fixture.close();
+  await nas.close();
+});
+
+const url = (path: string) => `http://127.0.0.1:${http.port}${path}`;
+const post = (path: string, body: unknown) =>
+  fetch(url(path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('POST /coa/disconnect', () => {
+  it('disconnects a session given by NAS and identification attributes', async () => {
+    const response = await post('/coa/disconnect', { nasId: 'nas-1', session: { userName: 'alice', acctSessionId: 'x1' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toMatchObject({ status: 'ack', request: 'disconnect', nasId: 'nas-1', attempts: 1 });
+    expect(nas.received[0]?.attributes.slice(1)).toEqual([['User-Name', 'alice'], ['Acct-Session-Id', 'x1']]);
+  });
+
+  it('disconnects a subscriber by username through the spool', async () => {
+    await fixture.spool.append([{ nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: 'd-1', username: 'dave' }]);
+    const response = await post('/coa/disconnect', { username: 'dave' });
+    expect(await response.json()).toMatchObject({ username: 'dave', sessions: [{ nasId: 'nas-1', sessionId: 'd-1', result: { status: 'ack', sessionClosed: true } }] });
+  });
+
+  it('reports a NAK and a timeout as results', async () => {
+    nas.behaviour = (request) => [nak(request, SECRET, [503])];
+    expect(await (await post('/coa/disconnect', { nasAddress: '127.0.0.1', session: { userName: 'a' } })).json()).toMatchObject({
+      status: 'nak',
+      errorCauses: [{ code: 503, name: 'Session-Context-Not-Found' }],
+    });
+    nas.behaviour = () => [];
+    expect(await (await post('/coa/disconnect', { nasId: 'nas-1', session: { userName: 'a' } })).json()).toMatchObject({ status: 'timeout', attempts: 2 });
+  });
+
+  it.each([
+    ['no NAS', { session: { userName: 'a' } }],
+    ['no session attribute', { nasId: 'nas-1', session: {} }],
+    ['an unknown field', { nasId: 'nas-1', session: { userName: 'a' }, secret: 'x' }],
+    ['a bad IPv4 address', { nasId: 'nas-1', session: { framedIpAddress: '300.1.1.1' } }],
+    ['a change attribute', { nasId: 'nas-1', session: { userName: 'a' }, change: { idleTimeout: 5 } }],
+  ])('answers 400 problem+json for %s', async (_name, body) => {
+    const response = await post('/coa/disconnect', body);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({ status: 400, title: 'Invalid request body' });
+    expect(nas.received).toHaveLength(0);
+  });
+});
+
+describe('POST /coa/change', () => {
+  it('sends the change rendered for the NAS vendor', async () => {
+    const response = await post('/coa/change', {
+      nasId: 'nas-1',
+      session: { acctSessionId: 'c-9' },
+      change: { rateLimit: { uploadKbps: 2_000, downloadKbps: 10_000 }, sessionTimeout: 600 },
+    });
+    expect(await response.json()).toMatchObject({ status: 'ack', request: 'coa' });
+    const attributes = nas.received[0]?.attributes.slice(1);
+    expect(attributes?.[0]).toEqual(['Acct-Session-Id', 'c-9']);
+    expect(attributes?.filter(([name]) => name === 'Cisco-AVPair').length).toBeGreaterThan(0);
+    expect(attributes).toContainEqual(['Session-Timeout', 600]);
+  });
+
+  it('changes a subscriber by username', async () => {
+    await fixture.spool.append([{ nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: 'e-1', username: 'erin' }]);
+    const response = await post('/coa/change', { username: 'erin', change: { filterId: 'captive' } });
+    expect(await response.json()).toMatchObject({ username: 'erin', sessions: [{ sessionId: 'e-1', result: { status: 'ack' } }] });
+    expect(nas.received[0]?.attributes).toContainEqual(['Filter-Id', 'captive']);
+  });
+
+  it('answers 400 for an empty change', async () => {
+    expect((await post('/coa/change', { username: 'erin', change: {} })).status).toBe(400);
+    expect((await post('/coa/change', { username: 'erin' })).status).toBe(400);
+  });
+});
+
+describe('the local HTTP port', () => {
+  it('refuses non-JSON bodies, foreign Host names, GET on a command, and oversized bodies', async () => {
+    const text = await fetch(url('/coa/disconnect'), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
+    expect(text.status).toBe(415);
+    expect((await fetch(url('/coa/disconnect'))).status).toBe(405);
+    expect((await fetch(url('/coa/disconnect'))).headers.get('allow')).toBe('POST');
+    const broken = await fetch(url('/coa/disconnect'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    expect(broken.status).toBe(400);
+    const large = await fetch(url('/coa/disconnect'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(70_000) }) });
+    expect(large.status).toBe(413);
+    // fetch does not let a page set Host; node:http does, as a DNS-rebound browser would send it.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(url('/coa/disconnect'), { method: 'POST', headers: { host: 'evil.example', 'content-type': 'application/json' } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject);
+      request.end('{"username":"alice"}');
+    });
+    expect(rebound).toBe(421);
+    expect(nas.received).toHaveLength(0);
+  });
+
+  it('keeps /health and /metrics, and /metrics shows the CoA counters', async () => {
+    await post('/coa/disconnect', { nasId: 'nas-1', session: { userName: 'a' } });
+    const health = await fetch(url('/health'));
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', healthy: true, probe: 1 });
+    const metrics = await (await fetch(url('/metrics'))).text();
+    expect(metrics).toContain('appliance_coa_requests_total{request="disconnect"} 1');
+    expect(metrics).toContain('appliance_coa_acks_total{request="disconnect"} 1');
+    expect((await fetch(url('/metrics'), { method: 'POST' })).status).toBe(405);
+    expect((await fetch(url('/nope'))).status).toBe(404);
+  });
+});

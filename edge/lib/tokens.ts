@@ -4,7 +4,9 @@ import { fromBase64Url, toBase64Url, utf8 } from './encoding.ts';
 /** Claims of an access token: a platform user, or a staff user bound to one tenant and role. */
 export type AccessClaims =
   | { typ: 'platform'; sub: string; iat: number; exp: number }
-  | { typ: 'staff'; sub: string; tenant: string; role: string; iat: number; exp: number };
+  // `epoch`: the user's session epoch when the token was issued; bumping it (password
+// change) signs the user out everywhere.
+  | { typ: 'staff'; sub: string; tenant: string; role: string; epoch: number; iat: number; exp: number };
 
 const header = toBase64Url(utf8(JSON.stringify({ alg: 'HS256', typ: 'JWT' })));
 

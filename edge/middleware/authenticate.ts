@@ -95,10 +95,11 @@ export const authenticateTenant = (): MiddlewareHandler<HonoEnv> =>
         principal = { kind: 'api_key', id: apiKey.id, tenant, role, permissions: permissionsOf(role) };
       } else {
         const staff = claims as Extract<NonNullable<typeof claims>, { typ: 'staff' }>;
-        const row = (await client.execute({ sql: 'SELECT role, status, deleted_at FROM users WHERE id = ?', args: [staff.sub] })).rows[0];
+        const row = (await client.execute({ sql: 'SELECT role, status, deleted_at, session_epoch FROM users WHERE id = ?', args: [staff.sub] })).rows[0];
         if (!row || row.status !== 'active' || row.deleted_at !== null) throw new AppError('unauthenticated', 'the account is disabled or deleted');
         // A token is bound to the role it was issued with; a role change needs a new login.
         if (row.role !== staff.role || !isRole(staff.role)) throw new AppError('unauthenticated', 'the account role changed; log in again');
+        if (Number(row.session_epoch) !== staff.epoch) throw new AppError('unauthenticated', 'the password changed since this token was issued; log in again');
         principal = { kind: 'user', id: staff.sub, tenant, role: staff.role, permissions: permissionsOf(staff.role) };
       }
       c.set('principal', principal);

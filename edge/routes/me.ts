@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi';
+import { changeOwnPassword } from '../services/auth/change-own-password.ts';
 import { confirmTotp, disableTotp, enrolTotp } from '../services/auth/manage-totp.ts';
 import { getUser } from '../services/users/manage-users.ts';
-import { StaffRole, body, createRouter, json, problems, tenantRoute } from './common.ts';
+import { Password, StaffRole, body, createRouter, json, problems, tenantRoute } from './common.ts';
 import { User } from './users.ts';
 
 const Me = z
@@ -16,6 +17,8 @@ const Me = z
   .openapi('Me');
 
 const Code = body(z.object({ code: z.string().regex(/^\d{6}$/, 'six digits') }));
+const PasswordChange = body(z.object({ current_password: z.string().min(1).max(256), new_password: Password }));
+const Token = json(z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() }), 'A fresh access token; every earlier one is revoked');
 const MfaState = json(z.object({ mfa_enabled: z.boolean() }), 'MFA state');
 
 export const meRouter = createRouter()
@@ -50,4 +53,8 @@ export const meRouter = createRouter()
   .openapi(
     tenantRoute(null, { method: 'delete', path: '/api/v1/me/mfa/totp', tags: ['me'], request: { body: Code }, responses: { 200: MfaState, ...problems } }),
     async (c) => c.json(await disableTotp({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 200),
+  )
+  .openapi(
+    tenantRoute(null, { method: 'post', path: '/api/v1/me/password', tags: ['me'], request: { body: PasswordChange }, responses: { 200: Token, ...problems } }),
+    async (c) => c.json(await changeOwnPassword({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 200),
   );

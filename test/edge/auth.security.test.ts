@@ -81,7 +81,7 @@ describe('staff tokens are bound to their tenant', () => {
     const edge = await startEdge();
     const a = await edge.createTenant();
     const claims = claimsOf(a.owner.token);
-    const forged = await signAccessToken({ typ: 'staff', sub: a.owner.id, tenant: a.slug, role: 'owner', iat: Number(claims.iat), exp: Number(claims.exp) }, 'z'.repeat(40));
+    const forged = await signAccessToken({ typ: 'staff', sub: a.owner.id, tenant: a.slug, role: 'owner', epoch: 0, iat: Number(claims.iat), exp: Number(claims.exp) }, 'z'.repeat(40));
     expectProblem(await edge.call('GET', '/api/v1/me', { token: forged }), 401, 'unauthenticated');
   });
 
@@ -91,7 +91,7 @@ describe('staff tokens are bound to their tenant', () => {
     const b = await edge.createTenant();
     const now = Math.floor(edge.clock.now / 1000);
     // Even if the signing secret leaked, A's user id means nothing in B's database.
-    const crossed = await signAccessToken({ typ: 'staff', sub: a.owner.id, tenant: b.slug, role: 'owner', iat: now, exp: now + 600 }, edge.platform.config.authSecret);
+    const crossed = await signAccessToken({ typ: 'staff', sub: a.owner.id, tenant: b.slug, role: 'owner', epoch: 0, iat: now, exp: now + 600 }, edge.platform.config.authSecret);
     expectProblem(await edge.call('GET', '/api/v1/me', { token: crossed }), 401, 'unauthenticated');
   });
 
@@ -108,7 +108,7 @@ describe('staff tokens are bound to their tenant', () => {
     const edge = await startEdge();
     const a = await edge.createTenant();
     const now = Math.floor(edge.clock.now / 1000);
-    const token = await signAccessToken({ typ: 'staff', sub: a.owner.id, tenant: 'ghost-isp', role: 'owner', iat: now, exp: now + 600 }, edge.platform.config.authSecret);
+    const token = await signAccessToken({ typ: 'staff', sub: a.owner.id, tenant: 'ghost-isp', role: 'owner', epoch: 0, iat: now, exp: now + 600 }, edge.platform.config.authSecret);
     expectProblem(await edge.call('GET', '/api/v1/me', { token }), 401, 'unauthenticated');
   });
 
@@ -117,7 +117,7 @@ describe('staff tokens are bound to their tenant', () => {
     const tenant = await edge.createTenant();
     const staff = await edge.createStaff(tenant, 'read_only');
     const now = Math.floor(edge.clock.now / 1000);
-    const token = await signAccessToken({ typ: 'staff', sub: staff.id, tenant: tenant.slug, role: 'owner', iat: now, exp: now + 600 }, edge.platform.config.authSecret);
+    const token = await signAccessToken({ typ: 'staff', sub: staff.id, tenant: tenant.slug, role: 'owner', epoch: 0, iat: now, exp: now + 600 }, edge.platform.config.authSecret);
     expectProblem(await edge.call('GET', '/api/v1/me', { token }), 401, 'unauthenticated');
   });
 });

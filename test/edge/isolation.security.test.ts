@@ -248,12 +248,13 @@ describe('tenant isolation over every route', () => {
     expect(edge.ok(await edge.call('GET', '/api/v1/audit-events/verify', { token: a.tenant.owner.token }), 200).body.valid).toBe(true);
 
     // Positive control: the id routes do find B's own resources, so the 404s above are isolation,
-    // not routes that never find anything. Reads first, deletions last.
+    // not routes that never find anything. Reads first, deletions last. B's owner API key
+    // drives it: a password set by the PATCH probe would revoke the owner's token midway.
     const order = ['GET', 'PATCH', 'PUT', 'POST', 'DELETE'];
     const idRoutes = tenantRoutes.filter((r) => r.params.length > 0).sort((x, y) => order.indexOf(x.method) - order.indexOf(y.method));
     for (const route of idRoutes) {
       const statuses: number[] = [];
-      for (const [, , bId] of candidates) statuses.push((await edge.call(route.method, fill(route.path, { id: bId }), { token: b.tenant.owner.token, body: bodyFor(route) })).status);
+      for (const [, , bId] of candidates) statuses.push((await edge.call(route.method, fill(route.path, { id: bId }), { token: b.ownerKey.secret, body: bodyFor(route) })).status);
       expect(statuses.some((s) => s >= 200 && s < 300), `${route.method} ${route.path} never succeeds for B's own ids: ${statuses.join(',')}`).toBe(true);
     }
   });

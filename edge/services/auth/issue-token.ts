@@ -1,7 +1,7 @@
 import type { Platform } from '../../env.ts';
 import { signAccessToken, type AccessClaims } from '../../lib/tokens.ts';
 
-type Subject = { typ: 'platform'; sub: string } | { typ: 'staff'; sub: string; tenant: string; role: string };
+type Subject = { typ: 'platform'; sub: string } | { typ: 'staff'; sub: string; tenant: string; role: string; epoch: number };
 
 export async function issueAccessToken(platform: Platform, subject: Subject) {
   const iat = Math.floor(platform.now() / 1000);

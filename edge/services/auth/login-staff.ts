@@ -63,7 +63,7 @@ export async function loginStaff({ ctx, input }: { ctx: Omit<PlatformContext, 'd
         .where(eq(users.id, user!.id));
       await appendAuditEvent(tx, auditCtx, { action: 'auth.login', resource: 'user', resourceId: user!.id });
     });
-    return issueAccessToken(platform, { typ: 'staff', sub: user!.id, tenant: tenant.slug, role: user!.role });
+    return issueAccessToken(platform, { typ: 'staff', sub: user!.id, tenant: tenant.slug, role: user!.role, epoch: user!.sessionEpoch });
   } finally {
     lease.release();
   }

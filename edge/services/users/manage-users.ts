@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, ne, count } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, ne, count, sql } from 'drizzle-orm';
 import { users, type StaffRole } from '../../../db/tenant/index.ts';
 import type { TenantContext } from '../../context.ts';
 import { AppError } from '../../errors.ts';
@@ -93,7 +93,7 @@ export async function updateUser({ ctx, input }: { ctx: TenantContext; input: { 
         ...(patch.name !== undefined ? { name: patch.name } : {}),
         ...(patch.role !== undefined ? { role: patch.role } : {}),
         ...(patch.status !== undefined ? { status: patch.status } : {}),
-        ...(passwordHash ? { passwordHash, failedLogins: 0, lockedUntil: null } : {}),
+        ...(passwordHash ? { passwordHash, failedLogins: 0, lockedUntil: null, sessionEpoch: sql`${users.sessionEpoch} + 1` } : {}),
         updatedAt: new Date(ctx.platform.now()),
       })
       .where(eq(users.id, row.id))

@@ -10,7 +10,10 @@ import { auditEventsRouter } from './routes/audit-events.ts';
 import { authRouter } from './routes/auth.ts';
 import { docsRouter } from './routes/docs.ts';
 import { meRouter } from './routes/me.ts';
+import { customFieldsRouter } from './routes/custom-fields.ts';
 import { platformRouter } from './routes/platform.ts';
+import { subscribersRouter } from './routes/subscribers.ts';
+import { tagsRouter } from './routes/tags.ts';
 import { usersRouter } from './routes/users.ts';
 
 /** The whole HTTP API, composed once per process (Node) or isolate (Workers). */
@@ -33,6 +36,7 @@ export function createApp(platform: Platform) {
   app.route('/', usersRouter);
   app.route('/', apiKeysRouter);
   app.route('/', auditEventsRouter);
+  app.route('/', subscribersRouter).route('/', customFieldsRouter).route('/', tagsRouter);
   app.route('/', docsRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

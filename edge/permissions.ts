@@ -9,6 +9,9 @@ export const permissions = [
   'settings:write',
   'subscribers:read',
   'subscribers:write',
+  // GDPR actions on a subscriber's personal data: owners and admins only.
+  'subscribers:erase',
+  'subscribers:export',
   'billing:read',
   'billing:write',
   'network:read',

@@ -1,0 +1,318 @@
+import { z } from '@hono/zod-openapi';
+import { addressKinds, contactChannels, subscriberKinds, subscriberStatuses } from '../../db/tenant/index.ts';
+import { addAddress, listAddresses, removeAddress, updateAddress } from '../services/subscribers/manage-addresses.ts';
+import { addContact, listContacts, removeContact, updateContact } from '../services/subscribers/manage-contacts.ts';
+import {
+  archiveSubscriber,
+  createSubscriber,
+  getSubscriber,
+  listMembers,
+  listSubscribers,
+  restoreSubscriber,
+  updateSubscriber,
+} from '../services/subscribers/manage-subscribers.ts';
+import { attachTag, detachTag, listSubscriberTags } from '../services/subscribers/manage-tags.ts';
+import { eraseSubscriber } from '../services/subscribers/erase-subscriber.ts';
+import { exportSubscriber } from '../services/subscribers/export-subscriber.ts';
+import { AddressCreate, AddressPatch, ContactCreate, ContactPatch, SubscriberCreate, SubscriberPatch } from '../services/subscribers/subscriber-input.ts';
+import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { csvAttachment, csvOfAllPages, csvPageSize } from './list-csv.ts';
+import { Tag } from './tags.ts';
+
+export const Subscriber = z
+  .object({
+    id: z.string(),
+    subscriber_number: z.string().openapi({ example: 'SUB-000042' }),
+    kind: z.enum(subscriberKinds),
+    status: z.enum(subscriberStatuses),
+    display_name: z.string(),
+    first_name: z.string().nullable(),
+    last_name: z.string().nullable(),
+    organization_name: z.string().nullable(),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    locale: z.string().nullable(),
+    timezone: z.string().nullable(),
+    organization_id: z.string().nullable(),
+    billing_day: z.number().int(),
+    payment_due_days: z.number().int(),
+    grace_days: z.number().int(),
+    min_balance: z.number().int(),
+    marketing_opt_in: z.boolean(),
+    notes: z.string().nullable(),
+    custom_fields: z.record(z.string(), z.unknown()),
+    created_at: z.string(),
+    updated_at: z.string(),
+    archived_at: z.string().nullable(),
+    erased_at: z.string().nullable(),
+  })
+  .openapi('Subscriber');
+
+const Address = z
+  .object({
+    id: z.string(),
+    subscriber_id: z.string(),
+    kind: z.enum(addressKinds),
+    is_primary: z.boolean(),
+    line1: z.string(),
+    line2: z.string().nullable(),
+    city: z.string(),
+    region: z.string().nullable(),
+    postal_code: z.string().nullable(),
+    country: z.string(),
+    latitude: z.number().nullable(),
+    longitude: z.number().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Address');
+
+const Contact = z
+  .object({
+    id: z.string(),
+    subscriber_id: z.string(),
+    channel: z.enum(contactChannels),
+    value: z.string(),
+    label: z.string().nullable(),
+    opt_in: z.boolean(),
+    verified: z.boolean(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Contact');
+
+const SubscriberDetail = Subscriber.extend({ addresses: z.array(Address), contacts: z.array(Contact), tags: z.array(Tag) }).openapi('SubscriberDetail');
+
+const SubscriberExport = z
+  .object({
+    exported_at: z.string(),
+    subscriber: SubscriberDetail,
+    organization: z.object({ id: z.string(), subscriber_number: z.string(), display_name: z.string() }).nullable(),
+    members: z.array(z.object({ id: z.string(), subscriber_number: z.string(), display_name: z.string() })),
+    audit_events: z.array(z.record(z.string(), z.unknown())),
+    domain_events: z.array(z.object({ id: z.string(), type: z.string(), payload: z.record(z.string(), z.unknown()), occurred_at: z.string() })),
+  })
+  .openapi('SubscriberExport');
+
+const ListQuery = Pagination.extend({
+  q: z.string().trim().min(1).max(200).optional().openapi({ description: 'Full-text prefix search over names, email, phone digits, number, addresses and contacts' }),
+  status: z.enum(subscriberStatuses).optional(),
+  kind: z.enum(subscriberKinds).optional(),
+  created_from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Created at or after (inclusive)' }),
+  created_to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Created before (exclusive)' }),
+  city: z.string().trim().min(1).max(100).optional().openapi({ description: 'Has an address in this city (case-insensitive)' }),
+  tag: z.uuid().optional().openapi({ description: 'Has this tag' }),
+  archived: z.enum(['exclude', 'include', 'only']).default('exclude'),
+  format: z.enum(['json', 'csv']).default('json').openapi({ description: 'csv: every matching row (all pages), as a download' }),
+});
+
+const csvColumns = [
+  'subscriber_number',
+  'kind',
+  'status',
+  'display_name',
+  'first_name',
+  'last_name',
+  'organization_name',
+  'email',
+  'phone',
+  'locale',
+  'timezone',
+  'billing_day',
+  'payment_due_days',
+  'grace_days',
+  'min_balance',
+  'marketing_opt_in',
+  'created_at',
+  'archived_at',
+  'id',
+] as const;
+
+const AddressParams = IdParam.extend({ address_id: z.uuid().openapi({ param: { name: 'address_id', in: 'path' } }) });
+const ContactParams = IdParam.extend({ contact_id: z.uuid().openapi({ param: { name: 'contact_id', in: 'path' } }) });
+const TagParams = IdParam.extend({ tag_id: z.uuid().openapi({ param: { name: 'tag_id', in: 'path' } }) });
+const tags = ['subscribers'];
+
+export const subscribersRouter = createRouter()
+  .openapi(
+    tenantRoute('subscribers:read', {
+      method: 'get',
+      path: '/api/v1/subscribers',
+      tags,
+      request: { query: ListQuery },
+      responses: {
+        200: {
+          description: 'Subscribers, newest first; with format=csv every matching row as CSV',
+          content: { 'application/json': { schema: page(Subscriber) }, 'text/csv': { schema: z.string() } },
+        },
+        ...problems,
+      },
+    }),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...input } = c.req.valid('query');
+      if (format === 'csv') {
+        const csv = await csvOfAllPages(csvColumns, (cursor) => listSubscribers({ ctx, input: { ...input, limit: csvPageSize, cursor } }));
+        return csvAttachment(c, 'subscribers.csv', csv);
+      }
+      return c.json(await listSubscribers({ ctx, input }), 200);
+    },
+  )
+  .openapi(
+    tenantRoute('subscribers:write', { method: 'post', path: '/api/v1/subscribers', tags, request: { body: body(SubscriberCreate) }, responses: { 201: json(SubscriberDetail, 'The new subscriber'), ...problems } }),
+    async (c) => c.json(await createSubscriber({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
+  )
+  .openapi(
+    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/subscribers/{id}', tags, request: { params: IdParam }, responses: { 200: json(SubscriberDetail, 'The subscriber'), ...problems } }),
+    async (c) => c.json(await getSubscriber({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
+  )
+  .openapi(
+    tenantRoute('subscribers:write', {
+      method: 'patch',
+      path: '/api/v1/subscribers/{id}',
+      tags,
+      request: { params: IdParam, body: body(SubscriberPatch) },
+      responses: { 200: json(SubscriberDetail, 'The updated subscriber'), ...problems },
+    }),
+    async (c) => c.json(await updateSubscriber({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
+  )
+  .openapi(
+    tenantRoute('subscribers:write', { method: 'delete', path: '/api/v1/subscribers/{id}', tags, request: { params: IdParam }, responses: { 204: { description: 'Archived (restorable)' }, ...problems } }),
+    async (c) => {
+      await archiveSubscriber({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    tenantRoute('subscribers:write', { method: 'post', path: '/api/v1/subscribers/{id}/restore', tags, request: { params: IdParam }, responses: { 200: json(SubscriberDetail, 'The restored subscriber'), ...problems } }),
+    async (c) => c.json(await restoreSubscriber({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
+  )
+  .openapi(
+    tenantRoute('subscribers:erase', {
+      method: 'post',
+      path: '/api/v1/subscribers/{id}/erase',
+      tags,
+      description: 'GDPR erasure: irreversibly removes personal data, keeping the row, its number and financial records',
+      request: { params: IdParam },
+      responses: { 204: { description: 'Erased' }, ...problems },
+    }),
+    async (c) => {
+      await eraseSubscriber({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    tenantRoute('subscribers:export', {
+      method: 'get',
+      path: '/api/v1/subscribers/{id}/export',
+      tags,
+      description: 'GDPR access/portability: everything held about the subscriber',
+      request: { params: IdParam },
+      responses: { 200: json(SubscriberExport, 'Everything held about the subscriber'), ...problems },
+    }),
+    async (c) => {
+      const data = await exportSubscriber({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
+      c.header('content-disposition', `attachment; filename="${data.subscriber.subscriber_number}.json"`);
+      return c.json(data, 200);
+    },
+  )
+  .openapi(
+    tenantRoute('subscribers:read', {
+      method: 'get',
+      path: '/api/v1/subscribers/{id}/members',
+      tags,
+      request: { params: IdParam, query: Pagination },
+      responses: { 200: json(page(Subscriber), 'The persons of an organization'), ...problems },
+    }),
+    async (c) => c.json(await listMembers({ ctx: c.get('tenantCtx'), input: { ...c.req.valid('query'), ...c.req.valid('param') } }), 200),
+  )
+  .openapi(
+    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/subscribers/{id}/addresses', tags, request: { params: IdParam }, responses: { 200: json(z.object({ data: z.array(Address) }), 'Addresses'), ...problems } }),
+    async (c) => c.json(await listAddresses({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
+  )
+  .openapi(
+    tenantRoute('subscribers:write', {
+      method: 'post',
+      path: '/api/v1/subscribers/{id}/addresses',
+      tags,
+      request: { params: IdParam, body: body(AddressCreate) },
+      responses: { 201: json(Address, 'The new address'), ...problems },
+    }),
+    async (c) => c.json(await addAddress({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, address: c.req.valid('json') } }), 201),
+  )
+  .openapi(
+    tenantRoute('subscribers:write', {
+      method: 'patch',
+      path: '/api/v1/subscribers/{id}/addresses/{address_id}',
+      tags,
+      request: { params: AddressParams, body: body(AddressPatch) },
+      responses: { 200: json(Address, 'The updated address'), ...problems },
+    }),
+    async (c) => {
+      const { id, address_id } = c.req.valid('param');
+      return c.json(await updateAddress({ ctx: c.get('tenantCtx'), input: { id, addressId: address_id, patch: c.req.valid('json') } }), 200);
+    },
+  )
+  .openapi(
+    tenantRoute('subscribers:write', { method: 'delete', path: '/api/v1/subscribers/{id}/addresses/{address_id}', tags, request: { params: AddressParams }, responses: { 204: { description: 'Removed' }, ...problems } }),
+    async (c) => {
+      const { id, address_id } = c.req.valid('param');
+      await removeAddress({ ctx: c.get('tenantCtx'), input: { id, addressId: address_id } });
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/subscribers/{id}/contacts', tags, request: { params: IdParam }, responses: { 200: json(z.object({ data: z.array(Contact) }), 'Contacts'), ...problems } }),
+    async (c) => c.json(await listContacts({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
+  )
+  .openapi(
+    tenantRoute('subscribers:write', {
+      method: 'post',
+      path: '/api/v1/subscribers/{id}/contacts',
+      tags,
+      request: { params: IdParam, body: body(ContactCreate) },
+      responses: { 201: json(Contact, 'The new contact'), ...problems },
+    }),
+    async (c) => c.json(await addContact({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, contact: c.req.valid('json') } }), 201),
+  )
+  .openapi(
+    tenantRoute('subscribers:write', {
+      method: 'patch',
+      path: '/api/v1/subscribers/{id}/contacts/{contact_id}',
+      tags,
+      request: { params: ContactParams, body: body(ContactPatch) },
+      responses: { 200: json(Contact, 'The updated contact'), ...problems },
+    }),
+    async (c) => {
+      const { id, contact_id } = c.req.valid('param');
+      return c.json(await updateContact({ ctx: c.get('tenantCtx'), input: { id, contactId: contact_id, patch: c.req.valid('json') } }), 200);
+    },
+  )
+  .openapi(
+    tenantRoute('subscribers:write', { method: 'delete', path: '/api/v1/subscribers/{id}/contacts/{contact_id}', tags, request: { params: ContactParams }, responses: { 204: { description: 'Removed' }, ...problems } }),
+    async (c) => {
+      const { id, contact_id } = c.req.valid('param');
+      await removeContact({ ctx: c.get('tenantCtx'), input: { id, contactId: contact_id } });
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/subscribers/{id}/tags', tags, request: { params: IdParam }, responses: { 200: json(z.object({ data: z.array(Tag) }), 'Tags'), ...problems } }),
+    async (c) => c.json(await listSubscriberTags({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
+  )
+  .openapi(
+    tenantRoute('subscribers:write', { method: 'put', path: '/api/v1/subscribers/{id}/tags/{tag_id}', tags, request: { params: TagParams }, responses: { 204: { description: 'Attached' }, ...problems } }),
+    async (c) => {
+      const { id, tag_id } = c.req.valid('param');
+      await attachTag({ ctx: c.get('tenantCtx'), input: { id, tagId: tag_id } });
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    tenantRoute('subscribers:write', { method: 'delete', path: '/api/v1/subscribers/{id}/tags/{tag_id}', tags, request: { params: TagParams }, responses: { 204: { description: 'Detached' }, ...problems } }),
+    async (c) => {
+      const { id, tag_id } = c.req.valid('param');
+      await detachTag({ ctx: c.get('tenantCtx'), input: { id, tagId: tag_id } });
+      return c.body(null, 204);
+    },
+  );

@@ -1,0 +1,28 @@
+import type { TenantContext } from '../../context.ts';
+import { appendAuditEvent } from '../audit/append-audit-event.ts';
+import { recordDomainEvent } from '../events/record-domain-event.ts';
+import type { TenantWriter } from './tenant-writer.ts';
+
+// Audit entries and events are kept forever (the audit log is hash-chained), so they must
+// not hold what an erase has to remove: personal values are recorded as "[changed]".
+const personal = new Set(['first_name', 'last_name', 'organization_name', 'display_name', 'email', 'phone', 'notes', 'custom_fields', 'line1', 'line2', 'city', 'region', 'postal_code', 'latitude', 'longitude', 'value', 'label']);
+
+export const redact = (changes: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, personal.has(k) ? '[changed]' : v]));
+
+/**
+ * Records a change to a subscriber or one of its parts: an audit entry about the
+ * subscriber (so its export finds every entry with one index lookup) and, when `event`
+ * is given, a domain event. Call it inside the transaction of the change.
+ */
+export async function auditSubscriber(
+  tx: TenantWriter,
+  ctx: TenantContext,
+  subscriberId: string,
+  action: string,
+  changes: Record<string, unknown>,
+  event?: { type: string; payload: Record<string, unknown> },
+) {
+  await appendAuditEvent(tx, ctx, { action: `subscriber.${action}`, resource: 'subscriber', resourceId: subscriberId, changes: redact(changes) });
+  if (event) await recordDomainEvent(tx, { type: event.type, subjectType: 'subscriber', subjectId: subscriberId, payload: event.payload }, new Date(ctx.platform.now()));
+}

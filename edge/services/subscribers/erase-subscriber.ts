@@ -1,0 +1,55 @@
+import { eq, sql } from 'drizzle-orm';
+import { subscriberAddresses, subscriberContacts, subscribers } from '../../../db/tenant/index.ts';
+import type { TenantContext } from '../../context.ts';
+import { auditSubscriber } from './audit-subscriber.ts';
+import { findSubscriber } from './find-subscriber.ts';
+import { indexSubscriber } from './search-index.ts';
+
+export const erasedDisplayName = 'Erased subscriber';
+
+/**
+ * GDPR art. 17 erasure, irreversible: names, email, phone, notes, locale, time zone,
+ * custom values, every address and contact and the search row's text go; the row stays
+ * with its id, number, status and billing terms, so invoices and payments keep pointing
+ * at it. Audit entries and events never held personal values (see audit-subscriber.ts);
+ * the erase is audited by field name only. Erasing an erased subscriber changes nothing.
+ */
+export async function eraseSubscriber({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
+  await ctx.db.transaction(async (tx) => {
+    const row = await findSubscriber(tx, input.id);
+    if (row.erasedAt) return;
+    const now = new Date(ctx.platform.now());
+    const addresses = await tx.delete(subscriberAddresses).where(eq(subscriberAddresses.subscriberId, row.id)).returning({ id: subscriberAddresses.id });
+    const contacts = await tx.delete(subscriberContacts).where(eq(subscriberContacts.subscriberId, row.id)).returning({ id: subscriberContacts.id });
+    // Members of an erased organization stay subscribers, without the link.
+    await tx.update(subscribers).set({ organizationId: null, updatedAt: now }).where(eq(subscribers.organizationId, row.id));
+    await tx
+      .update(subscribers)
+      .set({
+        firstName: null,
+        lastName: null,
+        organizationName: null,
+        displayName: erasedDisplayName,
+        email: null,
+        phone: null,
+        locale: null,
+        timezone: null,
+        organizationId: null,
+        marketingOptIn: false,
+        notes: null,
+        customFields: sql`'{}'`,
+        erasedAt: now,
+        updatedAt: now,
+      })
+      .where(eq(subscribers.id, row.id));
+    await indexSubscriber(tx, row.id);
+    await auditSubscriber(
+      tx,
+      ctx,
+      row.id,
+      'erased',
+      { fields: ['first_name', 'last_name', 'organization_name', 'display_name', 'email', 'phone', 'locale', 'timezone', 'notes', 'custom_fields', 'organization_id'], addresses: addresses.length, contacts: contacts.length },
+      { type: 'subscriber.erased', payload: { subscriber_number: row.number } },
+    );
+  });
+}

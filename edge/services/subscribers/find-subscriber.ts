@@ -1,0 +1,18 @@
+import { eq } from 'drizzle-orm';
+import { subscribers } from '../../../db/tenant/index.ts';
+import { AppError } from '../../errors.ts';
+import type { TenantWriter } from './tenant-writer.ts';
+
+/** The subscriber with this id (archived ones too), or a 404. */
+export async function findSubscriber(db: Pick<TenantWriter, 'select'>, id: string) {
+  const [row] = await db.select().from(subscribers).where(eq(subscribers.id, id));
+  if (!row) throw new AppError('not_found', `no subscriber ${id}`);
+  return row;
+}
+
+/** As findSubscriber, refusing an erased subscriber: it may never hold personal data again. */
+export async function findWritableSubscriber(db: Pick<TenantWriter, 'select'>, id: string) {
+  const row = await findSubscriber(db, id);
+  if (row.erasedAt) throw new AppError('invalid_state', `subscriber ${id} was erased`);
+  return row;
+}

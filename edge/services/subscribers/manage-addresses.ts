@@ -1,0 +1,121 @@
+import { and, asc, eq, ne } from 'drizzle-orm';
+import { subscriberAddresses, type AddressKind } from '../../../db/tenant/index.ts';
+import type { TenantContext } from '../../context.ts';
+import { AppError } from '../../errors.ts';
+import { uuidv7 } from '../../lib/ids.ts';
+import { auditSubscriber } from './audit-subscriber.ts';
+import { findWritableSubscriber, findSubscriber } from './find-subscriber.ts';
+import { presentAddress } from './present.ts';
+import { indexSubscriber } from './search-index.ts';
+import type { AddressCreateInput, AddressPatchInput } from './subscriber-input.ts';
+import type { TenantWriter } from './tenant-writer.ts';
+
+const demotePrimary = (tx: TenantWriter, subscriberId: string, kind: AddressKind, except: string, now: Date) =>
+  tx
+    .update(subscriberAddresses)
+    .set({ isPrimary: false, updatedAt: now })
+    .where(and(eq(subscriberAddresses.subscriberId, subscriberId), eq(subscriberAddresses.kind, kind), eq(subscriberAddresses.isPrimary, true), ne(subscriberAddresses.id, except)));
+
+const hasPrimary = async (tx: TenantWriter, subscriberId: string, kind: AddressKind) =>
+  (
+    await tx
+      .select({ id: subscriberAddresses.id })
+      .from(subscriberAddresses)
+      .where(and(eq(subscriberAddresses.subscriberId, subscriberId), eq(subscriberAddresses.kind, kind), eq(subscriberAddresses.isPrimary, true)))
+  ).length > 0;
+
+/**
+ * Adds an address row (no audit, no search refresh: the caller does both once). The
+ * first address of a kind becomes its primary; a new primary demotes the old one.
+ */
+export async function insertAddressRow(tx: TenantWriter, subscriberId: string, input: AddressCreateInput, now: Date) {
+  const id = uuidv7(now.getTime());
+  const isPrimary = input.is_primary || !(await hasPrimary(tx, subscriberId, input.kind));
+  if (isPrimary) await demotePrimary(tx, subscriberId, input.kind, id, now);
+  const [row] = await tx
+    .insert(subscriberAddresses)
+    .values({
+      id,
+      subscriberId,
+      kind: input.kind,
+      isPrimary,
+      line1: input.line1,
+      line2: input.line2 ?? null,
+      city: input.city,
+      region: input.region ?? null,
+      postalCode: input.postal_code ?? null,
+      country: input.country,
+      latitude: input.latitude ?? null,
+      longitude: input.longitude ?? null,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  return row!;
+}
+
+export async function listAddresses({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
+  await findSubscriber(ctx.db, input.id);
+  const rows = await ctx.db.select().from(subscriberAddresses).where(eq(subscriberAddresses.subscriberId, input.id)).orderBy(asc(subscriberAddresses.kind), asc(subscriberAddresses.id));
+  return { data: rows.map(presentAddress) };
+}
+
+export async function addAddress({ ctx, input }: { ctx: TenantContext; input: { id: string; address: AddressCreateInput } }) {
+  return ctx.db.transaction(async (tx) => {
+    const subscriber = await findWritableSubscriber(tx, input.id);
+    const row = await insertAddressRow(tx, subscriber.id, input.address, new Date(ctx.platform.now()));
+    await indexSubscriber(tx, subscriber.id);
+    await auditSubscriber(tx, ctx, subscriber.id, 'address_added', { address_id: row.id, kind: row.kind, is_primary: row.isPrimary, country: row.country });
+    return presentAddress(row);
+  });
+}
+
+const findAddress = async (tx: TenantWriter, subscriberId: string, addressId: string) => {
+  const [row] = await tx.select().from(subscriberAddresses).where(and(eq(subscriberAddresses.id, addressId), eq(subscriberAddresses.subscriberId, subscriberId)));
+  if (!row) throw new AppError('not_found', `no address ${addressId} on subscriber ${subscriberId}`);
+  return row;
+};
+
+export async function updateAddress({ ctx, input }: { ctx: TenantContext; input: { id: string; addressId: string; patch: AddressPatchInput } }) {
+  const { patch } = input;
+  return ctx.db.transaction(async (tx) => {
+    await findWritableSubscriber(tx, input.id);
+    const row = await findAddress(tx, input.id, input.addressId);
+    const latitude = patch.latitude !== undefined ? patch.latitude : row.latitude;
+    const longitude = patch.longitude !== undefined ? patch.longitude : row.longitude;
+    if ((latitude === null) !== (longitude === null)) {
+      throw new AppError('validation_failed', 'latitude and longitude come together', { errors: [{ path: latitude === null ? 'latitude' : 'longitude', message: 'latitude and longitude come together' }] });
+    }
+    const now = new Date(ctx.platform.now());
+    const kind = patch.kind ?? row.kind;
+    const isPrimary = patch.is_primary ?? (patch.kind && patch.kind !== row.kind ? !(await hasPrimary(tx, row.subscriberId, kind)) : row.isPrimary);
+    if (isPrimary) await demotePrimary(tx, row.subscriberId, kind, row.id, now);
+    const set = {
+      kind,
+      isPrimary,
+      ...(patch.line1 !== undefined ? { line1: patch.line1 } : {}),
+      ...(patch.line2 !== undefined ? { line2: patch.line2 } : {}),
+      ...(patch.city !== undefined ? { city: patch.city } : {}),
+      ...(patch.region !== undefined ? { region: patch.region } : {}),
+      ...(patch.postal_code !== undefined ? { postalCode: patch.postal_code } : {}),
+      ...(patch.country !== undefined ? { country: patch.country } : {}),
+      latitude,
+      longitude,
+      updatedAt: now,
+    };
+    const [updated] = await tx.update(subscriberAddresses).set(set).where(eq(subscriberAddresses.id, row.id)).returning();
+    await indexSubscriber(tx, row.subscriberId);
+    await auditSubscriber(tx, ctx, row.subscriberId, 'address_updated', { address_id: row.id, ...patch });
+    return presentAddress(updated!);
+  });
+}
+
+export async function removeAddress({ ctx, input }: { ctx: TenantContext; input: { id: string; addressId: string } }) {
+  await ctx.db.transaction(async (tx) => {
+    await findWritableSubscriber(tx, input.id);
+    const row = await findAddress(tx, input.id, input.addressId);
+    await tx.delete(subscriberAddresses).where(eq(subscriberAddresses.id, row.id));
+    await indexSubscriber(tx, row.subscriberId);
+    await auditSubscriber(tx, ctx, row.subscriberId, 'address_removed', { address_id: row.id, kind: row.kind });
+  });
+}

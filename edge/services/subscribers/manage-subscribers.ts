@@ -1,0 +1,274 @@
+import { and, desc, eq, gte, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { subscribers, subscriberAddresses, subscriberContacts, subscriberTags, tags, type SubscriberKind, type SubscriberStatus } from '../../../db/tenant/index.ts';
+import type { TenantContext } from '../../context.ts';
+import { AppError, type FieldError } from '../../errors.ts';
+import { fromBase64Url, toBase64Url, utf8 } from '../../lib/encoding.ts';
+import { uuidv7 } from '../../lib/ids.ts';
+import { nextDocumentNumber } from '../numbering/next-document-number.ts';
+import { auditSubscriber } from './audit-subscriber.ts';
+import { resolveCustomFieldValues } from './custom-field-values.ts';
+import { findSubscriber, findWritableSubscriber } from './find-subscriber.ts';
+import { insertAddressRow } from './manage-addresses.ts';
+import { presentAddress, presentContact, presentSubscriber, presentTag } from './present.ts';
+import { indexSubscriber, matchExpression, matchingSeqs } from './search-index.ts';
+import { nameIssues, type SubscriberCreateInput, type SubscriberPatchInput } from './subscriber-input.ts';
+import type { TenantWriter } from './tenant-writer.ts';
+
+export { SubscriberCreate, SubscriberPatch, type SubscriberCreateInput, type SubscriberPatchInput } from './subscriber-input.ts';
+
+const invalid = (errors: FieldError[]) => new AppError('validation_failed', `${errors.length} field(s) failed validation`, { errors });
+
+type Names = { firstName: string | null; lastName: string | null; organizationName: string | null };
+const derivedDisplayName = (kind: SubscriberKind, n: Names) => (kind === 'organization' ? (n.organizationName ?? '') : [n.firstName, n.lastName].filter(Boolean).join(' '));
+
+async function assertEmailFree(tx: TenantWriter, email: string, except?: string) {
+  const [clash] = await tx.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.email, email));
+  if (clash && clash.id !== except) throw new AppError('conflict', `a subscriber with email ${email} already exists`, { errors: [{ path: 'email', message: 'already used by another subscriber' }] });
+}
+
+/** Persons may belong to an organization: a live subscriber of kind organization. */
+async function organizationIssues(tx: TenantWriter, kind: SubscriberKind, organizationId: string): Promise<FieldError[]> {
+  if (kind !== 'person') return [{ path: 'organization_id', message: 'only persons belong to an organization' }];
+  const [org] = await tx.select({ kind: subscribers.kind, erasedAt: subscribers.erasedAt }).from(subscribers).where(eq(subscribers.id, organizationId));
+  return org?.kind === 'organization' && !org.erasedAt ? [] : [{ path: 'organization_id', message: 'no organization with this id' }];
+}
+
+/**
+ * Creates a subscriber inside the caller's transaction: validates what zod cannot
+ * (custom fields, the organization, email uniqueness), takes the next SUB- number,
+ * writes the record, its addresses and its search row, audits and records
+ * `subscriber.created`. Lead conversion and the CSV import call this with their own
+ * transaction, so a failure after it rolls the number back too.
+ */
+export async function insertSubscriber(tx: TenantWriter, ctx: TenantContext, input: SubscriberCreateInput) {
+  const { values, errors } = await resolveCustomFieldValues(tx, {}, input.custom_fields);
+  if (input.organization_id) errors.push(...(await organizationIssues(tx, input.kind, input.organization_id)));
+  if (errors.length) throw invalid(errors);
+  if (input.email) await assertEmailFree(tx, input.email);
+  const now = new Date(ctx.platform.now());
+  const number = await nextDocumentNumber(tx, 'SUB');
+  const names = { firstName: input.first_name ?? null, lastName: input.last_name ?? null, organizationName: input.organization_name ?? null };
+  const [row] = await tx
+    .insert(subscribers)
+    .values({
+      id: uuidv7(now.getTime()),
+      seq: Number(number.slice('SUB-'.length)),
+      number,
+      kind: input.kind,
+      status: input.status,
+      ...names,
+      displayName: input.display_name ?? derivedDisplayName(input.kind, names),
+      email: input.email ?? null,
+      phone: input.phone ?? null,
+      locale: input.locale ?? null,
+      timezone: input.timezone ?? null,
+      organizationId: input.organization_id ?? null,
+      billingDay: input.billing_day,
+      paymentDueDays: input.payment_due_days,
+      graceDays: input.grace_days,
+      minBalance: input.min_balance,
+      marketingOptIn: input.marketing_opt_in,
+      notes: input.notes ?? null,
+      customFields: values,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  for (const address of input.addresses) await insertAddressRow(tx, row!.id, address, now);
+  await indexSubscriber(tx, row!.id);
+  const { addresses, ...fields } = input;
+  await auditSubscriber(tx, ctx, row!.id, 'created', { ...fields, subscriber_number: number, addresses: addresses.length }, {
+    type: 'subscriber.created',
+    payload: { subscriber_number: number, kind: row!.kind, status: row!.status },
+  });
+  return row!;
+}
+
+/** A subscriber with its addresses, contacts and tags. */
+async function detail(db: TenantWriter, row: typeof subscribers.$inferSelect) {
+  const addresses = await db.select().from(subscriberAddresses).where(eq(subscriberAddresses.subscriberId, row.id)).orderBy(subscriberAddresses.kind, subscriberAddresses.id);
+  const contacts = await db.select().from(subscriberContacts).where(eq(subscriberContacts.subscriberId, row.id)).orderBy(subscriberContacts.id);
+  const tagRows = await db.select({ tag: tags }).from(subscriberTags).innerJoin(tags, eq(tags.id, subscriberTags.tagId)).where(eq(subscriberTags.subscriberId, row.id)).orderBy(tags.nameKey);
+  return { ...presentSubscriber(row), addresses: addresses.map(presentAddress), contacts: contacts.map(presentContact), tags: tagRows.map((t) => presentTag(t.tag)) };
+}
+
+export async function createSubscriber({ ctx, input }: { ctx: TenantContext; input: SubscriberCreateInput }) {
+  return ctx.db.transaction(async (tx) => detail(tx, await insertSubscriber(tx, ctx, input)));
+}
+
+export const getSubscriber = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) => detail(ctx.db, await findSubscriber(ctx.db, input.id));
+
+export type SubscriberFilter = {
+  q?: string | undefined;
+  status?: SubscriberStatus | undefined;
+  kind?: SubscriberKind | undefined;
+  created_from?: string | undefined;
+  created_to?: string | undefined;
+  city?: string | undefined;
+  tag?: string | undefined;
+  organization_id?: string | undefined;
+  archived?: 'exclude' | 'include' | 'only' | undefined;
+};
+
+// The cursor is the (created_at, id) of the last row returned, base64url-encoded JSON.
+const encodeCursor = (row: { createdAt: Date; id: string }) => toBase64Url(utf8(JSON.stringify([row.createdAt.getTime(), row.id])));
+function decodeCursor(cursor: string): [number, string] {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(fromBase64Url(cursor)));
+    if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') return [value[0] as number, value[1]];
+  } catch {
+    // Falls through to the validation error below.
+  }
+  throw invalid([{ path: 'cursor', message: 'not a cursor this API returned' }]);
+}
+
+function conditions(f: SubscriberFilter, cursor: string | undefined): SQL | undefined | 'nothing' {
+  let match: string | null = null;
+  if (f.q !== undefined) {
+    match = matchExpression(f.q);
+    if (match === null) return 'nothing';
+  }
+  const after = cursor === undefined ? undefined : decodeCursor(cursor);
+  const archived = f.archived ?? 'exclude';
+  return and(
+    archived === 'exclude' ? isNull(subscribers.archivedAt) : archived === 'only' ? isNotNull(subscribers.archivedAt) : undefined,
+    f.status ? eq(subscribers.status, f.status) : undefined,
+    f.kind ? eq(subscribers.kind, f.kind) : undefined,
+    f.created_from ? gte(subscribers.createdAt, new Date(f.created_from)) : undefined,
+    f.created_to ? lt(subscribers.createdAt, new Date(f.created_to)) : undefined,
+    f.organization_id ? eq(subscribers.organizationId, f.organization_id) : undefined,
+    f.city ? sql`${subscribers.id} IN (SELECT subscriber_id FROM subscriber_addresses WHERE lower(city) = lower(${f.city}))` : undefined,
+    f.tag ? sql`${subscribers.id} IN (SELECT subscriber_id FROM subscriber_tags WHERE tag_id = ${f.tag})` : undefined,
+    match ? sql`${subscribers.seq} IN ${matchingSeqs(match)}` : undefined,
+    after ? or(lt(subscribers.createdAt, new Date(after[0])), and(eq(subscribers.createdAt, new Date(after[0])), lt(subscribers.id, after[1]))) : undefined,
+  );
+}
+
+/** Newest first, (created_at, id) descending; the filters of a list view. */
+export async function listSubscriberRows(db: TenantWriter, input: SubscriberFilter & { limit: number; cursor?: string | undefined }) {
+  const where = conditions(input, input.cursor);
+  if (where === 'nothing') return { rows: [], next_cursor: null };
+  const rows = await db
+    .select()
+    .from(subscribers)
+    .where(where)
+    .orderBy(desc(subscribers.createdAt), desc(subscribers.id))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  return { rows: page, next_cursor: rows.length > input.limit ? encodeCursor(page.at(-1)!) : null };
+}
+
+export async function listSubscribers({ ctx, input }: { ctx: TenantContext; input: SubscriberFilter & { limit: number; cursor?: string | undefined } }) {
+  const { rows, next_cursor } = await listSubscriberRows(ctx.db, input);
+  return { data: rows.map(presentSubscriber), next_cursor };
+}
+
+export async function updateSubscriber({ ctx, input }: { ctx: TenantContext; input: { id: string; patch: SubscriberPatchInput } }) {
+  const { patch } = input;
+  return ctx.db.transaction(async (tx) => {
+    const row = await findWritableSubscriber(tx, input.id);
+    const pick = <T>(value: T | null | undefined, current: T | null) => (value === undefined ? current : value);
+    const names = { firstName: pick(patch.first_name, row.firstName), lastName: pick(patch.last_name, row.lastName), organizationName: pick(patch.organization_name, row.organizationName) };
+    const errors: FieldError[] = nameIssues({ kind: row.kind, first_name: names.firstName, last_name: names.lastName, organization_name: names.organizationName }).map((i) => ({
+      path: i.path.join('.'),
+      message: i.message,
+    }));
+    let customFields = row.customFields;
+    if (patch.custom_fields) {
+      const resolved = await resolveCustomFieldValues(tx, row.customFields, patch.custom_fields);
+      errors.push(...resolved.errors);
+      customFields = resolved.values;
+    }
+    if (patch.organization_id) {
+      if (patch.organization_id === row.id) errors.push({ path: 'organization_id', message: 'a subscriber cannot belong to itself' });
+      else errors.push(...(await organizationIssues(tx, row.kind, patch.organization_id)));
+    }
+    if (errors.length) throw invalid(errors);
+    if (patch.email && patch.email !== row.email) await assertEmailFree(tx, patch.email, row.id);
+
+    // A display name that was derived from the names follows them; one set by hand stays.
+    const wasDerived = row.displayName === derivedDisplayName(row.kind, row);
+    const displayName = patch.display_name ?? (patch.display_name === null || wasDerived ? derivedDisplayName(row.kind, names) : row.displayName);
+    const next = {
+      status: patch.status ?? row.status,
+      ...names,
+      displayName,
+      email: pick(patch.email, row.email),
+      phone: pick(patch.phone, row.phone),
+      locale: pick(patch.locale, row.locale),
+      timezone: pick(patch.timezone, row.timezone),
+      organizationId: pick(patch.organization_id, row.organizationId),
+      billingDay: patch.billing_day ?? row.billingDay,
+      paymentDueDays: patch.payment_due_days ?? row.paymentDueDays,
+      graceDays: patch.grace_days ?? row.graceDays,
+      minBalance: patch.min_balance ?? row.minBalance,
+      marketingOptIn: patch.marketing_opt_in ?? row.marketingOptIn,
+      notes: pick(patch.notes, row.notes),
+      customFields,
+    };
+    const apiNames: Record<keyof typeof next, string> = {
+      status: 'status',
+      firstName: 'first_name',
+      lastName: 'last_name',
+      organizationName: 'organization_name',
+      displayName: 'display_name',
+      email: 'email',
+      phone: 'phone',
+      locale: 'locale',
+      timezone: 'timezone',
+      organizationId: 'organization_id',
+      billingDay: 'billing_day',
+      paymentDueDays: 'payment_due_days',
+      graceDays: 'grace_days',
+      minBalance: 'min_balance',
+      marketingOptIn: 'marketing_opt_in',
+      notes: 'notes',
+      customFields: 'custom_fields',
+    };
+    const changes: Record<string, unknown> = {};
+    for (const key of Object.keys(next) as (keyof typeof next)[]) {
+      if (JSON.stringify(next[key]) !== JSON.stringify(row[key])) changes[apiNames[key]] = next[key];
+    }
+    if (Object.keys(changes).length === 0) return detail(tx, row);
+    const [updated] = await tx
+      .update(subscribers)
+      .set({ ...next, updatedAt: new Date(ctx.platform.now()) })
+      .where(eq(subscribers.id, row.id))
+      .returning();
+    await indexSubscriber(tx, row.id);
+    await auditSubscriber(tx, ctx, row.id, 'updated', changes, { type: 'subscriber.updated', payload: { fields: Object.keys(changes), status: updated!.status } });
+    return detail(tx, updated!);
+  });
+}
+
+/** DELETE: hides the subscriber from lists; nothing is removed, and restore brings it back. */
+export async function archiveSubscriber({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
+  await ctx.db.transaction(async (tx) => {
+    const row = await findSubscriber(tx, input.id);
+    if (row.archivedAt) return;
+    const now = new Date(ctx.platform.now());
+    await tx.update(subscribers).set({ archivedAt: now, updatedAt: now }).where(eq(subscribers.id, row.id));
+    await auditSubscriber(tx, ctx, row.id, 'archived', {}, { type: 'subscriber.archived', payload: { subscriber_number: row.number } });
+  });
+}
+
+export async function restoreSubscriber({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
+  return ctx.db.transaction(async (tx) => {
+    const row = await findSubscriber(tx, input.id);
+    if (!row.archivedAt) return detail(tx, row);
+    const [restored] = await tx
+      .update(subscribers)
+      .set({ archivedAt: null, updatedAt: new Date(ctx.platform.now()) })
+      .where(eq(subscribers.id, row.id))
+      .returning();
+    await auditSubscriber(tx, ctx, row.id, 'restored', {}, { type: 'subscriber.restored', payload: { subscriber_number: row.number } });
+    return detail(tx, restored!);
+  });
+}
+
+/** The persons that belong to an organization. */
+export async function listMembers({ ctx, input }: { ctx: TenantContext; input: { id: string; limit: number; cursor?: string | undefined } }) {
+  const org = await findSubscriber(ctx.db, input.id);
+  if (org.kind !== 'organization') throw new AppError('not_found', `subscriber ${input.id} is not an organization`);
+  return listSubscribers({ ctx, input: { ...input, organization_id: org.id, archived: 'include' } });
+}

@@ -1,0 +1,59 @@
+// The subscribers_fts index (migration 0005): one contentless FTS5 row per subscriber,
+// rowid = subscribers.seq, rewritten in the transaction of every change to what it covers.
+import { eq, sql } from 'drizzle-orm';
+import { subscriberAddresses, subscriberContacts, subscribers } from '../../../db/tenant/index.ts';
+import type { TenantWriter } from './tenant-writer.ts';
+
+/** Every suffix of at least four digits: a prefix query then matches any run of digits
+ * inside the number, so "555 123" finds +1 (555) 123-4567 whatever its formatting. */
+const digitSuffixes = (value: string) => {
+  const digits = value.replace(/\D/g, '');
+  const out: string[] = [];
+  for (let i = 0; i <= digits.length - 4; i++) out.push(digits.slice(i));
+  return out;
+};
+
+/** Rewrites the subscriber's search row from its current record, addresses and contacts. */
+export async function indexSubscriber(db: TenantWriter, subscriberId: string): Promise<void> {
+  const [s] = await db.select().from(subscribers).where(eq(subscribers.id, subscriberId));
+  if (!s) return;
+  const addresses = await db.select().from(subscriberAddresses).where(eq(subscriberAddresses.subscriberId, s.id));
+  const contacts = await db.select().from(subscriberContacts).where(eq(subscriberContacts.subscriberId, s.id));
+  const parts = [
+    s.number,
+    s.displayName,
+    s.firstName,
+    s.lastName,
+    s.organizationName,
+    s.email,
+    ...(s.phone ? digitSuffixes(s.phone) : []),
+    ...contacts.flatMap((c) => (c.channel === 'email' ? [c.value] : digitSuffixes(c.value))),
+    ...addresses.flatMap((a) => [a.line1, a.line2, a.city, a.region, a.postalCode, a.country]),
+  ];
+  const body = parts.filter((p): p is string => typeof p === 'string' && p.length > 0).join(' ');
+  await db.run(sql`DELETE FROM subscribers_fts WHERE rowid = ${s.seq}`);
+  await db.run(sql`INSERT INTO subscribers_fts (rowid, body) VALUES (${s.seq}, ${body})`);
+}
+
+/**
+ * An FTS5 MATCH expression for what a person typed: every word must occur as a prefix
+ * of an indexed token (type-ahead). Input that is only digits and phone punctuation is
+ * one digit run. Each term is quoted, so FTS5 operators in the input are plain text.
+ * Null when nothing searchable remains.
+ */
+export function matchExpression(q: string): string | null {
+  if (/^[\d\s()+.-]+$/.test(q)) {
+    const digits = q.replace(/\D/g, '');
+    return digits ? `"${digits}"*` : null;
+  }
+  const terms = q
+    .normalize('NFKC')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+    .slice(0, 8);
+  return terms.length ? terms.map((t) => `"${t}"*`).join(' ') : null;
+}
+
+/** The seq values of subscribers matching a MATCH expression, as a SQL subquery. */
+export const matchingSeqs = (expression: string) => sql`(SELECT rowid FROM subscribers_fts WHERE subscribers_fts MATCH ${expression})`;

@@ -1,0 +1,115 @@
+// Server-level durability: accounting load through the real UDP server of an
+// `appliance start` process, kill -9 in the middle, restart: every acknowledged
+// record is in the spool exactly once, and retransmits of acknowledged records are
+// recognized (answered, not stored again).
+import { createClient } from '@libsql/client';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createSilentLogger } from '../../../appliance/log.ts';
+import { buildRequest, PacketCode } from '../../../appliance/radius/index.ts';
+import { openReplica } from '../../../appliance/replica/index.ts';
+import { dictionary, openNasSocket, SECRET } from './helpers.ts';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'radius-durability-'));
+  const replica = await openReplica({
+    path: join(dir, 'replica.db'),
+    keyFile: join(dir, 'replica.key'),
+    log: createSilentLogger(),
+    defaults: { suspendedPolicy: 'reject', captiveProfile: 'captive' },
+    pollIntervalMs: 0,
+    authMethods: ['pap'],
+  });
+  await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET });
+  replica.close();
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function startChild(): Promise<{ child: ChildProcess; acct: number }> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'durability-child.ts')], {
+    env: { ...process.env, APPLIANCE_DATA_DIR: dir, RADIUS_BIND: '127.0.0.1', RADIUS_AUTH_PORT: '0', RADIUS_ACCT_PORT: '0', APPLIANCE_HTTP_PORT: '0', APPLIANCE_THREADS: '2', APPLIANCE_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`appliance exited (${String(code)}) before listening: ${stderr}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const entry = JSON.parse(line) as { msg?: string; acctPort?: number };
+      if (entry.msg === 'radius listening' && entry.acctPort !== undefined) resolve({ child, acct: entry.acctPort });
+    });
+  });
+}
+
+const startRecord = (index: number) =>
+  buildRequest(
+    {
+      code: PacketCode.accountingRequest,
+      identifier: index & 0xff,
+      secret: Buffer.from(SECRET),
+      attributes: [
+        { attribute: 'Acct-Status-Type', value: 'Start' },
+        { attribute: 'Acct-Session-Id', value: `load-${index}` },
+        { attribute: 'User-Name', value: `user-${index % 50}` },
+        { attribute: 'Event-Timestamp', value: 1_760_000_000 + index },
+      ],
+    },
+    dictionary,
+  );
+
+it('keeps every acknowledged accounting record exactly once across kill -9', async () => {
+  const first = await startChild();
+  // Bounded load: at most 4,000 records, 32 outstanding; kill -9 once 1,500 are acked.
+  const acked = new Set<number>();
+  const sockets = await Promise.all(Array.from({ length: 32 }, () => openNasSocket()));
+  let next = 0;
+  let killed = false;
+  await Promise.all(
+    sockets.map(async (nas) => {
+      while (!killed && next < 4_000) {
+        const index = next++;
+        const reply = await nas.exchange(startRecord(index), first.acct, 1_000);
+        if (reply !== null && !killed) acked.add(index);
+        if (acked.size >= 1_500 && !killed) {
+          killed = true;
+          first.child.kill('SIGKILL');
+        }
+      }
+    }),
+  );
+  await new Promise((resolve) => (first.child.exitCode !== null || first.child.signalCode !== null ? resolve(null) : first.child.once('exit', resolve)));
+  expect(first.child.signalCode).toBe('SIGKILL');
+  expect(acked.size).toBeGreaterThanOrEqual(1_500);
+
+  // Restart on the same data dir (the stale pid file is taken over) and retransmit a
+  // sample of acknowledged records: answered, and still stored once.
+  const second = await startChild();
+  try {
+    const sample = [...acked].slice(0, 200);
+    const replies = await Promise.all(sample.map((index, at) => sockets[at % sockets.length]!.exchange(startRecord(index), second.acct, 3_000)));
+    expect(replies.every((reply) => reply !== null)).toBe(true);
+  } finally {
+    second.child.kill('SIGTERM');
+    await new Promise((resolve) => second.child.once('exit', resolve));
+    for (const nas of sockets) nas.close();
+  }
+  expect(second.child.exitCode).toBe(0);
+
+  const client = createClient({ url: `file:${join(dir, 'spool.db')}` });
+  try {
+    const rows = await client.execute("SELECT session_id, count(*) AS n FROM records WHERE kind = 'start' GROUP BY session_id");
+    const stored = new Map(rows.rows.map((row) => [String(row.session_id), Number(row.n)]));
+    for (const index of acked) expect(stored.get(`load-${index}`), `load-${index}`).toBe(1);
+    expect([...stored.values()].every((count) => count === 1)).toBe(true);
+  } finally {
+    client.close();
+  }
+});

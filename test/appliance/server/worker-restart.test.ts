@@ -1,0 +1,57 @@
+// A worker thread that dies is restarted by the supervisor, and the duplicate cache
+// (shared memory owned by the main thread) still answers retransmits of requests the
+// dead worker handled.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { PacketCode } from '../../../appliance/radius/index.ts';
+import { metricValue, openNasSocket, SECRET, startTestAppliance } from './helpers.ts';
+import type { NasClientSocket, TestAppliance } from './helpers.ts';
+
+let server: TestAppliance;
+let nas: NasClientSocket;
+
+beforeAll(async () => {
+  server = await startTestAppliance({ threads: 1 });
+  await server.appliance.context.replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET });
+  nas = await openNasSocket();
+  await sleep(200);
+});
+
+afterAll(async () => {
+  nas.close();
+  await server.stop();
+});
+
+it('restarts a killed worker, reports it, and serves the old worker’s cached reply to a retransmit', async () => {
+  const { acct } = server.radius.ports;
+  const spool = server.appliance.context.spool;
+  const first = await nas.request(acct, PacketCode.accountingRequest, [
+    { attribute: 'Acct-Status-Type', value: 'Start' },
+    { attribute: 'Acct-Session-Id', value: 'restart-1' },
+    { attribute: 'User-Name', value: 'erin' },
+  ]);
+  expect(first?.reply.code).toBe(PacketCode.accountingResponse);
+  const appended = spool.stats().appended;
+  const threadBefore = server.radius.workers()[0]?.threadId;
+
+  await server.radius.terminateWorker(0);
+  const down = await server.health();
+  expect(down.status).toBe(503);
+  expect(down.body.radius).toMatchObject({ healthy: false, workersAlive: 0 });
+  for (let waited = 0; !server.radius.workers()[0]?.alive && waited < 10_000; waited += 50) await sleep(50);
+  const worker = server.radius.workers()[0];
+  expect(worker?.alive).toBe(true);
+  expect(worker?.threadId).not.toBe(threadBefore);
+  expect(worker?.restarts).toBe(1);
+
+  // With one thread the retransmit necessarily reaches the new worker.
+  const again = await nas.exchange(first!.sent, acct);
+  expect(again).toEqual(first!.raw);
+  expect(spool.stats().appended).toBe(appended);
+  const metrics = await server.metrics();
+  expect(metricValue(metrics, 'appliance_radius_worker_restarts_total')).toBe(1);
+  expect(metricValue(metrics, 'appliance_radius_duplicates_total{outcome="cached"}')).toBe(1);
+  // Counters of the dead worker are kept: the first Start is still counted.
+  expect(metricValue(metrics, 'appliance_radius_accounting_responses_total{status="start"}')).toBe(1);
+  expect((await server.health()).status).toBe(200);
+});

@@ -5,7 +5,7 @@ import type { TenantWriter } from './tenant-writer.ts';
 
 // Audit entries and events are kept forever (the audit log is hash-chained), so they must
 // not hold what an erase has to remove: personal values are recorded as "[changed]".
-const personal = new Set(['first_name', 'last_name', 'organization_name', 'display_name', 'email', 'phone', 'notes', 'custom_fields', 'line1', 'line2', 'city', 'region', 'postal_code', 'latitude', 'longitude', 'value', 'label']);
+const personal = new Set(['first_name', 'last_name', 'organization_name', 'display_name', 'email', 'phone', 'locale', 'timezone', 'notes', 'custom_fields', 'line1', 'line2', 'city', 'region', 'postal_code', 'latitude', 'longitude', 'value', 'label']);
 
 export const redact = (changes: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, personal.has(k) ? '[changed]' : v]));

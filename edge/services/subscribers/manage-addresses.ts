@@ -56,7 +56,7 @@ export async function insertAddressRow(tx: TenantWriter, subscriberId: string, i
 
 export async function listAddresses({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
   await findSubscriber(ctx.db, input.id);
-  const rows = await ctx.db.select().from(subscriberAddresses).where(eq(subscriberAddresses.subscriberId, input.id)).orderBy(asc(subscriberAddresses.kind), asc(subscriberAddresses.id));
+  const rows = await ctx.db.select().from(subscriberAddresses).where(eq(subscriberAddresses.subscriberId, input.id)).orderBy(asc(subscriberAddresses.kind), asc(subscriberAddresses.createdAt), asc(subscriberAddresses.id));
   return { data: rows.map(presentAddress) };
 }
 

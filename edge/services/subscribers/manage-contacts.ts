@@ -12,7 +12,7 @@ import type { TenantWriter } from './tenant-writer.ts';
 
 export async function listContacts({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
   await findSubscriber(ctx.db, input.id);
-  const rows = await ctx.db.select().from(subscriberContacts).where(eq(subscriberContacts.subscriberId, input.id)).orderBy(asc(subscriberContacts.id));
+  const rows = await ctx.db.select().from(subscriberContacts).where(eq(subscriberContacts.subscriberId, input.id)).orderBy(asc(subscriberContacts.createdAt), asc(subscriberContacts.id));
   return { data: rows.map(presentContact) };
 }
 

@@ -86,8 +86,8 @@ export async function insertSubscriber(tx: TenantWriter, ctx: TenantContext, inp
 
 /** A subscriber with its addresses, contacts and tags. */
 async function detail(db: TenantWriter, row: typeof subscribers.$inferSelect) {
-  const addresses = await db.select().from(subscriberAddresses).where(eq(subscriberAddresses.subscriberId, row.id)).orderBy(subscriberAddresses.kind, subscriberAddresses.id);
-  const contacts = await db.select().from(subscriberContacts).where(eq(subscriberContacts.subscriberId, row.id)).orderBy(subscriberContacts.id);
+  const addresses = await db.select().from(subscriberAddresses).where(eq(subscriberAddresses.subscriberId, row.id)).orderBy(subscriberAddresses.kind, subscriberAddresses.createdAt, subscriberAddresses.id);
+  const contacts = await db.select().from(subscriberContacts).where(eq(subscriberContacts.subscriberId, row.id)).orderBy(subscriberContacts.createdAt, subscriberContacts.id);
   const tagRows = await db.select({ tag: tags }).from(subscriberTags).innerJoin(tags, eq(tags.id, subscriberTags.tagId)).where(eq(subscriberTags.subscriberId, row.id)).orderBy(tags.nameKey);
   return { ...presentSubscriber(row), addresses: addresses.map(presentAddress), contacts: contacts.map(presentContact), tags: tagRows.map((t) => presentTag(t.tag)) };
 }

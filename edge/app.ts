@@ -14,21 +14,22 @@ import { customFieldsRouter } from './routes/custom-fields.ts';
 import { platformRouter } from './routes/platform.ts';
 import { subscribersRouter } from './routes/subscribers.ts';
 import { tagsRouter } from './routes/tags.ts';
+import { subscriberImportsRouter } from './routes/subscriber-imports.ts';
 import { usersRouter } from './routes/users.ts';
 
 /** The whole HTTP API, composed once per process (Node) or isolate (Workers). */
 export function createApp(platform: Platform) {
   const app = new OpenAPIHono<HonoEnv>();
   app.use('*', requestContext(platform));
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: 1024 * 1024,
-      onError: () => {
-        throw new AppError('payload_too_large', 'request bodies are limited to 1 MiB');
-      },
-    }),
-  );
+  const defaultBodyLimit = bodyLimit({
+    maxSize: 1024 * 1024,
+    onError: () => {
+      throw new AppError('payload_too_large', 'request bodies are limited to 1 MiB');
+    },
+  });
+  // Routes that take files apply their own, larger limit.
+  const ownBodyLimit = new Set(['/api/v1/subscriber-imports']);
+  app.use('/api/*', (c, next) => (ownBodyLimit.has(c.req.path) ? next() : defaultBodyLimit(c, next)));
 
   app.route('/', platformRouter);
   app.route('/', authRouter);
@@ -37,6 +38,7 @@ export function createApp(platform: Platform) {
   app.route('/', apiKeysRouter);
   app.route('/', auditEventsRouter);
   app.route('/', subscribersRouter).route('/', customFieldsRouter).route('/', tagsRouter);
+  app.route('/', subscriberImportsRouter);
   app.route('/', docsRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

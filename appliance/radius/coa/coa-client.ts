@@ -321,7 +321,9 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
     const resolved = resolveTarget(target);
     if ('error' in resolved) return fail(resolved.error, resolved.message);
     const { client, address, family, port } = resolved;
-    Object.assign(base, { nasId: client.id, address, port });
+    base.nasId = client.id;
+    base.address = address;
+    base.port = port;
 
     // RFC 5176 §3: the request must identify at least one session.
     if (Object.values(target.session).every((value) => value === undefined)) {
@@ -349,10 +351,6 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
     const identifier = await pool.acquire();
     const release = () => pool.release(identifier);
     base.identifier = identifier;
-    if (closed) {
-      release();
-      return fail('closed', 'the CoA client is closed');
-    }
 
     let data: Buffer;
     try {
@@ -371,6 +369,11 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
     } catch (error) {
       release();
       return fail('send_failed', `cannot bind the IPv${family} CoA socket: ${(error as Error).message}`);
+    }
+    // close() ran while this request waited for an identifier or the socket.
+    if (closed) {
+      release();
+      return fail('closed', 'the CoA client is closed');
     }
 
     const key = `${address}|${port}|${identifier}`;

@@ -1,0 +1,75 @@
+import { and, asc, desc, eq, gt, lt } from 'drizzle-orm';
+import { subscriberImportErrors, subscriberImports } from '../../../db/tenant/index.ts';
+import type { TenantContext } from '../../context.ts';
+import { AppError } from '../../errors.ts';
+import { uuidv7 } from '../../lib/ids.ts';
+import { appendAuditEvent } from '../audit/append-audit-event.ts';
+
+type ImportRow = typeof subscriberImports.$inferSelect;
+type ErrorRow = typeof subscriberImportErrors.$inferSelect;
+
+export const presentImportError = (e: Pick<ErrorRow, 'row' | 'line' | 'column' | 'message'>) => ({ row: e.row, line: e.line, column: e.column, message: e.message });
+
+export const presentSubscriberImport = (job: ImportRow) => ({
+  id: job.id,
+  status: job.status,
+  dry_run: job.dryRun,
+  total_rows: job.totalRows,
+  processed_rows: job.processedRows,
+  error_count: job.errorCount,
+  created_count: job.createdCount,
+  ignored_columns: job.ignoredColumns,
+  created_by: job.createdBy,
+  created_at: job.createdAt.toISOString(),
+  started_at: job.startedAt?.toISOString() ?? null,
+  finished_at: job.finishedAt?.toISOString() ?? null,
+});
+
+/** Records the job with its file; the caller runs it (inline or in the background). */
+export async function createSubscriberImport({ ctx, input }: { ctx: TenantContext; input: { csv: string; dryRun: boolean } }) {
+  const id = uuidv7(ctx.platform.now());
+  const now = new Date(ctx.platform.now());
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(subscriberImports)
+      .values({ id, status: 'validating', dryRun: input.dryRun, source: input.csv, createdBy: ctx.actor.id, createdAt: now })
+      .returning();
+    await appendAuditEvent(tx, ctx, { action: 'subscriber_import.created', resource: 'subscriber_import', resourceId: id, changes: { dry_run: input.dryRun, bytes: input.csv.length } });
+    return row!;
+  });
+}
+
+export async function findSubscriberImport(ctx: TenantContext, id: string): Promise<ImportRow> {
+  const [row] = await ctx.db.select().from(subscriberImports).where(eq(subscriberImports.id, id));
+  if (!row) throw new AppError('not_found', `no subscriber import ${id}`);
+  return row;
+}
+
+/** The job with one page of its row errors, in file order. */
+export async function getSubscriberImport({ ctx, input }: { ctx: TenantContext; input: { id: string; errors_limit: number; errors_cursor?: number | undefined } }) {
+  const job = await findSubscriberImport(ctx, input.id);
+  const errors = await ctx.db
+    .select()
+    .from(subscriberImportErrors)
+    .where(and(eq(subscriberImportErrors.importId, job.id), input.errors_cursor !== undefined ? gt(subscriberImportErrors.ordinal, input.errors_cursor) : undefined))
+    .orderBy(asc(subscriberImportErrors.ordinal))
+    .limit(input.errors_limit + 1);
+  const page = errors.slice(0, input.errors_limit);
+  return {
+    ...presentSubscriberImport(job),
+    errors: page.map(presentImportError),
+    errors_next_cursor: errors.length > input.errors_limit ? String(page.at(-1)!.ordinal) : null,
+  };
+}
+
+/** Newest first; the cursor is the id of the last job returned (ids are time-ordered). */
+export async function listSubscriberImports({ ctx, input }: { ctx: TenantContext; input: { limit: number; cursor?: string | undefined } }) {
+  const rows = await ctx.db
+    .select()
+    .from(subscriberImports)
+    .where(input.cursor ? lt(subscriberImports.id, input.cursor) : undefined)
+    .orderBy(desc(subscriberImports.id))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  return { data: page.map(presentSubscriberImport), next_cursor: rows.length > input.limit ? page.at(-1)!.id : null };
+}

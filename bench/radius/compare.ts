@@ -4,6 +4,7 @@
 //
 //   node bench/radius/compare.ts [--duration S] [--window N] [--sockets N] [--warmup S]
 //        [--rounds R] [--only freeradius|appliance] [--fr-threads N] [--appliance-threads N]
+//        [--generator-threads N]
 //        [--out FILE]
 //
 // Writes bench/results/radius-vs-freeradius.json (or --out). Speed is reported, never
@@ -15,7 +16,8 @@ import { parseArgs } from 'node:util';
 import { loadDictionary } from '../../appliance/radius/index.ts';
 import { applianceDataDir, importIntoAppliance, startAppliance } from './appliance.ts';
 import { freeRadiusVersion, startFreeRadius } from './freeradius.ts';
-import { runLoad, waitForServer } from './load.ts';
+import { runLoadThreads, waitForServer } from './load.ts';
+
 import type { LoadResult, Scenario } from './load.ts';
 import { BENCH_SECRET, DEFAULT_USERS, makeUsers } from './traffic.ts';
 import { renderClientsConf, renderUsersFile } from './users-file.ts';
@@ -31,6 +33,7 @@ const { values: args } = parseArgs({
     interims: { type: 'string', default: '1' },
     only: { type: 'string' },
     'fr-threads': { type: 'string', default: '4' },
+    'generator-threads': { type: 'string', default: '1' },
     'appliance-threads': { type: 'string' },
     'port-base': { type: 'string', default: '28112' },
     out: { type: 'string', default: 'bench/results/radius-vs-freeradius.json' },
@@ -44,6 +47,7 @@ const sockets = Math.min(Math.max(Number(args.sockets), 1), 64);
 const timeoutMs = Math.min(Math.max(Number(args.timeout), 50), 10_000);
 const rounds = Math.min(Math.max(Number(args.rounds), 1), 10);
 const interims = Math.min(Math.max(Number(args.interims), 0), 100);
+const generatorThreads = Math.min(Math.max(Number(args['generator-threads']), 1), 8);
 const frThreads = Math.min(Math.max(Number(args['fr-threads']), 1), 64);
 const applianceThreads = args['appliance-threads'] === undefined ? undefined : Number(args['appliance-threads']);
 const portBase = Number(args['port-base']);
@@ -111,8 +115,8 @@ async function measure(
       replyMessageAuthenticator,
       dictionary,
     } as const;
-    if (warmupS > 0) await runLoad({ ...common, durationMs: warmupS * 1000, maxRequests: 10_000_000 });
-    const result = await runLoad({ ...common, durationMs: durationS * 1000, maxRequests: 100_000_000 });
+    if (warmupS > 0) await runLoadThreads({ ...common, durationMs: warmupS * 1000, maxRequests: 10_000_000 }, generatorThreads);
+    const result = await runLoadThreads({ ...common, durationMs: durationS * 1000, maxRequests: 100_000_000 }, generatorThreads);
     log(`${name} ${scenario}: ${result.per_second}/s p50 ${result.p50_ms} ms p99 ${result.p99_ms} ms losses ${result.losses} cpu ${result.server_cpu_us_per_request} µs/req`);
     report.runs[scenario].push(result);
   }
@@ -266,6 +270,7 @@ const result = {
     sockets,
     timeout_ms: timeoutMs,
     interims_per_session: interims,
+    generator_threads: generatorThreads,
     freeradius_threads: frThreads,
     appliance_threads: applianceThreads ?? 'default (all cores)',
   },

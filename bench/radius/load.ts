@@ -8,11 +8,12 @@
 //   node bench/radius/load.ts --port 1812 --secret S [--scenario auth|acct] [--window 256]
 //        [--sockets 8] [--duration 10] [--requests 1000000] [--timeout 1000] [--users 10000]
 //        [--pid PID ...]          server process(es) whose CPU time per request is reported
-//        [--reply-ma require|if-present]
+//        [--reply-ma require|if-present] [--threads N]   N generator threads (load-worker.ts)
 import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import { decodePacket, getOctets, loadDictionary, PacketCode, verifyReply } from '../../appliance/radius/index.ts';
 import type { Dictionary } from '../../appliance/radius/index.ts';
@@ -53,6 +54,8 @@ export interface LoadOptions {
    */
   readonly replyMessageAuthenticator: 'require' | 'if-present';
   readonly dictionary?: Dictionary;
+  /** Filled with the latency histogram (BUCKETS + 1 counts of BUCKET_US), to merge several generators. */
+  readonly histogram?: Uint32Array;
 }
 
 export interface LoadResult {
@@ -65,6 +68,7 @@ export interface LoadResult {
   answered: number;
   /** Verified replies per second while requests were being issued. */
   per_second: number;
+  answered_while_issuing: number;
   p50_ms: number;
   p99_ms: number;
   max_ms: number;
@@ -87,11 +91,23 @@ export interface LoadResult {
   issuing_seconds: number;
   server_cpu_us_per_request: number | null;
   client_cpu_us_per_request: number;
+  generator_threads?: number;
 }
 
 // Latency histogram: 10 µs buckets up to 5 s, then one overflow bucket.
-const BUCKET_US = 10;
-const BUCKETS = 500_000;
+export const BUCKET_US = 10;
+export const BUCKETS = 500_000;
+
+/** Latency in ms at `fraction` of `count` samples (upper edge of the bucket). */
+export function histogramPercentile(histogram: Uint32Array, count: number, fraction: number): number {
+  const target = Math.ceil(count * fraction);
+  let seen = 0;
+  for (let bucket = 0; bucket <= BUCKETS; bucket++) {
+    seen += histogram[bucket] ?? 0;
+    if (seen >= target && seen > 0) return ((bucket + 1) * BUCKET_US) / 1000;
+  }
+  return NaN;
+}
 
 interface Pending {
   packet: Buffer;
@@ -124,7 +140,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const perSocket = Math.max(1, Math.min(255, Math.ceil(options.window / socketCount)));
   const acct = options.scenario === 'acct';
   const verifyOptions = { requireMessageAuthenticator: !acct && options.replyMessageAuthenticator === 'require' };
-  const histogram = new Uint32Array(BUCKETS + 1);
+  const histogram = options.histogram ?? new Uint32Array(BUCKETS + 1);
 
   let sent = 0;
   let answered = 0;
@@ -368,15 +384,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   closeAll();
 
   const issuingSeconds = ((issuingEnded || performance.now()) - start) / 1000;
-  const percentile = (fraction: number): number => {
-    const target = Math.ceil(answered * fraction);
-    let seen = 0;
-    for (let bucket = 0; bucket <= BUCKETS; bucket++) {
-      seen += histogram[bucket] ?? 0;
-      if (seen >= target && seen > 0) return ((bucket + 1) * BUCKET_US) / 1000;
-    }
-    return NaN;
-  };
+  const percentile = (fraction: number) => histogramPercentile(histogram, answered, fraction);
   const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
   return {
     scenario: options.scenario,
@@ -385,6 +393,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     sent,
     answered,
     per_second: Math.round(answeredWhileIssuing / issuingSeconds),
+    answered_while_issuing: answeredWhileIssuing,
     p50_ms: round(percentile(0.5)),
     p99_ms: round(percentile(0.99)),
     max_ms: round(maxLatency / 1000),
@@ -431,6 +440,96 @@ export async function waitForServer(host: string, port: number, timeoutMs: numbe
   throw new Error(`no RADIUS reply from ${host}:${port} within ${timeoutMs} ms`);
 }
 
+// Several generator threads: on a 2-core machine one generator thread can be the
+// bottleneck (each datagram costs the sender a sendto through the loopback stack).
+// Each thread (load-worker.ts) runs runLoad on its own sockets with a share of the
+// window; this thread reads the server's CPU time around all of them and merges.
+export type WorkerLoadOptions = Omit<LoadOptions, 'dictionary' | 'histogram' | 'serverPids'>;
+export type WorkerReply = { kind: 'ready' } | { kind: 'done'; result: LoadResult; histogram: Uint32Array } | { kind: 'failed'; message: string };
+
+const roundTo = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+export async function runLoadThreads(options: LoadOptions, threads: number): Promise<LoadResult> {
+  if (threads <= 1) return runLoad(options);
+  const { dictionary: _dictionary, histogram: _histogram, serverPids, ...shared } = options;
+  const workers: Worker[] = [];
+  try {
+    const results: Array<Promise<{ result: LoadResult; histogram: Uint32Array }>> = [];
+    const ready: Array<Promise<void>> = [];
+    for (let index = 0; index < threads; index++) {
+      const workerOptions: WorkerLoadOptions = {
+        ...shared,
+        window: Math.max(1, Math.round(options.window / threads)),
+        sockets: Math.max(1, Math.round(options.sockets / threads)),
+        maxRequests: Math.ceil(options.maxRequests / threads),
+      };
+      const worker = new Worker(new URL('./load-worker.ts', import.meta.url), { workerData: workerOptions });
+      workers.push(worker);
+      let onReady: () => void = () => undefined;
+      ready.push(new Promise<void>((resolve) => (onReady = resolve)));
+      results.push(
+        new Promise((resolve, reject) => {
+          worker.on('message', (message: WorkerReply) => {
+            if (message.kind === 'ready') onReady();
+            else if (message.kind === 'done') resolve(message);
+            else reject(new Error(message.message));
+          });
+          worker.once('error', reject);
+          worker.once('exit', (code) => reject(new Error(`load worker exited with ${code}`)));
+        }),
+      );
+    }
+    await Promise.race([Promise.all(ready), Promise.all(results)]);
+    const cpuBefore = serverPids.length > 0 ? totalCpuMicros(serverPids) : 0;
+    const clientBefore = process.cpuUsage();
+    for (const worker of workers) worker.postMessage('go');
+    const done = await Promise.all(results);
+    const cpuAfter = serverPids.length > 0 ? totalCpuMicros(serverPids) : 0;
+    const client = process.cpuUsage(clientBefore);
+
+    const histogram = new Uint32Array(BUCKETS + 1);
+    for (const { histogram: part } of done) for (let bucket = 0; bucket <= BUCKETS; bucket++) histogram[bucket]! += part[bucket] ?? 0;
+    const sum = (pick: (result: LoadResult) => number) => done.reduce((total, { result }) => total + pick(result), 0);
+    const answered = sum((result) => result.answered);
+    const first = done[0]?.result as LoadResult;
+    const byStatus = first.by_status
+      ? {
+          Start: sum((result) => result.by_status?.Start ?? 0),
+          'Interim-Update': sum((result) => result.by_status?.['Interim-Update'] ?? 0),
+          Stop: sum((result) => result.by_status?.Stop ?? 0),
+        }
+      : undefined;
+    return {
+      scenario: options.scenario,
+      window: sum((result) => result.window),
+      sockets: sum((result) => result.sockets),
+      sent: sum((result) => result.sent),
+      answered,
+      per_second: Math.round(sum((result) => result.per_second)),
+      answered_while_issuing: sum((result) => result.answered_while_issuing),
+      p50_ms: roundTo(histogramPercentile(histogram, answered, 0.5)),
+      p99_ms: roundTo(histogramPercentile(histogram, answered, 0.99)),
+      max_ms: Math.max(...done.map(({ result }) => result.max_ms)),
+      losses: sum((result) => result.losses),
+      retransmits: sum((result) => result.retransmits),
+      rejects: sum((result) => result.rejects),
+      wrong_replies: sum((result) => result.wrong_replies),
+      bad_replies: sum((result) => result.bad_replies),
+      unmatched_replies: sum((result) => result.unmatched_replies),
+      replies_without_message_authenticator: sum((result) => result.replies_without_message_authenticator),
+      socket_errors: sum((result) => result.socket_errors),
+      ...(byStatus ? { by_status: byStatus } : {}),
+      issuing_seconds: Math.max(...done.map(({ result }) => result.issuing_seconds)),
+      server_cpu_us_per_request: serverPids.length > 0 && answered > 0 ? roundTo((cpuAfter - cpuBefore) / answered, 2) : null,
+      // process.cpuUsage covers every thread of this process: the generators and this one.
+      client_cpu_us_per_request: answered > 0 ? roundTo((client.user + client.system) / answered, 2) : 0,
+      generator_threads: threads,
+    };
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     options: {
@@ -447,11 +546,13 @@ if (import.meta.main) {
       interims: { type: 'string', default: '1' },
       pid: { type: 'string', multiple: true, default: [] },
       'reply-ma': { type: 'string', default: 'require' },
+      threads: { type: 'string', default: '1' },
     },
   });
   if (values.scenario !== 'auth' && values.scenario !== 'acct') throw new Error('--scenario is auth or acct');
   if (values['reply-ma'] !== 'require' && values['reply-ma'] !== 'if-present') throw new Error('--reply-ma is require or if-present');
-  const result = await runLoad({
+  const threads = Math.min(Math.max(Number(values.threads), 1), 8);
+  const result = await runLoadThreads({
     host: values.host,
     port: Number(values.port),
     secret: values.secret,
@@ -465,6 +566,6 @@ if (import.meta.main) {
     interims: Number(values.interims),
     serverPids: values.pid.map(Number),
     replyMessageAuthenticator: values['reply-ma'],
-  });
+  }, threads);
   console.log(JSON.stringify(result, null, 2));
 }

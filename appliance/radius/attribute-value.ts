@@ -216,6 +216,17 @@ function parseIpv4(text: string, out: Buffer, offset: number): boolean {
   return index === 4;
 }
 
+/** IPv6 text → 16 octets, or undefined. The one IPv6 text parser (replica/ip-prefix.ts uses it too). */
+export function parseIpv6Address(text: string): Buffer | undefined {
+  const out = Buffer.alloc(16);
+  return parseIpv6(text, out, 0) ? out : undefined;
+}
+
+/** 16 octets → RFC 5952 text. The one IPv6 formatter (replica/ip-prefix.ts uses it too). */
+export function formatIpv6Address(octets: Buffer): string {
+  return formatIpv6(octets, 0, 16);
+}
+
 /** RFC 5952 §4: lower case, longest run of ≥ 2 zero groups compressed. */
 function formatIpv6(value: Buffer, offset: number, size: number): string {
   const groups: number[] = [];

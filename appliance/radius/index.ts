@@ -42,7 +42,8 @@
 // Attributes
 //   findAttribute / getOctets / getValue / getValues / getString / getInteger / getTag
 //     (packet, AttributeDef | { vendorId, type }); entryVendorId / entryType / entryValue(packet, index).
-//   readValue(def, octets) / readTag / writeValue — RFC 8044 data types.
+//   readValue(def, octets) / readTag / writeValue — RFC 8044 data types; parseIpv6Address /
+//     formatIpv6Address — the one IPv6 text codec (the replica's prefixes use it too).
 //   Dictionary: findAttribute(name) / requireAttribute(name) / attributeByCode(vendorId, type)
 //     / findVendor(nameOrId) / listAttributes(); parseDictionary(text) for tests and tools;
 //     locateRfcDictionaries() / locateVendorDictionaries() — the shipped files.
@@ -66,7 +67,7 @@ export { RadiusDecodeError } from './decode-error.ts';
 export type { RadiusDecodeReason } from './decode-error.ts';
 export { DictionaryError, loadDictionary, locateRfcDictionaries, locateVendorDictionaries, parseDictionary } from './dictionary.ts';
 export type { AttributeDef, DataType, Dictionary, LoadDictionaryOptions, VendorDef } from './dictionary.ts';
-export { readTag, readValue, RadiusEncodeError, writeValue } from './attribute-value.ts';
+export { formatIpv6Address, parseIpv6Address, readTag, readValue, RadiusEncodeError, writeValue } from './attribute-value.ts';
 export type { AttributeValue, AttributeValueInput } from './attribute-value.ts';
 export {
   entryType,

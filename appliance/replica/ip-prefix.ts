@@ -2,6 +2,7 @@
 // for NAS clients (a client may be one address or a whole prefix, as in FreeRADIUS
 // clients.conf `ipaddr = 10.0.0.0/8`).
 import { isIPv4, isIPv6 } from 'node:net';
+import { formatIpv6Address, parseIpv6Address } from '../radius/index.ts';
 
 export type IpFamily = 4 | 6;
 
@@ -32,24 +33,12 @@ function parseIpv4(text: string): bigint {
   return value;
 }
 
-// Expects text that node:net already accepted as IPv6.
+// Expects text that node:net already accepted as IPv6; the RADIUS layer's parser is
+// the one implementation of IPv6 text (also used for Framed-IPv6-Prefix and friends).
 function parseIpv6(text: string): bigint {
-  let head = text;
-  let tailV4: bigint | null = null;
-  const lastColon = text.lastIndexOf(':');
-  if (text.includes('.')) {
-    tailV4 = parseIpv4(text.slice(lastColon + 1));
-    head = text.slice(0, lastColon + 1) + '0:0';
-  }
-  const [left = '', right] = head.split('::');
-  const leftGroups = left === '' ? [] : left.split(':');
-  const rightGroups = right === undefined || right === '' ? [] : right.split(':');
-  const missing = 8 - leftGroups.length - rightGroups.length;
-  const groups = right === undefined ? leftGroups : [...leftGroups, ...Array<string>(missing).fill('0'), ...rightGroups];
-  let value = 0n;
-  for (const group of groups) value = (value << 16n) | BigInt(parseInt(group, 16));
-  if (tailV4 !== null) value = (value & ~0xffffffffn) | tailV4;
-  return value;
+  const octets = parseIpv6Address(text);
+  if (octets === undefined) throw new Error(`not an IPv6 address: ${text}`);
+  return (octets.readBigUInt64BE(0) << 64n) | octets.readBigUInt64BE(8);
 }
 
 /**
@@ -94,28 +83,12 @@ function formatIpv4(value: bigint): string {
   return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join('.');
 }
 
-// RFC 5952 §4: lowercase, no leading zeros, the longest run (≥ 2) of zero groups as "::".
+// RFC 5952 §4 text, by the RADIUS layer's formatter.
 function formatIpv6(value: bigint): string {
-  const groups: number[] = [];
-  for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(Number((value >> shift) & 0xffffn));
-  let bestStart = -1;
-  let bestLength = 0;
-  for (let index = 0; index < 8; ) {
-    if (groups[index] !== 0) {
-      index++;
-      continue;
-    }
-    let end = index;
-    while (end < 8 && groups[end] === 0) end++;
-    if (end - index > bestLength && end - index >= 2) {
-      bestStart = index;
-      bestLength = end - index;
-    }
-    index = end;
-  }
-  const hex = groups.map((group) => group.toString(16));
-  if (bestStart === -1) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+  const octets = Buffer.alloc(16);
+  octets.writeBigUInt64BE(value >> 64n, 0);
+  octets.writeBigUInt64BE(value & 0xffffffffffffffffn, 8);
+  return formatIpv6Address(octets);
 }
 
 export type PrefixTable<T> = {

@@ -9,6 +9,7 @@
 //
 // Writes bench/results/radius-vs-freeradius.json (or --out). Speed is reported, never
 // asserted; see bench/radius/README.md for what is measured and the caveats.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -64,6 +65,18 @@ interface ServerReport {
 }
 
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;
+
+/** The commit measured, and whether appliance/ had uncommitted changes (work in progress). */
+function applianceRevision(): { commit: string; appliance_dirty: boolean } | null {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'appliance'], { encoding: 'utf8' }).trim() !== '';
+    return { commit, appliance_dirty: dirty };
+  } catch {
+    return null;
+  }
+}
+const revision = applianceRevision();
 const loadAtStart = loadavg().map(round3);
 const startedAt = new Date().toISOString();
 const dictionary = loadDictionary();
@@ -261,6 +274,7 @@ const result = {
   },
   node: process.version,
   freeradius: freeRadiusVersion(),
+  revision,
   settings: {
     users: DEFAULT_USERS,
     duration_s: durationS,

@@ -67,7 +67,7 @@ function example(schema: Schema, doc: OpenApi, where: string): unknown {
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
   switch (type) {
     case 'object':
-      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, s]) => [k, example(s, doc, `${where}.${k}`)]));
+      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, s]) => [k, references.has(k) && allowsNull(s) ? null : example(s, doc, `${where}.${k}`)]));
     case 'array':
       return schema.items ? [example(schema.items, doc, `${where}[]`)] : [];
     case 'integer':
@@ -89,7 +89,22 @@ function example(schema: Schema, doc: OpenApi, where: string): unknown {
   }
 }
 
-type Populated = { tenant: TenantFixture; user: StaffFixture; key: { id: string; secret: string }; ownerKey: { id: string; secret: string }; revokedKeyId: string; markers: string[] };
+/**
+ * Fields that name another record of the caller's tenant: a random id would be refused as
+ * unknown, so where the schema allows it they are sent as null (unlinking is valid input).
+ */
+const references = new Set(['assignee_id', 'subscriber_id']);
+const allowsNull = (schema: Schema) => (schema.anyOf ?? schema.oneOf ?? []).some((s) => s.type === 'null') || (Array.isArray(schema.type) && schema.type.includes('null'));
+
+type Populated = {
+  tenant: TenantFixture;
+  user: StaffFixture;
+  key: { id: string; secret: string };
+  ownerKey: { id: string; secret: string };
+  revokedKeyId: string;
+  importId: string;
+  markers: string[];
+};
 
 /** A tenant with users, API keys (one revoked), MFA enrolment and a trail of audit events. */
 async function populate(edge: TestEdge, slug: string): Promise<Populated> {
@@ -102,6 +117,16 @@ async function populate(edge: TestEdge, slug: string): Promise<Populated> {
   const revoked = await edge.createApiKey(tenant.owner.token, 'read_only', `revoked key of ${slug}`);
   expect((await edge.call('DELETE', `/api/v1/api-keys/${revoked.id}`, { token: tenant.owner.token })).status).toBe(204);
   edge.ok(await edge.call('POST', '/api/v1/me/mfa/totp', { token: user.token }), 200);
+  const imported = `Imported person of ${slug}`;
+  const job = edge.ok(
+    await edge.call('POST', '/api/v1/subscriber-imports', {
+      token: tenant.owner.token,
+      body: `name,email,street,city,country\r\n${imported},imported@${slug}.test,1 Secret Lane,Hidden Town,US\r\n`,
+      headers: { 'content-type': 'text/csv' },
+    }),
+    202,
+  );
+  expect(job.body.status).toBe('completed');
   const events = edge.ok(await edge.call('GET', '/api/v1/audit-events?limit=200', { token: tenant.owner.token }), 200).body.data!;
   const markers = [
     tenant.id,
@@ -115,9 +140,32 @@ async function populate(edge: TestEdge, slug: string): Promise<Populated> {
     key.secret.split('.')[2]!,
     ownerKey.id,
     revoked.id,
+    String(job.body.id),
+    imported,
+    `imported@${slug}.test`,
     ...events.flatMap((e) => [String(e.id), String(e.hash)]),
   ];
-  return { tenant, user, key, ownerKey, revokedKeyId: revoked.id, markers };
+  return { tenant, user, key, ownerKey, revokedKeyId: revoked.id, importId: String(job.body.id), markers };
+}
+
+/** A ticket with a comment and an attachment: support data B must never reach. */
+async function populateTickets(edge: TestEdge, p: Populated) {
+  const token = p.tenant.owner.token;
+  const slug = p.tenant.slug;
+  const ticket = edge.ok(
+    await edge.call('POST', '/api/v1/tickets', { token, body: { subject: `Ticket subject of ${slug}`, description: `Ticket description of ${slug}`, assignee_id: p.user.id } }),
+    201,
+  ).body;
+  const ticketId = String(ticket.id);
+  edge.ok(await edge.call('POST', `/api/v1/tickets/${ticketId}/comments`, { token, body: { body: `Comment of ${slug}` } }), 201);
+  const upload = { token, body: `Attachment content of ${slug}`, headers: { 'content-type': 'text/plain' } };
+  const attachment = edge.ok(await edge.call('POST', `/api/v1/tickets/${ticketId}/attachments?filename=file-of-${slug}.txt`, upload), 201).body;
+  const attachmentId = String(attachment.id);
+  return {
+    ticketId,
+    attachmentId,
+    markers: [ticketId, `Ticket subject of ${slug}`, `Ticket description of ${slug}`, `Comment of ${slug}`, attachmentId, `file-of-${slug}`, `Attachment content of ${slug}`, String(attachment.sha256)],
+  };
 }
 
 /** Every row of every table of a tenant's database: what "unchanged" means. */
@@ -134,6 +182,8 @@ describe('tenant isolation over every route', () => {
     const edge = await startEdge({ API_KEY_RATE_LIMIT: 1_000_000 });
     const a = await populate(edge, 'alpha-isp');
     const b = await populate(edge, 'bravo-isp');
+    const [aTickets, bTickets] = [await populateTickets(edge, a), await populateTickets(edge, b)];
+    a.markers.push(...aTickets.markers);
     const doc = edge.ok(await edge.call('GET', '/api/v1/openapi.json'), 200).body as unknown as OpenApi;
     const platformToken = await edge.rootToken();
 
@@ -158,6 +208,12 @@ describe('tenant isolation over every route', () => {
       if (!op) throw new Error(`${route.method} ${route.path} is not in the OpenAPI document`);
       const schema = op.requestBody?.content?.['application/json']?.schema;
       return schema ? example(schema, doc, `${route.method} ${route.path}`) : undefined;
+    };
+    /** A JSON example body, or for a file upload (no JSON body) a small file of its first declared type. */
+    const requestFor = (route: Route): { body?: unknown; headers?: Record<string, string> } => {
+      const content = operation(route)?.requestBody?.content ?? {};
+      const file = Object.entries(content).find(([, c]) => c.schema?.format === 'binary');
+      return !content['application/json'] && file ? { body: `probe ${unique('')}`, headers: { 'content-type': file[0] } } : { body: bodyFor(route) };
     };
     const stringQueryParams = (route: Route) =>
       (operation(route)?.parameters ?? []).filter((p) => p.in === 'query' && p.schema.type === 'string' && !p.schema.enum && !p.schema.format).map((p) => p.name);
@@ -187,7 +243,9 @@ describe('tenant isolation over every route', () => {
       ['owner api key', a.ownerKey.id, b.ownerKey.id],
       ['revoked api key', a.revokedKeyId, b.revokedKeyId],
       ['tenant', a.tenant.id, b.tenant.id],
+      ['subscriber import', a.importId, b.importId],
     ];
+    candidates.push(['ticket', aTickets.ticketId, bTickets.ticketId], ['ticket attachment', aTickets.attachmentId, bTickets.attachmentId]);
     const bTokens: [string, string][] = [
       ['B owner token', b.tenant.owner.token],
       ['B owner API key', b.ownerKey.secret],
@@ -195,26 +253,26 @@ describe('tenant isolation over every route', () => {
 
     for (const route of tenantRoutes) {
       const name = `${route.method} ${route.path}`;
-      const body = () => bodyFor(route);
+      const body = () => requestFor(route);
       const anyPath = fill(route.path, { id: crypto.randomUUID() });
       // No credentials, or platform credentials, never reach a tenant's data.
-      check(`${name} without a token`, await edge.call(route.method, anyPath, { body: body() }), (s) => s === 401);
-      check(`${name} with a platform token`, await edge.call(route.method, anyPath, { token: platformToken, body: body() }), (s) => s === 403);
+      check(`${name} without a token`, await edge.call(route.method, anyPath, { ...body() }), (s) => s === 401);
+      check(`${name} with a platform token`, await edge.call(route.method, anyPath, { token: platformToken, ...body() }), (s) => s === 403);
 
       for (const [who, token] of bTokens) {
         if (route.params.length > 0) {
           for (const [kind, aId] of candidates) {
-            const attack = await edge.call(route.method, fill(route.path, { id: aId }), { token, body: body() });
+            const attack = await edge.call(route.method, fill(route.path, { id: aId }), { token, ...body() });
             // Indistinguishable from an id that exists nowhere: same status, same code, never success.
-            const baseline = await edge.call(route.method, fill(route.path, { id: crypto.randomUUID() }), { token, body: body() });
+            const baseline = await edge.call(route.method, fill(route.path, { id: crypto.randomUUID() }), { token, ...body() });
             check(`${name} by ${who} with A's ${kind} id`, attack, (s) => [400, 403, 404].includes(s) && s === baseline.status && attack.body?.code === baseline.body?.code, [aId]);
           }
         } else {
-          check(`${name} by ${who}`, await edge.call(route.method, route.path, { token, body: body() }), (s) => s < 500);
+          check(`${name} by ${who}`, await edge.call(route.method, route.path, { token, ...body() }), (s) => s < 500);
           for (const param of stringQueryParams(route)) {
             for (const [kind, aId] of candidates) {
               const path = `${route.path}?${param}=${encodeURIComponent(aId)}`;
-              check(`${name}?${param}=<A's ${kind} id> by ${who}`, await edge.call(route.method, path, { token, body: body() }), (s) => s < 500, [aId]);
+              check(`${name}?${param}=<A's ${kind} id> by ${who}`, await edge.call(route.method, path, { token, ...body() }), (s) => s < 500, [aId]);
             }
           }
         }
@@ -255,7 +313,7 @@ describe('tenant isolation over every route', () => {
     const idRoutes = tenantRoutes.filter((r) => r.params.length > 0).sort((x, y) => order.indexOf(x.method) - order.indexOf(y.method));
     for (const route of idRoutes) {
       const statuses: number[] = [];
-      for (const [, , bId] of candidates) statuses.push((await edge.call(route.method, fill(route.path, { id: bId }), { token: b.ownerKey.secret, body: bodyFor(route) })).status);
+      for (const [, , bId] of candidates) statuses.push((await edge.call(route.method, fill(route.path, { id: bId }), { token: b.ownerKey.secret, ...requestFor(route) })).status);
       expect(statuses.some((s) => s >= 200 && s < 300), `${route.method} ${route.path} never succeeds for B's own ids: ${statuses.join(',')}`).toBe(true);
     }
   });

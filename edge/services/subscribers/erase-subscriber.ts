@@ -3,7 +3,7 @@ import { subscriberAddresses, subscriberContacts, subscribers } from '../../../d
 import type { TenantContext } from '../../context.ts';
 import { auditSubscriber } from './audit-subscriber.ts';
 import { findSubscriber } from './find-subscriber.ts';
-import { indexSubscriber } from './search-index.ts';
+import { indexSubscriber, purgeDeletedSearchText } from './search-index.ts';
 
 export const erasedDisplayName = 'Erased subscriber';
 
@@ -43,6 +43,7 @@ export async function eraseSubscriber({ ctx, input }: { ctx: TenantContext; inpu
       })
       .where(eq(subscribers.id, row.id));
     await indexSubscriber(tx, row.id);
+    await purgeDeletedSearchText(tx);
     await auditSubscriber(
       tx,
       ctx,

@@ -37,6 +37,16 @@ export async function indexSubscriber(db: TenantWriter, subscriberId: string): P
 }
 
 /**
+ * A contentless-delete FTS5 table marks deleted rows with tombstones; their tokens stay
+ * in the index segments until a merge. 'optimize' merges every segment now, so an
+ * erased subscriber's words are really gone. It rewrites the whole index (a few MB at
+ * 100k subscribers): fine for a rare GDPR erase, too costly for ordinary updates.
+ */
+export async function purgeDeletedSearchText(db: TenantWriter): Promise<void> {
+  await db.run(sql`INSERT INTO subscribers_fts (subscribers_fts) VALUES ('optimize')`);
+}
+
+/**
  * An FTS5 MATCH expression for what a person typed: every word must occur as a prefix
  * of an indexed token (type-ahead). Input that is only digits and phone punctuation is
  * one digit run. Each term is quoted, so FTS5 operators in the input are plain text.

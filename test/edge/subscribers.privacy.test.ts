@@ -1,0 +1,113 @@
+// GDPR: erase (art. 17) removes personal data for good; export (art. 15/20) returns all of it.
+import { describe, expect, it } from 'vitest';
+import { startEdge, type Json } from '../support/edge-app.ts';
+
+const personal = ['Hermione', 'Granger', 'hermione@hogwarts.test', '447700900077', '4 Privet Drive', 'Little Whinging', 'GU15 3XX', 'Surrey', 'time-turner', 'S.P.E.W.', 'Europe/London', 'hermione.work@ministry.test', '447700900088'];
+
+async function populated() {
+  const edge = await startEdge();
+  const tenant = await edge.createTenant();
+  const token = tenant.owner.token;
+  edge.ok(await edge.call('POST', '/api/v1/custom-fields', { token, body: { key: 'society', label: 'Society', type: 'text' } }), 201);
+  const org = edge.ok(await edge.call('POST', '/api/v1/subscribers', { token, body: { kind: 'organization', organization_name: 'Ministry of Magic' } }), 201).body;
+  edge.clock.now += 1;
+  const s = edge.ok(
+    await edge.call('POST', '/api/v1/subscribers', {
+      token,
+      body: {
+        first_name: 'Hermione',
+        last_name: 'Granger',
+        email: 'Hermione@Hogwarts.test',
+        phone: '+44 7700 900077',
+        timezone: 'Europe/London',
+        notes: 'owns a time-turner',
+        organization_id: org.id,
+        custom_fields: { society: 'S.P.E.W.' },
+        addresses: [{ line1: '4 Privet Drive', city: 'Little Whinging', region: 'Surrey', postal_code: 'GU15 3XX', country: 'GB', latitude: 51.3, longitude: -0.7 }],
+      },
+    }),
+    201,
+  ).body;
+  const id = String(s.id);
+  edge.ok(await edge.call('POST', `/api/v1/subscribers/${id}/contacts`, { token, body: { channel: 'email', value: 'hermione.work@ministry.test', opt_in: true } }), 201);
+  edge.clock.now += 1;
+  edge.ok(await edge.call('POST', `/api/v1/subscribers/${id}/contacts`, { token, body: { channel: 'whatsapp', value: '+447700900088' } }), 201);
+  const tag = edge.ok(await edge.call('POST', '/api/v1/tags', { token, body: { name: 'Prefect' } }), 201).body;
+  expect((await edge.call('PUT', `/api/v1/subscribers/${id}/tags/${String(tag.id)}`, { token })).status).toBe(204);
+  edge.ok(await edge.call('PATCH', `/api/v1/subscribers/${id}`, { token, body: { status: 'delinquent', last_name: 'Granger' } }), 200);
+  return { edge, tenant, token, id, org, s };
+}
+
+describe('subscriber privacy', () => {
+  it('export returns the record, addresses, contacts, custom values, tags, organization, audit trail and events', async () => {
+    const { edge, token, id, org } = await populated();
+    const res = edge.ok(await edge.call('GET', `/api/v1/subscribers/${id}/export`, { token }), 200);
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="SUB-000002.json"');
+    const body = res.body as Json & { subscriber: Json & { addresses: Json[]; contacts: Json[]; tags: Json[] }; audit_events: Json[]; domain_events: Json[] };
+    expect(body.subscriber).toMatchObject({ id, email: 'hermione@hogwarts.test', notes: 'owns a time-turner', custom_fields: { society: 'S.P.E.W.' }, status: 'delinquent' });
+    expect(body.subscriber.addresses.map((a) => a.line1)).toEqual(['4 Privet Drive']);
+    expect(body.subscriber.contacts.map((c) => c.value)).toEqual(['hermione.work@ministry.test', '+447700900088']);
+    expect(body.subscriber.tags.map((t) => t.name)).toEqual(['Prefect']);
+    expect(body.organization).toEqual({ id: org.id, subscriber_number: 'SUB-000001', display_name: 'Ministry of Magic' });
+    expect(body.audit_events.map((e) => e.action)).toEqual(['subscriber.created', 'subscriber.contact_added', 'subscriber.contact_added', 'subscriber.tag_attached', 'subscriber.updated']);
+    expect(body.domain_events.map((e) => e.type)).toEqual(['subscriber.created', 'subscriber.updated']);
+    const orgExport = edge.ok(await edge.call('GET', `/api/v1/subscribers/${String(org.id)}/export`, { token }), 200).body;
+    expect(orgExport.members).toEqual([{ id, subscriber_number: 'SUB-000002', display_name: 'Hermione Granger' }]);
+  });
+
+  it('erase leaves no personal string in any table row or the search index, keeps the row and number, and is audited without the data', async () => {
+    const { edge, tenant, token, id } = await populated();
+    expect((await edge.call('POST', `/api/v1/subscribers/${id}/erase`, { token })).status).toBe(204);
+    const after = edge.ok(await edge.call('GET', `/api/v1/subscribers/${id}`, { token }), 200).body;
+    expect(after).toMatchObject({
+      id,
+      subscriber_number: 'SUB-000002',
+      status: 'delinquent',
+      display_name: 'Erased subscriber',
+      first_name: null,
+      last_name: null,
+      email: null,
+      phone: null,
+      notes: null,
+      timezone: null,
+      organization_id: null,
+      custom_fields: {},
+      addresses: [],
+      contacts: [],
+      erased_at: new Date(edge.clock.now).toISOString(),
+    });
+
+    // Every row of every table (FTS shadow tables included), as text and as raw bytes.
+    const tables = await edge.tenantSql(tenant.slug, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+    const names = tables.rows.map((r) => String(r.name));
+    expect(names).toEqual(expect.arrayContaining(['subscribers_fts_data', 'subscribers_fts_idx']));
+    let dump = '';
+    for (const name of names) {
+      // hex() of every column: text and blobs alike as raw bytes (FTS segments hold 64-bit ids JS cannot read as numbers).
+      const columns = (await edge.tenantSql(tenant.slug, `SELECT name FROM pragma_table_info('${name}')`)).rows.map((r) => String(r.name));
+      const rows = await edge.tenantSql(tenant.slug, `SELECT ${columns.map((c) => `hex("${c}")`).join(', ')} FROM "${name}"`);
+      for (const row of rows.rows) dump += `${name}: ${Object.values(row).map((hex) => Buffer.from(String(hex), 'hex').toString('latin1')).join(' ')}\n`;
+    }
+    expect(dump).toContain('SUB-000002');
+    for (const text of personal) {
+      const at = dump.toLowerCase().indexOf(text.toLowerCase());
+      expect(at === -1 ? '' : dump.slice(Math.max(0, dump.lastIndexOf('\n', at)), at + 40), text).toBe('');
+      expect(dump, text).not.toContain(text.replace(/\D/g, '').length > 6 ? text.replace(/\D/g, '') : text);
+    }
+    for (const q of ['hermione', 'granger', 'privet', '7700900077', 'ministry']) {
+      expect(edge.ok(await edge.call('GET', `/api/v1/subscribers?q=${q}&archived=include`, { token }), 200).body.data!.map((s) => s.id)).not.toContain(id);
+    }
+    expect(edge.ok(await edge.call('GET', '/api/v1/subscribers?q=SUB-000002', { token }), 200).body.data!.map((s) => s.id)).toEqual([id]);
+
+    const audit = edge.ok(await edge.call('GET', `/api/v1/audit-events?resource_id=${id}&action=subscriber.erased`, { token }), 200).body.data!;
+    expect(audit).toHaveLength(1);
+    expect(audit[0]!.changes).toMatchObject({ fields: expect.arrayContaining(['email', 'phone']), addresses: 1, contacts: 2 });
+    expect(edge.ok(await edge.call('GET', '/api/v1/audit-events/verify', { token }), 200).body.valid).toBe(true);
+
+    // Irreversible and final: no personal data can be written back; erasing again is a no-op.
+    expect((await edge.call('PATCH', `/api/v1/subscribers/${id}`, { token, body: { last_name: 'Granger' } })).status).toBe(409);
+    expect((await edge.call('POST', `/api/v1/subscribers/${id}/addresses`, { token, body: { line1: 'x', city: 'y', country: 'GB' } })).status).toBe(409);
+    expect((await edge.call('POST', `/api/v1/subscribers/${id}/erase`, { token })).status).toBe(204);
+    expect(edge.ok(await edge.call('GET', `/api/v1/audit-events?resource_id=${id}&action=subscriber.erased`, { token }), 200).body.data).toHaveLength(1);
+  });
+});

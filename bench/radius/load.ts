@@ -17,7 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import { decodePacket, getOctets, loadDictionary, PacketCode, verifyReply } from '../../appliance/radius/index.ts';
 import type { Dictionary } from '../../appliance/radius/index.ts';
-import { totalCpuMicros } from './proc-cpu.ts';
+import { totalCpuMicros, udpReceiveBufferErrors } from './proc-cpu.ts';
 import {
   BENCH_SECRET,
   DEFAULT_USERS,
@@ -87,6 +87,8 @@ export interface LoadResult {
   replies_without_message_authenticator: number;
   /** Socket errors (ICMP port unreachable while the server was down). */
   socket_errors: number;
+  /** Machine-wide UDP receive-buffer overflows during the run (/proc/net/snmp). */
+  udp_rcvbuf_errors: number;
   by_status?: Record<AcctStatus, number>;
   issuing_seconds: number;
   server_cpu_us_per_request: number | null;
@@ -197,6 +199,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let issuingEnded = 0;
   const cpuBefore = options.serverPids.length > 0 ? totalCpuMicros(options.serverPids) : 0;
   const clientCpuBefore = process.cpuUsage();
+  const rcvbufErrorsBefore = udpReceiveBufferErrors();
 
   const takeId = (channel: Channel): number => {
     const id = channel.freeIds[channel.freeHead] ?? 0;
@@ -379,6 +382,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
   const cpuAfter = options.serverPids.length > 0 ? totalCpuMicros(options.serverPids) : 0;
   const clientCpu = process.cpuUsage(clientCpuBefore);
+  const rcvbufErrors = udpReceiveBufferErrors() - rcvbufErrorsBefore;
   // Whatever is still outstanding at the hard deadline is lost too.
   for (const channel of channels) losses += channel.outstanding;
   closeAll();
@@ -405,6 +409,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     unmatched_replies: unmatched,
     replies_without_message_authenticator: withoutMa,
     socket_errors: socketErrors,
+    udp_rcvbuf_errors: rcvbufErrors,
     ...(acct ? { by_status: byStatus } : {}),
     issuing_seconds: round(issuingSeconds),
     server_cpu_us_per_request: options.serverPids.length > 0 && answered > 0 ? round((cpuAfter - cpuBefore) / answered, 2) : null,
@@ -518,6 +523,8 @@ export async function runLoadThreads(options: LoadOptions, threads: number): Pro
       unmatched_replies: sum((result) => result.unmatched_replies),
       replies_without_message_authenticator: sum((result) => result.replies_without_message_authenticator),
       socket_errors: sum((result) => result.socket_errors),
+      // Machine-wide counter: the threads ran at the same time, so the largest delta, not the sum.
+      udp_rcvbuf_errors: Math.max(...done.map(({ result }) => result.udp_rcvbuf_errors)),
       ...(byStatus ? { by_status: byStatus } : {}),
       issuing_seconds: Math.max(...done.map(({ result }) => result.issuing_seconds)),
       server_cpu_us_per_request: serverPids.length > 0 && answered > 0 ? roundTo((cpuAfter - cpuBefore) / answered, 2) : null,

@@ -33,3 +33,19 @@ export function totalCpuMicros(pids: readonly number[]): number {
   for (const pid of pids) total += processCpuMicros(pid);
   return total;
 }
+
+/**
+ * Machine-wide UDP receive-buffer overflows (/proc/net/snmp Udp RcvbufErrors): a
+ * server socket that overflows drops datagrams the generator then retransmits.
+ * Machine-wide, so other programs' overflows count too.
+ */
+export function udpReceiveBufferErrors(): number {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((line) => line.startsWith('Udp:'));
+    const names = lines[0]?.split(/\s+/) ?? [];
+    const values = lines[1]?.split(/\s+/) ?? [];
+    return Number(values[names.indexOf('RcvbufErrors')] ?? NaN);
+  } catch {
+    return NaN;
+  }
+}

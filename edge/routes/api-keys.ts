@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { createApiKey, listApiKeys, revokeApiKey } from '../services/api-keys/manage-api-keys.ts';
+import { csvAttachment, csvOfAllPages, csvPageSize } from './list-csv.ts';
 import { IdParam, Pagination, StaffRole, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
 
 const ApiKey = z
@@ -14,6 +15,8 @@ const ApiKey = z
     revoked_at: z.string().nullable(),
   })
   .openapi('ApiKey');
+
+const apiKeyCsvColumns = ['id', 'name', 'role', 'prefix', 'created_by', 'created_at', 'last_used_at', 'revoked_at'] as const;
 
 export const apiKeysRouter = createRouter()
   .openapi(
@@ -31,10 +34,21 @@ export const apiKeysRouter = createRouter()
       method: 'get',
       path: '/api/v1/api-keys',
       tags: ['api-keys'],
-      request: { query: Pagination.extend({ include_revoked: z.enum(['true', 'false']).transform((v) => v === 'true').optional() }) },
-      responses: { 200: json(page(ApiKey), 'API keys (never their secrets)'), ...problems },
+      request: { query: Pagination.extend({ include_revoked: z.enum(['true', 'false']).transform((v) => v === 'true').optional(), format: z.enum(['json', 'csv']).default('json').openapi({ description: 'csv: every matching row (all pages), as a download' }) }) },
+      responses: {
+        200: {
+          description: 'API keys (never their secrets); with format=csv every matching key as CSV',
+          content: { 'application/json': { schema: page(ApiKey) }, 'text/csv': { schema: z.string() } },
+        },
+        ...problems,
+      },
     }),
-    async (c) => c.json(await listApiKeys({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...input } = c.req.valid('query');
+      if (format === 'csv') return csvAttachment(c, 'api-keys.csv', await csvOfAllPages(apiKeyCsvColumns, (cursor) => listApiKeys({ ctx, input: { ...input, limit: csvPageSize, cursor } })));
+      return c.json(await listApiKeys({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('api_keys:write', { method: 'delete', path: '/api/v1/api-keys/{id}', tags: ['api-keys'], request: { params: IdParam }, responses: { 204: { description: 'Revoked' }, ...problems } }),

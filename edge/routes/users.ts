@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from '../services/users/manage-users.ts';
+import { csvAttachment, csvOfAllPages, csvPageSize } from './list-csv.ts';
 import { Email, IdParam, Pagination, Password, StaffRole, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
 
 export const User = z
@@ -16,6 +17,8 @@ export const User = z
   })
   .openapi('User');
 
+const userCsvColumns = ['id', 'email', 'name', 'role', 'status', 'mfa_enabled', 'last_login_at', 'created_at', 'updated_at'] as const;
+
 const CreateUser = z.object({ email: Email, name: z.string().trim().min(1).max(200), role: StaffRole, password: Password });
 const UpdateUser = z
   .object({ name: z.string().trim().min(1).max(200).optional(), role: StaffRole.optional(), status: z.enum(['active', 'disabled']).optional(), password: Password.optional() })
@@ -23,8 +26,22 @@ const UpdateUser = z
 
 export const usersRouter = createRouter()
   .openapi(
-    tenantRoute('users:read', { method: 'get', path: '/api/v1/users', tags: ['users'], request: { query: Pagination }, responses: { 200: json(page(User), 'Staff users'), ...problems } }),
-    async (c) => c.json(await listUsers({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
+    tenantRoute('users:read', {
+      method: 'get',
+      path: '/api/v1/users',
+      tags: ['users'],
+      request: { query: Pagination.extend({ format: z.enum(['json', 'csv']).default('json').openapi({ description: 'csv: every matching row (all pages), as a download' }) }) },
+      responses: {
+        200: { description: 'Staff users; with format=csv every user as CSV', content: { 'application/json': { schema: page(User) }, 'text/csv': { schema: z.string() } } },
+        ...problems,
+      },
+    }),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...input } = c.req.valid('query');
+      if (format === 'csv') return csvAttachment(c, 'users.csv', await csvOfAllPages(userCsvColumns, (cursor) => listUsers({ ctx, input: { ...input, limit: csvPageSize, cursor } })));
+      return c.json(await listUsers({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('users:write', { method: 'post', path: '/api/v1/users', tags: ['users'], request: { body: body(CreateUser) }, responses: { 201: json(User, 'The new user'), ...problems } }),

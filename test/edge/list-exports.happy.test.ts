@@ -1,0 +1,49 @@
+// `?format=csv` on the staff lists: every row the filters match (all pages), same columns as JSON.
+import { describe, expect, it } from 'vitest';
+import { parseCsv } from '../../edge/lib/csv.ts';
+import { expectProblem, startEdge } from '../support/edge-app.ts';
+
+const table = (text: string) => parseCsv(text).map((r) => r.cells);
+
+describe('list views as CSV', () => {
+  it('exports staff users with the JSON list’s fields, formulas neutralised', async () => {
+    const edge = await startEdge();
+    const tenant = await edge.createTenant();
+    const staff = await edge.createStaff(tenant, 'support');
+    edge.ok(await edge.call('PATCH', `/api/v1/users/${staff.id}`, { token: tenant.owner.token, body: { name: '=HYPERLINK("http://evil")' } }), 200);
+    const res = edge.ok(await edge.call('GET', '/api/v1/users?format=csv', { token: tenant.owner.token }), 200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="users.csv"');
+    const json = edge.ok(await edge.call('GET', '/api/v1/users', { token: tenant.owner.token }), 200).body.data!;
+    const [header, ...rows] = table(res.text);
+    expect(header).toEqual(['id', 'email', 'name', 'role', 'status', 'mfa_enabled', 'last_login_at', 'created_at', 'updated_at']);
+    expect(rows.map((r) => [r[0], r[1], r[3], r[5]])).toEqual(json.map((u) => [u.id, u.email, u.role, String(u.mfa_enabled)]));
+    expect(rows.find((r) => r[0] === staff.id)![2]).toBe(`'=HYPERLINK("http://evil")`);
+  });
+
+  it('exports every API key across pages, honouring include_revoked', { timeout: 120_000 }, async () => {
+    const edge = await startEdge({ API_KEY_RATE_LIMIT: 1_000_000 });
+    const tenant = await edge.createTenant();
+    const ids: string[] = [];
+    // More keys than one export page (1,000), so the export must follow the cursor.
+    for (let i = 0; i < 1_003; i++) ids.push((await edge.createApiKey(tenant.owner.token, 'read_only', `key ${i}`)).id);
+    expect((await edge.call('DELETE', `/api/v1/api-keys/${ids[5]}`, { token: tenant.owner.token })).status).toBe(204);
+
+    const live = table(edge.ok(await edge.call('GET', '/api/v1/api-keys?format=csv', { token: tenant.owner.token }), 200).text);
+    expect(live[0]).toEqual(['id', 'name', 'role', 'prefix', 'created_by', 'created_at', 'last_used_at', 'revoked_at']);
+    expect(live.slice(1).map((r) => r[0])).toEqual(ids.filter((_, i) => i !== 5));
+    const all = table(edge.ok(await edge.call('GET', '/api/v1/api-keys?format=csv&include_revoked=true', { token: tenant.owner.token }), 200).text);
+    expect(all.slice(1).map((r) => r[0])).toEqual(ids);
+    expect(all[6]![7]).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  });
+
+  it('checks the list permission for CSV as for JSON, and refuses an unknown format', async () => {
+    const edge = await startEdge();
+    const tenant = await edge.createTenant();
+    const support = await edge.createStaff(tenant, 'support');
+    expectProblem(await edge.call('GET', '/api/v1/api-keys?format=csv', { token: support.token }), 403, 'forbidden');
+    expectProblem(await edge.call('GET', '/api/v1/users?format=csv', { token: support.token }), 403, 'forbidden');
+    expectProblem(await edge.call('GET', '/api/v1/users?format=xml', { token: tenant.owner.token }), 400, 'validation_failed');
+    expectProblem(await edge.call('GET', '/api/v1/users?format=csv'), 401, 'unauthenticated');
+  });
+});

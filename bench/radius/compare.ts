@@ -27,7 +27,7 @@ const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
     window: { type: 'string', default: '256' },
-    sockets: { type: 'string', default: '8' },
+    sockets: { type: 'string', default: '16' },
     timeout: { type: 'string', default: '1000' },
     warmup: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '1' },

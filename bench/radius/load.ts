@@ -6,7 +6,7 @@
 // timeout. Bounded by a request count and a duration.
 //
 //   node bench/radius/load.ts --port 1812 --secret S [--scenario auth|acct] [--window 256]
-//        [--sockets 8] [--duration 10] [--requests 1000000] [--timeout 1000] [--users 10000]
+//        [--sockets 16] [--duration 10] [--requests 1000000] [--timeout 1000] [--users 10000]
 //        [--pid PID ...]          server process(es) whose CPU time per request is reported
 //        [--reply-ma require|if-present] [--threads N]   N generator threads (load-worker.ts)
 import { randomInt } from 'node:crypto';
@@ -545,7 +545,7 @@ if (import.meta.main) {
       secret: { type: 'string', default: BENCH_SECRET },
       scenario: { type: 'string', default: 'auth' },
       window: { type: 'string', default: '256' },
-      sockets: { type: 'string', default: '8' },
+      sockets: { type: 'string', default: '16' },
       duration: { type: 'string', default: '10' },
       requests: { type: 'string', default: '1000000' },
       timeout: { type: 'string', default: '1000' },

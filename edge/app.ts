@@ -14,6 +14,7 @@ import { customFieldsRouter } from './routes/custom-fields.ts';
 import { platformRouter } from './routes/platform.ts';
 import { subscribersRouter } from './routes/subscribers.ts';
 import { tagsRouter } from './routes/tags.ts';
+import { attachmentUploadPattern, ticketsRouter } from './routes/tickets.ts';
 import { subscriberImportsRouter } from './routes/subscriber-imports.ts';
 import { usersRouter } from './routes/users.ts';
 
@@ -29,7 +30,7 @@ export function createApp(platform: Platform) {
   });
   // Routes that take files apply their own, larger limit.
   const ownBodyLimit = new Set(['/api/v1/subscriber-imports']);
-  app.use('/api/*', (c, next) => (ownBodyLimit.has(c.req.path) ? next() : defaultBodyLimit(c, next)));
+  app.use('/api/*', (c, next) => (ownBodyLimit.has(c.req.path) || attachmentUploadPattern.test(c.req.path) ? next() : defaultBodyLimit(c, next)));
 
   app.route('/', platformRouter);
   app.route('/', authRouter);
@@ -39,6 +40,7 @@ export function createApp(platform: Platform) {
   app.route('/', auditEventsRouter);
   app.route('/', subscribersRouter).route('/', customFieldsRouter).route('/', tagsRouter);
   app.route('/', subscriberImportsRouter);
+  app.route('/', ticketsRouter);
   app.route('/', docsRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

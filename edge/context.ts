@@ -9,6 +9,8 @@ import type { Permission } from './permissions.ts';
 
 export type TenantDb = LibSQLDatabase<typeof tenantSchema>;
 export type ControlDb = LibSQLDatabase<typeof controlSchema>;
+/** An open transaction on a tenant database. */
+export type TenantTx = Parameters<Parameters<TenantDb['transaction']>[0]>[0];
 
 export type TenantRecord = Readonly<{ id: string; slug: string; name: string; currency: string; timezone: string; status: 'provisioning' | 'active' | 'suspended'; maxSubscribers: number | null }>;
 

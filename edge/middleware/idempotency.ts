@@ -2,7 +2,7 @@ import type { Client } from '@libsql/client';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { HonoEnv } from '../context.ts';
 import { AppError } from '../errors.ts';
-import { sha256Hex } from '../lib/crypto.ts';
+import { toHex, utf8 } from '../lib/encoding.ts';
 import { openSecret, sealSecret } from '../lib/sealed.ts';
 
 const ttlMs = 24 * 60 * 60 * 1000;
@@ -23,7 +23,14 @@ export const idempotency = (database: (c: Context<HonoEnv>) => Promise<Client> |
     const principal = c.get('principal');
     const scope = `${principal.kind}:${principal.id}`;
     const path = new URL(c.req.url).pathname;
-    const bodyHash = await sha256Hex(`${c.req.method} ${path}\n${await c.req.text()}`);
+    // Over the raw bytes: reading the body as text first would make Hono hand later readers
+    // a UTF-8 round trip of it, which corrupts binary uploads.
+    const head = utf8(`${c.req.method} ${path}\n`);
+    const raw = new Uint8Array(await c.req.arrayBuffer());
+    const signed = new Uint8Array(head.byteLength + raw.byteLength);
+    signed.set(head);
+    signed.set(raw, head.byteLength);
+    const bodyHash = toHex(await crypto.subtle.digest('SHA-256', signed));
     const db = await database(c);
     const now = c.get('platform').now();
 

@@ -7,6 +7,7 @@ import { startEdge, unique, type CallResult, type StaffFixture, type TenantFixtu
 
 type Schema = {
   $ref?: string;
+  example?: unknown;
   type?: string | string[];
   format?: string;
   pattern?: string;
@@ -37,7 +38,7 @@ function classify(route: Route): Kind | null {
 }
 
 /** Path parameters this test knows how to fill with another tenant's identifiers. */
-const knownParams: Record<Exclude<Kind, 'public'>, ReadonlySet<string>> = { tenant: new Set(['id']), platform: new Set(['slug']) };
+const knownParams: Record<Exclude<Kind, 'public'>, ReadonlySet<string>> = { tenant: new Set(['id', 'address_id', 'contact_id', 'tag_id']), platform: new Set(['slug']) };
 
 function enumerateRoutes(edge: TestEdge): Route[] {
   const seen = new Map<string, Route>();
@@ -61,6 +62,7 @@ function example(schema: Schema, doc: OpenApi, where: string): unknown {
     return example(target, doc, where);
   }
   if (schema.const !== undefined) return schema.const;
+  if (schema.example !== undefined) return schema.example;
   if (schema.enum) return schema.enum[0];
   const alternatives = schema.anyOf ?? schema.oneOf;
   if (alternatives) return example(alternatives.find((s) => s.type !== 'null') ?? alternatives[0]!, doc, where);
@@ -93,7 +95,7 @@ function example(schema: Schema, doc: OpenApi, where: string): unknown {
  * Fields that name another record of the caller's tenant: a random id would be refused as
  * unknown, so where the schema allows it they are sent as null (unlinking is valid input).
  */
-const references = new Set(['assignee_id', 'subscriber_id']);
+const references = new Set(['assignee_id', 'subscriber_id', 'organization_id']);
 const allowsNull = (schema: Schema) => (schema.anyOf ?? schema.oneOf ?? []).some((s) => s.type === 'null') || (Array.isArray(schema.type) && schema.type.includes('null'));
 
 type Populated = {
@@ -103,6 +105,7 @@ type Populated = {
   ownerKey: { id: string; secret: string };
   revokedKeyId: string;
   importId: string;
+  crm: Awaited<ReturnType<typeof populateSubscribers>>;
   markers: string[];
 };
 
@@ -127,8 +130,10 @@ async function populate(edge: TestEdge, slug: string): Promise<Populated> {
     202,
   );
   expect(job.body.status).toBe('completed');
+  const crm = await populateSubscribers(edge, tenant, slug);
   const events = edge.ok(await edge.call('GET', '/api/v1/audit-events?limit=200', { token: tenant.owner.token }), 200).body.data!;
   const markers = [
+    ...crm.markers,
     tenant.id,
     slug,
     tenant.owner.id,
@@ -145,7 +150,40 @@ async function populate(edge: TestEdge, slug: string): Promise<Populated> {
     `imported@${slug}.test`,
     ...events.flatMap((e) => [String(e.id), String(e.hash)]),
   ];
-  return { tenant, user, key, ownerKey, revokedKeyId: revoked.id, importId: String(job.body.id), markers };
+  return { tenant, user, key, ownerKey, revokedKeyId: revoked.id, importId: String(job.body.id), crm, markers };
+}
+
+/** An organization with a member who has an address, a contact, a tag and a custom field value. */
+async function populateSubscribers(edge: TestEdge, tenant: TenantFixture, slug: string) {
+  const token = tenant.owner.token;
+  const field = edge.ok(await edge.call('POST', '/api/v1/custom-fields', { token, body: { key: 'segment', label: `Segment of ${slug}`, type: 'select', options: [`seg-${slug}`] } }), 201).body;
+  const tag = edge.ok(await edge.call('POST', '/api/v1/tags', { token, body: { name: `Tag of ${slug}` } }), 201).body;
+  const org = edge.ok(await edge.call('POST', '/api/v1/subscribers', { token, body: { kind: 'organization', organization_name: `Org of ${slug}` } }), 201).body;
+  const person = edge.ok(
+    await edge.call('POST', '/api/v1/subscribers', {
+      token,
+      body: {
+        first_name: `Subscriber of ${slug}`,
+        email: `subscriber@${slug}.test`,
+        organization_id: org.id,
+        custom_fields: { segment: `seg-${slug}` },
+        addresses: [{ line1: `Street of ${slug}`, city: `City of ${slug}`, country: 'DE' }],
+      },
+    }),
+    201,
+  ).body;
+  const id = String(person.id);
+  const contact = edge.ok(await edge.call('POST', `/api/v1/subscribers/${id}/contacts`, { token, body: { channel: 'email', value: `contact@${slug}.test` } }), 201).body;
+  expect((await edge.call('PUT', `/api/v1/subscribers/${id}/tags/${String(tag.id)}`, { token })).status).toBe(204);
+  // The ids that fill a subscriber route's nested parameters.
+  const children = { address_id: String((person.addresses as { id: string }[])[0]!.id), contact_id: String(contact.id), tag_id: String(tag.id) };
+  return {
+    subscriberId: id,
+    organizationId: String(org.id),
+    fieldId: String(field.id),
+    children,
+    markers: [id, String(org.id), String(field.id), ...Object.values(children), `Subscriber of ${slug}`, `subscriber@${slug}.test`, `Street of ${slug}`, `City of ${slug}`, `contact@${slug}.test`, `Org of ${slug}`, `Tag of ${slug}`, `seg-${slug}`],
+  };
 }
 
 /** A ticket with a comment and an attachment: support data B must never reach. */
@@ -172,7 +210,11 @@ async function populateTickets(edge: TestEdge, p: Populated) {
 async function dumpTenant(edge: TestEdge, slug: string): Promise<string> {
   const tables = await edge.tenantSql(slug, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
   const dump: Record<string, unknown> = {};
-  for (const { name } of tables.rows) dump[String(name)] = (await edge.tenantSql(slug, `SELECT * FROM "${String(name)}" ORDER BY rowid`)).rows;
+  for (const { name } of tables.rows) {
+    // quote() of every column, sorted: also fits WITHOUT ROWID tables and the FTS5 shadow tables' 64-bit ids.
+    const columns = (await edge.tenantSql(slug, `SELECT name FROM pragma_table_info('${String(name)}')`)).rows.map((r) => `quote("${String(r.name)}")`);
+    dump[String(name)] = (await edge.tenantSql(slug, `SELECT ${columns.join(" || ',' || ")} AS row FROM "${String(name)}" ORDER BY 1`)).rows.map((r) => r.row);
+  }
   return JSON.stringify(dump);
 }
 
@@ -244,7 +286,13 @@ describe('tenant isolation over every route', () => {
       ['revoked api key', a.revokedKeyId, b.revokedKeyId],
       ['tenant', a.tenant.id, b.tenant.id],
       ['subscriber import', a.importId, b.importId],
+      ['subscriber', a.crm.subscriberId, b.crm.subscriberId],
+      ['organization', a.crm.organizationId, b.crm.organizationId],
+      ['custom field', a.crm.fieldId, b.crm.fieldId],
+      ['tag', a.crm.children.tag_id, b.crm.children.tag_id],
     ];
+    // Nested ids (a subscriber's address, contact, tag) always come from the same tenant as the path's id.
+    const randomChildren = () => ({ address_id: crypto.randomUUID(), contact_id: crypto.randomUUID(), tag_id: crypto.randomUUID() });
     candidates.push(['ticket', aTickets.ticketId, bTickets.ticketId], ['ticket attachment', aTickets.attachmentId, bTickets.attachmentId]);
     const bTokens: [string, string][] = [
       ['B owner token', b.tenant.owner.token],
@@ -254,7 +302,7 @@ describe('tenant isolation over every route', () => {
     for (const route of tenantRoutes) {
       const name = `${route.method} ${route.path}`;
       const body = () => requestFor(route);
-      const anyPath = fill(route.path, { id: crypto.randomUUID() });
+      const anyPath = fill(route.path, { ...randomChildren(), id: crypto.randomUUID() });
       // No credentials, or platform credentials, never reach a tenant's data.
       check(`${name} without a token`, await edge.call(route.method, anyPath, { ...body() }), (s) => s === 401);
       check(`${name} with a platform token`, await edge.call(route.method, anyPath, { token: platformToken, ...body() }), (s) => s === 403);
@@ -262,10 +310,16 @@ describe('tenant isolation over every route', () => {
       for (const [who, token] of bTokens) {
         if (route.params.length > 0) {
           for (const [kind, aId] of candidates) {
-            const attack = await edge.call(route.method, fill(route.path, { id: aId }), { token, ...body() });
+            const attack = await edge.call(route.method, fill(route.path, { ...a.crm.children, id: aId }), { token, ...body() });
             // Indistinguishable from an id that exists nowhere: same status, same code, never success.
-            const baseline = await edge.call(route.method, fill(route.path, { id: crypto.randomUUID() }), { token, ...body() });
-            check(`${name} by ${who} with A's ${kind} id`, attack, (s) => [400, 403, 404].includes(s) && s === baseline.status && attack.body?.code === baseline.body?.code, [aId]);
+            const baseline = await edge.call(route.method, fill(route.path, { ...randomChildren(), id: crypto.randomUUID() }), { token, ...body() });
+            check(`${name} by ${who} with A's ${kind} id`, attack, (s) => [400, 403, 404].includes(s) && s === baseline.status && attack.body?.code === baseline.body?.code, [aId, ...Object.values(a.crm.children)]);
+          }
+          if (route.params.length > 1) {
+            // A's address, contact or tag under B's own subscriber.
+            const attack = await edge.call(route.method, fill(route.path, { ...a.crm.children, id: b.crm.subscriberId }), { token, ...body() });
+            const baseline = await edge.call(route.method, fill(route.path, { ...randomChildren(), id: b.crm.subscriberId }), { token, ...body() });
+            check(`${name} by ${who} with A's nested ids`, attack, (s) => [400, 403, 404].includes(s) && s === baseline.status && attack.body?.code === baseline.body?.code, Object.values(a.crm.children));
           }
         } else {
           check(`${name} by ${who}`, await edge.call(route.method, route.path, { token, ...body() }), (s) => s < 500);
@@ -310,10 +364,14 @@ describe('tenant isolation over every route', () => {
     // not routes that never find anything. Reads first, deletions last. B's owner API key
     // drives it: a password set by the PATCH probe would revoke the owner's token midway.
     const order = ['GET', 'PATCH', 'PUT', 'POST', 'DELETE'];
-    const idRoutes = tenantRoutes.filter((r) => r.params.length > 0).sort((x, y) => order.indexOf(x.method) - order.indexOf(y.method));
+    // A GDPR erase removes the subscriber's addresses and contacts: it runs after the deletions.
+    const erasesLast = (r: Route) => (r.path.endsWith('/erase') ? order.indexOf('DELETE') - order.indexOf('POST') + 0.5 : 0);
+    // Revoking API keys comes last of all: one of B's ids is the key driving this control.
+    const rank = (r: Route) => order.indexOf(r.method) + erasesLast(r) + (r.path.startsWith('/api/v1/api-keys/') ? order.length : 0);
+    const idRoutes = tenantRoutes.filter((r) => r.params.length > 0).sort((x, y) => rank(x) - rank(y));
     for (const route of idRoutes) {
       const statuses: number[] = [];
-      for (const [, , bId] of candidates) statuses.push((await edge.call(route.method, fill(route.path, { id: bId }), { token: b.ownerKey.secret, ...requestFor(route) })).status);
+      for (const [, , bId] of candidates) statuses.push((await edge.call(route.method, fill(route.path, { ...b.crm.children, id: bId }), { token: b.ownerKey.secret, ...requestFor(route) })).status);
       expect(statuses.some((s) => s >= 200 && s < 300), `${route.method} ${route.path} never succeeds for B's own ids: ${statuses.join(',')}`).toBe(true);
     }
   });

@@ -1,0 +1,40 @@
+import type { tickets } from '../../../db/tenant/index.ts';
+
+type TicketRow = typeof tickets.$inferSelect;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** Whether each SLA clock has run out unmet at `now`, recorded or not yet swept. */
+export function slaBreaches(row: TicketRow, now: number) {
+  return {
+    firstResponse: row.firstResponseBreachedAt !== null || (row.firstRespondedAt === null && row.firstResponseDueAt.getTime() < now),
+    // A pending ticket's resolution clock is paused.
+    resolution: row.resolutionBreachedAt !== null || (row.resolvedAt === null && row.pendingSince === null && row.resolutionDueAt.getTime() < now),
+  };
+}
+
+export function presentTicket(row: TicketRow, now: number) {
+  const breached = slaBreaches(row, now);
+  return {
+    id: row.id,
+    number: row.number,
+    subject: row.subject,
+    description: row.description,
+    priority: row.priority,
+    status: row.status,
+    assignee_id: row.assigneeId,
+    subscriber_id: row.subscriberId,
+    subscription_id: row.subscriptionId,
+    device_id: row.deviceId,
+    sla: {
+      first_response: { due_at: row.firstResponseDueAt.toISOString(), met_at: iso(row.firstRespondedAt), breached: breached.firstResponse },
+      resolution: { due_at: row.resolutionDueAt.toISOString(), met_at: iso(row.resolvedAt), breached: breached.resolution, paused: row.pendingSince !== null },
+    },
+    created_by: row.createdBy,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+    closed_at: iso(row.closedAt),
+  };
+}
+
+export type PresentedTicket = ReturnType<typeof presentTicket>;

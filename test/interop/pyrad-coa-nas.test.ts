@@ -73,7 +73,6 @@ beforeAll(async () => {
   nas = await startPyradNas(SECRET);
   fixture = await openCoaFixture({
     port: nas.port,
-    timeoutMs: 300,
     retries: 2,
     nasClients: [{ id: 'mikrotik-1', address: '127.0.0.1', secret: SECRET, vendor: 'mikrotik' }],
   });
@@ -126,6 +125,7 @@ describe('pyrad as the NAS', () => {
   });
 
   it('retransmits the same request to a silent NAS, then times out', async () => {
+    await fixture.setTimeoutMs(300);
     const result = await fixture.client.disconnect({ nasId: 'mikrotik-1', session: { userName: 'silent-erin' } });
     expect(result).toMatchObject({ status: 'timeout', attempts: 3 });
     const requests = await seen(3);
@@ -134,6 +134,7 @@ describe('pyrad as the NAS', () => {
   });
 
   it('is refused by pyrad when signed with the wrong secret', async () => {
+    await fixture.setTimeoutMs(300);
     // The same address under another NAS client id whose secret pyrad does not share.
     await fixture.replica.applyChanges([
       { op: 'delete-nas-client', id: 'mikrotik-1' },

@@ -78,6 +78,7 @@ describe('Disconnect-Request', () => {
   });
 
   it('retransmits the same datagram (Identifier and authenticator) on timeout, then gives up', async () => {
+    await fixture.setTimeoutMs(150);
     nas.behaviour = () => [];
     const started = Date.now();
     const result = await fixture.client.disconnect(target);
@@ -91,6 +92,7 @@ describe('Disconnect-Request', () => {
   });
 
   it('takes an ACK that answers a retransmission', async () => {
+    await fixture.setTimeoutMs(300);
     nas.behaviour = (request, self) => (self.received.length < 2 ? [] : [ack(request, SECRET)]);
     const result = await fixture.client.disconnect(target);
     expect(result).toMatchObject({ status: 'ack', attempts: 2 });
@@ -152,6 +154,7 @@ describe('reply verification', () => {
   });
 
   it('times out when every reply has a bad authenticator', async () => {
+    await fixture.setTimeoutMs(150);
     nas.behaviour = (request) => [ack(request, Buffer.from('wrong-secret'))];
     const result = await fixture.client.disconnect(target);
     expect(result.status).toBe('timeout');
@@ -234,6 +237,7 @@ describe('CoA-Request', () => {
   });
 
   it('does not take a Disconnect-ACK as the answer to a CoA-Request', async () => {
+    await fixture.setTimeoutMs(150);
     nas.behaviour = (request) => {
       const wrong = Buffer.from(ack(request, SECRET));
       wrong[0] = PacketCode.disconnectAck;

@@ -19,6 +19,11 @@ export type CoaFixture = {
   client: CoaClient;
   /** The value of one sample in /metrics text, or 0 when absent. */
   metric(series: string): number;
+  /**
+   * Replaces the client (and its metrics) with one waiting `timeoutMs` per attempt.
+   * The default is long enough that a loaded machine never retransmits by accident.
+   */
+  setTimeoutMs(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -40,32 +45,39 @@ export async function openCoaFixture(options: {
   });
   await replica.applyChanges(options.nasClients.map((value) => ({ op: 'upsert-nas-client' as const, value })));
   const spool = await openSpool({ path: join(dir, 'spool.db'), log, maxBatch: 1_000, maxDelayMs: 0, staleFactor: 2.5, defaultInterimInterval: 300 });
-  const metrics = createMetricsRegistry();
-  const client = createCoaClient({
+  const createClient = (timeoutMs: number) => {
+    const metrics = createMetricsRegistry();
+    const client = createCoaClient({
+      replica,
+      spool,
+      config: { coa: { port: options.port, timeoutMs, retries: options.retries ?? 2 }, radius: { dictionaries: [] } },
+      log,
+      metrics,
+      bind: { ipv4: '127.0.0.1' },
+    });
+    return { metrics, client };
+  };
+  const fixture: CoaFixture = {
     replica,
     spool,
-    config: { coa: { port: options.port, timeoutMs: options.timeoutMs ?? 150, retries: options.retries ?? 2 }, radius: { dictionaries: [] } },
-    log,
-    metrics,
-    bind: { ipv4: '127.0.0.1' },
-  });
-  return {
-    replica,
-    spool,
-    metrics,
-    client,
+    ...createClient(options.timeoutMs ?? 2_000),
     metric(series) {
-      const line = metrics
+      const line = fixture.metrics
         .render()
         .split('\n')
         .find((candidate) => candidate.startsWith(`${series} `));
       return line === undefined ? 0 : Number(line.slice(series.length + 1));
     },
+    async setTimeoutMs(timeoutMs) {
+      await fixture.client.close();
+      Object.assign(fixture, createClient(timeoutMs));
+    },
     async close() {
-      await client.close();
+      await fixture.client.close();
       await spool.close();
       replica.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return fixture;
 }

@@ -19,8 +19,12 @@ let http: RunningHttpServer;
 
 beforeEach(async () => {
   nas = await startNasSimulator(SECRET, (request) => [ack(request, SECRET)]);
-  fixture = await openCoaFixture({ port: nas.port, timeoutMs: 100, retries: 1, nasClients: [{ id: 'nas-1', address: '127.0.0.1', secret: SECRET.toString(), vendor: 'cisco' }] });
-  http = await startHttpServer({
+  fixture = await openCoaFixture({ port: nas.port, retries: 1, nasClients: [{ id: 'nas-1', address: '127.0.0.1', secret: SECRET.toString(), vendor: 'cisco' }] });
+  http = await startHttp();
+});
+
+const startHttp = () =>
+  startHttpServer({
     host: '127.0.0.1',
     port: 0,
     registry: fixture.metrics,
@@ -28,7 +32,6 @@ beforeEach(async () => {
     health: () => ({ healthy: true, probe: 1 }),
     post: createCoaRoutes(fixture.client),
   });
-});
 
 afterEach(async () => {
   await http.close();
@@ -61,6 +64,9 @@ describe('POST /coa/disconnect', () => {
       status: 'nak',
       errorCauses: [{ code: 503, name: 'Session-Context-Not-Found' }],
     });
+    await fixture.setTimeoutMs(100);
+    await http.close();
+    http = await startHttp();
     nas.behaviour = () => [];
     expect(await (await post('/coa/disconnect', { nasId: 'nas-1', session: { userName: 'a' } })).json()).toMatchObject({ status: 'timeout', attempts: 2 });
   });

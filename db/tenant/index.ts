@@ -14,3 +14,4 @@ export * from './subscriber-contacts.ts';
 export * from './custom-fields.ts';
 export * from './tags.ts';
 export * from './subscriber-imports.ts';
+export * from './leads.ts';

@@ -97,5 +97,17 @@ export const tenantMigrations: readonly Migration[] = [
       "CREATE TABLE `subscriber_imports` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`status` text NOT NULL,\n\t`dry_run` integer NOT NULL,\n\t`source` text,\n\t`total_rows` integer DEFAULT 0 NOT NULL,\n\t`processed_rows` integer DEFAULT 0 NOT NULL,\n\t`error_count` integer DEFAULT 0 NOT NULL,\n\t`created_count` integer DEFAULT 0 NOT NULL,\n\t`ignored_columns` text DEFAULT '[]' NOT NULL,\n\t`attempts` integer DEFAULT 0 NOT NULL,\n\t`heartbeat_at` integer,\n\t`created_by` text,\n\t`created_at` integer NOT NULL,\n\t`started_at` integer,\n\t`finished_at` integer\n);",
       "CREATE INDEX `subscriber_imports_created` ON `subscriber_imports` (`created_at`);"
     ]
+  },
+  {
+    "tag": "0007_leads",
+    "hash": "d60589606ec9f866c8449c629cc5b2119db55706d5f1343e9749fb68a8dd485c",
+    "statements": [
+      "CREATE TABLE `leads` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`number` text NOT NULL,\n\t`status` text NOT NULL,\n\t`first_name` text,\n\t`last_name` text,\n\t`organization_name` text,\n\t`email` text,\n\t`phone` text,\n\t`address` text,\n\t`source` text NOT NULL,\n\t`partner_id` text,\n\t`interested_offer` text,\n\t`notes` text,\n\t`status_reason` text,\n\t`converted_subscriber_id` text,\n\t`converted_at` integer,\n\t`created_by` text,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tFOREIGN KEY (`converted_subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE no action\n);",
+      "CREATE UNIQUE INDEX `leads_number_unique` ON `leads` (`number`);",
+      "CREATE INDEX `leads_status` ON `leads` (`status`,`id`);",
+      "CREATE INDEX `leads_source` ON `leads` (`source`,`id`);",
+      "CREATE INDEX `leads_partner` ON `leads` (`partner_id`,`id`);",
+      "CREATE INDEX `leads_email` ON `leads` (`email`);"
+    ]
   }
 ];

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { HonoEnv } from '../context.ts';
 import { AppError } from '../errors.ts';
-import { findSubscriberImport, createSubscriberImport, getSubscriberImport, listSubscriberImports } from '../services/subscriber-imports/manage-subscriber-imports.ts';
+import { createSubscriberImport, findSubscriberImport, getSubscriberImport, listSubscriberImports, presentSubscriberImport } from '../services/subscriber-imports/manage-subscriber-imports.ts';
 import { isStalled, runSubscriberImport } from '../services/subscriber-imports/run-subscriber-import.ts';
 import { IdParam, Pagination, Problem, createRouter, json, page, problems, tenantRoute } from './common.ts';
 
@@ -101,9 +101,7 @@ export const subscriberImportsRouter = router
       const run = runSubscriberImport({ ctx, jobId: job.id });
       if (csv.length <= inlineBytes) await run;
       else continueAfterResponse(c, run);
-      const current = await getSubscriberImport({ ctx, input: { id: job.id, errors_limit: 0 } });
-      const { errors: _errors, errors_next_cursor: _next, ...summary } = current;
-      return c.json(summary, 202, { location: `/api/v1/subscriber-imports/${job.id}` });
+      return c.json(presentSubscriberImport(await findSubscriberImport(ctx, job.id)), 202, { location: `/api/v1/subscriber-imports/${job.id}` });
     },
   )
   .openapi(
@@ -125,7 +123,7 @@ export const subscriberImportsRouter = router
       request: {
         params: IdParam,
         query: z.object({
-          errors_limit: z.coerce.number().int().min(0).max(1000).default(100),
+          errors_limit: z.coerce.number().int().min(1).max(1000).default(100),
           errors_cursor: z.string().regex(/^\d{1,9}$/, 'a cursor this API returned').transform(Number).optional(),
         }),
       },

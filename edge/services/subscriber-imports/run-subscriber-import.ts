@@ -52,7 +52,9 @@ export async function runSubscriberImport({ ctx: requestCtx, jobId }: { ctx: Ten
     await run(ctx, jobId);
   } catch (error) {
     if (error instanceof Superseded) return;
-    ctx.log.error('subscriber import failed', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+    // Drizzle wraps database errors ("Failed query: …"); the cause says what the database refused.
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
+    ctx.log.error('subscriber import failed', { error: error instanceof Error ? { name: error.name, message: error.message.slice(0, 500), cause, stack: error.stack } : String(error) });
     await ctx.db
       .update(subscriberImports)
       .set({ status: 'failed', finishedAt: new Date(platform.now()), source: null })

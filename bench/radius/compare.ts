@@ -4,7 +4,7 @@
 //
 //   node bench/radius/compare.ts [--duration S] [--window N] [--sockets N] [--warmup S]
 //        [--rounds R] [--only freeradius|appliance] [--fr-threads N] [--appliance-threads N]
-//        [--generator-threads N]
+//        [--generator-threads N] [--note TEXT]   (the note is saved with the result)
 //        [--out FILE]
 //
 // Writes bench/results/radius-vs-freeradius.json (or --out). Speed is reported, never
@@ -37,6 +37,7 @@ const { values: args } = parseArgs({
     'generator-threads': { type: 'string', default: '1' },
     'appliance-threads': { type: 'string' },
     'port-base': { type: 'string', default: '28112' },
+    note: { type: 'string' },
     out: { type: 'string', default: 'bench/results/radius-vs-freeradius.json' },
   },
 });
@@ -275,6 +276,7 @@ const result = {
   node: process.version,
   freeradius: freeRadiusVersion(),
   revision,
+  ...(args.note === undefined ? {} : { note: args.note }),
   settings: {
     users: DEFAULT_USERS,
     duration_s: durationS,

@@ -3,7 +3,7 @@
 // answered) and 0 positive answers (Access-Accept, Accounting-Response) to anything
 // the independent oracle (fuzz-mutations.ts) does not find validly signed.
 //
-//   node bench/radius/fuzz.ts [--packets 1000000] [--burst 128] [--sockets 4] [--seconds 600]
+//   node bench/radius/fuzz.ts [--packets 1000000] [--burst 128] [--sockets 8] [--seconds 600]
 //        [--in-process]                the codec + verify + PAP path in this process instead
 //        [--port P --acct-port Q --metrics-port M]   an appliance already running (bench users imported)
 //        [--seed N] [--out FILE]        the seed of the mutation PRNG (reported; reuse it to reproduce)
@@ -48,7 +48,7 @@ const { values: args } = parseArgs({
   options: {
     packets: { type: 'string', default: '1000000' },
     burst: { type: 'string', default: '128' },
-    sockets: { type: 'string', default: '4' },
+    sockets: { type: 'string', default: '8' },
     seconds: { type: 'string', default: '600' },
     'in-process': { type: 'boolean', default: false },
     port: { type: 'string' },
@@ -239,9 +239,11 @@ async function runAgainstServer(authPort: number, acctPort: number, isAlive: () 
     let sessionNumber = 0;
     await Promise.all(
       sockets.map(async ({ socket, port, acct }) => {
-        // identifier → datagrams sent with it in this burst and the previous one.
+        // identifier → datagrams sent with it in the last GENERATIONS bursts (a reply to
+        // a validly signed accounting mutation may come after a later burst's control).
+        const GENERATIONS = 4;
+        const bursts: Array<Map<number, Sent[]>> = [];
         let current = new Map<number, Sent[]>();
-        let previous = new Map<number, Sent[]>();
         let control: { packet: Buffer; answered: () => void } | null = null;
         socket.on('message', (reply: Buffer) => {
           if (reply.length < 20) {
@@ -253,7 +255,7 @@ async function runAgainstServer(authPort: number, acctPort: number, isAlive: () 
             control.answered();
             return;
           }
-          const candidates = [...(current.get(id) ?? []), ...(previous.get(id) ?? [])];
+          const candidates = bursts.flatMap((burst) => burst.get(id) ?? []);
           const matches = candidates.filter((sent) => replyMatches(reply, sent.packet));
           const match = matches[0];
           if (match === undefined) {
@@ -273,8 +275,9 @@ async function runAgainstServer(authPort: number, acctPort: number, isAlive: () 
           }
         });
         while (remaining > 0 && Date.now() < deadline && isAlive()) {
-          previous = current;
           current = new Map();
+          bursts.unshift(current);
+          if (bursts.length > GENERATIONS) bursts.pop();
           const count = Math.min(BURST, remaining);
           remaining -= count;
           for (let index = 0; index < count; index++) {
@@ -349,6 +352,13 @@ if (mode === 'appliance') {
   let server: RunningAppliance | undefined;
   const kill = () => server?.process.kill('SIGKILL');
   process.once('exit', kill);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      kill();
+      if (root !== undefined) rmSync(root, { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
   try {
     let authPort = args.port === undefined ? undefined : Number(args.port);
     let acctPort = args['acct-port'] === undefined ? undefined : Number(args['acct-port']);

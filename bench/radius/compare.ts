@@ -238,6 +238,8 @@ function summary(report: ServerReport) {
           rejects: run.rejects,
           wrong_replies: run.wrong_replies,
           server_cpu_us_per_request: run.server_cpu_us_per_request,
+          server_cores_busy: run.server_cores_busy,
+          generator_cores_busy: run.generator_cores_busy,
         };
   return { auth: pick(auth), acct: pick(acct) };
 }

@@ -96,6 +96,10 @@ export interface LoadResult {
   issuing_seconds: number;
   server_cpu_us_per_request: number | null;
   client_cpu_us_per_request: number;
+  /** Server CPU time / wall time of the run: 1.0 = one core busy throughout. */
+  server_cores_busy: number | null;
+  /** The generator's own (all its threads); near 1.0 per generator thread = the generator is the bottleneck. */
+  generator_cores_busy: number;
   generator_threads?: number;
 }
 
@@ -384,6 +388,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   });
 
   const cpuAfter = options.serverPids.length > 0 ? totalCpuMicros(options.serverPids) : 0;
+  const runMicros = (performance.now() - start) * 1000;
   const clientCpu = process.cpuUsage(clientCpuBefore);
   const rcvbufErrors = udpReceiveBufferErrors() - rcvbufErrorsBefore;
   // Whatever is still outstanding at the hard deadline is lost too.
@@ -415,6 +420,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     udp_rcvbuf_errors: rcvbufErrors,
     ...(acct ? { by_status: byStatus } : {}),
     issuing_seconds: round(issuingSeconds),
+    server_cores_busy: options.serverPids.length > 0 ? round((cpuAfter - cpuBefore) / runMicros, 2) : null,
+    generator_cores_busy: round((clientCpu.user + clientCpu.system) / runMicros, 2),
     server_cpu_us_per_request: options.serverPids.length > 0 && answered > 0 ? round((cpuAfter - cpuBefore) / answered, 2) : null,
     client_cpu_us_per_request: answered > 0 ? round((clientCpu.user + clientCpu.system) / answered, 2) : 0,
   };
@@ -490,10 +497,12 @@ export async function runLoadThreads(options: LoadOptions, threads: number): Pro
     await Promise.race([Promise.all(ready), Promise.all(results)]);
     const cpuBefore = serverPids.length > 0 ? totalCpuMicros(serverPids) : 0;
     const clientBefore = process.cpuUsage();
+    const startedAt = performance.now();
     for (const worker of workers) worker.postMessage('go');
     const done = await Promise.all(results);
     const cpuAfter = serverPids.length > 0 ? totalCpuMicros(serverPids) : 0;
     const client = process.cpuUsage(clientBefore);
+    const runMicros = (performance.now() - startedAt) * 1000;
 
     const histogram = new Uint32Array(BUCKETS + 1);
     for (const { histogram: part } of done) for (let bucket = 0; bucket <= BUCKETS; bucket++) histogram[bucket]! += part[bucket] ?? 0;
@@ -533,6 +542,8 @@ export async function runLoadThreads(options: LoadOptions, threads: number): Pro
       server_cpu_us_per_request: serverPids.length > 0 && answered > 0 ? roundTo((cpuAfter - cpuBefore) / answered, 2) : null,
       // process.cpuUsage covers every thread of this process: the generators and this one.
       client_cpu_us_per_request: answered > 0 ? roundTo((client.user + client.system) / answered, 2) : 0,
+      server_cores_busy: serverPids.length > 0 ? roundTo((cpuAfter - cpuBefore) / runMicros, 2) : null,
+      generator_cores_busy: roundTo((client.user + client.system) / runMicros, 2),
       generator_threads: threads,
     };
   } finally {

@@ -89,7 +89,8 @@ async function run(ctx: TenantContext, jobId: string) {
   };
   const fail = async (errors: RowError[]) => {
     await progress({ status: 'failed', errorCount: errors.length, finishedAt: now(), source: null });
-    await storeErrors(ctx.db, jobId, errors);
+    // In file order (emails are checked against the database after each chunk); sort is stable.
+    await storeErrors(ctx.db, jobId, errors.sort((x, y) => (x.row ?? 0) - (y.row ?? 0)));
   };
 
   let records;

@@ -15,6 +15,7 @@ import { platformRouter } from './routes/platform.ts';
 import { subscribersRouter } from './routes/subscribers.ts';
 import { tagsRouter } from './routes/tags.ts';
 import { attachmentUploadPattern, ticketsRouter } from './routes/tickets.ts';
+import { leadsRouter } from './routes/leads.ts';
 import { subscriberImportsRouter } from './routes/subscriber-imports.ts';
 import { usersRouter } from './routes/users.ts';
 
@@ -41,6 +42,7 @@ export function createApp(platform: Platform) {
   app.route('/', subscribersRouter).route('/', customFieldsRouter).route('/', tagsRouter);
   app.route('/', subscriberImportsRouter);
   app.route('/', ticketsRouter);
+  app.route('/', leadsRouter);
   app.route('/', docsRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

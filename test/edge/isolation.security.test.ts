@@ -186,7 +186,7 @@ async function populateSubscribers(edge: TestEdge, tenant: TenantFixture, slug: 
   };
 }
 
-/** A ticket with a comment and an attachment: support data B must never reach. */
+/** A ticket with a comment and an attachment, and a lead: CRM data B must never reach. */
 async function populateTickets(edge: TestEdge, p: Populated) {
   const token = p.tenant.owner.token;
   const slug = p.tenant.slug;
@@ -199,10 +199,25 @@ async function populateTickets(edge: TestEdge, p: Populated) {
   const upload = { token, body: `Attachment content of ${slug}`, headers: { 'content-type': 'text/plain' } };
   const attachment = edge.ok(await edge.call('POST', `/api/v1/tickets/${ticketId}/attachments?filename=file-of-${slug}.txt`, upload), 201).body;
   const attachmentId = String(attachment.id);
+  const lead = edge.ok(await edge.call('POST', '/api/v1/leads', { token, body: { first_name: `Lead of ${slug}`, email: `lead@${slug}.test`, source: 'web' } }), 201).body;
+  const leadId = String(lead.id);
   return {
     ticketId,
     attachmentId,
-    markers: [ticketId, `Ticket subject of ${slug}`, `Ticket description of ${slug}`, `Comment of ${slug}`, attachmentId, `file-of-${slug}`, `Attachment content of ${slug}`, String(attachment.sha256)],
+    leadId,
+    markers: [
+      ticketId,
+      `Ticket subject of ${slug}`,
+      `Ticket description of ${slug}`,
+      `Comment of ${slug}`,
+      attachmentId,
+      `file-of-${slug}`,
+      `Attachment content of ${slug}`,
+      String(attachment.sha256),
+      leadId,
+      `Lead of ${slug}`,
+      `lead@${slug}.test`,
+    ],
   };
 }
 
@@ -293,7 +308,7 @@ describe('tenant isolation over every route', () => {
     ];
     // Nested ids (a subscriber's address, contact, tag) always come from the same tenant as the path's id.
     const randomChildren = () => ({ address_id: crypto.randomUUID(), contact_id: crypto.randomUUID(), tag_id: crypto.randomUUID() });
-    candidates.push(['ticket', aTickets.ticketId, bTickets.ticketId], ['ticket attachment', aTickets.attachmentId, bTickets.attachmentId]);
+    candidates.push(['ticket', aTickets.ticketId, bTickets.ticketId], ['ticket attachment', aTickets.attachmentId, bTickets.attachmentId], ['lead', aTickets.leadId, bTickets.leadId]);
     const bTokens: [string, string][] = [
       ['B owner token', b.tenant.owner.token],
       ['B owner API key', b.ownerKey.secret],
@@ -365,7 +380,9 @@ describe('tenant isolation over every route', () => {
     // drives it: a password set by the PATCH probe would revoke the owner's token midway.
     const order = ['GET', 'PATCH', 'PUT', 'POST', 'DELETE'];
     // A GDPR erase removes the subscriber's addresses and contacts: it runs after the deletions.
-    const erasesLast = (r: Route) => (r.path.endsWith('/erase') ? order.indexOf('DELETE') - order.indexOf('POST') + 0.5 : 0);
+    // So does converting a lead: the new subscriber must satisfy B's custom fields, which the
+    // PATCH probe made required with random options until the DELETE probe removes them.
+    const erasesLast = (r: Route) => (r.path.endsWith('/erase') || r.path === '/api/v1/leads/:id/convert' ? order.indexOf('DELETE') - order.indexOf('POST') + 0.5 : 0);
     // Revoking API keys comes last of all: one of B's ids is the key driving this control.
     const rank = (r: Route) => order.indexOf(r.method) + erasesLast(r) + (r.path.startsWith('/api/v1/api-keys/') ? order.length : 0);
     const idRoutes = tenantRoutes.filter((r) => r.params.length > 0).sort((x, y) => rank(x) - rank(y));

@@ -13,63 +13,97 @@
 // SharedArrayBuffer allocated by the main thread and handed to every worker; it
 // outlives the threads that fill it.
 //
-// Layout: BUCKETS buckets of WAYS slots. A key hashes to one bucket; the bucket is
-// guarded by a spin lock (Int32, holder = worker index + 1) held for a few hundred
-// nanoseconds, never across an await. Reply bytes go into a ring (the arena) at a
-// monotonically increasing position; a cached reply whose bytes the ring has since
+// Every request pays one begin() and one complete(), so both are built to cost a few
+// hundred nanoseconds (bench/radius/duplicate-cache.ts): the key is read straight from
+// the datagram's bytes, nothing is allocated except the copy of a cached reply, all
+// typed-array views are made once, and a miss touches one cache line of the bucket
+// plus the one slot it claims.
+//
+// Layout, all Int32 words:
+//   header   cursor of the reply ring; the epoch (ms) expiries are relative to
+//   buckets  BUCKETS × 16 words (one 64-byte line): spin lock (holder = owner + 1),
+//            WAYS 16-bit fingerprints, WAYS expiries (ms after the epoch)
+//   slots    BUCKETS × WAYS × 8 words: authenticator (4), identifier<<16 | port,
+//            address hash, state | (owner or reply length) << 2, ring position or
+//            claim stamp
+//   ring     replies at monotonically increasing positions (mod 2^32)
+// A key hashes to one bucket; its fingerprint filters the ways before the full key
+// is compared. The lock is held for a few hundred nanoseconds, never across an
+// await; it is the only atomic besides the ring cursor. A full bucket evicts the
+// entry expiring first (the oldest). A cached reply whose bytes the ring has since
 // overwritten is treated as absent (the request is processed again; accounting
-// records are idempotent in the spool, so that cannot double-count). A full bucket
-// evicts the entry expiring first.
+// records are idempotent in the spool, so that cannot double-count).
 //
 // Key: the 16-octet Request Authenticator (random for Access-Request, an MD5 over
 // the packet for accounting), Identifier, source port and a 32-bit hash of the
 // source address. Requests reach this table only after their signature verified, so
 // an attacker without the NAS secret cannot plant entries; the address hash can only
 // collide for two NASes that also share port, Identifier and a 128-bit authenticator.
+//
+// Expiries are int32 milliseconds after the epoch, compared by wrapping difference:
+// correct for entries younger than 24 days; a slot untouched for a multiple of 49.7
+// days can look alive for 5 s, which only makes it a later eviction choice.
 
-const BUCKETS = 32_768;
+const BUCKETS = 65_536;
 const WAYS = 8;
 const SLOTS = BUCKETS * WAYS;
-// Slot words: authenticator (4), identifier|port (1), address hash (1), state (1), owner (1).
+const BUCKET_WORDS = 16;
 const SLOT_WORDS = 8;
-const STATE_EMPTY = 0;
+/** Bucket words: the lock, then WAYS 16-bit fingerprints (WAYS / 2 words), then WAYS expiries. */
+const FINGERPRINTS_AT = 1;
+const EXPIRIES_AT = FINGERPRINTS_AT + WAYS / 2;
+/** Slot words. */
+const META = 6;
+const WHERE = 7;
 const STATE_IN_PROGRESS = 1;
 const STATE_DONE = 2;
-/** Replies kept: 32 MiB ≈ 300,000 typical replies (Access-Accepts of ~100 octets, 20-octet Accounting-Responses). */
-const ARENA_BYTES = 32 * 1024 * 1024;
+/**
+ * Replies kept: 64 MiB. Sized for the window at full load: ~60,000 requests/s × 5 s
+ * × ~150-octet Access-Accepts ≈ 45 MB. A power of two, so ring offsets are positions
+ * masked and a 32-bit cursor may wrap.
+ */
+const RING_BYTES = 64 * 1024 * 1024;
 
-const LOCKS_BYTES = BUCKETS * 4;
-const SLOTS_BYTES = SLOTS * SLOT_WORDS * 4;
-const FLOATS_BYTES = SLOTS * 8;
-const CURSOR_BYTES = 8;
+const HEADER_WORDS = 16;
+const CURSOR = 0;
+const EPOCH_AT = 2; // Float64 at word 2 (byte 8).
+const BUCKETS_AT = HEADER_WORDS;
+const SLOTS_AT = BUCKETS_AT + BUCKETS * BUCKET_WORDS;
+const RING_AT_BYTES = (SLOTS_AT + SLOTS * SLOT_WORDS) * 4;
 
 /** How long a reply stays cached: RFC 5080 §2.2.2 suggests a few seconds; FreeRADIUS uses 5. */
 export const DUPLICATE_WINDOW_MS = 5_000;
 
-export function allocateDuplicateCache(): SharedArrayBuffer {
-  return new SharedArrayBuffer(CURSOR_BYTES + LOCKS_BYTES + SLOTS_BYTES + 2 * FLOATS_BYTES + ARENA_BYTES);
+/** begin(): the original of this request is still being processed. */
+export const IN_PROGRESS = -1;
+
+/** The main thread's owner id (workers use their index, 0-based). */
+export const MAIN_THREAD_OWNER = 0xffff;
+
+/**
+ * The main thread allocates the table once. The bucket and slot pages are touched
+ * here, at start-up, rather than by the first requests (a page fault per first touch
+ * cost ~5 µs per request in a fresh table); the ring fills sequentially.
+ */
+export function allocateDuplicateCache(now = Date.now()): SharedArrayBuffer {
+  const buffer = new SharedArrayBuffer(RING_AT_BYTES + RING_BYTES);
+  new Int32Array(buffer, 0, SLOTS_AT + SLOTS * SLOT_WORDS).fill(0);
+  new Float64Array(buffer, EPOCH_AT * 4, 1)[0] = now;
+  return buffer;
 }
 
-/** The identity of one request (RFC 5080 §2.2.2). */
-export type RequestKey = {
-  readonly address: string;
-  readonly port: number;
-  readonly identifier: number;
-  readonly authenticator: Buffer;
-};
-
-export type Lookup =
-  | { readonly kind: 'new'; readonly slot: number }
-  | { readonly kind: 'cached'; readonly reply: Buffer }
-  | { readonly kind: 'in_progress' };
-
 export type DuplicateCache = {
-  /** Looks `key` up; when new, claims a slot the caller must complete() or abandon(). */
-  begin(key: RequestKey, now: number): Lookup;
-  /** Stores the reply sent for the request claimed in `slot`. */
-  complete(slot: number, key: RequestKey, reply: Buffer, now: number): void;
+  /**
+   * Looks up the request in `datagram` (Identifier at octet 1, Request Authenticator
+   * at 4..20) from `address`:`port`. Returns the cached reply (a copy) for a
+   * duplicate, IN_PROGRESS while the original is being processed, or else a claim
+   * (≥ 0) that the caller must complete() or abandon().
+   */
+  begin(datagram: Uint8Array, address: string, port: number, now: number): Buffer | number;
+  /** Stores the reply sent for the request of `claim`. */
+  complete(claim: number, reply: Uint8Array, now: number): void;
   /** The request got no reply (dropped, not acknowledged): let its retransmit be processed. */
-  abandon(slot: number, key: RequestKey): void;
+  abandon(claim: number): void;
   /** Main thread, after a worker died: frees its locks and its in-progress entries. */
   releaseOwner(owner: number): void;
 };
@@ -84,135 +118,176 @@ function hashAddress(address: string): number {
   return hash | 0;
 }
 
-/** The main thread's owner id (workers use their index, 0-based). */
-export const MAIN_THREAD_OWNER = 0xffff;
+const readWord = (bytes: Uint8Array, at: number): number =>
+  ((bytes[at] ?? 0) << 24) | ((bytes[at + 1] ?? 0) << 16) | ((bytes[at + 2] ?? 0) << 8) | (bytes[at + 3] ?? 0);
 
 /** `owner` identifies the thread: a worker index, or MAIN_THREAD_OWNER. */
 export function openDuplicateCache(buffer: SharedArrayBuffer, owner: number): DuplicateCache {
-  let at = 0;
-  const cursor = new BigInt64Array(buffer, at, 1);
-  at += CURSOR_BYTES;
-  const locks = new Int32Array(buffer, at, BUCKETS);
-  at += LOCKS_BYTES;
-  const slots = new Int32Array(buffer, at, SLOTS * SLOT_WORDS);
-  at += SLOTS_BYTES;
-  const expiries = new Float64Array(buffer, at, SLOTS);
-  at += FLOATS_BYTES;
-  const positions = new Float64Array(buffer, at, SLOTS);
-  at += FLOATS_BYTES;
-  const arena = new Uint8Array(buffer, at, ARENA_BYTES);
+  const words = new Int32Array(buffer, 0, SLOTS_AT + SLOTS * SLOT_WORDS);
+  const halves = new Uint16Array(buffer, 0, (SLOTS_AT + SLOTS * SLOT_WORDS) * 2);
+  const ring = Buffer.from(buffer, RING_AT_BYTES, RING_BYTES);
+  const epoch = new Float64Array(buffer, EPOCH_AT * 4, 1)[0] ?? 0;
   const holder = owner + 1;
-  const words = new Int32Array(6);
+  // Claims carry a stamp so that complete() on a slot evicted and claimed again
+  // meanwhile changes nothing: stamp × SLOTS + slot stays below 2^51.
+  let stamp = 0;
 
-  const load = (key: RequestKey) => {
-    const auth = key.authenticator;
-    words[0] = auth.readInt32BE(0);
-    words[1] = auth.readInt32BE(4);
-    words[2] = auth.readInt32BE(8);
-    words[3] = auth.readInt32BE(12);
-    words[4] = (key.identifier << 16) | key.port;
-    words[5] = hashAddress(key.address);
-    let hash = 0;
-    for (let index = 0; index < 6; index++) hash = Math.imul(hash ^ (words[index] ?? 0), 0x9e3779b1);
-    return ((hash ^ (hash >>> 15)) >>> 0) % BUCKETS;
+  // The key of the current begin(), read once.
+  let k0 = 0;
+  let k1 = 0;
+  let k2 = 0;
+  let k3 = 0;
+  let k4 = 0;
+  let k5 = 0;
+
+  const since = (now: number) => (now - epoch) | 0;
+  const alive = (expiry: number, at: number) => {
+    const remaining = (expiry - at) | 0;
+    return remaining > 0 && remaining <= DUPLICATE_WINDOW_MS;
   };
-
-  const matches = (slot: number) => {
-    const base = slot * SLOT_WORDS;
-    for (let index = 0; index < 6; index++) if (slots[base + index] !== words[index]) return false;
-    return true;
-  };
-
-  const lock = (bucket: number) => {
+  const lock = (at: number) => {
     // Held for a few hundred nanoseconds by another thread at most: spin.
-    while (Atomics.compareExchange(locks, bucket, 0, holder) !== 0);
+    while (Atomics.compareExchange(words, at, 0, holder) !== 0);
   };
-  const unlock = (bucket: number) => Atomics.store(locks, bucket, 0);
 
-  const readReply = (slot: number, length: number): Buffer | undefined => {
-    const position = positions[slot] ?? 0;
-    const start = position % ARENA_BYTES;
+  // A copy of the reply stored in `slot`, or null when the ring has overwritten it.
+  const readReply = (slot: number): Buffer | null => {
+    const base = SLOTS_AT + slot * SLOT_WORDS;
+    const length = words[base + META]! >>> 2;
+    const position = words[base + WHERE]!;
+    const start = position & (RING_BYTES - 1);
     const reply = Buffer.allocUnsafe(length);
-    const first = Math.min(length, ARENA_BYTES - start);
-    reply.set(arena.subarray(start, start + first), 0);
-    if (first < length) reply.set(arena.subarray(0, length - first), first);
+    const first = Math.min(length, RING_BYTES - start);
+    ring.copy(reply, 0, start, start + first);
+    if (first < length) ring.copy(reply, first, 0, length - first);
     // Reservations advance the cursor before their bytes are written: if the cursor
-    // moved a full ring past our start, the bytes may be another reply's.
-    return Number(Atomics.load(cursor, 0)) - position <= ARENA_BYTES - length ? reply : undefined;
+    // moved more than a ring past our start, the bytes may be another reply's.
+    return (Atomics.load(words, CURSOR) - position) >>> 0 <= RING_BYTES - length ? reply : null;
   };
 
   return {
-    begin(key, now) {
-      const bucket = load(key);
-      const first = bucket * WAYS;
-      lock(bucket);
-      try {
-        let victim = -1;
-        let victimExpiry = Infinity;
-        for (let slot = first; slot < first + WAYS; slot++) {
-          const state = slots[slot * SLOT_WORDS + 6];
-          const expiry = expiries[slot] ?? 0;
-          if (state !== STATE_EMPTY && expiry > now && matches(slot)) {
-            if (state === STATE_IN_PROGRESS) return { kind: 'in_progress' };
-            const reply = readReply(slot, slots[slot * SLOT_WORDS + 7] ?? 0);
-            if (reply !== undefined) return { kind: 'cached', reply };
-            victim = slot;
+    begin(datagram, address, port, now) {
+      k0 = readWord(datagram, 4);
+      k1 = readWord(datagram, 8);
+      k2 = readWord(datagram, 12);
+      k3 = readWord(datagram, 16);
+      k4 = ((datagram[1] ?? 0) << 16) | port;
+      k5 = hashAddress(address);
+      let hash = Math.imul(k0 ^ (k4 + 0x9e3779b9), 0x85ebca6b);
+      hash = Math.imul(hash ^ k1 ^ (hash >>> 15), 0xc2b2ae35);
+      hash = Math.imul(hash ^ k2 ^ (hash >>> 13), 0x85ebca6b);
+      hash = Math.imul(hash ^ k3 ^ (hash >>> 16), 0xc2b2ae35);
+      hash = Math.imul(hash ^ k5 ^ (hash >>> 13), 0x85ebca6b);
+      hash ^= hash >>> 16;
+      const bucket = hash & (BUCKETS - 1);
+      const fingerprint = hash >>> 16;
+      const at = BUCKETS_AT + bucket * BUCKET_WORDS;
+      const prints = (at + FINGERPRINTS_AT) * 2;
+      const expiries = at + EXPIRIES_AT;
+      const time = since(now);
+
+      lock(at);
+      let victim = -1;
+      let victimRemaining = DUPLICATE_WINDOW_MS + 1;
+      for (let way = 0; way < WAYS; way++) {
+        const expiry = words[expiries + way]!;
+        if (!alive(expiry, time)) {
+          if (victimRemaining > 0) {
+            victim = way;
+            victimRemaining = 0;
+          }
+          continue;
+        }
+        if (halves[prints + way] === fingerprint) {
+          const base = SLOTS_AT + (bucket * WAYS + way) * SLOT_WORDS;
+          if (words[base] === k0 && words[base + 1] === k1 && words[base + 2] === k2 && words[base + 3] === k3 && words[base + 4] === k4 && words[base + 5] === k5) {
+            if ((words[base + META]! & 3) === STATE_IN_PROGRESS) {
+              Atomics.store(words, at, 0);
+              return IN_PROGRESS;
+            }
+            const reply = readReply(bucket * WAYS + way);
+            if (reply !== null) {
+              Atomics.store(words, at, 0);
+              return reply;
+            }
+            // Overwritten in the ring: claim this very slot again.
+            victim = way;
             break;
           }
-          const free = state === STATE_EMPTY || expiry <= now ? -Infinity : expiry;
-          if (free < victimExpiry) {
-            victim = slot;
-            victimExpiry = free;
-          }
         }
-        const base = victim * SLOT_WORDS;
-        for (let index = 0; index < 6; index++) slots[base + index] = words[index] ?? 0;
-        slots[base + 6] = STATE_IN_PROGRESS;
-        slots[base + 7] = holder;
-        expiries[victim] = now + DUPLICATE_WINDOW_MS;
-        return { kind: 'new', slot: victim };
-      } finally {
-        unlock(bucket);
+        const remaining = (expiry - time) | 0;
+        if (remaining < victimRemaining) {
+          victim = way;
+          victimRemaining = remaining;
+        }
       }
+      const slot = bucket * WAYS + victim;
+      const base = SLOTS_AT + slot * SLOT_WORDS;
+      stamp = (stamp + 1) & 0xfffff;
+      words[base] = k0;
+      words[base + 1] = k1;
+      words[base + 2] = k2;
+      words[base + 3] = k3;
+      words[base + 4] = k4;
+      words[base + 5] = k5;
+      words[base + META] = STATE_IN_PROGRESS | (holder << 2);
+      words[base + WHERE] = stamp;
+      halves[prints + victim] = fingerprint;
+      words[expiries + victim] = (time + DUPLICATE_WINDOW_MS) | 0;
+      Atomics.store(words, at, 0);
+      return stamp * SLOTS + slot;
     },
-    complete(slot, key, reply, now) {
-      const position = Number(Atomics.add(cursor, 0, BigInt(reply.length)));
-      const start = position % ARENA_BYTES;
-      const first = Math.min(reply.length, ARENA_BYTES - start);
-      arena.set(reply.subarray(0, first), start);
-      if (first < reply.length) arena.set(reply.subarray(first), 0);
-      const bucket = load(key);
-      lock(bucket);
-      try {
-        // Evicted meanwhile (a full bucket under extreme load): nothing to update.
-        if (!matches(slot) || slots[slot * SLOT_WORDS + 6] !== STATE_IN_PROGRESS) return;
-        slots[slot * SLOT_WORDS + 6] = STATE_DONE;
-        slots[slot * SLOT_WORDS + 7] = reply.length;
-        positions[slot] = position;
-        expiries[slot] = now + DUPLICATE_WINDOW_MS;
-      } finally {
-        unlock(bucket);
+
+    complete(claim, reply, now) {
+      const slot = claim % SLOTS;
+      const claimStamp = (claim - slot) / SLOTS;
+      const length = reply.length;
+      const position = Atomics.add(words, CURSOR, length);
+      const start = position & (RING_BYTES - 1);
+      const first = Math.min(length, RING_BYTES - start);
+      if (first === length) ring.set(reply, start);
+      else for (let index = 0; index < length; index++) ring[(start + index) & (RING_BYTES - 1)] = reply[index]!;
+      const bucket = (slot / WAYS) | 0;
+      const at = BUCKETS_AT + bucket * BUCKET_WORDS;
+      const base = SLOTS_AT + slot * SLOT_WORDS;
+      lock(at);
+      // Evicted meanwhile (a full bucket under extreme load): nothing to update.
+      if (words[base + META] === (STATE_IN_PROGRESS | (holder << 2)) && words[base + WHERE] === claimStamp) {
+        words[base + META] = STATE_DONE | (length << 2);
+        words[base + WHERE] = position;
+        words[at + EXPIRIES_AT + (slot % WAYS)] = (since(now) + DUPLICATE_WINDOW_MS) | 0;
       }
+      Atomics.store(words, at, 0);
     },
-    abandon(slot, key) {
-      const bucket = load(key);
-      lock(bucket);
-      try {
-        if (matches(slot) && slots[slot * SLOT_WORDS + 6] === STATE_IN_PROGRESS) slots[slot * SLOT_WORDS + 6] = STATE_EMPTY;
-      } finally {
-        unlock(bucket);
+
+    abandon(claim) {
+      const slot = claim % SLOTS;
+      const claimStamp = (claim - slot) / SLOTS;
+      const at = BUCKETS_AT + ((slot / WAYS) | 0) * BUCKET_WORDS;
+      const base = SLOTS_AT + slot * SLOT_WORDS;
+      lock(at);
+      if (words[base + META] === (STATE_IN_PROGRESS | (holder << 2)) && words[base + WHERE] === claimStamp) {
+        words[base + META] = 0;
+        words[at + EXPIRIES_AT + (slot % WAYS)] = since(Date.now());
       }
+      Atomics.store(words, at, 0);
     },
+
     releaseOwner(dead) {
       const deadHolder = dead + 1;
+      const time = since(Date.now());
       for (let bucket = 0; bucket < BUCKETS; bucket++) {
-        Atomics.compareExchange(locks, bucket, deadHolder, 0);
-        lock(bucket);
-        for (let slot = bucket * WAYS; slot < (bucket + 1) * WAYS; slot++) {
-          const base = slot * SLOT_WORDS;
-          if (slots[base + 6] === STATE_IN_PROGRESS && slots[base + 7] === deadHolder) slots[base + 6] = STATE_EMPTY;
+        const at = BUCKETS_AT + bucket * BUCKET_WORDS;
+        Atomics.compareExchange(words, at, deadHolder, 0);
+        lock(at);
+        for (let way = 0; way < WAYS; way++) {
+          const base = SLOTS_AT + (bucket * WAYS + way) * SLOT_WORDS;
+          if (words[base + META] === (STATE_IN_PROGRESS | (deadHolder << 2))) {
+            words[base + META] = 0;
+            words[at + EXPIRIES_AT + way] = time;
+          }
         }
-        unlock(bucket);
+        Atomics.store(words, at, 0);
       }
     },
   };

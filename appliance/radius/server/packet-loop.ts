@@ -9,7 +9,8 @@ import { RadiusDecodeError } from '../decode-error.ts';
 import { dispatch, requestType } from '../handlers/index.ts';
 import type { HandlerContext, HandlerOutcome, IncomingRequest, PortKind } from '../handlers/index.ts';
 import type { DropReason, RequestType } from './counters.ts';
-import type { DuplicateCache, RequestKey } from './duplicate-cache.ts';
+import { IN_PROGRESS } from './duplicate-cache.ts';
+import type { DuplicateCache } from './duplicate-cache.ts';
 
 export type PacketLoop = {
   /** The 'message' listener for one socket. */
@@ -71,14 +72,13 @@ export function createPacketLoop(ctx: HandlerContext, cache: DuplicateCache): Pa
       return;
     }
     // RFC 5080 §2.2.2: same source, Identifier and Request Authenticator = a duplicate.
-    const key: RequestKey = { address: remote.address, port: remote.port, identifier: packet.identifier, authenticator: packet.authenticator };
-    const seen = cache.begin(key, receivedAt);
-    if (seen.kind === 'cached') {
+    const claim = cache.begin(packet.data, remote.address, remote.port, receivedAt);
+    if (typeof claim !== 'number') {
       ctx.counters.duplicate('cached');
-      socket.send(seen.reply, remote.port, remote.address);
+      socket.send(claim, remote.port, remote.address);
       return;
     }
-    if (seen.kind === 'in_progress') {
+    if (claim === IN_PROGRESS) {
       ctx.counters.duplicate('in_progress');
       return;
     }
@@ -88,11 +88,11 @@ export function createPacketLoop(ctx: HandlerContext, cache: DuplicateCache): Pa
       .then(
         (outcome) => {
           const reply = finish(socket, remote, type, started, outcome);
-          if (reply === null) cache.abandon(seen.slot, key);
-          else cache.complete(seen.slot, key, reply, Date.now());
+          if (reply === null) cache.abandon(claim);
+          else cache.complete(claim, reply, Date.now());
         },
         (error: unknown) => {
-          cache.abandon(seen.slot, key);
+          cache.abandon(claim);
           ctx.log.error('request handler failed', { type, nas: nas.name, error });
           drop('internal_error', remote);
         },

@@ -26,9 +26,15 @@ export type ApplianceContext = {
   replica: Replica;
   spool: Spool;
   metrics: MetricsRegistry;
-  /** A MessagePort served by the spool owner, to transfer to one worker thread (see spool/index.ts). */
-  createSpoolPort(): MessagePort;
+  /**
+   * A MessagePort served by the spool owner, to transfer to one worker thread (see
+   * spool/index.ts). close() stops serving it and closes the spool's end: call it when
+   * that worker is gone (each restart gets a new port), or it stays open until shutdown.
+   */
+  createSpoolPort(): SpoolPortLease;
 };
+
+export type SpoolPortLease = { readonly port: MessagePort; close(): void };
 
 /** Something that accepts traffic: closed first on shutdown, before the spool flushes. */
 export type Listeners = {
@@ -153,7 +159,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
     const coa = createCoaClient({ replica, spool, config, log, metrics });
     cleanups.push(() => coa.close());
 
-    const ports: Array<() => void> = [];
+    const ports = new Set<() => void>();
     cleanups.push(() => ports.forEach((stop) => stop()));
     const context: ApplianceContext = {
       config,
@@ -163,8 +169,12 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
       metrics,
       createSpoolPort() {
         const channel = new MessageChannel();
-        ports.push(serveSpool(spool, channel.port1));
-        return channel.port2;
+        const unserve = serveSpool(spool, channel.port1);
+        const close = () => {
+          if (ports.delete(close)) unserve();
+        };
+        ports.add(close);
+        return { port: channel.port2, close };
       },
     };
 

@@ -11,7 +11,7 @@
 //   duplicate cache + counters (shared memory) ◄─ packet-loop → handlers/ → reply
 //   spool owner (serveSpool per worker port)  ◄─ append / countLiveSessions
 import { Worker } from 'node:worker_threads';
-import type { ApplianceContext, Listeners } from '../../main.ts';
+import type { ApplianceContext, Listeners, SpoolPortLease } from '../../main.ts';
 import { allocateCounters } from './counters.ts';
 import { allocateDuplicateCache, MAIN_THREAD_OWNER, openDuplicateCache } from './duplicate-cache.ts';
 import { registerRadiusMetrics } from './register-metrics.ts';
@@ -38,21 +38,31 @@ export async function startRadiusServer(context: ApplianceContext): Promise<Radi
   const duplicates = allocateDuplicateCache();
   const mainView = openDuplicateCache(duplicates, MAIN_THREAD_OWNER);
 
+  // The spool port of each worker slot's current thread, closed when that thread
+  // exits (crash or shutdown), so restarts do not pile up served ports.
+  const spoolPorts: Array<SpoolPortLease | undefined> = [];
+  const releaseSpoolPort = (index: number) => {
+    spoolPorts[index]?.close();
+    spoolPorts[index] = undefined;
+  };
+
   const supervisor = startSupervisor({
     count: config.threads,
     log,
     spawn(index) {
-      const spoolPort = context.createSpoolPort();
+      const lease = context.createSpoolPort();
+      spoolPorts[index] = lease;
       const workerData: WorkerData = {
         index,
         config,
         ports: reservation.ports,
-        spoolPort,
+        spoolPort: lease.port,
         counters: counters[index] ?? allocateCounters(),
         duplicates,
       };
-      return new Worker(WORKER_URL, { workerData, transferList: [spoolPort], name: `radius-${index}` });
+      return new Worker(WORKER_URL, { workerData, transferList: [lease.port], name: `radius-${index}` });
     },
+    onExit: releaseSpoolPort,
     // Whatever the dead worker had claimed in the duplicate cache is released, so the
     // NAS's retransmit of a request it never answered is processed by another worker.
     onCrash: (index) => mainView.releaseOwner(index),

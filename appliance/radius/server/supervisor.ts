@@ -15,6 +15,8 @@ export type SupervisorOptions = {
   log: Logger;
   /** Creates worker `index` (a fresh spool port each time). */
   spawn(index: number): Worker;
+  /** Worker `index` exited, for whatever reason (its thread's resources can go). */
+  onExit(index: number): void;
   /** A worker exited while it should have been running (before its replacement starts). */
   onCrash(index: number): void;
 };
@@ -72,6 +74,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       slot.worker = null;
       slot.alive = false;
       slot.startedAt = null;
+      options.onExit(index);
       if (stopping) return;
       options.onCrash(index);
       if (initial && !wasAlive) {

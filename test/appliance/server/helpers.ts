@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../appliance/config.ts';
 import { createSilentLogger } from '../../../appliance/log.ts';
 import { startAppliance } from '../../../appliance/main.ts';
-import type { RunningAppliance } from '../../../appliance/main.ts';
+import type { ApplianceContext, RunningAppliance } from '../../../appliance/main.ts';
 import { buildRequest, decodePacket, loadDictionary, verifyReply } from '../../../appliance/radius/index.ts';
 import type { AttributeInput, RadiusPacket } from '../../../appliance/radius/index.ts';
 import { startRadiusServer } from '../../../appliance/radius/server/index.ts';
@@ -26,7 +26,15 @@ export type TestAppliance = {
   stop(): Promise<void>;
 };
 
-export async function startTestAppliance(options: { threads?: number; bind?: string[]; env?: Record<string, string> } = {}): Promise<TestAppliance> {
+export type TestApplianceOptions = {
+  threads?: number;
+  bind?: string[];
+  env?: Record<string, string>;
+  /** What the RADIUS server gets instead of the appliance's own context (to observe it). */
+  wrapContext?: (context: ApplianceContext) => ApplianceContext;
+};
+
+export async function startTestAppliance(options: TestApplianceOptions = {}): Promise<TestAppliance> {
   const dir = mkdtempSync(join(tmpdir(), 'radius-server-'));
   const config = loadConfig({
     env: {
@@ -44,7 +52,7 @@ export async function startTestAppliance(options: { threads?: number; bind?: str
   const appliance = await startAppliance(config, createSilentLogger(), {
     handleSignals: false,
     attachListeners: async (context) => {
-      radius = await startRadiusServer(context);
+      radius = await startRadiusServer(options.wrapContext?.(context) ?? context);
       return [radius];
     },
   });

@@ -1,6 +1,6 @@
 // A worker thread that dies is restarted by the supervisor, and the duplicate cache
 // (shared memory owned by the main thread) still answers retransmits of requests the
-// dead worker handled.
+// dead worker handled. The dead worker's spool port is closed, not leaked.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PacketCode } from '../../../appliance/radius/index.ts';
@@ -9,9 +9,28 @@ import type { NasClientSocket, TestAppliance } from './helpers.ts';
 
 let server: TestAppliance;
 let nas: NasClientSocket;
+// Every spool port the RADIUS server took, and whether it closed it.
+const leases: Array<{ closed: boolean }> = [];
 
 beforeAll(async () => {
-  server = await startTestAppliance({ threads: 1 });
+  server = await startTestAppliance({
+    threads: 1,
+    wrapContext: (context) => ({
+      ...context,
+      createSpoolPort() {
+        const lease = context.createSpoolPort();
+        const record = { closed: false };
+        leases.push(record);
+        return {
+          port: lease.port,
+          close() {
+            record.closed = true;
+            lease.close();
+          },
+        };
+      },
+    }),
+  });
   await server.appliance.context.replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET });
   nas = await openNasSocket();
   await sleep(200);
@@ -20,6 +39,8 @@ beforeAll(async () => {
 afterAll(async () => {
   nas.close();
   await server.stop();
+  // Shutdown closes the survivor's port too.
+  expect(leases.every((lease) => lease.closed)).toBe(true);
 });
 
 it('restarts a killed worker, reports it, and serves the old worker’s cached reply to a retransmit', async () => {
@@ -43,6 +64,8 @@ it('restarts a killed worker, reports it, and serves the old worker’s cached r
   expect(worker?.alive).toBe(true);
   expect(worker?.threadId).not.toBe(threadBefore);
   expect(worker?.restarts).toBe(1);
+  // The dead thread's spool port was closed when it exited; the new thread has its own.
+  expect(leases).toEqual([{ closed: true }, { closed: false }]);
 
   // With one thread the retransmit necessarily reaches the new worker.
   const again = await nas.exchange(first!.sent, acct);
@@ -54,4 +77,13 @@ it('restarts a killed worker, reports it, and serves the old worker’s cached r
   // Counters of the dead worker are kept: the first Start is still counted.
   expect(metricValue(metrics, 'appliance_radius_accounting_responses_total{status="start"}')).toBe(1);
   expect((await server.health()).status).toBe(200);
+});
+
+it('closes the spool end of a released port', async () => {
+  const lease = server.appliance.context.createSpoolPort();
+  const closed = new Promise<void>((resolve) => lease.port.once('close', resolve));
+  lease.close();
+  await closed;
+  // Closing twice is harmless.
+  lease.close();
 });

@@ -7,7 +7,7 @@ import type { TestEdge } from '../support/edge-app.ts';
 export const binary = new Uint8Array(4096).map((_, i) => (i * 7) & 0xff);
 
 /** POSTs a raw body as a ticket attachment, bypassing the JSON helper. */
-export async function upload(edge: TestEdge, token: string, ticketId: string, body: BodyInit, contentType: string | undefined, query = '', headers: Record<string, string> = {}) {
+export async function upload(edge: TestEdge, token: string, ticketId: string, body: Uint8Array | string, contentType: string | undefined, query = '', headers: Record<string, string> = {}) {
   const response = await edge.app.request(`/api/v1/tickets/${ticketId}/attachments${query}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, ...(contentType ? { 'content-type': contentType } : {}), ...headers },

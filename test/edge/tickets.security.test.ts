@@ -6,7 +6,7 @@ const hour = 3_600_000;
 const breachEvents = async (edge: TestEdge, slug: string) =>
   (await edge.tenantSql(slug, "SELECT subject_id, payload, occurred_at FROM domain_events WHERE type = 'ticket.sla_breached' ORDER BY seq")).rows.map((r) => ({
     ticket: String(r.subject_id),
-    ...(JSON.parse(String(r.payload)) as Json),
+    ...(JSON.parse(String(r.payload)) as { number: string; kind: string; priority: string; due_at: string }),
     at: Number(r.occurred_at),
   }));
 

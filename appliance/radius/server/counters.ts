@@ -82,6 +82,8 @@ const OFFSETS = (() => {
     accounting: take(ACCOUNTING_STATUSES.length),
     drops: take(DROP_REASONS.length),
     duplicates: take(DUPLICATE_OUTCOMES.length),
+    // crypt(3) checks, and the pool tasks that carried them.
+    crypt: take(2),
     latency: take(REQUEST_TYPES.length * HISTOGRAM_WORDS),
     size: at,
   };
@@ -100,6 +102,8 @@ export type WorkerCounters = {
   accounting(status: AccountingStatusLabel): void;
   drop(reason: DropReason): void;
   duplicate(outcome: DuplicateOutcome): void;
+  /** One task of `checks` crypt(3) checks sent to the worker's crypt pool. */
+  cryptBatch(checks: number): void;
   /** Time from the datagram's arrival to the reply being handed to the socket. */
   latency(type: RequestType, seconds: number): void;
 };
@@ -117,6 +121,10 @@ export function openWorkerCounters(buffer: SharedArrayBuffer): WorkerCounters {
     accounting: (status) => bump(OFFSETS.accounting + indexOf(ACCOUNTING_STATUSES, status)),
     drop: (reason) => bump(OFFSETS.drops + indexOf(DROP_REASONS, reason)),
     duplicate: (outcome) => bump(OFFSETS.duplicates + indexOf(DUPLICATE_OUTCOMES, outcome)),
+    cryptBatch(checks) {
+      values[OFFSETS.crypt] = (values[OFFSETS.crypt] ?? 0) + checks;
+      bump(OFFSETS.crypt + 1);
+    },
     latency(type, seconds) {
       const base = OFFSETS.latency + indexOf(REQUEST_TYPES, type) * HISTOGRAM_WORDS;
       let bucket = LATENCY_BUCKETS.findIndex((bound) => seconds <= bound);
@@ -135,6 +143,7 @@ export type CounterTotals = {
   accounting: Record<AccountingStatusLabel, number>;
   drops: Record<DropReason, number>;
   duplicates: Record<DuplicateOutcome, number>;
+  crypt: { checks: number; batches: number };
   /** Per request type: cumulative bucket counts (per LATENCY_BUCKETS), sum, count. */
   latency: Record<RequestType, { cumulative: number[]; sum: number; count: number }>;
 };
@@ -163,6 +172,7 @@ export function sumCounters(buffers: readonly SharedArrayBuffer[]): CounterTotal
     accounting: block(ACCOUNTING_STATUSES, OFFSETS.accounting),
     drops: block(DROP_REASONS, OFFSETS.drops),
     duplicates: block(DUPLICATE_OUTCOMES, OFFSETS.duplicates),
+    crypt: { checks: total[OFFSETS.crypt] ?? 0, batches: total[OFFSETS.crypt + 1] ?? 0 },
     latency,
   };
 }

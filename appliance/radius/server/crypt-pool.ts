@@ -17,7 +17,8 @@ export type CryptChecker = {
 
 const MAX_BATCH = 64;
 
-export function createCryptChecker(): CryptChecker {
+/** `onBatch` learns the size of each task sent to the pool (metrics). */
+export function createCryptChecker(onBatch: (checks: number) => void = () => undefined): CryptChecker {
   let pool: Piscina | null = null;
   let batch: Array<{ check: CryptCheck; resolve: (ok: boolean) => void; reject: (error: unknown) => void }> = [];
 
@@ -27,6 +28,7 @@ export function createCryptChecker(): CryptChecker {
     batch = [];
     pool ??= new Piscina({ filename: new URL('./crypt-task.ts', import.meta.url).href, minThreads: 0, maxThreads: 1, idleTimeout: 30_000 });
     const checks = current.map((entry) => entry.check);
+    onBatch(checks.length);
     (pool.run(checks) as Promise<boolean[]>).then(
       (results) => current.forEach((entry, index) => entry.resolve(results[index] === true)),
       (error: unknown) => current.forEach((entry) => entry.reject(error)),

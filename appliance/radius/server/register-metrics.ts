@@ -15,6 +15,8 @@ export function registerRadiusMetrics(metrics: MetricsRegistry, buffers: readonl
   metrics.collect('appliance_radius_accounting_responses_total', 'Accounting-Responses sent (records durable), by Acct-Status-Type.', 'counter', () => samples(totals().accounting, 'status'));
   metrics.collect('appliance_radius_drops_total', 'Datagrams dropped without an answer, by reason.', 'counter', () => samples(totals().drops, 'reason'));
   metrics.collect('appliance_radius_duplicates_total', 'RFC 5080 duplicates: answered from the cache, or dropped while the original was in progress.', 'counter', () => samples(totals().duplicates, 'outcome'));
+  metrics.collect('appliance_radius_crypt_checks_total', 'PAP passwords checked against crypt(3) hashes in the crypt pools.', 'counter', () => [{ value: totals().crypt.checks }]);
+  metrics.collect('appliance_radius_crypt_batches_total', 'Crypt pool tasks (each carries the checks of one event-loop turn).', 'counter', () => [{ value: totals().crypt.batches }]);
   metrics.collectHistogram('appliance_radius_request_seconds', 'Time from a datagram to its reply, by request type.', LATENCY_BUCKETS, () =>
     REQUEST_TYPES.map((type) => ({ labels: { type }, ...totals().latency[type] })),
   );

@@ -43,14 +43,15 @@ const replica = await openReplicaReader({
   pollIntervalMs: config.replica.pollIntervalMs,
 });
 const spool = connectSpool(data.spoolPort);
-const crypt = createCryptChecker();
+const counters = openWorkerCounters(data.counters);
+const crypt = createCryptChecker((checks) => counters.cryptBatch(checks));
 const ctx: HandlerContext = {
   config,
   log,
   dictionary: loadDictionary({ extraPaths: [...config.radius.dictionaries] }),
   replica,
   spool,
-  counters: openWorkerCounters(data.counters),
+  counters,
   crypt,
 };
 const loop = createPacketLoop(ctx, openDuplicateCache(data.duplicates, index));

@@ -2,15 +2,6 @@
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 
-// The R2 binding wrangler.toml declares; miniflare simulates the bucket locally.
-declare global {
-  namespace Cloudflare {
-    interface Env {
-      ATTACHMENTS: R2Bucket;
-    }
-  }
-}
-
 const worker = exports.default;
 type Json = Record<string, unknown> & { data?: Record<string, unknown>[] };
 const call = async (path: string, init: RequestInit & { token?: string; json?: unknown } = {}) => {

@@ -12,7 +12,7 @@ beforeAll(async () => {
   server = await startTestAppliance({ threads: 2 });
   const replica = server.appliance.context.replica;
   await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET, vendor: 'mikrotik' });
-  await replica.upsertProfile({ name: 'p-20', rateLimit: { upKbps: 5_000, downKbps: 20_000 }, framedPool: 'pool-a' });
+  await replica.upsertProfile({ name: 'p-20', rateLimit: { upKbps: 5_000, downKbps: 20_000 }, framedPool: 'pool-a', vlan: 3_017 });
   await replica.upsertSubscriber({ username: 'rc-user', password: 'rc-secret-pw', profile: 'p-20' });
   await sleep(200);
 });
@@ -28,12 +28,16 @@ async function radclient(kind: 'auth' | 'acct' | 'status', port: number, attribu
 }
 
 describe('radclient against the appliance', () => {
-  it('PAP: Access-Accept with the MikroTik rate limit (upload first), Access-Reject for a wrong password', async () => {
+  it('PAP: Access-Accept with the MikroTik rate limit (upload first) and the VLAN, Access-Reject for a wrong password', async () => {
     const { auth } = server.radius.ports;
     const accept = await radclient('auth', auth, 'User-Name = rc-user\nUser-Password = rc-secret-pw\nMessage-Authenticator = 0x00\n');
     expect(accept).toMatch(/Received Access-Accept/);
     expect(accept).toMatch(/Mikrotik-Rate-Limit = "5M\/20M"/);
     expect(accept).toMatch(/Framed-Pool = "pool-a"/);
+    // RFC 3580 §3.31 as FreeRADIUS's decoder reads it (tag 0 where the attribute has one).
+    expect(accept).toMatch(/Tunnel-Type(:0)? = VLAN/);
+    expect(accept).toMatch(/Tunnel-Medium-Type(:0)? = IEEE-802/);
+    expect(accept).toMatch(/Tunnel-Private-Group-Id(:0)? = "3017"/);
     const reject = await radclient('auth', auth, 'User-Name = rc-user\nUser-Password = wrong\nMessage-Authenticator = 0x00\n');
     expect(reject).toMatch(/Received Access-Reject/);
   });

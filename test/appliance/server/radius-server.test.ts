@@ -97,6 +97,26 @@ describe('Access-Request', () => {
     expect(getString(reply, attr('Mikrotik-Address-List'))).toBe('customers');
   });
 
+  it('puts the profile VLAN in the Access-Accept as RFC 3580 §3.31 tunnel attributes, tagged per RFC 2868', async () => {
+    const result = await papRequest(nas, 'alice', 'alice-pw');
+    expect(result?.reply.code).toBe(PacketCode.accessAccept);
+    // Walk the raw attributes (not our decoder): type, length, value.
+    const raw = result!.raw;
+    const found = new Map<number, Buffer[]>();
+    for (let at = 20; at < raw.length; at += raw[at + 1] ?? raw.length) {
+      const type = raw[at] ?? 0;
+      found.set(type, [...(found.get(type) ?? []), raw.subarray(at + 2, at + (raw[at + 1] ?? 2))]);
+    }
+    // Tunnel-Type (64) = VLAN (13), Tunnel-Medium-Type (65) = IEEE-802 (6): one tag octet (0) + 3 value octets.
+    expect(found.get(64)).toEqual([Buffer.from([0, 0, 0, 13])]);
+    expect(found.get(65)).toEqual([Buffer.from([0, 0, 0, 6])]);
+    // Tunnel-Private-Group-Id (81): the VLAN id as text, after an optional tag octet (0x00–0x1F).
+    const group = found.get(81);
+    expect(group).toHaveLength(1);
+    const value = group![0]!;
+    expect(((value[0] ?? 0) <= 0x1f ? value.subarray(1) : value).toString('latin1')).toBe('210');
+  });
+
   it('renders the rate limit for the NAS vendor of the source address (Cisco over IPv6)', async () => {
     const v6 = await openNasSocket('::1');
     try {

@@ -8,6 +8,7 @@ import { parseConfig, type Platform } from './env.ts';
 import { createLogger } from './lib/logger.ts';
 import { createR2Storage } from './lib/r2-storage.ts';
 import { ensurePlatformAdmin } from './services/platform/ensure-platform-admin.ts';
+import { sweepAllTenantSlas } from './services/tickets/sweep-all-tenants.ts';
 
 export type WorkerBindings = {
   /** libSQL server (sqld or Turso) holding one namespace per tenant, and its admin API. */
@@ -22,7 +23,7 @@ export type WorkerBindings = {
   [setting: string]: unknown;
 };
 
-type Built = { app: App; ready: Promise<void> };
+type Built = { app: App; platform: Platform; ready: Promise<void> };
 const built = new WeakMap<object, Built>();
 
 function build(env: WorkerBindings): Built {
@@ -53,22 +54,31 @@ function build(env: WorkerBindings): Built {
       ctx: { db: drizzle(control, { schema: controlSchema }), platform, actor: { type: 'system', id: null }, requestId: 'startup', ip: null, log },
     });
   })();
-  return { app: createApp(platform), ready };
+  return { app: createApp(platform), platform, ready };
+}
+
+async function ready(env: WorkerBindings): Promise<Built> {
+  let entry = built.get(env);
+  if (!entry) {
+    entry = build(env);
+    built.set(env, entry);
+  }
+  try {
+    await entry.ready;
+  } catch (error) {
+    built.delete(env);
+    throw error;
+  }
+  return entry;
 }
 
 export default {
   async fetch(request, env, ctx) {
-    let entry = built.get(env);
-    if (!entry) {
-      entry = build(env);
-      built.set(env, entry);
-    }
-    try {
-      await entry.ready;
-    } catch (error) {
-      built.delete(env);
-      throw error;
-    }
-    return entry.app.fetch(request, env, ctx);
+    return (await ready(env)).app.fetch(request, env, ctx);
+  },
+  // The cron trigger in wrangler.toml: SLA breaches of every tenant, each minute.
+  async scheduled(_controller, env, ctx) {
+    const { platform } = await ready(env);
+    ctx.waitUntil(sweepAllTenantSlas(platform));
   },
 } satisfies ExportedHandler<WorkerBindings>;

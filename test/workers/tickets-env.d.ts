@@ -1,11 +1,10 @@
-// The R2 binding wrangler.toml declares (miniflare simulates the bucket locally), as the
-// tickets test reads it through `env` from cloudflare:workers.
+// `env` from cloudflare:workers is the Worker's bindings (wrangler.toml plus the test's
+// miniflare bindings; the ATTACHMENTS R2 bucket is simulated locally).
+import type { WorkerBindings } from '../../edge/index.ts';
+
 declare global {
   namespace Cloudflare {
-    interface Env {
-      ATTACHMENTS: R2Bucket;
-    }
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- an interface merge, not a new type
+    interface Env extends WorkerBindings {}
   }
 }
-
-export {};

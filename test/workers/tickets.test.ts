@@ -1,6 +1,8 @@
 // Tickets, attachments in R2 and leads in workerd, against a real sqld.
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import handler from '../../edge/index.ts';
 
 const worker = exports.default;
 type Json = Record<string, unknown> & { data?: Record<string, unknown>[] };
@@ -90,5 +92,12 @@ describe('tickets in workerd', () => {
     expect(converted.body).toMatchObject({ lead: { number: 'LEAD-000001', status: 'converted' }, subscriber: { number: 'SUB-000001' } });
     const again = await call(`/api/v1/leads/${String(lead.body.id)}/convert`, { method: 'POST', token: a.token });
     expect([again.status, again.body.code]).toEqual([409, 'conflict']);
+  });
+
+  it('runs the SLA sweep of every tenant from the cron trigger', async () => {
+    const ctx = createExecutionContext();
+    await handler.scheduled(createScheduledController({ cron: '* * * * *', scheduledTime: new Date() }), env, ctx);
+    // The sweep runs in waitUntil; a rejected sweep would reject here.
+    await waitOnExecutionContext(ctx);
   });
 });

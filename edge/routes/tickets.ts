@@ -2,12 +2,13 @@ import { z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { ticketPriorities, ticketStatuses } from '../../db/tenant/index.ts';
 import { AppError } from '../errors.ts';
-import { createTicket, exportTicketsCsv, getTicket, listTickets, updateTicket } from '../services/tickets/manage-tickets.ts';
+import { createTicket, getTicket, listTickets, ticketCsvColumns, ticketCsvRecord, updateTicket } from '../services/tickets/manage-tickets.ts';
 import { sweepTicketSlas } from '../services/tickets/sla-breaches.ts';
 import { deleteTicketAttachment, listTicketAttachments, readTicketAttachment, uploadTicketAttachment } from '../services/tickets/ticket-attachments.ts';
 import { addTicketComment, listTicketComments } from '../services/tickets/ticket-comments.ts';
 import { attachmentTypes, maxAttachmentBytes } from '../services/tickets/ticket-rules.ts';
 import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { csvAttachment, csvOfAllPages, csvPageSize } from './list-csv.ts';
 
 const attachmentUploadPath = '/api/v1/tickets/:id/attachments';
 /** Uploads are exempt from the API's 1 MiB body limit (edge/app.ts); this router sets their own. */
@@ -129,14 +130,17 @@ export const ticketsRouter = router
       responses: { 200: { description: 'Tickets', content: { ...json(page(Ticket), '').content, ...csv } }, ...problems },
     }),
     async (c) => {
-      const { format, breached, ...query } = c.req.valid('query');
+      const { format, breached, limit, cursor, ...query } = c.req.valid('query');
       const filter = { ...query, breached: breached === undefined ? undefined : breached === 'true' };
       const ctx = c.get('tenantCtx');
       if (format === 'csv') {
-        const { limit: _limit, cursor: _cursor, ...all } = filter;
-        return c.body(await exportTicketsCsv({ ctx, input: all }), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="tickets.csv"' });
+        const csv = await csvOfAllPages(ticketCsvColumns, async (after) => {
+          const page = await listTickets({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } });
+          return { data: page.data.map(ticketCsvRecord), next_cursor: page.next_cursor };
+        });
+        return csvAttachment(c, 'tickets.csv', csv);
       }
-      return c.json(await listTickets({ ctx, input: filter }), 200);
+      return c.json(await listTickets({ ctx, input: { ...filter, limit, cursor } }), 200);
     },
   )
   .openapi(

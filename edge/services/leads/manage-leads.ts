@@ -2,7 +2,6 @@ import { and, desc, eq, lt } from 'drizzle-orm';
 import { leads, type LeadAddress, type LeadSource, type LeadStatus } from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
-import { toCsv } from '../../lib/csv.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { nextDocumentNumber } from '../numbering/next-document-number.ts';
@@ -155,7 +154,8 @@ export async function listLeads({ ctx, input }: { ctx: TenantContext; input: Lea
   return { data: page.map(presentLead), next_cursor: rows.length > input.limit ? page.at(-1)!.id : null };
 }
 
-const csvColumns = [
+/** The columns of the CSV export: the list's fields, the address flattened. */
+export const leadCsvColumns = [
   'number',
   'id',
   'status',
@@ -181,25 +181,12 @@ const csvColumns = [
   'updated_at',
 ] as const;
 
-/** Every lead matching the list's filters as CSV, in the list's order, the address flattened. */
-export async function exportLeadsCsv({ ctx, input }: { ctx: TenantContext; input: LeadFilter }): Promise<string> {
-  const records: Record<(typeof csvColumns)[number], unknown>[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listLeads({ ctx, input: { ...input, limit: 200, cursor } });
-    for (const lead of page.data) {
-      const a = lead.address;
-      records.push({
-        ...lead,
-        address_line1: a?.line1,
-        address_line2: a?.line2,
-        address_city: a?.city,
-        address_region: a?.region,
-        address_postal_code: a?.postal_code,
-        address_country: a?.country,
-      });
-    }
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
-  return toCsv(csvColumns, records);
-}
+export const leadCsvRecord = (lead: ReturnType<typeof presentLead>) => ({
+  ...lead,
+  address_line1: lead.address?.line1,
+  address_line2: lead.address?.line2,
+  address_city: lead.address?.city,
+  address_region: lead.address?.region,
+  address_postal_code: lead.address?.postal_code,
+  address_country: lead.address?.country,
+});

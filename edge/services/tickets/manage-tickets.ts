@@ -2,7 +2,6 @@ import { and, desc, eq, isNotNull, isNull, lt, not, or, type SQL } from 'drizzle
 import { subscribers, tickets, users, type TicketPriority, type TicketStatus } from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantTx } from '../../context.ts';
 import { AppError, type FieldError } from '../../errors.ts';
-import { toCsv } from '../../lib/csv.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { permissionsOf } from '../../permissions.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
@@ -204,7 +203,8 @@ export async function listTickets({ ctx, input }: { ctx: TenantContext; input: T
   return { data: page.map((row) => presentTicket(row, now)), next_cursor: rows.length > input.limit ? page.at(-1)!.id : null };
 }
 
-const csvColumns = [
+/** The columns of the CSV export: the list's fields, the SLA clocks flattened. */
+export const ticketCsvColumns = [
   'number',
   'id',
   'subject',
@@ -226,24 +226,12 @@ const csvColumns = [
   'closed_at',
 ] as const;
 
-/** Every ticket matching the list's filters as CSV, in the list's order. */
-export async function exportTicketsCsv({ ctx, input }: { ctx: TenantContext; input: TicketFilter }): Promise<string> {
-  const records: Record<(typeof csvColumns)[number], unknown>[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listTickets({ ctx, input: { ...input, limit: 200, cursor } });
-    for (const t of page.data) {
-      records.push({
-        ...t,
-        first_response_due_at: t.sla.first_response.due_at,
-        first_responded_at: t.sla.first_response.met_at,
-        first_response_breached: t.sla.first_response.breached,
-        resolution_due_at: t.sla.resolution.due_at,
-        resolved_at: t.sla.resolution.met_at,
-        resolution_breached: t.sla.resolution.breached,
-      });
-    }
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
-  return toCsv(csvColumns, records);
-}
+export const ticketCsvRecord = (t: PresentedTicket) => ({
+  ...t,
+  first_response_due_at: t.sla.first_response.due_at,
+  first_responded_at: t.sla.first_response.met_at,
+  first_response_breached: t.sla.first_response.breached,
+  resolution_due_at: t.sla.resolution.due_at,
+  resolved_at: t.sla.resolution.met_at,
+  resolution_breached: t.sla.resolution.breached,
+});

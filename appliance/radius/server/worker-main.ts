@@ -14,7 +14,7 @@ import { openWorkerCounters } from './counters.ts';
 import { createCryptChecker } from './crypt-pool.ts';
 import { openDuplicateCache } from './duplicate-cache.ts';
 import { createPacketLoop } from './packet-loop.ts';
-import { bindUdpSocket, closeSocket } from './sockets.ts';
+import { bindUdpSocket, closeSocket, flushSends } from './sockets.ts';
 
 export type WorkerData = {
   index: number;
@@ -76,6 +76,7 @@ parentPort?.on('message', (message: ToWorker) => {
     // fsync) before the sockets go: the spool is still open until the listeners close.
     for (const socket of sockets) socket.removeAllListeners('message');
     await loop.drained();
+    await flushSends(sockets);
     await Promise.all(sockets.map(closeSocket));
     spool.close();
     replica.close();

@@ -3,17 +3,14 @@
 // record is in the spool exactly once, and retransmits of acknowledged records are
 // recognized (answered, not stored again).
 import { createClient } from '@libsql/client';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSilentLogger } from '../../../appliance/log.ts';
 import { buildRequest, PacketCode } from '../../../appliance/radius/index.ts';
 import { openReplica } from '../../../appliance/replica/index.ts';
-import { dictionary, openNasSocket, SECRET } from './helpers.ts';
+import { dictionary, openNasSocket, SECRET, spawnAppliance } from './helpers.ts';
 
 let dir: string;
 
@@ -33,21 +30,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function startChild(): Promise<{ child: ChildProcess; acct: number }> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'durability-child.ts')], {
-    env: { ...process.env, APPLIANCE_DATA_DIR: dir, RADIUS_BIND: '127.0.0.1', RADIUS_AUTH_PORT: '0', RADIUS_ACCT_PORT: '0', APPLIANCE_HTTP_PORT: '0', APPLIANCE_THREADS: '2', APPLIANCE_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`appliance exited (${String(code)}) before listening: ${stderr}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; acctPort?: number };
-      if (entry.msg === 'radius listening' && entry.acctPort !== undefined) resolve({ child, acct: entry.acctPort });
-    });
-  });
-}
+const startChild = () => spawnAppliance(dir);
 
 const startRecord = (index: number) =>
   buildRequest(

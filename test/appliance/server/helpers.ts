@@ -1,10 +1,13 @@
 // A real appliance (worker threads, sockets, spool, replica) on 127.0.0.1 with
 // ephemeral ports, and a UDP client that speaks to it with the protocol layer.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { loadConfig } from '../../../appliance/config.ts';
 import { createSilentLogger } from '../../../appliance/log.ts';
 import { startAppliance } from '../../../appliance/main.ts';
@@ -127,4 +130,47 @@ export async function openNasSocket(address = '127.0.0.1', target = address): Pr
     },
     close: () => socket.close(),
   };
+}
+
+export type ApplianceProcess = {
+  child: ChildProcess;
+  auth: number;
+  acct: number;
+  /** Every JSON log line so far. */
+  logs: Array<Record<string, unknown>>;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+};
+
+/**
+ * A real `appliance start` (durability-child.ts runs the command line) on `dataDir`,
+ * 127.0.0.1, ephemeral ports, 2 threads; resolves once RADIUS listens.
+ */
+export function spawnAppliance(dataDir: string, env: Record<string, string> = {}): Promise<ApplianceProcess> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'durability-child.ts')], {
+    env: {
+      ...process.env,
+      APPLIANCE_DATA_DIR: dataDir,
+      RADIUS_BIND: '127.0.0.1',
+      RADIUS_AUTH_PORT: '0',
+      RADIUS_ACCT_PORT: '0',
+      APPLIANCE_HTTP_PORT: '0',
+      APPLIANCE_THREADS: '2',
+      APPLIANCE_LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    void exited.then((code) => reject(new Error(`appliance exited (${String(code)}) before listening: ${stderr}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      logs.push(entry);
+      if (entry.msg === 'radius listening') resolve({ child, auth: Number(entry.authPort), acct: Number(entry.acctPort), logs, exited });
+    });
+  });
 }

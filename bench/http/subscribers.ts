@@ -41,7 +41,9 @@ const request = async (method: string, path: string, options: { token?: string; 
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.json !== undefined) headers['content-type'] = 'application/json';
   if (options.csv !== undefined) headers['content-type'] = 'text/csv';
-  const response = await fetch(base + path, { method, headers, body: options.csv ?? (options.json === undefined ? undefined : JSON.stringify(options.json)) });
+  const init = { method, headers, body: options.csv ?? (options.json === undefined ? undefined : JSON.stringify(options.json)) };
+  // A kept-alive socket the server has just closed fails the next request: retry reads once.
+  const response = await fetch(base + path, init).catch((error: unknown) => (method === 'GET' ? fetch(base + path, init) : Promise.reject(error)));
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   return response.json() as Promise<Body>;
 };

@@ -27,9 +27,12 @@ export function toCsv<K extends string>(columns: readonly K[], records: Iterable
 export class CsvError extends Error {
   override name = 'CsvError';
   readonly line: number;
-  constructor(message: string, line: number) {
+  /** `too_many_records` when `maxRecords` was exceeded; `malformed` otherwise. */
+  readonly reason: 'malformed' | 'too_many_records';
+  constructor(message: string, line: number, reason: CsvError['reason'] = 'malformed') {
     super(`line ${line}: ${message}`);
     this.line = line;
+    this.reason = reason;
   }
 }
 
@@ -123,7 +126,7 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvRecord
       }
       break;
     }
-    if (records.length >= maxRecords) throw new CsvError(`more than ${maxRecords} records`, start);
+    if (records.length >= maxRecords) throw new CsvError(`more than ${maxRecords} records`, start, 'too_many_records');
     records.push({ line: start, cells });
     lineEnd();
   }

@@ -88,6 +88,7 @@ describe('subscriber import errors', () => {
     ['an undefined custom field', 'name,city,street,country,custom.nope\nA,B,D,US,1\n', { row: 1, line: 1, column: 'custom.nope' }, /no custom field with key nope/],
     ['an empty file', '', { row: null, line: 1, column: null }, /empty/],
     ['a header without rows', 'name,city,street,country\r\n', { row: null, line: 1, column: null }, /no rows/],
+    ['more than 50,000 rows', `name,city,street,country\n${'A,B,C,US\n'.repeat(50_001)}`, { row: null, line: 50_002, column: null }, /more than 50000 rows; split it/],
   ])('fails the whole file for %s, naming where', async (_name, csv, where, message) => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();

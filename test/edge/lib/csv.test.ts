@@ -78,7 +78,8 @@ describe('parseCsv', () => {
 
   it('refuses more records than the limit, naming the first record over it', () => {
     expect(cells('h\n1\n2', { maxRecords: 3 })).toHaveLength(3);
-    expect(() => parseCsv('h\n1\n2\n3', { maxRecords: 3 })).toThrow(new CsvError('more than 3 records', 4));
+    expect(() => parseCsv('h\n1\n2\n3', { maxRecords: 3 })).toThrow(new CsvError('more than 3 records', 4, 'too_many_records'));
+    expect(() => parseCsv('a"b')).toThrow(expect.objectContaining({ reason: 'malformed' }));
   });
 
   it('round-trips whatever the writer writes: parse(write(rows))', () => {

@@ -46,18 +46,19 @@ export const presentLead = (row: LeadRow) => ({
   updated_at: row.updatedAt.toISOString(),
 });
 
-const columns = {
-  first_name: 'firstName',
-  last_name: 'lastName',
-  organization_name: 'organizationName',
-  email: 'email',
-  phone: 'phone',
-  address: 'address',
-  source: 'source',
-  partner_id: 'partnerId',
-  interested_offer: 'interestedOffer',
-  notes: 'notes',
-} as const satisfies Record<keyof LeadFields, keyof LeadRow>;
+/** Editable fields and their columns. */
+const editable = [
+  ['first_name', 'firstName'],
+  ['last_name', 'lastName'],
+  ['organization_name', 'organizationName'],
+  ['email', 'email'],
+  ['phone', 'phone'],
+  ['address', 'address'],
+  ['source', 'source'],
+  ['partner_id', 'partnerId'],
+  ['interested_offer', 'interestedOffer'],
+  ['notes', 'notes'],
+] as const;
 
 /** A lead someone can follow up: a name to address and a way to reach them. */
 function assertReachable(lead: Pick<LeadRow, 'firstName' | 'lastName' | 'organizationName' | 'email' | 'phone'>) {
@@ -69,7 +70,18 @@ function assertReachable(lead: Pick<LeadRow, 'firstName' | 'lastName' | 'organiz
 
 export async function createLead({ ctx, input }: { ctx: TenantContext; input: CreateLeadInput }) {
   const now = new Date(ctx.platform.now());
-  const values = Object.fromEntries(Object.entries(columns).map(([field, column]) => [column, input[field as keyof LeadFields] ?? null])) as Pick<LeadRow, (typeof columns)[keyof typeof columns]>;
+  const values = {
+    firstName: input.first_name ?? null,
+    lastName: input.last_name ?? null,
+    organizationName: input.organization_name ?? null,
+    email: input.email ?? null,
+    phone: input.phone ?? null,
+    address: input.address ?? null,
+    source: input.source,
+    partnerId: input.partner_id ?? null,
+    interestedOffer: input.interested_offer ?? null,
+    notes: input.notes ?? null,
+  };
   assertReachable(values);
   return ctx.db.transaction(async (tx) => {
     const id = uuidv7(now.getTime());
@@ -105,7 +117,7 @@ export async function updateLead({ ctx, input }: { ctx: TenantContext; input: { 
     if (row.status === 'converted') throw new AppError('invalid_state', 'a converted lead cannot be changed; change the subscriber');
     const set: Partial<LeadRow> = {};
     const changes: Record<string, unknown> = {};
-    for (const [field, column] of Object.entries(columns) as [keyof LeadFields, (typeof columns)[keyof LeadFields]][]) {
+    for (const [field, column] of editable) {
       const value = patch[field];
       if (value !== undefined && JSON.stringify(value) !== JSON.stringify(row[column])) {
         Object.assign(set, { [column]: value });

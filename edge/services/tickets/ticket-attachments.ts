@@ -7,7 +7,7 @@ import { uuidv7 } from '../../lib/ids.ts';
 import { tenantObjectKey, type StoredObject } from '../../lib/object-storage.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { findTicket } from './manage-tickets.ts';
-import { attachmentTypes, maxAttachmentBytes, type AttachmentType } from './ticket-rules.ts';
+import { attachmentTypes, type AttachmentType } from './ticket-rules.ts';
 
 type AttachmentRow = typeof ticketAttachments.$inferSelect;
 
@@ -46,6 +46,7 @@ function cleanFilename(name: string | undefined, type: AttachmentType): string {
 }
 
 /**
+ * The size limit is the route's: it must hold before anything reads the body.
  * Stores the bytes first, then the row (with its audit entry) in one transaction; if the
  * transaction fails the stored object is removed again, so no row points at nothing.
  */
@@ -58,7 +59,6 @@ export async function uploadTicketAttachment({
 }) {
   const type = attachmentType(input.contentType);
   if (!type) throw new AppError('unsupported_media_type', `attachments may be ${attachmentTypes.join(', ')}`);
-  if (input.body.byteLength > maxAttachmentBytes) throw new AppError('payload_too_large', `attachments are limited to ${maxAttachmentBytes / 1024 / 1024} MiB`);
   if (input.body.byteLength === 0) throw new AppError('validation_failed', 'the attachment is empty', { errors: [{ path: '(body)', message: 'must not be empty' }] });
   const assertOpen = (ticket: typeof tickets.$inferSelect) => {
     if (ticket.status === 'closed') throw new AppError('invalid_state', 'a closed ticket takes no more attachments; open a new ticket');

@@ -1,5 +1,5 @@
 // Composition root of the appliance daemon. Every daemon entry has the same shape:
-// config → log → local state (replica, spool) → servers → privilege drop → signals →
+// config → log → privilege drop → local state (replica, spool) → servers → signals →
 // graceful shutdown that flushes the spool. cli.ts `start` calls startAppliance().
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,10 +45,7 @@ export type Listeners = {
 };
 
 export type StartOptions = {
-  /**
-   * Binds and starts the packet listeners. They run before the privilege drop, so they
-   * may bind privileged ports. The RADIUS servers (appliance/radius/) plug in here.
-   */
+  /** Binds and starts the packet listeners. The RADIUS servers (appliance/radius/) plug in here. */
   attachListeners?: (context: ApplianceContext) => Promise<Listeners[]>;
   /** Install SIGTERM/SIGINT/SIGHUP handlers (default true; tests drive stop()). */
   handleSignals?: boolean;
@@ -130,6 +127,20 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
   };
 
   try {
+    // Root hands over to `user` before anything is opened or bound, so that every
+    // socket, including those of restarted RADIUS workers, belongs to one uid
+    // (privileges.ts explains why).
+    dropPrivileges({
+      user: config.user,
+      group: config.group,
+      dataDir: config.dataDir,
+      ports: [
+        { key: 'radius.authPort', port: config.radius.authPort },
+        { key: 'radius.acctPort', port: config.radius.acctPort },
+        { key: 'http.port', port: config.http.port },
+      ],
+      log,
+    });
     const replica = await openReplica({
       path: config.replicaPath,
       keyFile: config.keyFile,
@@ -217,15 +228,12 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
     cleanups.push(() => http.close());
     log.info('http listening', { host: config.http.host, port: http.port });
 
-    // The RADIUS servers (cli.ts attaches appliance/radius/server) bind here, before
-    // the privilege drop.
+    // The RADIUS servers (cli.ts attaches appliance/radius/server) bind here.
     listeners = options.attachListeners === undefined ? [] : await options.attachListeners(context);
     if (listeners.length === 0) log.warn('no RADIUS listeners attached: this build serves only /health and /metrics');
     // Listeners close first on shutdown (after everything else was registered, so
     // reverse order runs them first): no new records once the spool starts flushing.
     for (const listener of listeners) cleanups.push(() => listener.close());
-
-    dropPrivileges(config.user, config.group, config.dataDir, log);
 
     let settle: (clean: boolean) => void = () => undefined;
     const stopped = new Promise<boolean>((resolve) => (settle = resolve));

@@ -102,4 +102,14 @@ describe('leads', () => {
       `"LEAD-000002",${rows[1]!.split(',')[1]},"new","L1","","","","","partner","${partner}"`,
     ]);
   });
+
+  it('replays a conversion retried with the same Idempotency-Key instead of answering 409', async () => {
+    const { edge, tenant, token, create } = await setup();
+    const lead = await create({ first_name: 'Retry', email: 'retry@example.com', source: 'web' });
+    const send = () => edge.call('POST', `/api/v1/leads/${String(lead.id)}/convert`, { token, body: {}, headers: { 'idempotency-key': 'convert-1' } });
+    const first = edge.ok(await send(), 201);
+    const again = edge.ok(await send(), 201);
+    expect([again.headers.get('idempotent-replayed'), again.body]).toEqual(['true', first.body]);
+    expect((await edge.tenantSql(tenant.slug, 'SELECT count(*) AS n FROM subscribers')).rows[0]!.n).toBe(1);
+  });
 });

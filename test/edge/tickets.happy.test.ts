@@ -170,4 +170,15 @@ describe('tickets', () => {
     const all = await edge.call('GET', `/api/v1/tickets?format=csv&priority=urgent&limit=1&cursor=${String(first.next_cursor)}`, { token });
     expect(all.text.trimEnd().split('\r\n')).toHaveLength(4);
   });
+
+  it('honours Idempotency-Key: a retried creation returns the same ticket and takes no second number', async () => {
+    const { edge, tenant, token } = await setup();
+    const send = () => edge.call('POST', '/api/v1/tickets', { token, body: { subject: 'Retried' }, headers: { 'idempotency-key': 'create-ticket-1' } });
+    const first = edge.ok(await send(), 201);
+    const again = edge.ok(await send(), 201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(edge.ok(await edge.call('POST', '/api/v1/tickets', { token, body: { subject: 'Next' } }), 201).body.number).toBe('TKT-000002');
+    expect((await edge.tenantSql(tenant.slug, "SELECT count(*) AS n FROM domain_events WHERE type = 'ticket.created'")).rows[0]!.n).toBe(2);
+  });
 });

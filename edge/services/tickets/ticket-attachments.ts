@@ -33,10 +33,12 @@ const extensions: Record<AttachmentType, string> = {
   'text/csv': 'csv',
 };
 
+const isAttachmentType = (type: string): type is AttachmentType => (attachmentTypes as readonly string[]).includes(type);
+
 /** The media type of a Content-Type header, if it is one attachments may have. */
-export function attachmentType(header: string | undefined): AttachmentType | null {
+function attachmentType(header: string | undefined): AttachmentType | null {
   const type = (header ?? '').split(';')[0]!.trim().toLowerCase();
-  return (attachmentTypes as readonly string[]).includes(type) ? (type as AttachmentType) : null;
+  return isAttachmentType(type) ? type : null;
 }
 
 /** The last path segment, without control characters, at most 200 characters; a default when nothing is left. */

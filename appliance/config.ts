@@ -40,6 +40,8 @@ const fileSchema = z.strictObject({
       requireMessageAuthenticator: z.boolean().default(true),
       dictionaries: z.array(z.string().min(1)).default([]),
       receiveBufferBytes: positiveInt.default(4 * 1024 * 1024),
+      // FreeRADIUS reject_delay (its default is 1 s too); 0 sends rejects at once.
+      rejectDelayMs: z.int().min(0).max(5_000).default(1_000),
     })
     .prefault({}),
   coa: z

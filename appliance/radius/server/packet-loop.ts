@@ -6,11 +6,13 @@ import type { RemoteInfo, Socket } from 'node:dgram';
 import { verifyRequest } from '../authenticator.ts';
 import { decodePacket } from '../codec.ts';
 import { RadiusDecodeError } from '../decode-error.ts';
+import { PacketCode } from '../protocol.ts';
 import { dispatch, requestType } from '../handlers/index.ts';
 import type { HandlerContext, HandlerOutcome, IncomingRequest, PortKind } from '../handlers/index.ts';
 import type { DropReason, RequestType } from './counters.ts';
 import { IN_PROGRESS } from './duplicate-cache.ts';
 import type { DuplicateCache } from './duplicate-cache.ts';
+import { createDelayQueue } from './reject-delay.ts';
 
 export type PacketLoop = {
   /** The 'message' listener for one socket. */
@@ -22,6 +24,7 @@ export type PacketLoop = {
 };
 
 export function createPacketLoop(ctx: HandlerContext, cache: DuplicateCache): PacketLoop {
+  const rejects = ctx.config.radius.rejectDelayMs > 0 ? createDelayQueue(ctx.config.radius.rejectDelayMs) : null;
   let inFlight = 0;
   const onDrained: Array<() => void> = [];
   const settle = () => {
@@ -34,15 +37,8 @@ export function createPacketLoop(ctx: HandlerContext, cache: DuplicateCache): Pa
     if (ctx.log.isEnabled('debug')) ctx.log.debug('datagram dropped', { reason, address: remote.address, port: remote.port, ...detail });
   };
 
-  const finish = (socket: Socket, remote: RemoteInfo, type: RequestType, started: number, outcome: HandlerOutcome): Buffer | null => {
-    if ('drop' in outcome) {
-      drop(outcome.drop, remote);
-      return null;
-    }
-    socket.send(outcome.reply, remote.port, remote.address);
-    ctx.counters.latency(type, (performance.now() - started) / 1000);
-    return outcome.reply;
-  };
+  // Latency is the handling time: a deliberately delayed Access-Reject counts without its delay.
+  const handled = (type: RequestType, started: number) => ctx.counters.latency(type, (performance.now() - started) / 1000);
 
   const handle = (socket: Socket, port: PortKind, datagram: Buffer, remote: RemoteInfo) => {
     const started = performance.now();
@@ -68,7 +64,10 @@ export function createPacketLoop(ctx: HandlerContext, cache: DuplicateCache): Pa
 
     // RFC 5997: Status-Server has no side effects; answered without the cache.
     if (type === 'status') {
-      finish(socket, remote, type, started, dispatch(ctx, request, type, port) as HandlerOutcome);
+      const outcome = dispatch(ctx, request, type, port) as HandlerOutcome;
+      if ('drop' in outcome) return drop(outcome.drop, remote);
+      handled(type, started);
+      socket.send(outcome.reply, remote.port, remote.address);
       return;
     }
     // RFC 5080 §2.2.2: same source, Identifier and Request Authenticator = a duplicate.
@@ -86,10 +85,26 @@ export function createPacketLoop(ctx: HandlerContext, cache: DuplicateCache): Pa
     Promise.resolve()
       .then(() => dispatch(ctx, request, type, port))
       .then(
-        (outcome) => {
-          const reply = finish(socket, remote, type, started, outcome);
-          if (reply === null) cache.abandon(claim);
-          else cache.complete(claim, reply, Date.now());
+        (outcome): Promise<void> | void => {
+          if ('drop' in outcome) {
+            cache.abandon(claim);
+            return drop(outcome.drop, remote);
+          }
+          const reply = outcome.reply;
+          handled(type, started);
+          const send = () => {
+            socket.send(reply, remote.port, remote.address);
+            cache.complete(claim, reply, Date.now());
+          };
+          if (rejects === null || reply[0] !== PacketCode.accessReject) return send();
+          // Until the delayed reject leaves, the request stays in progress: a retransmit
+          // is dropped, not answered early, and the shutdown drain waits for it.
+          return new Promise<void>((resolve) =>
+            rejects.schedule(() => {
+              send();
+              resolve();
+            }),
+          );
         },
         (error: unknown) => {
           cache.abandon(claim);

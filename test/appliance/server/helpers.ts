@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../../../appliance/config.ts';
+import type { ApplianceConfig } from '../../../appliance/config.ts';
 import { createSilentLogger } from '../../../appliance/log.ts';
 import { startAppliance } from '../../../appliance/main.ts';
 import type { ApplianceContext, RunningAppliance } from '../../../appliance/main.ts';
@@ -33,13 +34,15 @@ export type TestApplianceOptions = {
   threads?: number;
   bind?: string[];
   env?: Record<string, string>;
+  /** radius.rejectDelayMs; 0 unless given, so rejects do not slow the tests down. */
+  rejectDelayMs?: number;
   /** What the RADIUS server gets instead of the appliance's own context (to observe it). */
   wrapContext?: (context: ApplianceContext) => ApplianceContext;
 };
 
 export async function startTestAppliance(options: TestApplianceOptions = {}): Promise<TestAppliance> {
   const dir = mkdtempSync(join(tmpdir(), 'radius-server-'));
-  const config = loadConfig({
+  const loaded = loadConfig({
     env: {
       APPLIANCE_DATA_DIR: dir,
       RADIUS_BIND: (options.bind ?? ['127.0.0.1']).join(','),
@@ -51,6 +54,7 @@ export async function startTestAppliance(options: TestApplianceOptions = {}): Pr
       ...options.env,
     },
   });
+  const config: ApplianceConfig = { ...loaded, radius: { ...loaded.radius, rejectDelayMs: options.rejectDelayMs ?? 0 } };
   let radius: RadiusServer | undefined;
   const appliance = await startAppliance(config, createSilentLogger(), {
     handleSignals: false,

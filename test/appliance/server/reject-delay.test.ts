@@ -1,0 +1,118 @@
+// radius.rejectDelayMs (FreeRADIUS reject_delay): an Access-Reject leaves after the
+// delay, an Access-Accept asked for later still leaves first (the worker is not
+// blocked), a retransmit during the delay is not answered early, and one after it gets
+// the cached reject. The delay queue on its own: arrival order, one send each.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRequest, PacketCode } from '../../../appliance/radius/index.ts';
+import { createDelayQueue } from '../../../appliance/radius/server/reject-delay.ts';
+import { dictionary, metricValue, openNasSocket, SECRET, startTestAppliance } from './helpers.ts';
+import type { NasClientSocket, TestAppliance } from './helpers.ts';
+
+const DELAY_MS = 400;
+let server: TestAppliance;
+let slow: NasClientSocket;
+let fast: NasClientSocket;
+
+beforeAll(async () => {
+  // One worker: the reject and the accept are handled by the same thread.
+  server = await startTestAppliance({ threads: 1, rejectDelayMs: DELAY_MS });
+  const replica = server.appliance.context.replica;
+  await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET });
+  await replica.upsertSubscriber({ username: 'erin', password: 'erin-pw' });
+  [slow, fast] = await Promise.all([openNasSocket(), openNasSocket()]);
+  await sleep(200);
+});
+
+afterAll(async () => {
+  slow.close();
+  fast.close();
+  await server.stop();
+});
+
+const pap = (nas: NasClientSocket, password: string) =>
+  nas.request(server.radius.ports.auth, PacketCode.accessRequest, [
+    { attribute: 'User-Name', value: 'erin' },
+    { attribute: 'User-Password', value: password },
+  ]);
+
+describe('reject delay', () => {
+  it('sends an Access-Reject after the delay without holding up an Access-Accept asked for after it', async () => {
+    const order: string[] = [];
+    const startedAt = performance.now();
+    const rejected = pap(slow, 'wrong').then((result) => {
+      order.push('reject');
+      return { result, after: performance.now() - startedAt };
+    });
+    await sleep(20);
+    const accepted = pap(fast, 'erin-pw').then((result) => {
+      order.push('accept');
+      return result;
+    });
+    const [reject, accept] = await Promise.all([rejected, accepted]);
+    expect(reject.result?.reply.code).toBe(PacketCode.accessReject);
+    expect(accept?.reply.code).toBe(PacketCode.accessAccept);
+    expect(reject.after).toBeGreaterThanOrEqual(DELAY_MS - 5);
+    expect(order).toEqual(['accept', 'reject']);
+  });
+
+  it('does not answer a retransmit during the delay early, and answers one after it from the cache', async () => {
+    const { auth } = server.radius.ports;
+    const before = await server.metrics();
+    const datagram = buildRequest(
+      {
+        code: PacketCode.accessRequest,
+        identifier: 77,
+        secret: Buffer.from(SECRET),
+        attributes: [
+          { attribute: 'User-Name', value: 'erin' },
+          { attribute: 'User-Password', value: 'wrong-again' },
+        ],
+      },
+      dictionary,
+    );
+    let replies = 0;
+    const count = () => replies++;
+    slow.socket.on('message', count);
+    try {
+      const first = slow.exchange(datagram, auth, 3_000);
+      await sleep(100);
+      slow.socket.send(datagram, auth, '127.0.0.1');
+      const reply = await first;
+      expect(reply?.[0]).toBe(PacketCode.accessReject);
+      // The only answer so far is the delayed one: the retransmit was dropped as in progress.
+      expect(replies).toBe(1);
+      const again = await slow.exchange(datagram, auth, 300);
+      expect(again).toEqual(reply);
+    } finally {
+      slow.socket.off('message', count);
+    }
+    const after = await server.metrics();
+    const delta = (series: string) => metricValue(after, series) - metricValue(before, series);
+    expect(delta('appliance_radius_duplicates_total{outcome="in_progress"}')).toBe(1);
+    expect(delta('appliance_radius_duplicates_total{outcome="cached"}')).toBe(1);
+  });
+});
+
+describe('delay queue', () => {
+  it('runs each send once, in arrival order, not before its delay', async () => {
+    const queue = createDelayQueue(30);
+    const ran: Array<[number, number]> = [];
+    await Promise.all(
+      [0, 1, 2].map(
+        (index) =>
+          new Promise<void>((resolve) => {
+            setTimeout(() => {
+              const scheduled = performance.now();
+              queue.schedule(() => {
+                ran.push([index, performance.now() - scheduled]);
+                resolve();
+              });
+            }, index * 10);
+          }),
+      ),
+    );
+    expect(ran.map(([index]) => index)).toEqual([0, 1, 2]);
+    for (const [, waited] of ran) expect(waited).toBeGreaterThanOrEqual(29);
+  });
+});

@@ -44,10 +44,13 @@ export const subscribers = sqliteTable(
     erasedAt: instant('erased_at'),
   },
   // Lists order by (created_at, id), hide archived rows unless asked, filter by status.
+  // The live status index serves the default list's status filter as a seek; without it
+  // each archived_at is read from the table while walking subscribers_status_created.
   (t) => [
     index('subscribers_live_created').on(t.archivedAt, t.createdAt, t.id),
     index('subscribers_created').on(t.createdAt, t.id),
     index('subscribers_status_created').on(t.status, t.createdAt, t.id),
+    index('subscribers_live_status_created').on(t.status, t.createdAt, t.id).where(sql`${t.archivedAt} IS NULL`),
     index('subscribers_organization').on(t.organizationId).where(sql`${t.organizationId} IS NOT NULL`),
   ],
 );

@@ -109,5 +109,12 @@ export const tenantMigrations: readonly Migration[] = [
       "CREATE INDEX `leads_partner` ON `leads` (`partner_id`,`id`);",
       "CREATE INDEX `leads_email` ON `leads` (`email`);"
     ]
+  },
+  {
+    "tag": "0008_subscriber_list_indexes",
+    "hash": "cedbe8be9fef71c39f77f44e45386618da359f9e76b5aa770e8ffddd1ab47835",
+    "statements": [
+      "CREATE INDEX `subscribers_live_status_created` ON `subscribers` (`status`,`created_at`,`id`) WHERE \"subscribers\".\"archived_at\" IS NULL;"
+    ]
   }
 ];

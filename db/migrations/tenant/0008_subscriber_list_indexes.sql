@@ -1,0 +1,1 @@
+CREATE INDEX `subscribers_live_status_created` ON `subscribers` (`status`,`created_at`,`id`) WHERE "subscribers"."archived_at" IS NULL;

@@ -89,14 +89,15 @@ const killAll = () => {
   running.clear();
 };
 process.once('exit', killAll);
+const root = mkdtempSync(join(tmpdir(), 'bench-radius-'));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     killAll();
+    rmSync(root, { recursive: true, force: true });
     process.exit(130);
   });
 }
 
-const root = mkdtempSync(join(tmpdir(), 'bench-radius-'));
 const usersFile = join(root, 'users');
 const clientsConf = join(root, 'clients.conf');
 writeFileSync(usersFile, renderUsersFile(makeUsers(DEFAULT_USERS)));

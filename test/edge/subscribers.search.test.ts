@@ -51,10 +51,41 @@ describe('subscriber search', () => {
     expect(await search('tam')).toEqual([mal]);
   });
 
+  it('pages city and tag lists newest first, one row per subscriber, like the default list', async () => {
+    const edge = await startEdge();
+    const tenant = await edge.createTenant();
+    const token = tenant.owner.token;
+    const tag = String(edge.ok(await edge.call('POST', '/api/v1/tags', { token, body: { name: 'vip' } }), 201).body.id);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const city = i === 2 ? 'Elsewhere' : 'Berlin';
+      const addresses = [{ kind: 'service', line1: `${i} Main St`, city, country: 'DE' }, { kind: 'billing', line1: `${i} Post St`, city: city.toUpperCase(), country: 'DE' }];
+      const id = String(edge.ok(await edge.call('POST', '/api/v1/subscribers', { token, body: { first_name: `S${i}`, last_name: 'B', addresses } }), 201).body.id);
+      edge.ok(await edge.call('PUT', `/api/v1/subscribers/${id}/tags/${tag}`, { token }), 204);
+      ids.push(id);
+      edge.clock.now += i % 2; // some share a created_at: the id breaks the tie
+    }
+    const walk = async (filter: string) => {
+      const seen: string[] = [];
+      let cursor = '';
+      do {
+        const page = edge.ok(await edge.call('GET', `/api/v1/subscribers?limit=2${filter}${cursor ? `&cursor=${cursor}` : ''}`, { token }), 200).body;
+        seen.push(...page.data!.map((s) => String(s.id)));
+        cursor = page.next_cursor ? encodeURIComponent(String(page.next_cursor)) : '';
+      } while (cursor);
+      return seen;
+    };
+    const all = await walk('');
+    expect([...all].sort()).toEqual([...ids].sort());
+    expect(await walk('&city=berlin')).toEqual(all.filter((id) => id !== ids[2]));
+    expect(await walk(`&tag=${tag}`)).toEqual(all);
+    expect(await walk(`&tag=${tag}&city=elsewhere`)).toEqual([ids[2]]);
+  });
+
   it('uses the FTS index and the list indexes: no table scan (EXPLAIN QUERY PLAN)', async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
-    edge.ok(await edge.call('POST', '/api/v1/subscribers', { token: tenant.owner.token, body: { first_name: 'A', last_name: 'B' } }), 201);
+    for (const first_name of ['A', 'C']) edge.ok(await edge.call('POST', '/api/v1/subscribers', { token: tenant.owner.token, body: { first_name, last_name: 'B' } }), 201);
     const lease = await edge.platform.databases.leaseTenant(tenant.slug);
     try {
       const db = drizzle(lease.client, { schema: tenantSchema });
@@ -67,17 +98,37 @@ describe('subscriber search', () => {
         const rows = await db.$client.execute({ sql: `EXPLAIN QUERY PLAN ${statement!.sql}`, args: statement!.params as (string | number | null)[] });
         plans[name] = rows.rows.map((r) => String(r.detail)).join('\n');
       };
+      const cursor = String(edge.ok(await edge.call('GET', '/api/v1/subscribers?limit=1', { token: tenant.owner.token }), 200).body.next_cursor);
       await planOf('search', { q: 'ali', limit: 50 });
       await planOf('default', { limit: 50 });
-      await planOf('status', { status: 'active', archived: 'include', limit: 50 });
+      await planOf('default, cursor', { limit: 50, cursor });
+      await planOf('status', { status: 'active', limit: 50 });
+      await planOf('status, cursor', { status: 'active', limit: 50, cursor });
+      await planOf('status, archived included', { status: 'active', archived: 'include', limit: 50, cursor });
       await planOf('city', { city: 'Berlin', limit: 50 });
+      await planOf('city, cursor', { city: 'Berlin', status: 'active', limit: 50, cursor });
       await planOf('tag', { tag: crypto.randomUUID(), limit: 50 });
+      await planOf('tag, cursor', { tag: crypto.randomUUID(), limit: 50, cursor });
       expect(plans.search).toMatch(/SCAN subscribers_fts VIRTUAL TABLE INDEX/);
       expect(plans.search).toMatch(/SEARCH subscribers USING INDEX subscribers_seq_unique \(seq=\?\)/);
-      expect(plans.default).toMatch(/SEARCH subscribers USING INDEX subscribers_live_created \(archived_at=\?\)/);
-      expect(plans.status).toMatch(/SEARCH subscribers USING INDEX subscribers_status_created \(status=\?\)/);
-      expect(plans.city).toMatch(/SEARCH subscriber_addresses USING (COVERING )?INDEX subscriber_addresses_city/);
-      expect(plans.tag).toMatch(/SEARCH subscriber_tags USING (COVERING )?INDEX subscriber_tags_tag \(tag_id=\?\)/);
+      // Every other list is one seek of the index that holds its rows in page order (no
+      // sort, no walk past newer rows), then a primary-key look-up per row.
+      const seek = (index: string, terms: string) => new RegExp(`^SEARCH \\w+ USING (COVERING )?INDEX ${index} \\(${terms.replace(/[()?]/g, '\\$&')}\\)$`, 'm');
+      expect(plans.default).toMatch(seek('subscribers_live_created', 'archived_at=?'));
+      expect(plans['default, cursor']).toMatch(seek('subscribers_live_created', 'archived_at=? AND (created_at,id)<(?,?)'));
+      expect(plans.status).toMatch(seek('subscribers_live_status_created', 'status=?'));
+      expect(plans['status, cursor']).toMatch(seek('subscribers_live_status_created', 'status=? AND (created_at,id)<(?,?)'));
+      expect(plans['status, archived included']).toMatch(seek('subscribers_status_created', 'status=? AND (created_at,id)<(?,?)'));
+      expect(plans.city).toMatch(seek('subscriber_addresses_city', '<expr>=?'));
+      expect(plans['city, cursor']).toMatch(seek('subscriber_addresses_city', '<expr>=? AND subscriber_id<?'));
+      expect(plans.tag).toMatch(seek('subscriber_tags_tag', 'tag_id=?'));
+      expect(plans['tag, cursor']).toMatch(seek('subscriber_tags_tag', 'tag_id=? AND subscriber_id<?'));
+      for (const name of ['city', 'city, cursor', 'tag', 'tag, cursor']) {
+        expect(plans[name]!.split('\n')[0], name).toMatch(/^SEARCH subscriber_(addresses|tags) /); // the filter's index drives the loop
+        expect(plans[name], name).toMatch(/SEARCH subscribers USING INDEX sqlite_autoindex_subscribers_1 \(id=\?\)/);
+      }
+      // A search sorts its hits (few, from the FTS index); no list sorts its rows.
+      for (const [name, plan] of Object.entries(plans)) if (name !== 'search') expect(plan, `${name}:\n${plan}`).not.toMatch(/TEMP B-TREE/);
       for (const [name, plan] of Object.entries(plans)) expect(plan, `${name}:\n${plan}`).not.toMatch(/SCAN (subscribers|subscriber_addresses|subscriber_tags)\b(?! VIRTUAL)/);
     } finally {
       lease.release();

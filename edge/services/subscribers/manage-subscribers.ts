@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, gte, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gte, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { subscribers, subscriberAddresses, subscriberContacts, subscriberTags, tags, type SubscriberKind, type SubscriberStatus } from '../../../db/tenant/index.ts';
 import type { TenantContext } from '../../context.ts';
 import { AppError, type FieldError } from '../../errors.ts';
@@ -122,8 +122,11 @@ function decodeCursor(cursor: string): [number, string] {
   throw invalid([{ path: 'cursor', message: 'not a cursor this API returned' }]);
 }
 
-function conditions(f: SubscriberFilter, cursor: string | undefined): SQL | undefined {
-  const after = cursor === undefined ? undefined : decodeCursor(cursor);
+/**
+ * The filters on the subscribers row itself. The cursor is a row-value comparison, so the
+ * index (…, created_at, id) seeks to it instead of walking every newer row.
+ */
+function conditions(f: SubscriberFilter, after: [number, string] | undefined): SQL | undefined {
   const archived = f.archived ?? 'exclude';
   return and(
     archived === 'exclude' ? isNull(subscribers.archivedAt) : archived === 'only' ? isNotNull(subscribers.archivedAt) : undefined,
@@ -132,37 +135,84 @@ function conditions(f: SubscriberFilter, cursor: string | undefined): SQL | unde
     f.created_from ? gte(subscribers.createdAt, new Date(f.created_from)) : undefined,
     f.created_to ? lt(subscribers.createdAt, new Date(f.created_to)) : undefined,
     f.organization_id ? eq(subscribers.organizationId, f.organization_id) : undefined,
-    f.city ? sql`${subscribers.id} IN (SELECT subscriber_id FROM subscriber_addresses WHERE lower(city) = lower(${f.city}))` : undefined,
-    f.tag ? sql`${subscribers.id} IN (SELECT subscriber_id FROM subscriber_tags WHERE tag_id = ${f.tag})` : undefined,
-    after ? or(lt(subscribers.createdAt, new Date(after[0])), and(eq(subscribers.createdAt, new Date(after[0])), lt(subscribers.id, after[1]))) : undefined,
+    after ? sql`(${subscribers.createdAt}, ${subscribers.id}) < (${after[0]}, ${after[1]})` : undefined,
   );
 }
 
+// A page's rows come back as one JSON text each: libSQL builds a property per cell, which
+// for 51 rows of 25 columns cost more than the query (≈ 2.4 ms against ≈ 0.4 ms for one
+// column here). Each value is mapped back by its drizzle column, as a select would.
+const subscriberColumns = Object.entries(getTableColumns(subscribers));
+const rowJson = sql<string>`json_object(${sql.join(
+  subscriberColumns.map(([key, column]) => sql`${key}, ${column}`),
+  sql`, `,
+)})`;
+function subscriberFromJson(text: string): typeof subscribers.$inferSelect {
+  const values = JSON.parse(text) as Record<string, unknown>;
+  for (const [key, column] of subscriberColumns) if (values[key] !== null) values[key] = column.mapFromDriverValue(values[key]);
+  return values as typeof subscribers.$inferSelect;
+}
+
 /**
- * Newest first, (created_at, id) descending; the filters of a list view. A search starts
- * from the FTS index (CROSS JOIN fixes that loop order in SQLite) and looks each hit up
- * by seq, so it never walks the subscribers table, whatever the other filters.
+ * Newest first, (created_at, id) descending; the filters of a list view. Each kind of
+ * list is driven by the index that holds its rows in page order, so a page (first or
+ * deep) reads about `limit` index entries:
+ * - a search starts from the FTS index (CROSS JOIN fixes that loop order in SQLite) and
+ *   looks each hit up by seq;
+ * - a city or tag filter walks subscriber_addresses_city / subscriber_tags_tag, whose
+ *   entries end in subscriber_id. Ids are UUIDv7 of created_at (insertSubscriber and the
+ *   import take both from one instant), so subscriber_id order is (created_at, id) order;
+ * - otherwise subscribers_live_created, subscribers_live_status_created (live rows, the
+ *   default) or subscribers_created / subscribers_status_created (archived included).
  */
 export async function listSubscriberRows(db: TenantWriter, input: SubscriberFilter & { limit: number; cursor?: string | undefined }) {
-  const where = conditions(input, input.cursor);
-  const order = [desc(subscribers.createdAt), desc(subscribers.id)];
-  let rows: (typeof subscribers.$inferSelect)[];
-  if (input.q === undefined) {
-    rows = await db.select().from(subscribers).where(where).orderBy(...order).limit(input.limit + 1);
-  } else {
+  const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+  const take = input.limit + 1;
+  const select = db.select({ row: rowJson });
+  let rows: { row: string }[];
+  if (input.q !== undefined) {
     const expression = matchExpression(input.q);
     if (expression === null) return { rows: [], next_cursor: null };
-    rows = await db
-      .select(getTableColumns(subscribers))
+    rows = await select
       .from(subscribersFts)
       .crossJoin(subscribers)
-      .where(and(matches(expression), eq(subscribers.seq, subscribersFts.rowid), where))
-      .orderBy(...order)
-      .limit(input.limit + 1);
+      .where(and(matches(expression), eq(subscribers.seq, subscribersFts.rowid), conditions(input, after), cityCondition(input.city), tagCondition(input.tag)))
+      .orderBy(desc(subscribers.createdAt), desc(subscribers.id))
+      .limit(take);
+  } else if (input.city !== undefined) {
+    rows = await select
+      .from(subscriberAddresses)
+      .crossJoin(subscribers)
+      .where(
+        and(
+          sql`lower(${subscriberAddresses.city}) = lower(${input.city})`,
+          after ? lt(subscriberAddresses.subscriberId, after[1]) : undefined,
+          eq(subscribers.id, subscriberAddresses.subscriberId),
+          conditions(input, after),
+          tagCondition(input.tag),
+        ),
+      )
+      // Two addresses in one city are one subscriber.
+      .groupBy(subscriberAddresses.subscriberId)
+      .orderBy(desc(subscriberAddresses.subscriberId))
+      .limit(take);
+  } else if (input.tag !== undefined) {
+    rows = await select
+      .from(subscriberTags)
+      .crossJoin(subscribers)
+      .where(and(eq(subscriberTags.tagId, input.tag), after ? lt(subscriberTags.subscriberId, after[1]) : undefined, eq(subscribers.id, subscriberTags.subscriberId), conditions(input, after)))
+      .orderBy(desc(subscriberTags.subscriberId))
+      .limit(take);
+  } else {
+    rows = await select.from(subscribers).where(conditions(input, after)).orderBy(desc(subscribers.createdAt), desc(subscribers.id)).limit(take);
   }
-  const page = rows.slice(0, input.limit);
+  const page = rows.slice(0, input.limit).map((r) => subscriberFromJson(r.row));
   return { rows: page, next_cursor: rows.length > input.limit ? encodeCursor(page.at(-1)!) : null };
 }
+
+const cityCondition = (city: string | undefined) =>
+  city === undefined ? undefined : sql`${subscribers.id} IN (SELECT subscriber_id FROM subscriber_addresses WHERE lower(city) = lower(${city}))`;
+const tagCondition = (tag: string | undefined) => (tag === undefined ? undefined : sql`${subscribers.id} IN (SELECT subscriber_id FROM subscriber_tags WHERE tag_id = ${tag})`);
 
 export async function listSubscribers({ ctx, input }: { ctx: TenantContext; input: SubscriberFilter & { limit: number; cursor?: string | undefined } }) {
   const { rows, next_cursor } = await listSubscriberRows(ctx.db, input);

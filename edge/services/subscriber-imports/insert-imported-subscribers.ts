@@ -3,6 +3,8 @@ import { documentSequences, domainEvents, subscriberAddresses, subscribers } fro
 import type { TenantContext, TenantDb } from '../../context.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
+import { searchBody } from '../subscribers/search-index.ts';
+import { addressRow, subscriberRow } from '../subscribers/subscriber-rows.ts';
 import type { TenantWriter } from '../subscribers/tenant-writer.ts';
 import type { ImportedSubscriber, RowError } from './subscriber-columns.ts';
 
@@ -27,37 +29,6 @@ export async function subscriberCapacity(ctx: TenantContext, db: Pick<TenantDb, 
   return Math.max(0, ctx.tenant.maxSubscribers - (row?.n ?? 0));
 }
 
-/** Every suffix of at least four digits of a phone number (as search-index.ts indexes phones). */
-const digitSuffixes = (value: string) => {
-  const digits = value.replace(/\D/g, '');
-  const out: string[] = [];
-  for (let i = 0; i <= digits.length - 4; i++) out.push(digits.slice(i));
-  return out;
-};
-
-/**
- * The subscribers_fts body of a new subscriber, built from memory: the same parts, in the
- * same order, as `indexSubscriber` reads back from the database (an imported subscriber
- * has no contacts yet). One multi-row INSERT per chunk instead of five statements a row.
- */
-function searchBody(s: { number: string; displayName: string; firstName: string | null; lastName: string | null; organizationName: string | null; email: string | null; phone: string | null }, addresses: ImportedSubscriber['addresses']) {
-  return [
-    s.number,
-    s.displayName,
-    s.firstName,
-    s.lastName,
-    s.organizationName,
-    s.email,
-    ...(s.phone ? digitSuffixes(s.phone) : []),
-    ...addresses.flatMap((a) => [a.line1, a.line2, a.city, a.region, a.postal_code, a.country]),
-  ]
-    .filter((p): p is string => typeof p === 'string' && p.length > 0)
-    .join(' ');
-}
-
-const displayName = (s: ImportedSubscriber) =>
-  s.display_name ?? (s.kind === 'organization' ? s.organization_name! : [s.first_name, s.last_name].filter(Boolean).join(' '));
-
 /**
  * Inserts validated subscribers inside the caller's transaction, in file order: numbers are
  * one block of the SUB sequence taken here (gap-free: a rollback returns it), rows go in as
@@ -80,62 +51,16 @@ export async function insertImportedSubscribers(tx: TenantWriter, ctx: TenantCon
     .returning({ last: documentSequences.lastValue });
   const firstSeq = block!.last - rows.length + 1;
   const now = new Date(ctx.platform.now());
-  const ids: string[] = [];
 
   for (let i = 0; i < rows.length; i += rowsPerInsert) {
     const chunk = rows.slice(i, i + rowsPerInsert);
-    const values = chunk.map((s, k) => {
-      const seq = firstSeq + i + k;
-      const id = uuidv7(now.getTime());
-      ids.push(id);
-      return {
-        id,
-        seq,
-        number: `SUB-${String(seq).padStart(6, '0')}`,
-        kind: s.kind,
-        status: s.status,
-        firstName: s.first_name ?? null,
-        lastName: s.last_name ?? null,
-        organizationName: s.organization_name ?? null,
-        displayName: displayName(s),
-        email: s.email ?? null,
-        phone: s.phone ?? null,
-        locale: s.locale ?? null,
-        timezone: s.timezone ?? null,
-        organizationId: null,
-        billingDay: s.billing_day,
-        paymentDueDays: s.payment_due_days,
-        graceDays: s.grace_days,
-        minBalance: s.min_balance,
-        marketingOptIn: s.marketing_opt_in,
-        notes: s.notes ?? null,
-        customFields: s.custom_fields,
-        createdAt: now,
-        updatedAt: now,
-      };
-    });
+    const values = chunk.map((s, k) => subscriberRow(s, { id: uuidv7(now.getTime()), number: `SUB-${String(firstSeq + i + k).padStart(6, '0')}`, customFields: s.custom_fields, now }));
     await tx.insert(subscribers).values(values);
-    const addresses = chunk.flatMap((s, k) =>
-      s.addresses.map((a) => ({
-        id: uuidv7(now.getTime()),
-        subscriberId: values[k]!.id,
-        kind: a.kind,
-        isPrimary: true,
-        line1: a.line1,
-        line2: a.line2 ?? null,
-        city: a.city,
-        region: a.region ?? null,
-        postalCode: a.postal_code ?? null,
-        country: a.country,
-        latitude: a.latitude ?? null,
-        longitude: a.longitude ?? null,
-        createdAt: now,
-        updatedAt: now,
-      })),
-    );
-    if (addresses.length > 0) await tx.insert(subscriberAddresses).values(addresses);
+    const addresses = chunk.map((s, k) => s.addresses.map((a) => addressRow(values[k]!.id, a, { id: uuidv7(now.getTime()), isPrimary: true, now })));
+    if (addresses.flat().length > 0) await tx.insert(subscriberAddresses).values(addresses.flat());
+    // An imported subscriber has no contacts yet.
     await tx.run(sql`INSERT INTO subscribers_fts (rowid, body) VALUES ${sql.join(
-      values.map((v, k) => sql`(${v.seq}, ${searchBody(v, chunk[k]!.addresses)})`),
+      values.map((v, k) => sql`(${v.seq}, ${searchBody(v, addresses[k]!, [])})`),
       sql`, `,
     )}`);
     await tx.insert(domainEvents).values(

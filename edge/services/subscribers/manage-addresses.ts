@@ -7,6 +7,7 @@ import { auditSubscriber } from './audit-subscriber.ts';
 import { findWritableSubscriber, findSubscriber } from './find-subscriber.ts';
 import { presentAddress } from './present.ts';
 import { indexSubscriber } from './search-index.ts';
+import { addressRow } from './subscriber-rows.ts';
 import type { AddressCreateInput, AddressPatchInput } from './subscriber-input.ts';
 import type { TenantWriter } from './tenant-writer.ts';
 
@@ -32,25 +33,7 @@ export async function insertAddressRow(tx: TenantWriter, subscriberId: string, i
   const id = uuidv7(now.getTime());
   const isPrimary = input.is_primary || !(await hasPrimary(tx, subscriberId, input.kind));
   if (isPrimary) await demotePrimary(tx, subscriberId, input.kind, id, now);
-  const [row] = await tx
-    .insert(subscriberAddresses)
-    .values({
-      id,
-      subscriberId,
-      kind: input.kind,
-      isPrimary,
-      line1: input.line1,
-      line2: input.line2 ?? null,
-      city: input.city,
-      region: input.region ?? null,
-      postalCode: input.postal_code ?? null,
-      country: input.country,
-      latitude: input.latitude ?? null,
-      longitude: input.longitude ?? null,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning();
+  const [row] = await tx.insert(subscriberAddresses).values(addressRow(subscriberId, input, { id, isPrimary, now })).returning();
   return row!;
 }
 

@@ -12,14 +12,12 @@ import { insertAddressRow } from './manage-addresses.ts';
 import { presentAddress, presentContact, presentSubscriber, presentTag } from './present.ts';
 import { indexSubscriber, matchExpression, matches, subscribersFts } from './search-index.ts';
 import { nameIssues, type SubscriberCreateInput, type SubscriberPatchInput } from './subscriber-input.ts';
+import { derivedDisplayName, subscriberRow } from './subscriber-rows.ts';
 import type { TenantWriter } from './tenant-writer.ts';
 
 export { SubscriberCreate, SubscriberPatch, type SubscriberCreateInput, type SubscriberPatchInput } from './subscriber-input.ts';
 
 const invalid = (errors: FieldError[]) => new AppError('validation_failed', `${errors.length} field(s) failed validation`, { errors });
-
-type Names = { firstName: string | null; lastName: string | null; organizationName: string | null };
-const derivedDisplayName = (kind: SubscriberKind, n: Names) => (kind === 'organization' ? (n.organizationName ?? '') : [n.firstName, n.lastName].filter(Boolean).join(' '));
 
 async function assertEmailFree(tx: TenantWriter, email: string, except?: string) {
   const [clash] = await tx.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.email, email));
@@ -47,32 +45,9 @@ export async function insertSubscriber(tx: TenantWriter, ctx: TenantContext, inp
   if (input.email) await assertEmailFree(tx, input.email);
   const now = new Date(ctx.platform.now());
   const number = await nextDocumentNumber(tx, 'SUB');
-  const names = { firstName: input.first_name ?? null, lastName: input.last_name ?? null, organizationName: input.organization_name ?? null };
   const [row] = await tx
     .insert(subscribers)
-    .values({
-      id: uuidv7(now.getTime()),
-      seq: Number(number.slice('SUB-'.length)),
-      number,
-      kind: input.kind,
-      status: input.status,
-      ...names,
-      displayName: input.display_name ?? derivedDisplayName(input.kind, names),
-      email: input.email ?? null,
-      phone: input.phone ?? null,
-      locale: input.locale ?? null,
-      timezone: input.timezone ?? null,
-      organizationId: input.organization_id ?? null,
-      billingDay: input.billing_day,
-      paymentDueDays: input.payment_due_days,
-      graceDays: input.grace_days,
-      minBalance: input.min_balance,
-      marketingOptIn: input.marketing_opt_in,
-      notes: input.notes ?? null,
-      customFields: values,
-      createdAt: now,
-      updatedAt: now,
-    })
+    .values(subscriberRow(input, { id: uuidv7(now.getTime()), number, customFields: values, now }))
     .returning();
   for (const address of input.addresses) await insertAddressRow(tx, row!.id, address, now);
   await indexSubscriber(tx, row!.id);

@@ -14,13 +14,14 @@ const digitSuffixes = (value: string) => {
   return out;
 };
 
-/** Rewrites the subscriber's search row from its current record, addresses and contacts. */
-export async function indexSubscriber(db: TenantWriter, subscriberId: string): Promise<void> {
-  const [s] = await db.select().from(subscribers).where(eq(subscribers.id, subscriberId));
-  if (!s) return;
-  const addresses = await db.select().from(subscriberAddresses).where(eq(subscriberAddresses.subscriberId, s.id));
-  const contacts = await db.select().from(subscriberContacts).where(eq(subscriberContacts.subscriberId, s.id));
-  const parts = [
+type SearchedSubscriber = Pick<typeof subscribers.$inferSelect, 'number' | 'displayName' | 'firstName' | 'lastName' | 'organizationName' | 'email' | 'phone'>;
+type SearchedAddress = Pick<typeof subscriberAddresses.$inferSelect, 'line1' | 'line2' | 'city' | 'region' | 'postalCode' | 'country'>;
+type SearchedContact = Pick<typeof subscriberContacts.$inferSelect, 'channel' | 'value'>;
+
+/** The subscribers_fts body: the words a search finds the subscriber by. Pure, so the
+ * CSV import builds it from memory for its multi-row INSERTs. */
+export function searchBody(s: SearchedSubscriber, addresses: readonly SearchedAddress[], contacts: readonly SearchedContact[]): string {
+  return [
     s.number,
     s.displayName,
     s.firstName,
@@ -30,8 +31,18 @@ export async function indexSubscriber(db: TenantWriter, subscriberId: string): P
     ...(s.phone ? digitSuffixes(s.phone) : []),
     ...contacts.flatMap((c) => (c.channel === 'email' ? [c.value] : digitSuffixes(c.value))),
     ...addresses.flatMap((a) => [a.line1, a.line2, a.city, a.region, a.postalCode, a.country]),
-  ];
-  const body = parts.filter((p): p is string => typeof p === 'string' && p.length > 0).join(' ');
+  ]
+    .filter((p): p is string => typeof p === 'string' && p.length > 0)
+    .join(' ');
+}
+
+/** Rewrites the subscriber's search row from its current record, addresses and contacts. */
+export async function indexSubscriber(db: TenantWriter, subscriberId: string): Promise<void> {
+  const [s] = await db.select().from(subscribers).where(eq(subscribers.id, subscriberId));
+  if (!s) return;
+  const addresses = await db.select().from(subscriberAddresses).where(eq(subscriberAddresses.subscriberId, s.id));
+  const contacts = await db.select().from(subscriberContacts).where(eq(subscriberContacts.subscriberId, s.id));
+  const body = searchBody(s, addresses, contacts);
   await db.run(sql`DELETE FROM subscribers_fts WHERE rowid = ${s.seq}`);
   await db.run(sql`INSERT INTO subscribers_fts (rowid, body) VALUES (${s.seq}, ${body})`);
 }

@@ -110,4 +110,26 @@ describe('subscriber privacy', () => {
     expect((await edge.call('POST', `/api/v1/subscribers/${id}/erase`, { token })).status).toBe(204);
     expect(edge.ok(await edge.call('GET', `/api/v1/audit-events?resource_id=${id}&action=subscriber.erased`, { token }), 200).body.data).toHaveLength(1);
   });
+
+  it('erase drops the stored Idempotency-Key replies that could quote the person: a retry runs again, it does not replay them', async () => {
+    const edge = await startEdge();
+    const tenant = await edge.createTenant();
+    const token = tenant.owner.token;
+    const create = { first_name: 'Luna', last_name: 'Lovegood', email: 'luna@quibbler.test', addresses: [{ line1: '1 Rook Lane', city: 'Ottery St Catchpole', country: 'GB' }] };
+    const first = edge.ok(await edge.call('POST', '/api/v1/subscribers', { token, body: create, headers: { 'idempotency-key': 'create-luna' } }), 201);
+    const id = String(first.body.id);
+    const address = { line1: '9 Quibbler Way', city: 'Ottery St Catchpole', country: 'GB' };
+    edge.ok(await edge.call('POST', `/api/v1/subscribers/${id}/addresses`, { token, body: address, headers: { 'idempotency-key': 'add-address' } }), 201);
+    // Before the erase both keys replay.
+    expect((await edge.call('POST', `/api/v1/subscribers/${id}/addresses`, { token, body: address, headers: { 'idempotency-key': 'add-address' } })).headers.get('idempotent-replayed')).toBe('true');
+
+    expect((await edge.call('POST', `/api/v1/subscribers/${id}/erase`, { token })).status).toBe(204);
+    const retriedAddress = await edge.call('POST', `/api/v1/subscribers/${id}/addresses`, { token, body: address, headers: { 'idempotency-key': 'add-address' } });
+    expect(retriedAddress.headers.get('idempotent-replayed')).toBeNull();
+    expect(retriedAddress.status).toBe(409); // runs again, and an erased subscriber takes no new data
+    expect(JSON.stringify(retriedAddress.body)).not.toMatch(/Quibbler|Rook/);
+    const retriedCreate = await edge.call('POST', '/api/v1/subscribers', { token, body: create, headers: { 'idempotency-key': 'create-luna' } });
+    expect(retriedCreate.headers.get('idempotent-replayed')).toBeNull();
+    expect(retriedCreate.body.id).not.toBe(id); // a new subscriber, not the erased one's stored reply
+  });
 });

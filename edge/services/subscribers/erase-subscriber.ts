@@ -1,5 +1,5 @@
-import { eq, sql } from 'drizzle-orm';
-import { subscriberAddresses, subscriberContacts, subscribers } from '../../../db/tenant/index.ts';
+import { eq, like, or, sql } from 'drizzle-orm';
+import { idempotencyKeys, subscriberAddresses, subscriberContacts, subscribers } from '../../../db/tenant/index.ts';
 import type { TenantContext } from '../../context.ts';
 import { auditSubscriber } from './audit-subscriber.ts';
 import { findSubscriber } from './find-subscriber.ts';
@@ -13,6 +13,12 @@ export const erasedDisplayName = 'Erased subscriber';
  * with its id, number, status and billing terms, so invoices and payments keep pointing
  * at it. Audit entries and events never held personal values (see audit-subscriber.ts);
  * the erase is audited by field name only. Erasing an erased subscriber changes nothing.
+ *
+ * Stored Idempotency-Key replies (24 h, sealed) may quote the person too. Their bodies
+ * are sealed, so the rule goes by path: every stored reply to a POST under
+ * /api/v1/subscribers/{id} goes, and every stored reply to POST /api/v1/subscribers (any
+ * caller's create could be this subscriber's). A retry with such a key after the erase
+ * runs again instead of replaying; erases are rare, so the lost replays are few.
  */
 export async function eraseSubscriber({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
   await ctx.db.transaction(async (tx) => {
@@ -42,6 +48,9 @@ export async function eraseSubscriber({ ctx, input }: { ctx: TenantContext; inpu
         updatedAt: now,
       })
       .where(eq(subscribers.id, row.id));
+    await tx
+      .delete(idempotencyKeys)
+      .where(or(eq(idempotencyKeys.path, '/api/v1/subscribers'), eq(idempotencyKeys.path, `/api/v1/subscribers/${row.id}`), like(idempotencyKeys.path, `/api/v1/subscribers/${row.id}/%`)));
     await indexSubscriber(tx, row.id);
     await purgeDeletedSearchText(tx);
     await auditSubscriber(

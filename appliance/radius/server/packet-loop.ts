@@ -99,12 +99,7 @@ export function createPacketLoop(ctx: HandlerContext, cache: DuplicateCache): Pa
           if (rejects === null || reply[0] !== PacketCode.accessReject) return send();
           // Until the delayed reject leaves, the request stays in progress: a retransmit
           // is dropped, not answered early, and the shutdown drain waits for it.
-          return new Promise<void>((resolve) =>
-            rejects.schedule(() => {
-              send();
-              resolve();
-            }),
-          );
+          return rejects.wait().then(send);
         },
         (error: unknown) => {
           cache.abandon(claim);

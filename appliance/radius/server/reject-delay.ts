@@ -5,8 +5,8 @@
 // the order they fall due).
 
 export type DelayQueue = {
-  /** Runs `send` once the delay has passed. */
-  schedule(send: () => void): void;
+  /** Resolves once the delay has passed. */
+  wait(): Promise<void>;
 };
 
 // A timer may fire up to a millisecond before the fractional due time it stands for.
@@ -14,7 +14,7 @@ const TIMER_SLACK_MS = 1;
 
 export function createDelayQueue(delayMs: number): DelayQueue {
   let due: number[] = [];
-  let sends: Array<() => void> = [];
+  let resolves: Array<() => void> = [];
   let head = 0;
   let timer: NodeJS.Timeout | null = null;
 
@@ -27,26 +27,27 @@ export function createDelayQueue(delayMs: number): DelayQueue {
     timer = null;
     const now = performance.now() + TIMER_SLACK_MS;
     while (head < due.length && (due[head] ?? 0) <= now) {
-      const send = sends[head];
-      sends[head] = noop;
+      const resolve = resolves[head];
       head++;
-      send?.();
+      resolve?.();
     }
-    if (head === due.length) {
-      due = [];
-      sends = [];
+    // Under a steady stream of rejects the queue never empties: drop the consumed
+    // front once it is most of the arrays.
+    if (head === due.length || (head >= 1_024 && head * 2 >= due.length)) {
+      due = due.slice(head);
+      resolves = resolves.slice(head);
       head = 0;
     }
     arm();
   };
 
   return {
-    schedule(send) {
-      due.push(performance.now() + delayMs);
-      sends.push(send);
-      arm();
+    wait() {
+      return new Promise((resolve) => {
+        due.push(performance.now() + delayMs);
+        resolves.push(resolve);
+        arm();
+      });
     },
   };
 }
-
-function noop(): void {}

@@ -1,7 +1,7 @@
 // radius.rejectDelayMs (FreeRADIUS reject_delay): an Access-Reject leaves after the
 // delay, an Access-Accept asked for later still leaves first (the worker is not
 // blocked), a retransmit during the delay is not answered early, and one after it gets
-// the cached reject. The delay queue on its own: arrival order, one send each.
+// the cached reject. The delay queue on its own: arrival order, never early.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRequest, PacketCode } from '../../../appliance/radius/index.ts';
@@ -95,24 +95,32 @@ describe('reject delay', () => {
 });
 
 describe('delay queue', () => {
-  it('runs each send once, in arrival order, not before its delay', async () => {
+  it('resolves each wait once, in arrival order, not before its delay', async () => {
     const queue = createDelayQueue(30);
-    const ran: Array<[number, number]> = [];
+    const done: Array<[number, number]> = [];
     await Promise.all(
-      [0, 1, 2].map(
-        (index) =>
-          new Promise<void>((resolve) => {
-            setTimeout(() => {
-              const scheduled = performance.now();
-              queue.schedule(() => {
-                ran.push([index, performance.now() - scheduled]);
-                resolve();
-              });
-            }, index * 10);
-          }),
-      ),
+      [0, 1, 2].map(async (index) => {
+        await sleep(index * 10);
+        const waitedFrom = performance.now();
+        await queue.wait();
+        done.push([index, performance.now() - waitedFrom]);
+      }),
     );
-    expect(ran.map(([index]) => index)).toEqual([0, 1, 2]);
-    for (const [, waited] of ran) expect(waited).toBeGreaterThanOrEqual(29);
+    expect(done.map(([index]) => index)).toEqual([0, 1, 2]);
+    for (const [, waited] of done) expect(waited).toBeGreaterThanOrEqual(29);
+  });
+
+  it('keeps the order while a steady stream never lets it empty', async () => {
+    const queue = createDelayQueue(20);
+    const order: number[] = [];
+    const waits: Array<Promise<void>> = [];
+    // 2,000 waits, then 500 more while the first are still due: the first fire
+    // resolves 2,000 with 500 left, which compacts the queue.
+    for (let index = 0; index < 2_500; index++) {
+      if (index === 2_000) await sleep(5);
+      waits.push(queue.wait().then(() => void order.push(index)));
+    }
+    await Promise.all(waits);
+    expect(order).toEqual(Array.from({ length: 2_500 }, (_, index) => index));
   });
 });

@@ -83,9 +83,9 @@ export const tenantMigrations: readonly Migration[] = [
   },
   {
     "tag": "0005_subscribers_fts",
-    "hash": "a8682947b04d18aa7d0912a742ffd518770836d9b357cc5fd3ea45d8bb52b4e2",
+    "hash": "e1969ed5f8e1ead74ffdcdd94d2562682065af570f06e76a71d9d40cf694bc23",
     "statements": [
-      "-- Full-text search over subscribers (names, email, phone digits, number, addresses,\n-- contacts). Contentless: it holds only the index, so an erase leaves no copy of the\n-- text; rows are keyed by subscribers.seq and rewritten by the subscriber services in\n-- the transaction of each change. secure-delete removes a deleted row's tokens from the\n-- index b-tree at once (SQLite ≥ 3.44), so erased personal data is not left in old segments.\nCREATE VIRTUAL TABLE `subscribers_fts` USING fts5(`body`, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2', prefix='2 3');",
+      "-- Full-text search over subscribers (names, email, phone digits, number, addresses,\n-- contacts). Contentless: it holds only the index, so an erase leaves no copy of the\n-- text; rows are keyed by subscribers.seq and rewritten by the subscriber services in\n-- the transaction of each change. secure-delete does not remove a deleted row's tokens at\n-- once for this kind of table: contentless_delete=1 records a tombstone, and the tokens stay\n-- in the index segments until those are merged. So an erase merges the whole index itself\n-- ('optimize', purgeDeletedSearchText in edge/services/subscribers/search-index.ts).\nCREATE VIRTUAL TABLE `subscribers_fts` USING fts5(`body`, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2', prefix='2 3');",
       "INSERT INTO `subscribers_fts`(`subscribers_fts`, `rank`) VALUES ('secure-delete', 1);"
     ]
   },

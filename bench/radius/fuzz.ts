@@ -86,6 +86,7 @@ interface Tally {
   /** Crashes: exceptions other than RadiusDecodeError (in-process), process exit or worker restarts (appliance). */
   crashes: number;
   controls_sent: number;
+  /** Controls answered positively (Access-Accept / Accounting-Response) within 2 s. */
   controls_answered: number;
   examples: string[];
 }
@@ -244,7 +245,7 @@ async function runAgainstServer(authPort: number, acctPort: number, isAlive: () 
         const GENERATIONS = 4;
         const bursts: Array<Map<number, Sent[]>> = [];
         let current = new Map<number, Sent[]>();
-        let control: { packet: Buffer; answered: () => void } | null = null;
+        let control: { packet: Buffer; answered: (positive: boolean) => void } | null = null;
         socket.on('message', (reply: Buffer) => {
           if (reply.length < 20) {
             tally.unattributable_replies++;
@@ -252,7 +253,7 @@ async function runAgainstServer(authPort: number, acctPort: number, isAlive: () 
           }
           const id = reply[1] ?? 0;
           if (control !== null && control.packet[1] === id && replyMatches(reply, control.packet)) {
-            control.answered();
+            control.answered(reply[0] === PacketCode.accessAccept || reply[0] === PacketCode.accountingResponse);
             return;
           }
           const candidates = bursts.flatMap((burst) => burst.get(id) ?? []);
@@ -304,19 +305,20 @@ async function runAgainstServer(authPort: number, acctPort: number, isAlive: () 
               }, 'Start')
             : buildAccessRequest(attributes, dictionary, secret, randomInt(0, 256), user, sessionNumber++);
           tally.controls_sent++;
-          const answered = await new Promise<boolean>((resolveControl) => {
-            const timer = setTimeout(() => resolveControl(false), 2_000);
+          const answer = await new Promise<'positive' | 'negative' | 'none'>((resolveControl) => {
+            const timer = setTimeout(() => resolveControl('none'), 2_000);
             control = {
               packet,
-              answered: () => {
+              answered: (positive) => {
                 clearTimeout(timer);
-                resolveControl(true);
+                resolveControl(positive ? 'positive' : 'negative');
               },
             };
             socket.send(packet, port, '127.0.0.1');
           });
           control = null;
-          if (answered) tally.controls_answered++;
+          // A valid control must get Access-Accept / Accounting-Response, not just any answer.
+          if (answer === 'positive') tally.controls_answered++;
         }
         // Late replies to the last burst.
         await new Promise((resolveWait) => setTimeout(resolveWait, 200));

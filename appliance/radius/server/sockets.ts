@@ -49,12 +49,11 @@ export function closeSocket(socket: Socket): Promise<void> {
 }
 
 /**
- * Resolves once the replies handed to send() have left: send() resolves the address
- * on a later tick and queues what the kernel does not take at once, and close() drops
- * both. The shutdown waits here so that in-flight accounting gets its answer.
+ * Resolves once the replies handed to send() have left: what the kernel does not take
+ * at once waits in the socket's send queue, and close() would drop it. The shutdown
+ * waits here so that in-flight accounting gets its answer.
  */
 export async function flushSends(sockets: readonly Socket[]): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve));
   while (sockets.some((socket) => socket.getSendQueueCount() > 0)) await new Promise((resolve) => setTimeout(resolve, 1));
 }
 

@@ -18,6 +18,7 @@ import { loadDictionary } from '../../appliance/radius/index.ts';
 import { applianceDataDir, importIntoAppliance, startAppliance } from './appliance.ts';
 import { freeRadiusVersion, startFreeRadius } from './freeradius.ts';
 import { runLoadThreads, waitForServer } from './load.ts';
+import { metricDiff, scrapeMetrics } from './scrape.ts';
 
 import type { LoadResult, Scenario } from './load.ts';
 import { BENCH_SECRET, DEFAULT_USERS, makeUsers } from './traffic.ts';
@@ -63,6 +64,8 @@ interface ServerReport {
   runs: ScenarioRuns;
   error?: string;
   notes: string[];
+  /** The appliance's /metrics counters that moved during each scenario (warm-up included). */
+  metrics?: Partial<Record<Scenario, Record<string, number>>>[];
 }
 
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;
@@ -113,9 +116,12 @@ async function measure(
   acctPort: number,
   serverPid: number,
   report: ServerReport,
+  metricsPort?: number,
 ): Promise<void> {
   const replyMessageAuthenticator = name === 'appliance' ? 'require' : 'if-present';
+  const moved: Partial<Record<Scenario, Record<string, number>>> = {};
   for (const scenario of ['auth', 'acct'] as const) {
+    const before = await scrapeMetrics(metricsPort);
     const common = {
       host: '127.0.0.1',
       port: scenario === 'auth' ? authPort : acctPort,
@@ -134,7 +140,9 @@ async function measure(
     const result = await runLoadThreads({ ...common, durationMs: durationS * 1000, maxRequests: 100_000_000 }, generatorThreads);
     log(`${name} ${scenario}: ${result.per_second}/s p50 ${result.p50_ms} ms p99 ${result.p99_ms} ms losses ${result.losses} cpu ${result.server_cpu_us_per_request} µs/req`);
     report.runs[scenario].push(result);
+    if (metricsPort !== undefined) moved[scenario] = metricDiff(before, await scrapeMetrics(metricsPort), 'appliance_');
   }
+  if (metricsPort !== undefined) (report.metrics ??= []).push(moved);
 }
 
 async function benchFreeRadius(report: ServerReport): Promise<void> {
@@ -187,7 +195,7 @@ async function benchAppliance(report: ServerReport): Promise<void> {
   running.add(server.process);
   try {
     await waitForServer('127.0.0.1', applianceOptions.authPort, 30_000, server.alive);
-    await measure('appliance', applianceOptions.authPort, applianceOptions.acctPort, server.pid, report);
+    await measure('appliance', applianceOptions.authPort, applianceOptions.acctPort, server.pid, report, applianceOptions.httpPort);
   } catch (error) {
     report.error = `${(error as Error).message} (does \`appliance start\` serve RADIUS yet?)\n${server.log().slice(-2000)}`;
     log(`appliance failed: ${report.error}`);
@@ -303,7 +311,7 @@ const result = {
     'FreeRADIUS accounting goes to its detail file (not fsynced); the appliance acknowledges after the spool commit (fsync).',
   ratios_note: 'ours / FreeRADIUS: above 1 is better for per_second; below 1 is better for p99 and CPU per request.',
   freeradius_result: { ...theirs, error: reports.freeradius.error ?? null, notes: reports.freeradius.notes },
-  appliance_result: { ...ours, error: reports.appliance.error ?? null, notes: reports.appliance.notes },
+  appliance_result: { ...ours, error: reports.appliance.error ?? null, notes: reports.appliance.notes, metrics: reports.appliance.metrics ?? [] },
   ratios,
   targets,
   runs: { freeradius: reports.freeradius.runs, appliance: reports.appliance.runs },

@@ -33,6 +33,7 @@ import { applianceDataDir, importIntoAppliance, startAppliance } from './applian
 import type { RunningAppliance } from './appliance.ts';
 import { isValidlySigned, mutate, randomDatagram, randomInt, seedRandom } from './fuzz-mutations.ts';
 import { waitForServer } from './load.ts';
+import { metricDiff, scrapeMetrics } from './scrape.ts';
 import {
   BENCH_SECRET,
   DEFAULT_USERS,
@@ -193,32 +194,6 @@ function runInProcess(dict: Dictionary): void {
 }
 
 // ---- against a running appliance ----------------------------------------------------
-async function scrapeMetrics(port: number | undefined): Promise<Map<string, number>> {
-  const samples = new Map<string, number>();
-  if (port === undefined) return samples;
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) });
-    for (const line of (await response.text()).split('\n')) {
-      if (line.startsWith('#') || !line.startsWith('appliance_radius_')) continue;
-      const space = line.lastIndexOf(' ');
-      samples.set(line.slice(0, space), Number(line.slice(space + 1)));
-    }
-  } catch {
-    // metrics are extra evidence, not required
-  }
-  return samples;
-}
-
-function metricDiff(before: Map<string, number>, after: Map<string, number>, prefix: string): Record<string, number> {
-  const diff: Record<string, number> = {};
-  for (const [key, value] of after) {
-    if (!key.startsWith(prefix) || key.includes('_bucket')) continue;
-    const delta = value - (before.get(key) ?? 0);
-    if (delta !== 0) diff[key] = delta;
-  }
-  return diff;
-}
-
 interface Sent {
   packet: Buffer;
 }
@@ -387,11 +362,11 @@ if (mode === 'appliance') {
       note = `the appliance did not serve RADIUS (${(error as Error).message}); fuzzed the codec + verify + PAP path in-process instead`;
     }
     if (mode === 'appliance') {
-      const before = await scrapeMetrics(metricsPort);
+      const before = await scrapeMetrics(metricsPort, 'appliance_radius_');
       fuzzStarted = Date.now();
       await runAgainstServer(authPort, acctPort ?? authPort + 1, alive);
       exitedDuringRun = !alive();
-      const after = await scrapeMetrics(metricsPort);
+      const after = await scrapeMetrics(metricsPort, 'appliance_radius_');
       metrics = metricDiff(before, after, 'appliance_radius_');
       const restartsKey = [...after.keys()].find((key) => key.startsWith('appliance_radius_worker_restarts_total'));
       workerRestarts = restartsKey === undefined ? null : (after.get(restartsKey) ?? 0) - (before.get(restartsKey) ?? 0);

@@ -7,6 +7,7 @@ import { uuidv7 } from '../../lib/ids.ts';
 import { mayGrantRole } from '../../permissions.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { formatApiKey } from './api-key-format.ts';
+import { pageOf } from '../page-of.ts';
 
 const presentApiKey = (k: typeof apiKeys.$inferSelect) => ({
   id: k.id,
@@ -43,8 +44,7 @@ export async function listApiKeys({ ctx, input }: { ctx: TenantContext; input: {
     .where(and(input.include_revoked ? undefined : isNull(apiKeys.revokedAt), input.cursor ? gt(apiKeys.id, input.cursor) : undefined))
     .orderBy(asc(apiKeys.id))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  return { data: page.map(presentApiKey), next_cursor: rows.length > input.limit ? page.at(-1)!.id : null };
+  return pageOf(rows, input.limit, presentApiKey, (row) => row.id);
 }
 
 export async function revokeApiKey({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {

@@ -3,6 +3,7 @@ import { auditEvents } from '../../../db/shared/audit-events.ts';
 import type { TenantContext } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { toCsv } from '../../lib/csv.ts';
+import { pageOf } from '../page-of.ts';
 
 export type AuditFilter = {
   actor_id?: string | undefined;
@@ -52,8 +53,7 @@ export async function listAuditEvents({ ctx, input }: { ctx: TenantContext; inpu
     .where(conditions(input, before))
     .orderBy(desc(auditEvents.seq))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  return { data: page.map(presentAuditEvent), next_cursor: rows.length > input.limit ? String(page.at(-1)!.seq) : null };
+  return pageOf(rows, input.limit, presentAuditEvent, (row) => String(row.seq));
 }
 
 export const csvColumns = ['seq', 'id', 'at', 'actor_type', 'actor_id', 'action', 'resource', 'resource_id', 'changes', 'request_id', 'ip', 'prev_hash', 'hash'] as const;

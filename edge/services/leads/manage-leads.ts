@@ -6,6 +6,7 @@ import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { nextDocumentNumber } from '../numbering/next-document-number.ts';
 import { leadTransitions } from './lead-rules.ts';
+import { pageOf } from '../page-of.ts';
 
 type LeadRow = typeof leads.$inferSelect;
 
@@ -162,8 +163,7 @@ export async function listLeads({ ctx, input }: { ctx: TenantContext; input: Lea
     )
     .orderBy(desc(leads.id))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  return { data: page.map(presentLead), next_cursor: rows.length > input.limit ? page.at(-1)!.id : null };
+  return pageOf(rows, input.limit, presentLead, (row) => row.id);
 }
 
 /** The columns of the CSV export: the list's fields, the address flattened. */

@@ -4,6 +4,7 @@ import type { PlatformContext } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { presentTenant } from './present-tenant.ts';
+import { pageOf } from '../page-of.ts';
 
 export async function listTenants({ ctx, input }: { ctx: PlatformContext; input: { limit: number; cursor?: string | undefined } }) {
   const rows = await ctx.db
@@ -12,8 +13,7 @@ export async function listTenants({ ctx, input }: { ctx: PlatformContext; input:
     .where(input.cursor ? gt(tenants.slug, input.cursor) : undefined)
     .orderBy(asc(tenants.slug))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  return { data: page.map(presentTenant), next_cursor: rows.length > input.limit ? page.at(-1)!.slug : null };
+  return pageOf(rows, input.limit, presentTenant, (row) => row.slug);
 }
 
 export async function getTenant({ ctx, input }: { ctx: PlatformContext; input: { slug: string } }) {

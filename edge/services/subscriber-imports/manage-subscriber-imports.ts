@@ -4,6 +4,7 @@ import type { TenantContext } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
+import { pageOf } from '../page-of.ts';
 
 type ImportRow = typeof subscriberImports.$inferSelect;
 type ErrorRow = typeof subscriberImportErrors.$inferSelect;
@@ -70,6 +71,5 @@ export async function listSubscriberImports({ ctx, input }: { ctx: TenantContext
     .where(input.cursor ? lt(subscriberImports.id, input.cursor) : undefined)
     .orderBy(desc(subscriberImports.id))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  return { data: page.map(presentSubscriberImport), next_cursor: rows.length > input.limit ? page.at(-1)!.id : null };
+  return pageOf(rows, input.limit, presentSubscriberImport, (row) => row.id);
 }

@@ -7,6 +7,7 @@ import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { presentCustomField } from './present.ts';
 import type { TenantWriter } from './tenant-writer.ts';
 import type { CustomFieldCreateInput, CustomFieldPatchInput } from './subscriber-input.ts';
+import { pageOf } from '../page-of.ts';
 
 export async function listCustomFields({ ctx, input }: { ctx: TenantContext; input: { limit: number; cursor?: string | undefined } }) {
   const rows = await ctx.db
@@ -15,8 +16,7 @@ export async function listCustomFields({ ctx, input }: { ctx: TenantContext; inp
     .where(input.cursor ? gt(customFields.key, input.cursor) : undefined)
     .orderBy(asc(customFields.key))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  return { data: page.map(presentCustomField), next_cursor: rows.length > input.limit ? page.at(-1)!.key : null };
+  return pageOf(rows, input.limit, presentCustomField, (row) => row.key);
 }
 
 export async function createCustomField({ ctx, input }: { ctx: TenantContext; input: CustomFieldCreateInput }) {

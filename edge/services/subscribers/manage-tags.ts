@@ -9,6 +9,7 @@ import { findSubscriber } from './find-subscriber.ts';
 import { presentTag } from './present.ts';
 import type { TagCreateInput, TagPatchInput } from './subscriber-input.ts';
 import type { TenantWriter } from './tenant-writer.ts';
+import { pageOf } from '../page-of.ts';
 
 export async function listTags({ ctx, input }: { ctx: TenantContext; input: { limit: number; cursor?: string | undefined } }) {
   const rows = await ctx.db
@@ -17,8 +18,7 @@ export async function listTags({ ctx, input }: { ctx: TenantContext; input: { li
     .where(input.cursor ? gt(tags.nameKey, input.cursor) : undefined)
     .orderBy(asc(tags.nameKey))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  return { data: page.map(presentTag), next_cursor: rows.length > input.limit ? page.at(-1)!.nameKey : null };
+  return pageOf(rows, input.limit, presentTag, (row) => row.nameKey);
 }
 
 const assertNameFree = async (tx: TenantWriter, nameKey: string, except?: string) => {

@@ -10,6 +10,7 @@ import { nextDocumentNumber } from '../numbering/next-document-number.ts';
 import { presentTicket, slaBreaches, type PresentedTicket } from './present-ticket.ts';
 import { markSlaBreaches } from './sla-breaches.ts';
 import { slaTargets, ticketTransitions } from './ticket-rules.ts';
+import { pageOf } from '../page-of.ts';
 
 type Links = { assignee_id?: string | null | undefined; subscriber_id?: string | null | undefined; subscription_id?: string | null | undefined; device_id?: string | null | undefined };
 
@@ -199,8 +200,7 @@ export async function listTickets({ ctx, input }: { ctx: TenantContext; input: T
     )
     .orderBy(desc(tickets.id))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  return { data: page.map((row) => presentTicket(row, now)), next_cursor: rows.length > input.limit ? page.at(-1)!.id : null };
+  return pageOf(rows, input.limit, (row) => presentTicket(row, now), (row) => row.id);
 }
 
 /** The columns of the CSV export: the list's fields, the SLA clocks flattened. */

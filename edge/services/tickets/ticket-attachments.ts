@@ -8,6 +8,7 @@ import { tenantObjectKey, type StoredObject } from '../../lib/object-storage.ts'
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { findTicket } from './manage-tickets.ts';
 import { attachmentTypes, type AttachmentType } from './ticket-rules.ts';
+import { pageOf } from '../page-of.ts';
 
 type AttachmentRow = typeof ticketAttachments.$inferSelect;
 
@@ -100,8 +101,7 @@ export async function listTicketAttachments({ ctx, input }: { ctx: TenantContext
     .where(and(eq(ticketAttachments.ticketId, input.ticketId), input.cursor ? gt(ticketAttachments.id, input.cursor) : undefined))
     .orderBy(asc(ticketAttachments.id))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  return { data: page.map(presentAttachment), next_cursor: rows.length > input.limit ? page.at(-1)!.id : null };
+  return pageOf(rows, input.limit, presentAttachment, (row) => row.id);
 }
 
 async function findAttachment(db: TenantContext['db'], id: string): Promise<AttachmentRow> {

@@ -5,6 +5,7 @@ import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { findTicket } from './manage-tickets.ts';
+import { pageOf } from '../page-of.ts';
 
 export const presentComment = (row: typeof ticketComments.$inferSelect) => ({
   id: row.id,
@@ -46,6 +47,5 @@ export async function listTicketComments({ ctx, input }: { ctx: TenantContext; i
     .where(and(eq(ticketComments.ticketId, input.ticketId), input.cursor ? gt(ticketComments.id, input.cursor) : undefined))
     .orderBy(asc(ticketComments.id))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  return { data: page.map(presentComment), next_cursor: rows.length > input.limit ? page.at(-1)!.id : null };
+  return pageOf(rows, input.limit, presentComment, (row) => row.id);
 }

@@ -7,6 +7,7 @@ import { hashPassword } from '../../lib/password.ts';
 import { mayGrantRole } from '../../permissions.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { presentUser } from './present-user.ts';
+import { pageOf } from '../page-of.ts';
 
 const live = isNull(users.deletedAt);
 
@@ -26,8 +27,7 @@ export async function listUsers({ ctx, input }: { ctx: TenantContext; input: { l
     .where(and(live, input.cursor ? gt(users.id, input.cursor) : undefined))
     .orderBy(asc(users.id))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  return { data: page.map(presentUser), next_cursor: rows.length > input.limit ? page.at(-1)!.id : null };
+  return pageOf(rows, input.limit, presentUser, (row) => row.id);
 }
 
 const findUser = async (ctx: TenantContext, id: string) => {

@@ -176,7 +176,7 @@ describe('appliance start', () => {
     expect(await daemon.stop('SIGINT')).toBe(0);
   });
 
-  it.skipIf(process.getuid?.() !== 0)('drops root to the configured user after binding', async () => {
+  it.skipIf(process.getuid?.() !== 0)('drops root to the configured user before binding, so its sockets belong to that user', async () => {
     const nobody = readFileSync('/etc/passwd', 'utf8')
       .split('\n')
       .find((line) => line.startsWith('nobody:'))
@@ -186,6 +186,13 @@ describe('appliance start', () => {
     const daemon = await startDaemon(['--config', config]);
     const status = readFileSync(`/proc/${daemon.pid}/status`, 'utf8');
     expect(/^Uid:\s+(\d+)/m.exec(status)?.[1]).toBe(nobody?.[2]);
+    // A socket is owned by the uid that created it: root's if the switch came after binding.
+    const port = daemon.port.toString(16).toUpperCase().padStart(4, '0');
+    const listener = readFileSync('/proc/net/tcp', 'utf8')
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .find((fields) => fields[1] === `0100007F:${port}` && fields[3] === '0A');
+    expect(listener?.[7]).toBe(nobody?.[2]);
     expect((await fetch(`http://127.0.0.1:${daemon.port}/health`)).status).toBe(200);
     expect(await daemon.stop()).toBe(0);
     expect(existsSync(join(dir, 'data', 'appliance.pid'))).toBe(false);

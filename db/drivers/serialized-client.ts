@@ -8,9 +8,18 @@ import type { Client, InArgs, InStatement, Transaction, TransactionMode } from '
  * of the process on one connection removes that; it costs nothing, since the calls were
  * never parallel. Transactions hold the turn until they commit, roll back or close.
  */
-export function serializeClient(client: Client, options: { waitMs?: number } = {}): Client {
+export function serializeClient(client: Client, options: { waitMs?: number; setup?: string } = {}): Client {
   const waitMs = options.waitMs ?? 30_000;
-  let tail: Promise<void> = Promise.resolve();
+  // `setup` (per-connection PRAGMAs) takes the first turn. Its failure is not kept: a
+  // connection that cannot run it cannot run the operations after it either, and those
+  // report their own errors to their callers.
+  let tail: Promise<void> =
+    options.setup === undefined
+      ? Promise.resolve()
+      : client.execute(options.setup).then(
+          () => undefined,
+          () => undefined,
+        );
 
   // FIFO turns. A turn that waits longer than `waitMs` fails instead of hanging, which is
   // what a transaction that calls back into the client outside itself would otherwise do.

@@ -88,6 +88,23 @@ describe('open client cap', () => {
   });
 });
 
+describe('file database settings', () => {
+  it('runs WAL with synchronous=NORMAL on the connection, also after a transaction', async () => {
+    const settingsDir = mkdtempSync(join(tmpdir(), 'settings-'));
+    const dbs = createDatabases(createFileDriver(settingsDir));
+    await dbs.createTenant('settings');
+    const { client, release } = await dbs.leaseTenant('settings');
+    const tx = await client.transaction('write');
+    await tx.execute("INSERT INTO api_keys (id, name, role, secret_hash, prefix, created_at) VALUES ('k', 'k', 'admin', 'h', 'p', 0)");
+    await tx.commit();
+    expect((await client.execute('PRAGMA journal_mode')).rows[0]!.journal_mode).toBe('wal');
+    expect(Number((await client.execute('PRAGMA synchronous')).rows[0]!.synchronous)).toBe(1);
+    release();
+    dbs.close();
+    rmSync(settingsDir, { recursive: true, force: true });
+  });
+});
+
 describe('file databases under concurrent writes', () => {
   it('runs many overlapping transactions and writes in one process without SQLITE_BUSY or loss', async () => {
     const concurrentDir = mkdtempSync(join(tmpdir(), 'conc-'));

@@ -1,9 +1,8 @@
 // Schema of spool.db: the accounting records (the log, and the outbox the sync drains
 // in seq order), the outbox cursor, and the sessions table (a checkpoint of the state
-// the log implies).
+// the log implies). PRAGMA user_version is the schema version; migrateSpool brings an
+// older spool.db up step by step, in place, in one transaction.
 import type { Client } from '@libsql/client';
-
-export const SPOOL_SCHEMA_VERSION = 1;
 
 const SCHEMA_V1 = `
 -- The log. Append-only in seq order, so inserts write sequential pages. seq values
@@ -65,6 +64,27 @@ CREATE INDEX sessions_open ON sessions (status) WHERE status = 'open';
 CREATE INDEX sessions_closed_at ON sessions (closed_at) WHERE status = 'closed';
 `;
 
+// v2: the address CoA/Disconnect for a session goes to (a NAS client may be a whole
+// prefix). Sessions already there take it from their latest record that has one
+// (every record body has carried nasAddress since v1); a bare column beside max()
+// comes from the row holding the maximum (SQLite), so one pass over the log does.
+const SCHEMA_V2 = `
+ALTER TABLE sessions ADD COLUMN nas_address TEXT;
+UPDATE sessions SET nas_address = latest.address
+  FROM (
+    SELECT nas_id, session_id, json_extract(body, '$.nasAddress') AS address, max(seq)
+    FROM records
+    WHERE session_id IS NOT NULL AND json_extract(body, '$.nasAddress') IS NOT NULL
+    GROUP BY nas_id, session_id
+  ) AS latest
+  WHERE sessions.nas_id = latest.nas_id AND sessions.session_id = latest.session_id;
+`;
+
+/** Migration i brings a spool from version i to i + 1. */
+const MIGRATIONS: readonly string[] = [SCHEMA_V1, SCHEMA_V2];
+
+export const SPOOL_SCHEMA_VERSION = MIGRATIONS.length;
+
 export async function migrateSpool(client: Client): Promise<void> {
   const tx = await client.transaction('write');
   try {
@@ -72,10 +92,8 @@ export async function migrateSpool(client: Client): Promise<void> {
     if (current > SPOOL_SCHEMA_VERSION) {
       throw new Error(`spool schema version ${current} is newer than this appliance (${SPOOL_SCHEMA_VERSION}); upgrade the appliance`);
     }
-    if (current < SPOOL_SCHEMA_VERSION) {
-      await tx.executeMultiple(SCHEMA_V1);
-      await tx.execute(`PRAGMA user_version = ${SPOOL_SCHEMA_VERSION}`);
-    }
+    for (const migration of MIGRATIONS.slice(current)) await tx.executeMultiple(migration);
+    if (current < SPOOL_SCHEMA_VERSION) await tx.execute(`PRAGMA user_version = ${SPOOL_SCHEMA_VERSION}`);
     await tx.commit();
   } finally {
     tx.close();

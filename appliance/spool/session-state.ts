@@ -14,6 +14,12 @@ export type CloseReason = 'stop' | 'nas-on' | 'nas-off' | 'stale' | 'disconnect'
 
 export type SessionRow = {
   nasId: string;
+  /**
+   * Where CoA/Disconnect for this session goes: the NAS's own address as its last
+   * accounting request gave it (accounting-request.ts decides which). Null only for
+   * sessions from a spool older than schema 2 whose records carried none.
+   */
+  nasAddress: string | null;
   sessionId: string;
   username: string | null;
   subscriberId: string | null;
@@ -51,6 +57,7 @@ function freshSession(entry: SpoolEntry & { sessionId: string }): SessionRow {
   const closed = entry.kind === 'stop';
   return {
     nasId: entry.nasId,
+    nasAddress: entry.nasAddress,
     sessionId: entry.sessionId,
     username: entry.username,
     subscriberId: entry.subscriberId,
@@ -74,6 +81,8 @@ function freshSession(entry: SpoolEntry & { sessionId: string }): SessionRow {
 function merged(current: SessionRow, entry: SpoolEntry): SessionRow {
   return {
     ...current,
+    // The latest address wins: a NAS that renumbered is reached where it is now.
+    nasAddress: entry.nasAddress ?? current.nasAddress,
     username: entry.username ?? current.username,
     subscriberId: entry.subscriberId ?? current.subscriberId,
     updatedAt: Math.max(current.updatedAt, entry.eventAt),

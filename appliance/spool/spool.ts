@@ -129,7 +129,7 @@ const RECORD_COLUMNS = ['seq', 'key', 'kind', 'nas_id', 'received_at', 'event_at
 const SESSION_COLUMNS = [
   'nas_id', 'session_id', 'username', 'subscriber_id', 'status', 'started_at', 'updated_at', 'closed_at', 'close_reason',
   'session_time', 'input_octets', 'output_octets', 'input_packets', 'output_packets', 'framed_ip', 'calling_station_id',
-  'nas_port_id', 'interim_interval',
+  'nas_port_id', 'interim_interval', 'nas_address',
 ] as const;
 
 // The fields without their own column travel in `body` (JSON).
@@ -188,7 +188,7 @@ function sessionValues(row: SessionRow): Cell[] {
   return [
     row.nasId, row.sessionId, row.username, row.subscriberId, row.status, row.startedAt, row.updatedAt, row.closedAt,
     row.closeReason, row.sessionTime, row.inputOctets, row.outputOctets, row.inputPackets, row.outputPackets, row.framedIp,
-    row.callingStationId, row.nasPortId, row.interimInterval,
+    row.callingStationId, row.nasPortId, row.interimInterval, row.nasAddress,
   ];
 }
 
@@ -197,6 +197,7 @@ function sessionFromRow(row: Row): SessionRow {
   const nullableText = (value: unknown) => (value === null || value === undefined ? null : String(value));
   return {
     nasId: String(row.nas_id),
+    nasAddress: nullableText(row.nas_address),
     sessionId: String(row.session_id),
     username: nullableText(row.username),
     subscriberId: nullableText(row.subscriber_id),

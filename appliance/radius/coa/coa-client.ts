@@ -436,7 +436,12 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
       rows.map(async (row) => ({
         nasId: row.nasId,
         sessionId: row.sessionId,
-        result: await act({ nasId: row.nasId, session: { userName: row.username ?? username, acctSessionId: row.sessionId } }),
+        result: await act({
+          nasId: row.nasId,
+          // Needed when the NAS client is a whole prefix; checked against it again in resolveTarget.
+          ...(row.nasAddress === null ? {} : { nasAddress: row.nasAddress }),
+          session: { userName: row.username ?? username, acctSessionId: row.sessionId },
+        }),
       })),
     );
     return { username, sessions };

@@ -22,7 +22,8 @@ const STATUS_BY_VALUE: ReadonlyMap<number, AccountingStatus> = new Map([
 
 type Defs = Record<
   | 'status' | 'delay' | 'eventTimestamp' | 'sessionId' | 'userName' | 'sessionTime' | 'inputOctets' | 'inputGigawords'
-  | 'outputOctets' | 'outputGigawords' | 'inputPackets' | 'outputPackets' | 'terminateCause' | 'framedIp' | 'callingStationId' | 'nasPortId',
+  | 'outputOctets' | 'outputGigawords' | 'inputPackets' | 'outputPackets' | 'terminateCause' | 'framedIp' | 'callingStationId' | 'nasPortId'
+  | 'nasIpAddress' | 'nasIpv6Address',
   AttributeDef
 >;
 
@@ -50,6 +51,8 @@ function definitions(dictionary: Dictionary): Defs {
       framedIp: get('Framed-IP-Address'),
       callingStationId: get('Calling-Station-Id'),
       nasPortId: get('NAS-Port-Id'),
+      nasIpAddress: get('NAS-IP-Address'),
+      nasIpv6Address: get('NAS-IPv6-Address'),
     };
     defsByDictionary.set(dictionary, defs);
   }
@@ -60,6 +63,25 @@ function valueName(def: AttributeDef, value: number | undefined): string | undef
   if (value === undefined) return undefined;
   for (const [name, number] of def.values) if (number === value) return name;
   return String(value);
+}
+
+/**
+ * Where CoA/Disconnect for this session will go (RFC 5176 §3: to the NAS, which the
+ * session record must name when its client is a whole prefix). NAS-IP-Address
+ * (RFC 2865 §5.4) or NAS-IPv6-Address (RFC 3162 §2.1) when it lies inside the prefix
+ * of the NAS client that signed the request: it is the NAS's identifying address, the
+ * one FreeRADIUS keeps as radacct.nasipaddress and CoA tools send to, and stays right
+ * when the NAS sources RADIUS from another interface. An address outside the prefix
+ * (a NAS behind NAT reporting its private address, or a lie) is never used: the
+ * client's secret is only ever sent into its own prefix. Otherwise the datagram's
+ * source address.
+ */
+function coaAddress(ctx: HandlerContext, request: IncomingRequest, defs: Defs): string {
+  for (const def of [defs.nasIpAddress, defs.nasIpv6Address]) {
+    const value = getValue(request.packet, def);
+    if (typeof value === 'string' && ctx.replica.findClientByAddress(value)?.id === request.nas.id) return value;
+  }
+  return request.address;
 }
 
 /** Drops undefined fields: the record crosses threads by structured clone and is hashed by the spool. */
@@ -77,7 +99,7 @@ function toRecord(ctx: HandlerContext, request: IncomingRequest, packet: RadiusP
   const framedIp = getValue(packet, defs.framedIp);
   return compact({
     nasId: request.nas.id,
-    nasAddress: request.address,
+    nasAddress: coaAddress(ctx, request, defs),
     receivedAt: request.receivedAt,
     status,
     delaySeconds: integer(defs.delay),

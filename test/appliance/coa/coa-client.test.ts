@@ -145,6 +145,29 @@ describe('a subscriber in one call', () => {
   });
 });
 
+describe('a NAS client that is a whole prefix (one secret for a fleet)', () => {
+  it('reaches each session at the NAS address its accounting recorded, and only inside the prefix', async () => {
+    const fleet = await openCoaFixture({ port: nas.port, nasClients: [{ id: 'fleet', address: '127.0.0.0/24', secret: SECRET.toString(), vendor: 'mikrotik' }] });
+    try {
+      const now = Date.now();
+      await fleet.spool.append([
+        { nasId: 'fleet', nasAddress: '127.0.0.1', receivedAt: now, status: 'start', sessionId: 'dan-1', username: 'dan' },
+        // Recorded before the NAS client was narrowed, or by a spool older than schema 2.
+        { nasId: 'fleet', nasAddress: '10.9.9.9', receivedAt: now, status: 'start', sessionId: 'dan-2', username: 'dan' },
+        { nasId: 'fleet', receivedAt: now, status: 'start', sessionId: 'dan-3', username: 'dan' },
+      ]);
+      const outcome = await fleet.client.disconnectSubscriber('dan');
+      const bySession = new Map(outcome.sessions.map((entry) => [entry.sessionId, entry.result]));
+      expect(bySession.get('dan-1')).toMatchObject({ status: 'ack', address: '127.0.0.1', sessionClosed: true });
+      expect(bySession.get('dan-2')).toMatchObject({ status: 'error', reason: 'address_outside_nas' });
+      expect(bySession.get('dan-3')).toMatchObject({ status: 'error', reason: 'no_nas_address' });
+      expect(nas.received.map((request) => request.attributes.slice(1))).toEqual([[['User-Name', 'dan'], ['Acct-Session-Id', 'dan-1']]]);
+    } finally {
+      await fleet.close();
+    }
+  });
+});
+
 describe('reply verification', () => {
   it('drops replies signed with another secret and keeps waiting for a valid one', async () => {
     nas.behaviour = (request) => [ack(request, Buffer.from('wrong-secret')), ack(request, SECRET)];

@@ -288,6 +288,31 @@ describe('accounting and duplicates', () => {
     expect(await spool.countLiveSessions('alice')).toBe(0);
   });
 
+  it('records where CoA reaches the session: NAS-IP-Address inside the client prefix, else the source address', async () => {
+    await server.appliance.context.replica.applyChanges([
+      { op: 'upsert-nas-client', value: { address: '127.0.0.8/29', secret: SECRET, vendor: 'mikrotik', name: 'fleet' } },
+    ]);
+    await sleep(200);
+    const fleet = await openNasSocket('127.0.0.9', '127.0.0.1');
+    try {
+      const start = (sessionId: string, nasIp: string) =>
+        accounting('Start', sessionId, 'erin', [{ attribute: 'NAS-IP-Address', value: nasIp }], fleet);
+      expect((await start('fleet-1', '127.0.0.13'))?.reply.code).toBe(PacketCode.accountingResponse);
+      // Outside 127.0.0.8/29: the fleet's secret must not go there.
+      expect((await start('fleet-2', '192.0.2.9'))?.reply.code).toBe(PacketCode.accountingResponse);
+      // Inside the prefix of another client (127.0.0.1/32): not this NAS.
+      expect((await start('fleet-3', '127.0.0.1'))?.reply.code).toBe(PacketCode.accountingResponse);
+      const sessions = await server.appliance.context.spool.listLiveSessions('erin');
+      expect(Object.fromEntries(sessions.map((row) => [row.sessionId, row.nasAddress]))).toEqual({
+        'fleet-1': '127.0.0.13',
+        'fleet-2': '127.0.0.9',
+        'fleet-3': '127.0.0.9',
+      });
+    } finally {
+      fleet.close();
+    }
+  });
+
   it('drops accounting without Acct-Session-Id', async () => {
     const result = await nas.request(acct, PacketCode.accountingRequest, [{ attribute: 'Acct-Status-Type', value: 'Start' }], {});
     expect(result).toBeNull();

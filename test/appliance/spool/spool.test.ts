@@ -275,6 +275,46 @@ describe('sessions', () => {
   });
 });
 
+describe('the NAS address of a session', () => {
+  it('keeps the address of the latest record, across a reopen', async () => {
+    let spool = await open();
+    await spool.append([record({ status: 'start', sessionId: 'A', username: 'alice', nasAddress: '10.0.0.7' })]);
+    expect((await spool.listLiveSessions('alice'))[0]?.nasAddress).toBe('10.0.0.7');
+    clock += 60_000;
+    // A close record (the appliance's own) has no address and must not erase it.
+    await spool.append([record({ status: 'start', sessionId: 'B', username: 'alice', nasAddress: '10.0.0.7' })]);
+    expect(await spool.closeSession('nas-1', 'B', 'disconnect')).toBe(true);
+    await spool.append([record({ status: 'interim', sessionId: 'A', username: 'alice', sessionTime: 60, nasAddress: '10.0.0.9' })]);
+    spool = await reopen(spool);
+    expect((await spool.listLiveSessions('alice')).map((row) => row.nasAddress)).toEqual(['10.0.0.9']);
+    expect(await countRows("SELECT count(*) FROM sessions WHERE session_id = 'B' AND nas_address = '10.0.0.7'")).toBe(1);
+  });
+
+  it('upgrades a schema-1 spool in place, taking the address of each session from its latest record', async () => {
+    let spool = await open();
+    await spool.append([
+      record({ status: 'start', sessionId: 'A', username: 'alice', nasAddress: '10.0.0.7' }),
+      record({ status: 'start', sessionId: 'B', username: 'bob', nasAddress: '10.0.0.8' }),
+    ]);
+    clock += 60_000;
+    await spool.append([record({ status: 'interim', sessionId: 'A', username: 'alice', sessionTime: 60, nasAddress: '10.0.0.9' })]);
+    await spool.close();
+    spools.splice(spools.indexOf(spool), 1);
+    // What a schema-1 appliance left behind: the same tables without sessions.nas_address.
+    const client = createClient({ url: `file:${join(dir, 'spool.db')}` });
+    await client.executeMultiple('ALTER TABLE sessions DROP COLUMN nas_address; PRAGMA user_version = 1;');
+    client.close();
+
+    spool = await open();
+    expect(await countRows('PRAGMA user_version')).toBe(2);
+    expect((await spool.listLiveSessions('alice'))[0]?.nasAddress).toBe('10.0.0.9');
+    expect((await spool.listLiveSessions('bob'))[0]?.nasAddress).toBe('10.0.0.8');
+    expect(await countRows('SELECT count(*) FROM records')).toBe(3);
+    await spool.append([record({ status: 'stop', sessionId: 'B', username: 'bob', sessionTime: 70, receivedAt: clock + 10_000 })]);
+    expect(await spool.countLiveSessions('bob')).toBe(0);
+  });
+});
+
 describe('outbox', () => {
   it('reads after a cursor, advances it, reports depth and prunes only shipped records', async () => {
     let spool = await open();

@@ -6,7 +6,7 @@
 //   node bench/radius/fuzz.ts [--packets 1000000] [--burst 128] [--sockets 8] [--seconds 600]
 //        [--in-process]                the codec + verify + PAP path in this process instead
 //        [--port P --acct-port Q --metrics-port M]   an appliance already running (bench users imported)
-//        [--seed N] [--out FILE]        the seed of the mutation PRNG (reported; reuse it to reproduce)
+//        [--seed N] [--note TEXT] [--out FILE]        the seed of the mutation PRNG (reported; reuse it to reproduce)
 //
 // Without --port it imports the bench users into a temp data dir and starts its own
 // appliance on 127.0.0.1 (like compare.ts); if that does not serve RADIUS, it falls back
@@ -57,6 +57,7 @@ const { values: args } = parseArgs({
     'metrics-port': { type: 'string' },
     'port-base': { type: 'string', default: '28142' },
     seed: { type: 'string' },
+    note: { type: 'string' },
     out: { type: 'string', default: 'bench/results/radius-fuzz.json' },
   },
 });
@@ -393,7 +394,7 @@ const result = {
   node: process.version,
   mode,
   seed: SEED,
-  note: note || undefined,
+  note: [note, args.note].filter(Boolean).join('; ') || undefined,
   /** The fuzzing itself (not the import and start-up). */
   seconds: Math.round(seconds * 10) / 10,
   datagrams_per_second: Math.round(tally.sent / seconds),

@@ -116,11 +116,53 @@ export function vendorFromNasType(nasType: string | null): NasVendor {
 // Keys that configure FreeRADIUS behaviour the appliance does not have (proxying,
 // TCP, per-client virtual servers): accepted and ignored.
 const IGNORED_KEYS = new Set([
-  'virtual_server', 'proto', 'response_window', 'coa_server', 'limit_proxy_state', 'login', 'password',
+  'virtual_server', 'proto', 'response_window', 'limit_proxy_state', 'login', 'password',
   'track_connections', 'dynamic_clients', 'response_timeouts',
 ]);
 
-function clientFromSection(section: ConfigSection, log: ProblemLog): ParsedClient | null {
+/** `home_server NAME { … }` sections anywhere in the files read, by name. */
+type HomeServers = ReadonlyMap<string, ConfigSection>;
+
+function collectHomeServers(section: ConfigSection, out: Map<string, ConfigSection>): Map<string, ConfigSection> {
+  for (const child of section.sections) {
+    if (child.name === 'home_server' && child.name2 !== null) out.set(child.name2, child);
+    else collectHomeServers(child, out);
+  }
+  return out;
+}
+
+function parsePort(item: ConfigItem, log: ProblemLog): number | null {
+  const port = /^\d{1,5}$/.test(item.value ?? '') ? Number(item.value) : 0;
+  if (port >= 1 && port <= 65_535) return port;
+  log.error(item.location, `${item.key} must be a port number (1-65535), not "${item.value ?? ''}"`);
+  return null;
+}
+
+/**
+ * The client's CoA/Disconnect port. FreeRADIUS 3 names a `home_server` of type coa in
+ * the client's `coa_server` and that section's `port` is read (its address is not: the
+ * appliance sends CoA only into the client's own prefix). `coa_port = N` in the client
+ * is this appliance's shorthand for the same. Neither: null (config coa.port).
+ */
+function coaPortOf(section: ConfigSection, values: ReadonlyMap<string, ConfigItem>, homeServers: HomeServers, log: ProblemLog): number | null {
+  const direct = values.get('coa_port');
+  const server = values.get('coa_server');
+  if (direct !== undefined && server !== undefined) {
+    log.error(direct.location, `client ${section.name2 ?? ''} sets both coa_port and coa_server`);
+    return null;
+  }
+  if (direct !== undefined) return parsePort(direct, log);
+  if (server === undefined) return null;
+  const home = homeServers.get(server.value ?? '');
+  if (home === undefined) {
+    log.warn(server.location, `coa_server ${server.value ?? ''} is not a home_server in the files read (a home_server_pool is not followed): the default CoA port applies`);
+    return null;
+  }
+  const port = home.items.find((item) => item.key === 'port');
+  return port === undefined ? null : parsePort(port, log);
+}
+
+function clientFromSection(section: ConfigSection, homeServers: HomeServers, log: ProblemLog): ParsedClient | null {
   const values = new Map<string, ConfigItem>();
   for (const item of section.items) {
     if (values.has(item.key)) log.error(item.location, `${item.key} is set twice in client ${section.name2 ?? ''}`);
@@ -169,23 +211,24 @@ function clientFromSection(section: ConfigSection, log: ProblemLog): ParsedClien
     else log.error(requireItem.location, `require_message_authenticator must be yes, no or auto, not "${requireItem.value ?? ''}"`);
   }
   for (const item of section.items) {
-    const known = ['ipaddr', 'ipv4addr', 'ipv6addr', 'netmask', 'secret', 'shortname', 'nas_type', 'require_message_authenticator'];
+    const known = ['ipaddr', 'ipv4addr', 'ipv6addr', 'netmask', 'secret', 'shortname', 'nas_type', 'require_message_authenticator', 'coa_port', 'coa_server'];
     if (!known.includes(item.key) && !IGNORED_KEYS.has(item.key)) log.warn(item.location, `client setting ${item.key} is not used by the appliance`);
   }
   const name = get('shortname') ?? section.name2 ?? address;
+  const coaPort = coaPortOf(section, values, homeServers, log);
   return {
     location: section.location,
-    value: { address, secret, name, vendor: vendorFromNasType(get('nas_type')), requireMessageAuthenticator },
+    value: { address, secret, name, vendor: vendorFromNasType(get('nas_type')), requireMessageAuthenticator, coaPort },
   };
 }
 
-function collectClients(section: ConfigSection, log: ProblemLog, out: ParsedClient[]): void {
+function collectClients(section: ConfigSection, homeServers: HomeServers, log: ProblemLog, out: ParsedClient[]): void {
   for (const child of section.sections) {
     if (child.name === 'client') {
-      const client = clientFromSection(child, log);
+      const client = clientFromSection(child, homeServers, log);
       if (client !== null) out.push(client);
     } else {
-      collectClients(child, log, out);
+      collectClients(child, homeServers, log, out);
     }
   }
 }
@@ -194,6 +237,6 @@ export function parseClientsConf(path: string, readText: ReadText, log: ProblemL
   const root: ConfigSection = { name: '', name2: null, location: { file: path, line: 0 }, items: [], sections: [] };
   readConfig(path, readText, log, root, 0);
   const clients: ParsedClient[] = [];
-  collectClients(root, log, clients);
+  collectClients(root, collectHomeServers(root, new Map()), log, clients);
   return clients;
 }

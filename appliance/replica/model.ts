@@ -108,6 +108,8 @@ export const nasClientInputSchema = z
     vendor: z.enum(NAS_VENDORS).default('other'),
     /** null: use the appliance default (config radius.requireMessageAuthenticator). */
     requireMessageAuthenticator: z.boolean().nullable().default(null),
+    /** Where the NAS takes CoA/Disconnect-Request (Cisco ISG: 1700). null: config coa.port (RFC 5176: 3799). */
+    coaPort: z.int().min(1).max(65_535).nullable().default(null),
   })
   .transform((value) => ({ ...value, id: value.id ?? value.address, name: value.name ?? value.address }));
 export type NasClientInput = z.input<typeof nasClientInputSchema>;
@@ -208,6 +210,7 @@ export type NasClient = Readonly<{
   vendor: NasVendor;
   secret: Buffer;
   requireMessageAuthenticator: boolean | null;
+  coaPort: number | null;
 }>;
 
 /** A subscriber as the hot path reads it; `profile` is a name, see getProfile. */

@@ -3,8 +3,6 @@
 // revision N catches up by reading only rows and tombstones with revision > N.
 import type { Client } from '@libsql/client';
 
-export const REPLICA_SCHEMA_VERSION = 1;
-
 const SCHEMA_V1 = `
 CREATE TABLE meta (
   key TEXT PRIMARY KEY,
@@ -86,6 +84,17 @@ CREATE TABLE tombstones (
 CREATE INDEX tombstones_revision ON tombstones (revision);
 `;
 
+// v2: the NAS's CoA/Disconnect port (null: config coa.port). Existing rows keep their
+// revision: null is what readers that loaded them already assume.
+const SCHEMA_V2 = `
+ALTER TABLE nas_clients ADD COLUMN coa_port INTEGER CHECK (coa_port BETWEEN 1 AND 65535);
+`;
+
+/** Migration i brings a replica from version i to i + 1. */
+const MIGRATIONS: readonly string[] = [SCHEMA_V1, SCHEMA_V2];
+
+export const REPLICA_SCHEMA_VERSION = MIGRATIONS.length;
+
 export async function migrateReplica(client: Client): Promise<void> {
   // BEGIN IMMEDIATE first, then read the version: two processes opening a fresh data
   // dir at once (daemon and `import`) serialize here instead of both creating tables.
@@ -95,10 +104,8 @@ export async function migrateReplica(client: Client): Promise<void> {
     if (current > REPLICA_SCHEMA_VERSION) {
       throw new Error(`replica schema version ${current} is newer than this appliance (${REPLICA_SCHEMA_VERSION}); upgrade the appliance`);
     }
-    if (current < REPLICA_SCHEMA_VERSION) {
-      await tx.executeMultiple(SCHEMA_V1);
-      await tx.execute(`PRAGMA user_version = ${REPLICA_SCHEMA_VERSION}`);
-    }
+    for (const migration of MIGRATIONS.slice(current)) await tx.executeMultiple(migration);
+    if (current < REPLICA_SCHEMA_VERSION) await tx.execute(`PRAGMA user_version = ${REPLICA_SCHEMA_VERSION}`);
     await tx.commit();
   } finally {
     tx.close();

@@ -67,7 +67,7 @@ export type CoaTarget = {
    * anywhere else). Default: the client's address when its prefix is one host.
    */
   nasAddress?: string;
-  /** Default: config coa.port (RFC 5176 §3: 3799). */
+  /** Default: the NAS client's coaPort, else config coa.port (RFC 5176 §3: 3799). */
   port?: number;
   session: SessionIdentification;
   nas?: NasIdentification;
@@ -260,10 +260,12 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
   };
 
   const resolveTarget = (target: CoaTarget): Resolved => {
-    const port = target.port ?? settings.port;
+    // The target's port, else the NAS client's (Cisco ISG: 1700), else config coa.port.
+    const portOf = (client: NasClient) => target.port ?? client.coaPort ?? settings.port;
     if (target.nasId !== undefined) {
       const client = replica.getNasClient(target.nasId);
       if (client === undefined) return { error: 'unknown_nas', message: `no NAS client with id "${target.nasId}"` };
+      const port = portOf(client);
       if (target.nasAddress === undefined) {
         const prefix = parsePrefix(client.prefix);
         if (prefix === null || prefix.length !== (prefix.family === 4 ? 32 : 128)) {
@@ -285,7 +287,7 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
     if (host === null) return { error: 'invalid_request', message: `"${target.nasAddress}" is not an IP address` };
     const client = replica.findClientByAddress(host.address);
     if (client === undefined) return { error: 'unknown_nas', message: `no NAS client covers ${host.address}` };
-    return { client, ...host, port };
+    return { client, ...host, port: portOf(client) };
   };
 
   const identification = (target: CoaTarget): AttributeInput[] => {

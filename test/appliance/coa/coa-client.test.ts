@@ -168,6 +168,28 @@ describe('a NAS client that is a whole prefix (one secret for a fleet)', () => {
   });
 });
 
+describe('the CoA port', () => {
+  it("is the NAS client's coaPort when it has one (Cisco ISG: 1700), unless the target names a port", async () => {
+    const elsewhere = await startNasSimulator(SECRET, (request) => [ack(request, SECRET)]);
+    const isg = await openCoaFixture({
+      port: elsewhere.port,
+      nasClients: [{ id: 'isg', address: '127.0.0.1', secret: SECRET.toString(), vendor: 'cisco', coaPort: nas.port }],
+    });
+    try {
+      const byClient = await isg.client.changeAuthorization({ nasId: 'isg', session: { acctSessionId: 's-1' } }, { sessionTimeout: 600 });
+      expect(byClient).toMatchObject({ status: 'ack', port: nas.port });
+      expect(nas.received).toHaveLength(1);
+      expect(elsewhere.received).toHaveLength(0);
+      const byTarget = await isg.client.disconnect({ nasAddress: '127.0.0.1', port: elsewhere.port, session: { acctSessionId: 's-1' } });
+      expect(byTarget).toMatchObject({ status: 'ack', port: elsewhere.port });
+      expect(elsewhere.received).toHaveLength(1);
+    } finally {
+      await isg.close();
+      await elsewhere.close();
+    }
+  });
+});
+
 describe('reply verification', () => {
   it('drops replies signed with another secret and keeps waiting for a valid one', async () => {
     nas.behaviour = (request) => [ack(request, Buffer.from('wrong-secret')), ack(request, SECRET)];

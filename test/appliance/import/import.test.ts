@@ -124,7 +124,7 @@ describe('import of FreeRADIUS files', () => {
 
   it('loads the JSON format, including Option 82 bindings and the tenant policy', async () => {
     await importIntoReplica(replica, { json: join(FIXTURES, 'import.json') });
-    expect(replica.findClientByAddress('192.0.2.200')?.name).toBe('json-bng');
+    expect(replica.findClientByAddress('192.0.2.200')).toMatchObject({ name: 'json-bng', vendor: 'cisco', coaPort: 1700 });
     expect(replica.findSubscriberByUsername('json-alice')).toMatchObject({ profile: 'fiber-100', simultaneousUse: 1 });
     expect(replica.findSubscriberByCircuit(Buffer.from('00040007000300', 'hex'), Buffer.from('olt-7'))?.id).toBe('ipoe-1');
     expect(replica.findSubscriberByUsername('json-suspended')?.status).toBe('suspended');

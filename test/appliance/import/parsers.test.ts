@@ -82,6 +82,43 @@ describe('clients.conf', () => {
   });
 });
 
+describe('clients.conf CoA ports', () => {
+  it('reads coa_port, and the port of the home_server a coa_server names (FreeRADIUS 3)', () => {
+    const log = createProblemLog();
+    const clients = parseClientsConf(
+      '/etc/raddb/clients.conf',
+      files({
+        '/etc/raddb/clients.conf': [
+          '$INCLUDE proxy.conf',
+          'client isg {', '  ipaddr = 192.0.2.10', '  secret = s', '  coa_server = isg-coa', '}',
+          'client mikrotik-fleet {', '  ipaddr = 10.0.0.0/24', '  secret = s', '  coa_port = 1700', '}',
+          'client plain {', '  ipaddr = 192.0.2.11', '  secret = s', '}',
+          'client pooled {', '  ipaddr = 192.0.2.12', '  secret = s', '  coa_server = coa-pool', '}',
+          'client bad-port {', '  ipaddr = 192.0.2.13', '  secret = s', '  coa_port = 70000', '}',
+          'client both {', '  ipaddr = 192.0.2.14', '  secret = s', '  coa_port = 1700', '  coa_server = isg-coa', '}',
+        ].join('\n'),
+        '/etc/raddb/proxy.conf': ['home_server isg-coa {', '  type = coa', '  ipaddr = 192.0.2.10', '  port = 1700', '  secret = s', '}'].join('\n'),
+      }),
+      log,
+    );
+    expect(clients.map((client) => [client.value.name, client.value.coaPort])).toEqual([
+      ['isg', 1700],
+      ['mikrotik-fleet', 1700],
+      ['plain', null],
+      ['pooled', null],
+      ['bad-port', null],
+      ['both', null],
+    ]);
+    expect(log.warnings.map((problem) => problem.message)).toEqual([
+      'coa_server coa-pool is not a home_server in the files read (a home_server_pool is not followed): the default CoA port applies',
+    ]);
+    expect(log.errors.map((problem) => problem.message)).toEqual([
+      'coa_port must be a port number (1-65535), not "70000"',
+      'client both sets both coa_port and coa_server',
+    ]);
+  });
+});
+
 describe('SQL dumps', () => {
   it('reads multi-row MySQL inserts with backslash escapes and skips other tables', () => {
     const log = createProblemLog();

@@ -54,6 +54,29 @@ async function waitFor(check: () => boolean, timeoutMs = 3_000): Promise<number>
   return performance.now() - started;
 }
 
+describe('schema upgrades', () => {
+  it('adds the CoA port to a schema-1 replica in place, keeping its NAS clients', async () => {
+    let replica = await writer();
+    await replica.applyChanges([{ op: 'upsert-nas-client', value: { id: 'isg', address: '192.0.2.10', secret: 's3cret', vendor: 'cisco' } }]);
+    replica.close();
+    open.splice(0);
+    // What a schema-1 appliance left behind: nas_clients without coa_port.
+    const client = createClient({ url: `file:${join(dir, 'replica.db')}` });
+    await client.executeMultiple('ALTER TABLE nas_clients DROP COLUMN coa_port; PRAGMA user_version = 1;');
+    client.close();
+
+    replica = await writer();
+    const check = createClient({ url: `file:${join(dir, 'replica.db')}` });
+    expect(Number((await check.execute('PRAGMA user_version')).rows[0]?.[0])).toBe(2);
+    check.close();
+    expect(replica.getNasClient('isg')).toMatchObject({ prefix: '192.0.2.10/32', coaPort: null });
+    expect(replica.getNasClient('isg')?.secret.toString()).toBe('s3cret');
+    await replica.applyChanges([{ op: 'upsert-nas-client', value: { id: 'isg', address: '192.0.2.10', secret: 's3cret', vendor: 'cisco', coaPort: 1700 } }]);
+    const other = await reader();
+    expect(other.getNasClient('isg')?.coaPort).toBe(1700);
+  });
+});
+
 describe('NAS clients', () => {
   it('finds clients by longest prefix, IPv4 and IPv6, across a reopen', async () => {
     const replica = await writer();

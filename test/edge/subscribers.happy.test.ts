@@ -69,6 +69,32 @@ describe('subscribers', () => {
     expect(events.rows.map((r) => r.type)).toEqual(['subscriber.created']);
   });
 
+  it('creates with several addresses: one primary per kind, the reply is what a read returns, the addresses are searchable', async () => {
+    const { edge, token, create } = await setup();
+    const s = await create(
+      person({
+        addresses: [
+          { line1: '1 First St', city: 'Austin', country: 'US' },
+          { kind: 'billing', line1: '2 Bill St', city: 'Dallas', country: 'US' },
+          { line1: '3 Third St', city: 'Waco', country: 'US', is_primary: true },
+          { line1: '4 Fourth St', city: 'Plano', country: 'US' },
+        ],
+      }),
+    );
+    const primaries = (s.addresses as Json[]).map((a) => [a.kind, a.line1, a.is_primary]);
+    expect(primaries).toEqual(
+      expect.arrayContaining([
+        ['service', '1 First St', false],
+        ['billing', '2 Bill St', true],
+        ['service', '3 Third St', true],
+        ['service', '4 Fourth St', false],
+      ]),
+    );
+    expect(edge.ok(await edge.call('GET', `/api/v1/subscribers/${String(s.id)}`, { token }), 200).body).toEqual(s);
+    const found = edge.ok(await edge.call('GET', '/api/v1/subscribers?q=waco', { token }), 200).body.data!;
+    expect(found.map((f) => f.id)).toEqual([s.id]);
+  });
+
   it('patches fields, keeps a derived display name in step, audits only real changes', async () => {
     const { edge, token, create } = await setup();
     const s = await create(person());

@@ -41,12 +41,12 @@ describe('subscriber numbering', () => {
       // A lead conversion whose own write fails after the subscriber was inserted.
       await expect(
         db.transaction(async (tx) => {
-          const row = await insertSubscriber(tx, ctx, input);
+          const { row } = await insertSubscriber(tx, ctx, input);
           expect(row.number).toBe('SUB-000001');
           throw new Error('the caller failed after creating the subscriber');
         }),
       ).rejects.toThrow('the caller failed');
-      const created = await db.transaction((tx) => insertSubscriber(tx, ctx, input));
+      const { row: created } = await db.transaction((tx) => insertSubscriber(tx, ctx, input));
       expect(created.number).toBe('SUB-000001');
       expect((await edge.tenantSql(tenant.slug, 'SELECT count(*) AS n FROM subscribers')).rows[0]!.n).toBe(1);
       expect((await edge.tenantSql(tenant.slug, "SELECT count(*) AS n FROM audit_events WHERE action = 'subscriber.created'")).rows[0]!.n).toBe(1);

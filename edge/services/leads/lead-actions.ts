@@ -59,7 +59,7 @@ export async function convertLead({ ctx, input }: { ctx: TenantContext; input: {
       const errors = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
       throw new AppError('validation_failed', 'the lead does not make a valid subscriber yet', { errors });
     }
-    const subscriber = await insertSubscriber(tx, ctx, parsed.data);
+    const { row: subscriber } = await insertSubscriber(tx, ctx, parsed.data);
     // Conditional on the status read above, so two concurrent conversions cannot both win.
     const [updated] = await tx
       .update(leads)

@@ -37,6 +37,21 @@ export async function insertAddressRow(tx: TenantWriter, subscriberId: string, i
   return row!;
 }
 
+/**
+ * The addresses of a subscriber created in the same transaction, in one INSERT. With no
+ * rows before them, the primaries follow from the list alone, as insertAddressRow would
+ * leave them one by one: the first of each kind, unless a later one is marked primary.
+ */
+export async function insertNewSubscriberAddresses(tx: TenantWriter, subscriberId: string, inputs: readonly AddressCreateInput[], now: Date) {
+  if (inputs.length === 0) return [];
+  const primaryOf = new Map<AddressKind, number>();
+  inputs.forEach((input, i) => {
+    if (input.is_primary || !primaryOf.has(input.kind)) primaryOf.set(input.kind, i);
+  });
+  const rows = inputs.map((input, i) => addressRow(subscriberId, input, { id: uuidv7(now.getTime()), isPrimary: primaryOf.get(input.kind) === i, now }));
+  return tx.insert(subscriberAddresses).values(rows).returning();
+}
+
 export async function listAddresses({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
   await findSubscriber(ctx.db, input.id);
   const rows = await ctx.db.select().from(subscriberAddresses).where(eq(subscriberAddresses.subscriberId, input.id)).orderBy(asc(subscriberAddresses.kind), asc(subscriberAddresses.createdAt), asc(subscriberAddresses.id));

@@ -8,9 +8,9 @@ import { nextDocumentNumber } from '../numbering/next-document-number.ts';
 import { auditSubscriber } from './audit-subscriber.ts';
 import { resolveCustomFieldValues } from './custom-field-values.ts';
 import { findSubscriber, findWritableSubscriber } from './find-subscriber.ts';
-import { insertAddressRow } from './manage-addresses.ts';
+import { insertNewSubscriberAddresses } from './manage-addresses.ts';
 import { presentAddress, presentContact, presentSubscriber, presentTag } from './present.ts';
-import { indexSubscriber, matchExpression, matches, subscribersFts } from './search-index.ts';
+import { indexNewSubscriber, indexSubscriber, matchExpression, matches, subscribersFts } from './search-index.ts';
 import { nameIssues, type SubscriberCreateInput, type SubscriberPatchInput } from './subscriber-input.ts';
 import { derivedDisplayName, subscriberRow } from './subscriber-rows.ts';
 import type { TenantWriter } from './tenant-writer.ts';
@@ -35,8 +35,9 @@ async function organizationIssues(tx: TenantWriter, kind: SubscriberKind, organi
  * Creates a subscriber inside the caller's transaction: validates what zod cannot
  * (custom fields, the organization, email uniqueness), takes the next SUB- number,
  * writes the record, its addresses and its search row, audits and records
- * `subscriber.created`. Lead conversion and the CSV import call this with their own
- * transaction, so a failure after it rolls the number back too.
+ * `subscriber.created`. Lead conversion calls this with its own transaction, so a
+ * failure after it rolls the number back too. Returns the row and its addresses as
+ * written: a new subscriber has nothing else to read back.
  */
 export async function insertSubscriber(tx: TenantWriter, ctx: TenantContext, input: SubscriberCreateInput) {
   const { values, errors } = await resolveCustomFieldValues(tx, {}, input.custom_fields);
@@ -49,26 +50,43 @@ export async function insertSubscriber(tx: TenantWriter, ctx: TenantContext, inp
     .insert(subscribers)
     .values(subscriberRow(input, { id: uuidv7(now.getTime()), number, customFields: values, now }))
     .returning();
-  for (const address of input.addresses) await insertAddressRow(tx, row!.id, address, now);
-  await indexSubscriber(tx, row!.id);
+  const addressRows = await insertNewSubscriberAddresses(tx, row!.id, input.addresses, now);
+  await indexNewSubscriber(tx, row!, addressRows);
   const { addresses, ...fields } = input;
   await auditSubscriber(tx, ctx, row!.id, 'created', { ...fields, subscriber_number: number, addresses: addresses.length }, {
     type: 'subscriber.created',
     payload: { subscriber_number: number, kind: row!.kind, status: row!.status },
   });
-  return row!;
+  return { row: row!, addresses: addressRows };
 }
+
+type AddressRow = typeof subscriberAddresses.$inferSelect;
+
+const presentDetail = (row: typeof subscribers.$inferSelect, addresses: AddressRow[], contacts: (typeof subscriberContacts.$inferSelect)[], tagRows: (typeof tags.$inferSelect)[]) => ({
+  ...presentSubscriber(row),
+  addresses: addresses.map(presentAddress),
+  contacts: contacts.map(presentContact),
+  tags: tagRows.map(presentTag),
+});
 
 /** A subscriber with its addresses, contacts and tags. */
 async function detail(db: TenantWriter, row: typeof subscribers.$inferSelect) {
   const addresses = await db.select().from(subscriberAddresses).where(eq(subscriberAddresses.subscriberId, row.id)).orderBy(subscriberAddresses.kind, subscriberAddresses.createdAt, subscriberAddresses.id);
   const contacts = await db.select().from(subscriberContacts).where(eq(subscriberContacts.subscriberId, row.id)).orderBy(subscriberContacts.createdAt, subscriberContacts.id);
   const tagRows = await db.select({ tag: tags }).from(subscriberTags).innerJoin(tags, eq(tags.id, subscriberTags.tagId)).where(eq(subscriberTags.subscriberId, row.id)).orderBy(tags.nameKey);
-  return { ...presentSubscriber(row), addresses: addresses.map(presentAddress), contacts: contacts.map(presentContact), tags: tagRows.map((t) => presentTag(t.tag)) };
+  return presentDetail(row, addresses, contacts, tagRows.map((t) => t.tag));
 }
 
+// The order detail() reads addresses in: kind, created_at, id (all ASCII, so code-unit
+// order is SQLite's binary collation).
+const addressOrder = (a: AddressRow, b: AddressRow) => compare(a.kind, b.kind) || a.createdAt.getTime() - b.createdAt.getTime() || compare(a.id, b.id);
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 export async function createSubscriber({ ctx, input }: { ctx: TenantContext; input: SubscriberCreateInput }) {
-  return ctx.db.transaction(async (tx) => detail(tx, await insertSubscriber(tx, ctx, input)));
+  return ctx.db.transaction(async (tx) => {
+    const { row, addresses } = await insertSubscriber(tx, ctx, input);
+    return presentDetail(row, addresses.toSorted(addressOrder), [], []);
+  });
 }
 
 export const getSubscriber = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) => detail(ctx.db, await findSubscriber(ctx.db, input.id));

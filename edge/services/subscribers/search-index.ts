@@ -47,6 +47,12 @@ export async function indexSubscriber(db: TenantWriter, subscriberId: string): P
   await db.run(sql`INSERT INTO subscribers_fts (rowid, body) VALUES (${s.seq}, ${body})`);
 }
 
+/** The search row of a subscriber created in this transaction, from what it just wrote
+ * (a new subscriber has no contacts and no row to replace). */
+export async function indexNewSubscriber(db: TenantWriter, s: typeof subscribers.$inferSelect, addresses: readonly SearchedAddress[]): Promise<void> {
+  await db.run(sql`INSERT INTO subscribers_fts (rowid, body) VALUES (${s.seq}, ${searchBody(s, addresses, [])})`);
+}
+
 /**
  * A contentless-delete FTS5 table marks deleted rows with tombstones; their tokens stay
  * in the index segments until a merge. 'optimize' merges every segment now, so an

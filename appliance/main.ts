@@ -13,6 +13,7 @@ import { createMetricsRegistry } from './metrics.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import { dropPrivileges } from './privileges.ts';
 import { createCoaClient, createCoaRoutes } from './radius/coa/index.ts';
+import type { CoaClient } from './radius/coa/index.ts';
 import { openReplica } from './replica/index.ts';
 import type { Replica } from './replica/index.ts';
 import { openSpool, serveSpool } from './spool/index.ts';
@@ -26,6 +27,13 @@ export type ApplianceContext = {
   replica: Replica;
   spool: Spool;
   metrics: MetricsRegistry;
+  /**
+   * The RFC 5176 CoA/Disconnect client, for listeners that act on sessions (the edge
+   * sync). It closes after every listener and before the spool: a listener's commands
+   * in flight are answered (`closed` at worst), and a Disconnect-ACK can still close
+   * its spool session.
+   */
+  coa: CoaClient;
   /**
    * A MessagePort served by the spool owner, to transfer to one worker thread (see
    * spool/index.ts). close() stops serving it and closes the spool's end: call it when
@@ -166,7 +174,8 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
     registerMetrics(metrics, replica, spool, startedAt);
 
     // RFC 5176 CoA/Disconnect client; operators reach it through POST /coa/* on the
-    // local HTTP port. Closed after the HTTP server and before the spool.
+    // local HTTP port, listeners through the context. Closed after the listeners and
+    // the HTTP server, before the spool.
     const coa = createCoaClient({ replica, spool, config, log, metrics });
     cleanups.push(() => coa.close());
 
@@ -178,6 +187,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
       replica,
       spool,
       metrics,
+      coa,
       createSpoolPort() {
         const channel = new MessageChannel();
         const unserve = serveSpool(spool, channel.port1);

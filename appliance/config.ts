@@ -3,7 +3,7 @@
 // The result is validated with zod and deeply frozen; everything else receives it as
 // an argument (no module reads process.env on its own).
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -49,6 +49,17 @@ const fileSchema = z.strictObject({
       port: port.default(3799),
       timeoutMs: positiveInt.default(3_000),
       retries: z.int().min(0).max(10).default(2),
+      // A NAS takes CoA only from its configured RADIUS clients' addresses: the source
+      // of the CoA sockets, at most one per family (none: the kernel picks by route).
+      sourceAddress: z.preprocess(
+        (value) => (typeof value === 'string' ? [value] : value),
+        z
+          .array(ipAddress)
+          .refine((list) => list.filter((value) => isIPv4(value)).length <= 1 && list.filter((value) => isIPv6(value)).length <= 1, {
+            message: 'at most one IPv4 and one IPv6 address',
+          })
+          .default([]),
+      ),
     })
     .prefault({}),
   http: z

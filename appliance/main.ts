@@ -2,6 +2,7 @@
 // config → log → privilege drop → local state (replica, spool) → servers → signals →
 // graceful shutdown that flushes the spool. cli.ts `start` calls startAppliance().
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
@@ -176,7 +177,14 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
     // RFC 5176 CoA/Disconnect client; operators reach it through POST /coa/* on the
     // local HTTP port, listeners through the context. Closed after the listeners and
     // the HTTP server, before the spool.
-    const coa = createCoaClient({ replica, spool, config, log, metrics });
+    const coa = createCoaClient({
+      replica,
+      spool,
+      config,
+      log,
+      metrics,
+      bind: { ipv4: config.coa.sourceAddress.find((value) => isIPv4(value)), ipv6: config.coa.sourceAddress.find((value) => isIPv6(value)) },
+    });
     cleanups.push(() => coa.close());
 
     const ports = new Set<() => void>();

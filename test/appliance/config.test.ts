@@ -34,7 +34,7 @@ describe('loadConfig', () => {
       user: null,
       group: null,
       radius: { bind: ['0.0.0.0', '::'], authPort: 1812, acctPort: 1813, requireMessageAuthenticator: true, dictionaries: [] },
-      coa: { port: 3799 },
+      coa: { port: 3799, timeoutMs: 3_000, retries: 2, sourceAddress: [] },
       http: { host: '127.0.0.1', port: 9812 },
       auth: { methods: ['pap', 'chap', 'mschapv2'] },
       policy: { suspended: 'reject', captiveProfile: 'captive' },
@@ -76,6 +76,14 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.radius)).toBe(true);
     expect(Object.isFrozen(config.radius.bind)).toBe(true);
+  });
+
+  it('takes coa.sourceAddress as one address or one per family', () => {
+    expect(loadConfig({ configPath: writeConfig({ coa: { sourceAddress: '192.0.2.2' } }), env: {} }).coa.sourceAddress).toEqual(['192.0.2.2']);
+    const both = loadConfig({ configPath: writeConfig({ coa: { sourceAddress: ['192.0.2.2', '2001:db8::2'] } }), env: {} });
+    expect(both.coa.sourceAddress).toEqual(['192.0.2.2', '2001:db8::2']);
+    expect(() => loadConfig({ configPath: writeConfig({ coa: { sourceAddress: ['192.0.2.2', '192.0.2.3'] } }), env: {} })).toThrow(/at most one IPv4 and one IPv6/);
+    expect(() => loadConfig({ configPath: writeConfig({ coa: { sourceAddress: 'bng.example.net' } }), env: {} })).toThrow(/IPv4 or IPv6 address/);
   });
 
   it('rejects bad values, naming their source', () => {

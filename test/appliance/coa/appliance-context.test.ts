@@ -57,6 +57,16 @@ describe('the CoA client on the ApplianceContext', () => {
     }
   });
 
+  it('sends from coa.sourceAddress (a NAS takes CoA only from its configured clients)', async () => {
+    const appliance = await start({ sourceAddress: ['127.0.0.2', '::1'] });
+    try {
+      expect(await appliance.context.coa.disconnect({ nasId: 'nas-1', session: { acctSessionId: 'x-3' } })).toMatchObject({ status: 'ack' });
+      expect(nas.received[0]?.from.address).toBe('127.0.0.2');
+    } finally {
+      await appliance.stop('test');
+    }
+  });
+
   it('answers a command in flight with "closed" on a clean shutdown, and refuses new ones', async () => {
     nas.behaviour = () => [];
     const appliance = await start({ timeoutMs: 600_000 });

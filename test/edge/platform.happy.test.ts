@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { activeTenantTtlMs } from '../../edge/services/tenants/find-tenant.ts';
 import { platformAdmin, startEdge, startTime, unique } from '../support/edge-app.ts';
 
 const newTenant = (slug = unique('isp-')) => ({
@@ -130,6 +131,23 @@ describe('tenant updates', () => {
     expect(cleared.body.max_subscribers).toBeNull();
     const me = edge.ok(await edge.call('GET', '/api/v1/me', { token: tenant.owner.token }), 200);
     expect(me.body.tenant).toMatchObject({ name: 'Renamed ISP' });
+  });
+
+  it('a suspension written by another process reaches this one within activeTenantTtlMs', async () => {
+    const edge = await startEdge();
+    const tenant = await edge.createTenant();
+    edge.ok(await edge.call('GET', '/api/v1/me', { token: tenant.owner.token }), 200);
+    // Another process (or Worker isolate) suspends the tenant in the shared control database.
+    const control = await edge.platform.databases.control();
+    await control.execute({ sql: "UPDATE tenants SET status = 'suspended' WHERE slug = ?", args: [tenant.slug] });
+    edge.ok(await edge.call('GET', '/api/v1/me', { token: tenant.owner.token }), 200);
+    edge.clock.now += activeTenantTtlMs;
+    const res = await edge.call('GET', '/api/v1/me', { token: tenant.owner.token });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('tenant_suspended');
+    // Refusals are not remembered: reactivation there is seen on the next request.
+    await control.execute({ sql: "UPDATE tenants SET status = 'active' WHERE slug = ?", args: [tenant.slug] });
+    edge.ok(await edge.call('GET', '/api/v1/me', { token: tenant.owner.token }), 200);
   });
 
   it('suspends a tenant: its existing tokens and API keys get 403 tenant_suspended at once, and login is refused', async () => {

@@ -5,6 +5,7 @@ import { AppError } from '../../errors.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { presentTenant } from './present-tenant.ts';
 import { pageOf } from '../page-of.ts';
+import { forgetTenant } from '../tenants/find-tenant.ts';
 
 export async function listTenants({ ctx, input }: { ctx: PlatformContext; input: { limit: number; cursor?: string | undefined } }) {
   const rows = await ctx.db
@@ -25,9 +26,10 @@ export async function getTenant({ ctx, input }: { ctx: PlatformContext; input: {
 export type UpdateTenantInput = { name?: string | undefined; status?: 'active' | 'suspended' | undefined; max_subscribers?: number | null | undefined };
 
 /** Renames, suspends or reactivates a tenant, or changes its limits. Suspension takes effect
- * on the tenant's very next request: every tenant request reads the tenant's status. */
+ * on the tenant's next request in this process, and within activeTenantTtlMs elsewhere
+ * (tenant requests reuse an active tenant's record that long). */
 export async function updateTenant({ ctx, input }: { ctx: PlatformContext; input: { slug: string; patch: UpdateTenantInput } }) {
-  return ctx.db.transaction(async (tx) => {
+  const updated = await ctx.db.transaction(async (tx) => {
     const [row] = await tx.select().from(tenants).where(eq(tenants.slug, input.slug));
     if (!row) throw new AppError('not_found', `no tenant "${input.slug}"`);
     if (row.status === 'provisioning') throw new AppError('invalid_state', 'the tenant is still being provisioned');
@@ -50,4 +52,6 @@ export async function updateTenant({ ctx, input }: { ctx: PlatformContext; input
     await appendAuditEvent(tx, ctx, { action, resource: 'tenant', resourceId: row.id, changes });
     return presentTenant(updated!);
   });
+  forgetTenant(ctx.platform, input.slug);
+  return updated;
 }

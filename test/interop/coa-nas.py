@@ -11,6 +11,7 @@ JSON line on stdout, and answers by User-Name:
   ack*     ACK (signed by pyrad's ReplyPacket)
   ackma*   ACK carrying a Message-Authenticator
   nak*     NAK with Error-Cause = Session-Context-Not-Found
+  coanak*  CoA: NAK with Error-Cause = Unsupported-Attribute; Disconnect: ACK
   silent*  no answer
   anything else, or a request that fails verification: no answer (a NAS drops it)
 
@@ -101,6 +102,13 @@ class Nas(server.Server):
             pkt.fd.sendto(signed_reply(reply, pkt.authenticator, pkt.secret), pkt.source)
         elif user.startswith('ack'):
             reply.code = ack_code
+            pkt.fd.sendto(reply.ReplyPacket(), pkt.source)
+        elif user.startswith('coanak'):
+            if pkt.code == packet.CoARequest:
+                reply.code = nak_code
+                reply['Error-Cause'] = 'Unsupported-Attribute'
+            else:
+                reply.code = ack_code
             pkt.fd.sendto(reply.ReplyPacket(), pkt.source)
         elif user.startswith('nak'):
             reply.code = nak_code

@@ -124,6 +124,25 @@ describe('pyrad as the NAS', () => {
     expect((await seen(1))[0]).toMatchObject({ code: PacketCode.coaRequest, attributes: { 'Idle-Timeout': ['300'] } });
   });
 
+  it('throttles: pyrad NAKs the CoA, so the session is disconnected instead (business rules)', async () => {
+    await fixture.spool.append([{ nasId: 'mikrotik-1', receivedAt: Date.now(), status: 'start', sessionId: '81000009', username: 'coanak-gus' }]);
+    const outcome = await fixture.client.throttleSubscriber('coanak-gus', { rateLimit: { uploadKbps: 1_000, downloadKbps: 1_000 } });
+    expect(outcome.sessions).toMatchObject([
+      {
+        sessionId: '81000009',
+        result: { request: 'coa', status: 'nak', errorCauses: [{ code: 401, name: 'Unsupported-Attribute' }] },
+        fallback: { request: 'disconnect', status: 'ack', sessionClosed: true },
+      },
+    ]);
+    const requests = await seen(2);
+    expect(requests.map((request) => [request.code, request.authenticatorOk, request.attributes['Acct-Session-Id']])).toEqual([
+      [PacketCode.coaRequest, true, ['81000009']],
+      [PacketCode.disconnectRequest, true, ['81000009']],
+    ]);
+    expect(requests[0]?.attributes['Mikrotik-Rate-Limit']).toEqual(['1M/1M']);
+    expect(await fixture.spool.countLiveSessions('coanak-gus')).toBe(0);
+  });
+
   it('retransmits the same request to a silent NAS, then times out', async () => {
     await fixture.setTimeoutMs(300);
     const result = await fixture.client.disconnect({ nasId: 'mikrotik-1', session: { userName: 'silent-erin' } });

@@ -125,12 +125,24 @@ export type SubscriberCoaResult = {
   sessions: Array<{ nasId: string; sessionId: string; result: CoaResult }>;
 };
 
+/** One session of a throttle: the CoA-Request, and the Disconnect-Request sent when it was NAKed or timed out. */
+export type ThrottledSession = { nasId: string; sessionId: string; result: CoaResult; fallback: CoaResult | null };
+
+export type SubscriberThrottleResult = { username: string; sessions: ThrottledSession[] };
+
 export type CoaClient = {
   disconnect(target: CoaTarget): Promise<CoaResult>;
   changeAuthorization(target: CoaTarget, change: AuthorizationChange): Promise<CoaResult>;
   /** Disconnect every live session of `username` (spool sessions → their NAS). */
   disconnectSubscriber(username: string): Promise<SubscriberCoaResult>;
   changeSubscriber(username: string, change: AuthorizationChange): Promise<SubscriberCoaResult>;
+  /**
+   * The throttle rule (business rules, collections and FUP): CoA every live session of
+   * `username` with `change`; a session whose CoA is NAKed or times out is disconnected
+   * instead, so it comes back through Access-Request with the profile the replica now
+   * gives it. Switch the subscriber's profile in the replica first.
+   */
+  throttleSubscriber(username: string, change: AuthorizationChange): Promise<SubscriberThrottleResult>;
   /** Answers requests in flight with status 'error', reason 'closed', and closes the sockets. */
   close(): Promise<void>;
 };
@@ -202,6 +214,7 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
   const timeouts = metrics.counter('appliance_coa_timeouts_total', 'CoA/Disconnect-Requests unanswered after every retry.');
   const failures = metrics.counter('appliance_coa_failures_total', 'CoA/Disconnect commands not sent, by reason.');
   const dropped = metrics.counter('appliance_coa_replies_dropped_total', 'Datagrams on the CoA sockets dropped, by reason.');
+  const fallbacks = metrics.counter('appliance_coa_throttle_fallbacks_total', 'Throttles that fell back to Disconnect-Request, by what the CoA got (nak, timeout).');
 
   // One per NAS address and port, kept for the client's life so the round-robin
   // order survives idle periods (a few hundred bytes per NAS).
@@ -432,28 +445,44 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
     }
   };
 
-  const forSubscriber = async (username: string, act: (target: CoaTarget) => Promise<CoaResult>): Promise<SubscriberCoaResult> => {
+  const forSubscriber = async <T>(username: string, act: (target: CoaTarget) => Promise<T>): Promise<Array<{ nasId: string; sessionId: string } & T>> => {
     const rows = await spool.listLiveSessions(username);
-    const sessions = await Promise.all(
+    return Promise.all(
       rows.map(async (row) => ({
         nasId: row.nasId,
         sessionId: row.sessionId,
-        result: await act({
+        ...(await act({
           nasId: row.nasId,
           // Needed when the NAS client is a whole prefix; checked against it again in resolveTarget.
           ...(row.nasAddress === null ? {} : { nasAddress: row.nasAddress }),
           session: { userName: row.username ?? username, acctSessionId: row.sessionId },
-        }),
+        })),
       })),
     );
-    return { username, sessions };
+  };
+
+  // Only a NAS that refused or did not answer gets the Disconnect: an error (unknown
+  // NAS, no address, bad change) would fail the same way for it.
+  const throttle = async (target: CoaTarget, change: AuthorizationChange): Promise<{ result: CoaResult; fallback: CoaResult | null }> => {
+    const result = await send('coa', target, change);
+    if (result.status !== 'nak' && result.status !== 'timeout') return { result, fallback: null };
+    fallbacks.inc({ cause: result.status });
+    log.info('coa not applied; disconnecting the session instead', { nasId: result.nasId, sessionId: target.session.acctSessionId, coa: result.status });
+    return { result, fallback: await send('disconnect', target, null) };
   };
 
   return {
     disconnect: (target) => send('disconnect', target, null),
     changeAuthorization: (target, change) => send('coa', target, change),
-    disconnectSubscriber: (username) => forSubscriber(username, (target) => send('disconnect', target, null)),
-    changeSubscriber: (username, change) => forSubscriber(username, (target) => send('coa', target, change)),
+    disconnectSubscriber: async (username) => ({
+      username,
+      sessions: await forSubscriber(username, async (target) => ({ result: await send('disconnect', target, null) })),
+    }),
+    changeSubscriber: async (username, change) => ({
+      username,
+      sessions: await forSubscriber(username, async (target) => ({ result: await send('coa', target, change) })),
+    }),
+    throttleSubscriber: async (username, change) => ({ username, sessions: await forSubscriber(username, (target) => throttle(target, change)) }),
     async close() {
       closed = true;
       for (const request of [...pending.values()]) request.resolve({ error: 'closed', message: 'the CoA client closed' });

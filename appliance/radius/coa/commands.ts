@@ -1,5 +1,5 @@
-// The operators' CoA commands on the local HTTP port: POST /coa/disconnect and
-// POST /coa/change. Bodies are validated here with zod; the answer is the client's
+// The operators' CoA commands on the local HTTP port: POST /coa/disconnect,
+// POST /coa/change and POST /coa/throttle. Bodies are validated here with zod; the answer is the client's
 // typed result as JSON (200 whatever the NAS said: ack, nak or timeout are results).
 import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
@@ -96,6 +96,8 @@ const changeBody = z.union([
   z.strictObject({ ...targetShape, change: changeSchema }).refine(hasNas.check, { message: hasNas.message }),
 ]);
 
+const throttleBody = z.strictObject({ username: text, change: changeSchema });
+
 function invalid(error: z.ZodError): JsonResponse {
   return {
     status: 400,
@@ -125,6 +127,14 @@ export function createCoaRoutes(client: CoaClient): ReadonlyMap<string, PostHand
         const result =
           'username' in input ? await client.changeSubscriber(input.username, change) : await client.changeAuthorization(input, change);
         return { status: 200, body: result };
+      },
+    ],
+    [
+      '/coa/throttle',
+      async (body) => {
+        const parsed = throttleBody.safeParse(body);
+        if (!parsed.success) return invalid(parsed.error);
+        return { status: 200, body: await client.throttleSubscriber(parsed.data.username, parsed.data.change) };
       },
     ],
   ]);

@@ -5,7 +5,8 @@
 //   await coa.changeAuthorization(target, { rateLimit: { uploadKbps: 1000, downloadKbps: 1000 } });
 //   await coa.disconnectSubscriber('alice');   // every live spool session → its NAS
 //   await coa.changeSubscriber('alice', change);
-//   startHttpServer({ …, post: createCoaRoutes(coa) });   // POST /coa/disconnect, /coa/change
+//   await coa.throttleSubscriber('alice', change);   // CoA; NAK or timeout → Disconnect
+//   startHttpServer({ …, post: createCoaRoutes(coa) });   // POST /coa/disconnect, /coa/change, /coa/throttle
 //   await coa.close();                                       // on shutdown, before the spool
 //
 // CoaResult.status: 'ack' | 'nak' (errorCauses, RFC 5176 §3.5 names) | 'timeout' (after
@@ -24,6 +25,8 @@ export type {
   NasIdentification,
   SessionIdentification,
   SubscriberCoaResult,
+  SubscriberThrottleResult,
+  ThrottledSession,
 } from './coa-client.ts';
 export { createCoaRoutes } from './commands.ts';
 export { describeErrorCause, ERROR_CAUSES } from './error-cause.ts';

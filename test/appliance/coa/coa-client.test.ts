@@ -168,6 +168,58 @@ describe('a NAS client that is a whole prefix (one secret for a fleet)', () => {
   });
 });
 
+describe('throttle: CoA, and Disconnect when the CoA is NAKed or times out (business rules)', () => {
+  const throttled = { rateLimit: { uploadKbps: 1_000, downloadKbps: 1_000 } };
+  const codes = () => nas.received.map((request) => [request.code, request.attributes.find(([name]) => name === 'Acct-Session-Id')?.[1]]);
+
+  it('disconnects a session whose NAS NAKs the CoA, and leaves one that ACKs it alone', async () => {
+    const now = Date.now();
+    await fixture.spool.append([
+      { nasId: 'nas-1', receivedAt: now, status: 'start', sessionId: 'refuses', username: 'gina' },
+      { nasId: 'nas-1', receivedAt: now, status: 'start', sessionId: 'accepts', username: 'gina' },
+    ]);
+    nas.behaviour = (request, self) => {
+      const sessionId = self.received.at(-1)?.attributes.find(([name]) => name === 'Acct-Session-Id')?.[1];
+      return [request.code === PacketCode.coaRequest && sessionId === 'refuses' ? nak(request, SECRET, [401]) : ack(request, SECRET)];
+    };
+    const outcome = await fixture.client.throttleSubscriber('gina', throttled);
+    const bySession = new Map(outcome.sessions.map((entry) => [entry.sessionId, entry]));
+    expect(bySession.get('refuses')).toMatchObject({
+      result: { request: 'coa', status: 'nak', errorCauses: [{ code: 401, name: 'Unsupported-Attribute' }] },
+      fallback: { request: 'disconnect', status: 'ack', sessionClosed: true },
+    });
+    expect(bySession.get('accepts')).toMatchObject({ result: { request: 'coa', status: 'ack' }, fallback: null });
+    expect(codes().sort()).toEqual(
+      [
+        [PacketCode.coaRequest, 'refuses'],
+        [PacketCode.coaRequest, 'accepts'],
+        [PacketCode.disconnectRequest, 'refuses'],
+      ].sort(),
+    );
+    expect((await fixture.spool.listLiveSessions('gina')).map((row) => row.sessionId)).toEqual(['accepts']);
+    expect(fixture.metric('appliance_coa_throttle_fallbacks_total{cause="nak"}')).toBe(1);
+  });
+
+  it('disconnects when the CoA times out', async () => {
+    await fixture.setTimeoutMs(150);
+    await fixture.spool.append([{ nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: 'quiet', username: 'hank' }]);
+    nas.behaviour = (request) => (request.code === PacketCode.coaRequest ? [] : [ack(request, SECRET)]);
+    const outcome = await fixture.client.throttleSubscriber('hank', throttled);
+    expect(outcome.sessions).toMatchObject([{ sessionId: 'quiet', result: { status: 'timeout', attempts: 3 }, fallback: { status: 'ack', sessionClosed: true } }]);
+    // Three CoA attempts, then the Disconnect (retransmitted too, should the machine be slow).
+    expect(codes().slice(0, 4)).toEqual([...Array.from({ length: 3 }, () => [PacketCode.coaRequest, 'quiet']), [PacketCode.disconnectRequest, 'quiet']]);
+    expect(codes().slice(4).every(([code]) => code === PacketCode.disconnectRequest)).toBe(true);
+    expect(fixture.metric('appliance_coa_throttle_fallbacks_total{cause="timeout"}')).toBe(1);
+  });
+
+  it('sends no Disconnect when the CoA could not be sent at all', async () => {
+    await fixture.spool.append([{ nasId: 'gone', receivedAt: Date.now(), status: 'start', sessionId: 'orphan', username: 'ivy' }]);
+    const outcome = await fixture.client.throttleSubscriber('ivy', throttled);
+    expect(outcome.sessions).toMatchObject([{ result: { status: 'error', reason: 'unknown_nas' }, fallback: null }]);
+    expect(nas.received).toHaveLength(0);
+  });
+});
+
 describe('the CoA port', () => {
   it("is the NAS client's coaPort when it has one (Cisco ISG: 1700), unless the target names a port", async () => {
     const elsewhere = await startNasSimulator(SECRET, (request) => [ack(request, SECRET)]);

@@ -6,6 +6,7 @@ import { createSilentLogger } from '../../../appliance/log.ts';
 import { startHttpServer } from '../../../appliance/http-server.ts';
 import type { RunningHttpServer } from '../../../appliance/http-server.ts';
 import { createCoaRoutes } from '../../../appliance/radius/coa/index.ts';
+import { PacketCode } from '../../../appliance/radius/index.ts';
 import { openCoaFixture } from './fixture.ts';
 import type { CoaFixture } from './fixture.ts';
 import { ack, nak, startNasSimulator } from './nas-simulator.ts';
@@ -42,6 +43,25 @@ afterEach(async () => {
 const url = (path: string) => `http://127.0.0.1:${http.port}${path}`;
 const post = (path: string, body: unknown) =>
   fetch(url(path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('POST /coa/throttle', () => {
+  it('throttles by username, falling back to Disconnect on a CoA-NAK', async () => {
+    await fixture.spool.append([{ nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: 't-1', username: 'tom' }]);
+    nas.behaviour = (request) => [request.code === PacketCode.coaRequest ? nak(request, SECRET, [503]) : ack(request, SECRET)];
+    const response = await post('/coa/throttle', { username: 'tom', change: { rateLimit: { uploadKbps: 1_000, downloadKbps: 1_000 } } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      username: 'tom',
+      sessions: [{ sessionId: 't-1', result: { request: 'coa', status: 'nak' }, fallback: { request: 'disconnect', status: 'ack', sessionClosed: true } }],
+    });
+  });
+
+  it('refuses a body without a change', async () => {
+    const response = await post('/coa/throttle', { username: 'tom' });
+    expect(response.status).toBe(400);
+    expect(nas.received).toHaveLength(0);
+  });
+});
 
 describe('POST /coa/disconnect', () => {
   it('disconnects a session given by NAS and identification attributes', async () => {

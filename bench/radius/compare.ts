@@ -18,6 +18,7 @@ import { loadDictionary } from '../../appliance/radius/index.ts';
 import { applianceDataDir, importIntoAppliance, startAppliance } from './appliance.ts';
 import { freeRadiusVersion, startFreeRadius } from './freeradius.ts';
 import { runLoadThreads, waitForServer } from './load.ts';
+import { shellQuote } from './proc-cpu.ts';
 import { metricDiff, scrapeMetrics } from './scrape.ts';
 
 import type { LoadResult, Scenario } from './load.ts';
@@ -274,7 +275,7 @@ const targets =
         'acct ≥ 1.0× FreeRADIUS': (ratios.acct_per_second ?? 0) >= 1,
       };
 
-const commandParts = [`node ${relative(process.cwd(), process.argv[1] ?? 'bench/radius/compare.ts')}`, ...process.argv.slice(2)];
+const commandParts = [`node ${relative(process.cwd(), process.argv[1] ?? 'bench/radius/compare.ts')}`, ...process.argv.slice(2).map(shellQuote)];
 const result = {
   command: commandParts.join(' '),
   date: startedAt,

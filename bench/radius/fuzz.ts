@@ -34,6 +34,7 @@ import type { RunningAppliance } from './appliance.ts';
 import { isValidlySigned, mutate, randomDatagram, randomInt, seedRandom } from './fuzz-mutations.ts';
 import { waitForServer } from './load.ts';
 import { metricDiff, scrapeMetrics } from './scrape.ts';
+import { shellQuote } from './proc-cpu.ts';
 import {
   BENCH_SECRET,
   DEFAULT_USERS,
@@ -388,7 +389,7 @@ if (mode === 'in-process') {
 const seconds = (Date.now() - fuzzStarted) / 1000;
 const outFile = resolve(args.out);
 const result = {
-  command: ['node', relative(process.cwd(), process.argv[1] ?? 'bench/radius/fuzz.ts'), ...process.argv.slice(2)].join(' '),
+  command: ['node', relative(process.cwd(), process.argv[1] ?? 'bench/radius/fuzz.ts'), ...process.argv.slice(2).map(shellQuote)].join(' '),
   date: new Date(started).toISOString(),
   machine: { nproc: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', load_average_at_start: loadAtStart },
   node: process.version,

@@ -1,4 +1,4 @@
-// CPU time of a server process from /proc/<pid>/stat: utime + stime cover every
+// Process and machine facts for the bench results. CPU time of a server process from /proc/<pid>/stat: utime + stime cover every
 // thread of the process (FreeRADIUS's thread pool, the appliance's worker threads).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -48,4 +48,9 @@ export function udpReceiveBufferErrors(): number {
   } catch {
     return NaN;
   }
+}
+
+/** An argument as a POSIX shell would need it, so a recorded command line can be pasted back. */
+export function shellQuote(argument: string): string {
+  return /^[\w@%+=:,./-]+$/.test(argument) ? argument : `'${argument.replaceAll("'", "'\\''")}'`;
 }

@@ -1,5 +1,6 @@
-// Process and machine facts for the bench results. CPU time of a server process from /proc/<pid>/stat: utime + stime cover every
-// thread of the process (FreeRADIUS's thread pool, the appliance's worker threads).
+// Process and machine facts for the bench results. CPU time of a server process from
+// /proc/<pid>/stat: utime + stime cover every thread of the process (FreeRADIUS's
+// thread pool, the appliance's worker threads).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 

@@ -137,10 +137,11 @@ export type CoaClient = {
   disconnectSubscriber(username: string): Promise<SubscriberCoaResult>;
   changeSubscriber(username: string, change: AuthorizationChange): Promise<SubscriberCoaResult>;
   /**
-   * The throttle rule (business rules, collections and FUP): CoA every live session of
+   * The collections (dunning) throttle rule of the business rules: CoA every live session of
    * `username` with `change`; a session whose CoA is NAKed or times out is disconnected
    * instead, so it comes back through Access-Request with the profile the replica now
-   * gives it. Switch the subscriber's profile in the replica first.
+   * gives it. Switch the subscriber's profile in the replica first. An exhausted FUP
+   * quota is throttled by CoA only, never by disconnect: use changeSubscriber for it.
    */
   throttleSubscriber(username: string, change: AuthorizationChange): Promise<SubscriberThrottleResult>;
   /** Answers requests in flight with status 'error', reason 'closed', and closes the sockets. */

@@ -3,10 +3,12 @@ import { subscribers } from '../../../db/tenant/index.ts';
 import { AppError } from '../../errors.ts';
 import type { TenantWriter } from './tenant-writer.ts';
 
+export const subscriberNotFound = (id: string) => new AppError('not_found', `no subscriber ${id}`);
+
 /** The subscriber with this id (archived ones too), or a 404. */
 export async function findSubscriber(db: Pick<TenantWriter, 'select'>, id: string) {
   const [row] = await db.select().from(subscribers).where(eq(subscribers.id, id));
-  if (!row) throw new AppError('not_found', `no subscriber ${id}`);
+  if (!row) throw subscriberNotFound(id);
   return row;
 }
 

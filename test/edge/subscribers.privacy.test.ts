@@ -132,4 +132,25 @@ describe('subscriber privacy', () => {
     expect(retriedCreate.headers.get('idempotent-replayed')).toBeNull();
     expect(retriedCreate.body.id).not.toBe(id); // a new subscriber, not the erased one's stored reply
   });
+
+  it("erase drops the stored reply of the lead conversion that made the subscriber, and only that lead's", async () => {
+    const edge = await startEdge();
+    const tenant = await edge.createTenant();
+    const token = tenant.owner.token;
+    const convert = async (lastName: string) => {
+      const lead = edge.ok(await edge.call('POST', '/api/v1/leads', { token, body: { first_name: 'Xeno', last_name: lastName, email: `${lastName}@quibbler.test`, source: 'web' } }), 201).body;
+      const path = `/api/v1/leads/${String(lead.id)}/convert`;
+      const converted = edge.ok(await edge.call('POST', path, { token, body: {}, headers: { 'idempotency-key': `convert-${lastName}` } }), 201).body;
+      expect((await edge.call('POST', path, { token, body: {}, headers: { 'idempotency-key': `convert-${lastName}` } })).headers.get('idempotent-replayed')).toBe('true');
+      return { path, subscriberId: String((converted.subscriber as Json).id) };
+    };
+    const erased = await convert('Lovegood');
+    const kept = await convert('Scamander');
+
+    expect((await edge.call('POST', `/api/v1/subscribers/${erased.subscriberId}/erase`, { token })).status).toBe(204);
+    const retried = await edge.call('POST', erased.path, { token, body: {}, headers: { 'idempotency-key': 'convert-Lovegood' } });
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+    expect(retried.status).toBe(409); // runs again: the lead is already converted
+    expect((await edge.call('POST', kept.path, { token, body: {}, headers: { 'idempotency-key': 'convert-Scamander' } })).headers.get('idempotent-replayed')).toBe('true');
+  });
 });

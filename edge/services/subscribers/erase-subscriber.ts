@@ -1,5 +1,5 @@
-import { eq, like, or, sql } from 'drizzle-orm';
-import { idempotencyKeys, subscriberAddresses, subscriberContacts, subscribers } from '../../../db/tenant/index.ts';
+import { eq, inArray, like, or, sql } from 'drizzle-orm';
+import { idempotencyKeys, leads, subscriberAddresses, subscriberContacts, subscribers } from '../../../db/tenant/index.ts';
 import type { TenantContext } from '../../context.ts';
 import { auditSubscriber } from './audit-subscriber.ts';
 import { findSubscriber } from './find-subscriber.ts';
@@ -16,8 +16,9 @@ export const erasedDisplayName = 'Erased subscriber';
  *
  * Stored Idempotency-Key replies (24 h, sealed) may quote the person too. Their bodies
  * are sealed, so the rule goes by path: every stored reply to a POST under
- * /api/v1/subscribers/{id} goes, and every stored reply to POST /api/v1/subscribers (any
- * caller's create could be this subscriber's). A retry with such a key after the erase
+ * /api/v1/subscribers/{id} goes, every stored reply to POST /api/v1/subscribers (any
+ * caller's create could be this subscriber's), and the reply to POST
+ * /api/v1/leads/{id}/convert of each lead converted into this subscriber. A retry with such a key after the erase
  * runs again instead of replaying; erases are rare, so the lost replays are few.
  */
 export async function eraseSubscriber({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
@@ -48,9 +49,17 @@ export async function eraseSubscriber({ ctx, input }: { ctx: TenantContext; inpu
         updatedAt: now,
       })
       .where(eq(subscribers.id, row.id));
+    const conversions = tx.select({ path: sql`'/api/v1/leads/' || ${leads.id} || '/convert'` }).from(leads).where(eq(leads.convertedSubscriberId, row.id));
     await tx
       .delete(idempotencyKeys)
-      .where(or(eq(idempotencyKeys.path, '/api/v1/subscribers'), eq(idempotencyKeys.path, `/api/v1/subscribers/${row.id}`), like(idempotencyKeys.path, `/api/v1/subscribers/${row.id}/%`)));
+      .where(
+        or(
+          eq(idempotencyKeys.path, '/api/v1/subscribers'),
+          eq(idempotencyKeys.path, `/api/v1/subscribers/${row.id}`),
+          like(idempotencyKeys.path, `/api/v1/subscribers/${row.id}/%`),
+          inArray(idempotencyKeys.path, conversions),
+        ),
+      );
     await indexSubscriber(tx, row.id);
     await purgeDeletedSearchText(tx);
     await auditSubscriber(

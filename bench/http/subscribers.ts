@@ -3,12 +3,8 @@
 // deep cursor page), search (a name prefix, phone digits, a subscriber number), get by id
 // and create against the trivial route, in one run against one server.
 // Usage: node bench/http/subscribers.ts [--duration 10 --connections 32 --subscribers 100000]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+import { startEdgeServer, type Scenario } from './edge-server.ts';
 
 const { values } = parseArgs({
   options: {
@@ -22,18 +18,7 @@ const { values } = parseArgs({
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const total = Number(values.subscribers);
-const base = `http://127.0.0.1:${values.port}`;
-const loadBefore = loadavg();
-
-const dataDir = mkdtempSync(join(tmpdir(), 'bench-subscribers-'));
-const server = spawn(process.execPath, ['edge/node.ts'], {
-  env: { ...process.env, PORT: values.port, DATA_DIR: dataDir, LOG_LEVEL: 'error', DEMO: '1', API_KEY_RATE_LIMIT: '100000000' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-await new Promise<void>((resolve, reject) => {
-  server.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('listening on') && resolve());
-  server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-});
+const { base, runScenarios, finish } = await startEdgeServer(values.port);
 
 type Body = Record<string, unknown> & { data?: Record<string, unknown>[]; next_cursor?: string | null };
 const request = async (method: string, path: string, options: { token?: string; json?: unknown; csv?: string } = {}): Promise<Body> => {
@@ -90,7 +75,6 @@ const middle = await request('GET', `/api/v1/subscribers?q=${encodeURIComponent(
 const someId = String(middle.data![0]!.id);
 const auth = { authorization: `Bearer ${token}` };
 
-type Scenario = { name: string; path: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string };
 const scenarios: Scenario[] = [
   { name: 'trivial GET /health', path: '/health' },
   { name: 'list, first page (limit 50)', path: '/api/v1/subscribers?limit=50', headers: auth },
@@ -108,27 +92,10 @@ const scenarios: Scenario[] = [
   },
 ];
 
-const results = [];
-for (const s of scenarios) {
-  const r = await autocannon({ url: base + s.path, method: s.method ?? 'GET', headers: s.headers, body: s.body, connections, duration });
-  const row = { scenario: s.name, req_per_s: Math.round(r.requests.average), p50_ms: r.latency.p50, p99_ms: r.latency.p99, non_2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts };
-  results.push(row);
-  console.log(JSON.stringify(row));
-}
-const loadAfter = loadavg();
-server.kill('SIGTERM');
-rmSync(dataDir, { recursive: true, force: true });
-
-const trivial = results[0]!.req_per_s;
-const report = {
+const results = await runScenarios(scenarios, { duration, connections });
+finish(values.out, {
   command: `node bench/http/subscribers.ts --duration ${duration} --connections ${connections} --subscribers ${total}`,
-  at: new Date().toISOString(),
-  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-  load_average: { before: loadBefore.map((l) => Math.round(l * 100) / 100), after: loadAfter.map((l) => Math.round(l * 100) / 100) },
   note: 'Server is one Node process (edge/node.ts, libSQL files, demo tenant); load generator is autocannon in a second process on the same machine. Seeding goes through POST /api/v1/subscriber-imports (validation of every row, then one transaction per file). Create adds rows during its run, so later scenarios would see more; it runs last.',
   seeding: { subscribers: total, imports: seeding, total_ms: seeding.reduce((sum, s) => sum + s.ms, 0) },
-  results: results.map((r) => ({ ...r, ratio_to_trivial: Math.round((r.req_per_s / trivial) * 1000) / 1000 })),
-};
-mkdirSync('bench/results', { recursive: true });
-writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
-console.log(`saved ${values.out}`);
+  results,
+});

@@ -48,23 +48,16 @@ function findIpoeSubscriber(ctx: HandlerContext, request: IncomingRequest, userN
   return null;
 }
 
-async function checkPassword(ctx: HandlerContext, request: IncomingRequest, subscriber: Subscriber, method: AuthMethodName): Promise<AuthResult> {
+/**
+ * The password check; a Promise only for SHA-crypt, which runs off the packet loop
+ * (server/crypt-pool.ts): every other form is checked at once.
+ */
+function checkPassword(ctx: HandlerContext, request: IncomingRequest, subscriber: Subscriber, method: AuthMethodName): AuthResult | Promise<AuthResult> {
   const credential = credentialFor(subscriber, method);
   if (credential === undefined) return { ok: false, reason: 'unsupported_credential', reply: NO_ATTRIBUTES };
   switch (method) {
-    case 'pap': {
-      if (credential.kind !== 'crypt') return authenticatePap(request.packet, request.nas.secret, credential);
-      // SHA-crypt takes milliseconds by design: off the packet loop (server/crypt-pool.ts).
-      const hidden = getOctets(request.packet, USER_PASSWORD);
-      const password = hidden && revealUserPassword(hidden, request.nas.secret, request.packet.authenticator);
-      if (!password) return { ok: false, reason: 'malformed_attribute', reply: NO_ATTRIBUTES };
-      try {
-        const ok = await ctx.crypt.verify(password, credential.hash);
-        return ok ? { ok: true, reply: NO_ATTRIBUTES } : { ok: false, reason: 'wrong_password', reply: NO_ATTRIBUTES };
-      } finally {
-        password.fill(0);
-      }
-    }
+    case 'pap':
+      return credential.kind === 'crypt' ? checkCrypt(ctx, request, credential.hash) : authenticatePap(request.packet, request.nas.secret, credential);
     case 'chap':
       return authenticateChap(request.packet, credential);
     case 'mschapv2':
@@ -72,66 +65,108 @@ async function checkPassword(ctx: HandlerContext, request: IncomingRequest, subs
   }
 }
 
-export async function handleAccessRequest(ctx: HandlerContext, request: IncomingRequest): Promise<HandlerOutcome> {
-  const { packet, nas } = request;
-  const userName = getString(packet, ctx.dictionary.requireAttribute('User-Name'));
+/** SHA-crypt takes milliseconds by design: off the packet loop (server/crypt-pool.ts). */
+async function checkCrypt(ctx: HandlerContext, request: IncomingRequest, hash: string): Promise<AuthResult> {
+  const hidden = getOctets(request.packet, USER_PASSWORD);
+  const password = hidden && revealUserPassword(hidden, request.nas.secret, request.packet.authenticator);
+  if (!password) return { ok: false, reason: 'malformed_attribute', reply: NO_ATTRIBUTES };
+  try {
+    const ok = await ctx.crypt.verify(password, hash);
+    return ok ? { ok: true, reply: NO_ATTRIBUTES } : { ok: false, reason: 'wrong_password', reply: NO_ATTRIBUTES };
+  } finally {
+    password.fill(0);
+  }
+}
 
-  const reject = (reason: RejectReason, attributes: readonly AttributeInput[] = NO_ATTRIBUTES): HandlerOutcome => {
-    ctx.counters.reject(reason);
-    ctx.log.debug('access rejected', { reason, user: userName, nas: nas.name, address: request.address });
-    return { reply: buildReply(packet, PacketCode.accessReject, attributes, nas.secret, ctx.dictionary) };
-  };
+function reject(ctx: HandlerContext, request: IncomingRequest, userName: string | undefined, reason: RejectReason, attributes: readonly AttributeInput[] = NO_ATTRIBUTES): HandlerOutcome {
+  ctx.counters.reject(reason);
+  ctx.log.debug('access rejected', { reason, user: userName, nas: request.nas.name, address: request.address });
+  return { reply: buildReply(request.packet, PacketCode.accessReject, attributes, request.nas.secret, ctx.dictionary) };
+}
+
+/**
+ * A Promise only when the answer needs I/O (SHA-crypt, Simultaneous-Use): PAP
+ * against a stored password is answered synchronously, with no await on the path.
+ */
+export function handleAccessRequest(ctx: HandlerContext, request: IncomingRequest): HandlerOutcome | Promise<HandlerOutcome> {
+  const userName = getString(request.packet, ctx.dictionary.requireAttribute('User-Name'));
 
   // Who is asking, and did they prove it?
   const method = credentialMethod(request);
-  let subscriber: Subscriber | undefined;
-  let acceptMethod: AcceptMethod;
-  let authReply: readonly AttributeInput[] = NO_ATTRIBUTES;
   const byName = userName === undefined ? undefined : ctx.replica.findSubscriberByUsername(userName);
   if (method !== null && byName !== undefined) {
-    const result = await checkPassword(ctx, request, byName, method);
-    if (!result.ok) return reject(result.reason, result.reply);
-    subscriber = byName;
-    acceptMethod = method;
-    authReply = result.reply;
-  } else {
-    // No credentials (DHCP-triggered IPoE), or a User-Name that is no subscriber's but
-    // may be a bound MAC (MikroTik DHCP sends the MAC as User-Name and password).
-    const ipoe = findIpoeSubscriber(ctx, request, userName);
-    if (ipoe === null) return reject(byName !== undefined ? 'no_credentials' : 'unknown_user');
-    subscriber = ipoe.subscriber;
-    acceptMethod = ipoe.method;
+    const result = checkPassword(ctx, request, byName, method);
+    if (result instanceof Promise) return result.then((settled) => afterPassword(ctx, request, userName, byName, method, settled));
+    return afterPassword(ctx, request, userName, byName, method, result);
   }
+  // No credentials (DHCP-triggered IPoE), or a User-Name that is no subscriber's but
+  // may be a bound MAC (MikroTik DHCP sends the MAC as User-Name and password).
+  const ipoe = findIpoeSubscriber(ctx, request, userName);
+  if (ipoe === null) return reject(ctx, request, userName, byName !== undefined ? 'no_credentials' : 'unknown_user');
+  return authorize(ctx, request, userName, ipoe.subscriber, ipoe.method, NO_ATTRIBUTES);
+}
 
+function afterPassword(
+  ctx: HandlerContext,
+  request: IncomingRequest,
+  userName: string | undefined,
+  subscriber: Subscriber,
+  method: AuthMethodName,
+  result: AuthResult,
+): HandlerOutcome | Promise<HandlerOutcome> {
+  if (!result.ok) return reject(ctx, request, userName, result.reason, result.reply);
+  return authorize(ctx, request, userName, subscriber, method, result.reply);
+}
+
+/** The identified subscriber: status, Simultaneous-Use, then the Access-Accept. */
+function authorize(
+  ctx: HandlerContext,
+  request: IncomingRequest,
+  userName: string | undefined,
+  subscriber: Subscriber,
+  method: AcceptMethod,
+  authReply: readonly AttributeInput[],
+): HandlerOutcome | Promise<HandlerOutcome> {
+  let acceptMethod = method;
   // Status after the password, so a wrong password learns nothing about the account.
   let profile: Profile | null = subscriber.profile === null ? null : (ctx.replica.getProfile(subscriber.profile) ?? null);
-  if (subscriber.status === 'disabled') return reject('disabled');
+  if (subscriber.status === 'disabled') return reject(ctx, request, userName, 'disabled');
   if (subscriber.status === 'suspended') {
     const policy = ctx.replica.getTenantPolicy();
-    if (policy.suspendedPolicy === 'reject') return reject('suspended');
+    if (policy.suspendedPolicy === 'reject') return reject(ctx, request, userName, 'suspended');
     // Captive: the "please pay" profile (captive pool, 1M/1M, address list) instead of
     // the subscriber's own; never reject markers in reply attributes (business rules).
     const captive = ctx.replica.getProfile(policy.captiveProfile);
     if (captive === undefined) {
       ctx.log.warn('captive profile missing from the replica; rejecting suspended subscriber', { profile: policy.captiveProfile });
-      return reject('captive_profile_missing');
+      return reject(ctx, request, userName, 'captive_profile_missing');
     }
     profile = captive;
     acceptMethod = 'captive';
   }
+  if (subscriber.simultaneousUse === null) return accept(ctx, request, userName, subscriber, profile, acceptMethod, authReply);
 
   // Simultaneous-Use against the spool's live sessions (stale ones never count).
-  if (subscriber.simultaneousUse !== null) {
-    let live: number;
-    try {
-      live = await ctx.spool.countLiveSessions(subscriber.username);
-    } catch (error) {
+  const limit = subscriber.simultaneousUse;
+  return ctx.spool.countLiveSessions(subscriber.username).then(
+    (live) => (live >= limit ? reject(ctx, request, userName, 'simultaneous_use') : accept(ctx, request, userName, subscriber, profile, acceptMethod, authReply)),
+    (error: unknown) => {
       ctx.log.error('cannot count live sessions', { error });
-      return reject('sessions_unavailable');
-    }
-    if (live >= subscriber.simultaneousUse) return reject('simultaneous_use');
-  }
+      return reject(ctx, request, userName, 'sessions_unavailable');
+    },
+  );
+}
 
+function accept(
+  ctx: HandlerContext,
+  request: IncomingRequest,
+  userName: string | undefined,
+  subscriber: Subscriber,
+  profile: Profile | null,
+  acceptMethod: AcceptMethod,
+  authReply: readonly AttributeInput[],
+): HandlerOutcome {
+  const { packet, nas } = request;
   let attributes: AttributeInput[];
   const captive = acceptMethod === 'captive';
   try {
@@ -146,6 +181,6 @@ export async function handleAccessRequest(ctx: HandlerContext, request: Incoming
     return { reply };
   } catch (error) {
     ctx.log.error('cannot build Access-Accept; rejecting', { user: subscriber.username, profile: profile?.name, error });
-    return reject('reply_failed');
+    return reject(ctx, request, userName, 'reply_failed');
   }
 }

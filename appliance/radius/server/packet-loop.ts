@@ -3,6 +3,7 @@
 // the packet type's handler, send the reply. Nothing a datagram contains can throw
 // out of here: every failure is a counted drop.
 import type { RemoteInfo, Socket } from 'node:dgram';
+import type { NasClient } from '../../replica/index.ts';
 import { verifyRequest } from '../authenticator.ts';
 import { decodePacket } from '../codec.ts';
 import { RadiusDecodeError } from '../decode-error.ts';
@@ -39,6 +40,35 @@ export function createPacketLoop(ctx: HandlerContext, cache: DuplicateCache): Pa
 
   // Latency is the handling time: a deliberately delayed Access-Reject counts without its delay.
   const handled = (type: RequestType, started: number) => ctx.counters.latency(type, (performance.now() - started) / 1000);
+
+  const sendReply = (socket: Socket, remote: RemoteInfo, claim: number, reply: Buffer) => {
+    socket.send(reply, remote.port, remote.address);
+    cache.complete(claim, reply, Date.now());
+  };
+
+  /** Sends the handler's reply; a Promise only while a deliberately delayed Access-Reject waits. */
+  const respond = (socket: Socket, remote: RemoteInfo, claim: number, type: RequestType, started: number, outcome: HandlerOutcome): Promise<void> | undefined => {
+    if ('drop' in outcome) {
+      cache.abandon(claim);
+      drop(outcome.drop, remote);
+      return undefined;
+    }
+    const reply = outcome.reply;
+    handled(type, started);
+    if (rejects === null || reply[0] !== PacketCode.accessReject) {
+      sendReply(socket, remote, claim, reply);
+      return undefined;
+    }
+    // Until the delayed reject leaves, the request stays in progress: a retransmit
+    // is dropped, not answered early, and the shutdown drain waits for it.
+    return rejects.wait().then(() => sendReply(socket, remote, claim, reply));
+  };
+
+  const fail = (claim: number, type: RequestType, nas: NasClient, remote: RemoteInfo, error: unknown) => {
+    cache.abandon(claim);
+    ctx.log.error('request handler failed', { type, nas: nas.name, error });
+    drop('internal_error', remote);
+  };
 
   const handle = (socket: Socket, port: PortKind, datagram: Buffer, remote: RemoteInfo) => {
     const started = performance.now();
@@ -81,31 +111,27 @@ export function createPacketLoop(ctx: HandlerContext, cache: DuplicateCache): Pa
       ctx.counters.duplicate('in_progress');
       return;
     }
+    let outcome: HandlerOutcome | Promise<HandlerOutcome>;
+    try {
+      outcome = dispatch(ctx, request, type, port);
+    } catch (error) {
+      return fail(claim, type, nas, remote, error);
+    }
+    // A handler that needed no I/O (PAP against a stored password) answered at once:
+    // no Promise, no microtask between the datagram and its reply.
+    if (!(outcome instanceof Promise)) {
+      const delayed = respond(socket, remote, claim, type, started, outcome);
+      if (delayed !== undefined) {
+        inFlight++;
+        void delayed.finally(settle);
+      }
+      return;
+    }
     inFlight++;
-    Promise.resolve()
-      .then(() => dispatch(ctx, request, type, port))
+    void outcome
       .then(
-        (outcome): Promise<void> | void => {
-          if ('drop' in outcome) {
-            cache.abandon(claim);
-            return drop(outcome.drop, remote);
-          }
-          const reply = outcome.reply;
-          handled(type, started);
-          const send = () => {
-            socket.send(reply, remote.port, remote.address);
-            cache.complete(claim, reply, Date.now());
-          };
-          if (rejects === null || reply[0] !== PacketCode.accessReject) return send();
-          // Until the delayed reject leaves, the request stays in progress: a retransmit
-          // is dropped, not answered early, and the shutdown drain waits for it.
-          return rejects.wait().then(send);
-        },
-        (error: unknown) => {
-          cache.abandon(claim);
-          ctx.log.error('request handler failed', { type, nas: nas.name, error });
-          drop('internal_error', remote);
-        },
+        (settled) => respond(socket, remote, claim, type, started, settled),
+        (error: unknown) => fail(claim, type, nas, remote, error),
       )
       .finally(settle);
   };

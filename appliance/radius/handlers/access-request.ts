@@ -15,7 +15,7 @@ import { Attr, MICROSOFT_VENDOR_ID, MsAttr, PacketCode } from '../protocol.ts';
 import { buildReply } from '../reply.ts';
 import type { AcceptMethod, RejectReason } from '../server/counters.ts';
 import type { HandlerContext, HandlerOutcome, IncomingRequest } from './context.ts';
-import { buildAcceptAttributes } from './reply-attributes.ts';
+import { acceptAttributes } from './reply-attributes.ts';
 import { credentialFor } from './stored-credential.ts';
 import type { AuthMethodName } from './stored-credential.ts';
 
@@ -167,16 +167,16 @@ function accept(
   authReply: readonly AttributeInput[],
 ): HandlerOutcome {
   const { packet, nas } = request;
-  let attributes: AttributeInput[];
   const captive = acceptMethod === 'captive';
   try {
-    attributes = buildAcceptAttributes(nas, captive ? null : subscriber, profile, {
+    const attributes = acceptAttributes(ctx.dictionary, nas, captive ? null : subscriber, profile, {
       // RFC 2865 §5.7 Framed-Protocol 1 = PPP.
       ppp: getInteger(packet, ctx.dictionary.requireAttribute('Framed-Protocol')) === 1,
       defaultInterimInterval: ctx.config.sessions.defaultInterimInterval,
       delegatedPoolAttribute: ctx.dictionary.findAttribute('Delegated-IPv6-Prefix-Pool') !== undefined,
     });
-    const reply = buildReply(packet, PacketCode.accessAccept, [...attributes, ...authReply], nas.secret, ctx.dictionary);
+    const all = authReply.length === 0 ? attributes : [...attributes, ...authReply];
+    const reply = buildReply(packet, PacketCode.accessAccept, all, nas.secret, ctx.dictionary);
     ctx.counters.accept(acceptMethod);
     return { reply };
   } catch (error) {

@@ -5,6 +5,7 @@
 // list, then the profile's and the subscriber's extra attributes.
 import type { NasClient, Profile, RateLimit, ReplyAttribute, Subscriber } from '../../replica/index.ts';
 import type { AttributeInput } from '../codec.ts';
+import type { Dictionary } from '../dictionary.ts';
 import { renderRateLimit } from '../rate-limit.ts';
 import type { RateLimitProfile } from '../rate-limit.ts';
 
@@ -77,4 +78,68 @@ export function buildAcceptAttributes(nas: NasClient, subscriber: Subscriber | n
   for (const attribute of profile?.extraReply ?? []) if (!own.has(attribute.name)) out.push(extraAttribute(attribute));
   for (const attribute of subscriber?.replyAttributes ?? []) out.push(extraAttribute(attribute));
   return out;
+}
+
+type CachedAccept = {
+  readonly dictionary: Dictionary;
+  readonly profile: Profile | null;
+  readonly vendor: NasClient['vendor'];
+  readonly ppp: boolean;
+  readonly defaultInterimInterval: number;
+  readonly delegatedPoolAttribute: boolean;
+  readonly attributes: readonly AttributeInput[];
+};
+
+// Subscribers and profiles from the replica are frozen and replaced on change, so the
+// rendered attributes are cached by object identity (with the profile's identity and
+// everything else they depend on checked per hit): a replica change never serves a
+// stale list. A few combinations per subscriber (NAS vendor, PPP or IPoE) at most.
+const acceptCache = new WeakMap<Subscriber | Profile, CachedAccept[]>();
+const MAX_CACHED_PER_OWNER = 4;
+
+/**
+ * buildAcceptAttributes, rendered once per subscriber (or profile, for captive
+ * subscribers) × profile × NAS vendor × options and reused, with the attribute names
+ * resolved through `dictionary`. The result is shared: never modify it. Throws as
+ * buildAcceptAttributes (or DictionaryError for an unknown name); failures are not cached.
+ */
+export function acceptAttributes(dictionary: Dictionary, nas: NasClient, subscriber: Subscriber | null, profile: Profile | null, options: ReplyOptions): readonly AttributeInput[] {
+  const owner = subscriber ?? profile;
+  const cached = owner === null ? undefined : acceptCache.get(owner);
+  if (cached !== undefined) {
+    for (const entry of cached) {
+      if (
+        entry.dictionary === dictionary &&
+        entry.profile === profile &&
+        entry.vendor === nas.vendor &&
+        entry.ppp === options.ppp &&
+        entry.defaultInterimInterval === options.defaultInterimInterval &&
+        entry.delegatedPoolAttribute === options.delegatedPoolAttribute
+      ) {
+        return entry.attributes;
+      }
+    }
+  }
+  const attributes = Object.freeze(
+    buildAcceptAttributes(nas, subscriber, profile, options).map((input) =>
+      typeof input.attribute === 'string' ? { ...input, attribute: dictionary.requireAttribute(input.attribute) } : input,
+    ),
+  );
+  if (owner !== null) {
+    const entry: CachedAccept = {
+      dictionary,
+      profile,
+      vendor: nas.vendor,
+      ppp: options.ppp,
+      defaultInterimInterval: options.defaultInterimInterval,
+      delegatedPoolAttribute: options.delegatedPoolAttribute,
+      attributes,
+    };
+    if (cached === undefined) acceptCache.set(owner, [entry]);
+    else {
+      if (cached.length >= MAX_CACHED_PER_OWNER) cached.shift();
+      cached.push(entry);
+    }
+  }
+  return attributes;
 }

@@ -89,7 +89,7 @@ describe('open client cap', () => {
 });
 
 describe('file database settings', () => {
-  it('runs WAL with synchronous=NORMAL on the connection, also after a transaction', async () => {
+  it('runs WAL with synchronous=FULL (commits survive a power loss) on the connection, also after a transaction', async () => {
     const settingsDir = mkdtempSync(join(tmpdir(), 'settings-'));
     const dbs = createDatabases(createFileDriver(settingsDir));
     await dbs.createTenant('settings');
@@ -98,7 +98,7 @@ describe('file database settings', () => {
     await tx.execute("INSERT INTO api_keys (id, name, role, secret_hash, prefix, created_at) VALUES ('k', 'k', 'admin', 'h', 'p', 0)");
     await tx.commit();
     expect((await client.execute('PRAGMA journal_mode')).rows[0]!.journal_mode).toBe('wal');
-    expect(Number((await client.execute('PRAGMA synchronous')).rows[0]!.synchronous)).toBe(1);
+    expect(Number((await client.execute('PRAGMA synchronous')).rows[0]!.synchronous)).toBe(2);
     release();
     dbs.close();
     rmSync(settingsDir, { recursive: true, force: true });

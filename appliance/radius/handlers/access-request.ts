@@ -9,6 +9,7 @@ import { authenticateMsChapV2 } from '../auth/mschapv2.ts';
 import { authenticatePap } from '../auth/pap.ts';
 import { findAttribute, getInteger, getOctets, getString } from '../attributes.ts';
 import type { AttributeInput } from '../codec.ts';
+import type { AttributeDef, Dictionary } from '../dictionary.ts';
 import { readAgentIds } from '../option82.ts';
 import { revealUserPassword } from '../password.ts';
 import { Attr, MICROSOFT_VENDOR_ID, MsAttr, PacketCode } from '../protocol.ts';
@@ -23,6 +24,31 @@ const USER_PASSWORD = { vendorId: 0, type: Attr.userPassword } as const;
 const CHAP_PASSWORD = { vendorId: 0, type: Attr.chapPassword } as const;
 const MS_CHAP2_RESPONSE = { vendorId: MICROSOFT_VENDOR_ID, type: MsAttr.chap2Response } as const;
 const NO_ATTRIBUTES: readonly AttributeInput[] = [];
+
+type Definitions = {
+  readonly userName: AttributeDef;
+  readonly framedProtocol: AttributeDef;
+  readonly callingStationId: AttributeDef;
+  /** RFC 6911 Delegated-IPv6-Prefix-Pool is in the dictionary. */
+  readonly delegatedPoolAttribute: boolean;
+};
+
+// A worker's dictionary never changes once loaded: its definitions are looked up once.
+const definitions = new WeakMap<Dictionary, Definitions>();
+
+function definitionsOf(dictionary: Dictionary): Definitions {
+  let found = definitions.get(dictionary);
+  if (found === undefined) {
+    found = {
+      userName: dictionary.requireAttribute('User-Name'),
+      framedProtocol: dictionary.requireAttribute('Framed-Protocol'),
+      callingStationId: dictionary.requireAttribute('Calling-Station-Id'),
+      delegatedPoolAttribute: dictionary.findAttribute('Delegated-IPv6-Prefix-Pool') !== undefined,
+    };
+    definitions.set(dictionary, found);
+  }
+  return found;
+}
 
 function credentialMethod(request: IncomingRequest): AuthMethodName | null {
   const packet = request.packet;
@@ -39,7 +65,7 @@ function findIpoeSubscriber(ctx: HandlerContext, request: IncomingRequest, userN
     const subscriber = ctx.replica.findSubscriberByCircuit(agent.circuitId, agent.remoteId ?? null);
     if (subscriber !== undefined) return { subscriber, method: 'option82' };
   }
-  const station = getString(request.packet, ctx.dictionary.requireAttribute('Calling-Station-Id'));
+  const station = getString(request.packet, definitionsOf(ctx.dictionary).callingStationId);
   for (const candidate of [station, userName]) {
     if (candidate === undefined) continue;
     const subscriber = ctx.replica.findSubscriberByMac(candidate);
@@ -89,7 +115,7 @@ function reject(ctx: HandlerContext, request: IncomingRequest, userName: string 
  * against a stored password is answered synchronously, with no await on the path.
  */
 export function handleAccessRequest(ctx: HandlerContext, request: IncomingRequest): HandlerOutcome | Promise<HandlerOutcome> {
-  const userName = getString(request.packet, ctx.dictionary.requireAttribute('User-Name'));
+  const userName = getString(request.packet, definitionsOf(ctx.dictionary).userName);
 
   // Who is asking, and did they prove it?
   const method = credentialMethod(request);
@@ -169,11 +195,12 @@ function accept(
   const { packet, nas } = request;
   const captive = acceptMethod === 'captive';
   try {
+    const defs = definitionsOf(ctx.dictionary);
     const attributes = acceptAttributes(ctx.dictionary, nas, captive ? null : subscriber, profile, {
       // RFC 2865 §5.7 Framed-Protocol 1 = PPP.
-      ppp: getInteger(packet, ctx.dictionary.requireAttribute('Framed-Protocol')) === 1,
+      ppp: getInteger(packet, defs.framedProtocol) === 1,
       defaultInterimInterval: ctx.config.sessions.defaultInterimInterval,
-      delegatedPoolAttribute: ctx.dictionary.findAttribute('Delegated-IPv6-Prefix-Pool') !== undefined,
+      delegatedPoolAttribute: defs.delegatedPoolAttribute,
     });
     const all = authReply.length === 0 ? attributes : [...attributes, ...authReply];
     const reply = buildReply(packet, PacketCode.accessAccept, all, nas.secret, ctx.dictionary);

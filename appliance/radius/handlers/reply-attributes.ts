@@ -121,8 +121,14 @@ export function acceptAttributes(dictionary: Dictionary, nas: NasClient, subscri
     }
   }
   const attributes = Object.freeze(
-    buildAcceptAttributes(nas, subscriber, profile, options).map((input) =>
-      typeof input.attribute === 'string' ? { ...input, attribute: dictionary.requireAttribute(input.attribute) } : input,
+    // Fresh objects of one shape (not spread copies): an attribute field that holds a
+    // definition in objects shaped like the name-holding ones would deoptimize the encoder.
+    buildAcceptAttributes(nas, subscriber, profile, options).map(
+      (input): AttributeInput => ({
+        attribute: typeof input.attribute === 'string' ? dictionary.requireAttribute(input.attribute) : input.attribute,
+        value: input.value,
+        tag: input.tag,
+      }),
     ),
   );
   if (owner !== null) {

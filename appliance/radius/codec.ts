@@ -37,6 +37,23 @@ export interface RadiusPacket {
 
 // The largest possible count: (4096 - 20) / 3 attributes of one value octet each.
 const decodeScratch = new Uint32Array(ENTRY_WORDS * 1400);
+// Decoded entries are copied into views of one slab, as Buffer's pool does for
+// small Buffers: a packet's table is then no ArrayBuffer of its own to allocate and
+// sweep. A full slab is left to the packets still using it.
+const SLAB_WORDS = 65_536;
+let slab = new Uint32Array(SLAB_WORDS);
+let slabUsed = 0;
+
+function entriesCopy(words: number): Uint32Array {
+  if (slabUsed + words > SLAB_WORDS) {
+    slab = new Uint32Array(Math.max(SLAB_WORDS, words));
+    slabUsed = 0;
+  }
+  const copy = slab.subarray(slabUsed, slabUsed + words);
+  copy.set(decodeScratch.subarray(0, words));
+  slabUsed += words;
+  return copy;
+}
 
 /**
  * Decode a datagram. Throws only RadiusDecodeError. Length rules come from the
@@ -93,7 +110,7 @@ export function decodePacket(datagram: Buffer, dictionary: Dictionary): RadiusPa
     identifier: datagram[1] ?? 0,
     authenticator: data.subarray(4, HEADER_LENGTH),
     attributeCount: count,
-    attributes: entries.slice(0, count * ENTRY_WORDS),
+    attributes: entriesCopy(count * ENTRY_WORDS),
     messageAuthenticatorOffset,
   };
 }
@@ -245,7 +262,9 @@ export function encodePacket(options: EncodeOptions, dictionary: Dictionary): En
     offset += 2 + MESSAGE_AUTHENTICATOR_LENGTH;
   }
   const salts = { next: -1 };
-  for (const input of options.attributes) {
+  const attributes = options.attributes;
+  for (let index = 0; index < attributes.length; index++) {
+    const input = attributes[index]!;
     const def = typeof input.attribute === 'string' ? dictionary.requireAttribute(input.attribute) : input.attribute;
     if (def.vendorId === 0 && def.type === Attr.messageAuthenticator) {
       throw new RadiusEncodeError('Message-Authenticator is added by the encoder, never given');

@@ -80,7 +80,7 @@ export function hmacMd5Packet(
   authenticatorField.copy(scratch, BLOCK + 4);
   if (messageAuthenticatorOffset >= 0) {
     const at = BLOCK + messageAuthenticatorOffset;
-    scratch.fill(0, at, at + MESSAGE_AUTHENTICATOR_LENGTH);
+    for (let index = at; index < at + MESSAGE_AUTHENTICATOR_LENGTH; index++) scratch[index] = 0;
   }
   md5Into(scratch, scratchView, BLOCK + Math.min(data.length, MAX_PACKET_LENGTH), outer, BLOCK);
   md5Into(outer, outerView, BLOCK + 16, out, outOffset);

@@ -5,7 +5,7 @@
 // are assembled in one scratch buffer; HMAC is two MD5s exactly as RFC 2104 §2
 // defines it.
 import { createHash } from 'node:crypto';
-import { md5Into } from './md5.ts';
+import { md5BlockState, md5Continue, md5Into } from './md5.ts';
 import { HEADER_LENGTH, MAX_PACKET_LENGTH, MESSAGE_AUTHENTICATOR_LENGTH } from './protocol.ts';
 
 const BLOCK = 64;
@@ -69,6 +69,33 @@ export function hmacMd5Packet(
   out: Buffer,
   outOffset: number,
 ): void {
+  const key = hmacKeyOf(secret);
+  data.copy(scratch, BLOCK, 0, MAX_PACKET_LENGTH);
+  authenticatorField.copy(scratch, BLOCK + 4);
+  if (messageAuthenticatorOffset >= 0) {
+    const at = BLOCK + messageAuthenticatorOffset;
+    for (let index = at; index < at + MESSAGE_AUTHENTICATOR_LENGTH; index++) scratch[index] = 0;
+  }
+  md5Continue(key.inner, BLOCK, scratch, scratchView, BLOCK, Math.min(data.length, MAX_PACKET_LENGTH), outer, BLOCK);
+  md5Continue(key.outer, BLOCK, outer, outerView, BLOCK, 16, out, outOffset);
+}
+
+type HmacKey = {
+  /** A copy of the secret the states were made from. */
+  readonly secret: Buffer;
+  /** MD5 states after the key XOR ipad and the key XOR opad blocks (RFC 2104 §2). */
+  readonly inner: Int32Array;
+  readonly outer: Int32Array;
+};
+
+// Secrets are long-lived (one per NAS client, replaced with it on change): their pad
+// blocks are compressed once, sparing each HMAC two of its MD5 blocks. The copy is
+// compared on every use, so a Buffer changed in place never uses stale states.
+const hmacKeys = new WeakMap<Buffer, HmacKey>();
+
+function hmacKeyOf(secret: Buffer): HmacKey {
+  const known = hmacKeys.get(secret);
+  if (known !== undefined && sameOctets(known.secret, secret)) return known;
   // RFC 2104 §2: keys longer than the block are hashed first.
   const key = secret.length > BLOCK ? createHash('md5').update(secret).digest() : secret;
   for (let index = 0; index < BLOCK; index++) {
@@ -76,12 +103,15 @@ export function hmacMd5Packet(
     scratch[index] = keyOctet ^ 0x36;
     outer[index] = keyOctet ^ 0x5c;
   }
-  data.copy(scratch, BLOCK, 0, MAX_PACKET_LENGTH);
-  authenticatorField.copy(scratch, BLOCK + 4);
-  if (messageAuthenticatorOffset >= 0) {
-    const at = BLOCK + messageAuthenticatorOffset;
-    for (let index = at; index < at + MESSAGE_AUTHENTICATOR_LENGTH; index++) scratch[index] = 0;
-  }
-  md5Into(scratch, scratchView, BLOCK + Math.min(data.length, MAX_PACKET_LENGTH), outer, BLOCK);
-  md5Into(outer, outerView, BLOCK + 16, out, outOffset);
+  const made: HmacKey = { secret: Buffer.from(secret), inner: md5BlockState(scratchView, 0), outer: md5BlockState(outerView, 0) };
+  hmacKeys.set(secret, made);
+  return made;
+}
+
+// The secret against our own copy of it: neither side comes from a datagram, so the
+// comparison need not take constant time.
+function sameOctets(a: Buffer, b: Buffer): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
 }

@@ -92,10 +92,18 @@ type HmacKey = {
 // blocks are compressed once, sparing each HMAC two of its MD5 blocks. The copy is
 // compared on every use, so a Buffer changed in place never uses stale states.
 const hmacKeys = new WeakMap<Buffer, HmacKey>();
+// The last secret used, ahead of the map: a request's verify and its reply's signature
+// use the same one, and one NAS often sends most requests.
+let lastSecret: Buffer | null = null;
+let lastKey: HmacKey | null = null;
 
 function hmacKeyOf(secret: Buffer): HmacKey {
-  const known = hmacKeys.get(secret);
-  if (known !== undefined && sameOctets(known.secret, secret)) return known;
+  const known = secret === lastSecret ? lastKey : hmacKeys.get(secret);
+  if (known && sameOctets(known.secret, secret)) {
+    lastSecret = secret;
+    lastKey = known;
+    return known;
+  }
   // RFC 2104 §2: keys longer than the block are hashed first.
   const key = secret.length > BLOCK ? createHash('md5').update(secret).digest() : secret;
   for (let index = 0; index < BLOCK; index++) {
@@ -105,6 +113,8 @@ function hmacKeyOf(secret: Buffer): HmacKey {
   }
   const made: HmacKey = { secret: Buffer.from(secret), inner: md5BlockState(scratchView, 0), outer: md5BlockState(outerView, 0) };
   hmacKeys.set(secret, made);
+  lastSecret = secret;
+  lastKey = made;
   return made;
 }
 

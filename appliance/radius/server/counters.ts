@@ -127,8 +127,8 @@ export function openWorkerCounters(buffer: SharedArrayBuffer): WorkerCounters {
     },
     latency(type, seconds) {
       const base = OFFSETS.latency + indexOf(REQUEST_TYPES, type) * HISTOGRAM_WORDS;
-      let bucket = LATENCY_BUCKETS.findIndex((bound) => seconds <= bound);
-      if (bucket < 0) bucket = LATENCY_BUCKETS.length;
+      let bucket = 0;
+      while (bucket < LATENCY_BUCKETS.length && !(seconds <= LATENCY_BUCKETS[bucket]!)) bucket++;
       bump(base + bucket);
       values[base + LATENCY_BUCKETS.length + 1] = (values[base + LATENCY_BUCKETS.length + 1] ?? 0) + seconds;
       bump(base + LATENCY_BUCKETS.length + 2);

@@ -41,9 +41,11 @@ export function createPacketLoop(ctx: HandlerContext, cache: DuplicateCache): Pa
   // Latency is the handling time: a deliberately delayed Access-Reject counts without its delay.
   const handled = (type: RequestType, started: number) => ctx.counters.latency(type, (performance.now() - started) / 1000);
 
+  // Cached before it leaves: a reply the NAS may have seen is always there for its
+  // retransmit, even when this thread is terminated right after the send.
   const sendReply = (socket: Socket, remote: RemoteInfo, claim: number, reply: Buffer) => {
-    socket.send(reply, remote.port, remote.address);
     cache.complete(claim, reply, Date.now());
+    socket.send(reply, remote.port, remote.address);
   };
 
   /** Sends the handler's reply; a Promise only while a deliberately delayed Access-Reject waits. */

@@ -32,6 +32,7 @@ import { describeDatabase, multiRowStatements, openLocalDatabase } from '../loca
 import type { Cell } from '../local-db.ts';
 import type { Logger } from '../log.ts';
 import { recordKey, toSpoolEntry } from './record.ts';
+import { openRecordWriter } from './record-writer.ts';
 import type { AccountingRecord, SpoolEntry } from './record.ts';
 import { migrateSpool } from './schema.ts';
 import { applyClose, applyToSession, closeForNasRestart, sessionKey, staleAfterMs } from './session-state.ts';
@@ -122,7 +123,6 @@ type Pending = { entries: SpoolEntry[]; resolve: (results: AppendResult[]) => vo
 // below the time the in-memory key window covers at full load (~9 s of 250,000 keys
 // at 27,000 records/s here), or every record would be probed.
 const DUPLICATE_WINDOW_MS = 5_000;
-const KEY_CHUNK = 400;
 
 const RECORD_COLUMNS = ['seq', 'key', 'kind', 'nas_id', 'received_at', 'event_at', 'session_id', 'body'] as const;
 
@@ -192,7 +192,7 @@ function sessionValues(row: SessionRow): Cell[] {
   ];
 }
 
-function sessionFromRow(row: Row): SessionRow {
+function sessionFromRow(row: Record<string, unknown>): SessionRow {
   const nullableNumber = (value: unknown) => (value === null || value === undefined ? null : Number(value));
   const nullableText = (value: unknown) => (value === null || value === undefined ? null : String(value));
   return {
@@ -266,9 +266,13 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     client.close();
     throw error;
   }
+  // Records and the session rows a batch reads go through the writer's persistent
+  // statements (record-writer.ts); everything else through the client.
+  const writer = openRecordWriter(options.path, RECORD_COLUMNS);
 
-  // Every database use goes through this chain: the client has one connection, and a
-  // batch's reads (duplicate probes, session rows) must see no write but its own.
+  // Every database use goes through this chain: the client has one connection, the
+  // writer another, and a batch's reads (duplicate probes, session rows) must see no
+  // write but its own.
   let chain: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
     const next = chain.then(work);
@@ -378,25 +382,18 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     indexOpen(sessionKey(session.nasId, session.sessionId), session);
   }
 
-  const loadSessions = async (pairs: Array<[string, string]>): Promise<Map<string, SessionRow>> => {
+  const loadSessions = (pairs: Array<[string, string]>): Map<string, SessionRow> => {
     const rows = new Map<string, SessionRow>();
-    for (let start = 0; start < pairs.length; start += KEY_CHUNK) {
-      const chunk = pairs.slice(start, start + KEY_CHUNK);
-      const result = await client.execute({
-        sql: `SELECT * FROM sessions WHERE (nas_id, session_id) IN (VALUES ${chunk.map(() => '(?, ?)').join(', ')})`,
-        args: chunk.flat(),
-      });
-      for (const row of result.rows) {
-        const session = sessionFromRow(row);
-        rows.set(sessionKey(session.nasId, session.sessionId), session);
-      }
+    for (const row of writer.readSessions(pairs)) {
+      const session = sessionFromRow(row);
+      rows.set(sessionKey(session.nasId, session.sessionId), session);
     }
     return rows;
   };
 
   // Folds entries into session state without touching memory: the caller applies the
   // returned rows only once the records are committed.
-  const foldSessions = async (entries: SpoolEntry[]): Promise<Map<string, SessionRow>> => {
+  const foldSessions = (entries: SpoolEntry[]): Map<string, SessionRow> => {
     const overlay = new Map<string, SessionRow>();
     const missing = new Map<string, [string, string]>();
     for (const entry of entries) {
@@ -404,7 +401,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       const key = sessionKey(entry.nasId, entry.sessionId);
       if (!openSessions.has(key) && !dirty.has(key)) missing.set(key, [entry.nasId, entry.sessionId]);
     }
-    const stored = missing.size > 0 ? await loadSessions([...missing.values()]) : new Map<string, SessionRow>();
+    const stored = missing.size > 0 ? loadSessions([...missing.values()]) : new Map<string, SessionRow>();
     const current = (key: string) => overlay.get(key) ?? openSessions.get(key) ?? dirty.get(key) ?? stored.get(key);
 
     for (const entry of entries) {
@@ -456,7 +453,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     const result = await client.execute({ sql: 'SELECT * FROM records WHERE seq > ? ORDER BY seq', args: [sessionsSeq] });
     const entries = result.rows.map(entryFromRow);
     if (entries.length > 0) {
-      applySessions(await foldSessions(entries));
+      applySessions(foldSessions(entries));
       await flushSessions();
       log.info('replayed accounting records into sessions', { records: entries.length, throughSeq: lastSeq });
     } else if (sessionsSeq !== lastSeq) {
@@ -500,20 +497,12 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       if (entry.kind === 'on' || entry.kind === 'off') epochs.set(entry.nasId, seq);
     }
 
-    const overlay = await foldSessions(fresh);
+    const overlay = foldSessions(fresh);
     if (fresh.length > 0) {
       const rows = fresh.map((entry, index): Cell[] => [
         lastSeq + 1 + index, entry.key, entry.kind, entry.nasId, entry.receivedAt, entry.eventAt, entry.sessionId, recordBody(entry),
       ]);
-      // Explicit seqs: if anything else had written to the table, the primary key
-      // would collide and the whole batch would fail rather than misnumber.
-      await client.batch(
-        [
-          ...multiRowStatements('INSERT INTO records', RECORD_COLUMNS, rows, ''),
-          ...multiRowStatements('INSERT INTO nas_epochs', ['nas_id', 'epoch'], [...epochs], 'ON CONFLICT (nas_id) DO UPDATE SET epoch = excluded.epoch'),
-        ],
-        'write',
-      );
+      writer.write(rows, [...epochs]);
     }
 
     for (const [index, entry] of fresh.entries()) rememberKey(entry.key, lastSeq + 1 + index, entry.receivedAt);
@@ -672,6 +661,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       await flush();
       await exclusive(async () => {
         await flushSessions();
+        writer.close();
         // Fold the WAL into the database: a stopped appliance leaves one self-contained file.
         await client.execute('PRAGMA wal_checkpoint(TRUNCATE)');
       });

@@ -3,7 +3,7 @@
 // prepares every statement it runs, and a multi-row INSERT of a different row count
 // each batch is a different statement, so re-preparing cost ~11% of the owner's
 // thread under accounting load. Here the statements are prepared once, for fixed row
-// counts, and a batch is inserted as chunks of those.
+// counts, and a batch of records (or the sessions flush) is written as chunks of those.
 //
 // Durability is the spool's: synchronous=FULL, set and verified on this connection
 // too, so COMMIT returns only after the WAL is fsynced. Both connections belong to the
@@ -18,12 +18,23 @@ const CHUNK_ROWS = [64, 8, 1] as const;
 export type RecordWriter = {
   /** Inserts the rows and upserts the NAS epochs in one transaction; returns after the COMMIT (fsync). */
   write(records: readonly Cell[][], epochs: ReadonlyArray<readonly [string, number]>): void;
+  /** Upserts session rows and sets sessions_seq to `throughSeq`, in one transaction. */
+  writeSessions(sessions: readonly Cell[][], throughSeq: number): void;
   /** The stored session rows for these (nas_id, session_id) pairs. */
   readSessions(pairs: ReadonlyArray<readonly [string, string]>): Array<Record<string, unknown>>;
   close(): void;
 };
 
-export function openRecordWriter(path: string, columns: readonly string[]): RecordWriter {
+type Chunked = Array<{ rows: number; statement: ReturnType<Database.Database['prepare']> }>;
+
+function runChunked(statements: Chunked, rows: readonly Cell[][]): void {
+  let start = 0;
+  for (const { rows: size, statement } of statements) {
+    for (; start + size <= rows.length; start += size) statement.run(rows.slice(start, start + size).flat());
+  }
+}
+
+export function openRecordWriter(path: string, columns: { records: readonly string[]; sessions: readonly string[] }): RecordWriter {
   const db = new Database(path, { timeout: 5_000 });
   try {
     db.exec('PRAGMA synchronous = FULL');
@@ -35,33 +46,54 @@ export function openRecordWriter(path: string, columns: readonly string[]): Reco
     db.close();
     throw error;
   }
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const chunked = (table: string, names: readonly string[], tail: string): Chunked => {
+    const tuple = `(${names.map(() => '?').join(', ')})`;
+    return CHUNK_ROWS.map((rows) => ({
+      rows,
+      statement: db.prepare(`INSERT INTO ${table} (${names.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')} ${tail}`.trim()),
+    }));
+  };
   // Explicit seqs: if anything else had written to the table, the primary key would
   // collide and the whole batch would fail rather than misnumber.
-  const inserts = CHUNK_ROWS.map((rows) => ({
-    rows,
-    statement: db.prepare(`INSERT INTO records (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`),
-  }));
+  const insertRecords = chunked('records', columns.records, '');
+  const upsertSessions = chunked(
+    'sessions',
+    columns.sessions,
+    `ON CONFLICT (nas_id, session_id) DO UPDATE SET ${columns.sessions
+      .filter((column) => column !== 'nas_id' && column !== 'session_id')
+      .map((column) => `${column} = excluded.${column}`)
+      .join(', ')}`,
+  );
+  const setSessionsSeq = db.prepare("UPDATE spool_meta SET value = ? WHERE key = 'sessions_seq'");
   const upsertEpoch = db.prepare('INSERT INTO nas_epochs (nas_id, epoch) VALUES (?, ?) ON CONFLICT (nas_id) DO UPDATE SET epoch = excluded.epoch');
   const selectSession = db.prepare('SELECT * FROM sessions WHERE nas_id = ? AND session_id = ?');
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
   const rollback = db.prepare('ROLLBACK');
 
+  const transaction = (work: () => void) => {
+    begin.run();
+    try {
+      work();
+      commit.run();
+    } catch (error) {
+      if (db.inTransaction) rollback.run();
+      throw error;
+    }
+  };
+
   return {
     write(records, epochs) {
-      begin.run();
-      try {
-        let start = 0;
-        for (const { rows, statement } of inserts) {
-          for (; start + rows <= records.length; start += rows) statement.run(records.slice(start, start + rows).flat());
-        }
+      transaction(() => {
+        runChunked(insertRecords, records);
         for (const [nasId, epoch] of epochs) upsertEpoch.run([nasId, epoch]);
-        commit.run();
-      } catch (error) {
-        if (db.inTransaction) rollback.run();
-        throw error;
-      }
+      });
+    },
+    writeSessions(sessions, throughSeq) {
+      transaction(() => {
+        runChunked(upsertSessions, sessions);
+        setSessionsSeq.run([throughSeq]);
+      });
     },
     readSessions(pairs) {
       const rows: Array<Record<string, unknown>> = [];

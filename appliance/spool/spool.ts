@@ -27,8 +27,8 @@
 //    lookups). Changed sessions are written to the sessions table every
 //    sessionFlushMs, together with the seq of the last record folded in; on open,
 //    records after that seq are replayed, so a crash loses nothing.
-import type { InStatement, Row } from '@libsql/client';
-import { describeDatabase, multiRowStatements, openLocalDatabase } from '../local-db.ts';
+import type { Row } from '@libsql/client';
+import { describeDatabase, openLocalDatabase } from '../local-db.ts';
 import type { Cell } from '../local-db.ts';
 import type { Logger } from '../log.ts';
 import { recordKey, toSpoolEntry } from './record.ts';
@@ -218,13 +218,6 @@ function sessionFromRow(row: Record<string, unknown>): SessionRow {
   };
 }
 
-function upsertSessions(rows: SessionRow[]): InStatement[] {
-  const updates = SESSION_COLUMNS.slice(2)
-    .map((column) => `${column} = excluded.${column}`)
-    .join(', ');
-  return multiRowStatements('INSERT INTO sessions', SESSION_COLUMNS, rows.map(sessionValues), `ON CONFLICT (nas_id, session_id) DO UPDATE SET ${updates}`);
-}
-
 /** A 'close' record: the appliance closed a session itself; the edge and replay learn it from the log. */
 function closeEntry(row: SessionRow, reason: CloseReason, at: number): SpoolEntry {
   const entry: SpoolEntry = {
@@ -266,9 +259,9 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     client.close();
     throw error;
   }
-  // Records and the session rows a batch reads go through the writer's persistent
-  // statements (record-writer.ts); everything else through the client.
-  const writer = openRecordWriter(options.path, RECORD_COLUMNS);
+  // Records, sessions flushes and the session rows a batch reads go through the
+  // writer's persistent statements (record-writer.ts); everything else through the client.
+  const writer = openRecordWriter(options.path, { records: RECORD_COLUMNS, sessions: SESSION_COLUMNS });
 
   // Every database use goes through this chain: the client has one connection, the
   // writer another, and a batch's reads (duplicate probes, session rows) must see no
@@ -437,13 +430,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     if (dirty.size === 0 && sessionsSeq === lastSeq) return;
     const snapshot = [...dirty];
     const through = lastSeq;
-    await client.batch(
-      [
-        ...upsertSessions(snapshot.map(([, row]) => row)),
-        { sql: "UPDATE spool_meta SET value = ? WHERE key = 'sessions_seq'", args: [through] },
-      ],
-      'write',
-    );
+    writer.writeSessions(snapshot.map(([, row]) => sessionValues(row)), through);
     sessionsSeq = through;
     for (const [key, row] of snapshot) if (dirty.get(key) === row) dirty.delete(key);
   };

@@ -3,29 +3,16 @@
 // record is in the spool exactly once, and retransmits of acknowledged records are
 // recognized (answered, not stored again).
 import { createClient } from '@libsql/client';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createSilentLogger } from '../../../appliance/log.ts';
 import { buildRequest, PacketCode } from '../../../appliance/radius/index.ts';
-import { openReplica } from '../../../appliance/replica/index.ts';
-import { dictionary, openNasSocket, SECRET, spawnAppliance } from './helpers.ts';
+import { dictionary, openNasSocket, prepareApplianceDir, SECRET, spawnAppliance } from './helpers.ts';
 
 let dir: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'radius-durability-'));
-  const replica = await openReplica({
-    path: join(dir, 'replica.db'),
-    keyFile: join(dir, 'replica.key'),
-    log: createSilentLogger(),
-    defaults: { suspendedPolicy: 'reject', captiveProfile: 'captive' },
-    pollIntervalMs: 0,
-    authMethods: ['pap'],
-  });
-  await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET });
-  replica.close();
+  dir = await prepareApplianceDir('radius-durability-');
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,29 +3,16 @@
 // exits 0. Every accounting request is either acknowledged before the exit or not at
 // all, and the spool holds every acknowledged record exactly once.
 import { createClient } from '@libsql/client';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createSilentLogger } from '../../../appliance/log.ts';
 import { buildRequest, PacketCode } from '../../../appliance/radius/index.ts';
-import { openReplica } from '../../../appliance/replica/index.ts';
-import { dictionary, openNasSocket, SECRET, spawnAppliance } from './helpers.ts';
+import { dictionary, openNasSocket, prepareApplianceDir, SECRET, spawnAppliance } from './helpers.ts';
 
 let dir: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'radius-drain-'));
-  const replica = await openReplica({
-    path: join(dir, 'replica.db'),
-    keyFile: join(dir, 'replica.key'),
-    log: createSilentLogger(),
-    defaults: { suspendedPolicy: 'reject', captiveProfile: 'captive' },
-    pollIntervalMs: 0,
-    authMethods: ['pap'],
-  });
-  await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET });
-  replica.close();
+  dir = await prepareApplianceDir('radius-drain-');
   // The spool waits a second for more records before a commit: when SIGTERM arrives,
   // the outstanding accounting is in a worker, waiting for its commit.
   writeFileSync(join(dir, 'appliance.json'), JSON.stringify({ spool: { maxDelayMs: 1_000 } }));

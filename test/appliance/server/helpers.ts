@@ -15,6 +15,7 @@ import { startAppliance } from '../../../appliance/main.ts';
 import type { ApplianceContext, RunningAppliance } from '../../../appliance/main.ts';
 import { buildRequest, decodePacket, loadDictionary, verifyReply } from '../../../appliance/radius/index.ts';
 import type { AttributeInput, RadiusPacket } from '../../../appliance/radius/index.ts';
+import { openReplica } from '../../../appliance/replica/index.ts';
 import { startRadiusServer } from '../../../appliance/radius/server/index.ts';
 import type { RadiusServer } from '../../../appliance/radius/server/index.ts';
 
@@ -134,6 +135,22 @@ export async function openNasSocket(address = '127.0.0.1', target = address): Pr
     },
     close: () => socket.close(),
   };
+}
+
+/** A temp data dir whose replica knows 127.0.0.1 as a NAS with SECRET: for spawnAppliance(). */
+export async function prepareApplianceDir(prefix: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const replica = await openReplica({
+    path: join(dir, 'replica.db'),
+    keyFile: join(dir, 'replica.key'),
+    log: createSilentLogger(),
+    defaults: { suspendedPolicy: 'reject', captiveProfile: 'captive' },
+    pollIntervalMs: 0,
+    authMethods: ['pap'],
+  });
+  await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET });
+  replica.close();
+  return dir;
 }
 
 export type ApplianceProcess = {

@@ -143,14 +143,14 @@ export const journalLines = sqliteTable(
   'journal_lines',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    entrySeq: integer('entry_seq')
+    entryId: text('entry_id')
       .notNull()
-      .references(() => journalEntries.seq),
+      .references(() => journalEntries.id),
     account: text('account', { enum: ledgerAccounts }).notNull(),
     subscriberId: text('subscriber_id'),
     currency: text('currency').notNull(),
     debit: integer('debit').notNull(),
     credit: integer('credit').notNull(),
   },
-  (t) => [index('journal_lines_entry').on(t.entrySeq), index('journal_lines_subscriber_account').on(t.subscriberId, t.account, t.currency), index('journal_lines_account').on(t.account, t.currency)],
+  (t) => [index('journal_lines_entry').on(t.entryId), index('journal_lines_subscriber_account').on(t.subscriberId, t.account, t.currency), index('journal_lines_account').on(t.account, t.currency)],
 );

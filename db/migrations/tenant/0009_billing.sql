@@ -296,16 +296,16 @@ CREATE INDEX `journal_entries_subscriber` ON `journal_entries` (`subscriber_id`,
 CREATE INDEX `journal_entries_source` ON `journal_entries` (`source_type`,`source_id`);--> statement-breakpoint
 CREATE TABLE `journal_lines` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
-	`entry_seq` integer NOT NULL,
+	`entry_id` text NOT NULL,
 	`account` text NOT NULL,
 	`subscriber_id` text,
 	`currency` text NOT NULL,
 	`debit` integer NOT NULL,
 	`credit` integer NOT NULL,
-	FOREIGN KEY (`entry_seq`) REFERENCES `journal_entries`(`seq`) ON UPDATE no action ON DELETE no action
+	FOREIGN KEY (`entry_id`) REFERENCES `journal_entries`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE INDEX `journal_lines_entry` ON `journal_lines` (`entry_seq`);--> statement-breakpoint
+CREATE INDEX `journal_lines_entry` ON `journal_lines` (`entry_id`);--> statement-breakpoint
 CREATE INDEX `journal_lines_subscriber_account` ON `journal_lines` (`subscriber_id`,`account`,`currency`);--> statement-breakpoint
 CREATE INDEX `journal_lines_account` ON `journal_lines` (`account`,`currency`);--> statement-breakpoint
 CREATE TABLE `payment_allocations` (

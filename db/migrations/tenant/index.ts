@@ -119,7 +119,7 @@ export const tenantMigrations: readonly Migration[] = [
   },
   {
     "tag": "0009_billing",
-    "hash": "37e09565507d7f6a0b211024fc24ef8ed74c5761d91f2108c7e5ec6c4fa9a80d",
+    "hash": "8cce6d59a0fb05ebff61a5854460fc8375cf04b9f3916ce1020350d898fa4713",
     "statements": [
       "CREATE TABLE `tax_rates` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`name` text NOT NULL,\n\t`rate` text NOT NULL,\n\t`mode` text NOT NULL,\n\t`compound` integer NOT NULL,\n\t`archived_at` integer,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL\n);",
       "CREATE TABLE `addons` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`code` text NOT NULL,\n\t`name` text NOT NULL,\n\t`charge` text NOT NULL,\n\t`prices` text NOT NULL,\n\t`tax_rate_id` text,\n\t`archived_at` integer,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tFOREIGN KEY (`tax_rate_id`) REFERENCES `tax_rates`(`id`) ON UPDATE no action ON DELETE no action\n);",
@@ -167,8 +167,8 @@ export const tenantMigrations: readonly Migration[] = [
       "CREATE UNIQUE INDEX `journal_entries_reverses_entry_id_unique` ON `journal_entries` (`reverses_entry_id`);",
       "CREATE INDEX `journal_entries_subscriber` ON `journal_entries` (`subscriber_id`,`seq`);",
       "CREATE INDEX `journal_entries_source` ON `journal_entries` (`source_type`,`source_id`);",
-      "CREATE TABLE `journal_lines` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`entry_seq` integer NOT NULL,\n\t`account` text NOT NULL,\n\t`subscriber_id` text,\n\t`currency` text NOT NULL,\n\t`debit` integer NOT NULL,\n\t`credit` integer NOT NULL,\n\tFOREIGN KEY (`entry_seq`) REFERENCES `journal_entries`(`seq`) ON UPDATE no action ON DELETE no action\n);",
-      "CREATE INDEX `journal_lines_entry` ON `journal_lines` (`entry_seq`);",
+      "CREATE TABLE `journal_lines` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`entry_id` text NOT NULL,\n\t`account` text NOT NULL,\n\t`subscriber_id` text,\n\t`currency` text NOT NULL,\n\t`debit` integer NOT NULL,\n\t`credit` integer NOT NULL,\n\tFOREIGN KEY (`entry_id`) REFERENCES `journal_entries`(`id`) ON UPDATE no action ON DELETE no action\n);",
+      "CREATE INDEX `journal_lines_entry` ON `journal_lines` (`entry_id`);",
       "CREATE INDEX `journal_lines_subscriber_account` ON `journal_lines` (`subscriber_id`,`account`,`currency`);",
       "CREATE INDEX `journal_lines_account` ON `journal_lines` (`account`,`currency`);",
       "CREATE TABLE `payment_allocations` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`payment_id` text NOT NULL,\n\t`invoice_id` text NOT NULL,\n\t`amount` integer NOT NULL,\n\t`refund_id` text,\n\t`created_at` integer NOT NULL,\n\tFOREIGN KEY (`payment_id`) REFERENCES `payments`(`id`) ON UPDATE no action ON DELETE no action,\n\tFOREIGN KEY (`invoice_id`) REFERENCES `invoices`(`id`) ON UPDATE no action ON DELETE no action\n);",

@@ -19,5 +19,22 @@ export async function nextDocumentNumber(tx: Writer, prefix: DocumentPrefix): Pr
     .values({ prefix, lastValue: 1 })
     .onConflictDoUpdate({ target: documentSequences.prefix, set: { lastValue: sql`${documentSequences.lastValue} + 1` } })
     .returning({ value: documentSequences.lastValue });
-  return `${prefix}-${String(row!.value).padStart(6, '0')}`;
+  return formatDocumentNumber(prefix, row!.value);
 }
+
+/**
+ * `count` consecutive numbers in one statement, for batch creators (the billing run):
+ * the same sequence, lock and rollback behaviour as nextDocumentNumber.
+ */
+export async function nextDocumentNumbers(tx: Writer, prefix: DocumentPrefix, count: number): Promise<string[]> {
+  if (count <= 0) return [];
+  const [row] = await tx
+    .insert(documentSequences)
+    .values({ prefix, lastValue: count })
+    .onConflictDoUpdate({ target: documentSequences.prefix, set: { lastValue: sql`${documentSequences.lastValue} + ${count}` } })
+    .returning({ value: documentSequences.lastValue });
+  const first = row!.value - count + 1;
+  return Array.from({ length: count }, (_, i) => formatDocumentNumber(prefix, first + i));
+}
+
+const formatDocumentNumber = (prefix: DocumentPrefix, value: number) => `${prefix}-${String(value).padStart(6, '0')}`;

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { createdAt, id, instant, updatedAt } from '../shared/columns.ts';
-import { invoices } from './invoices.ts';
+import { invoices, type LineTax } from './invoices.ts';
 import { subscribers } from './subscribers.ts';
 
 export const paymentMethods = ['manual', 'cash', 'bank_transfer', 'card'] as const;
@@ -69,6 +69,9 @@ export const refunds = sqliteTable(
   (t) => [index('refunds_payment').on(t.paymentId)],
 );
 
+/** A credited line as issued: `amount` its net, `tax_amount` its tax. */
+export type CreditNoteLine = { description: string; amount: number; tax_amount: number; taxes: LineTax[] };
+
 export const creditNoteStatuses = ['draft', 'issued', 'partially_applied', 'applied', 'void'] as const;
 export type CreditNoteStatus = (typeof creditNoteStatuses)[number];
 
@@ -86,6 +89,7 @@ export const creditNotes = sqliteTable(
     currency: text('currency').notNull(),
     status: text('status', { enum: creditNoteStatuses }).notNull(),
     reason: text('reason').notNull(),
+    lines: text('lines', { mode: 'json' }).$type<CreditNoteLine[]>().notNull(),
     subtotal: integer('subtotal').notNull(),
     taxTotal: integer('tax_total').notNull(),
     total: integer('total').notNull(),

@@ -262,6 +262,7 @@ CREATE TABLE `credit_notes` (
 	`currency` text NOT NULL,
 	`status` text NOT NULL,
 	`reason` text NOT NULL,
+	`lines` text NOT NULL,
 	`subtotal` integer NOT NULL,
 	`tax_total` integer NOT NULL,
 	`total` integer NOT NULL,

@@ -119,7 +119,7 @@ export const tenantMigrations: readonly Migration[] = [
   },
   {
     "tag": "0009_billing",
-    "hash": "8cce6d59a0fb05ebff61a5854460fc8375cf04b9f3916ce1020350d898fa4713",
+    "hash": "fca29da5fa0ed4a089a1e48b5b0701d5e305e264d3ee7f096279fa814fec5e01",
     "statements": [
       "CREATE TABLE `tax_rates` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`name` text NOT NULL,\n\t`rate` text NOT NULL,\n\t`mode` text NOT NULL,\n\t`compound` integer NOT NULL,\n\t`archived_at` integer,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL\n);",
       "CREATE TABLE `addons` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`code` text NOT NULL,\n\t`name` text NOT NULL,\n\t`charge` text NOT NULL,\n\t`prices` text NOT NULL,\n\t`tax_rate_id` text,\n\t`archived_at` integer,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tFOREIGN KEY (`tax_rate_id`) REFERENCES `tax_rates`(`id`) ON UPDATE no action ON DELETE no action\n);",
@@ -158,7 +158,7 @@ export const tenantMigrations: readonly Migration[] = [
       "CREATE TABLE `credit_note_applications` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`credit_note_id` text NOT NULL,\n\t`invoice_id` text NOT NULL,\n\t`amount` integer NOT NULL,\n\t`created_at` integer NOT NULL,\n\tFOREIGN KEY (`credit_note_id`) REFERENCES `credit_notes`(`id`) ON UPDATE no action ON DELETE no action,\n\tFOREIGN KEY (`invoice_id`) REFERENCES `invoices`(`id`) ON UPDATE no action ON DELETE no action\n);",
       "CREATE INDEX `credit_note_applications_note` ON `credit_note_applications` (`credit_note_id`);",
       "CREATE INDEX `credit_note_applications_invoice` ON `credit_note_applications` (`invoice_id`);",
-      "CREATE TABLE `credit_notes` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`number` text NOT NULL,\n\t`subscriber_id` text NOT NULL,\n\t`invoice_id` text,\n\t`currency` text NOT NULL,\n\t`status` text NOT NULL,\n\t`reason` text NOT NULL,\n\t`subtotal` integer NOT NULL,\n\t`tax_total` integer NOT NULL,\n\t`total` integer NOT NULL,\n\t`remaining` integer NOT NULL,\n\t`issued_at` integer,\n\t`voided_at` integer,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tFOREIGN KEY (`subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE no action,\n\tFOREIGN KEY (`invoice_id`) REFERENCES `invoices`(`id`) ON UPDATE no action ON DELETE no action\n);",
+      "CREATE TABLE `credit_notes` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`number` text NOT NULL,\n\t`subscriber_id` text NOT NULL,\n\t`invoice_id` text,\n\t`currency` text NOT NULL,\n\t`status` text NOT NULL,\n\t`reason` text NOT NULL,\n\t`lines` text NOT NULL,\n\t`subtotal` integer NOT NULL,\n\t`tax_total` integer NOT NULL,\n\t`total` integer NOT NULL,\n\t`remaining` integer NOT NULL,\n\t`issued_at` integer,\n\t`voided_at` integer,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tFOREIGN KEY (`subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE no action,\n\tFOREIGN KEY (`invoice_id`) REFERENCES `invoices`(`id`) ON UPDATE no action ON DELETE no action\n);",
       "CREATE UNIQUE INDEX `credit_notes_number_unique` ON `credit_notes` (`number`);",
       "CREATE INDEX `credit_notes_subscriber` ON `credit_notes` (`subscriber_id`,`created_at`,`id`);",
       "CREATE INDEX `credit_notes_invoice` ON `credit_notes` (`invoice_id`) WHERE invoice_id IS NOT NULL;",

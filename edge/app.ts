@@ -18,6 +18,12 @@ import { attachmentUploadPattern, ticketsRouter } from './routes/tickets.ts';
 import { leadsRouter } from './routes/leads.ts';
 import { subscriberImportsRouter } from './routes/subscriber-imports.ts';
 import { usersRouter } from './routes/users.ts';
+import { taxRatesRouter } from './routes/tax-rates.ts';
+import { offersRouter } from './routes/offers.ts';
+import { addonsRouter } from './routes/addons.ts';
+import { discountsRouter } from './routes/discounts.ts';
+import { policySetsRouter } from './routes/policy-sets.ts';
+import { billingSettingsRouter } from './routes/billing-settings.ts';
 
 /** The whole HTTP API, composed once per process (Node) or isolate (Workers). */
 export function createApp(platform: Platform) {
@@ -43,6 +49,8 @@ export function createApp(platform: Platform) {
   app.route('/', subscriberImportsRouter);
   app.route('/', ticketsRouter);
   app.route('/', leadsRouter);
+  app.route('/', taxRatesRouter).route('/', offersRouter).route('/', addonsRouter).route('/', discountsRouter);
+  app.route('/', policySetsRouter).route('/', billingSettingsRouter);
   app.route('/', docsRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

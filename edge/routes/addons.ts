@@ -1,0 +1,79 @@
+import { z } from '@hono/zod-openapi';
+import { addonCharges } from '../../db/tenant/index.ts';
+import { AddonCreate, AddonPatch } from '../services/catalog/catalog-input.ts';
+import { addonCsvColumns, addonCsvRecord, archiveAddon, createAddon, getAddon, listAddons, updateAddon } from '../services/catalog/manage-addons.ts';
+import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { csvAttachment, csvOfAllPages, csvPageSize } from './list-csv.ts';
+import { PriceList } from './offers.ts';
+
+const tags = ['catalog'];
+
+const Addon = z
+  .object({
+    id: z.string(),
+    code: z.string(),
+    name: z.string(),
+    charge: z.enum(addonCharges),
+    prices: PriceList,
+    tax_rate_id: z.string().nullable(),
+    archived_at: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Addon');
+
+const AddonFilter = z.object({
+  charge: z.enum(addonCharges).optional(),
+  archived: z.enum(['exclude', 'include', 'only']).default('exclude'),
+  format: z.enum(['json', 'csv']).default('json'),
+});
+
+export const addonsRouter = createRouter()
+  .openapi(
+    tenantRoute('billing:read', {
+      method: 'get',
+      path: '/api/v1/addons',
+      tags,
+      description: 'Newest first; archived add-ons only with `archived=include|only`. `?format=csv` returns every matching add-on.',
+      request: { query: Pagination.extend(AddonFilter.shape) },
+      responses: { 200: { description: 'Add-ons', content: { ...json(page(Addon), '').content, 'text/csv': { schema: z.string() } } }, ...problems },
+    }),
+    async (c) => {
+      const { format, limit, cursor, ...filter } = c.req.valid('query');
+      const ctx = c.get('tenantCtx');
+      if (format === 'csv') {
+        const csv = await csvOfAllPages(addonCsvColumns, async (after) => {
+          const page = await listAddons({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } });
+          return { data: page.data.map(addonCsvRecord), next_cursor: page.next_cursor };
+        });
+        return csvAttachment(c, 'addons.csv', csv);
+      }
+      return c.json(await listAddons({ ctx, input: { ...filter, limit, cursor } }), 200);
+    },
+  )
+  .openapi(
+    tenantRoute('billing:write', { method: 'post', path: '/api/v1/addons', tags, request: { body: body(AddonCreate) }, responses: { 201: json(Addon, 'The new add-on'), ...problems } }),
+    async (c) => c.json(await createAddon({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
+  )
+  .openapi(
+    tenantRoute('billing:read', { method: 'get', path: '/api/v1/addons/{id}', tags, request: { params: IdParam }, responses: { 200: json(Addon, 'The add-on'), ...problems } }),
+    async (c) => c.json(await getAddon({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
+  )
+  .openapi(
+    tenantRoute('billing:write', { method: 'patch', path: '/api/v1/addons/{id}', tags, request: { params: IdParam, body: body(AddonPatch) }, responses: { 200: json(Addon, 'The updated add-on'), ...problems } }),
+    async (c) => c.json(await updateAddon({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
+  )
+  .openapi(
+    tenantRoute('billing:write', {
+      method: 'delete',
+      path: '/api/v1/addons/{id}',
+      tags,
+      description: 'Archives the add-on: subscriptions that have it keep it.',
+      request: { params: IdParam },
+      responses: { 204: { description: 'Archived' }, ...problems },
+    }),
+    async (c) => {
+      await archiveAddon({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
+      return c.body(null, 204);
+    },
+  );

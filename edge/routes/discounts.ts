@@ -1,0 +1,96 @@
+import { z } from '@hono/zod-openapi';
+import { discountKinds } from '../../db/tenant/index.ts';
+import { DiscountCreate, DiscountPatch } from '../services/catalog/catalog-input.ts';
+import { archiveDiscount, createDiscount, discountCsvColumns, discountCsvRecord, getDiscount, listDiscounts, updateDiscount } from '../services/catalog/manage-discounts.ts';
+import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { csvAttachment, csvOfAllPages, csvPageSize } from './list-csv.ts';
+import { PriceList } from './offers.ts';
+
+const tags = ['catalog'];
+
+const Discount = z
+  .object({
+    id: z.string(),
+    code: z.string(),
+    name: z.string(),
+    kind: z.enum(discountKinds),
+    percent: z.string().nullable(),
+    amounts: PriceList.nullable(),
+    valid_from: z.string().nullable(),
+    valid_until: z.string().nullable().openapi({ description: 'Exclusive' }),
+    max_cycles: z.number().int().nullable(),
+    archived_at: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Discount');
+
+const DiscountFilter = z.object({
+  kind: z.enum(discountKinds).optional(),
+  archived: z.enum(['exclude', 'include', 'only']).default('exclude'),
+  format: z.enum(['json', 'csv']).default('json'),
+});
+
+export const discountsRouter = createRouter()
+  .openapi(
+    tenantRoute('billing:read', {
+      method: 'get',
+      path: '/api/v1/discounts',
+      tags,
+      description: 'Newest first; archived discounts only with `archived=include|only`. `?format=csv` returns every matching discount.',
+      request: { query: Pagination.extend(DiscountFilter.shape) },
+      responses: { 200: { description: 'Discounts', content: { ...json(page(Discount), '').content, 'text/csv': { schema: z.string() } } }, ...problems },
+    }),
+    async (c) => {
+      const { format, limit, cursor, ...filter } = c.req.valid('query');
+      const ctx = c.get('tenantCtx');
+      if (format === 'csv') {
+        const csv = await csvOfAllPages(discountCsvColumns, async (after) => {
+          const page = await listDiscounts({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } });
+          return { data: page.data.map(discountCsvRecord), next_cursor: page.next_cursor };
+        });
+        return csvAttachment(c, 'discounts.csv', csv);
+      }
+      return c.json(await listDiscounts({ ctx, input: { ...filter, limit, cursor } }), 200);
+    },
+  )
+  .openapi(
+    tenantRoute('billing:write', {
+      method: 'post',
+      path: '/api/v1/discounts',
+      tags,
+      description: '`percent` for kind percent, `amounts` (minor units per currency) for kind fixed; valid in [valid_from, valid_until).',
+      request: { body: body(DiscountCreate) },
+      responses: { 201: json(Discount, 'The new discount'), ...problems },
+    }),
+    async (c) => c.json(await createDiscount({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
+  )
+  .openapi(
+    tenantRoute('billing:read', { method: 'get', path: '/api/v1/discounts/{id}', tags, request: { params: IdParam }, responses: { 200: json(Discount, 'The discount'), ...problems } }),
+    async (c) => c.json(await getDiscount({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
+  )
+  .openapi(
+    tenantRoute('billing:write', {
+      method: 'patch',
+      path: '/api/v1/discounts/{id}',
+      tags,
+      description: 'Changing kind needs the new value and null for the old (e.g. `{kind: "fixed", amounts: […], percent: null}`).',
+      request: { params: IdParam, body: body(DiscountPatch) },
+      responses: { 200: json(Discount, 'The updated discount'), ...problems },
+    }),
+    async (c) => c.json(await updateDiscount({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
+  )
+  .openapi(
+    tenantRoute('billing:write', {
+      method: 'delete',
+      path: '/api/v1/discounts/{id}',
+      tags,
+      description: 'Archives the discount: it can no longer be applied; where applied it runs its course.',
+      request: { params: IdParam },
+      responses: { 204: { description: 'Archived' }, ...problems },
+    }),
+    async (c) => {
+      await archiveDiscount({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
+      return c.body(null, 204);
+    },
+  );

@@ -1,0 +1,105 @@
+import { z } from '@hono/zod-openapi';
+import { accessTypes, billingCycles, billingModes, serviceTypes } from '../../db/tenant/index.ts';
+import { OfferCreate, OfferPatch } from '../services/catalog/catalog-input.ts';
+import { archiveOffer, createOffer, getOffer, listOffers, offerCsvColumns, offerCsvRecord, updateOffer } from '../services/catalog/manage-offers.ts';
+import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { csvAttachment, csvOfAllPages, csvPageSize } from './list-csv.ts';
+
+const tags = ['catalog'];
+
+export const PriceList = z.array(z.object({ currency: z.string(), amount: z.number().int() }));
+
+const Offer = z
+  .object({
+    id: z.string(),
+    code: z.string(),
+    name: z.string(),
+    service_type: z.enum(serviceTypes),
+    access_type: z.enum(accessTypes),
+    billing_cycle: z.enum(billingCycles),
+    billing_mode: z.enum(billingModes),
+    prices: PriceList,
+    tax_rate_id: z.string().nullable(),
+    download_mbps: z.number().int(),
+    upload_mbps: z.number().int(),
+    included_gb: z.number().int().nullable(),
+    overage_per_gb: PriceList.nullable(),
+    setup_fee: PriceList.nullable(),
+    policy_set_id: z.string().nullable(),
+    archived_at: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Offer');
+
+const OfferFilter = z.object({
+  service_type: z.enum(serviceTypes).optional(),
+  access_type: z.enum(accessTypes).optional(),
+  billing_mode: z.enum(billingModes).optional(),
+  archived: z.enum(['exclude', 'include', 'only']).default('exclude'),
+  format: z.enum(['json', 'csv']).default('json'),
+});
+
+export const offersRouter = createRouter()
+  .openapi(
+    tenantRoute('billing:read', {
+      method: 'get',
+      path: '/api/v1/offers',
+      tags,
+      description: 'Newest first; archived offers only with `archived=include|only`. `?format=csv` returns every matching offer (price lists as "USD 4999; EUR 4500").',
+      request: { query: Pagination.extend(OfferFilter.shape) },
+      responses: { 200: { description: 'Offers', content: { ...json(page(Offer), '').content, 'text/csv': { schema: z.string() } } }, ...problems },
+    }),
+    async (c) => {
+      const { format, limit, cursor, ...filter } = c.req.valid('query');
+      const ctx = c.get('tenantCtx');
+      if (format === 'csv') {
+        const csv = await csvOfAllPages(offerCsvColumns, async (after) => {
+          const page = await listOffers({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } });
+          return { data: page.data.map(offerCsvRecord), next_cursor: page.next_cursor };
+        });
+        return csvAttachment(c, 'offers.csv', csv);
+      }
+      return c.json(await listOffers({ ctx, input: { ...filter, limit, cursor } }), 200);
+    },
+  )
+  .openapi(
+    tenantRoute('billing:write', {
+      method: 'post',
+      path: '/api/v1/offers',
+      tags,
+      description: 'Amounts are integer minor units, one per currency. `tax_rate_id` must name a live tax rate and `policy_set_id` a policy set (else 422); `code` is unique (else 409).',
+      request: { body: body(OfferCreate) },
+      responses: { 201: json(Offer, 'The new offer'), ...problems },
+    }),
+    async (c) => c.json(await createOffer({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
+  )
+  .openapi(
+    tenantRoute('billing:read', { method: 'get', path: '/api/v1/offers/{id}', tags, request: { params: IdParam }, responses: { 200: json(Offer, 'The offer'), ...problems } }),
+    async (c) => c.json(await getOffer({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
+  )
+  .openapi(
+    tenantRoute('billing:write', {
+      method: 'patch',
+      path: '/api/v1/offers/{id}',
+      tags,
+      description: 'billing_cycle and billing_mode cannot change (409): a different cycle is a different offer. Nullable fields are cleared with null.',
+      request: { params: IdParam, body: body(OfferPatch) },
+      responses: { 200: json(Offer, 'The updated offer'), ...problems },
+    }),
+    async (c) => c.json(await updateOffer({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
+  )
+  .openapi(
+    tenantRoute('billing:write', {
+      method: 'delete',
+      path: '/api/v1/offers/{id}',
+      tags,
+      description: 'Archives the offer: no new subscriptions on it; existing subscriptions keep it.',
+      request: { params: IdParam },
+      responses: { 204: { description: 'Archived' }, ...problems },
+    }),
+    async (c) => {
+      await archiveOffer({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
+      return c.body(null, 204);
+    },
+  );

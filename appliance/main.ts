@@ -1,11 +1,9 @@
 // Composition root of the appliance daemon. Every daemon entry has the same shape:
-// config → log → privilege drop → local state (replica, spool) → servers → signals →
-// graceful shutdown that flushes the spool. cli.ts `start` calls startAppliance().
+// config → log → privilege drop → local state (replica, spool owner thread) → servers →
+// signals → graceful shutdown that flushes the spool. cli.ts `start` calls startAppliance().
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { join } from 'node:path';
-import { MessageChannel } from 'node:worker_threads';
-import type { MessagePort } from 'node:worker_threads';
 import type { ApplianceConfig } from './config.ts';
 import { startHttpServer } from './http-server.ts';
 import type { HealthReport } from './http-server.ts';
@@ -17,8 +15,8 @@ import { createCoaClient, createCoaRoutes } from './radius/coa/index.ts';
 import type { CoaClient } from './radius/coa/index.ts';
 import { openReplica } from './replica/index.ts';
 import type { Replica } from './replica/index.ts';
-import { openSpool, serveSpool } from './spool/index.ts';
-import type { Spool } from './spool/index.ts';
+import { startSpoolThread } from './spool/index.ts';
+import type { SpoolPortLease, SpoolThread } from './spool/index.ts';
 
 /** What a set of listeners (RADIUS auth/acct, CoA client) gets to work with. */
 export type ApplianceContext = {
@@ -26,7 +24,8 @@ export type ApplianceContext = {
   log: Logger;
   /** The main thread's replica (writer); worker threads open their own readers. */
   replica: Replica;
-  spool: Spool;
+  /** The spool, owned by its own thread (spool/owner-thread.ts); stats() is synchronous. */
+  spool: SpoolThread;
   metrics: MetricsRegistry;
   /**
    * The RFC 5176 CoA/Disconnect client, for listeners that act on sessions (the edge
@@ -36,14 +35,14 @@ export type ApplianceContext = {
    */
   coa: CoaClient;
   /**
-   * A MessagePort served by the spool owner, to transfer to one worker thread (see
-   * spool/index.ts). close() stops serving it and closes the spool's end: call it when
-   * that worker is gone (each restart gets a new port), or it stays open until shutdown.
+   * A MessagePort served by the spool owner thread, to transfer to one worker thread
+   * (see spool/index.ts). close() closes the channel: call it when that worker is gone
+   * (each restart gets a new port), or it stays open until shutdown. When the owner
+   * thread restarts, every port handed out dies: context.spool.onRestart listeners
+   * hand their threads new ones.
    */
   createSpoolPort(): SpoolPortLease;
 };
-
-export type SpoolPortLease = { readonly port: MessagePort; close(): void };
 
 /** Something that accepts traffic: closed first on shutdown, before the spool flushes. */
 export type Listeners = {
@@ -103,7 +102,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function registerMetrics(metrics: MetricsRegistry, replica: Replica, spool: Spool, startedAt: number): void {
+function registerMetrics(metrics: MetricsRegistry, replica: Replica, spool: SpoolThread, startedAt: number): void {
   metrics.collect('appliance_up_seconds', 'Seconds since the appliance started.', 'gauge', () => [{ value: Math.round((Date.now() - startedAt) / 1000) }]);
   metrics.collect('appliance_replica_revision', 'Local revision of the replica (bumps with every write).', 'gauge', () => [{ value: replica.revision }]);
   metrics.collect('appliance_replica_sync_version', 'Edge version the replica is synced to (0: never).', 'gauge', () => [{ value: replica.syncVersion }]);
@@ -123,6 +122,8 @@ function registerMetrics(metrics: MetricsRegistry, replica: Replica, spool: Spoo
   metrics.collect('appliance_spool_commit_failures_total', 'Spool transactions that failed (records not acknowledged).', 'counter', () => [{ value: spool.stats().failedCommits }]);
   metrics.collect('appliance_spool_commit_seconds_total', 'Time spent in spool commits.', 'counter', () => [{ value: spool.stats().commitMillisTotal / 1000 }]);
   metrics.collect('appliance_sessions_open', 'Open accounting sessions.', 'gauge', () => [{ value: spool.stats().openSessions }]);
+  metrics.collect('appliance_spool_thread_alive', 'Whether the spool owner thread is up (0 while it restarts).', 'gauge', () => [{ value: spool.status().alive ? 1 : 0 }]);
+  metrics.collect('appliance_spool_thread_restarts_total', 'Restarts of the spool owner thread after it died.', 'counter', () => [{ value: spool.status().restarts }]);
 }
 
 export async function startAppliance(config: ApplianceConfig, log: Logger, options: StartOptions = {}): Promise<RunningAppliance> {
@@ -160,15 +161,10 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
     });
     cleanups.push(() => replica.close());
 
-    const spool = await openSpool({
-      path: config.spoolPath,
-      log,
-      maxBatch: config.spool.maxBatch,
-      maxDelayMs: config.spool.maxDelayMs,
-      staleFactor: config.sessions.staleFactor,
-      defaultInterimInterval: config.sessions.defaultInterimInterval,
-    });
-    cleanups.push(() => spool.close());
+    // The spool's owner thread opens spool.db and runs the stale-session sweep and
+    // pruning; it closes last (after the listeners answered what they had in flight).
+    const spool = await startSpoolThread(config, log);
+    cleanups.push(() => spool.close(Math.max(500, config.shutdownTimeoutMs - 500)));
     log.info('local state open', { replicaRevision: replica.revision, ...replica.counts(), spoolDepth: spool.stats().depth, openSessions: spool.stats().openSessions });
 
     const metrics = createMetricsRegistry();
@@ -187,8 +183,6 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
     });
     cleanups.push(() => coa.close());
 
-    const ports = new Set<() => void>();
-    cleanups.push(() => ports.forEach((stop) => stop()));
     const context: ApplianceContext = {
       config,
       log,
@@ -196,30 +190,8 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
       spool,
       metrics,
       coa,
-      createSpoolPort() {
-        const channel = new MessageChannel();
-        const unserve = serveSpool(spool, channel.port1);
-        const close = () => {
-          if (ports.delete(close)) unserve();
-        };
-        ports.add(close);
-        return { port: channel.port2, close };
-      },
+      createSpoolPort: () => spool.createPort(),
     };
-
-    // Sessions that stopped sending interims, and shipped records past retention.
-    const sweep = setInterval(() => {
-      spool.sweepStaleSessions().catch((error: unknown) => log.error('stale-session sweep failed', { error }));
-    }, config.sessions.sweepIntervalSeconds * 1000);
-    const prune = setInterval(() => {
-      spool.pruneShipped(config.spool.retentionHours * 3_600_000).catch((error: unknown) => log.error('spool pruning failed', { error }));
-    }, 3_600_000);
-    sweep.unref();
-    prune.unref();
-    cleanups.push(() => {
-      clearInterval(sweep);
-      clearInterval(prune);
-    });
 
     // Set once the listeners are attached (after the HTTP server, which must be up first).
     let listeners: Listeners[] = [];
@@ -231,14 +203,16 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
       post: createCoaRoutes(coa),
       health: () => {
         const stats = spool.stats();
+        const owner = spool.status();
         const parts = Object.fromEntries(listeners.flatMap((listener) => (listener.health ? [[listener.name, listener.health()]] : [])));
         return {
-          healthy: !stats.lastCommitFailed && Object.values(parts).every((part) => part.healthy),
+          healthy: owner.alive && !stats.lastCommitFailed && Object.values(parts).every((part) => part.healthy),
           replicaRevision: replica.revision,
           syncVersion: replica.syncVersion,
           spoolDepth: stats.depth,
           openSessions: stats.openSessions,
           uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+          spool: { alive: owner.alive, restarts: owner.restarts },
           ...parts,
         };
       },

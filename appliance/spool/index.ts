@@ -1,27 +1,29 @@
 // Public face of the accounting spool (spool.db under the data dir).
 //
-// Threading: exactly one thread owns the spool: it calls openSpool() and is the only
-// writer of spool.db (main.ts does this in the main thread). RADIUS worker threads
-// never open the file. Each gets one end of a MessageChannel and calls
-// connectSpool(port), which offers append / countLiveSessions / closeSession with the
-// same meaning as on the owner; the owner serves the other end with
-// serveSpool(spool, port). Messages carry plain records (structured clone), and a
-// worker's appends from one event-loop turn travel as one message, so the owner sees
-// few, large appends and its group commit fills its batches.
+// Threading: exactly one thread owns the spool, the spool owner thread
+// (owner-main.ts), started, restarted and closed by the main thread through
+// startSpoolThread() (owner-thread.ts). It calls openSpool() and is the only writer of
+// spool.db; it also runs the stale-session sweep and pruning. Every other thread (the
+// RADIUS workers, the main thread) gets one end of a MessageChannel and calls
+// connectSpool(port), which offers append / countLiveSessions / listLiveSessions /
+// closeSession / readOutbox / markShipped with the same meaning as on the owner; the
+// owner serves the other end with serveSpool(spool, port). Messages carry plain
+// records (structured clone), and a client's appends from one event-loop turn travel
+// as one message, so the owner sees few, large appends and its group commit fills its
+// batches. The owner publishes its stats() into shared memory (stats-buffer.ts).
 //
 // Guarantees, on either side: append() resolves only after the transaction holding
 // the records has committed with synchronous=FULL (fsync); a record whose key is
 // already stored resolves with duplicate: true and changes nothing; a rejected
 // append means "not acknowledged": do not answer the NAS, it will retransmit.
 //
-// Moving the owner to a dedicated worker thread changes nothing for the RADIUS
-// workers: that worker runs openSpool() + serveSpool() for each port it is handed,
-// plus the periodic jobs main.ts runs today (stale sweep, pruning, outbox drain).
-// The spool owner's thread blocks during each commit's fsync (libSQL's file driver
-// is synchronous underneath its promises); keep latency-sensitive work elsewhere.
+// The owner thread blocks during each commit's fsync (libSQL's file driver is
+// synchronous underneath its promises); nothing latency-sensitive runs on it.
 export { openSpool, SpoolClosedError, SpoolOverloadedError } from './spool.ts';
 export type { AppendResult, OutboxEntry, Spool, SpoolOptions, SpoolStats } from './spool.ts';
 export { connectSpool, serveSpool, SpoolRemoteError } from './port-protocol.ts';
+export { startSpoolThread } from './owner-thread.ts';
+export type { SpoolPortLease, SpoolThread, SpoolThreadStatus } from './owner-thread.ts';
 export type { SpoolClient } from './port-protocol.ts';
 export { combineOctets, recordKey, SpoolRecordError, toSpoolEntry } from './record.ts';
 export type { AccountingRecord, AccountingStatus, SpoolEntry } from './record.ts';

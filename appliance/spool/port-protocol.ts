@@ -2,35 +2,57 @@
 // the one thread that owns the spool over a MessagePort and get the result back when
 // the records are durable.
 //
-//   worker thread                          spool owner (main thread or a dedicated worker)
+//   any other thread                       spool owner thread (owner-main.ts)
 //   connectSpool(port).append(records) ──► serveSpool(spool, port)
 //      {type:'append', id, records}            spool.append(records)  (group commit)
 //   ◄── {type:'appended', id, results}  ◄──    after COMMIT (fsync) returns
 //
-// One MessageChannel per worker; the owner keeps the other end. Appends made by a
-// worker in one turn of its event loop travel as one message. Requests are answered
+// One MessageChannel per client; the owner keeps the other end. Appends made by a
+// client in one turn of its event loop travel as one message. Requests are answered
 // by id, so many may be outstanding at once.
+//
+// When the owner thread dies, every port it served closes: the client rejects what
+// was outstanding (not acknowledged: the NAS retransmits, the record key dedupes) and
+// everything after, until reconnect() hands it a port of the restarted owner.
 import type { MessagePort } from 'node:worker_threads';
 import type { AccountingRecord } from './record.ts';
-import type { AppendResult, Spool } from './spool.ts';
+import type { SessionRow } from './session-state.ts';
+import type { AppendResult, OutboxEntry, Spool } from './spool.ts';
 
 type SpoolRequest =
   | { type: 'append'; id: number; records: AccountingRecord[] }
   | { type: 'count-live-sessions'; id: number; username: string }
-  | { type: 'close-session'; id: number; nasId: string; sessionId: string };
+  | { type: 'list-live-sessions'; id: number; username: string }
+  | { type: 'close-session'; id: number; nasId: string; sessionId: string }
+  | { type: 'read-outbox'; id: number; afterSeq: number; limit: number }
+  | { type: 'mark-shipped'; id: number; seq: number };
 
 type SpoolResponse =
   | { type: 'appended'; id: number; results: AppendResult[] }
   | { type: 'counted'; id: number; count: number }
+  | { type: 'listed'; id: number; sessions: SessionRow[] }
   | { type: 'closed-session'; id: number; closed: boolean }
+  | { type: 'outbox'; id: number; entries: OutboxEntry[] }
+  | { type: 'marked'; id: number }
   | { type: 'failed'; id: number; name: string; message: string };
 
-/** What a worker thread sees of the spool. */
+const REQUEST_TYPES: ReadonlySet<string> = new Set(['append', 'count-live-sessions', 'list-live-sessions', 'close-session', 'read-outbox', 'mark-shipped']);
+const RESPONSE_TYPES: ReadonlySet<string> = new Set(['appended', 'counted', 'listed', 'closed-session', 'outbox', 'marked', 'failed']);
+
+/** What any thread but the owner sees of the spool (RADIUS workers, the main thread). */
 export type SpoolClient = {
   append(records: readonly AccountingRecord[]): Promise<AppendResult[]>;
+  /** Open sessions of `username` that are not stale yet (Simultaneous-Use). */
   countLiveSessions(username: string): Promise<number>;
+  listLiveSessions(username: string): Promise<SessionRow[]>;
   /** Disconnect-ACK received: the session is over. */
   closeSession(nasId: string, sessionId: string): Promise<boolean>;
+  /** Outbox entries after `afterSeq`, oldest first. */
+  readOutbox(afterSeq: number, limit: number): Promise<OutboxEntry[]>;
+  /** Everything through `seq` reached the edge. */
+  markShipped(seq: number): Promise<void>;
+  /** Switches to a port of a restarted owner (the old one is closed; what it had outstanding was rejected). */
+  reconnect(port: MessagePort): void;
   close(): void;
 };
 
@@ -45,13 +67,13 @@ export class SpoolRemoteError extends Error {
 function isRequest(value: unknown): value is SpoolRequest {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as { type?: unknown; id?: unknown };
-  return typeof candidate.id === 'number' && (candidate.type === 'append' || candidate.type === 'count-live-sessions' || candidate.type === 'close-session');
+  return typeof candidate.id === 'number' && REQUEST_TYPES.has(String(candidate.type));
 }
 
 function isResponse(value: unknown): value is SpoolResponse {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as { type?: unknown; id?: unknown };
-  return typeof candidate.id === 'number' && ['appended', 'counted', 'closed-session', 'failed'].includes(String(candidate.type));
+  return typeof candidate.id === 'number' && RESPONSE_TYPES.has(String(candidate.type));
 }
 
 /**
@@ -59,30 +81,34 @@ function isResponse(value: unknown): value is SpoolResponse {
  * The port is unref'd: it never keeps the owner's process alive on its own.
  */
 export function serveSpool(spool: Spool, port: MessagePort): () => void {
-  const reply = (response: SpoolResponse) => port.postMessage(response);
-  const fail = (id: number, error: unknown) =>
-    reply({ type: 'failed', id, name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) });
+  const answer = <T>(id: number, work: Promise<T>, respond: (value: T) => SpoolResponse) =>
+    work.then(
+      (value) => port.postMessage(respond(value)),
+      (error: unknown) =>
+        port.postMessage({ type: 'failed', id, name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) } satisfies SpoolResponse),
+    );
 
   const onMessage = (message: unknown) => {
     if (!isRequest(message)) return;
+    const { id } = message;
     switch (message.type) {
       case 'append':
-        spool.append(message.records).then(
-          (results) => reply({ type: 'appended', id: message.id, results }),
-          (error: unknown) => fail(message.id, error),
-        );
+        answer(id, spool.append(message.records), (results) => ({ type: 'appended', id, results }));
         break;
       case 'count-live-sessions':
-        spool.countLiveSessions(message.username).then(
-          (count) => reply({ type: 'counted', id: message.id, count }),
-          (error: unknown) => fail(message.id, error),
-        );
+        answer(id, spool.countLiveSessions(message.username), (count) => ({ type: 'counted', id, count }));
+        break;
+      case 'list-live-sessions':
+        answer(id, spool.listLiveSessions(message.username), (sessions) => ({ type: 'listed', id, sessions }));
         break;
       case 'close-session':
-        spool.closeSession(message.nasId, message.sessionId, 'disconnect').then(
-          (closed) => reply({ type: 'closed-session', id: message.id, closed }),
-          (error: unknown) => fail(message.id, error),
-        );
+        answer(id, spool.closeSession(message.nasId, message.sessionId), (closed) => ({ type: 'closed-session', id, closed }));
+        break;
+      case 'read-outbox':
+        answer(id, spool.readOutbox(message.afterSeq, message.limit), (entries) => ({ type: 'outbox', id, entries }));
+        break;
+      case 'mark-shipped':
+        answer(id, spool.markShipped(message.seq), () => ({ type: 'marked', id }));
         break;
     }
   };
@@ -96,27 +122,55 @@ export function serveSpool(spool: Spool, port: MessagePort): () => void {
 
 type Waiter = (response: SpoolResponse) => void;
 
-/** Worker side. */
-export function connectSpool(port: MessagePort): SpoolClient {
+/** Client side (RADIUS workers, the main thread). */
+export function connectSpool(initialPort: MessagePort): SpoolClient {
   let nextId = 1;
   const waiting = new Map<number, Waiter>();
   let closed = false;
+  let port = initialPort;
+  // The owner went away (its thread died) and no new port came yet.
+  let disconnected = false;
 
-  // The port holds the worker's event loop open only while answers are due.
+  // The port holds the thread's event loop open only while answers are due.
   const updateRef = () => (waiting.size > 0 ? port.ref() : port.unref());
 
-  port.on('message', (message: unknown) => {
-    if (!isResponse(message)) return;
-    const waiter = waiting.get(message.id);
-    if (waiter === undefined) return;
-    waiting.delete(message.id);
-    updateRef();
-    waiter(message);
-  });
-  port.unref();
+  // Everything outstanding is abandoned: those records may or may not be stored, and
+  // the caller must not acknowledge them (the NAS retransmits; the record key dedupes).
+  const abandon = (name: string, message: string) => {
+    for (const part of batch?.parts ?? []) part.reject(new SpoolRemoteError(name, message));
+    batch = null;
+    const failed: SpoolResponse = { type: 'failed', id: 0, name, message };
+    const waiters = [...waiting.values()];
+    waiting.clear();
+    for (const waiter of waiters) waiter(failed);
+  };
+
+  const attach = (next: MessagePort) => {
+    port = next;
+    disconnected = false;
+    next.on('message', (message: unknown) => {
+      if (next !== port || !isResponse(message)) return;
+      const waiter = waiting.get(message.id);
+      if (waiter === undefined) return;
+      waiting.delete(message.id);
+      updateRef();
+      waiter(message);
+    });
+    // The other end closed: the owner thread exited (or stopped serving this port).
+    next.once('close', () => {
+      if (next !== port || closed) return;
+      disconnected = true;
+      abandon('SpoolUnavailableError', 'the spool owner went away before answering');
+      next.unref();
+    });
+    next.unref();
+  };
+
+  const unavailable = () =>
+    closed ? new SpoolRemoteError('SpoolClosedError', 'spool client is closed') : new SpoolRemoteError('SpoolUnavailableError', 'the spool owner is restarting');
 
   const request = <T>(build: (id: number) => SpoolRequest, settle: (response: SpoolResponse) => T): Promise<T> => {
-    if (closed) return Promise.reject(new SpoolRemoteError('SpoolClosedError', 'spool client is closed'));
+    if (closed || disconnected) return Promise.reject(unavailable());
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
       waiting.set(id, (response) => {
@@ -144,7 +198,7 @@ export function connectSpool(port: MessagePort): SpoolClient {
   const sendBatch = () => {
     const current = batch;
     batch = null;
-    if (current === null || closed) return;
+    if (current === null) return;
     request(
       (id) => ({ type: 'append', id, records: current.records }),
       (response) => (response.type === 'appended' ? response.results : unexpected(response)),
@@ -162,9 +216,11 @@ export function connectSpool(port: MessagePort): SpoolClient {
     );
   };
 
+  attach(initialPort);
+
   return {
     append(records) {
-      if (closed) return Promise.reject(new SpoolRemoteError('SpoolClosedError', 'spool client is closed'));
+      if (closed || disconnected) return Promise.reject(unavailable());
       if (records.length === 0) return Promise.resolve([]);
       return new Promise<AppendResult[]>((resolve, reject) => {
         if (batch === null) {
@@ -180,20 +236,42 @@ export function connectSpool(port: MessagePort): SpoolClient {
         (id) => ({ type: 'count-live-sessions', id, username }),
         (response) => (response.type === 'counted' ? response.count : unexpected(response)),
       ),
+    listLiveSessions: (username) =>
+      request(
+        (id) => ({ type: 'list-live-sessions', id, username }),
+        (response) => (response.type === 'listed' ? response.sessions : unexpected(response)),
+      ),
     closeSession: (nasId, sessionId) =>
       request(
         (id) => ({ type: 'close-session', id, nasId, sessionId }),
         (response) => (response.type === 'closed-session' ? response.closed : unexpected(response)),
       ),
-    // Abandons whatever is in flight: those records may or may not be stored, and the
-    // caller must not acknowledge them (the NAS retransmits; the record key dedupes).
+    readOutbox: (afterSeq, limit) =>
+      request(
+        (id) => ({ type: 'read-outbox', id, afterSeq, limit }),
+        (response) => (response.type === 'outbox' ? response.entries : unexpected(response)),
+      ),
+    markShipped: (seq) =>
+      request(
+        (id) => ({ type: 'mark-shipped', id, seq }),
+        (response) => (response.type === 'marked' ? undefined : unexpected(response)),
+      ),
+    reconnect(next) {
+      if (closed) {
+        next.close();
+        return;
+      }
+      const previous = port;
+      // Answers still due on the old port will never be matched: abandon them now.
+      port = next;
+      abandon('SpoolUnavailableError', 'the spool owner was replaced before answering');
+      previous.close();
+      attach(next);
+    },
     close() {
+      if (closed) return;
       closed = true;
-      const abandoned = new SpoolRemoteError('SpoolClosedError', 'spool client closed before the answer arrived');
-      for (const part of batch?.parts ?? []) part.reject(abandoned);
-      batch = null;
-      for (const waiter of waiting.values()) waiter({ type: 'failed', id: 0, name: abandoned.name, message: abandoned.message });
-      waiting.clear();
+      abandon('SpoolClosedError', 'spool client closed before the answer arrived');
       port.close();
     },
   };

@@ -55,6 +55,8 @@ export type SpoolOptions = {
   /** How often changed sessions are written to the sessions table. Default 1,000 ms. */
   sessionFlushMs?: number;
   now?: () => number;
+  /** Called after every commit (before its appends resolve), cursor move and prune: stats() changed. */
+  onChange?: () => void;
 };
 
 /** Where the record is (or already was) stored, and its idempotency key. */
@@ -89,7 +91,7 @@ export type Spool = {
   countLiveSessions(username: string): Promise<number>;
   listLiveSessions(username: string): Promise<SessionRow[]>;
   /** Closes a session the NAS confirmed disconnected (Disconnect-ACK); false if it was not open. */
-  closeSession(nasId: string, sessionId: string, reason: Extract<CloseReason, 'disconnect'>): Promise<boolean>;
+  closeSession(nasId: string, sessionId: string, reason?: Extract<CloseReason, 'disconnect'>): Promise<boolean>;
   /** Closes open sessions without an update for staleFactor × their interim interval. */
   sweepStaleSessions(): Promise<number>;
   /** Outbox entries after `afterSeq`, oldest first. */
@@ -541,6 +543,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       log.error('spool commit failed; the records were not acknowledged', { records: count, error });
       for (const pending of batch) pending.reject(error);
     } finally {
+      options.onChange?.();
       flushing = false;
       schedule();
       settleDrained();
@@ -594,7 +597,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     countLiveSessions: (username) => Promise.resolve(liveSessions(username).length),
     listLiveSessions: (username) => Promise.resolve(liveSessions(username).map((row) => ({ ...row }))),
 
-    async closeSession(nasId, sessionId, reason) {
+    async closeSession(nasId, sessionId, reason = 'disconnect') {
       const row = openSessions.get(sessionKey(nasId, sessionId));
       if (row === undefined) return false;
       await enqueue([closeEntry(row, reason, now())]);
@@ -622,6 +625,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
         if (next === shippedSeq) return;
         await client.batch([{ sql: "UPDATE spool_meta SET value = ? WHERE key = 'shipped_seq'", args: [next] }], 'write');
         shippedSeq = next;
+        options.onChange?.();
       }),
 
     pruneShipped: (ageMs) =>

@@ -61,7 +61,16 @@ try {
     pollIntervalMs: 3_600_000,
   });
   const unused = () => Promise.reject(new Error('no spool in this bench'));
-  const spool: SpoolClient = { append: unused, countLiveSessions: unused, closeSession: unused, close: () => undefined };
+  const spool: SpoolClient = {
+    append: unused,
+    countLiveSessions: unused,
+    listLiveSessions: unused,
+    closeSession: unused,
+    readOutbox: unused,
+    markShipped: unused,
+    reconnect: () => undefined,
+    close: () => undefined,
+  };
   const dictionary = loadDictionary({ extraPaths: [...config.radius.dictionaries] });
   const crypt = createCryptChecker();
   const ctx: HandlerContext = { config, log, dictionary, replica, spool, counters: openWorkerCounters(allocateCounters()), crypt };

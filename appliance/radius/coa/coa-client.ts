@@ -15,7 +15,7 @@ import type { Logger } from '../../log.ts';
 import type { MetricsRegistry } from '../../metrics.ts';
 import { formatPrefix, parseIpAddress, parsePrefix } from '../../replica/index.ts';
 import type { NasClient, ReplicaView } from '../../replica/index.ts';
-import type { Spool } from '../../spool/index.ts';
+import type { SpoolClient } from '../../spool/index.ts';
 import {
   buildRequest,
   decodePacket,
@@ -150,7 +150,8 @@ export type CoaClient = {
 
 export type CoaClientOptions = {
   replica: Pick<ReplicaView, 'getNasClient' | 'findClientByAddress'>;
-  spool: Pick<Spool, 'listLiveSessions' | 'closeSession'>;
+  /** The main thread's spool client (the owner itself also fits). */
+  spool: Pick<SpoolClient, 'listLiveSessions' | 'closeSession'>;
   config: {
     readonly coa: { readonly port: number; readonly timeoutMs: number; readonly retries: number };
     readonly radius: { readonly dictionaries: readonly string[] };
@@ -439,7 +440,7 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
     const sessionId = target.session.acctSessionId;
     if (kind !== 'disconnect' || sessionId === undefined) return null;
     try {
-      return await spool.closeSession(client.id, sessionId, 'disconnect');
+      return await spool.closeSession(client.id, sessionId);
     } catch (error) {
       log.error('closing the disconnected session in the spool failed', { nasId: client.id, sessionId, error });
       return false;

@@ -2,16 +2,17 @@
 // every configured address, served by `config.threads` worker threads that each own
 // SO_REUSEPORT sockets (DESIGN.md "Multi-core UDP": ~55k req/s on 2 threads this way,
 // against 9–14k with one Piscina task per packet). The main thread only supervises,
-// owns the spool (each worker talks to it over its own MessagePort) and aggregates
-// metrics; it never touches a datagram.
+// hands each worker a port of the spool owner thread and aggregates metrics; it
+// never touches a datagram.
 //
 //   main thread                                  worker thread × config.threads
 //   reservePorts (port 0 → one concrete port)    replica reader, dictionary, spool port
 //   supervisor: spawn, back-off restarts         bind <address>:auth/acct (reusePort)
 //   duplicate cache + counters (shared memory) ◄─ packet-loop → handlers/ → reply
-//   spool owner (serveSpool per worker port)  ◄─ append / countLiveSessions
+//   spool owner thread (serveSpool per port)  ◄─ append / countLiveSessions
 import { Worker } from 'node:worker_threads';
-import type { ApplianceContext, Listeners, SpoolPortLease } from '../../main.ts';
+import type { ApplianceContext, Listeners } from '../../main.ts';
+import type { SpoolPortLease } from '../../spool/index.ts';
 import { allocateCounters } from './counters.ts';
 import { allocateDuplicateCache, MAIN_THREAD_OWNER, openDuplicateCache } from './duplicate-cache.ts';
 import { registerRadiusMetrics } from './register-metrics.ts';
@@ -66,6 +67,20 @@ export async function startRadiusServer(context: ApplianceContext): Promise<Radi
     // Whatever the dead worker had claimed in the duplicate cache is released, so the
     // NAS's retransmit of a request it never answered is processed by another worker.
     onCrash: (index) => mainView.releaseOwner(index),
+  });
+
+  // A restarted spool owner serves none of the old ports: each running worker gets a
+  // new one (a worker between restarts gets its own from spawn()).
+  context.spool.onRestart(() => {
+    for (let index = 0; index < config.threads; index++) {
+      const lease = context.createSpoolPort();
+      if (!supervisor.send(index, { type: 'spool-port', port: lease.port }, [lease.port])) {
+        lease.close();
+        continue;
+      }
+      releaseSpoolPort(index);
+      spoolPorts[index] = lease;
+    }
   });
 
   try {

@@ -2,7 +2,7 @@
 // of memory, terminated) is logged and started again after an exponential back-off,
 // so a packet that crashes a worker every time cannot spin the CPU (genieacs-style).
 // The back-off starts over once a worker has stayed up for BACKOFF_RESET_MS.
-import type { Worker } from 'node:worker_threads';
+import type { TransferListItem, Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.ts';
 import type { FromWorker, ToWorker } from './worker-main.ts';
 
@@ -30,6 +30,8 @@ export type Supervisor = {
   restarts(): number;
   /** Kills one worker as a crash would (operators, tests); the supervisor restarts it. */
   terminate(index: number): Promise<void>;
+  /** Posts to worker `index`'s current thread; false when none runs (its next start gets a fresh spawn()). */
+  send(index: number, message: ToWorker, transferList: readonly TransferListItem[]): boolean;
   /** Asks every worker to close its sockets and drain, then waits (terminating stragglers). */
   close(timeoutMs: number): Promise<void>;
 };
@@ -115,6 +117,12 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     async terminate(index) {
       const worker = slots[index]?.worker;
       if (worker) await worker.terminate();
+    },
+    send(index, message, transferList) {
+      const worker = slots[index]?.worker;
+      if (worker === null || worker === undefined || stopping) return false;
+      worker.postMessage(message, transferList);
+      return true;
     },
     async close(timeoutMs) {
       stopping = true;

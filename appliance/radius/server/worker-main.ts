@@ -25,8 +25,8 @@ export type WorkerData = {
   duplicates: SharedArrayBuffer;
 };
 
-/** Main thread → worker. */
-export type ToWorker = { type: 'close' };
+/** Main thread → worker. spool-port: the spool owner thread restarted; its old port is dead. */
+export type ToWorker = { type: 'close' } | { type: 'spool-port'; port: MessagePort };
 /** Worker → main thread. */
 export type FromWorker = { type: 'ready'; receiveBufferBytes: number } | { type: 'closed' };
 
@@ -69,7 +69,11 @@ for (const address of config.radius.bind) {
 
 let closing = false;
 parentPort?.on('message', (message: ToWorker) => {
-  if (message.type !== 'close' || closing) return;
+  if (message.type === 'spool-port') {
+    spool.reconnect(message.port);
+    return;
+  }
+  if (closing) return;
   closing = true;
   void (async () => {
     // Stop taking datagrams, but answer what is in flight (accounting waiting for its

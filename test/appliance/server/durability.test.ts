@@ -1,7 +1,8 @@
 // Server-level durability: accounting load through the real UDP server of an
 // `appliance start` process, kill -9 in the middle, restart: every acknowledged
 // record is in the spool exactly once, and retransmits of acknowledged records are
-// recognized (answered, not stored again).
+// recognized (answered, not stored again). The spool is owned by its own thread
+// (spool/owner-main.ts), which the logs show.
 import { createClient } from '@libsql/client';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +38,8 @@ const startRecord = (index: number) =>
 
 it('keeps every acknowledged accounting record exactly once across kill -9', async () => {
   const first = await startChild();
+  // The spool is opened by the owner thread, not the main thread.
+  expect(first.logs.some((entry) => entry.msg === 'spool owner ready' && typeof entry.threadId === 'number' && entry.threadId > 0)).toBe(true);
   // Bounded load: at most 4,000 records, 32 outstanding; kill -9 once 1,500 are acked.
   const acked = new Set<number>();
   const sockets = await Promise.all(Array.from({ length: 32 }, () => openNasSocket()));
@@ -62,6 +65,8 @@ it('keeps every acknowledged accounting record exactly once across kill -9', asy
   // Restart on the same data dir (the stale pid file is taken over) and retransmit a
   // sample of acknowledged records: answered, and still stored once.
   const second = await startChild();
+  // The restarted owner thread replayed the records the killed one had committed.
+  expect(second.logs.some((entry) => entry.thread === 'spool' && entry.msg === 'replayed accounting records into sessions')).toBe(true);
   try {
     const sample = [...acked].slice(0, 200);
     const replies = await Promise.all(sample.map((index, at) => sockets[at % sockets.length]!.exchange(startRecord(index), second.acct, 3_000)));

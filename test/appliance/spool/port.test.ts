@@ -43,6 +43,32 @@ describe('spool over a MessagePort', () => {
     stop();
   });
 
+  it('rejects what is outstanding when the owner goes away, and works again after reconnect', async () => {
+    const first = new MessageChannel();
+    serveSpool(spool, first.port1);
+    const client = connectSpool(first.port2);
+    const record = (sessionId: string) => ({ nasId: 'nas-1', receivedAt: Date.now(), status: 'start' as const, sessionId, username: 'bob' });
+    expect((await client.append([record('B1')]))[0]?.duplicate).toBe(false);
+
+    // The owner's end closes (its thread died) while a request is outstanding.
+    const outstanding = client.countLiveSessions('bob');
+    first.port1.close();
+    await expect(outstanding).rejects.toMatchObject({ name: 'SpoolUnavailableError' });
+    await expect(client.append([record('B2')])).rejects.toMatchObject({ name: 'SpoolUnavailableError' });
+
+    const second = new MessageChannel();
+    const stop = serveSpool(spool, second.port1);
+    client.reconnect(second.port2);
+    expect((await client.append([record('B2')]))[0]?.duplicate).toBe(false);
+    expect((await client.listLiveSessions('bob')).map((row) => row.sessionId).sort()).toEqual(['B1', 'B2']);
+    const [entry] = await client.readOutbox(0, 1);
+    expect(entry).toMatchObject({ seq: 1, sessionId: 'B1' });
+    await client.markShipped(1);
+    expect(spool.stats().shippedSeq).toBe(1);
+    client.close();
+    stop();
+  });
+
   it('sends the appends of one event-loop turn as one message', async () => {
     const channel = new MessageChannel();
     const stop = serveSpool(spool, channel.port1);

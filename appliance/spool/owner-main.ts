@@ -1,0 +1,96 @@
+// Entry of the spool owner thread: the only thread that opens spool.db. It serves the
+// MessagePort of every other thread (RADIUS workers, the main thread), runs the
+// owner's periodic jobs (stale-session sweep, pruning) and publishes the spool's
+// stats into shared memory for /metrics and /health. Started, restarted and closed by
+// owner-thread.ts.
+//
+// Why a thread of its own: a commit's fsync blocks the thread that runs it (libSQL's
+// file driver is synchronous underneath its promises). On the main thread that also
+// held up the supervisor, the HTTP server and the CoA client.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import type { ApplianceConfig } from '../config.ts';
+import { createLogger } from '../log.ts';
+import { serveSpool } from './port-protocol.ts';
+import { openSpool } from './spool.ts';
+import { writeSpoolStats } from './stats-buffer.ts';
+
+export type OwnerData = {
+  config: ApplianceConfig;
+  /** SpoolStats in shared memory (stats-buffer.ts), kept across restarts of this thread. */
+  stats: SharedArrayBuffer;
+};
+
+/** Main thread → owner. */
+export type ToOwner = { type: 'serve'; port: MessagePort } | { type: 'close' };
+/** Owner → main thread. */
+export type FromOwner = { type: 'ready'; depth: number; openSessions: number } | { type: 'closed' };
+
+const PRUNE_INTERVAL_MS = 3_600_000;
+
+const data = workerData as OwnerData;
+const { config } = data;
+const log = createLogger({ level: config.logLevel, bindings: { service: 'isp-appliance', pid: process.pid, thread: 'spool' } });
+const post = (message: FromOwner) => parentPort?.postMessage(message);
+
+let publish: () => void = () => undefined;
+const spool = await openSpool({
+  path: config.spoolPath,
+  log,
+  maxBatch: config.spool.maxBatch,
+  maxDelayMs: config.spool.maxDelayMs,
+  staleFactor: config.sessions.staleFactor,
+  defaultInterimInterval: config.sessions.defaultInterimInterval,
+  // Before the appends of a commit resolve: whoever sees an Accounting-Response sees its count.
+  onChange: () => publish(),
+});
+publish = writeSpoolStats(data.stats, spool);
+publish();
+
+const served = new Set<() => void>();
+
+// Sessions that stopped sending interims, and shipped records past retention.
+const sweep = setInterval(() => {
+  spool.sweepStaleSessions().catch((error: unknown) => log.error('stale-session sweep failed', { error }));
+}, config.sessions.sweepIntervalSeconds * 1000);
+const prune = setInterval(() => {
+  spool.pruneShipped(config.spool.retentionHours * 3_600_000).then(publish, (error: unknown) => log.error('spool pruning failed', { error }));
+}, PRUNE_INTERVAL_MS);
+// Depth and open sessions also move without a commit (cursor, session flushes).
+const refresh = setInterval(publish, 1_000);
+refresh.unref();
+
+let closing = false;
+parentPort?.on('message', (message: ToOwner) => {
+  if (message.type === 'serve') {
+    if (closing) {
+      message.port.close();
+      return;
+    }
+    const stop = serveSpool(spool, message.port);
+    served.add(stop);
+    // The client's thread went away (a RADIUS worker crashed or was replaced).
+    message.port.once('close', () => served.delete(stop));
+    return;
+  }
+  if (message.type !== 'close' || closing) return;
+  closing = true;
+  void (async () => {
+    clearInterval(sweep);
+    clearInterval(prune);
+    clearInterval(refresh);
+    // Commits what is queued and answers it, writes sessions, checkpoints the WAL.
+    await spool.close();
+    publish();
+    for (const stop of served) stop();
+    served.clear();
+    post({ type: 'closed' });
+    parentPort?.close();
+  })().catch((error: unknown) => {
+    log.error('closing the spool failed', { error });
+    process.exit(1);
+  });
+});
+
+const { depth, openSessions } = spool.stats();
+post({ type: 'ready', depth, openSessions });

@@ -221,6 +221,34 @@ async function populateTickets(edge: TestEdge, p: Populated) {
   };
 }
 
+/** A tax rate, a policy set, an offer, an add-on and a discount: the catalog B must never reach. */
+async function populateCatalog(edge: TestEdge, p: Populated) {
+  const token = p.tenant.owner.token;
+  const slug = p.tenant.slug;
+  const create = async (path: string, body: Record<string, unknown>) => String(edge.ok(await edge.call('POST', `/api/v1/${path}`, { token, body }), 201).body.id);
+  const taxRateId = await create('tax-rates', { name: `Tax of ${slug}`, rate: '7.5', mode: 'exclusive' });
+  // Not named by the offer, so the positive control may delete it.
+  const policySetId = await create('policy-sets', { name: `Policy of ${slug}` });
+  const prices = [{ currency: 'USD', amount: 4321 }];
+  const offerId = await create('offers', {
+    code: `OFFER-${slug}`,
+    name: `Offer of ${slug}`,
+    service_type: 'residential',
+    access_type: 'fiber',
+    billing_cycle: 'monthly',
+    billing_mode: 'postpaid',
+    prices,
+    tax_rate_id: taxRateId,
+    download_mbps: 100,
+    upload_mbps: 20,
+  });
+  const addonId = await create('addons', { code: `ADDON-${slug}`, name: `Addon of ${slug}`, charge: 'recurring', prices, tax_rate_id: taxRateId });
+  const discountId = await create('discounts', { code: `DISCOUNT-${slug}`, name: `Discount of ${slug}`, kind: 'percent', percent: '10' });
+  edge.ok(await edge.call('PATCH', '/api/v1/billing-settings', { token, body: { default_tax_rate_ids: [taxRateId], throttle_profile: `throttle-of-${slug}` } }), 200);
+  const ids = { taxRateId, policySetId, offerId, addonId, discountId };
+  return { ...ids, markers: [...Object.values(ids), `Tax of ${slug}`, `Policy of ${slug}`, `OFFER-${slug}`, `Offer of ${slug}`, `ADDON-${slug}`, `Addon of ${slug}`, `DISCOUNT-${slug}`, `Discount of ${slug}`, `throttle-of-${slug}`] };
+}
+
 /** Every row of every table of a tenant's database: what "unchanged" means. */
 async function dumpTenant(edge: TestEdge, slug: string): Promise<string> {
   const tables = await edge.tenantSql(slug, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
@@ -241,6 +269,8 @@ describe('tenant isolation over every route', () => {
     const b = await populate(edge, 'bravo-isp');
     const [aTickets, bTickets] = [await populateTickets(edge, a), await populateTickets(edge, b)];
     a.markers.push(...aTickets.markers);
+    const [aCatalog, bCatalog] = [await populateCatalog(edge, a), await populateCatalog(edge, b)];
+    a.markers.push(...aCatalog.markers);
     const doc = edge.ok(await edge.call('GET', '/api/v1/openapi.json'), 200).body as unknown as OpenApi;
     const platformToken = await edge.rootToken();
 
@@ -309,6 +339,13 @@ describe('tenant isolation over every route', () => {
     // Nested ids (a subscriber's address, contact, tag) always come from the same tenant as the path's id.
     const randomChildren = () => ({ address_id: crypto.randomUUID(), contact_id: crypto.randomUUID(), tag_id: crypto.randomUUID() });
     candidates.push(['ticket', aTickets.ticketId, bTickets.ticketId], ['ticket attachment', aTickets.attachmentId, bTickets.attachmentId], ['lead', aTickets.leadId, bTickets.leadId]);
+    candidates.push(
+      ['tax rate', aCatalog.taxRateId, bCatalog.taxRateId],
+      ['policy set', aCatalog.policySetId, bCatalog.policySetId],
+      ['offer', aCatalog.offerId, bCatalog.offerId],
+      ['add-on', aCatalog.addonId, bCatalog.addonId],
+      ['discount', aCatalog.discountId, bCatalog.discountId],
+    );
     const bTokens: [string, string][] = [
       ['B owner token', b.tenant.owner.token],
       ['B owner API key', b.ownerKey.secret],

@@ -40,7 +40,6 @@ export const Percent = Decimal(0, 100, true, '10').openapi({ description: 'Perce
 export const Code = z
   .string()
   .trim()
-  .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-", starting with a letter or digit')
   .openapi({ example: 'FIBER-100', description: 'Unique within its kind in the tenant' });
@@ -49,7 +48,7 @@ export const Currency = z
   .string()
   .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code in upper case, such as USD')
   .openapi({ example: 'USD' });
-export const MinorUnits = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).openapi({ description: 'Integer minor units (cents)' });
+export const MinorUnits = z.number().int().min(0).openapi({ description: 'Integer minor units (cents)' });
 const Price = z.strictObject({ currency: Currency, amount: MinorUnits }).openapi('Price');
 
 /** At most one amount per currency; the second of a pair is the field reported. */
@@ -159,7 +158,8 @@ export function discountErrors(d: DiscountShape) {
   if (d.kind === 'percent' && d.amounts != null) errors.push({ path: 'amounts', message: 'a percent discount has no amounts' });
   if (d.kind === 'fixed' && d.amounts == null) errors.push({ path: 'amounts', message: 'a fixed discount needs amounts' });
   if (d.kind === 'fixed' && d.percent != null) errors.push({ path: 'percent', message: 'a fixed discount has no percent' });
-  if (d.valid_from && d.valid_until && d.valid_until.getTime() <= d.valid_from.getTime()) errors.push({ path: 'valid_until', message: 'must be after valid_from' });
+  // Refinements also run over fields that failed their own checks: compare only real instants.
+  if (d.valid_from instanceof Date && d.valid_until instanceof Date && d.valid_until.getTime() <= d.valid_from.getTime()) errors.push({ path: 'valid_until', message: 'must be after valid_from' });
   return errors;
 }
 

@@ -53,8 +53,8 @@ export const subscriptions = sqliteTable(
   },
   (t) => [
     index('subscriptions_subscriber').on(t.subscriberId, t.id),
-    // The billing run's scan: live subscriptions due for their next period.
-    index('subscriptions_billing_due').on(t.nextBillingAt).where(sql`status IN ('active', 'suspended')`),
+    // The billing run's scan: live subscriptions due for their next period, walked as a keyset.
+    index('subscriptions_billing_due').on(t.nextBillingAt, t.id).where(sql`status IN ('active', 'suspended')`),
     index('subscriptions_scheduled_change').on(t.scheduledChangeAt).where(sql`scheduled_change_at IS NOT NULL`),
     // One live subscription per service line.
     uniqueIndex('subscriptions_live_username').on(t.username).where(sql`username IS NOT NULL AND status NOT IN ('canceled', 'expired')`),

@@ -170,7 +170,7 @@ CREATE TABLE `subscriptions` (
 );
 --> statement-breakpoint
 CREATE INDEX `subscriptions_subscriber` ON `subscriptions` (`subscriber_id`,`id`);--> statement-breakpoint
-CREATE INDEX `subscriptions_billing_due` ON `subscriptions` (`next_billing_at`) WHERE status IN ('active', 'suspended');--> statement-breakpoint
+CREATE INDEX `subscriptions_billing_due` ON `subscriptions` (`next_billing_at`,`id`) WHERE status IN ('active', 'suspended');--> statement-breakpoint
 CREATE INDEX `subscriptions_scheduled_change` ON `subscriptions` (`scheduled_change_at`) WHERE scheduled_change_at IS NOT NULL;--> statement-breakpoint
 CREATE UNIQUE INDEX `subscriptions_live_username` ON `subscriptions` (`username`) WHERE username IS NOT NULL AND status NOT IN ('canceled', 'expired');--> statement-breakpoint
 CREATE TABLE `invoice_lines` (

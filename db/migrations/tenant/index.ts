@@ -119,7 +119,7 @@ export const tenantMigrations: readonly Migration[] = [
   },
   {
     "tag": "0009_billing",
-    "hash": "fca29da5fa0ed4a089a1e48b5b0701d5e305e264d3ee7f096279fa814fec5e01",
+    "hash": "5f9b82f3c60072cd95f30d2409b5761146db0f50fb29726efff6670fea1e971d",
     "statements": [
       "CREATE TABLE `tax_rates` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`name` text NOT NULL,\n\t`rate` text NOT NULL,\n\t`mode` text NOT NULL,\n\t`compound` integer NOT NULL,\n\t`archived_at` integer,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL\n);",
       "CREATE TABLE `addons` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`code` text NOT NULL,\n\t`name` text NOT NULL,\n\t`charge` text NOT NULL,\n\t`prices` text NOT NULL,\n\t`tax_rate_id` text,\n\t`archived_at` integer,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tFOREIGN KEY (`tax_rate_id`) REFERENCES `tax_rates`(`id`) ON UPDATE no action ON DELETE no action\n);",
@@ -140,7 +140,7 @@ export const tenantMigrations: readonly Migration[] = [
       "CREATE INDEX `subscription_changes_subscription` ON `subscription_changes` (`subscription_id`,`effective_at`);",
       "CREATE TABLE `subscriptions` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`subscriber_id` text NOT NULL,\n\t`offer_id` text NOT NULL,\n\t`status` text NOT NULL,\n\t`username` text,\n\t`currency` text NOT NULL,\n\t`price_override` integer,\n\t`billing_cycle` text NOT NULL,\n\t`billing_anchor_day` integer,\n\t`billing_anchor_month` integer,\n\t`discount_id` text,\n\t`discount_cycles_used` integer NOT NULL,\n\t`start_at` integer NOT NULL,\n\t`activated_at` integer,\n\t`next_billing_at` integer,\n\t`credit_basis` integer NOT NULL,\n\t`scheduled_offer_id` text,\n\t`scheduled_change_at` integer,\n\t`suspended_at` integer,\n\t`canceled_at` integer,\n\t`ends_at` integer,\n\t`cancel_reason` text,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tFOREIGN KEY (`subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE no action,\n\tFOREIGN KEY (`offer_id`) REFERENCES `offers`(`id`) ON UPDATE no action ON DELETE no action,\n\tFOREIGN KEY (`discount_id`) REFERENCES `discounts`(`id`) ON UPDATE no action ON DELETE no action,\n\tFOREIGN KEY (`scheduled_offer_id`) REFERENCES `offers`(`id`) ON UPDATE no action ON DELETE no action\n);",
       "CREATE INDEX `subscriptions_subscriber` ON `subscriptions` (`subscriber_id`,`id`);",
-      "CREATE INDEX `subscriptions_billing_due` ON `subscriptions` (`next_billing_at`) WHERE status IN ('active', 'suspended');",
+      "CREATE INDEX `subscriptions_billing_due` ON `subscriptions` (`next_billing_at`,`id`) WHERE status IN ('active', 'suspended');",
       "CREATE INDEX `subscriptions_scheduled_change` ON `subscriptions` (`scheduled_change_at`) WHERE scheduled_change_at IS NOT NULL;",
       "CREATE UNIQUE INDEX `subscriptions_live_username` ON `subscriptions` (`username`) WHERE username IS NOT NULL AND status NOT IN ('canceled', 'expired');",
       "CREATE TABLE `invoice_lines` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`invoice_id` text NOT NULL,\n\t`position` integer NOT NULL,\n\t`kind` text NOT NULL,\n\t`subscription_id` text,\n\t`source_id` text,\n\t`description` text NOT NULL,\n\t`quantity` integer NOT NULL,\n\t`amount` integer NOT NULL,\n\t`tax_amount` integer NOT NULL,\n\t`taxes` text NOT NULL,\n\t`period_start` integer,\n\t`period_end` integer,\n\tFOREIGN KEY (`invoice_id`) REFERENCES `invoices`(`id`) ON UPDATE no action ON DELETE no action\n);",

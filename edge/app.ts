@@ -18,6 +18,10 @@ import { attachmentUploadPattern, ticketsRouter } from './routes/tickets.ts';
 import { leadsRouter } from './routes/leads.ts';
 import { subscriberImportsRouter } from './routes/subscriber-imports.ts';
 import { usersRouter } from './routes/users.ts';
+import { invoicesRouter } from './routes/invoices.ts';
+import { paymentsRouter } from './routes/payments.ts';
+import { creditNotesRouter } from './routes/credit-notes.ts';
+import { ledgerRouter } from './routes/ledger.ts';
 import { taxRatesRouter } from './routes/tax-rates.ts';
 import { offersRouter } from './routes/offers.ts';
 import { addonsRouter } from './routes/addons.ts';
@@ -51,6 +55,7 @@ export function createApp(platform: Platform) {
   app.route('/', leadsRouter);
   app.route('/', taxRatesRouter).route('/', offersRouter).route('/', addonsRouter).route('/', discountsRouter);
   app.route('/', policySetsRouter).route('/', billingSettingsRouter);
+  app.route('/', invoicesRouter).route('/', paymentsRouter).route('/', creditNotesRouter).route('/', ledgerRouter);
   app.route('/', docsRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -1,0 +1,26 @@
+import { and, desc, eq, lt } from 'drizzle-orm';
+import { payments, type PaymentStatus } from '../../../db/tenant/index.ts';
+import type { TenantContext } from '../../context.ts';
+import { findPayment, presentPayment } from './present-payment.ts';
+
+export type PaymentFilter = { subscriber_id?: string | undefined; status?: PaymentStatus | undefined };
+
+/** Newest first; the cursor is the id of the last payment returned. */
+export async function listPayments({ ctx, input }: { ctx: TenantContext; input: PaymentFilter & { limit: number; cursor?: string | undefined } }) {
+  const rows = await ctx.db
+    .select()
+    .from(payments)
+    .where(
+      and(
+        input.subscriber_id ? eq(payments.subscriberId, input.subscriber_id) : undefined,
+        input.status ? eq(payments.status, input.status) : undefined,
+        input.cursor ? lt(payments.id, input.cursor) : undefined,
+      ),
+    )
+    .orderBy(desc(payments.id))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  return { data: await Promise.all(page.map((row) => presentPayment(ctx.db, row))), next_cursor: rows.length > input.limit ? page.at(-1)!.id : null };
+}
+
+export const getPayment = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) => presentPayment(ctx.db, await findPayment(ctx.db, input.id));

@@ -1,0 +1,53 @@
+import { asc, eq, sql } from 'drizzle-orm';
+import { invoices, paymentAllocations, payments, refunds } from '../../../db/tenant/index.ts';
+import type { TenantDb, TenantTx } from '../../context.ts';
+import { AppError } from '../../errors.ts';
+
+export type PaymentRow = typeof payments.$inferSelect;
+
+export async function findPayment(db: Pick<TenantTx, 'select'>, id: string): Promise<PaymentRow> {
+  const [row] = await db.select().from(payments).where(eq(payments.id, id));
+  if (!row) throw new AppError('not_found', `no payment ${id}`);
+  return row;
+}
+
+/** A payment with where its money went: invoices (net of refunds), refunds, and what is left as account credit. */
+export async function presentPayment(db: Pick<TenantDb | TenantTx, 'select'>, row: PaymentRow) {
+  const allocations = await db
+    .select({ invoiceId: paymentAllocations.invoiceId, number: invoices.number, amount: sql<number>`sum(${paymentAllocations.amount})` })
+    .from(paymentAllocations)
+    .innerJoin(invoices, eq(invoices.id, paymentAllocations.invoiceId))
+    .where(eq(paymentAllocations.paymentId, row.id))
+    .groupBy(paymentAllocations.invoiceId)
+    .orderBy(asc(sql`min(${paymentAllocations.createdAt})`), asc(invoices.number));
+  const refundRows = await db.select().from(refunds).where(eq(refunds.paymentId, row.id)).orderBy(asc(refunds.createdAt), asc(refunds.id));
+  const allocated = allocations.reduce((sum, a) => sum + a.amount, 0);
+  const refunded = refundRows.reduce((sum, r) => sum + r.amount, 0);
+  return {
+    id: row.id,
+    number: row.number,
+    subscriber_id: row.subscriberId,
+    amount: row.amount,
+    currency: row.currency,
+    method: row.method,
+    reference: row.reference,
+    status: row.status,
+    provider_event_id: row.providerEventId,
+    received_at: row.receivedAt.toISOString(),
+    allocations: allocations.filter((a) => a.amount !== 0).map((a) => ({ invoice_id: a.invoiceId, invoice_number: a.number, amount: a.amount })),
+    unallocated: row.amount - allocated - refunded,
+    refunded_amount: refunded,
+    refunds: refundRows.map(presentRefund),
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+export const presentRefund = (r: typeof refunds.$inferSelect) => ({
+  id: r.id,
+  payment_id: r.paymentId,
+  amount: r.amount,
+  reason: r.reason,
+  from_credit: r.fromCredit,
+  from_invoices: r.fromInvoices,
+  created_at: r.createdAt.toISOString(),
+});

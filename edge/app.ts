@@ -22,6 +22,7 @@ import { invoicesRouter } from './routes/invoices.ts';
 import { paymentsRouter } from './routes/payments.ts';
 import { creditNotesRouter } from './routes/credit-notes.ts';
 import { ledgerRouter } from './routes/ledger.ts';
+import { billingRunsRouter } from './routes/billing-runs.ts';
 import { taxRatesRouter } from './routes/tax-rates.ts';
 import { offersRouter } from './routes/offers.ts';
 import { addonsRouter } from './routes/addons.ts';
@@ -55,7 +56,7 @@ export function createApp(platform: Platform) {
   app.route('/', leadsRouter);
   app.route('/', taxRatesRouter).route('/', offersRouter).route('/', addonsRouter).route('/', discountsRouter);
   app.route('/', policySetsRouter).route('/', billingSettingsRouter);
-  app.route('/', invoicesRouter).route('/', paymentsRouter).route('/', creditNotesRouter).route('/', ledgerRouter);
+  app.route('/', invoicesRouter).route('/', paymentsRouter).route('/', creditNotesRouter).route('/', ledgerRouter).route('/', billingRunsRouter);
   app.route('/', docsRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

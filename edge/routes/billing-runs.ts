@@ -1,0 +1,46 @@
+import { z } from '@hono/zod-openapi';
+import { getBillingRun, listBillingRuns, runBilling } from '../services/billing-runs/run-billing.ts';
+import { IdParam, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { Instant } from './money-schemas.ts';
+
+const BillingRun = z
+  .object({
+    id: z.string(),
+    as_of: z.string(),
+    status: z.enum(['running', 'completed', 'failed']),
+    invoices_created: z.number().int(),
+    lines_created: z.number().int(),
+    failures: z.array(z.object({ subscription_id: z.string(), message: z.string() })).openapi({ description: 'Subscriptions that could not be priced; left for the next run' }),
+    created_by: z.string().nullable(),
+    started_at: z.string(),
+    finished_at: z.string().nullable(),
+  })
+  .openapi('BillingRun');
+
+export const billingRunsRouter = createRouter()
+  .openapi(
+    tenantRoute('billing:write', {
+      method: 'post',
+      path: '/api/v1/billing-runs',
+      tags: ['billing'],
+      description:
+        'Bills every active or suspended subscription whose next period starts at or before `as_of`: one line per period, one invoice per subscriber and period. Running it again for the same `as_of`, or two at once, creates nothing more.',
+      request: { body: body(z.strictObject({ as_of: Instant }).openapi('BillingRunCreate')) },
+      responses: { 201: json(BillingRun, 'What this run created'), ...problems },
+    }),
+    async (c) => c.json(await runBilling({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
+  )
+  .openapi(
+    tenantRoute('billing:read', {
+      method: 'get',
+      path: '/api/v1/billing-runs',
+      tags: ['billing'],
+      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
+      responses: { 200: json(page(BillingRun), 'Recent runs, newest first'), ...problems },
+    }),
+    async (c) => c.json(await listBillingRuns({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
+  )
+  .openapi(
+    tenantRoute('billing:read', { method: 'get', path: '/api/v1/billing-runs/{id}', tags: ['billing'], request: { params: IdParam }, responses: { 200: json(BillingRun, 'The run'), ...problems } }),
+    async (c) => c.json(await getBillingRun({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
+  );

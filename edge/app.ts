@@ -16,6 +16,7 @@ import { subscribersRouter } from './routes/subscribers.ts';
 import { tagsRouter } from './routes/tags.ts';
 import { attachmentUploadPattern, ticketsRouter } from './routes/tickets.ts';
 import { leadsRouter } from './routes/leads.ts';
+import { subscriptionsRouter } from './routes/subscriptions.ts';
 import { subscriberImportsRouter } from './routes/subscriber-imports.ts';
 import { usersRouter } from './routes/users.ts';
 import { invoicesRouter } from './routes/invoices.ts';
@@ -54,6 +55,7 @@ export function createApp(platform: Platform) {
   app.route('/', subscriberImportsRouter);
   app.route('/', ticketsRouter);
   app.route('/', leadsRouter);
+  app.route('/', subscriptionsRouter);
   app.route('/', taxRatesRouter).route('/', offersRouter).route('/', addonsRouter).route('/', discountsRouter);
   app.route('/', policySetsRouter).route('/', billingSettingsRouter);
   app.route('/', invoicesRouter).route('/', paymentsRouter).route('/', creditNotesRouter).route('/', ledgerRouter).route('/', billingRunsRouter);

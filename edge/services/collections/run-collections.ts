@@ -1,0 +1,120 @@
+import { desc, eq, lt } from 'drizzle-orm';
+import { collectionRuns } from '../../../db/tenant/index.ts';
+import type { TenantContext, TenantTx } from '../../context.ts';
+import { AppError } from '../../errors.ts';
+import { uuidv7 } from '../../lib/ids.ts';
+import { appendAuditEvent } from '../audit/append-audit-event.ts';
+import { pageOf } from '../page-of.ts';
+import { loadBillingCatalog } from '../subscriptions/billing-catalog.ts';
+import type { CollectionAction } from './manage-cases.ts';
+import { markOverdueChunk } from './mark-overdue.ts';
+import { dunChunk } from './overdue-dunning.ts';
+import { enforcePrepaidChunk, insideEnforcementWindow } from './prepaid-enforcement.ts';
+
+type CollectionRunRow = typeof collectionRuns.$inferSelect;
+
+// Invoices or subscribers per write transaction: other writers wait well under a second.
+const chunkSize = 200;
+
+export const presentCollectionRun = (row: CollectionRunRow) => ({
+  id: row.id,
+  as_of: row.asOf.toISOString(),
+  actions: row.actions as CollectionAction[],
+  created_by: row.createdBy,
+  created_at: row.createdAt.toISOString(),
+});
+
+const countActions = (actions: readonly CollectionAction[]) => {
+  const counts: Record<string, number> = {};
+  for (const a of actions) counts[a.action] = (counts[a.action] ?? 0) + 1;
+  return counts;
+};
+
+/**
+ * Collects up to `as_of` (business-rules.md "Collections (dunning) and prepaid"):
+ * 1. unpaid invoices past due become overdue;
+ * 2. dunning per subscriber with overdue invoices (the highest ladder step reached, one
+ *    open case each), and the overdue restore for open cases with nothing overdue left;
+ * 3. prepaid enforcement inside the tenant's enforcement window, and the prepaid restore
+ *    for open cases back at the minimum (at any hour).
+ * Each chunk is its own write transaction and appends its actions to the run's row in the
+ * same transaction, so the stored run never claims an action that did not commit. Every
+ * action is a conditional update (status, case step), so repeating a run, or running two
+ * at once, acts once.
+ */
+export async function runCollections({ ctx, input }: { ctx: TenantContext; input: { as_of: string } }) {
+  const asOf = new Date(input.as_of);
+  const now = new Date(ctx.platform.now());
+  // Collecting ahead of time would suspend people for days that have not come yet.
+  if (asOf.getTime() > now.getTime()) throw new AppError('unprocessable', 'as_of must not be in the future', { errors: [{ path: 'as_of', message: 'is in the future' }] });
+  const timeZone = ctx.tenant.timezone;
+  const id = uuidv7(now.getTime());
+  await ctx.db.insert(collectionRuns).values({ id, asOf, actions: [], createdBy: ctx.actor.id, createdAt: now });
+  let actions: CollectionAction[] = [];
+  const record = async (tx: TenantTx, more: readonly CollectionAction[]) => {
+    if (more.length === 0) return;
+    const all = [...actions, ...more];
+    await tx.update(collectionRuns).set({ actions: all }).where(eq(collectionRuns.id, id));
+    return all;
+  };
+  const chunk = async <R extends { actions: CollectionAction[] }>(work: (tx: TenantTx) => Promise<R>): Promise<R> => {
+    let all: CollectionAction[] | undefined;
+    const result = await ctx.db.transaction(async (tx) => {
+      const r = await work(tx);
+      all = await record(tx, r.actions);
+      return r;
+    });
+    if (all) actions = all;
+    return result;
+  };
+
+  for (;;) {
+    const marked = await chunk((tx) => markOverdueChunk(tx, { asOf, now, limit: chunkSize }));
+    if (marked.seen < chunkSize) break;
+  }
+  let cursor: string | null = null;
+  for (;;) {
+    const step: { seen: string[] } = await chunk(async (tx) => dunChunk(tx, { catalog: await loadBillingCatalog(tx, now), timeZone, asOf, now, runId: id, cursor, limit: chunkSize }));
+    if (step.seen.length === 0) break;
+    cursor = step.seen.at(-1)!;
+  }
+  cursor = null;
+  for (;;) {
+    const step: { seen: string[] } = await chunk(async (tx) => {
+      const catalog = await loadBillingCatalog(tx, now);
+      const enforce = insideEnforcementWindow(asOf, timeZone, catalog.settings);
+      return enforcePrepaidChunk(tx, { catalog, timeZone, asOf, now, runId: id, enforce, cursor, limit: chunkSize });
+    });
+    if (step.seen.length === 0) break;
+    cursor = step.seen.at(-1)!;
+  }
+
+  const row = await ctx.db.transaction(async (tx) => {
+    await appendAuditEvent(tx, ctx, { action: 'collection_run.completed', resource: 'collection_run', resourceId: id, changes: { as_of: asOf.toISOString(), actions: countActions(actions) } });
+    const [stored] = await tx.select().from(collectionRuns).where(eq(collectionRuns.id, id));
+    return stored!;
+  });
+  return presentCollectionRun(row);
+}
+
+export async function getCollectionRun({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
+  const [row] = await ctx.db.select().from(collectionRuns).where(eq(collectionRuns.id, input.id));
+  if (!row) throw new AppError('not_found', `no collection run ${input.id}`);
+  return presentCollectionRun(row);
+}
+
+/** Newest first, each with its action counts (the actions themselves: GET …/runs/{id}). */
+export async function listCollectionRuns({ ctx, input }: { ctx: TenantContext; input: { limit: number; cursor?: string | undefined } }) {
+  const rows = await ctx.db
+    .select()
+    .from(collectionRuns)
+    .where(input.cursor ? lt(collectionRuns.id, input.cursor) : undefined)
+    .orderBy(desc(collectionRuns.id))
+    .limit(input.limit + 1);
+  return pageOf(
+    rows,
+    input.limit,
+    (row) => ({ id: row.id, as_of: row.asOf.toISOString(), action_counts: countActions(row.actions as CollectionAction[]), created_by: row.createdBy, created_at: row.createdAt.toISOString() }),
+    (row) => row.id,
+  );
+}

@@ -35,9 +35,11 @@ export function allocateInOrder(amount: number, open: readonly InvoiceRow[]): { 
 
 /** Payments' unallocated, unrefunded remainders, oldest payment first. */
 export function paymentRemainders(tx: TenantTx, subscriberId: string, currency: string) {
-  const remaining = sql<number>`${payments.amount}
-    - coalesce((select sum(${paymentAllocations.amount}) from ${paymentAllocations} where ${paymentAllocations.paymentId} = ${payments.id}), 0)
-    - coalesce((select sum(amount) from refunds where refunds.payment_id = ${payments.id}), 0)`;
+  // Qualified by hand: drizzle leaves columns of a one-table select unqualified, and inside
+  // the subqueries an unqualified "id" would be the allocation's own.
+  const remaining = sql<number>`"payments"."amount"
+    - coalesce((select sum(a."amount") from "payment_allocations" a where a."payment_id" = "payments"."id"), 0)
+    - coalesce((select sum(r."amount") from "refunds" r where r."payment_id" = "payments"."id"), 0)`;
   return tx
     .select({ id: payments.id, number: payments.number, remaining })
     .from(payments)

@@ -1,5 +1,5 @@
 import { and, inArray, isNotNull, lte, sql } from 'drizzle-orm';
-import { creditNoteApplications, invoices, paymentAllocations, subscribers } from '../../../db/tenant/index.ts';
+import { invoices, subscribers } from '../../../db/tenant/index.ts';
 import type { TenantContext } from '../../context.ts';
 
 const dayMs = 86_400_000;
@@ -18,8 +18,10 @@ const emptyBuckets = () => Object.fromEntries(buckets.map((b) => [b, 0])) as Rec
  */
 export async function arAging({ ctx, input }: { ctx: TenantContext; input: { as_of: string } }) {
   const asOf = new Date(input.as_of);
-  const paid = sql<number>`coalesce((select sum(${paymentAllocations.amount}) from ${paymentAllocations} where ${paymentAllocations.invoiceId} = ${invoices.id} and ${paymentAllocations.createdAt} <= ${asOf.getTime()}), 0)`;
-  const credited = sql<number>`coalesce((select sum(${creditNoteApplications.amount}) from ${creditNoteApplications} where ${creditNoteApplications.invoiceId} = ${invoices.id} and ${creditNoteApplications.createdAt} <= ${asOf.getTime()}), 0)`;
+  // Qualified by hand: drizzle leaves columns of a one-table select unqualified, and inside
+  // the subqueries an unqualified "id" would be the allocation's own.
+  const paid = sql<number>`coalesce((select sum(a."amount") from "payment_allocations" a where a."invoice_id" = "invoices"."id" and a."created_at" <= ${asOf.getTime()}), 0)`;
+  const credited = sql<number>`coalesce((select sum(c."amount") from "credit_note_applications" c where c."invoice_id" = "invoices"."id" and c."created_at" <= ${asOf.getTime()}), 0)`;
   const rows = await ctx.db
     .select({ id: invoices.id, subscriberId: invoices.subscriberId, currency: invoices.currency, total: invoices.total, dueAt: invoices.dueAt, voidedAt: invoices.voidedAt, writtenOffAt: invoices.writtenOffAt, paid, credited })
     .from(invoices)

@@ -120,7 +120,8 @@ function registerMetrics(metrics: MetricsRegistry, replica: Replica, spool: Spoo
   metrics.collect('appliance_spool_duplicates_total', 'Accounting records recognized as retransmits and not stored again.', 'counter', () => [{ value: spool.stats().duplicates }]);
   metrics.collect('appliance_spool_commits_total', 'Spool transactions committed (each one fsync).', 'counter', () => [{ value: spool.stats().commits }]);
   metrics.collect('appliance_spool_commit_failures_total', 'Spool transactions that failed (records not acknowledged).', 'counter', () => [{ value: spool.stats().failedCommits }]);
-  metrics.collect('appliance_spool_commit_seconds_total', 'Time spent in spool commits.', 'counter', () => [{ value: spool.stats().commitMillisTotal / 1000 }]);
+  metrics.collect('appliance_spool_commit_seconds_total', 'Time the spool owner thread spent in commits (the WAL sync runs beside it).', 'counter', () => [{ value: spool.stats().commitMillisTotal / 1000 }]);
+  metrics.collect('appliance_spool_wal_syncs_total', 'fdatasyncs of the spool WAL (each makes every commit before it durable).', 'counter', () => [{ value: spool.stats().walSyncs }]);
   metrics.collect('appliance_sessions_open', 'Open accounting sessions.', 'gauge', () => [{ value: spool.stats().openSessions }]);
   metrics.collect('appliance_spool_thread_alive', 'Whether the spool owner thread is up (0 while it restarts).', 'gauge', () => [{ value: spool.status().alive ? 1 : 0 }]);
   metrics.collect('appliance_spool_thread_restarts_total', 'Restarts of the spool owner thread after it died.', 'counter', () => [{ value: spool.status().restarts }]);

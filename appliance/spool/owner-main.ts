@@ -43,6 +43,13 @@ const spool = await openSpool({
   defaultInterimInterval: config.sessions.defaultInterimInterval,
   // Before the appends of a commit resolve: whoever sees an Accounting-Response sees its count.
   onChange: () => publish(),
+  // The WAL could not be synced: this spool's memory may be ahead of the disk. The
+  // thread ends (nothing more is acknowledged); owner-thread.ts starts a new owner,
+  // which reopens spool.db.
+  onFatal: () => {
+    publish();
+    process.exit(1);
+  },
 });
 publish = writeSpoolStats(data.stats, spool);
 publish();

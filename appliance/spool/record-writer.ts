@@ -5,19 +5,24 @@
 // thread under accounting load. Here the statements are prepared once, for fixed row
 // counts, and a batch of records (or the sessions flush) is written as chunks of those.
 //
-// Durability is the spool's: synchronous=FULL, set and verified on this connection
-// too, so COMMIT returns only after the WAL is fsynced. Both connections belong to the
-// spool owner, which runs one database operation at a time (spool.ts, exclusive), so
-// they never wait on each other's locks.
+// Durability (spool.ts explains it): this connection commits with synchronous=NORMAL,
+// so COMMIT writes the WAL without syncing it, and syncLog() fdatasyncs the WAL on the
+// libuv thread pool; the spool acknowledges a record only after a syncLog() begun after
+// its COMMIT has resolved. Both connections belong to the spool owner, which runs one
+// database operation at a time (spool.ts, exclusive), so they never wait on each
+// other's locks.
 import Database from 'libsql';
+import { closeSync, fdatasync, openSync } from 'node:fs';
 import type { Cell } from '../local-db.ts';
 
 /** Rows per prepared INSERT, largest first; 1 must be last (it takes any remainder). */
 const CHUNK_ROWS = [64, 8, 1] as const;
 
 export type RecordWriter = {
-  /** Inserts the rows and upserts the NAS epochs in one transaction; returns after the COMMIT (fsync). */
+  /** Inserts the rows and upserts the NAS epochs in one transaction; returns after the COMMIT (not yet synced: syncLog). */
   write(records: readonly Cell[][], epochs: ReadonlyArray<readonly [string, number]>): void;
+  /** fdatasync of the WAL on the libuv thread pool: every COMMIT that returned before the call is durable when it resolves. */
+  syncLog(): Promise<void>;
   /** Upserts session rows and sets sessions_seq to `throughSeq`, in one transaction. */
   writeSessions(sessions: readonly Cell[][], throughSeq: number): void;
   /** The stored session rows for these (nas_id, session_id) pairs. */
@@ -37,10 +42,10 @@ function runChunked(statements: Chunked, rows: readonly Cell[][]): void {
 export function openRecordWriter(path: string, columns: { records: readonly string[]; sessions: readonly string[] }): RecordWriter {
   const db = new Database(path, { timeout: 5_000 });
   try {
-    db.exec('PRAGMA synchronous = FULL');
+    db.exec('PRAGMA synchronous = NORMAL');
     // (The driver's pragma(…, { simple: true }) returns an object, not the value.)
     const pragma = (name: string) => (db.prepare(`PRAGMA ${name}`).raw().get() as unknown[] | undefined)?.[0];
-    if (pragma('synchronous') !== 2) throw new Error(`${path}: PRAGMA synchronous did not take effect`);
+    if (pragma('synchronous') !== 1) throw new Error(`${path}: PRAGMA synchronous did not take effect`);
     if (pragma('journal_mode') !== 'wal') throw new Error(`${path}: expected WAL journal mode`);
   } catch (error) {
     db.close();
@@ -67,6 +72,10 @@ export function openRecordWriter(path: string, columns: { records: readonly stri
   const setSessionsSeq = db.prepare("UPDATE spool_meta SET value = ? WHERE key = 'sessions_seq'");
   const upsertEpoch = db.prepare('INSERT INTO nas_epochs (nas_id, epoch) VALUES (?, ?) ON CONFLICT (nas_id) DO UPDATE SET epoch = excluded.epoch');
   const selectSession = db.prepare('SELECT * FROM sessions WHERE nas_id = ? AND session_id = ?');
+  // The WAL file exists while any connection is open (this one is, until close()), and
+  // SQLite reuses it in place (restart, truncate), so this descriptor stays its own.
+  // fdatasync flushes the file's data whichever descriptor wrote it.
+  const walFd = openSync(`${path}-wal`, 'r');
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
   const rollback = db.prepare('ROLLBACK');
@@ -103,7 +112,9 @@ export function openRecordWriter(path: string, columns: { records: readonly stri
       }
       return rows;
     },
+    syncLog: () => new Promise<void>((resolve, reject) => fdatasync(walFd, (error) => (error ? reject(error) : resolve()))),
     close() {
+      closeSync(walFd);
       db.close();
     },
   };

@@ -1,19 +1,27 @@
 // The durable accounting spool: one owner per data dir, group commit, idempotent by
 // record key, and a sessions table derived from the records.
 //
-// Durability. spool.db runs with synchronous=FULL: every COMMIT fsyncs the WAL before
-// it returns, and append() resolves only after the COMMIT of the transaction holding
-// its records, so an acknowledged record survives a process crash and a power loss.
-// FULL is also this libsql build's compiled default for WAL connections
-// (SQLITE_DEFAULT_WAL_SYNCHRONOUS=2), so even a connection the pool replaced keeps it;
-// openLocalDatabase sets and verifies it regardless. NORMAL would survive a crash but
-// could lose the last commits on power loss after we had acknowledged them, and the
-// NAS would never send them again. FULL costs one fsync per commit, which group commit
-// shares among up to spool.maxBatch records.
+// Durability. append() resolves only after the records' transaction has committed
+// *and* the WAL holding it has been fsynced, so an acknowledged record survives a
+// process crash and a power loss. The records are committed by the record writer
+// (record-writer.ts) with synchronous=NORMAL, which in WAL mode writes the commit to
+// the WAL without syncing it (checkpoints still sync the WAL before copying it into
+// the database and the database before the WAL is reused), and then the spool calls
+// fdatasync on the WAL itself, on the libuv thread pool: the owner thread goes on
+// receiving and committing the next batch while the disk syncs, and one sync makes
+// every commit before it durable. What the two together guarantee is what
+// synchronous=FULL guarantees (a COMMIT that fsyncs the WAL before it returns), minus
+// the blocked thread. Recovery after a power loss keeps a prefix of the WAL's commits
+// (frames are checksummed cumulatively), so a later write (a sessions flush) never
+// survives without the records before it. A failed sync is fatal for this spool
+// (onFatal): after one, Linux may have dropped the unsynced pages, so nothing more is
+// acknowledged until the spool is reopened from disk. The other connection (outbox
+// cursor, pruning, reads) runs with synchronous=FULL, also this libsql build's
+// compiled default for WAL connections (SQLITE_DEFAULT_WAL_SYNCHRONOUS=2).
 //
 // Group commit. append() queues; the writer takes what is queued (up to maxBatch
-// records) into one transaction. While a commit's fsync runs, new appends pile up and
-// form the next batch, so batches grow with the load by themselves.
+// records) into one transaction. While a commit runs and while the WAL syncs, new
+// appends pile up and form the next batch, so batches grow with the load by themselves.
 //
 // The log and what derives from it. `records` is append-only (sequential writes); the
 // only per-record write is the record itself. Two things are derived and kept in
@@ -57,6 +65,11 @@ export type SpoolOptions = {
   now?: () => number;
   /** Called after every commit (before its appends resolve), cursor move and prune: stats() changed. */
   onChange?: () => void;
+  /**
+   * A WAL sync failed: what the kernel did with the unsynced pages is unknown, so this
+   * spool acknowledges nothing more; reopen it (the owner thread exits and is restarted).
+   */
+  onFatal?: (error: unknown) => void;
 };
 
 /** Where the record is (or already was) stored, and its idempotency key. */
@@ -78,6 +91,8 @@ export type SpoolStats = {
   openSessions: number;
   /** Keys looked up on disk because they were older than the in-memory window. */
   diskDuplicateProbes: number;
+  /** fdatasyncs of the WAL (each makes every commit before it durable). */
+  walSyncs: number;
   /** The most recent commit failed (disk full, I/O error): appends are not being acknowledged. */
   lastCommitFailed: boolean;
 };
@@ -291,6 +306,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     commitMillisTotal: 0,
     queued: 0,
     diskDuplicateProbes: 0,
+    walSyncs: 0,
     lastCommitFailed: false,
   };
 
@@ -461,6 +477,52 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     return rows;
   };
 
+  // --- durability: WAL syncs shared by every commit before them -----------------------
+  // Commits that wrote records, and how many of them are known to be on disk.
+  let committed = 0;
+  let durable = 0;
+  let syncing = false;
+  let syncFailure: unknown = null;
+  const syncWaiters: Array<{ target: number; resolve: () => void; reject: (error: unknown) => void }> = [];
+  const startSync = () => {
+    if (syncing || syncWaiters.length === 0) return;
+    syncing = true;
+    const target = committed;
+    stats.walSyncs++;
+    writer.syncLog().then(
+      () => {
+        syncing = false;
+        durable = target;
+        for (let index = syncWaiters.length - 1; index >= 0; index--) {
+          const waiter = syncWaiters[index];
+          if (waiter !== undefined && waiter.target <= durable) {
+            syncWaiters.splice(index, 1);
+            waiter.resolve();
+          }
+        }
+        startSync();
+      },
+      (error: unknown) => {
+        syncing = false;
+        syncFailure = error;
+        stats.lastCommitFailed = true;
+        log.error('spool WAL sync failed; nothing more is acknowledged', { error });
+        for (const waiter of syncWaiters.splice(0)) waiter.reject(error);
+        options.onFatal?.(error);
+      },
+    );
+  };
+  // Resolves once every commit made so far is on disk.
+  const awaitDurable = (): Promise<void> => {
+    if (syncFailure !== null) return Promise.reject(syncFailure);
+    const target = committed;
+    if (durable >= target) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      syncWaiters.push({ target, resolve, reject });
+      startSync();
+    });
+  };
+
   // --- group commit ------------------------------------------------------------------
   const commitBatch = async (entries: SpoolEntry[]): Promise<AppendResult[]> => {
     const started = performance.now();
@@ -492,6 +554,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
         lastSeq + 1 + index, entry.key, entry.kind, entry.nasId, entry.receivedAt, entry.eventAt, entry.sessionId, recordBody(entry),
       ]);
       writer.write(rows, [...epochs]);
+      committed++;
     }
 
     for (const [index, entry] of fresh.entries()) rememberKey(entry.key, lastSeq + 1 + index, entry.receivedAt);
@@ -511,11 +574,13 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   const queue: Pending[] = [];
   let scheduled = false;
   let flushing = false;
+  // Batches committed and waiting for their WAL sync.
+  let syncPending = 0;
   let closed = false;
   let drainWaiters: Array<() => void> = [];
 
   const settleDrained = () => {
-    if (queue.length > 0 || flushing || scheduled) return;
+    if (queue.length > 0 || flushing || scheduled || syncPending > 0) return;
     const waiters = drainWaiters;
     drainWaiters = [];
     for (const waiter of waiters) waiter();
@@ -529,9 +594,27 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     while (take < queue.length && count < options.maxBatch) count += queue[take++]?.entries.length ?? 0;
     const batch = queue.splice(0, take);
     stats.queued -= count;
+    let results: AppendResult[];
     try {
-      const results = await exclusive(() => commitBatch(batch.flatMap((pending) => pending.entries)));
+      results = await exclusive(() => commitBatch(batch.flatMap((pending) => pending.entries)));
       stats.lastCommitFailed = false;
+    } catch (error) {
+      stats.failedCommits++;
+      stats.lastCommitFailed = true;
+      log.error('spool commit failed; the records were not acknowledged', { records: count, error });
+      for (const pending of batch) pending.reject(error);
+      options.onChange?.();
+      flushing = false;
+      schedule();
+      settleDrained();
+      return;
+    }
+    // The next batch may commit while this one's WAL sync runs.
+    syncPending++;
+    flushing = false;
+    schedule();
+    try {
+      await awaitDurable();
       let offset = 0;
       for (const pending of batch) {
         pending.resolve(results.slice(offset, offset + pending.entries.length));
@@ -540,12 +623,10 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     } catch (error) {
       stats.failedCommits++;
       stats.lastCommitFailed = true;
-      log.error('spool commit failed; the records were not acknowledged', { records: count, error });
       for (const pending of batch) pending.reject(error);
     } finally {
+      syncPending--;
       options.onChange?.();
-      flushing = false;
-      schedule();
       settleDrained();
     }
   };
@@ -561,6 +642,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
 
   const enqueue = (entries: SpoolEntry[]): Promise<AppendResult[]> => {
     if (closed) return Promise.reject(new SpoolClosedError('spool is closed'));
+    if (syncFailure !== null) return Promise.reject(syncFailure);
     if (stats.queued + entries.length > maxQueued) {
       return Promise.reject(new SpoolOverloadedError(`spool queue is full (${stats.queued} records waiting for the disk)`));
     }

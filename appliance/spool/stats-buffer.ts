@@ -10,11 +10,11 @@ import type { SpoolStats } from './spool.ts';
 
 const FIELDS = [
   'appended', 'duplicates', 'commits', 'failedCommits', 'lastBatchSize', 'maxBatchSize', 'commitMillisTotal', 'queued',
-  'depth', 'shippedSeq', 'lastSeq', 'openSessions', 'diskDuplicateProbes', 'lastCommitFailed',
+  'depth', 'shippedSeq', 'lastSeq', 'openSessions', 'diskDuplicateProbes', 'walSyncs', 'lastCommitFailed',
 ] as const satisfies ReadonlyArray<keyof SpoolStats>;
 
 /** Counted since the owner opened the spool: carried over from the previous owner. */
-const CUMULATIVE: ReadonlySet<string> = new Set(['appended', 'duplicates', 'commits', 'failedCommits', 'commitMillisTotal', 'diskDuplicateProbes']);
+const CUMULATIVE: ReadonlySet<string> = new Set(['appended', 'duplicates', 'commits', 'failedCommits', 'commitMillisTotal', 'diskDuplicateProbes', 'walSyncs']);
 
 export function allocateSpoolStats(): SharedArrayBuffer {
   return new SharedArrayBuffer(FIELDS.length * Float64Array.BYTES_PER_ELEMENT);
@@ -52,6 +52,7 @@ export function readSpoolStats(buffer: SharedArrayBuffer): SpoolStats {
     lastSeq: value('lastSeq'),
     openSessions: value('openSessions'),
     diskDuplicateProbes: value('diskDuplicateProbes'),
+    walSyncs: value('walSyncs'),
     lastCommitFailed: value('lastCommitFailed') !== 0,
   };
 }

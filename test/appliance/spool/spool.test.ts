@@ -78,9 +78,34 @@ describe('group commit', () => {
     expect(await countRows("SELECT count(*) FROM sessions WHERE status = 'open'")).toBe(3_000);
   });
 
-  it('runs with synchronous=FULL on a WAL file', async () => {
+  it('runs on a WAL file; the connection outside the record writer keeps synchronous=FULL', async () => {
     const spool = await open();
     expect(await spool.describeStorage()).toMatchObject({ journalMode: 'wal', synchronous: 2 });
+  });
+
+  it('acknowledges records only after a WAL sync, one sync serving every commit before it', async () => {
+    const spool = await open({ maxBatch: 100 });
+    const [first] = await spool.append([record({ status: 'start', sessionId: 'alone' })]);
+    expect(first?.duplicate).toBe(false);
+    expect(spool.stats()).toMatchObject({ commits: 1, walSyncs: 1 });
+    // Ten batches: the owner commits the next while the WAL syncs, so a sync covers several commits.
+    let resolved = 0;
+    const appends = Array.from({ length: 1_000 }, (_, index) =>
+      spool.append([record({ status: 'start', sessionId: `S${index}` })]).then((results) => {
+        resolved++;
+        return results;
+      }),
+    );
+    const before = spool.stats().walSyncs;
+    await Promise.all(appends);
+    expect(resolved).toBe(1_000);
+    const stats = spool.stats();
+    expect(stats.commits).toBe(11);
+    expect(stats.walSyncs - before).toBeGreaterThanOrEqual(1);
+    expect(stats.walSyncs - before).toBeLessThanOrEqual(10);
+    // A retransmit of a record still waiting for its sync waits for that sync too.
+    const [again] = await spool.append([record({ status: 'start', sessionId: 'S999' })]);
+    expect(again?.duplicate).toBe(true);
   });
 
   it('waits maxDelayMs for company when idle', async () => {

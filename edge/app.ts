@@ -30,6 +30,7 @@ import { addonsRouter } from './routes/addons.ts';
 import { discountsRouter } from './routes/discounts.ts';
 import { policySetsRouter } from './routes/policy-sets.ts';
 import { billingSettingsRouter } from './routes/billing-settings.ts';
+import { collectionsRouter } from './routes/collections.ts';
 
 /** The whole HTTP API, composed once per process (Node) or isolate (Workers). */
 export function createApp(platform: Platform) {
@@ -59,6 +60,7 @@ export function createApp(platform: Platform) {
   app.route('/', taxRatesRouter).route('/', offersRouter).route('/', addonsRouter).route('/', discountsRouter);
   app.route('/', policySetsRouter).route('/', billingSettingsRouter);
   app.route('/', invoicesRouter).route('/', paymentsRouter).route('/', creditNotesRouter).route('/', ledgerRouter).route('/', billingRunsRouter);
+  app.route('/', collectionsRouter);
   app.route('/', docsRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -30,6 +30,7 @@ import { addonsRouter } from './routes/addons.ts';
 import { discountsRouter } from './routes/discounts.ts';
 import { policySetsRouter } from './routes/policy-sets.ts';
 import { billingSettingsRouter } from './routes/billing-settings.ts';
+import { usageRouter } from './routes/usage.ts';
 import { collectionsRouter } from './routes/collections.ts';
 
 /** The whole HTTP API, composed once per process (Node) or isolate (Workers). */
@@ -43,7 +44,7 @@ export function createApp(platform: Platform) {
     },
   });
   // Routes that take files apply their own, larger limit.
-  const ownBodyLimit = new Set(['/api/v1/subscriber-imports']);
+  const ownBodyLimit = new Set(['/api/v1/subscriber-imports', '/api/v1/usage-records']);
   app.use('/api/*', (c, next) => (ownBodyLimit.has(c.req.path) || attachmentUploadPattern.test(c.req.path) ? next() : defaultBodyLimit(c, next)));
 
   app.route('/', platformRouter);
@@ -61,6 +62,7 @@ export function createApp(platform: Platform) {
   app.route('/', policySetsRouter).route('/', billingSettingsRouter);
   app.route('/', invoicesRouter).route('/', paymentsRouter).route('/', creditNotesRouter).route('/', ledgerRouter).route('/', billingRunsRouter);
   app.route('/', collectionsRouter);
+  app.route('/', usageRouter);
   app.route('/', docsRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

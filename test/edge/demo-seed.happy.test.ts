@@ -4,7 +4,7 @@ import { demoLogins, demoTenant, seedDemoTenant } from '../../edge/services/demo
 import { startEdge } from '../support/edge-app.ts';
 
 describe('demo tenant', () => {
-  it('is seeded once, with working logins, subscribers, a lead and a ticket linked to a subscriber', async () => {
+  it('is seeded once, with working logins, subscribers, billing, a lead and a ticket linked to a subscriber', async () => {
     const edge = await startEdge();
     expect(await seedDemoTenant(edge.platform)).toBe(true);
     expect(await seedDemoTenant(edge.platform)).toBe(false);
@@ -22,5 +22,15 @@ describe('demo tenant', () => {
     const tickets = edge.ok(await edge.call('GET', '/api/v1/tickets', { token: owner }), 200).body.data!;
     expect(tickets).toHaveLength(1);
     expect(subscribers.some((s) => s.id === tickets[0]!.subscriber_id)).toBe(true);
+
+    // Billing: three subscriptions billed once, Ada's invoice paid, the books level.
+    const invoices = edge.ok(await edge.call('GET', '/api/v1/invoices', { token: owner }), 200).body.data!;
+    expect(invoices.map((i) => i.number).toSorted()).toEqual(['INV-000001', 'INV-000002', 'INV-000003']);
+    expect(invoices.filter((i) => i.status === 'paid')).toHaveLength(1);
+    const business = invoices.find((i) => Number(i.tax_total) > 0)!;
+    expect(business.subtotal).toBeLessThanOrEqual(19_900);
+    expect(invoices.find((i) => (i.lines as { kind: string }[]).some((l) => l.kind === 'setup_fee'))).toBeDefined();
+    const trial = edge.ok(await edge.call('GET', '/api/v1/reports/trial-balance', { token: owner }), 200).body;
+    expect(trial.currencies).toEqual([expect.objectContaining({ currency: 'USD', balanced: true })]);
   });
 });

@@ -10,6 +10,8 @@ import { applyAccountCredit } from '../invoices/apply-account-credit.ts';
 import { issueInvoices, type InvoiceDraft, type InvoiceLineDraft } from '../invoices/issue-invoices.ts';
 import type { BillingCatalog } from '../subscriptions/billing-catalog.ts';
 import { anchorOf, periodLabel, recurringLine, type SubscriptionRow } from '../subscriptions/subscription-pricing.ts';
+import { rateClosedBuckets } from '../usage/rate-overage.ts';
+import { resetQuotaHolds } from '../usage/reset-quota-holds.ts';
 import { updateFromValues } from './bulk-update.ts';
 
 /** Where the walk over due subscriptions has got to: (next_billing_at, id) of the last one seen. */
@@ -27,8 +29,8 @@ type Group = { draft: InvoiceDraft & { lines: InvoiceLineDraft[] }; from: number
  * subscription with status active or suspended whose next period starts at or before
  * `asOf` gets one recurring line per period (a stub prorated over the full period),
  * lines for its recurring add-ons, and one invoice per subscriber, currency and period
- * (business-rules.md "Billing run"). The subscriber's pending charges ride on their first
- * invoice. Reading the due rows inside the write transaction is what makes concurrent
+ * (business-rules.md "Billing run"). The subscriber's pending charges (setup fees,
+ * deferred plan changes, overage of closed quota periods) ride on their first invoice. Reading the due rows inside the write transaction is what makes concurrent
  * runs safe; the partial unique index on (subscription, period) is the backstop.
  */
 export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; timeZone: string; runId: string; asOf: Date; now: Date; cursor: BillingCursor; limit: number }): Promise<ChunkResult> {
@@ -49,6 +51,9 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
   const result: ChunkResult = { seen: due.length, invoices: 0, lines: 0, cursor: last ? { nextBillingAt: last.nextBillingAt!.getTime(), id: last.id } : input.cursor, failures: [] };
   if (due.length === 0) return result;
 
+  // Closed quota periods over their volume become pending overage charges first, so they
+  // ride on this invoice (business-rules.md: "overage is rated onto the next invoice").
+  await rateClosedBuckets(tx, { catalog, subscriptionIds: due.map((s) => s.id), asOf, now, timeZone });
   const subscriberIds = [...new Set(due.map((s) => s.subscriberId))];
   const dueDays = new Map(
     (await tx.select({ id: subscribers.id, days: subscribers.paymentDueDays }).from(subscribers).where(inArray(subscribers.id, subscriberIds))).map((s) => [s.id, s.days]),
@@ -138,6 +143,8 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
     ['invoice_line_id'],
     billedCharges.map((b) => [b.chargeId, issued[keys.indexOf(b.key)]!.lineIds[b.index]!]),
   );
+  // A new period is a new cap: fair-usage throttles of the old one are lifted.
+  await resetQuotaHolds(tx, updates.map((u) => String(u[0])), now);
   await applyCreditWhereHeld(tx, [...new Set(issued.map((i) => `${i.subscriberId}|${i.currency}`))], now);
   result.invoices = issued.length;
   result.lines = issued.reduce((sum, i) => sum + i.lineIds.length, 0);

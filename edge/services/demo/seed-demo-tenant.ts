@@ -4,7 +4,15 @@ import * as tenantSchema from '../../../db/tenant/index.ts';
 import type { PlatformContext, TenantContext } from '../../context.ts';
 import type { Platform } from '../../env.ts';
 import { uuidv7 } from '../../lib/ids.ts';
+import { runBilling } from '../billing-runs/run-billing.ts';
+import { OfferCreate, TaxRateCreate } from '../catalog/catalog-input.ts';
+import { createOffer } from '../catalog/manage-offers.ts';
+import { createTaxRate } from '../catalog/manage-tax-rates.ts';
+import { listInvoices } from '../invoices/manage-invoices.ts';
 import { createLead } from '../leads/manage-leads.ts';
+import { recordPayment } from '../payments/record-payment.ts';
+import { createSubscription } from '../subscriptions/manage-subscriptions.ts';
+import { activateSubscription } from '../subscriptions/subscription-lifecycle.ts';
 import { createTenant } from '../platform/create-tenant.ts';
 import { SubscriberCreate, createSubscriber } from '../subscribers/manage-subscribers.ts';
 import { findTenantBySlug } from '../tenants/find-tenant.ts';
@@ -28,7 +36,33 @@ const demoSubscribers = [
   { first_name: 'Linus', last_name: 'Pauling', email: 'linus@example.net', status: 'suspended', addresses: [{ line1: '5 Bond Lane', city: 'Queens', region: 'NY', postal_code: '11101', country: 'US' }] },
 ] as const;
 
-/** Creates the demo tenant with staff, subscribers, a lead and a ticket, unless it exists. Returns whether it did. */
+// Offers the demo subscribers are on, with New York City's combined sales tax on business service.
+const demoOffers = [
+  { code: 'FIBER-100', name: 'Fiber 100', service_type: 'residential', access_type: 'fiber', billing_cycle: 'monthly', billing_mode: 'postpaid', prices: [{ currency: 'USD', amount: 4_999 }], download_mbps: 100, upload_mbps: 100, setup_fee: [{ currency: 'USD', amount: 9_900 }] },
+  { code: 'FIBER-500', name: 'Fiber 500', service_type: 'residential', access_type: 'fiber', billing_cycle: 'monthly', billing_mode: 'postpaid', prices: [{ currency: 'USD', amount: 6_999 }], download_mbps: 500, upload_mbps: 500, included_gb: 2_000, overage_per_gb: [{ currency: 'USD', amount: 50 }] },
+  { code: 'BIZ-1G', name: 'Business Fiber 1G', service_type: 'business', access_type: 'fiber', billing_cycle: 'monthly', billing_mode: 'postpaid', prices: [{ currency: 'USD', amount: 19_900 }], download_mbps: 1_000, upload_mbps: 1_000 },
+] as const;
+
+/**
+ * Catalog, subscriptions for the first three subscribers (activated now), a billing run
+ * and Ada's payment, so invoices, payments, balances and the journal have something to show.
+ */
+async function seedDemoBilling(ctx: TenantContext, subscriberIds: readonly string[]) {
+  const tax = await createTaxRate({ ctx, input: TaxRateCreate.parse({ name: 'NYC sales tax', rate: '8.875', mode: 'exclusive' }) });
+  const offers = [];
+  for (const offer of demoOffers) offers.push(await createOffer({ ctx, input: OfferCreate.parse(offer.service_type === 'business' ? { ...offer, tax_rate_id: tax.id } : offer) }));
+  const now = new Date(ctx.platform.now()).toISOString();
+  const plans = [offers[1]!, offers[0]!, offers[2]!];
+  for (const [i, offer] of plans.entries()) {
+    const subscription = await createSubscription({ ctx, input: { subscriber_id: subscriberIds[i]!, offer_id: offer.id, start_at: now, username: `demo-${i + 1}@fiber` } });
+    await activateSubscription({ ctx, input: { id: subscription.id } });
+  }
+  await runBilling({ ctx, input: { as_of: now } });
+  const [adaInvoice] = (await listInvoices({ ctx, input: { subscriber_id: subscriberIds[0]!, limit: 1 } })).data;
+  if (adaInvoice) await recordPayment({ ctx, input: { subscriber_id: subscriberIds[0]!, amount: adaInvoice.total, currency: adaInvoice.currency, method: 'bank_transfer', reference: 'ACH demo' } });
+}
+
+/** Creates the demo tenant with staff, subscribers, billing, a lead and a ticket, unless it exists. Returns whether it did. */
 export async function seedDemoTenant(platform: Platform): Promise<boolean> {
   const control = await platform.databases.control();
   if (await findTenantBySlug(control, demoTenant.slug)) return false;
@@ -51,6 +85,7 @@ export async function seedDemoTenant(platform: Platform): Promise<boolean> {
     const created = [];
     for (const subscriber of demoSubscribers) created.push(await createSubscriber({ ctx: tenantCtx, input: SubscriberCreate.parse(subscriber) }));
     await createLead({ ctx: tenantCtx, input: { first_name: 'Alan', last_name: 'Turing', email: 'alan@example.net', phone: '+12125550199', address: { line1: '7 Enigma Road', city: 'New York', region: 'NY', postal_code: '10002', country: 'US' }, source: 'web', interested_offer: 'Fiber 500' } });
+    await seedDemoBilling(tenantCtx, created.map((c) => c.id));
     await createTicket({
       ctx: tenantCtx,
       input: { subject: 'Slow speeds in the evening', description: 'Speed tests show 40 Mbps on a 500 Mbps plan after 8 pm.', priority: 'normal', subscriber_id: created[0]!.id },

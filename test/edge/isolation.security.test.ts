@@ -271,6 +271,11 @@ describe('tenant isolation over every route', () => {
     a.markers.push(...aTickets.markers);
     const [aCatalog, bCatalog] = [await populateCatalog(edge, a), await populateCatalog(edge, b)];
     a.markers.push(...aCatalog.markers);
+    // A collection run each (nothing to collect yet): the id GET /collections/runs/{id} reads.
+    const collect = async (p: Populated) =>
+      String(edge.ok(await edge.call('POST', '/api/v1/collections/runs', { token: p.tenant.owner.token, body: { as_of: new Date(edge.clock.now).toISOString() } }), 201).body.id);
+    const [aRunId, bRunId] = [await collect(a), await collect(b)];
+    a.markers.push(aRunId);
     const doc = edge.ok(await edge.call('GET', '/api/v1/openapi.json'), 200).body as unknown as OpenApi;
     const platformToken = await edge.rootToken();
 
@@ -346,6 +351,7 @@ describe('tenant isolation over every route', () => {
       ['add-on', aCatalog.addonId, bCatalog.addonId],
       ['discount', aCatalog.discountId, bCatalog.discountId],
     );
+    candidates.push(['collection run', aRunId, bRunId]);
     const bTokens: [string, string][] = [
       ['B owner token', b.tenant.owner.token],
       ['B owner API key', b.ownerKey.secret],

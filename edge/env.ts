@@ -15,6 +15,8 @@ const configSchema = z.object({
   API_KEY_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_LOCK_SECONDS: z.coerce.number().int().min(1).default(900),
+  // Hourly billing and collections runs for every tenant; `off` leaves them to the API.
+  BILLING_SCHEDULE: z.enum(['hourly', 'off']).default('hourly'),
   PLATFORM_ADMIN_EMAIL: z.email().optional(),
   PLATFORM_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
 });
@@ -28,6 +30,7 @@ export type Config = Readonly<{
   apiKeyRateLimit: number;
   loginMaxFailures: number;
   loginLockSeconds: number;
+  billingSchedule: 'hourly' | 'off';
   platformAdminEmail: string | undefined;
   platformAdminPassword: string | undefined;
 }>;
@@ -50,6 +53,7 @@ export function parseConfig(source: Record<string, unknown>): Config {
     apiKeyRateLimit: e.API_KEY_RATE_LIMIT,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginLockSeconds: e.LOGIN_LOCK_SECONDS,
+    billingSchedule: e.BILLING_SCHEDULE,
     platformAdminEmail: e.PLATFORM_ADMIN_EMAIL,
     platformAdminPassword: e.PLATFORM_ADMIN_PASSWORD,
   });

@@ -8,7 +8,7 @@ import { parseConfig, type Platform } from './env.ts';
 import { createLogger } from './lib/logger.ts';
 import { createR2Storage } from './lib/r2-storage.ts';
 import { ensurePlatformAdmin } from './services/platform/ensure-platform-admin.ts';
-import { sweepAllTenantSlas } from './services/tickets/sweep-all-tenants.ts';
+import { runScheduledJobs } from './services/scheduler/run-scheduled-jobs.ts';
 
 export type WorkerBindings = {
   /** libSQL server (sqld or Turso) holding one namespace per tenant, and its admin API. */
@@ -76,9 +76,9 @@ export default {
   async fetch(request, env, ctx) {
     return (await ready(env)).app.fetch(request, env, ctx);
   },
-  // The cron trigger in wrangler.toml: SLA breaches of every tenant, each minute.
+  // The cron trigger in wrangler.toml, each minute: SLA breaches, and hourly billing and collections.
   async scheduled(_controller, env, ctx) {
     const { platform } = await ready(env);
-    ctx.waitUntil(sweepAllTenantSlas(platform));
+    ctx.waitUntil(runScheduledJobs(platform));
   },
 } satisfies ExportedHandler<WorkerBindings>;

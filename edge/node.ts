@@ -8,7 +8,7 @@ import { loadNodeConfig } from './node/config.ts';
 import { createNodePlatform } from './node/platform.ts';
 import { demoLogins, demoTenant, seedDemoTenant } from './services/demo/seed-demo-tenant.ts';
 import { ensurePlatformAdmin } from './services/platform/ensure-platform-admin.ts';
-import { sweepAllTenantSlas } from './services/tickets/sweep-all-tenants.ts';
+import { runScheduledJobs } from './services/scheduler/run-scheduled-jobs.ts';
 
 const config = loadNodeConfig(process.env);
 const log = createLogger({ level: config.app.logLevel });
@@ -39,14 +39,14 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
   process.stdout.write(`${lines.join('\n')}\n\n`);
 });
 
-// SLA clocks: breaches are recorded (with their one event) every minute; reads record them too.
-const slaSweep = setInterval(() => {
-  sweepAllTenantSlas(platform).catch((error: unknown) => log.error('SLA sweep failed', { error: error instanceof Error ? error.message : String(error) }));
+// Each minute: SLA breaches (reads record them too), and hourly billing and collections runs.
+const scheduler = setInterval(() => {
+  runScheduledJobs(platform).catch((error: unknown) => log.error('scheduled jobs failed', { error: error instanceof Error ? error.message : String(error) }));
 }, 60_000);
 
 const shutdown = (signal: string) => {
   log.info('shutting down', { signal });
-  clearInterval(slaSweep);
+  clearInterval(scheduler);
   server.close(() => {
     platform.databases.close();
     process.exit(0);

@@ -17,7 +17,7 @@ describe('SLA sweep over all tenants', () => {
     edge.clock.now = startTime + 2 * 3_600_000; // past the 1 h first response, within the 4 h resolution
     expect(await sweepAllTenantSlas(edge.platform)).toEqual({ tenants: 3, breached: 2, failed: 1 });
     expect([await breaches(edge, a.slug), await breaches(edge, b.slug), await breaches(edge, suspended.slug)]).toEqual([1, 1, 0]);
-    expect(edge.logs.some((line) => line.includes('SLA sweep failed') && line.includes(broken.slug))).toBe(true);
+    expect(edge.logs.some((line) => line.includes('sla-sweep failed') && line.includes(broken.slug))).toBe(true);
 
     expect(await sweepAllTenantSlas(edge.platform)).toEqual({ tenants: 3, breached: 0, failed: 1 });
     edge.clock.now = startTime + 5 * 3_600_000;

@@ -110,6 +110,29 @@ describe('collections: dunning', () => {
     expect(await w.cases(`&subscriber_id=${String(subscriber.id)}`)).toEqual([expect.objectContaining({ kind: 'overdue', status: 'closed', close_reason: 'paid', step: 21 })]);
   });
 
+  it('uses the strictest ladder when the overdue invoice bills offers of different policy sets', async () => {
+    const edge = await startCollectionsEdge();
+    const w = await collectionsWorld(edge);
+    const strict = await w.post('policy-sets', { name: 'Strict', dunning_steps: [{ day_offset: 2, action: 'notify' }, { day_offset: 3, action: 'suspend' }] });
+    const lenient = await w.offer();
+    const harsh = await w.offer({ name: 'Fiber strict', policy_set_id: strict.id });
+    const subscriber = await w.subscriber();
+    const a = await w.subscribe(subscriber.id, lenient.id, startTime);
+    const b = await w.subscribe(subscriber.id, harsh.id, startTime);
+    await w.bill(startTime);
+    const invoices = await w.invoices(subscriber.id);
+    expect(invoices).toHaveLength(1);
+    const due = Date.parse(String(invoices[0]!.due_at));
+    await w.collect(due + 9 * hour);
+    expect(brief((await w.collect(due + 3 * day + 9 * hour)).actions)).toEqual([
+      ['suspend', 'overdue', 3, 'sub'],
+      ['suspend', 'overdue', 3, 'sub'],
+    ]);
+    for (const id of [a.id, b.id]) expect((await w.subscription(id)).status).toBe('suspended');
+    // The chosen ladder ends at day 3: the lenient ladder's later steps never apply.
+    expect((await w.collect(due + 10 * day + 9 * hour)).actions).toEqual([]);
+  });
+
   it('does not hold an annual subscription paid in advance for another subscription’s overdue invoice', async () => {
     const edge = await startCollectionsEdge();
     const w = await collectionsWorld(edge);

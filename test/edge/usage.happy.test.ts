@@ -267,4 +267,25 @@ describe('overage', () => {
     const lines = await Promise.all(invoices.map(async (i) => ((await w.get(`invoices/${String(i.id)}`)).lines as { kind: string; amount: number; description: string }[]).filter((l) => l.kind === 'overage')));
     expect(lines.flat()).toEqual([expect.objectContaining({ amount: 586, description: 'Data over the included 10 GB, 2031-01-01 – 2031-01-31: 2.35 GB' })]);
   });
+
+  it('the billing run of the next period rates the closed one onto its invoice and lifts the fair-usage throttle', async () => {
+    const edge = await startEdge();
+    const w = await usageWorld(edge);
+    const offer = await w.offer({ included_gb: 10, overage_per_gb: [{ currency: 'USD', amount: 100 }] });
+    const sub = await w.subscribe({ offerId: offer.id });
+    await w.post('billing-runs', { as_of: iso(jan1) });
+    edge.clock.now = jan1 + 20 * day;
+    await w.report([w.record('big', sub, 13 * GB)]);
+    expect((await w.get(`subscriptions/${sub.id}`)).open_holds).toEqual([expect.objectContaining({ reason: 'fup', action: 'throttle' })]);
+    edge.clock.now = feb1 + 3_600_000;
+    await w.post('billing-runs', { as_of: iso(feb1) });
+    await w.post('billing-runs', { as_of: iso(feb1) });
+    const invoices = (await w.get(`invoices?subscriber_id=${sub.subscriberId}&limit=50`)).data!;
+    const lines = (await Promise.all(invoices.map(async (i) => (await w.get(`invoices/${String(i.id)}`)).lines as { kind: string; amount: number; description: string; period_start: string }[]))).flat();
+    expect(lines.filter((l) => l.kind === 'overage')).toEqual([expect.objectContaining({ amount: 300, description: 'Data over the included 10 GB, 2031-01-01 – 2031-01-31: 3.00 GB' })]);
+    expect((await w.get(`subscriptions/${sub.id}`)).open_holds).toEqual([]);
+    expect((await w.events(sub.id, 'subscription.restored')).map((e) => e.payload.by)).toEqual(['quota_reset']);
+    expect(await w.usage(sub.id, jan1)).toMatchObject({ rated_at: iso(edge.clock.now), reset_at: iso(edge.clock.now) });
+    expect(await w.usage(sub.id)).toMatchObject({ period_start: iso(feb1), used_bytes: 0, exhausted_at: null });
+  });
 });

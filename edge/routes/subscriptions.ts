@@ -11,12 +11,17 @@ const Reason = z.string().trim().min(1).max(500);
 const Username = z.string().trim().min(1).max(253).regex(/^\S+$/, 'must not contain spaces').openapi({ description: 'The service line: its RADIUS login', example: 'ada@fiber' });
 const PriceOverride = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).openapi({ description: 'Replaces the offer’s price, in minor units' });
 
-const ScheduledChange = z.object({
-  id: z.string().optional(),
-  offer_id: z.string().optional(),
-  to_offer_id: z.string().optional(),
-  effective_at: z.string(),
-});
+const ScheduledChange = z
+  .object({
+    id: z.string().optional(),
+    offer_id: z.string(),
+    effective_at: z.string(),
+    currency: z.string().optional(),
+    credit: z.number().int().optional(),
+    charge: z.number().int().optional(),
+    net: z.number().int().optional(),
+  })
+  .openapi('ScheduledPlanChange', { description: 'The amounts (detail view only) are as previewed when it was scheduled; the billing run applies it with the amounts at effective_at' });
 
 const subscriptionFields = {
   id: z.string(),
@@ -35,7 +40,7 @@ const subscriptionFields = {
   activated_at: z.string().nullable(),
   next_billing_at: z.string().nullable().openapi({ description: 'End of the last billed period: where the billing run continues' }),
   credit_basis: z.number().int().openapi({ description: 'What the customer paid per cycle for the current period; plan changes and cancellations credit it pro rata' }),
-  scheduled_change: ScheduledChange.passthrough().nullable(),
+  scheduled_change: ScheduledChange.nullable(),
   suspended_at: z.string().nullable(),
   canceled_at: z.string().nullable(),
   ends_at: z.string().nullable(),

@@ -131,6 +131,20 @@ describe('subscriptions', () => {
     expect(events.rows.map((r) => r.type)).toEqual(['subscription.cancel_scheduled', 'subscription.canceled']);
   });
 
+  it('bills the last stub up to ends_at before the cancellation is finished', async () => {
+    const { travel, post, get, offer, activeSubscription, billingRun, invoices } = await setupBilling();
+    const plan = await offer(2800, { billing_cycle: 'monthly' });
+    const { id, subscriberId } = await activeSubscription(plan.id, '2031-01-15T00:00:00Z', { billing_anchor_day: 1 });
+    await billingRun('2031-01-15T09:00:00Z');
+    expect(await post(`subscriptions/${id}/cancel`, { reason: 'Moving away', at: '2031-02-05T10:00:00Z' }, 200)).toMatchObject({ status: 'active', ends_at: '2031-02-06T00:00:00.000Z', next_billing_at: '2031-02-01T00:00:00.000Z' });
+    await travel('2031-02-07T00:00:00Z');
+    await billingRun('2031-02-07T00:00:00Z');
+    await billingRun('2031-02-07T00:00:00Z');
+    expect(await get(`subscriptions/${id}`)).toMatchObject({ status: 'canceled', next_billing_at: '2031-02-06T00:00:00.000Z' });
+    // Jan 15 – Feb 1 (17/31 of 2800) and Feb 1 – Feb 6 (5/28 of 2800).
+    expect((await invoices(subscriberId)).map((i) => i.total)).toEqual([500, 1535]);
+  });
+
   it('cancels at once when the end has passed, and a pending subscription at once, freeing the service line', async () => {
     const { edge, post, offer, subscriber, activeSubscription } = await setupBilling();
     const plan = await offer(1000);

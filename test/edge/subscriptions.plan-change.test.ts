@@ -112,7 +112,7 @@ describe('plan change', () => {
     expect(shown).toMatchObject({ scheduled: true, credit: 39, charge: 77, net: 38, total: 38 });
     const scheduled = await change(s, s.id, body);
     expect(scheduled).toMatchObject({ scheduled: true, change: { status: 'scheduled', credit: 39, charge: 77, net: 38 } });
-    expect(scheduled.subscription).toMatchObject({ offer_id: s.small.id, scheduled_change: { id: (scheduled.change as Json).id, to_offer_id: s.big.id, effective_at: '2031-05-20T00:00:00.000Z' } });
+    expect(scheduled.subscription).toMatchObject({ offer_id: s.small.id, scheduled_change: { id: (scheduled.change as Json).id, offer_id: s.big.id, effective_at: '2031-05-20T00:00:00.000Z', credit: 39, charge: 77, net: 38 } });
 
     await s.travel('2031-05-21T00:00:00Z');
     await s.billingRun('2031-05-21T00:00:00Z');

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, lte } from 'drizzle-orm';
+import { and, eq, gte, inArray, isNotNull, isNull, lte, or } from 'drizzle-orm';
 import { domainEvents, subscriptions } from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
@@ -71,13 +71,22 @@ export async function cancelSubscription({ ctx, input }: { ctx: TenantContext; i
 
 /**
  * The billing run's last step: subscriptions whose ends_at has come by `asOf` become
- * canceled, each with `subscription.canceled` unless it was recorded already. Returns how many.
+ * canceled, each with `subscription.canceled` unless it was recorded already. One still
+ * owing its last stub (next_billing_at before ends_at) waits until that stub is billed,
+ * so calling this before billing loses nothing either. Returns how many.
  */
 export async function finishEndedSubscriptions(tx: TenantTx, asOf: Date): Promise<number> {
   const ended = await tx
     .update(subscriptions)
     .set({ status: 'canceled', scheduledOfferId: null, scheduledChangeAt: null, updatedAt: asOf })
-    .where(and(inArray(subscriptions.status, ['pending', 'active', 'suspended']), isNotNull(subscriptions.endsAt), lte(subscriptions.endsAt, asOf)))
+    .where(
+      and(
+        inArray(subscriptions.status, ['pending', 'active', 'suspended']),
+        isNotNull(subscriptions.endsAt),
+        lte(subscriptions.endsAt, asOf),
+        or(isNull(subscriptions.nextBillingAt), gte(subscriptions.nextBillingAt, subscriptions.endsAt)),
+      ),
+    )
     .returning();
   for (const sub of ended) {
     const [recorded] = await tx

@@ -71,7 +71,9 @@ export async function presentSubscriptionDetail(db: Reader, row: SubscriptionRow
     .where(and(eq(subscriptionChanges.subscriptionId, row.id), eq(subscriptionChanges.status, 'scheduled')));
   return {
     ...presentSubscription(row),
-    scheduled_change: scheduled ? presentChange(scheduled) : null,
+    scheduled_change: scheduled
+      ? { id: scheduled.id, offer_id: scheduled.toOfferId, effective_at: scheduled.effectiveAt.toISOString(), currency: scheduled.currency, credit: scheduled.credit, charge: scheduled.charge, net: scheduled.net }
+      : null,
     open_holds: holds.map((h) => ({ id: h.id, reason: h.reason, action: h.action, note: h.note, placed_at: h.placedAt.toISOString() })),
     addons: addonRows.map((a) => ({ id: a.id, addon_id: a.addonId, quantity: a.quantity, started_at: a.startedAt.toISOString(), ended_at: iso(a.endedAt) })),
   };

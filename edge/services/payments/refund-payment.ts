@@ -10,6 +10,8 @@ import { postJournalEntry } from '../ledger/post-journal-entry.ts';
 import { findPayment, presentRefund } from './present-payment.ts';
 import { paymentRemainders } from '../invoices/apply-account-credit.ts';
 
+const terminalStatuses = new Set<string>(['void', 'written_off']);
+
 /**
  * Gives money back from a payment, in full (no amount) or in part. It comes first out of
  * what the payment left as account credit; only beyond that does it take back
@@ -34,13 +36,20 @@ export async function refundPayment({ ctx, input }: { ctx: TenantContext; input:
     let toTake = amount - fromCredit;
     if (toTake > 0) {
       const held = await tx
-        .select({ invoiceId: paymentAllocations.invoiceId, amount: sql<number>`sum(${paymentAllocations.amount})`, last: sql<number>`max(${paymentAllocations.createdAt})` })
+        .select({ invoiceId: paymentAllocations.invoiceId, status: invoices.status, amount: sql<number>`sum(${paymentAllocations.amount})`, last: sql<number>`max(${paymentAllocations.createdAt})` })
         .from(paymentAllocations)
+        .innerJoin(invoices, eq(invoices.id, paymentAllocations.invoiceId))
         .where(eq(paymentAllocations.paymentId, payment.id))
         .groupBy(paymentAllocations.invoiceId)
         .orderBy(desc(sql`max(${paymentAllocations.createdAt})`), desc(paymentAllocations.invoiceId));
+      // Void and written-off are terminal: money paid on an invoice later written off
+      // cannot be taken back from it (that would reopen it, or leave the receivable
+      // with no invoice to owe it on).
+      const reopenable = held.filter((allocation) => !terminalStatuses.has(allocation.status));
+      const takeable = reopenable.reduce((sum, a) => sum + a.amount, 0);
+      if (takeable < toTake) throw new AppError('invalid_state', `payment ${payment.number} paid invoices since written off or void: at most ${fromCredit + takeable} can be refunded`);
       const takes: { invoiceId: string; amount: number }[] = [];
-      for (const allocation of held) {
+      for (const allocation of reopenable) {
         if (toTake === 0) break;
         const take = Math.min(toTake, allocation.amount);
         if (take > 0) takes.push({ invoiceId: allocation.invoiceId, amount: take });

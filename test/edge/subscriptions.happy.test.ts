@@ -146,10 +146,18 @@ describe('subscriptions', () => {
   });
 
   it('cancels at once when the end has passed, and a pending subscription at once, freeing the service line', async () => {
-    const { edge, post, offer, subscriber, activeSubscription } = await setupBilling();
+    const { edge, post, get, offer, subscriber, activeSubscription, billingRun, invoices } = await setupBilling();
     const plan = await offer(1000);
     const { id } = await activeSubscription(plan.id, '2031-01-10T00:00:00Z', { username: 'line-1' });
+    await billingRun('2031-01-10T00:00:00Z');
     expect(await post(`subscriptions/${id}/cancel`, { reason: 'Back-dated', at: '2031-01-12T10:00:00Z' }, 200)).toMatchObject({ status: 'canceled', ends_at: '2031-01-13T00:00:00.000Z' });
+    // Never billed: the days used before ends_at are billed by the run, which then finishes it.
+    const late = await activeSubscription(plan.id, '2031-01-10T00:00:00Z');
+    expect(await post(`subscriptions/${late.id}/cancel`, { reason: 'Back-dated', at: '2031-01-12T10:00:00Z' }, 200)).toMatchObject({ status: 'active', next_billing_at: '2031-01-10T00:00:00.000Z' });
+    await billingRun('2031-01-15T09:00:00Z');
+    await billingRun('2031-01-15T09:00:00Z');
+    expect(await get(`subscriptions/${late.id}`)).toMatchObject({ status: 'canceled' });
+    expect((await invoices(late.subscriberId)).map((i) => i.total)).toEqual([97]); // 3/31 of 1000
     const owner = await subscriber();
     const pending = await post('subscriptions', { subscriber_id: owner.id, offer_id: plan.id, start_at: '2031-02-01T00:00:00Z', username: 'line-1' });
     edge.clock.now += 1000;

@@ -92,6 +92,14 @@ describe('plan change', () => {
     expect((await s.invoices(s.subscriberId)).length).toBe(2);
   });
 
+  it('changes the plan of a suspended subscription, which stays suspended', async () => {
+    const s = await billedForMay();
+    await s.travel('2031-05-16T12:00:00Z');
+    await s.post(`subscriptions/${s.id}/suspend`, { reason: 'Unpaid' }, 200);
+    const applied = await change(s, s.id, { offer_id: s.big.id });
+    expect(applied).toMatchObject({ net: 50, outcome: 'invoice', subscription: { status: 'suspended', offer_id: s.big.id, open_holds: [{ reason: 'admin' }] } });
+  });
+
   it('switches the offer of a pending subscription without money, re-anchoring on another cycle', async () => {
     const s = await setupBilling();
     const monthly = await s.offer(1000);

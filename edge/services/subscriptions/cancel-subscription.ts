@@ -40,7 +40,8 @@ async function creditUnusedService(tx: TenantTx, sub: SubscriptionRow, catalog: 
  * keeps service to the end of the local day of `at` (the termination day counts as used,
  * business-rules.md "Billing test vectors"): ends_at; billing stops there
  * (next_billing_at = ends_at, the billed part after it credited by policy), and the
- * status becomes canceled now if ends_at has passed, else when the billing run finishes it.
+ * status becomes canceled now if ends_at has passed and everything before it was billed,
+ * else when the billing run finishes it.
  */
 export async function cancelSubscription({ ctx, input }: { ctx: TenantContext; input: { id: string; at?: string | undefined; reason: string } }) {
   const now = new Date(ctx.platform.now());
@@ -59,7 +60,10 @@ export async function cancelSubscription({ ctx, input }: { ctx: TenantContext; i
       const endsAt = serviceEndFor(at.getTime(), timeZone);
       if (row.nextBillingAt && row.nextBillingAt.getTime() > endsAt) creditNoteId = await creditUnusedService(tx, row, await loadBillingCatalog(tx, now), endsAt, timeZone, now);
       const nextBillingAt = row.nextBillingAt && row.nextBillingAt.getTime() > endsAt ? new Date(endsAt) : row.nextBillingAt;
-      const status = endsAt <= now.getTime() ? 'canceled' : row.status;
+      // Service used before ends_at but not billed yet is left for the billing run, which
+      // bills it up to ends_at and then finishes the cancellation.
+      const billedThrough = nextBillingAt === null || nextBillingAt.getTime() >= endsAt;
+      const status = endsAt <= now.getTime() && billedThrough ? 'canceled' : row.status;
       updated = await transition(tx, row, { status, canceledAt: at, endsAt: new Date(endsAt), cancelReason: input.reason, nextBillingAt }, now);
     }
     const payload = { reason: input.reason, canceled_at: at.toISOString(), ends_at: updated.endsAt!.toISOString(), credit_note_id: creditNoteId };

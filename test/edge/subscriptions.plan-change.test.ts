@@ -198,4 +198,17 @@ describe('plan change', () => {
       { numRuns: 12 },
     );
   }, 120_000);
+
+  it('a downgrade from an untaxed plan to a taxed one credits the difference with the new plan’s tax netted in', async () => {
+    const s = await billedForMay({ policy: { refund_policy: 'credit' } }, [200, 100]);
+    const tax = await s.post('tax-rates', { name: 'VAT', rate: '10', mode: 'exclusive' });
+    const taxed = await s.offer(100, { tax_rate_id: tax.id });
+    await s.travel('2031-05-16T12:00:00Z');
+    const applied = await change(s, s.id, { offer_id: taxed.id, effective_at: '2031-05-16T12:00:00Z' });
+    // Credit 100 (untaxed), charge 50 + 5 tax: the customer is owed 45.
+    expect(applied).toMatchObject({ credit: 100, charge: 50, net: -50, total: -45, outcome: 'credit_note' });
+    const trial = (await s.get('reports/trial-balance')).currencies as Json[];
+    expect(trial[0]).toMatchObject({ balanced: true });
+    expect(await money(s, s.subscriberId)).toBe(200 - 45);
+  });
 });

@@ -47,11 +47,7 @@ export async function runBilling({ ctx, input }: { ctx: TenantContext; input: { 
   let lines = 0;
   const failures: ChunkResult['failures'] = [];
   try {
-    await ctx.db.transaction(async (tx) => {
-      const catalog = await loadBillingCatalog(tx, now);
-      await applyDueScheduledChanges(tx, ctx, catalog, asOf);
-      await finishEndedSubscriptions(tx, asOf);
-    });
+    await ctx.db.transaction(async (tx) => applyDueScheduledChanges(tx, ctx, await loadBillingCatalog(tx, now), asOf));
     let cursor: BillingCursor = null;
     for (;;) {
       const chunk = await ctx.db.transaction(async (tx) =>
@@ -63,6 +59,8 @@ export async function runBilling({ ctx, input }: { ctx: TenantContext; input: { 
       cursor = chunk.cursor;
       if (chunk.seen < chunkSize) break;
     }
+    // After billing, so the last stub before a cancellation's end is billed in this run.
+    await ctx.db.transaction(async (tx) => finishEndedSubscriptions(tx, asOf));
   } catch (error) {
     await ctx.db.update(billingRuns).set({ status: 'failed', invoicesCreated: invoices, linesCreated: lines, finishedAt: new Date(ctx.platform.now()) }).where(eq(billingRuns.id, id));
     throw error;

@@ -69,9 +69,11 @@ async function postIssue(tx: TenantTx, note: CreditNoteRow, at: Date): Promise<C
       currency: note.currency,
       sourceType: 'credit_note',
       sourceId: note.id,
+      // A note netting a dearer plan's credit against a cheaper one's charge can carry a
+      // negative part (tax when only the new plan is taxed): it then goes to the other side.
       lines: [
-        { account: 'sales_returns', debit: note.subtotal },
-        { account: 'tax_payable', debit: note.taxTotal },
+        note.subtotal >= 0 ? { account: 'sales_returns', debit: note.subtotal } : { account: 'sales_returns', credit: -note.subtotal },
+        note.taxTotal >= 0 ? { account: 'tax_payable', debit: note.taxTotal } : { account: 'tax_payable', credit: -note.taxTotal },
         { account: 'customer_credit', subscriberId: note.subscriberId, credit: note.total },
       ],
     },

@@ -69,7 +69,9 @@ function example(schema: Schema, doc: OpenApi, where: string): unknown {
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
   switch (type) {
     case 'object':
-      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, s]) => [k, references.has(k) && allowsNull(s) ? null : example(s, doc, `${where}.${k}`)]));
+      return Object.fromEntries(
+        Object.entries(schema.properties ?? {}).map(([k, s]) => [k, ownRefs[k] ?? (references.has(k) && allowsNull(s) ? null : example(s, doc, `${where}.${k}`))]),
+      );
     case 'array':
       return schema.items ? [example(schema.items, doc, `${where}[]`)] : [];
     case 'integer':
@@ -95,7 +97,9 @@ function example(schema: Schema, doc: OpenApi, where: string): unknown {
  * Fields that name another record of the caller's tenant: a random id would be refused as
  * unknown, so where the schema allows it they are sent as null (unlinking is valid input).
  */
-const references = new Set(['assignee_id', 'subscriber_id', 'organization_id']);
+const references = new Set(['assignee_id', 'subscriber_id', 'organization_id', 'discount_id']);
+/** Body fields that must name one of B's own records for a request to be valid (set once B is populated). */
+const ownRefs: Record<string, string> = {};
 const allowsNull = (schema: Schema) => (schema.anyOf ?? schema.oneOf ?? []).some((s) => s.type === 'null') || (Array.isArray(schema.type) && schema.type.includes('null'));
 
 type Populated = {
@@ -249,6 +253,49 @@ async function populateCatalog(edge: TestEdge, p: Populated) {
   return { ...ids, markers: [...Object.values(ids), `Tax of ${slug}`, `Policy of ${slug}`, `OFFER-${slug}`, `Offer of ${slug}`, `ADDON-${slug}`, `Addon of ${slug}`, `DISCOUNT-${slug}`, `Discount of ${slug}`, `throttle-of-${slug}`] };
 }
 
+/**
+ * Subscriptions (two active and billed, one pending), their invoices, the organization's
+ * payment left as credit and a credit note tied to its invoice (the person's invoice stays
+ * untouched, so voidable), a draft credit note, a billing run and a collection run.
+ */
+async function populateBilling(edge: TestEdge, p: Populated, catalog: Awaited<ReturnType<typeof populateCatalog>>) {
+  const token = p.tenant.owner.token;
+  const slug = p.tenant.slug;
+  const post = async (path: string, body: Record<string, unknown>, status = 201) => edge.ok(await edge.call('POST', `/api/v1/${path}`, { token, body }), status).body;
+  const now = new Date(edge.clock.now).toISOString();
+  const otherOfferId = String(
+    (
+      await post('offers', {
+        code: `OTHER-${slug}`,
+        name: `Other offer of ${slug}`,
+        service_type: 'business',
+        access_type: 'fiber',
+        billing_cycle: 'monthly',
+        billing_mode: 'postpaid',
+        prices: [{ currency: 'USD', amount: 8642 }],
+        download_mbps: 500,
+        upload_mbps: 100,
+      })
+    ).id,
+  );
+  const subscribe = async (subscriberId: string, username: string) => String((await post('subscriptions', { subscriber_id: subscriberId, offer_id: catalog.offerId, start_at: now, username })).id);
+  const activeIds = [await subscribe(p.crm.subscriberId, `one@${slug}`), await subscribe(p.crm.organizationId, `two@${slug}`)];
+  for (const id of activeIds) await post(`subscriptions/${id}/activate`, {}, 200);
+  const pendingId = await subscribe(p.crm.subscriberId, `three@${slug}`);
+  const billingRunId = String((await post('billing-runs', { as_of: now })).id);
+  const invoices = edge.ok(await edge.call('GET', '/api/v1/invoices', { token }), 200).body.data!;
+  const invoiceOf = (subscriberId: string) => String(invoices.find((i) => i.subscriber_id === subscriberId)!.id);
+  const [personInvoiceId, organizationInvoiceId] = [invoiceOf(p.crm.subscriberId), invoiceOf(p.crm.organizationId)];
+  const paymentId = String((await post('payments', { subscriber_id: p.crm.organizationId, amount: 3_000, currency: 'USD', method: 'cash', reference: `Receipt of ${slug}`, allocations: [] })).id);
+  const note = async (invoiceId: string | null) => String((await post('credit-notes', { subscriber_id: invoiceId ? p.crm.organizationId : p.crm.subscriberId, invoice_id: invoiceId, reason: `Credit of ${slug}`, lines: [{ description: 'Goodwill', amount: 2_500 }] })).id);
+  const tiedNoteId = await note(organizationInvoiceId);
+  await post(`credit-notes/${tiedNoteId}/issue`, {}, 200);
+  const draftNoteId = await note(null);
+  const collectionRunId = String((await post('collections/runs', { as_of: now })).id);
+  const ids = { otherOfferId, activeId: activeIds[0]!, otherActiveId: activeIds[1]!, pendingId, billingRunId, personInvoiceId, organizationInvoiceId, paymentId, tiedNoteId, draftNoteId, collectionRunId };
+  return { ...ids, markers: [...Object.values(ids), `Other offer of ${slug}`, `Receipt of ${slug}`, `Credit of ${slug}`] };
+}
+
 /** Every row of every table of a tenant's database: what "unchanged" means. */
 async function dumpTenant(edge: TestEdge, slug: string): Promise<string> {
   const tables = await edge.tenantSql(slug, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
@@ -271,11 +318,10 @@ describe('tenant isolation over every route', () => {
     a.markers.push(...aTickets.markers);
     const [aCatalog, bCatalog] = [await populateCatalog(edge, a), await populateCatalog(edge, b)];
     a.markers.push(...aCatalog.markers);
-    // A collection run each (nothing to collect yet): the id GET /collections/runs/{id} reads.
-    const collect = async (p: Populated) =>
-      String(edge.ok(await edge.call('POST', '/api/v1/collections/runs', { token: p.tenant.owner.token, body: { as_of: new Date(edge.clock.now).toISOString() } }), 201).body.id);
-    const [aRunId, bRunId] = [await collect(a), await collect(b)];
-    a.markers.push(aRunId);
+    const [aBilling, bBilling] = [await populateBilling(edge, a, aCatalog), await populateBilling(edge, b, bCatalog)];
+    a.markers.push(...aBilling.markers);
+    // Bodies that name a record (a plan change's offer, the invoice a credit note applies to) name B's own.
+    Object.assign(ownRefs, { offer_id: bBilling.otherOfferId, invoice_id: bBilling.organizationInvoiceId });
     const doc = edge.ok(await edge.call('GET', '/api/v1/openapi.json'), 200).body as unknown as OpenApi;
     const platformToken = await edge.rootToken();
 
@@ -351,7 +397,21 @@ describe('tenant isolation over every route', () => {
       ['add-on', aCatalog.addonId, bCatalog.addonId],
       ['discount', aCatalog.discountId, bCatalog.discountId],
     );
-    candidates.push(['collection run', aRunId, bRunId]);
+    for (const [kind, key] of [
+      ['active subscription', 'activeId'],
+      ['other active subscription', 'otherActiveId'],
+      ['pending subscription', 'pendingId'],
+      ['billing run', 'billingRunId'],
+      ['invoice', 'personInvoiceId'],
+      ['other invoice', 'organizationInvoiceId'],
+      ['payment', 'paymentId'],
+      ['tied credit note', 'tiedNoteId'],
+      ['draft credit note', 'draftNoteId'],
+      ['collection run', 'collectionRunId'],
+      ['other offer', 'otherOfferId'],
+    ] as const) {
+      candidates.push([kind, aBilling[key], bBilling[key]]);
+    }
     const bTokens: [string, string][] = [
       ['B owner token', b.tenant.owner.token],
       ['B owner API key', b.ownerKey.secret],
@@ -426,8 +486,12 @@ describe('tenant isolation over every route', () => {
     // So does converting a lead: the new subscriber must satisfy B's custom fields, which the
     // PATCH probe made required with random options until the DELETE probe removes them.
     const erasesLast = (r: Route) => (r.path.endsWith('/erase') || r.path === '/api/v1/leads/:id/convert' ? order.indexOf('DELETE') - order.indexOf('POST') + 0.5 : 0);
+    // Ending things comes after the other actions, which need them alive (a plan change, a
+    // credit note's application): voiding and writing off documents, then canceling
+    // subscriptions, whose credit for unused days would otherwise pay the invoice to void.
+    const endsLast = (r: Route) => (r.method !== 'POST' ? 0 : /\/(void|write-off)$/.test(r.path) ? 0.2 : r.path.endsWith('/cancel') ? 0.3 : 0);
     // Revoking API keys comes last of all: one of B's ids is the key driving this control.
-    const rank = (r: Route) => order.indexOf(r.method) + erasesLast(r) + (r.path.startsWith('/api/v1/api-keys/') ? order.length : 0);
+    const rank = (r: Route) => order.indexOf(r.method) + erasesLast(r) + endsLast(r) + (r.path.startsWith('/api/v1/api-keys/') ? order.length : 0);
     const idRoutes = tenantRoutes.filter((r) => r.params.length > 0).sort((x, y) => rank(x) - rank(y));
     for (const route of idRoutes) {
       const statuses: number[] = [];

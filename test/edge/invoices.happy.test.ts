@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { billingWorld } from '../support/billing.ts';
+import { billingWorld, day } from '../support/billing.ts';
 import { startEdge, startTime, type Json } from '../support/edge-app.ts';
 import { billedWorld, invoice, monthly, utc } from './money.support.ts';
 
@@ -51,6 +51,28 @@ describe('invoices', () => {
       [new Date(utc(2031, 3, 15)).toISOString(), 'issued'],
     ]);
     await w.checkBooks();
+  });
+
+  it('voiding or writing off the overdue invoice lifts the overdue hold, as a payment would', async () => {
+    const edge = await startEdge();
+    for (const action of ['void', 'write-off']) {
+      edge.clock.now = startTime;
+      const w = await billingWorld(edge);
+      const offer = await w.offer();
+      const ada = await w.subscriber();
+      const subscription = await w.subscribe(ada.id, offer.id, startTime);
+      await w.bill(startTime);
+      const [inv] = await w.invoices(ada.id);
+      edge.clock.now = Date.parse(String(inv!.due_at)) + 25 * day;
+      await w.post('collections/runs', { as_of: new Date(edge.clock.now).toISOString() });
+      expect(await invoice(w, inv!.id)).toMatchObject({ status: 'overdue' });
+      expect(await w.balance(ada.id)).toMatchObject({ overdue: 10_000 });
+      expect(await w.get(`subscriptions/${String(subscription.id)}`)).toMatchObject({ status: 'suspended' });
+      await w.post(`invoices/${String(inv!.id)}/${action}`, { reason: 'disputed charge' }, 200);
+      expect(await w.balance(ada.id)).toMatchObject({ outstanding: 0, overdue: 0 });
+      expect(await w.get(`subscriptions/${String(subscription.id)}`), action).toMatchObject({ status: 'active', open_holds: [] });
+      await w.checkBooks();
+    }
   });
 
   it('an invoice whose payment was refunded in full can be voided', async () => {

@@ -124,6 +124,8 @@ export async function voidInvoice({ ctx, input }: { ctx: TenantContext; input: {
     const [row] = await tx.update(invoices).set({ status: 'void', balanceDue: 0, voidedAt: at, statusReason: input.reason, updatedAt: at }).where(eq(invoices.id, invoice.id)).returning();
     await recordDomainEvent(tx, { type: 'invoice.voided', subjectType: 'invoice', subjectId: invoice.id, payload: { number: invoice.number, reason: input.reason } }, at);
     await appendAuditEvent(tx, ctx, { action: 'invoice.voided', resource: 'invoice', resourceId: invoice.id, changes: { from: invoice.status, reason: input.reason } });
+    // A voided overdue invoice is no longer owed: the overdue restore follows as after a payment.
+    await restoreIfSettled(tx, ctx, invoice.subscriberId, invoice.currency, at);
     return presentInvoice(tx, row!);
   });
 }

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { startEdge, type Json } from '../support/edge-app.ts';
 import { billedWorld, count, invoice, monthly } from './money.support.ts';
 
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
 describe('payments', () => {
   it('allocates automatically, oldest due first, across several invoices; the remainder becomes credit', async () => {
     const edge = await startEdge();
@@ -155,6 +157,27 @@ describe('payments', () => {
     expect(await invoice(w, second.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
     expect(await invoice(w, first.id)).toMatchObject({ status: 'partially_paid', balance_due: 2_000, paid_at: null });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 22_000, credit: 0, overdue: 0 });
+    await w.checkBooks();
+  });
+
+  it('payments and refunds at the same time never allocate or take back the same money twice', async () => {
+    const edge = await startEdge();
+    const { w, ada, invoices } = await billedWorld(edge, 3);
+    const payments = await Promise.all(Array.from({ length: 8 }, () => w.pay(ada.id, 4_000)));
+    expect(sum(payments.map((p) => Number(p.unallocated)))).toBe(2_000);
+    expect((await w.invoices(ada.id)).map((i) => [i.status, i.balance_due])).toEqual([
+      ['paid', 0],
+      ['paid', 0],
+      ['paid', 0],
+    ]);
+    expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 0, credit: 2_000, overdue: 0 });
+    const target = payments[0]!;
+    const refunds = await Promise.all(Array.from({ length: 6 }, () => edge.call('POST', `/api/v1/payments/${String(target.id)}/refunds`, { token: w.token, body: { amount: 1_000 } })));
+    expect(refunds.filter((r) => r.status === 201)).toHaveLength(4);
+    for (const r of refunds.filter((r) => r.status !== 201)) expect(r.status).toBe(409);
+    expect(await w.get(`payments/${String(target.id)}`)).toMatchObject({ status: 'refunded', refunded_amount: 4_000 });
+    expect(await w.balance(ada.id)).toMatchObject({ outstanding: 4_000 - Number(target.unallocated), credit: 2_000 - Number(target.unallocated) });
+    expect(invoices).toHaveLength(3);
     await w.checkBooks();
   });
 

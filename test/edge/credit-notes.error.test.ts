@@ -94,4 +94,17 @@ describe('credit notes: refused requests write nothing', () => {
     expect(await moneySnapshot(w)).toBe(before);
     await w.checkBooks();
   });
+
+  it('a draft tied to an invoice voided since cannot be issued (409), and nothing is written', async () => {
+    const edge = await startEdge();
+    const { w, ada, invoices } = await billedWorld(edge, 1);
+    const draft = await w.post('credit-notes', { subscriber_id: ada.id, invoice_id: invoices[0]!.id, reason: 'r', lines: [{ description: 'd', amount: 1_000 }] });
+    await w.post(`invoices/${String(invoices[0]!.id)}/void`, { reason: 'billed in error' }, 200);
+    const before = await moneySnapshot(w);
+    expectProblem(await edge.call('POST', `/api/v1/credit-notes/${String(draft.id)}/issue`, { token: w.token }), 409, 'invalid_state');
+    expect(await moneySnapshot(w)).toBe(before);
+    expect(await w.post(`credit-notes/${String(draft.id)}/void`, { reason: 'invoice void' }, 200)).toMatchObject({ status: 'void' });
+    expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 0, credit: 0, overdue: 0 });
+    await w.checkBooks();
+  });
 });

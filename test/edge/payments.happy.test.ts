@@ -181,6 +181,25 @@ describe('payments', () => {
     await w.checkBooks();
   });
 
+  it('a payment in another currency reaches no invoice of this one: it is credit in its own currency', async () => {
+    const edge = await startEdge();
+    const { w, ada } = await billedWorld(edge, 1);
+    const eur = await w.pay(ada.id, 2_500, { currency: 'EUR' });
+    expect(eur).toMatchObject({ currency: 'EUR', allocations: [], unallocated: 2_500 });
+    expect(await w.get(`subscribers/${String(ada.id)}/balance?currency=EUR`)).toEqual({ currency: 'EUR', outstanding: 0, credit: 2_500, overdue: 0 });
+    expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 10_000, credit: 0, overdue: 0 });
+    // The next USD invoice does not take the EUR credit either.
+    edge.clock.now = monthly(1);
+    await w.bill(edge.clock.now);
+    expect((await w.invoices(ada.id))[1]).toMatchObject({ balance_due: 10_000 });
+    const currencies = ((await w.get('reports/trial-balance')).currencies as Json[]).map((c) => [c.currency, c.balanced]);
+    expect(currencies).toEqual([
+      ['EUR', true],
+      ['USD', true],
+    ]);
+    await w.checkBooks();
+  });
+
   it('lists payments newest first, by subscriber and status', async () => {
     const edge = await startEdge();
     const { w, ada } = await billedWorld(edge, 1);

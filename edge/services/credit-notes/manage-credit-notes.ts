@@ -123,6 +123,8 @@ export async function issueCreditNote({ ctx, input }: { ctx: TenantContext; inpu
   return ctx.db.transaction(async (tx) => {
     const note = await findCreditNote(tx, input.id);
     if (note.status !== 'draft') throw new AppError('invalid_state', `a ${note.status} credit note cannot be issued`);
+    // As at creation: a void invoice is not owed, so a note tied to it would be credit that can never apply.
+    if (note.invoiceId && (await findInvoice(tx, note.invoiceId)).status === 'void') throw new AppError('invalid_state', `credit note ${note.number} credits a void invoice`);
     const issued = await postIssue(tx, note, at);
     await appendAuditEvent(tx, ctx, { action: 'credit_note.issued', resource: 'credit_note', resourceId: note.id, changes: { number: note.number, total: note.total } });
     return presentCreditNote(issued);

@@ -19,6 +19,18 @@ export type InvoiceLineDraft = {
   periodEnd?: Date | null;
 };
 
+/** The columns a line fills wherever it is written: on an invoice, or as a pending charge. */
+export const lineValues = (line: InvoiceLineDraft) => ({
+  kind: line.kind,
+  description: line.description,
+  quantity: line.quantity ?? 1,
+  amount: line.amount,
+  taxAmount: line.taxAmount,
+  taxes: line.taxes,
+  periodStart: line.periodStart ?? null,
+  periodEnd: line.periodEnd ?? null,
+});
+
 export type InvoiceDraft = {
   subscriberId: string;
   currency: string;
@@ -86,16 +98,9 @@ export async function issueInvoices(tx: TenantTx, drafts: readonly InvoiceDraft[
         id: lineId,
         invoiceId: id,
         position,
-        kind: line.kind,
         subscriptionId: line.subscriptionId ?? null,
         sourceId: line.sourceId ?? null,
-        description: line.description,
-        quantity: line.quantity ?? 1,
-        amount: line.amount,
-        taxAmount: line.taxAmount,
-        taxes: line.taxes,
-        periodStart: line.periodStart ?? null,
-        periodEnd: line.periodEnd ?? null,
+        ...lineValues(line),
       });
     });
     issued.push({ id, number: numbers[i]!, subscriberId: draft.subscriberId, currency: draft.currency, total, lineIds });

@@ -11,7 +11,7 @@ import { startOfLocalDay } from '../billing/calendar.ts';
 import { taxLine } from '../billing/tax.ts';
 import { offerPrice } from '../catalog/find-offer.ts';
 import { recordDomainEvent } from '../events/record-domain-event.ts';
-import type { InvoiceLineDraft } from '../invoices/issue-invoices.ts';
+import { lineValues, type InvoiceLineDraft } from '../invoices/issue-invoices.ts';
 import { actionTime } from './action-time.ts';
 import { loadBillingCatalog, type BillingCatalog } from './billing-catalog.ts';
 import { findSubscription, presentSubscriptionDetail } from './present-subscription.ts';
@@ -43,14 +43,7 @@ export async function addPendingCharges(tx: TenantTx, sub: SubscriptionRow, line
       subscriberId: sub.subscriberId,
       subscriptionId: sub.id,
       currency: sub.currency,
-      kind: line.kind,
-      description: line.description,
-      quantity: line.quantity ?? 1,
-      amount: line.amount,
-      taxAmount: line.taxAmount,
-      taxes: line.taxes,
-      periodStart: line.periodStart ?? null,
-      periodEnd: line.periodEnd ?? null,
+      ...lineValues(line),
       createdAt: at,
     })),
   );

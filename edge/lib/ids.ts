@@ -1,24 +1,34 @@
 import { toHex } from './encoding.ts';
 
 // RFC 9562 §6.2 method 1: a counter in the 26 bits after the timestamp (rand_a and the
-// top of rand_b), so ids made in the same millisecond by this isolate still sort in the
+// top of rand_b), so ids made for the same millisecond by this isolate still sort in the
 // order they were made (a billing run's invoices, lines and entries share one instant).
-// Each new millisecond seeds the counter at random in its lower half, leaving 2^25 ids of
-// headroom before it could wrap.
+// Services pass a request's fixed instant while other work uses the wall clock, so the
+// milliseconds in use interleave: the counter is kept per recent millisecond. Each new
+// millisecond seeds its counter at random in the lower half, leaving 2^25 ids of headroom.
 const counterBits = 26;
-let lastMs = -1;
-let counter = 0;
+const remembered = 256;
+const counters = new Map<number, number>();
+
+function nextCounter(ms: number, random: Uint8Array): number {
+  const last = counters.get(ms);
+  let counter: number;
+  if (last !== undefined && last < 2 ** counterBits - 1) {
+    counter = last + 1;
+    counters.delete(ms);
+  } else {
+    counter = ((random[6]! << 17) ^ (random[7]! << 9) ^ (random[9]! << 1) ^ (random[10]! & 1)) & (2 ** (counterBits - 1) - 1);
+    if (counters.size >= remembered) counters.delete(counters.keys().next().value!);
+  }
+  // Re-inserted, so the map's order is least recently used first.
+  counters.set(ms, counter);
+  return counter;
+}
 
 /** UUIDv7 (RFC 9562 §5.7): time-ordered, so new rows land at the end of indexes. */
 export function uuidv7(now = Date.now()): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  if (now === lastMs && counter < 2 ** counterBits - 1) {
-    counter += 1;
-  } else {
-    lastMs = now;
-    counter = (bytes[6]! << 17) ^ (bytes[7]! << 9) ^ (bytes[9]! << 1) ^ (bytes[10]! & 1);
-    counter &= 2 ** (counterBits - 1) - 1;
-  }
+  const counter = nextCounter(now, bytes);
   let ms = now;
   for (let i = 5; i >= 0; i--) {
     bytes[i] = ms & 0xff;

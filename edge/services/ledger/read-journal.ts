@@ -8,7 +8,7 @@ export async function listJournal({ ctx, input }: { ctx: TenantContext; input: {
   const entries = await ctx.db
     .select()
     .from(journalEntries)
-    .where(and(input.subscriber_id ? eq(journalEntries.subscriberId, input.subscriber_id) : undefined, cursor !== undefined && Number.isSafeInteger(cursor) ? lt(journalEntries.seq, cursor) : undefined))
+    .where(and(input.subscriber_id ? eq(journalEntries.subscriberId, input.subscriber_id) : undefined, cursor !== undefined ? lt(journalEntries.seq, cursor) : undefined))
     .orderBy(desc(journalEntries.seq))
     .limit(input.limit + 1);
   const page = entries.slice(0, input.limit);

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { createdAt, id, instant, updatedAt } from '../shared/columns.ts';
 import { invoices, type LineTax } from './invoices.ts';
 import { subscribers } from './subscribers.ts';

@@ -1,37 +1,14 @@
 // The billing engine in workerd against a real sqld: catalog, a subscription, billing runs
 // (repeated and concurrent), a payment with an Idempotency-Key, a refund, a credit note,
 // the balance, the journal and the reports; another tenant sees none of it.
-import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-
-const worker = exports.default;
-type Json = Record<string, unknown> & { data?: Record<string, unknown>[] };
-const call = async (path: string, init: RequestInit & { token?: string; json?: unknown } = {}) => {
-  const headers = new Headers(init.headers);
-  if (init.token) headers.set('authorization', `Bearer ${init.token}`);
-  if (init.json !== undefined) headers.set('content-type', 'application/json');
-  const response = await worker.fetch(`https://edge.test${path}`, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, text, body: (text.startsWith('{') ? JSON.parse(text) : {}) as Json };
-};
-const ok = async (promise: ReturnType<typeof call>, status: number) => {
-  const res = await promise;
-  expect(res.status, res.text).toBe(status);
-  return res.body;
-};
-
-async function tenantToken(platform: string, currency: string): Promise<string> {
-  const slug = `wb-${crypto.randomUUID().slice(0, 8)}`;
-  const admin = { admin_email: `owner@${slug}.test`, admin_password: 'owner-password-123' };
-  await ok(call('/api/v1/platform/tenants', { method: 'POST', token: platform, json: { slug, name: slug, currency, timezone: 'Europe/Berlin', ...admin } }), 201);
-  const login = await ok(call('/api/v1/auth/login', { method: 'POST', json: { tenant: slug, email: admin.admin_email, password: admin.admin_password } }), 200);
-  return String(login.access_token);
-}
+import { call, ok, platformToken, tenantLogin } from './call.ts';
 
 describe('billing in workerd against sqld', () => {
   it('bills once however often it runs, takes a payment once, and keeps the books level', async () => {
-    const platform = String((await ok(call('/api/v1/platform/auth/login', { method: 'POST', json: { email: 'root@platform.test', password: 'platform-admin-password' } }), 200)).access_token);
-    const [a, b] = await Promise.all([tenantToken(platform, 'EUR'), tenantToken(platform, 'EUR')]);
+    const platform = await platformToken();
+    const eur = { currency: 'EUR', timezone: 'Europe/Berlin' };
+    const [{ token: a }, { token: b }] = await Promise.all([tenantLogin(platform, 'wb', eur), tenantLogin(platform, 'wb', eur)]);
     const post = (token: string, path: string, json: unknown, status = 201, headers: Record<string, string> = {}) => ok(call(`/api/v1/${path}`, { method: 'POST', token, json, headers }), status);
     const get = (token: string, path: string) => ok(call(`/api/v1/${path}`, { token }), 200);
 

@@ -1,32 +1,14 @@
 // Subscribers and their CSV import in workerd, against a real sqld (FTS5 included).
-import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { call, expectStatus, platformToken, tenantLogin } from './call.ts';
 
-const worker = exports.default;
-type Json = Record<string, unknown> & { data?: Record<string, unknown>[] };
-const call = async (path: string, init: RequestInit & { token?: string; json?: unknown } = {}) => {
-  const headers = new Headers(init.headers);
-  if (init.token) headers.set('authorization', `Bearer ${init.token}`);
-  if (init.json !== undefined) headers.set('content-type', 'application/json');
-  const response = await worker.fetch(`https://edge.test${path}`, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, text, body: (text.startsWith('{') ? JSON.parse(text) : {}) as Json };
-};
-const expectStatus = (res: { status: number; text: string }, status: number) => expect(res.status, res.text).toBe(status);
-
-async function tenantToken(platform: string): Promise<string> {
-  const slug = `ws-${crypto.randomUUID().slice(0, 8)}`;
-  const admin = { admin_email: `owner@${slug}.test`, admin_password: 'owner-password-123' };
-  expectStatus(await call('/api/v1/platform/tenants', { method: 'POST', token: platform, json: { slug, name: slug, currency: 'USD', timezone: 'UTC', ...admin } }), 201);
-  const login = await call('/api/v1/auth/login', { method: 'POST', json: { tenant: slug, email: admin.admin_email, password: admin.admin_password } });
-  expectStatus(login, 200);
-  return String(login.body.access_token);
-}
+/** A new tenant's owner token (USD, UTC). */
+const tenantToken = async () => (await tenantLogin(await platformToken(), 'ws')).token;
 
 describe('subscribers in workerd against sqld', () => {
   it('creates, reads, lists, searches, changes, archives, restores and erases; other tenants see nothing', async () => {
-    const platformLogin = await call('/api/v1/platform/auth/login', { method: 'POST', json: { email: 'root@platform.test', password: 'platform-admin-password' } });
-    const [a, b] = await Promise.all([tenantToken(String(platformLogin.body.access_token)), tenantToken(String(platformLogin.body.access_token))]);
+    const platform = await platformToken();
+    const [{ token: a }, { token: b }] = await Promise.all([tenantLogin(platform, 'ws'), tenantLogin(platform, 'ws')]);
 
     const created = await call('/api/v1/subscribers', {
       method: 'POST',
@@ -73,8 +55,7 @@ describe('subscribers in workerd against sqld', () => {
   });
 
   it('runs a CSV import job to completion, then rejects a bad file with row errors', async () => {
-    const platformLogin = await call('/api/v1/platform/auth/login', { method: 'POST', json: { email: 'root@platform.test', password: 'platform-admin-password' } });
-    const token = await tenantToken(String(platformLogin.body.access_token));
+    const token = await tenantToken();
     const csv = 'Name,E-mail,Street,ZIP code,City,Country\r\nAda Lovelace,ada@x.test,1 St,NW1,London,GB\r\nAlan Turing,alan@x.test,"Hut 8, Bletchley",MK3,Milton Keynes,GB\r\n';
     const posted = await call('/api/v1/subscriber-imports', { method: 'POST', token, headers: { 'content-type': 'text/csv' }, body: csv });
     expectStatus(posted, 202);
@@ -96,8 +77,7 @@ describe('subscribers in workerd against sqld', () => {
   });
 
   it('finishes a larger import after the response (waitUntil), visible by polling', async () => {
-    const platformLogin = await call('/api/v1/platform/auth/login', { method: 'POST', json: { email: 'root@platform.test', password: 'platform-admin-password' } });
-    const token = await tenantToken(String(platformLogin.body.access_token));
+    const token = await tenantToken();
     const lines = ['first_name,last_name,email,service_line1,service_city,service_country'];
     // Over the 64 KiB the route imports before answering.
     for (let i = 1; i <= 1500; i++) lines.push(`First${i},Last${i},person${i}@bulk.test,${i} Long Street Name For Size,Springfield,US`);

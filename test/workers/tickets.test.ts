@@ -1,36 +1,14 @@
 // Tickets, attachments in R2 and leads in workerd, against a real sqld.
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import handler from '../../edge/index.ts';
-
-const worker = exports.default;
-type Json = Record<string, unknown> & { data?: Record<string, unknown>[] };
-const call = async (path: string, init: RequestInit & { token?: string; json?: unknown } = {}) => {
-  const headers = new Headers(init.headers);
-  if (init.token) headers.set('authorization', `Bearer ${init.token}`);
-  if (init.json !== undefined) headers.set('content-type', 'application/json');
-  const response = await worker.fetch(`https://edge.test${path}`, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  const text = new TextDecoder().decode(bytes);
-  return { status: response.status, headers: response.headers, bytes, text, body: (text.startsWith('{') ? JSON.parse(text) : {}) as Json };
-};
-const expectStatus = (res: { status: number; text: string }, status: number) => expect(res.status, res.text).toBe(status);
-
-async function tenant(platform: string): Promise<{ id: string; token: string }> {
-  const slug = `wt-${crypto.randomUUID().slice(0, 8)}`;
-  const admin = { admin_email: `owner@${slug}.test`, admin_password: 'owner-password-123' };
-  const created = await call('/api/v1/platform/tenants', { method: 'POST', token: platform, json: { slug, name: slug, currency: 'USD', timezone: 'UTC', ...admin } });
-  expectStatus(created, 201);
-  const login = await call('/api/v1/auth/login', { method: 'POST', json: { tenant: slug, email: admin.admin_email, password: admin.admin_password } });
-  expectStatus(login, 200);
-  return { id: String(created.body.id), token: String(login.body.access_token) };
-}
+import { call, expectStatus, platformToken, tenantLogin } from './call.ts';
 
 describe('tickets in workerd', () => {
   it('keeps attachments in R2 under the tenant prefix, streams them back, and deletes them', async () => {
-    const platformLogin = await call('/api/v1/platform/auth/login', { method: 'POST', json: { email: 'root@platform.test', password: 'platform-admin-password' } });
-    const [a, b] = await Promise.all([tenant(String(platformLogin.body.access_token)), tenant(String(platformLogin.body.access_token))]);
+    const platform = await platformToken();
+    const [a, b] = await Promise.all([tenantLogin(platform, 'wt'), tenantLogin(platform, 'wt')]);
 
     const ticket = await call('/api/v1/tickets', { method: 'POST', token: a.token, json: { subject: 'Router offline', priority: 'high' } });
     expectStatus(ticket, 201);
@@ -71,8 +49,7 @@ describe('tickets in workerd', () => {
   });
 
   it('moves tickets through statuses, sweeps SLAs, exports CSV, and converts a lead', async () => {
-    const platformLogin = await call('/api/v1/platform/auth/login', { method: 'POST', json: { email: 'root@platform.test', password: 'platform-admin-password' } });
-    const a = await tenant(String(platformLogin.body.access_token));
+    const a = await tenantLogin(await platformToken(), 'wt');
     const ticket = await call('/api/v1/tickets', { method: 'POST', token: a.token, json: { subject: 'Slow speeds' } });
     const path = `/api/v1/tickets/${String(ticket.body.id)}`;
     expect((await call(path, { method: 'PATCH', token: a.token, json: { status: 'pending' } })).body.status).toBe('pending');

@@ -10,6 +10,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient } from '@libsql/client';
+import { offerExample } from '../../edge/services/catalog/catalog-input.ts';
 import { processCpuMicros, shellQuote } from '../radius/proc-cpu.ts';
 import { seedSubscriptions } from './seed.ts';
 
@@ -121,18 +122,7 @@ try {
   const taxRate = await request('POST', '/api/v1/tax-rates', { token, json: { name: 'State sales tax', rate: '7.5', mode: 'exclusive' } });
   const offer = await request('POST', '/api/v1/offers', {
     token,
-    json: {
-      code: 'FIBER-100',
-      name: 'Fiber 100',
-      service_type: 'residential',
-      access_type: 'fiber',
-      billing_cycle: 'monthly',
-      billing_mode: 'postpaid',
-      prices: [{ currency: 'USD', amount: 4999 }],
-      tax_rate_id: taxRate.id,
-      download_mbps: 100,
-      upload_mbps: 50,
-    },
+    json: { ...offerExample, tax_rate_id: taxRate.id },
   });
 
   // ---- seeding straight into the tenant's file (setup, not measured)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { offerExample } from '../../edge/services/catalog/catalog-input.ts';
 import { expectProblem, startEdge, type Json } from '../support/edge-app.ts';
 
 async function setup() {
@@ -13,17 +14,7 @@ async function setup() {
 
 const fieldsOf = (problem: { errors?: { path: string }[] }) => (problem.errors ?? []).map((e) => e.path).sort();
 
-const offer = {
-  code: 'FIBER-100',
-  name: 'Fiber 100',
-  service_type: 'residential',
-  access_type: 'fiber',
-  billing_cycle: 'monthly',
-  billing_mode: 'postpaid',
-  prices: [{ currency: 'USD', amount: 4999 }],
-  download_mbps: 100,
-  upload_mbps: 50,
-};
+const offer = offerExample;
 const usd = (amount: number) => [{ currency: 'USD', amount }];
 
 describe('catalog input errors', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { offerExample } from '../../edge/services/catalog/catalog-input.ts';
 import { findOffer, offerPrice } from '../../edge/services/catalog/find-offer.ts';
 import { findTaxRates } from '../../edge/services/catalog/find-tax-rates.ts';
 import { readBillingSettings } from '../../edge/services/catalog/billing-settings.ts';
@@ -18,20 +19,8 @@ async function setup() {
   return { edge, tenant, token, create, get, patch, audit };
 }
 
-const fiber = {
-  code: 'FIBER-100',
-  name: 'Fiber 100',
-  service_type: 'residential',
-  access_type: 'fiber',
-  billing_cycle: 'monthly',
-  billing_mode: 'postpaid',
-  prices: [
-    { currency: 'USD', amount: 4999 },
-    { currency: 'EUR', amount: 4599 },
-  ],
-  download_mbps: 100,
-  upload_mbps: 50,
-};
+/** The OpenAPI example offer, priced in euros too. */
+const fiber = { ...offerExample, prices: [...offerExample.prices, { currency: 'EUR', amount: 4599 }] };
 
 describe('tax rates', () => {
   it('creates canonical rates, renames them, archives them, with audit entries', async () => {

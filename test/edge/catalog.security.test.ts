@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { offerExample } from '../../edge/services/catalog/catalog-input.ts';
 import { expectProblem, startEdge, type Json, type TestEdge } from '../support/edge-app.ts';
 
-const offer = {
-  code: 'FIBER-100',
-  name: 'Fiber 100',
-  service_type: 'residential',
-  access_type: 'fiber',
-  billing_cycle: 'monthly',
-  billing_mode: 'postpaid',
-  prices: [{ currency: 'USD', amount: 4999 }],
-  download_mbps: 100,
-  upload_mbps: 50,
-};
+const offer = offerExample;
 
 /** One of each catalog resource, made by `token`; the ids by collection path. */
 async function populate(edge: TestEdge, token: string) {

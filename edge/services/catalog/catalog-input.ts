@@ -100,22 +100,20 @@ const overageNeedsVolume = (offer: { included_gb?: number | null | undefined; ov
   if (offer.overage_per_gb != null && offer.included_gb == null) ctx.addIssue({ code: 'custom', path: ['overage_per_gb'], message: 'overage_per_gb needs included_gb' });
 };
 
-export const OfferCreate = z
-  .strictObject(offerFields)
-  .superRefine(overageNeedsVolume)
-  .openapi('OfferCreate', {
-    example: {
-      code: 'FIBER-100',
-      name: 'Fiber 100',
-      service_type: 'residential',
-      access_type: 'fiber',
-      billing_cycle: 'monthly',
-      billing_mode: 'postpaid',
-      prices: [{ currency: 'USD', amount: 4999 }],
-      download_mbps: 100,
-      upload_mbps: 50,
-    },
-  });
+/** The offer of the OpenAPI example; the tests and the billing bench create it too. */
+export const offerExample = {
+  code: 'FIBER-100',
+  name: 'Fiber 100',
+  service_type: 'residential',
+  access_type: 'fiber',
+  billing_cycle: 'monthly',
+  billing_mode: 'postpaid',
+  prices: [{ currency: 'USD', amount: 4999 }],
+  download_mbps: 100,
+  upload_mbps: 50,
+} satisfies z.input<z.ZodObject<typeof offerFields>>;
+
+export const OfferCreate = z.strictObject(offerFields).superRefine(overageNeedsVolume).openapi('OfferCreate', { example: offerExample });
 export const OfferPatch = z
   .strictObject({
     ...Object.fromEntries(Object.entries(offerFields).map(([k, v]) => [k, v.optional()])),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StaffRole } from '../../db/tenant/index.ts';
 import { expectProblem, startEdge, startTime, type Json } from '../support/edge-app.ts';
-import { billedWorld, moneySnapshot } from './money.support.ts';
+import { billedWorld, moneySnapshot } from '../support/billing.ts';
 
 /** A tenant with an invoice, a payment, an issued credit note and a billing run: one of each money id. */
 async function moneyTenant(edge: Awaited<ReturnType<typeof startEdge>>) {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { startTime, type TestEdge } from '../support/edge-app.ts';
-import { brief, collectionsWorld, day, hour, startCollectionsEdge } from './collections.support.ts';
+import { brief, billingWorld, day, hour, startCollectionsEdge } from '../support/billing.ts';
 
 /** A subscriber on a monthly postpaid plan, billed once at the start: one unpaid invoice of 100.00. */
 async function overdueSubscriber(edge: TestEdge, subscriberOverrides = {}) {
-  const w = await collectionsWorld(edge);
+  const w = await billingWorld(edge, {}, { role: 'owner' });
   const offer = await w.offer();
   const subscriber = await w.subscriber(subscriberOverrides);
   const subscription = await w.subscribe(subscriber.id, offer.id, startTime);
-  await w.bill(startTime);
+  await w.billAt(startTime);
   const [invoice] = await w.invoices(subscriber.id);
   // Due at local midnight; the runs happen at 09:00 on the day `d` days after it.
   const due = Date.parse(String(invoice!.due_at));
@@ -112,14 +112,14 @@ describe('collections: dunning', () => {
 
   it('uses the strictest ladder when the overdue invoice bills offers of different policy sets', async () => {
     const edge = await startCollectionsEdge();
-    const w = await collectionsWorld(edge);
+    const w = await billingWorld(edge, {}, { role: 'owner' });
     const strict = await w.post('policy-sets', { name: 'Strict', dunning_steps: [{ day_offset: 2, action: 'notify' }, { day_offset: 3, action: 'suspend' }] });
     const lenient = await w.offer();
     const harsh = await w.offer({ name: 'Fiber strict', policy_set_id: strict.id });
     const subscriber = await w.subscriber();
     const a = await w.subscribe(subscriber.id, lenient.id, startTime);
     const b = await w.subscribe(subscriber.id, harsh.id, startTime);
-    await w.bill(startTime);
+    await w.billAt(startTime);
     const invoices = await w.invoices(subscriber.id);
     expect(invoices).toHaveLength(1);
     const due = Date.parse(String(invoices[0]!.due_at));
@@ -135,16 +135,16 @@ describe('collections: dunning', () => {
 
   it('does not hold an annual subscription paid in advance for another subscription’s overdue invoice', async () => {
     const edge = await startCollectionsEdge();
-    const w = await collectionsWorld(edge);
+    const w = await billingWorld(edge, {}, { role: 'owner' });
     const annual = await w.offer({ name: 'Fiber annual', billing_cycle: 'annual', prices: [{ currency: 'USD', amount: 100_000 }] });
     const monthly = await w.offer();
     const subscriber = await w.subscriber();
     const annualSub = await w.subscribe(subscriber.id, annual.id, startTime);
-    await w.bill(startTime);
+    await w.billAt(startTime);
     const [annualInvoice] = await w.invoices(subscriber.id);
     await w.pay(subscriber.id, Number(annualInvoice!.total));
     const monthlySub = await w.subscribe(subscriber.id, monthly.id, startTime + day);
-    await w.bill(startTime + day);
+    await w.billAt(startTime + day);
     const monthlyInvoice = (await w.invoices(subscriber.id)).find((i) => i.id !== annualInvoice!.id)!;
     expect(monthlyInvoice.status).toBe('issued');
     const due = Date.parse(String(monthlyInvoice.due_at));
@@ -159,7 +159,7 @@ describe('collections: dunning', () => {
 describe('collections: prepaid', () => {
   /** A prepaid subscriber with a minimum balance of 10.00 and nothing paid in; enforcement 09–17 local. */
   async function lowBalance(edge: TestEdge) {
-    const w = await collectionsWorld(edge, { timezone: 'Europe/Berlin' });
+    const w = await billingWorld(edge, { timezone: 'Europe/Berlin' }, { role: 'owner' });
     const patched = edge.ok(await edge.call('PATCH', '/api/v1/billing-settings', { token: w.token, body: { enforcement_start_hour: 9, enforcement_end_hour: 17 } }), 200).body;
     expect(patched).toMatchObject({ enforcement_start_hour: 9, enforcement_end_hour: 17 });
     const offer = await w.offer({ billing_mode: 'prepaid' });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { expectProblem, startTime } from '../support/edge-app.ts';
-import { collectionsWorld, day, hour, startCollectionsEdge } from './collections.support.ts';
+import { billingWorld, day, hour, startCollectionsEdge } from '../support/billing.ts';
 
 describe('collections permissions and isolation', () => {
   it('lets billing staff run collections and support only read runs and cases', async () => {
     const edge = await startCollectionsEdge();
-    const w = await collectionsWorld(edge);
+    const w = await billingWorld(edge, {}, { role: 'owner' });
     const asOf = { as_of: new Date(startTime).toISOString() };
     for (const role of ['support', 'read_only', 'operations'] as const) {
       const key = await edge.createApiKey(w.tenant.owner.token, role);
@@ -26,12 +26,12 @@ describe('collections permissions and isolation', () => {
 
   it("never shows another tenant's runs or cases, and a run of one tenant never acts on another", async () => {
     const edge = await startCollectionsEdge();
-    const a = await collectionsWorld(edge);
-    const b = await collectionsWorld(edge);
+    const a = await billingWorld(edge, {}, { role: 'owner' });
+    const b = await billingWorld(edge, {}, { role: 'owner' });
     const offer = await a.offer();
     const subscriber = await a.subscriber();
     const subscription = await a.subscribe(subscriber.id, offer.id, startTime);
-    await a.bill(startTime);
+    await a.billAt(startTime);
     const due = Date.parse(String((await a.invoices(subscriber.id))[0]!.due_at));
     // B's runs first: A's invoice is past due, but B's run sees only B's database.
     expect((await b.collect(due + 25 * day)).actions).toEqual([]);

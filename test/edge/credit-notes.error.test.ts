@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectProblem, startEdge, type Json } from '../support/edge-app.ts';
-import type { BillingWorld } from '../support/billing.ts';
-import { billedWorld, moneySnapshot, otherSubscriber } from './money.support.ts';
+import { billedWorld, moneySnapshot, otherSubscriber, type BillingWorld } from '../support/billing.ts';
 
 const issuedNote = async (w: BillingWorld, body: Json) => {
   const note = await w.post('credit-notes', { reason: 'because', lines: [{ description: 'credit', amount: 3_000 }], ...body });

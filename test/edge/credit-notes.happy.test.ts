@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startEdge, type Json } from '../support/edge-app.ts';
-import { billedWorld, invoice, monthly } from './money.support.ts';
+import { billedWorld, monthly } from '../support/billing.ts';
 
 describe('credit notes', () => {
   it('create (draft) → issue (customer credit) → apply in parts: issued → partially_applied → applied', async () => {
@@ -26,11 +26,11 @@ describe('credit notes', () => {
 
     const partly = await w.post(`credit-notes/${String(draft.id)}/apply`, { invoice_id: second.id, amount: 2_500 }, 200);
     expect(partly).toMatchObject({ status: 'partially_applied', remaining: 3_500 });
-    expect(await invoice(w, second.id)).toMatchObject({ status: 'partially_paid', balance_due: 7_500 });
+    expect(await w.invoice(second.id)).toMatchObject({ status: 'partially_paid', balance_due: 7_500 });
     // No amount: min(remaining 3,500, balance 10,000).
     const done = await w.post(`credit-notes/${String(draft.id)}/apply`, { invoice_id: first.id }, 200);
     expect(done).toMatchObject({ status: 'applied', remaining: 0 });
-    expect(await invoice(w, first.id)).toMatchObject({ status: 'partially_paid', balance_due: 6_500 });
+    expect(await w.invoice(first.id)).toMatchObject({ status: 'partially_paid', balance_due: 6_500 });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 14_000, credit: 0, overdue: 0 });
     expect((await w.get(`credit-notes?subscriber_id=${String(ada.id)}&status=applied`)).data!.map((n) => n.id)).toEqual([draft.id]);
     await w.checkBooks();
@@ -47,8 +47,8 @@ describe('credit notes', () => {
     // Untied credit would go to the oldest invoice; this note goes to its own, 3,000 of it.
     const applied = await w.post(`credit-notes/${String(note.id)}/apply`, undefined, 200);
     expect(applied).toMatchObject({ status: 'partially_applied', remaining: 2_000 });
-    expect(await invoice(w, second.id)).toMatchObject({ status: 'paid', balance_due: 0, paid_at: new Date(edge.clock.now).toISOString() });
-    expect(await invoice(w, first.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
+    expect(await w.invoice(second.id)).toMatchObject({ status: 'paid', balance_due: 0, paid_at: new Date(edge.clock.now).toISOString() });
+    expect(await w.invoice(first.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
     // A tied note's remainder is not spent by the next billing run.
     edge.clock.now = monthly(2);
     await w.bill(edge.clock.now);

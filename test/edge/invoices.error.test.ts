@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectProblem, startEdge, type Json } from '../support/edge-app.ts';
-import { billedWorld, invoice, moneySnapshot } from './money.support.ts';
+import { billedWorld, moneySnapshot } from '../support/billing.ts';
 
 describe('invoices: refused transitions write nothing', () => {
   it('void of a paid or partially paid invoice is 409, as is voiding or writing off twice; bad input 400, unknown 404', async () => {
@@ -8,8 +8,8 @@ describe('invoices: refused transitions write nothing', () => {
     const { w, ada, invoices } = await billedWorld(edge, 3);
     const [first, second, third] = invoices as [Json, Json, Json];
     await w.pay(ada.id, 15_000);
-    expect(await invoice(w, first.id)).toMatchObject({ status: 'paid' });
-    expect(await invoice(w, second.id)).toMatchObject({ status: 'partially_paid' });
+    expect(await w.invoice(first.id)).toMatchObject({ status: 'paid' });
+    expect(await w.invoice(second.id)).toMatchObject({ status: 'partially_paid' });
     await w.post(`invoices/${String(third.id)}/void`, { reason: 'x' }, 200);
     const before = await moneySnapshot(w);
     const post = (id: unknown, action: string, body: unknown = { reason: 'because' }) => edge.call('POST', `/api/v1/invoices/${String(id)}/${action}`, { token: w.token, body });
@@ -47,7 +47,7 @@ describe('invoices: refused transitions write nothing', () => {
     const before = await moneySnapshot(w);
     expectProblem(await edge.call('POST', `/api/v1/payments/${String(payment.id)}/refunds`, { token: w.token, body: { amount: 1_000 } }), 409, 'invalid_state');
     expect(await moneySnapshot(w)).toBe(before);
-    expect(await invoice(w, inv.id)).toMatchObject({ status: 'written_off', balance_due: 0 });
+    expect(await w.invoice(inv.id)).toMatchObject({ status: 'written_off', balance_due: 0 });
     await w.checkBooks();
   });
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { billingWorld, day } from '../support/billing.ts';
+import { billedWorld, billingWorld, day, monthly, utc } from '../support/billing.ts';
 import { startEdge, startTime, type Json } from '../support/edge-app.ts';
-import { billedWorld, invoice, monthly, utc } from './money.support.ts';
 
 type Aging = { as_of: string; totals: Json[]; subscribers: Json[] };
 
@@ -18,7 +17,7 @@ describe('invoices', () => {
     expect(page.next_cursor).toBeNull();
     const paged = await w.get('invoices?limit=1');
     expect((await w.get(`invoices?limit=5&cursor=${String(paged.next_cursor)}`)).data!.map((i) => i.id)).toEqual([second.id, first.id]);
-    expect(await invoice(w, first.id)).toMatchObject({ lines: [{ kind: 'recurring', amount: 10_000 }] });
+    expect(await w.invoice(first.id)).toMatchObject({ lines: [{ kind: 'recurring', amount: 10_000 }] });
   });
 
   it('void reverses the issue entry (reverses_entry_id), lowers the balance, and the period is not billed again', async () => {
@@ -65,7 +64,7 @@ describe('invoices', () => {
       const [inv] = await w.invoices(ada.id);
       edge.clock.now = Date.parse(String(inv!.due_at)) + 25 * day;
       await w.post('collections/runs', { as_of: new Date(edge.clock.now).toISOString() });
-      expect(await invoice(w, inv!.id)).toMatchObject({ status: 'overdue' });
+      expect(await w.invoice(inv!.id)).toMatchObject({ status: 'overdue' });
       expect(await w.balance(ada.id)).toMatchObject({ overdue: 10_000 });
       expect(await w.get(`subscriptions/${String(subscription.id)}`)).toMatchObject({ status: 'suspended' });
       await w.post(`invoices/${String(inv!.id)}/${action}`, { reason: 'disputed charge' }, 200);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectProblem, startEdge, type Json } from '../support/edge-app.ts';
-import { billedWorld, invoice, moneySnapshot, otherSubscriber } from './money.support.ts';
+import { billedWorld, moneySnapshot, otherSubscriber } from '../support/billing.ts';
 
 describe('payments: refused requests write nothing', () => {
   it('bad input is a 400 with the field named', async () => {
@@ -100,7 +100,7 @@ describe('payments: refused requests write nothing', () => {
     expectProblem(await refund({ amount: 7_001 }), 422, 'unprocessable');
     expect(await moneySnapshot(w)).toBe(before);
     edge.ok(await refund({}), 201);
-    expect(await invoice(w, invoices[0]!.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
+    expect(await w.invoice(invoices[0]!.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
     before = await moneySnapshot(w);
     expectProblem(await refund({}), 409, 'invalid_state');
     expectProblem(await refund({ amount: 1 }), 409, 'invalid_state');

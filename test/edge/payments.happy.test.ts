@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startEdge, type Json } from '../support/edge-app.ts';
-import { billedWorld, count, invoice, monthly } from './money.support.ts';
+import { billedWorld, monthly } from '../support/billing.ts';
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
@@ -14,7 +14,7 @@ describe('payments', () => {
     // 5,000: the oldest due invoice only, partially.
     const small = await w.pay(ada.id, 5_000);
     expect(small).toMatchObject({ number: 'PAY-000001', status: 'succeeded', amount: 5_000, unallocated: 0, allocations: [{ invoice_id: first.id, invoice_number: first.number, amount: 5_000 }] });
-    expect(await invoice(w, first.id)).toMatchObject({ status: 'partially_paid', balance_due: 5_000, paid_at: null });
+    expect(await w.invoice(first.id)).toMatchObject({ status: 'partially_paid', balance_due: 5_000, paid_at: null });
 
     // 31,000: the rest of the first, the second, the third; 6,000 left as account credit.
     edge.clock.now += 60_000;
@@ -29,7 +29,7 @@ describe('payments', () => {
         { invoice_id: third.id, amount: 10_000 },
       ],
     });
-    for (const i of [first, second, third]) expect(await invoice(w, i.id)).toMatchObject({ status: 'paid', balance_due: 0, paid_at: new Date(edge.clock.now).toISOString() });
+    for (const i of [first, second, third]) expect(await w.invoice(i.id)).toMatchObject({ status: 'paid', balance_due: 0, paid_at: new Date(edge.clock.now).toISOString() });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 0, credit: 6_000, overdue: 0 });
 
     // The next billing run takes the credit off the new invoice.
@@ -54,14 +54,14 @@ describe('payments', () => {
     });
     expect(payment.unallocated).toBe(2_000);
     expect(payment.allocations).toEqual(expect.arrayContaining([expect.objectContaining({ invoice_id: third.id, amount: 4_000 }), expect.objectContaining({ invoice_id: first.id, amount: 1_000 })]));
-    expect(await invoice(w, third.id)).toMatchObject({ status: 'partially_paid', balance_due: 6_000 });
-    expect(await invoice(w, first.id)).toMatchObject({ status: 'partially_paid', balance_due: 9_000 });
-    expect(await invoice(w, invoices[1]!.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
+    expect(await w.invoice(third.id)).toMatchObject({ status: 'partially_paid', balance_due: 6_000 });
+    expect(await w.invoice(first.id)).toMatchObject({ status: 'partially_paid', balance_due: 9_000 });
+    expect(await w.invoice(invoices[1]!.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 25_000, credit: 2_000, overdue: 0 });
 
     edge.clock.now += 3_600_000;
     await w.pay(ada.id, 6_000, { allocations: [{ invoice_id: third.id, amount: 6_000 }] });
-    expect(await invoice(w, third.id)).toMatchObject({ status: 'paid', balance_due: 0, paid_at: new Date(edge.clock.now).toISOString() });
+    expect(await w.invoice(third.id)).toMatchObject({ status: 'paid', balance_due: 0, paid_at: new Date(edge.clock.now).toISOString() });
     // A payment of exactly nothing left over writes no customer-credit line.
     const journal = (await w.get(`journal?subscriber_id=${String(ada.id)}&limit=1`)).data![0]!;
     expect(journal).toMatchObject({ kind: 'payment.received', lines: [{ account: 'cash', debit: 6_000, credit: 0 }, { account: 'receivable', debit: 0, credit: 6_000 }] });
@@ -77,8 +77,8 @@ describe('payments', () => {
     const again = edge.ok(await send('pay-1'), 201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body).toEqual(first.body);
-    expect(await count(w, 'payments')).toBe(1);
-    expect(await count(w, "journal_entries WHERE kind = 'payment.received'")).toBe(1);
+    expect(await w.count('payments')).toBe(1);
+    expect(await w.count("journal_entries WHERE kind = 'payment.received'")).toBe(1);
 
     const both = await Promise.all([send('pay-2', 2_000), send('pay-2', 2_000)]);
     const statuses = both.map((r) => r.status).sort();
@@ -88,7 +88,7 @@ describe('payments', () => {
     ]).toContainEqual(statuses);
     const made = both.filter((r) => r.status === 201);
     expect(new Set(made.map((r) => r.body.id)).size).toBe(1);
-    expect(await count(w, 'payments')).toBe(2);
+    expect(await w.count('payments')).toBe(2);
     expect(await w.balance(ada.id)).toMatchObject({ outstanding: 5_000 });
     await w.checkBooks();
   });
@@ -105,7 +105,7 @@ describe('payments', () => {
     expect(different.body.id).toBe(first.body.id);
     const concurrent = await Promise.all([1, 2, 3].map(() => edge.call('POST', '/api/v1/payments', { token: w.token, body: { ...body, provider_event_id: 'bank-tx-43' } })));
     expect(concurrent.map((r) => r.status).sort()).toEqual([200, 200, 201]);
-    expect(await count(w, 'payments')).toBe(2);
+    expect(await w.count('payments')).toBe(2);
     expect(await w.balance(ada.id)).toMatchObject({ outstanding: 2_000 });
     await w.checkBooks();
   });
@@ -116,26 +116,26 @@ describe('payments', () => {
     const inv = invoices[0]!;
     const payment = await w.pay(ada.id, 13_000);
     expect(payment).toMatchObject({ unallocated: 3_000 });
-    expect(await invoice(w, inv.id)).toMatchObject({ status: 'paid' });
+    expect(await w.invoice(inv.id)).toMatchObject({ status: 'paid' });
 
     // Partial, from the credit only: the invoice stays paid.
     const refund = (body: Json | undefined, status = 201) => w.post(`payments/${String(payment.id)}/refunds`, body, status);
     expect(await refund({ amount: 2_000, reason: 'overpaid' })).toMatchObject({ amount: 2_000, from_credit: 2_000, from_invoices: 0, reason: 'overpaid', payment_id: payment.id });
-    expect(await invoice(w, inv.id)).toMatchObject({ status: 'paid', balance_due: 0 });
+    expect(await w.invoice(inv.id)).toMatchObject({ status: 'paid', balance_due: 0 });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 0, credit: 1_000, overdue: 0 });
     expect(await w.get(`payments/${String(payment.id)}`)).toMatchObject({ status: 'partially_refunded', refunded_amount: 2_000, unallocated: 1_000 });
     await w.checkBooks();
 
     // 4,000 more: the last 1,000 of credit, then 3,000 off the invoice, which reopens by 3,000 only.
     expect(await refund({ amount: 4_000 })).toMatchObject({ from_credit: 1_000, from_invoices: 3_000 });
-    expect(await invoice(w, inv.id)).toMatchObject({ status: 'partially_paid', balance_due: 3_000, paid_at: null });
+    expect(await w.invoice(inv.id)).toMatchObject({ status: 'partially_paid', balance_due: 3_000, paid_at: null });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 3_000, credit: 0, overdue: 0 });
     expect(await w.get(`payments/${String(payment.id)}`)).toMatchObject({ allocations: [{ invoice_id: inv.id, amount: 7_000 }], unallocated: 0, refunded_amount: 6_000 });
     await w.checkBooks();
 
     // No amount: everything not yet refunded.
     expect(await refund(undefined)).toMatchObject({ amount: 7_000, from_credit: 0, from_invoices: 7_000 });
-    expect(await invoice(w, inv.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
+    expect(await w.invoice(inv.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
     expect(await w.get(`payments/${String(payment.id)}`)).toMatchObject({ status: 'refunded', refunded_amount: 13_000, allocations: [], unallocated: 0 });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 10_000, credit: 0, overdue: 0 });
     const refunds = (await w.get('journal?limit=3')).data!.filter((e) => e.kind === 'payment.refunded');
@@ -152,10 +152,10 @@ describe('payments', () => {
     // The next billing run applies the 5,000 credit to the second invoice: the newest allocation.
     edge.clock.now = monthly(2);
     await w.bill(edge.clock.now);
-    expect(await invoice(w, second.id)).toMatchObject({ status: 'partially_paid', balance_due: 5_000 });
+    expect(await w.invoice(second.id)).toMatchObject({ status: 'partially_paid', balance_due: 5_000 });
     expect(await w.post(`payments/${String(payment.id)}/refunds`, { amount: 7_000 })).toMatchObject({ from_credit: 0, from_invoices: 7_000 });
-    expect(await invoice(w, second.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
-    expect(await invoice(w, first.id)).toMatchObject({ status: 'partially_paid', balance_due: 2_000, paid_at: null });
+    expect(await w.invoice(second.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
+    expect(await w.invoice(first.id)).toMatchObject({ status: 'partially_paid', balance_due: 2_000, paid_at: null });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 22_000, credit: 0, overdue: 0 });
     await w.checkBooks();
   });

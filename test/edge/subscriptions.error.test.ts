@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { expectProblem, type Json } from '../support/edge-app.ts';
-import { setupBilling } from './subscriptions.support.ts';
+import { ownerWorld } from '../support/billing.ts';
 
 const fieldsOf = (problem: { errors?: { path: string }[] }) => (problem.errors ?? []).map((e) => e.path).sort();
 
 describe('subscription input errors', () => {
   it('lists each bad field of a new subscription and writes nothing', async () => {
-    const s = await setupBilling();
+    const s = await ownerWorld();
     const plan = await s.offer(1000);
     const owner = await s.subscriber();
     const valid = { subscriber_id: owner.id, offer_id: plan.id, start_at: '2031-01-15T09:00:00Z' };
@@ -26,11 +26,11 @@ describe('subscription input errors', () => {
     for (const [body, fields] of bad) expect(fieldsOf(expectProblem(await s.edge.call('POST', '/api/v1/subscriptions', { token: s.auth.token, body }), 400, 'validation_failed')), JSON.stringify(body)).toEqual(fields);
     const weekly = await s.offer(1000, { billing_cycle: 'weekly' });
     expect(fieldsOf(expectProblem(await s.edge.call('POST', '/api/v1/subscriptions', { token: s.auth.token, body: { ...valid, offer_id: weekly.id, billing_anchor_day: 8 } }), 400, 'validation_failed'))).toEqual(['billing_anchor_day']);
-    expect(await s.count('SELECT count(*) AS n FROM subscriptions')).toBe(0);
+    expect(await s.count('subscriptions')).toBe(0);
   });
 
   it('refuses archived or unknown catalog items and offers without a price in the currency (422)', async () => {
-    const s = await setupBilling();
+    const s = await ownerWorld();
     const plan = await s.offer(1000);
     const archived = await s.offer(1000);
     const addon = await s.post('addons', { code: 'OLD-BOX', name: 'Old box', charge: 'recurring', prices: [{ currency: 'USD', amount: 100 }] });
@@ -44,17 +44,17 @@ describe('subscription input errors', () => {
     expect(fieldsOf(expectProblem(await create({ ...valid, addons: [{ addon_id: addon.id, quantity: 1 }], discount_id: discount.id }), 422, 'unprocessable'))).toEqual(['addons.0.addon_id', 'discount_id']);
     expect(fieldsOf(expectProblem(await create({ ...valid, currency: 'EUR' }), 422, 'unprocessable'))).toEqual(['currency']);
     expectProblem(await create({ ...valid, subscriber_id: '0192f0c0-0000-7000-8000-000000000000' }), 404, 'not_found');
-    expect(await s.count('SELECT count(*) AS n FROM subscriptions')).toBe(0);
+    expect(await s.count('subscriptions')).toBe(0);
   });
 
   it('keeps one live subscription per service line (409)', async () => {
-    const s = await setupBilling();
+    const s = await ownerWorld();
     const plan = await s.offer(1000);
     const owner = await s.subscriber();
     const body = { subscriber_id: owner.id, offer_id: plan.id, start_at: '2031-01-15T09:00:00Z', username: 'ada@fiber' };
-    const first = await s.subscription(body);
+    const first = await s.post('subscriptions', body);
     expect(expectProblem(await s.edge.call('POST', '/api/v1/subscriptions', { token: s.auth.token, body }), 409, 'conflict').errors).toEqual([{ path: 'username', message: 'already used by a live subscription' }]);
-    const other = await s.subscription({ ...body, username: 'grace@fiber' });
+    const other = await s.post('subscriptions', { ...body, username: 'grace@fiber' });
     expectProblem(await s.edge.call('PATCH', `/api/v1/subscriptions/${String(other.id)}`, { token: s.auth.token, body: { username: 'ada@fiber' } }), 409, 'conflict');
     expect(fieldsOf(expectProblem(await s.edge.call('PATCH', `/api/v1/subscriptions/${String(first.id)}`, { token: s.auth.token, body: { offer_id: plan.id } }), 400, 'validation_failed'))).toEqual(['(body)']);
   });
@@ -62,11 +62,11 @@ describe('subscription input errors', () => {
 
 describe('subscription state machine', () => {
   it('answers illegal transitions with 409 problem+json and changes nothing', async () => {
-    const s = await setupBilling();
+    const s = await ownerWorld();
     const plan = await s.offer(1000);
     const other = await s.offer(2000);
     const owner = await s.subscriber();
-    const sub = await s.subscription({ subscriber_id: owner.id, offer_id: plan.id, start_at: '2031-01-15T09:00:00Z' });
+    const sub = await s.post('subscriptions', { subscriber_id: owner.id, offer_id: plan.id, start_at: '2031-01-15T09:00:00Z' });
     const path = `/api/v1/subscriptions/${String(sub.id)}`;
     const call = (action: string, body: Json = {}) => s.edge.call('POST', `${path}/${action}`, { token: s.auth.token, body });
     expectProblem(await call('suspend', { reason: 'x' }), 409, 'invalid_state');
@@ -88,7 +88,7 @@ describe('subscription state machine', () => {
   });
 
   it('refuses a cancellation already under way, bad action times and unknown subscriptions', async () => {
-    const s = await setupBilling();
+    const s = await ownerWorld();
     const plan = await s.offer(1000);
     const { id } = await s.activeSubscription(plan.id, '2031-01-15T09:00:00Z');
     const call = (action: string, body: Json) => s.edge.call('POST', `/api/v1/subscriptions/${id}/${action}`, { token: s.auth.token, body });
@@ -98,7 +98,7 @@ describe('subscription state machine', () => {
     await s.post(`subscriptions/${id}/cancel`, { reason: 'moving', at: '2031-02-10T00:00:00Z' }, 200);
     expectProblem(await call('cancel', { reason: 'again' }), 409, 'invalid_state');
     const owner = await s.subscriber();
-    const pending = await s.subscription({ subscriber_id: owner.id, offer_id: plan.id, start_at: '2031-01-15T09:00:00Z' });
+    const pending = await s.post('subscriptions', { subscriber_id: owner.id, offer_id: plan.id, start_at: '2031-01-15T09:00:00Z' });
     expect(fieldsOf(expectProblem(await s.edge.call('POST', `/api/v1/subscriptions/${String(pending.id)}/activate`, { token: s.auth.token, body: { at: '2032-03-01T00:00:00Z' } }), 400, 'validation_failed'))).toEqual(['at']);
     expectProblem(await s.edge.call('GET', '/api/v1/subscriptions/0192f0c0-0000-7000-8000-000000000000', { token: s.auth.token }), 404, 'not_found');
     expectProblem(await s.edge.call('POST', '/api/v1/subscriptions/0192f0c0-0000-7000-8000-000000000000/activate', { token: s.auth.token, body: {} }), 404, 'not_found');
@@ -108,7 +108,7 @@ describe('subscription state machine', () => {
 
 describe('plan change errors', () => {
   it('refuses bad input (400) and unusable changes (422), writing nothing', async () => {
-    const s = await setupBilling();
+    const s = await ownerWorld();
     await s.travel('2031-05-01T00:00:00Z');
     const plan = await s.offer(100);
     const bigger = await s.offer(200);
@@ -116,10 +116,10 @@ describe('plan change errors', () => {
     const euroOnly = await s.offer(100, { prices: [{ currency: 'EUR', amount: 100 }] });
     expect((await s.edge.call('DELETE', `/api/v1/offers/${String(archived.id)}`, { token: s.auth.token })).status).toBe(204);
     const { id } = await s.activeSubscription(plan.id, '2031-05-10T00:00:00Z');
-    await s.billingRun('2031-05-10T00:00:00Z');
+    await s.bill('2031-05-10T00:00:00Z');
     await s.travel('2031-05-16T00:00:00Z');
     const before = await s.get(`subscriptions/${id}`);
-    const invoicesBefore = await s.count('SELECT count(*) AS n FROM invoices');
+    const invoicesBefore = await s.count('invoices');
     for (const path of ['change-plan', 'change-plan/preview']) {
       const call = (body: Json) => s.edge.call('POST', `/api/v1/subscriptions/${id}/${path}`, { token: s.auth.token, body });
       expect(fieldsOf(expectProblem(await call({ offer_id: 'plan-2' }), 400, 'validation_failed'))).toEqual(['offer_id']);
@@ -132,7 +132,7 @@ describe('plan change errors', () => {
       expect(fieldsOf(expectProblem(await call({ offer_id: bigger.id, effective_at: '2031-05-09T23:59:59Z' }), 422, 'unprocessable'))).toEqual(['effective_at']);
     }
     expect(await s.get(`subscriptions/${id}`)).toEqual(before);
-    expect(await s.count('SELECT count(*) AS n FROM subscription_changes')).toBe(0);
-    expect(await s.count('SELECT count(*) AS n FROM invoices')).toBe(invoicesBefore);
+    expect(await s.count('subscription_changes')).toBe(0);
+    expect(await s.count('invoices')).toBe(invoicesBefore);
   });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Json } from '../support/edge-app.ts';
-import { setupBilling } from './subscriptions.support.ts';
+import { ownerWorld } from '../support/billing.ts';
 
 describe('subscriptions', () => {
   it('creates pending subscriptions anchored in the tenant time zone, with add-ons, events and audit', async () => {
-    const { edge, tenant, post, get, offer, subscriber } = await setupBilling({ timezone: 'Pacific/Auckland' });
+    const { edge, tenant, post, get, offer, subscriber } = await ownerWorld({ timezone: 'Pacific/Auckland' });
     const monthly = await offer(4999);
     const weekly = await offer(1500, { billing_cycle: 'weekly' });
     const annual = await offer(49_000, { billing_cycle: 'annual' });
@@ -40,7 +40,7 @@ describe('subscriptions', () => {
   });
 
   it('lists newest first, filtered by subscriber and status, with a cursor', async () => {
-    const { edge, post, get, offer, subscriber } = await setupBilling();
+    const { edge, post, get, offer, subscriber } = await ownerWorld();
     const plan = await offer(1000);
     const [a, b] = [await subscriber(), await subscriber()];
     const ids: unknown[] = [];
@@ -59,7 +59,7 @@ describe('subscriptions', () => {
   });
 
   it('activates: billing starts at `at`, the setup fee and one-time add-ons wait for the first invoice', async () => {
-    const { edge, tenant, post, get, offer, subscriber, billingRun, invoices } = await setupBilling();
+    const { edge, tenant, post, get, offer, subscriber, bill, invoices } = await ownerWorld();
     const vat = await post('tax-rates', { name: 'VAT', rate: '10', mode: 'exclusive' });
     const plan = await offer(3100, { setup_fee: [{ currency: 'USD', amount: 2000 }], tax_rate_id: vat.id });
     const router = await post('addons', { code: 'ROUTER', name: 'Router', charge: 'one_time', prices: [{ currency: 'USD', amount: 700 }] });
@@ -77,7 +77,7 @@ describe('subscriptions', () => {
     expect((await get(`audit-events?resource_id=${String(sub.id)}`)).data!.map((e) => e.action)).toEqual(['subscription.activated', 'subscription.created']);
 
     // The billing run bills the stub Jan 10 – Feb 1 (22/31 of 3100 = 2200) and the waiting charges.
-    await billingRun('2031-01-15T09:00:00Z');
+    await bill('2031-01-15T09:00:00Z');
     const [invoice] = await invoices(String(owner.id));
     const lines = (invoice!.lines as Json[]).map((l) => [l.kind, l.amount]);
     expect(lines).toEqual(expect.arrayContaining([['recurring', 2200], ['setup_fee', 2000], ['one_time', 1400]]));
@@ -85,7 +85,7 @@ describe('subscriptions', () => {
   });
 
   it('suspends with an admin hold and resumes lifting every hold', async () => {
-    const { edge, tenant, post, get, offer, activeSubscription } = await setupBilling();
+    const { edge, tenant, post, get, offer, activeSubscription } = await ownerWorld();
     const { id } = await activeSubscription((await offer(1000)).id, '2031-01-15T09:00:00Z');
     edge.clock.now += 60_000;
     const suspended = await post(`subscriptions/${id}/suspend`, { reason: 'Customer asked for a pause' }, 200);
@@ -105,11 +105,11 @@ describe('subscriptions', () => {
   });
 
   it('cancels a weekly plan on Thursday: 4/7 used, 3/7 credited (100,000 → 42,857), canceled by the billing run', async () => {
-    const { edge, tenant, travel, post, get, offer, activeSubscription, billingRun, invoices, balance } = await setupBilling();
+    const { edge, tenant, travel, post, get, offer, activeSubscription, bill, invoices, balance } = await ownerWorld();
     const weekly = await offer(100_000, { billing_cycle: 'weekly' });
     await travel('2031-01-20T00:00:00Z'); // a Monday
     const { id, subscriberId } = await activeSubscription(weekly.id, '2031-01-20T00:00:00Z');
-    await billingRun('2031-01-20T00:00:00Z');
+    await bill('2031-01-20T00:00:00Z');
     expect((await invoices(subscriberId)).map((i) => i.total)).toEqual([100_000]);
     expect(await get(`subscriptions/${id}`)).toMatchObject({ billing_anchor_day: 1, next_billing_at: '2031-01-27T00:00:00.000Z', credit_basis: 100_000 });
 
@@ -123,8 +123,8 @@ describe('subscriptions', () => {
 
     // Nothing more is billed; the run after ends_at finishes the cancellation once.
     await travel('2031-01-27T00:00:00Z');
-    await billingRun('2031-01-27T00:00:00Z');
-    await billingRun('2031-01-27T00:00:00Z');
+    await bill('2031-01-27T00:00:00Z');
+    await bill('2031-01-27T00:00:00Z');
     expect(await get(`subscriptions/${id}`)).toMatchObject({ status: 'canceled' });
     expect((await invoices(subscriberId)).length).toBe(1);
     const events = await edge.tenantSql(tenant.slug, "SELECT type FROM domain_events WHERE subject_id = ? AND type LIKE 'subscription.cancel%' ORDER BY seq", [id]);
@@ -132,30 +132,30 @@ describe('subscriptions', () => {
   });
 
   it('bills the last stub up to ends_at before the cancellation is finished', async () => {
-    const { travel, post, get, offer, activeSubscription, billingRun, invoices } = await setupBilling();
+    const { travel, post, get, offer, activeSubscription, bill, invoices } = await ownerWorld();
     const plan = await offer(2800, { billing_cycle: 'monthly' });
     const { id, subscriberId } = await activeSubscription(plan.id, '2031-01-15T00:00:00Z', { billing_anchor_day: 1 });
-    await billingRun('2031-01-15T09:00:00Z');
+    await bill('2031-01-15T09:00:00Z');
     expect(await post(`subscriptions/${id}/cancel`, { reason: 'Moving away', at: '2031-02-05T10:00:00Z' }, 200)).toMatchObject({ status: 'active', ends_at: '2031-02-06T00:00:00.000Z', next_billing_at: '2031-02-01T00:00:00.000Z' });
     await travel('2031-02-07T00:00:00Z');
-    await billingRun('2031-02-07T00:00:00Z');
-    await billingRun('2031-02-07T00:00:00Z');
+    await bill('2031-02-07T00:00:00Z');
+    await bill('2031-02-07T00:00:00Z');
     expect(await get(`subscriptions/${id}`)).toMatchObject({ status: 'canceled', next_billing_at: '2031-02-06T00:00:00.000Z' });
     // Jan 15 – Feb 1 (17/31 of 2800) and Feb 1 – Feb 6 (5/28 of 2800).
-    expect((await invoices(subscriberId)).map((i) => i.total)).toEqual([500, 1535]);
+    expect((await invoices(subscriberId)).map((i) => i.total)).toEqual([1535, 500]);
   });
 
   it('cancels at once when the end has passed, and a pending subscription at once, freeing the service line', async () => {
-    const { edge, post, get, offer, subscriber, activeSubscription, billingRun, invoices } = await setupBilling();
+    const { edge, post, get, offer, subscriber, activeSubscription, bill, invoices } = await ownerWorld();
     const plan = await offer(1000);
     const { id } = await activeSubscription(plan.id, '2031-01-10T00:00:00Z', { username: 'line-1' });
-    await billingRun('2031-01-10T00:00:00Z');
+    await bill('2031-01-10T00:00:00Z');
     expect(await post(`subscriptions/${id}/cancel`, { reason: 'Back-dated', at: '2031-01-12T10:00:00Z' }, 200)).toMatchObject({ status: 'canceled', ends_at: '2031-01-13T00:00:00.000Z' });
     // Never billed: the days used before ends_at are billed by the run, which then finishes it.
     const late = await activeSubscription(plan.id, '2031-01-10T00:00:00Z');
     expect(await post(`subscriptions/${late.id}/cancel`, { reason: 'Back-dated', at: '2031-01-12T10:00:00Z' }, 200)).toMatchObject({ status: 'active', next_billing_at: '2031-01-10T00:00:00.000Z' });
-    await billingRun('2031-01-15T09:00:00Z');
-    await billingRun('2031-01-15T09:00:00Z');
+    await bill('2031-01-15T09:00:00Z');
+    await bill('2031-01-15T09:00:00Z');
     expect(await get(`subscriptions/${late.id}`)).toMatchObject({ status: 'canceled' });
     expect((await invoices(late.subscriberId)).map((i) => i.total)).toEqual([97]); // 3/31 of 1000
     const owner = await subscriber();
@@ -165,7 +165,7 @@ describe('subscriptions', () => {
   });
 
   it('edits the service line, price override and discount', async () => {
-    const { post, patch, get, offer, subscriber } = await setupBilling();
+    const { post, patch, get, offer, subscriber } = await ownerWorld();
     const plan = await offer(1000);
     const discount = await post('discounts', { code: 'WELCOME', name: 'Welcome', kind: 'percent', percent: '10' });
     const owner = await subscriber();

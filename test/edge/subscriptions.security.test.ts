@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { expectProblem } from '../support/edge-app.ts';
-import { setupBilling } from './subscriptions.support.ts';
+import { ownerWorld } from '../support/billing.ts';
 
 describe('subscription permissions and isolation', () => {
   it('lets staff with subscribers:read read, and only billing:write change anything', async () => {
-    const s = await setupBilling();
+    const s = await ownerWorld();
     const plan = await s.offer(1000);
     const other = await s.offer(2000);
     const owner = await s.subscriber();
-    const sub = await s.subscription({ subscriber_id: owner.id, offer_id: plan.id, start_at: '2031-01-15T09:00:00Z' });
+    const sub = await s.post('subscriptions', { subscriber_id: owner.id, offer_id: plan.id, start_at: '2031-01-15T09:00:00Z' });
     const path = `/api/v1/subscriptions/${String(sub.id)}`;
     const writes = [
       ['POST', '/api/v1/subscriptions', { subscriber_id: owner.id, offer_id: plan.id, start_at: '2031-01-15T09:00:00Z' }],
@@ -31,14 +31,14 @@ describe('subscription permissions and isolation', () => {
     s.edge.ok(await s.edge.call('POST', `${path}/activate`, { token: billing.token, body: {} }), 200);
     for (const [method, url] of writes) expectProblem(await s.edge.call(method, url, { body: {} }), 401, 'unauthenticated');
     expectProblem(await s.edge.call('GET', path), 401, 'unauthenticated');
-    expect(await s.count("SELECT count(*) AS n FROM subscriptions WHERE status = 'active'")).toBe(1);
+    expect(await s.count("subscriptions WHERE status = 'active'")).toBe(1);
   });
 
   it('keeps tenants apart: another tenant sees nothing and cannot use this tenant’s subscribers or offers', async () => {
-    const s = await setupBilling();
+    const s = await ownerWorld();
     const plan = await s.offer(1000);
     const owner = await s.subscriber();
-    const sub = await s.subscription({ subscriber_id: owner.id, offer_id: plan.id, start_at: '2031-01-15T09:00:00Z' });
+    const sub = await s.post('subscriptions', { subscriber_id: owner.id, offer_id: plan.id, start_at: '2031-01-15T09:00:00Z' });
     const intruder = await s.edge.createTenant();
     const token = intruder.owner.token;
     expectProblem(await s.edge.call('GET', `/api/v1/subscriptions/${String(sub.id)}`, { token }), 404, 'not_found');
@@ -51,12 +51,12 @@ describe('subscription permissions and isolation', () => {
 
 describe('subscription writes are atomic and race-free', () => {
   it('leaves no invoice, number, offer switch or event behind when a plan change fails mid-way', async () => {
-    const s = await setupBilling();
+    const s = await ownerWorld();
     await s.travel('2031-05-01T00:00:00Z');
     const small = await s.offer(100);
     const big = await s.offer(200);
     const { id, subscriberId } = await s.activeSubscription(small.id, '2031-05-01T00:00:00Z');
-    await s.billingRun('2031-05-01T00:00:00Z');
+    await s.bill('2031-05-01T00:00:00Z');
     await s.travel('2031-05-16T12:00:00Z');
     const before = await s.get(`subscriptions/${id}`);
     // Fails after the subscription, the invoice, its journal entry and events were written.
@@ -64,7 +64,7 @@ describe('subscription writes are atomic and race-free', () => {
     expectProblem(await s.edge.call('POST', `/api/v1/subscriptions/${id}/change-plan`, { token: s.auth.token, body: { offer_id: big.id } }), 500, 'internal');
     expect(await s.get(`subscriptions/${id}`)).toEqual(before);
     expect((await s.invoices(subscriberId)).length).toBe(1);
-    expect(await s.count("SELECT count(*) AS n FROM domain_events WHERE type IN ('subscription.plan_changed', 'invoice.issued') AND occurred_at >= " + String(Date.parse('2031-05-16T00:00:00Z')))).toBe(0);
+    expect(await s.count("domain_events WHERE type IN ('subscription.plan_changed', 'invoice.issued') AND occurred_at >= " + String(Date.parse('2031-05-16T00:00:00Z')))).toBe(0);
     await s.edge.tenantSql(s.tenant.slug, 'DROP TRIGGER fail_change');
     const applied = await s.post(`subscriptions/${id}/change-plan`, { offer_id: big.id }, 200);
     const invoice = await s.get(`invoices/${String((applied.change as { invoice_id: string }).invoice_id)}`);
@@ -73,20 +73,20 @@ describe('subscription writes are atomic and race-free', () => {
   });
 
   it('activates once and changes plan once under concurrent requests', async () => {
-    const s = await setupBilling();
+    const s = await ownerWorld();
     await s.travel('2031-05-01T00:00:00Z');
     const small = await s.offer(100);
     const big = await s.offer(200);
     const owner = await s.subscriber();
-    const sub = await s.subscription({ subscriber_id: owner.id, offer_id: small.id, start_at: '2031-05-01T00:00:00Z' });
+    const sub = await s.post('subscriptions', { subscriber_id: owner.id, offer_id: small.id, start_at: '2031-05-01T00:00:00Z' });
     const path = `/api/v1/subscriptions/${String(sub.id)}`;
     const activations = await Promise.all(Array.from({ length: 4 }, () => s.edge.call('POST', `${path}/activate`, { token: s.auth.token, body: {} })));
     expect(activations.map((r) => r.status).sort()).toEqual([200, 409, 409, 409]);
-    await s.billingRun('2031-05-01T00:00:00Z');
+    await s.bill('2031-05-01T00:00:00Z');
     await s.travel('2031-05-16T12:00:00Z');
     const changes = await Promise.all(Array.from({ length: 4 }, () => s.edge.call('POST', `${path}/change-plan`, { token: s.auth.token, body: { offer_id: big.id } })));
     expect(changes.map((r) => r.status).sort()).toEqual([200, 422, 422, 422]);
-    expect(await s.count("SELECT count(*) AS n FROM invoices WHERE kind = 'plan_change'")).toBe(1);
-    expect(await s.count("SELECT count(*) AS n FROM pending_charges WHERE kind = 'setup_fee'")).toBe(0);
+    expect(await s.count("invoices WHERE kind = 'plan_change'")).toBe(1);
+    expect(await s.count("pending_charges WHERE kind = 'setup_fee'")).toBe(0);
   });
 });

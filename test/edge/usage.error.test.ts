@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectProblem, startEdge } from '../support/edge-app.ts';
-import { GB, day, iso, jan1, usageWorld } from './usage.support.ts';
+import { GB, day, iso, jan1, usageWorld } from '../support/billing.ts';
 
 describe('usage errors', () => {
   it('refuses a malformed batch as a whole: empty, too large, not an array, unknown fields, not JSON', async () => {

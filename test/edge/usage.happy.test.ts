@@ -4,7 +4,7 @@ import { loadBillingCatalog } from '../../edge/services/subscriptions/billing-ca
 import { rateClosedBuckets } from '../../edge/services/usage/rate-overage.ts';
 import { resetQuotaHolds } from '../../edge/services/usage/reset-quota-holds.ts';
 import { startEdge, unique } from '../support/edge-app.ts';
-import { GB, day, feb1, iso, jan1, usageWorld } from './usage.support.ts';
+import { GB, day, feb1, iso, jan1, usageWorld } from '../support/billing.ts';
 
 const gigawords = (n: number, rest: number) => n * 2 ** 32 + rest;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectProblem, startEdge } from '../support/edge-app.ts';
-import { GB, day, jan1, usageWorld } from './usage.support.ts';
+import { GB, day, jan1, usageWorld } from '../support/billing.ts';
 
 describe('usage permissions and isolation', () => {
   it('usage-records needs network:write (the appliance key); usage reads need subscribers:read; quota-reset needs billing:write', async () => {

@@ -25,6 +25,8 @@ export const subscriberAddresses = sqliteTable(
     country: text('country').notNull(),
     latitude: real('latitude'),
     longitude: real('longitude'),
+    // A service address's tax jurisdiction: overrides the subscriber's and the offer's rate.
+    taxRateId: text('tax_rate_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -34,6 +34,9 @@ export const subscribers = sqliteTable(
     graceDays: integer('grace_days').notNull(),
     // Integer minor units of the tenant's currency; may be negative (credit limit).
     minBalance: integer('min_balance').notNull(),
+    // The subscriber's tax jurisdiction when it differs from the offer's (business-rules.md
+    // "Tax": service address → subscriber → offer → tenant default). A tax_rates id.
+    taxRateId: text('tax_rate_id'),
     marketingOptIn: integer('marketing_opt_in', { mode: 'boolean' }).notNull(),
     notes: text('notes'),
     // Values of the tenant's custom field definitions, by key, validated on every write.

@@ -38,6 +38,7 @@ export const Subscriber = z
     payment_due_days: z.number().int(),
     grace_days: z.number().int(),
     min_balance: z.number().int(),
+    tax_rate_id: z.string().nullable(),
     marketing_opt_in: z.boolean(),
     notes: z.string().nullable(),
     custom_fields: z.record(z.string(), z.unknown()),
@@ -62,6 +63,7 @@ const Address = z
     country: z.string(),
     latitude: z.number().nullable(),
     longitude: z.number().nullable(),
+    tax_rate_id: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
   })

@@ -204,5 +204,13 @@ export const tenantMigrations: readonly Migration[] = [
       "CREATE TRIGGER credit_note_applications_no_update BEFORE UPDATE ON credit_note_applications BEGIN SELECT RAISE(ABORT, 'applications are append-only'); END;",
       "CREATE TRIGGER credit_note_applications_no_delete BEFORE DELETE ON credit_note_applications BEGIN SELECT RAISE(ABORT, 'applications are append-only'); END;"
     ]
+  },
+  {
+    "tag": "0011_tax_jurisdictions",
+    "hash": "fb80040b79d9d03cab7f1d888b816f53731eb60d39dd908db389ed835a54e537",
+    "statements": [
+      "ALTER TABLE `subscribers` ADD `tax_rate_id` text;",
+      "ALTER TABLE `subscriber_addresses` ADD `tax_rate_id` text;"
+    ]
   }
 ];

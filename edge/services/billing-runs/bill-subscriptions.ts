@@ -51,6 +51,7 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
   const result: ChunkResult = { seen: due.length, invoices: 0, lines: 0, cursor: last ? { nextBillingAt: last.nextBillingAt!.getTime(), id: last.id } : input.cursor, failures: [] };
   if (due.length === 0) return result;
 
+  await catalog.loadJurisdictions(tx, due.map((s) => s.subscriberId));
   // Closed quota periods over their volume become pending overage charges first, so they
   // ride on this invoice (business-rules.md: "overage is rated onto the next invoice").
   await rateClosedBuckets(tx, { catalog, subscriptionIds: due.map((s) => s.id), asOf, now, timeZone });
@@ -164,7 +165,7 @@ function addonLines(sub: SubscriptionRow, rows: readonly (typeof subscriptionAdd
     const partial = from > period.start || to < period.end;
     const full = unit * row.quantity;
     const charged = partial && policy.proration ? prorate(full, to - from, period.end - period.start) : full;
-    const taxed = taxLine(charged, catalog.taxRatesFor(addon.taxRateId));
+    const taxed = taxLine(charged, catalog.taxRatesFor(addon.taxRateId, sub.subscriberId));
     lines.push({
       kind: 'addon',
       subscriptionId: sub.id,

@@ -2,6 +2,7 @@ import { and, asc, eq, ne } from 'drizzle-orm';
 import { subscriberAddresses, type AddressKind } from '../../../db/tenant/index.ts';
 import type { TenantContext } from '../../context.ts';
 import { AppError } from '../../errors.ts';
+import { assertTaxRateUsable } from '../catalog/catalog-store.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { auditSubscriber } from './audit-subscriber.ts';
 import { findWritableSubscriber, findSubscriber } from './find-subscriber.ts';
@@ -61,6 +62,7 @@ export async function listAddresses({ ctx, input }: { ctx: TenantContext; input:
 export async function addAddress({ ctx, input }: { ctx: TenantContext; input: { id: string; address: AddressCreateInput } }) {
   return ctx.db.transaction(async (tx) => {
     const subscriber = await findWritableSubscriber(tx, input.id);
+    if (input.address.tax_rate_id) await assertTaxRateUsable(tx, input.address.tax_rate_id, 'tax_rate_id');
     const row = await insertAddressRow(tx, subscriber.id, input.address, new Date(ctx.platform.now()));
     await indexSubscriber(tx, subscriber.id);
     await auditSubscriber(tx, ctx, subscriber.id, 'address_added', { address_id: row.id, kind: row.kind, is_primary: row.isPrimary, country: row.country });
@@ -84,6 +86,7 @@ export async function updateAddress({ ctx, input }: { ctx: TenantContext; input:
     if ((latitude === null) !== (longitude === null)) {
       throw new AppError('validation_failed', 'latitude and longitude come together', { errors: [{ path: latitude === null ? 'latitude' : 'longitude', message: 'latitude and longitude come together' }] });
     }
+    if (patch.tax_rate_id && patch.tax_rate_id !== row.taxRateId) await assertTaxRateUsable(tx, patch.tax_rate_id, 'tax_rate_id');
     const now = new Date(ctx.platform.now());
     const kind = patch.kind ?? row.kind;
     const isPrimary = patch.is_primary ?? (patch.kind && patch.kind !== row.kind ? !(await hasPrimary(tx, row.subscriberId, kind)) : row.isPrimary);
@@ -97,6 +100,7 @@ export async function updateAddress({ ctx, input }: { ctx: TenantContext; input:
       ...(patch.region !== undefined ? { region: patch.region } : {}),
       ...(patch.postal_code !== undefined ? { postalCode: patch.postal_code } : {}),
       ...(patch.country !== undefined ? { country: patch.country } : {}),
+      ...(patch.tax_rate_id !== undefined ? { taxRateId: patch.tax_rate_id } : {}),
       latitude,
       longitude,
       updatedAt: now,

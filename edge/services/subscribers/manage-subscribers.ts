@@ -2,6 +2,7 @@ import { and, desc, eq, gte, isNotNull, isNull, lt, sql, type SQL } from 'drizzl
 import { subscribers, subscriberAddresses, subscriberContacts, subscriberTags, tags, type SubscriberKind, type SubscriberStatus } from '../../../db/tenant/index.ts';
 import type { TenantContext } from '../../context.ts';
 import { AppError, type FieldError } from '../../errors.ts';
+import { assertTaxRateUsable } from '../catalog/catalog-store.ts';
 import { fromBase64Url, toBase64Url, utf8 } from '../../lib/encoding.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { nextDocumentNumber } from '../numbering/next-document-number.ts';
@@ -44,6 +45,8 @@ export async function insertSubscriber(tx: TenantWriter, ctx: TenantContext, inp
   const { values, errors } = await resolveCustomFieldValues(tx, {}, input.custom_fields);
   if (input.organization_id) errors.push(...(await organizationIssues(tx, input.kind, input.organization_id)));
   if (errors.length) throw invalid(errors);
+  if (input.tax_rate_id) await assertTaxRateUsable(tx, input.tax_rate_id, 'tax_rate_id');
+  for (const [i, address] of input.addresses.entries()) if (address.tax_rate_id) await assertTaxRateUsable(tx, address.tax_rate_id, `addresses.${i}.tax_rate_id`);
   if (input.email) await assertEmailFree(tx, input.email);
   const now = new Date(ctx.platform.now());
   const number = await nextDocumentNumber(tx, 'SUB');
@@ -256,6 +259,7 @@ export async function updateSubscriber({ ctx, input }: { ctx: TenantContext; inp
     }
     if (errors.length) throw invalid(errors);
     if (patch.email && patch.email !== row.email) await assertEmailFree(tx, patch.email, row.id);
+    if (patch.tax_rate_id && patch.tax_rate_id !== row.taxRateId) await assertTaxRateUsable(tx, patch.tax_rate_id, 'tax_rate_id');
 
     // A display name that was derived from the names follows them; one set by hand stays.
     const wasDerived = row.displayName === derivedDisplayName(row.kind, row);
@@ -273,6 +277,7 @@ export async function updateSubscriber({ ctx, input }: { ctx: TenantContext; inp
       paymentDueDays: patch.payment_due_days ?? row.paymentDueDays,
       graceDays: patch.grace_days ?? row.graceDays,
       minBalance: patch.min_balance ?? row.minBalance,
+      taxRateId: pick(patch.tax_rate_id, row.taxRateId),
       marketingOptIn: patch.marketing_opt_in ?? row.marketingOptIn,
       notes: pick(patch.notes, row.notes),
       customFields,
@@ -292,6 +297,7 @@ export async function updateSubscriber({ ctx, input }: { ctx: TenantContext; inp
       paymentDueDays: 'payment_due_days',
       graceDays: 'grace_days',
       minBalance: 'min_balance',
+      taxRateId: 'tax_rate_id',
       marketingOptIn: 'marketing_opt_in',
       notes: 'notes',
       customFields: 'custom_fields',

@@ -20,6 +20,7 @@ export const presentSubscriber = (s: typeof subscribers.$inferSelect) => ({
   payment_due_days: s.paymentDueDays,
   grace_days: s.graceDays,
   min_balance: s.minBalance,
+  tax_rate_id: s.taxRateId,
   marketing_opt_in: s.marketingOptIn,
   notes: s.notes,
   custom_fields: s.customFields,
@@ -42,6 +43,7 @@ export const presentAddress = (a: typeof subscriberAddresses.$inferSelect) => ({
   country: a.country,
   latitude: a.latitude,
   longitude: a.longitude,
+  tax_rate_id: a.taxRateId,
   created_at: a.createdAt.toISOString(),
   updated_at: a.updatedAt.toISOString(),
 });

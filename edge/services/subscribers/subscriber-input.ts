@@ -49,6 +49,7 @@ const addressFields = {
   country: Country,
   latitude: z.number().min(-90).max(90).nullish(),
   longitude: z.number().min(-180).max(180).nullish(),
+  tax_rate_id: z.uuid().nullish().openapi({ description: 'The tax rate of this address\'s jurisdiction: billing uses the primary service address\'s, else the subscriber\'s, else the offer\'s, else the tenant default', example: null }),
 };
 
 export const AddressCreate = z
@@ -71,6 +72,7 @@ export const AddressPatch = z
     country: addressFields.country.optional(),
     latitude: addressFields.latitude,
     longitude: addressFields.longitude,
+    tax_rate_id: addressFields.tax_rate_id,
   })
   .openapi('AddressPatch');
 export type AddressPatchInput = z.output<typeof AddressPatch>;
@@ -86,6 +88,7 @@ const subscriberFields = {
   timezone: TimeZone.nullish(),
   organization_id: z.uuid().nullish().openapi({ description: 'The organization (a subscriber of kind organization) this person belongs to', example: null }),
   notes: Text(10_000).nullish(),
+  tax_rate_id: z.uuid().nullish().openapi({ description: 'The tax rate of this subscriber\'s jurisdiction: billing uses the primary service address\'s, else the subscriber\'s, else the offer\'s, else the tenant default', example: null }),
 };
 
 /** A new subscriber. Persons need a first or last name, organizations an organization_name. */

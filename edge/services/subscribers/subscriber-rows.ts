@@ -28,6 +28,7 @@ export function subscriberRow(input: SubscriberCreateInput, at: { id: string; nu
     paymentDueDays: input.payment_due_days,
     graceDays: input.grace_days,
     minBalance: input.min_balance,
+    taxRateId: input.tax_rate_id ?? null,
     marketingOptIn: input.marketing_opt_in,
     notes: input.notes ?? null,
     customFields: at.customFields,
@@ -51,6 +52,7 @@ export function addressRow(subscriberId: string, input: AddressCreateInput, at: 
     country: input.country,
     latitude: input.latitude ?? null,
     longitude: input.longitude ?? null,
+    taxRateId: input.tax_rate_id ?? null,
     createdAt: at.now,
     updatedAt: at.now,
   } satisfies typeof subscriberAddresses.$inferInsert;

@@ -1,4 +1,5 @@
-import { addons, discounts, offers, policySets, taxRates } from '../../../db/tenant/index.ts';
+import { inArray, sql } from 'drizzle-orm';
+import { addons, discounts, offers, policySets, subscribers, taxRates } from '../../../db/tenant/index.ts';
 import type { TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import type { TaxRateSpec } from '../billing/tax.ts';
@@ -13,8 +14,14 @@ export type BillingCatalog = {
   addon(id: string): AddonRow;
   discount(id: string): DiscountRow;
   policyFor(offer: OfferRow): PolicySetRow;
-  /** Tax resolution (business-rules.md "Tax"): the item's own rate, else the tenant's defaults. */
-  taxRatesFor(taxRateId: string | null): TaxRateSpec[];
+  /** Reads the tax jurisdictions of these subscribers, which taxRatesFor needs (ids already read are skipped). */
+  loadJurisdictions(tx: TenantTx, subscriberIds: readonly string[]): Promise<void>;
+  /**
+   * Tax resolution (business-rules.md "Tax"): the subscriber's primary service address's
+   * rate, else the subscriber's own, else the item's (offer, add-on), else the tenant's
+   * defaults. The subscriber's jurisdiction must have been loaded in this transaction.
+   */
+  taxRatesFor(itemTaxRateId: string | null, subscriberId: string): TaxRateSpec[];
 };
 
 const byId = <T extends { id: string }>(rows: readonly T[]) => new Map(rows.map((row) => [row.id, row]));
@@ -41,12 +48,34 @@ export async function loadBillingCatalog(tx: TenantTx, now: Date): Promise<Billi
   const rateMap = byId(rateRows);
   const builtIn = builtInPolicySet();
   const rates = (ids: readonly string[]) => ids.map((id) => lookup(rateMap, id, 'tax rate'));
+  const jurisdictions = new Map<string, string | null>();
   return {
     settings,
     offer: (id) => lookup(offerMap, id, 'offer'),
     addon: (id) => lookup(addonMap, id, 'add-on'),
     discount: (id) => lookup(discountMap, id, 'discount'),
     policyFor: (offer) => (offer.policySetId ? lookup(policyMap, offer.policySetId, 'policy set') : settings.defaultPolicySetId ? lookup(policyMap, settings.defaultPolicySetId, 'policy set') : builtIn),
-    taxRatesFor: (taxRateId) => rates(taxRateId ? [taxRateId] : settings.defaultTaxRateIds),
+    async loadJurisdictions(db, subscriberIds) {
+      const wanted = [...new Set(subscriberIds)].filter((id) => !jurisdictions.has(id));
+      for (let i = 0; i < wanted.length; i += 500) {
+        const chunk = wanted.slice(i, i + 500);
+        const rows = await db
+          .select({
+            id: subscribers.id,
+            // Qualified by hand: drizzle leaves a one-table select's columns unqualified.
+            rate: sql<string | null>`coalesce((SELECT a.tax_rate_id FROM subscriber_addresses a WHERE a.subscriber_id = "subscribers"."id" AND a.kind = 'service' AND a.is_primary = 1), "subscribers"."tax_rate_id")`,
+          })
+          .from(subscribers)
+          .where(inArray(subscribers.id, chunk));
+        for (const id of chunk) jurisdictions.set(id, null);
+        for (const row of rows) jurisdictions.set(row.id, row.rate);
+      }
+    },
+    taxRatesFor(itemTaxRateId, subscriberId) {
+      const jurisdiction = jurisdictions.get(subscriberId);
+      if (jurisdiction === undefined) throw new Error(`the tax jurisdiction of subscriber ${subscriberId} was not loaded`);
+      const own = jurisdiction ?? itemTaxRateId;
+      return rates(own ? [own] : settings.defaultTaxRateIds);
+    },
   };
 }

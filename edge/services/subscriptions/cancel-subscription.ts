@@ -28,7 +28,8 @@ async function creditUnusedService(tx: TenantTx, sub: SubscriptionRow, catalog: 
   const cycle = periodContaining(billedTo - 1, anchorOf(sub), timeZone);
   const amount = prorate(sub.creditBasis, billedTo - endsAt, cycle.end - cycle.start);
   if (amount <= 0) return null;
-  const taxed = taxLine(amount, catalog.taxRatesFor(offer.taxRateId));
+  await catalog.loadJurisdictions(tx, [sub.subscriberId]);
+  const taxed = taxLine(amount, catalog.taxRatesFor(offer.taxRateId, sub.subscriberId));
   const line = { description: `Unused ${offer.name}, ${periodLabel(endsAt, billedTo, timeZone)}`, amount: taxed.net, tax_amount: taxed.tax, taxes: taxed.taxes };
   const note = await insertCreditNote(tx, { subscriberId: sub.subscriberId, invoiceId: null, currency: sub.currency, reason: `Cancellation of subscription ${sub.id}`, lines: [line] }, true, now);
   await applyAccountCredit(tx, sub.subscriberId, sub.currency, now);

@@ -46,6 +46,13 @@ export const presentPlannedChange = (plan: PlannedChange) => ({
   lines: plan.lines.map(presentLine),
 });
 
+/** The catalog with the subscriber's tax jurisdiction loaded, as the planner prices lines. */
+async function catalogFor(tx: TenantTx, sub: SubscriptionRow, now: number): Promise<BillingCatalog> {
+  const catalog = await loadBillingCatalog(tx, new Date(now));
+  await catalog.loadJurisdictions(tx, [sub.subscriberId]);
+  return catalog;
+}
+
 function plan(ctx: TenantContext, sub: SubscriptionRow, catalog: BillingCatalog, input: ChangePlanInput, now: number) {
   const effectiveAt = input.effective_at === undefined ? now : new Date(input.effective_at).getTime();
   return planChange({ sub, catalog, timeZone: ctx.tenant.timezone, toOfferId: input.offer_id, effectiveAt, now });
@@ -56,7 +63,7 @@ export async function previewPlanChange({ ctx, input }: { ctx: TenantContext; in
   const now = ctx.platform.now();
   return ctx.db.transaction(async (tx) => {
     const sub = await findSubscription(tx, input.id);
-    return presentPlannedChange(plan(ctx, sub, await loadBillingCatalog(tx, new Date(now)), input, now));
+    return presentPlannedChange(plan(ctx, sub, await catalogFor(tx, sub, now), input, now));
   });
 }
 
@@ -65,7 +72,7 @@ export async function changePlan({ ctx, input }: { ctx: TenantContext; input: Ch
   const now = ctx.platform.now();
   return ctx.db.transaction(async (tx) => {
     const sub = await findSubscription(tx, input.id);
-    const planned = plan(ctx, sub, await loadBillingCatalog(tx, new Date(now)), input, now);
+    const planned = plan(ctx, sub, await catalogFor(tx, sub, now), input, now);
     const change = planned.scheduled ? await scheduleChange(tx, ctx, sub, planned, new Date(now)) : await applyPlannedChange(tx, ctx, sub, planned, new Date(now));
     return { ...presentPlannedChange(planned), change: presentChange(change), subscription: await presentSubscriptionDetail(tx, await findSubscription(tx, sub.id)) };
   });
@@ -185,6 +192,7 @@ export async function applyDueScheduledChanges(tx: TenantTx, ctx: TenantContext,
     .where(and(isNotNull(subscriptions.scheduledOfferId), lte(subscriptions.scheduledChangeAt, asOf)))
     .orderBy(asc(subscriptions.scheduledChangeAt), asc(subscriptions.id));
   let applied = 0;
+  await catalog.loadJurisdictions(tx, due.map((s) => s.subscriberId));
   for (const sub of due) {
     const effectiveAt = sub.scheduledChangeAt!;
     const [scheduled] = await tx

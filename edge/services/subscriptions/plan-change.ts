@@ -164,9 +164,9 @@ export function planChange(req: PlanChangeRequest): PlannedChange {
   const rest: Period = { start: effectiveAt, end: cycle.end };
   const label = periodLabel(rest.start, rest.end, timeZone);
   const lines: InvoiceLineDraft[] = [];
-  if (amounts.credit > 0) lines.push(line('proration_credit', sub, from.id, `Unused ${from.name}, ${label}`, -amounts.credit, catalog.taxRatesFor(from.taxRateId), rest));
-  if (amounts.charge > 0) lines.push(line('proration_charge', sub, to.id, `${to.name}, ${label} (prorated)`, amounts.charge, catalog.taxRatesFor(to.taxRateId), rest));
-  if (fee > 0) lines.push(line('change_fee', sub, to.id, `${direction > 0 ? 'Upgrade' : 'Downgrade'} fee, ${from.name} → ${to.name} on ${localDate(effectiveAt, timeZone)}`, fee, catalog.taxRatesFor(to.taxRateId), null));
+  if (amounts.credit > 0) lines.push(line('proration_credit', sub, from.id, `Unused ${from.name}, ${label}`, -amounts.credit, catalog.taxRatesFor(from.taxRateId, sub.subscriberId), rest));
+  if (amounts.charge > 0) lines.push(line('proration_charge', sub, to.id, `${to.name}, ${label} (prorated)`, amounts.charge, catalog.taxRatesFor(to.taxRateId, sub.subscriberId), rest));
+  if (fee > 0) lines.push(line('change_fee', sub, to.id, `${direction > 0 ? 'Upgrade' : 'Downgrade'} fee, ${from.name} → ${to.name} on ${localDate(effectiveAt, timeZone)}`, fee, catalog.taxRatesFor(to.taxRateId, sub.subscriberId), null));
   const total = lines.reduce((sum, l) => sum + l.amount + l.taxAmount, 0);
 
   const base = { ...none, effectiveAt, scheduled, anchor, cycle, credit: amounts.credit, charge: amounts.charge, fee };

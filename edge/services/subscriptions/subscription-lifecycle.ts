@@ -52,10 +52,11 @@ export async function addPendingCharges(tx: TenantTx, sub: SubscriptionRow, line
 /** The offer's setup fee and the one-time add-ons, each taxed as its item. */
 async function activationCharges(tx: TenantTx, sub: SubscriptionRow, catalog: BillingCatalog): Promise<InvoiceLineDraft[]> {
   const offer = catalog.offer(sub.offerId);
+  await catalog.loadJurisdictions(tx, [sub.subscriberId]);
   const lines: InvoiceLineDraft[] = [];
   const setupFee = offerPrice({ prices: offer.setupFee ?? [] }, sub.currency);
   if (setupFee) {
-    const taxed = taxLine(setupFee, catalog.taxRatesFor(offer.taxRateId));
+    const taxed = taxLine(setupFee, catalog.taxRatesFor(offer.taxRateId, sub.subscriberId));
     lines.push({ kind: 'setup_fee', subscriptionId: sub.id, sourceId: offer.id, description: `Setup fee, ${offer.name}`, amount: taxed.net, taxAmount: taxed.tax, taxes: taxed.taxes });
   }
   const items = await tx
@@ -66,7 +67,7 @@ async function activationCharges(tx: TenantTx, sub: SubscriptionRow, catalog: Bi
     const addon = catalog.addon(item.addonId);
     const price = offerPrice(addon, sub.currency);
     if (addon.charge !== 'one_time' || !price) continue;
-    const taxed = taxLine(price * item.quantity, catalog.taxRatesFor(addon.taxRateId));
+    const taxed = taxLine(price * item.quantity, catalog.taxRatesFor(addon.taxRateId, sub.subscriberId));
     const label = item.quantity > 1 ? `${addon.name} × ${item.quantity}` : addon.name;
     lines.push({ kind: 'one_time', subscriptionId: sub.id, sourceId: item.id, description: label, quantity: item.quantity, amount: taxed.net, taxAmount: taxed.tax, taxes: taxed.taxes });
   }

@@ -68,7 +68,7 @@ export function recurringLine(sub: SubscriptionRow, catalog: BillingCatalog, tim
   const price = effectivePrice(sub, sub.offerId, catalog, from);
   const partial = from > period.start || to < period.end;
   const charged = partial && policy.proration ? prorate(price.amount, to - from, period.end - period.start) : price.amount;
-  const taxed = taxLine(charged, catalog.taxRatesFor(offer.taxRateId));
+  const taxed = taxLine(charged, catalog.taxRatesFor(offer.taxRateId, sub.subscriberId));
   const discountNote = price.discount ? ` (${price.discount.name})` : '';
   return {
     price,

@@ -55,6 +55,7 @@ export async function rateClosedBuckets(tx: TenantTx, input: { catalog: BillingC
           )
       ).map((s) => [s.id, s]),
     );
+    await catalog.loadJurisdictions(tx, [...subs.values()].map((s) => s.subscriberId));
     const charges: (typeof pendingCharges.$inferInsert)[] = [];
     for (const bucket of over) {
       const sub = subs.get(bucket.subscriptionId)!;
@@ -64,7 +65,7 @@ export async function rateClosedBuckets(tx: TenantTx, input: { catalog: BillingC
       const overage = bucket.usedBytes - bucket.includedBytes!;
       const amount = roundHalfUp(BigInt(overage) * BigInt(price), BigInt(bytesPerGb));
       if (amount === 0) continue;
-      const taxed = taxLine(amount, catalog.taxRatesFor(offer.taxRateId));
+      const taxed = taxLine(amount, catalog.taxRatesFor(offer.taxRateId, sub.subscriberId));
       charges.push({
         id: uuidv7(now.getTime()),
         subscriberId: sub.subscriberId,

@@ -10,6 +10,19 @@ const counterBits = 26;
 const remembered = 256;
 const counters = new Map<number, number>();
 
+// Random bytes drawn 4 KiB at a time: one getRandomValues call per id was about 6 µs,
+// a tenth of a billing run's JavaScript per invoice.
+const pool = new Uint8Array(4096);
+let poolOffset = pool.length;
+function random16(): Uint8Array {
+  if (poolOffset === pool.length) {
+    crypto.getRandomValues(pool);
+    poolOffset = 0;
+  }
+  poolOffset += 16;
+  return pool.slice(poolOffset - 16, poolOffset);
+}
+
 function nextCounter(ms: number, random: Uint8Array): number {
   const last = counters.get(ms);
   let counter: number;
@@ -27,7 +40,7 @@ function nextCounter(ms: number, random: Uint8Array): number {
 
 /** UUIDv7 (RFC 9562 §5.7): time-ordered, so new rows land at the end of indexes. */
 export function uuidv7(now = Date.now()): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const bytes = random16();
   const counter = nextCounter(now, bytes);
   let ms = now;
   for (let i = 5; i >= 0; i--) {

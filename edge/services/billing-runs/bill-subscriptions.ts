@@ -12,7 +12,7 @@ import type { BillingCatalog } from '../subscriptions/billing-catalog.ts';
 import { anchorOf, periodLabel, recurringLine, type SubscriptionRow } from '../subscriptions/subscription-pricing.ts';
 import { rateClosedBuckets } from '../usage/rate-overage.ts';
 import { resetQuotaHolds } from '../usage/reset-quota-holds.ts';
-import { updateFromValues } from './bulk-update.ts';
+import { updateFromJson } from '../bulk-rows.ts';
 
 /** Where the walk over due subscriptions has got to: (next_billing_at, id) of the last one seen. */
 export type BillingCursor = { nextBillingAt: number; id: string } | null;
@@ -71,7 +71,14 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
 
   const groups = new Map<string, Group>();
   const updates: (string | number | null)[][] = [];
-  const dueAtOf = (subscriberId: string) => new Date(addLocalDays(startOfLocalDay(now.getTime(), timeZone), (dueDays.get(subscriberId) ?? 0) + 1, timeZone));
+  // Due dates depend only on the subscriber's payment days: a handful of values a chunk.
+  const dueAtByDays = new Map<number, Date>();
+  const dueAtOf = (subscriberId: string) => {
+    const days = dueDays.get(subscriberId) ?? 0;
+    let dueAt = dueAtByDays.get(days);
+    if (!dueAt) dueAtByDays.set(days, (dueAt = new Date(addLocalDays(startOfLocalDay(now.getTime(), timeZone), days + 1, timeZone))));
+    return dueAt;
+  };
 
   for (const sub of due) {
     try {
@@ -137,8 +144,8 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
     return { ...group.draft, periodStart: new Date(group.from), periodEnd: new Date(group.to) };
   });
   const issued = await issueInvoices(tx, drafts, now);
-  await updateFromValues(tx, 'subscriptions', ['next_billing_at', 'credit_basis', 'discount_cycles_used', 'updated_at'], updates);
-  await updateFromValues(
+  await updateFromJson(tx, 'subscriptions', ['next_billing_at', 'credit_basis', 'discount_cycles_used', 'updated_at'], updates);
+  await updateFromJson(
     tx,
     'pending_charges',
     ['invoice_line_id'],

@@ -31,8 +31,26 @@ function isoWeekday(year: number, month: number, day: number): number {
   return ((new Date(Date.UTC(year, month - 1, day)).getUTCDay() + 6) % 7) + 1;
 }
 
+// Intl formatting is the slow part of billing arithmetic (≈ 8 calls per period
+// computed), and a billing run asks about the same few instants over and over: the
+// period boundaries of 28 anchors, today's midnight. Results are pure functions of their
+// arguments, so a bounded memo is safe.
+const memoLimit = 10_000;
+const partsMemo = new Map<string, Readonly<LocalParts>>();
+const instantMemo = new Map<string, number>();
+function remember<V>(memo: Map<string, V>, key: string, value: V): V {
+  if (memo.size >= memoLimit) memo.clear();
+  memo.set(key, value);
+  return value;
+}
+
 /** The local calendar date and time of `instant` (UTC ms) in `timeZone`. */
 export function localParts(instant: number, timeZone: string): LocalParts {
+  const key = `${timeZone}|${instant}`;
+  return partsMemo.get(key) ?? remember(partsMemo, key, Object.freeze(computeLocalParts(instant, timeZone)));
+}
+
+function computeLocalParts(instant: number, timeZone: string): LocalParts {
   const fields: Record<string, string> = {};
   for (const part of formatFor(timeZone).formatToParts(instant)) fields[part.type] = part.value;
   const yearOfEra = Number(fields.year);
@@ -69,6 +87,11 @@ const offsetAt = (instant: number, timeZone: string): number => wallAt(instant, 
  * midnight was skipped starts when the clocks resume.
  */
 export function zonedInstant(timeZone: string, year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
+  const key = `${timeZone}|${year}|${month}|${day}|${hour}|${minute}|${second}`;
+  return instantMemo.get(key) ?? remember(instantMemo, key, computeZonedInstant(timeZone, year, month, day, hour, minute, second));
+}
+
+function computeZonedInstant(timeZone: string, year: number, month: number, day: number, hour: number, minute: number, second: number): number {
   const wall = wallMs(year, month, day, hour, minute, second);
   // Offsets a day either side bracket any transition near this wall time (as Temporal does).
   const offsets = [offsetAt(wall - dayMs, timeZone), offsetAt(wall + dayMs, timeZone)];

@@ -1,7 +1,8 @@
 import type { InvoiceKind, InvoiceLineKind, LineTax } from '../../../db/tenant/index.ts';
-import { domainEvents, invoiceLines, invoices } from '../../../db/tenant/index.ts';
+import type { invoiceLines, invoices } from '../../../db/tenant/index.ts';
 import type { TenantTx } from '../../context.ts';
 import { uuidv7 } from '../../lib/ids.ts';
+import { insertFromJson } from '../bulk-rows.ts';
 import { postJournalEntries, type JournalLine } from '../ledger/post-journal-entry.ts';
 import { nextDocumentNumbers } from '../numbering/next-document-number.ts';
 
@@ -44,12 +45,7 @@ export type InvoiceDraft = {
 
 export type IssuedInvoice = { id: string; number: string; subscriberId: string; currency: string; total: number; lineIds: string[] };
 
-// SQLite binds at most 32,766 parameters per statement; invoices have 20 columns, lines 14.
-const rowsPerInsert = 400;
-
-async function insertChunked<T>(rows: readonly T[], insert: (chunk: T[]) => Promise<unknown>) {
-  for (let i = 0; i < rows.length; i += rowsPerInsert) await insert(rows.slice(i, i + rowsPerInsert));
-}
+const ms = (date: Date | null | undefined) => date?.getTime() ?? null;
 
 /**
  * Issues invoices in the caller's transaction: numbers (one gap-free block), rows, lines,
@@ -105,8 +101,18 @@ export async function issueInvoices(tx: TenantTx, drafts: readonly InvoiceDraft[
     });
     issued.push({ id, number: numbers[i]!, subscriberId: draft.subscriberId, currency: draft.currency, total, lineIds });
   });
-  await insertChunked(invoiceRows, (chunk) => tx.insert(invoices).values(chunk));
-  await insertChunked(lineRows, (chunk) => tx.insert(invoiceLines).values(chunk));
+  await insertFromJson(
+    tx,
+    'invoices',
+    ['id', 'number', 'subscriber_id', 'kind', 'status', 'currency', 'subtotal', 'tax_total', 'total', 'balance_due', 'period_start', 'period_end', 'billing_run_id', 'issued_at', 'due_at', 'paid_at', 'created_at', 'updated_at'],
+    invoiceRows.map((r) => [r.id!, r.number, r.subscriberId, r.kind, r.status, r.currency, r.subtotal!, r.taxTotal!, r.total!, r.balanceDue!, ms(r.periodStart), ms(r.periodEnd), r.billingRunId ?? null, ms(r.issuedAt), ms(r.dueAt), ms(r.paidAt), ms(r.createdAt), ms(r.updatedAt)]),
+  );
+  await insertFromJson(
+    tx,
+    'invoice_lines',
+    ['id', 'invoice_id', 'position', 'kind', 'subscription_id', 'source_id', 'description', 'quantity', 'amount', 'tax_amount', 'taxes', 'period_start', 'period_end'],
+    lineRows.map((r) => [r.id!, r.invoiceId, r.position, r.kind, r.subscriptionId ?? null, r.sourceId ?? null, r.description, r.quantity!, r.amount, r.taxAmount, JSON.stringify(r.taxes), ms(r.periodStart), ms(r.periodEnd)]),
+  );
   // Credits inside an invoice (a plan change's proration credit) reduce revenue and tax
   // on the same entry: revenue is credited with the net subtotal.
   await postJournalEntries(
@@ -125,15 +131,19 @@ export async function issueInvoices(tx: TenantTx, drafts: readonly InvoiceDraft[
     }),
     at,
   );
-  const events = issued.map((invoice, i) => ({
-    id: uuidv7(at.getTime()),
-    type: 'invoice.issued',
-    subjectType: 'invoice',
-    subjectId: invoice.id,
-    payload: { number: invoice.number, subscriber_id: invoice.subscriberId, currency: invoice.currency, total: invoice.total, due_at: invoiceRows[i]!.dueAt!.toISOString() },
-    occurredAt: at,
-  }));
-  await insertChunked(events, (chunk) => tx.insert(domainEvents).values(chunk));
+  await insertFromJson(
+    tx,
+    'domain_events',
+    ['id', 'type', 'subject_type', 'subject_id', 'payload', 'occurred_at'],
+    issued.map((invoice, i) => [
+      uuidv7(at.getTime()),
+      'invoice.issued',
+      'invoice',
+      invoice.id,
+      JSON.stringify({ number: invoice.number, subscriber_id: invoice.subscriberId, currency: invoice.currency, total: invoice.total, due_at: invoiceRows[i]!.dueAt!.toISOString() }),
+      at.getTime(),
+    ]),
+  );
   return issued;
 }
 

@@ -1,9 +1,10 @@
 import type { ResultSet } from '@libsql/client';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
-import { journalEntries, journalLines, type LedgerAccount } from '../../../db/tenant/index.ts';
+import type { journalEntries, journalLines, LedgerAccount } from '../../../db/tenant/index.ts';
 import { uuidv7 } from '../../lib/ids.ts';
+import { insertFromJson } from '../bulk-rows.ts';
 
-type Writer = Pick<BaseSQLiteDatabase<'async', ResultSet>, 'insert'>;
+type Writer = Pick<BaseSQLiteDatabase<'async', ResultSet>, 'insert' | 'run'>;
 
 export type JournalLine = { account: LedgerAccount; subscriberId?: string | null; debit?: number; credit?: number };
 
@@ -24,8 +25,6 @@ export class UnbalancedEntryError extends Error {
   override name = 'UnbalancedEntryError';
 }
 
-// Entries have 10 columns, lines 6: well under SQLite's 32,766 bound parameters.
-const rowsPerInsert = 500;
 
 /** The lines worth writing (zero lines dropped), after checking the entry balances. */
 function checkedLines(entry: JournalEntryInput): JournalLine[] {
@@ -78,8 +77,18 @@ export async function postJournalEntries(tx: Writer, entries: readonly JournalEn
       lineRows.push({ entryId: id, account: line.account, subscriberId: line.subscriberId ?? null, currency: entry.currency, debit: line.debit ?? 0, credit: line.credit ?? 0 });
     }
   }
-  for (let i = 0; i < entryRows.length; i += rowsPerInsert) await tx.insert(journalEntries).values(entryRows.slice(i, i + rowsPerInsert));
-  for (let i = 0; i < lineRows.length; i += rowsPerInsert) await tx.insert(journalLines).values(lineRows.slice(i, i + rowsPerInsert));
+  await insertFromJson(
+    tx,
+    'journal_entries',
+    ['id', 'kind', 'memo', 'subscriber_id', 'currency', 'source_type', 'source_id', 'reverses_entry_id', 'occurred_at'],
+    entryRows.map((r) => [r.id, r.kind, r.memo, r.subscriberId ?? null, r.currency, r.sourceType, r.sourceId, r.reversesEntryId ?? null, r.occurredAt.getTime()]),
+  );
+  await insertFromJson(
+    tx,
+    'journal_lines',
+    ['entry_id', 'account', 'subscriber_id', 'currency', 'debit', 'credit'],
+    lineRows.map((r) => [r.entryId, r.account, r.subscriberId ?? null, r.currency, r.debit, r.credit]),
+  );
   return ids;
 }
 

@@ -15,5 +15,7 @@ export const domainEvents = sqliteTable(
     payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
     occurredAt: instant('occurred_at').notNull(),
   },
-  (t) => [index('domain_events_subject').on(t.subjectType, t.subjectId, t.seq), index('domain_events_type').on(t.type, t.seq)],
+  // Consumers read in seq order; a subject's history by subject. (A type index cost every
+  // write of a billing run and served no reader.)
+  (t) => [index('domain_events_subject').on(t.subjectType, t.subjectId, t.seq)],
 );

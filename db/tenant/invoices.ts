@@ -46,7 +46,8 @@ export const invoices = sqliteTable(
   },
   (t) => [
     index('invoices_subscriber').on(t.subscriberId, t.createdAt, t.id),
-    index('invoices_status').on(t.status, t.createdAt, t.id),
+    // Dunning reads the overdue ones; other statuses are listed by id.
+    index('invoices_overdue').on(t.subscriberId).where(sql`status = 'overdue'`),
     // Collections and automatic allocation: open invoices by due date.
     index('invoices_open_due').on(t.subscriberId, t.dueAt).where(sql`status IN ('issued', 'partially_paid', 'overdue')`),
     index('invoices_unpaid_due').on(t.dueAt).where(sql`status IN ('issued', 'partially_paid')`),

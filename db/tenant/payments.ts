@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { createdAt, id, instant, updatedAt } from '../shared/columns.ts';
 import { invoices, type LineTax } from './invoices.ts';
 import { subscribers } from './subscribers.ts';
@@ -137,10 +137,15 @@ export const journalEntries = sqliteTable(
     // The document that moved the money: invoice, payment, refund, credit_note, …
     sourceType: text('source_type').notNull(),
     sourceId: text('source_id').notNull(),
-    reversesEntryId: text('reverses_entry_id').unique(),
+    reversesEntryId: text('reverses_entry_id'),
     occurredAt: instant('occurred_at').notNull(),
   },
-  (t) => [index('journal_entries_subscriber').on(t.subscriberId, t.seq), index('journal_entries_source').on(t.sourceType, t.sourceId)],
+  // An entry is reversed at most once; most entries reverse nothing, so only those are indexed.
+  (t) => [
+    index('journal_entries_subscriber').on(t.subscriberId, t.seq),
+    index('journal_entries_source').on(t.sourceType, t.sourceId),
+    uniqueIndex('journal_entries_reverses').on(t.reversesEntryId).where(sql`reverses_entry_id IS NOT NULL`),
+  ],
 );
 
 export const journalLines = sqliteTable(
@@ -156,5 +161,7 @@ export const journalLines = sqliteTable(
     debit: integer('debit').notNull(),
     credit: integer('credit').notNull(),
   },
-  (t) => [index('journal_lines_entry').on(t.entryId), index('journal_lines_subscriber_account').on(t.subscriberId, t.account, t.currency), index('journal_lines_account').on(t.account, t.currency)],
+  // The trial balance reads every line anyway; balances read a subscriber's, and only
+  // receivable and customer-credit lines name one (revenue and tax lines stay out).
+  (t) => [index('journal_lines_entry').on(t.entryId), index('journal_lines_subscriber_account').on(t.subscriberId, t.account, t.currency).where(sql`subscriber_id IS NOT NULL`)],
 );

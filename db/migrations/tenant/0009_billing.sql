@@ -220,7 +220,7 @@ CREATE TABLE `invoices` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `invoices_number_unique` ON `invoices` (`number`);--> statement-breakpoint
 CREATE INDEX `invoices_subscriber` ON `invoices` (`subscriber_id`,`created_at`,`id`);--> statement-breakpoint
-CREATE INDEX `invoices_status` ON `invoices` (`status`,`created_at`,`id`);--> statement-breakpoint
+CREATE INDEX `invoices_overdue` ON `invoices` (`subscriber_id`) WHERE status = 'overdue';--> statement-breakpoint
 CREATE INDEX `invoices_open_due` ON `invoices` (`subscriber_id`,`due_at`) WHERE status IN ('issued', 'partially_paid', 'overdue');--> statement-breakpoint
 CREATE INDEX `invoices_unpaid_due` ON `invoices` (`due_at`) WHERE status IN ('issued', 'partially_paid');--> statement-breakpoint
 CREATE TABLE `pending_charges` (
@@ -292,9 +292,9 @@ CREATE TABLE `journal_entries` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `journal_entries_id_unique` ON `journal_entries` (`id`);--> statement-breakpoint
-CREATE UNIQUE INDEX `journal_entries_reverses_entry_id_unique` ON `journal_entries` (`reverses_entry_id`);--> statement-breakpoint
 CREATE INDEX `journal_entries_subscriber` ON `journal_entries` (`subscriber_id`,`seq`);--> statement-breakpoint
 CREATE INDEX `journal_entries_source` ON `journal_entries` (`source_type`,`source_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `journal_entries_reverses` ON `journal_entries` (`reverses_entry_id`) WHERE reverses_entry_id IS NOT NULL;--> statement-breakpoint
 CREATE TABLE `journal_lines` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`entry_id` text NOT NULL,
@@ -307,8 +307,7 @@ CREATE TABLE `journal_lines` (
 );
 --> statement-breakpoint
 CREATE INDEX `journal_lines_entry` ON `journal_lines` (`entry_id`);--> statement-breakpoint
-CREATE INDEX `journal_lines_subscriber_account` ON `journal_lines` (`subscriber_id`,`account`,`currency`);--> statement-breakpoint
-CREATE INDEX `journal_lines_account` ON `journal_lines` (`account`,`currency`);--> statement-breakpoint
+CREATE INDEX `journal_lines_subscriber_account` ON `journal_lines` (`subscriber_id`,`account`,`currency`) WHERE subscriber_id IS NOT NULL;--> statement-breakpoint
 CREATE TABLE `payment_allocations` (
 	`id` text PRIMARY KEY NOT NULL,
 	`payment_id` text NOT NULL,
@@ -419,4 +418,7 @@ CREATE TABLE `usage_records` (
 	FOREIGN KEY (`subscription_id`) REFERENCES `subscriptions`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE INDEX `usage_records_subscription` ON `usage_records` (`subscription_id`,`end_at`);
+CREATE INDEX `usage_records_subscription` ON `usage_records` (`subscription_id`,`end_at`);--> statement-breakpoint
+DROP INDEX `domain_events_type`;--> statement-breakpoint
+ALTER TABLE `subscribers` ADD `tax_rate_id` text;--> statement-breakpoint
+ALTER TABLE `subscriber_addresses` ADD `tax_rate_id` text;

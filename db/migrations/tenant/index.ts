@@ -119,7 +119,7 @@ export const tenantMigrations: readonly Migration[] = [
   },
   {
     "tag": "0009_billing",
-    "hash": "5f9b82f3c60072cd95f30d2409b5761146db0f50fb29726efff6670fea1e971d",
+    "hash": "3c8a843931fccf0b0d5e5653dfdce32a93fea201d072bc435459ca9c50cb777d",
     "statements": [
       "CREATE TABLE `tax_rates` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`name` text NOT NULL,\n\t`rate` text NOT NULL,\n\t`mode` text NOT NULL,\n\t`compound` integer NOT NULL,\n\t`archived_at` integer,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL\n);",
       "CREATE TABLE `addons` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`code` text NOT NULL,\n\t`name` text NOT NULL,\n\t`charge` text NOT NULL,\n\t`prices` text NOT NULL,\n\t`tax_rate_id` text,\n\t`archived_at` integer,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tFOREIGN KEY (`tax_rate_id`) REFERENCES `tax_rates`(`id`) ON UPDATE no action ON DELETE no action\n);",
@@ -150,7 +150,7 @@ export const tenantMigrations: readonly Migration[] = [
       "CREATE TABLE `invoices` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`number` text NOT NULL,\n\t`subscriber_id` text NOT NULL,\n\t`kind` text NOT NULL,\n\t`status` text NOT NULL,\n\t`currency` text NOT NULL,\n\t`subtotal` integer NOT NULL,\n\t`tax_total` integer NOT NULL,\n\t`total` integer NOT NULL,\n\t`balance_due` integer NOT NULL,\n\t`period_start` integer,\n\t`period_end` integer,\n\t`billing_run_id` text,\n\t`issued_at` integer,\n\t`due_at` integer,\n\t`paid_at` integer,\n\t`voided_at` integer,\n\t`written_off_at` integer,\n\t`status_reason` text,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tFOREIGN KEY (`subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE no action\n);",
       "CREATE UNIQUE INDEX `invoices_number_unique` ON `invoices` (`number`);",
       "CREATE INDEX `invoices_subscriber` ON `invoices` (`subscriber_id`,`created_at`,`id`);",
-      "CREATE INDEX `invoices_status` ON `invoices` (`status`,`created_at`,`id`);",
+      "CREATE INDEX `invoices_overdue` ON `invoices` (`subscriber_id`) WHERE status = 'overdue';",
       "CREATE INDEX `invoices_open_due` ON `invoices` (`subscriber_id`,`due_at`) WHERE status IN ('issued', 'partially_paid', 'overdue');",
       "CREATE INDEX `invoices_unpaid_due` ON `invoices` (`due_at`) WHERE status IN ('issued', 'partially_paid');",
       "CREATE TABLE `pending_charges` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`subscriber_id` text NOT NULL,\n\t`subscription_id` text,\n\t`currency` text NOT NULL,\n\t`kind` text NOT NULL,\n\t`description` text NOT NULL,\n\t`quantity` integer NOT NULL,\n\t`amount` integer NOT NULL,\n\t`tax_amount` integer NOT NULL,\n\t`taxes` text NOT NULL,\n\t`period_start` integer,\n\t`period_end` integer,\n\t`invoice_line_id` text,\n\t`created_at` integer NOT NULL,\n\tFOREIGN KEY (`subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE no action\n);",
@@ -164,13 +164,12 @@ export const tenantMigrations: readonly Migration[] = [
       "CREATE INDEX `credit_notes_invoice` ON `credit_notes` (`invoice_id`) WHERE invoice_id IS NOT NULL;",
       "CREATE TABLE `journal_entries` (\n\t`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`id` text NOT NULL,\n\t`kind` text NOT NULL,\n\t`memo` text NOT NULL,\n\t`subscriber_id` text,\n\t`currency` text NOT NULL,\n\t`source_type` text NOT NULL,\n\t`source_id` text NOT NULL,\n\t`reverses_entry_id` text,\n\t`occurred_at` integer NOT NULL\n);",
       "CREATE UNIQUE INDEX `journal_entries_id_unique` ON `journal_entries` (`id`);",
-      "CREATE UNIQUE INDEX `journal_entries_reverses_entry_id_unique` ON `journal_entries` (`reverses_entry_id`);",
       "CREATE INDEX `journal_entries_subscriber` ON `journal_entries` (`subscriber_id`,`seq`);",
       "CREATE INDEX `journal_entries_source` ON `journal_entries` (`source_type`,`source_id`);",
+      "CREATE UNIQUE INDEX `journal_entries_reverses` ON `journal_entries` (`reverses_entry_id`) WHERE reverses_entry_id IS NOT NULL;",
       "CREATE TABLE `journal_lines` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`entry_id` text NOT NULL,\n\t`account` text NOT NULL,\n\t`subscriber_id` text,\n\t`currency` text NOT NULL,\n\t`debit` integer NOT NULL,\n\t`credit` integer NOT NULL,\n\tFOREIGN KEY (`entry_id`) REFERENCES `journal_entries`(`id`) ON UPDATE no action ON DELETE no action\n);",
       "CREATE INDEX `journal_lines_entry` ON `journal_lines` (`entry_id`);",
-      "CREATE INDEX `journal_lines_subscriber_account` ON `journal_lines` (`subscriber_id`,`account`,`currency`);",
-      "CREATE INDEX `journal_lines_account` ON `journal_lines` (`account`,`currency`);",
+      "CREATE INDEX `journal_lines_subscriber_account` ON `journal_lines` (`subscriber_id`,`account`,`currency`) WHERE subscriber_id IS NOT NULL;",
       "CREATE TABLE `payment_allocations` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`payment_id` text NOT NULL,\n\t`invoice_id` text NOT NULL,\n\t`amount` integer NOT NULL,\n\t`refund_id` text,\n\t`created_at` integer NOT NULL,\n\tFOREIGN KEY (`payment_id`) REFERENCES `payments`(`id`) ON UPDATE no action ON DELETE no action,\n\tFOREIGN KEY (`invoice_id`) REFERENCES `invoices`(`id`) ON UPDATE no action ON DELETE no action\n);",
       "CREATE INDEX `payment_allocations_payment` ON `payment_allocations` (`payment_id`);",
       "CREATE INDEX `payment_allocations_invoice` ON `payment_allocations` (`invoice_id`);",
@@ -188,7 +187,10 @@ export const tenantMigrations: readonly Migration[] = [
       "CREATE TABLE `quota_buckets` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`subscription_id` text NOT NULL,\n\t`period_start` integer NOT NULL,\n\t`period_end` integer NOT NULL,\n\t`included_bytes` integer,\n\t`used_bytes` integer NOT NULL,\n\t`warned_80_at` integer,\n\t`warned_90_at` integer,\n\t`exhausted_at` integer,\n\t`reset_at` integer,\n\t`rated_at` integer,\n\t`updated_at` integer NOT NULL,\n\tFOREIGN KEY (`subscription_id`) REFERENCES `subscriptions`(`id`) ON UPDATE no action ON DELETE no action\n);",
       "CREATE UNIQUE INDEX `quota_buckets_period` ON `quota_buckets` (`subscription_id`,`period_start`);",
       "CREATE TABLE `usage_records` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`subscription_id` text NOT NULL,\n\t`bucket_id` text NOT NULL,\n\t`start_at` integer NOT NULL,\n\t`end_at` integer NOT NULL,\n\t`input_octets` integer NOT NULL,\n\t`output_octets` integer NOT NULL,\n\t`received_at` integer NOT NULL,\n\tFOREIGN KEY (`subscription_id`) REFERENCES `subscriptions`(`id`) ON UPDATE no action ON DELETE no action\n);",
-      "CREATE INDEX `usage_records_subscription` ON `usage_records` (`subscription_id`,`end_at`);"
+      "CREATE INDEX `usage_records_subscription` ON `usage_records` (`subscription_id`,`end_at`);",
+      "DROP INDEX `domain_events_type`;",
+      "ALTER TABLE `subscribers` ADD `tax_rate_id` text;",
+      "ALTER TABLE `subscriber_addresses` ADD `tax_rate_id` text;"
     ]
   },
   {
@@ -203,14 +205,6 @@ export const tenantMigrations: readonly Migration[] = [
       "CREATE TRIGGER payment_allocations_no_delete BEFORE DELETE ON payment_allocations BEGIN SELECT RAISE(ABORT, 'allocations are append-only'); END;",
       "CREATE TRIGGER credit_note_applications_no_update BEFORE UPDATE ON credit_note_applications BEGIN SELECT RAISE(ABORT, 'applications are append-only'); END;",
       "CREATE TRIGGER credit_note_applications_no_delete BEFORE DELETE ON credit_note_applications BEGIN SELECT RAISE(ABORT, 'applications are append-only'); END;"
-    ]
-  },
-  {
-    "tag": "0011_tax_jurisdictions",
-    "hash": "fb80040b79d9d03cab7f1d888b816f53731eb60d39dd908db389ed835a54e537",
-    "statements": [
-      "ALTER TABLE `subscribers` ADD `tax_rate_id` text;",
-      "ALTER TABLE `subscriber_addresses` ADD `tax_rate_id` text;"
     ]
   }
 ];

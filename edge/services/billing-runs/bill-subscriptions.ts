@@ -9,7 +9,7 @@ import { offerPrice } from '../catalog/find-offer.ts';
 import { applyAccountCredit } from '../invoices/apply-account-credit.ts';
 import { issueInvoices, type InvoiceDraft, type InvoiceLineDraft } from '../invoices/issue-invoices.ts';
 import type { BillingCatalog } from '../subscriptions/billing-catalog.ts';
-import { anchorOf, periodLabel, recurringLine, type SubscriptionRow } from '../subscriptions/subscription-pricing.ts';
+import { anchorOf, periodLabel, recurringLine, type PricedSubscription } from '../subscriptions/subscription-pricing.ts';
 import { rateClosedBuckets } from '../usage/rate-overage.ts';
 import { resetQuotaHolds } from '../usage/reset-quota-holds.ts';
 import { updateFromJson } from '../bulk-rows.ts';
@@ -35,9 +35,27 @@ type Group = { draft: InvoiceDraft & { lines: InvoiceLineDraft[] }; from: number
  */
 export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; timeZone: string; runId: string; asOf: Date; now: Date; cursor: BillingCursor; limit: number }): Promise<ChunkResult> {
   const { catalog, timeZone, asOf, now } = input;
+  // Only what billing reads, and the subscriber's payment days with it: rows are the
+  // costly part of this query.
   const due = await tx
-    .select()
+    .select({
+      id: subscriptions.id,
+      subscriberId: subscriptions.subscriberId,
+      offerId: subscriptions.offerId,
+      currency: subscriptions.currency,
+      priceOverride: subscriptions.priceOverride,
+      billingCycle: subscriptions.billingCycle,
+      billingAnchorDay: subscriptions.billingAnchorDay,
+      billingAnchorMonth: subscriptions.billingAnchorMonth,
+      discountId: subscriptions.discountId,
+      discountCyclesUsed: subscriptions.discountCyclesUsed,
+      nextBillingAt: subscriptions.nextBillingAt,
+      creditBasis: subscriptions.creditBasis,
+      endsAt: subscriptions.endsAt,
+      paymentDueDays: subscribers.paymentDueDays,
+    })
     .from(subscriptions)
+    .innerJoin(subscribers, eq(subscribers.id, subscriptions.subscriberId))
     .where(
       and(
         sql`${subscriptions.status} IN ('active', 'suspended')`,
@@ -56,9 +74,7 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
   // ride on this invoice (business-rules.md: "overage is rated onto the next invoice").
   await rateClosedBuckets(tx, { catalog, subscriptionIds: due.map((s) => s.id), asOf, now, timeZone });
   const subscriberIds = [...new Set(due.map((s) => s.subscriberId))];
-  const dueDays = new Map(
-    (await tx.select({ id: subscribers.id, days: subscribers.paymentDueDays }).from(subscribers).where(inArray(subscribers.id, subscriberIds))).map((s) => [s.id, s.days]),
-  );
+  const dueDays = new Map(due.map((s) => [s.subscriberId, s.paymentDueDays]));
   const addonRows = await tx
     .select()
     .from(subscriptionAddons)
@@ -160,7 +176,7 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
 }
 
 /** Recurring add-ons of the subscription, priced and prorated like the offer's line. */
-function addonLines(sub: SubscriptionRow, rows: readonly (typeof subscriptionAddons.$inferSelect)[], catalog: BillingCatalog, timeZone: string, period: { start: number; end: number }, from: number, to: number): InvoiceLineDraft[] {
+function addonLines(sub: PricedSubscription, rows: readonly (typeof subscriptionAddons.$inferSelect)[], catalog: BillingCatalog, timeZone: string, period: { start: number; end: number }, from: number, to: number): InvoiceLineDraft[] {
   const lines: InvoiceLineDraft[] = [];
   for (const row of rows) {
     if (row.subscriptionId !== sub.id || row.startedAt.getTime() >= to) continue;

@@ -13,7 +13,7 @@ type BillingRunRow = typeof billingRuns.$inferSelect;
 
 // Subscriptions per transaction: big enough that statements stay multi-row, small enough
 // that other writers wait well under a second for the database.
-const chunkSize = 1_000;
+const chunkSize = 2_000;
 // Billing in advance is fine; a run far in the future is a typo.
 const maxAheadMs = 366 * 86_400_000;
 

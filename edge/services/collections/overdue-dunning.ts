@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull } from 'drizzle-orm';
 import { collectionCases, invoiceLines, invoices, subscribers, subscriptions, type DunningAction, type DunningStep } from '../../../db/tenant/index.ts';
 import type { TenantTx } from '../../context.ts';
 import { uuidv7 } from '../../lib/ids.ts';
@@ -60,11 +60,11 @@ export type DunningInput = { catalog: BillingCatalog; timeZone: string; asOf: Da
  */
 export async function dunChunk(tx: TenantTx, input: DunningInput): Promise<{ seen: string[]; actions: CollectionAction[] }> {
   const after = input.cursor === null ? undefined : gt(invoices.subscriberId, input.cursor);
-  // The status test repeats the partial index's predicate, so invoices_open_due serves it.
+  // invoices_overdue (partial, by subscriber) serves this walk.
   const withOverdue = await tx
     .selectDistinct({ id: invoices.subscriberId })
     .from(invoices)
-    .where(and(sql`${invoices.status} IN ('issued', 'partially_paid', 'overdue')`, eq(invoices.status, 'overdue'), gt(invoices.balanceDue, 0), after))
+    .where(and(eq(invoices.status, 'overdue'), gt(invoices.balanceDue, 0), after))
     .orderBy(asc(invoices.subscriberId))
     .limit(input.limit);
   const withCase = await tx

@@ -1,5 +1,5 @@
-import { inArray, sql } from 'drizzle-orm';
-import { addons, discounts, offers, policySets, subscribers, taxRates } from '../../../db/tenant/index.ts';
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import { addons, discounts, offers, policySets, subscriberAddresses, subscribers, taxRates } from '../../../db/tenant/index.ts';
 import type { TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import type { TaxRateSpec } from '../billing/tax.ts';
@@ -57,18 +57,19 @@ export async function loadBillingCatalog(tx: TenantTx, now: Date): Promise<Billi
     policyFor: (offer) => (offer.policySetId ? lookup(policyMap, offer.policySetId, 'policy set') : settings.defaultPolicySetId ? lookup(policyMap, settings.defaultPolicySetId, 'policy set') : builtIn),
     async loadJurisdictions(db, subscriberIds) {
       const wanted = [...new Set(subscriberIds)].filter((id) => !jurisdictions.has(id));
-      for (let i = 0; i < wanted.length; i += 500) {
-        const chunk = wanted.slice(i, i + 500);
-        const rows = await db
-          .select({
-            id: subscribers.id,
-            // Qualified by hand: drizzle leaves a one-table select's columns unqualified.
-            rate: sql<string | null>`coalesce((SELECT a.tax_rate_id FROM subscriber_addresses a WHERE a.subscriber_id = "subscribers"."id" AND a.kind = 'service' AND a.is_primary = 1), "subscribers"."tax_rate_id")`,
-          })
-          .from(subscribers)
-          .where(inArray(subscribers.id, chunk));
+      for (let k = 0; k < wanted.length; k += 500) {
+        const chunk = wanted.slice(k, k + 500);
         for (const id of chunk) jurisdictions.set(id, null);
-        for (const row of rows) jurisdictions.set(row.id, row.rate);
+        // Only the few with a rate of their own come back; an address's wins over the subscriber's.
+        const own = await db
+          .select({ id: subscribers.id, rate: subscribers.taxRateId })
+          .from(subscribers)
+          .where(and(inArray(subscribers.id, chunk), isNotNull(subscribers.taxRateId)));
+        const served = await db
+          .select({ id: subscriberAddresses.subscriberId, rate: subscriberAddresses.taxRateId })
+          .from(subscriberAddresses)
+          .where(and(inArray(subscriberAddresses.subscriberId, chunk), eq(subscriberAddresses.kind, 'service'), eq(subscriberAddresses.isPrimary, true), isNotNull(subscriberAddresses.taxRateId)));
+        for (const row of [...own, ...served]) jurisdictions.set(row.id, row.rate);
       }
     },
     taxRatesFor(itemTaxRateId, subscriberId) {

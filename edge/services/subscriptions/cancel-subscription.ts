@@ -97,7 +97,7 @@ export async function finishEndedSubscriptions(tx: TenantTx, asOf: Date): Promis
     const [recorded] = await tx
       .select({ id: domainEvents.id })
       .from(domainEvents)
-      .where(and(eq(domainEvents.type, 'subscription.canceled'), eq(domainEvents.subjectId, sub.id)));
+      .where(and(eq(domainEvents.subjectType, 'subscription'), eq(domainEvents.subjectId, sub.id), eq(domainEvents.type, 'subscription.canceled')));
     if (!recorded) {
       await recordDomainEvent(tx, { type: 'subscription.canceled', subjectType: 'subscription', subjectId: sub.id, payload: { reason: sub.cancelReason, canceled_at: sub.canceledAt?.toISOString() ?? null, ends_at: sub.endsAt!.toISOString() } }, sub.endsAt!);
     }

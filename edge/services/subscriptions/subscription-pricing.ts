@@ -11,6 +11,8 @@ import type { BillingCatalog } from './billing-catalog.ts';
 import { AppError } from '../../errors.ts';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
+/** What pricing reads of a subscription (the billing run selects just these). */
+export type PricedSubscription = Pick<SubscriptionRow, 'id' | 'subscriberId' | 'offerId' | 'currency' | 'priceOverride' | 'billingCycle' | 'billingAnchorDay' | 'billingAnchorMonth' | 'discountId' | 'discountCyclesUsed'>;
 
 export const anchorOf = (sub: Pick<SubscriptionRow, 'billingCycle' | 'billingAnchorDay' | 'billingAnchorMonth'>): BillingAnchor => ({
   cycle: sub.billingCycle,
@@ -32,7 +34,7 @@ export type EffectivePrice = { amount: number; discount: DiscountRow | null };
  * (business-rules.md "Plan change"): the override if set, else the offer's price in the
  * subscription's currency, minus an applicable discount, never below 0.
  */
-export function effectivePrice(sub: SubscriptionRow, offerId: string, catalog: BillingCatalog, at: number): EffectivePrice {
+export function effectivePrice(sub: PricedSubscription, offerId: string, catalog: BillingCatalog, at: number): EffectivePrice {
   const offer = catalog.offer(offerId);
   const base = offerId === sub.offerId && sub.priceOverride !== null ? sub.priceOverride : offerPrice(offer, sub.currency);
   if (base === null) throw new AppError('unprocessable', `offer ${offer.code} has no price in ${sub.currency}`);
@@ -62,7 +64,7 @@ export const periodLabel = (from: number, to: number, timeZone: string) => `${lo
  * seconds over the whole period when it covers only part of it (business-rules.md:
  * "Prorated amount = price × used_seconds / period_seconds, rounded once"), taxed per line.
  */
-export function recurringLine(sub: SubscriptionRow, catalog: BillingCatalog, timeZone: string, period: Period, from: number, to: number): { line: InvoiceLineDraft; price: EffectivePrice } {
+export function recurringLine(sub: PricedSubscription, catalog: BillingCatalog, timeZone: string, period: Period, from: number, to: number): { line: InvoiceLineDraft; price: EffectivePrice } {
   const offer = catalog.offer(sub.offerId);
   const policy = catalog.policyFor(offer);
   const price = effectivePrice(sub, sub.offerId, catalog, from);

@@ -5,8 +5,14 @@ export function utf8(text: string): Uint8Array<ArrayBuffer> {
   return bytes.subarray(0, encoder.encodeInto(text, bytes).written);
 }
 
-export const toHex = (bytes: ArrayBuffer | Uint8Array): string =>
-  Array.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+// Every id is hex-encoded: a table lookup per byte is several times faster than formatting.
+const hexOfByte = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+export const toHex = (bytes: ArrayBuffer | Uint8Array): string => {
+  let hex = '';
+  for (const byte of bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)) hex += hexOfByte[byte]!;
+  return hex;
+};
 
 export const toBase64Url = (bytes: ArrayBuffer | Uint8Array): string => {
   const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import { journalLines, pendingCharges, subscribers, subscriptionAddons, subscriptions } from '../../../db/tenant/index.ts';
 import type { TenantTx } from '../../context.ts';
 import { addLocalDays, startOfLocalDay } from '../billing/calendar.ts';
@@ -12,7 +12,7 @@ import type { BillingCatalog } from '../subscriptions/billing-catalog.ts';
 import { anchorOf, periodLabel, recurringLine, type PricedSubscription } from '../subscriptions/subscription-pricing.ts';
 import { rateClosedBuckets } from '../usage/rate-overage.ts';
 import { resetQuotaHolds } from '../usage/reset-quota-holds.ts';
-import { updateFromJson } from '../bulk-rows.ts';
+import { inList, updateFromJson } from '../bulk-rows.ts';
 
 /** Where the walk over due subscriptions has got to: (next_billing_at, id) of the last one seen. */
 export type BillingCursor = { nextBillingAt: number; id: string } | null;
@@ -78,11 +78,11 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
   const addonRows = await tx
     .select()
     .from(subscriptionAddons)
-    .where(and(inArray(subscriptionAddons.subscriptionId, due.map((s) => s.id)), isNull(subscriptionAddons.endedAt)));
+    .where(and(inList(subscriptionAddons.subscriptionId, due.map((s) => s.id)), isNull(subscriptionAddons.endedAt)));
   const pending = await tx
     .select()
     .from(pendingCharges)
-    .where(and(inArray(pendingCharges.subscriberId, subscriberIds), isNull(pendingCharges.invoiceLineId)))
+    .where(and(inList(pendingCharges.subscriberId, subscriberIds), isNull(pendingCharges.invoiceLineId)))
     .orderBy(asc(pendingCharges.createdAt), asc(pendingCharges.id));
 
   const groups = new Map<string, Group>();
@@ -212,7 +212,7 @@ async function applyCreditWhereHeld(tx: TenantTx, keys: readonly string[], at: D
     const holders = await tx
       .select({ subscriberId: journalLines.subscriberId, currency: journalLines.currency })
       .from(journalLines)
-      .where(and(eq(journalLines.account, 'customer_credit'), inArray(journalLines.subscriberId, subscriberIds.slice(i, i + 500))))
+      .where(and(eq(journalLines.account, 'customer_credit'), inList(journalLines.subscriberId, subscriberIds.slice(i, i + 500))))
       .groupBy(journalLines.subscriberId, journalLines.currency)
       .having(gt(sql`sum(${journalLines.credit}) - sum(${journalLines.debit})`, 0));
     for (const holder of holders) {

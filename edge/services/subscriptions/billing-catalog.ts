@@ -1,5 +1,6 @@
-import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, eq, isNotNull } from 'drizzle-orm';
 import { addons, discounts, offers, policySets, subscriberAddresses, subscribers, taxRates } from '../../../db/tenant/index.ts';
+import { inList } from '../bulk-rows.ts';
 import type { TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import type { TaxRateSpec } from '../billing/tax.ts';
@@ -64,11 +65,11 @@ export async function loadBillingCatalog(tx: TenantTx, now: Date): Promise<Billi
         const own = await db
           .select({ id: subscribers.id, rate: subscribers.taxRateId })
           .from(subscribers)
-          .where(and(inArray(subscribers.id, chunk), isNotNull(subscribers.taxRateId)));
+          .where(and(inList(subscribers.id, chunk), isNotNull(subscribers.taxRateId)));
         const served = await db
           .select({ id: subscriberAddresses.subscriberId, rate: subscriberAddresses.taxRateId })
           .from(subscriberAddresses)
-          .where(and(inArray(subscriberAddresses.subscriberId, chunk), eq(subscriberAddresses.kind, 'service'), eq(subscriberAddresses.isPrimary, true), isNotNull(subscriberAddresses.taxRateId)));
+          .where(and(inList(subscriberAddresses.subscriberId, chunk), eq(subscriberAddresses.kind, 'service'), eq(subscriberAddresses.isPrimary, true), isNotNull(subscriberAddresses.taxRateId)));
         for (const row of [...own, ...served]) jurisdictions.set(row.id, row.rate);
       }
     },

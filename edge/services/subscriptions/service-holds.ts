@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { serviceHolds, subscriptions, type DunningAction, type HoldReason } from '../../../db/tenant/index.ts';
+import { inList } from '../bulk-rows.ts';
 import type { TenantTx } from '../../context.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { recordDomainEvent } from '../events/record-domain-event.ts';
@@ -74,7 +75,7 @@ export async function liftHolds(tx: TenantTx, input: { subscriptionIds: readonly
   const lifted = await tx
     .update(serviceHolds)
     .set({ liftedAt: at, liftedBy: input.by })
-    .where(and(inArray(serviceHolds.subscriptionId, input.subscriptionIds), inArray(serviceHolds.reason, input.reasons), isNull(serviceHolds.liftedAt)))
+    .where(and(inList(serviceHolds.subscriptionId, input.subscriptionIds), inArray(serviceHolds.reason, input.reasons), isNull(serviceHolds.liftedAt)))
     .returning();
   for (const hold of lifted) {
     const holds = await syncStatus(tx, hold.subscriptionId, at);

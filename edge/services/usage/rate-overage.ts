@@ -3,6 +3,7 @@
 // next invoice as a pending charge ("overage is rated onto the next invoice").
 import { and, inArray, isNull, lte } from 'drizzle-orm';
 import { pendingCharges, quotaBuckets, subscriptions } from '../../../db/tenant/index.ts';
+import { inList } from '../bulk-rows.ts';
 import type { TenantTx } from '../../context.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { roundHalfUp } from '../billing/money.ts';
@@ -38,7 +39,7 @@ export async function rateClosedBuckets(tx: TenantTx, input: { catalog: BillingC
     const rated = await tx
       .update(quotaBuckets)
       .set({ ratedAt: now, updatedAt: now })
-      .where(and(inArray(quotaBuckets.subscriptionId, ids), lte(quotaBuckets.periodEnd, asOf), isNull(quotaBuckets.ratedAt)))
+      .where(and(inList(quotaBuckets.subscriptionId, ids), lte(quotaBuckets.periodEnd, asOf), isNull(quotaBuckets.ratedAt)))
       .returning();
     const over = rated.filter((b) => b.includedBytes !== null && b.usedBytes > b.includedBytes);
     if (over.length === 0) continue;

@@ -4,6 +4,7 @@
 import { and, eq, gt, inArray, isNotNull, isNull, lte } from 'drizzle-orm';
 import { quotaBuckets, serviceHolds } from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantTx } from '../../context.ts';
+import { inList } from '../bulk-rows.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { periodContaining } from '../billing/periods.ts';
 import { findSubscription } from '../subscriptions/present-subscription.ts';
@@ -24,7 +25,7 @@ export async function resetQuotaHolds(tx: TenantTx, subscriptionIds: readonly st
     const holding = await tx
       .select({ subscriptionId: serviceHolds.subscriptionId })
       .from(serviceHolds)
-      .where(and(inArray(serviceHolds.subscriptionId, ids), eq(serviceHolds.reason, 'fup'), isNull(serviceHolds.liftedAt)));
+      .where(and(inList(serviceHolds.subscriptionId, ids), eq(serviceHolds.reason, 'fup'), isNull(serviceHolds.liftedAt)));
     if (holding.length === 0) continue;
     const spentNow = new Set(
       (
@@ -50,7 +51,7 @@ export async function resetQuotaHolds(tx: TenantTx, subscriptionIds: readonly st
     await tx
       .update(quotaBuckets)
       .set({ resetAt: at, updatedAt: at })
-      .where(and(inArray(quotaBuckets.subscriptionId, resettable), lte(quotaBuckets.periodEnd, at), isNotNull(quotaBuckets.exhaustedAt), isNull(quotaBuckets.resetAt)));
+      .where(and(inList(quotaBuckets.subscriptionId, resettable), lte(quotaBuckets.periodEnd, at), isNotNull(quotaBuckets.exhaustedAt), isNull(quotaBuckets.resetAt)));
     lifted += await liftHolds(tx, { subscriptionIds: resettable, reasons: ['fup'], by: 'quota_reset' }, at);
   }
   return lifted;

@@ -54,6 +54,17 @@ export const invoices = sqliteTable(
   ],
 );
 
+/** What a line says and charges, on an invoice or waiting as a pending charge. */
+const lineBody = () => ({
+  description: text('description').notNull(),
+  quantity: integer('quantity').notNull(),
+  amount: integer('amount').notNull(),
+  taxAmount: integer('tax_amount').notNull(),
+  taxes: text('taxes', { mode: 'json' }).$type<LineTax[]>().notNull(),
+  periodStart: instant('period_start'),
+  periodEnd: instant('period_end'),
+});
+
 // `amount` is the line's net (tax excluded; for inclusive rates the net part of the
 // price), `tax_amount` its tax, each rounded once. The partial unique indexes are the
 // billing run's idempotency: a subscription's period, an add-on's period and a quota
@@ -70,13 +81,7 @@ export const invoiceLines = sqliteTable(
     subscriptionId: text('subscription_id'),
     // What the line bills besides the subscription: an add-on, a quota bucket, a pending charge.
     sourceId: text('source_id'),
-    description: text('description').notNull(),
-    quantity: integer('quantity').notNull(),
-    amount: integer('amount').notNull(),
-    taxAmount: integer('tax_amount').notNull(),
-    taxes: text('taxes', { mode: 'json' }).$type<LineTax[]>().notNull(),
-    periodStart: instant('period_start'),
-    periodEnd: instant('period_end'),
+    ...lineBody(),
   },
   (t) => [
     index('invoice_lines_invoice').on(t.invoiceId, t.position),
@@ -97,13 +102,7 @@ export const pendingCharges = sqliteTable(
     subscriptionId: text('subscription_id'),
     currency: text('currency').notNull(),
     kind: text('kind', { enum: invoiceLineKinds }).notNull(),
-    description: text('description').notNull(),
-    quantity: integer('quantity').notNull(),
-    amount: integer('amount').notNull(),
-    taxAmount: integer('tax_amount').notNull(),
-    taxes: text('taxes', { mode: 'json' }).$type<LineTax[]>().notNull(),
-    periodStart: instant('period_start'),
-    periodEnd: instant('period_end'),
+    ...lineBody(),
     invoiceLineId: text('invoice_line_id'),
     createdAt: createdAt(),
   },

@@ -2,7 +2,7 @@
 // else the subscriber's, else the offer's, else the tenant's default.
 import { describe, expect, it } from 'vitest';
 import { billingWorld } from '../support/billing.ts';
-import { expectProblem, startEdge, startTime } from '../support/edge-app.ts';
+import { expectProblem, startEdge, startTime, type Json } from '../support/edge-app.ts';
 
 const address = { line1: '1 Fiber Way', city: 'Springfield', country: 'US' };
 
@@ -30,7 +30,7 @@ describe('tax jurisdictions', () => {
       await w.subscribe(s.id, offer.id, startTime);
     }
     await w.bill(startTime);
-    const taxOf = async (s: { id: unknown }) => (await w.invoices(s.id))[0]!.tax_total;
+    const taxOf = async (s: Json) => (await w.invoices(s.id))[0]!.tax_total;
     expect([await taxOf(plain), await taxOf(onDefault), await taxOf(withRate), await taxOf(withAddress)]).toEqual([1_000, 500, 2_000, 750]);
 
     // Moving the subscriber's jurisdiction changes later invoices, never issued ones.

@@ -1,14 +1,14 @@
-import { and, eq, gt, sql } from 'drizzle-orm';
-import { collectionCases, invoices, subscribers, subscriptions } from '../../../db/tenant/index.ts';
+import { and, eq, gt } from 'drizzle-orm';
+import { invoices, subscribers } from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantTx } from '../../context.ts';
 import { subscriberBalance } from '../ledger/subscriber-balance.ts';
-import { liftHolds } from '../subscriptions/service-holds.ts';
+import { closeCase, findOpenCase, restoreHolds } from './manage-cases.ts';
 
-async function closeCase(tx: TenantTx, subscriberId: string, kind: 'overdue' | 'prepaid', reason: string, at: Date) {
-  await tx
-    .update(collectionCases)
-    .set({ status: 'closed', closedAt: at, closeReason: reason, updatedAt: at })
-    .where(and(eq(collectionCases.subscriberId, subscriberId), eq(collectionCases.kind, kind), eq(collectionCases.status, 'open')));
+/** Closes the subscriber's open case of `kind` (if any) and lifts that reason's holds, each once. */
+async function settle(tx: TenantTx, subscriberId: string, kind: 'overdue' | 'prepaid', reason: string, by: string, at: Date) {
+  const open = await findOpenCase(tx, subscriberId, kind);
+  if (open) await closeCase(tx, open, reason, at, at);
+  await restoreHolds(tx, subscriberId, kind, by, at);
 }
 
 /**
@@ -17,25 +17,14 @@ async function closeCase(tx: TenantTx, subscriberId: string, kind: 'overdue' | '
  * available balance is back at or above the subscriber's minimum. Each hold lifts once.
  */
 export async function restoreIfSettled(tx: TenantTx, ctx: TenantContext, subscriberId: string, currency: string, at: Date): Promise<void> {
-  const live = await tx
-    .select({ id: subscriptions.id })
-    .from(subscriptions)
-    .where(and(eq(subscriptions.subscriberId, subscriberId), sql`${subscriptions.status} IN ('active', 'suspended')`));
-  const ids = live.map((s) => s.id);
   const by = `${ctx.actor.type}:${ctx.actor.id ?? 'system'}`;
   const [stillOverdue] = await tx
     .select({ id: invoices.id })
     .from(invoices)
     .where(and(eq(invoices.subscriberId, subscriberId), eq(invoices.status, 'overdue'), gt(invoices.balanceDue, 0)))
     .limit(1);
-  if (!stillOverdue) {
-    await closeCase(tx, subscriberId, 'overdue', 'paid', at);
-    await liftHolds(tx, { subscriptionIds: ids, reasons: ['overdue'], by }, at);
-  }
+  if (!stillOverdue) await settle(tx, subscriberId, 'overdue', 'paid', by, at);
   const [subscriber] = await tx.select({ minBalance: subscribers.minBalance }).from(subscribers).where(eq(subscribers.id, subscriberId));
   const balance = await subscriberBalance(tx, subscriberId, currency);
-  if (balance.credit - balance.outstanding >= (subscriber?.minBalance ?? 0)) {
-    await closeCase(tx, subscriberId, 'prepaid', 'topped_up', at);
-    await liftHolds(tx, { subscriptionIds: ids, reasons: ['prepaid'], by }, at);
-  }
+  if (balance.credit - balance.outstanding >= (subscriber?.minBalance ?? 0)) await settle(tx, subscriberId, 'prepaid', 'topped_up', by, at);
 }

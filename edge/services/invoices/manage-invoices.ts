@@ -2,6 +2,7 @@ import { and, asc, desc, eq, lt, sql } from 'drizzle-orm';
 import { creditNoteApplications, invoiceLines, invoices, journalEntries, journalLines, paymentAllocations, type InvoiceStatus } from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantDb, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
+import { inList } from '../bulk-rows.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { recordDomainEvent } from '../events/record-domain-event.ts';
 import { postJournalEntry } from '../ledger/post-journal-entry.ts';
@@ -41,24 +42,35 @@ export const presentInvoiceSummary = (row: InvoiceRow) => ({
   created_at: row.createdAt.toISOString(),
 });
 
-export async function presentInvoice(db: Reader, row: InvoiceRow) {
-  const lines = await db.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, row.id)).orderBy(asc(invoiceLines.position));
-  return {
+/** Invoices with their lines, read in one query for the whole list. */
+export async function presentInvoices(db: Reader, rows: readonly InvoiceRow[]) {
+  const lines = rows.length
+    ? await db
+        .select()
+        .from(invoiceLines)
+        .where(inList(invoiceLines.invoiceId, rows.map((row) => row.id)))
+        .orderBy(asc(invoiceLines.invoiceId), asc(invoiceLines.position))
+    : [];
+  return rows.map((row) => ({
     ...presentInvoiceSummary(row),
-    lines: lines.map((line) => ({
-      id: line.id,
-      kind: line.kind,
-      subscription_id: line.subscriptionId,
-      description: line.description,
-      quantity: line.quantity,
-      amount: line.amount,
-      tax_amount: line.taxAmount,
-      taxes: line.taxes,
-      period_start: iso(line.periodStart),
-      period_end: iso(line.periodEnd),
-    })),
-  };
+    lines: lines
+      .filter((line) => line.invoiceId === row.id)
+      .map((line) => ({
+        id: line.id,
+        kind: line.kind,
+        subscription_id: line.subscriptionId,
+        description: line.description,
+        quantity: line.quantity,
+        amount: line.amount,
+        tax_amount: line.taxAmount,
+        taxes: line.taxes,
+        period_start: iso(line.periodStart),
+        period_end: iso(line.periodEnd),
+      })),
+  }));
 }
+
+export const presentInvoice = async (db: Reader, row: InvoiceRow) => (await presentInvoices(db, [row]))[0]!;
 
 export type InvoiceFilter = { subscriber_id?: string | undefined; status?: InvoiceStatus | undefined };
 
@@ -77,7 +89,7 @@ export async function listInvoices({ ctx, input }: { ctx: TenantContext; input: 
     .orderBy(desc(invoices.id))
     .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);
-  return { data: await Promise.all(page.map((row) => presentInvoice(ctx.db, row))), next_cursor: rows.length > input.limit ? page.at(-1)!.id : null };
+  return { data: await presentInvoices(ctx.db, page), next_cursor: rows.length > input.limit ? page.at(-1)!.id : null };
 }
 
 export const getInvoice = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) => presentInvoice(ctx.db, await findInvoice(ctx.db, input.id));

@@ -1,7 +1,7 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { payments, type PaymentStatus } from '../../../db/tenant/index.ts';
 import type { TenantContext } from '../../context.ts';
-import { findPayment, presentPayment } from './present-payment.ts';
+import { findPayment, presentPayment, presentPayments } from './present-payment.ts';
 
 export type PaymentFilter = { subscriber_id?: string | undefined; status?: PaymentStatus | undefined };
 
@@ -20,7 +20,7 @@ export async function listPayments({ ctx, input }: { ctx: TenantContext; input: 
     .orderBy(desc(payments.id))
     .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);
-  return { data: await Promise.all(page.map((row) => presentPayment(ctx.db, row))), next_cursor: rows.length > input.limit ? page.at(-1)!.id : null };
+  return { data: await presentPayments(ctx.db, page), next_cursor: rows.length > input.limit ? page.at(-1)!.id : null };
 }
 
 export const getPayment = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) => presentPayment(ctx.db, await findPayment(ctx.db, input.id));

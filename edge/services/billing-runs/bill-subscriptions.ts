@@ -134,9 +134,15 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
   }
 
   // Pending charges go on the subscriber's first invoice in their currency this chunk.
+  const keys = [...groups.keys()];
+  const firstGroupOf = new Map<string, string>();
+  for (const key of keys) {
+    const account = key.split('|', 2).join('|');
+    if (!firstGroupOf.has(account)) firstGroupOf.set(account, key);
+  }
   const billedCharges: { chargeId: string; key: string; index: number }[] = [];
   for (const charge of pending) {
-    const key = [...groups.keys()].find((k) => k.startsWith(`${charge.subscriberId}|${charge.currency}|`));
+    const key = firstGroupOf.get(`${charge.subscriberId}|${charge.currency}`);
     if (!key) continue;
     const group = groups.get(key)!;
     billedCharges.push({ chargeId: charge.id, key, index: group.draft.lines.length });
@@ -154,22 +160,22 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
     });
   }
 
-  const keys = [...groups.keys()];
   const drafts = keys.map((key) => {
     const group = groups.get(key)!;
     return { ...group.draft, periodStart: new Date(group.from), periodEnd: new Date(group.to) };
   });
+  const draftOf = new Map(keys.map((key, i) => [key, i]));
   const issued = await issueInvoices(tx, drafts, now);
   await updateFromJson(tx, 'subscriptions', ['next_billing_at', 'credit_basis', 'discount_cycles_used', 'updated_at'], updates);
   await updateFromJson(
     tx,
     'pending_charges',
     ['invoice_line_id'],
-    billedCharges.map((b) => [b.chargeId, issued[keys.indexOf(b.key)]!.lineIds[b.index]!]),
+    billedCharges.map((b) => [b.chargeId, issued[draftOf.get(b.key)!]!.lineIds[b.index]!]),
   );
   // A new period is a new cap: fair-usage throttles of the old one are lifted.
   await resetQuotaHolds(tx, updates.map((u) => String(u[0])), now);
-  await applyCreditWhereHeld(tx, [...new Set(issued.map((i) => `${i.subscriberId}|${i.currency}`))], now);
+  await applyCreditWhereHeld(tx, new Set(issued.map((i) => `${i.subscriberId}|${i.currency}`)), now);
   result.invoices = issued.length;
   result.lines = issued.reduce((sum, i) => sum + i.lineIds.length, 0);
   return result;
@@ -206,8 +212,8 @@ function addonLines(sub: PricedSubscription, rows: readonly (typeof subscription
 }
 
 /** Applies account credit only for subscribers the journal says hold some (one aggregate query). */
-async function applyCreditWhereHeld(tx: TenantTx, keys: readonly string[], at: Date) {
-  const subscriberIds = [...new Set(keys.map((k) => k.split('|')[0]!))];
+async function applyCreditWhereHeld(tx: TenantTx, keys: ReadonlySet<string>, at: Date) {
+  const subscriberIds = [...new Set([...keys].map((k) => k.split('|')[0]!))];
   for (let i = 0; i < subscriberIds.length; i += 500) {
     const holders = await tx
       .select({ subscriberId: journalLines.subscriberId, currency: journalLines.currency })
@@ -216,7 +222,7 @@ async function applyCreditWhereHeld(tx: TenantTx, keys: readonly string[], at: D
       .groupBy(journalLines.subscriberId, journalLines.currency)
       .having(gt(sql`sum(${journalLines.credit}) - sum(${journalLines.debit})`, 0));
     for (const holder of holders) {
-      if (keys.includes(`${holder.subscriberId}|${holder.currency}`)) await applyAccountCredit(tx, holder.subscriberId!, holder.currency, at);
+      if (keys.has(`${holder.subscriberId}|${holder.currency}`)) await applyAccountCredit(tx, holder.subscriberId!, holder.currency, at);
     }
   }
 }

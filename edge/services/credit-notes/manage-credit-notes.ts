@@ -4,7 +4,6 @@ import type { TenantContext, TenantDb, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
-import { minorDigits } from '../billing/money.ts';
 import { taxLine } from '../billing/tax.ts';
 import { findTaxRates } from '../catalog/find-tax-rates.ts';
 import { recordDomainEvent } from '../events/record-domain-event.ts';
@@ -105,7 +104,6 @@ export async function createCreditNote({ ctx, input }: { ctx: TenantContext; inp
       if (input.currency && input.currency !== invoice.currency) throw new AppError('unprocessable', `invoice ${invoice.number} is in ${invoice.currency}`, { errors: [{ path: 'currency', message: `must be ${invoice.currency}` }] });
       currency = invoice.currency;
     }
-    minorDigits(currency);
     const rateIds = input.lines.flatMap((line) => (line.tax_rate_id ? [line.tax_rate_id] : []));
     const rates = new Map((await findTaxRates(tx, rateIds)).map((rate) => [rate.id, rate]));
     const lines = input.lines.map((line): CreditNoteLine => {

@@ -1,10 +1,9 @@
 import { eq, inArray } from 'drizzle-orm';
 import { invoices, paymentAllocations, payments, type PaymentMethod } from '../../../db/tenant/index.ts';
-import type { TenantContext } from '../../context.ts';
+import type { TenantContext, TenantTx } from '../../context.ts';
 import { AppError, type FieldError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
-import { minorDigits } from '../billing/money.ts';
 import { recordDomainEvent } from '../events/record-domain-event.ts';
 import { allocateInOrder, openInvoicesOf } from '../invoices/apply-account-credit.ts';
 import { openInvoiceStatuses, settleInvoice } from '../invoices/settle-invoice.ts';
@@ -33,7 +32,6 @@ export type RecordPaymentInput = {
  * payment instead of a second one (`replayed: true`); Idempotency-Key is the route's.
  */
 export async function recordPayment({ ctx, input }: { ctx: TenantContext; input: RecordPaymentInput }) {
-  minorDigits(input.currency);
   const at = new Date(ctx.platform.now());
   return ctx.db.transaction(async (tx) => {
     const subscriber = await findSubscriber(tx, input.subscriber_id);
@@ -96,7 +94,7 @@ export async function recordPayment({ ctx, input }: { ctx: TenantContext; input:
 }
 
 /** Explicit allocations: each to an open invoice of this subscriber in this currency, within its balance and the payment. */
-async function checkedAllocations(tx: Parameters<Parameters<TenantContext['db']['transaction']>[0]>[0], input: RecordPaymentInput) {
+async function checkedAllocations(tx: TenantTx, input: RecordPaymentInput) {
   const wanted = input.allocations ?? [];
   const rows = wanted.length ? await tx.select().from(invoices).where(inArray(invoices.id, wanted.map((a) => a.invoice_id))) : [];
   const byId = new Map(rows.map((row) => [row.id, row]));

@@ -1,4 +1,5 @@
 import type { addons, billingSettings, discounts, offers, policySets, taxRates } from '../../../db/tenant/index.ts';
+import { isoOrNull } from '../../lib/instants.ts';
 
 export type TaxRateRow = typeof taxRates.$inferSelect;
 export type OfferRow = typeof offers.$inferSelect;
@@ -7,7 +8,6 @@ export type DiscountRow = typeof discounts.$inferSelect;
 export type PolicySetRow = typeof policySets.$inferSelect;
 export type BillingSettingsRow = typeof billingSettings.$inferSelect;
 
-const iso = (at: Date | null) => at?.toISOString() ?? null;
 
 export const presentTaxRate = (row: TaxRateRow) => ({
   id: row.id,
@@ -15,7 +15,7 @@ export const presentTaxRate = (row: TaxRateRow) => ({
   rate: row.rate,
   mode: row.mode,
   compound: row.compound,
-  archived_at: iso(row.archivedAt),
+  archived_at: isoOrNull(row.archivedAt),
   created_at: row.createdAt.toISOString(),
   updated_at: row.updatedAt.toISOString(),
 });
@@ -36,7 +36,7 @@ export const presentOffer = (row: OfferRow) => ({
   overage_per_gb: row.overagePerGb,
   setup_fee: row.setupFee,
   policy_set_id: row.policySetId,
-  archived_at: iso(row.archivedAt),
+  archived_at: isoOrNull(row.archivedAt),
   created_at: row.createdAt.toISOString(),
   updated_at: row.updatedAt.toISOString(),
 });
@@ -48,7 +48,7 @@ export const presentAddon = (row: AddonRow) => ({
   charge: row.charge,
   prices: row.prices,
   tax_rate_id: row.taxRateId,
-  archived_at: iso(row.archivedAt),
+  archived_at: isoOrNull(row.archivedAt),
   created_at: row.createdAt.toISOString(),
   updated_at: row.updatedAt.toISOString(),
 });
@@ -60,10 +60,10 @@ export const presentDiscount = (row: DiscountRow) => ({
   kind: row.kind,
   percent: row.percent,
   amounts: row.amounts,
-  valid_from: iso(row.validFrom),
-  valid_until: iso(row.validUntil),
+  valid_from: isoOrNull(row.validFrom),
+  valid_until: isoOrNull(row.validUntil),
   max_cycles: row.maxCycles,
-  archived_at: iso(row.archivedAt),
+  archived_at: isoOrNull(row.archivedAt),
   created_at: row.createdAt.toISOString(),
   updated_at: row.updatedAt.toISOString(),
 });

@@ -7,11 +7,11 @@ import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { recordDomainEvent } from '../events/record-domain-event.ts';
 import { postJournalEntry } from '../ledger/post-journal-entry.ts';
 import { restoreIfSettled } from '../collections/restore-if-settled.ts';
+import { isoOrNull } from '../../lib/instants.ts';
 
 type InvoiceRow = typeof invoices.$inferSelect;
 type Reader = Pick<TenantDb | TenantTx, 'select'>;
 
-const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 export async function findInvoice(db: Reader, id: string): Promise<InvoiceRow> {
   const [row] = await db.select().from(invoices).where(eq(invoices.id, id));
@@ -30,14 +30,14 @@ export const presentInvoiceSummary = (row: InvoiceRow) => ({
   tax_total: row.taxTotal,
   total: row.total,
   balance_due: row.balanceDue,
-  period_start: iso(row.periodStart),
-  period_end: iso(row.periodEnd),
+  period_start: isoOrNull(row.periodStart),
+  period_end: isoOrNull(row.periodEnd),
   billing_run_id: row.billingRunId,
-  issued_at: iso(row.issuedAt),
-  due_at: iso(row.dueAt),
-  paid_at: iso(row.paidAt),
-  voided_at: iso(row.voidedAt),
-  written_off_at: iso(row.writtenOffAt),
+  issued_at: isoOrNull(row.issuedAt),
+  due_at: isoOrNull(row.dueAt),
+  paid_at: isoOrNull(row.paidAt),
+  voided_at: isoOrNull(row.voidedAt),
+  written_off_at: isoOrNull(row.writtenOffAt),
   status_reason: row.statusReason,
   created_at: row.createdAt.toISOString(),
 });
@@ -64,8 +64,8 @@ export async function presentInvoices(db: Reader, rows: readonly InvoiceRow[]) {
         amount: line.amount,
         tax_amount: line.taxAmount,
         taxes: line.taxes,
-        period_start: iso(line.periodStart),
-        period_end: iso(line.periodEnd),
+        period_start: isoOrNull(line.periodStart),
+        period_end: isoOrNull(line.periodEnd),
       })),
   }));
 }

@@ -1,6 +1,6 @@
 import type { customFields, subscriberAddresses, subscriberContacts, subscribers, tags } from '../../../db/tenant/index.ts';
+import { isoOrNull } from '../../lib/instants.ts';
 
-const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 export const presentSubscriber = (s: typeof subscribers.$inferSelect) => ({
   id: s.id,
@@ -26,8 +26,8 @@ export const presentSubscriber = (s: typeof subscribers.$inferSelect) => ({
   custom_fields: s.customFields,
   created_at: s.createdAt.toISOString(),
   updated_at: s.updatedAt.toISOString(),
-  archived_at: iso(s.archivedAt),
-  erased_at: iso(s.erasedAt),
+  archived_at: isoOrNull(s.archivedAt),
+  erased_at: isoOrNull(s.erasedAt),
 });
 
 export const presentAddress = (a: typeof subscriberAddresses.$inferSelect) => ({

@@ -15,10 +15,10 @@ import { planChange, type PlannedChange } from './plan-change.ts';
 import { findSubscription, presentChange, presentSubscriptionDetail, type ChangeRow } from './present-subscription.ts';
 import { addPendingCharges } from './subscription-lifecycle.ts';
 import type { SubscriptionRow } from './subscription-pricing.ts';
+import { isoOrNull } from '../../lib/instants.ts';
 
 export type ChangePlanInput = { id: string; offer_id: string; effective_at?: string | undefined };
 
-const iso = (at: Date | null | undefined) => at?.toISOString() ?? null;
 
 export const presentLine = (line: InvoiceLineDraft) => ({
   kind: line.kind,
@@ -27,8 +27,8 @@ export const presentLine = (line: InvoiceLineDraft) => ({
   amount: line.amount,
   tax_amount: line.taxAmount,
   taxes: line.taxes,
-  period_start: iso(line.periodStart),
-  period_end: iso(line.periodEnd),
+  period_start: isoOrNull(line.periodStart),
+  period_end: isoOrNull(line.periodEnd),
 });
 
 export const presentPlannedChange = (plan: PlannedChange) => ({

@@ -3,10 +3,10 @@ import { serviceHolds, subscriptionAddons, subscriptionChanges, subscriptions } 
 import type { TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import type { SubscriptionRow } from './subscription-pricing.ts';
+import { isoOrNull } from '../../lib/instants.ts';
 
 type Reader = Pick<TenantTx, 'select'>;
 
-const iso = (at: Date | null) => at?.toISOString() ?? null;
 
 export const presentSubscription = (row: SubscriptionRow) => ({
   id: row.id,
@@ -22,13 +22,13 @@ export const presentSubscription = (row: SubscriptionRow) => ({
   billing_anchor_day: row.billingAnchorDay,
   billing_anchor_month: row.billingAnchorMonth,
   start_at: row.startAt.toISOString(),
-  activated_at: iso(row.activatedAt),
-  next_billing_at: iso(row.nextBillingAt),
+  activated_at: isoOrNull(row.activatedAt),
+  next_billing_at: isoOrNull(row.nextBillingAt),
   credit_basis: row.creditBasis,
   scheduled_change: row.scheduledOfferId && row.scheduledChangeAt ? { offer_id: row.scheduledOfferId, effective_at: row.scheduledChangeAt.toISOString() } : null,
-  suspended_at: iso(row.suspendedAt),
-  canceled_at: iso(row.canceledAt),
-  ends_at: iso(row.endsAt),
+  suspended_at: isoOrNull(row.suspendedAt),
+  canceled_at: isoOrNull(row.canceledAt),
+  ends_at: isoOrNull(row.endsAt),
   cancel_reason: row.cancelReason,
   created_at: row.createdAt.toISOString(),
   updated_at: row.updatedAt.toISOString(),
@@ -75,6 +75,6 @@ export async function presentSubscriptionDetail(db: Reader, row: SubscriptionRow
       ? { id: scheduled.id, offer_id: scheduled.toOfferId, effective_at: scheduled.effectiveAt.toISOString(), currency: scheduled.currency, credit: scheduled.credit, charge: scheduled.charge, net: scheduled.net }
       : null,
     open_holds: holds.map((h) => ({ id: h.id, reason: h.reason, action: h.action, note: h.note, placed_at: h.placedAt.toISOString() })),
-    addons: addonRows.map((a) => ({ id: a.id, addon_id: a.addonId, quantity: a.quantity, started_at: a.startedAt.toISOString(), ended_at: iso(a.endedAt) })),
+    addons: addonRows.map((a) => ({ id: a.id, addon_id: a.addonId, quantity: a.quantity, started_at: a.startedAt.toISOString(), ended_at: isoOrNull(a.endedAt) })),
   };
 }

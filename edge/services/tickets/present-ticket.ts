@@ -1,8 +1,8 @@
 import type { tickets } from '../../../db/tenant/index.ts';
+import { isoOrNull } from '../../lib/instants.ts';
 
 type TicketRow = typeof tickets.$inferSelect;
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** Whether each SLA clock has run out unmet at `now`, recorded or not yet swept. */
 export function slaBreaches(row: TicketRow, now: number) {
@@ -27,13 +27,13 @@ export function presentTicket(row: TicketRow, now: number) {
     subscription_id: row.subscriptionId,
     device_id: row.deviceId,
     sla: {
-      first_response: { due_at: row.firstResponseDueAt.toISOString(), met_at: iso(row.firstRespondedAt), breached: breached.firstResponse },
-      resolution: { due_at: row.resolutionDueAt.toISOString(), met_at: iso(row.resolvedAt), breached: breached.resolution, paused: row.pendingSince !== null },
+      first_response: { due_at: row.firstResponseDueAt.toISOString(), met_at: isoOrNull(row.firstRespondedAt), breached: breached.firstResponse },
+      resolution: { due_at: row.resolutionDueAt.toISOString(), met_at: isoOrNull(row.resolvedAt), breached: breached.resolution, paused: row.pendingSince !== null },
     },
     created_by: row.createdBy,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
-    closed_at: iso(row.closedAt),
+    closed_at: isoOrNull(row.closedAt),
   };
 }
 

@@ -71,7 +71,11 @@ export function openRecordWriter(path: string, columns: { records: readonly stri
   );
   const setSessionsSeq = db.prepare("UPDATE spool_meta SET value = ? WHERE key = 'sessions_seq'");
   const upsertEpoch = db.prepare('INSERT INTO nas_epochs (nas_id, epoch) VALUES (?, ?) ON CONFLICT (nas_id) DO UPDATE SET epoch = excluded.epoch');
-  const selectSession = db.prepare('SELECT * FROM sessions WHERE nas_id = ? AND session_id = ?');
+  // One statement for all of a batch's pairs: a statement per pair cost more in the
+  // driver's call and row conversion than in SQLite's primary-key lookup.
+  const selectSessions = db.prepare(
+    'SELECT sessions.* FROM json_each(?) AS pair CROSS JOIN sessions ON sessions.nas_id = pair.value ->> 0 AND sessions.session_id = pair.value ->> 1',
+  );
   // The WAL file exists while any connection is open (this one is, until close()), and
   // SQLite reuses it in place (restart, truncate), so this descriptor stays its own.
   // fdatasync flushes the file's data whichever descriptor wrote it.
@@ -104,14 +108,7 @@ export function openRecordWriter(path: string, columns: { records: readonly stri
         setSessionsSeq.run([throughSeq]);
       });
     },
-    readSessions(pairs) {
-      const rows: Array<Record<string, unknown>> = [];
-      for (const pair of pairs) {
-        const row = selectSession.get([pair[0], pair[1]]) as Record<string, unknown> | undefined;
-        if (row !== undefined) rows.push(row);
-      }
-      return rows;
-    },
+    readSessions: (pairs) => selectSessions.all([JSON.stringify(pairs)]) as Array<Record<string, unknown>>,
     syncLog: () => new Promise<void>((resolve, reject) => fdatasync(walFd, (error) => (error ? reject(error) : resolve()))),
     close() {
       closeSync(walFd);

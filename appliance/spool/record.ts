@@ -1,6 +1,6 @@
 // Accounting records as the RADIUS server hands them to the spool, their validation,
 // their idempotency key and the 64-bit octet counts.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** RFC 2866 §5.1 Acct-Status-Type: Start, Stop, Interim-Update (RFC 2869), Accounting-On/Off. */
 export type AccountingStatus = 'start' | 'interim' | 'stop' | 'on' | 'off';
@@ -197,5 +197,5 @@ export function recordKey(entry: SpoolEntry, nasEpoch: number): string {
       break;
   }
   const text = parts.map((part) => (part === null ? '\u0001' : String(part))).join('\u0000');
-  return createHash('sha256').update(text).digest('base64url').slice(0, 24);
+  return hash('sha256', text, 'base64url').slice(0, 24);
 }

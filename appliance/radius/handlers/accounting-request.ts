@@ -27,6 +27,8 @@ type Defs = Record<
   AttributeDef
 >;
 
+type NumericField = 'delaySeconds' | 'eventTimestamp' | 'sessionTime' | 'inputOctets' | 'inputGigawords' | 'outputOctets' | 'outputGigawords' | 'inputPackets' | 'outputPackets';
+
 const defsByDictionary = new WeakMap<Dictionary, Defs>();
 
 function definitions(dictionary: Dictionary): Defs {
@@ -84,42 +86,40 @@ function coaAddress(ctx: HandlerContext, request: IncomingRequest, defs: Defs): 
   return request.address;
 }
 
-/** Drops undefined fields: the record crosses threads by structured clone and is hashed by the spool. */
-function compact(record: AccountingRecord): AccountingRecord {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as AccountingRecord;
-}
-
+/**
+ * The request as a spool record, with only the fields the packet carries: the record
+ * crosses threads by structured clone, where every absent field would cost a slot.
+ */
 function toRecord(ctx: HandlerContext, request: IncomingRequest, packet: RadiusPacket, status: AccountingStatus): AccountingRecord {
   const defs = definitions(ctx.dictionary);
-  const integer = (def: AttributeDef) => getInteger(packet, def);
   const userName = getString(packet, defs.userName);
   // Usernames as the replica knows them, so Simultaneous-Use counts what it limits.
   const subscriber = userName === undefined ? undefined : (ctx.replica.findSubscriberByUsername(userName) ?? ctx.replica.findSubscriberByMac(userName));
-  const profile = subscriber?.profile == null ? undefined : ctx.replica.getProfile(subscriber.profile);
+  const record: AccountingRecord = { nasId: request.nas.id, nasAddress: coaAddress(ctx, request, defs), receivedAt: request.receivedAt, status };
+  const set = <K extends keyof AccountingRecord>(field: K, value: AccountingRecord[K] | undefined) => {
+    if (value !== undefined) record[field] = value;
+  };
+  const integer = (field: NumericField, def: AttributeDef) => set(field, getInteger(packet, def));
+  integer('delaySeconds', defs.delay);
+  integer('eventTimestamp', defs.eventTimestamp);
+  set('sessionId', getString(packet, defs.sessionId));
+  set('username', subscriber?.username ?? userName);
+  set('subscriberId', subscriber?.id);
+  integer('sessionTime', defs.sessionTime);
+  integer('inputOctets', defs.inputOctets);
+  integer('inputGigawords', defs.inputGigawords);
+  integer('outputOctets', defs.outputOctets);
+  integer('outputGigawords', defs.outputGigawords);
+  integer('inputPackets', defs.inputPackets);
+  integer('outputPackets', defs.outputPackets);
+  set('terminateCause', valueName(defs.terminateCause, getInteger(packet, defs.terminateCause)));
   const framedIp = getValue(packet, defs.framedIp);
-  return compact({
-    nasId: request.nas.id,
-    nasAddress: coaAddress(ctx, request, defs),
-    receivedAt: request.receivedAt,
-    status,
-    delaySeconds: integer(defs.delay),
-    eventTimestamp: integer(defs.eventTimestamp),
-    sessionId: getString(packet, defs.sessionId),
-    username: subscriber?.username ?? userName,
-    subscriberId: subscriber?.id,
-    sessionTime: integer(defs.sessionTime),
-    inputOctets: integer(defs.inputOctets),
-    inputGigawords: integer(defs.inputGigawords),
-    outputOctets: integer(defs.outputOctets),
-    outputGigawords: integer(defs.outputGigawords),
-    inputPackets: integer(defs.inputPackets),
-    outputPackets: integer(defs.outputPackets),
-    terminateCause: valueName(defs.terminateCause, integer(defs.terminateCause)),
-    framedIp: typeof framedIp === 'string' ? framedIp : undefined,
-    callingStationId: getString(packet, defs.callingStationId),
-    nasPortId: getString(packet, defs.nasPortId),
-    interimInterval: profile?.interimInterval ?? undefined,
-  });
+  if (typeof framedIp === 'string') record.framedIp = framedIp;
+  set('callingStationId', getString(packet, defs.callingStationId));
+  set('nasPortId', getString(packet, defs.nasPortId));
+  const profile = subscriber?.profile == null ? undefined : ctx.replica.getProfile(subscriber.profile);
+  set('interimInterval', profile?.interimInterval ?? undefined);
+  return record;
 }
 
 export async function handleAccountingRequest(ctx: HandlerContext, request: IncomingRequest): Promise<HandlerOutcome> {

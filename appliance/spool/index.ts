@@ -13,12 +13,14 @@
 // batches. The owner publishes its stats() into shared memory (stats-buffer.ts).
 //
 // Guarantees, on either side: append() resolves only after the transaction holding
-// the records has committed with synchronous=FULL (fsync); a record whose key is
-// already stored resolves with duplicate: true and changes nothing; a rejected
-// append means "not acknowledged": do not answer the NAS, it will retransmit.
+// the records has committed and the WAL holding the commit has been fsynced
+// (spool.ts); a record whose key is already stored resolves with duplicate: true and
+// changes nothing; a rejected append means "not acknowledged": do not answer the
+// NAS, it will retransmit.
 //
-// The owner thread blocks during each commit's fsync (libSQL's file driver is
-// synchronous underneath its promises); nothing latency-sensitive runs on it.
+// The owner thread runs each commit's statements synchronously (libSQL's file driver
+// is synchronous underneath its promises); the fsync runs on the libuv pool. Nothing
+// latency-sensitive runs on the owner thread.
 export { openSpool, SpoolClosedError, SpoolOverloadedError } from './spool.ts';
 export type { AppendResult, OutboxEntry, Spool, SpoolOptions, SpoolStats } from './spool.ts';
 export { connectSpool, serveSpool, SpoolRemoteError } from './port-protocol.ts';

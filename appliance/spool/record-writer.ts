@@ -3,7 +3,8 @@
 // prepares every statement it runs, and a multi-row INSERT of a different row count
 // each batch is a different statement, so re-preparing cost ~11% of the owner's
 // thread under accounting load. Here the statements are prepared once, for fixed row
-// counts, and a batch of records (or the sessions flush) is written as chunks of those.
+// counts, and a batch's record keys (or the sessions flush) are written in runs of
+// those; the records themselves are one row per batch (record-chunk.ts).
 //
 // Durability (spool.ts explains it): this connection commits with synchronous=NORMAL,
 // so COMMIT writes the WAL without syncing it, and syncLog() fdatasyncs the WAL on the
@@ -18,9 +19,15 @@ import type { Cell } from '../local-db.ts';
 /** Rows per prepared INSERT, largest first; 1 must be last (it takes any remainder). */
 const CHUNK_ROWS = [64, 8, 1] as const;
 
+/** A commit's records as one row of record_chunks. */
+export type Chunk = { firstSeq: number; count: number; receivedAt: number; body: string };
+
 export type RecordWriter = {
-  /** Inserts the rows and upserts the NAS epochs in one transaction; returns after the COMMIT (not yet synced: syncLog). */
-  write(records: readonly Cell[][], epochs: ReadonlyArray<readonly [string, number]>): void;
+  /**
+   * Inserts the chunk, its records' keys (event_at, key, seq) and the NAS epochs in one
+   * transaction; returns after the COMMIT (not yet synced: syncLog).
+   */
+  write(chunk: Chunk, keys: readonly Cell[][], epochs: ReadonlyArray<readonly [string, number]>): void;
   /** fdatasync of the WAL on the libuv thread pool: every COMMIT that returned before the call is durable when it resolves. */
   syncLog(): Promise<void>;
   /** Upserts session rows and sets sessions_seq to `throughSeq`, in one transaction. */
@@ -30,16 +37,16 @@ export type RecordWriter = {
   close(): void;
 };
 
-type Chunked = Array<{ rows: number; statement: ReturnType<Database.Database['prepare']> }>;
+type SizedStatements = Array<{ rows: number; statement: ReturnType<Database.Database['prepare']> }>;
 
-function runChunked(statements: Chunked, rows: readonly Cell[][]): void {
+function runSized(statements: SizedStatements, rows: readonly Cell[][]): void {
   let start = 0;
   for (const { rows: size, statement } of statements) {
     for (; start + size <= rows.length; start += size) statement.run(rows.slice(start, start + size).flat());
   }
 }
 
-export function openRecordWriter(path: string, columns: { records: readonly string[]; sessions: readonly string[] }): RecordWriter {
+export function openRecordWriter(path: string, sessionColumns: readonly string[]): RecordWriter {
   const db = new Database(path, { timeout: 5_000 });
   try {
     db.exec('PRAGMA synchronous = NORMAL');
@@ -51,7 +58,7 @@ export function openRecordWriter(path: string, columns: { records: readonly stri
     db.close();
     throw error;
   }
-  const chunked = (table: string, names: readonly string[], tail: string): Chunked => {
+  const sized = (table: string, names: readonly string[], tail: string): SizedStatements => {
     const tuple = `(${names.map(() => '?').join(', ')})`;
     return CHUNK_ROWS.map((rows) => ({
       rows,
@@ -60,11 +67,12 @@ export function openRecordWriter(path: string, columns: { records: readonly stri
   };
   // Explicit seqs: if anything else had written to the table, the primary key would
   // collide and the whole batch would fail rather than misnumber.
-  const insertRecords = chunked('records', columns.records, '');
-  const upsertSessions = chunked(
+  const insertChunk = db.prepare('INSERT INTO record_chunks (first_seq, count, received_at, body) VALUES (?, ?, ?, ?)');
+  const insertKeys = sized('record_keys', ['event_at', 'key', 'seq'], '');
+  const upsertSessions = sized(
     'sessions',
-    columns.sessions,
-    `ON CONFLICT (nas_id, session_id) DO UPDATE SET ${columns.sessions
+    sessionColumns,
+    `ON CONFLICT (nas_id, session_id) DO UPDATE SET ${sessionColumns
       .filter((column) => column !== 'nas_id' && column !== 'session_id')
       .map((column) => `${column} = excluded.${column}`)
       .join(', ')}`,
@@ -96,15 +104,16 @@ export function openRecordWriter(path: string, columns: { records: readonly stri
   };
 
   return {
-    write(records, epochs) {
+    write(chunk, keys, epochs) {
       transaction(() => {
-        runChunked(insertRecords, records);
+        insertChunk.run([chunk.firstSeq, chunk.count, chunk.receivedAt, chunk.body]);
+        runSized(insertKeys, keys);
         for (const [nasId, epoch] of epochs) upsertEpoch.run([nasId, epoch]);
       });
     },
     writeSessions(sessions, throughSeq) {
       transaction(() => {
-        runChunked(upsertSessions, sessions);
+        runSized(upsertSessions, sessions);
         setSessionsSeq.run([throughSeq]);
       });
     },

@@ -1,7 +1,8 @@
 // Schema of spool.db: the accounting records (the log, and the outbox the sync drains
-// in seq order), the outbox cursor, and the sessions table (a checkpoint of the state
-// the log implies). PRAGMA user_version is the schema version; migrateSpool brings an
-// older spool.db up step by step, in place, in one transaction.
+// in seq order; record_chunks since v3), the outbox cursor, and the sessions table (a
+// checkpoint of the state the log implies). PRAGMA user_version is the schema
+// version; migrateSpool brings an older spool.db up step by step, in place, in one
+// transaction. Migrations are frozen: a fresh spool runs them all.
 import type { Client } from '@libsql/client';
 
 const SCHEMA_V1 = `
@@ -80,10 +81,45 @@ UPDATE sessions SET nas_address = latest.address
   WHERE sessions.nas_id = latest.nas_id AND sessions.session_id = latest.session_id;
 `;
 
-/** Migration i brings a spool from version i to i + 1. */
-const MIGRATIONS: readonly string[] = [SCHEMA_V1, SCHEMA_V2];
+// v3: the records of one commit in one row (record-chunk.ts says why and how), and the
+// keys of duplicate detection in their own narrow table. Each record of a v2 spool
+// becomes a chunk of one, in the field order of record-chunk.ts at v3. seq_floor keeps
+// the high mark of seq when every chunk has been pruned (AUTOINCREMENT did before).
+const SCHEMA_V3 = `
+CREATE TABLE record_chunks (
+  first_seq INTEGER PRIMARY KEY,
+  count INTEGER NOT NULL CHECK (count > 0),
+  -- Receipt of the chunk's newest record, server clock (ms): pruning by age.
+  received_at INTEGER NOT NULL,
+  body TEXT NOT NULL
+) STRICT;
+-- Event times grow with seq, give or take Acct-Delay-Time: inserts land near the right
+-- edge. Finds the original of a late retransmit by event time and key (spool.ts,
+-- probeDisk).
+CREATE TABLE record_keys (
+  event_at INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (event_at, key, seq)
+) STRICT, WITHOUT ROWID;
+INSERT INTO record_chunks (first_seq, count, received_at, body)
+  SELECT seq, 1, received_at, json_array(json_array(
+    key, kind, nas_id, body ->> '$.nasAddress', received_at, event_at, session_id, body ->> '$.username',
+    body ->> '$.subscriberId', body ->> '$.sessionTime', body ->> '$.inputOctets', body ->> '$.outputOctets',
+    body ->> '$.inputPackets', body ->> '$.outputPackets', body ->> '$.terminateCause', body ->> '$.framedIp',
+    body ->> '$.callingStationId', body ->> '$.nasPortId', body ->> '$.interimInterval', body ->> '$.eventTimestamp',
+    json_extract(body, '$.attributes')))
+  FROM records;
+INSERT INTO record_keys (event_at, key, seq) SELECT event_at, key, seq FROM records;
+INSERT INTO spool_meta (key, value)
+  VALUES ('seq_floor', coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'records'), 0));
+DROP TABLE records;
+`;
 
-export const SPOOL_SCHEMA_VERSION = MIGRATIONS.length;
+/** Migration i brings a spool from version i to i + 1. */
+export const SPOOL_MIGRATIONS: readonly string[] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3];
+
+export const SPOOL_SCHEMA_VERSION = SPOOL_MIGRATIONS.length;
 
 export async function migrateSpool(client: Client): Promise<void> {
   const tx = await client.transaction('write');
@@ -92,7 +128,7 @@ export async function migrateSpool(client: Client): Promise<void> {
     if (current > SPOOL_SCHEMA_VERSION) {
       throw new Error(`spool schema version ${current} is newer than this appliance (${SPOOL_SCHEMA_VERSION}); upgrade the appliance`);
     }
-    for (const migration of MIGRATIONS.slice(current)) await tx.executeMultiple(migration);
+    for (const migration of SPOOL_MIGRATIONS.slice(current)) await tx.executeMultiple(migration);
     if (current < SPOOL_SCHEMA_VERSION) await tx.execute(`PRAGMA user_version = ${SPOOL_SCHEMA_VERSION}`);
     await tx.commit();
   } finally {

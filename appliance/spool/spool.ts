@@ -23,22 +23,24 @@
 // records) into one transaction. While a commit runs and while the WAL syncs, new
 // appends pile up and form the next batch, so batches grow with the load by themselves.
 //
-// The log and what derives from it. `records` is append-only (sequential writes); the
-// only per-record write is the record itself. Two things are derived and kept in
-// memory by the owner, rebuilt from the log on open:
+// The log and what derives from it. The log is append-only (sequential writes): each
+// commit adds one row to record_chunks holding its records (record-chunk.ts) and one
+// narrow row per record to record_keys. Two things are derived and kept in memory by
+// the owner, rebuilt from the log on open:
 //  - Duplicate detection: the keys of the most recent records (options.recentKeys) in
 //    a Map. A key older than that (a NAS retransmitting long after) is looked up on
-//    disk by its event time (records_event_at index, ± DUPLICATE_WINDOW_MS): a
-//    retransmit carries the same event time give or take Acct-Delay-Time rounding
-//    (RFC 2866 §5.2), so the original is found without a random index on the key.
+//    disk by its event time (record_keys, ± DUPLICATE_WINDOW_MS): a retransmit carries
+//    the same event time give or take Acct-Delay-Time rounding (RFC 2866 §5.2), so the
+//    original is found without a random index on the key.
 //  - Sessions: every open session lives in memory (Simultaneous-Use counts are Map
 //    lookups). Changed sessions are written to the sessions table every
 //    sessionFlushMs, together with the seq of the last record folded in; on open,
 //    records after that seq are replayed, so a crash loses nothing.
-import type { Row } from '@libsql/client';
 import { describeDatabase, openLocalDatabase } from '../local-db.ts';
 import type { Cell } from '../local-db.ts';
 import type { Logger } from '../log.ts';
+import { decodeChunk, encodeChunk, recordsViewSql } from './record-chunk.ts';
+import type { OutboxEntry } from './record-chunk.ts';
 import { recordKey, toSpoolEntry } from './record.ts';
 import { openRecordWriter } from './record-writer.ts';
 import type { AccountingRecord, SpoolEntry } from './record.ts';
@@ -97,7 +99,7 @@ export type SpoolStats = {
   lastCommitFailed: boolean;
 };
 
-export type OutboxEntry = SpoolEntry & { seq: number };
+export type { OutboxEntry };
 
 export type Spool = {
   /** Resolves, per record and in order, once the records are durable. */
@@ -141,65 +143,11 @@ type Pending = { entries: SpoolEntry[]; resolve: (results: AppendResult[]) => vo
 // at 27,000 records/s here), or every record would be probed.
 const DUPLICATE_WINDOW_MS = 5_000;
 
-const RECORD_COLUMNS = ['seq', 'key', 'kind', 'nas_id', 'received_at', 'event_at', 'session_id', 'body'] as const;
-
 const SESSION_COLUMNS = [
   'nas_id', 'session_id', 'username', 'subscriber_id', 'status', 'started_at', 'updated_at', 'closed_at', 'close_reason',
   'session_time', 'input_octets', 'output_octets', 'input_packets', 'output_packets', 'framed_ip', 'calling_station_id',
   'nas_port_id', 'interim_interval', 'nas_address',
 ] as const;
-
-// The fields without their own column travel in `body` (JSON).
-function recordBody(entry: SpoolEntry): string {
-  return JSON.stringify({
-    nasAddress: entry.nasAddress,
-    username: entry.username,
-    subscriberId: entry.subscriberId,
-    sessionTime: entry.sessionTime,
-    inputOctets: entry.inputOctets,
-    outputOctets: entry.outputOctets,
-    inputPackets: entry.inputPackets,
-    outputPackets: entry.outputPackets,
-    terminateCause: entry.terminateCause,
-    framedIp: entry.framedIp,
-    callingStationId: entry.callingStationId,
-    nasPortId: entry.nasPortId,
-    interimInterval: entry.interimInterval,
-    eventTimestamp: entry.eventTimestamp,
-    attributes: entry.attributes,
-  });
-}
-
-function entryFromRow(row: Row): OutboxEntry {
-  const body = JSON.parse(String(row.body)) as Partial<Record<keyof SpoolEntry, unknown>>;
-  const text = (value: unknown) => (typeof value === 'string' ? value : null);
-  const number = (value: unknown) => (typeof value === 'number' ? value : null);
-  const attributes = body.attributes;
-  return {
-    seq: Number(row.seq),
-    key: String(row.key),
-    kind: String(row.kind) as SpoolEntry['kind'],
-    nasId: String(row.nas_id),
-    receivedAt: Number(row.received_at),
-    eventAt: Number(row.event_at),
-    sessionId: row.session_id === null ? null : String(row.session_id),
-    nasAddress: text(body.nasAddress),
-    username: text(body.username),
-    subscriberId: text(body.subscriberId),
-    sessionTime: number(body.sessionTime),
-    inputOctets: number(body.inputOctets),
-    outputOctets: number(body.outputOctets),
-    inputPackets: number(body.inputPackets),
-    outputPackets: number(body.outputPackets),
-    terminateCause: text(body.terminateCause),
-    framedIp: text(body.framedIp),
-    callingStationId: text(body.callingStationId),
-    nasPortId: text(body.nasPortId),
-    interimInterval: number(body.interimInterval),
-    eventTimestamp: number(body.eventTimestamp),
-    attributes: typeof attributes === 'object' && attributes !== null ? (attributes as Record<string, unknown>) : null,
-  };
-}
 
 function sessionValues(row: SessionRow): Cell[] {
   return [
@@ -272,13 +220,14 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   const client = await openLocalDatabase({ path: options.path, synchronous: 'FULL' });
   try {
     await migrateSpool(client);
+    await client.executeMultiple(recordsViewSql());
   } catch (error) {
     client.close();
     throw error;
   }
   // Records, sessions flushes and the session rows a batch reads go through the
   // writer's persistent statements (record-writer.ts); everything else through the client.
-  const writer = openRecordWriter(options.path, { records: RECORD_COLUMNS, sessions: SESSION_COLUMNS });
+  const writer = openRecordWriter(options.path, SESSION_COLUMNS);
 
   // Every database use goes through this chain: the client has one connection, the
   // writer another, and a batch's reads (duplicate probes, session rows) must see no
@@ -291,8 +240,9 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   };
 
   const meta = async (key: string) => Number((await client.execute({ sql: 'SELECT value FROM spool_meta WHERE key = ?', args: [key] })).rows[0]?.value ?? 0);
-  const high = await client.execute("SELECT max((SELECT coalesce(max(seq), 0) FROM records), coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'records'), 0)) AS n");
-  let lastSeq = Number(high.rows[0]?.n ?? 0);
+  // The newest chunk's last seq, or the high mark pruning left (seq is never reused).
+  const newest = await client.execute('SELECT first_seq + count - 1 AS n FROM record_chunks ORDER BY first_seq DESC LIMIT 1');
+  let lastSeq = Math.max(Number(newest.rows[0]?.n ?? 0), await meta('seq_floor'));
   let shippedSeq = await meta('shipped_seq');
   let sessionsSeq = await meta('sessions_seq');
 
@@ -311,34 +261,36 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   };
 
   // --- duplicate detection -------------------------------------------------------
-  const recent = new Map<string, { seq: number; receivedAt: number }>();
+  const recent = new Map<string, { seq: number; eventAt: number }>();
   // Insertion order of the keys in `recent`, as a ring: the oldest is evicted in O(1).
   // (Taking the first entry of a Map that has seen many deletions walks over the
   // holes they leave, which made eviction cost grow with the spool.)
   const ring: Array<string | undefined> = new Array<string | undefined>(recentLimit);
   let ringNext = 0;
-  // Receipt time of the newest key that left the Map (0: none has).
+  // Event time of the newest key that left the Map (0: none has). Every stored key
+  // not in the Map has an event time at or before it.
   let horizon = 0;
-  const rememberKey = (key: string, seq: number, receivedAt: number) => {
+  const rememberKey = (key: string, seq: number, eventAt: number) => {
     const evicted = ring[ringNext];
     if (evicted !== undefined) {
       const entry = recent.get(evicted);
       recent.delete(evicted);
-      if (entry !== undefined) horizon = Math.max(horizon, entry.receivedAt);
+      if (entry !== undefined) horizon = Math.max(horizon, entry.eventAt);
     }
     ring[ringNext] = key;
     ringNext = (ringNext + 1) % recentLimit;
-    recent.set(key, { seq, receivedAt });
+    recent.set(key, { seq, eventAt });
   };
   {
-    const result = await client.execute({ sql: 'SELECT key, seq, received_at FROM records ORDER BY seq DESC LIMIT ?', args: [recentLimit] });
+    // The newest keys by event time, walking the primary key backwards.
+    const result = await client.execute({ sql: 'SELECT key, seq, event_at FROM record_keys ORDER BY event_at DESC, key DESC, seq DESC LIMIT ?', args: [recentLimit] });
     const rows = result.rows;
     for (let index = rows.length - 1; index >= 0; index--) {
       const row = rows[index];
-      if (row !== undefined) rememberKey(String(row.key), Number(row.seq), Number(row.received_at));
+      if (row !== undefined) rememberKey(String(row.key), Number(row.seq), Number(row.event_at));
     }
     const oldestLoaded = rows[rows.length - 1];
-    if (rows.length === recentLimit && oldestLoaded !== undefined) horizon = Number(oldestLoaded.received_at);
+    if (rows.length === recentLimit && oldestLoaded !== undefined) horizon = Number(oldestLoaded.event_at);
   }
 
   // The original's seq if `entry` was stored before: the Map answers synchronously for
@@ -349,11 +301,32 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   const probeDisk = async (entry: SpoolEntry): Promise<number | undefined> => {
     stats.diskDuplicateProbes++;
     const result = await client.execute({
-      sql: 'SELECT seq FROM records WHERE event_at BETWEEN ? AND ? AND key = ? LIMIT 1',
+      sql: 'SELECT seq FROM record_keys WHERE event_at BETWEEN ? AND ? AND key = ? LIMIT 1',
       args: [entry.eventAt - DUPLICATE_WINDOW_MS, entry.eventAt + DUPLICATE_WINDOW_MS, entry.key],
     });
     const row = result.rows[0];
     return row === undefined ? undefined : Number(row.seq);
+  };
+
+  // Stored records after `afterSeq`, oldest first, at most `limit`: the chunk holding
+  // afterSeq + 1 and the ones after it.
+  const readEntries = async (afterSeq: number, limit: number): Promise<OutboxEntry[]> => {
+    const entries: OutboxEntry[] = [];
+    let from = Number(
+      (await client.execute({ sql: 'SELECT max(first_seq) AS n FROM record_chunks WHERE first_seq <= ?', args: [afterSeq + 1] })).rows[0]?.n ?? 0,
+    );
+    while (entries.length < limit) {
+      const chunks = await client.execute({ sql: 'SELECT first_seq, body FROM record_chunks WHERE first_seq >= ? ORDER BY first_seq LIMIT 64', args: [from] });
+      for (const row of chunks.rows) {
+        for (const entry of decodeChunk(Number(row.first_seq), String(row.body))) {
+          if (entry.seq > afterSeq && entries.length < limit) entries.push(entry);
+        }
+      }
+      const last = chunks.rows.at(-1);
+      if (chunks.rows.length < 64 || last === undefined) break;
+      from = Number(last.first_seq) + 1;
+    }
+    return entries;
   };
 
   const nasEpochs = new Map<string, number>();
@@ -455,8 +428,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
 
   // Replay what the last run committed but had not folded into the sessions table.
   {
-    const result = await client.execute({ sql: 'SELECT * FROM records WHERE seq > ? ORDER BY seq', args: [sessionsSeq] });
-    const entries = result.rows.map(entryFromRow);
+    const entries = await readEntries(sessionsSeq, Number.POSITIVE_INFINITY);
     if (entries.length > 0) {
       applySessions(foldSessions(entries));
       await flushSessions();
@@ -550,14 +522,18 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
 
     const overlay = foldSessions(fresh);
     if (fresh.length > 0) {
-      const rows = fresh.map((entry, index): Cell[] => [
-        lastSeq + 1 + index, entry.key, entry.kind, entry.nasId, entry.receivedAt, entry.eventAt, entry.sessionId, recordBody(entry),
-      ]);
-      writer.write(rows, [...epochs]);
+      const firstSeq = lastSeq + 1;
+      let receivedAt = 0;
+      for (const entry of fresh) receivedAt = Math.max(receivedAt, entry.receivedAt);
+      writer.write(
+        { firstSeq, count: fresh.length, receivedAt, body: encodeChunk(fresh) },
+        fresh.map((entry, index): Cell[] => [entry.eventAt, entry.key, firstSeq + index]),
+        [...epochs],
+      );
       committed++;
     }
 
-    for (const [index, entry] of fresh.entries()) rememberKey(entry.key, lastSeq + 1 + index, entry.receivedAt);
+    for (const [index, entry] of fresh.entries()) rememberKey(entry.key, lastSeq + 1 + index, entry.eventAt);
     lastSeq += fresh.length;
     for (const [nasId, epoch] of epochs) nasEpochs.set(nasId, epoch);
     applySessions(overlay);
@@ -695,11 +671,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       return stale.length;
     },
 
-    readOutbox: (afterSeq, limit) =>
-      exclusive(async () => {
-        const result = await client.execute({ sql: 'SELECT * FROM records WHERE seq > ? ORDER BY seq LIMIT ?', args: [afterSeq, limit] });
-        return result.rows.map(entryFromRow);
-      }),
+    readOutbox: (afterSeq, limit) => exclusive(() => readEntries(afterSeq, limit)),
 
     markShipped: (seq) =>
       exclusive(async () => {
@@ -713,15 +685,27 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     pruneShipped: (ageMs) =>
       exclusive(async () => {
         const before = now() - ageMs;
-        const [records, sessions] = await client.batch(
+        // Only what the edge has and the sessions table no longer needs for replay, and
+        // only whole chunks from the start of the log: everything before the first
+        // chunk that must stay.
+        const through = Math.min(shippedSeq, sessionsSeq);
+        const keep = await client.execute({
+          sql: 'SELECT first_seq FROM record_chunks WHERE first_seq + count - 1 > ? OR received_at >= ? ORDER BY first_seq LIMIT 1',
+          args: [through, before],
+        });
+        const stop = Number(keep.rows[0]?.first_seq ?? lastSeq + 1);
+        const [records, , , sessions] = await client.batch(
           [
-            // Only what the edge has and the sessions table no longer needs for replay.
-            { sql: 'DELETE FROM records WHERE seq <= ? AND received_at < ?', args: [Math.min(shippedSeq, sessionsSeq), before] },
+            { sql: 'SELECT coalesce(sum(count), 0) AS n FROM record_chunks WHERE first_seq < ?', args: [stop] },
+            { sql: 'DELETE FROM record_chunks WHERE first_seq < ?', args: [stop] },
+            // The pruned records' keys: all received, so all happened, before `before`.
+            { sql: 'DELETE FROM record_keys WHERE event_at < ? AND seq < ?', args: [before, stop] },
             { sql: "DELETE FROM sessions WHERE status = 'closed' AND closed_at < ?", args: [before] },
+            { sql: "UPDATE spool_meta SET value = max(value, ?) WHERE key = 'seq_floor'", args: [lastSeq] },
           ],
           'write',
         );
-        return { records: records?.rowsAffected ?? 0, sessions: sessions?.rowsAffected ?? 0 };
+        return { records: Number(records?.rows[0]?.n ?? 0), sessions: sessions?.rowsAffected ?? 0 };
       }),
 
     stats: () => ({ ...stats, depth: lastSeq - shippedSeq, shippedSeq, lastSeq, openSessions: openSessions.size }),

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../../appliance/log.ts';
-import { openSpool, SpoolOverloadedError, SpoolRecordError } from '../../../appliance/spool/index.ts';
+import { openSpool, recordKey, SpoolOverloadedError, SpoolRecordError, toSpoolEntry } from '../../../appliance/spool/index.ts';
+import { SPOOL_MIGRATIONS, SPOOL_SCHEMA_VERSION } from '../../../appliance/spool/schema.ts';
 import type { AccountingRecord, Spool, SpoolOptions } from '../../../appliance/spool/index.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -315,27 +316,48 @@ describe('the NAS address of a session', () => {
     expect(await countRows("SELECT count(*) FROM sessions WHERE session_id = 'B' AND nas_address = '10.0.0.7'")).toBe(1);
   });
 
-  it('upgrades a schema-1 spool in place, taking the address of each session from its latest record', async () => {
-    let spool = await open();
-    await spool.append([
-      record({ status: 'start', sessionId: 'A', username: 'alice', nasAddress: '10.0.0.7' }),
-      record({ status: 'start', sessionId: 'B', username: 'bob', nasAddress: '10.0.0.8' }),
-    ]);
-    clock += 60_000;
-    await spool.append([record({ status: 'interim', sessionId: 'A', username: 'alice', sessionTime: 60, nasAddress: '10.0.0.9' })]);
-    await spool.close();
-    spools.splice(spools.indexOf(spool), 1);
-    // What a schema-1 appliance left behind: the same tables without sessions.nas_address.
+  it('upgrades a schema-1 spool in place: sessions get the address of their latest record, records move into chunks', async () => {
+    // What a schema-1 appliance left behind: one row per record (body: JSON of the
+    // fields without a column), sessions without nas_address, seq's high mark in
+    // sqlite_sequence above the last row (pruned records).
+    const v1 = [
+      record({ status: 'start', sessionId: 'A', username: 'alice', nasAddress: '10.0.0.7', framedIp: '100.64.0.7' }),
+      record({ status: 'start', sessionId: 'B', username: 'bob', nasAddress: '10.0.0.8', attributes: { 'NAS-Port-Id': 'ether8' } }),
+      record({ status: 'interim', sessionId: 'A', username: 'alice', sessionTime: 60, inputOctets: 7, inputGigawords: 1, nasAddress: '10.0.0.9', receivedAt: T0 + 60_000 }),
+    ].map((fields, index) => ({ seq: index + 5, entry: toSpoolEntry(fields) }));
     const client = createClient({ url: `file:${join(dir, 'spool.db')}` });
-    await client.executeMultiple('ALTER TABLE sessions DROP COLUMN nas_address; PRAGMA user_version = 1;');
+    await client.executeMultiple(`${SPOOL_MIGRATIONS[0]}\nPRAGMA user_version = 1;`);
+    for (const { seq, entry } of v1) {
+      const { kind, nasId, receivedAt, eventAt, sessionId, nasAddress, username, subscriberId, sessionTime, inputOctets, outputOctets, inputPackets, outputPackets, terminateCause, framedIp, callingStationId, nasPortId, interimInterval, eventTimestamp, attributes } = entry;
+      const body = { nasAddress, username, subscriberId, sessionTime, inputOctets, outputOctets, inputPackets, outputPackets, terminateCause, framedIp, callingStationId, nasPortId, interimInterval, eventTimestamp, attributes };
+      await client.execute({
+        sql: 'INSERT INTO records (seq, key, kind, nas_id, received_at, event_at, session_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        args: [seq, recordKey(entry, 0), kind, nasId, receivedAt, eventAt, sessionId, JSON.stringify(body)],
+      });
+    }
+    await client.executeMultiple(`
+      UPDATE sqlite_sequence SET seq = 9 WHERE name = 'records';
+      INSERT INTO sessions (nas_id, session_id, username, status, started_at, updated_at, session_time, input_octets, output_octets, input_packets, output_packets)
+        VALUES ('nas-1', 'A', 'alice', 'open', ${T0}, ${T0 + 60_000}, 60, ${2 ** 32 + 7}, 0, 0, 0),
+               ('nas-1', 'B', 'bob', 'open', ${T0}, ${T0}, 0, 0, 0, 0, 0);
+      UPDATE spool_meta SET value = 7 WHERE key = 'sessions_seq';`);
     client.close();
 
-    spool = await open();
-    expect(await countRows('PRAGMA user_version')).toBe(2);
+    clock = T0 + 60_000;
+    const spool = await open();
+    expect(await countRows('PRAGMA user_version')).toBe(SPOOL_SCHEMA_VERSION);
     expect((await spool.listLiveSessions('alice'))[0]?.nasAddress).toBe('10.0.0.9');
     expect((await spool.listLiveSessions('bob'))[0]?.nasAddress).toBe('10.0.0.8');
-    expect(await countRows('SELECT count(*) FROM records')).toBe(3);
-    await spool.append([record({ status: 'stop', sessionId: 'B', username: 'bob', sessionTime: 70, receivedAt: clock + 10_000 })]);
+    // Every field survives the move, through the outbox and through the records view.
+    const outbox = await spool.readOutbox(0, 10);
+    expect(outbox).toEqual(v1.map(({ seq, entry }) => ({ ...entry, key: recordKey(entry, 0), seq })));
+    expect(await countRows("SELECT count(*) FROM records WHERE kind = 'start' AND seq IN (5, 6) AND nas_address LIKE '10.0.0.%'")).toBe(2);
+    expect(await countRows('SELECT input_octets FROM records WHERE seq = 7')).toBe(2 ** 32 + 7);
+    // The keys moved too: a retransmit is still recognized; seq goes on above the old high mark.
+    const [again] = await spool.append([record({ status: 'interim', sessionId: 'A', username: 'alice', sessionTime: 60, inputOctets: 7, inputGigawords: 1, nasAddress: '10.0.0.9', receivedAt: T0 + 62_000, delaySeconds: 2 })]);
+    expect(again).toMatchObject({ seq: 7, duplicate: true });
+    const [stop] = await spool.append([record({ status: 'stop', sessionId: 'B', username: 'bob', sessionTime: 70, receivedAt: clock + 10_000 })]);
+    expect(stop).toMatchObject({ seq: 10, duplicate: false });
     expect(await spool.countLiveSessions('bob')).toBe(0);
   });
 });
@@ -365,5 +387,26 @@ describe('outbox', () => {
     spool = await reopen(spool);
     const [next] = await spool.append([record({ status: 'start', sessionId: 'newer' })]);
     expect(next?.seq).toBe(12);
+    // Pruning the whole log keeps the high mark.
+    await spool.markShipped(12);
+    spool = await reopen(spool);
+    clock += 3_600_000;
+    expect(await spool.pruneShipped(60_000)).toMatchObject({ records: 2 });
+    expect(await countRows('SELECT count(*) FROM records')).toBe(0);
+    expect(await countRows('SELECT count(*) FROM record_keys')).toBe(0);
+    spool = await reopen(spool);
+    expect((await spool.append([record({ status: 'start', sessionId: 'after' })]))[0]?.seq).toBe(13);
+  });
+
+  it('reads the outbox across many commits, from the middle of one', async () => {
+    const spool = await open();
+    for (let index = 0; index < 100; index++) await spool.append([record({ status: 'start', sessionId: `one-${index}` })]);
+    await spool.append(Array.from({ length: 10 }, (_, index) => record({ status: 'start', sessionId: `ten-${index}` })));
+    expect((await spool.readOutbox(50, 30)).map((entry) => entry.seq)).toEqual(Array.from({ length: 30 }, (_, index) => 51 + index));
+    const tail = await spool.readOutbox(95, 100);
+    expect(tail.map((entry) => entry.seq)).toEqual(Array.from({ length: 15 }, (_, index) => 96 + index));
+    expect(tail.map((entry) => entry.sessionId).slice(-2)).toEqual(['ten-8', 'ten-9']);
+    expect(await spool.readOutbox(107, 2)).toHaveLength(2);
+    expect(await spool.readOutbox(110, 10)).toEqual([]);
   });
 });

@@ -261,11 +261,13 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   };
 
   // --- duplicate detection -------------------------------------------------------
-  const recent = new Map<string, { seq: number; eventAt: number }>();
+  // Key → seq. The event times live beside the ring, so a record costs no object here.
+  const recent = new Map<string, number>();
   // Insertion order of the keys in `recent`, as a ring: the oldest is evicted in O(1).
   // (Taking the first entry of a Map that has seen many deletions walks over the
   // holes they leave, which made eviction cost grow with the spool.)
   const ring: Array<string | undefined> = new Array<string | undefined>(recentLimit);
+  const ringEventAt = new Float64Array(recentLimit);
   let ringNext = 0;
   // Event time of the newest key that left the Map (0: none has). Every stored key
   // not in the Map has an event time at or before it.
@@ -273,13 +275,13 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   const rememberKey = (key: string, seq: number, eventAt: number) => {
     const evicted = ring[ringNext];
     if (evicted !== undefined) {
-      const entry = recent.get(evicted);
       recent.delete(evicted);
-      if (entry !== undefined) horizon = Math.max(horizon, entry.eventAt);
+      horizon = Math.max(horizon, ringEventAt[ringNext] ?? 0);
     }
     ring[ringNext] = key;
+    ringEventAt[ringNext] = eventAt;
     ringNext = (ringNext + 1) % recentLimit;
-    recent.set(key, { seq, eventAt });
+    recent.set(key, seq);
   };
   {
     // The newest keys by event time, walking the primary key backwards.
@@ -296,7 +298,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   // The original's seq if `entry` was stored before: the Map answers synchronously for
   // recent keys (the common case); only an event from before the horizon, whose
   // original may have left the Map, costs a disk probe.
-  const findStoredDuplicate = (entry: SpoolEntry): number | undefined => recent.get(entry.key)?.seq;
+  const findStoredDuplicate = (entry: SpoolEntry): number | undefined => recent.get(entry.key);
   const needsDiskProbe = (entry: SpoolEntry): boolean => horizon !== 0 && entry.eventAt <= horizon + DUPLICATE_WINDOW_MS;
   const probeDisk = async (entry: SpoolEntry): Promise<number | undefined> => {
     stats.diskDuplicateProbes++;

@@ -53,12 +53,12 @@ function startOf(entry: SpoolEntry): number {
   return entry.eventAt - (entry.sessionTime ?? 0) * 1000;
 }
 
-function freshSession(entry: SpoolEntry & { sessionId: string }): SessionRow {
+function freshSession(entry: SpoolEntry, sessionId: string): SessionRow {
   const closed = entry.kind === 'stop';
   return {
     nasId: entry.nasId,
     nasAddress: entry.nasAddress,
-    sessionId: entry.sessionId,
+    sessionId,
     username: entry.username,
     subscriberId: entry.subscriberId,
     status: closed ? 'closed' : 'open',
@@ -113,16 +113,16 @@ function merged(current: SessionRow, entry: SpoolEntry): SessionRow {
  *   real end. Counters never go down.
  */
 export function applyToSession(current: SessionRow | undefined, entry: SpoolEntry): SessionRow {
-  if (entry.sessionId === null) throw new Error(`session record without session id (${entry.kind})`);
-  const withId = { ...entry, sessionId: entry.sessionId };
-  if (current === undefined) return freshSession(withId);
+  const sessionId = entry.sessionId;
+  if (sessionId === null) throw new Error(`session record without session id (${entry.kind})`);
+  if (current === undefined) return freshSession(entry, sessionId);
 
   if (entry.kind === 'start' || entry.sessionTime !== null) {
     const start = startOf(entry);
-    if (start > current.startedAt + SAME_SESSION_TOLERANCE_MS) return freshSession(withId);
+    if (start > current.startedAt + SAME_SESSION_TOLERANCE_MS) return freshSession(entry, sessionId);
     if (start < current.startedAt - SAME_SESSION_TOLERANCE_MS) return current;
     const restarted = current.closeReason === 'nas-on' || current.closeReason === 'nas-off';
-    if (entry.kind === 'start' && restarted && current.closedAt !== null && entry.eventAt >= current.closedAt) return freshSession(withId);
+    if (entry.kind === 'start' && restarted && current.closedAt !== null && entry.eventAt >= current.closedAt) return freshSession(entry, sessionId);
   }
 
   const next = merged(current, entry);

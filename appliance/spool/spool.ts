@@ -381,34 +381,35 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   // returned rows only once the records are committed.
   const foldSessions = (entries: SpoolEntry[]): Map<string, SessionRow> => {
     const overlay = new Map<string, SessionRow>();
+    // Each entry's session key, made once ('' for On/Off, which have none).
+    const keys = entries.map((entry) => (entry.sessionId === null ? '' : sessionKey(entry.nasId, entry.sessionId)));
     const missing = new Map<string, [string, string]>();
-    for (const entry of entries) {
-      if (entry.sessionId === null) continue;
-      const key = sessionKey(entry.nasId, entry.sessionId);
-      if (!openSessions.has(key) && !dirty.has(key)) missing.set(key, [entry.nasId, entry.sessionId]);
-    }
-    const stored = missing.size > 0 ? loadSessions([...missing.values()]) : new Map<string, SessionRow>();
-    const current = (key: string) => overlay.get(key) ?? openSessions.get(key) ?? dirty.get(key) ?? stored.get(key);
+    entries.forEach((entry, index) => {
+      const key = keys[index] ?? '';
+      if (entry.sessionId !== null && !openSessions.has(key) && !dirty.has(key)) missing.set(key, [entry.nasId, entry.sessionId]);
+    });
+    const stored = missing.size > 0 ? loadSessions([...missing.values()]) : undefined;
+    const current = (key: string) => overlay.get(key) ?? openSessions.get(key) ?? dirty.get(key) ?? stored?.get(key);
 
-    for (const entry of entries) {
+    entries.forEach((entry, index) => {
       if (entry.kind === 'on' || entry.kind === 'off') {
-        const keys = new Set<string>();
-        for (const [key, row] of openSessions) if (row.nasId === entry.nasId) keys.add(key);
-        for (const [key, row] of overlay) if (row.nasId === entry.nasId && row.status === 'open') keys.add(key);
-        for (const key of keys) {
+        const closing = new Set<string>();
+        for (const [key, row] of openSessions) if (row.nasId === entry.nasId) closing.add(key);
+        for (const [key, row] of overlay) if (row.nasId === entry.nasId && row.status === 'open') closing.add(key);
+        for (const key of closing) {
           const row = current(key);
           if (row === undefined) continue;
           const next = closeForNasRestart(row, entry);
           if (next !== row) overlay.set(key, next);
         }
-        continue;
+        return;
       }
-      if (entry.sessionId === null) continue;
-      const key = sessionKey(entry.nasId, entry.sessionId);
+      if (entry.sessionId === null) return;
+      const key = keys[index] ?? '';
       const row = current(key);
       const next = entry.kind === 'close' ? applyClose(row, entry) : applyToSession(row, entry);
       if (next !== undefined && next !== row) overlay.set(key, next);
-    }
+    });
     return overlay;
   };
 

@@ -62,7 +62,12 @@ export type SpoolOptions = {
   maxQueued?: number;
   /** Record keys kept in memory for duplicate detection. Default 250,000. */
   recentKeys?: number;
-  /** How often changed sessions are written to the sessions table. Default 1,000 ms. */
+  /**
+   * How often changed sessions are written to the sessions table. Default 100 ms: the
+   * write holds the owner thread, and under accounting load a second's worth of
+   * changed sessions (one row per session) held it for tens of milliseconds and made
+   * the next WAL sync as slow; a tenth of that keeps both short.
+   */
   sessionFlushMs?: number;
   now?: () => number;
   /** Called after every commit (before its appends resolve), cursor move and prune: stats() changed. */
@@ -641,7 +646,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
 
   const sessionFlushTimer = setInterval(() => {
     exclusive(flushSessions).catch((error: unknown) => log.error('writing sessions failed; will retry', { error }));
-  }, options.sessionFlushMs ?? 1_000);
+  }, options.sessionFlushMs ?? 100);
   sessionFlushTimer.unref();
 
   return {

@@ -168,6 +168,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let followUpHead = 0;
   const nextStatus = new Map<AcctSession, AcctStatus>();
   const interimsDone = new Map<AcctSession, number>();
+  // When each open session's Start went out: its updates report the session time a NAS
+  // would (whole seconds since then). A session time that runs ahead of the clock (the
+  // bench once added 300 s per step, milliseconds apart) tells a server that tracks
+  // sessions the update belongs to an older session, so no Stop ever closed one.
+  const startedAt = new Map<AcctSession, number>();
 
   const channels: Channel[] = [];
   const closeAll = () => {
@@ -232,6 +237,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         followUpHead = 0;
       }
       const status = nextStatus.get(followUp) ?? 'Stop';
+      followUp.elapsed = Math.floor((Date.now() - (startedAt.get(followUp) ?? Date.now())) / 1000);
       return { session: followUp, status };
     }
     const number = sessionCounter++;
@@ -251,12 +257,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     if (status === 'Stop') {
       nextStatus.delete(session);
       interimsDone.delete(session);
+      startedAt.delete(session);
       return;
     }
+    if (status === 'Start') startedAt.set(session, Date.now());
     const done = status === 'Interim-Update' ? (interimsDone.get(session) ?? 0) + 1 : 0;
     interimsDone.set(session, done);
     nextStatus.set(session, done < options.interims ? 'Interim-Update' : 'Stop');
-    session.elapsed += 300;
     session.inputOctets += 150_000_000 + randomInt(0, 1_000_000_000);
     session.outputOctets += 900_000_000 + randomInt(0, 4_000_000_000);
     followUps.push(session);

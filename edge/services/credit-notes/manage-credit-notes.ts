@@ -12,6 +12,7 @@ import { findInvoice } from '../invoices/manage-invoices.ts';
 import { openInvoiceStatuses, settleInvoice } from '../invoices/settle-invoice.ts';
 import { postJournalEntry } from '../ledger/post-journal-entry.ts';
 import { nextDocumentNumber } from '../numbering/next-document-number.ts';
+import { pageOf } from '../page-of.ts';
 import { restoreIfSettled } from '../collections/restore-if-settled.ts';
 import { findSubscriber } from '../subscribers/find-subscriber.ts';
 
@@ -218,8 +219,7 @@ export async function listCreditNotes({ ctx, input }: { ctx: TenantContext; inpu
     )
     .orderBy(desc(creditNotes.id))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  return { data: page.map(presentCreditNote), next_cursor: rows.length > input.limit ? page.at(-1)!.id : null };
+  return pageOf(rows, input.limit, presentCreditNote, (row) => row.id);
 }
 
 export const getCreditNote = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) => presentCreditNote(await findCreditNote(ctx.db, input.id));

@@ -3,6 +3,7 @@ import { creditNoteApplications, invoiceLines, invoices, journalEntries, journal
 import type { TenantContext, TenantDb, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { inList } from '../bulk-rows.ts';
+import { pageOf } from '../page-of.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { recordDomainEvent } from '../events/record-domain-event.ts';
 import { postJournalEntry } from '../ledger/post-journal-entry.ts';
@@ -88,8 +89,8 @@ export async function listInvoices({ ctx, input }: { ctx: TenantContext; input: 
     )
     .orderBy(desc(invoices.id))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  return { data: await presentInvoices(ctx.db, page), next_cursor: rows.length > input.limit ? page.at(-1)!.id : null };
+  const page = pageOf(rows, input.limit, (row) => row, (row) => row.id);
+  return { ...page, data: await presentInvoices(ctx.db, page.data) };
 }
 
 export const getInvoice = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) => presentInvoice(ctx.db, await findInvoice(ctx.db, input.id));

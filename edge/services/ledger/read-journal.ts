@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
 import { journalEntries, journalLines, ledgerAccounts } from '../../../db/tenant/index.ts';
 import type { TenantContext } from '../../context.ts';
+import { pageOf } from '../page-of.ts';
 
 /** Journal entries with their lines, newest first; the cursor is the last entry's seq. */
 export async function listJournal({ ctx, input }: { ctx: TenantContext; input: { subscriber_id?: string | undefined; limit: number; cursor?: string | undefined } }) {
@@ -11,10 +12,13 @@ export async function listJournal({ ctx, input }: { ctx: TenantContext; input: {
     .where(and(input.subscriber_id ? eq(journalEntries.subscriberId, input.subscriber_id) : undefined, cursor !== undefined ? lt(journalEntries.seq, cursor) : undefined))
     .orderBy(desc(journalEntries.seq))
     .limit(input.limit + 1);
-  const page = entries.slice(0, input.limit);
-  const lines = page.length ? await ctx.db.select().from(journalLines).where(inArray(journalLines.entryId, page.map((e) => e.id))).orderBy(asc(journalLines.id)) : [];
+  const page = pageOf(entries, input.limit, (entry) => entry, (entry) => String(entry.seq));
+  const lines = page.data.length
+    ? await ctx.db.select().from(journalLines).where(inArray(journalLines.entryId, page.data.map((e) => e.id))).orderBy(asc(journalLines.id))
+    : [];
   return {
-    data: page.map((entry) => ({
+    ...page,
+    data: page.data.map((entry) => ({
       id: entry.id,
       seq: entry.seq,
       kind: entry.kind,
@@ -27,7 +31,6 @@ export async function listJournal({ ctx, input }: { ctx: TenantContext; input: {
       occurred_at: entry.occurredAt.toISOString(),
       lines: lines.filter((line) => line.entryId === entry.id).map((line) => ({ account: line.account, subscriber_id: line.subscriberId, debit: line.debit, credit: line.credit })),
     })),
-    next_cursor: entries.length > input.limit ? String(page.at(-1)!.seq) : null,
   };
 }
 

@@ -1,6 +1,7 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { payments, type PaymentStatus } from '../../../db/tenant/index.ts';
 import type { TenantContext } from '../../context.ts';
+import { pageOf } from '../page-of.ts';
 import { findPayment, presentPayment, presentPayments } from './present-payment.ts';
 
 export type PaymentFilter = { subscriber_id?: string | undefined; status?: PaymentStatus | undefined };
@@ -19,8 +20,8 @@ export async function listPayments({ ctx, input }: { ctx: TenantContext; input: 
     )
     .orderBy(desc(payments.id))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  return { data: await presentPayments(ctx.db, page), next_cursor: rows.length > input.limit ? page.at(-1)!.id : null };
+  const page = pageOf(rows, input.limit, (row) => row, (row) => row.id);
+  return { ...page, data: await presentPayments(ctx.db, page.data) };
 }
 
 export const getPayment = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) => presentPayment(ctx.db, await findPayment(ctx.db, input.id));

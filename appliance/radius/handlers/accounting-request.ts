@@ -3,7 +3,9 @@
 // sent only once the spool reports it durable (RFC 2866 §2: "A server MUST NOT
 // respond if it cannot successfully record the accounting packet").
 import type { AccountingRecord, AccountingStatus } from '../../spool/index.ts';
-import { getInteger, getString, getValue } from '../attributes.ts';
+import { readValue } from '../attribute-value.ts';
+import type { AttributeValue } from '../attribute-value.ts';
+import { entryType, entryValue, entryVendorId } from '../attributes.ts';
 import type { RadiusPacket } from '../codec.ts';
 import type { AttributeDef, Dictionary } from '../dictionary.ts';
 import { PacketCode } from '../protocol.ts';
@@ -20,46 +22,77 @@ const STATUS_BY_VALUE: ReadonlyMap<number, AccountingStatus> = new Map([
   [8, 'off'],
 ]);
 
-type Defs = Record<
-  | 'status' | 'delay' | 'eventTimestamp' | 'sessionId' | 'userName' | 'sessionTime' | 'inputOctets' | 'inputGigawords'
-  | 'outputOctets' | 'outputGigawords' | 'inputPackets' | 'outputPackets' | 'terminateCause' | 'framedIp' | 'callingStationId' | 'nasPortId'
-  | 'nasIpAddress' | 'nasIpv6Address',
-  AttributeDef
->;
+// What the handler reads, and from which attribute (all standard: vendor 0). The values
+// come from one pass over the packet (readFields) rather than a search per attribute.
+const FIELD_ATTRIBUTES = {
+  status: 'Acct-Status-Type',
+  delay: 'Acct-Delay-Time',
+  eventTimestamp: 'Event-Timestamp',
+  sessionId: 'Acct-Session-Id',
+  userName: 'User-Name',
+  sessionTime: 'Acct-Session-Time',
+  inputOctets: 'Acct-Input-Octets',
+  // RFC 2869 §5.1–5.2: how many times the 32-bit octet counters wrapped.
+  inputGigawords: 'Acct-Input-Gigawords',
+  outputOctets: 'Acct-Output-Octets',
+  outputGigawords: 'Acct-Output-Gigawords',
+  inputPackets: 'Acct-Input-Packets',
+  outputPackets: 'Acct-Output-Packets',
+  terminateCause: 'Acct-Terminate-Cause',
+  framedIp: 'Framed-IP-Address',
+  callingStationId: 'Calling-Station-Id',
+  nasPortId: 'NAS-Port-Id',
+  nasIpAddress: 'NAS-IP-Address',
+  nasIpv6Address: 'NAS-IPv6-Address',
+} as const;
 
-type NumericField = 'delaySeconds' | 'eventTimestamp' | 'sessionTime' | 'inputOctets' | 'inputGigawords' | 'outputOctets' | 'outputGigawords' | 'inputPackets' | 'outputPackets';
+type Field = keyof typeof FIELD_ATTRIBUTES;
+const FIELDS = Object.keys(FIELD_ATTRIBUTES) as Field[];
+/** Position of each field's value in what readFields returns. */
+const SLOT = Object.fromEntries(FIELDS.map((field, slot) => [field, slot])) as Record<Field, number>;
 
-const defsByDictionary = new WeakMap<Dictionary, Defs>();
+type FieldTable = {
+  /** Standard attribute type → slot, or -1 for attributes the handler does not read. */
+  slotByType: Int8Array;
+  defs: AttributeDef[];
+  terminateCause: AttributeDef;
+};
 
-function definitions(dictionary: Dictionary): Defs {
-  let defs = defsByDictionary.get(dictionary);
-  if (defs === undefined) {
-    const get = (name: string) => dictionary.requireAttribute(name);
-    defs = {
-      status: get('Acct-Status-Type'),
-      delay: get('Acct-Delay-Time'),
-      eventTimestamp: get('Event-Timestamp'),
-      sessionId: get('Acct-Session-Id'),
-      userName: get('User-Name'),
-      sessionTime: get('Acct-Session-Time'),
-      inputOctets: get('Acct-Input-Octets'),
-      // RFC 2869 §5.1–5.2: how many times the 32-bit octet counters wrapped.
-      inputGigawords: get('Acct-Input-Gigawords'),
-      outputOctets: get('Acct-Output-Octets'),
-      outputGigawords: get('Acct-Output-Gigawords'),
-      inputPackets: get('Acct-Input-Packets'),
-      outputPackets: get('Acct-Output-Packets'),
-      terminateCause: get('Acct-Terminate-Cause'),
-      framedIp: get('Framed-IP-Address'),
-      callingStationId: get('Calling-Station-Id'),
-      nasPortId: get('NAS-Port-Id'),
-      nasIpAddress: get('NAS-IP-Address'),
-      nasIpv6Address: get('NAS-IPv6-Address'),
-    };
-    defsByDictionary.set(dictionary, defs);
+const tables = new WeakMap<Dictionary, FieldTable>();
+
+function fieldTable(dictionary: Dictionary): FieldTable {
+  let table = tables.get(dictionary);
+  if (table === undefined) {
+    const defs = FIELDS.map((field) => dictionary.requireAttribute(FIELD_ATTRIBUTES[field]));
+    const slotByType = new Int8Array(256).fill(-1);
+    defs.forEach((def, slot) => {
+      if (def.vendorId !== 0) throw new Error(`${def.name} is expected to be a standard attribute`);
+      slotByType[def.type] = slot;
+    });
+    table = { slotByType, defs, terminateCause: defs[SLOT.terminateCause] as AttributeDef };
+    tables.set(dictionary, table);
   }
-  return defs;
+  return table;
 }
+
+type Fields = Array<AttributeValue | undefined>;
+
+/** The first value of each attribute the handler reads, by slot, typed per the dictionary. */
+function readFields(packet: RadiusPacket, table: FieldTable): Fields {
+  const values: Fields = new Array<AttributeValue | undefined>(FIELDS.length).fill(undefined);
+  for (let index = 0; index < packet.attributeCount; index++) {
+    if (entryVendorId(packet, index) !== 0) continue;
+    const slot = table.slotByType[entryType(packet, index)] ?? -1;
+    if (slot < 0 || values[slot] !== undefined) continue;
+    const def = table.defs[slot];
+    if (def !== undefined) values[slot] = readValue(def, entryValue(packet, index));
+  }
+  return values;
+}
+
+const text = (value: AttributeValue | undefined): string | undefined =>
+  value === undefined ? undefined : typeof value === 'string' ? value : value.toString();
+const integer = (value: AttributeValue | undefined): number | undefined => (typeof value === 'number' ? value : undefined);
 
 function valueName(def: AttributeDef, value: number | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -78,9 +111,8 @@ function valueName(def: AttributeDef, value: number | undefined): string | undef
  * client's secret is only ever sent into its own prefix. Otherwise the datagram's
  * source address.
  */
-function coaAddress(ctx: HandlerContext, request: IncomingRequest, defs: Defs): string {
-  for (const def of [defs.nasIpAddress, defs.nasIpv6Address]) {
-    const value = getValue(request.packet, def);
+function coaAddress(ctx: HandlerContext, request: IncomingRequest, fields: Fields): string {
+  for (const value of [fields[SLOT.nasIpAddress], fields[SLOT.nasIpv6Address]]) {
     if (typeof value === 'string' && ctx.replica.findClientByAddress(value)?.id === request.nas.id) return value;
   }
   return request.address;
@@ -90,33 +122,31 @@ function coaAddress(ctx: HandlerContext, request: IncomingRequest, defs: Defs): 
  * The request as a spool record, with only the fields the packet carries: the record
  * crosses threads by structured clone, where every absent field would cost a slot.
  */
-function toRecord(ctx: HandlerContext, request: IncomingRequest, packet: RadiusPacket, status: AccountingStatus): AccountingRecord {
-  const defs = definitions(ctx.dictionary);
-  const userName = getString(packet, defs.userName);
+function toRecord(ctx: HandlerContext, request: IncomingRequest, fields: Fields, table: FieldTable, status: AccountingStatus): AccountingRecord {
+  const userName = text(fields[SLOT.userName]);
   // Usernames as the replica knows them, so Simultaneous-Use counts what it limits.
   const subscriber = userName === undefined ? undefined : (ctx.replica.findSubscriberByUsername(userName) ?? ctx.replica.findSubscriberByMac(userName));
-  const record: AccountingRecord = { nasId: request.nas.id, nasAddress: coaAddress(ctx, request, defs), receivedAt: request.receivedAt, status };
+  const record: AccountingRecord = { nasId: request.nas.id, nasAddress: coaAddress(ctx, request, fields), receivedAt: request.receivedAt, status };
   const set = <K extends keyof AccountingRecord>(field: K, value: AccountingRecord[K] | undefined) => {
     if (value !== undefined) record[field] = value;
   };
-  const integer = (field: NumericField, def: AttributeDef) => set(field, getInteger(packet, def));
-  integer('delaySeconds', defs.delay);
-  integer('eventTimestamp', defs.eventTimestamp);
-  set('sessionId', getString(packet, defs.sessionId));
+  set('delaySeconds', integer(fields[SLOT.delay]));
+  set('eventTimestamp', integer(fields[SLOT.eventTimestamp]));
+  set('sessionId', text(fields[SLOT.sessionId]));
   set('username', subscriber?.username ?? userName);
   set('subscriberId', subscriber?.id);
-  integer('sessionTime', defs.sessionTime);
-  integer('inputOctets', defs.inputOctets);
-  integer('inputGigawords', defs.inputGigawords);
-  integer('outputOctets', defs.outputOctets);
-  integer('outputGigawords', defs.outputGigawords);
-  integer('inputPackets', defs.inputPackets);
-  integer('outputPackets', defs.outputPackets);
-  set('terminateCause', valueName(defs.terminateCause, getInteger(packet, defs.terminateCause)));
-  const framedIp = getValue(packet, defs.framedIp);
+  set('sessionTime', integer(fields[SLOT.sessionTime]));
+  set('inputOctets', integer(fields[SLOT.inputOctets]));
+  set('inputGigawords', integer(fields[SLOT.inputGigawords]));
+  set('outputOctets', integer(fields[SLOT.outputOctets]));
+  set('outputGigawords', integer(fields[SLOT.outputGigawords]));
+  set('inputPackets', integer(fields[SLOT.inputPackets]));
+  set('outputPackets', integer(fields[SLOT.outputPackets]));
+  set('terminateCause', valueName(table.terminateCause, integer(fields[SLOT.terminateCause])));
+  const framedIp = fields[SLOT.framedIp];
   if (typeof framedIp === 'string') record.framedIp = framedIp;
-  set('callingStationId', getString(packet, defs.callingStationId));
-  set('nasPortId', getString(packet, defs.nasPortId));
+  set('callingStationId', text(fields[SLOT.callingStationId]));
+  set('nasPortId', text(fields[SLOT.nasPortId]));
   const profile = subscriber?.profile == null ? undefined : ctx.replica.getProfile(subscriber.profile);
   set('interimInterval', profile?.interimInterval ?? undefined);
   return record;
@@ -124,8 +154,9 @@ function toRecord(ctx: HandlerContext, request: IncomingRequest, packet: RadiusP
 
 export async function handleAccountingRequest(ctx: HandlerContext, request: IncomingRequest): Promise<HandlerOutcome> {
   const { packet, nas } = request;
-  const defs = definitions(ctx.dictionary);
-  const statusValue = getInteger(packet, defs.status);
+  const table = fieldTable(ctx.dictionary);
+  const fields = readFields(packet, table);
+  const statusValue = integer(fields[SLOT.status]);
   const status = statusValue === undefined ? undefined : STATUS_BY_VALUE.get(statusValue);
   const respond = (label: AccountingStatusLabel): HandlerOutcome => {
     ctx.counters.accounting(label);
@@ -135,7 +166,7 @@ export async function handleAccountingRequest(ctx: HandlerContext, request: Inco
   // Tunnel-Start/Stop/Reject/Link-* (RFC 2867) and Failed: acknowledged, not spooled;
   // nothing downstream uses them, and an unanswered NAS retransmits forever.
   if (status === undefined) return respond('other');
-  const record = toRecord(ctx, request, packet, status);
+  const record = toRecord(ctx, request, fields, table, status);
   // RFC 2866 §5.5: Acct-Session-Id MUST be present (On/Off concern the whole NAS).
   if (record.sessionId === undefined && status !== 'on' && status !== 'off') {
     ctx.log.debug('accounting request without Acct-Session-Id dropped', { nas: nas.name, status });

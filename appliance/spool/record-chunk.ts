@@ -28,7 +28,8 @@ export function encodeChunk(entries: readonly SpoolEntry[]): string {
   );
 }
 
-const snakeCase = (field: string) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+/** A field's name as a SQL column (inputOctets → input_octets). */
+export const snakeCase = (field: string) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 
 /**
  * The `records` view: one row per stored record, a column per field. Made from

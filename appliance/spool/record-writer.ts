@@ -70,7 +70,7 @@ export function openRecordWriter(path: string, sessionColumns: readonly string[]
   const insertChunk = db.prepare('INSERT INTO record_chunks (first_seq, count, received_at, body) VALUES (?, ?, ?, ?)');
   const insertKeys = sized('record_keys', ['event_at', 'key', 'seq'], '');
   const upsertSessions = sized(
-    'sessions',
+    'session_rows',
     sessionColumns,
     `ON CONFLICT (nas_id, session_id) DO UPDATE SET ${sessionColumns
       .filter((column) => column !== 'nas_id' && column !== 'session_id')
@@ -82,7 +82,7 @@ export function openRecordWriter(path: string, sessionColumns: readonly string[]
   // One statement for all of a batch's pairs: a statement per pair cost more in the
   // driver's call and row conversion than in SQLite's primary-key lookup.
   const selectSessions = db.prepare(
-    'SELECT sessions.* FROM json_each(?) AS pair CROSS JOIN sessions ON sessions.nas_id = pair.value ->> 0 AND sessions.session_id = pair.value ->> 1',
+    `SELECT ${sessionColumns.map((column) => `session.${column}`).join(', ')} FROM json_each(?) AS pair CROSS JOIN session_rows AS session ON session.nas_id = pair.value ->> 0 AND session.session_id = pair.value ->> 1`,
   );
   // The WAL file exists while any connection is open (this one is, until close()), and
   // SQLite reuses it in place (restart, truncate), so this descriptor stays its own.

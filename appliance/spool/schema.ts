@@ -1,6 +1,6 @@
 // Schema of spool.db: the accounting records (the log, and the outbox the sync drains
-// in seq order; record_chunks since v3), the outbox cursor, and the sessions table (a
-// checkpoint of the state the log implies). PRAGMA user_version is the schema
+// in seq order; record_chunks since v3), the outbox cursor, and the sessions (a
+// checkpoint of the state the log implies; session_rows since v4). PRAGMA user_version is the schema
 // version; migrateSpool brings an older spool.db up step by step, in place, in one
 // transaction. Migrations are frozen: a fresh spool runs them all.
 import type { Client } from '@libsql/client';
@@ -116,8 +116,30 @@ INSERT INTO spool_meta (key, value)
 DROP TABLE records;
 `;
 
+// v4: a session's key, status and close time stay columns, the rest is one JSON array
+// (session-body.ts says why, and gives the field order; this is its order at v4). The
+// table has no rowid (its key is its primary key) and no index on open rows: they are
+// read once, on open. The `sessions` view (recreated on open) shows the old columns.
+const SCHEMA_V4 = `
+CREATE TABLE session_rows (
+  nas_id TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+  closed_at INTEGER,
+  body TEXT NOT NULL,
+  PRIMARY KEY (nas_id, session_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX session_rows_closed_at ON session_rows (closed_at) WHERE status = 'closed';
+INSERT INTO session_rows (nas_id, session_id, status, closed_at, body)
+  SELECT nas_id, session_id, status, closed_at, json_array(
+    username, subscriber_id, started_at, updated_at, close_reason, session_time, input_octets, output_octets,
+    input_packets, output_packets, framed_ip, calling_station_id, nas_port_id, interim_interval, nas_address)
+  FROM sessions;
+DROP TABLE sessions;
+`;
+
 /** Migration i brings a spool from version i to i + 1. */
-export const SPOOL_MIGRATIONS: readonly string[] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3];
+export const SPOOL_MIGRATIONS: readonly string[] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4];
 
 export const SPOOL_SCHEMA_VERSION = SPOOL_MIGRATIONS.length;
 

@@ -45,6 +45,7 @@ import { recordKey, toSpoolEntry } from './record.ts';
 import { openRecordWriter } from './record-writer.ts';
 import type { AccountingRecord, SpoolEntry } from './record.ts';
 import { migrateSpool } from './schema.ts';
+import { SESSION_ROW_COLUMNS, sessionCells, sessionFromCells, sessionsViewSql } from './session-body.ts';
 import { applyClose, applyToSession, closeForNasRestart, sessionKey, staleAfterMs } from './session-state.ts';
 import type { CloseReason, SessionRow } from './session-state.ts';
 
@@ -148,46 +149,6 @@ type Pending = { entries: SpoolEntry[]; resolve: (results: AppendResult[]) => vo
 // at 27,000 records/s here), or every record would be probed.
 const DUPLICATE_WINDOW_MS = 5_000;
 
-const SESSION_COLUMNS = [
-  'nas_id', 'session_id', 'username', 'subscriber_id', 'status', 'started_at', 'updated_at', 'closed_at', 'close_reason',
-  'session_time', 'input_octets', 'output_octets', 'input_packets', 'output_packets', 'framed_ip', 'calling_station_id',
-  'nas_port_id', 'interim_interval', 'nas_address',
-] as const;
-
-function sessionValues(row: SessionRow): Cell[] {
-  return [
-    row.nasId, row.sessionId, row.username, row.subscriberId, row.status, row.startedAt, row.updatedAt, row.closedAt,
-    row.closeReason, row.sessionTime, row.inputOctets, row.outputOctets, row.inputPackets, row.outputPackets, row.framedIp,
-    row.callingStationId, row.nasPortId, row.interimInterval, row.nasAddress,
-  ];
-}
-
-function sessionFromRow(row: Record<string, unknown>): SessionRow {
-  const nullableNumber = (value: unknown) => (value === null || value === undefined ? null : Number(value));
-  const nullableText = (value: unknown) => (value === null || value === undefined ? null : String(value));
-  return {
-    nasId: String(row.nas_id),
-    nasAddress: nullableText(row.nas_address),
-    sessionId: String(row.session_id),
-    username: nullableText(row.username),
-    subscriberId: nullableText(row.subscriber_id),
-    status: row.status === 'open' ? 'open' : 'closed',
-    startedAt: Number(row.started_at),
-    updatedAt: Number(row.updated_at),
-    closedAt: nullableNumber(row.closed_at),
-    closeReason: nullableText(row.close_reason) as CloseReason | null,
-    sessionTime: Number(row.session_time),
-    inputOctets: Number(row.input_octets),
-    outputOctets: Number(row.output_octets),
-    inputPackets: Number(row.input_packets),
-    outputPackets: Number(row.output_packets),
-    framedIp: nullableText(row.framed_ip),
-    callingStationId: nullableText(row.calling_station_id),
-    nasPortId: nullableText(row.nas_port_id),
-    interimInterval: nullableNumber(row.interim_interval),
-  };
-}
-
 /** A 'close' record: the appliance closed a session itself; the edge and replay learn it from the log. */
 function closeEntry(row: SessionRow, reason: CloseReason, at: number): SpoolEntry {
   const entry: SpoolEntry = {
@@ -225,14 +186,14 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   const client = await openLocalDatabase({ path: options.path, synchronous: 'FULL' });
   try {
     await migrateSpool(client);
-    await client.executeMultiple(recordsViewSql());
+    await client.executeMultiple(`${recordsViewSql()}\n${sessionsViewSql()}`);
   } catch (error) {
     client.close();
     throw error;
   }
   // Records, sessions flushes and the session rows a batch reads go through the
   // writer's persistent statements (record-writer.ts); everything else through the client.
-  const writer = openRecordWriter(options.path, SESSION_COLUMNS);
+  const writer = openRecordWriter(options.path, SESSION_ROW_COLUMNS);
 
   // Every database use goes through this chain: the client has one connection, the
   // writer another, and a batch's reads (duplicate probes, session rows) must see no
@@ -368,15 +329,15 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     }
   };
 
-  for (const row of (await client.execute("SELECT * FROM sessions WHERE status = 'open'")).rows) {
-    const session = sessionFromRow(row);
+  for (const row of (await client.execute(`SELECT ${SESSION_ROW_COLUMNS.join(', ')} FROM session_rows WHERE status = 'open'`)).rows) {
+    const session = sessionFromCells(row);
     indexOpen(sessionKey(session.nasId, session.sessionId), session);
   }
 
   const loadSessions = (pairs: Array<[string, string]>): Map<string, SessionRow> => {
     const rows = new Map<string, SessionRow>();
     for (const row of writer.readSessions(pairs)) {
-      const session = sessionFromRow(row);
+      const session = sessionFromCells(row);
       rows.set(sessionKey(session.nasId, session.sessionId), session);
     }
     return rows;
@@ -429,7 +390,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     if (dirty.size === 0 && sessionsSeq === lastSeq) return;
     const snapshot = [...dirty];
     const through = lastSeq;
-    writer.writeSessions(snapshot.map(([, row]) => sessionValues(row)), through);
+    writer.writeSessions(snapshot.map(([, row]) => sessionCells(row)), through);
     sessionsSeq = through;
     for (const [key, row] of snapshot) if (dirty.get(key) === row) dirty.delete(key);
   };
@@ -708,7 +669,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
             { sql: 'DELETE FROM record_chunks WHERE first_seq < ?', args: [stop] },
             // The pruned records' keys: all received, so all happened, before `before`.
             { sql: 'DELETE FROM record_keys WHERE event_at < ? AND seq < ?', args: [before, stop] },
-            { sql: "DELETE FROM sessions WHERE status = 'closed' AND closed_at < ?", args: [before] },
+            { sql: "DELETE FROM session_rows WHERE status = 'closed' AND closed_at < ?", args: [before] },
             { sql: "UPDATE spool_meta SET value = max(value, ?) WHERE key = 'seq_floor'", args: [lastSeq] },
           ],
           'write',

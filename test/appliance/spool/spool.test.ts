@@ -316,7 +316,7 @@ describe('the NAS address of a session', () => {
     expect(await countRows("SELECT count(*) FROM sessions WHERE session_id = 'B' AND nas_address = '10.0.0.7'")).toBe(1);
   });
 
-  it('upgrades a schema-1 spool in place: sessions get the address of their latest record, records move into chunks', async () => {
+  it('upgrades a schema-1 spool in place: sessions get the address of their latest record, records move into chunks, sessions into session_rows', async () => {
     // What a schema-1 appliance left behind: one row per record (body: JSON of the
     // fields without a column), sessions without nas_address, seq's high mark in
     // sqlite_sequence above the last row (pruned records).
@@ -359,6 +359,10 @@ describe('the NAS address of a session', () => {
     const [stop] = await spool.append([record({ status: 'stop', sessionId: 'B', username: 'bob', sessionTime: 70, receivedAt: clock + 10_000 })]);
     expect(stop).toMatchObject({ seq: 10, duplicate: false });
     expect(await spool.countLiveSessions('bob')).toBe(0);
+    // The sessions moved into session_rows (v4); the sessions view shows them column by column.
+    await spool.close();
+    expect(await countRows("SELECT input_octets FROM sessions WHERE session_id = 'A' AND status = 'open' AND username = 'alice' AND nas_address = '10.0.0.9'")).toBe(2 ** 32 + 7);
+    expect(await countRows("SELECT count(*) FROM sessions WHERE session_id = 'B' AND status = 'closed' AND close_reason = 'stop' AND session_time = 70")).toBe(1);
   });
 });
 

@@ -12,7 +12,7 @@ import type { CloseReason, SessionRow } from './session-state.ts';
 /** Position of each field in a session's body. Append new fields at the end (old bodies lack them: null). */
 export const SESSION_BODY_FIELDS = [
   'username', 'subscriberId', 'startedAt', 'updatedAt', 'closeReason', 'sessionTime', 'inputOctets', 'outputOctets',
-  'inputPackets', 'outputPackets', 'framedIp', 'callingStationId', 'nasPortId', 'interimInterval', 'nasAddress',
+  'inputPackets', 'outputPackets', 'framedIp', 'callingStationId', 'nasPortId', 'interimInterval', 'nasAddress', 'seq',
 ] as const satisfies ReadonlyArray<keyof SessionRow>;
 
 /** The columns of session_rows, in the order sessionCells gives them. */
@@ -22,7 +22,7 @@ export function sessionCells(row: SessionRow): Cell[] {
   const body = JSON.stringify([
     row.username, row.subscriberId, row.startedAt, row.updatedAt, row.closeReason, row.sessionTime, row.inputOctets,
     row.outputOctets, row.inputPackets, row.outputPackets, row.framedIp, row.callingStationId, row.nasPortId,
-    row.interimInterval, row.nasAddress,
+    row.interimInterval, row.nasAddress, row.seq,
   ]);
   return [row.nasId, row.sessionId, row.status, row.closedAt, body];
 }
@@ -40,7 +40,7 @@ export function sessionFromCells(row: Record<string, unknown>): SessionRow {
   const cells: unknown = JSON.parse(String(row.body));
   if (!Array.isArray(cells)) throw new SpoolSessionError(`session ${sessionId} of NAS ${nasId}: body is not an array`);
   const [username, subscriberId, startedAt, updatedAt, closeReason, sessionTime, inputOctets, outputOctets, inputPackets,
-    outputPackets, framedIp, callingStationId, nasPortId, interimInterval, nasAddress] = cells as unknown[];
+    outputPackets, framedIp, callingStationId, nasPortId, interimInterval, nasAddress, seq] = cells as unknown[];
   const text = (value: unknown) => (typeof value === 'string' ? value : null);
   const count = (value: unknown) => (typeof value === 'number' ? value : 0);
   if (typeof startedAt !== 'number' || typeof updatedAt !== 'number') {
@@ -66,6 +66,7 @@ export function sessionFromCells(row: Record<string, unknown>): SessionRow {
     callingStationId: text(callingStationId),
     nasPortId: text(nasPortId),
     interimInterval: typeof interimInterval === 'number' ? interimInterval : null,
+    seq: count(seq),
   };
 }
 

@@ -37,6 +37,8 @@ export type SessionRow = {
   callingStationId: string | null;
   nasPortId: string | null;
   interimInterval: number | null;
+  /** Seq of the last record folded into the row (the spool sets it; 0 in a row written before it was kept). */
+  seq: number;
 };
 
 // Two estimates of one session's start (a Start's event time; an update's event time
@@ -75,6 +77,7 @@ function freshSession(entry: SpoolEntry, sessionId: string): SessionRow {
     callingStationId: entry.callingStationId,
     nasPortId: entry.nasPortId,
     interimInterval: entry.interimInterval,
+    seq: 0,
   };
 }
 

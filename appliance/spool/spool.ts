@@ -33,9 +33,11 @@
 //    the same event time give or take Acct-Delay-Time rounding (RFC 2866 §5.2), so the
 //    original is found without a random index on the key.
 //  - Sessions: every open session lives in memory (Simultaneous-Use counts are Map
-//    lookups). Changed sessions are written to the sessions table every
-//    sessionFlushMs, together with the seq of the last record folded in; on open,
-//    records after that seq are replayed, so a crash loses nothing.
+//    lookups). Changed sessions are written to session_rows every sessionFlushMs, a
+//    slice at a time, each row with the seq of the last record folded into it, and
+//    sessions_seq with the last record before the oldest change not yet written; on
+//    open, records after sessions_seq are replayed (skipping what a row already has),
+//    so a crash loses nothing and folds nothing twice.
 import { describeDatabase, openLocalDatabase } from '../local-db.ts';
 import type { Cell } from '../local-db.ts';
 import type { Logger } from '../log.ts';
@@ -148,6 +150,9 @@ type Pending = { entries: SpoolEntry[]; resolve: (results: AppendResult[]) => vo
 // below the time the in-memory key window covers at full load (~9 s of 250,000 keys
 // at 27,000 records/s here), or every record would be probed.
 const DUPLICATE_WINDOW_MS = 5_000;
+
+// Sessions per transaction of the periodic sessions write: ~2 ms of the owner thread.
+const SESSION_WRITE_SLICE = 256;
 
 /** A 'close' record: the appliance closed a session itself; the edge and replay learn it from the log. */
 function closeEntry(row: SessionRow, reason: CloseReason, at: number): SpoolEntry {
@@ -303,8 +308,12 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   // --- sessions ----------------------------------------------------------------------
   const openSessions = new Map<string, SessionRow>();
   const openByUser = new Map<string, Set<string>>();
-  // Changed since the last write to the sessions table (open or closed).
+  // Changed since their last write to session_rows (open or closed), in the order they
+  // first changed: the sessions write takes them oldest first, a slice at a time.
   const dirty = new Map<string, SessionRow>();
+  // Seq of a commit's first record, for each session that commit made dirty: every
+  // record before the oldest dirty session's is in session_rows (sessions_seq).
+  const dirtySince = new Map<string, number>();
 
   const indexOpen = (key: string, row: SessionRow) => {
     const previous = openSessions.get(key);
@@ -343,9 +352,12 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     return rows;
   };
 
-  // Folds entries into session state without touching memory: the caller applies the
-  // returned rows only once the records are committed.
-  const foldSessions = (entries: SpoolEntry[]): Map<string, SessionRow> => {
+  // Folds entries (with their seqs) into session state without touching memory: the
+  // caller applies the returned rows only once the records are committed. A record at
+  // or before a row's seq is already in it: replay after a crash re-reads records that
+  // a sessions write had already folded into some rows (sessions_seq is the oldest
+  // unwritten change, not the newest written one).
+  const foldSessions = (entries: readonly SpoolEntry[], seqs: readonly number[]): Map<string, SessionRow> => {
     const overlay = new Map<string, SessionRow>();
     // Each entry's session key, made once ('' for On/Off, which have none).
     const keys = entries.map((entry) => (entry.sessionId === null ? '' : sessionKey(entry.nasId, entry.sessionId)));
@@ -357,54 +369,72 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     const stored = missing.size > 0 ? loadSessions([...missing.values()]) : undefined;
     const current = (key: string) => overlay.get(key) ?? openSessions.get(key) ?? dirty.get(key) ?? stored?.get(key);
 
+    const folded = (key: string, row: SessionRow | undefined, next: SessionRow | undefined, seq: number) => {
+      if (next === undefined || next === row) return;
+      // Every changed row is a new object (session-state.ts), ours to stamp.
+      next.seq = seq;
+      overlay.set(key, next);
+    };
     entries.forEach((entry, index) => {
+      const seq = seqs[index] ?? 0;
       if (entry.kind === 'on' || entry.kind === 'off') {
         const closing = new Set<string>();
         for (const [key, row] of openSessions) if (row.nasId === entry.nasId) closing.add(key);
         for (const [key, row] of overlay) if (row.nasId === entry.nasId && row.status === 'open') closing.add(key);
         for (const key of closing) {
           const row = current(key);
-          if (row === undefined) continue;
-          const next = closeForNasRestart(row, entry);
-          if (next !== row) overlay.set(key, next);
+          if (row === undefined || row.seq >= seq) continue;
+          folded(key, row, closeForNasRestart(row, entry), seq);
         }
         return;
       }
       if (entry.sessionId === null) return;
       const key = keys[index] ?? '';
       const row = current(key);
-      const next = entry.kind === 'close' ? applyClose(row, entry) : applyToSession(row, entry);
-      if (next !== undefined && next !== row) overlay.set(key, next);
+      if (row !== undefined && row.seq >= seq) return;
+      folded(key, row, entry.kind === 'close' ? applyClose(row, entry) : applyToSession(row, entry), seq);
     });
     return overlay;
   };
 
-  const applySessions = (overlay: Map<string, SessionRow>) => {
+  // `firstSeq`: the seq of the first record folded into the overlay.
+  const applySessions = (overlay: Map<string, SessionRow>, firstSeq: number) => {
     for (const [key, row] of overlay) {
+      if (!dirty.has(key)) dirtySince.set(key, firstSeq);
       dirty.set(key, row);
       indexOpen(key, row);
     }
   };
 
-  const flushSessions = async () => {
-    if (dirty.size === 0 && sessionsSeq === lastSeq) return;
-    const snapshot = [...dirty];
-    const through = lastSeq;
-    writer.writeSessions(snapshot.map(([, row]) => sessionCells(row)), through);
+  // Writes the `limit` oldest dirty sessions and moves sessions_seq up to just before
+  // the oldest change still unwritten (to lastSeq once none is). Returns how many it wrote.
+  const writeSessions = (limit: number): number => {
+    if (dirty.size === 0 && sessionsSeq === lastSeq) return 0;
+    const rows: SessionRow[] = [];
+    for (const [key, row] of dirty) {
+      if (rows.length >= limit) break;
+      rows.push(row);
+      dirty.delete(key);
+      dirtySince.delete(key);
+    }
+    let through = lastSeq;
+    for (const since of dirtySince.values()) {
+      through = since - 1;
+      break;
+    }
+    writer.writeSessions(rows.map(sessionCells), through);
     sessionsSeq = through;
-    for (const [key, row] of snapshot) if (dirty.get(key) === row) dirty.delete(key);
+    return rows.length;
   };
 
-  // Replay what the last run committed but had not folded into the sessions table.
+  // Replay what the last run committed but had not folded into session_rows.
   {
     const entries = await readEntries(sessionsSeq, Number.POSITIVE_INFINITY);
     if (entries.length > 0) {
-      applySessions(foldSessions(entries));
-      await flushSessions();
+      applySessions(foldSessions(entries, entries.map((entry) => entry.seq)), entries[0]?.seq ?? 0);
       log.info('replayed accounting records into sessions', { records: entries.length, throughSeq: lastSeq });
-    } else if (sessionsSeq !== lastSeq) {
-      await flushSessions();
     }
+    writeSessions(Number.POSITIVE_INFINITY);
   }
 
   const staleness = (row: SessionRow) => staleAfterMs(row, options.staleFactor, options.defaultInterimInterval);
@@ -489,9 +519,9 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       if (entry.kind === 'on' || entry.kind === 'off') epochs.set(entry.nasId, seq);
     }
 
-    const overlay = foldSessions(fresh);
+    const firstSeq = lastSeq + 1;
+    const overlay = foldSessions(fresh, fresh.map((_, index) => firstSeq + index));
     if (fresh.length > 0) {
-      const firstSeq = lastSeq + 1;
       let receivedAt = 0;
       for (const entry of fresh) receivedAt = Math.max(receivedAt, entry.receivedAt);
       writer.write(
@@ -505,7 +535,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     for (const [index, entry] of fresh.entries()) rememberKey(entry.key, lastSeq + 1 + index, entry.eventAt);
     lastSeq += fresh.length;
     for (const [nasId, epoch] of epochs) nasEpochs.set(nasId, epoch);
-    applySessions(overlay);
+    applySessions(overlay, firstSeq);
 
     stats.commits++;
     stats.commitMillisTotal += performance.now() - started;
@@ -605,8 +635,26 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       settleDrained();
     });
 
+  // Every sessionFlushMs, the sessions dirty at that moment are written, a slice at a
+  // time with commits in between: one write of everything held the owner thread for
+  // ~10 ms every 100 ms under accounting load, and every acknowledgement with it.
+  let writingSessions = false;
+  const writeDueSessions = async () => {
+    if (writingSessions) return;
+    writingSessions = true;
+    try {
+      let due = dirty.size;
+      do {
+        due -= await exclusive(async () => writeSessions(Math.min(due, SESSION_WRITE_SLICE)));
+        // Let a commit that became due take its turn on the chain.
+        if (due > 0) await new Promise((resolve) => setImmediate(resolve));
+      } while (due > 0 && !closed);
+    } finally {
+      writingSessions = false;
+    }
+  };
   const sessionFlushTimer = setInterval(() => {
-    exclusive(flushSessions).catch((error: unknown) => log.error('writing sessions failed; will retry', { error }));
+    writeDueSessions().catch((error: unknown) => log.error('writing sessions failed; will retry', { error }));
   }, options.sessionFlushMs ?? 100);
   sessionFlushTimer.unref();
 
@@ -686,7 +734,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       clearInterval(sessionFlushTimer);
       await flush();
       await exclusive(async () => {
-        await flushSessions();
+        writeSessions(Number.POSITIVE_INFINITY);
         writer.close();
         // Fold the WAL into the database: a stopped appliance leaves one self-contained file.
         await client.execute('PRAGMA wal_checkpoint(TRUNCATE)');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { limitedLog } from '../../appliance/log-limiter.ts';
 import { createLogger, redactValue } from '../../appliance/log.ts';
 
 function capture(level: 'debug' | 'info' | 'warn' | 'error' | 'silent' = 'debug') {
@@ -59,5 +60,29 @@ describe('logger', () => {
     log.error('failed', { error: new Error('disk full'), big: 2n ** 64n, cyclic });
     expect(lines[0]).toMatchObject({ error: { name: 'Error', message: 'disk full' }, big: '18446744073709551616' });
     expect(redactValue({ a: { b: { c: { d: { e: { f: { g: 1 } } } } } } })).toMatchObject({ a: { b: { c: { d: { e: { f: '[depth]' } } } } } });
+  });
+});
+
+describe('limitedLog', () => {
+  it('logs the first line at once, counts repeats within the interval and reports the count with the next line', () => {
+    const { log, lines } = capture();
+    let clock = 0;
+    const limited = limitedLog(log, 'warn', 10_000, () => clock);
+    limited('spool unavailable', { nas: 'bng-1' });
+    for (let index = 0; index < 500; index++) limited('spool unavailable', { nas: 'bng-1' });
+    // Another message has its own interval.
+    limited('owner restarting');
+    clock = 9_999;
+    limited('spool unavailable', { nas: 'bng-1' });
+    clock = 10_000;
+    limited('spool unavailable', { nas: 'bng-2' });
+    clock = 20_000;
+    limited('spool unavailable', { nas: 'bng-2' });
+    expect(lines.map(({ level, msg, nas, suppressed }) => ({ level, msg, nas, suppressed }))).toEqual([
+      { level: 'warn', msg: 'spool unavailable', nas: 'bng-1', suppressed: undefined },
+      { level: 'warn', msg: 'owner restarting', nas: undefined, suppressed: undefined },
+      { level: 'warn', msg: 'spool unavailable', nas: 'bng-2', suppressed: 501 },
+      { level: 'warn', msg: 'spool unavailable', nas: 'bng-2', suppressed: undefined },
+    ]);
   });
 });

@@ -2,6 +2,8 @@
 // Accounting-On/Off. The record goes to the spool, and the Accounting-Response is
 // sent only once the spool reports it durable (RFC 2866 §2: "A server MUST NOT
 // respond if it cannot successfully record the accounting packet").
+import { limitedLog } from '../../log-limiter.ts';
+import type { LimitedLog } from '../../log-limiter.ts';
 import type { AccountingRecord, AccountingStatus } from '../../spool/index.ts';
 import { readValue } from '../attribute-value.ts';
 import type { AttributeValue } from '../attribute-value.ts';
@@ -152,6 +154,17 @@ function toRecord(ctx: HandlerContext, request: IncomingRequest, fields: Fields,
   return record;
 }
 
+// A spool outage fails every accounting request: one line per 10 s, with the count.
+const spoolFailureLogs = new WeakMap<HandlerContext, LimitedLog>();
+function spoolFailureLog(ctx: HandlerContext): LimitedLog {
+  let log = spoolFailureLogs.get(ctx);
+  if (log === undefined) {
+    log = limitedLog(ctx.log, 'warn', 10_000);
+    spoolFailureLogs.set(ctx, log);
+  }
+  return log;
+}
+
 export async function handleAccountingRequest(ctx: HandlerContext, request: IncomingRequest): Promise<HandlerOutcome> {
   const { packet, nas } = request;
   const table = fieldTable(ctx.dictionary);
@@ -175,7 +188,7 @@ export async function handleAccountingRequest(ctx: HandlerContext, request: Inco
   try {
     await ctx.spool.append([record]);
   } catch (error) {
-    ctx.log.warn('accounting record not stored; not acknowledged', { nas: nas.name, status, error });
+    spoolFailureLog(ctx)('accounting record not stored; not acknowledged', { nas: nas.name, status, error });
     return { drop: 'spool_unavailable' };
   }
   return respond(status);

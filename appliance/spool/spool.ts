@@ -66,10 +66,9 @@ export type SpoolOptions = {
   /** Record keys kept in memory for duplicate detection. Default 250,000. */
   recentKeys?: number;
   /**
-   * How often changed sessions are written to the sessions table. Default 100 ms: the
-   * write holds the owner thread, and under accounting load a second's worth of
-   * changed sessions (one row per session) held it for tens of milliseconds and made
-   * the next WAL sync as slow; a tenth of that keeps both short.
+   * How often changed sessions are written to session_rows (a slice at a time).
+   * Default 100 ms: what a crash leaves to replay stays short, and a session changed
+   * several times within the interval is written once.
    */
   sessionFlushMs?: number;
   now?: () => number;
@@ -407,22 +406,26 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   };
 
   // Writes the `limit` oldest dirty sessions and moves sessions_seq up to just before
-  // the oldest change still unwritten (to lastSeq once none is). Returns how many it wrote.
+  // the oldest change still unwritten (to lastSeq once none is). They stay dirty until
+  // the write succeeded. Returns how many it wrote.
   const writeSessions = (limit: number): number => {
     if (dirty.size === 0 && sessionsSeq === lastSeq) return 0;
+    const keys: string[] = [];
     const rows: SessionRow[] = [];
+    let through = lastSeq;
     for (const [key, row] of dirty) {
-      if (rows.length >= limit) break;
+      if (rows.length === limit) {
+        through = (dirtySince.get(key) ?? 1) - 1;
+        break;
+      }
+      keys.push(key);
       rows.push(row);
+    }
+    writer.writeSessions(rows.map(sessionCells), through);
+    for (const key of keys) {
       dirty.delete(key);
       dirtySince.delete(key);
     }
-    let through = lastSeq;
-    for (const since of dirtySince.values()) {
-      through = since - 1;
-      break;
-    }
-    writer.writeSessions(rows.map(sessionCells), through);
     sessionsSeq = through;
     return rows.length;
   };

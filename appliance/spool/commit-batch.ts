@@ -1,0 +1,99 @@
+// One group commit's work on the spool owner: give each record its key, drop the ones
+// already stored (duplicate-window.ts), write the rest as one chunk with their keys and
+// the NAS epochs in one transaction (record-writer.ts), and fold them into the sessions
+// (session-table.ts) once the commit returned. Not yet durable: the caller waits for
+// the WAL sync (wal-sync.ts) before acknowledging.
+import type { Client } from '@libsql/client';
+import type { Cell } from '../local-db.ts';
+import type { DuplicateWindow } from './duplicate-window.ts';
+import { encodeChunk } from './record-chunk.ts';
+import { recordKey } from './record.ts';
+import type { SpoolEntry } from './record.ts';
+import type { RecordWriter } from './record-writer.ts';
+import type { SessionTable } from './session-table.ts';
+
+/** Where the record is (or already was) stored, and its idempotency key. */
+export type AppendResult = { seq: number; key: string; duplicate: boolean };
+
+/** The log's newest seq, advanced by each commit (seq is contiguous and never reused). */
+export type LogHead = { lastSeq: number };
+
+export type CommitStats = {
+  appended: number;
+  duplicates: number;
+  commits: number;
+  lastBatchSize: number;
+  maxBatchSize: number;
+  commitMillisTotal: number;
+};
+
+export type BatchCommitter = (entries: SpoolEntry[]) => Promise<AppendResult[]>;
+
+export async function openBatchCommitter(parts: {
+  client: Client;
+  writer: RecordWriter;
+  duplicates: DuplicateWindow;
+  sessions: SessionTable;
+  head: LogHead;
+  stats: CommitStats;
+  /** A commit that wrote records returned (wal-sync.ts). */
+  committed: () => void;
+}): Promise<BatchCommitter> {
+  const { writer, duplicates, sessions, head, stats } = parts;
+  // Per NAS: seq of its last Accounting-On/Off record, part of Start keys (record.ts).
+  const nasEpochs = new Map<string, number>();
+  for (const row of (await parts.client.execute('SELECT nas_id, epoch FROM nas_epochs')).rows) {
+    nasEpochs.set(String(row.nas_id), Number(row.epoch));
+  }
+
+  return async (entries) => {
+    const started = performance.now();
+    // In arrival order: an Accounting-On early in the batch changes the keys of the
+    // Starts after it, and only a stored (not duplicate) On does.
+    const epochs = new Map<string, number>();
+    const batchKeys = new Map<string, number>();
+    const fresh: SpoolEntry[] = [];
+    const results: AppendResult[] = [];
+    let nextSeq = head.lastSeq + 1;
+    for (const entry of entries) {
+      if (entry.key === '') entry.key = recordKey(entry, epochs.get(entry.nasId) ?? nasEpochs.get(entry.nasId) ?? 0);
+      let original = batchKeys.get(entry.key) ?? duplicates.find(entry.key);
+      if (original === undefined && duplicates.needsDiskProbe(entry)) original = await duplicates.probeDisk(entry);
+      if (original !== undefined) {
+        results.push({ seq: original, key: entry.key, duplicate: true });
+        continue;
+      }
+      const seq = nextSeq++;
+      batchKeys.set(entry.key, seq);
+      fresh.push(entry);
+      results.push({ seq, key: entry.key, duplicate: false });
+      if (entry.kind === 'on' || entry.kind === 'off') epochs.set(entry.nasId, seq);
+    }
+
+    const firstSeq = head.lastSeq + 1;
+    const overlay = sessions.fold(fresh, fresh.map((_, index) => firstSeq + index));
+    if (fresh.length > 0) {
+      let receivedAt = 0;
+      for (const entry of fresh) receivedAt = Math.max(receivedAt, entry.receivedAt);
+      writer.write(
+        { firstSeq, count: fresh.length, receivedAt, body: encodeChunk(fresh) },
+        fresh.map((entry, index): Cell[] => [entry.eventAt, entry.key, firstSeq + index]),
+        [...epochs],
+      );
+      parts.committed();
+    }
+
+    for (const [index, entry] of fresh.entries()) duplicates.remember(entry.key, firstSeq + index, entry.eventAt);
+    head.lastSeq += fresh.length;
+    for (const [nasId, epoch] of epochs) nasEpochs.set(nasId, epoch);
+    sessions.apply(overlay, firstSeq);
+
+    stats.commits++;
+    stats.commitMillisTotal += performance.now() - started;
+    stats.lastBatchSize = entries.length;
+    stats.maxBatchSize = Math.max(stats.maxBatchSize, entries.length);
+    stats.appended += fresh.length;
+    stats.duplicates += entries.length - fresh.length;
+    return results;
+  };
+}

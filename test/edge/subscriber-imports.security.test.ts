@@ -44,6 +44,22 @@ describe('subscriber import security', () => {
     expect((await edge.tenantSql(tenant.slug, 'SELECT count(*) AS n FROM subscribers')).rows[0]!.n).toBe(3);
   });
 
+  it('sets money terms other than the defaults only for a caller with billing:write (issue 13 D5)', async () => {
+    const edge = await startEdge();
+    const tenant = await edge.createTenant();
+    const terms = 'name,email,street,city,country,grace_days,min_balance,payment_due_days\r\n';
+    const support = await edge.createStaff(tenant, 'support');
+    const refused = edge.ok(await importCsv(edge, support.token, `${terms}A B,a@x.test,1 St,Town,US,0,0,14\r\nC D,c@x.test,1 St,Town,US,5,-100,30\r\n`), 202);
+    expect(refused.body).toMatchObject({ status: 'failed', error_count: 3, created_count: 0 });
+    const errors = edge.ok(await edge.call('GET', `/api/v1/subscriber-imports/${String(refused.body.id)}`, { token: support.token }), 200).body.errors;
+    expect(errors).toEqual(['payment_due_days', 'grace_days', 'min_balance'].map((term) => ({ row: 3, line: 3, column: term, message: `setting ${term} needs the billing:write permission` })));
+    // The same file with only the default terms imports; a billing user imports the other one.
+    edge.ok(await importCsv(edge, support.token, `${terms}A B,a@x.test,1 St,Town,US,0,0,14\r\n`), 202);
+    const billing = await edge.createStaff(tenant, 'billing');
+    expect(edge.ok(await importCsv(edge, billing.token, `${terms}C D,c@x.test,1 St,Town,US,5,-100,30\r\n`), 202).body.status).toBe('completed');
+    expect((await edge.tenantSql(tenant.slug, 'SELECT grace_days FROM subscribers ORDER BY seq')).rows.map((r) => r.grace_days)).toEqual([0, 5]);
+  });
+
   it('drops the uploaded file once the job ends (it holds personal data)', async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();

@@ -78,3 +78,34 @@ describe('cross-tenant', () => {
     expect(edge.ok(await edge.call('GET', `/api/v1/subscribers/${id}`, { token: a.owner.token }), 200).body).toEqual(s);
   });
 });
+
+// Issue 13 D5: grace days, minimum balance, payment terms and the tax rate are money terms,
+// so changing them needs billing:write; a role with subscribers:write alone gets 403.
+describe('money terms need billing:write', () => {
+  const terms = (taxRateId: string): Record<string, unknown>[] => [{ grace_days: 9 }, { min_balance: -5000 }, { payment_due_days: 60 }, { tax_rate_id: taxRateId }];
+  const writers: StaffRole[] = ['owner', 'admin', 'operations', 'billing', 'support'];
+  const mayBill = new Set<StaffRole>(['owner', 'admin', 'billing']);
+
+  it.each(writers)('%s changes them only with billing:write, on PATCH and on POST; other fields still change', async (role) => {
+    const edge = await startEdge();
+    const tenant = await edge.createTenant();
+    const owner = tenant.owner.token;
+    const token = role === 'owner' ? owner : (await edge.createStaff(tenant, role)).token;
+    const rate = edge.ok(await edge.call('POST', '/api/v1/tax-rates', { token: owner, body: { name: 'VAT', rate: '0.2', mode: 'exclusive' } }), 201).body;
+    const s = edge.ok(await edge.call('POST', '/api/v1/subscribers', { token: owner, body: { last_name: 'Terms' } }), 201).body;
+    for (const patch of terms(String(rate.id))) {
+      const res = await edge.call('PATCH', `/api/v1/subscribers/${String(s.id)}`, { token, body: { notes: 'with it', ...patch } });
+      if (mayBill.has(role)) expect(res.status, res.text).toBe(200);
+      else expectProblem(res, 403, 'forbidden');
+      const created = await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: unique('T'), ...patch } });
+      if (mayBill.has(role)) expect(created.status, created.text).toBe(201);
+      else expectProblem(created, 403, 'forbidden');
+    }
+    const after = edge.ok(await edge.call('GET', `/api/v1/subscribers/${String(s.id)}`, { token: owner }), 200).body;
+    if (!mayBill.has(role)) {
+      expect(after).toMatchObject({ grace_days: 0, min_balance: 0, payment_due_days: 14, tax_rate_id: null, notes: null });
+      // Sending the terms unchanged is not a change, and the rest of a record still saves.
+      edge.ok(await edge.call('PATCH', `/api/v1/subscribers/${String(s.id)}`, { token, body: { grace_days: 0, min_balance: 0, notes: 'kept' } }), 200);
+    }
+  });
+});

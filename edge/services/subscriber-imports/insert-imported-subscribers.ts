@@ -1,9 +1,10 @@
-import { count, inArray, isNull, sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import { documentSequences, domainEvents, subscriberAddresses, subscribers } from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantDb } from '../../context.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { searchBody } from '../subscribers/search-index.ts';
+import { subscriberCapacity, subscriberLimitMessage } from '../subscribers/subscriber-limit.ts';
 import { addressRow, subscriberRow } from '../subscribers/subscriber-rows.ts';
 import type { TenantWriter } from '../subscribers/tenant-writer.ts';
 import type { ImportedSubscriber, RowError } from './subscriber-columns.ts';
@@ -22,13 +23,6 @@ export async function existingEmails(db: Pick<TenantDb, 'select'>, emails: strin
   return taken;
 }
 
-/** How many more subscribers the tenant's plan allows, or null for no limit. Archived ones do not count. */
-export async function subscriberCapacity(ctx: TenantContext, db: Pick<TenantDb, 'select'> = ctx.db): Promise<number | null> {
-  if (ctx.tenant.maxSubscribers === null) return null;
-  const [row] = await db.select({ n: count() }).from(subscribers).where(isNull(subscribers.archivedAt));
-  return Math.max(0, ctx.tenant.maxSubscribers - (row?.n ?? 0));
-}
-
 /**
  * Inserts validated subscribers inside the caller's transaction, in file order: numbers are
  * one block of the SUB sequence taken here (gap-free: a rollback returns it), rows go in as
@@ -42,7 +36,7 @@ export async function insertImportedSubscribers(tx: TenantWriter, ctx: TenantCon
     return rows.filter((s) => s.email && taken.has(s.email)).map((s) => ({ row: s.row, line: s.line, column: meta.emailColumn, message: `a subscriber with email ${s.email} was created while the file was being checked` }));
   }
   const capacity = await subscriberCapacity(ctx, tx);
-  if (capacity !== null && rows.length > capacity) return [{ row: null, line: 1, column: null, message: `the tenant may hold ${capacity} more subscriber(s); the file has ${rows.length}` }];
+  if (capacity !== null && rows.length > capacity) return [{ row: null, line: 1, column: null, message: subscriberLimitMessage(ctx, capacity, rows.length) }];
 
   const [block] = await tx
     .insert(documentSequences)

@@ -2,7 +2,9 @@ import { and, asc, desc, eq, gt, lt } from 'drizzle-orm';
 import { subscriberImportErrors, subscriberImports } from '../../../db/tenant/index.ts';
 import type { TenantContext } from '../../context.ts';
 import { AppError } from '../../errors.ts';
+import { CsvError, parseCsv } from '../../lib/csv.ts';
 import { uuidv7 } from '../../lib/ids.ts';
+import { subscriberCapacity, subscriberLimitMessage } from '../subscribers/subscriber-limit.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { pageOf } from '../page-of.ts';
 
@@ -26,8 +28,27 @@ export const presentSubscriberImport = (job: ImportRow) => ({
   finished_at: job.finishedAt?.toISOString() ?? null,
 });
 
+/**
+ * Refuses a file with more records than the tenant's plan has room for, before a job is
+ * made (the job checks again under the write lock). Counting stops one record past the
+ * room, so a large file costs little; a malformed one is left for the job to report.
+ */
+async function assertRoomFor(ctx: TenantContext, csv: string) {
+  const capacity = await subscriberCapacity(ctx);
+  if (capacity === null) return;
+  try {
+    parseCsv(csv, { maxRecords: capacity + 1 });
+  } catch (error) {
+    if (error instanceof CsvError && error.reason === 'too_many_records') {
+      throw new AppError('subscriber_limit_reached', subscriberLimitMessage(ctx, capacity, `at least ${capacity + 1}`));
+    }
+    if (!(error instanceof CsvError)) throw error;
+  }
+}
+
 /** Records the job with its file; the caller runs it (inline or in the background). */
 export async function createSubscriberImport({ ctx, input }: { ctx: TenantContext; input: { csv: string; dryRun: boolean } }) {
+  await assertRoomFor(ctx, input.csv);
   const id = uuidv7(ctx.platform.now());
   const now = new Date(ctx.platform.now());
   return ctx.db.transaction(async (tx) => {

@@ -6,7 +6,9 @@ import type { TenantContext, TenantDb } from '../../context.ts';
 import type { Platform } from '../../env.ts';
 import { CsvError, parseCsv } from '../../lib/csv.ts';
 import { importHeader, rowToInput, type ImportedSubscriber, type RowError } from './subscriber-columns.ts';
-import { existingEmails, insertImportedSubscribers, subscriberCapacity } from './insert-imported-subscribers.ts';
+import { mayChangeMoneyTerms, nonDefaultMoneyTerms } from '../subscribers/money-terms.ts';
+import { existingEmails, insertImportedSubscribers } from './insert-imported-subscribers.ts';
+import { subscriberCapacity, subscriberLimitMessage } from '../subscribers/subscriber-limit.ts';
 
 /**
  * Data rows a file may hold. The insert is one transaction, and on Node (one connection a
@@ -126,6 +128,8 @@ async function run(ctx: TenantContext, jobId: string) {
         errors.push(...result.errors);
         return;
       }
+      const terms = mayChangeMoneyTerms(ctx) ? [] : nonDefaultMoneyTerms(result.subscriber);
+      for (const term of terms) errors.push({ row, line: record.line, column: header.columnOf(term), message: `setting ${term} needs the billing:write permission` });
       subscribers.push(result.subscriber);
       const email = result.subscriber.email;
       if (!email) return;
@@ -143,7 +147,7 @@ async function run(ctx: TenantContext, jobId: string) {
   if (errors.length === 0) {
     const capacity = await subscriberCapacity(ctx);
     if (capacity !== null && subscribers.length > capacity) {
-      errors.push({ row: null, line: headerRecord.line, column: null, message: `the tenant may hold ${capacity} more subscriber(s); the file has ${subscribers.length}` });
+      errors.push({ row: null, line: headerRecord.line, column: null, message: subscriberLimitMessage(ctx, capacity, subscribers.length) });
     }
   }
   ctx.log.info('subscriber import validated', { rows: rows.length, errors: errors.length, ms: Math.round(performance.now() - began) });

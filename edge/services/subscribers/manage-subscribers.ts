@@ -10,9 +10,11 @@ import { auditSubscriber } from './audit-subscriber.ts';
 import { resolveCustomFieldValues } from './custom-field-values.ts';
 import { findSubscriber, findWritableSubscriber, subscriberNotFound } from './find-subscriber.ts';
 import { insertNewSubscriberAddresses } from './manage-addresses.ts';
+import { assertMayChangeMoneyTerms, moneyTerms, nonDefaultMoneyTerms, type MoneyTerm } from './money-terms.ts';
 import { presentAddress, presentContact, presentSubscriber, presentTag } from './present.ts';
 import { rowJson } from './row-json.ts';
 import { indexNewSubscriber, indexSubscriber, matchExpression, matches, subscribersFts } from './search-index.ts';
+import { assertSubscriberCapacity } from './subscriber-limit.ts';
 import { nameIssues, type SubscriberCreateInput, type SubscriberPatchInput } from './subscriber-input.ts';
 import { derivedDisplayName, subscriberRow } from './subscriber-rows.ts';
 import type { TenantWriter } from './tenant-writer.ts';
@@ -42,12 +44,14 @@ async function organizationIssues(tx: TenantWriter, kind: SubscriberKind, organi
  * written: a new subscriber has nothing else to read back.
  */
 export async function insertSubscriber(tx: TenantWriter, ctx: TenantContext, input: SubscriberCreateInput) {
+  assertMayChangeMoneyTerms(ctx, nonDefaultMoneyTerms(input));
   const { values, errors } = await resolveCustomFieldValues(tx, {}, input.custom_fields);
   if (input.organization_id) errors.push(...(await organizationIssues(tx, input.kind, input.organization_id)));
   if (errors.length) throw invalid(errors);
   if (input.tax_rate_id) await assertTaxRateUsable(tx, input.tax_rate_id, 'tax_rate_id');
   for (const [i, address] of input.addresses.entries()) if (address.tax_rate_id) await assertTaxRateUsable(tx, address.tax_rate_id, `addresses.${i}.tax_rate_id`);
   if (input.email) await assertEmailFree(tx, input.email);
+  await assertSubscriberCapacity(ctx, tx);
   const now = new Date(ctx.platform.now());
   const number = await nextDocumentNumber(tx, 'SUB');
   const [row] = await tx
@@ -307,6 +311,7 @@ export async function updateSubscriber({ ctx, input }: { ctx: TenantContext; inp
       if (JSON.stringify(next[key]) !== JSON.stringify(row[key])) changes[apiNames[key]] = next[key];
     }
     if (Object.keys(changes).length === 0) return detail(tx, row.id);
+    assertMayChangeMoneyTerms(ctx, moneyTerms.filter((field: MoneyTerm) => field in changes));
     const [updated] = await tx
       .update(subscribers)
       .set({ ...next, updatedAt: new Date(ctx.platform.now()) })
@@ -333,6 +338,7 @@ export async function restoreSubscriber({ ctx, input }: { ctx: TenantContext; in
   return ctx.db.transaction(async (tx) => {
     const row = await findSubscriber(tx, input.id);
     if (!row.archivedAt) return detail(tx, row.id);
+    await assertSubscriberCapacity(ctx, tx);
     const [restored] = await tx
       .update(subscribers)
       .set({ archivedAt: null, updatedAt: new Date(ctx.platform.now()) })

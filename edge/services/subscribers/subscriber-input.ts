@@ -3,6 +3,7 @@
 import { z } from '@hono/zod-openapi';
 import { addressKinds, contactChannels, customFieldTypes, subscriberKinds, subscriberStatuses } from '../../../db/tenant/index.ts';
 import { canonicalLocale, canonicalTimeZone, countryCode, normalizePhone } from './field-formats.ts';
+import { defaultMoneyTerms } from './money-terms.ts';
 
 /** A string checked and canonicalised by `check` (null = invalid), without a regex pattern in the OpenAPI. */
 const canonical = (check: (value: string) => string | null, message: string, example: string, max = 100) =>
@@ -98,9 +99,9 @@ export const SubscriberCreate = z
     status: z.enum(subscriberStatuses).default('active'),
     ...subscriberFields,
     billing_day: BillingDay.default(1),
-    payment_due_days: PaymentDueDays.default(14),
-    grace_days: GraceDays.default(0),
-    min_balance: MinBalance.default(0),
+    payment_due_days: PaymentDueDays.default(defaultMoneyTerms.payment_due_days),
+    grace_days: GraceDays.default(defaultMoneyTerms.grace_days),
+    min_balance: MinBalance.default(defaultMoneyTerms.min_balance),
     marketing_opt_in: z.boolean().default(false),
     custom_fields: CustomFieldValues.default({}),
     addresses: z.array(AddressCreate).max(20).default([]),

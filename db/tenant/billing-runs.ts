@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { createdAt, id, instant, updatedAt } from '../shared/columns.ts';
 import { dunningActions } from './catalog.ts';
 import { subscribers } from './subscribers.ts';
@@ -18,13 +18,47 @@ export const billingRuns = sqliteTable('billing_runs', {
   finishedAt: instant('finished_at'),
 });
 
+// What a billing run could not bill, one row per subscription and run: the run goes on
+// with everyone else, and the failure stays readable on the run (GET /billing-runs/{id}).
+export const billingRunFailures = sqliteTable(
+  'billing_run_failures',
+  {
+    id: id(),
+    runId: text('run_id')
+      .notNull()
+      .references(() => billingRuns.id),
+    subscriptionId: text('subscription_id').notNull(),
+    message: text('message').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('billing_run_failures_run').on(t.runId, t.id)],
+);
+
 export const collectionRuns = sqliteTable('collection_runs', {
   id: id(),
   asOf: instant('as_of').notNull(),
-  actions: text('actions', { mode: 'json' }).$type<Record<string, unknown>[]>().notNull(),
   createdBy: text('created_by'),
   createdAt: createdAt(),
 });
+
+// The actions a collection run took, appended chunk by chunk in the chunk's transaction
+// (rewriting one JSON array per chunk made a long run quadratic).
+export const collectionRunActions = sqliteTable(
+  'collection_run_actions',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => collectionRuns.id),
+    position: integer('position').notNull(),
+    subscriberId: text('subscriber_id').notNull(),
+    subscriptionId: text('subscription_id'),
+    invoiceId: text('invoice_id'),
+    action: text('action').notNull(),
+    reason: text('reason').notNull(),
+    step: integer('step'),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.position] })],
+);
 
 export const collectionCaseKinds = ['overdue', 'prepaid'] as const;
 export type CollectionCaseKind = (typeof collectionCaseKinds)[number];

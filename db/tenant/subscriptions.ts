@@ -11,7 +11,8 @@ export type HoldReason = (typeof holdReasons)[number];
 
 // A subscriber's contract for one offer on one service line (`username`, the RADIUS
 // login). Billing is in advance: `next_billing_at` is the end of the last billed period,
-// i.e. the start of the next period to bill (null until activated). Periods are computed
+// i.e. the start of the next period to bill (null until activated, and null again once
+// the billing run has closed an ended subscription). Periods are computed
 // from the cycle and anchor in the tenant's time zone, so month-end anchors clamp and
 // return (31 → Feb 28 → Mar 31). `credit_basis` is the per-cycle amount the customer paid
 // for the current period: what a plan change credits back, pro rata.
@@ -53,8 +54,9 @@ export const subscriptions = sqliteTable(
   },
   (t) => [
     index('subscriptions_subscriber').on(t.subscriberId, t.id),
-    // The billing run's scan: live subscriptions due for their next period, walked as a keyset.
-    index('subscriptions_billing_due').on(t.nextBillingAt, t.id).where(sql`status IN ('active', 'suspended')`),
+    // The billing run's scan: subscriptions due for their next period, or ended and not yet
+    // closed (their last overage and pending charges), walked as a keyset.
+    index('subscriptions_billing_due').on(t.nextBillingAt, t.id).where(sql`next_billing_at IS NOT NULL`),
     index('subscriptions_scheduled_change').on(t.scheduledChangeAt).where(sql`scheduled_change_at IS NOT NULL`),
     // One live subscription per service line.
     uniqueIndex('subscriptions_live_username').on(t.username).where(sql`username IS NOT NULL AND status NOT IN ('canceled', 'expired')`),

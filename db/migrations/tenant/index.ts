@@ -206,5 +206,18 @@ export const tenantMigrations: readonly Migration[] = [
       "CREATE TRIGGER credit_note_applications_no_update BEFORE UPDATE ON credit_note_applications BEGIN SELECT RAISE(ABORT, 'applications are append-only'); END;",
       "CREATE TRIGGER credit_note_applications_no_delete BEFORE DELETE ON credit_note_applications BEGIN SELECT RAISE(ABORT, 'applications are append-only'); END;"
     ]
+  },
+  {
+    "tag": "0011_billing_run_items",
+    "hash": "10cb3ded6f9634df7ed53e09c7900b7b7fe35cbb8fedab6f5d33a847f7083451",
+    "statements": [
+      "CREATE TABLE `billing_run_failures` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`run_id` text NOT NULL,\n\t`subscription_id` text NOT NULL,\n\t`message` text NOT NULL,\n\t`created_at` integer NOT NULL,\n\tFOREIGN KEY (`run_id`) REFERENCES `billing_runs`(`id`) ON UPDATE no action ON DELETE no action\n);",
+      "CREATE INDEX `billing_run_failures_run` ON `billing_run_failures` (`run_id`,`id`);",
+      "CREATE TABLE `collection_run_actions` (\n\t`run_id` text NOT NULL,\n\t`position` integer NOT NULL,\n\t`subscriber_id` text NOT NULL,\n\t`subscription_id` text,\n\t`invoice_id` text,\n\t`action` text NOT NULL,\n\t`reason` text NOT NULL,\n\t`step` integer,\n\tPRIMARY KEY(`run_id`, `position`),\n\tFOREIGN KEY (`run_id`) REFERENCES `collection_runs`(`id`) ON UPDATE no action ON DELETE no action\n);",
+      "DROP INDEX `subscriptions_billing_due`;",
+      "CREATE INDEX `subscriptions_billing_due` ON `subscriptions` (`next_billing_at`,`id`) WHERE next_billing_at IS NOT NULL;",
+      "INSERT INTO `collection_run_actions` (`run_id`, `position`, `subscriber_id`, `subscription_id`, `invoice_id`, `action`, `reason`, `step`)\nSELECT r.`id`, a.key, a.value ->> 'subscriber_id', a.value ->> 'subscription_id', a.value ->> 'invoice_id', a.value ->> 'action', a.value ->> 'reason', a.value ->> 'step'\nFROM `collection_runs` r, json_each(r.`actions`) a;",
+      "ALTER TABLE `collection_runs` DROP COLUMN `actions`;"
+    ]
   }
 ];

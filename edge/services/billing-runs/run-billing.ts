@@ -1,9 +1,11 @@
-import { desc, eq } from 'drizzle-orm';
-import { billingRuns } from '../../../db/tenant/index.ts';
-import type { TenantContext } from '../../context.ts';
+import { asc, desc, eq } from 'drizzle-orm';
+import { billingRunFailures, billingRuns } from '../../../db/tenant/index.ts';
+import type { TenantContext, TenantDb, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
+import { inList, insertFromJson } from '../bulk-rows.ts';
+import { recordDomainEvent } from '../events/record-domain-event.ts';
 import { loadBillingCatalog } from '../subscriptions/billing-catalog.ts';
 import { finishEndedSubscriptions } from '../subscriptions/cancel-subscription.ts';
 import { applyDueScheduledChanges } from '../subscriptions/change-plan.ts';
@@ -17,13 +19,17 @@ const chunkSize = 2_000;
 // Billing in advance is fine; a run far in the future is a typo.
 const maxAheadMs = 366 * 86_400_000;
 
-export const presentBillingRun = (row: BillingRunRow, failures: ChunkResult['failures'] = []) => ({
+type Failure = ChunkResult['failures'][number];
+// The event names at most this many of a run's failures; the run lists them all.
+const failuresInEvent = 100;
+
+const presentBillingRun = (row: BillingRunRow, failures: readonly Failure[]) => ({
   id: row.id,
   as_of: row.asOf.toISOString(),
   status: row.status,
   invoices_created: row.invoicesCreated,
   lines_created: row.linesCreated,
-  failures,
+  failures: [...failures],
   created_by: row.createdBy,
   started_at: row.startedAt.toISOString(),
   finished_at: row.finishedAt?.toISOString() ?? null,
@@ -34,8 +40,10 @@ export const presentBillingRun = (row: BillingRunRow, failures: ChunkResult['fai
  * each chunk its own transaction: a crash loses at most the chunk in flight, and a new
  * run picks up where it stopped. Running again for the same instant, or two runs at once,
  * creates nothing more: each chunk re-reads what is due under the write lock, and
- * (subscription, period) is unique. A subscription that cannot be priced is reported in
- * `failures` and left for the next run instead of stopping everyone's billing.
+ * (subscription, period) is unique. A subscription that cannot be priced is left for the
+ * next run instead of stopping everyone's billing: it is kept on the run
+ * (billing_run_failures, written with its chunk) and announced by one
+ * `billing_run.items_failed` event, so an operator or a webhook consumer hears of it.
  */
 export async function runBilling({ ctx, input }: { ctx: TenantContext; input: { as_of: string } }) {
   const asOf = new Date(input.as_of);
@@ -45,17 +53,29 @@ export async function runBilling({ ctx, input }: { ctx: TenantContext; input: { 
   await ctx.db.insert(billingRuns).values({ id, asOf, status: 'running', invoicesCreated: 0, linesCreated: 0, createdBy: ctx.actor.id, startedAt: now });
   let invoices = 0;
   let lines = 0;
-  const failures: ChunkResult['failures'] = [];
+  const failures: Failure[] = [];
+  const failed = new Set<string>();
+  // A subscriber's other subscriptions are pulled into the chunk that meets the first one,
+  // so a failing one can be met again by a later chunk: it is kept once.
+  const keepFailures = async (tx: TenantTx, chunk: ChunkResult) => {
+    const fresh = chunk.failures.filter((f) => !failed.has(f.subscription_id));
+    for (const f of fresh) failed.add(f.subscription_id);
+    const rows = fresh.map((f) => [uuidv7(now.getTime()), id, f.subscription_id, f.message, now.getTime()]);
+    await insertFromJson(tx, 'billing_run_failures', ['id', 'run_id', 'subscription_id', 'message', 'created_at'], rows);
+    failures.push(...fresh);
+  };
   try {
     await ctx.db.transaction(async (tx) => applyDueScheduledChanges(tx, ctx, await loadBillingCatalog(tx, now), asOf));
     let cursor: BillingCursor = null;
     for (;;) {
-      const chunk = await ctx.db.transaction(async (tx) =>
-        billChunk(tx, { catalog: await loadBillingCatalog(tx, now), timeZone: ctx.tenant.timezone, runId: id, asOf, now, cursor, limit: chunkSize }),
-      );
+      const chunk = await ctx.db.transaction(async (tx) => {
+        const catalog = await loadBillingCatalog(tx, now);
+        const done = await billChunk(tx, { catalog, timeZone: ctx.tenant.timezone, runId: id, asOf, now, cursor, limit: chunkSize });
+        await keepFailures(tx, done);
+        return done;
+      });
       invoices += chunk.invoices;
       lines += chunk.lines;
-      failures.push(...chunk.failures);
       cursor = chunk.cursor;
       if (chunk.seen < chunkSize) break;
     }
@@ -69,19 +89,34 @@ export async function runBilling({ ctx, input }: { ctx: TenantContext; input: { 
   const [row] = await ctx.db.transaction(async (tx) => {
     const updated = await tx.update(billingRuns).set({ status: 'completed', invoicesCreated: invoices, linesCreated: lines, finishedAt }).where(eq(billingRuns.id, id)).returning();
     await appendAuditEvent(tx, ctx, { action: 'billing_run.completed', resource: 'billing_run', resourceId: id, changes: { as_of: asOf.toISOString(), invoices_created: invoices, lines_created: lines, failures: failures.length } });
+    if (failures.length) {
+      const payload = { as_of: asOf.toISOString(), failed: failures.length, failures: failures.slice(0, failuresInEvent) };
+      await recordDomainEvent(tx, { type: 'billing_run.items_failed', subjectType: 'billing_run', subjectId: id, payload }, finishedAt);
+    }
     return updated;
   });
   if (failures.length) ctx.log.warn('billing run left subscriptions unbilled', { run_id: id, failures: failures.length, first: failures[0] });
   return presentBillingRun(row!, failures);
 }
 
+/** The failures kept on these runs, by run, in the order they were met. */
+async function failuresOf(db: Pick<TenantDb, 'select'>, runIds: readonly string[]): Promise<Map<string, Failure[]>> {
+  const rows = runIds.length
+    ? await db.select().from(billingRunFailures).where(inList(billingRunFailures.runId, runIds)).orderBy(asc(billingRunFailures.runId), asc(billingRunFailures.id))
+    : [];
+  const byRun = new Map<string, Failure[]>();
+  for (const row of rows) byRun.set(row.runId, [...(byRun.get(row.runId) ?? []), { subscription_id: row.subscriptionId, message: row.message }]);
+  return byRun;
+}
+
 export async function getBillingRun({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
   const [row] = await ctx.db.select().from(billingRuns).where(eq(billingRuns.id, input.id));
   if (!row) throw new AppError('not_found', `no billing run ${input.id}`);
-  return presentBillingRun(row);
+  return presentBillingRun(row, (await failuresOf(ctx.db, [row.id])).get(row.id) ?? []);
 }
 
 export async function listBillingRuns({ ctx, input }: { ctx: TenantContext; input: { limit: number } }) {
   const rows = await ctx.db.select().from(billingRuns).orderBy(desc(billingRuns.id)).limit(input.limit);
-  return { data: rows.map((row) => presentBillingRun(row)), next_cursor: null };
+  const failures = await failuresOf(ctx.db, rows.map((row) => row.id));
+  return { data: rows.map((row) => presentBillingRun(row, failures.get(row.id) ?? [])), next_cursor: null };
 }

@@ -1,6 +1,7 @@
-import { eq } from 'drizzle-orm';
-import { billingSettings } from '../../../db/tenant/index.ts';
+import { eq, inArray } from 'drizzle-orm';
+import { billingSettings, taxRates } from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantTx } from '../../context.ts';
+import { AppError } from '../../errors.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import type { BillingSettingsPatchInput } from './catalog-input.ts';
 import { assertPolicySetUsable, assertTaxRateUsable, diff, validationFailed } from './catalog-store.ts';
@@ -33,6 +34,20 @@ export async function readBillingSettings(db: Pick<TenantTx, 'select' | 'insert'
   return created!;
 }
 
+/**
+ * The default rates apply together to one line, and a line is priced either net of tax or
+ * with tax in it (business-rules.md "Tax"): a mix could never be priced, so it is refused
+ * here rather than failing every activation, plan change and billing run later.
+ */
+async function assertOneTaxMode(tx: TenantTx, ids: readonly string[]) {
+  const rows = ids.length ? await tx.select({ mode: taxRates.mode }).from(taxRates).where(inArray(taxRates.id, [...ids])) : [];
+  const modes = new Set(rows.map((r) => r.mode).filter((mode) => mode !== 'exempt'));
+  if (modes.size > 1) {
+    const message = 'mixes inclusive and exclusive rates; one line is taxed in one mode';
+    throw new AppError('unprocessable', `default_tax_rate_ids ${message}`, { errors: [{ path: 'default_tax_rate_ids', message }] });
+  }
+}
+
 export const getBillingSettings = async ({ ctx }: { ctx: TenantContext }) => presentBillingSettings(await readBillingSettings(ctx.db, new Date(ctx.platform.now())));
 
 export async function updateBillingSettings({ ctx, input }: { ctx: TenantContext; input: BillingSettingsPatchInput }) {
@@ -52,7 +67,10 @@ export async function updateBillingSettings({ ctx, input }: { ctx: TenantContext
     if (next.enforcementEndHour <= next.enforcementStartHour) {
       throw validationFailed([{ path: 'enforcement_end_hour', message: `must be after enforcement_start_hour (${next.enforcementStartHour})` }]);
     }
-    if (set.defaultTaxRateIds) for (const [i, id] of set.defaultTaxRateIds.entries()) await assertTaxRateUsable(tx, id, `default_tax_rate_ids.${i}`);
+    if (set.defaultTaxRateIds) {
+      for (const [i, id] of set.defaultTaxRateIds.entries()) await assertTaxRateUsable(tx, id, `default_tax_rate_ids.${i}`);
+      await assertOneTaxMode(tx, set.defaultTaxRateIds);
+    }
     if (set.defaultPolicySetId) await assertPolicySetUsable(tx, set.defaultPolicySetId, 'default_policy_set_id');
     const [updated] = await tx.update(billingSettings).set({ ...set, updatedAt: now }).where(eq(billingSettings.id, row.id)).returning();
     await appendAuditEvent(tx, ctx, { action: 'billing_settings.updated', resource: 'billing_settings', resourceId: row.id, changes });

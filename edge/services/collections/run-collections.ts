@@ -1,9 +1,10 @@
-import { desc, eq, lt } from 'drizzle-orm';
-import { collectionRuns } from '../../../db/tenant/index.ts';
+import { asc, count, desc, eq, lt } from 'drizzle-orm';
+import { collectionRunActions, collectionRuns } from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
+import { inList, insertFromJson } from '../bulk-rows.ts';
 import { pageOf } from '../page-of.ts';
 import { loadBillingCatalog } from '../subscriptions/billing-catalog.ts';
 import type { CollectionAction } from './manage-cases.ts';
@@ -16,19 +17,22 @@ type CollectionRunRow = typeof collectionRuns.$inferSelect;
 // Invoices or subscribers per write transaction: other writers wait well under a second.
 const chunkSize = 200;
 
-export const presentCollectionRun = (row: CollectionRunRow) => ({
-  id: row.id,
-  as_of: row.asOf.toISOString(),
-  actions: row.actions as CollectionAction[],
-  created_by: row.createdBy,
-  created_at: row.createdAt.toISOString(),
+type ActionRow = typeof collectionRunActions.$inferSelect;
+
+const presentAction = (row: ActionRow): CollectionAction => ({
+  subscriber_id: row.subscriberId,
+  ...(row.subscriptionId === null ? {} : { subscription_id: row.subscriptionId }),
+  ...(row.invoiceId === null ? {} : { invoice_id: row.invoiceId }),
+  action: row.action as CollectionAction['action'],
+  reason: row.reason as CollectionAction['reason'],
+  ...(row.step === null ? {} : { step: row.step }),
 });
 
-const countActions = (actions: readonly CollectionAction[]) => {
-  const counts: Record<string, number> = {};
-  for (const a of actions) counts[a.action] = (counts[a.action] ?? 0) + 1;
-  return counts;
-};
+/** The run with its actions in the order taken. */
+async function presentCollectionRun(db: Pick<TenantTx, 'select'>, row: CollectionRunRow) {
+  const actions = await db.select().from(collectionRunActions).where(eq(collectionRunActions.runId, row.id)).orderBy(asc(collectionRunActions.position));
+  return { id: row.id, as_of: row.asOf.toISOString(), actions: actions.map(presentAction), created_by: row.createdBy, created_at: row.createdAt.toISOString() };
+}
 
 /**
  * Collects up to `as_of` (business-rules.md "Collections (dunning) and prepaid"):
@@ -37,8 +41,8 @@ const countActions = (actions: readonly CollectionAction[]) => {
  *    open case each), and the overdue restore for open cases with nothing overdue left;
  * 3. prepaid enforcement inside the tenant's enforcement window, and the prepaid restore
  *    for open cases back at the minimum (at any hour).
- * Each chunk is its own write transaction and appends its actions to the run's row in the
- * same transaction, so the stored run never claims an action that did not commit. Every
+ * Each chunk is its own write transaction and appends its actions to the run's actions in
+ * the same transaction, so the stored run never claims an action that did not commit. Every
  * action is a conditional update (status, case step), so repeating a run, or running two
  * at once, acts once.
  */
@@ -49,22 +53,22 @@ export async function runCollections({ ctx, input }: { ctx: TenantContext; input
   if (asOf.getTime() > now.getTime()) throw new AppError('unprocessable', 'as_of must not be in the future', { errors: [{ path: 'as_of', message: 'is in the future' }] });
   const timeZone = ctx.tenant.timezone;
   const id = uuidv7(now.getTime());
-  await ctx.db.insert(collectionRuns).values({ id, asOf, actions: [], createdBy: ctx.actor.id, createdAt: now });
-  let actions: CollectionAction[] = [];
+  await ctx.db.insert(collectionRuns).values({ id, asOf, createdBy: ctx.actor.id, createdAt: now });
+  const counts: Record<string, number> = {};
+  let recorded = 0;
+  // Appends only this chunk's actions: a long run writes each action once.
   const record = async (tx: TenantTx, more: readonly CollectionAction[]) => {
-    if (more.length === 0) return;
-    const all = [...actions, ...more];
-    await tx.update(collectionRuns).set({ actions: all }).where(eq(collectionRuns.id, id));
-    return all;
+    const rows = more.map((a, i) => [id, recorded + i, a.subscriber_id, a.subscription_id ?? null, a.invoice_id ?? null, a.action, a.reason, a.step ?? null]);
+    await insertFromJson(tx, 'collection_run_actions', ['run_id', 'position', 'subscriber_id', 'subscription_id', 'invoice_id', 'action', 'reason', 'step'], rows);
   };
   const chunk = async <R extends { actions: CollectionAction[] }>(work: (tx: TenantTx) => Promise<R>): Promise<R> => {
-    let all: CollectionAction[] | undefined;
     const result = await ctx.db.transaction(async (tx) => {
       const r = await work(tx);
-      all = await record(tx, r.actions);
+      await record(tx, r.actions);
       return r;
     });
-    if (all) actions = all;
+    recorded += result.actions.length;
+    for (const a of result.actions) counts[a.action] = (counts[a.action] ?? 0) + 1;
     return result;
   };
 
@@ -89,18 +93,17 @@ export async function runCollections({ ctx, input }: { ctx: TenantContext; input
     cursor = step.seen.at(-1)!;
   }
 
-  const row = await ctx.db.transaction(async (tx) => {
-    await appendAuditEvent(tx, ctx, { action: 'collection_run.completed', resource: 'collection_run', resourceId: id, changes: { as_of: asOf.toISOString(), actions: countActions(actions) } });
+  return ctx.db.transaction(async (tx) => {
+    await appendAuditEvent(tx, ctx, { action: 'collection_run.completed', resource: 'collection_run', resourceId: id, changes: { as_of: asOf.toISOString(), actions: counts } });
     const [stored] = await tx.select().from(collectionRuns).where(eq(collectionRuns.id, id));
-    return stored!;
+    return presentCollectionRun(tx, stored!);
   });
-  return presentCollectionRun(row);
 }
 
 export async function getCollectionRun({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
   const [row] = await ctx.db.select().from(collectionRuns).where(eq(collectionRuns.id, input.id));
   if (!row) throw new AppError('not_found', `no collection run ${input.id}`);
-  return presentCollectionRun(row);
+  return presentCollectionRun(ctx.db, row);
 }
 
 /** Newest first, each with its action counts (the actions themselves: GET …/runs/{id}). */
@@ -111,10 +114,17 @@ export async function listCollectionRuns({ ctx, input }: { ctx: TenantContext; i
     .where(input.cursor ? lt(collectionRuns.id, input.cursor) : undefined)
     .orderBy(desc(collectionRuns.id))
     .limit(input.limit + 1);
-  return pageOf(
-    rows,
-    input.limit,
-    (row) => ({ id: row.id, as_of: row.asOf.toISOString(), action_counts: countActions(row.actions as CollectionAction[]), created_by: row.createdBy, created_at: row.createdAt.toISOString() }),
-    (row) => row.id,
-  );
+  const page = pageOf(rows, input.limit, (row) => row, (row) => row.id);
+  const counted = page.data.length
+    ? await ctx.db
+        .select({ runId: collectionRunActions.runId, action: collectionRunActions.action, n: count() })
+        .from(collectionRunActions)
+        .where(inList(collectionRunActions.runId, page.data.map((row) => row.id)))
+        .groupBy(collectionRunActions.runId, collectionRunActions.action)
+    : [];
+  const countsOf = (runId: string) => Object.fromEntries(counted.filter((c) => c.runId === runId).map((c) => [c.action, c.n]));
+  return {
+    ...page,
+    data: page.data.map((row) => ({ id: row.id, as_of: row.asOf.toISOString(), action_counts: countsOf(row.id), created_by: row.createdBy, created_at: row.createdAt.toISOString() })),
+  };
 }

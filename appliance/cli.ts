@@ -75,6 +75,7 @@ async function runImport(args: string[], io: CliIo): Promise<number> {
       dryRun: values['dry-run'],
     });
     for (const warning of report.warnings) io.stderr(`warning: ${formatProblem(warning)}\n`);
+    for (const note of report.notes) io.stderr(`note: ${formatProblem(note)}\n`);
     const { nasClients, profiles, subscribers } = report.counts;
     const what = `${nasClients} NAS clients, ${profiles} profiles, ${subscribers} subscribers`;
     io.stdout(report.written ? `imported ${what} into ${config.replicaPath} (revision ${report.revision})\n` : `checked ${what}; nothing written\n`);

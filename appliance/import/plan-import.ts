@@ -17,6 +17,9 @@
 // - Several entries for one user: with Fall-Through = Yes on the first, they are
 //   merged; without it FreeRADIUS would never reach the later ones, so they are skipped
 //   with a warning.
+// - MAC-named `Auth-Type := Accept` entries are IPoE bindings. FreeRADIUS accepts them
+//   from any client; the appliance matches IPoE only for NAS clients marked for it, so
+//   every clients.conf / SQL `nas` client imported with such users is marked (a note says so).
 import type { NasClientInput, ProfileInput, ReplicaChange, SubscriberInput, TenantPolicyInput } from '../replica/index.ts';
 import { parsePrefix, formatPrefix, replicaChangeSchema } from '../replica/index.ts';
 import { draftKey, interpretChecks, interpretReplies, isEmptyDraft, mergeDrafts } from './attribute-map.ts';
@@ -54,6 +57,8 @@ export type ImportPlan = {
   /** Where each change came from, by index. */
   locations: SourceLocation[];
   warnings: ImportProblem[];
+  /** Decisions the operator should know about (NAS clients marked for IPoE). */
+  notes: ImportProblem[];
   counts: { nasClients: number; profiles: number; subscribers: number };
 };
 
@@ -206,12 +211,15 @@ export function planImport(sources: ImportSources, options: PlanOptions): Import
   };
 
   // --- NAS clients -------------------------------------------------------------------
-  const clients: Array<{ value: NasClientInput; location: SourceLocation }> = [];
-  if (sources.clients !== undefined) clients.push(...parseClientsConf(sources.clients, options.readText, log));
+  // FreeRADIUS clients (not JSON ones, which say `ipoe` themselves) may be marked for IPoE below.
+  const clients: Array<{ value: NasClientInput; location: SourceLocation; freeradius?: true }> = [];
+  const fromFreeradius = (client: { value: NasClientInput; location: SourceLocation }) => ({ ...client, freeradius: true as const });
+  if (sources.clients !== undefined) clients.push(...parseClientsConf(sources.clients, options.readText, log).map(fromFreeradius));
   const sql = sources.sql === undefined ? null : fromSql(sources.sql, options, log);
-  if (sql !== null) clients.push(...sql.clients);
+  if (sql !== null) clients.push(...sql.clients.map(fromFreeradius));
   const json = sources.json === undefined ? null : parseJsonImport(sources.json, options.readText, log);
   if (json !== null) clients.push(...json.clients);
+  const freeradiusClients: Array<{ index: number; value: NasClientInput; location: SourceLocation }> = [];
 
   const clientAt = new Map<string, SourceLocation>();
   for (const client of clients) {
@@ -227,6 +235,9 @@ export function planImport(sources: ImportSources, options: PlanOptions): Import
       continue;
     }
     clientAt.set(key, client.location);
+    if (client.freeradius === true) {
+      freeradiusClients.push({ index: changes.length, value: client.value, location: client.location });
+    }
     add({ op: 'upsert-nas-client', value: client.value }, client.location);
   }
 
@@ -274,6 +285,7 @@ export function planImport(sources: ImportSources, options: PlanOptions): Import
     return true;
   };
 
+  let firstMacUser: SourceLocation | undefined;
   const fileUsers = sources.users === undefined ? [] : usersFromFile(sources.users, options, log);
   for (const source of [...fileUsers, ...(sql?.users ?? [])]) {
     if (!claimUsername(source.username, source.location)) continue;
@@ -299,6 +311,7 @@ export function planImport(sources: ImportSources, options: PlanOptions): Import
       } else profile = generatedName(draft, source.location);
     }
     const subscriber = subscriberFrom(source, checks, replies.subscriber, profile);
+    if (checks.macAuth !== undefined) firstMacUser ??= source.location;
     if (checks.password === undefined && Object.keys(checks.credentials).length === 0 && checks.macAuth === undefined) {
       log.warn(source.location, `user "${source.username}" has no password: imported, but it cannot log in`);
     }
@@ -312,6 +325,19 @@ export function planImport(sources: ImportSources, options: PlanOptions): Import
       log.error(subscriber.location, `subscriber "${subscriber.value.username}" refers to profile "${profile}", which is neither in this import nor in the replica`);
     }
     subscribers.push(subscriber);
+  }
+
+  if (firstMacUser !== undefined) {
+    const at = `${firstMacUser.file}:${firstMacUser.line}`;
+    for (const client of freeradiusClients) {
+      changes[client.index] = { op: 'upsert-nas-client', value: { ...client.value, ipoe: true } };
+      const name = client.value.name ?? client.value.address;
+      log.note(
+        client.location,
+        `NAS client ${name} marked for IPoE: the users include MAC-named Auth-Type := Accept entries (first at ${at}); ` +
+          'its requests without credentials may match them',
+      );
+    }
   }
 
   for (const profile of profiles.values()) add({ op: 'upsert-profile', value: profile.input }, profile.location);
@@ -338,6 +364,7 @@ export function planImport(sources: ImportSources, options: PlanOptions): Import
     changes,
     locations,
     warnings: [...log.warnings],
+    notes: [...log.notes],
     counts: { nasClients: clientAt.size, profiles: profiles.size, subscribers: subscribers.length },
   };
 }

@@ -27,8 +27,11 @@ const MAX_PROBLEMS = 50;
 export type ProblemLog = {
   error(location: SourceLocation, message: string): void;
   warn(location: SourceLocation, message: string): void;
+  /** Something the import decided that the operator should know (not a problem). */
+  note(location: SourceLocation, message: string): void;
   readonly errors: readonly ImportProblem[];
   readonly warnings: readonly ImportProblem[];
+  readonly notes: readonly ImportProblem[];
   /** Throws ImportError if any error was recorded. */
   throwIfAny(): void;
 };
@@ -36,6 +39,7 @@ export type ProblemLog = {
 export function createProblemLog(): ProblemLog {
   const errors: ImportProblem[] = [];
   const warnings: ImportProblem[] = [];
+  const notes: ImportProblem[] = [];
   return {
     error(location, message) {
       if (errors.length < MAX_PROBLEMS) errors.push({ ...location, message });
@@ -43,8 +47,12 @@ export function createProblemLog(): ProblemLog {
     warn(location, message) {
       warnings.push({ ...location, message });
     },
+    note(location, message) {
+      notes.push({ ...location, message });
+    },
     errors,
     warnings,
+    notes,
     throwIfAny() {
       if (errors.length === 0) return;
       const sorted = [...errors].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);

@@ -21,6 +21,8 @@ export type ImportOptions = {
 export type ImportReport = {
   counts: ImportPlan['counts'];
   warnings: ImportProblem[];
+  /** NAS clients marked for IPoE, and why. */
+  notes: ImportProblem[];
   /** The replica revision after the import (unchanged on a dry run). */
   revision: number;
   written: boolean;
@@ -35,11 +37,13 @@ export async function importIntoReplica(replica: Replica, sources: ImportSources
     profileExists: options.replace === true ? () => false : (name) => replica.getProfile(name) !== undefined,
   });
   if (options.dryRun === true || plan.changes.length === 0) {
-    return { counts: plan.counts, warnings: plan.warnings, revision: replica.revision, written: false };
+    const { counts, warnings, notes } = plan;
+    return { counts, warnings, notes, revision: replica.revision, written: false };
   }
   try {
     const result = await replica.applyChanges(plan.changes, { replace: options.replace === true });
-    return { counts: plan.counts, warnings: plan.warnings, revision: result.revision, written: true };
+    const { counts, warnings, notes } = plan;
+    return { counts, warnings, notes, revision: result.revision, written: true };
   } catch (error) {
     // A conflict with what the replica already holds (a username taken by another id,
     // a NAS prefix under another id): name the line that brought it in.

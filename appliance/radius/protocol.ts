@@ -39,6 +39,8 @@ export const Attr = {
 /** Microsoft vendor attributes (RFC 2548 §2). */
 export const MICROSOFT_VENDOR_ID = 311;
 export const MsAttr = {
+  /** MS-CHAP (v1) response, RFC 2548 §2.1.3. */
+  chapResponse: 1,
   chapChallenge: 11,
   chap2Response: 25,
 } as const;

@@ -110,6 +110,11 @@ export const nasClientInputSchema = z
     requireMessageAuthenticator: z.boolean().nullable().default(null),
     /** Where the NAS takes CoA/Disconnect-Request (Cisco ISG: 1700). null: config coa.port (RFC 5176: 3799). */
     coaPort: z.int().min(1).max(65_535).nullable().default(null),
+    /**
+     * The NAS relays IPoE (DHCP-triggered) requests: only its requests without
+     * credentials may match subscribers by Option 82, Calling-Station-Id or User-Name as a MAC.
+     */
+    ipoe: z.boolean().default(false),
   })
   .transform((value) => ({ ...value, id: value.id ?? value.address, name: value.name ?? value.address }));
 export type NasClientInput = z.input<typeof nasClientInputSchema>;
@@ -211,6 +216,7 @@ export type NasClient = Readonly<{
   secret: Buffer;
   requireMessageAuthenticator: boolean | null;
   coaPort: number | null;
+  ipoe: boolean;
 }>;
 
 /** A subscriber as the hot path reads it; `profile` is a name, see getProfile. */

@@ -98,6 +98,7 @@ function nasClientFromRow(row: Row, box: SecretBox): NasClient {
     secret: Buffer.from(box.open(text(row, 'secret'), sealContext('nas-client', id)), 'utf8'),
     requireMessageAuthenticator: requireMa === null ? null : requireMa === 1,
     coaPort: optionalInteger(row, 'coa_port'),
+    ipoe: optionalInteger(row, 'ipoe') === 1,
   });
 }
 

@@ -90,8 +90,18 @@ const SCHEMA_V2 = `
 ALTER TABLE nas_clients ADD COLUMN coa_port INTEGER CHECK (coa_port BETWEEN 1 AND 65535);
 `;
 
+// v3: whether the NAS relays IPoE requests that may match subscribers by MAC or DHCP
+// Option 82 (issue 12: off unless set, so no other NAS's request can reach a binding).
+// A replica that already holds such bindings served them from every NAS: its existing
+// clients are marked, so an upgrade does not cut IPoE subscribers off (README: review them).
+const SCHEMA_V3 = `
+ALTER TABLE nas_clients ADD COLUMN ipoe INTEGER NOT NULL DEFAULT 0 CHECK (ipoe IN (0, 1));
+UPDATE nas_clients SET ipoe = 1
+  WHERE EXISTS (SELECT 1 FROM subscribers WHERE mac IS NOT NULL OR circuit_id IS NOT NULL);
+`;
+
 /** Migration i brings a replica from version i to i + 1. */
-const MIGRATIONS: readonly string[] = [SCHEMA_V1, SCHEMA_V2];
+const MIGRATIONS: readonly string[] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3];
 
 export const REPLICA_SCHEMA_VERSION = MIGRATIONS.length;
 

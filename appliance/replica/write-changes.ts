@@ -197,7 +197,9 @@ function updateAll(columns: readonly string[], key: string): string {
     .join(', ');
 }
 
-const NAS_COLUMNS = ['id', 'prefix', 'name', 'vendor', 'secret', 'require_message_authenticator', 'coa_port', 'revision'] as const;
+const NAS_COLUMNS = [
+  'id', 'prefix', 'name', 'vendor', 'secret', 'require_message_authenticator', 'coa_port', 'ipoe', 'revision',
+] as const;
 
 function upsertNasClientRows(context: WriteContext, values: NasClientRecord[]): InStatement[] {
   const rows = values.map((value): Cell[] => [
@@ -208,6 +210,7 @@ function upsertNasClientRows(context: WriteContext, values: NasClientRecord[]): 
     context.box.seal(value.secret, sealContext('nas-client', value.id)),
     value.requireMessageAuthenticator === null ? null : value.requireMessageAuthenticator ? 1 : 0,
     value.coaPort,
+    value.ipoe ? 1 : 0,
     context.revision,
   ]);
   return multiRowStatements('INSERT INTO nas_clients', NAS_COLUMNS, rows, `ON CONFLICT (id) DO UPDATE SET ${updateAll(NAS_COLUMNS, 'id')}`);

@@ -7,28 +7,29 @@ import { authenticateChap } from '../auth/chap.ts';
 import type { AuthResult } from '../auth/credential.ts';
 import { authenticateMsChapV2 } from '../auth/mschapv2.ts';
 import { authenticatePap } from '../auth/pap.ts';
-import { findAttribute, getInteger, getOctets, getString } from '../attributes.ts';
+import { getInteger, getOctets, getString } from '../attributes.ts';
 import type { AttributeInput } from '../codec.ts';
 import type { AttributeDef, Dictionary } from '../dictionary.ts';
 import { readAgentIds } from '../option82.ts';
 import { revealUserPassword } from '../password.ts';
-import { Attr, MICROSOFT_VENDOR_ID, MsAttr, PacketCode } from '../protocol.ts';
+import { Attr, PacketCode } from '../protocol.ts';
 import { buildReply } from '../reply.ts';
 import type { AcceptMethod, RejectReason } from '../server/counters.ts';
 import type { HandlerContext, HandlerOutcome, IncomingRequest } from './context.ts';
 import { acceptAttributes } from './reply-attributes.ts';
+import { credentialKind } from './request-credentials.ts';
+import { serviceLineClass } from './service-line.ts';
 import { credentialFor } from './stored-credential.ts';
 import type { AuthMethodName } from './stored-credential.ts';
 
 const USER_PASSWORD = { vendorId: 0, type: Attr.userPassword } as const;
-const CHAP_PASSWORD = { vendorId: 0, type: Attr.chapPassword } as const;
-const MS_CHAP2_RESPONSE = { vendorId: MICROSOFT_VENDOR_ID, type: MsAttr.chap2Response } as const;
 const NO_ATTRIBUTES: readonly AttributeInput[] = [];
 
 type Definitions = {
   readonly userName: AttributeDef;
   readonly framedProtocol: AttributeDef;
   readonly callingStationId: AttributeDef;
+  readonly class: AttributeDef;
   /** RFC 6911 Delegated-IPv6-Prefix-Pool is in the dictionary. */
   readonly delegatedPoolAttribute: boolean;
 };
@@ -43,6 +44,7 @@ function definitionsOf(dictionary: Dictionary): Definitions {
       userName: dictionary.requireAttribute('User-Name'),
       framedProtocol: dictionary.requireAttribute('Framed-Protocol'),
       callingStationId: dictionary.requireAttribute('Calling-Station-Id'),
+      class: dictionary.requireAttribute('Class'),
       delegatedPoolAttribute: dictionary.findAttribute('Delegated-IPv6-Prefix-Pool') !== undefined,
     };
     definitions.set(dictionary, found);
@@ -50,15 +52,10 @@ function definitionsOf(dictionary: Dictionary): Definitions {
   return found;
 }
 
-function credentialMethod(request: IncomingRequest): AuthMethodName | null {
-  const packet = request.packet;
-  if (findAttribute(packet, USER_PASSWORD) >= 0) return 'pap';
-  if (findAttribute(packet, CHAP_PASSWORD) >= 0) return 'chap';
-  if (findAttribute(packet, MS_CHAP2_RESPONSE) >= 0) return 'mschapv2';
-  return null;
-}
-
-/** IPoE (business rules): DHCP Option 82 first, then Calling-Station-Id, then User-Name as a MAC. */
+/**
+ * IPoE (business rules): DHCP Option 82 first, then Calling-Station-Id, then User-Name
+ * as a MAC. Only for requests without credentials from a NAS marked for IPoE (issue 12).
+ */
 function findIpoeSubscriber(ctx: HandlerContext, request: IncomingRequest, userName: string | undefined): { subscriber: Subscriber; method: AcceptMethod } | null {
   const agent = readAgentIds(request.packet);
   if (agent.circuitId !== undefined) {
@@ -116,18 +113,31 @@ function reject(ctx: HandlerContext, request: IncomingRequest, userName: string 
  */
 export function handleAccessRequest(ctx: HandlerContext, request: IncomingRequest): HandlerOutcome | Promise<HandlerOutcome> {
   const userName = getString(request.packet, definitionsOf(ctx.dictionary).userName);
-
-  // Who is asking, and did they prove it?
-  const method = credentialMethod(request);
   const byName = userName === undefined ? undefined : ctx.replica.findSubscriberByUsername(userName);
-  if (method !== null && byName !== undefined) {
-    const result = checkPassword(ctx, request, byName, method);
-    if (result instanceof Promise) return result.then((settled) => afterPassword(ctx, request, userName, byName, method, settled));
-    return afterPassword(ctx, request, userName, byName, method, result);
+
+  // Who is asking, and did they prove it? A request with credentials is only ever
+  // checked against its User-Name's subscriber, never matched as IPoE.
+  const kind = credentialKind(request.packet);
+  switch (kind) {
+    case null:
+      break;
+    case 'eap':
+      return reject(ctx, request, userName, 'unsupported_eap');
+    case 'mschapv1':
+      return reject(ctx, request, userName, 'unsupported_mschapv1');
+    case 'incomplete':
+      return reject(ctx, request, userName, 'missing_attribute');
+    default: {
+      if (byName === undefined) return reject(ctx, request, userName, 'unknown_user');
+      const result = checkPassword(ctx, request, byName, kind);
+      if (result instanceof Promise) {
+        return result.then((settled) => afterPassword(ctx, request, userName, byName, kind, settled));
+      }
+      return afterPassword(ctx, request, userName, byName, kind, result);
+    }
   }
-  // No credentials (DHCP-triggered IPoE), or a User-Name that is no subscriber's but
-  // may be a bound MAC (MikroTik DHCP sends the MAC as User-Name and password).
-  const ipoe = findIpoeSubscriber(ctx, request, userName);
+  // No credentials: a DHCP-triggered IPoE request, if its NAS relays those.
+  const ipoe = request.nas.ipoe ? findIpoeSubscriber(ctx, request, userName) : null;
   if (ipoe === null) return reject(ctx, request, userName, byName !== undefined ? 'no_credentials' : 'unknown_user');
   return authorize(ctx, request, userName, ipoe.subscriber, ipoe.method, NO_ATTRIBUTES);
 }
@@ -202,7 +212,12 @@ function accept(
       defaultInterimInterval: ctx.config.sessions.defaultInterimInterval,
       delegatedPoolAttribute: defs.delegatedPoolAttribute,
     });
-    const all = authReply.length === 0 ? attributes : [...attributes, ...authReply];
+    // RFC 2865 §5.1: the name the NAS is to account under (for IPoE the subscriber's,
+    // not the MAC); §5.25: the Class it echoes in accounting, naming the service line.
+    const identity: AttributeInput[] = [{ attribute: defs.userName, value: subscriber.username }];
+    const serviceLine = serviceLineClass(subscriber);
+    if (serviceLine !== null) identity.push({ attribute: defs.class, value: serviceLine });
+    const all = [...identity, ...attributes, ...authReply];
     const reply = buildReply(packet, PacketCode.accessAccept, all, nas.secret, ctx.dictionary);
     ctx.counters.accept(acceptMethod);
     return { reply };

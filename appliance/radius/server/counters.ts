@@ -19,6 +19,9 @@ export const REJECT_REASONS = [
   'malformed_attribute',
   'wrong_password',
   'unsupported_credential',
+  /** RFC 3579 EAP and MS-CHAPv1 (RFC 2548 §2.1.3): not supported yet, refused. */
+  'unsupported_eap',
+  'unsupported_mschapv1',
   'disabled',
   'suspended',
   'captive_profile_missing',

@@ -94,6 +94,20 @@ describe('import of FreeRADIUS files', () => {
       'users:74: DEFAULT entry not imported: the appliance does not evaluate rules (see the import documentation)',
       'users:81: DEFAULT entry not imported: the appliance does not evaluate rules (see the import documentation)',
     ]);
+    // The users include a MAC-named Auth-Type := Accept entry: every client is marked
+    // for IPoE (FreeRADIUS served it from all of them), and the report says so.
+    expect(replica.findClientByAddress('192.0.2.10')?.ipoe).toBe(true);
+    expect(report.notes).toHaveLength(6);
+    expect(report.notes[0]?.message).toMatch(
+      /^NAS client localhost marked for IPoE: the users include MAC-named Auth-Type := Accept entries \(first at .*users:50\)/,
+    );
+  });
+
+  it('leaves the IPoE flag off for clients imported without MAC-authenticated users', async () => {
+    const users = write('users', 'alice Cleartext-Password := "pw"');
+    const report = await importIntoReplica(replica, { clients: join(FREERADIUS, 'clients.conf'), users });
+    expect(report.notes).toEqual([]);
+    expect(replica.findClientByAddress('192.0.2.10')?.ipoe).toBe(false);
   });
 
   it('loads a mysqldump of radcheck/radreply/groups/nas, and a pg_dump with COPY', async () => {
@@ -124,7 +138,12 @@ describe('import of FreeRADIUS files', () => {
 
   it('loads the JSON format, including Option 82 bindings and the tenant policy', async () => {
     await importIntoReplica(replica, { json: join(FIXTURES, 'import.json') });
-    expect(replica.findClientByAddress('192.0.2.200')).toMatchObject({ name: 'json-bng', vendor: 'cisco', coaPort: 1700 });
+    expect(replica.findClientByAddress('192.0.2.200')).toMatchObject({
+      name: 'json-bng',
+      vendor: 'cisco',
+      coaPort: 1700,
+      ipoe: true,
+    });
     expect(replica.findSubscriberByUsername('json-alice')).toMatchObject({ profile: 'fiber-100', simultaneousUse: 1 });
     expect(replica.findSubscriberByCircuit(Buffer.from('00040007000300', 'hex'), Buffer.from('olt-7'))?.id).toBe('ipoe-1');
     expect(replica.findSubscriberByUsername('json-suspended')?.status).toBe('suspended');

@@ -60,20 +60,43 @@ describe('schema upgrades', () => {
     await replica.applyChanges([{ op: 'upsert-nas-client', value: { id: 'isg', address: '192.0.2.10', secret: 's3cret', vendor: 'cisco' } }]);
     replica.close();
     open.splice(0);
-    // What a schema-1 appliance left behind: nas_clients without coa_port.
+    // What a schema-1 appliance left behind: nas_clients without coa_port (nor ipoe).
     const client = createClient({ url: `file:${join(dir, 'replica.db')}` });
-    await client.executeMultiple('ALTER TABLE nas_clients DROP COLUMN coa_port; PRAGMA user_version = 1;');
+    await client.executeMultiple(
+      'ALTER TABLE nas_clients DROP COLUMN coa_port; ALTER TABLE nas_clients DROP COLUMN ipoe; PRAGMA user_version = 1;',
+    );
     client.close();
 
     replica = await writer();
     const check = createClient({ url: `file:${join(dir, 'replica.db')}` });
-    expect(Number((await check.execute('PRAGMA user_version')).rows[0]?.[0])).toBe(2);
+    expect(Number((await check.execute('PRAGMA user_version')).rows[0]?.[0])).toBe(3);
     check.close();
     expect(replica.getNasClient('isg')).toMatchObject({ prefix: '192.0.2.10/32', coaPort: null });
     expect(replica.getNasClient('isg')?.secret.toString()).toBe('s3cret');
     await replica.applyChanges([{ op: 'upsert-nas-client', value: { id: 'isg', address: '192.0.2.10', secret: 's3cret', vendor: 'cisco', coaPort: 1700 } }]);
     const other = await reader();
     expect(other.getNasClient('isg')?.coaPort).toBe(1700);
+  });
+
+  // Schema 2 served IPoE bindings from every NAS: those keep working after the upgrade.
+  it.each([
+    ['with IPoE bindings marks its NAS clients for IPoE', { username: 'cpe', mac: '02:00:00:00:00:01' }, true],
+    ['without IPoE bindings leaves the flag off', { username: 'ppp', password: 'pw' }, false],
+  ])('upgrading a schema-2 replica %s', async (_, subscriber, expected) => {
+    let replica = await writer();
+    await replica.applyChanges([
+      { op: 'upsert-nas-client', value: { id: 'bng', address: '192.0.2.10', secret: 's3cret', ipoe: !expected } },
+      { op: 'upsert-subscriber', value: subscriber },
+    ]);
+    replica.close();
+    open.splice(0);
+    const client = createClient({ url: `file:${join(dir, 'replica.db')}` });
+    await client.executeMultiple('ALTER TABLE nas_clients DROP COLUMN ipoe; PRAGMA user_version = 2;');
+    client.close();
+
+    replica = await writer();
+    expect(replica.getNasClient('bng')).toMatchObject({ prefix: '192.0.2.10/32', ipoe: expected });
+    expect((await reader()).getNasClient('bng')?.ipoe).toBe(expected);
   });
 });
 

@@ -20,7 +20,10 @@ beforeAll(async () => {
   ({ auth, acct } = server.radius.ports);
   const replica = server.appliance.context.replica;
   await replica.applyChanges([
-    { op: 'upsert-nas-client', value: { address: '127.0.0.1/32', secret: SECRET, vendor: 'mikrotik', name: 'bng-1' } },
+    {
+      op: 'upsert-nas-client',
+      value: { address: '127.0.0.1/32', secret: SECRET, vendor: 'mikrotik', name: 'bng-1', ipoe: true },
+    },
     { op: 'upsert-nas-client', value: { address: '::1', secret: SECRET, vendor: 'cisco', name: 'bng-v6' } },
     {
       op: 'upsert-profile',
@@ -200,6 +203,9 @@ describe('Access-Request', () => {
     ]);
     expect(byMac?.reply.code).toBe(PacketCode.accessAccept);
     expect(getString(byMac!.reply, attr('Framed-Pool'))).toBe('pool-home');
+    // RFC 2865 §5.1, §5.25: the NAS accounts under the subscriber's name and echoes the service line.
+    expect(getString(byMac!.reply, attr('User-Name'))).toBe('ipoe-mac');
+    expect(getOctets(byMac!.reply, attr('Class'))?.toString()).toBe('line:ipoe-mac');
     const by82 = await nas.request(auth, PacketCode.accessRequest, [
       { attribute: 'User-Name', value: 'dhcp-client' },
       { attribute: 'ADSL-Agent-Circuit-Id', value: Buffer.from('eth 0/1/1:100') },
@@ -211,6 +217,48 @@ describe('Access-Request', () => {
     const metrics = await server.metrics();
     expect(metricValue(metrics, 'appliance_radius_accepts_total{method="mac"}')).toBeGreaterThanOrEqual(1);
     expect(metricValue(metrics, 'appliance_radius_accepts_total{method="option82"}')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('matches IPoE only for NAS clients marked for it', async () => {
+    const v6 = await openNasSocket('::1');
+    try {
+      const fromPppNas = await v6.request(auth, PacketCode.accessRequest, [
+        { attribute: 'User-Name', value: 'aa:bb:cc:00:11:22' },
+        { attribute: 'Calling-Station-Id', value: 'aa:bb:cc:00:11:22' },
+      ]);
+      expect(fromPppNas?.reply.code).toBe(PacketCode.accessReject);
+      expect(getString(fromPppNas!.reply, attr('User-Name'))).toBeUndefined();
+    } finally {
+      v6.close();
+    }
+  });
+
+  it('refuses EAP and MS-CHAPv1 with their own counted reasons, and a CHAP with a bound MAC', async () => {
+    const before = await server.metrics();
+    const station = { attribute: 'Calling-Station-Id', value: 'aa:bb:cc:00:11:22' };
+    const outcomes = await Promise.all([
+      nas.request(auth, PacketCode.accessRequest, [
+        { attribute: 'User-Name', value: 'alice' },
+        { attribute: 'EAP-Message', value: Buffer.from([2, 1, 0, 10, 1, 0x61, 0x6c, 0x69, 0x63, 0x65]) },
+      ]),
+      nas.request(auth, PacketCode.accessRequest, [
+        { attribute: 'User-Name', value: 'alice' },
+        { attribute: 'MS-CHAP-Challenge', value: randomBytes(8) },
+        { attribute: 'MS-CHAP-Response', value: Buffer.concat([Buffer.from([0, 1]), randomBytes(48)]) },
+        station,
+      ]),
+      nas.request(auth, PacketCode.accessRequest, [
+        { attribute: 'User-Name', value: 'someone-else' },
+        { attribute: 'CHAP-Password', value: randomBytes(17) },
+        station,
+      ]),
+    ]);
+    expect(outcomes.map((outcome) => outcome?.reply.code)).toEqual(Array(3).fill(PacketCode.accessReject));
+    const after = await server.metrics();
+    for (const reason of ['unsupported_eap', 'unsupported_mschapv1', 'unknown_user']) {
+      const series = `appliance_radius_rejects_total{reason="${reason}"}`;
+      expect(metricValue(after, series) - metricValue(before, series)).toBe(1);
+    }
   });
 
   it('enforces Simultaneous-Use against live sessions from accounting', async () => {

@@ -14,6 +14,7 @@ import { PacketCode } from '../protocol.ts';
 import { buildReply } from '../reply.ts';
 import type { AccountingStatusLabel } from '../server/counters.ts';
 import type { HandlerContext, HandlerOutcome, IncomingRequest } from './context.ts';
+import { accountingSubscriber } from './service-line.ts';
 
 /** RFC 2866 §5.1 Acct-Status-Type values, RFC 2869 §5.1 Interim-Update. */
 const STATUS_BY_VALUE: ReadonlyMap<number, AccountingStatus> = new Map([
@@ -127,7 +128,7 @@ function coaAddress(ctx: HandlerContext, request: IncomingRequest, fields: Field
 function toRecord(ctx: HandlerContext, request: IncomingRequest, fields: Fields, table: FieldTable, status: AccountingStatus): AccountingRecord {
   const userName = text(fields[SLOT.userName]);
   // Usernames as the replica knows them, so Simultaneous-Use counts what it limits.
-  const subscriber = userName === undefined ? undefined : (ctx.replica.findSubscriberByUsername(userName) ?? ctx.replica.findSubscriberByMac(userName));
+  const subscriber = accountingSubscriber(ctx.replica, request.packet, userName);
   const record: AccountingRecord = { nasId: request.nas.id, nasAddress: coaAddress(ctx, request, fields), receivedAt: request.receivedAt, status };
   const set = <K extends keyof AccountingRecord>(field: K, value: AccountingRecord[K] | undefined) => {
     if (value !== undefined) record[field] = value;

@@ -3,7 +3,7 @@
 // accounting finds the subscriber even when the NAS reports another User-Name (IPoE:
 // the MAC, or whatever the DHCP server put there). Other Class values (an imported
 // user's own, a NAS's) are left alone: only values with this prefix are ours.
-import type { Subscriber } from '../../replica/index.ts';
+import type { ReplicaView, Subscriber } from '../../replica/index.ts';
 import { findAttribute, entryValue } from '../attributes.ts';
 import type { RadiusPacket } from '../codec.ts';
 
@@ -36,4 +36,20 @@ export function serviceLineOf(packet: RadiusPacket): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The subscriber an Accounting-Request is for: by our Class first (issue 12: an IPoE
+ * session's User-Name is the MAC or whatever the DHCP side put there), then by
+ * User-Name, then User-Name as a MAC.
+ */
+export function accountingSubscriber(
+  replica: ReplicaView,
+  packet: RadiusPacket,
+  userName: string | undefined,
+): Subscriber | undefined {
+  const line = serviceLineOf(packet);
+  const byClass = line === undefined ? undefined : replica.findSubscriberByUsername(line);
+  if (byClass !== undefined || userName === undefined) return byClass;
+  return replica.findSubscriberByUsername(userName) ?? replica.findSubscriberByMac(userName);
 }

@@ -48,6 +48,7 @@ beforeAll(async () => {
     { op: 'upsert-subscriber', value: { username: 'dave', password: 'dave-pw', status: 'disabled' } },
     { op: 'upsert-subscriber', value: { username: 'ipoe-mac', profile: 'home-50', mac: 'AA-BB-CC-00-11-22' } },
     { op: 'upsert-subscriber', value: { username: 'ipoe-82', profile: 'home-50', circuitId: 'eth 0/1/1:100', remoteId: 'olt-7' } },
+    { op: 'upsert-subscriber', value: { username: 'ipoe-one', profile: 'home-50', circuitId: 'eth 0/1/1:200', simultaneousUse: 1 } },
   ]);
   nas = await openNasSocket();
   // Worker readers apply the change from a BroadcastChannel notice (a few ms).
@@ -267,6 +268,26 @@ describe('Access-Request', () => {
     expect((await papRequest(nas, 'bob', 'bob-pw'))?.reply.code).toBe(PacketCode.accessReject);
     expect((await accounting('Stop', 'bob-1', 'bob', [{ attribute: 'Acct-Terminate-Cause', value: 'User-Request' }]))?.reply.code).toBe(PacketCode.accountingResponse);
     expect((await papRequest(nas, 'bob', 'bob-pw'))?.reply.code).toBe(PacketCode.accessAccept);
+  });
+
+  it('counts an IPoE session by the Class its Accept gave, whatever User-Name the NAS accounts under', async () => {
+    const dhcp = () =>
+      nas.request(auth, PacketCode.accessRequest, [
+        { attribute: 'User-Name', value: 'dhcp-client' },
+        { attribute: 'ADSL-Agent-Circuit-Id', value: Buffer.from('eth 0/1/1:200') },
+      ]);
+    const first = await dhcp();
+    expect(first?.reply.code).toBe(PacketCode.accessAccept);
+    const serviceLine = getOctets(first!.reply, attr('Class'));
+    expect(serviceLine?.toString()).toBe('line:ipoe-one');
+    // RFC 2865 §5.25: the NAS echoes Class unmodified in the session's accounting.
+    const start = await accounting('Start', 'ipoe-one-1', 'dhcp-client', [{ attribute: 'Class', value: serviceLine! }]);
+    expect(start?.reply.code).toBe(PacketCode.accountingResponse);
+    expect(await server.appliance.context.spool.countLiveSessions('ipoe-one')).toBe(1);
+    const second = await dhcp();
+    expect(second?.reply.code).toBe(PacketCode.accessReject);
+    await accounting('Stop', 'ipoe-one-1', 'dhcp-client', [{ attribute: 'Class', value: serviceLine! }]);
+    expect((await dhcp())?.reply.code).toBe(PacketCode.accessAccept);
   });
 });
 

@@ -1,7 +1,9 @@
 // Group commit: append() queues; the next flush takes what is queued (up to maxBatch
 // records) into one commit (commit-batch.ts). While a commit runs and while the WAL
 // syncs (wal-sync.ts), new appends pile up and form the next batch, so batches grow
-// with the load by themselves. An append resolves only once its batch is durable.
+// with the load by themselves. An enqueue resolves once its batch has committed, with
+// the commit's number: the records are durable once the WAL sync reaches it
+// (wal-sync.ts), which the spool's append() and the spool's port wait for.
 import type { Logger } from '../log.ts';
 import type { AppendResult, BatchCommitter } from './commit-batch.ts';
 import type { SpoolEntry } from './record.ts';
@@ -17,17 +19,20 @@ export class SpoolOverloadedError extends Error {
 
 export type QueueStats = { queued: number; failedCommits: number; lastCommitFailed: boolean };
 
+/** Records committed, not yet known durable: durable once the WAL sync reaches `commit`. */
+export type CommittedAppend = { results: AppendResult[]; commit: number };
+
 export type GroupCommit = {
-  /** Resolves, per record and in order, once the records are durable. */
-  enqueue(entries: SpoolEntry[]): Promise<AppendResult[]>;
-  /** Waits until everything queued so far is committed (or failed). */
+  /** Resolves, per record and in order, once the records are committed. */
+  enqueue(entries: SpoolEntry[]): Promise<CommittedAppend>;
+  /** Waits until everything queued so far is committed (or failed) and on disk. */
   flush(): Promise<void>;
   /** Appends after this are refused. */
   close(): void;
   readonly closed: boolean;
 };
 
-type Pending = { entries: SpoolEntry[]; resolve: (results: AppendResult[]) => void; reject: (error: unknown) => void };
+type Pending = { entries: SpoolEntry[]; resolve: (committed: CommittedAppend) => void; reject: (error: unknown) => void };
 
 export function createGroupCommit(parts: {
   maxBatch: number;
@@ -44,13 +49,11 @@ export function createGroupCommit(parts: {
   const queue: Pending[] = [];
   let scheduled = false;
   let flushing = false;
-  // Batches committed and waiting for their WAL sync.
-  let syncPending = 0;
   let closed = false;
   let drainWaiters: Array<() => void> = [];
 
   const settleDrained = () => {
-    if (queue.length > 0 || flushing || scheduled || syncPending > 0) return;
+    if (queue.length > 0 || flushing || scheduled) return;
     const waiters = drainWaiters;
     drainWaiters = [];
     for (const waiter of waiters) waiter();
@@ -64,39 +67,27 @@ export function createGroupCommit(parts: {
     while (take < queue.length && count < parts.maxBatch) count += queue[take++]?.entries.length ?? 0;
     const batch = queue.splice(0, take);
     stats.queued -= count;
-    let results: AppendResult[];
     try {
-      results = await parts.commitBatch(batch.flatMap((pending) => pending.entries));
-      stats.lastCommitFailed = false;
-    } catch (error) {
-      stats.failedCommits++;
-      stats.lastCommitFailed = true;
-      log.error('spool commit failed; the records were not acknowledged', { records: count, error });
-      for (const pending of batch) pending.reject(error);
-      parts.onChange();
-      flushing = false;
-      schedule();
-      settleDrained();
-      return;
-    }
-    // The next batch may commit while this one's WAL sync runs.
-    syncPending++;
-    flushing = false;
-    schedule();
-    try {
-      await sync.awaitDurable();
+      const results = await parts.commitBatch(batch.flatMap((pending) => pending.entries));
+      stats.lastCommitFailed = sync.failure !== null;
+      // Every record's original is in this commit or an earlier one (duplicates).
+      const commit = sync.lastCommit;
       let offset = 0;
       for (const pending of batch) {
-        pending.resolve(results.slice(offset, offset + pending.entries.length));
+        pending.resolve({ results: results.slice(offset, offset + pending.entries.length), commit });
         offset += pending.entries.length;
       }
     } catch (error) {
       stats.failedCommits++;
       stats.lastCommitFailed = true;
+      log.error('spool commit failed; the records were not acknowledged', { records: count, error });
       for (const pending of batch) pending.reject(error);
     } finally {
-      syncPending--;
+      // Before the appends' continuations run: whoever sees an acknowledgement sees its count.
       parts.onChange();
+      flushing = false;
+      // The next batch commits while this one's WAL sync runs.
+      schedule();
       settleDrained();
     }
   };
@@ -118,18 +109,21 @@ export function createGroupCommit(parts: {
         const message = `spool queue is full (${stats.queued} records waiting for the disk)`;
         return Promise.reject(new SpoolOverloadedError(message));
       }
-      if (entries.length === 0) return Promise.resolve([]);
-      return new Promise<AppendResult[]>((resolve, reject) => {
+      if (entries.length === 0) return Promise.resolve({ results: [], commit: sync.lastCommit });
+      return new Promise<CommittedAppend>((resolve, reject) => {
         queue.push({ entries, resolve, reject });
         stats.queued += entries.length;
         schedule();
       });
     },
-    flush: () =>
-      new Promise<void>((resolve) => {
+    async flush() {
+      await new Promise<void>((resolve) => {
         drainWaiters.push(resolve);
         settleDrained();
-      }),
+      });
+      // A failed sync has already rejected what waited for it.
+      await sync.awaitDurable().catch(() => undefined);
+    },
     close() {
       closed = true;
     },

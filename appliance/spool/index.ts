@@ -19,10 +19,13 @@
 // NAS, it will retransmit.
 //
 // The owner thread runs each commit's statements synchronously (libSQL's file driver
-// is synchronous underneath its promises); the fsync runs on the libuv pool. Nothing
-// latency-sensitive runs on the owner thread.
+// is synchronous underneath its promises); the fsync runs on a thread of its own
+// (wal-sync.ts), which publishes how far the log is durable in shared memory
+// (durable-waiter.ts): a client's append resolves when that counter reaches its
+// commit, without a second message from the owner.
 export { openSpool, SpoolClosedError, SpoolOverloadedError } from './spool.ts';
-export type { AppendResult, OutboxEntry, Spool, SpoolOptions, SpoolStats } from './spool.ts';
+export type { AppendResult, CommittedAppend, OutboxEntry, Spool, SpoolOptions, SpoolStats } from './spool.ts';
+export { SpoolSyncError } from './durable-waiter.ts';
 export { connectSpool, serveSpool, SpoolRemoteError } from './port-protocol.ts';
 export { startSpoolThread } from './owner-thread.ts';
 export type { SpoolPortLease, SpoolThread, SpoolThreadStatus } from './owner-thread.ts';

@@ -3,21 +3,27 @@
 // the records are durable.
 //
 //   any other thread                       spool owner thread (owner-main.ts)
-//   connectSpool(port).append(records) ──► serveSpool(spool, port)
-//      {type:'append', id, records}            spool.append(records)  (group commit)
-//   ◄── {type:'appended', id, results}  ◄──    after COMMIT (fsync) returns
+//   ◄── {type:'durability', buffer}     ◄──    serveSpool(spool, port), first message
+//   connectSpool(port).append(records) ──► spool.appendCommitted(records) (group commit)
+//      {type:'append', id, records}
+//   ◄── {type:'appended', id, commit, …} ◄──   after COMMIT returns, before the WAL sync
+//   append() resolves once the WAL syncer thread reports `commit` durable in shared
+//   memory (durable-waiter.ts): the acknowledgement needs no second message from the owner.
 //
 // One MessageChannel per client; the owner keeps the other end. Appends made by a
 // client in one turn of its event loop travel as one message. Requests are answered
 // by id, so many may be outstanding at once.
 //
 // When the owner thread dies, every port it served closes: the client rejects what
-// was outstanding (not acknowledged: the NAS retransmits, the record key dedupes) and
-// everything after, until reconnect() hands it a port of the restarted owner.
+// was outstanding and not yet durable (not acknowledged: the NAS retransmits, the
+// record key dedupes) and everything after, until reconnect() hands it a port of the
+// restarted owner.
 import type { MessagePort } from 'node:worker_threads';
 import type { AccountingRecord } from './record.ts';
 import type { SessionRow } from './session-state.ts';
 import type { AppendResult, OutboxEntry, Spool } from './spool.ts';
+import { durableWaiter } from './durable-waiter.ts';
+import type { DurableWaiter } from './durable-waiter.ts';
 
 type SpoolRequest =
   | { type: 'append'; id: number; records: AccountingRecord[] }
@@ -28,8 +34,11 @@ type SpoolRequest =
   | { type: 'mark-shipped'; id: number; seq: number };
 
 type SpoolResponse =
-  // Columns, not an object per record: fewer bytes to clone on both sides.
-  | { type: 'appended'; id: number; seqs: number[]; keys: string[]; duplicates: number[] }
+  // The owner's WAL sync counters; id 0, sent once per port before anything else.
+  | { type: 'durability'; id: number; buffer: SharedArrayBuffer }
+  // Columns, not an object per record: fewer bytes to clone on both sides. Durable
+  // once the sync counter reaches `commit`.
+  | { type: 'appended'; id: number; commit: number; seqs: number[]; keys: string[]; duplicates: number[] }
   | { type: 'counted'; id: number; count: number }
   | { type: 'listed'; id: number; sessions: SessionRow[] }
   | { type: 'closed-session'; id: number; closed: boolean }
@@ -38,7 +47,7 @@ type SpoolResponse =
   | { type: 'failed'; id: number; name: string; message: string };
 
 const REQUEST_TYPES: ReadonlySet<string> = new Set(['append', 'count-live-sessions', 'list-live-sessions', 'close-session', 'read-outbox', 'mark-shipped']);
-const RESPONSE_TYPES: ReadonlySet<string> = new Set(['appended', 'counted', 'listed', 'closed-session', 'outbox', 'marked', 'failed']);
+const RESPONSE_TYPES: ReadonlySet<string> = new Set(['durability', 'appended', 'counted', 'listed', 'closed-session', 'outbox', 'marked', 'failed']);
 
 /** What any thread but the owner sees of the spool (RADIUS workers, the main thread). */
 export type SpoolClient = {
@@ -94,9 +103,10 @@ export function serveSpool(spool: Spool, port: MessagePort): () => void {
     const { id } = message;
     switch (message.type) {
       case 'append':
-        answer(id, spool.append(message.records), (results) => ({
+        answer(id, spool.appendCommitted(message.records), ({ results, commit }) => ({
           type: 'appended',
           id,
+          commit,
           seqs: results.map((result) => result.seq),
           keys: results.map((result) => result.key),
           duplicates: results.flatMap((result, index) => (result.duplicate ? [index] : [])),
@@ -119,6 +129,7 @@ export function serveSpool(spool: Spool, port: MessagePort): () => void {
         break;
     }
   };
+  port.postMessage({ type: 'durability', id: 0, buffer: spool.durability } satisfies SpoolResponse);
   port.on('message', onMessage);
   port.unref();
   return () => {
@@ -142,15 +153,22 @@ export function connectSpool(initialPort: MessagePort): SpoolClient {
   let port = initialPort;
   // The owner went away (its thread died) and no new port came yet.
   let disconnected = false;
+  // This port's owner's WAL sync counters (its first message).
+  let durable: DurableWaiter | null = null;
+  // Appends committed and waiting for their sync.
+  let syncing = 0;
 
   // The port holds the thread's event loop open only while answers are due.
-  const updateRef = () => (waiting.size > 0 ? port.ref() : port.unref());
+  const updateRef = () => (waiting.size > 0 || syncing > 0 ? port.ref() : port.unref());
 
   // Everything outstanding is abandoned: those records may or may not be stored, and
   // the caller must not acknowledge them (the NAS retransmits; the record key dedupes).
+  // Commits already durable are still acknowledged.
   const abandon = (name: string, message: string) => {
     for (const part of batch?.parts ?? []) part.reject(new SpoolRemoteError(name, message));
     batch = null;
+    durable?.abandon(new SpoolRemoteError(name, message));
+    durable = null;
     const failed: SpoolResponse = { type: 'failed', id: 0, name, message };
     const waiters = [...waiting.values()];
     waiting.clear();
@@ -162,6 +180,10 @@ export function connectSpool(initialPort: MessagePort): SpoolClient {
     disconnected = false;
     next.on('message', (message: unknown) => {
       if (next !== port || !isResponse(message)) return;
+      if (message.type === 'durability') {
+        durable = durableWaiter(message.buffer);
+        return;
+      }
       const waiter = waiting.get(message.id);
       if (waiter === undefined) return;
       waiting.delete(message.id);
@@ -207,14 +229,29 @@ export function connectSpool(initialPort: MessagePort): SpoolClient {
   // Appends from one turn of the event loop share one message.
   let batch: { records: AccountingRecord[]; parts: Array<{ count: number; resolve: (results: AppendResult[]) => void; reject: (error: unknown) => void }> } | null = null;
 
+  // Committed by the owner, then durable once its WAL syncer says so in shared memory.
+  const appendDurably = async (records: AccountingRecord[]): Promise<AppendResult[]> => {
+    const response = await request(
+      (id) => ({ type: 'append', id, records }),
+      (reply) => (reply.type === 'appended' ? reply : unexpected(reply)),
+    );
+    if (durable === null) throw new SpoolRemoteError('SpoolProtocolError', 'no durability counters from the spool owner');
+    syncing++;
+    updateRef();
+    try {
+      await durable.wait(response.commit);
+    } finally {
+      syncing--;
+      updateRef();
+    }
+    return appendResults(response);
+  };
+
   const sendBatch = () => {
     const current = batch;
     batch = null;
     if (current === null) return;
-    request(
-      (id) => ({ type: 'append', id, records: current.records }),
-      (response) => (response.type === 'appended' ? appendResults(response) : unexpected(response)),
-    ).then(
+    appendDurably(current.records).then(
       (results) => {
         let offset = 0;
         for (const part of current.parts) {

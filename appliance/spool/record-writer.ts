@@ -7,13 +7,12 @@
 // those; the records themselves are one row per batch (record-chunk.ts).
 //
 // Durability (spool.ts explains it): this connection commits with synchronous=NORMAL,
-// so COMMIT writes the WAL without syncing it, and syncLog() fdatasyncs the WAL on the
-// libuv thread pool; the spool acknowledges a record only after a syncLog() begun after
-// its COMMIT has resolved. Both connections belong to the spool owner, which runs one
+// so COMMIT writes the WAL without syncing it, and the WAL sync thread (wal-sync.ts)
+// fdatasyncs it; the spool acknowledges a record only after an fdatasync begun after
+// its COMMIT has returned. Both connections belong to the spool owner, which runs one
 // database operation at a time (spool.ts, exclusive), so they never wait on each
 // other's locks.
 import Database from 'libsql';
-import { closeSync, fdatasync, openSync } from 'node:fs';
 import type { Cell } from '../local-db.ts';
 
 /** Rows per prepared INSERT, largest first; 1 must be last (it takes any remainder). */
@@ -25,11 +24,9 @@ export type Chunk = { firstSeq: number; count: number; receivedAt: number; body:
 export type RecordWriter = {
   /**
    * Inserts the chunk, its records' keys (event_at, key, seq) and the NAS epochs in one
-   * transaction; returns after the COMMIT (not yet synced: syncLog).
+   * transaction; returns after the COMMIT (not yet synced: wal-sync.ts).
    */
   write(chunk: Chunk, keys: readonly Cell[][], epochs: ReadonlyArray<readonly [string, number]>): void;
-  /** fdatasync of the WAL on the libuv thread pool: every COMMIT that returned before the call is durable when it resolves. */
-  syncLog(): Promise<void>;
   /** Upserts session rows and sets sessions_seq to `throughSeq`, in one transaction. */
   writeSessions(sessions: readonly Cell[][], throughSeq: number): void;
   /** The stored session rows for these (nas_id, session_id) pairs. */
@@ -84,10 +81,6 @@ export function openRecordWriter(path: string, sessionColumns: readonly string[]
   const selectSessions = db.prepare(
     `SELECT ${sessionColumns.map((column) => `session.${column}`).join(', ')} FROM json_each(?) AS pair CROSS JOIN session_rows AS session ON session.nas_id = pair.value ->> 0 AND session.session_id = pair.value ->> 1`,
   );
-  // The WAL file exists while any connection is open (this one is, until close()), and
-  // SQLite reuses it in place (restart, truncate), so this descriptor stays its own.
-  // fdatasync flushes the file's data whichever descriptor wrote it.
-  const walFd = openSync(`${path}-wal`, 'r');
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
   const rollback = db.prepare('ROLLBACK');
@@ -118,9 +111,7 @@ export function openRecordWriter(path: string, sessionColumns: readonly string[]
       });
     },
     readSessions: (pairs) => selectSessions.all([JSON.stringify(pairs)]) as Array<Record<string, unknown>>,
-    syncLog: () => new Promise<void>((resolve, reject) => fdatasync(walFd, (error) => (error ? reject(error) : resolve()))),
     close() {
-      closeSync(walFd);
       db.close();
     },
   };

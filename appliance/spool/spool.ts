@@ -6,9 +6,9 @@
 // process crash and a power loss. The records are committed by the record writer
 // (record-writer.ts) with synchronous=NORMAL, which in WAL mode writes the commit to
 // the WAL without syncing it (checkpoints still sync the WAL before copying it into
-// the database and the database before the WAL is reused), and then the spool calls
-// fdatasync on the WAL itself, on the libuv thread pool: the owner thread goes on
-// receiving and committing the next batch while the disk syncs, and one sync makes
+// the database and the database before the WAL is reused), and then the spool's WAL
+// sync thread (wal-sync.ts) calls fdatasync on the WAL itself: the owner thread goes
+// on receiving and committing the next batch while the disk syncs, and one sync makes
 // every commit before it durable. What the two together guarantee is what
 // synchronous=FULL guarantees (a COMMIT that fsyncs the WAL before it returns), minus
 // the blocked thread. Recovery after a power loss keeps a prefix of the WAL's commits
@@ -39,6 +39,7 @@ import { openBatchCommitter } from './commit-batch.ts';
 import type { AppendResult, LogHead } from './commit-batch.ts';
 import { openDuplicateWindow } from './duplicate-window.ts';
 import { createGroupCommit } from './group-commit.ts';
+import type { CommittedAppend } from './group-commit.ts';
 import { markShipped, readEntries } from './outbox.ts';
 import { pruneLog } from './prune.ts';
 import { recordsViewSql } from './record-chunk.ts';
@@ -83,7 +84,7 @@ export type SpoolOptions = {
   onFatal?: (error: unknown) => void;
 };
 
-export type { AppendResult, OutboxEntry };
+export type { AppendResult, CommittedAppend, OutboxEntry };
 export { SpoolClosedError, SpoolOverloadedError } from './group-commit.ts';
 
 export type SpoolStats = {
@@ -111,6 +112,13 @@ export type SpoolStats = {
 export type Spool = {
   /** Resolves, per record and in order, once the records are durable. */
   append(records: readonly AccountingRecord[]): Promise<AppendResult[]>;
+  /**
+   * Resolves once the records are committed, before they are durable: acknowledge them
+   * only once durableWaiter(durability).wait(commit) has resolved (the spool's port does).
+   */
+  appendCommitted(records: readonly AccountingRecord[]): Promise<CommittedAppend>;
+  /** The WAL sync counters in shared memory (durable-waiter.ts), for any thread. */
+  readonly durability: SharedArrayBuffer;
   /** Open sessions of `username` that are not stale yet (Simultaneous-Use). */
   countLiveSessions(username: string): Promise<number>;
   listLiveSessions(username: string): Promise<SessionRow[]>;
@@ -125,7 +133,7 @@ export type Spool = {
   /** Deletes shipped records and closed sessions older than `ageMs`. */
   pruneShipped(ageMs: number): Promise<{ records: number; sessions: number }>;
   stats(): SpoolStats;
-  /** Waits until everything queued so far is committed (or failed). */
+  /** Waits until everything queued so far is committed (or failed) and on disk. */
   flush(): Promise<void>;
   /** Flushes records and sessions, checkpoints the WAL and closes. Appends after this are refused. */
   close(): Promise<void>;
@@ -185,7 +193,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
 
   const duplicates = await openDuplicateWindow(client, options.recentKeys ?? 250_000);
   const sessions = await openSessionTable(client, writer);
-  const sync = createWalSync(writer, log, (error) => {
+  const sync = createWalSync(`${options.path}-wal`, log, (error) => {
     stats.lastCommitFailed = true;
     options.onFatal?.(error);
   });
@@ -196,7 +204,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     sessions,
     head,
     stats,
-    committed: sync.committed,
+    committed: () => void sync.committed(),
   });
 
   // Replay what the last run committed but had not folded into session_rows.
@@ -249,8 +257,24 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   }, options.sessionFlushMs ?? 100);
   sessionFlushTimer.unref();
 
+  const appendDurably = async (entries: SpoolEntry[]): Promise<AppendResult[]> => {
+    const { results, commit } = await queue.enqueue(entries);
+    await sync.awaitDurable(commit);
+    return results;
+  };
+
   return {
     append(records) {
+      let entries: SpoolEntry[];
+      try {
+        entries = records.map(toSpoolEntry);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return appendDurably(entries);
+    },
+
+    appendCommitted(records) {
       let entries: SpoolEntry[];
       try {
         entries = records.map(toSpoolEntry);
@@ -260,13 +284,15 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       return queue.enqueue(entries);
     },
 
+    durability: sync.buffer,
+
     countLiveSessions: (username) => Promise.resolve(liveSessions(username).length),
     listLiveSessions: (username) => Promise.resolve(liveSessions(username).map((row) => ({ ...row }))),
 
     async closeSession(nasId, sessionId, reason = 'disconnect') {
       const row = sessions.open(nasId, sessionId);
       if (row === undefined) return false;
-      await queue.enqueue([closeEntry(row, reason, now())]);
+      await appendDurably([closeEntry(row, reason, now())]);
       return true;
     },
 
@@ -274,7 +300,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       const at = now();
       const stale = [...sessions.openRows()].filter((row) => row.updatedAt + staleness(row) < at);
       if (stale.length === 0) return 0;
-      await queue.enqueue(stale.map((row) => closeEntry(row, 'stale', at)));
+      await appendDurably(stale.map((row) => closeEntry(row, 'stale', at)));
       log.info('closed stale sessions', { count: stale.length });
       return stale.length;
     },
@@ -317,6 +343,8 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       await queue.flush();
       await exclusive(async () => {
         sessions.write(Number.POSITIVE_INFINITY, head.lastSeq);
+        // The sync thread holds the WAL open; it ends before the writer's connection.
+        await sync.stop();
         writer.close();
         // Fold the WAL into the database: a stopped appliance leaves one self-contained file.
         await client.execute('PRAGMA wal_checkpoint(TRUNCATE)');

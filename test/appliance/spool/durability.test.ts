@@ -22,9 +22,9 @@ afterAll(() => {
 });
 
 /** Runs the child until `ackTarget` acknowledgements, then kill -9. */
-function appendUntilKilled(path: string, ackTarget: number): Promise<Ack[]> {
+function appendUntilKilled(path: string, ackTarget: number, mode: 'direct' | 'port' = 'direct'): Promise<Ack[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'append-child.ts'), path, '64'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'append-child.ts'), path, '64', mode], { stdio: ['ignore', 'pipe', 'pipe'] });
     const acks: Ack[] = [];
     let stderr = '';
     let killed = false;
@@ -46,12 +46,14 @@ function appendUntilKilled(path: string, ackTarget: number): Promise<Ack[]> {
 }
 
 describe('spool durability under kill -9', () => {
-  it('keeps every acknowledged record exactly once, across two crashes, and recognizes their retransmits', async () => {
-    const path = join(dir, 'spool.db');
-    const first = await appendUntilKilled(path, 4_000);
+  // direct: spool.append in the owner's thread; port: through the spool's port as a
+  // RADIUS worker appends, acknowledged on the WAL sync counter in shared memory.
+  it.each(['direct', 'port'] as const)('keeps every acknowledged record exactly once, across two crashes, and recognizes their retransmits (%s)', async (mode) => {
+    const path = join(dir, `spool-${mode}.db`);
+    const first = await appendUntilKilled(path, 4_000, mode);
     // The second run starts from the first one's leftovers (WAL not checkpointed,
     // sessions not written) and appends more before it is killed as well.
-    const second = await appendUntilKilled(path, 8_000);
+    const second = await appendUntilKilled(path, 8_000, mode);
     const everyAck = [...first, ...second];
     const acks = [...new Map(everyAck.map((ack) => [ack.key, ack])).values()];
     // The second run re-sent the first run's records (its loops start over): duplicates.

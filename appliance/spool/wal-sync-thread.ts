@@ -1,0 +1,36 @@
+// Entry of the spool's WAL sync thread (wal-sync.ts): fdatasync of the WAL whenever
+// a commit is newer than the last sync, back to back, and the durable commit number
+// published with Atomics.notify. It blocks in Atomics.wait and fdatasync, never in an
+// event loop: nothing else runs on this thread.
+import { closeSync, fdatasyncSync, openSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { COMMITTED, DURABLE, STOP, SYNCS } from './durable-waiter.ts';
+
+const { walPath, buffer } = workerData as { walPath: string; buffer: SharedArrayBuffer };
+const view = new Int32Array(buffer);
+// The WAL exists while the writer's connection is open, and SQLite reuses it in place
+// (restart, truncate), so this descriptor stays its own. fdatasync flushes the file's
+// data whichever descriptor wrote it.
+const fd = openSync(walPath, 'r');
+// Bounds each wait, so a STOP is seen even if its notify came between load and wait.
+const WAIT_MS = 100;
+
+try {
+  while (Atomics.load(view, STOP) === 0) {
+    const committed = Atomics.load(view, COMMITTED);
+    if (committed === Atomics.load(view, DURABLE)) {
+      Atomics.wait(view, COMMITTED, committed, WAIT_MS);
+      continue;
+    }
+    fdatasyncSync(fd);
+    Atomics.store(view, DURABLE, committed);
+    Atomics.add(view, SYNCS, 1);
+    Atomics.notify(view, DURABLE);
+  }
+} catch (error) {
+  // After a failed fdatasync Linux may have dropped the unsynced pages: nothing more is
+  // declared durable; the owner reopens the spool from disk.
+  parentPort?.postMessage({ error: error instanceof Error ? error.message : String(error) });
+} finally {
+  closeSync(fd);
+}

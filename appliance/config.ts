@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { LOG_LEVELS } from './log.ts';
+import { DUPLICATE_WINDOW_MS } from './radius/server/duplicate-cache.ts';
 
 export const AUTH_METHODS = ['pap', 'chap', 'mschapv2'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
@@ -40,8 +41,18 @@ const fileSchema = z.strictObject({
       requireMessageAuthenticator: z.boolean().default(true),
       dictionaries: z.array(z.string().min(1)).default([]),
       receiveBufferBytes: positiveInt.default(4 * 1024 * 1024),
-      // FreeRADIUS reject_delay (its default is 1 s too); 0 sends rejects at once.
-      rejectDelayMs: z.int().min(0).max(5_000).default(1_000),
+      // FreeRADIUS reject_delay (its default is 1 s too); 0 sends rejects at once. Below
+      // the duplicate window, so a NAS retransmitting on that rhythm finds the reject cached.
+      rejectDelayMs: z
+        .int()
+        .min(0)
+        .max(DUPLICATE_WINDOW_MS - 1, {
+          message: `must be below the duplicate detection window (${DUPLICATE_WINDOW_MS} ms)`,
+        })
+        .default(1_000),
+      // Checks against crypt(3) hashes waiting or running per worker (SHA-crypt: ~16 ms
+      // each here, so 256 wait at most ~4 s); beyond it a request is dropped, counted.
+      cryptQueueLimit: positiveInt.max(100_000).default(256),
     })
     .prefault({}),
   coa: z

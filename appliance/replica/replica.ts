@@ -16,8 +16,17 @@ import { BroadcastChannel } from 'node:worker_threads';
 import type { AuthMethod } from '../config.ts';
 import { openLocalDatabase } from '../local-db.ts';
 import type { Logger } from '../log.ts';
-import type { NasClientInput, ProfileInput, ReplicaChange, SubscriberInput, TenantPolicyInput } from './model.ts';
+import { credentialsSchema } from './model.ts';
+import type {
+  Credentials,
+  NasClientInput,
+  ProfileInput,
+  ReplicaChange,
+  SubscriberInput,
+  TenantPolicyInput,
+} from './model.ts';
 import { readReplicaDelta, readReplicaMeta } from './read-rows.ts';
+import { replaceCryptCredential } from './replace-crypt-credential.ts';
 import { createReplicaIndex } from './replica-index.ts';
 import type { PolicyDefaults, ReplicaView } from './replica-index.ts';
 import { migrateReplica } from './schema.ts';
@@ -63,6 +72,12 @@ export type Replica = ReplicaReader & {
   setTenantPolicy(value: TenantPolicyInput): Promise<ApplyResult>;
   /** Drops tombstones below `revision`; readers older than that reload in full. */
   pruneTombstones(revision: number): Promise<void>;
+  /**
+   * After a PAP check against subscriber `id`'s crypt(3) hash succeeded: stores `fast`
+   * (derived from that password for the enabled methods) instead of the hash, unless the
+   * hash changed meanwhile. True when it was replaced.
+   */
+  replaceCryptCredential(id: string, verifiedCrypt: string, fast: Credentials): Promise<boolean>;
 };
 
 const TOMBSTONE_WINDOW = 1_000;
@@ -239,5 +254,13 @@ export async function openReplica(options: ReplicaOptions): Promise<Replica> {
     deleteSubscriber: (id: string) => apply([{ op: 'delete-subscriber', id }]),
     setTenantPolicy: (value: TenantPolicyInput) => apply([{ op: 'set-tenant-policy', value }]),
     pruneTombstones,
+    async replaceCryptCredential(id: string, verifiedCrypt: string, fast: Credentials): Promise<boolean> {
+      const credentials = credentialsSchema.parse(fast);
+      const revision = await core.chainAfter(() => replaceCryptCredential(client, box, id, verifiedCrypt, credentials));
+      if (revision === null) return false;
+      await core.refresh();
+      core.notify(revision);
+      return true;
+    },
   });
 }

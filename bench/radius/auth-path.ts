@@ -72,8 +72,11 @@ try {
     close: () => undefined,
   };
   const dictionary = loadDictionary({ extraPaths: [...config.radius.dictionaries] });
-  const crypt = createCryptChecker();
-  const ctx: HandlerContext = { config, log, dictionary, replica, spool, counters: openWorkerCounters(allocateCounters()), crypt };
+  const crypt = createCryptChecker({ maxPending: config.radius.cryptQueueLimit });
+  const counters = openWorkerCounters(allocateCounters());
+  // The bench's users have no crypt(3) hashes: nothing is ever restored.
+  const restoreCredential = () => undefined;
+  const ctx: HandlerContext = { config, log, dictionary, replica, spool, counters, crypt, restoreCredential };
   const loop = createPacketLoop(ctx, openDuplicateCache(allocateDuplicateCache(), 0));
 
   let replies = 0;

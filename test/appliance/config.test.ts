@@ -33,7 +33,15 @@ describe('loadConfig', () => {
       threads: availableParallelism(),
       user: null,
       group: null,
-      radius: { bind: ['0.0.0.0', '::'], authPort: 1812, acctPort: 1813, requireMessageAuthenticator: true, dictionaries: [] },
+      radius: {
+        bind: ['0.0.0.0', '::'],
+        authPort: 1812,
+        acctPort: 1813,
+        requireMessageAuthenticator: true,
+        dictionaries: [],
+        rejectDelayMs: 1_000,
+        cryptQueueLimit: 256,
+      },
       coa: { port: 3799, timeoutMs: 3_000, retries: 2, sourceAddress: [] },
       http: { host: '127.0.0.1', port: 9812 },
       auth: { methods: ['pap', 'chap', 'mschapv2'] },
@@ -97,5 +105,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ configPath: writeConfig({ group: 'isp' }), env: {} })).toThrow(/"group" needs "user"/);
     expect(() => loadConfig({ configPath: writeConfig('{ not json'), env: {} })).toThrow(/not valid JSON/);
     expect(() => loadConfig({ configPath: join(dir, 'missing.json'), env: {} })).toThrow(/cannot read config file/);
+  });
+
+  it('keeps radius.rejectDelayMs below the duplicate window (issue 12 item 7)', () => {
+    const below = loadConfig({ configPath: writeConfig({ radius: { rejectDelayMs: 4_999 } }), env: {} });
+    expect(below.radius.rejectDelayMs).toBe(4_999);
+    expect(() => loadConfig({ configPath: writeConfig({ radius: { rejectDelayMs: 5_000 } }), env: {} })).toThrow(
+      /must be below the duplicate detection window \(5000 ms\)/,
+    );
   });
 });

@@ -20,6 +20,7 @@ import { acceptAttributes } from './reply-attributes.ts';
 import { credentialKind } from './request-credentials.ts';
 import { serviceLineClass } from './service-line.ts';
 import { credentialFor } from './stored-credential.ts';
+import { deriveCredentials } from '../../replica/credentials.ts';
 import type { AuthMethodName } from './stored-credential.ts';
 
 const USER_PASSWORD = { vendorId: 0, type: Attr.userPassword } as const;
@@ -72,15 +73,22 @@ function findIpoeSubscriber(ctx: HandlerContext, request: IncomingRequest, userN
 }
 
 /**
- * The password check; a Promise only for SHA-crypt, which runs off the packet loop
- * (server/crypt-pool.ts): every other form is checked at once.
+ * The password check; a Promise only for crypt(3), which runs off the packet loop
+ * (server/crypt-pool.ts): every other form is checked at once. Null when the crypt
+ * queue is full (the request is dropped; the NAS retransmits).
  */
-function checkPassword(ctx: HandlerContext, request: IncomingRequest, subscriber: Subscriber, method: AuthMethodName): AuthResult | Promise<AuthResult> {
+function checkPassword(
+  ctx: HandlerContext,
+  request: IncomingRequest,
+  subscriber: Subscriber,
+  method: AuthMethodName,
+): AuthResult | Promise<AuthResult> | null {
   const credential = credentialFor(subscriber, method);
   if (credential === undefined) return { ok: false, reason: 'unsupported_credential', reply: NO_ATTRIBUTES };
   switch (method) {
     case 'pap':
-      return credential.kind === 'crypt' ? checkCrypt(ctx, request, credential.hash) : authenticatePap(request.packet, request.nas.secret, credential);
+      if (credential.kind === 'crypt') return checkCrypt(ctx, request, subscriber, credential.hash);
+      return authenticatePap(request.packet, request.nas.secret, credential);
     case 'chap':
       return authenticateChap(request.packet, credential);
     case 'mschapv2':
@@ -88,17 +96,39 @@ function checkPassword(ctx: HandlerContext, request: IncomingRequest, subscriber
   }
 }
 
-/** SHA-crypt takes milliseconds by design: off the packet loop (server/crypt-pool.ts). */
-async function checkCrypt(ctx: HandlerContext, request: IncomingRequest, hash: string): Promise<AuthResult> {
+// Subscribers whose fast credential was already asked for (one request per storm).
+const restoring = new WeakSet<Subscriber>();
+
+/**
+ * crypt(3) takes milliseconds by design: off the packet loop (server/crypt-pool.ts).
+ * Null when the queue is full. After a match the password is stored again in the fast
+ * form the enabled methods allow (issue 12 item 7), so the next login costs microseconds.
+ */
+function checkCrypt(
+  ctx: HandlerContext,
+  request: IncomingRequest,
+  subscriber: Subscriber,
+  hash: string,
+): Promise<AuthResult> | null {
   const hidden = getOctets(request.packet, USER_PASSWORD);
   const password = hidden && revealUserPassword(hidden, request.nas.secret, request.packet.authenticator);
-  if (!password) return { ok: false, reason: 'malformed_attribute', reply: NO_ATTRIBUTES };
-  try {
-    const ok = await ctx.crypt.verify(password, hash);
-    return ok ? { ok: true, reply: NO_ATTRIBUTES } : { ok: false, reason: 'wrong_password', reply: NO_ATTRIBUTES };
-  } finally {
+  if (!password) return Promise.resolve({ ok: false, reason: 'malformed_attribute', reply: NO_ATTRIBUTES });
+  const verified = ctx.crypt.verify(password, hash);
+  if (verified === undefined) {
     password.fill(0);
+    return null;
   }
+  return verified.then(
+    (ok): AuthResult => {
+      if (!ok) return { ok: false, reason: 'wrong_password', reply: NO_ATTRIBUTES };
+      if (!restoring.has(subscriber)) {
+        restoring.add(subscriber);
+        const fast = deriveCredentials(password.toString('utf8'), ctx.config.auth.methods);
+        ctx.restoreCredential(subscriber.id, hash, fast);
+      }
+      return { ok: true, reply: NO_ATTRIBUTES };
+    },
+  ).finally(() => password.fill(0));
 }
 
 function reject(ctx: HandlerContext, request: IncomingRequest, userName: string | undefined, reason: RejectReason, attributes: readonly AttributeInput[] = NO_ATTRIBUTES): HandlerOutcome {
@@ -130,6 +160,7 @@ export function handleAccessRequest(ctx: HandlerContext, request: IncomingReques
     default: {
       if (byName === undefined) return reject(ctx, request, userName, 'unknown_user');
       const result = checkPassword(ctx, request, byName, kind);
+      if (result === null) return { drop: 'crypt_queue_full' };
       if (result instanceof Promise) {
         return result.then((settled) => afterPassword(ctx, request, userName, byName, kind, settled));
       }

@@ -1,7 +1,7 @@
 // What every packet handler works with. Built once per worker thread (server/worker-main.ts).
 import type { ApplianceConfig } from '../../config.ts';
 import type { Logger } from '../../log.ts';
-import type { NasClient, ReplicaView } from '../../replica/index.ts';
+import type { Credentials, NasClient, ReplicaView } from '../../replica/index.ts';
 import type { SpoolClient } from '../../spool/index.ts';
 import type { RadiusPacket } from '../codec.ts';
 import type { Dictionary } from '../dictionary.ts';
@@ -17,6 +17,11 @@ export type HandlerContext = {
   readonly spool: SpoolClient;
   readonly counters: WorkerCounters;
   readonly crypt: CryptChecker;
+  /**
+   * A password matched subscriber `id`'s crypt(3) hash `verifiedCrypt`: the main thread
+   * stores `fast` instead (replica replaceCryptCredential), unless the hash changed.
+   */
+  restoreCredential(id: string, verifiedCrypt: string, fast: Credentials): void;
 };
 
 /** One verified request from a known NAS. */

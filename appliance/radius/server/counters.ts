@@ -57,6 +57,8 @@ export const DROP_REASONS = [
   'invalid_accounting',
   /** The spool did not confirm the record durable: no answer, the NAS retransmits. */
   'spool_unavailable',
+  /** radius.cryptQueueLimit checks against crypt(3) hashes already waiting (a login storm). */
+  'crypt_queue_full',
   'internal_error',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];

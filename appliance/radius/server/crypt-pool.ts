@@ -10,16 +10,28 @@
 import { Piscina } from 'piscina';
 import type { CryptCheck } from './crypt-task.ts';
 
+//
+// The queue is bounded (issue 12 item 7, login storms): a check beyond `maxPending`
+// waiting or running is refused at once, and the caller drops the request (the NAS
+// retransmits later) rather than answering it long after the NAS gave up.
 export type CryptChecker = {
-  verify(password: Buffer, hash: string): Promise<boolean>;
+  /** Undefined when `maxPending` checks are already waiting or running. */
+  verify(password: Buffer, hash: string): Promise<boolean> | undefined;
   close(): Promise<void>;
+};
+
+export type CryptCheckerOptions = {
+  maxPending: number;
+  /** Learns the size of each task sent to the pool (metrics). */
+  onBatch?: (checks: number) => void;
 };
 
 const MAX_BATCH = 64;
 
-/** `onBatch` learns the size of each task sent to the pool (metrics). */
-export function createCryptChecker(onBatch: (checks: number) => void = () => undefined): CryptChecker {
+export function createCryptChecker(options: CryptCheckerOptions): CryptChecker {
+  const onBatch = options.onBatch ?? (() => undefined);
   let pool: Piscina | null = null;
+  let pending = 0;
   let batch: Array<{ check: CryptCheck; resolve: (ok: boolean) => void; reject: (error: unknown) => void }> = [];
 
   const send = () => {
@@ -32,11 +44,13 @@ export function createCryptChecker(onBatch: (checks: number) => void = () => und
     (pool.run(checks) as Promise<boolean[]>).then(
       (results) => current.forEach((entry, index) => entry.resolve(results[index] === true)),
       (error: unknown) => current.forEach((entry) => entry.reject(error)),
-    );
+    ).finally(() => (pending -= current.length));
   };
 
   return {
     verify(password, hash) {
+      if (pending >= options.maxPending) return undefined;
+      pending++;
       return new Promise((resolve, reject) => {
         if (batch.length === 0) setImmediate(send);
         // A copy travels to the pool; the caller zeroes its own buffer.

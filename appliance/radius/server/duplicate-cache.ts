@@ -22,7 +22,8 @@
 // Layout, all Int32 words:
 //   header   cursor of the reply ring; the epoch (ms) expiries are relative to
 //   buckets  BUCKETS × 16 words (one 64-byte line): spin lock (holder = owner + 1),
-//            WAYS 16-bit fingerprints, WAYS expiries (ms after the epoch)
+//            WAYS 16-bit fingerprints, WAYS expiries (ms after the epoch), a bit per
+//            way set while its request is in progress
 //   slots    BUCKETS × WAYS × 8 words: authenticator (4), identifier<<16 | port,
 //            address hash, state | (owner or reply length) << 2, ring position or
 //            claim stamp
@@ -30,7 +31,14 @@
 // A key hashes to one bucket; its fingerprint filters the ways before the full key
 // is compared. The lock is held for a few hundred nanoseconds, never across an
 // await; it is the only atomic besides the ring cursor. A full bucket evicts the
-// entry expiring first (the oldest). A cached reply whose bytes the ring has since
+// entry expiring first (the oldest) among those answered.
+//
+// A request in progress stays until answered or abandoned, however long that takes
+// (issue 12 item 7: a PAP check queued behind a storm of crypt(3) checks, a reject
+// held by reject_delay), so its retransmits are dropped instead of being queued again;
+// only a bucket whose every way is in progress evicts one of them (the oldest).
+//
+// A cached reply whose bytes the ring has since
 // overwritten is treated as absent (the request is processed again; accounting
 // records are idempotent in the spool, so that cannot double-count).
 //
@@ -52,6 +60,8 @@ const SLOT_WORDS = 8;
 /** Bucket words: the lock, then WAYS 16-bit fingerprints (WAYS / 2 words), then WAYS expiries. */
 const FINGERPRINTS_AT = 1;
 const EXPIRIES_AT = FINGERPRINTS_AT + WAYS / 2;
+/** Bit `way` set: that way's request is in progress (never expires, evicted last). */
+const BUSY_AT = EXPIRIES_AT + WAYS;
 /** Slot words. */
 const META = 6;
 const WHERE = 7;
@@ -187,11 +197,16 @@ export function openDuplicateCache(buffer: SharedArrayBuffer, owner: number): Du
       const time = since(now);
 
       lock(at);
+      const busy = words[at + BUSY_AT]!;
+      // The answered (or expired) entry to evict, and the oldest in progress as a last resort.
       let victim = -1;
       let victimRemaining = DUPLICATE_WINDOW_MS + 1;
+      let oldest = 0;
+      let oldestRemaining = 0x7fffffff;
       for (let way = 0; way < WAYS; way++) {
         const expiry = words[expiries + way]!;
-        if (!alive(expiry, time)) {
+        const inProgress = (busy >>> way) & 1;
+        if (inProgress === 0 && !alive(expiry, time)) {
           if (victimRemaining > 0) {
             victim = way;
             victimRemaining = 0;
@@ -201,7 +216,7 @@ export function openDuplicateCache(buffer: SharedArrayBuffer, owner: number): Du
         if (halves[prints + way] === fingerprint) {
           const base = SLOTS_AT + (bucket * WAYS + way) * SLOT_WORDS;
           if (words[base] === k0 && words[base + 1] === k1 && words[base + 2] === k2 && words[base + 3] === k3 && words[base + 4] === k4 && words[base + 5] === k5) {
-            if ((words[base + META]! & 3) === STATE_IN_PROGRESS) {
+            if (inProgress !== 0) {
               Atomics.store(words, at, 0);
               return IN_PROGRESS;
             }
@@ -216,11 +231,18 @@ export function openDuplicateCache(buffer: SharedArrayBuffer, owner: number): Du
           }
         }
         const remaining = (expiry - time) | 0;
-        if (remaining < victimRemaining) {
+        if (inProgress !== 0) {
+          if (remaining < oldestRemaining) {
+            oldest = way;
+            oldestRemaining = remaining;
+          }
+        } else if (remaining < victimRemaining) {
           victim = way;
           victimRemaining = remaining;
         }
       }
+      // Every way in progress: the oldest claim goes (its complete() then changes nothing).
+      if (victim < 0) victim = oldest;
       const slot = bucket * WAYS + victim;
       const base = SLOTS_AT + slot * SLOT_WORDS;
       stamp = (stamp + 1) & 0xfffff;
@@ -234,6 +256,7 @@ export function openDuplicateCache(buffer: SharedArrayBuffer, owner: number): Du
       words[base + WHERE] = stamp;
       halves[prints + victim] = fingerprint;
       words[expiries + victim] = (time + DUPLICATE_WINDOW_MS) | 0;
+      words[at + BUSY_AT] = busy | (1 << victim);
       Atomics.store(words, at, 0);
       return stamp * SLOTS + slot;
     },
@@ -256,6 +279,7 @@ export function openDuplicateCache(buffer: SharedArrayBuffer, owner: number): Du
         words[base + META] = STATE_DONE | (length << 2);
         words[base + WHERE] = position;
         words[at + EXPIRIES_AT + (slot % WAYS)] = (since(now) + DUPLICATE_WINDOW_MS) | 0;
+        words[at + BUSY_AT] = words[at + BUSY_AT]! & ~(1 << slot % WAYS);
       }
       Atomics.store(words, at, 0);
     },
@@ -269,6 +293,7 @@ export function openDuplicateCache(buffer: SharedArrayBuffer, owner: number): Du
       if (words[base + META] === (STATE_IN_PROGRESS | (holder << 2)) && words[base + WHERE] === claimStamp) {
         words[base + META] = 0;
         words[at + EXPIRIES_AT + (slot % WAYS)] = since(Date.now());
+        words[at + BUSY_AT] = words[at + BUSY_AT]! & ~(1 << slot % WAYS);
       }
       Atomics.store(words, at, 0);
     },
@@ -285,6 +310,7 @@ export function openDuplicateCache(buffer: SharedArrayBuffer, owner: number): Du
           if (words[base + META] === (STATE_IN_PROGRESS | (deadHolder << 2))) {
             words[base + META] = 0;
             words[at + EXPIRIES_AT + way] = time;
+            words[at + BUSY_AT] = words[at + BUSY_AT]! & ~(1 << way);
           }
         }
         Atomics.store(words, at, 0);

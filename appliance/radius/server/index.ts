@@ -67,6 +67,19 @@ export async function startRadiusServer(context: ApplianceContext): Promise<Radi
     // Whatever the dead worker had claimed in the duplicate cache is released, so the
     // NAS's retransmit of a request it never answered is processed by another worker.
     onCrash: (index) => mainView.releaseOwner(index),
+    onMessage(_index, message) {
+      if (message.type !== 'crypt-verified') return;
+      const subscriber = message.subscriberId;
+      context.replica.replaceCryptCredential(subscriber, message.verifiedCrypt, message.fast).then(
+        (replaced) => {
+          if (replaced) log.debug('crypt(3) credential stored in its fast form', { subscriber });
+        },
+        (error: unknown) => log.warn('cannot store a verified crypt(3) credential in its fast form', {
+          subscriber,
+          error,
+        }),
+      );
+    },
   });
 
   // A restarted spool owner serves none of the old ports: each running worker gets a

@@ -19,6 +19,8 @@ export type SupervisorOptions = {
   onExit(index: number): void;
   /** A worker exited while it should have been running (before its replacement starts). */
   onCrash(index: number): void;
+  /** Any other message from a worker. */
+  onMessage(index: number, message: FromWorker): void;
 };
 
 export type WorkerStatus = { index: number; alive: boolean; threadId: number | null; restarts: number; startedAt: number | null };
@@ -56,7 +58,8 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     slot.worker = worker;
     let failure: Error | null = null;
     worker.on('message', (message: FromWorker) => {
-      if (message.type !== 'ready' || slot.worker !== worker) return;
+      if (message.type !== 'ready') return options.onMessage(index, message);
+      if (slot.worker !== worker) return;
       slot.alive = true;
       slot.startedAt = Date.now();
       log.info('radius worker ready', { worker: index, threadId: worker.threadId, receiveBufferBytes: message.receiveBufferBytes });

@@ -7,6 +7,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { ApplianceConfig } from '../../config.ts';
 import { createLogger } from '../../log.ts';
 import { openReplicaReader } from '../../replica/index.ts';
+import type { Credentials } from '../../replica/index.ts';
 import { connectSpool } from '../../spool/index.ts';
 import { loadDictionary } from '../dictionary.ts';
 import type { HandlerContext, PortKind } from '../handlers/index.ts';
@@ -27,8 +28,11 @@ export type WorkerData = {
 
 /** Main thread → worker. spool-port: the spool owner thread restarted; its old port is dead. */
 export type ToWorker = { type: 'close' } | { type: 'spool-port'; port: MessagePort };
-/** Worker → main thread. */
-export type FromWorker = { type: 'ready'; receiveBufferBytes: number } | { type: 'closed' };
+/** Worker → main thread. crypt-verified: see HandlerContext.restoreCredential. */
+export type FromWorker =
+  | { type: 'ready'; receiveBufferBytes: number }
+  | { type: 'closed' }
+  | { type: 'crypt-verified'; subscriberId: string; verifiedCrypt: string; fast: Credentials };
 
 const data = workerData as WorkerData;
 const { config, index } = data;
@@ -44,7 +48,10 @@ const replica = await openReplicaReader({
 });
 const spool = connectSpool(data.spoolPort);
 const counters = openWorkerCounters(data.counters);
-const crypt = createCryptChecker((checks) => counters.cryptBatch(checks));
+const crypt = createCryptChecker({
+  maxPending: config.radius.cryptQueueLimit,
+  onBatch: (checks) => counters.cryptBatch(checks),
+});
 const ctx: HandlerContext = {
   config,
   log,
@@ -53,6 +60,8 @@ const ctx: HandlerContext = {
   spool,
   counters,
   crypt,
+  restoreCredential: (subscriberId, verifiedCrypt, fast) =>
+    post({ type: 'crypt-verified', subscriberId, verifiedCrypt, fast }),
 };
 const loop = createPacketLoop(ctx, openDuplicateCache(data.duplicates, index));
 

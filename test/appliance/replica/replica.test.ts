@@ -100,6 +100,24 @@ describe('schema upgrades', () => {
   });
 });
 
+describe('replaceCryptCredential (issue 12 item 7)', () => {
+  it('stores the fast form in place of the verified crypt hash, and nothing once the hash changed', async () => {
+    const replica = await writer();
+    const ntHash = 'a'.repeat(32);
+    await replica.upsertSubscriber({ id: 's1', username: 'crypted', credentials: { crypt: '$1$salt$old', ntHash } });
+    const watcher = await reader();
+    expect(await replica.replaceCryptCredential('s1', '$1$salt$other', { cleartext: 'pw' })).toBe(false);
+    expect(await replica.replaceCryptCredential('s1', '$1$salt$old', { cleartext: 'pw' })).toBe(true);
+    expect(replica.findSubscriberByUsername('crypted')?.credentials).toEqual({ ntHash, cleartext: 'pw' });
+    await waitFor(() => watcher.findSubscriberByUsername('crypted')?.credentials.cleartext === 'pw');
+    // A second report of the same (now replaced) hash changes nothing.
+    const revision = replica.revision;
+    expect(await replica.replaceCryptCredential('s1', '$1$salt$old', { cleartext: 'pw' })).toBe(false);
+    expect(await replica.replaceCryptCredential('gone', '$1$salt$old', { cleartext: 'pw' })).toBe(false);
+    expect(replica.revision).toBe(revision);
+  });
+});
+
 describe('NAS clients', () => {
   it('finds clients by longest prefix, IPv4 and IPv6, across a reopen', async () => {
     const replica = await writer();

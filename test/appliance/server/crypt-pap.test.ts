@@ -16,6 +16,7 @@ const USERS = [
   { username: 'crypt-md5', password: 'md5-pw', method: '-1' },
   { username: 'crypt-sha256', password: 'sha256-pw', method: '-5' },
   { username: 'crypt-sha512', password: 'sha512-pw', method: '-6' },
+  { username: 'crypt-once', password: 'once-pw', method: '-6' },
 ] as const;
 const opensslCrypt = (method: string, password: string) => execFileSync('openssl', ['passwd', method, password], { encoding: 'utf8' }).trim();
 
@@ -83,7 +84,7 @@ describe('PAP against crypt(3) hashes', () => {
     const before = await server.metrics();
     // Each user twice right and twice wrong, interleaved: 12 checks.
     const requests = [0, 1].flatMap((round) =>
-      USERS.flatMap((user) => [
+      USERS.slice(0, 3).flatMap((user) => [
         { username: user.username, password: user.password },
         { username: user.username, password: `${user.password}-${round}` },
       ]),
@@ -100,12 +101,84 @@ describe('PAP against crypt(3) hashes', () => {
     expect(delta('appliance_radius_accepts_total{method="pap"}')).toBe(6);
     expect(delta('appliance_radius_rejects_total{reason="wrong_password"}')).toBe(6);
   });
+
+  it('stores the password in its fast form after one successful crypt check (issue 12 item 7)', async () => {
+    const replica = server.appliance.context.replica;
+    const before = await server.metrics();
+    expect(await burst([{ username: 'crypt-once', password: 'wrong' }])).toEqual([PacketCode.accessReject]);
+    expect(await burst([{ username: 'crypt-once', password: 'once-pw' }])).toEqual([PacketCode.accessAccept]);
+    // auth.methods has chap (the default): the fast form is the cleartext, sealed.
+    const stored = () => replica.findSubscriberByUsername('crypt-once')?.credentials;
+    for (let tries = 0; stored()?.crypt !== undefined && tries < 200; tries++) await sleep(10);
+    expect(stored()).toEqual({ cleartext: 'once-pw' });
+    // Worker readers apply the change from the replica's notice (a few ms).
+    await sleep(100);
+    const again = await burst([
+      { username: 'crypt-once', password: 'once-pw' },
+      { username: 'crypt-once', password: 'no' },
+    ]);
+    expect(again).toEqual([PacketCode.accessAccept, PacketCode.accessReject]);
+    const checks = 'appliance_radius_crypt_checks_total';
+    expect(metricValue(await server.metrics(), checks) - metricValue(before, checks)).toBe(2);
+  });
+});
+
+describe('a crypt(3) login storm', () => {
+  it('drops and counts checks beyond radius.cryptQueueLimit instead of queueing them', async () => {
+    const storm = await startTestAppliance({
+      threads: 1,
+      wrapContext: (context) => ({
+        ...context,
+        config: { ...context.config, radius: { ...context.config.radius, cryptQueueLimit: 2 } },
+      }),
+    });
+    try {
+      const replica = storm.appliance.context.replica;
+      await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET });
+      await replica.upsertSubscriber({ username: 'storm', credentials: { crypt: hashes.get('crypt-sha512') } });
+      await sleep(200);
+      const socket = createSocket('udp4');
+      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+      const codes: number[] = [];
+      socket.on('message', (raw) => codes.push(raw[0] ?? 0));
+      for (let identifier = 0; identifier < 6; identifier++) {
+        const attributes = [
+          { attribute: 'User-Name', value: 'storm' },
+          { attribute: 'User-Password', value: 'sha512-pw' },
+        ];
+        const secret = Buffer.from(SECRET);
+        const datagram = buildRequest({ code: PacketCode.accessRequest, identifier, secret, attributes }, dictionary);
+        socket.send(datagram, storm.radius.ports.auth, '127.0.0.1');
+      }
+      const full = 'appliance_radius_drops_total{reason="crypt_queue_full"}';
+      const settled = async () => codes.length >= 2 && metricValue(await storm.metrics(), full) >= 4;
+      for (let tries = 0; !(await settled()) && tries < 500; tries++) await sleep(10);
+      socket.close();
+      expect(codes).toEqual([PacketCode.accessAccept, PacketCode.accessAccept]);
+      expect(metricValue(await storm.metrics(), full)).toBe(4);
+    } finally {
+      await storm.stop();
+    }
+  });
 });
 
 describe('crypt checker', () => {
+  it('refuses a check while maxPending are waiting or running, and takes one again after', async () => {
+    const checker = createCryptChecker({ maxPending: 2 });
+    try {
+      const md5 = hashes.get('crypt-md5') ?? '';
+      const first = [checker.verify(Buffer.from('md5-pw'), md5), checker.verify(Buffer.from('nope'), md5)];
+      expect(checker.verify(Buffer.from('md5-pw'), md5)).toBeUndefined();
+      expect(await Promise.all(first)).toEqual([true, false]);
+      expect(await checker.verify(Buffer.from('md5-pw'), md5)).toBe(true);
+    } finally {
+      await checker.close();
+    }
+  });
+
   it('sends the checks of one event-loop turn as one task and answers each its own', async () => {
     const batches: number[] = [];
-    const checker = createCryptChecker((checks) => batches.push(checks));
+    const checker = createCryptChecker({ maxPending: 64, onBatch: (checks) => batches.push(checks) });
     try {
       const md5 = hashes.get('crypt-md5') ?? '';
       const sha = hashes.get('crypt-sha256') ?? '';

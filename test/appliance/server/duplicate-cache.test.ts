@@ -33,6 +33,21 @@ describe('duplicate cache', () => {
     expect(cache.begin(datagram, '192.0.2.1', 1812, T0 + 1_001)).toEqual(reply);
   });
 
+  // Issue 12 item 7: a PAP check queued behind a crypt(3) storm can take longer than
+  // the window; its retransmits must still be dropped, not queued for a second check.
+  it('keeps a request in progress past the window until it is answered', () => {
+    const cache = openDuplicateCache(allocateDuplicateCache(T0), 0);
+    const datagram = request();
+    const claim = claimOf(cache.begin(datagram, '192.0.2.1', 1812, T0));
+    expect(cache.begin(datagram, '192.0.2.1', 1812, T0 + DUPLICATE_WINDOW_MS + 1)).toBe(IN_PROGRESS);
+    expect(cache.begin(datagram, '192.0.2.1', 1812, T0 + 3 * DUPLICATE_WINDOW_MS)).toBe(IN_PROGRESS);
+    const reply = randomBytes(40);
+    cache.complete(claim, reply, T0 + 3 * DUPLICATE_WINDOW_MS + 10);
+    // The window starts when the reply is stored.
+    expect(cache.begin(datagram, '192.0.2.1', 1812, T0 + 4 * DUPLICATE_WINDOW_MS)).toEqual(reply);
+    expect(cache.begin(datagram, '192.0.2.1', 1812, T0 + 5 * DUPLICATE_WINDOW_MS)).toBeGreaterThanOrEqual(0);
+  });
+
   it('tells requests apart by address, port, Identifier and Request Authenticator', () => {
     const cache = openDuplicateCache(allocateDuplicateCache(T0), 0);
     const datagram = request(9);

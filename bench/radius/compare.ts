@@ -19,7 +19,7 @@ import { loadDictionary } from '../../appliance/radius/index.ts';
 import { applianceDataDir, importIntoAppliance, startAppliance } from './appliance.ts';
 import { freeRadiusVersion, startFreeRadius } from './freeradius.ts';
 import { runLoadThreads, waitForServer } from './load.ts';
-import { shellQuote } from './proc-cpu.ts';
+import { cpuPressure, shellQuote } from './proc-cpu.ts';
 import { metricDiff, scrapeMetrics } from './scrape.ts';
 
 import type { LoadResult, Scenario } from './load.ts';
@@ -102,6 +102,7 @@ function applianceRevision(): { commit: string; appliance_dirty: boolean } | nul
 }
 const revision = applianceRevision();
 const loadAtStart = loadavg().map(round3);
+const pressureAtStart = cpuPressure();
 const startedAt = new Date().toISOString();
 const dictionary = loadDictionary();
 
@@ -159,7 +160,10 @@ async function measure(
     } as const;
     if (warmupS > 0) await runLoadThreads({ ...common, durationMs: warmupS * 1000, maxRequests: 10_000_000 }, generatorThreads);
     const result = await runLoadThreads({ ...common, durationMs: durationS * 1000, maxRequests: 100_000_000 }, generatorThreads);
-    log(`${name} ${shape}: ${result.per_second}/s p50 ${result.p50_ms} ms p99 ${result.p99_ms} ms losses ${result.losses} cpu ${result.server_cpu_us_per_request} µs/req`);
+    log(
+      `${name} ${shape}: ${result.per_second}/s p50 ${result.p50_ms} ms p99 ${result.p99_ms} ms losses ${result.losses} ` +
+        `cpu ${result.server_cpu_us_per_request} µs/req, cores busy ${result.server_cores_busy}, waiting for a CPU ${result.server_run_queue_wait}`,
+    );
     (report.runs[shape] ??= []).push(result);
     if (metricsPort !== undefined) moved[shape] = metricDiff(before, await scrapeMetrics(metricsPort), 'appliance_');
   }
@@ -273,6 +277,7 @@ type ShapeSummary = {
   wrong_replies: number;
   server_cpu_us_per_request: number | null;
   server_cores_busy: number | null;
+  server_run_queue_wait: number | null;
   generator_cores_busy: number;
 };
 
@@ -294,6 +299,7 @@ function summary(report: ServerReport): Partial<Record<ShapeName, ShapeSummary |
             wrong_replies: run.wrong_replies,
             server_cpu_us_per_request: run.server_cpu_us_per_request,
             server_cores_busy: run.server_cores_busy,
+            server_run_queue_wait: run.server_run_queue_wait,
             generator_cores_busy: run.generator_cores_busy,
           };
   }
@@ -341,6 +347,9 @@ const result = {
     cpu: cpus()[0]?.model ?? 'unknown',
     load_average_at_start: loadAtStart,
     load_average_at_end: loadavg().map(round3),
+    // /proc/pressure/cpu some avg60 (%): how much of the last minute some task waited for a CPU.
+    cpu_pressure_at_start: pressureAtStart,
+    cpu_pressure_at_end: cpuPressure(),
   },
   node: process.version,
   freeradius: freeRadiusVersion(),

@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import { decodePacket, getOctets, loadDictionary, PacketCode, verifyReply } from '../../appliance/radius/index.ts';
 import type { Dictionary } from '../../appliance/radius/index.ts';
-import { totalCpuMicros, udpReceiveBufferErrors } from './proc-cpu.ts';
+import { runQueueWaitMicros, totalCpuMicros, udpReceiveBufferErrors } from './proc-cpu.ts';
 import {
   BENCH_SECRET,
   DEFAULT_USERS,
@@ -98,6 +98,11 @@ export interface LoadResult {
   client_cpu_us_per_request: number;
   /** Server CPU time / wall time of the run: 1.0 = one core busy throughout. */
   server_cores_busy: number | null;
+  /**
+   * The server's threads' time runnable but waiting for a CPU / wall time (summed over
+   * its threads): above server_cores_busy, the server waited for CPUs longer than it ran.
+   */
+  server_run_queue_wait: number | null;
   /** The generator's own (all its threads); near 1.0 per generator thread = the generator is the bottleneck. */
   generator_cores_busy: number;
   generator_threads?: number;
@@ -210,6 +215,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let issuing = true;
   let issuingEnded = 0;
   const cpuBefore = options.serverPids.length > 0 ? totalCpuMicros(options.serverPids) : 0;
+  const waitBefore = options.serverPids.length > 0 ? runQueueWaitMicros(options.serverPids) : 0;
   const clientCpuBefore = process.cpuUsage();
   const rcvbufErrorsBefore = udpReceiveBufferErrors();
 
@@ -395,6 +401,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   });
 
   const cpuAfter = options.serverPids.length > 0 ? totalCpuMicros(options.serverPids) : 0;
+  const waitAfter = options.serverPids.length > 0 ? runQueueWaitMicros(options.serverPids) : 0;
   const runMicros = (performance.now() - start) * 1000;
   const clientCpu = process.cpuUsage(clientCpuBefore);
   const rcvbufErrors = udpReceiveBufferErrors() - rcvbufErrorsBefore;
@@ -428,6 +435,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     ...(acct ? { by_status: byStatus } : {}),
     issuing_seconds: round(issuingSeconds),
     server_cores_busy: options.serverPids.length > 0 ? round((cpuAfter - cpuBefore) / runMicros, 2) : null,
+    server_run_queue_wait: options.serverPids.length > 0 ? round((waitAfter - waitBefore) / runMicros, 2) : null,
     generator_cores_busy: round((clientCpu.user + clientCpu.system) / runMicros, 2),
     server_cpu_us_per_request: options.serverPids.length > 0 && answered > 0 ? round((cpuAfter - cpuBefore) / answered, 2) : null,
     client_cpu_us_per_request: answered > 0 ? round((clientCpu.user + clientCpu.system) / answered, 2) : 0,
@@ -503,11 +511,13 @@ export async function runLoadThreads(options: LoadOptions, threads: number): Pro
     }
     await Promise.race([Promise.all(ready), Promise.all(results)]);
     const cpuBefore = serverPids.length > 0 ? totalCpuMicros(serverPids) : 0;
+    const waitBefore = serverPids.length > 0 ? runQueueWaitMicros(serverPids) : 0;
     const clientBefore = process.cpuUsage();
     const startedAt = performance.now();
     for (const worker of workers) worker.postMessage('go');
     const done = await Promise.all(results);
     const cpuAfter = serverPids.length > 0 ? totalCpuMicros(serverPids) : 0;
+    const waitAfter = serverPids.length > 0 ? runQueueWaitMicros(serverPids) : 0;
     const client = process.cpuUsage(clientBefore);
     const runMicros = (performance.now() - startedAt) * 1000;
 
@@ -550,6 +560,7 @@ export async function runLoadThreads(options: LoadOptions, threads: number): Pro
       // process.cpuUsage covers every thread of this process: the generators and this one.
       client_cpu_us_per_request: answered > 0 ? roundTo((client.user + client.system) / answered, 2) : 0,
       server_cores_busy: serverPids.length > 0 ? roundTo((cpuAfter - cpuBefore) / runMicros, 2) : null,
+      server_run_queue_wait: serverPids.length > 0 ? roundTo((waitAfter - waitBefore) / runMicros, 2) : null,
       generator_cores_busy: roundTo((client.user + client.system) / runMicros, 2),
       generator_threads: threads,
     };

@@ -2,7 +2,7 @@
 // /proc/<pid>/stat: utime + stime cover every thread of the process (FreeRADIUS's
 // thread pool, the appliance's worker threads).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let ticksPerSecond: number | undefined;
 
@@ -33,6 +33,44 @@ export function totalCpuMicros(pids: readonly number[]): number {
   let total = 0;
   for (const pid of pids) total += processCpuMicros(pid);
   return total;
+}
+
+/**
+ * Time the threads of `pids` spent runnable but waiting for a CPU, in microseconds:
+ * the second field of /proc/<pid>/task/<tid>/schedstat (nanoseconds on a run queue).
+ * On a machine whose cores are busy with other work, a server's threads wait there
+ * longer than they run, and its rate follows the CPU share it gets. Threads that
+ * exited between two readings are left out.
+ */
+export function runQueueWaitMicros(pids: readonly number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1000;
+      } catch {
+        // the thread exited
+      }
+    }
+  }
+  return total;
+}
+
+/** /proc/pressure/cpu "some" avg60: the share of the last minute in which some task waited for a CPU (%). */
+export function cpuPressure(): number | null {
+  try {
+    const some = readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0] ?? '';
+    const value = /avg60=([\d.]+)/.exec(some)?.[1];
+    return value === undefined ? null : Number(value);
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -140,7 +140,8 @@ describe('subscriptions', () => {
     await travel('2031-02-07T00:00:00Z');
     await bill('2031-02-07T00:00:00Z');
     await bill('2031-02-07T00:00:00Z');
-    expect(await get(`subscriptions/${id}`)).toMatchObject({ status: 'canceled', next_billing_at: '2031-02-06T00:00:00.000Z' });
+    // Billed to its end and closed: nothing is left to bill.
+    expect(await get(`subscriptions/${id}`)).toMatchObject({ status: 'canceled', next_billing_at: null });
     // Jan 15 – Feb 1 (17/31 of 2800) and Feb 1 – Feb 6 (5/28 of 2800).
     expect((await invoices(subscriberId)).map((i) => i.total)).toEqual([1535, 500]);
   });

@@ -1,13 +1,13 @@
-import { and, asc, eq, gt, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { journalLines, pendingCharges, subscribers, subscriptionAddons, subscriptions } from '../../../db/tenant/index.ts';
 import type { TenantTx } from '../../context.ts';
-import { addLocalDays, startOfLocalDay } from '../billing/calendar.ts';
 import { periodContaining } from '../billing/periods.ts';
 import { prorate } from '../billing/proration.ts';
 import { taxLine } from '../billing/tax.ts';
 import { offerPrice } from '../catalog/find-offer.ts';
+import { recordDomainEvent } from '../events/record-domain-event.ts';
 import { applyAccountCredit } from '../invoices/apply-account-credit.ts';
-import { issueInvoices, type InvoiceDraft, type InvoiceLineDraft } from '../invoices/issue-invoices.ts';
+import { chargeLine, invoiceDueAt, issueInvoices, type InvoiceDraft, type InvoiceLineDraft } from '../invoices/issue-invoices.ts';
 import type { BillingCatalog } from '../subscriptions/billing-catalog.ts';
 import { anchorOf, periodLabel, recurringLine, type PricedSubscription } from '../subscriptions/subscription-pricing.ts';
 import { rateClosedBuckets } from '../usage/rate-overage.ts';
@@ -24,55 +24,74 @@ const maxPeriodsPerSubscription = 400;
 
 type Group = { draft: InvoiceDraft & { lines: InvoiceLineDraft[] }; from: number; to: number };
 
+/** What billing reads of a due subscription, with the subscriber's payment days: rows are the costly part. */
+const dueColumns = {
+  id: subscriptions.id,
+  subscriberId: subscriptions.subscriberId,
+  offerId: subscriptions.offerId,
+  status: subscriptions.status,
+  currency: subscriptions.currency,
+  priceOverride: subscriptions.priceOverride,
+  billingCycle: subscriptions.billingCycle,
+  billingAnchorDay: subscriptions.billingAnchorDay,
+  billingAnchorMonth: subscriptions.billingAnchorMonth,
+  discountId: subscriptions.discountId,
+  discountCyclesUsed: subscriptions.discountCyclesUsed,
+  nextBillingAt: subscriptions.nextBillingAt,
+  creditBasis: subscriptions.creditBasis,
+  endsAt: subscriptions.endsAt,
+  paymentDueDays: subscribers.paymentDueDays,
+};
+
+const after = (cursor: BillingCursor) => (cursor ? sql`(${subscriptions.nextBillingAt}, ${subscriptions.id}) > (${cursor.nextBillingAt}, ${cursor.id})` : undefined);
+
 /**
  * Bills one chunk of due subscriptions in the caller's (write) transaction: every
- * subscription with status active or suspended whose next period starts at or before
- * `asOf` gets one recurring line per period (a stub prorated over the full period),
- * lines for its recurring add-ons, and one invoice per subscriber, currency and period
- * (business-rules.md "Billing run"). The subscriber's pending charges (setup fees,
- * deferred plan changes, overage of closed quota periods) ride on their first invoice. Reading the due rows inside the write transaction is what makes concurrent
- * runs safe; the partial unique index on (subscription, period) is the backstop.
+ * subscription whose next period starts at or before `asOf` gets one recurring line per
+ * period (a stub prorated over the full period), lines for its recurring add-ons, and one
+ * invoice per subscriber, currency and period (business-rules.md "Billing run"). The
+ * subscriber's pending charges (setup fees, deferred plan changes, overage of closed quota
+ * periods) ride on their first invoice. A subscription whose end has come is billed up to
+ * its end and then closed: its quota periods are rated (service is over, so they are
+ * closed), next_billing_at becomes null and it is canceled; what it still owes and has
+ * nothing to ride on is invoiced by billWaitingCharges. A chunk holds every due
+ * subscription of the subscribers it meets, so one subscriber's period is never split
+ * over two invoices at a chunk boundary. Reading the due rows inside the write
+ * transaction is what makes concurrent runs safe; the partial unique index on
+ * (subscription, period) is the backstop.
  */
 export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; timeZone: string; runId: string; asOf: Date; now: Date; cursor: BillingCursor; limit: number }): Promise<ChunkResult> {
   const { catalog, timeZone, asOf, now } = input;
-  // Only what billing reads, and the subscriber's payment days with it: rows are the
-  // costly part of this query.
+  const dueBy = lte(subscriptions.nextBillingAt, asOf);
   const due = await tx
-    .select({
-      id: subscriptions.id,
-      subscriberId: subscriptions.subscriberId,
-      offerId: subscriptions.offerId,
-      currency: subscriptions.currency,
-      priceOverride: subscriptions.priceOverride,
-      billingCycle: subscriptions.billingCycle,
-      billingAnchorDay: subscriptions.billingAnchorDay,
-      billingAnchorMonth: subscriptions.billingAnchorMonth,
-      discountId: subscriptions.discountId,
-      discountCyclesUsed: subscriptions.discountCyclesUsed,
-      nextBillingAt: subscriptions.nextBillingAt,
-      creditBasis: subscriptions.creditBasis,
-      endsAt: subscriptions.endsAt,
-      paymentDueDays: subscribers.paymentDueDays,
-    })
+    .select(dueColumns)
     .from(subscriptions)
     .innerJoin(subscribers, eq(subscribers.id, subscriptions.subscriberId))
-    .where(
-      and(
-        sql`${subscriptions.status} IN ('active', 'suspended')`,
-        lte(subscriptions.nextBillingAt, asOf),
-        input.cursor ? sql`(${subscriptions.nextBillingAt}, ${subscriptions.id}) > (${input.cursor.nextBillingAt}, ${input.cursor.id})` : undefined,
-      ),
-    )
+    .where(and(dueBy, after(input.cursor)))
     .orderBy(asc(subscriptions.nextBillingAt), asc(subscriptions.id))
     .limit(input.limit);
   const last = due.at(-1);
-  const result: ChunkResult = { seen: due.length, invoices: 0, lines: 0, cursor: last ? { nextBillingAt: last.nextBillingAt!.getTime(), id: last.id } : input.cursor, failures: [] };
+  const cursor: BillingCursor = last ? { nextBillingAt: last.nextBillingAt!.getTime(), id: last.id } : input.cursor;
+  if (due.length === input.limit) {
+    // The rest of these subscribers' due subscriptions, which later chunks would otherwise meet.
+    const rest = await tx
+      .select(dueColumns)
+      .from(subscriptions)
+      .innerJoin(subscribers, eq(subscribers.id, subscriptions.subscriberId))
+      .where(and(inList(subscriptions.subscriberId, [...new Set(due.map((s) => s.subscriberId))]), dueBy, after(cursor)))
+      .orderBy(asc(subscriptions.nextBillingAt), asc(subscriptions.id));
+    due.push(...rest);
+  }
+  const seen = due.length;
+  const result: ChunkResult = { seen: Math.min(seen, input.limit), invoices: 0, lines: 0, cursor, failures: [] };
   if (due.length === 0) return result;
 
   await catalog.loadJurisdictions(tx, due.map((s) => s.subscriberId));
   // Closed quota periods over their volume become pending overage charges first, so they
   // ride on this invoice (business-rules.md: "overage is rated onto the next invoice").
-  await rateClosedBuckets(tx, { catalog, subscriptionIds: due.map((s) => s.id), asOf, now, timeZone });
+  const ended = (s: (typeof due)[number]) => s.endsAt !== null && s.endsAt.getTime() <= asOf.getTime();
+  await rateClosedBuckets(tx, { catalog, subscriptionIds: due.filter((s) => !ended(s)).map((s) => s.id), asOf, now, timeZone });
+  await rateClosedBuckets(tx, { catalog, subscriptionIds: due.filter(ended).map((s) => s.id), asOf, now, timeZone, ended: true });
   const subscriberIds = [...new Set(due.map((s) => s.subscriberId))];
   const dueDays = new Map(due.map((s) => [s.subscriberId, s.paymentDueDays]));
   const addonRows = await tx
@@ -87,12 +106,13 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
 
   const groups = new Map<string, Group>();
   const updates: (string | number | null)[][] = [];
+  const closing: string[] = [];
   // Due dates depend only on the subscriber's payment days: a handful of values a chunk.
   const dueAtByDays = new Map<number, Date>();
   const dueAtOf = (subscriberId: string) => {
     const days = dueDays.get(subscriberId) ?? 0;
     let dueAt = dueAtByDays.get(days);
-    if (!dueAt) dueAtByDays.set(days, (dueAt = new Date(addLocalDays(startOfLocalDay(now.getTime(), timeZone), days + 1, timeZone))));
+    if (!dueAt) dueAtByDays.set(days, (dueAt = invoiceDueAt(now.getTime(), days, timeZone)));
     return dueAt;
   };
 
@@ -127,7 +147,10 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
         group.to = Math.max(group.to, lines[0]!.periodEnd!.getTime());
         groups.set(key, group);
       }
-      updates.push([sub.id, from, creditBasis, cyclesUsed, now.getTime()]);
+      // Billed up to its end: nothing is left to bill (null takes it out of the due scan).
+      const closes = ended(sub) && from >= endsAt;
+      if (closes) closing.push(sub.id);
+      updates.push([sub.id, closes ? null : from, creditBasis, cyclesUsed, now.getTime()]);
     } catch (error) {
       result.failures.push({ subscription_id: sub.id, message: error instanceof Error ? error.message : String(error) });
     }
@@ -146,18 +169,7 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
     if (!key) continue;
     const group = groups.get(key)!;
     billedCharges.push({ chargeId: charge.id, key, index: group.draft.lines.length });
-    group.draft.lines.push({
-      kind: charge.kind,
-      subscriptionId: charge.subscriptionId,
-      sourceId: charge.id,
-      description: charge.description,
-      quantity: charge.quantity,
-      amount: charge.amount,
-      taxAmount: charge.taxAmount,
-      taxes: charge.taxes,
-      periodStart: charge.periodStart,
-      periodEnd: charge.periodEnd,
-    });
+    group.draft.lines.push(chargeLine(charge));
   }
 
   const drafts = keys.map((key) => {
@@ -173,12 +185,31 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
     ['invoice_line_id'],
     billedCharges.map((b) => [b.chargeId, issued[draftOf.get(b.key)!]!.lineIds[b.index]!]),
   );
+  await cancelEnded(tx, closing, now);
   // A new period is a new cap: fair-usage throttles of the old one are lifted.
   await resetQuotaHolds(tx, updates.map((u) => String(u[0])), now);
   await applyCreditWhereHeld(tx, new Set(issued.map((i) => `${i.subscriberId}|${i.currency}`)), now);
   result.invoices = issued.length;
   result.lines = issued.reduce((sum, i) => sum + i.lineIds.length, 0);
   return result;
+}
+
+/**
+ * Subscriptions the run has billed to their end become canceled, each with
+ * `subscription.canceled` (a cancellation whose end had passed when it was made was
+ * canceled, and announced, at once: the status condition leaves it alone).
+ */
+async function cancelEnded(tx: TenantTx, ids: readonly string[], now: Date) {
+  if (ids.length === 0) return;
+  const ended = await tx
+    .update(subscriptions)
+    .set({ status: 'canceled', scheduledOfferId: null, scheduledChangeAt: null, updatedAt: now })
+    .where(and(inList(subscriptions.id, ids), inArray(subscriptions.status, ['active', 'suspended'])))
+    .returning();
+  for (const sub of ended) {
+    const payload = { reason: sub.cancelReason, canceled_at: sub.canceledAt?.toISOString() ?? null, ends_at: sub.endsAt!.toISOString() };
+    await recordDomainEvent(tx, { type: 'subscription.canceled', subjectType: 'subscription', subjectId: sub.id, payload }, sub.endsAt!);
+  }
 }
 
 /** Recurring add-ons of the subscription, priced and prorated like the offer's line. */

@@ -7,9 +7,9 @@ import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { inList, insertFromJson } from '../bulk-rows.ts';
 import { recordDomainEvent } from '../events/record-domain-event.ts';
 import { loadBillingCatalog } from '../subscriptions/billing-catalog.ts';
-import { finishEndedSubscriptions } from '../subscriptions/cancel-subscription.ts';
 import { applyDueScheduledChanges } from '../subscriptions/change-plan.ts';
 import { billChunk, type BillingCursor, type ChunkResult } from './bill-subscriptions.ts';
+import { billWaitingCharges } from './bill-waiting-charges.ts';
 
 type BillingRunRow = typeof billingRuns.$inferSelect;
 
@@ -79,8 +79,14 @@ export async function runBilling({ ctx, input }: { ctx: TenantContext; input: { 
       cursor = chunk.cursor;
       if (chunk.seen < chunkSize) break;
     }
-    // After billing, so the last stub before a cancellation's end is billed in this run.
-    await ctx.db.transaction(async (tx) => finishEndedSubscriptions(tx, asOf));
+    // After the chunks, which rated the last overage of ended subscriptions and closed them.
+    for (let waiting: string | null = null; ; ) {
+      const chunk = await ctx.db.transaction(async (tx) => billWaitingCharges(tx, { timeZone: ctx.tenant.timezone, runId: id, asOf, now, cursor: waiting, limit: chunkSize }));
+      invoices += chunk.invoices;
+      lines += chunk.lines;
+      waiting = chunk.cursor;
+      if (chunk.seen < chunkSize) break;
+    }
   } catch (error) {
     await ctx.db.update(billingRuns).set({ status: 'failed', invoicesCreated: invoices, linesCreated: lines, finishedAt: new Date(ctx.platform.now()) }).where(eq(billingRuns.id, id));
     throw error;

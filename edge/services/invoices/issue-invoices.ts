@@ -1,7 +1,8 @@
 import type { InvoiceKind, InvoiceLineKind, LineTax } from '../../../db/tenant/index.ts';
-import type { invoiceLines, invoices } from '../../../db/tenant/index.ts';
+import type { invoiceLines, invoices, pendingCharges } from '../../../db/tenant/index.ts';
 import type { TenantTx } from '../../context.ts';
 import { uuidv7 } from '../../lib/ids.ts';
+import { addLocalDays, startOfLocalDay } from '../billing/calendar.ts';
 import { insertFromJson } from '../bulk-rows.ts';
 import { postJournalEntries, type JournalLine } from '../ledger/post-journal-entry.ts';
 import { nextDocumentNumbers } from '../numbering/next-document-number.ts';
@@ -31,6 +32,26 @@ export const lineValues = (line: InvoiceLineDraft) => ({
   periodStart: line.periodStart ?? null,
   periodEnd: line.periodEnd ?? null,
 });
+
+/** A pending charge as the line it becomes on the invoice that bills it (`source_id` names the charge). */
+export const chargeLine = (charge: typeof pendingCharges.$inferSelect): InvoiceLineDraft => ({
+  kind: charge.kind,
+  subscriptionId: charge.subscriptionId,
+  sourceId: charge.id,
+  description: charge.description,
+  quantity: charge.quantity,
+  amount: charge.amount,
+  taxAmount: charge.taxAmount,
+  taxes: charge.taxes,
+  periodStart: charge.periodStart,
+  periodEnd: charge.periodEnd,
+});
+
+/**
+ * When an invoice issued at `at` falls due: the start of the local day `paymentDueDays`
+ * days after the issue day has ended, so the last payment day counts in full.
+ */
+export const invoiceDueAt = (at: number, paymentDueDays: number, timeZone: string): Date => new Date(addLocalDays(startOfLocalDay(at, timeZone), paymentDueDays + 1, timeZone));
 
 export type InvoiceDraft = {
   subscriberId: string;

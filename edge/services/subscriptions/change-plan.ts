@@ -4,11 +4,10 @@ import type { TenantContext, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
-import { addLocalDays, startOfLocalDay } from '../billing/calendar.ts';
 import { insertCreditNote } from '../credit-notes/manage-credit-notes.ts';
 import { recordDomainEvent } from '../events/record-domain-event.ts';
 import { applyAccountCredit } from '../invoices/apply-account-credit.ts';
-import { issueInvoices, type InvoiceLineDraft } from '../invoices/issue-invoices.ts';
+import { invoiceDueAt, issueInvoices, type InvoiceLineDraft } from '../invoices/issue-invoices.ts';
 import { findSubscriber } from '../subscribers/find-subscriber.ts';
 import { loadBillingCatalog, type BillingCatalog } from './billing-catalog.ts';
 import { planChange, type PlannedChange } from './plan-change.ts';
@@ -134,7 +133,7 @@ async function applyPlannedChange(tx: TenantTx, ctx: TenantContext, sub: Subscri
   const what = `plan change ${sub.id}`;
   if (planned.outcome === 'invoice') {
     const subscriber = await findSubscriber(tx, sub.subscriberId);
-    const dueAt = new Date(addLocalDays(startOfLocalDay(at.getTime(), timeZone), subscriber.paymentDueDays + 1, timeZone));
+    const dueAt = invoiceDueAt(at.getTime(), subscriber.paymentDueDays, timeZone);
     const [invoice] = await issueInvoices(
       tx,
       [{ subscriberId: sub.subscriberId, currency: sub.currency, kind: 'plan_change', lines: planned.lines, dueAt, periodStart: planned.cycle ? new Date(planned.effectiveAt) : null, periodEnd: planned.cycle ? new Date(planned.cycle.end) : null }],

@@ -30,16 +30,17 @@ const includedLabel = (bytes: number) => (bytes % bytesPerGb === 0 ? String(byte
  * the buckets this call stamped are charged: a repeated or concurrent call charges
  * nothing twice. Buckets without overage, unmetered ones and offers without an overage
  * price are stamped too, so they are not looked at again. Returns the charges written.
- * Usage recorded for a period after it was rated is kept but not charged.
+ * Usage recorded for a period after it was rated is kept but not charged. `ended`: the
+ * subscriptions' service is over, so every bucket of theirs is closed, whatever its end.
  */
-export async function rateClosedBuckets(tx: TenantTx, input: { catalog: BillingCatalog; subscriptionIds: readonly string[]; asOf: Date; now: Date; timeZone: string }): Promise<number> {
+export async function rateClosedBuckets(tx: TenantTx, input: { catalog: BillingCatalog; subscriptionIds: readonly string[]; asOf: Date; now: Date; timeZone: string; ended?: boolean }): Promise<number> {
   const { catalog, asOf, now, timeZone } = input;
   let written = 0;
   for (const ids of chunked([...new Set(input.subscriptionIds)], 500)) {
     const rated = await tx
       .update(quotaBuckets)
       .set({ ratedAt: now, updatedAt: now })
-      .where(and(inList(quotaBuckets.subscriptionId, ids), lte(quotaBuckets.periodEnd, asOf), isNull(quotaBuckets.ratedAt)))
+      .where(and(inList(quotaBuckets.subscriptionId, ids), input.ended ? undefined : lte(quotaBuckets.periodEnd, asOf), isNull(quotaBuckets.ratedAt)))
       .returning();
     const over = rated.filter((b) => b.includedBytes !== null && b.usedBytes > b.includedBytes);
     if (over.length === 0) continue;

@@ -198,13 +198,21 @@ describe('collections: prepaid', () => {
 
   it('cancels the prepaid subscriptions after the deactivation days of suspension', async () => {
     const edge = await startCollectionsEdge();
-    const { w, subscription, on } = await lowBalance(edge);
+    const { w, subscriber, subscription, on } = await lowBalance(edge);
     await w.collect(on(0));
     await w.collect(on(3));
     expect((await w.collect(on(32))).actions).toEqual([]);
     expect(brief((await w.collect(on(33))).actions)).toEqual([['cancel', 'prepaid', 2, 'sub']]);
-    expect(await w.subscription(subscription.id)).toMatchObject({ status: 'canceled', ends_at: new Date(on(33)).toISOString() });
+    // Service ends at once; the days used since the last billing are billed by the next run, which closes it.
+    expect(await w.subscription(subscription.id)).toMatchObject({ status: 'suspended', ends_at: new Date(on(33)).toISOString() });
     expect((await w.events('subscription.canceled')).map((e) => e.subject_id)).toEqual([subscription.id]);
+    await w.bill(on(33));
+    expect(await w.subscription(subscription.id)).toMatchObject({ status: 'canceled', next_billing_at: null });
+    const midnight = (day: number) => new Date(Date.UTC(2031, 0, day, 23)).toISOString();
+    expect((await w.invoices(subscriber.id)).map((i) => [i.period_start, i.period_end])).toEqual([
+      [midnight(14), midnight(45)],
+      [midnight(45), new Date(on(33)).toISOString()],
+    ]);
     expect(await w.cases()).toEqual([expect.objectContaining({ kind: 'prepaid', status: 'closed', close_reason: 'canceled', step: 2, action: 'cancel' })]);
     expect((await w.collect(on(40))).actions).toEqual([]);
   });

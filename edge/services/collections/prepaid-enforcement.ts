@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, or } from 'drizzle-orm';
 import { collectionCases, offers, subscribers, subscriptions } from '../../../db/tenant/index.ts';
 import type { TenantTx } from '../../context.ts';
 import { uuidv7 } from '../../lib/ids.ts';
@@ -6,6 +6,8 @@ import { addLocalDays, localParts } from '../billing/calendar.ts';
 import { recordDomainEvent } from '../events/record-domain-event.ts';
 import { subscriberBalance } from '../ledger/subscriber-balance.ts';
 import type { BillingCatalog } from '../subscriptions/billing-catalog.ts';
+import { endSubscription } from '../subscriptions/cancel-subscription.ts';
+import type { SubscriptionRow } from '../subscriptions/subscription-pricing.ts';
 import { placeHold } from '../subscriptions/service-holds.ts';
 import { advanceCase, closeCase, findOpenCase, openCase, restoreHolds, unionPage, type CaseRow, type CollectionAction } from './manage-cases.ts';
 
@@ -13,6 +15,8 @@ import { advanceCase, closeCase, findOpenCase, openCase, restoreHolds, unionPage
 export const prepaidStage = { lowBalance: 0, suspended: 1, canceled: 2 } as const;
 
 const live = ['active', 'suspended'] as const;
+// A subscription whose service has ended is only waiting for the billing run to close it.
+const notEnded = (asOf: Date) => or(isNull(subscriptions.endsAt), gt(subscriptions.endsAt, asOf));
 
 /**
  * Whether prepaid enforcement may act at `at`: its local hour is in the tenant's window
@@ -38,7 +42,7 @@ export async function enforcePrepaidChunk(tx: TenantTx, input: PrepaidInput): Pr
         .selectDistinct({ id: subscriptions.subscriberId })
         .from(subscriptions)
         .innerJoin(offers, eq(offers.id, subscriptions.offerId))
-        .where(and(inArray(subscriptions.status, live), eq(offers.billingMode, 'prepaid'), input.cursor === null ? undefined : gt(subscriptions.subscriberId, input.cursor)))
+        .where(and(inArray(subscriptions.status, live), notEnded(input.asOf), eq(offers.billingMode, 'prepaid'), input.cursor === null ? undefined : gt(subscriptions.subscriberId, input.cursor)))
         .orderBy(asc(subscriptions.subscriberId))
         .limit(input.limit)
     : [];
@@ -61,7 +65,7 @@ async function enforceSubscriber(tx: TenantTx, input: PrepaidInput, subscriberId
     .select({ sub: subscriptions })
     .from(subscriptions)
     .innerJoin(offers, eq(offers.id, subscriptions.offerId))
-    .where(and(eq(subscriptions.subscriberId, subscriberId), inArray(subscriptions.status, live), eq(offers.billingMode, 'prepaid')))
+    .where(and(eq(subscriptions.subscriberId, subscriberId), inArray(subscriptions.status, live), notEnded(asOf), eq(offers.billingMode, 'prepaid')))
     .orderBy(asc(subscriptions.id));
   const subs = prepaid.map((r) => r.sub);
   let open: CaseRow | null = (await findOpenCase(tx, subscriberId, 'prepaid')) ?? null;
@@ -125,7 +129,7 @@ async function enforceSubscriber(tx: TenantTx, input: PrepaidInput, subscriberId
     const moved = await advanceCase(tx, open, prepaidStage.canceled, 'cancel', asOf, now);
     if (!moved) return actions;
     for (const sub of subs) {
-      if (await cancelForBalance(tx, sub.id, moved.id, asOf, now)) {
+      if (await cancelForBalance(tx, input, sub, moved.id)) {
         actions.push({ subscriber_id: subscriberId, subscription_id: sub.id, action: 'cancel', reason: 'prepaid', step: prepaidStage.canceled });
       }
     }
@@ -137,20 +141,16 @@ async function enforceSubscriber(tx: TenantTx, input: PrepaidInput, subscriberId
 const cancelReason = 'prepaid balance below the minimum past the deactivation days';
 
 /**
- * Ends a live prepaid subscription at `at` (status canceled, ends_at = at, any scheduled
- * plan change dropped) with `subscription.canceled`; conditional on it still being live.
- * Not the subscriptions module's cancelSubscription: that runs its own transaction and
- * ends service at the end of the local day, while this runs inside the run's chunk and
- * takes service away at once.
+ * Ends a live prepaid subscription at `at`, at once (service was suspended for the
+ * deactivation days already), by the one cancellation path: billing stops there, what was
+ * billed after it is credited per the policy, and `subscription.canceled` is recorded. One
+ * already ending on its own (a cancellation with its end ahead) is left to end then.
  */
-async function cancelForBalance(tx: TenantTx, subscriptionId: string, caseId: string, at: Date, now: Date): Promise<boolean> {
-  const [canceled] = await tx
-    .update(subscriptions)
-    .set({ status: 'canceled', canceledAt: at, endsAt: at, cancelReason, scheduledOfferId: null, scheduledChangeAt: null, updatedAt: now })
-    .where(and(eq(subscriptions.id, subscriptionId), inArray(subscriptions.status, live)))
-    .returning();
-  if (!canceled) return false;
-  const payload = { reason: cancelReason, canceled_at: at.toISOString(), ends_at: at.toISOString(), case_id: caseId, credit_note_id: null };
-  await recordDomainEvent(tx, { type: 'subscription.canceled', subjectType: 'subscription', subjectId: subscriptionId, payload }, at);
+async function cancelForBalance(tx: TenantTx, input: PrepaidInput, sub: SubscriptionRow, caseId: string): Promise<boolean> {
+  if (sub.endsAt) return false;
+  const { asOf: at, now, catalog, timeZone } = input;
+  const { creditNoteId } = await endSubscription(tx, { row: sub, at, endsAt: at.getTime(), reason: cancelReason, catalog, timeZone, now });
+  const payload = { reason: cancelReason, canceled_at: at.toISOString(), ends_at: at.toISOString(), case_id: caseId, credit_note_id: creditNoteId };
+  await recordDomainEvent(tx, { type: 'subscription.canceled', subjectType: 'subscription', subjectId: sub.id, payload }, at);
   return true;
 }

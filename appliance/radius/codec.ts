@@ -56,19 +56,31 @@ function entriesCopy(words: number): Uint32Array {
 }
 
 /**
- * Decode a datagram. Throws only RadiusDecodeError. Length rules come from the
- * dictionary's precomputed tables: every attribute must be 3-255 octets, lie
- * inside the packet and fit its data type; Vendor-Specific attributes of known
- * vendors must parse completely in the vendor's format.
+ * The header alone (RFC 2865 §3): Length within the datagram and 20-4096, a known
+ * Code. Returns the Length; throws RadiusDecodeError. Enough to find the request type
+ * and the NAS before any attribute is decoded.
  */
-export function decodePacket(datagram: Buffer, dictionary: Dictionary): RadiusPacket {
+export function checkHeader(datagram: Buffer): number {
   if (datagram.length < HEADER_LENGTH) throw new RadiusDecodeError('short_packet', 0);
   const length = ((datagram[2] ?? 0) << 8) | (datagram[3] ?? 0);
   if (length < HEADER_LENGTH || length > MAX_PACKET_LENGTH || length > datagram.length) {
     throw new RadiusDecodeError('length_mismatch', 2);
   }
+  if (!KNOWN_CODES.has(datagram[0] ?? 0)) throw new RadiusDecodeError('unknown_code', 0);
+  return length;
+}
+
+/**
+ * Decode a datagram. Throws only RadiusDecodeError. Length rules come from the
+ * dictionary's precomputed tables: every attribute must be 3-255 octets, lie
+ * inside the packet and fit its data type; Vendor-Specific attributes of known
+ * vendors must be framed in the vendor's format. A known vendor's VSA whose value
+ * does not fit its type is kept whole as raw octets (attribute 26), as FreeRADIUS
+ * keeps such a VSA as a raw attribute: one odd vendor attribute does not cost the request.
+ */
+export function decodePacket(datagram: Buffer, dictionary: Dictionary): RadiusPacket {
+  const length = checkHeader(datagram);
   const code = datagram[0] ?? 0;
-  if (!KNOWN_CODES.has(code)) throw new RadiusDecodeError('unknown_code', 0);
   const standard = dictionary.rules.standard;
   const entries = decodeScratch;
   let count = 0;
@@ -136,6 +148,8 @@ function decodeVendorSpecific(
   const end = valueOffset + valueLength;
   if (vendorRules) {
     const { vendor, narrow, wide } = vendorRules;
+    const first = count;
+    let raw = false;
     let offset = start;
     while (offset < end) {
       const header = vendor.typeWidth + vendor.lengthWidth;
@@ -144,13 +158,12 @@ function decodeVendorSpecific(
       const subLength = vendor.lengthWidth === 0 ? end - offset : readWidth(data, offset + vendor.typeWidth, vendor.lengthWidth);
       if (subLength <= header || offset + subLength > end) throw new RadiusDecodeError('bad_vsa', offset);
       const rule = type < 256 ? (narrow[type] ?? 0) : (wide.get(type) ?? 0);
-      if (violatesRule(rule, data, offset + header, subLength - header)) {
-        throw new RadiusDecodeError('bad_value_length', offset);
-      }
+      // The framing must still hold to the end; only the values are forgiven.
+      raw ||= violatesRule(rule, data, offset + header, subLength - header);
       count = pushEntry(entries, count, vendorId, type, offset + header, subLength - header);
       offset += subLength;
     }
-    return count;
+    return raw ? pushEntry(entries, first, 0, Attr.vendorSpecific, valueOffset, valueLength) : count;
   }
   if (splitsAsStandardFormat(data, start, end)) {
     for (let offset = start; offset < end; offset += data[offset + 1] ?? 0) {

@@ -157,6 +157,8 @@ export function handleAccessRequest(ctx: HandlerContext, request: IncomingReques
       return reject(ctx, request, userName, 'unsupported_mschapv1');
     case 'incomplete':
       return reject(ctx, request, userName, 'missing_attribute');
+    case 'malformed':
+      return reject(ctx, request, userName, 'malformed_attribute');
     default: {
       if (byName === undefined) return reject(ctx, request, userName, 'unknown_user');
       const result = checkPassword(ctx, request, byName, kind);

@@ -1,11 +1,12 @@
-// What happens to one datagram in a worker thread: decode (strict), find the NAS by
-// source address, verify signatures, consult the shared duplicate cache, dispatch to
+// What happens to one datagram in a worker thread: check the header, find the NAS by
+// source address (issue 12: nothing from an unknown source is decoded), decode the
+// attributes (strict framing), verify signatures, consult the shared duplicate cache, dispatch to
 // the packet type's handler, send the reply. Nothing a datagram contains can throw
 // out of here: every failure is a counted drop.
 import type { RemoteInfo, Socket } from 'node:dgram';
 import type { NasClient } from '../../replica/index.ts';
 import { verifyRequest } from '../authenticator.ts';
-import { decodePacket } from '../codec.ts';
+import { checkHeader, decodePacket } from '../codec.ts';
 import { RadiusDecodeError } from '../decode-error.ts';
 import { PacketCode } from '../protocol.ts';
 import { dispatch, requestType } from '../handlers/index.ts';
@@ -75,19 +76,28 @@ export function createPacketLoop(ctx: HandlerContext, cache: DuplicateCache): Pa
   const handle = (socket: Socket, port: PortKind, datagram: Buffer, remote: RemoteInfo) => {
     const started = performance.now();
     const receivedAt = Date.now();
-    let packet;
     try {
-      packet = decodePacket(datagram, ctx.dictionary);
+      checkHeader(datagram);
     } catch (error) {
       if (error instanceof RadiusDecodeError) return drop(error.reason, remote, { offset: error.offset });
       throw error;
     }
-    const type = requestType(packet.code, port);
-    if (type === null) return drop('unexpected_code', remote, { code: packet.code, port });
+    const code = datagram[0] ?? 0;
+    const type = requestType(code, port);
+    if (type === null) return drop('unexpected_code', remote, { code, port });
     ctx.counters.request(type);
     // RFC 2865 §3: a request from an unknown client is silently discarded.
     const nas = ctx.replica.findClientByAddress(remote.address);
     if (nas === undefined) return drop('unknown_client', remote);
+    let packet;
+    try {
+      packet = decodePacket(datagram, ctx.dictionary);
+    } catch (error) {
+      if (error instanceof RadiusDecodeError) {
+        return drop(error.reason, remote, { offset: error.offset, nas: nas.name });
+      }
+      throw error;
+    }
     const verified = verifyRequest(packet, nas.secret, {
       requireMessageAuthenticator: nas.requireMessageAuthenticator ?? ctx.config.radius.requireMessageAuthenticator,
     });

@@ -155,9 +155,6 @@ describe('decodePacket strictness', () => {
     ['known vendor, zero-length sub-attribute', rawPacket(1, 0, ZERO16, [rawAttribute(26, hex('00 00 3a 8c 08 02'))]), 'bad_vsa'],
     ['known vendor, sub-length 1', rawPacket(1, 0, ZERO16, [rawAttribute(26, hex('00 00 3a 8c 08 01 41'))]), 'bad_vsa'],
     ['known vendor, trailing octet', rawPacket(1, 0, ZERO16, [rawAttribute(26, hex('00 00 3a 8c 08 03 41 08'))]), 'bad_vsa'],
-    ['known vendor, wrong sub-attribute size', rawPacket(1, 0, ZERO16, [rawVsa(14988, 1, Buffer.alloc(3))]), 'bad_value_length'],
-    ['MS-CHAP2-Response of 49 octets', rawPacket(1, 0, ZERO16, [rawVsa(311, 25, Buffer.alloc(49))]), 'bad_value_length'],
-    ['MS-MPPE-Send-Key without whole blocks', rawPacket(2, 0, ZERO16, [rawVsa(311, 16, Buffer.alloc(20))]), 'bad_value_length'],
   ];
   it.each(cases)('rejects %s', (_name, datagram, reason) => {
     expect(decodeFailure(datagram)).toBe(reason);
@@ -210,6 +207,20 @@ describe('Vendor-Specific attributes (RFC 2865 §5.26)', () => {
     const packet = decodePacket(rawPacket(2, 0, ZERO16, [rawVsa(99999, 7, Buffer.from('abc'))]), dictionary);
     expect(findAttribute(packet, { vendorId: 99999, type: 7 })).toBe(0);
     expect(getOctets(packet, { vendorId: 99999, type: 7 })?.toString()).toBe('abc');
+  });
+
+  // Issue 12 item 10, as FreeRADIUS does: the value is kept as raw octets, the request lives.
+  it.each([
+    ['a 3-octet Mikrotik-Recv-Limit (integer)', rawVsa(14988, 1, Buffer.alloc(3))],
+    ['a 49-octet MS-CHAP2-Response', rawVsa(311, 25, Buffer.alloc(49))],
+    ['an MS-MPPE-Send-Key without whole blocks', rawVsa(311, 16, Buffer.alloc(20))],
+  ])("keeps a known vendor's VSA whole, as attribute 26, when %s does not fit its type", (_name, vsa) => {
+    const both = rawAttribute(26, hex('00 00 3a 8c 08 09 31 30 4d 2f 35 30 4d'));
+    const packet = decodePacket(rawPacket(1, 0, ZERO16, [rawAttribute(1, Buffer.from('u')), vsa, both]), dictionary);
+    expect(packet.attributeCount).toBe(3);
+    expect([entryVendorId(packet, 1), entryType(packet, 1)]).toEqual([0, 26]);
+    expect(entryValue(packet, 1).equals(vsa.subarray(2))).toBe(true);
+    expect(getString(packet, attribute('Mikrotik-Rate-Limit'))).toBe('10M/50M');
   });
 
   it('keeps an unknown vendor with another format whole, as attribute 26', () => {

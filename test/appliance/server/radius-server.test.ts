@@ -253,10 +253,16 @@ describe('Access-Request', () => {
         { attribute: 'CHAP-Password', value: randomBytes(17) },
         station,
       ]),
+      // An MS-CHAP2-Response of 49 octets is kept raw by the decoder: still a credential.
+      nas.request(auth, PacketCode.accessRequest, [
+        { attribute: 'User-Name', value: 'aa:bb:cc:00:11:22' },
+        { attribute: 'Vendor-Specific', value: Buffer.concat([Buffer.from('000001371933', 'hex'), randomBytes(49)]) },
+        station,
+      ]),
     ]);
-    expect(outcomes.map((outcome) => outcome?.reply.code)).toEqual(Array(3).fill(PacketCode.accessReject));
+    expect(outcomes.map((outcome) => outcome?.reply.code)).toEqual(Array(4).fill(PacketCode.accessReject));
     const after = await server.metrics();
-    for (const reason of ['unsupported_eap', 'unsupported_mschapv1', 'unknown_user']) {
+    for (const reason of ['unsupported_eap', 'unsupported_mschapv1', 'unknown_user', 'malformed_attribute']) {
       const series = `appliance_radius_rejects_total{reason="${reason}"}`;
       expect(metricValue(after, series) - metricValue(before, series)).toBe(1);
     }
@@ -298,14 +304,33 @@ describe('drops', () => {
     expect(metricValue(await server.metrics(), 'appliance_radius_drops_total{reason="missing_message_authenticator"}')).toBe(before + 1);
   });
 
-  it('drops datagrams from unknown clients and counts them', async () => {
+  it('drops datagrams from unknown clients and counts them, before decoding their attributes', async () => {
+    const unknown = 'appliance_radius_drops_total{reason="unknown_client"}';
+    const truncated = 'appliance_radius_drops_total{reason="truncated_attribute"}';
+    const before = await server.metrics();
     const stranger = await openNasSocket('127.0.0.2', '127.0.0.1');
     try {
       expect(await papRequest(stranger, 'alice', 'alice-pw')).toBeNull();
+      // A valid header over broken attributes: the source decides, the attributes are never read.
+      const brokenAttributes = Buffer.from([1, 7, 0, 24, ...randomBytes(16), 1, 9, 0x41, 0x42]);
+      expect(await stranger.exchange(brokenAttributes, auth, 300)).toBeNull();
     } finally {
       stranger.close();
     }
-    expect(metricValue(await server.metrics(), 'appliance_radius_drops_total{reason="unknown_client"}')).toBeGreaterThanOrEqual(1);
+    const after = await server.metrics();
+    expect(metricValue(after, unknown) - metricValue(before, unknown)).toBe(2);
+    expect(metricValue(after, truncated) - metricValue(before, truncated)).toBe(0);
+  });
+
+  // Issue 12 item 10: FreeRADIUS keeps such a VSA as a raw attribute; so does the appliance.
+  it("answers a request whose known vendor's VSA has a value that does not fit its type", async () => {
+    // Mikrotik-Recv-Limit (14988:1) is an integer: 3 octets do not fit.
+    const odd = { attribute: 'Vendor-Specific', value: Buffer.from('00003a8c0105000001', 'hex') };
+    const result = await papRequest(nas, 'alice', 'alice-pw', [odd]);
+    expect(result?.reply.code).toBe(PacketCode.accessAccept);
+    // A broken framing inside the VSA is still the packet's structure: dropped.
+    const broken = { attribute: 'Vendor-Specific', value: Buffer.from('00003a8c01094142', 'hex') };
+    expect(await papRequest(nas, 'alice', 'alice-pw', [broken])).toBeNull();
   });
 
   it('drops malformed and wrongly signed packets without harm to the workers', async () => {

@@ -42,7 +42,8 @@ const syncFailed = () => new SpoolSyncError('the spool WAL could not be synced; 
 
 export function durableWaiter(buffer: SharedArrayBuffer): DurableWaiter {
   const view = new Int32Array(buffer);
-  // Targets arrive in commit order, so the waiters are sorted: release from the head.
+  // Sorted by target, so release takes from the head. Targets arrive almost always in
+  // commit order (a port's answers do; an in-process flush may overtake an append).
   const parked: Array<{ target: number; resolve: () => void; reject: (error: unknown) => void }> = [];
   let head = 0;
   let armed = false;
@@ -87,7 +88,9 @@ export function durableWaiter(buffer: SharedArrayBuffer): DurableWaiter {
       if (covers(Atomics.load(view, DURABLE), target)) return Promise.resolve();
       if (Atomics.load(view, FAILED) !== 0) return Promise.reject(syncFailed());
       return new Promise<void>((resolve, reject) => {
-        parked.push({ target, resolve, reject });
+        let at = parked.length;
+        while (at > head && !covers(target, parked[at - 1]?.target ?? target)) at--;
+        parked.splice(at, 0, { target, resolve, reject });
         arm();
       });
     },

@@ -55,6 +55,19 @@ describe('durable waiter', () => {
     await expect(waiter.wait(4)).resolves.toBeUndefined();
   });
 
+  it('resolves a commit that was waited for after a later one as soon as it is durable', async () => {
+    const { buffer, publish } = counters();
+    const waiter = durableWaiter(buffer);
+    const later = track(waiter.wait(3));
+    const earlier = track(waiter.wait(2));
+    publish(DURABLE, 2);
+    await turns();
+    expect([earlier.settled, later.settled]).toEqual(['resolved', 'pending']);
+    publish(DURABLE, 3);
+    await turns();
+    expect(later.settled).toBe('resolved');
+  });
+
   it('compares across the Int32 wrap of the counters', async () => {
     const { buffer, publish } = counters();
     publish(DURABLE, 0x7fff_fffe);

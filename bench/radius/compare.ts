@@ -1,5 +1,6 @@
 // The appliance against Debian's FreeRADIUS 3.2, same load generator, same users,
-// same run, same machine, on 127.0.0.1, each server in turn, in three traffic shapes
+// same run, same machine, on 127.0.0.1, both up for the whole run and measured one
+// right after the other for each shape (order alternating per round), in three traffic shapes
 // (SHAPES): auth (PAP + Message-Authenticator) from a fleet, accounting (Start /
 // Interim-Update / Stop) from one busy NAS port, and accounting from a fleet.
 //
@@ -131,61 +132,35 @@ function log(message: string): void {
   process.stderr.write(`[${new Date().toISOString()}] ${message}\n`);
 }
 
-async function measure(
-  name: ServerName,
-  authPort: number,
-  acctPort: number,
-  serverPid: number,
-  report: ServerReport,
-  metricsPort?: number,
-): Promise<void> {
-  const replyMessageAuthenticator = name === 'appliance' ? 'require' : 'if-present';
-  const moved: Partial<Record<ShapeName, Record<string, number>>> = {};
-  for (const shape of shapeNames) {
-    const { scenario, sockets, window } = SHAPES[shape];
-    const before = await scrapeMetrics(metricsPort);
-    const common = {
-      host: '127.0.0.1',
-      port: scenario === 'auth' ? authPort : acctPort,
-      secret: BENCH_SECRET,
-      scenario,
-      window,
-      sockets,
-      timeoutMs,
-      users: DEFAULT_USERS,
-      interims,
-      serverPids: [serverPid],
-      replyMessageAuthenticator,
-      dictionary,
-    } as const;
-    if (warmupS > 0) await runLoadThreads({ ...common, durationMs: warmupS * 1000, maxRequests: 10_000_000 }, generatorThreads);
-    const result = await runLoadThreads({ ...common, durationMs: durationS * 1000, maxRequests: 100_000_000 }, generatorThreads);
-    log(
-      `${name} ${shape}: ${result.per_second}/s p50 ${result.p50_ms} ms p99 ${result.p99_ms} ms losses ${result.losses} ` +
-        `cpu ${result.server_cpu_us_per_request} µs/req, cores busy ${result.server_cores_busy}, waiting for a CPU ${result.server_run_queue_wait}`,
-    );
-    (report.runs[shape] ??= []).push(result);
-    if (metricsPort !== undefined) moved[shape] = metricDiff(before, await scrapeMetrics(metricsPort), 'appliance_');
-  }
-  report.rounds++;
-  if (metricsPort !== undefined) (report.metrics ??= []).push(moved);
-}
+/** A server up for the whole run. */
+type Target = { name: ServerName; authPort: number; acctPort: number; pid: number; metricsPort?: number; alive(): boolean; log(): string };
 
-async function benchFreeRadius(report: ServerReport): Promise<void> {
-  const dir = join(root, `freeradius-${report.rounds}`);
-  const server = startFreeRadius({ dir, authPort: portBase, acctPort: portBase + 1, threads: frThreads, usersFile, clientsConf });
-  running.add(server.process);
-  try {
-    await waitForServer('127.0.0.1', portBase, 20_000, server.alive);
-    await measure('freeradius', portBase, portBase + 1, server.pid, report);
-    report.notes.push(`detail files: ${detailBytes(join(dir, 'radacct'))} bytes written`);
-  } catch (error) {
-    report.error = `${(error as Error).message}\n${server.log().slice(-2000)}`;
-    log(`freeradius failed: ${report.error}`);
-  } finally {
-    await server.stop();
-    running.delete(server.process);
-  }
+/** One shape against one server: a warm-up, then the measured run. */
+async function measureShape(target: Target, shape: ShapeName, report: ServerReport, round: number): Promise<void> {
+  const { scenario, sockets, window } = SHAPES[shape];
+  const before = await scrapeMetrics(target.metricsPort);
+  const common = {
+    host: '127.0.0.1',
+    port: scenario === 'auth' ? target.authPort : target.acctPort,
+    secret: BENCH_SECRET,
+    scenario,
+    window,
+    sockets,
+    timeoutMs,
+    users: DEFAULT_USERS,
+    interims,
+    serverPids: [target.pid],
+    replyMessageAuthenticator: target.name === 'appliance' ? 'require' : 'if-present',
+    dictionary,
+  } as const;
+  if (warmupS > 0) await runLoadThreads({ ...common, durationMs: warmupS * 1000, maxRequests: 10_000_000 }, generatorThreads);
+  const result = await runLoadThreads({ ...common, durationMs: durationS * 1000, maxRequests: 100_000_000 }, generatorThreads);
+  log(
+    `${target.name} ${shape}: ${result.per_second}/s p50 ${result.p50_ms} ms p99 ${result.p99_ms} ms losses ${result.losses} ` +
+      `cpu ${result.server_cpu_us_per_request} µs/req, cores busy ${result.server_cores_busy}, waiting for a CPU ${result.server_run_queue_wait}`,
+  );
+  (report.runs[shape] ??= []).push(result);
+  if (target.metricsPort !== undefined) ((report.metrics ??= [])[round] ??= {})[shape] = metricDiff(before, await scrapeMetrics(target.metricsPort), 'appliance_');
 }
 
 function detailBytes(dir: string): number {
@@ -200,6 +175,7 @@ function detailBytes(dir: string): number {
   return total;
 }
 
+const freeRadiusDir = join(root, 'freeradius');
 const applianceOptions = {
   dataDir: applianceDataDir(root),
   authPort: portBase + 10,
@@ -207,48 +183,69 @@ const applianceOptions = {
   httpPort: portBase + 17,
   ...(applianceThreads === undefined ? {} : { threads: applianceThreads }),
 };
-let applianceImported: string | undefined;
-
-async function benchAppliance(report: ServerReport): Promise<void> {
-  try {
-    applianceImported ??= importIntoAppliance(applianceOptions, clientsConf, usersFile);
-  } catch (error) {
-    report.error = (error as Error).message;
-    log(`appliance import failed: ${report.error}`);
-    return;
-  }
-  const server = startAppliance(applianceOptions);
-  running.add(server.process);
-  try {
-    await waitForServer('127.0.0.1', applianceOptions.authPort, 30_000, server.alive);
-    await measure('appliance', applianceOptions.authPort, applianceOptions.acctPort, server.pid, report, applianceOptions.httpPort);
-  } catch (error) {
-    report.error = `${(error as Error).message} (does \`appliance start\` serve RADIUS yet?)\n${server.log().slice(-2000)}`;
-    log(`appliance failed: ${report.error}`);
-  } finally {
-    await server.stop();
-    running.delete(server.process);
-  }
-}
 
 const reports: Record<ServerName, ServerReport> = {
   freeradius: { runs: {}, rounds: 0, notes: [] },
   appliance: { runs: {}, rounds: 0, notes: [] },
 };
+const stops: Array<() => Promise<void>> = [];
 
-try {
-  for (let index = 0; index < rounds; index++) {
-    // Alternate the order each round so neither server always runs on a warmer (or busier) machine.
-    const order: ServerName[] = index % 2 === 0 ? ['freeradius', 'appliance'] : ['appliance', 'freeradius'];
-    for (const name of order) {
-      if (only !== undefined && only !== name) continue;
-      if (reports[name].error !== undefined) continue;
-      log(`round ${index + 1}/${rounds}: ${name}`);
-      if (name === 'freeradius') await benchFreeRadius(reports.freeradius);
-      else await benchAppliance(reports.appliance);
+async function startTarget(name: ServerName): Promise<Target | null> {
+  const report = reports[name];
+  try {
+    if (name === 'freeradius') {
+      const server = startFreeRadius({ dir: freeRadiusDir, authPort: portBase, acctPort: portBase + 1, threads: frThreads, usersFile, clientsConf });
+      running.add(server.process);
+      stops.push(() => server.stop());
+      await waitForServer('127.0.0.1', portBase, 20_000, server.alive);
+      return { name, authPort: portBase, acctPort: portBase + 1, pid: server.pid, alive: server.alive, log: server.log };
     }
+    importIntoAppliance(applianceOptions, clientsConf, usersFile);
+    const server = startAppliance(applianceOptions);
+    running.add(server.process);
+    stops.push(() => server.stop());
+    await waitForServer('127.0.0.1', applianceOptions.authPort, 60_000, server.alive);
+    const { authPort, acctPort, httpPort } = applianceOptions;
+    return { name, authPort, acctPort, pid: server.pid, metricsPort: httpPort, alive: server.alive, log: server.log };
+  } catch (error) {
+    report.error = (error as Error).message;
+    log(`${name} did not start: ${report.error}`);
+    return null;
+  }
+}
+
+// Both servers stay up for the whole run (the idle one costs next to nothing), and
+// each shape runs against one right after the other, so a pair sees the same machine
+// within seconds; the order alternates per round.
+try {
+  const targets: Target[] = [];
+  for (const name of ['freeradius', 'appliance'] as const) {
+    if (only !== undefined && only !== name) continue;
+    const target = await startTarget(name);
+    if (target !== null) targets.push(target);
+  }
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? targets : [...targets].reverse();
+    log(`round ${round + 1}/${rounds}: ${order.map((target) => target.name).join(', ')}`);
+    for (const shape of shapeNames) {
+      for (const target of order) {
+        const report = reports[target.name];
+        if (report.error !== undefined) continue;
+        try {
+          await measureShape(target, shape, report, round);
+        } catch (error) {
+          report.error = `${(error as Error).message}\n${target.log().slice(-2000)}`;
+          log(`${target.name} failed: ${report.error}`);
+        }
+      }
+    }
+    for (const target of targets) reports[target.name].rounds++;
+  }
+  if (targets.some((target) => target.name === 'freeradius')) {
+    reports.freeradius.notes.push(`detail files: ${detailBytes(join(freeRadiusDir, 'radacct'))} bytes written`);
   }
 } finally {
+  for (const stop of stops) await stop().catch(() => undefined);
   killAll();
   rmSync(root, { recursive: true, force: true });
 }

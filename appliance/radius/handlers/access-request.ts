@@ -18,7 +18,7 @@ import type { AcceptMethod, RejectReason } from '../server/counters.ts';
 import type { HandlerContext, HandlerOutcome, IncomingRequest } from './context.ts';
 import { acceptAttributes } from './reply-attributes.ts';
 import { credentialKind } from './request-credentials.ts';
-import { serviceLineClass } from './service-line.ts';
+import { identityAttributes } from './service-line.ts';
 import { credentialFor } from './stored-credential.ts';
 import { deriveCredentials } from '../../replica/credentials.ts';
 import type { AuthMethodName } from './stored-credential.ts';
@@ -30,7 +30,6 @@ type Definitions = {
   readonly userName: AttributeDef;
   readonly framedProtocol: AttributeDef;
   readonly callingStationId: AttributeDef;
-  readonly class: AttributeDef;
   /** RFC 6911 Delegated-IPv6-Prefix-Pool is in the dictionary. */
   readonly delegatedPoolAttribute: boolean;
 };
@@ -45,7 +44,6 @@ function definitionsOf(dictionary: Dictionary): Definitions {
       userName: dictionary.requireAttribute('User-Name'),
       framedProtocol: dictionary.requireAttribute('Framed-Protocol'),
       callingStationId: dictionary.requireAttribute('Calling-Station-Id'),
-      class: dictionary.requireAttribute('Class'),
       delegatedPoolAttribute: dictionary.findAttribute('Delegated-IPv6-Prefix-Pool') !== undefined,
     };
     definitions.set(dictionary, found);
@@ -245,12 +243,10 @@ function accept(
       defaultInterimInterval: ctx.config.sessions.defaultInterimInterval,
       delegatedPoolAttribute: defs.delegatedPoolAttribute,
     });
-    // RFC 2865 §5.1: the name the NAS is to account under (for IPoE the subscriber's,
-    // not the MAC); §5.25: the Class it echoes in accounting, naming the service line.
-    const identity: AttributeInput[] = [{ attribute: defs.userName, value: subscriber.username }];
-    const serviceLine = serviceLineClass(subscriber);
-    if (serviceLine !== null) identity.push({ attribute: defs.class, value: serviceLine });
-    const all = [...identity, ...attributes, ...authReply];
+    // The cached attributes of a subscriber start with its User-Name and Class; the
+    // captive profile's are shared by every suspended subscriber, so theirs go first here.
+    const identity = captive ? identityAttributes(subscriber) : [];
+    const all = identity.length + authReply.length === 0 ? attributes : [...identity, ...attributes, ...authReply];
     const reply = buildReply(packet, PacketCode.accessAccept, all, nas.secret, ctx.dictionary);
     ctx.counters.accept(acceptMethod);
     return { reply };

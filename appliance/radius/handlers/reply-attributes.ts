@@ -8,6 +8,7 @@ import type { AttributeInput } from '../codec.ts';
 import type { Dictionary } from '../dictionary.ts';
 import { renderRateLimit } from '../rate-limit.ts';
 import type { RateLimitProfile } from '../rate-limit.ts';
+import { identityAttributes } from './service-line.ts';
 
 /** The replica's rate (subscriber up/down, nullable bursts) as the renderer's profile. */
 export function toRateLimitProfile(rate: RateLimit): RateLimitProfile {
@@ -51,7 +52,9 @@ export type ReplyOptions = {
  * rejects: an Accept without its limits would give the subscriber an unlimited line.
  */
 export function buildAcceptAttributes(nas: NasClient, subscriber: Subscriber | null, profile: Profile | null, options: ReplyOptions): AttributeInput[] {
-  const out: AttributeInput[] = [{ attribute: 'Service-Type', value: 'Framed-User' }];
+  // User-Name and Class first (service-line.ts); a captive Accept, rendered per profile, adds its own.
+  const out: AttributeInput[] = subscriber === null ? [] : identityAttributes(subscriber);
+  out.push({ attribute: 'Service-Type', value: 'Framed-User' });
   if (options.ppp) out.push({ attribute: 'Framed-Protocol', value: 'PPP' });
   if (subscriber?.framedIp) out.push({ attribute: 'Framed-IP-Address', value: subscriber.framedIp });
   else if (profile?.framedPool) out.push({ attribute: 'Framed-Pool', value: profile.framedPool });

@@ -5,7 +5,7 @@
 // user's own, a NAS's) are left alone: only values with this prefix are ours.
 import type { ReplicaView, Subscriber } from '../../replica/index.ts';
 import { findAttribute, entryValue } from '../attributes.ts';
-import type { RadiusPacket } from '../codec.ts';
+import type { AttributeInput, RadiusPacket } from '../codec.ts';
 
 const PREFIX = 'line:';
 const PREFIX_BYTES = Buffer.from(PREFIX, 'latin1');
@@ -25,6 +25,17 @@ export function serviceLineClass(subscriber: Subscriber): Buffer | null {
     values.set(subscriber, value);
   }
   return value;
+}
+
+/**
+ * What every Access-Accept starts with: User-Name, the subscriber's (RFC 2865 §5.1: the
+ * NAS accounts under it; for IPoE not the MAC), and our Class (§5.25) when it fits.
+ */
+export function identityAttributes(subscriber: Subscriber): AttributeInput[] {
+  const serviceLine = serviceLineClass(subscriber);
+  const identity: AttributeInput[] = [{ attribute: 'User-Name', value: subscriber.username }];
+  if (serviceLine !== null) identity.push({ attribute: 'Class', value: serviceLine });
+  return identity;
 }
 
 /** The service line named by the request's first Class of ours, or undefined. */

@@ -187,6 +187,9 @@ describe('Access-Request', () => {
       expect(getString(result!.reply, attr('Mikrotik-Rate-Limit'))).toBe('1M/1M');
       expect(getString(result!.reply, attr('Framed-Pool'))).toBe('pool-captive');
       expect(getString(result!.reply, attr('Mikrotik-Address-List'))).toBe('unpaid');
+      // The captive profile's attributes are shared; the identity is still carol's.
+      expect(getString(result!.reply, attr('User-Name'))).toBe('carol');
+      expect(getOctets(result!.reply, attr('Class'))?.toString()).toBe('line:carol');
       // The captive password check still applies.
       expect((await papRequest(nas, 'carol', 'wrong'))?.reply.code).toBe(PacketCode.accessReject);
     } finally {

@@ -19,6 +19,9 @@ export const subscribers = sqliteTable(
     seq: integer('seq').notNull().unique(),
     number: text('number').notNull().unique(),
     kind: text('kind', { enum: subscriberKinds }).notNull(),
+    // Derived, never written by the application: triggers on subscriptions and
+    // collection_cases keep it (migration 0012_derived_account_status, business-rules.md
+    // "Account status is derived from its subscriptions and collections state").
     status: text('status', { enum: subscriberStatuses }).notNull(),
     firstName: text('first_name'),
     lastName: text('last_name'),
@@ -29,7 +32,9 @@ export const subscribers = sqliteTable(
     locale: text('locale'),
     timezone: text('timezone'),
     organizationId: text('organization_id').references((): AnySQLiteColumn => subscribers.id),
-    billingDay: integer('billing_day').notNull(),
+    // The day of the month the subscriber's subscriptions are anchored to unless a
+    // subscription names its own; null: each subscription's start day (anniversary billing).
+    billingDay: integer('billing_day'),
     paymentDueDays: integer('payment_due_days').notNull(),
     graceDays: integer('grace_days').notNull(),
     // Integer minor units of the tenant's currency; may be negative (credit limit).

@@ -21,7 +21,7 @@ describe('subscriber CSV import', () => {
     const rows = (await subscriberRows(edge, tenant.slug)).rows;
     expect(rows.map((r) => [r.number, r.display_name, r.email, r.phone, r.billing_day, r.marketing_opt_in])).toEqual([
       ['SUB-000001', 'Ada Lovelace', 'ada@example.com', '+442079460018', 5, 1],
-      ['SUB-000002', 'Alan Turing', 'alan@example.com', null, 1, 0],
+      ['SUB-000002', 'Alan Turing', 'alan@example.com', null, null, 0],
     ]);
     const addresses = await edge.tenantSql(
       tenant.slug,
@@ -34,7 +34,7 @@ describe('subscriber CSV import', () => {
     ]);
   });
 
-  it('reads a Splynx customer export: its header names, one full name, category, status and gps', async () => {
+  it('reads a Splynx customer export: its header names, one full name, category and gps; status is derived, not imported', async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const csv = [
@@ -43,10 +43,10 @@ describe('subscriber CSV import', () => {
       '18;acme;ACME Corp;billing@acme.test;;company;new;2 Side St;10002;New York;US;;2024-01-04',
     ].join('\n');
     const job = edge.ok(await importCsv(edge, tenant.owner.token, csv), 202);
-    expect(job.body).toMatchObject({ status: 'completed', created_count: 2, ignored_columns: ['ID', 'Login', 'Date add'] });
+    expect(job.body).toMatchObject({ status: 'completed', created_count: 2, ignored_columns: ['ID', 'Login', 'Status', 'Date add'] });
     const rows = (await subscriberRows(edge, tenant.slug)).rows;
     expect(rows.map((r) => [r.number, r.kind, r.status, r.first_name, r.last_name, r.organization_name, r.display_name])).toEqual([
-      ['SUB-000001', 'person', 'suspended', 'John Ronald', 'Doe', null, 'John Ronald Doe'],
+      ['SUB-000001', 'person', 'active', 'John Ronald', 'Doe', null, 'John Ronald Doe'],
       ['SUB-000002', 'organization', 'active', null, null, 'ACME Corp', 'ACME Corp'],
     ]);
     const gps = await edge.tenantSql(tenant.slug, 'SELECT latitude, longitude, postal_code FROM subscriber_addresses ORDER BY postal_code');

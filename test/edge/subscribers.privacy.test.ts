@@ -1,6 +1,6 @@
 // GDPR: erase (art. 17) removes personal data for good; export (art. 15/20) returns all of it.
 import { describe, expect, it } from 'vitest';
-import { startEdge, type Json } from '../support/edge-app.ts';
+import { startEdge, type Json, type TestEdge } from '../support/edge-app.ts';
 
 const personal = ['Hermione', 'Granger', 'hermione@hogwarts.test', '447700900077', '4 Privet Drive', 'Little Whinging', 'GU15 3XX', 'Surrey', 'time-turner', 'S.P.E.W.', 'Europe/London', 'hermione.work@ministry.test', '447700900088'];
 
@@ -34,8 +34,32 @@ async function populated() {
   edge.ok(await edge.call('POST', `/api/v1/subscribers/${id}/contacts`, { token, body: { channel: 'whatsapp', value: '+447700900088' } }), 201);
   const tag = edge.ok(await edge.call('POST', '/api/v1/tags', { token, body: { name: 'Prefect' } }), 201).body;
   expect((await edge.call('PUT', `/api/v1/subscribers/${id}/tags/${String(tag.id)}`, { token })).status).toBe(204);
-  edge.ok(await edge.call('PATCH', `/api/v1/subscribers/${id}`, { token, body: { status: 'delinquent', last_name: 'Granger' } }), 200);
+  edge.ok(await edge.call('PATCH', `/api/v1/subscribers/${id}`, { token, body: { marketing_opt_in: true } }), 200);
   return { edge, tenant, token, id, org, s };
+}
+
+/** Every row of every table (FTS shadow tables included), as text and as raw bytes. */
+async function tenantDump(edge: TestEdge, slug: string) {
+  const tables = await edge.tenantSql(slug, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+  const names = tables.rows.map((r) => String(r.name));
+  expect(names).toEqual(expect.arrayContaining(['subscribers_fts_data', 'subscribers_fts_idx']));
+  let dump = '';
+  for (const name of names) {
+    // hex() of every column: text and blobs alike as raw bytes (FTS segments hold 64-bit ids JS cannot read as numbers).
+    const columns = (await edge.tenantSql(slug, `SELECT name FROM pragma_table_info('${name}')`)).rows.map((r) => String(r.name));
+    const rows = await edge.tenantSql(slug, `SELECT ${columns.map((c) => `hex("${c}")`).join(', ')} FROM "${name}"`);
+    for (const row of rows.rows) dump += `${name}: ${Object.values(row).map((hex) => Buffer.from(String(hex), 'hex').toString('latin1')).join(' ')}\n`;
+  }
+  return dump;
+}
+
+/** None of `texts` (nor a long phone number's digits) anywhere in the dump; a failure shows the row. */
+function expectNoneOf(dump: string, texts: readonly string[]) {
+  for (const text of texts) {
+    const at = dump.toLowerCase().indexOf(text.toLowerCase());
+    expect(at === -1 ? '' : dump.slice(Math.max(0, dump.lastIndexOf('\n', at)), at + 40), text).toBe('');
+    expect(dump, text).not.toContain(text.replace(/\D/g, '').length > 6 ? text.replace(/\D/g, '') : text);
+  }
 }
 
 describe('subscriber privacy', () => {
@@ -44,7 +68,7 @@ describe('subscriber privacy', () => {
     const res = edge.ok(await edge.call('GET', `/api/v1/subscribers/${id}/export`, { token }), 200);
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="SUB-000002.json"');
     const body = res.body as Json & { subscriber: Json & { addresses: Json[]; contacts: Json[]; tags: Json[] }; audit_events: Json[]; domain_events: Json[] };
-    expect(body.subscriber).toMatchObject({ id, email: 'hermione@hogwarts.test', notes: 'owns a time-turner', custom_fields: { society: 'S.P.E.W.' }, status: 'delinquent' });
+    expect(body.subscriber).toMatchObject({ id, email: 'hermione@hogwarts.test', notes: 'owns a time-turner', custom_fields: { society: 'S.P.E.W.' }, status: 'active' });
     expect(body.subscriber.addresses.map((a) => a.line1)).toEqual(['4 Privet Drive']);
     expect(body.subscriber.contacts.map((c) => c.value)).toEqual(['hermione.work@ministry.test', '+447700900088']);
     expect(body.subscriber.tags.map((t) => t.name)).toEqual(['Prefect']);
@@ -62,7 +86,7 @@ describe('subscriber privacy', () => {
     expect(after).toMatchObject({
       id,
       subscriber_number: 'SUB-000002',
-      status: 'delinquent',
+      status: 'active',
       display_name: 'Erased subscriber',
       first_name: null,
       last_name: null,
@@ -77,23 +101,9 @@ describe('subscriber privacy', () => {
       erased_at: new Date(edge.clock.now).toISOString(),
     });
 
-    // Every row of every table (FTS shadow tables included), as text and as raw bytes.
-    const tables = await edge.tenantSql(tenant.slug, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
-    const names = tables.rows.map((r) => String(r.name));
-    expect(names).toEqual(expect.arrayContaining(['subscribers_fts_data', 'subscribers_fts_idx']));
-    let dump = '';
-    for (const name of names) {
-      // hex() of every column: text and blobs alike as raw bytes (FTS segments hold 64-bit ids JS cannot read as numbers).
-      const columns = (await edge.tenantSql(tenant.slug, `SELECT name FROM pragma_table_info('${name}')`)).rows.map((r) => String(r.name));
-      const rows = await edge.tenantSql(tenant.slug, `SELECT ${columns.map((c) => `hex("${c}")`).join(', ')} FROM "${name}"`);
-      for (const row of rows.rows) dump += `${name}: ${Object.values(row).map((hex) => Buffer.from(String(hex), 'hex').toString('latin1')).join(' ')}\n`;
-    }
+    const dump = await tenantDump(edge, tenant.slug);
     expect(dump).toContain('SUB-000002');
-    for (const text of personal) {
-      const at = dump.toLowerCase().indexOf(text.toLowerCase());
-      expect(at === -1 ? '' : dump.slice(Math.max(0, dump.lastIndexOf('\n', at)), at + 40), text).toBe('');
-      expect(dump, text).not.toContain(text.replace(/\D/g, '').length > 6 ? text.replace(/\D/g, '') : text);
-    }
+    expectNoneOf(dump, personal);
     for (const q of ['hermione', 'granger', 'privet', '7700900077', 'ministry']) {
       expect(edge.ok(await edge.call('GET', `/api/v1/subscribers?q=${q}&archived=include`, { token }), 200).body.data!.map((s) => s.id)).not.toContain(id);
     }
@@ -152,5 +162,45 @@ describe('subscriber privacy', () => {
     expect(retried.headers.get('idempotent-replayed')).toBeNull();
     expect(retried.status).toBe(409); // runs again: the lead is already converted
     expect((await edge.call('POST', kept.path, { token, body: {}, headers: { 'idempotency-key': 'convert-Scamander' } })).headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  // Issue 13 D8: a lead's edits are audited as "[changed]", and erasing the subscriber a
+  // lead became erases the lead's copy of the person too.
+  it('erasing a converted subscriber erases its lead, whose edits never put personal values in the audit log', async () => {
+    const edge = await startEdge();
+    const tenant = await edge.createTenant();
+    const token = tenant.owner.token;
+    const lead = edge.ok(
+      await edge.call('POST', '/api/v1/leads', {
+        token,
+        body: { first_name: 'Luna', last_name: 'Lovegood', email: 'luna@quibbler.test', phone: '+447700900111', address: { line1: 'The Rookery', city: 'Ottery', country: 'GB' }, notes: 'sees nargles', source: 'web' },
+      }),
+      201,
+    ).body;
+    const path = `/api/v1/leads/${String(lead.id)}`;
+    const edited = { first_name: 'Pandora', last_name: 'Rosier', organization_name: 'Quibbler Ltd', email: 'pandora@quibbler.test', phone: '+447700900222', address: { line1: '9 Crumple Lane', city: 'Devon', country: 'GB' }, notes: 'moved house' };
+    edge.ok(await edge.call('PATCH', path, { token, body: edited }), 200);
+    const audit = edge.ok(await edge.call('GET', `/api/v1/audit-events?resource_id=${String(lead.id)}&action=lead.updated`, { token }), 200).body.data!;
+    expect(audit.map((e) => e.changes)).toEqual([Object.fromEntries(Object.keys(edited).map((k) => [k, '[changed]']))]);
+
+    const converted = edge.ok(await edge.call('POST', `${path}/convert`, { token, body: {} }), 201).body;
+    const subscriberId = String((converted.subscriber as Json).id);
+    expect((await edge.call('POST', `/api/v1/subscribers/${subscriberId}/erase`, { token })).status).toBe(204);
+    expect(edge.ok(await edge.call('GET', path, { token }), 200).body).toMatchObject({
+      number: 'LEAD-000001',
+      status: 'converted',
+      converted_subscriber_id: subscriberId,
+      first_name: null,
+      last_name: null,
+      organization_name: null,
+      email: null,
+      phone: null,
+      address: null,
+      notes: null,
+    });
+    expectNoneOf(await tenantDump(edge, tenant.slug), ['Luna', 'Lovegood', 'luna@quibbler', '+447700900111', 'Rookery', 'Ottery', 'nargles', 'Pandora', 'Rosier', 'Quibbler Ltd', 'pandora@', '+447700900222', 'Crumple', 'moved house']);
+    const erasedAudit = edge.ok(await edge.call('GET', `/api/v1/audit-events?resource_id=${String(lead.id)}&action=lead.erased`, { token }), 200).body.data!;
+    expect(erasedAudit.map((e) => e.changes)).toEqual([{ subscriber_id: subscriberId }]);
+    expect(edge.ok(await edge.call('GET', '/api/v1/audit-events/verify', { token }), 200).body.valid).toBe(true);
   });
 });

@@ -219,5 +219,23 @@ export const tenantMigrations: readonly Migration[] = [
       "INSERT INTO `collection_run_actions` (`run_id`, `position`, `subscriber_id`, `subscription_id`, `invoice_id`, `action`, `reason`, `step`)\nSELECT r.`id`, a.key, a.value ->> 'subscriber_id', a.value ->> 'subscription_id', a.value ->> 'invoice_id', a.value ->> 'action', a.value ->> 'reason', a.value ->> 'step'\nFROM `collection_runs` r, json_each(r.`actions`) a;",
       "ALTER TABLE `collection_runs` DROP COLUMN `actions`;"
     ]
+  },
+  {
+    "tag": "0012_derived_account_status",
+    "hash": "9d34fed024dc0aada3d437e369ef2e5440c6f2d18d1710a584c2ff4f7b3d6371",
+    "statements": [
+      "-- billing_day becomes nullable (null: each subscription's start day anchors it). SQLite\n-- cannot drop NOT NULL in place; moving the values to a new column keeps the table, its\n-- indexes, the rows' seq (the search index's rowid) and every foreign key untouched.\nALTER TABLE `subscribers` RENAME COLUMN `billing_day` TO `billing_day_was`;",
+      "ALTER TABLE `subscribers` ADD `billing_day` integer;",
+      "UPDATE `subscribers` SET `billing_day` = `billing_day_was`;",
+      "ALTER TABLE `subscribers` DROP COLUMN `billing_day_was`;",
+      "-- Account status is derived from the subscriptions and collections state (business-rules.md\n-- \"State machines\"), one rule for every writer: delinquent while an overdue collection case\n-- is open; else active with no subscriptions yet; else canceled once every subscription has\n-- ended; else suspended while no subscription is pending or active; else active.\nCREATE VIEW `subscriber_account_status` AS SELECT `s`.`id` AS `subscriber_id`, CASE\n  WHEN EXISTS (SELECT 1 FROM `collection_cases` `c` WHERE `c`.`subscriber_id` = `s`.`id` AND `c`.`kind` = 'overdue' AND `c`.`status` = 'open') THEN 'delinquent'\n  WHEN NOT EXISTS (SELECT 1 FROM `subscriptions` `x` WHERE `x`.`subscriber_id` = `s`.`id`) THEN 'active'\n  WHEN NOT EXISTS (SELECT 1 FROM `subscriptions` `x` WHERE `x`.`subscriber_id` = `s`.`id` AND `x`.`status` IN ('pending', 'active', 'suspended')) THEN 'canceled'\n  WHEN NOT EXISTS (SELECT 1 FROM `subscriptions` `x` WHERE `x`.`subscriber_id` = `s`.`id` AND `x`.`status` IN ('pending', 'active')) THEN 'suspended'\n  ELSE 'active' END AS `status` FROM `subscribers` `s`;",
+      "UPDATE `subscribers` SET `status` = (SELECT `status` FROM `subscriber_account_status` WHERE `subscriber_id` = `subscribers`.`id`);",
+      "-- The triggers run inside the writer's statement, so the status commits with the change\n-- that moved it, whichever code path (or bulk UPDATE) made it.\nCREATE TRIGGER `subscriptions_account_status_insert` AFTER INSERT ON `subscriptions` BEGIN\n  UPDATE `subscribers` SET `status` = (SELECT `status` FROM `subscriber_account_status` WHERE `subscriber_id` = NEW.`subscriber_id`) WHERE `id` = NEW.`subscriber_id`;\nEND;",
+      "CREATE TRIGGER `subscriptions_account_status_update` AFTER UPDATE OF `status`, `subscriber_id` ON `subscriptions` BEGIN\n  UPDATE `subscribers` SET `status` = (SELECT `status` FROM `subscriber_account_status` WHERE `subscriber_id` = `subscribers`.`id`) WHERE `id` IN (OLD.`subscriber_id`, NEW.`subscriber_id`);\nEND;",
+      "CREATE TRIGGER `subscriptions_account_status_delete` AFTER DELETE ON `subscriptions` BEGIN\n  UPDATE `subscribers` SET `status` = (SELECT `status` FROM `subscriber_account_status` WHERE `subscriber_id` = OLD.`subscriber_id`) WHERE `id` = OLD.`subscriber_id`;\nEND;",
+      "CREATE TRIGGER `collection_cases_account_status_insert` AFTER INSERT ON `collection_cases` BEGIN\n  UPDATE `subscribers` SET `status` = (SELECT `status` FROM `subscriber_account_status` WHERE `subscriber_id` = NEW.`subscriber_id`) WHERE `id` = NEW.`subscriber_id`;\nEND;",
+      "CREATE TRIGGER `collection_cases_account_status_update` AFTER UPDATE OF `status`, `kind`, `subscriber_id` ON `collection_cases` BEGIN\n  UPDATE `subscribers` SET `status` = (SELECT `status` FROM `subscriber_account_status` WHERE `subscriber_id` = `subscribers`.`id`) WHERE `id` IN (OLD.`subscriber_id`, NEW.`subscriber_id`);\nEND;",
+      "CREATE TRIGGER `collection_cases_account_status_delete` AFTER DELETE ON `collection_cases` BEGIN\n  UPDATE `subscribers` SET `status` = (SELECT `status` FROM `subscriber_account_status` WHERE `subscriber_id` = OLD.`subscriber_id`) WHERE `id` = OLD.`subscriber_id`;\nEND;"
+    ]
   }
 ];

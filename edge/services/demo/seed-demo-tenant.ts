@@ -33,7 +33,7 @@ const demoSubscribers = [
   { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.net', phone: '+1 (212) 555-0101', addresses: [{ line1: '12 Analytical Way', city: 'New York', region: 'NY', postal_code: '10001', country: 'US', latitude: 40.7506, longitude: -73.9972 }] },
   { first_name: 'Grace', last_name: 'Hopper', email: 'grace@example.net', phone: '+1 212 555 0102', addresses: [{ line1: '1 Compiler Court', city: 'Brooklyn', region: 'NY', postal_code: '11201', country: 'US' }] },
   { kind: 'organization', organization_name: 'Harbor Coffee Co.', email: 'it@harbor-coffee.example', phone: '+12125550103', billing_day: 15, addresses: [{ line1: '88 Pier Street', city: 'New York', region: 'NY', postal_code: '10004', country: 'US' }] },
-  { first_name: 'Linus', last_name: 'Pauling', email: 'linus@example.net', status: 'suspended', addresses: [{ line1: '5 Bond Lane', city: 'Queens', region: 'NY', postal_code: '11101', country: 'US' }] },
+  { first_name: 'Linus', last_name: 'Pauling', email: 'linus@example.net', addresses: [{ line1: '5 Bond Lane', city: 'Queens', region: 'NY', postal_code: '11101', country: 'US' }] },
 ] as const;
 
 // Offers the demo subscribers are on, with New York City's combined sales tax on business service.

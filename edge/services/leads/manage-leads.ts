@@ -4,6 +4,7 @@ import type { TenantContext, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
+import { redact } from '../subscribers/audit-subscriber.ts';
 import { nextDocumentNumber } from '../numbering/next-document-number.ts';
 import { leadTransitions } from './lead-rules.ts';
 import { pageOf } from '../page-of.ts';
@@ -141,7 +142,7 @@ export async function updateLead({ ctx, input }: { ctx: TenantContext; input: { 
       .set({ ...set, updatedAt: now })
       .where(eq(leads.id, row.id))
       .returning();
-    await appendAuditEvent(tx, ctx, { action: 'lead.updated', resource: 'lead', resourceId: row.id, changes });
+    await appendAuditEvent(tx, ctx, { action: 'lead.updated', resource: 'lead', resourceId: row.id, changes: redact(changes) });
     return presentLead(updated!);
   });
 }

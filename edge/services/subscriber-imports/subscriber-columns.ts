@@ -8,7 +8,7 @@ import { isCalendarDate } from '../subscribers/field-formats.ts';
 
 export type RowError = { row: number | null; line: number; column: string | null; message: string };
 
-type CellType = 'text' | 'integer' | 'decimal' | 'boolean' | 'kind' | 'status' | 'gps';
+type CellType = 'text' | 'integer' | 'decimal' | 'boolean' | 'kind' | 'gps';
 
 type Field = { type: CellType; aliases: readonly string[]; path: readonly (string | number)[] };
 
@@ -31,7 +31,6 @@ const address = (kind: 'service' | 'billing', index: number, prefixAliases: Reco
 /** Every column an import understands, by canonical name. */
 export const importColumns: Record<string, Field> = {
   kind: { type: 'kind', aliases: ['category', 'type', 'customer_type'], path: ['kind'] },
-  status: { type: 'status', aliases: ['customer_status'], path: ['status'] },
   first_name: { type: 'text', aliases: ['firstname', 'given_name', 'forename'], path: ['first_name'] },
   last_name: { type: 'text', aliases: ['lastname', 'surname', 'family_name'], path: ['last_name'] },
   organization_name: { type: 'text', aliases: ['company', 'company_name', 'organization', 'organisation', 'organisation_name', 'business_name'], path: ['organization_name'] },
@@ -143,9 +142,8 @@ export function importHeader(cells: string[], definitions: readonly CustomDefini
 }
 
 const booleans: Record<string, boolean> = { true: true, yes: true, y: true, '1': true, on: true, false: false, no: false, n: false, '0': false, off: false };
-// Splynx customer categories and statuses, and their equivalents here.
+// Splynx customer categories and their equivalents here.
 const kinds: Record<string, string> = { person: 'person', individual: 'person', private: 'person', organization: 'organization', organisation: 'organization', company: 'organization', business: 'organization' };
-const statuses: Record<string, string> = { new: 'active', active: 'active', blocked: 'suspended', suspended: 'suspended', disabled: 'canceled', canceled: 'canceled', cancelled: 'canceled', delinquent: 'delinquent' };
 
 type Converted = { ok: true; value: unknown } | { ok: false; message: string };
 
@@ -165,8 +163,6 @@ function convert(type: CellType, text: string): Converted {
     }
     case 'kind':
       return { ok: true, value: kinds[text.toLowerCase()] ?? text };
-    case 'status':
-      return { ok: true, value: statuses[text.toLowerCase()] ?? text };
     case 'gps': {
       const match = /^\s*([+-]?\d+(?:\.\d+)?)\s*[,; ]\s*([+-]?\d+(?:\.\d+)?)\s*$/.exec(text);
       return match ? { ok: true, value: [Number(match[1]), Number(match[2])] } : { ok: false, message: 'must be "latitude,longitude" such as 52.5163,13.3777' };

@@ -4,8 +4,30 @@ import { recordDomainEvent } from '../events/record-domain-event.ts';
 import type { TenantWriter } from './tenant-writer.ts';
 
 // Audit entries and events are kept forever (the audit log is hash-chained), so they must
-// not hold what an erase has to remove: personal values are recorded as "[changed]".
-const personal = new Set(['first_name', 'last_name', 'organization_name', 'display_name', 'email', 'phone', 'locale', 'timezone', 'notes', 'custom_fields', 'line1', 'line2', 'city', 'region', 'postal_code', 'latitude', 'longitude', 'value', 'label']);
+// not hold what an erase has to remove: personal values of subscribers and of the leads
+// they came from (`address` is a lead's) are recorded as "[changed]".
+const personal = new Set([
+  'first_name',
+  'last_name',
+  'organization_name',
+  'display_name',
+  'email',
+  'phone',
+  'locale',
+  'timezone',
+  'notes',
+  'custom_fields',
+  'address',
+  'line1',
+  'line2',
+  'city',
+  'region',
+  'postal_code',
+  'latitude',
+  'longitude',
+  'value',
+  'label',
+]);
 
 export const redact = (changes: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, personal.has(k) ? '[changed]' : v]));

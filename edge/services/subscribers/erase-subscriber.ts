@@ -1,6 +1,7 @@
 import { eq, inArray, like, or, sql } from 'drizzle-orm';
 import { idempotencyKeys, leads, subscriberAddresses, subscriberContacts, subscribers } from '../../../db/tenant/index.ts';
 import type { TenantContext } from '../../context.ts';
+import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { auditSubscriber } from './audit-subscriber.ts';
 import { findSubscriber } from './find-subscriber.ts';
 import { indexSubscriber, purgeDeletedSearchText } from './search-index.ts';
@@ -9,7 +10,8 @@ export const erasedDisplayName = 'Erased subscriber';
 
 /**
  * GDPR art. 17 erasure, irreversible: names, email, phone, notes, locale, time zone,
- * custom values, every address and contact and the search row's text go; the row stays
+ * custom values, every address and contact, the search row's text and the contact
+ * fields of the lead it was converted from go; the row stays
  * with its id, number, status and billing terms, so invoices and payments keep pointing
  * at it. Audit entries and events never held personal values (see audit-subscriber.ts);
  * the erase is audited by field name only. Erasing an erased subscriber changes nothing.
@@ -49,6 +51,16 @@ export async function eraseSubscriber({ ctx, input }: { ctx: TenantContext; inpu
         updatedAt: now,
       })
       .where(eq(subscribers.id, row.id));
+    // The lead the subscriber was converted from holds the same person (issue 13 D8): its
+    // contact fields go too, keeping its number, status and link for the sales figures.
+    const erasedLeads = await tx
+      .update(leads)
+      .set({ firstName: null, lastName: null, organizationName: null, email: null, phone: null, address: null, notes: null, statusReason: null, updatedAt: now })
+      .where(eq(leads.convertedSubscriberId, row.id))
+      .returning({ id: leads.id });
+    for (const lead of erasedLeads) {
+      await appendAuditEvent(tx, ctx, { action: 'lead.erased', resource: 'lead', resourceId: lead.id, changes: { subscriber_id: row.id } });
+    }
     const conversions = tx.select({ path: sql`'/api/v1/leads/' || ${leads.id} || '/convert'` }).from(leads).where(eq(leads.convertedSubscriberId, row.id));
     await tx
       .delete(idempotencyKeys)

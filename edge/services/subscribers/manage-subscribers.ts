@@ -269,7 +269,6 @@ export async function updateSubscriber({ ctx, input }: { ctx: TenantContext; inp
     const wasDerived = row.displayName === derivedDisplayName(row.kind, row);
     const displayName = patch.display_name ?? (patch.display_name === null || wasDerived ? derivedDisplayName(row.kind, names) : row.displayName);
     const next = {
-      status: patch.status ?? row.status,
       ...names,
       displayName,
       email: pick(patch.email, row.email),
@@ -277,7 +276,7 @@ export async function updateSubscriber({ ctx, input }: { ctx: TenantContext; inp
       locale: pick(patch.locale, row.locale),
       timezone: pick(patch.timezone, row.timezone),
       organizationId: pick(patch.organization_id, row.organizationId),
-      billingDay: patch.billing_day ?? row.billingDay,
+      billingDay: pick(patch.billing_day, row.billingDay),
       paymentDueDays: patch.payment_due_days ?? row.paymentDueDays,
       graceDays: patch.grace_days ?? row.graceDays,
       minBalance: patch.min_balance ?? row.minBalance,
@@ -287,7 +286,6 @@ export async function updateSubscriber({ ctx, input }: { ctx: TenantContext; inp
       customFields,
     };
     const apiNames: Record<keyof typeof next, string> = {
-      status: 'status',
       firstName: 'first_name',
       lastName: 'last_name',
       organizationName: 'organization_name',

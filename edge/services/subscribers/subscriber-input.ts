@@ -1,7 +1,7 @@
 // The subscriber record's input schemas: the HTTP API validates with them (and they
 // produce its OpenAPI), and the CSV import and lead conversion validate rows with them.
 import { z } from '@hono/zod-openapi';
-import { addressKinds, contactChannels, customFieldTypes, subscriberKinds, subscriberStatuses } from '../../../db/tenant/index.ts';
+import { addressKinds, contactChannels, customFieldTypes, subscriberKinds } from '../../../db/tenant/index.ts';
 import { canonicalLocale, canonicalTimeZone, countryCode, normalizePhone } from './field-formats.ts';
 import { defaultMoneyTerms } from './money-terms.ts';
 
@@ -33,7 +33,19 @@ export const SubscriberEmail = z
 const Name = z.string().trim().min(1).max(200);
 const Text = (max: number) => z.string().trim().max(max);
 
-export const BillingDay = z.number().int().min(1).max(28).openapi({ description: 'Day of the month invoices are cut (1–28, so every month has it)' });
+export const BillingDay = z
+  .number()
+  .int()
+  .min(1)
+  .max(28)
+  .openapi({ description: 'Day of the month (1–28, so every month has it) new monthly, quarterly and annual subscriptions are anchored to unless they name one; null: their start day' });
+
+// business-rules.md "State machines": account status is derived from the subscriptions and
+// collections state, so no request sets it (issue 13 D7).
+const ReadOnlyStatus = z
+  .never({ error: 'is read-only: derived from the subscriptions (active, suspended, canceled) and open overdue collections (delinquent)' })
+  .optional()
+  .openapi({ description: 'Read-only; sending it is a 400', type: 'string' });
 export const PaymentDueDays = z.number().int().min(0).max(365);
 export const GraceDays = z.number().int().min(0).max(365);
 export const MinBalance = z.number().int().min(-1e12).max(1e12).openapi({ description: 'Integer minor units of the tenant currency' });
@@ -96,9 +108,9 @@ const subscriberFields = {
 export const SubscriberCreate = z
   .strictObject({
     kind: z.enum(subscriberKinds).default('person'),
-    status: z.enum(subscriberStatuses).default('active'),
+    status: ReadOnlyStatus,
     ...subscriberFields,
-    billing_day: BillingDay.default(1),
+    billing_day: BillingDay.nullish(),
     payment_due_days: PaymentDueDays.default(defaultMoneyTerms.payment_due_days),
     grace_days: GraceDays.default(defaultMoneyTerms.grace_days),
     min_balance: MinBalance.default(defaultMoneyTerms.min_balance),
@@ -120,9 +132,9 @@ export type SubscriberCreateInput = z.output<typeof SubscriberCreate>;
 /** Changes to a subscriber; kind is fixed at creation, number and timestamps are the system's. */
 export const SubscriberPatch = z
   .strictObject({
-    status: z.enum(subscriberStatuses).optional(),
+    status: ReadOnlyStatus,
     ...subscriberFields,
-    billing_day: BillingDay.optional(),
+    billing_day: BillingDay.nullish(),
     payment_due_days: PaymentDueDays.optional(),
     grace_days: GraceDays.optional(),
     min_balance: MinBalance.optional(),

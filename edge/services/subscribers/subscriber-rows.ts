@@ -16,7 +16,8 @@ export function subscriberRow(input: SubscriberCreateInput, at: { id: string; nu
     seq: Number(at.number.slice('SUB-'.length)),
     number: at.number,
     kind: input.kind,
-    status: input.status,
+    // A new subscriber has no subscriptions yet; triggers derive it from then on.
+    status: 'active',
     ...names,
     displayName: input.display_name ?? derivedDisplayName(input.kind, names),
     email: input.email ?? null,
@@ -24,7 +25,7 @@ export function subscriberRow(input: SubscriberCreateInput, at: { id: string; nu
     locale: input.locale ?? null,
     timezone: input.timezone ?? null,
     organizationId: input.organization_id ?? null,
-    billingDay: input.billing_day,
+    billingDay: input.billing_day ?? null,
     paymentDueDays: input.payment_due_days,
     graceDays: input.grace_days,
     minBalance: input.min_balance,

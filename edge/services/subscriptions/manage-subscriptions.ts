@@ -73,8 +73,8 @@ async function uniqueUsername<T>(username: string | null, write: () => Promise<T
 }
 
 /**
- * A pending subscription: the offer's cycle anchored at the start's local day (or the
- * requested billing day) in the tenant's time zone. Nothing is billed until activation.
+ * A pending subscription: the offer's cycle anchored at the requested billing day, else
+ * the subscriber's, else the start's local day, in the tenant's time zone. Nothing is billed until activation.
  */
 export async function createSubscription({ ctx, input }: { ctx: TenantContext; input: CreateSubscriptionInput }) {
   const now = new Date(ctx.platform.now());
@@ -99,7 +99,10 @@ export async function createSubscription({ ctx, input }: { ctx: TenantContext; i
     if (offer.billingCycle === 'weekly' && input.billing_anchor_day !== undefined && input.billing_anchor_day > 7) {
       throw new AppError('validation_failed', 'a weekly offer is anchored to an ISO weekday', { errors: [{ path: 'billing_anchor_day', message: 'must be 1 (Monday) … 7 (Sunday) for a weekly offer' }] });
     }
-    const anchor = defaultAnchor(offer.billingCycle, startAt.getTime(), ctx.tenant.timezone, input.billing_anchor_day);
+    // The subscriber's billing day is a day of the month: it anchors monthly, quarterly and
+    // annual cycles when the request names no day (issue 13 D7); weekly ones take a weekday.
+    const monthDay = offer.billingCycle === 'daily' || offer.billingCycle === 'weekly' ? null : subscriber.billingDay;
+    const anchor = defaultAnchor(offer.billingCycle, startAt.getTime(), ctx.tenant.timezone, input.billing_anchor_day ?? monthDay);
     if (username) await assertUsernameFree(tx, username);
     const id = uuidv7(now.getTime());
     const [row] = await uniqueUsername(username, () =>

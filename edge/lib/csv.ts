@@ -1,13 +1,19 @@
 // CSV as RFC 4180 writes it: CRLF line ends, every cell quoted.
 
+// A signed plain number ("+4412345", an E.164 phone; "-500") is a constant to a
+// spreadsheet, not a formula that can call anything, so it is written as it is and an
+// export imports again (issue 13 D10).
+const plainNumber = /^[+-]?\d+(\.\d+)?$/;
+
 /**
  * One cell. Text that a spreadsheet would run as a formula gets a leading quote (CSV
- * injection, OWASP); numbers are written as they are, so -500 stays a number.
+ * injection, OWASP: a leading = + - @ tab or CR), unless it is a plain number; numbers
+ * are written as they are, so -500 stays a number.
  */
 export function csvCell(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'bigint') return `"${value}"`;
   const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : typeof value === 'boolean' ? String(value) : JSON.stringify(value);
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  const safe = /^[=+\-@\t\r]/.test(text) && !plainNumber.test(text) ? `'${text}` : text;
   return `"${safe.replaceAll('"', '""')}"`;
 }
 

@@ -21,6 +21,22 @@ describe('list views as CSV', () => {
     expect(rows.find((r) => r[0] === staff.id)![2]).toBe(`'=HYPERLINK("http://evil")`);
   });
 
+  // Issue 13 D10: the export wrote phones as '+…, so its cells did not import again.
+  it("writes E.164 phones as they are, so an export's cells import again", async () => {
+    const edge = await startEdge();
+    const tenant = await edge.createTenant();
+    const token = tenant.owner.token;
+    edge.ok(await edge.call('POST', '/api/v1/subscribers', { token, body: { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com', phone: '+44 20 7946 0018', notes: '=cmd' } }), 201);
+    const [header, ...rows] = table(edge.ok(await edge.call('GET', '/api/v1/subscribers?format=csv', { token }), 200).text);
+    const cell = (name: string) => rows[0]![header!.indexOf(name)]!;
+    expect(cell('phone')).toBe('+442079460018');
+    const file = `first_name,last_name,email,phone,street,city,country\r\n${['first_name', 'last_name', 'email', 'phone'].map(cell).join(',')},1 St,London,GB\r\n`;
+    const other = await edge.createTenant();
+    const job = edge.ok(await edge.call('POST', '/api/v1/subscriber-imports', { token: other.owner.token, body: file, headers: { 'content-type': 'text/csv' } }), 202).body;
+    expect(job).toMatchObject({ status: 'completed', created_count: 1 });
+    expect(edge.ok(await edge.call('GET', '/api/v1/subscribers', { token: other.owner.token }), 200).body.data![0]).toMatchObject({ phone: '+442079460018', email: 'ada@example.com' });
+  });
+
   it('exports every API key across pages, honouring include_revoked', { timeout: 120_000 }, async () => {
     const edge = await startEdge({ API_KEY_RATE_LIMIT: 1_000_000 });
     const tenant = await edge.createTenant();

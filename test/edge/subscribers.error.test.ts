@@ -183,6 +183,19 @@ describe('subscriber validation', () => {
     expect(await paths('GET', '/api/v1/subscribers?format=xml')).toEqual(['format']);
   });
 
+  // Issue 13 D11: PATCH /tags/{id} with {} answered 500 (an UPDATE with nothing to set).
+  it('a tag PATCH with nothing in it changes nothing and records nothing', async () => {
+    const edge = await startEdge();
+    const tenant = await edge.createTenant();
+    const token = tenant.owner.token;
+    const tag = edge.ok(await edge.call('POST', '/api/v1/tags', { token, body: { name: 'VIP', color: '#ff0000' } }), 201).body;
+    expect(edge.ok(await edge.call('PATCH', `/api/v1/tags/${String(tag.id)}`, { token, body: {} }), 200).body).toEqual(tag);
+    expect(edge.ok(await edge.call('PATCH', `/api/v1/tags/${String(tag.id)}`, { token, body: { name: 'VIP', color: '#ff0000' } }), 200).body).toEqual(tag);
+    const audit = edge.ok(await edge.call('GET', `/api/v1/audit-events?resource_id=${String(tag.id)}`, { token }), 200).body.data!;
+    expect(audit.map((e) => e.action)).toEqual(['tag.created']);
+    expect(edge.ok(await edge.call('PATCH', `/api/v1/tags/${String(tag.id)}`, { token, body: { color: null } }), 200).body).toMatchObject({ name: 'VIP', color: null });
+  });
+
   it('an organization cannot join one, and a person joins only an organization', async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();

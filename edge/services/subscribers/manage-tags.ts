@@ -47,13 +47,18 @@ export async function updateTag({ ctx, input }: { ctx: TenantContext; input: { i
   const { patch } = input;
   return ctx.db.transaction(async (tx) => {
     const row = await findTag(tx, input.id);
-    if (patch.name !== undefined) await assertNameFree(tx, patch.name.toLowerCase(), row.id);
+    const changes: TagPatchInput = {};
+    if (patch.name !== undefined && patch.name !== row.name) changes.name = patch.name;
+    if (patch.color !== undefined && patch.color !== row.color) changes.color = patch.color;
+    // Nothing to change (an empty body included) is not an UPDATE with nothing to set.
+    if (Object.keys(changes).length === 0) return presentTag(row);
+    if (changes.name !== undefined) await assertNameFree(tx, changes.name.toLowerCase(), row.id);
     const [updated] = await tx
       .update(tags)
-      .set({ ...(patch.name !== undefined ? { name: patch.name, nameKey: patch.name.toLowerCase() } : {}), ...(patch.color !== undefined ? { color: patch.color } : {}) })
+      .set({ ...(changes.name !== undefined ? { name: changes.name, nameKey: changes.name.toLowerCase() } : {}), ...(changes.color !== undefined ? { color: changes.color } : {}) })
       .where(eq(tags.id, row.id))
       .returning();
-    await appendAuditEvent(tx, ctx, { action: 'tag.updated', resource: 'tag', resourceId: row.id, changes: patch });
+    await appendAuditEvent(tx, ctx, { action: 'tag.updated', resource: 'tag', resourceId: row.id, changes });
     return presentTag(updated!);
   });
 }

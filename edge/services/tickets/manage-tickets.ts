@@ -1,5 +1,5 @@
 import { and, desc, eq, isNotNull, isNull, lt, not, or, type SQL } from 'drizzle-orm';
-import { subscribers, tickets, users, type TicketPriority, type TicketStatus } from '../../../db/tenant/index.ts';
+import { subscribers, subscriptions, tickets, users, type TicketPriority, type TicketStatus } from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantTx } from '../../context.ts';
 import { AppError, type FieldError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
@@ -21,11 +21,20 @@ type TicketRow = typeof tickets.$inferSelect;
 
 /**
  * Referenced records must exist in this tenant: an assignee is an active staff user who
- * may work tickets; a subscriber is one not erased. (Subscriptions and devices come with
- * their own tables; until then their ids are stored as given.)
+ * may work tickets; a subscriber is one not erased; a subscription is one of the ticket's
+ * subscriber's (`subscriber_id` here is the ticket's subscriber after the change). Returns
+ * the subscription's subscriber, which a ticket without one takes. (Devices come with
+ * their own table; until then their ids are stored as given.)
  */
-async function assertLinks(tx: TenantTx, links: Links) {
+async function assertLinks(tx: TenantTx, links: Links): Promise<{ subscriptionSubscriberId: string | null }> {
   const errors: FieldError[] = [];
+  let subscriptionSubscriberId: string | null = null;
+  if (links.subscription_id) {
+    const [subscription] = await tx.select({ subscriberId: subscriptions.subscriberId }).from(subscriptions).where(eq(subscriptions.id, links.subscription_id));
+    if (!subscription) errors.push({ path: 'subscription_id', message: 'no subscription with this id' });
+    else if (links.subscriber_id && subscription.subscriberId !== links.subscriber_id) errors.push({ path: 'subscription_id', message: "belongs to another subscriber than the ticket's" });
+    else subscriptionSubscriberId = subscription.subscriberId;
+  }
   if (links.assignee_id) {
     const [user] = await tx.select({ role: users.role, status: users.status, deletedAt: users.deletedAt }).from(users).where(eq(users.id, links.assignee_id));
     if (!user || user.deletedAt || user.status !== 'active') errors.push({ path: 'assignee_id', message: 'no active staff user with this id' });
@@ -36,13 +45,14 @@ async function assertLinks(tx: TenantTx, links: Links) {
     if (!subscriber || subscriber.erasedAt) errors.push({ path: 'subscriber_id', message: 'no subscriber with this id' });
   }
   if (errors.length) throw new AppError('validation_failed', `${errors.length} field(s) failed validation`, { errors });
+  return { subscriptionSubscriberId };
 }
 
 export async function createTicket({ ctx, input }: { ctx: TenantContext; input: CreateTicketInput }): Promise<PresentedTicket> {
   const now = new Date(ctx.platform.now());
   const target = slaTargets[input.priority];
   return ctx.db.transaction(async (tx) => {
-    await assertLinks(tx, input);
+    const { subscriptionSubscriberId } = await assertLinks(tx, input);
     const id = uuidv7(now.getTime());
     const number = await nextDocumentNumber(tx, 'TKT');
     const [row] = await tx
@@ -55,7 +65,7 @@ export async function createTicket({ ctx, input }: { ctx: TenantContext; input: 
         priority: input.priority,
         status: 'open',
         assigneeId: input.assignee_id ?? null,
-        subscriberId: input.subscriber_id ?? null,
+        subscriberId: input.subscriber_id ?? subscriptionSubscriberId,
         subscriptionId: input.subscription_id ?? null,
         deviceId: input.device_id ?? null,
         firstResponseDueAt: new Date(now.getTime() + target.firstResponseMs),
@@ -139,7 +149,18 @@ export async function updateTicket({ ctx, input }: { ctx: TenantContext; input: 
         Object.assign(set, { [column]: value });
       }
     }
-    await assertLinks(tx, { assignee_id: set.assigneeId, subscriber_id: set.subscriberId });
+    // The pair is checked when either side changes: a new subscriber must own the kept subscription.
+    const pairChanged = set.subscriberId !== undefined || set.subscriptionId !== undefined;
+    const subscriberAfter = set.subscriberId !== undefined ? set.subscriberId : row.subscriberId;
+    const { subscriptionSubscriberId } = await assertLinks(tx, {
+      assignee_id: set.assigneeId,
+      subscriber_id: set.subscriberId !== undefined ? set.subscriberId : pairChanged ? subscriberAfter : undefined,
+      subscription_id: pairChanged ? (set.subscriptionId !== undefined ? set.subscriptionId : row.subscriptionId) : undefined,
+    });
+    if (!subscriberAfter && subscriptionSubscriberId) {
+      set.subscriberId = subscriptionSubscriberId;
+      changes.subscriber_id = subscriptionSubscriberId;
+    }
     if (patch.priority !== undefined && patch.priority !== row.priority) {
       // New targets from the same starting points: creation for the first response, and
       // for resolution whatever start and pauses the current due time already carries.

@@ -4,8 +4,8 @@ import { CsvError, csvRow, parseCsv, toCsv } from '../../../edge/lib/csv.ts';
 
 const cells = (text: string, options?: Parameters<typeof parseCsv>[1]) => parseCsv(text, options).map((r) => r.cells);
 
-/** What the writer promises to a reader: the text, with a leading quote on formula-like text. */
-const asWritten = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+/** What the writer promises to a reader: the text, with a leading quote on formula-like text (a plain number is not). */
+const asWritten = (value: string) => (/^[=+\-@\t\r]/.test(value) && !/^[+-]?\d+(\.\d+)?$/.test(value) ? `'${value}` : value);
 
 describe('parseCsv', () => {
   it('reads plain and quoted fields, CRLF and LF', () => {
@@ -123,5 +123,12 @@ describe('parseCsv', () => {
 
   it('reads back numbers, nulls and booleans as the writer renders them (a negative number is not a formula)', () => {
     expect(cells(csvRow([-5, null, true, 12n]))).toEqual([['-5', '', 'true', '12']]);
+  });
+
+  // Issue 13 D10: every E.164 phone came out as '+…, which the import then refused.
+  it('writes a signed plain number as it is (an E.164 phone stays importable) and still neutralises formulas', () => {
+    const plain = ['+4412345', '+15551234567', '-500', '+12.50'];
+    const formulas = ['=1+2', '+1+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1)', '+', '+44 20 7946', '-1e3', '\t=1', '\r=1'];
+    expect(cells(csvRow([...plain, ...formulas]))).toEqual([[...plain, ...formulas.map((f) => `'${f}`)]]);
   });
 });

@@ -79,7 +79,7 @@ export function problemResponse(c: Context, error: AppError): Response {
   };
   // A 413 leaves the rest of the body unread, so the connection cannot carry another
   // request: say so (RFC 9110 §15.5.14, RFC 9112 §9.6); Node then closes it after this reply.
-  const connection = status === 413 ? { connection: 'close' } : {};
+  const connection: Record<string, string> = status === 413 ? { connection: 'close' } : {};
   return new Response(JSON.stringify(body), {
     status,
     headers: { 'content-type': 'application/problem+json', ...connection, ...(error.headers ?? {}) },

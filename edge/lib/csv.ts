@@ -20,9 +20,12 @@ export function csvCell(value: unknown): string {
 /** One record, CRLF-terminated. */
 export const csvRow = (values: readonly unknown[]): string => `${values.map(csvCell).join(',')}\r\n`;
 
+/** The header record: the column names as they are (they are ours, never formulas). */
+export const csvHeader = (columns: readonly string[]): string => `${columns.join(',')}\r\n`;
+
 /** A header and records: `columns` name both the header cells and the keys read from each record. */
 export function toCsv<K extends string>(columns: readonly K[], records: Iterable<Readonly<Record<K, unknown>>>): string {
-  let out = `${columns.join(',')}\r\n`;
+  let out = csvHeader(columns);
   for (const record of records) out += csvRow(columns.map((column) => record[column]));
   return out;
 }

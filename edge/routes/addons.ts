@@ -3,7 +3,7 @@ import { addonCharges } from '../../db/tenant/index.ts';
 import { AddonCreate, AddonPatch } from '../services/catalog/catalog-input.ts';
 import { addonCsvColumns, addonCsvRecord, archiveAddon, createAddon, getAddon, listAddons, updateAddon } from '../services/catalog/manage-addons.ts';
 import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
-import { csvAttachment, csvOfAllPages, csvPageSize } from './list-csv.ts';
+import { csvDownload, csvPageSize } from './list-csv.ts';
 import { PriceList } from './offers.ts';
 
 const tags = ['catalog'];
@@ -42,11 +42,10 @@ export const addonsRouter = createRouter()
       const { format, limit, cursor, ...filter } = c.req.valid('query');
       const ctx = c.get('tenantCtx');
       if (format === 'csv') {
-        const csv = await csvOfAllPages(addonCsvColumns, async (after) => {
+        return csvDownload(c, 'addons.csv', addonCsvColumns, async (after) => {
           const page = await listAddons({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } });
           return { data: page.data.map(addonCsvRecord), next_cursor: page.next_cursor };
         });
-        return csvAttachment(c, 'addons.csv', csv);
       }
       return c.json(await listAddons({ ctx, input: { ...filter, limit, cursor } }), 200);
     },

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { createApiKey, listApiKeys, revokeApiKey } from '../services/api-keys/manage-api-keys.ts';
-import { csvAttachment, csvOfAllPages, csvPageSize } from './list-csv.ts';
+import { csvDownload, csvPageSize } from './list-csv.ts';
 import { IdParam, Pagination, StaffRole, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
 
 const ApiKey = z
@@ -46,7 +46,7 @@ export const apiKeysRouter = createRouter()
     async (c) => {
       const ctx = c.get('tenantCtx');
       const { format, ...input } = c.req.valid('query');
-      if (format === 'csv') return csvAttachment(c, 'api-keys.csv', await csvOfAllPages(apiKeyCsvColumns, (cursor) => listApiKeys({ ctx, input: { ...input, limit: csvPageSize, cursor } })));
+      if (format === 'csv') return csvDownload(c, 'api-keys.csv', apiKeyCsvColumns, (cursor) => listApiKeys({ ctx, input: { ...input, limit: csvPageSize, cursor } }));
       return c.json(await listApiKeys({ ctx, input }), 200);
     },
   )

@@ -3,7 +3,7 @@ import { discountKinds } from '../../db/tenant/index.ts';
 import { DiscountCreate, DiscountPatch } from '../services/catalog/catalog-input.ts';
 import { archiveDiscount, createDiscount, discountCsvColumns, discountCsvRecord, getDiscount, listDiscounts, updateDiscount } from '../services/catalog/manage-discounts.ts';
 import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
-import { csvAttachment, csvOfAllPages, csvPageSize } from './list-csv.ts';
+import { csvDownload, csvPageSize } from './list-csv.ts';
 import { PriceList } from './offers.ts';
 
 const tags = ['catalog'];
@@ -45,11 +45,10 @@ export const discountsRouter = createRouter()
       const { format, limit, cursor, ...filter } = c.req.valid('query');
       const ctx = c.get('tenantCtx');
       if (format === 'csv') {
-        const csv = await csvOfAllPages(discountCsvColumns, async (after) => {
+        return csvDownload(c, 'discounts.csv', discountCsvColumns, async (after) => {
           const page = await listDiscounts({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } });
           return { data: page.data.map(discountCsvRecord), next_cursor: page.next_cursor };
         });
-        return csvAttachment(c, 'discounts.csv', csv);
       }
       return c.json(await listDiscounts({ ctx, input: { ...filter, limit, cursor } }), 200);
     },

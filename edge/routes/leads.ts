@@ -4,7 +4,7 @@ import { convertLead, disqualifyLead, qualifyLead } from '../services/leads/lead
 import { createLead, getLead, leadCsvColumns, leadCsvRecord, listLeads, updateLead } from '../services/leads/manage-leads.ts';
 import { BillingDay, Country, GraceDays, MinBalance, PaymentDueDays, Phone, SubscriberEmail } from '../services/subscribers/subscriber-input.ts';
 import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
-import { csvAttachment, csvOfAllPages, csvPageSize } from './list-csv.ts';
+import { csvDownload, csvPageSize } from './list-csv.ts';
 
 const Name = z.string().trim().min(1).max(200);
 const Text = (max: number) => z.string().trim().max(max);
@@ -95,11 +95,10 @@ export const leadsRouter = createRouter()
       const { format, limit, cursor, ...filter } = c.req.valid('query');
       const ctx = c.get('tenantCtx');
       if (format === 'csv') {
-        const csv = await csvOfAllPages(leadCsvColumns, async (after) => {
+        return csvDownload(c, 'leads.csv', leadCsvColumns, async (after) => {
           const page = await listLeads({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } });
           return { data: page.data.map(leadCsvRecord), next_cursor: page.next_cursor };
         });
-        return csvAttachment(c, 'leads.csv', csv);
       }
       return c.json(await listLeads({ ctx, input: { ...filter, limit, cursor } }), 200);
     },

@@ -3,7 +3,7 @@ import { accessTypes, billingCycles, billingModes, serviceTypes } from '../../db
 import { OfferCreate, OfferPatch } from '../services/catalog/catalog-input.ts';
 import { archiveOffer, createOffer, getOffer, listOffers, offerCsvColumns, offerCsvRecord, updateOffer } from '../services/catalog/manage-offers.ts';
 import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
-import { csvAttachment, csvOfAllPages, csvPageSize } from './list-csv.ts';
+import { csvDownload, csvPageSize } from './list-csv.ts';
 
 const tags = ['catalog'];
 
@@ -54,11 +54,10 @@ export const offersRouter = createRouter()
       const { format, limit, cursor, ...filter } = c.req.valid('query');
       const ctx = c.get('tenantCtx');
       if (format === 'csv') {
-        const csv = await csvOfAllPages(offerCsvColumns, async (after) => {
+        return csvDownload(c, 'offers.csv', offerCsvColumns, async (after) => {
           const page = await listOffers({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } });
           return { data: page.data.map(offerCsvRecord), next_cursor: page.next_cursor };
         });
-        return csvAttachment(c, 'offers.csv', csv);
       }
       return c.json(await listOffers({ ctx, input: { ...filter, limit, cursor } }), 200);
     },

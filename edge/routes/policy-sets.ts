@@ -3,7 +3,7 @@ import { changeInvoiceTimings, dunningActions, refundPolicies } from '../../db/t
 import { PolicySetCreate, PolicySetPatch } from '../services/catalog/catalog-input.ts';
 import { createPolicySet, deletePolicySet, getPolicySet, listPolicySets, policySetCsvColumns, updatePolicySet } from '../services/catalog/manage-policy-sets.ts';
 import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
-import { csvAttachment, csvOfAllPages, csvPageSize } from './list-csv.ts';
+import { csvDownload, csvPageSize } from './list-csv.ts';
 import { PriceList } from './offers.ts';
 
 const tags = ['billing'];
@@ -43,8 +43,7 @@ export const policySetsRouter = createRouter()
       const { format, limit, cursor } = c.req.valid('query');
       const ctx = c.get('tenantCtx');
       if (format === 'csv') {
-        const csv = await csvOfAllPages(policySetCsvColumns, (after) => listPolicySets({ ctx, input: { limit: csvPageSize, cursor: after } }));
-        return csvAttachment(c, 'policy-sets.csv', csv);
+        return csvDownload(c, 'policy-sets.csv', policySetCsvColumns, (after) => listPolicySets({ ctx, input: { limit: csvPageSize, cursor: after } }));
       }
       return c.json(await listPolicySets({ ctx, input: { limit, cursor } }), 200);
     },

@@ -16,7 +16,7 @@ import { eraseSubscriber } from '../services/subscribers/erase-subscriber.ts';
 import { exportSubscriber } from '../services/subscribers/export-subscriber.ts';
 import { AddressCreate, AddressPatch, ContactCreate, ContactPatch, SubscriberCreate, SubscriberPatch } from '../services/subscribers/subscriber-input.ts';
 import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
-import { csvAttachment, csvOfAllPages, csvPageSize } from './list-csv.ts';
+import { csvDownload, csvPageSize } from './list-csv.ts';
 import { Tag } from './tags.ts';
 
 export const Subscriber = z
@@ -154,8 +154,7 @@ export const subscribersRouter = createRouter()
       const ctx = c.get('tenantCtx');
       const { format, ...input } = c.req.valid('query');
       if (format === 'csv') {
-        const csv = await csvOfAllPages(csvColumns, (cursor) => listSubscribers({ ctx, input: { ...input, limit: csvPageSize, cursor } }));
-        return csvAttachment(c, 'subscribers.csv', csv);
+        return csvDownload(c, 'subscribers.csv', csvColumns, (cursor) => listSubscribers({ ctx, input: { ...input, limit: csvPageSize, cursor } }));
       }
       return c.json(await listSubscribers({ ctx, input }), 200);
     },

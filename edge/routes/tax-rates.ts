@@ -3,7 +3,7 @@ import { taxModes } from '../../db/tenant/index.ts';
 import { TaxRateCreate, TaxRatePatch } from '../services/catalog/catalog-input.ts';
 import { archiveTaxRate, createTaxRate, getTaxRate, listTaxRates, taxRateCsvColumns, updateTaxRate } from '../services/catalog/manage-tax-rates.ts';
 import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
-import { csvAttachment, csvOfAllPages, csvPageSize } from './list-csv.ts';
+import { csvDownload, csvPageSize } from './list-csv.ts';
 
 const tags = ['catalog'];
 
@@ -40,8 +40,7 @@ export const taxRatesRouter = createRouter()
       const { format, limit, cursor, ...filter } = c.req.valid('query');
       const ctx = c.get('tenantCtx');
       if (format === 'csv') {
-        const csv = await csvOfAllPages(taxRateCsvColumns, (after) => listTaxRates({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } }));
-        return csvAttachment(c, 'tax-rates.csv', csv);
+        return csvDownload(c, 'tax-rates.csv', taxRateCsvColumns, (after) => listTaxRates({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } }));
       }
       return c.json(await listTaxRates({ ctx, input: { ...filter, limit, cursor } }), 200);
     },

@@ -8,7 +8,7 @@ import { deleteTicketAttachment, listTicketAttachments, readTicketAttachment, up
 import { addTicketComment, listTicketComments } from '../services/tickets/ticket-comments.ts';
 import { attachmentTypes, maxAttachmentBytes } from '../services/tickets/ticket-rules.ts';
 import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
-import { csvAttachment, csvOfAllPages, csvPageSize } from './list-csv.ts';
+import { csvDownload, csvPageSize } from './list-csv.ts';
 
 const attachmentUploadPath = '/api/v1/tickets/:id/attachments';
 /** Uploads are exempt from the API's 1 MiB body limit (edge/app.ts); this router sets their own. */
@@ -134,11 +134,10 @@ export const ticketsRouter = router
       const filter = { ...query, breached: breached === undefined ? undefined : breached === 'true' };
       const ctx = c.get('tenantCtx');
       if (format === 'csv') {
-        const csv = await csvOfAllPages(ticketCsvColumns, async (after) => {
+        return csvDownload(c, 'tickets.csv', ticketCsvColumns, async (after) => {
           const page = await listTickets({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } });
           return { data: page.data.map(ticketCsvRecord), next_cursor: page.next_cursor };
         });
-        return csvAttachment(c, 'tickets.csv', csv);
       }
       return c.json(await listTickets({ ctx, input: { ...filter, limit, cursor } }), 200);
     },

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from '../services/users/manage-users.ts';
-import { csvAttachment, csvOfAllPages, csvPageSize } from './list-csv.ts';
+import { csvDownload, csvPageSize } from './list-csv.ts';
 import { Email, IdParam, Pagination, Password, StaffRole, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
 
 export const User = z
@@ -39,7 +39,7 @@ export const usersRouter = createRouter()
     async (c) => {
       const ctx = c.get('tenantCtx');
       const { format, ...input } = c.req.valid('query');
-      if (format === 'csv') return csvAttachment(c, 'users.csv', await csvOfAllPages(userCsvColumns, (cursor) => listUsers({ ctx, input: { ...input, limit: csvPageSize, cursor } })));
+      if (format === 'csv') return csvDownload(c, 'users.csv', userCsvColumns, (cursor) => listUsers({ ctx, input: { ...input, limit: csvPageSize, cursor } }));
       return c.json(await listUsers({ ctx, input }), 200);
     },
   )

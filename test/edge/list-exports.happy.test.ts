@@ -37,6 +37,28 @@ describe('list views as CSV', () => {
     expect(edge.ok(await edge.call('GET', '/api/v1/subscribers', { token: other.owner.token }), 200).body.data![0]).toMatchObject({ phone: '+442079460018', email: 'ada@example.com' });
   });
 
+  // Issue 13 D10: exports were built as one string in memory; now one page at a time.
+  it('streams a long export page by page: the first chunk is the header and one page, the rest follow as read', { timeout: 120_000 }, async () => {
+    const edge = await startEdge();
+    const tenant = await edge.createTenant();
+    const token = tenant.owner.token;
+    const file = `name,street,city,country\r\n${Array.from({ length: 2_500 }, (_, i) => `Person ${i},${i} Main St,Town,US`).join('\r\n')}\r\n`;
+    expect(edge.ok(await edge.call('POST', '/api/v1/subscriber-imports', { token, body: file, headers: { 'content-type': 'text/csv' } }), 202).body.status).toMatch(/validating|importing|completed/);
+    for (let i = 0; i < 600 && Number((await edge.tenantSql(tenant.slug, 'SELECT count(*) AS n FROM subscribers')).rows[0]!.n) < 2_500; i++) await new Promise((r) => setTimeout(r, 100));
+    const res = await edge.app.request('/api/v1/subscribers?format=csv', { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-length')).toBeNull();
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    const chunks: string[] = [];
+    for (let read = await reader.read(); !read.done; read = await reader.read()) chunks.push(decoder.decode(read.value, { stream: true }));
+    const lines = (text: string) => text.split('\r\n').length - 1;
+    expect(chunks.map(lines)).toEqual([1_001, 1_000, 500]);
+    const [header, ...rows] = table(chunks.join(''));
+    expect(header![0]).toBe('subscriber_number');
+    expect(rows.map((r) => r[0])).toEqual(Array.from({ length: 2_500 }, (_, i) => `SUB-${String(2_500 - i).padStart(6, '0')}`));
+  });
+
   it('exports every API key across pages, honouring include_revoked', { timeout: 120_000 }, async () => {
     const edge = await startEdge({ API_KEY_RATE_LIMIT: 1_000_000 });
     const tenant = await edge.createTenant();

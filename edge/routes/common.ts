@@ -49,6 +49,12 @@ export const Pagination = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
 });
+/** created_from / created_to (half-open) and updated_since on lists of dated records; see edge/services/time-window.ts. */
+export const TimeWindowQuery = z.object({
+  created_from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Created at or after (inclusive)' }),
+  created_to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Created before (exclusive)' }),
+  updated_since: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Last changed at or after (inclusive)' }),
+});
 export const page = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });
 
 export const StaffRole = z.enum(['owner', 'admin', 'operations', 'billing', 'support', 'field_tech', 'read_only']);

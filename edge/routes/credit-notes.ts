@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { creditNoteStatuses } from '../../db/tenant/index.ts';
 import { applyCreditNote, createCreditNote, getCreditNote, issueCreditNote, listCreditNotes, voidCreditNote } from '../services/credit-notes/manage-credit-notes.ts';
-import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
 import { Currency, LineTax, PositiveMinorUnits } from './money-schemas.ts';
 
 const CreditNote = z
@@ -47,7 +47,7 @@ export const creditNotesRouter = createRouter()
       method: 'get',
       path: '/api/v1/credit-notes',
       tags: ['billing'],
-      request: { query: Pagination.extend({ subscriber_id: z.uuid().optional(), status: z.enum(creditNoteStatuses).optional() }) },
+      request: { query: Pagination.extend({ subscriber_id: z.uuid().optional(), status: z.enum(creditNoteStatuses).optional() }).extend(TimeWindowQuery.shape) },
       responses: { 200: json(page(CreditNote), 'Credit notes, newest first'), ...problems },
     }),
     async (c) => c.json(await listCreditNotes({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { invoiceKinds, invoiceLineKinds, invoiceStatuses } from '../../db/tenant/index.ts';
 import { getInvoice, listInvoices, voidInvoice, writeOffInvoice } from '../services/invoices/manage-invoices.ts';
-import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
 import { LineTax } from './money-schemas.ts';
 
 const InvoiceLine = z
@@ -54,7 +54,7 @@ export const invoicesRouter = createRouter()
       path: '/api/v1/invoices',
       tags: ['billing'],
       description: 'Newest first, with lines.',
-      request: { query: Pagination.extend({ subscriber_id: z.uuid().optional(), status: z.enum(invoiceStatuses).optional() }) },
+      request: { query: Pagination.extend({ subscriber_id: z.uuid().optional(), status: z.enum(invoiceStatuses).optional() }).extend(TimeWindowQuery.shape) },
       responses: { 200: json(page(Invoice), 'Invoices'), ...problems },
     }),
     async (c) => c.json(await listInvoices({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),

@@ -3,7 +3,7 @@ import { paymentMethods, paymentStatuses } from '../../db/tenant/index.ts';
 import { getPayment, listPayments } from '../services/payments/manage-payments.ts';
 import { recordPayment } from '../services/payments/record-payment.ts';
 import { refundPayment } from '../services/payments/refund-payment.ts';
-import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
 import { Currency, Instant, PositiveMinorUnits } from './money-schemas.ts';
 
 const Refund = z
@@ -55,7 +55,7 @@ export const paymentsRouter = createRouter()
       method: 'get',
       path: '/api/v1/payments',
       tags: ['billing'],
-      request: { query: Pagination.extend({ subscriber_id: z.uuid().optional(), status: z.enum(paymentStatuses).optional() }) },
+      request: { query: Pagination.extend({ subscriber_id: z.uuid().optional(), status: z.enum(paymentStatuses).optional() }).extend(TimeWindowQuery.shape) },
       responses: { 200: json(page(Payment), 'Payments, newest first'), ...problems },
     }),
     async (c) => c.json(await listPayments({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),

@@ -4,7 +4,7 @@ import { cancelSubscription } from '../services/subscriptions/cancel-subscriptio
 import { changePlan, previewPlanChange } from '../services/subscriptions/change-plan.ts';
 import { createSubscription, getSubscription, listSubscriptions, updateSubscription } from '../services/subscriptions/manage-subscriptions.ts';
 import { activateSubscription, resumeSubscription, suspendSubscription } from '../services/subscriptions/subscription-lifecycle.ts';
-import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
 import { Currency, Instant, LineTax, MinorUnits } from './money-schemas.ts';
 
 const Reason = z.string().trim().min(1).max(500);
@@ -148,7 +148,7 @@ export const subscriptionsRouter = createRouter()
       path: '/api/v1/subscriptions',
       tags: ['subscriptions'],
       description: 'Newest first.',
-      request: { query: Pagination.extend(SubscriptionFilter.shape) },
+      request: { query: Pagination.extend(SubscriptionFilter.shape).extend(TimeWindowQuery.shape) },
       responses: { 200: json(page(SubscriptionSummary), 'Subscriptions'), ...problems },
     }),
     async (c) => c.json(await listSubscriptions({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),

@@ -97,7 +97,7 @@ function example(schema: Schema, doc: OpenApi, where: string): unknown {
  * Fields that name another record of the caller's tenant: a random id would be refused as
  * unknown, so where the schema allows it they are sent as null (unlinking is valid input).
  */
-const references = new Set(['assignee_id', 'subscriber_id', 'organization_id', 'discount_id', 'tax_rate_id']);
+const references = new Set(['assignee_id', 'subscriber_id', 'subscription_id', 'organization_id', 'discount_id', 'tax_rate_id']);
 /** Body fields that must name one of B's own records for a request to be valid (set once B is populated). */
 const ownRefs: Record<string, string> = {};
 const allowsNull = (schema: Schema) => (schema.anyOf ?? schema.oneOf ?? []).some((s) => s.type === 'null') || (Array.isArray(schema.type) && schema.type.includes('null'));

@@ -13,9 +13,9 @@ describe('subscriber status is derived', () => {
     const s = edge.ok(await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: 'Derived' } }), 201).body;
     expect(s.status).toBe('active');
     const patched = expectProblem(await edge.call('PATCH', `/api/v1/subscribers/${String(s.id)}`, { token, body: { status: 'suspended', notes: 'x' } }), 400, 'validation_failed');
-    expect(patched.errors).toEqual([{ path: 'status', message: expect.stringContaining('read-only') }]);
+    expect(patched.errors).toEqual([{ path: '(body)', message: expect.stringContaining('status is read-only') }]);
     const created = expectProblem(await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: 'Other', status: 'canceled' } }), 400, 'validation_failed');
-    expect(created.errors).toEqual([{ path: 'status', message: expect.stringContaining('read-only') }]);
+    expect(created.errors).toEqual([{ path: '(body)', message: expect.stringContaining('status is read-only') }]);
     expect(edge.ok(await edge.call('GET', `/api/v1/subscribers/${String(s.id)}`, { token }), 200).body).toMatchObject({ status: 'active', notes: null });
   });
 

@@ -6,7 +6,7 @@ const valid: Json = { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@exam
 // One bad value per field, and the path the 400 must name.
 const badFields: [string, Json, string][] = [
   ['kind', { kind: 'robot' }, 'kind'],
-  ['status', { status: 'deleted' }, 'status'],
+  ['status (read-only: derived)', { status: 'active' }, '(body)'],
   ['first_name', { first_name: '' }, 'first_name'],
   ['last_name', { last_name: 'x'.repeat(201) }, 'last_name'],
   ['display_name', { display_name: 42 }, 'display_name'],

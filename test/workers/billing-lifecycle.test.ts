@@ -26,7 +26,10 @@ describe('subscription lifecycle in workerd against sqld', () => {
     expect(applied.subscription).toMatchObject({ offer_id: big.id, credit_basis: 6_000 });
 
     expect(await post(`subscriptions/${id}/suspend`, { reason: 'customer request' }, 200)).toMatchObject({ status: 'suspended' });
+    // The account status follows (triggers of migration 0012 on sqld).
+    expect(await get(`subscribers/${String(subscriber.id)}`)).toMatchObject({ status: 'suspended' });
     expect(await post(`subscriptions/${id}/resume`, {}, 200)).toMatchObject({ status: 'active' });
+    expect(await get(`subscribers/${String(subscriber.id)}`)).toMatchObject({ status: 'active' });
 
     const now = Date.now();
     const records = [

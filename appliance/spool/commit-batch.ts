@@ -27,6 +27,8 @@ export type CommitStats = {
   commitMillisTotal: number;
 };
 
+const nasKey = (nasId: string, nasIp: string) => `${nasId}\u0000${nasIp}`;
+
 export type BatchCommitter = (entries: SpoolEntry[]) => Promise<AppendResult[]>;
 
 export async function openBatchCommitter(parts: {
@@ -40,23 +42,24 @@ export async function openBatchCommitter(parts: {
   committed: () => void;
 }): Promise<BatchCommitter> {
   const { writer, duplicates, sessions, head, stats } = parts;
-  // Per NAS: seq of its last Accounting-On/Off record, part of Start keys (record.ts).
+  // Per NAS (client and nasIp): seq of its last Accounting-On/Off record, part of Start keys (record.ts).
   const nasEpochs = new Map<string, number>();
-  for (const row of (await parts.client.execute('SELECT nas_id, epoch FROM nas_epochs')).rows) {
-    nasEpochs.set(String(row.nas_id), Number(row.epoch));
+  for (const row of (await parts.client.execute('SELECT nas_id, nas_ip, epoch FROM nas_epochs')).rows) {
+    nasEpochs.set(nasKey(String(row.nas_id), String(row.nas_ip)), Number(row.epoch));
   }
 
   return async (entries) => {
     const started = performance.now();
     // In arrival order: an Accounting-On early in the batch changes the keys of the
     // Starts after it, and only a stored (not duplicate) On does.
-    const epochs = new Map<string, number>();
+    const epochs = new Map<string, [nasId: string, nasIp: string, epoch: number]>();
     const batchKeys = new Map<string, number>();
     const fresh: SpoolEntry[] = [];
     const results: AppendResult[] = [];
     let nextSeq = head.lastSeq + 1;
     for (const entry of entries) {
-      if (entry.key === '') entry.key = recordKey(entry, epochs.get(entry.nasId) ?? nasEpochs.get(entry.nasId) ?? 0);
+      const nas = nasKey(entry.nasId, entry.nasIp);
+      if (entry.key === '') entry.key = recordKey(entry, epochs.get(nas)?.[2] ?? nasEpochs.get(nas) ?? 0);
       let original = batchKeys.get(entry.key) ?? duplicates.find(entry.key);
       if (original === undefined && duplicates.needsDiskProbe(entry)) original = await duplicates.probeDisk(entry);
       if (original !== undefined) {
@@ -67,7 +70,7 @@ export async function openBatchCommitter(parts: {
       batchKeys.set(entry.key, seq);
       fresh.push(entry);
       results.push({ seq, key: entry.key, duplicate: false });
-      if (entry.kind === 'on' || entry.kind === 'off') epochs.set(entry.nasId, seq);
+      if (entry.kind === 'on' || entry.kind === 'off') epochs.set(nas, [entry.nasId, entry.nasIp, seq]);
     }
 
     const firstSeq = head.lastSeq + 1;
@@ -78,14 +81,14 @@ export async function openBatchCommitter(parts: {
       writer.write(
         { firstSeq, count: fresh.length, receivedAt, body: encodeChunk(fresh) },
         fresh.map((entry, index): Cell[] => [entry.eventAt, entry.key, firstSeq + index]),
-        [...epochs],
+        [...epochs.values()],
       );
       parts.committed();
     }
 
     for (const [index, entry] of fresh.entries()) duplicates.remember(entry.key, firstSeq + index, entry.eventAt);
     head.lastSeq += fresh.length;
-    for (const [nasId, epoch] of epochs) nasEpochs.set(nasId, epoch);
+    for (const [nas, [, , epoch]] of epochs) nasEpochs.set(nas, epoch);
     sessions.apply(overlay, firstSeq);
 
     stats.commits++;

@@ -137,7 +137,7 @@ export async function startSpoolThread(config: ApplianceConfig, log: Logger): Pr
     append: (records) => client.append(records),
     countLiveSessions: (username) => client.countLiveSessions(username),
     listLiveSessions: (username) => client.listLiveSessions(username),
-    closeSession: (nasId, sessionId) => client.closeSession(nasId, sessionId),
+    closeSession: (nasId, sessionId, address) => client.closeSession(nasId, sessionId, address),
     readOutbox: (afterSeq, limit) => client.readOutbox(afterSeq, limit),
     markShipped: (seq) => client.markShipped(seq),
     stats: () => readSpoolStats(statsBuffer),

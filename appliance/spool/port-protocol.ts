@@ -29,7 +29,7 @@ type SpoolRequest =
   | { type: 'append'; id: number; records: AccountingRecord[] }
   | { type: 'count-live-sessions'; id: number; username: string }
   | { type: 'list-live-sessions'; id: number; username: string }
-  | { type: 'close-session'; id: number; nasId: string; sessionId: string }
+  | { type: 'close-session'; id: number; nasId: string; sessionId: string; address: string }
   | { type: 'read-outbox'; id: number; afterSeq: number; limit: number }
   | { type: 'mark-shipped'; id: number; seq: number };
 
@@ -55,8 +55,8 @@ export type SpoolClient = {
   /** Open sessions of `username` that are not stale yet (Simultaneous-Use). */
   countLiveSessions(username: string): Promise<number>;
   listLiveSessions(username: string): Promise<SessionRow[]>;
-  /** Disconnect-ACK received: the session is over. */
-  closeSession(nasId: string, sessionId: string): Promise<boolean>;
+  /** Disconnect-ACK received from the NAS at `address`: the session is over. */
+  closeSession(nasId: string, sessionId: string, address: string): Promise<boolean>;
   /** Outbox entries after `afterSeq`, oldest first. */
   readOutbox(afterSeq: number, limit: number): Promise<OutboxEntry[]>;
   /** Everything through `seq` reached the edge. */
@@ -119,7 +119,11 @@ export function serveSpool(spool: Spool, port: MessagePort): () => void {
         answer(id, spool.listLiveSessions(message.username), (sessions) => ({ type: 'listed', id, sessions }));
         break;
       case 'close-session':
-        answer(id, spool.closeSession(message.nasId, message.sessionId), (closed) => ({ type: 'closed-session', id, closed }));
+        answer(id, spool.closeSession(message.nasId, message.sessionId, message.address), (closed) => ({
+          type: 'closed-session',
+          id,
+          closed,
+        }));
         break;
       case 'read-outbox':
         answer(id, spool.readOutbox(message.afterSeq, message.limit), (entries) => ({ type: 'outbox', id, entries }));
@@ -290,9 +294,9 @@ export function connectSpool(initialPort: MessagePort): SpoolClient {
         (id) => ({ type: 'list-live-sessions', id, username }),
         (response) => (response.type === 'listed' ? response.sessions : unexpected(response)),
       ),
-    closeSession: (nasId, sessionId) =>
+    closeSession: (nasId, sessionId, address) =>
       request(
-        (id) => ({ type: 'close-session', id, nasId, sessionId }),
+        (id) => ({ type: 'close-session', id, nasId, sessionId, address }),
         (response) => (response.type === 'closed-session' ? response.closed : unexpected(response)),
       ),
     readOutbox: (afterSeq, limit) =>

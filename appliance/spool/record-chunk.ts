@@ -13,7 +13,7 @@ export type OutboxEntry = SpoolEntry & { seq: number };
 export const CHUNK_FIELDS = [
   'key', 'kind', 'nasId', 'nasAddress', 'receivedAt', 'eventAt', 'sessionId', 'username', 'subscriberId', 'sessionTime',
   'inputOctets', 'outputOctets', 'inputPackets', 'outputPackets', 'terminateCause', 'framedIp', 'callingStationId',
-  'nasPortId', 'interimInterval', 'eventTimestamp', 'attributes',
+  'nasPortId', 'interimInterval', 'eventTimestamp', 'attributes', 'nasIp',
 ] as const satisfies ReadonlyArray<keyof SpoolEntry>;
 
 /** The chunk's body: the entries in seq order. */
@@ -23,7 +23,7 @@ export function encodeChunk(entries: readonly SpoolEntry[]): string {
       entry.key, entry.kind, entry.nasId, entry.nasAddress, entry.receivedAt, entry.eventAt, entry.sessionId, entry.username,
       entry.subscriberId, entry.sessionTime, entry.inputOctets, entry.outputOctets, entry.inputPackets, entry.outputPackets,
       entry.terminateCause, entry.framedIp, entry.callingStationId, entry.nasPortId, entry.interimInterval,
-      entry.eventTimestamp, entry.attributes,
+      entry.eventTimestamp, entry.attributes, entry.nasIp,
     ]),
   );
 }
@@ -36,7 +36,12 @@ export const snakeCase = (field: string) => field.replace(/[A-Z]/g, (letter) => 
  * CHUNK_FIELDS, so it is recreated on every open rather than frozen in a migration.
  */
 export function recordsViewSql(): string {
-  const columns = CHUNK_FIELDS.map((field, index) => `item.value ${field === 'attributes' ? '->' : '->>'} ${index} AS ${snakeCase(field)}`);
+  const nasAddress = CHUNK_FIELDS.indexOf('nasAddress');
+  const columns = CHUNK_FIELDS.map((field, index) => {
+    // As decodeChunk reads it: records from before schema 5 lack nasIp.
+    if (field === 'nasIp') return `coalesce(item.value ->> ${index}, item.value ->> ${nasAddress}, '') AS nas_ip`;
+    return `item.value ${field === 'attributes' ? '->' : '->>'} ${index} AS ${snakeCase(field)}`;
+  });
   return `DROP VIEW IF EXISTS records;
 CREATE VIEW records AS
   SELECT chunk.first_seq + item.key AS seq, ${columns.join(', ')}
@@ -59,7 +64,7 @@ export function decodeChunk(firstSeq: number, body: string): OutboxEntry[] {
     if (!Array.isArray(record)) throw new SpoolChunkError(`record ${firstSeq + index} is not an array`);
     const [key, kind, nasId, nasAddress, receivedAt, eventAt, sessionId, username, subscriberId, sessionTime, inputOctets,
       outputOctets, inputPackets, outputPackets, terminateCause, framedIp, callingStationId, nasPortId, interimInterval,
-      eventTimestamp, attributes] = record as unknown[];
+      eventTimestamp, attributes, nasIp] = record as unknown[];
     if (typeof key !== 'string' || typeof kind !== 'string' || !KINDS.has(kind) || typeof nasId !== 'string' || typeof receivedAt !== 'number' || typeof eventAt !== 'number') {
       throw new SpoolChunkError(`record ${firstSeq + index} lacks key, kind, NAS or times`);
     }
@@ -68,6 +73,8 @@ export function decodeChunk(firstSeq: number, body: string): OutboxEntry[] {
       key,
       kind: kind as SpoolEntry['kind'],
       nasId,
+      // Records from before schema 5 lack it: their NAS was where CoA went (record.ts).
+      nasIp: text(nasIp) ?? text(nasAddress) ?? '',
       nasAddress: text(nasAddress),
       receivedAt,
       eventAt,

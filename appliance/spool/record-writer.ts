@@ -23,14 +23,14 @@ export type Chunk = { firstSeq: number; count: number; receivedAt: number; body:
 
 export type RecordWriter = {
   /**
-   * Inserts the chunk, its records' keys (event_at, key, seq) and the NAS epochs in one
-   * transaction; returns after the COMMIT (not yet synced: wal-sync.ts).
+   * Inserts the chunk, its records' keys (event_at, key, seq) and the NAS epochs
+   * (nas_id, nas_ip, epoch) in one transaction; returns after the COMMIT (not yet synced: wal-sync.ts).
    */
-  write(chunk: Chunk, keys: readonly Cell[][], epochs: ReadonlyArray<readonly [string, number]>): void;
+  write(chunk: Chunk, keys: readonly Cell[][], epochs: ReadonlyArray<readonly [string, string, number]>): void;
   /** Upserts session rows and sets sessions_seq to `throughSeq`, in one transaction. */
   writeSessions(sessions: readonly Cell[][], throughSeq: number): void;
-  /** The stored session rows for these (nas_id, session_id) pairs. */
-  readSessions(pairs: ReadonlyArray<readonly [string, string]>): Array<Record<string, unknown>>;
+  /** The stored session rows for these (nas_id, nas_ip, session_id) triples. */
+  readSessions(keys: ReadonlyArray<readonly [string, string, string]>): Array<Record<string, unknown>>;
   close(): void;
 };
 
@@ -69,17 +69,23 @@ export function openRecordWriter(path: string, sessionColumns: readonly string[]
   const upsertSessions = sized(
     'session_rows',
     sessionColumns,
-    `ON CONFLICT (nas_id, session_id) DO UPDATE SET ${sessionColumns
-      .filter((column) => column !== 'nas_id' && column !== 'session_id')
+    `ON CONFLICT (nas_id, nas_ip, session_id) DO UPDATE SET ${sessionColumns
+      .filter((column) => column !== 'nas_id' && column !== 'nas_ip' && column !== 'session_id')
       .map((column) => `${column} = excluded.${column}`)
       .join(', ')}`,
   );
   const setSessionsSeq = db.prepare("UPDATE spool_meta SET value = ? WHERE key = 'sessions_seq'");
-  const upsertEpoch = db.prepare('INSERT INTO nas_epochs (nas_id, epoch) VALUES (?, ?) ON CONFLICT (nas_id) DO UPDATE SET epoch = excluded.epoch');
-  // One statement for all of a batch's pairs: a statement per pair cost more in the
+  const upsertEpoch = db.prepare(
+    `INSERT INTO nas_epochs (nas_id, nas_ip, epoch) VALUES (?, ?, ?)
+     ON CONFLICT (nas_id, nas_ip) DO UPDATE SET epoch = excluded.epoch`,
+  );
+  // One statement for all of a batch's keys: a statement per key cost more in the
   // driver's call and row conversion than in SQLite's primary-key lookup.
   const selectSessions = db.prepare(
-    `SELECT ${sessionColumns.map((column) => `session.${column}`).join(', ')} FROM json_each(?) AS pair CROSS JOIN session_rows AS session ON session.nas_id = pair.value ->> 0 AND session.session_id = pair.value ->> 1`,
+    `SELECT ${sessionColumns.map((column) => `session.${column}`).join(', ')}
+     FROM json_each(?) AS wanted CROSS JOIN session_rows AS session
+     ON session.nas_id = wanted.value ->> 0 AND session.nas_ip = wanted.value ->> 1
+       AND session.session_id = wanted.value ->> 2`,
   );
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
@@ -101,7 +107,7 @@ export function openRecordWriter(path: string, sessionColumns: readonly string[]
       transaction(() => {
         insertChunk.run([chunk.firstSeq, chunk.count, chunk.receivedAt, chunk.body]);
         runSized(insertKeys, keys);
-        for (const [nasId, epoch] of epochs) upsertEpoch.run([nasId, epoch]);
+        for (const [nasId, nasIp, epoch] of epochs) upsertEpoch.run([nasId, nasIp, epoch]);
       });
     },
     writeSessions(sessions, throughSeq) {
@@ -110,7 +116,7 @@ export function openRecordWriter(path: string, sessionColumns: readonly string[]
         setSessionsSeq.run([throughSeq]);
       });
     },
-    readSessions: (pairs) => selectSessions.all([JSON.stringify(pairs)]) as Array<Record<string, unknown>>,
+    readSessions: (keys) => selectSessions.all([JSON.stringify(keys)]) as Array<Record<string, unknown>>,
     close() {
       db.close();
     },

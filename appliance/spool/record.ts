@@ -13,8 +13,16 @@ export type AccountingStatus = 'start' | 'interim' | 'stop' | 'on' | 'off';
 export type AccountingRecord = {
   /** Idempotency key; computed by the spool (recordKey) when absent. */
   key?: string;
-  /** The replica NAS client id the request came from. */
+  /** The replica NAS client id the request came from (one client may be a fleet: a prefix). */
   nasId: string;
+  /**
+   * The NAS within its client, as FreeRADIUS's acctuniqueid names it: NAS-IP-Address
+   * (RFC 2865 §5.4) or NAS-IPv6-Address (RFC 3162 §2.1), else the datagram's source
+   * address. Sessions, record keys and the Accounting-On/Off epoch are the NAS's.
+   * Absent: nasAddress, else the client as a whole.
+   */
+  nasIp?: string;
+  /** Where CoA/Disconnect for the session goes (accounting-request.ts, coaAddress). */
   nasAddress?: string;
   /** Server clock, ms since the epoch. */
   receivedAt: number;
@@ -55,6 +63,8 @@ export type SpoolEntry = {
   key: string;
   kind: AccountingStatus | 'close';
   nasId: string;
+  /** The NAS within its client (AccountingRecord.nasIp); '' for the client as a whole. */
+  nasIp: string;
   nasAddress: string | null;
   receivedAt: number;
   /** When the event happened, server clock: receivedAt − Acct-Delay-Time. */
@@ -131,11 +141,13 @@ export function toSpoolEntry(record: AccountingRecord): SpoolEntry {
     throw new SpoolRecordError('accounting record attributes must be an object');
   }
   const eventAt = record.receivedAt - (record.delaySeconds ?? 0) * 1000;
+  const nasAddress = optionalString(record, 'nasAddress');
   const entry: SpoolEntry = {
     key: optionalString(record, 'key') ?? '',
     kind: record.status,
     nasId: record.nasId,
-    nasAddress: optionalString(record, 'nasAddress'),
+    nasIp: optionalString(record, 'nasIp') ?? nasAddress ?? '',
+    nasAddress,
     receivedAt: Math.trunc(record.receivedAt),
     eventAt: Math.trunc(eventAt),
     sessionId,
@@ -166,6 +178,9 @@ const MINUTE = 60_000;
  * duplicate detection upstream cannot catch that copy; this key does, because it is
  * built from what stays the same: the session, the counters, the event.
  *
+ * NAS is the client and the NAS within it (nasIp): two routers of one fleet may use
+ * equal Acct-Session-Ids.
+ *
  *   start     NAS, NAS epoch, session id, user, calling station, framed IP,
  *             Event-Timestamp if sent. The epoch (seq of the NAS's last Accounting-On
  *             or -Off) tells a new session apart from an old one whose id the NAS
@@ -176,7 +191,7 @@ const MINUTE = 60_000;
  *   close     NAS, session id, time of the decision (written by the appliance itself)
  */
 export function recordKey(entry: SpoolEntry, nasEpoch: number): string {
-  const parts: Array<string | number | null> = [entry.nasId, entry.kind, entry.sessionId];
+  const parts: Array<string | number | null> = [entry.nasId, entry.nasIp, entry.kind, entry.sessionId];
   switch (entry.kind) {
     case 'start':
       parts.push(nasEpoch, entry.username, entry.callingStationId, entry.framedIp, entry.eventTimestamp);

@@ -1,9 +1,11 @@
 // Schema of spool.db: the accounting records (the log, and the outbox the sync drains
 // in seq order; record_chunks since v3), the outbox cursor, and the sessions (a
-// checkpoint of the state the log implies; session_rows since v4). PRAGMA user_version is the schema
+// checkpoint of the state the log implies; session_rows since v4, per NAS of a client
+// since v5). PRAGMA user_version is the schema
 // version; migrateSpool brings an older spool.db up step by step, in place, in one
 // transaction. Migrations are frozen: a fresh spool runs them all.
-import type { Client } from '@libsql/client';
+import type { Client, Transaction } from '@libsql/client';
+import { rekeyPerNas } from './rekey-v5.ts';
 
 const SCHEMA_V1 = `
 -- The log. Append-only in seq order, so inserts write sequential pages. seq values
@@ -138,8 +140,52 @@ INSERT INTO session_rows (nas_id, session_id, status, closed_at, body)
 DROP TABLE sessions;
 `;
 
+// v5: sessions, record keys and Accounting-On/Off epochs belong to the NAS within its
+// client (a client may be a prefix: a fleet), named by nas_ip (record.ts,
+// AccountingRecord.nasIp). Until now the NAS was known only by where CoA went (the
+// session body's nasAddress, position 14; a record's, position 3): that is what an old
+// session, and an old record (record-chunk.ts, decodeChunk), takes. The newest keys and
+// the epochs are then derived again from the log (rekey-v5.ts), so a retransmit of a
+// record stored before the upgrade is still recognized. The views are recreated on open (and a view
+// naming a dropped table blocks RENAME).
+const SCHEMA_V5 = `
+DROP VIEW IF EXISTS sessions;
+DROP VIEW IF EXISTS records;
+CREATE TABLE session_rows_v5 (
+  nas_id TEXT NOT NULL,
+  nas_ip TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+  closed_at INTEGER,
+  body TEXT NOT NULL,
+  PRIMARY KEY (nas_id, nas_ip, session_id)
+) STRICT, WITHOUT ROWID;
+INSERT INTO session_rows_v5 (nas_id, nas_ip, session_id, status, closed_at, body)
+  SELECT nas_id, coalesce(body ->> 14, ''), session_id, status, closed_at, body FROM session_rows;
+DROP TABLE session_rows;
+ALTER TABLE session_rows_v5 RENAME TO session_rows;
+CREATE INDEX session_rows_closed_at ON session_rows (closed_at) WHERE status = 'closed';
+CREATE TABLE nas_epochs_v5 (
+  nas_id TEXT NOT NULL,
+  nas_ip TEXT NOT NULL,
+  epoch INTEGER NOT NULL,
+  PRIMARY KEY (nas_id, nas_ip)
+) STRICT;
+DROP TABLE nas_epochs;
+ALTER TABLE nas_epochs_v5 RENAME TO nas_epochs;
+`;
+
+/** SQL, or SQL and then work the SQL cannot do (in the same transaction). */
+type Migration = string | { sql: string; then: (tx: Transaction) => Promise<void> };
+
 /** Migration i brings a spool from version i to i + 1. */
-export const SPOOL_MIGRATIONS: readonly string[] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4];
+export const SPOOL_MIGRATIONS: readonly Migration[] = [
+  SCHEMA_V1,
+  SCHEMA_V2,
+  SCHEMA_V3,
+  SCHEMA_V4,
+  { sql: SCHEMA_V5, then: rekeyPerNas },
+];
 
 export const SPOOL_SCHEMA_VERSION = SPOOL_MIGRATIONS.length;
 
@@ -150,7 +196,14 @@ export async function migrateSpool(client: Client): Promise<void> {
     if (current > SPOOL_SCHEMA_VERSION) {
       throw new Error(`spool schema version ${current} is newer than this appliance (${SPOOL_SCHEMA_VERSION}); upgrade the appliance`);
     }
-    for (const migration of SPOOL_MIGRATIONS.slice(current)) await tx.executeMultiple(migration);
+    for (const migration of SPOOL_MIGRATIONS.slice(current)) {
+      if (typeof migration === 'string') {
+        await tx.executeMultiple(migration);
+      } else {
+        await tx.executeMultiple(migration.sql);
+        await migration.then(tx);
+      }
+    }
     if (current < SPOOL_SCHEMA_VERSION) await tx.execute(`PRAGMA user_version = ${SPOOL_SCHEMA_VERSION}`);
     await tx.commit();
   } finally {

@@ -1,9 +1,9 @@
-// How the spool stores a session (table session_rows, schema v4): the key, the status
-// and the close time as columns (lookups, loading the open sessions, pruning), the rest
-// as one JSON array in `body`, in the field order below. The driver binds a statement's
-// values one by one at about a quarter of a microsecond each, and a 19-column upsert
-// cost ~15 µs per session on the spool owner under accounting load (more than SQLite's
-// own work); five values cost about half that. The `sessions` view shows one column
+// How the spool stores a session (table session_rows, schema v4; nas_ip in the key since
+// v5): the key, the status and the close time as columns (lookups, loading the open
+// sessions, pruning), the rest as one JSON array in `body`, in the field order below.
+// The driver binds a statement's values one by one at about a quarter of a microsecond
+// each, and a 19-column upsert cost ~15 µs per session on the spool owner under
+// accounting load (more than SQLite's own work); six values cost about half that. The `sessions` view shows one column
 // per field, as the table did before v4, for operators and tests (sessionsViewSql).
 import type { Cell } from '../local-db.ts';
 import { snakeCase } from './record-chunk.ts';
@@ -16,7 +16,7 @@ export const SESSION_BODY_FIELDS = [
 ] as const satisfies ReadonlyArray<keyof SessionRow>;
 
 /** The columns of session_rows, in the order sessionCells gives them. */
-export const SESSION_ROW_COLUMNS = ['nas_id', 'session_id', 'status', 'closed_at', 'body'] as const;
+export const SESSION_ROW_COLUMNS = ['nas_id', 'nas_ip', 'session_id', 'status', 'closed_at', 'body'] as const;
 
 export function sessionCells(row: SessionRow): Cell[] {
   const body = JSON.stringify([
@@ -24,7 +24,7 @@ export function sessionCells(row: SessionRow): Cell[] {
     row.outputOctets, row.inputPackets, row.outputPackets, row.framedIp, row.callingStationId, row.nasPortId,
     row.interimInterval, row.nasAddress, row.seq,
   ]);
-  return [row.nasId, row.sessionId, row.status, row.closedAt, body];
+  return [row.nasId, row.nasIp, row.sessionId, row.status, row.closedAt, body];
 }
 
 export class SpoolSessionError extends Error {
@@ -48,6 +48,7 @@ export function sessionFromCells(row: Record<string, unknown>): SessionRow {
   }
   return {
     nasId,
+    nasIp: String(row.nas_ip),
     nasAddress: text(nasAddress),
     sessionId,
     username: text(username),
@@ -78,8 +79,8 @@ export function sessionsViewSql(): string {
   const fromBody = new Map<string, string>(SESSION_BODY_FIELDS.map((field, index) => [snakeCase(field), `body ->> ${index}`]));
   const column = (name: string) => `${fromBody.get(name) ?? name} AS ${name}`;
   const columns = [
-    'nas_id', 'session_id', 'username', 'subscriber_id', 'status', 'started_at', 'updated_at', 'closed_at', 'close_reason',
-    'session_time', 'input_octets', 'output_octets', 'input_packets', 'output_packets', 'framed_ip', 'calling_station_id',
+    'nas_id', 'nas_ip', 'session_id', 'username', 'subscriber_id', 'status', 'started_at', 'updated_at', 'closed_at',
+    'close_reason', 'session_time', 'input_octets', 'output_octets', 'input_packets', 'output_packets', 'framed_ip', 'calling_station_id',
     'nas_port_id', 'interim_interval', 'nas_address',
   ].map(column);
   return `DROP VIEW IF EXISTS sessions;

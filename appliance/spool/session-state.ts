@@ -14,6 +14,8 @@ export type CloseReason = 'stop' | 'nas-on' | 'nas-off' | 'stale' | 'disconnect'
 
 export type SessionRow = {
   nasId: string;
+  /** The NAS within its client (record.ts, AccountingRecord.nasIp): part of the session's identity. */
+  nasIp: string;
   /**
    * Where CoA/Disconnect for this session goes: the NAS's own address as its last
    * accounting request gave it (accounting-request.ts decides which). Null only for
@@ -47,8 +49,8 @@ export type SessionRow = {
 // Acct-Delay-Time. Estimates further apart belong to different sessions.
 const SAME_SESSION_TOLERANCE_MS = 30_000;
 
-export function sessionKey(nasId: string, sessionId: string): string {
-  return `${nasId}\u0000${sessionId}`;
+export function sessionKey(nasId: string, nasIp: string, sessionId: string): string {
+  return `${nasId}\u0000${nasIp}\u0000${sessionId}`;
 }
 
 function startOf(entry: SpoolEntry): number {
@@ -59,6 +61,7 @@ function freshSession(entry: SpoolEntry, sessionId: string): SessionRow {
   const closed = entry.kind === 'stop';
   return {
     nasId: entry.nasId,
+    nasIp: entry.nasIp,
     nasAddress: entry.nasAddress,
     sessionId,
     username: entry.username,

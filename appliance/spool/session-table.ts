@@ -30,7 +30,12 @@ export type SessionTable = {
   readonly dirtyCount: number;
   /** Every record through this seq is in session_rows. */
   readonly sessionsSeq: number;
-  open(nasId: string, sessionId: string): SessionRow | undefined;
+  /**
+   * The open session `sessionId` of client `nasId` whose NAS is `address`: its nasIp, or
+   * where CoA reaches it (a NAS behind NAT names itself by an address CoA cannot use), or
+   * a session whose records named no NAS ('': the client is one NAS).
+   */
+  findOpen(nasId: string, sessionId: string, address: string): SessionRow | undefined;
   /** Open sessions of `username` for which `live` holds. */
   openOf(username: string, live: (row: SessionRow) => boolean): SessionRow[];
   openRows(): IterableIterator<SessionRow>;
@@ -76,14 +81,14 @@ export async function openSessionTable(client: Client, writer: RecordWriter): Pr
   const stored = await client.execute(`SELECT ${SESSION_ROW_COLUMNS.join(', ')} FROM session_rows WHERE status = 'open'`);
   for (const row of stored.rows) {
     const session = sessionFromCells(row);
-    indexOpen(sessionKey(session.nasId, session.sessionId), session);
+    indexOpen(sessionKey(session.nasId, session.nasIp, session.sessionId), session);
   }
 
-  const loadSessions = (pairs: Array<[string, string]>): Map<string, SessionRow> => {
+  const loadSessions = (wanted: Array<[string, string, string]>): Map<string, SessionRow> => {
     const rows = new Map<string, SessionRow>();
-    for (const row of writer.readSessions(pairs)) {
+    for (const row of writer.readSessions(wanted)) {
       const session = sessionFromCells(row);
-      rows.set(sessionKey(session.nasId, session.sessionId), session);
+      rows.set(sessionKey(session.nasId, session.nasIp, session.sessionId), session);
     }
     return rows;
   };
@@ -94,12 +99,14 @@ export async function openSessionTable(client: Client, writer: RecordWriter): Pr
   const fold = (entries: readonly SpoolEntry[], seqs: readonly number[]): Map<string, SessionRow> => {
     const overlay = new Map<string, SessionRow>();
     // Each entry's session key, made once ('' for On/Off, which have none).
-    const keys = entries.map((entry) => (entry.sessionId === null ? '' : sessionKey(entry.nasId, entry.sessionId)));
-    const missing = new Map<string, [string, string]>();
+    const keys = entries.map((entry) =>
+      entry.sessionId === null ? '' : sessionKey(entry.nasId, entry.nasIp, entry.sessionId),
+    );
+    const missing = new Map<string, [string, string, string]>();
     entries.forEach((entry, index) => {
       const key = keys[index] ?? '';
       if (entry.sessionId !== null && !openSessions.has(key) && !dirty.has(key)) {
-        missing.set(key, [entry.nasId, entry.sessionId]);
+        missing.set(key, [entry.nasId, entry.nasIp, entry.sessionId]);
       }
     });
     const loaded = missing.size > 0 ? loadSessions([...missing.values()]) : undefined;
@@ -114,9 +121,11 @@ export async function openSessionTable(client: Client, writer: RecordWriter): Pr
     entries.forEach((entry, index) => {
       const seq = seqs[index] ?? 0;
       if (entry.kind === 'on' || entry.kind === 'off') {
+        // Only this NAS's sessions: its client may be a whole fleet.
+        const ofNas = (row: SessionRow) => row.nasId === entry.nasId && row.nasIp === entry.nasIp;
         const closing = new Set<string>();
-        for (const [key, row] of openSessions) if (row.nasId === entry.nasId) closing.add(key);
-        for (const [key, row] of overlay) if (row.nasId === entry.nasId && row.status === 'open') closing.add(key);
+        for (const [key, row] of openSessions) if (ofNas(row)) closing.add(key);
+        for (const [key, row] of overlay) if (ofNas(row) && row.status === 'open') closing.add(key);
         for (const key of closing) {
           const row = current(key);
           if (row === undefined || row.seq >= seq) continue;
@@ -170,7 +179,18 @@ export async function openSessionTable(client: Client, writer: RecordWriter): Pr
     get sessionsSeq() {
       return sessionsSeq;
     },
-    open: (nasId, sessionId) => openSessions.get(sessionKey(nasId, sessionId)),
+    findOpen(nasId, sessionId, address) {
+      const row =
+        openSessions.get(sessionKey(nasId, address, sessionId)) ?? openSessions.get(sessionKey(nasId, '', sessionId));
+      if (row !== undefined) return row;
+      // A walk over every open session, for the rare NAS whose nasIp CoA cannot reach.
+      for (const candidate of openSessions.values()) {
+        if (candidate.nasId === nasId && candidate.sessionId === sessionId && candidate.nasAddress === address) {
+          return candidate;
+        }
+      }
+      return undefined;
+    },
     openOf(username, live) {
       const rows: SessionRow[] = [];
       for (const key of openByUser.get(username) ?? []) {
@@ -192,6 +212,7 @@ export function closeEntry(row: SessionRow, reason: CloseReason, at: number): Sp
     key: '',
     kind: 'close',
     nasId: row.nasId,
+    nasIp: row.nasIp,
     nasAddress: null,
     receivedAt: at,
     eventAt: at,

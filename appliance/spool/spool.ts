@@ -50,7 +50,7 @@ import type { AccountingRecord, SpoolEntry } from './record.ts';
 import { migrateSpool } from './schema.ts';
 import { SESSION_ROW_COLUMNS, sessionsViewSql } from './session-body.ts';
 import { staleAfterMs } from './session-state.ts';
-import type { CloseReason, SessionRow } from './session-state.ts';
+import type { SessionRow } from './session-state.ts';
 import { closeEntry, openSessionTable } from './session-table.ts';
 import { createWalSync } from './wal-sync.ts';
 
@@ -122,8 +122,11 @@ export type Spool = {
   /** Open sessions of `username` that are not stale yet (Simultaneous-Use). */
   countLiveSessions(username: string): Promise<number>;
   listLiveSessions(username: string): Promise<SessionRow[]>;
-  /** Closes a session the NAS confirmed disconnected (Disconnect-ACK); false if it was not open. */
-  closeSession(nasId: string, sessionId: string, reason?: Extract<CloseReason, 'disconnect'>): Promise<boolean>;
+  /**
+   * Closes a session the NAS confirmed disconnected (Disconnect-ACK); false if it was not
+   * open. `address`: the NAS the Disconnect went to (SessionTable.findOpen).
+   */
+  closeSession(nasId: string, sessionId: string, address: string): Promise<boolean>;
   /** Closes open sessions without an update for staleFactor × their interim interval. */
   sweepStaleSessions(): Promise<number>;
   /** Outbox entries after `afterSeq`, oldest first. */
@@ -289,10 +292,10 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     countLiveSessions: (username) => Promise.resolve(liveSessions(username).length),
     listLiveSessions: (username) => Promise.resolve(liveSessions(username).map((row) => ({ ...row }))),
 
-    async closeSession(nasId, sessionId, reason = 'disconnect') {
-      const row = sessions.open(nasId, sessionId);
+    async closeSession(nasId, sessionId, address) {
+      const row = sessions.findOpen(nasId, sessionId, address);
       if (row === undefined) return false;
-      await appendDurably([closeEntry(row, reason, now())]);
+      await appendDurably([closeEntry(row, 'disconnect', now())]);
       return true;
     },
 

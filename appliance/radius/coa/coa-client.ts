@@ -431,16 +431,23 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
     }
     acks.inc({ request: kind });
     log.info('coa request acknowledged', { request: kind, nasId: client.id, address, identifier, attempts: base.attempts });
-    return { ...base, elapsedMs, status: 'ack', errorCauses, sessionClosed: await closeSpoolSession(kind, client, target) };
+    const sessionClosed = await closeSpoolSession(kind, client, address, target);
+    return { ...base, elapsedMs, status: 'ack', errorCauses, sessionClosed };
   };
 
   // A Disconnect-ACK ends the session (business rule: sessions close on Stop, on a
   // Disconnect-ACK, or when stale); the NAS's Stop, if it ever comes, is folded in.
-  const closeSpoolSession = async (kind: CoaRequestKind, client: NasClient, target: CoaTarget): Promise<boolean | null> => {
+  // The session is the one of the NAS the Disconnect went to: a client may be a fleet.
+  const closeSpoolSession = async (
+    kind: CoaRequestKind,
+    client: NasClient,
+    address: string,
+    target: CoaTarget,
+  ): Promise<boolean | null> => {
     const sessionId = target.session.acctSessionId;
     if (kind !== 'disconnect' || sessionId === undefined) return null;
     try {
-      return await spool.closeSession(client.id, sessionId);
+      return await spool.closeSession(client.id, sessionId, address);
     } catch (error) {
       log.error('closing the disconnected session in the spool failed', { nasId: client.id, sessionId, error });
       return false;

@@ -122,6 +122,19 @@ function coaAddress(ctx: HandlerContext, request: IncomingRequest, fields: Field
 }
 
 /**
+ * The NAS within its client (a client may be a whole fleet under one prefix), as
+ * FreeRADIUS's acctuniqueid names it: NAS-IP-Address or NAS-IPv6-Address as sent, else
+ * the datagram's source. Unlike coaAddress it need not lie inside the prefix: it only
+ * names the NAS (a NAS behind NAT keeps its private address), it is never sent to.
+ */
+function nasIp(request: IncomingRequest, fields: Fields): string {
+  for (const value of [fields[SLOT.nasIpAddress], fields[SLOT.nasIpv6Address]]) {
+    if (typeof value === 'string') return value;
+  }
+  return request.address;
+}
+
+/**
  * The request as a spool record, with only the fields the packet carries: the record
  * crosses threads by structured clone, where every absent field would cost a slot.
  */
@@ -129,7 +142,13 @@ function toRecord(ctx: HandlerContext, request: IncomingRequest, fields: Fields,
   const userName = text(fields[SLOT.userName]);
   // Usernames as the replica knows them, so Simultaneous-Use counts what it limits.
   const subscriber = accountingSubscriber(ctx.replica, request.packet, userName);
-  const record: AccountingRecord = { nasId: request.nas.id, nasAddress: coaAddress(ctx, request, fields), receivedAt: request.receivedAt, status };
+  const record: AccountingRecord = {
+    nasId: request.nas.id,
+    nasIp: nasIp(request, fields),
+    nasAddress: coaAddress(ctx, request, fields),
+    receivedAt: request.receivedAt,
+    status,
+  };
   const set = <K extends keyof AccountingRecord>(field: K, value: AccountingRecord[K] | undefined) => {
     if (value !== undefined) record[field] = value;
   };

@@ -31,7 +31,7 @@ describe('spool over a MessagePort', () => {
     expect(first?.duplicate).toBe(false);
     expect(again).toEqual({ ...first, duplicate: true });
     expect(await client.countLiveSessions('alice')).toBe(1);
-    expect(await client.closeSession('nas-1', 'A')).toBe(true);
+    expect(await client.closeSession('nas-1', 'A', '')).toBe(true);
     expect(await client.countLiveSessions('alice')).toBe(0);
 
     const failure = client.append([{ nasId: 'nas-1', receivedAt: Date.now(), status: 'stop' }]);

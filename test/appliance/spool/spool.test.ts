@@ -47,6 +47,7 @@ async function reopen(spool: Spool, overrides: Partial<SpoolOptions> = {}): Prom
 
 const record = (fields: Partial<AccountingRecord> & Pick<AccountingRecord, 'status'>): AccountingRecord => ({
   nasId: 'nas-1',
+  nasIp: '192.0.2.1',
   nasAddress: '192.0.2.1',
   receivedAt: clock,
   ...fields,
@@ -268,8 +269,8 @@ describe('sessions', () => {
   it('closes a session on Disconnect-ACK', async () => {
     const spool = await open();
     await spool.append([record({ status: 'start', sessionId: 'A', username: 'alice' })]);
-    expect(await spool.closeSession('nas-1', 'A', 'disconnect')).toBe(true);
-    expect(await spool.closeSession('nas-1', 'A', 'disconnect')).toBe(false);
+    expect(await spool.closeSession('nas-1', 'A', '192.0.2.1')).toBe(true);
+    expect(await spool.closeSession('nas-1', 'A', '192.0.2.1')).toBe(false);
     expect(await spool.countLiveSessions('alice')).toBe(0);
     const outbox = await spool.readOutbox(0, 10);
     expect(outbox[1]).toMatchObject({ kind: 'close', terminateCause: 'disconnect' });
@@ -344,7 +345,7 @@ describe('the NAS address of a session', () => {
     clock += 60_000;
     // A close record (the appliance's own) has no address and must not erase it.
     await spool.append([record({ status: 'start', sessionId: 'B', username: 'alice', nasAddress: '10.0.0.7' })]);
-    expect(await spool.closeSession('nas-1', 'B', 'disconnect')).toBe(true);
+    expect(await spool.closeSession('nas-1', 'B', '10.0.0.7')).toBe(true);
     await spool.append([record({ status: 'interim', sessionId: 'A', username: 'alice', sessionTime: 60, nasAddress: '10.0.0.9' })]);
     spool = await reopen(spool);
     expect((await spool.listLiveSessions('alice')).map((row) => row.nasAddress)).toEqual(['10.0.0.9']);
@@ -385,13 +386,14 @@ describe('the NAS address of a session', () => {
     expect((await spool.listLiveSessions('bob'))[0]?.nasAddress).toBe('10.0.0.8');
     // Every field survives the move, through the outbox and through the records view.
     const outbox = await spool.readOutbox(0, 10);
-    expect(outbox).toEqual(v1.map(({ seq, entry }) => ({ ...entry, key: recordKey(entry, 0), seq })));
+    // Records from before v5 name their NAS by where CoA went.
+    expect(outbox).toEqual(v1.map(({ seq, entry }) => ({ ...entry, nasIp: entry.nasAddress, key: recordKey(entry, 0), seq })));
     expect(await countRows("SELECT count(*) FROM records WHERE kind = 'start' AND seq IN (5, 6) AND nas_address LIKE '10.0.0.%'")).toBe(2);
     expect(await countRows('SELECT input_octets FROM records WHERE seq = 7')).toBe(2 ** 32 + 7);
     // The keys moved too: a retransmit is still recognized; seq goes on above the old high mark.
-    const [again] = await spool.append([record({ status: 'interim', sessionId: 'A', username: 'alice', sessionTime: 60, inputOctets: 7, inputGigawords: 1, nasAddress: '10.0.0.9', receivedAt: T0 + 62_000, delaySeconds: 2 })]);
+    const [again] = await spool.append([record({ status: 'interim', sessionId: 'A', username: 'alice', sessionTime: 60, inputOctets: 7, inputGigawords: 1, nasIp: '10.0.0.9', nasAddress: '10.0.0.9', receivedAt: T0 + 62_000, delaySeconds: 2 })]);
     expect(again).toMatchObject({ seq: 7, duplicate: true });
-    const [stop] = await spool.append([record({ status: 'stop', sessionId: 'B', username: 'bob', sessionTime: 70, receivedAt: clock + 10_000 })]);
+    const [stop] = await spool.append([record({ status: 'stop', sessionId: 'B', username: 'bob', sessionTime: 70, nasIp: '10.0.0.8', receivedAt: clock + 10_000 })]);
     expect(stop).toMatchObject({ seq: 10, duplicate: false });
     expect(await spool.countLiveSessions('bob')).toBe(0);
     // The sessions moved into session_rows (v4); the sessions view shows them column by column.

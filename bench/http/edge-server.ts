@@ -56,5 +56,5 @@ export async function startEdgeServer(port: string) {
     console.log(`saved ${out}`);
   }
 
-  return { base, runScenarios, finish };
+  return { base, dataDir, pid: server.pid!, runScenarios, finish };
 }

@@ -28,18 +28,31 @@ export async function signAccessToken(claims: AccessClaims, secret: string): Pro
   return `${body}.${toBase64Url(signature)}`;
 }
 
+// Tokens whose signature verified, per secret: a client sends the same token on every
+// request, and WebCrypto's HMAC runs as an async job costing ~100 µs of CPU on Node. The
+// claims of a token string never change, so only the expiry is checked again. Bounded:
+// cleared when full (a flood of distinct valid tokens only costs re-verification).
+const verified = new Map<string, AccessClaims>();
+const maxVerified = 10_000;
+
 /** Verifies signature, algorithm and expiry; returns null for anything else. */
 export async function verifyAccessToken(token: string, secret: string, nowSeconds: number): Promise<AccessClaims | null> {
-  const parts = token.split('.');
-  if (parts.length !== 3 || parts[0] !== header) return null;
-  const [head, payload, signature] = parts as [string, string, string];
-  try {
-    const expected = new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secret), utf8(`${head}.${payload}`)));
-    if (!equalConstantTime(expected, fromBase64Url(signature))) return null;
-    const claims = JSON.parse(new TextDecoder().decode(fromBase64Url(payload))) as AccessClaims;
-    if (typeof claims.exp !== 'number' || claims.exp <= nowSeconds) return null;
-    return claims;
-  } catch {
-    return null;
+  const cacheKey = `${secret}\n${token}`;
+  let claims = verified.get(cacheKey);
+  if (!claims) {
+    const parts = token.split('.');
+    if (parts.length !== 3 || parts[0] !== header) return null;
+    const [head, payload, signature] = parts as [string, string, string];
+    try {
+      const expected = new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secret), utf8(`${head}.${payload}`)));
+      if (!equalConstantTime(expected, fromBase64Url(signature))) return null;
+      claims = JSON.parse(new TextDecoder().decode(fromBase64Url(payload))) as AccessClaims;
+    } catch {
+      return null;
+    }
+    if (typeof claims.exp !== 'number') return null;
+    if (verified.size >= maxVerified) verified.clear();
+    verified.set(cacheKey, Object.freeze(claims));
   }
+  return claims.exp > nowSeconds ? claims : null;
 }

@@ -1,7 +1,7 @@
-import { createClient } from '@libsql/client';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatabaseDriver } from '../databases.ts';
+import { createFileClient } from './file-client.ts';
 import { serializeClient } from './serialized-client.ts';
 
 /** One libSQL file per database under `dir` (self-hosted deployments). */
@@ -16,7 +16,7 @@ export function createFileDriver(dir: string): DatabaseDriver {
     // payment, an audit entry, a document number) survives a power loss too, not just a
     // process crash. NORMAL would save about 1–2 ms per commit here and is deliberately
     // not used: these databases hold money.
-    serializeClient(createClient({ url: `file:${path(name)}`, timeout: 5_000, concurrency: 1 }), { setup: 'PRAGMA synchronous = FULL' });
+    serializeClient(createFileClient(path(name), { timeoutMs: 5_000 }), { setup: 'PRAGMA synchronous = FULL' });
 
   return {
     connect,

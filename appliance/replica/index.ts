@@ -43,6 +43,6 @@ export type {
   TenantPolicy,
   TenantPolicyInput,
 } from './model.ts';
-export { supportedMethods } from './credentials.ts';
+export { deriveCredentials, supportedMethods } from './credentials.ts';
 export { formatPrefix, parseIpAddress, parsePrefix } from './ip-prefix.ts';
 export type { IpAddress, IpPrefix } from './ip-prefix.ts';

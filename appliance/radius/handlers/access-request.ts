@@ -2,6 +2,7 @@
 // CHAP or MS-CHAPv2 credentials, or IPoE by DHCP Option 82 / MAC), check its
 // status, Simultaneous-Use, and answer Access-Accept with its profile or
 // Access-Reject. Every reject is counted and logged at debug with its reason.
+import { deriveCredentials } from '../../replica/index.ts';
 import type { Profile, Subscriber } from '../../replica/index.ts';
 import { authenticateChap } from '../auth/chap.ts';
 import type { AuthResult } from '../auth/credential.ts';
@@ -20,7 +21,6 @@ import { acceptAttributes } from './reply-attributes.ts';
 import { credentialKind } from './request-credentials.ts';
 import { identityAttributes } from './service-line.ts';
 import { credentialFor } from './stored-credential.ts';
-import { deriveCredentials } from '../../replica/credentials.ts';
 import type { AuthMethodName } from './stored-credential.ts';
 
 const USER_PASSWORD = { vendorId: 0, type: Attr.userPassword } as const;

@@ -13,18 +13,29 @@ export type OutboxEntry = SpoolEntry & { seq: number };
 export const CHUNK_FIELDS = [
   'key', 'kind', 'nasId', 'nasAddress', 'receivedAt', 'eventAt', 'sessionId', 'username', 'subscriberId', 'sessionTime',
   'inputOctets', 'outputOctets', 'inputPackets', 'outputPackets', 'terminateCause', 'framedIp', 'callingStationId',
-  'nasPortId', 'interimInterval', 'eventTimestamp', 'attributes', 'nasIp',
+  'nasPortId', 'interimInterval', 'eventTimestamp', 'attributes', 'nasIp', 'framedIpv6Prefix', 'delegatedIpv6Prefix',
+  'nasPort', 'nasPortType', 'calledStationId', 'nasIdentifier', 'class', 'multiSessionId',
 ] as const satisfies ReadonlyArray<keyof SpoolEntry>;
 
-/** The chunk's body: the entries in seq order. */
+/**
+ * The chunk's body: the entries in seq order. Trailing nulls are left out (decodeChunk
+ * reads a missing field as null): most NASes send few of the optional fields, and each
+ * `null,` would be written twice (WAL, checkpoint) for every record.
+ */
 export function encodeChunk(entries: readonly SpoolEntry[]): string {
   return JSON.stringify(
-    entries.map((entry) => [
-      entry.key, entry.kind, entry.nasId, entry.nasAddress, entry.receivedAt, entry.eventAt, entry.sessionId, entry.username,
-      entry.subscriberId, entry.sessionTime, entry.inputOctets, entry.outputOctets, entry.inputPackets, entry.outputPackets,
-      entry.terminateCause, entry.framedIp, entry.callingStationId, entry.nasPortId, entry.interimInterval,
-      entry.eventTimestamp, entry.attributes, entry.nasIp,
-    ]),
+    entries.map((entry) => {
+      const cells = [
+        entry.key, entry.kind, entry.nasId, entry.nasAddress, entry.receivedAt, entry.eventAt, entry.sessionId,
+        entry.username, entry.subscriberId, entry.sessionTime, entry.inputOctets, entry.outputOctets,
+        entry.inputPackets, entry.outputPackets, entry.terminateCause, entry.framedIp, entry.callingStationId,
+        entry.nasPortId, entry.interimInterval, entry.eventTimestamp, entry.attributes, entry.nasIp,
+        entry.framedIpv6Prefix, entry.delegatedIpv6Prefix, entry.nasPort, entry.nasPortType, entry.calledStationId,
+        entry.nasIdentifier, entry.class, entry.multiSessionId,
+      ];
+      while (cells.length > 0 && cells[cells.length - 1] === null) cells.pop();
+      return cells;
+    }),
   );
 }
 
@@ -64,7 +75,8 @@ export function decodeChunk(firstSeq: number, body: string): OutboxEntry[] {
     if (!Array.isArray(record)) throw new SpoolChunkError(`record ${firstSeq + index} is not an array`);
     const [key, kind, nasId, nasAddress, receivedAt, eventAt, sessionId, username, subscriberId, sessionTime, inputOctets,
       outputOctets, inputPackets, outputPackets, terminateCause, framedIp, callingStationId, nasPortId, interimInterval,
-      eventTimestamp, attributes, nasIp] = record as unknown[];
+      eventTimestamp, attributes, nasIp, framedIpv6Prefix, delegatedIpv6Prefix, nasPort, nasPortType, calledStationId,
+      nasIdentifier, classValue, multiSessionId] = record as unknown[];
     if (typeof key !== 'string' || typeof kind !== 'string' || !KINDS.has(kind) || typeof nasId !== 'string' || typeof receivedAt !== 'number' || typeof eventAt !== 'number') {
       throw new SpoolChunkError(`record ${firstSeq + index} lacks key, kind, NAS or times`);
     }
@@ -93,6 +105,14 @@ export function decodeChunk(firstSeq: number, body: string): OutboxEntry[] {
       interimInterval: number(interimInterval),
       eventTimestamp: number(eventTimestamp),
       attributes: typeof attributes === 'object' && attributes !== null && !Array.isArray(attributes) ? (attributes as Record<string, unknown>) : null,
+      framedIpv6Prefix: text(framedIpv6Prefix),
+      delegatedIpv6Prefix: text(delegatedIpv6Prefix),
+      nasPort: number(nasPort),
+      nasPortType: text(nasPortType),
+      calledStationId: text(calledStationId),
+      nasIdentifier: text(nasIdentifier),
+      class: text(classValue),
+      multiSessionId: text(multiSessionId),
     };
   });
 }

@@ -48,6 +48,23 @@ export type AccountingRecord = {
   framedIp?: string;
   callingStationId?: string;
   nasPortId?: string;
+  // What ISPs must retain and bill by (issue 12 item 6), as the NAS sent it.
+  /** RFC 3162 §2.3 Framed-IPv6-Prefix, e.g. 2001:db8:1::/64. */
+  framedIpv6Prefix?: string;
+  /** RFC 4818 Delegated-IPv6-Prefix. */
+  delegatedIpv6Prefix?: string;
+  /** RFC 2865 §5.5 NAS-Port. */
+  nasPort?: number;
+  /** RFC 2865 §5.41 NAS-Port-Type, by its dictionary name (Ethernet, Virtual, …). */
+  nasPortType?: string;
+  /** RFC 2865 §5.30 Called-Station-Id. */
+  calledStationId?: string;
+  /** RFC 2865 §5.32 NAS-Identifier. */
+  nasIdentifier?: string;
+  /** RFC 2865 §5.25 Class (octets), the first one, as FreeRADIUS prints octets: 0x and hex. */
+  class?: string;
+  /** RFC 2866 §5.11 Acct-Multi-Session-Id. */
+  multiSessionId?: string;
   /** The Acct-Interim-Interval the session was given (seconds), for the stale sweep. */
   interimInterval?: number;
   /**
@@ -85,6 +102,14 @@ export type SpoolEntry = {
   /** RFC 2869 §5.3 Event-Timestamp as sent (NAS clock, seconds). */
   eventTimestamp: number | null;
   attributes: Record<string, unknown> | null;
+  framedIpv6Prefix: string | null;
+  delegatedIpv6Prefix: string | null;
+  nasPort: number | null;
+  nasPortType: string | null;
+  calledStationId: string | null;
+  nasIdentifier: string | null;
+  class: string | null;
+  multiSessionId: string | null;
 };
 
 export class SpoolRecordError extends Error {
@@ -136,6 +161,7 @@ export function toSpoolEntry(record: AccountingRecord): SpoolEntry {
     checkCounter(record, field, U32);
   }
   checkCounter(record, 'interimInterval', U32);
+  checkCounter(record, 'nasPort', U32);
   const attributes = record.attributes;
   if (attributes !== undefined && (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes))) {
     throw new SpoolRecordError('accounting record attributes must be an object');
@@ -165,6 +191,14 @@ export function toSpoolEntry(record: AccountingRecord): SpoolEntry {
     interimInterval: record.interimInterval ?? null,
     eventTimestamp: record.eventTimestamp ?? null,
     attributes: attributes ?? null,
+    framedIpv6Prefix: optionalString(record, 'framedIpv6Prefix'),
+    delegatedIpv6Prefix: optionalString(record, 'delegatedIpv6Prefix'),
+    nasPort: record.nasPort ?? null,
+    nasPortType: optionalString(record, 'nasPortType'),
+    calledStationId: optionalString(record, 'calledStationId'),
+    nasIdentifier: optionalString(record, 'nasIdentifier'),
+    class: optionalString(record, 'class'),
+    multiSessionId: optionalString(record, 'multiSessionId'),
   };
   return entry;
 }

@@ -231,6 +231,14 @@ export function closeEntry(row: SessionRow, reason: CloseReason, at: number): Sp
     interimInterval: row.interimInterval,
     eventTimestamp: null,
     attributes: { lastUpdateAt: row.updatedAt },
+    framedIpv6Prefix: null,
+    delegatedIpv6Prefix: null,
+    nasPort: null,
+    nasPortType: null,
+    calledStationId: null,
+    nasIdentifier: null,
+    class: null,
+    multiSessionId: null,
   };
   entry.key = recordKey(entry, 0);
   return entry;

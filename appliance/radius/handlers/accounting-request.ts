@@ -47,6 +47,15 @@ const FIELD_ATTRIBUTES = {
   nasPortId: 'NAS-Port-Id',
   nasIpAddress: 'NAS-IP-Address',
   nasIpv6Address: 'NAS-IPv6-Address',
+  // Kept for retention and billing (issue 12 item 6).
+  framedIpv6Prefix: 'Framed-IPv6-Prefix',
+  delegatedIpv6Prefix: 'Delegated-IPv6-Prefix',
+  nasPort: 'NAS-Port',
+  nasPortType: 'NAS-Port-Type',
+  calledStationId: 'Called-Station-Id',
+  nasIdentifier: 'NAS-Identifier',
+  class: 'Class',
+  multiSessionId: 'Acct-Multi-Session-Id',
 } as const;
 
 type Field = keyof typeof FIELD_ATTRIBUTES;
@@ -59,6 +68,7 @@ type FieldTable = {
   slotByType: Int8Array;
   defs: AttributeDef[];
   terminateCause: AttributeDef;
+  nasPortType: AttributeDef;
 };
 
 const tables = new WeakMap<Dictionary, FieldTable>();
@@ -72,7 +82,12 @@ function fieldTable(dictionary: Dictionary): FieldTable {
       if (def.vendorId !== 0) throw new Error(`${def.name} is expected to be a standard attribute`);
       slotByType[def.type] = slot;
     });
-    table = { slotByType, defs, terminateCause: defs[SLOT.terminateCause] as AttributeDef };
+    table = {
+      slotByType,
+      defs,
+      terminateCause: defs[SLOT.terminateCause] as AttributeDef,
+      nasPortType: defs[SLOT.nasPortType] as AttributeDef,
+    };
     tables.set(dictionary, table);
   }
   return table;
@@ -96,6 +111,9 @@ function readFields(packet: RadiusPacket, table: FieldTable): Fields {
 const text = (value: AttributeValue | undefined): string | undefined =>
   value === undefined ? undefined : typeof value === 'string' ? value : value.toString();
 const integer = (value: AttributeValue | undefined): number | undefined => (typeof value === 'number' ? value : undefined);
+// Octets as FreeRADIUS prints them (detail files, radacct): 0x and lowercase hex.
+const octets = (value: AttributeValue | undefined): string | undefined =>
+  Buffer.isBuffer(value) ? `0x${value.toString('hex')}` : undefined;
 
 function valueName(def: AttributeDef, value: number | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -169,6 +187,14 @@ function toRecord(ctx: HandlerContext, request: IncomingRequest, fields: Fields,
   if (typeof framedIp === 'string') record.framedIp = framedIp;
   set('callingStationId', text(fields[SLOT.callingStationId]));
   set('nasPortId', text(fields[SLOT.nasPortId]));
+  set('framedIpv6Prefix', text(fields[SLOT.framedIpv6Prefix]));
+  set('delegatedIpv6Prefix', text(fields[SLOT.delegatedIpv6Prefix]));
+  set('nasPort', integer(fields[SLOT.nasPort]));
+  set('nasPortType', valueName(table.nasPortType, integer(fields[SLOT.nasPortType])));
+  set('calledStationId', text(fields[SLOT.calledStationId]));
+  set('nasIdentifier', text(fields[SLOT.nasIdentifier]));
+  set('class', octets(fields[SLOT.class]));
+  set('multiSessionId', text(fields[SLOT.multiSessionId]));
   const profile = subscriber?.profile == null ? undefined : ctx.replica.getProfile(subscriber.profile);
   set('interimInterval', profile?.interimInterval ?? undefined);
   return record;

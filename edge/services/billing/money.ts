@@ -34,11 +34,14 @@ export function roundHalfUp(numerator: bigint, denominator: bigint): number {
   return result;
 }
 
+/** An exact amount of minor units as a fraction, kept until the one rounding of a line. */
+export type Fraction = { num: bigint; den: bigint };
+
 /**
  * A non-negative decimal as an exact fraction: "7.5" → 75/10. Rates are stored as text
  * so they never pass through a float; exponents and more than 6 decimals are refused.
  */
-export function parseDecimal(value: string): { num: bigint; den: bigint } {
+export function parseDecimal(value: string): Fraction {
   const match = /^(\d+)(?:\.(\d{1,6}))?$/.exec(value);
   if (!match) throw new RangeError(`not a plain non-negative decimal with at most 6 decimals: ${JSON.stringify(value)}`);
   const decimals = match[2] ?? '';

@@ -1,20 +1,25 @@
 // Proration (business-rules.md "Billing periods" and "Plan change (proration)"):
 // price × used / period, capped at the whole period, rounded once, half-up.
 import { localParts, zonedInstant } from './calendar.ts';
-import { assertMinorUnits, roundHalfUp } from './money.ts';
+import { assertMinorUnits, roundHalfUp, type Fraction } from './money.ts';
 
 function assertDuration(ms: number, what: string): void {
   if (!Number.isSafeInteger(ms)) throw new RangeError(`${what} must be a whole number of ms, got ${ms}`);
 }
 
-/** `amount` × used / period, with used clamped to [0, period]. */
-export function prorate(amount: number, usedMs: number, periodMs: number): number {
-  assertMinorUnits(amount);
+/**
+ * `amount` × used / period, with used clamped to [0, period], rounded once. `amount` may
+ * be an exact fraction (a discounted price), so a discount and a proration on one line
+ * are rounded together, once.
+ */
+export function prorate(amount: number | Fraction, usedMs: number, periodMs: number): number {
+  const price = typeof amount === 'number' ? { num: BigInt(amount), den: 1n } : amount;
+  if (typeof amount === 'number') assertMinorUnits(amount);
   assertDuration(usedMs, 'used time');
   assertDuration(periodMs, 'period length');
   if (periodMs <= 0) throw new RangeError(`period length must be positive, got ${periodMs}`);
   const used = Math.min(Math.max(usedMs, 0), periodMs);
-  return roundHalfUp(BigInt(amount) * BigInt(used), BigInt(periodMs));
+  return roundHalfUp(price.num * BigInt(used), price.den * BigInt(periodMs));
 }
 
 export type PlanChangeAmounts = { remainingMs: number; cycleMs: number; credit: number; charge: number; net: number };
@@ -24,7 +29,7 @@ export type PlanChangeAmounts = { remainingMs: number; cycleMs: number; credit: 
  * of the cycle, each rounded once; `net` is what the change costs (negative: owed back).
  * `oldPrice` is the old effective price (override, discount) as the caller resolved it.
  */
-export function planChangeAmounts(input: { oldPrice: number; newPrice: number; effectiveAt: number; cycleStart: number; cycleEnd: number }): PlanChangeAmounts {
+export function planChangeAmounts(input: { oldPrice: number; newPrice: number | Fraction; effectiveAt: number; cycleStart: number; cycleEnd: number }): PlanChangeAmounts {
   const { oldPrice, newPrice, effectiveAt, cycleStart, cycleEnd } = input;
   const cycleMs = cycleEnd - cycleStart;
   const remainingMs = cycleEnd - Math.min(Math.max(effectiveAt, cycleStart), cycleEnd);

@@ -156,8 +156,11 @@ export function planChange(req: PlanChangeRequest): PlannedChange {
   }
 
   const policy = catalog.policyFor(from);
-  const newPrice = effectivePrice(sub, to.id, catalog, effectiveAt).amount;
-  const amounts = policy.proration ? planChangeAmounts({ oldPrice: basis, newPrice, effectiveAt, cycleStart: cycle.start, cycleEnd: cycle.end }) : { credit: 0, charge: 0, net: 0 };
+  const newEffective = effectivePrice(sub, to.id, catalog, effectiveAt);
+  const newPrice = newEffective.amount;
+  const amounts = policy.proration
+    ? planChangeAmounts({ oldPrice: basis, newPrice: newEffective.exact, effectiveAt, cycleStart: cycle.start, cycleEnd: cycle.end })
+    : { credit: 0, charge: 0, net: 0 };
   const direction = policy.proration ? amounts.net : newPrice - basis;
   const fees = direction > 0 ? policy.upgradeFees : direction < 0 ? policy.downgradeFees : [];
   const fee = fees.find((f) => f.currency === sub.currency)?.amount ?? 0;

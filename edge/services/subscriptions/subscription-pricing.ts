@@ -1,6 +1,6 @@
 import type { subscriptions } from '../../../db/tenant/index.ts';
 import { localParts } from '../billing/calendar.ts';
-import { parseDecimal, roundHalfUp } from '../billing/money.ts';
+import { parseDecimal, roundHalfUp, type Fraction } from '../billing/money.ts';
 import type { BillingAnchor, Period } from '../billing/periods.ts';
 import { prorate } from '../billing/proration.ts';
 import { taxLine } from '../billing/tax.ts';
@@ -27,7 +27,8 @@ function discountApplies(discount: DiscountRow, cyclesUsed: number, at: number):
   return discount.maxCycles === null || cyclesUsed < discount.maxCycles;
 }
 
-export type EffectivePrice = { amount: number; discount: DiscountRow | null };
+/** `exact`: the price as a fraction (a percent discount leaves one); `amount`: it rounded, the price of a whole period. */
+export type EffectivePrice = { amount: number; exact: Fraction; discount: DiscountRow | null };
 
 /**
  * The per-cycle price a subscription pays for a period starting at `at`
@@ -39,15 +40,18 @@ export function effectivePrice(sub: PricedSubscription, offerId: string, catalog
   const base = offerId === sub.offerId && sub.priceOverride !== null ? sub.priceOverride : offerPrice(offer, sub.currency);
   if (base === null) throw new AppError('unprocessable', `offer ${offer.code} has no price in ${sub.currency}`);
   const discount = sub.discountId ? catalog.discount(sub.discountId) : null;
-  if (!discount || !discountApplies(discount, sub.discountCyclesUsed, at)) return { amount: base, discount: null };
-  let off: number;
+  if (!discount || !discountApplies(discount, sub.discountCyclesUsed, at)) return { amount: base, exact: { num: BigInt(base), den: 1n }, discount: null };
+  let exact: Fraction;
   if (discount.kind === 'percent') {
+    // base × (100 − percent) / 100, unrounded: the line that charges it rounds once.
     const percent = parseDecimal(discount.percent ?? '0');
-    off = roundHalfUp(BigInt(base) * percent.num, percent.den * 100n);
+    const kept = 100n * percent.den - percent.num;
+    exact = { num: BigInt(base) * (kept > 0n ? kept : 0n), den: 100n * percent.den };
   } else {
-    off = discount.amounts?.find((a) => a.currency === sub.currency)?.amount ?? 0;
+    const off = discount.amounts?.find((a) => a.currency === sub.currency)?.amount ?? 0;
+    exact = { num: BigInt(Math.max(0, base - off)), den: 1n };
   }
-  return { amount: Math.max(0, base - off), discount };
+  return { amount: roundHalfUp(exact.num, exact.den), exact, discount };
 }
 
 /** A local date for line descriptions: 2031-01-31. */
@@ -69,7 +73,7 @@ export function recurringLine(sub: PricedSubscription, catalog: BillingCatalog, 
   const policy = catalog.policyFor(offer);
   const price = effectivePrice(sub, sub.offerId, catalog, from);
   const partial = from > period.start || to < period.end;
-  const charged = partial && policy.proration ? prorate(price.amount, to - from, period.end - period.start) : price.amount;
+  const charged = partial && policy.proration ? prorate(price.exact, to - from, period.end - period.start) : price.amount;
   const taxed = taxLine(charged, catalog.taxRatesFor(offer.taxRateId, sub.subscriberId));
   const discountNote = price.discount ? ` (${price.discount.name})` : '';
   return {

@@ -1,8 +1,7 @@
 import { z } from '@hono/zod-openapi';
 
-/** An amount in a currency's minor units (cents, yen, fils): a safe integer, never a float. */
-export const MinorUnits = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).openapi({ description: 'Integer minor units of the currency', example: 1999 });
-export const PositiveMinorUnits = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).openapi({ description: 'Integer minor units, at least 1', example: 1999 });
+// One amount rule for the whole API: bounded minor units.
+export { MinorUnits, NonNegativeMinorUnits, PositiveMinorUnits } from '../services/billing/minor-units.ts';
 // One currency rule for the whole API: the catalog's.
 export { Currency } from '../services/catalog/catalog-input.ts';
 export const Instant = z.iso.datetime({ offset: true }).openapi({ example: '2031-01-15T09:00:00Z' });

@@ -5,11 +5,11 @@ import { changePlan, previewPlanChange } from '../services/subscriptions/change-
 import { createSubscription, getSubscription, listSubscriptions, updateSubscription } from '../services/subscriptions/manage-subscriptions.ts';
 import { activateSubscription, resumeSubscription, suspendSubscription } from '../services/subscriptions/subscription-lifecycle.ts';
 import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
-import { Currency, Instant, LineTax, MinorUnits } from './money-schemas.ts';
+import { Currency, Instant, LineTax, MinorUnits, NonNegativeMinorUnits } from './money-schemas.ts';
 
 const Reason = z.string().trim().min(1).max(500);
 const Username = z.string().trim().min(1).max(253).regex(/^\S+$/, 'must not contain spaces').openapi({ description: 'The service line: its RADIUS login', example: 'ada@fiber' });
-const PriceOverride = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).openapi({ description: 'Replaces the offer’s price, in minor units' });
+const PriceOverride = NonNegativeMinorUnits.openapi({ description: 'Replaces the offer’s price, in minor units' });
 
 const ScheduledChange = z
   .object({

@@ -15,6 +15,7 @@ import {
   taxModes,
 } from '../../../db/tenant/index.ts';
 import { canonicalDecimal, defaultDunningSteps, dunningStepErrors } from './catalog-rules.ts';
+import { NonNegativeMinorUnits } from '../billing/minor-units.ts';
 
 export const Name = z.string().trim().min(1).max(200);
 
@@ -48,8 +49,7 @@ export const Currency = z
   .string()
   .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code in upper case, such as USD')
   .openapi({ example: 'USD' });
-export const MinorUnits = z.number().int().min(0).openapi({ description: 'Integer minor units (cents)' });
-const Price = z.strictObject({ currency: Currency, amount: MinorUnits }).openapi('Price');
+const Price = z.strictObject({ currency: Currency, amount: NonNegativeMinorUnits }).openapi('Price');
 
 /** At most one amount per currency; the second of a pair is the field reported. */
 export const Prices = z
@@ -186,7 +186,7 @@ const policyFields = {
   change_invoice_timing: z.enum(changeInvoiceTimings),
   upgrade_fees: Prices,
   downgrade_fees: Prices,
-  min_invoice_amount: MinorUnits,
+  min_invoice_amount: NonNegativeMinorUnits,
   dunning_steps: DunningSteps.openapi({ description: 'day_offset strictly increasing; actions never milder after a harsher one (notify < throttle < suspend < reject)' }),
   grace_days: Days(365),
   prepaid_grace_days: Days(365),

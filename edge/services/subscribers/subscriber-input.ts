@@ -4,6 +4,7 @@ import { z } from '@hono/zod-openapi';
 import { addressKinds, contactChannels, customFieldTypes, subscriberKinds } from '../../../db/tenant/index.ts';
 import { canonicalLocale, canonicalTimeZone, countryCode, normalizePhone } from './field-formats.ts';
 import { defaultMoneyTerms } from './money-terms.ts';
+import { MinorUnits } from '../billing/minor-units.ts';
 
 /** A string checked and canonicalised by `check` (null = invalid), without a regex pattern in the OpenAPI. */
 const canonical = (check: (value: string) => string | null, message: string, example: string, max = 100) =>
@@ -51,7 +52,7 @@ const statusIsReadOnly = {
 };
 export const PaymentDueDays = z.number().int().min(0).max(365);
 export const GraceDays = z.number().int().min(0).max(365);
-export const MinBalance = z.number().int().min(-1e12).max(1e12).openapi({ description: 'Integer minor units of the tenant currency' });
+export const MinBalance = MinorUnits.openapi({ description: 'Integer minor units of the tenant currency' });
 export const CustomFieldValues = z.record(z.string(), z.unknown()).openapi({ description: 'Values by custom field key; null removes a value' });
 
 const addressFields = {

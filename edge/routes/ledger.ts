@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { ledgerAccounts } from '../../db/tenant/index.ts';
 import { arAging } from '../services/ledger/ar-aging.ts';
 import { listJournal, trialBalance } from '../services/ledger/read-journal.ts';
-import { subscriberBalance } from '../services/ledger/subscriber-balance.ts';
+import { presentBalance, subscriberBalance } from '../services/ledger/subscriber-balance.ts';
 import { findSubscriber } from '../services/subscribers/find-subscriber.ts';
 import { IdParam, Pagination, createRouter, json, page, problems, tenantRoute } from './common.ts';
 import { Currency, Instant } from './money-schemas.ts';
@@ -69,7 +69,7 @@ export const ledgerRouter = createRouter()
     async (c) => {
       const ctx = c.get('tenantCtx');
       const subscriber = await findSubscriber(ctx.db, c.req.valid('param').id);
-      return c.json(await subscriberBalance(ctx.db, subscriber.id, c.req.valid('query').currency ?? ctx.tenant.currency), 200);
+      return c.json(presentBalance(await subscriberBalance(ctx.db, subscriber.id, c.req.valid('query').currency ?? ctx.tenant.currency)), 200);
     },
   )
   .openapi(

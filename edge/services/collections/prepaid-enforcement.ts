@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, isNull, or } from 'drizzle-orm';
 import { collectionCases, offers, subscribers, subscriptions } from '../../../db/tenant/index.ts';
 import type { TenantTx } from '../../context.ts';
 import { uuidv7 } from '../../lib/ids.ts';
+import { jsonInteger } from '../../lib/json-integer.ts';
 import { addLocalDays, localParts } from '../billing/calendar.ts';
 import { recordDomainEvent } from '../events/record-domain-event.ts';
 import { subscriberBalance } from '../ledger/subscriber-balance.ts';
@@ -85,7 +86,7 @@ async function enforceSubscriber(tx: TenantTx, input: PrepaidInput, subscriberId
   }
   const lowest = positions.reduce((a, b) => (b.available < a.available ? b : a));
 
-  if (lowest.available >= minBalance) {
+  if (lowest.available >= BigInt(minBalance)) {
     if (!open || !(await closeCase(tx, open, 'topped_up', asOf, now))) return [];
     return restoreHolds(tx, subscriberId, 'prepaid', by, asOf);
   }
@@ -102,7 +103,7 @@ async function enforceSubscriber(tx: TenantTx, input: PrepaidInput, subscriberId
     const payload = {
       case_id: open.id,
       currency: lowest.currency,
-      available: lowest.available,
+      available: jsonInteger(lowest.available),
       min_balance: minBalance,
       suspend_after: new Date(addLocalDays(asOf.getTime(), graceDays, timeZone)).toISOString(),
     };

@@ -26,5 +26,5 @@ export async function restoreIfSettled(tx: TenantTx, ctx: TenantContext, subscri
   if (!stillOverdue) await settle(tx, subscriberId, 'overdue', 'paid', by, at);
   const [subscriber] = await tx.select({ minBalance: subscribers.minBalance }).from(subscribers).where(eq(subscribers.id, subscriberId));
   const balance = await subscriberBalance(tx, subscriberId, currency);
-  if (balance.credit - balance.outstanding >= (subscriber?.minBalance ?? 0)) await settle(tx, subscriberId, 'prepaid', 'topped_up', by, at);
+  if (balance.credit - balance.outstanding >= BigInt(subscriber?.minBalance ?? 0)) await settle(tx, subscriberId, 'prepaid', 'topped_up', by, at);
 }

@@ -1,6 +1,8 @@
-import { and, asc, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, lte } from 'drizzle-orm';
 import { journalEntries, journalLines, ledgerAccounts } from '../../../db/tenant/index.ts';
 import type { TenantContext } from '../../context.ts';
+import { jsonInteger } from '../../lib/json-integer.ts';
+import { exactSum, sumValue } from '../billing/exact-sum.ts';
 import { pageOf } from '../page-of.ts';
 
 /** Journal entries with their lines, newest first; the cursor is the last entry's seq. */
@@ -42,7 +44,7 @@ export async function listJournal({ ctx, input }: { ctx: TenantContext; input: {
 export async function trialBalance({ ctx, input }: { ctx: TenantContext; input: { as_of?: string | undefined } }) {
   const asOf = input.as_of ? new Date(input.as_of) : undefined;
   const rows = await ctx.db
-    .select({ currency: journalLines.currency, account: journalLines.account, debit: sql<number>`sum(${journalLines.debit})`, credit: sql<number>`sum(${journalLines.credit})` })
+    .select({ currency: journalLines.currency, account: journalLines.account, debit: exactSum(journalLines.debit), credit: exactSum(journalLines.credit) })
     .from(journalLines)
     .innerJoin(journalEntries, eq(journalEntries.id, journalLines.entryId))
     .where(asOf ? lte(journalEntries.occurredAt, asOf) : undefined)
@@ -54,10 +56,16 @@ export async function trialBalance({ ctx, input }: { ctx: TenantContext; input: 
       const accounts = ledgerAccounts
         .map((account) => rows.find((r) => r.currency === currency && r.account === account))
         .filter((r) => r !== undefined)
-        .map((r) => ({ account: r.account, debit: r.debit, credit: r.credit, balance: r.debit - r.credit }));
-      const totalDebit = accounts.reduce((sum, a) => sum + a.debit, 0);
-      const totalCredit = accounts.reduce((sum, a) => sum + a.credit, 0);
-      return { currency, accounts, total_debit: totalDebit, total_credit: totalCredit, balanced: totalDebit === totalCredit };
+        .map((r) => ({ account: r.account, debit: sumValue(r.debit), credit: sumValue(r.credit) }));
+      const totalDebit = accounts.reduce((sum, a) => sum + a.debit, 0n);
+      const totalCredit = accounts.reduce((sum, a) => sum + a.credit, 0n);
+      return {
+        currency,
+        accounts: accounts.map((a) => ({ account: a.account, debit: jsonInteger(a.debit), credit: jsonInteger(a.credit), balance: jsonInteger(a.debit - a.credit) })),
+        total_debit: jsonInteger(totalDebit),
+        total_credit: jsonInteger(totalCredit),
+        balanced: totalDebit === totalCredit,
+      };
     }),
   };
 }

@@ -1,8 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { invoices, journalLines } from '../../../db/tenant/index.ts';
 import type { TenantDb, TenantTx } from '../../context.ts';
+import { jsonInteger } from '../../lib/json-integer.ts';
+import { exactSum, sumValue } from '../billing/exact-sum.ts';
 
-export type SubscriberBalance = { currency: string; outstanding: number; credit: number; overdue: number };
+export type SubscriberBalance = { currency: string; outstanding: bigint; credit: bigint; overdue: bigint };
 
 /**
  * A subscriber's position in one currency, derived from the journal: `outstanding` is the
@@ -13,14 +15,17 @@ export type SubscriberBalance = { currency: string; outstanding: number; credit:
 export async function subscriberBalance(db: Pick<TenantDb | TenantTx, 'select'>, subscriberId: string, currency: string): Promise<SubscriberBalance> {
   const [sums] = await db
     .select({
-      receivable: sql<number>`coalesce(sum(case when ${journalLines.account} = 'receivable' then ${journalLines.debit} - ${journalLines.credit} end), 0)`,
-      credit: sql<number>`coalesce(sum(case when ${journalLines.account} = 'customer_credit' then ${journalLines.credit} - ${journalLines.debit} end), 0)`,
+      receivable: exactSum(sql`case when ${journalLines.account} = 'receivable' then ${journalLines.debit} - ${journalLines.credit} end`),
+      credit: exactSum(sql`case when ${journalLines.account} = 'customer_credit' then ${journalLines.credit} - ${journalLines.debit} end`),
     })
     .from(journalLines)
     .where(and(eq(journalLines.subscriberId, subscriberId), eq(journalLines.currency, currency)));
   const [overdue] = await db
-    .select({ amount: sql<number>`coalesce(sum(${invoices.balanceDue}), 0)` })
+    .select({ amount: exactSum(invoices.balanceDue) })
     .from(invoices)
     .where(and(eq(invoices.subscriberId, subscriberId), eq(invoices.currency, currency), eq(invoices.status, 'overdue')));
-  return { currency, outstanding: sums?.receivable ?? 0, credit: sums?.credit ?? 0, overdue: overdue?.amount ?? 0 };
+  return { currency, outstanding: sumValue(sums?.receivable), credit: sumValue(sums?.credit), overdue: sumValue(overdue?.amount) };
 }
+
+/** The balance as the API writes it. */
+export const presentBalance = (b: SubscriberBalance) => ({ currency: b.currency, outstanding: jsonInteger(b.outstanding), credit: jsonInteger(b.credit), overdue: jsonInteger(b.overdue) });

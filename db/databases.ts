@@ -1,4 +1,8 @@
 import type { Client } from '@libsql/client';
+import type { LibSQLDatabase } from 'drizzle-orm/libsql';
+import { drizzle } from 'drizzle-orm/libsql/web';
+import * as controlSchema from './control/index.ts';
+import * as tenantSchema from './tenant/index.ts';
 import { controlMigrations } from './migrations/control/index.ts';
 import { tenantMigrations } from './migrations/tenant/index.ts';
 import { migrateDatabase } from './migrate.ts';
@@ -13,12 +17,17 @@ export interface DatabaseDriver {
   destroy(name: string): Promise<void>;
 }
 
-/** A database borrowed for the length of a request; release it when done. */
-export type Lease = { client: Client; release: () => void };
+export type TenantDb = LibSQLDatabase<typeof tenantSchema>;
+export type ControlDb = LibSQLDatabase<typeof controlSchema>;
+
+/** A tenant database borrowed for the length of a request, raw and typed; release it when done. */
+export type Lease = { client: Client; db: TenantDb; release: () => void };
 
 export interface Databases {
   /** The control database (tenants, platform staff), created and migrated on first use. */
   control(): Promise<Client>;
+  /** The control database, typed. */
+  controlDb(): Promise<ControlDb>;
   /** Creates and migrates a tenant's database; fails if it exists. */
   createTenant(slug: string): Promise<void>;
   /** Opens a tenant's database, migrating it first if its schema is behind. */
@@ -35,7 +44,10 @@ const controlName = 'control';
 // Tenant names are prefixed so no slug can collide with the control database.
 const tenantName = (slug: string) => `tenant-${slug}`;
 
-type Entry = { client: Promise<Client>; leases: number };
+type Entry = { client: Promise<{ client: Client; db: TenantDb }>; leases: number };
+
+// drizzle() walks the whole schema (≈ 70 µs), so each client gets its typed instance once.
+const typed = (client: Client) => ({ client, db: drizzle(client, { schema: tenantSchema }) });
 
 /**
  * Tenant databases behind one driver, with a bounded set of open clients: the least
@@ -46,35 +58,43 @@ export function createDatabases(driver: DatabaseDriver, options: { maxOpen?: num
   const maxOpen = options.maxOpen ?? 256;
   const open = new Map<string, Entry>();
   let control: Promise<Client> | undefined;
+  let controlDb: Promise<ControlDb> | undefined;
 
   const evictIdle = () => {
     for (const [slug, entry] of open) {
       if (open.size <= maxOpen) return;
       if (entry.leases > 0) continue;
       open.delete(slug);
-      void entry.client.then((c) => c.close(), () => undefined);
+      void entry.client.then((c) => c.client.close(), () => undefined);
     }
   };
 
-  const connectTenant = async (slug: string): Promise<Client> => {
+  const connectTenant = async (slug: string) => {
     if (!(await driver.exists(tenantName(slug)))) throw new UnknownDatabaseError(`no database for tenant ${slug}`);
     const client = driver.connect(tenantName(slug));
     await migrateDatabase(client, tenantMigrations);
-    return client;
+    return typed(client);
+  };
+
+  const openControl = () => {
+    control ??= (async () => {
+      if (!(await driver.exists(controlName))) await driver.provision(controlName);
+      const client = driver.connect(controlName);
+      await migrateDatabase(client, controlMigrations);
+      return client;
+    })().catch((error: unknown) => {
+      control = undefined;
+      controlDb = undefined;
+      throw error;
+    });
+    return control;
   };
 
   return {
-    control() {
-      control ??= (async () => {
-        if (!(await driver.exists(controlName))) await driver.provision(controlName);
-        const client = driver.connect(controlName);
-        await migrateDatabase(client, controlMigrations);
-        return client;
-      })().catch((error: unknown) => {
-        control = undefined;
-        throw error;
-      });
-      return control;
+    control: openControl,
+    controlDb() {
+      controlDb ??= openControl().then((client) => drizzle(client, { schema: controlSchema }));
+      return controlDb;
     },
 
     async createTenant(slug) {
@@ -100,10 +120,11 @@ export function createDatabases(driver: DatabaseDriver, options: { maxOpen?: num
       entry.leases++;
       const held = entry;
       try {
-        const client = await held.client;
+        const { client, db } = await held.client;
         let released = false;
         return {
           client,
+          db,
           release: () => {
             if (released) return;
             released = true;
@@ -120,15 +141,16 @@ export function createDatabases(driver: DatabaseDriver, options: { maxOpen?: num
     async dropTenant(slug) {
       const entry = open.get(slug);
       open.delete(slug);
-      if (entry) await entry.client.then((c) => c.close(), () => undefined);
+      if (entry) await entry.client.then((c) => c.client.close(), () => undefined);
       await driver.destroy(tenantName(slug));
     },
 
     close() {
-      for (const entry of open.values()) void entry.client.then((c) => c.close(), () => undefined);
+      for (const entry of open.values()) void entry.client.then((c) => c.client.close(), () => undefined);
       open.clear();
       void control?.then((c) => c.close(), () => undefined);
       control = undefined;
+      controlDb = undefined;
     },
   };
 }

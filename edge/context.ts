@@ -1,14 +1,11 @@
 import type { Client } from '@libsql/client';
-import type { LibSQLDatabase } from 'drizzle-orm/libsql';
-import type * as tenantSchema from '../db/tenant/index.ts';
-import type * as controlSchema from '../db/control/index.ts';
+import type { ControlDb, TenantDb } from '../db/databases.ts';
 import type { StaffRole } from '../db/tenant/index.ts';
 import type { Platform } from './env.ts';
 import type { Logger } from './lib/logger.ts';
 import type { Permission } from './permissions.ts';
 
-export type TenantDb = LibSQLDatabase<typeof tenantSchema>;
-export type ControlDb = LibSQLDatabase<typeof controlSchema>;
+export type { ControlDb, TenantDb };
 /** An open transaction on a tenant database. */
 export type TenantTx = Parameters<Parameters<TenantDb['transaction']>[0]>[0];
 

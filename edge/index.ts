@@ -1,6 +1,4 @@
 // Cloudflare Workers entry. The platform is built once per isolate from its bindings.
-import { drizzle } from 'drizzle-orm/libsql/web';
-import * as controlSchema from '../db/control/index.ts';
 import { createDatabases } from '../db/databases.ts';
 import { createLibsqlServerDriver } from '../db/drivers/libsql-server.ts';
 import { createApp, type App } from './app.ts';
@@ -49,9 +47,9 @@ function build(env: WorkerBindings): Built {
   // could only be shown through logs, and secrets are never logged.
   const ready = (async () => {
     if (!config.platformAdminEmail || !config.platformAdminPassword) return;
-    const control = await platform.databases.control();
+    const control = await platform.databases.controlDb();
     await ensurePlatformAdmin({
-      ctx: { db: drizzle(control, { schema: controlSchema }), platform, actor: { type: 'system', id: null }, requestId: 'startup', ip: null, log },
+      ctx: { db: control, platform, actor: { type: 'system', id: null }, requestId: 'startup', ip: null, log },
     });
   })();
   return { app: createApp(platform), platform, ready };

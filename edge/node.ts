@@ -1,7 +1,5 @@
 // Self-hosted entry: `npm start`. config → log → databases → app → server → signals.
 import { serve } from '@hono/node-server';
-import { drizzle } from 'drizzle-orm/libsql/web';
-import * as controlSchema from '../db/control/index.ts';
 import { createApp } from './app.ts';
 import { createLogger } from './lib/logger.ts';
 import { loadNodeConfig } from './node/config.ts';
@@ -15,9 +13,9 @@ const log = createLogger({ level: config.app.logLevel });
 const platform = createNodePlatform(config, log);
 const app = createApp(platform);
 
-const control = await platform.databases.control();
+const control = await platform.databases.controlDb();
 const admin = await ensurePlatformAdmin({
-  ctx: { db: drizzle(control, { schema: controlSchema }), platform, actor: { type: 'system', id: null }, requestId: 'startup', ip: null, log },
+  ctx: { db: control, platform, actor: { type: 'system', id: null }, requestId: 'startup', ip: null, log },
 });
 if (config.demo) await seedDemoTenant(platform);
 

@@ -1,10 +1,6 @@
-import type { Client } from '@libsql/client';
-import { drizzle } from 'drizzle-orm/libsql/web';
 import type { Context, MiddlewareHandler } from 'hono';
-import * as controlSchema from '../../db/control/index.ts';
 import { staffRoles, type StaffRole } from '../../db/tenant/index.ts';
-import * as tenantSchema from '../../db/tenant/index.ts';
-import type { HonoEnv, ServiceContext, TenantDb, TenantPrincipal } from '../context.ts';
+import type { HonoEnv, ServiceContext, TenantPrincipal } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { equalStringsConstantTime, sha256Hex } from '../lib/crypto.ts';
 import { verifyAccessToken } from '../lib/tokens.ts';
@@ -20,14 +16,6 @@ const bearer = (c: Context<HonoEnv>) => {
   return match[1]!;
 };
 
-// drizzle() walks the whole schema (≈ 70 µs here), so each client gets one instance, kept
-// as long as the client; the instance holds no per-request state.
-const tenantDbs = new WeakMap<Client, TenantDb>();
-const tenantDbOf = (client: Client) => {
-  let db = tenantDbs.get(client);
-  if (!db) tenantDbs.set(client, (db = drizzle(client, { schema: tenantSchema })));
-  return db;
-};
 
 const isRole = (role: string): role is StaffRole => (staffRoles as readonly string[]).includes(role);
 
@@ -52,7 +40,7 @@ export const authenticatePlatform = (): MiddlewareHandler<HonoEnv> =>
     const user = await control.execute({ sql: 'SELECT id FROM platform_users WHERE id = ?', args: [claims.sub] });
     if (user.rows.length === 0) throw new AppError('unauthenticated', 'the account no longer exists');
     c.set('principal', { kind: 'platform_user', id: claims.sub });
-    c.set('platformCtx', { ...baseContext(c, { type: 'platform_user', id: claims.sub }), db: drizzle(control, { schema: controlSchema }) });
+    c.set('platformCtx', { ...baseContext(c, { type: 'platform_user', id: claims.sub }), db: await platform.databases.controlDb() });
     await next();
   };
 
@@ -116,7 +104,7 @@ export const authenticateTenant = (): MiddlewareHandler<HonoEnv> =>
       c.set('tenantClient', client);
       c.set('tenantCtx', {
         ...baseContext(c, { type: principal.kind, id: principal.id }),
-        db: tenantDbOf(client),
+        db: lease.db,
         tenant,
         principal,
       });

@@ -1,6 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { drizzle } from 'drizzle-orm/libsql/web';
-import * as controlSchema from '../../db/control/index.ts';
 import { loginPlatformUser } from '../services/platform/login-platform-user.ts';
 import { createTenant } from '../services/platform/create-tenant.ts';
 import { getTenant, listTenants, updateTenant } from '../services/platform/manage-tenants.ts';
@@ -63,9 +61,9 @@ export const platformRouter = createRouter()
       responses: { 200: json(AccessToken, 'An access token for the platform administrator'), ...problems },
     }),
     async (c) => {
-      const control = await c.get('platform').databases.control();
+      const control = await c.get('platform').databases.controlDb();
       const ctx = {
-        db: drizzle(control, { schema: controlSchema }),
+        db: control,
         platform: c.get('platform'),
         actor: { type: 'platform_user' as const, id: null },
         requestId: c.get('requestId'),

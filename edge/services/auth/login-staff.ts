@@ -1,5 +1,4 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/libsql/web';
 import * as tenantSchema from '../../../db/tenant/index.ts';
 import type { PlatformContext, TenantContext } from '../../context.ts';
 import { AppError } from '../../errors.ts';
@@ -26,7 +25,7 @@ export async function loginStaff({ ctx, input }: { ctx: Omit<PlatformContext, 'd
   if (tenant.status === 'suspended') throw new AppError('tenant_suspended', 'this tenant is suspended');
   const lease = await platform.databases.leaseTenant(tenant.slug);
   try {
-    const db = drizzle(lease.client, { schema: tenantSchema });
+    const { db } = lease;
     const now = platform.now();
     const [user] = await db
       .select()

@@ -1,6 +1,3 @@
-import { drizzle } from 'drizzle-orm/libsql/web';
-import * as controlSchema from '../../../db/control/index.ts';
-import * as tenantSchema from '../../../db/tenant/index.ts';
 import type { PlatformContext, TenantContext } from '../../context.ts';
 import type { Platform } from '../../env.ts';
 import { uuidv7 } from '../../lib/ids.ts';
@@ -67,7 +64,7 @@ export async function seedDemoTenant(platform: Platform): Promise<boolean> {
   const control = await platform.databases.control();
   if (await findTenantBySlug(control, demoTenant.slug)) return false;
   const base = { platform, actor: { type: 'system' as const, id: null }, requestId: `seed-${uuidv7()}`, ip: null, log: platform.log };
-  const ctx: PlatformContext = { ...base, db: drizzle(control, { schema: controlSchema }) };
+  const ctx: PlatformContext = { ...base, db: await platform.databases.controlDb() };
   const [owner, ...staff] = demoLogins;
   await createTenant({ ctx, input: { ...demoTenant, admin_email: owner.email, admin_password: owner.password } });
   const lease = await platform.databases.leaseTenant(demoTenant.slug);
@@ -75,7 +72,7 @@ export async function seedDemoTenant(platform: Platform): Promise<boolean> {
     const tenant = (await findTenantBySlug(control, demoTenant.slug))!;
     const tenantCtx: TenantContext = {
       ...base,
-      db: drizzle(lease.client, { schema: tenantSchema }),
+      db: lease.db,
       tenant,
       principal: { kind: 'user', id: 'seed', tenant, role: 'owner', permissions: new Set() },
     };

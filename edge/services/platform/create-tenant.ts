@@ -1,5 +1,4 @@
 import { eq } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/libsql/web';
 import { tenants } from '../../../db/control/index.ts';
 import * as tenantSchema from '../../../db/tenant/index.ts';
 import type { PlatformContext } from '../../context.ts';
@@ -47,7 +46,7 @@ export async function createTenant({ ctx, input }: { ctx: PlatformContext; input
     await ctx.platform.databases.createTenant(input.slug);
     const lease = await ctx.platform.databases.leaseTenant(input.slug);
     try {
-      const db = drizzle(lease.client, { schema: tenantSchema });
+      const { db } = lease;
       const tenantCtx = { ...ctx, db };
       await db.transaction(async (tx) => {
         await appendAuditEvent(tx, tenantCtx, { action: 'tenant.created', resource: 'tenant', resourceId: id, changes: { slug: input.slug, name: input.name } });

@@ -1,5 +1,3 @@
-import { drizzle } from 'drizzle-orm/libsql/web';
-import * as tenantSchema from '../../../db/tenant/index.ts';
 import type { TenantContext } from '../../context.ts';
 import type { Platform } from '../../env.ts';
 import { uuidv7 } from '../../lib/ids.ts';
@@ -25,7 +23,7 @@ export async function forEachActiveTenant(platform: Platform, job: string, work:
       if (tenant?.status !== 'active') continue;
       const lease = await platform.databases.leaseTenant(slug);
       try {
-        done += await work({ db: drizzle(lease.client, { schema: tenantSchema }), platform, actor: { type: 'system', id: null }, requestId, ip: null, log: log.child({ tenant: slug }), tenant, principal: null });
+        done += await work({ db: lease.db, platform, actor: { type: 'system', id: null }, requestId, ip: null, log: log.child({ tenant: slug }), tenant, principal: null });
       } finally {
         lease.release();
       }

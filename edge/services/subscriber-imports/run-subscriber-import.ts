@@ -1,6 +1,4 @@
-import { drizzle } from 'drizzle-orm/libsql/web';
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
-import * as tenantSchema from '../../../db/tenant/index.ts';
 import { customFields, subscriberImportErrors, subscriberImports } from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantDb } from '../../context.ts';
 import type { Platform } from '../../env.ts';
@@ -52,7 +50,7 @@ class RowsRejected extends Error {
 export async function runSubscriberImport({ ctx: requestCtx, jobId }: { ctx: TenantContext; jobId: string }): Promise<void> {
   const platform: Platform = requestCtx.platform;
   const lease = await platform.databases.leaseTenant(requestCtx.tenant.slug);
-  const db: TenantDb = drizzle(lease.client, { schema: tenantSchema });
+  const { db } = lease;
   const ctx: TenantContext = { ...requestCtx, db, log: requestCtx.log.child({ subscriber_import: jobId }) };
   try {
     await run(ctx, jobId);

@@ -95,6 +95,9 @@ const fileSchema = z.strictObject({
       staleFactor: z.number().min(1).max(100).default(2.5),
       defaultInterimInterval: positiveInt.default(300),
       sweepIntervalSeconds: positiveInt.default(60),
+      // Simultaneous-Use while the spool cannot count sessions (spool.db down, owner
+      // restarting): true accepts the login, false rejects it (README, Spool down).
+      simultaneousUseFailOpen: z.boolean().default(true),
     })
     .prefault({}),
   spool: z

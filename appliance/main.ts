@@ -125,6 +125,35 @@ function registerMetrics(metrics: MetricsRegistry, replica: Replica, spool: Spoo
   metrics.collect('appliance_sessions_open', 'Open accounting sessions.', 'gauge', () => [{ value: spool.stats().openSessions }]);
   metrics.collect('appliance_spool_thread_alive', 'Whether the spool owner thread is up (0 while it restarts).', 'gauge', () => [{ value: spool.status().alive ? 1 : 0 }]);
   metrics.collect('appliance_spool_thread_restarts_total', 'Restarts of the spool owner thread after it died.', 'counter', () => [{ value: spool.status().restarts }]);
+  const spoolOpenHelp = 'Whether spool.db is open (0: accounting is not answered; /health says why).';
+  const spoolOpen = () => (spool.status().open?.state === 'open' ? 1 : 0);
+  metrics.collect('appliance_spool_open', spoolOpenHelp, 'gauge', () => [{ value: spoolOpen() }]);
+}
+
+// GET /health `spool`: down while the owner thread restarts, while spool.db cannot be
+// opened (spool/open-with-retry.ts: reason, error, next retry) or while commits fail.
+function describeSpool(spool: SpoolThread): HealthReport {
+  const owner = spool.status();
+  const open = owner.open;
+  const commitFailed = spool.stats().lastCommitFailed;
+  const state = !owner.alive || open === null ? 'restarting' : open.state;
+  return {
+    healthy: state === 'open' && !commitFailed,
+    state,
+    alive: owner.alive,
+    restarts: owner.restarts,
+    lastCommitFailed: commitFailed,
+    ...(open === null
+      ? {}
+      : {
+          since: new Date(open.since).toISOString(),
+          attempts: open.attempts,
+          reason: open.reason,
+          error: open.error,
+          retryInMs: open.retryAt === null ? null : Math.max(0, open.retryAt - Date.now()),
+          movedAside: open.movedAside,
+        }),
+  };
 }
 
 export async function startAppliance(config: ApplianceConfig, log: Logger, options: StartOptions = {}): Promise<RunningAppliance> {
@@ -164,6 +193,8 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
 
     // The spool's owner thread opens spool.db and runs the stale-session sweep and
     // pruning; it closes last (after the listeners answered what they had in flight).
+    // A spool.db that cannot be opened does not stop the start: authentication needs
+    // only the replica (spool/open-with-retry.ts).
     const spool = await startSpoolThread(config, log);
     cleanups.push(() => spool.close(Math.max(500, config.shutdownTimeoutMs - 500)));
     log.info('local state open', { replicaRevision: replica.revision, ...replica.counts(), spoolDepth: spool.stats().depth, openSessions: spool.stats().openSessions });
@@ -204,16 +235,18 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
       post: createCoaRoutes(coa),
       health: () => {
         const stats = spool.stats();
-        const owner = spool.status();
-        const parts = Object.fromEntries(listeners.flatMap((listener) => (listener.health ? [[listener.name, listener.health()]] : [])));
+        const parts: Record<string, HealthReport> = { spool: describeSpool(spool) };
+        for (const listener of listeners) if (listener.health) parts[listener.name] = listener.health();
+        // Which parts are down: with only the spool down, RADIUS still authenticates.
+        const down = Object.entries(parts).flatMap(([name, part]) => (part.healthy ? [] : [name]));
         return {
-          healthy: owner.alive && !stats.lastCommitFailed && Object.values(parts).every((part) => part.healthy),
+          healthy: down.length === 0,
+          down,
           replicaRevision: replica.revision,
           syncVersion: replica.syncVersion,
           spoolDepth: stats.depth,
           openSessions: stats.openSessions,
           uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-          spool: { alive: owner.alive, restarts: owner.restarts },
           ...parts,
         };
       },

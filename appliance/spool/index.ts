@@ -7,7 +7,7 @@
 // RADIUS workers, the main thread) gets one end of a MessageChannel and calls
 // connectSpool(port), which offers append / countLiveSessions / listLiveSessions /
 // closeSession / readOutbox / markShipped with the same meaning as on the owner; the
-// owner serves the other end with serveSpool(spool, port). Messages carry plain
+// owner serves the other end with serveSpool(() => spool, port). Messages carry plain
 // records (structured clone), and a client's appends from one event-loop turn travel
 // as one message, so the owner sees few, large appends and its group commit fills its
 // batches. The owner publishes its stats() into shared memory (stats-buffer.ts).

@@ -2,7 +2,8 @@
 // MessagePort of every other thread (RADIUS workers, the main thread), runs the
 // owner's periodic jobs (stale-session sweep, pruning) and publishes the spool's
 // stats into shared memory for /metrics and /health. Started, restarted and closed by
-// owner-thread.ts.
+// owner-thread.ts. When spool.db cannot be opened it runs without it, failing every
+// request at once, and retries the open with back-off (open-with-retry.ts).
 //
 // Why a thread of its own: a commit's fsync blocks the thread that runs it (libSQL's
 // file driver is synchronous underneath its promises). On the main thread that also
@@ -11,8 +12,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { ApplianceConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
+import { openWithRetry } from './open-with-retry.ts';
+import type { SpoolOpenState } from './open-with-retry.ts';
 import { serveSpool } from './port-protocol.ts';
 import { openSpool } from './spool.ts';
+import type { Spool } from './spool.ts';
 import { writeSpoolStats } from './stats-buffer.ts';
 
 export type OwnerData = {
@@ -23,8 +27,14 @@ export type OwnerData = {
 
 /** Main thread → owner. */
 export type ToOwner = { type: 'serve'; port: MessagePort } | { type: 'close' };
-/** Owner → main thread. */
-export type FromOwner = { type: 'ready'; depth: number; openSessions: number } | { type: 'closed' };
+/**
+ * Owner → main thread. `ready` comes after the first open attempt, whether spool.db
+ * opened or not (open-with-retry.ts): the ports are served either way.
+ */
+export type FromOwner =
+  | { type: 'ready'; depth: number; openSessions: number; state: SpoolOpenState }
+  | { type: 'state'; state: SpoolOpenState }
+  | { type: 'closed' };
 
 const PRUNE_INTERVAL_MS = 3_600_000;
 
@@ -34,38 +44,59 @@ const log = createLogger({ level: config.logLevel, bindings: { service: 'isp-app
 const post = (message: FromOwner) => parentPort?.postMessage(message);
 
 let publish: () => void = () => undefined;
-const spool = await openSpool({
+const jobs: NodeJS.Timeout[] = [];
+let ready = false;
+
+// The owner's periodic jobs, once the spool is open.
+const startJobs = (spool: Spool) => {
+  publish = writeSpoolStats(data.stats, spool);
+  publish();
+  // Sessions that stopped sending interims, and shipped records past retention.
+  jobs.push(
+    setInterval(() => {
+      spool.sweepStaleSessions().catch((error: unknown) => log.error('stale-session sweep failed', { error }));
+    }, config.sessions.sweepIntervalSeconds * 1000),
+    setInterval(() => {
+      spool
+        .pruneShipped(config.spool.retentionHours * 3_600_000)
+        .then(publish, (error: unknown) => log.error('spool pruning failed', { error }));
+    }, PRUNE_INTERVAL_MS),
+  );
+  // Depth and open sessions also move without a commit (cursor, session flushes).
+  const refresh = setInterval(() => publish(), 1_000);
+  refresh.unref();
+  jobs.push(refresh);
+};
+
+const opener = await openWithRetry({
   path: config.spoolPath,
   log,
-  maxBatch: config.spool.maxBatch,
-  maxDelayMs: config.spool.maxDelayMs,
-  staleFactor: config.sessions.staleFactor,
-  defaultInterimInterval: config.sessions.defaultInterimInterval,
-  // Before the appends of a commit resolve: whoever sees an Accounting-Response sees its count.
-  onChange: () => publish(),
-  // The WAL could not be synced: this spool's memory may be ahead of the disk. The
-  // thread ends (nothing more is acknowledged); owner-thread.ts starts a new owner,
-  // which reopens spool.db.
-  onFatal: () => {
-    publish();
-    process.exit(1);
+  open: () =>
+    openSpool({
+      path: config.spoolPath,
+      log,
+      maxBatch: config.spool.maxBatch,
+      maxDelayMs: config.spool.maxDelayMs,
+      staleFactor: config.sessions.staleFactor,
+      defaultInterimInterval: config.sessions.defaultInterimInterval,
+      // Before the appends of a commit resolve: whoever sees an Accounting-Response sees its count.
+      onChange: () => publish(),
+      // The WAL could not be synced: this spool's memory may be ahead of the disk. The
+      // thread ends (nothing more is acknowledged); owner-thread.ts starts a new owner,
+      // which reopens spool.db.
+      onFatal: () => {
+        publish();
+        process.exit(1);
+      },
+    }),
+  onOpen: startJobs,
+  // Before `ready` the state travels in it.
+  onState: (state) => {
+    if (ready) post({ type: 'state', state });
   },
 });
-publish = writeSpoolStats(data.stats, spool);
-publish();
 
 const served = new Set<() => void>();
-
-// Sessions that stopped sending interims, and shipped records past retention.
-const sweep = setInterval(() => {
-  spool.sweepStaleSessions().catch((error: unknown) => log.error('stale-session sweep failed', { error }));
-}, config.sessions.sweepIntervalSeconds * 1000);
-const prune = setInterval(() => {
-  spool.pruneShipped(config.spool.retentionHours * 3_600_000).then(publish, (error: unknown) => log.error('spool pruning failed', { error }));
-}, PRUNE_INTERVAL_MS);
-// Depth and open sessions also move without a commit (cursor, session flushes).
-const refresh = setInterval(publish, 1_000);
-refresh.unref();
 
 let closing = false;
 parentPort?.on('message', (message: ToOwner) => {
@@ -74,7 +105,7 @@ parentPort?.on('message', (message: ToOwner) => {
       message.port.close();
       return;
     }
-    const stop = serveSpool(spool, message.port);
+    const stop = serveSpool(opener.current, message.port);
     served.add(stop);
     // The client's thread went away (a RADIUS worker crashed or was replaced).
     message.port.once('close', () => served.delete(stop));
@@ -83,11 +114,10 @@ parentPort?.on('message', (message: ToOwner) => {
   if (message.type !== 'close' || closing) return;
   closing = true;
   void (async () => {
-    clearInterval(sweep);
-    clearInterval(prune);
-    clearInterval(refresh);
+    await opener.stop();
+    for (const job of jobs) clearInterval(job);
     // Commits what is queued and answers it, writes sessions, checkpoints the WAL.
-    await spool.close();
+    await opener.current()?.close();
     publish();
     for (const stop of served) stop();
     served.clear();
@@ -99,5 +129,6 @@ parentPort?.on('message', (message: ToOwner) => {
   });
 });
 
-const { depth, openSessions } = spool.stats();
-post({ type: 'ready', depth, openSessions });
+const stats = opener.current()?.stats();
+ready = true;
+post({ type: 'ready', depth: stats?.depth ?? 0, openSessions: stats?.openSessions ?? 0, state: opener.state() });

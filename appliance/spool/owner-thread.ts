@@ -16,6 +16,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { ApplianceConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { SpoolOpenState } from './open-with-retry.ts';
 import type { FromOwner, OwnerData, ToOwner } from './owner-main.ts';
 import { connectSpool } from './port-protocol.ts';
 import type { SpoolClient } from './port-protocol.ts';
@@ -35,7 +36,13 @@ export type SpoolPortLease = {
   close(): void;
 };
 
-export type SpoolThreadStatus = { alive: boolean; restarts: number; threadId: number | null };
+export type SpoolThreadStatus = {
+  alive: boolean;
+  restarts: number;
+  threadId: number | null;
+  /** Whether the owner has spool.db open, and if not why (open-with-retry.ts); null while no owner runs. */
+  open: SpoolOpenState | null;
+};
 
 /** What the main thread holds of the spool. */
 export type SpoolThread = Omit<SpoolClient, 'reconnect' | 'close'> & {
@@ -62,6 +69,7 @@ export async function startSpoolThread(config: ApplianceConfig, log: Logger): Pr
   let streak = 0;
   let startedAt = 0;
   let restartTimer: NodeJS.Timeout | null = null;
+  let openState: SpoolOpenState | null = null;
   // Ports created while no owner runs, served by the next one.
   let pending: MessagePort[] = [];
 
@@ -82,13 +90,21 @@ export async function startSpoolThread(config: ApplianceConfig, log: Logger): Pr
       worker = thread;
       let failure: Error | null = null;
       thread.on('message', (message: FromOwner) => {
-        if (message.type !== 'ready' || worker !== thread) return;
+        if (worker !== thread) return;
+        if (message.type === 'state') openState = message.state;
+        if (message.type !== 'ready') return;
+        openState = message.state;
         alive = true;
         startedAt = Date.now();
         const queued = pending;
         pending = [];
         for (const port of queued) serve(port);
-        log.info('spool owner ready', { threadId: thread.threadId, spoolDepth: message.depth, openSessions: message.openSessions });
+        log.info('spool owner ready', {
+          threadId: thread.threadId,
+          spoolState: message.state.state,
+          spoolDepth: message.depth,
+          openSessions: message.openSessions,
+        });
         resolve();
       });
       thread.on('error', (error) => {
@@ -101,10 +117,11 @@ export async function startSpoolThread(config: ApplianceConfig, log: Logger): Pr
         const upFor = wasAlive ? Date.now() - startedAt : 0;
         worker = null;
         alive = false;
+        openState = null;
         // Its ports died with it; pending ones were meant for it only if it was up.
         if (!wasAlive) {
-          // Could not open the spool (corrupt file, newer schema, disk): a retry at
-          // start-up would fail the same way.
+          // Died before its first open attempt finished (a spool.db that cannot be
+          // opened does not get here: the owner runs without it, open-with-retry.ts).
           reject(failure ?? new Error(`spool owner exited with code ${code} before it was ready`));
           if (restarts === 0 && !stopping) return;
         }
@@ -141,7 +158,7 @@ export async function startSpoolThread(config: ApplianceConfig, log: Logger): Pr
     readOutbox: (afterSeq, limit) => client.readOutbox(afterSeq, limit),
     markShipped: (seq) => client.markShipped(seq),
     stats: () => readSpoolStats(statsBuffer),
-    status: () => ({ alive, restarts, threadId: worker?.threadId ?? null }),
+    status: () => ({ alive, restarts, threadId: worker?.threadId ?? null, open: openState }),
     createPort() {
       const port = channel();
       return { port, close: () => port.close() };

@@ -3,9 +3,9 @@
 // the records are durable.
 //
 //   any other thread                       spool owner thread (owner-main.ts)
-//   ◄── {type:'durability', buffer}     ◄──    serveSpool(spool, port), first message
 //   connectSpool(port).append(records) ──► spool.appendCommitted(records) (group commit)
 //      {type:'append', id, records}
+//   ◄── {type:'durability', buffer}     ◄──    serveSpool(() => spool, port), before its first answer
 //   ◄── {type:'appended', id, commit, …} ◄──   after COMMIT returns, before the WAL sync
 //   append() resolves once the WAL syncer thread reports `commit` durable in shared
 //   memory (durable-waiter.ts): the acknowledgement needs no second message from the owner.
@@ -87,20 +87,33 @@ function isResponse(value: unknown): value is SpoolResponse {
 }
 
 /**
- * Owner side: answers one worker's port. Returns a function that stops serving.
+ * Owner side: answers one worker's port with whatever spool `current()` returns; while
+ * it returns null (spool.db cannot be opened, open-with-retry.ts) every request fails
+ * at once with SpoolUnavailableError. Returns a function that stops serving.
  * The port is unref'd: it never keeps the owner's process alive on its own.
  */
-export function serveSpool(spool: Spool, port: MessagePort): () => void {
+export function serveSpool(current: () => Spool | null, port: MessagePort): () => void {
+  const fail = (id: number, name: string, message: string) =>
+    port.postMessage({ type: 'failed', id, name, message } satisfies SpoolResponse);
   const answer = <T>(id: number, work: Promise<T>, respond: (value: T) => SpoolResponse) =>
     work.then(
       (value) => port.postMessage(respond(value)),
       (error: unknown) =>
-        port.postMessage({ type: 'failed', id, name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) } satisfies SpoolResponse),
+        error instanceof Error ? fail(id, error.name, error.message) : fail(id, 'Error', String(error)),
     );
 
+  let sentDurability: SharedArrayBuffer | null = null;
   const onMessage = (message: unknown) => {
     if (!isRequest(message)) return;
     const { id } = message;
+    const spool = current();
+    if (spool === null) return fail(id, 'SpoolUnavailableError', 'spool.db cannot be opened (see /health)');
+    // Before the first answer of this spool on this port (it may have opened after the
+    // port was served): the client waits on these counters for every append.
+    if (spool.durability !== sentDurability) {
+      sentDurability = spool.durability;
+      port.postMessage({ type: 'durability', id: 0, buffer: spool.durability } satisfies SpoolResponse);
+    }
     switch (message.type) {
       case 'append':
         answer(id, spool.appendCommitted(message.records), ({ results, commit }) => ({
@@ -133,7 +146,6 @@ export function serveSpool(spool: Spool, port: MessagePort): () => void {
         break;
     }
   };
-  port.postMessage({ type: 'durability', id: 0, buffer: spool.durability } satisfies SpoolResponse);
   port.on('message', onMessage);
   port.unref();
   return () => {

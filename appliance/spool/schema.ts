@@ -189,12 +189,19 @@ export const SPOOL_MIGRATIONS: readonly Migration[] = [
 
 export const SPOOL_SCHEMA_VERSION = SPOOL_MIGRATIONS.length;
 
+/** spool.db was written by a newer appliance: not corrupt, and not ours to change. */
+export class SpoolVersionError extends Error {
+  override name = 'SpoolVersionError';
+}
+
 export async function migrateSpool(client: Client): Promise<void> {
   const tx = await client.transaction('write');
   try {
     const current = Number((await tx.execute('PRAGMA user_version')).rows[0]?.[0] ?? 0);
     if (current > SPOOL_SCHEMA_VERSION) {
-      throw new Error(`spool schema version ${current} is newer than this appliance (${SPOOL_SCHEMA_VERSION}); upgrade the appliance`);
+      throw new SpoolVersionError(
+        `spool schema version ${current} is newer than this appliance (${SPOOL_SCHEMA_VERSION}); upgrade the appliance`,
+      );
     }
     for (const migration of SPOOL_MIGRATIONS.slice(current)) {
       if (typeof migration === 'string') {

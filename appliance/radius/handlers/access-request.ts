@@ -20,6 +20,7 @@ import type { HandlerContext, HandlerOutcome, IncomingRequest } from './context.
 import { acceptAttributes } from './reply-attributes.ts';
 import { credentialKind } from './request-credentials.ts';
 import { identityAttributes } from './service-line.ts';
+import { checkSimultaneousUse } from './simultaneous-use.ts';
 import { credentialFor } from './stored-credential.ts';
 import type { AuthMethodName } from './stored-credential.ts';
 
@@ -214,13 +215,10 @@ function authorize(
   if (subscriber.simultaneousUse === null) return accept(ctx, request, userName, subscriber, profile, acceptMethod, authReply);
 
   // Simultaneous-Use against the spool's live sessions (stale ones never count).
-  const limit = subscriber.simultaneousUse;
-  return ctx.spool.countLiveSessions(subscriber.username).then(
-    (live) => (live >= limit ? reject(ctx, request, userName, 'simultaneous_use') : accept(ctx, request, userName, subscriber, profile, acceptMethod, authReply)),
-    (error: unknown) => {
-      ctx.log.error('cannot count live sessions', { error });
-      return reject(ctx, request, userName, 'sessions_unavailable');
-    },
+  return checkSimultaneousUse(ctx, subscriber.username, subscriber.simultaneousUse).then((verdict) =>
+    verdict === 'allow'
+      ? accept(ctx, request, userName, subscriber, profile, acceptMethod, authReply)
+      : reject(ctx, request, userName, verdict),
   );
 }
 

@@ -39,6 +39,10 @@ export type TestApplianceOptions = {
   rejectDelayMs?: number;
   /** What the RADIUS server gets instead of the appliance's own context (to observe it). */
   wrapContext?: (context: ApplianceContext) => ApplianceContext;
+  /** Runs on the empty data dir before the appliance starts (e.g. to plant a broken spool.db). */
+  prepare?: (dir: string) => void | Promise<void>;
+  /** Changes the loaded configuration (keys the environment cannot set). */
+  configure?: (config: ApplianceConfig) => ApplianceConfig;
 };
 
 export async function startTestAppliance(options: TestApplianceOptions = {}): Promise<TestAppliance> {
@@ -55,7 +59,10 @@ export async function startTestAppliance(options: TestApplianceOptions = {}): Pr
       ...options.env,
     },
   });
-  const config: ApplianceConfig = { ...loaded, radius: { ...loaded.radius, rejectDelayMs: options.rejectDelayMs ?? 0 } };
+  const radiusConfig = { ...loaded.radius, rejectDelayMs: options.rejectDelayMs ?? 0 };
+  const defaults: ApplianceConfig = { ...loaded, radius: radiusConfig };
+  const config = options.configure?.(defaults) ?? defaults;
+  await options.prepare?.(dir);
   let radius: RadiusServer | undefined;
   const appliance = await startAppliance(config, createSilentLogger(), {
     handleSignals: false,

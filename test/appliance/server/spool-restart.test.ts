@@ -88,7 +88,7 @@ it('restarts a crashed spool owner thread and loses no acknowledged record', asy
   expect(status.threadId).not.toBe(threadBefore);
   const health = await server.health();
   expect(health.status).toBe(200);
-  expect(health.body.spool).toEqual({ alive: true, restarts: 1 });
+  expect(health.body.spool).toMatchObject({ healthy: true, state: 'open', alive: true, restarts: 1, reason: null });
   const metrics = await server.metrics();
   expect(metricValue(metrics, 'appliance_spool_thread_restarts_total')).toBe(1);
   expect(metricValue(metrics, 'appliance_spool_thread_alive')).toBe(1);

@@ -18,7 +18,7 @@ const spool = await openSpool({ path, log: createSilentLogger(), maxBatch: 1_000
 let appender: Pick<typeof spool, 'append'> = spool;
 if (mode === 'port') {
   const channel = new MessageChannel();
-  serveSpool(spool, channel.port1);
+  serveSpool(() => spool, channel.port1);
   appender = connectSpool(channel.port2);
 }
 process.stdout.write('ready\n');

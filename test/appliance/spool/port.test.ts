@@ -23,7 +23,7 @@ afterEach(async () => {
 describe('spool over a MessagePort', () => {
   it('appends, dedupes, counts and closes sessions like the owner does', async () => {
     const channel = new MessageChannel();
-    const stop = serveSpool(spool, channel.port1);
+    const stop = serveSpool(() => spool, channel.port1);
     const client = connectSpool(channel.port2);
     const record = { nasId: 'nas-1', receivedAt: Date.now(), status: 'start' as const, sessionId: 'A', username: 'alice' };
     const [first] = await client.append([record]);
@@ -45,7 +45,7 @@ describe('spool over a MessagePort', () => {
 
   it('rejects what is outstanding when the owner goes away, and works again after reconnect', async () => {
     const first = new MessageChannel();
-    serveSpool(spool, first.port1);
+    serveSpool(() => spool, first.port1);
     const client = connectSpool(first.port2);
     const record = (sessionId: string) => ({ nasId: 'nas-1', receivedAt: Date.now(), status: 'start' as const, sessionId, username: 'bob' });
     expect((await client.append([record('B1')]))[0]?.duplicate).toBe(false);
@@ -57,7 +57,7 @@ describe('spool over a MessagePort', () => {
     await expect(client.append([record('B2')])).rejects.toMatchObject({ name: 'SpoolUnavailableError' });
 
     const second = new MessageChannel();
-    const stop = serveSpool(spool, second.port1);
+    const stop = serveSpool(() => spool, second.port1);
     client.reconnect(second.port2);
     expect((await client.append([record('B2')]))[0]?.duplicate).toBe(false);
     expect((await client.listLiveSessions('bob')).map((row) => row.sessionId).sort()).toEqual(['B1', 'B2']);
@@ -71,7 +71,7 @@ describe('spool over a MessagePort', () => {
 
   it('sends the appends of one event-loop turn as one message', async () => {
     const channel = new MessageChannel();
-    const stop = serveSpool(spool, channel.port1);
+    const stop = serveSpool(() => spool, channel.port1);
     const client = connectSpool(channel.port2);
     let messages = 0;
     channel.port1.on('message', () => messages++);
@@ -85,7 +85,7 @@ describe('spool over a MessagePort', () => {
   it('serves worker threads that never open spool.db', async () => {
     const workers = [0, 1, 2].map((worker) => {
       const channel = new MessageChannel();
-      const stop = serveSpool(spool, channel.port1);
+      const stop = serveSpool(() => spool, channel.port1);
       const thread = new Worker(new URL('./port-worker.ts', import.meta.url), {
         workerData: { port: channel.port2, worker, records: 500 },
         transferList: [channel.port2],

@@ -1,0 +1,135 @@
+// Issue 12, defect 3: authentication must not depend on spool.db. FreeRADIUS's radclient
+// (Debian freeradius-utils) is the NAS; the appliance starts on a data dir whose
+// spool.db is corrupt, from a newer appliance, or on a full disk (a symlink to
+// /dev/full: the kernel answers every write with ENOSPC, as a full file system does,
+// without a mount). It must answer Access-Requests from the replica, leave accounting
+// unanswered while the spool is down (RFC 2866 §2: the NAS retransmits), say on
+// /health which part is down, retry the spool with back-off, and move a corrupt file
+// aside (never delete it) before making a fresh one.
+import { createClient } from '@libsql/client';
+import { execFile } from 'node:child_process';
+import { existsSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { metricValue, SECRET, startTestAppliance } from '../appliance/server/helpers.ts';
+import type { TestAppliance, TestApplianceOptions } from '../appliance/server/helpers.ts';
+
+let server: TestAppliance | null = null;
+
+afterEach(async () => {
+  await server?.stop();
+  server = null;
+});
+
+async function start(options: TestApplianceOptions): Promise<TestAppliance> {
+  server = await startTestAppliance({ threads: 2, ...options });
+  const replica = server.appliance.context.replica;
+  await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET });
+  await replica.upsertSubscriber({ username: 'free-user', password: 'free-pw' });
+  await replica.upsertSubscriber({ username: 'single-user', password: 'single-pw', simultaneousUse: 1 });
+  await sleep(200);
+  return server;
+}
+
+/** radclient's verbose output (stdout and stderr): one request, one retry after 1 s. */
+function radclient(kind: 'auth' | 'acct', port: number, attributes: string): Promise<string> {
+  return new Promise((resolve) => {
+    const args = ['-x', '-r', '1', '-t', '1', `127.0.0.1:${port}`, kind, SECRET];
+    const child = execFile('radclient', args, (_error, stdout, stderr) => resolve(`${stdout}\n${stderr}`));
+    child.stdin?.end(attributes);
+  });
+}
+
+const pap = (app: TestAppliance, user: string, password: string) =>
+  radclient(
+    'auth',
+    app.radius.ports.auth,
+    `User-Name = ${user}\nUser-Password = ${password}\nMessage-Authenticator = 0x00\n`,
+  );
+const accountingStart = (app: TestAppliance, session: string) =>
+  radclient(
+    'acct',
+    app.radius.ports.acct,
+    `User-Name = free-user\nAcct-Status-Type = Start\nAcct-Session-Id = ${session}\n`,
+  );
+
+/** A valid SQLite file that says it comes from a newer appliance. */
+async function plantNewerSpool(dir: string): Promise<void> {
+  const client = createClient({ url: `file:${join(dir, 'spool.db')}` });
+  await client.execute('CREATE TABLE from_the_future (x)');
+  await client.execute('PRAGMA user_version = 99');
+  client.close();
+}
+
+describe('spool.db unreadable at start-up', () => {
+  it('corrupt: moves the file aside with a timestamp, makes a fresh spool, and authenticates', async () => {
+    const garbage = Buffer.alloc(8_192, 'not a database ');
+    const app = await start({ prepare: (dir) => writeFileSync(join(dir, 'spool.db'), garbage) });
+    expect(await pap(app, 'free-user', 'free-pw')).toMatch(/Received Access-Accept/);
+    const aside = readdirSync(app.dir).filter((name) => /^spool\.corrupt-\d{8}T\d{6}Z\.db$/.test(name));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(app.dir, aside[0] ?? ''))).toEqual(garbage);
+    // The fresh spool takes accounting at once.
+    expect(await accountingStart(app, 'after-corrupt')).toMatch(/Received Accounting-Response/);
+    const health = await app.health();
+    expect(health.status).toBe(200);
+    const movedAside = join(app.dir, aside[0] ?? '');
+    expect(health.body.spool).toMatchObject({ healthy: true, state: 'open', movedAside });
+  });
+
+  it('newer schema: authenticates, accounting unanswered, /health says why, retried until gone', async () => {
+    const app = await start({ prepare: plantNewerSpool });
+    expect(await pap(app, 'free-user', 'free-pw')).toMatch(/Received Access-Accept/);
+    expect(await pap(app, 'free-user', 'wrong')).toMatch(/Received Access-Reject/);
+    // Simultaneous-Use cannot be counted: fail-open by default.
+    expect(await pap(app, 'single-user', 'single-pw')).toMatch(/Received Access-Accept/);
+    const unanswered = await accountingStart(app, 'while-down');
+    expect(unanswered).not.toMatch(/Received Accounting-Response/);
+    expect(unanswered).toMatch(/No reply/);
+    const drops = metricValue(await app.metrics(), 'appliance_radius_drops_total{reason="spool_unavailable"}');
+    expect(drops).toBeGreaterThanOrEqual(1);
+    expect(metricValue(await app.metrics(), 'appliance_spool_open')).toBe(0);
+
+    const health = await app.health();
+    expect(health.status).toBe(503);
+    expect(health.body.down).toEqual(['spool']);
+    expect(health.body.radius).toMatchObject({ healthy: true });
+    expect(health.body.spool).toMatchObject({ healthy: false, state: 'down', reason: 'newer_schema' });
+    // A newer appliance's file is not corrupt: left where it is.
+    expect(readdirSync(app.dir).filter((name) => name.startsWith('spool.corrupt-'))).toEqual([]);
+    const attempts = (health.body.spool as { attempts: number }).attempts;
+
+    // The operator takes the file away (to a newer appliance); the next retry makes a fresh spool.
+    renameSync(join(app.dir, 'spool.db'), join(app.dir, 'spool-from-newer.db'));
+    await expect.poll(async () => (await app.health()).status, { timeout: 40_000, interval: 250 }).toBe(200);
+    expect(((await app.health()).body.spool as { attempts: number }).attempts).toBeGreaterThan(attempts);
+    expect(await accountingStart(app, 'after-recovery')).toMatch(/Received Accounting-Response/);
+    expect(await app.appliance.context.spool.countLiveSessions('free-user')).toBe(1);
+  });
+
+  it('simultaneousUseFailOpen false: Simultaneous-Use logins rejected while down, others accepted', async () => {
+    const app = await start({
+      prepare: plantNewerSpool,
+      configure: (config) => ({ ...config, sessions: { ...config.sessions, simultaneousUseFailOpen: false } }),
+    });
+    expect(await pap(app, 'single-user', 'single-pw')).toMatch(/Received Access-Reject/);
+    expect(await pap(app, 'free-user', 'free-pw')).toMatch(/Received Access-Accept/);
+  });
+
+  it('full disk: authenticates, reports disk_full, keeps the file, and recovers once there is room', async () => {
+    const app = await start({ prepare: (dir) => symlinkSync('/dev/full', join(dir, 'spool.db')) });
+    expect(await pap(app, 'free-user', 'free-pw')).toMatch(/Received Access-Accept/);
+    expect(await accountingStart(app, 'disk-full')).toMatch(/No reply/);
+    const health = await app.health();
+    expect(health.status).toBe(503);
+    expect(health.body.spool).toMatchObject({ healthy: false, state: 'down', reason: 'disk_full' });
+    expect(lstatSync(join(app.dir, 'spool.db')).isSymbolicLink()).toBe(true);
+    expect(existsSync(join(app.dir, 'spool.db-wal'))).toBe(false);
+
+    rmSync(join(app.dir, 'spool.db'));
+    await expect.poll(async () => (await app.health()).status, { timeout: 40_000, interval: 250 }).toBe(200);
+    expect(await accountingStart(app, 'room-again')).toMatch(/Received Accounting-Response/);
+  });
+});

@@ -14,6 +14,7 @@ import { migrateDatabase } from '../../db/migrate.ts';
 import { tenantMigrations } from '../../db/migrations/tenant/index.ts';
 import * as schema from '../../db/tenant/index.ts';
 import type { TenantDb } from '../../edge/context.ts';
+import { decodeCursor } from '../../edge/services/page-of.ts';
 import { listSubscriberRows, type SubscriberFilter } from '../../edge/services/subscribers/manage-subscribers.ts';
 
 const { values } = parseArgs({ options: { subscribers: { type: 'string', default: '100000' }, pages: { type: 'string', default: '200' } } });
@@ -62,7 +63,8 @@ const deepCursor = async (filter: SubscriberFilter) => {
   for (let walked = 0; walked < total / 2; walked += 1000) {
     const page = await listSubscriberRows(db, { ...filter, limit: 1000, cursor });
     if (!page.next_cursor) break;
-    cursor = page.next_cursor;
+    // The service takes the sort key inside the opaque cursor, as the route passes it.
+    cursor = decodeCursor(page.next_cursor) ?? undefined;
   }
   return cursor;
 };

@@ -4,6 +4,7 @@ import { AppError } from '../errors.ts';
 import { authenticatePlatform, authenticateTenant, requirePermission } from '../middleware/authenticate.ts';
 import { idempotency } from '../middleware/idempotency.ts';
 import type { Permission } from '../permissions.ts';
+import { decodeCursor } from '../services/page-of.ts';
 
 /** A router whose validation failures become 400 problems listing each field. */
 export const createRouter = () =>
@@ -47,7 +48,16 @@ export const body = <T extends z.ZodType>(schema: T) => ({ required: true, conte
 export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 export const Pagination = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: z
+    .string()
+    .max(400)
+    .transform((cursor, ctx) => {
+      const key = decodeCursor(cursor);
+      if (key === null) ctx.addIssue({ code: 'custom', message: 'not a cursor this API returned' });
+      return key ?? z.NEVER;
+    })
+    .optional()
+    .openapi({ description: 'Opaque: the next_cursor of the previous page', type: 'string' }),
 });
 /** created_from / created_to (half-open) and updated_since on lists of dated records; see edge/services/time-window.ts. */
 export const TimeWindowQuery = z.object({

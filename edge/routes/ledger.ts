@@ -78,7 +78,7 @@ export const ledgerRouter = createRouter()
       path: '/api/v1/journal',
       tags: ['billing'],
       description: 'Journal entries, newest first; append-only, corrections are reversing entries.',
-      request: { query: Pagination.extend({ subscriber_id: z.uuid().optional(), cursor: z.string().regex(/^\d{1,15}$/, 'must be a next_cursor from an earlier page').optional() }) },
+      request: { query: Pagination.extend({ subscriber_id: z.uuid().optional() }) },
       responses: { 200: json(page(JournalEntry), 'Entries'), ...problems },
     }),
     async (c) => c.json(await listJournal({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),

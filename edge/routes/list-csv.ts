@@ -5,6 +5,7 @@
 import type { Context } from 'hono';
 import type { HonoEnv } from '../context.ts';
 import { csvHeader, csvRow } from '../lib/csv.ts';
+import { decodeCursor } from '../services/page-of.ts';
 
 export type ListPage<T> = { data: T[]; next_cursor: string | null };
 
@@ -12,7 +13,8 @@ export type ListPage<T> = { data: T[]; next_cursor: string | null };
 export const csvPageSize = 1000;
 
 /**
- * Every page of a cursor-paginated list (`fetchPage(cursor)`) as a CSV download. The first
+ * Every page of a cursor-paginated list (`fetchPage(sort key)`, the key decoded from the
+ * page's next_cursor) as a CSV download. The first
  * page is read before answering, so a bad filter is still a problem response; the rest are
  * read as the client takes the body. The stream holds its own lease on the tenant database,
  * since the body outlives the request's, and gives it back at the end, on an error or when
@@ -48,7 +50,7 @@ export async function csvDownload<T extends Readonly<Record<K, unknown>>, K exte
       },
       async pull(controller) {
         try {
-          const page = await fetchPage(cursor!);
+          const page = await fetchPage(decodeCursor(cursor!)!);
           controller.enqueue(rows(page));
           cursor = page.next_cursor;
           if (cursor === null) {

@@ -155,7 +155,10 @@ describe('audit filters and pagination', () => {
     expect(paged.map((e) => e.seq)).toEqual(all.body.data!.map((e) => e.seq));
     expect(paged).toHaveLength(10);
     const first = edge.ok(await edge.call('GET', '/api/v1/audit-events?limit=4', { token: tenant.owner.token }), 200);
-    expect(first.body.next_cursor).toBe(String(first.body.data![3]!.seq));
+    // Opaque (issue 13): not the seq a client could build one from, and it leads on from the fourth entry.
+    expect(first.body.next_cursor).not.toBe(String(first.body.data![3]!.seq));
+    const next = edge.ok(await edge.call('GET', `/api/v1/audit-events?limit=1&cursor=${String(first.body.next_cursor)}`, { token: tenant.owner.token }), 200);
+    expect(next.body.data!.map((e) => e.seq)).toEqual([all.body.data![4]!.seq]);
   });
 });
 

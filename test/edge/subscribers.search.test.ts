@@ -2,6 +2,7 @@
 import { drizzle } from 'drizzle-orm/libsql/web';
 import { describe, expect, it } from 'vitest';
 import * as tenantSchema from '../../db/tenant/index.ts';
+import { decodeCursor } from '../../edge/services/page-of.ts';
 import { listSubscriberRows } from '../../edge/services/subscribers/manage-subscribers.ts';
 import { startEdge, type Json } from '../support/edge-app.ts';
 
@@ -98,7 +99,8 @@ describe('subscriber search', () => {
         const rows = await db.$client.execute({ sql: `EXPLAIN QUERY PLAN ${statement!.sql}`, args: statement!.params as (string | number | null)[] });
         plans[name] = rows.rows.map((r) => String(r.detail)).join('\n');
       };
-      const cursor = String(edge.ok(await edge.call('GET', '/api/v1/subscribers?limit=1', { token: tenant.owner.token }), 200).body.next_cursor);
+      // The service takes the sort key the route decodes from the opaque cursor.
+      const cursor = decodeCursor(String(edge.ok(await edge.call('GET', '/api/v1/subscribers?limit=1', { token: tenant.owner.token }), 200).body.next_cursor))!;
       await planOf('search', { q: 'ali', limit: 50 });
       await planOf('default', { limit: 50 });
       await planOf('default, cursor', { limit: 50, cursor });

@@ -3,7 +3,7 @@ import { auditEvents } from '../../../db/shared/audit-events.ts';
 import type { TenantContext } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { toCsv } from '../../lib/csv.ts';
-import { pageOf } from '../page-of.ts';
+import { decodeCursor, pageOf } from '../page-of.ts';
 
 export type AuditFilter = {
   actor_id?: string | undefined;
@@ -65,7 +65,7 @@ export async function exportAuditEventsCsv({ ctx, input }: { ctx: TenantContext;
   do {
     const page = await listAuditEvents({ ctx, input: { ...input, limit: 1000, cursor } });
     pages.push(page.data);
-    cursor = page.next_cursor ?? undefined;
+    cursor = page.next_cursor === null ? undefined : (decodeCursor(page.next_cursor) ?? undefined);
   } while (cursor);
   return toCsv(csvColumns, pages.flat().reverse());
 }

@@ -1,12 +1,17 @@
 import { and, asc, desc, eq, inArray, lt, lte } from 'drizzle-orm';
 import { journalEntries, journalLines, ledgerAccounts } from '../../../db/tenant/index.ts';
 import type { TenantContext } from '../../context.ts';
+import { AppError } from '../../errors.ts';
 import { jsonInteger } from '../../lib/json-integer.ts';
 import { exactSum, sumValue } from '../billing/exact-sum.ts';
 import { pageOf } from '../page-of.ts';
 
 /** Journal entries with their lines, newest first; the cursor is the last entry's seq. */
 export async function listJournal({ ctx, input }: { ctx: TenantContext; input: { subscriber_id?: string | undefined; limit: number; cursor?: string | undefined } }) {
+  // The key inside an opaque cursor (routes decode it) is the last entry's seq.
+  if (input.cursor !== undefined && !/^\d{1,15}$/.test(input.cursor)) {
+    throw new AppError('validation_failed', 'not a cursor this API returned', { errors: [{ path: 'cursor', message: 'not a cursor this API returned' }] });
+  }
   const cursor = input.cursor ? Number(input.cursor) : undefined;
   const entries = await ctx.db
     .select()

@@ -3,9 +3,9 @@ import { subscribers, subscriberAddresses, subscriberContacts, subscriberTags, t
 import type { TenantContext, TenantDb } from '../../context.ts';
 import { AppError, type FieldError } from '../../errors.ts';
 import { assertTaxRateUsable } from '../catalog/catalog-store.ts';
-import { fromBase64Url, toBase64Url, utf8 } from '../../lib/encoding.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { nextDocumentNumber } from '../numbering/next-document-number.ts';
+import { encodeCursor } from '../page-of.ts';
 import { auditSubscriber } from './audit-subscriber.ts';
 import { resolveCustomFieldValues } from './custom-field-values.ts';
 import { findSubscriber, findWritableSubscriber, subscriberNotFound } from './find-subscriber.ts';
@@ -161,11 +161,12 @@ export type SubscriberFilter = {
   archived?: 'exclude' | 'include' | 'only' | undefined;
 };
 
-// The cursor is the (created_at, id) of the last row returned, base64url-encoded JSON.
-const encodeCursor = (row: { createdAt: Date; id: string }) => toBase64Url(utf8(JSON.stringify([row.createdAt.getTime(), row.id])));
-function decodeCursor(cursor: string): [number, string] {
+// The sort key is the (created_at, id) of the last row returned, as JSON; the route hands
+// it over decoded from the opaque cursor (page-of.ts).
+const cursorOf = (row: { createdAt: Date; id: string }) => encodeCursor(JSON.stringify([row.createdAt.getTime(), row.id]));
+function sortKeyOf(cursor: string): [number, string] {
   try {
-    const value: unknown = JSON.parse(new TextDecoder().decode(fromBase64Url(cursor)));
+    const value: unknown = JSON.parse(cursor);
     if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') return [value[0] as number, value[1]];
   } catch {
     // Falls through to the validation error below.
@@ -206,7 +207,7 @@ const subscriberFromJson = (text: string) => subscriberJson.fromJson(JSON.parse(
  *   default) or subscribers_created / subscribers_status_created (archived included).
  */
 export async function listSubscriberRows(db: TenantWriter, input: SubscriberFilter & { limit: number; cursor?: string | undefined }) {
-  const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+  const after = input.cursor === undefined ? undefined : sortKeyOf(input.cursor);
   const take = input.limit + 1;
   const select = db.select({ row: subscriberJson.object });
   let rows: { row: string }[];
@@ -247,7 +248,7 @@ export async function listSubscriberRows(db: TenantWriter, input: SubscriberFilt
     rows = await select.from(subscribers).where(conditions(input, after)).orderBy(desc(subscribers.createdAt), desc(subscribers.id)).limit(take);
   }
   const page = rows.slice(0, input.limit).map((r) => subscriberFromJson(r.row));
-  return { rows: page, next_cursor: rows.length > input.limit ? encodeCursor(page.at(-1)!) : null };
+  return { rows: page, next_cursor: rows.length > input.limit ? cursorOf(page.at(-1)!) : null };
 }
 
 const cityCondition = (city: string | undefined) =>

@@ -1,0 +1,36 @@
+// Issue 13 "one list helper": every list hands out opaque cursors (never a row's id or
+// name a client could build one from), follows them, and refuses any other cursor.
+import { describe, expect, it } from 'vitest';
+import { expectProblem, startEdge, unique, type Json } from '../support/edge-app.ts';
+
+describe('list cursors', () => {
+  it('are opaque, lead to the next page, and a raw id or name is refused as a cursor', async () => {
+    const edge = await startEdge();
+    const tenant = await edge.createTenant();
+    const token = tenant.owner.token;
+    const post = async (path: string, body: Json) => edge.ok(await edge.call('POST', `/api/v1/${path}`, { token, body }), 201).body;
+    for (let i = 0; i < 2; i++) {
+      await post('tags', { name: unique('tag') });
+      await post('leads', { last_name: unique('L'), email: `${unique('l')}@x.test`, source: 'web' });
+      await post('tickets', { subject: unique('T') });
+      await post('subscribers', { last_name: unique('S') });
+      await post('custom-fields', { key: unique('f'), label: 'F', type: 'text' });
+      edge.clock.now += 1;
+    }
+    for (const list of ['tags', 'leads', 'tickets', 'subscribers', 'custom-fields']) {
+      const first = edge.ok(await edge.call('GET', `/api/v1/${list}?limit=1`, { token }), 200).body;
+      const [row] = first.data!;
+      const cursor = String(first.next_cursor);
+      for (const value of [row!.id, row!.name, row!.key].filter((v) => typeof v === 'string')) {
+        expect(cursor, list).not.toContain(String(value));
+        expect(cursor.toLowerCase(), list).not.toContain(String(value).toLowerCase());
+      }
+      const second = edge.ok(await edge.call('GET', `/api/v1/${list}?limit=1&cursor=${cursor}`, { token }), 200).body;
+      expect(second.data!.map((r) => r.id), list).not.toContain(row!.id);
+      expect(second.data, list).toHaveLength(1);
+      expect(second.next_cursor, list).toBeNull();
+      const raw = expectProblem(await edge.call('GET', `/api/v1/${list}?limit=1&cursor=${String(row!.id)}`, { token }), 400, 'validation_failed');
+      expect(raw.errors, list).toEqual([{ path: 'cursor', message: 'not a cursor this API returned' }]);
+    }
+  });
+});

@@ -74,9 +74,10 @@ export default {
   async fetch(request, env, ctx) {
     return (await ready(env)).app.fetch(request, env, ctx);
   },
-  // The cron trigger in wrangler.toml, each minute: SLA breaches, and hourly billing and collections.
-  async scheduled(_controller, env, ctx) {
+  // The cron trigger in wrangler.toml, each minute: SLA breaches, and hourly billing and
+  // collections. The tick is the minute the trigger was scheduled for, not when it ran.
+  async scheduled(controller, env, ctx) {
     const { platform } = await ready(env);
-    ctx.waitUntil(runScheduledJobs(platform));
+    ctx.waitUntil(runScheduledJobs(platform, { from: controller.scheduledTime - 60_000, to: controller.scheduledTime }));
   },
 } satisfies ExportedHandler<WorkerBindings>;

@@ -4,6 +4,7 @@ import { createApp } from './app.ts';
 import { createLogger } from './lib/logger.ts';
 import { loadNodeConfig } from './node/config.ts';
 import { createNodePlatform } from './node/platform.ts';
+import { startMinuteScheduler } from './node/scheduler.ts';
 import { demoLogins, demoTenant, seedDemoTenant } from './services/demo/seed-demo-tenant.ts';
 import { ensurePlatformAdmin } from './services/platform/ensure-platform-admin.ts';
 import { runScheduledJobs } from './services/scheduler/run-scheduled-jobs.ts';
@@ -38,16 +39,15 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
 });
 
 // Each minute: SLA breaches (reads record them too), and hourly billing and collections runs.
-const scheduler = setInterval(() => {
-  runScheduledJobs(platform).catch((error: unknown) => log.error('scheduled jobs failed', { error: error instanceof Error ? error.message : String(error) }));
-}, 60_000);
+const scheduler = startMinuteScheduler(platform, (tick) => runScheduledJobs(platform, tick));
 
 const shutdown = (signal: string) => {
   log.info('shutting down', { signal });
-  clearInterval(scheduler);
   server.close(() => {
-    platform.databases.close();
-    process.exit(0);
+    void scheduler.stop().then(() => {
+      platform.databases.close();
+      process.exit(0);
+    });
   });
   setTimeout(() => process.exit(1), 10_000).unref();
 };

@@ -4,12 +4,29 @@ import { sweepAllTenantSlas } from '../tickets/sweep-all-tenants.ts';
 
 // The minute of each hour the money job runs (UTC): away from :00, when other systems' crons pile up.
 export const billingMinute = 7;
+const hourMs = 3_600_000;
 
 /**
- * What runs each minute (a timer on Node, the cron trigger on Workers): the SLA sweep,
- * and once an hour billing and collections for every tenant.
+ * A scheduler tick: the time it stands for is (from, to]. Consecutive ticks join up (each
+ * `from` is the previous `to`), so whatever a tick's jobs cost, no instant falls between two.
  */
-export async function runScheduledJobs(platform: Platform): Promise<void> {
+export type Tick = { from: number; to: number };
+
+/** Whether an hourly billing slot (HH:07:00 UTC) lies in the tick. */
+export function billingSlotIn(tick: Tick): boolean {
+  const offset = billingMinute * 60_000;
+  const lastSlot = Math.floor((tick.to - offset) / hourMs) * hourMs + offset;
+  return lastSlot > tick.from;
+}
+
+/**
+ * What runs each minute (a timer on Node, the cron trigger on Workers): the SLA sweep, and
+ * billing and collections for every tenant when the tick holds the hour's slot. The tick
+ * is decided by the caller (the trigger's scheduled time), never by reading the clock
+ * after a sweep that may have run past the minute.
+ */
+export async function runScheduledJobs(platform: Platform, tick: Tick): Promise<void> {
+  const bill = platform.config.billingSchedule === 'hourly' && billingSlotIn(tick);
   await sweepAllTenantSlas(platform);
-  if (platform.config.billingSchedule === 'hourly' && new Date(platform.now()).getUTCMinutes() === billingMinute) await billAllTenants(platform);
+  if (bill) await billAllTenants(platform);
 }

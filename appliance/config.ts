@@ -105,6 +105,7 @@ const fileSchema = z.strictObject({
       maxBatch: positiveInt.max(10_000).default(1_000),
       maxDelayMs: z.int().min(0).max(1_000).default(0),
       retentionHours: positiveInt.default(168),
+      backlogWarnMegabytes: positiveInt.default(1_024),
     })
     .prefault({}),
   replica: z

@@ -16,7 +16,7 @@ import type { CoaClient } from './radius/coa/index.ts';
 import { openReplica } from './replica/index.ts';
 import type { Replica } from './replica/index.ts';
 import { startSpoolThread } from './spool/index.ts';
-import type { SpoolPortLease, SpoolThread } from './spool/index.ts';
+import type { SpoolPortLease, SpoolStats, SpoolThread } from './spool/index.ts';
 
 /** What a set of listeners (RADIUS auth/acct, CoA client) gets to work with. */
 export type ApplianceContext = {
@@ -102,6 +102,10 @@ function isAlive(pid: number): boolean {
   }
 }
 
+function backlogAgeSeconds(stats: SpoolStats): number {
+  return stats.backlogOldestAt === 0 ? 0 : Math.max(0, Math.round((Date.now() - stats.backlogOldestAt) / 1000));
+}
+
 function registerMetrics(metrics: MetricsRegistry, replica: Replica, spool: SpoolThread, startedAt: number): void {
   metrics.collect('appliance_up_seconds', 'Seconds since the appliance started.', 'gauge', () => [{ value: Math.round((Date.now() - startedAt) / 1000) }]);
   metrics.collect('appliance_replica_revision', 'Local revision of the replica (bumps with every write).', 'gauge', () => [{ value: replica.revision }]);
@@ -115,6 +119,14 @@ function registerMetrics(metrics: MetricsRegistry, replica: Replica, spool: Spoo
     ];
   });
   metrics.collect('appliance_spool_depth', 'Accounting records not yet shipped to the edge.', 'gauge', () => [{ value: spool.stats().depth }]);
+  const backlogBytes = 'Bytes of the accounting records not yet shipped to the edge.';
+  metrics.collect('appliance_spool_backlog_bytes', backlogBytes, 'gauge', () => [{ value: spool.stats().backlogBytes }]);
+  const backlogAge = 'Age of the oldest record not yet shipped (0: none).';
+  metrics.collect('appliance_spool_backlog_oldest_seconds', backlogAge, 'gauge', () => [
+    { value: backlogAgeSeconds(spool.stats()) },
+  ]);
+  const pruned = 'Accounting records deleted past spool.retentionHours.';
+  metrics.collect('appliance_spool_pruned_records_total', pruned, 'counter', () => [{ value: spool.stats().prunedRecords }]);
   metrics.collect('appliance_spool_queued', 'Accounting records waiting for the next commit.', 'gauge', () => [{ value: spool.stats().queued }]);
   metrics.collect('appliance_spool_records_total', 'Accounting records stored.', 'counter', () => [{ value: spool.stats().appended }]);
   metrics.collect('appliance_spool_duplicates_total', 'Accounting records recognized as retransmits and not stored again.', 'counter', () => [{ value: spool.stats().duplicates }]);
@@ -245,6 +257,13 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
           replicaRevision: replica.revision,
           syncVersion: replica.syncVersion,
           spoolDepth: stats.depth,
+          // Not yet shipped to the edge (until one is paired, held for spool.retentionHours).
+          spoolBacklog: {
+            records: stats.depth,
+            bytes: stats.backlogBytes,
+            oldestAgeSeconds: backlogAgeSeconds(stats),
+            aboveWarning: stats.backlogBytes > config.spool.backlogWarnMegabytes * 1_048_576,
+          },
           openSessions: stats.openSessions,
           uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
           ...parts,

@@ -15,8 +15,12 @@ import type { SessionTable } from './session-table.ts';
 /** Where the record is (or already was) stored, and its idempotency key. */
 export type AppendResult = { seq: number; key: string; duplicate: boolean };
 
-/** The log's newest seq, advanced by each commit (seq is contiguous and never reused). */
-export type LogHead = { lastSeq: number };
+/**
+ * The log's newest seq, advanced by each commit (seq is contiguous and never reused),
+ * and the unshipped backlog the commits add to: body bytes of the chunks not yet
+ * shipped, and the receipt time of the oldest of them (0: none).
+ */
+export type LogHead = { lastSeq: number; unshippedBytes: number; oldestUnshippedAt: number };
 
 export type CommitStats = {
   appended: number;
@@ -78,12 +82,16 @@ export async function openBatchCommitter(parts: {
     if (fresh.length > 0) {
       let receivedAt = 0;
       for (const entry of fresh) receivedAt = Math.max(receivedAt, entry.receivedAt);
+      const body = encodeChunk(fresh);
       writer.write(
-        { firstSeq, count: fresh.length, receivedAt, body: encodeChunk(fresh) },
+        { firstSeq, count: fresh.length, receivedAt, body },
         fresh.map((entry, index): Cell[] => [entry.eventAt, entry.key, firstSeq + index]),
         [...epochs.values()],
       );
       parts.committed();
+      // What octet_length(body) will say (prune.ts subtracts that).
+      head.unshippedBytes += Buffer.byteLength(body);
+      if (head.oldestUnshippedAt === 0) head.oldestUnshippedAt = receivedAt;
     }
 
     for (const [index, entry] of fresh.entries()) duplicates.remember(entry.key, firstSeq + index, entry.eventAt);

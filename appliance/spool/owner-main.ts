@@ -11,6 +11,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { ApplianceConfig } from '../config.ts';
+import { limitedLog } from '../log-limiter.ts';
 import { createLogger } from '../log.ts';
 import { openWithRetry } from './open-with-retry.ts';
 import type { SpoolOpenState } from './open-with-retry.ts';
@@ -36,7 +37,10 @@ export type FromOwner =
   | { type: 'state'; state: SpoolOpenState }
   | { type: 'closed' };
 
-const PRUNE_INTERVAL_MS = 3_600_000;
+// Pruning keeps the spool within retention + this; each run deletes in slices.
+const PRUNE_INTERVAL_MS = 60_000;
+// A backlog above spool.backlogWarnMegabytes is logged at most this often.
+const BACKLOG_WARN_INTERVAL_MS = 3_600_000;
 
 const data = workerData as OwnerData;
 const { config } = data;
@@ -51,19 +55,36 @@ let ready = false;
 const startJobs = (spool: Spool) => {
   publish = writeSpoolStats(data.stats, spool);
   publish();
-  // Sessions that stopped sending interims, and shipped records past retention.
+  // Sessions that stopped sending interims, and records past retention (prune.ts).
+  const pruneOnce = () => {
+    spool.prune(config.spool.retentionHours * 3_600_000).then(
+      (pruned) => {
+        if (pruned.records > 0 || pruned.sessions > 0) log.info('spool pruned past retention', { ...pruned });
+        publish();
+      },
+      (error: unknown) => log.error('spool pruning failed', { error }),
+    );
+  };
+  pruneOnce();
   jobs.push(
     setInterval(() => {
       spool.sweepStaleSessions().catch((error: unknown) => log.error('stale-session sweep failed', { error }));
     }, config.sessions.sweepIntervalSeconds * 1000),
-    setInterval(() => {
-      spool
-        .pruneShipped(config.spool.retentionHours * 3_600_000)
-        .then(publish, (error: unknown) => log.error('spool pruning failed', { error }));
-    }, PRUNE_INTERVAL_MS),
+    setInterval(pruneOnce, PRUNE_INTERVAL_MS),
   );
+  const backlogWarning = limitedLog(log, 'warn', BACKLOG_WARN_INTERVAL_MS);
   // Depth and open sessions also move without a commit (cursor, session flushes).
-  const refresh = setInterval(() => publish(), 1_000);
+  const refresh = setInterval(() => {
+    publish();
+    const { depth, backlogBytes, backlogOldestAt } = spool.stats();
+    if (backlogBytes > config.spool.backlogWarnMegabytes * 1_048_576) {
+      backlogWarning('spool backlog above spool.backlogWarnMegabytes: records are not leaving the appliance', {
+        records: depth,
+        bytes: backlogBytes,
+        oldestAgeSeconds: Math.round((Date.now() - backlogOldestAt) / 1000),
+      });
+    }
+  }, 1_000);
   refresh.unref();
   jobs.push(refresh);
 };

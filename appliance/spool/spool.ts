@@ -41,7 +41,8 @@ import { openDuplicateWindow } from './duplicate-window.ts';
 import { createGroupCommit } from './group-commit.ts';
 import type { CommittedAppend } from './group-commit.ts';
 import { markShipped, readEntries } from './outbox.ts';
-import { pruneLog } from './prune.ts';
+import { chunkBytes, oldestReceivedAfter, pruneLogSlice, pruneSessionsSlice } from './prune.ts';
+import type { PruneResult } from './prune.ts';
 import { recordsViewSql } from './record-chunk.ts';
 import type { OutboxEntry } from './record-chunk.ts';
 import { toSpoolEntry } from './record.ts';
@@ -96,8 +97,14 @@ export type SpoolStats = {
   maxBatchSize: number;
   commitMillisTotal: number;
   queued: number;
-  /** Outbox entries not yet shipped to the edge. */
+  /** Records in the log not yet shipped to the edge (the backlog). */
   depth: number;
+  /** Body bytes of the chunks holding them. */
+  backlogBytes: number;
+  /** Receipt time (ms) of the oldest of them; 0 when there is none. */
+  backlogOldestAt: number;
+  /** Records deleted by pruning. */
+  prunedRecords: number;
   shippedSeq: number;
   lastSeq: number;
   openSessions: number;
@@ -134,7 +141,11 @@ export type Spool = {
   /** Advances the outbox cursor: everything through `seq` reached the edge. */
   markShipped(seq: number): Promise<void>;
   /** Deletes shipped records and closed sessions older than `ageMs`. */
-  pruneShipped(ageMs: number): Promise<{ records: number; sessions: number }>;
+  /**
+   * Deletes records and closed sessions older than `ageMs` (prune.ts: records whatever
+   * their state until an edge has taken any, then only shipped ones), a slice at a time.
+   */
+  prune(ageMs: number): Promise<PruneResult>;
   stats(): SpoolStats;
   /** Waits until everything queued so far is committed (or failed) and on disk. */
   flush(): Promise<void>;
@@ -179,8 +190,18 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   const newest = await client.execute(
     'SELECT first_seq + count - 1 AS n FROM record_chunks ORDER BY first_seq DESC LIMIT 1',
   );
-  const head: LogHead = { lastSeq: Math.max(Number(newest.rows[0]?.n ?? 0), await meta('seq_floor')) };
   let shippedSeq = await meta('shipped_seq');
+  const lastSeq = Math.max(Number(newest.rows[0]?.n ?? 0), await meta('seq_floor'));
+  const head: LogHead = {
+    lastSeq,
+    unshippedBytes: await chunkBytes(client, shippedSeq, lastSeq),
+    oldestUnshippedAt: await oldestReceivedAfter(client, shippedSeq),
+  };
+  // First seq in the log: pruning unshipped records (unpaired) moves it past shippedSeq.
+  const oldest = await client.execute('SELECT min(first_seq) AS n FROM record_chunks');
+  let logStart = oldest.rows[0]?.n == null ? lastSeq + 1 : Number(oldest.rows[0].n);
+  let prunedRecords = 0;
+  const depth = () => head.lastSeq - Math.max(shippedSeq, logStart - 1);
 
   const stats = {
     appended: 0,
@@ -314,25 +335,56 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       exclusive(async () => {
         const next = await markShipped(client, shippedSeq, seq, head.lastSeq);
         if (next === shippedSeq) return;
+        head.unshippedBytes -= await chunkBytes(client, shippedSeq, next);
+        head.oldestUnshippedAt = await oldestReceivedAfter(client, next);
         shippedSeq = next;
         options.onChange?.();
       }),
 
-    // Only what the edge has and the sessions table no longer needs for replay.
-    pruneShipped: (ageMs) =>
-      exclusive(() =>
-        pruneLog(client, {
-          before: now() - ageMs,
-          throughSeq: Math.min(shippedSeq, sessions.sessionsSeq),
-          lastSeq: head.lastSeq,
-        }),
-      ),
+    async prune(ageMs) {
+      const before = now() - ageMs;
+      const result: PruneResult = { records: 0, sessions: 0 };
+      for (let done = false; !done && !queue.closed; ) {
+        done = await exclusive(async () => {
+          // Unpaired (no edge has taken a record): by age alone. Never what the
+          // sessions table still needs for replay.
+          const shippable = shippedSeq === 0 ? head.lastSeq : shippedSeq;
+          const slice = await pruneLogSlice(client, {
+            before,
+            throughSeq: Math.min(shippable, sessions.sessionsSeq),
+            lastSeq: head.lastSeq,
+          });
+          if (slice.records > 0) {
+            if (shippedSeq === 0) {
+              head.unshippedBytes -= slice.bytes;
+              head.oldestUnshippedAt = await oldestReceivedAfter(client, 0);
+            }
+            logStart = slice.logStart;
+            result.records += slice.records;
+            prunedRecords += slice.records;
+            options.onChange?.();
+          }
+          return slice.done;
+        });
+        // Let commits take their turn on the chain between slices.
+        if (!done) await new Promise((resolve) => setImmediate(resolve));
+      }
+      for (let deleted = -1; deleted !== 0 && !queue.closed; ) {
+        deleted = await exclusive(() => pruneSessionsSlice(client, before));
+        result.sessions += deleted;
+        if (deleted !== 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      return result;
+    },
 
     stats: () => ({
       ...stats,
       diskDuplicateProbes: duplicates.diskProbes,
       walSyncs: sync.syncs,
-      depth: head.lastSeq - shippedSeq,
+      depth: depth(),
+      backlogBytes: head.unshippedBytes,
+      backlogOldestAt: head.oldestUnshippedAt,
+      prunedRecords,
       shippedSeq,
       lastSeq: head.lastSeq,
       openSessions: sessions.openCount,
@@ -353,7 +405,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
         await client.execute('PRAGMA wal_checkpoint(TRUNCATE)');
       });
       client.close();
-      log.info('spool closed', { depth: head.lastSeq - shippedSeq, lastSeq: head.lastSeq });
+      log.info('spool closed', { depth: depth(), lastSeq: head.lastSeq });
     },
 
     describeStorage: () => exclusive(() => describeDatabase(client)),

@@ -11,10 +11,14 @@ import type { SpoolStats } from './spool.ts';
 const FIELDS = [
   'appended', 'duplicates', 'commits', 'failedCommits', 'lastBatchSize', 'maxBatchSize', 'commitMillisTotal', 'queued',
   'depth', 'shippedSeq', 'lastSeq', 'openSessions', 'diskDuplicateProbes', 'walSyncs', 'lastCommitFailed',
+  'backlogBytes', 'backlogOldestAt', 'prunedRecords',
 ] as const satisfies ReadonlyArray<keyof SpoolStats>;
 
 /** Counted since the owner opened the spool: carried over from the previous owner. */
-const CUMULATIVE: ReadonlySet<string> = new Set(['appended', 'duplicates', 'commits', 'failedCommits', 'commitMillisTotal', 'diskDuplicateProbes', 'walSyncs']);
+const CUMULATIVE: ReadonlySet<string> = new Set([
+  'appended', 'duplicates', 'commits', 'failedCommits', 'commitMillisTotal', 'diskDuplicateProbes', 'walSyncs',
+  'prunedRecords',
+]);
 
 export function allocateSpoolStats(): SharedArrayBuffer {
   return new SharedArrayBuffer(FIELDS.length * Float64Array.BYTES_PER_ELEMENT);
@@ -54,5 +58,8 @@ export function readSpoolStats(buffer: SharedArrayBuffer): SpoolStats {
     diskDuplicateProbes: value('diskDuplicateProbes'),
     walSyncs: value('walSyncs'),
     lastCommitFailed: value('lastCommitFailed') !== 0,
+    backlogBytes: value('backlogBytes'),
+    backlogOldestAt: value('backlogOldestAt'),
+    prunedRecords: value('prunedRecords'),
   };
 }

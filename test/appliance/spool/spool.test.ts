@@ -422,7 +422,7 @@ describe('outbox', () => {
     expect(spool.stats()).toMatchObject({ depth: 0, shippedSeq: 10, lastSeq: 10 });
     clock += 3_600_000;
     await spool.append([record({ status: 'start', sessionId: 'new' })]);
-    expect(await spool.pruneShipped(60_000)).toMatchObject({ records: 10 });
+    expect(await spool.prune(60_000)).toMatchObject({ records: 10 });
     expect(await countRows('SELECT count(*) FROM records')).toBe(1);
     // seq never goes back, even with the older rows gone.
     spool = await reopen(spool);
@@ -432,7 +432,7 @@ describe('outbox', () => {
     await spool.markShipped(12);
     spool = await reopen(spool);
     clock += 3_600_000;
-    expect(await spool.pruneShipped(60_000)).toMatchObject({ records: 2 });
+    expect(await spool.prune(60_000)).toMatchObject({ records: 2 });
     expect(await countRows('SELECT count(*) FROM records')).toBe(0);
     expect(await countRows('SELECT count(*) FROM record_keys')).toBe(0);
     spool = await reopen(spool);

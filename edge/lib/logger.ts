@@ -13,8 +13,13 @@ const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 // Field names whose values are never written, whatever the caller passes.
 const secretField = /pass(word)?|secret|token|authorization|totp|api_key|cookie/i;
 
-const redact = (fields: LogFields): LogFields =>
-  Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, secretField.test(k) ? '[redacted]' : v]));
+// Copies only when a field needs hiding: a child logger is made for every request.
+const redact = (fields: LogFields): LogFields => {
+  for (const key in fields) {
+    if (secretField.test(key)) return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, secretField.test(k) ? '[redacted]' : v]));
+  }
+  return fields;
+};
 
 /** Structured JSON logs, one object a line, with bindings carried by child loggers. */
 export function createLogger(options: { level: LogLevel; write?: (line: string) => void; bindings?: LogFields }): Logger {

@@ -3,7 +3,7 @@ import { offerExample } from '../../edge/services/catalog/catalog-input.ts';
 import { findOffer, offerPrice } from '../../edge/services/catalog/find-offer.ts';
 import { findTaxRates } from '../../edge/services/catalog/find-tax-rates.ts';
 import { readBillingSettings } from '../../edge/services/catalog/billing-settings.ts';
-import { resolvePolicySet } from '../../edge/services/catalog/resolve-policy.ts';
+import { loadBillingCatalog } from '../../edge/services/subscriptions/billing-catalog.ts';
 import { drizzle } from 'drizzle-orm/libsql/web';
 import * as tenantSchema from '../../db/tenant/index.ts';
 import { startEdge, startTime, type Json } from '../support/edge-app.ts';
@@ -219,10 +219,14 @@ describe('lookups for the billing engine', () => {
       expect(await findTaxRates(db, [])).toEqual([]);
       await expect(findTaxRates(db, [String(a.id), crypto.randomUUID()])).rejects.toMatchObject({ code: 'not_found' });
 
-      expect(await resolvePolicySet(db, offer)).toMatchObject({ id: 'built-in', proration: true, graceDays: 0, prepaidGraceDays: 3, prepaidDeactivationDays: 30, dunningSteps: [{ day_offset: 7, action: 'notify' }, {}, {}, { day_offset: 30, action: 'reject' }] });
+      // The one policy resolver: the billing catalog's (loaded per transaction, so again after each change).
+      const policyFor = async (of: typeof offer | null) => db.transaction(async (tx) => (await loadBillingCatalog(tx, new Date(startTime))).policyFor(of));
+      expect(await policyFor(null)).toMatchObject({ id: 'built-in' });
+      expect(await policyFor(offer)).toMatchObject({ id: 'built-in', proration: true, graceDays: 0, prepaidGraceDays: 3, prepaidDeactivationDays: 30, dunningSteps: [{ day_offset: 7, action: 'notify' }, {}, {}, { day_offset: 30, action: 'reject' }] });
       await patch('billing-settings', { default_policy_set_id: fallback.id });
-      expect(await resolvePolicySet(db, offer)).toMatchObject({ id: fallback.id, graceDays: 4 });
-      expect(await resolvePolicySet(db, await findOffer(db, String(withPolicy.id)))).toMatchObject({ id: own.id, graceDays: 9 });
+      expect(await policyFor(offer)).toMatchObject({ id: fallback.id, graceDays: 4 });
+      expect(await policyFor(null)).toMatchObject({ id: fallback.id });
+      expect(await policyFor(await findOffer(db, String(withPolicy.id)))).toMatchObject({ id: own.id, graceDays: 9 });
       expect((await readBillingSettings(db)).defaultPolicySetId).toBe(fallback.id);
       await db.transaction(async (tx) => expect((await readBillingSettings(tx)).throttleProfile).toBe('throttled'));
     } finally {

@@ -4,7 +4,6 @@ import type { TenantTx } from '../../context.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { addLocalDays, localParts } from '../billing/calendar.ts';
 import type { PolicySetRow } from '../catalog/present.ts';
-import { resolvePolicySet } from '../catalog/resolve-policy.ts';
 import { recordDomainEvent } from '../events/record-domain-event.ts';
 import type { BillingCatalog } from '../subscriptions/billing-catalog.ts';
 import { placeHold } from '../subscriptions/service-holds.ts';
@@ -75,14 +74,11 @@ export async function dunChunk(tx: TenantTx, input: DunningInput): Promise<{ see
     .limit(input.limit);
   const seen = unionPage([withOverdue.map((r) => r.id), withCase.map((r) => r.id)], input.limit);
   const actions: CollectionAction[] = [];
-  let fallback: PolicySetRow | undefined;
-  for (const subscriberId of seen) {
-    actions.push(...(await dunSubscriber(tx, input, subscriberId, async () => (fallback ??= await resolvePolicySet(tx, { policySetId: null })))));
-  }
+  for (const subscriberId of seen) actions.push(...(await dunSubscriber(tx, input, subscriberId)));
   return { seen, actions };
 }
 
-async function dunSubscriber(tx: TenantTx, input: DunningInput, subscriberId: string, defaultPolicy: () => Promise<PolicySetRow>): Promise<CollectionAction[]> {
+async function dunSubscriber(tx: TenantTx, input: DunningInput, subscriberId: string): Promise<CollectionAction[]> {
   const { asOf, now } = input;
   const overdue = await tx
     .select({ id: invoices.id, currency: invoices.currency, dueAt: invoices.dueAt, balanceDue: invoices.balanceDue })
@@ -109,7 +105,7 @@ async function dunSubscriber(tx: TenantTx, input: DunningInput, subscriberId: st
         .orderBy(asc(subscriptions.id))
     : [];
   const subscriberGrace = subscriber?.graceDays ?? 0;
-  const policies = billed.length ? billed.map((s) => input.catalog.policyFor(input.catalog.offer(s.offerId))) : [await defaultPolicy()];
+  const policies = billed.length ? billed.map((s) => input.catalog.policyFor(input.catalog.offer(s.offerId))) : [input.catalog.policyFor(null)];
   const policy = strictestPolicy(policies, subscriberGrace);
   const overdueDays = Math.max(...overdue.map((i) => wholeLocalDays(i.dueAt!.getTime(), asOf.getTime(), input.timeZone))) - graceUnder(policy, subscriberGrace);
   const step = dueStep(policy.dunningSteps, overdueDays);

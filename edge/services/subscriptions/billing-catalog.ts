@@ -6,7 +6,7 @@ import { AppError } from '../../errors.ts';
 import type { TaxRateSpec } from '../billing/tax.ts';
 import { readBillingSettings } from '../catalog/billing-settings.ts';
 import type { AddonRow, BillingSettingsRow, DiscountRow, OfferRow, PolicySetRow } from '../catalog/present.ts';
-import { builtInPolicySet } from '../catalog/resolve-policy.ts';
+import { builtInPolicySet } from '../catalog/built-in-policy.ts';
 
 /** The catalog as billing reads it: loaded once per transaction (it is small), looked up by id. */
 export type BillingCatalog = {
@@ -14,7 +14,11 @@ export type BillingCatalog = {
   offer(id: string): OfferRow;
   addon(id: string): AddonRow;
   discount(id: string): DiscountRow;
-  policyFor(offer: OfferRow): PolicySetRow;
+  /**
+   * The one policy resolver: the offer's policy set, else the billing settings' default,
+   * else the built-in defaults (id `built-in`); null asks for the default.
+   */
+  policyFor(offer: Pick<OfferRow, 'policySetId'> | null): PolicySetRow;
   /** Reads the tax jurisdictions of these subscribers, which taxRatesFor needs (ids already read are skipped). */
   loadJurisdictions(tx: TenantTx, subscriberIds: readonly string[]): Promise<void>;
   /**
@@ -55,7 +59,10 @@ export async function loadBillingCatalog(tx: TenantTx, now: Date): Promise<Billi
     offer: (id) => lookup(offerMap, id, 'offer'),
     addon: (id) => lookup(addonMap, id, 'add-on'),
     discount: (id) => lookup(discountMap, id, 'discount'),
-    policyFor: (offer) => (offer.policySetId ? lookup(policyMap, offer.policySetId, 'policy set') : settings.defaultPolicySetId ? lookup(policyMap, settings.defaultPolicySetId, 'policy set') : builtIn),
+    policyFor: (offer) => {
+      const id = offer?.policySetId ?? settings.defaultPolicySetId;
+      return id ? lookup(policyMap, id, 'policy set') : builtIn;
+    },
     async loadJurisdictions(db, subscriberIds) {
       const wanted = [...new Set(subscriberIds)].filter((id) => !jurisdictions.has(id));
       for (let k = 0; k < wanted.length; k += 500) {

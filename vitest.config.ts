@@ -24,6 +24,8 @@ export default defineConfig({
                 PLATFORM_ADMIN_EMAIL: 'root@platform.test',
                 PLATFORM_ADMIN_PASSWORD: 'platform-admin-password',
                 LOG_LEVEL: 'warn',
+                // Only test/workers/login.test.ts sends CF-Connecting-IP, so only it is counted.
+                LOGIN_RATE_LIMIT: '5',
               },
             },
           })),

@@ -15,6 +15,7 @@ const configSchema = z.object({
   API_KEY_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_LOCK_SECONDS: z.coerce.number().int().min(1).default(900),
+  LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
   // Hourly billing and collections runs for every tenant; `off` leaves them to the API.
   BILLING_SCHEDULE: z.enum(['hourly', 'off']).default('hourly'),
   PLATFORM_ADMIN_EMAIL: z.email().optional(),
@@ -30,6 +31,8 @@ export type Config = Readonly<{
   apiKeyRateLimit: number;
   loginMaxFailures: number;
   loginLockSeconds: number;
+  /** Login attempts a minute per source address (IPv4 address or IPv6 /64), staff and platform together. */
+  loginRateLimit: number;
   billingSchedule: 'hourly' | 'off';
   platformAdminEmail: string | undefined;
   platformAdminPassword: string | undefined;
@@ -53,6 +56,7 @@ export function parseConfig(source: Record<string, unknown>): Config {
     apiKeyRateLimit: e.API_KEY_RATE_LIMIT,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginLockSeconds: e.LOGIN_LOCK_SECONDS,
+    loginRateLimit: e.LOGIN_RATE_LIMIT,
     billingSchedule: e.BILLING_SCHEDULE,
     platformAdminEmail: e.PLATFORM_ADMIN_EMAIL,
     platformAdminPassword: e.PLATFORM_ADMIN_PASSWORD,

@@ -3,3 +3,4 @@ export * from './tenants.ts';
 export * from './platform-users.ts';
 export { auditEvents } from '../shared/audit-events.ts';
 export { idempotencyKeys } from '../shared/idempotency-keys.ts';
+export * from './login-throttle.ts';

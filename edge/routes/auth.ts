@@ -1,6 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { limitLoginsBySource } from '../middleware/login-rate-limit.ts';
 import { loginStaff } from '../services/auth/login-staff.ts';
 import { Email, body, createRouter, json, problems } from './common.ts';
+
+export const Totp = z
+  .string()
+  .regex(/^\d{6}$/, 'six digits')
+  .optional()
+  .openapi({ description: 'The current TOTP code, when MFA is on' });
 
 export const AccessToken = z
   .object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() })
@@ -11,13 +18,14 @@ export const authRouter = createRouter().openapi(
     method: 'post',
     path: '/api/v1/auth/login',
     tags: ['auth'],
+    middleware: [limitLoginsBySource()] as const,
     request: {
       body: body(
         z.object({
           tenant: z.string().min(1).max(63),
           email: Email,
           password: z.string().min(1).max(256),
-          totp: z.string().regex(/^\d{6}$/, 'six digits').optional(),
+          totp: Totp,
         }),
       ),
     },

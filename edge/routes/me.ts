@@ -1,8 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import { changeOwnPassword } from '../services/auth/change-own-password.ts';
-import { confirmTotp, disableTotp, enrolTotp } from '../services/auth/manage-totp.ts';
+import { confirmTotp, disableTotp, enrolTotp, staffTotpOwner } from '../services/auth/manage-totp.ts';
 import { getUser } from '../services/users/manage-users.ts';
 import { Password, StaffRole, body, createRouter, json, problems, tenantRoute } from './common.ts';
+import { MfaState, TotpCode, TotpEnrolment } from './mfa-schemas.ts';
 import { User } from './users.ts';
 
 const Me = z
@@ -16,10 +17,8 @@ const Me = z
   })
   .openapi('Me');
 
-const Code = body(z.object({ code: z.string().regex(/^\d{6}$/, 'six digits') }));
 const PasswordChange = body(z.object({ current_password: z.string().min(1).max(256), new_password: Password }));
 const Token = json(z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() }), 'A fresh access token; every earlier one is revoked');
-const MfaState = json(z.object({ mfa_enabled: z.boolean() }), 'MFA state');
 
 export const meRouter = createRouter()
   .openapi(tenantRoute(null, { method: 'get', path: '/api/v1/me', tags: ['me'], responses: { 200: json(Me, 'The caller'), ...problems } }), async (c) => {
@@ -42,17 +41,38 @@ export const meRouter = createRouter()
       method: 'post',
       path: '/api/v1/me/mfa/totp',
       tags: ['me'],
-      responses: { 200: json(z.object({ secret: z.string(), otpauth_url: z.string() }), 'A new TOTP secret; confirm it with a code'), ...problems },
+      responses: { 200: TotpEnrolment, ...problems },
     }),
-    async (c) => c.json(await enrolTotp({ ctx: c.get('tenantCtx') }), 200),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      return c.json(await enrolTotp({ ctx, owner: await staffTotpOwner(ctx) }), 200);
+    },
   )
   .openapi(
-    tenantRoute(null, { method: 'post', path: '/api/v1/me/mfa/totp/verify', tags: ['me'], request: { body: Code }, responses: { 200: MfaState, ...problems } }),
-    async (c) => c.json(await confirmTotp({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 200),
+    tenantRoute(null, {
+      method: 'post',
+      path: '/api/v1/me/mfa/totp/verify',
+      tags: ['me'],
+      request: { body: TotpCode },
+      responses: { 200: MfaState, ...problems },
+    }),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      return c.json(await confirmTotp({ ctx, owner: await staffTotpOwner(ctx), input: c.req.valid('json') }), 200);
+    },
   )
   .openapi(
-    tenantRoute(null, { method: 'delete', path: '/api/v1/me/mfa/totp', tags: ['me'], request: { body: Code }, responses: { 200: MfaState, ...problems } }),
-    async (c) => c.json(await disableTotp({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 200),
+    tenantRoute(null, {
+      method: 'delete',
+      path: '/api/v1/me/mfa/totp',
+      tags: ['me'],
+      request: { body: TotpCode },
+      responses: { 200: MfaState, ...problems },
+    }),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      return c.json(await disableTotp({ ctx, owner: await staffTotpOwner(ctx), input: c.req.valid('json') }), 200);
+    },
   )
   .openapi(
     tenantRoute(null, { method: 'post', path: '/api/v1/me/password', tags: ['me'], request: { body: PasswordChange }, responses: { 200: Token, ...problems } }),

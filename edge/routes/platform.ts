@@ -1,9 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { limitLoginsBySource } from '../middleware/login-rate-limit.ts';
+import { confirmTotp, disableTotp, enrolTotp, platformTotpOwner } from '../services/auth/manage-totp.ts';
 import { loginPlatformUser } from '../services/platform/login-platform-user.ts';
 import { createTenant } from '../services/platform/create-tenant.ts';
 import { getTenant, listTenants, updateTenant } from '../services/platform/manage-tenants.ts';
 import { Email, Pagination, Password, body, createRouter, json, page, platformRoute, problems } from './common.ts';
-import { AccessToken } from './auth.ts';
+import { AccessToken, Totp } from './auth.ts';
+import { MfaState, TotpCode, TotpEnrolment } from './mfa-schemas.ts';
 
 const reservedSlugs = new Set(['control', 'api', 'admin', 'platform', 'www', 'app', 'static', 'assets']);
 
@@ -57,7 +60,8 @@ export const platformRouter = createRouter()
       method: 'post',
       path: '/api/v1/platform/auth/login',
       tags: ['platform'],
-      request: { body: body(z.object({ email: Email, password: z.string().min(1).max(256) })) },
+      middleware: [limitLoginsBySource()] as const,
+      request: { body: body(z.object({ email: Email, password: z.string().min(1).max(256), totp: Totp })) },
       responses: { 200: json(AccessToken, 'An access token for the platform administrator'), ...problems },
     }),
     async (c) => {
@@ -71,6 +75,44 @@ export const platformRouter = createRouter()
         log: c.get('log'),
       };
       return c.json(await loginPlatformUser({ ctx, input: c.req.valid('json') }), 200);
+    },
+  )
+  .openapi(
+    platformRoute({
+      method: 'post',
+      path: '/api/v1/platform/me/mfa/totp',
+      tags: ['platform'],
+      responses: { 200: TotpEnrolment, ...problems },
+    }),
+    async (c) => {
+      const ctx = c.get('platformCtx');
+      return c.json(await enrolTotp({ ctx, owner: await platformTotpOwner(ctx) }), 200);
+    },
+  )
+  .openapi(
+    platformRoute({
+      method: 'post',
+      path: '/api/v1/platform/me/mfa/totp/verify',
+      tags: ['platform'],
+      request: { body: TotpCode },
+      responses: { 200: MfaState, ...problems },
+    }),
+    async (c) => {
+      const ctx = c.get('platformCtx');
+      return c.json(await confirmTotp({ ctx, owner: await platformTotpOwner(ctx), input: c.req.valid('json') }), 200);
+    },
+  )
+  .openapi(
+    platformRoute({
+      method: 'delete',
+      path: '/api/v1/platform/me/mfa/totp',
+      tags: ['platform'],
+      request: { body: TotpCode },
+      responses: { 200: MfaState, ...problems },
+    }),
+    async (c) => {
+      const ctx = c.get('platformCtx');
+      return c.json(await disableTotp({ ctx, owner: await platformTotpOwner(ctx), input: c.req.valid('json') }), 200);
     },
   )
   .openapi(

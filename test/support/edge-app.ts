@@ -85,7 +85,8 @@ export async function createTestEdge(config: Record<string, unknown> = {}) {
       const type = file.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8';
       return body ? new Response(body, { headers: { 'content-type': type } }) : null;
     },
-    remoteAddress: () => '127.0.0.1',
+    // The source address a test chooses with `x-test-peer` (rate limits per address), else 127.0.0.1.
+    remoteAddress: (c) => c.req.header('x-test-peer') ?? '127.0.0.1',
   };
   const app: App = createApp(platform);
 

@@ -20,5 +20,16 @@ export const controlMigrations: readonly Migration[] = [
       "CREATE TABLE `platform_users` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`email` text NOT NULL,\n\t`name` text NOT NULL,\n\t`password_hash` text NOT NULL,\n\t`failed_logins` integer DEFAULT 0 NOT NULL,\n\t`locked_until` integer,\n\t`last_login_at` integer,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL\n);",
       "CREATE UNIQUE INDEX `platform_users_email_unique` ON `platform_users` (`email`);"
     ]
+  },
+  {
+    "tag": "0001_platform_mfa_login_throttle",
+    "hash": "cf9f5069c6ac924efab325506082cce77a0fb767bf39b8a8c690798f1b580334",
+    "statements": [
+      "CREATE TABLE `login_throttle` (\n\t`source` text PRIMARY KEY NOT NULL,\n\t`window_start` integer NOT NULL,\n\t`attempts` integer NOT NULL\n);",
+      "CREATE INDEX `login_throttle_window` ON `login_throttle` (`window_start`);",
+      "ALTER TABLE `platform_users` ADD `totp_secret` text;",
+      "ALTER TABLE `platform_users` ADD `totp_enabled_at` integer;",
+      "ALTER TABLE `platform_users` ADD `totp_last_step` integer;"
+    ]
   }
 ];

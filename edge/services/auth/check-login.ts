@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { LibSQLDatabase } from 'drizzle-orm/libsql';
 import type { Platform } from '../../env.ts';
 import { AppError } from '../../errors.ts';
-import { decoyPasswordHash, verifyPassword } from '../../lib/password.ts';
+import { decoyPasswordHash, hashPassword, needsRehash, verifyPassword } from '../../lib/password.ts';
 import { openSecret } from '../../lib/sealed.ts';
 import { decodeBase32, verifyTotp } from '../../lib/totp.ts';
 import type { AuditWriter } from '../audit/append-audit-event.ts';
@@ -27,8 +27,9 @@ export async function refuseUnknownAccount(password: string): Promise<never> {
 /**
  * The login step shared by staff and platform administrators: a strike is taken first (see
  * `takeStrike`), then the password, then the TOTP code when the account enrolled one. An
- * attempt that does not end in a login keeps its strike, one without its code included.
- * `audit` records the outcome inside the transaction of the login's own write.
+ * attempt that does not end in a login keeps its strike, one without its code included. A
+ * password stored below the current cost is re-hashed on the login that proves it (unless a
+ * password change replaced it meanwhile). `audit` records the outcome inside the transaction of the login's own write.
  */
 export async function checkLogin<S extends Record<string, unknown>>(args: {
   db: LibSQLDatabase<S>;
@@ -57,11 +58,14 @@ export async function checkLogin<S extends Record<string, unknown>>(args: {
     step = await verifyTotp(secret, input.totp, now, account.totpLastStep);
     if (step === null) return refuse('auth.mfa_failed', wrongCode());
   }
+  const rehash = needsRehash(account.passwordHash) ? await hashPassword(input.password) : null;
   const loggedIn = await db.transaction(async (tx) => {
     const usesCode = step === null ? sql`` : sql`, totp_last_step = ${step}`;
+    const upgrades = rehash === null ? sql`` : sql`,
+      password_hash = CASE WHEN password_hash = ${account.passwordHash} THEN ${rehash} ELSE password_hash END`;
     const codeUnused = step === null ? sql`` : sql` AND ${stepUnused(step)}`;
     const rows = await tx.all(sql`
-      UPDATE ${sql.identifier(table)} SET ${clearStrikes}, last_login_at = ${now}${usesCode}
+      UPDATE ${sql.identifier(table)} SET ${clearStrikes}, last_login_at = ${now}${usesCode}${upgrades}
       WHERE id = ${account.id}${codeUnused} RETURNING id`);
     if (rows.length === 0) return false;
     await audit(tx, 'auth.login');

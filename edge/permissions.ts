@@ -38,10 +38,16 @@ for (const role of Object.keys(grants) as StaffRole[]) sets[role] = new Set(gran
 
 export const permissionsOf = (role: StaffRole): ReadonlySet<Permission> => sets[role];
 
+/** Who hands out permissions: its role, and the permissions it actually holds (a scoped API key's scopes). */
+export type Grantor = { role: StaffRole; permissions: ReadonlySet<Permission> };
+
+/** Those of `wanted` that `grantor` does not hold itself, and so may not hand out. */
+export const permissionsNotHeld = (grantor: Grantor, wanted: Iterable<Permission>) =>
+  [...wanted].filter((p) => !grantor.permissions.has(p));
+
 /** A caller may hand out a role (to a user or an API key) only if it holds all of that role's permissions;
  * only an owner makes owners. */
-export function mayGrantRole(actorRole: StaffRole, role: StaffRole): boolean {
-  if (role === 'owner') return actorRole === 'owner';
-  const mine = sets[actorRole];
-  return [...sets[role]].every((p) => mine.has(p));
+export function mayGrantRole(grantor: Grantor, role: StaffRole): boolean {
+  if (role === 'owner' && grantor.role !== 'owner') return false;
+  return permissionsNotHeld(grantor, sets[role]).length === 0;
 }

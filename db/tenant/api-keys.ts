@@ -13,4 +13,8 @@ export const apiKeys = sqliteTable('api_keys', {
   createdAt: createdAt(),
   lastUsedAt: instant('last_used_at'),
   revokedAt: instant('revoked_at'),
+  // The permissions the key may use, a subset of its role's (JSON array); null: all of the role's.
+  scopes: text('scopes', { mode: 'json' }).$type<string[]>(),
+  // Refused (401) from this instant on; null: until revoked.
+  expiresAt: instant('expires_at'),
 });

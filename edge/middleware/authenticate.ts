@@ -7,6 +7,7 @@ import { verifyAccessToken } from '../lib/tokens.ts';
 import { permissionsOf, type Permission } from '../permissions.ts';
 import { findTenantForRequest } from '../services/tenants/find-tenant.ts';
 import { parseApiKey } from '../services/api-keys/api-key-format.ts';
+import { keyPermissions } from '../services/api-keys/key-permissions.ts';
 import { consumeRateLimit } from './rate-limit.ts';
 
 const bearer = (c: Context<HonoEnv>) => {
@@ -73,12 +74,17 @@ export const authenticateTenant = (): MiddlewareHandler<HonoEnv> =>
       const client = lease.client;
       let principal: TenantPrincipal;
       if (apiKey) {
-        const row = (await client.execute({ sql: 'SELECT role, secret_hash, revoked_at, last_used_at FROM api_keys WHERE id = ?', args: [apiKey.id] })).rows[0];
+        const sql = 'SELECT role, scopes, secret_hash, revoked_at, expires_at, last_used_at FROM api_keys WHERE id = ?';
+        const row = (await client.execute({ sql, args: [apiKey.id] })).rows[0];
         if (!row || row.revoked_at !== null || !equalStringsConstantTime(String(row.secret_hash), await sha256Hex(apiKey.secret))) {
           throw new AppError('unauthenticated', 'the API key is invalid or revoked');
         }
+        if (row.expires_at !== null && Number(row.expires_at) <= platform.now()) {
+          throw new AppError('unauthenticated', 'the API key expired');
+        }
         const role = String(row.role);
         if (!isRole(role)) throw new AppError('unauthenticated', 'the API key has an unknown role');
+        const scopes = row.scopes === null ? null : (JSON.parse(String(row.scopes)) as string[]);
         const limit = consumeRateLimit(`${slug}/${apiKey.id}`, platform.config.apiKeyRateLimit, platform.now());
         if (!limit.allowed) {
           throw new AppError('rate_limited', `this API key is limited to ${platform.config.apiKeyRateLimit} requests a minute`, {
@@ -90,7 +96,7 @@ export const authenticateTenant = (): MiddlewareHandler<HonoEnv> =>
         if (row.last_used_at === null || now - Number(row.last_used_at) > 60_000) {
           await client.execute({ sql: 'UPDATE api_keys SET last_used_at = ? WHERE id = ?', args: [now, apiKey.id] });
         }
-        principal = { kind: 'api_key', id: apiKey.id, tenant, role, permissions: permissionsOf(role) };
+        principal = { kind: 'api_key', id: apiKey.id, tenant, role, permissions: keyPermissions(role, scopes) };
       } else {
         const staff = claims as Extract<NonNullable<typeof claims>, { typ: 'staff' }>;
         const row = (await client.execute({ sql: 'SELECT role, status, deleted_at, session_epoch FROM users WHERE id = ?', args: [staff.sub] })).rows[0];

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { permissions } from '../permissions.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../services/api-keys/manage-api-keys.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 import { IdParam, Pagination, StaffRole, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
@@ -8,15 +9,41 @@ const ApiKey = z
     id: z.string(),
     name: z.string(),
     role: StaffRole,
+    scopes: z.array(z.string()).openapi({ description: 'The permissions the key may use' }),
     prefix: z.string(),
     created_by: z.string().nullable(),
     created_at: z.string(),
+    expires_at: z.string().nullable(),
     last_used_at: z.string().nullable(),
     revoked_at: z.string().nullable(),
   })
   .openapi('ApiKey');
 
-const apiKeyCsvColumns = ['id', 'name', 'role', 'prefix', 'created_by', 'created_at', 'last_used_at', 'revoked_at'] as const;
+const apiKeyCsvColumns = [
+  'id',
+  'name',
+  'role',
+  'prefix',
+  'created_by',
+  'created_at',
+  'expires_at',
+  'last_used_at',
+  'revoked_at',
+] as const;
+
+const CreateApiKey = z.object({
+  name: z.string().trim().min(1).max(200),
+  role: StaffRole,
+  scopes: z
+    .array(z.enum(permissions))
+    .min(1)
+    .optional()
+    .openapi({ description: 'Permissions of `role` the key may use (default: all); at most what the caller holds' }),
+  expires_at: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: 'From this instant the key is refused (401)' }),
+});
 
 export const apiKeysRouter = createRouter()
   .openapi(
@@ -24,7 +51,7 @@ export const apiKeysRouter = createRouter()
       method: 'post',
       path: '/api/v1/api-keys',
       tags: ['api-keys'],
-      request: { body: body(z.object({ name: z.string().trim().min(1).max(200), role: StaffRole })) },
+      request: { body: body(CreateApiKey) },
       responses: { 201: json(ApiKey.extend({ secret: z.string().openapi({ description: 'Shown once; use as a Bearer token' }) }), 'The new key and its secret'), ...problems },
     }),
     async (c) => c.json(await createApiKey({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),

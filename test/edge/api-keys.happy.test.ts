@@ -11,9 +11,11 @@ describe('API keys', () => {
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       name: 'billing sync',
       role: 'billing',
+      scopes: ['subscribers:read', 'subscribers:write', 'billing:read', 'billing:write', 'tickets:read'],
       prefix: String(res.body.secret).slice(0, 16),
       created_by: tenant.owner.id,
       created_at: new Date(startTime).toISOString(),
+      expires_at: null,
       last_used_at: null,
       revoked_at: null,
       secret: `isk_${tenant.slug}.${id.replaceAll('-', '')}.${String(res.body.secret).split('.')[2]}`,
@@ -117,7 +119,7 @@ describe('API keys', () => {
     const events = edge.ok(await edge.call('GET', `/api/v1/audit-events?resource=api_key&resource_id=${child.id}`, { token: tenant.owner.token }), 200);
     expect(events.body.data).toEqual([
       expect.objectContaining({ action: 'api_key.revoked', actor_type: 'user', actor_id: tenant.owner.id }),
-      expect.objectContaining({ action: 'api_key.created', actor_type: 'api_key', actor_id: admin.id, changes: { name: child.body.name, role: 'support' } }),
+      expect.objectContaining({ action: 'api_key.created', actor_type: 'api_key', actor_id: admin.id, changes: { name: child.body.name, role: 'support', scopes: null, expires_at: null } }),
     ]);
     expect(child.body.created_by).toBe(admin.id);
     expect(events.text).not.toContain(child.secret.split('.')[2]!);

@@ -237,5 +237,13 @@ export const tenantMigrations: readonly Migration[] = [
       "CREATE TRIGGER `collection_cases_account_status_update` AFTER UPDATE OF `status`, `kind`, `subscriber_id` ON `collection_cases` BEGIN\n  UPDATE `subscribers` SET `status` = (SELECT `status` FROM `subscriber_account_status` WHERE `subscriber_id` = `subscribers`.`id`) WHERE `id` IN (OLD.`subscriber_id`, NEW.`subscriber_id`);\nEND;",
       "CREATE TRIGGER `collection_cases_account_status_delete` AFTER DELETE ON `collection_cases` BEGIN\n  UPDATE `subscribers` SET `status` = (SELECT `status` FROM `subscriber_account_status` WHERE `subscriber_id` = OLD.`subscriber_id`) WHERE `id` = OLD.`subscriber_id`;\nEND;"
     ]
+  },
+  {
+    "tag": "0013_api_key_scopes_expiry",
+    "hash": "77043c042280346d8b4a749cdd285f4e749fc172d3da4492234fc8f65ee64a9d",
+    "statements": [
+      "ALTER TABLE `api_keys` ADD `scopes` text;",
+      "ALTER TABLE `api_keys` ADD `expires_at` integer;"
+    ]
   }
 ];

@@ -11,13 +11,11 @@ import { pageOf } from '../page-of.ts';
 
 const live = isNull(users.deletedAt);
 
-const actorRole = (ctx: TenantContext): StaffRole => {
-  if (!ctx.principal) throw new AppError('forbidden');
-  return ctx.principal.role;
-};
-
+// Judged by the permissions the caller holds, so a scoped API key cannot make a user wider than its scopes.
 const assertMayGrant = (ctx: TenantContext, role: StaffRole) => {
-  if (!mayGrantRole(actorRole(ctx), role)) throw new AppError('forbidden', `your role cannot grant the ${role} role`);
+  if (!ctx.principal || !mayGrantRole(ctx.principal, role)) {
+    throw new AppError('forbidden', `your role cannot grant the ${role} role`);
+  }
 };
 
 export async function listUsers({ ctx, input }: { ctx: TenantContext; input: { limit: number; cursor?: string | undefined } }) {

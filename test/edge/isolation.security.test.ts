@@ -309,7 +309,8 @@ async function dumpTenant(edge: TestEdge, slug: string): Promise<string> {
 }
 
 describe('tenant isolation over every route', () => {
-  it('a token of tenant B never reads or changes tenant A, and tenant tokens never pass platform routes', { timeout: 120_000 }, async () => {
+  // Long: it logs in, creates users and checks passwords many times, each a 600,000-iteration PBKDF2.
+  it('a token of tenant B never reads or changes tenant A, and tenant tokens never pass platform routes', { timeout: 300_000 }, async () => {
     // Every route is probed many times with one API key on a frozen clock: lift its per-minute limit.
     const edge = await startEdge({ API_KEY_RATE_LIMIT: 1_000_000 });
     const a = await populate(edge, 'alpha-isp');

@@ -13,7 +13,7 @@ beforeEach(() => {
   requested.length = 0;
   const real = crypto.subtle.deriveBits.bind(crypto.subtle);
   vi.spyOn(crypto.subtle, 'deriveBits').mockImplementation(async (algorithm, key, length) => {
-    const iterations = (algorithm as Pbkdf2Params).iterations;
+    const iterations = (algorithm as { iterations?: number }).iterations ?? 0;
     requested.push(iterations);
     if (iterations > productionCap) {
       const message = `Pbkdf2 failed: iteration counts above ${productionCap} are not supported`;

@@ -1,6 +1,7 @@
 import type { PlatformContext, TenantContext } from '../../context.ts';
 import type { Platform } from '../../env.ts';
 import { uuidv7 } from '../../lib/ids.ts';
+import { permissionsOf } from '../../permissions.ts';
 import { runBilling } from '../billing-runs/run-billing.ts';
 import { OfferCreate, TaxRateCreate } from '../catalog/catalog-input.ts';
 import { createOffer } from '../catalog/manage-offers.ts';
@@ -74,7 +75,7 @@ export async function seedDemoTenant(platform: Platform): Promise<boolean> {
       ...base,
       db: lease.db,
       tenant,
-      principal: { kind: 'user', id: 'seed', tenant, role: 'owner', permissions: new Set() },
+      principal: { kind: 'user', id: 'seed', tenant, role: 'owner', permissions: permissionsOf('owner') },
     };
     for (const login of staff) {
       await createUser({ ctx: tenantCtx, input: { email: login.email, name: login.role, role: login.role, password: login.password } });

@@ -18,7 +18,8 @@ export type Scenario = {
 };
 export type ScenarioResult = {
   scenario: string;
-  connections: number;
+  /** The connections it ran with (set by runScenarios; benches with their own loop may leave it out). */
+  connections?: number;
   req_per_s: number;
   p50_ms: number;
   p99_ms: number;

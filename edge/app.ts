@@ -19,7 +19,7 @@ import { leadsRouter } from './routes/leads.ts';
 import { subscriptionsRouter } from './routes/subscriptions.ts';
 import { subscriberImportsRouter } from './routes/subscriber-imports.ts';
 import { usersRouter } from './routes/users.ts';
-import { invoicesRouter } from './routes/invoices.ts';
+import { chargesRouter, invoicesRouter } from './routes/invoices.ts';
 import { paymentsRouter } from './routes/payments.ts';
 import { creditNotesRouter } from './routes/credit-notes.ts';
 import { ledgerRouter } from './routes/ledger.ts';
@@ -65,7 +65,7 @@ export function createApp(platform: Platform) {
   app.route('/', subscriptionsRouter);
   app.route('/', taxRatesRouter).route('/', offersRouter).route('/', addonsRouter).route('/', discountsRouter);
   app.route('/', policySetsRouter).route('/', billingSettingsRouter);
-  app.route('/', invoicesRouter).route('/', paymentsRouter).route('/', creditNotesRouter).route('/', ledgerRouter).route('/', billingRunsRouter);
+  app.route('/', invoicesRouter).route('/', chargesRouter).route('/', paymentsRouter).route('/', creditNotesRouter).route('/', ledgerRouter).route('/', billingRunsRouter);
   app.route('/', collectionsRouter);
   app.route('/', usageRouter);
   app.route('/', docsRouter);

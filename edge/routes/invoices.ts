@@ -1,8 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import { invoiceKinds, invoiceLineKinds, invoiceStatuses } from '../../db/tenant/index.ts';
+import { createManualInvoice } from '../services/invoices/create-manual-invoice.ts';
+import { addOneOffCharge, listWaitingCharges } from '../services/invoices/one-off-charges.ts';
 import { getInvoice, listInvoices, voidInvoice, writeOffInvoice } from '../services/invoices/manage-invoices.ts';
 import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
-import { LineTax } from './money-schemas.ts';
+import { Currency, LineTax, MinorUnits } from './money-schemas.ts';
 
 const InvoiceLine = z
   .object({
@@ -47,6 +49,21 @@ export const Invoice = z
 
 const Reason = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 
+/** A line a clerk writes: the unit amount as charged, taxed by the rate's mode. */
+export const ManualLine = z
+  .strictObject({
+    description: z.string().trim().min(1).max(500),
+    amount: MinorUnits.refine((n) => n !== 0, 'must not be 0').openapi({ description: 'Per unit, as charged: the tax rate’s mode says whether tax is added or included' }),
+    quantity: z.number().int().min(1).max(10_000).optional().openapi({ description: 'Default 1' }),
+    tax_rate_id: z.uuid().nullish().openapi({ description: 'Taxed by the service address’s or the subscriber’s rate if they have one, else this, else the tenant defaults' }),
+    subscription_id: z.uuid().nullish(),
+  })
+  .openapi('ManualLine');
+
+const ManualInvoiceCreate = z
+  .strictObject({ subscriber_id: z.uuid(), currency: Currency.optional().openapi({ description: 'Default: the tenant’s' }), lines: z.array(ManualLine).min(1).max(100) })
+  .openapi('ManualInvoiceCreate');
+
 export const invoicesRouter = createRouter()
   .openapi(
     tenantRoute('billing:read', {
@@ -54,10 +71,27 @@ export const invoicesRouter = createRouter()
       path: '/api/v1/invoices',
       tags: ['billing'],
       description: 'Newest first, with lines.',
-      request: { query: Pagination.extend({ subscriber_id: z.uuid().optional(), status: z.enum(invoiceStatuses).optional() }).extend(TimeWindowQuery.shape) },
+      request: {
+        query: Pagination.extend({
+          subscriber_id: z.uuid().optional(),
+          status: z.enum(invoiceStatuses).optional(),
+          number: z.string().trim().min(1).max(40).optional().openapi({ description: 'Lookup by invoice number (INV-000123): a page of one, or empty', example: 'INV-000123' }),
+        }).extend(TimeWindowQuery.shape),
+      },
       responses: { 200: json(page(Invoice), 'Invoices'), ...problems },
     }),
     async (c) => c.json(await listInvoices({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
+  )
+  .openapi(
+    tenantRoute('billing:write', {
+      method: 'post',
+      path: '/api/v1/invoices',
+      tags: ['billing'],
+      description: 'A manual invoice (kind `manual`), issued at once: numbered, taxed per line, journaled; account credit is applied to it.',
+      request: { body: body(ManualInvoiceCreate) },
+      responses: { 201: json(Invoice, 'The issued invoice'), ...problems },
+    }),
+    async (c) => c.json(await createManualInvoice({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
     tenantRoute('billing:read', { method: 'get', path: '/api/v1/invoices/{id}', tags: ['billing'], request: { params: IdParam }, responses: { 200: json(Invoice, 'The invoice'), ...problems } }),
@@ -84,4 +118,47 @@ export const invoicesRouter = createRouter()
       responses: { 200: json(Invoice, 'The written-off invoice'), ...problems },
     }),
     async (c) => c.json(await writeOffInvoice({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, reason: c.req.valid('json').reason } }), 200),
+  );
+
+const Charge = z
+  .object({
+    id: z.string(),
+    subscriber_id: z.string(),
+    subscription_id: z.string().nullable(),
+    currency: z.string(),
+    kind: z.enum(invoiceLineKinds),
+    description: z.string(),
+    quantity: z.number().int(),
+    amount: z.number().int().openapi({ description: 'Net amount (tax excluded), minor units' }),
+    tax_amount: z.number().int(),
+    taxes: z.array(LineTax),
+    created_at: z.string(),
+  })
+  .openapi('Charge');
+
+const ChargeCreate = ManualLine.extend({ currency: Currency.optional().openapi({ description: 'Default: the tenant’s' }) }).openapi('ChargeCreate');
+
+export const chargesRouter = createRouter()
+  .openapi(
+    tenantRoute('billing:write', {
+      method: 'post',
+      path: '/api/v1/subscribers/{id}/charges',
+      tags: ['billing'],
+      description:
+        'A one-off charge, taxed now, billed by the next billing run: on the subscriber’s next invoice in its currency, or on one of its own when no subscription of the subscriber bills again.',
+      request: { params: IdParam, body: body(ChargeCreate) },
+      responses: { 201: json(Charge, 'The waiting charge'), ...problems },
+    }),
+    async (c) => c.json(await addOneOffCharge({ ctx: c.get('tenantCtx'), input: { ...c.req.valid('json'), subscriber_id: c.req.valid('param').id } }), 201),
+  )
+  .openapi(
+    tenantRoute('billing:read', {
+      method: 'get',
+      path: '/api/v1/subscribers/{id}/charges',
+      tags: ['billing'],
+      description: 'Charges waiting for an invoice (setup fees, deferred plan changes, overage, one-off charges), oldest first.',
+      request: { params: IdParam },
+      responses: { 200: json(page(Charge), 'Waiting charges'), ...problems },
+    }),
+    async (c) => c.json(await listWaitingCharges({ ctx: c.get('tenantCtx'), input: { subscriber_id: c.req.valid('param').id } }), 200),
   );

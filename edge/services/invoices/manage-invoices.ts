@@ -74,7 +74,7 @@ export async function presentInvoices(db: Reader, rows: readonly InvoiceRow[]) {
 
 export const presentInvoice = async (db: Reader, row: InvoiceRow) => (await presentInvoices(db, [row]))[0]!;
 
-export type InvoiceFilter = { subscriber_id?: string | undefined; status?: InvoiceStatus | undefined } & TimeWindow;
+export type InvoiceFilter = { subscriber_id?: string | undefined; status?: InvoiceStatus | undefined; number?: string | undefined } & TimeWindow;
 
 /** Newest first, each with its lines; the cursor is the id of the last invoice returned. */
 export async function listInvoices({ ctx, input }: { ctx: TenantContext; input: InvoiceFilter & { limit: number; cursor?: string | undefined } }) {
@@ -85,6 +85,8 @@ export async function listInvoices({ ctx, input }: { ctx: TenantContext; input: 
       and(
         input.subscriber_id ? eq(invoices.subscriberId, input.subscriber_id) : undefined,
         input.status ? eq(invoices.status, input.status) : undefined,
+        // The lookup by number (unique): a page of one, or of none.
+        input.number ? eq(invoices.number, input.number) : undefined,
         inTimeWindow(invoices, input),
         input.cursor ? lt(invoices.id, input.cursor) : undefined,
       ),

@@ -1,0 +1,59 @@
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import { pendingCharges } from '../../../db/tenant/index.ts';
+import type { TenantContext } from '../../context.ts';
+import { uuidv7 } from '../../lib/ids.ts';
+import { appendAuditEvent } from '../audit/append-audit-event.ts';
+import { findSubscriber, findWritableSubscriber } from '../subscribers/find-subscriber.ts';
+import { loadBillingCatalog } from '../subscriptions/billing-catalog.ts';
+import { lineValues } from './issue-invoices.ts';
+import { manualLines, type ManualLineInput } from './manual-lines.ts';
+
+type ChargeRow = typeof pendingCharges.$inferSelect;
+
+const presentCharge = (row: ChargeRow) => ({
+  id: row.id,
+  subscriber_id: row.subscriberId,
+  subscription_id: row.subscriptionId,
+  currency: row.currency,
+  kind: row.kind,
+  description: row.description,
+  quantity: row.quantity,
+  amount: row.amount,
+  tax_amount: row.taxAmount,
+  taxes: row.taxes,
+  created_at: row.createdAt.toISOString(),
+});
+
+/**
+ * A one-off charge: a pending charge (taxed now, like any line) that the next billing run
+ * puts on the subscriber's next invoice in its currency, or on an invoice of its own when
+ * no subscription of the subscriber will bill again (billWaitingCharges). No money moves
+ * until then, so nothing is journaled here.
+ */
+export async function addOneOffCharge({ ctx, input }: { ctx: TenantContext; input: ManualLineInput & { subscriber_id: string; currency?: string | undefined } }) {
+  const now = new Date(ctx.platform.now());
+  return ctx.db.transaction(async (tx) => {
+    const subscriber = await findWritableSubscriber(tx, input.subscriber_id);
+    const [line] = await manualLines(tx, await loadBillingCatalog(tx, now), subscriber.id, [input], 'charge');
+    const id = uuidv7(now.getTime());
+    const currency = input.currency ?? ctx.tenant.currency;
+    const [row] = await tx
+      .insert(pendingCharges)
+      .values({ id, subscriberId: subscriber.id, subscriptionId: line!.subscriptionId ?? null, currency, ...lineValues(line!), createdAt: now })
+      .returning();
+    await appendAuditEvent(tx, ctx, { action: 'charge.created', resource: 'subscriber', resourceId: subscriber.id, changes: { charge_id: id, amount: row!.amount, tax_amount: row!.taxAmount, currency } });
+    return presentCharge(row!);
+  });
+}
+
+/** The subscriber's charges waiting for an invoice, oldest first. */
+export async function listWaitingCharges({ ctx, input }: { ctx: TenantContext; input: { subscriber_id: string } }) {
+  const subscriber = await findSubscriber(ctx.db, input.subscriber_id);
+  const rows = await ctx.db
+    .select()
+    .from(pendingCharges)
+    .where(and(eq(pendingCharges.subscriberId, subscriber.id), isNull(pendingCharges.invoiceLineId)))
+    .orderBy(asc(pendingCharges.createdAt), asc(pendingCharges.id));
+  return { data: rows.map(presentCharge), next_cursor: null };
+}
+

@@ -1,10 +1,13 @@
 // The appliance's local HTTP endpoint: GET /health (JSON, 200 or 503), GET /metrics
-// (Prometheus text) and the operators' POST commands (JSON in, JSON out; e.g. the CoA
-// commands of radius/coa/commands.ts). Bound to 127.0.0.1 by default: it is for the
-// box's own monitoring agent and operators, not for the network.
+// (Prometheus text), both open, and the operators' POST commands (JSON in, JSON out;
+// the CoA commands of coa-routes.ts), which need the control token (control-token.ts).
+// Bound to 127.0.0.1 by default: it is for the box's own monitoring agent and
+// operators, not for the network.
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
+import type { ControlToken } from './control-token.ts';
+import { limitedLog } from './log-limiter.ts';
 import type { Logger } from './log.ts';
 import type { MetricsRegistry } from './metrics.ts';
 
@@ -20,8 +23,8 @@ export type HttpServerOptions = {
   registry: MetricsRegistry;
   health: () => HealthReport;
   log: Logger;
-  /** POST routes by path. */
-  post?: ReadonlyMap<string, PostHandler>;
+  /** POST routes by path, each behind the bearer token. */
+  commands?: { routes: ReadonlyMap<string, PostHandler>; token: ControlToken };
 };
 
 export type RunningHttpServer = { port: number; close(): Promise<void> };
@@ -60,6 +63,7 @@ async function readBody(request: IncomingMessage): Promise<Buffer | null> {
 }
 
 async function handlePost(request: IncomingMessage, response: ServerResponse, handler: PostHandler): Promise<void> {
+  // The body is read only after the checks: a refused request costs nothing.
   const refused = refusePost(request);
   if (refused !== null) return problem(response, refused[0], refused[1]);
   const raw = await readBody(request);
@@ -75,9 +79,11 @@ async function handlePost(request: IncomingMessage, response: ServerResponse, ha
 }
 
 export function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  // One line per 10 s, not one per refused request (a script retrying in a loop).
+  const refusedLog = limitedLog(options.log, 'warn', 10_000);
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
-    const postHandler = options.post?.get(path);
+    const postHandler = options.commands?.routes.get(path);
     const fail = (error: unknown) => {
       options.log.error('http handler failed', { path, error });
       if (!response.headersSent) response.writeHead(500);
@@ -86,6 +92,13 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     if (postHandler !== undefined) {
       if (request.method !== 'POST') {
         response.writeHead(405, { allow: 'POST' }).end();
+        return;
+      }
+      // RFC 6750 §3: 401 with a Bearer challenge, whether the token was missing or wrong.
+      if (options.commands?.token.verify(request.headers.authorization) !== true) {
+        refusedLog('control command refused: missing or wrong bearer token', { path });
+        const challenge = { 'www-authenticate': 'Bearer realm="isp-appliance"', connection: 'close' };
+        problem(response, 401, 'Missing or wrong bearer token (see control.token in the data dir)', challenge);
         return;
       }
       handlePost(request, response, postHandler).catch(fail);

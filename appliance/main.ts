@@ -11,7 +11,9 @@ import type { Logger } from './log.ts';
 import { createMetricsRegistry } from './metrics.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import { dropPrivileges } from './privileges.ts';
-import { createCoaClient, createCoaRoutes } from './radius/coa/index.ts';
+import { createCoaRoutes } from './coa-routes.ts';
+import { loadControlToken } from './control-token.ts';
+import { createCoaClient } from './radius/coa/index.ts';
 import type { CoaClient } from './radius/coa/index.ts';
 import { openReplica } from './replica/index.ts';
 import type { Replica } from './replica/index.ts';
@@ -193,6 +195,8 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
       ],
       log,
     });
+    // After the privilege drop: the token file belongs to the service user.
+    const controlToken = loadControlToken(config.dataDir, log);
     const replica = await openReplica({
       path: config.replicaPath,
       keyFile: config.keyFile,
@@ -215,7 +219,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
     registerMetrics(metrics, replica, spool, startedAt);
 
     // RFC 5176 CoA/Disconnect client; operators reach it through POST /coa/* on the
-    // local HTTP port, listeners through the context. Closed after the listeners and
+    // local HTTP port (bearer token: control-token.ts), listeners through the context. Closed after the listeners and
     // the HTTP server, before the spool.
     const coa = createCoaClient({
       replica,
@@ -244,7 +248,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
       port: config.http.port,
       registry: metrics,
       log,
-      post: createCoaRoutes(coa),
+      commands: { routes: createCoaRoutes(coa), token: controlToken },
       health: () => {
         const stats = spool.stats();
         const parts: Record<string, HealthReport> = { spool: describeSpool(spool) };

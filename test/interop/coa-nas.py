@@ -6,10 +6,11 @@ HandleCoaPacket / HandleDisconnectPacket. Each handler verifies the Request
 Authenticator with pyrad's VerifyCoARequest and the Message-Authenticator (RFC 3579
 section 3.2 with a zero Request Authenticator, RFC 5176 section 3.5; pyrad 2.1 has no
 Message-Authenticator support, so it is checked here), prints what it saw as one
-JSON line on stdout, and answers by User-Name:
+JSON line on stdout, and answers by User-Name, every reply carrying a
+Message-Authenticator (the request did, RFC 3579 section 3.2) except where said:
 
-  ack*     ACK (signed by pyrad's ReplyPacket)
-  ackma*   ACK carrying a Message-Authenticator
+  ackma*   ACK
+  ack*     ACK without Message-Authenticator (pyrad's ReplyPacket alone: an old NAS)
   nak*     NAK with Error-Cause = Session-Context-Not-Found
   coanak*  CoA: NAK with Error-Cause = Unsupported-Attribute; Disconnect: ACK
   silent*  no answer
@@ -109,11 +110,11 @@ class Nas(server.Server):
                 reply['Error-Cause'] = 'Unsupported-Attribute'
             else:
                 reply.code = ack_code
-            pkt.fd.sendto(reply.ReplyPacket(), pkt.source)
+            pkt.fd.sendto(signed_reply(reply, pkt.authenticator, pkt.secret), pkt.source)
         elif user.startswith('nak'):
             reply.code = nak_code
             reply['Error-Cause'] = 'Session-Context-Not-Found'
-            pkt.fd.sendto(reply.ReplyPacket(), pkt.source)
+            pkt.fd.sendto(signed_reply(reply, pkt.authenticator, pkt.secret), pkt.source)
 
 
 def main():

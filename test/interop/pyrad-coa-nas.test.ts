@@ -88,12 +88,26 @@ beforeEach(() => {
 });
 
 describe('pyrad as the NAS', () => {
-  it('verifies our Disconnect-Request and its ACK maps to ack', async () => {
-    const result = await fixture.client.disconnect({ nasId: 'mikrotik-1', session: { userName: 'ack-alice', acctSessionId: '81000001', framedIpAddress: '100.64.1.2' } });
+  it('verifies our Disconnect-Request (with Event-Timestamp) and its signed ACK maps to ack', async () => {
+    const session = { userName: 'ackma-alice', acctSessionId: '81000001', framedIpAddress: '100.64.1.2' };
+    const result = await fixture.client.disconnect({ nasId: 'mikrotik-1', session });
     expect(result).toMatchObject({ status: 'ack', request: 'disconnect', attempts: 1 });
     const [request] = await seen(1);
-    expect(request).toMatchObject({ code: PacketCode.disconnectRequest, id: result.identifier, authenticatorOk: true, messageAuthenticatorOk: true, firstAttribute: 80 });
-    expect(request?.attributes).toMatchObject({ 'User-Name': ['ack-alice'], 'Acct-Session-Id': ['81000001'], 'Framed-IP-Address': ['100.64.1.2'] });
+    expect(request).toMatchObject({
+      code: PacketCode.disconnectRequest,
+      id: result.identifier,
+      authenticatorOk: true,
+      messageAuthenticatorOk: true,
+      firstAttribute: 80,
+    });
+    expect(request?.attributes).toMatchObject({
+      'User-Name': ['ackma-alice'],
+      'Acct-Session-Id': ['81000001'],
+      'Framed-IP-Address': ['100.64.1.2'],
+    });
+    // pyrad decodes Event-Timestamp (RFC 2869 date) as seconds since the epoch.
+    const sentAt = Number(request?.attributes['Event-Timestamp']?.[0]);
+    expect(Math.abs(sentAt - Date.now() / 1000)).toBeLessThan(60);
   });
 
   it('maps pyrad\'s Disconnect-NAK with Error-Cause Session-Context-Not-Found', async () => {
@@ -172,5 +186,13 @@ describe('pyrad as the NAS', () => {
         { op: 'upsert-nas-client', value: { id: 'mikrotik-1', address: '127.0.0.1', secret: SECRET, vendor: 'mikrotik' } },
       ]);
     }
+  });
+
+  it('drops pyrad\'s ACK without Message-Authenticator (our request had one) and times out', async () => {
+    await fixture.setTimeoutMs(300);
+    const result = await fixture.client.disconnect({ nasId: 'mikrotik-1', session: { userName: 'ack-old-nas' } });
+    expect(result).toMatchObject({ status: 'timeout', attempts: 3 });
+    expect(fixture.metric('appliance_coa_replies_dropped_total{reason="missing_message_authenticator"}')).toBe(3);
+    expect((await seen(3)).every((request) => request.authenticatorOk && request.messageAuthenticatorOk)).toBe(true);
   });
 });

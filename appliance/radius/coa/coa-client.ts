@@ -3,14 +3,19 @@
 //
 // One UDP socket per address family, bound on first use. A request takes an
 // Identifier from its NAS's pool (identifier-pool.ts) and keeps it, with the same
-// bytes (so the same Request Authenticator), across retransmissions (RFC 5080
-// §2.2.1); a reply is matched by (source address, source port, Identifier), must have
-// the code that answers the request, a valid Response Authenticator (RFC 5176 §3.5)
-// and, when present, a valid Message-Authenticator (RFC 3579 §3.2). Anything else is
-// dropped, counted, and the request keeps waiting for a valid answer.
+// bytes (so the same Request Authenticator and Event-Timestamp), across
+// retransmissions (RFC 5080 §2.2.1). Every request carries Message-Authenticator
+// (first) and Event-Timestamp, which RFC 5176 §6.4 gives the NAS for replay
+// protection. A reply is matched by (source address, source port, Identifier), must
+// have the code that answers the request, a valid Response Authenticator (RFC 5176
+// §3.5) and, because the request carried one, a valid Message-Authenticator (RFC 3579
+// §3.2; the BlastRADIUS mitigations require it on every reply to a signed request).
+// Anything else is dropped, counted, and the request keeps waiting for a valid answer;
+// a reply failing a signature check is also logged (at most one line per 10 s).
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
+import { limitedLog } from '../../log-limiter.ts';
 import type { Logger } from '../../log.ts';
 import type { MetricsRegistry } from '../../metrics.ts';
 import { formatPrefix, parseIpAddress, parsePrefix } from '../../replica/index.ts';
@@ -186,6 +191,12 @@ const REQUEST_CODES: Readonly<Record<CoaRequestKind, { request: number; ack: num
   coa: { request: PacketCode.coaRequest, ack: PacketCode.coaAck, nak: PacketCode.coaNak },
 };
 
+const SIGNATURE_FAILURES: ReadonlySet<string> = new Set([
+  'bad_authenticator',
+  'missing_message_authenticator',
+  'bad_message_authenticator',
+]);
+
 type Pending = {
   kind: CoaRequestKind;
   secret: Buffer;
@@ -225,9 +236,13 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
   const sockets = new Map<4 | 6, Promise<Socket>>();
   let closed = false;
 
+  const signatureLog = limitedLog(log, 'warn', 10_000);
   const drop = (reason: string, from: RemoteInfo) => {
     dropped.inc({ reason });
-    log.debug('coa reply dropped', { reason, address: from.address, port: from.port });
+    // A wrong or missing signature is a misconfigured NAS (or someone forging): say so.
+    const fields = { reason, address: from.address, port: from.port };
+    if (SIGNATURE_FAILURES.has(reason)) signatureLog('coa reply dropped: signature check failed', fields);
+    else log.debug('coa reply dropped', fields);
   };
 
   const onMessage = (datagram: Buffer, from: RemoteInfo) => {
@@ -245,9 +260,8 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
     }
     const codes = REQUEST_CODES[request.kind];
     if (reply.code !== codes.ack && reply.code !== codes.nak) return drop('unexpected_code', from);
-    // RFC 5176 §3.5 puts no duty on the NAS to sign with Message-Authenticator; one
-    // that is present must verify.
-    const outcome = verifyReply(reply, request.authenticator, request.secret, { requireMessageAuthenticator: false });
+    // Every request carries Message-Authenticator, so every reply must (RFC 3579 §3.2).
+    const outcome = verifyReply(reply, request.authenticator, request.secret, { requireMessageAuthenticator: true });
     if (outcome !== 'ok') return drop(outcome, from);
     const causes = getValues(reply, errorCause).filter((value): value is number => typeof value === 'number');
     request.resolve({ code: reply.code, errorCauses: causes.map(describeErrorCause) });
@@ -346,7 +360,10 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
     if (Object.values(target.session).every((value) => value === undefined)) {
       return fail('invalid_request', 'no session identification attribute (RFC 5176 §3)');
     }
-    let attributes = identification(target);
+    // RFC 5176 §6.4: seconds since the epoch, for the NAS's replay window; right after
+    // Message-Authenticator, before the identification.
+    const eventTimestamp: AttributeInput = { attribute: 'Event-Timestamp', value: Math.floor(Date.now() / 1000) };
+    let attributes = [eventTimestamp, ...identification(target)];
     if (change !== null) {
       let changes: AttributeInput[];
       try {

@@ -6,7 +6,6 @@
 //   await coa.disconnectSubscriber('alice');   // every live spool session → its NAS
 //   await coa.changeSubscriber('alice', change);
 //   await coa.throttleSubscriber('alice', change);   // CoA; NAK or timeout → Disconnect
-//   startHttpServer({ …, post: createCoaRoutes(coa) });   // POST /coa/disconnect, /coa/change, /coa/throttle
 //   await coa.close();                                       // on shutdown, before the spool
 //
 // CoaResult.status: 'ack' | 'nak' (errorCauses, RFC 5176 §3.5 names) | 'timeout' (after
@@ -28,6 +27,5 @@ export type {
   SubscriberThrottleResult,
   ThrottledSession,
 } from './coa-client.ts';
-export { createCoaRoutes } from './commands.ts';
 export { describeErrorCause, ERROR_CAUSES } from './error-cause.ts';
 export type { ErrorCause } from './error-cause.ts';

@@ -32,6 +32,7 @@ const target = { nasId: 'nas-1', session: { userName: 'alice', acctSessionId: '8
 
 describe('Disconnect-Request', () => {
   it('is signed, identifies the session per RFC 5176 §3 and maps a Disconnect-ACK', async () => {
+    const before = Math.floor(Date.now() / 1000);
     const result = await fixture.client.disconnect(target);
     expect(result).toMatchObject({ status: 'ack', request: 'disconnect', nasId: 'nas-1', address: '127.0.0.1', port: nas.port, attempts: 1, errorCauses: [] });
     expect(nas.received).toHaveLength(1);
@@ -39,9 +40,13 @@ describe('Disconnect-Request', () => {
     expect(request?.code).toBe(PacketCode.disconnectRequest);
     expect(request?.identifier).toBe(result.identifier);
     expect(request?.verify).toBe('ok');
-    // Message-Authenticator first (BlastRADIUS hardening), then the identification.
-    expect(request?.attributes.map(([name]) => name)).toEqual(['Message-Authenticator', 'User-Name', 'Acct-Session-Id']);
-    expect(request?.attributes.slice(1)).toEqual([['User-Name', 'alice'], ['Acct-Session-Id', '81a00001']]);
+    // Message-Authenticator first (BlastRADIUS hardening), Event-Timestamp (RFC 5176 §6.4), then the identification.
+    const names = request?.attributes.map(([name]) => name);
+    expect(names).toEqual(['Message-Authenticator', 'Event-Timestamp', 'User-Name', 'Acct-Session-Id']);
+    const sentAt = Number(request?.attributes[1]?.[1]);
+    expect(sentAt).toBeGreaterThanOrEqual(before);
+    expect(sentAt).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
+    expect(request?.attributes.slice(2)).toEqual([['User-Name', 'alice'], ['Acct-Session-Id', '81a00001']]);
     expect(fixture.metric('appliance_coa_requests_total{request="disconnect"}')).toBe(1);
     expect(fixture.metric('appliance_coa_acks_total{request="disconnect"}')).toBe(1);
   });
@@ -53,7 +58,7 @@ describe('Disconnect-Request', () => {
       session: { framedIpAddress: '100.64.0.7', callingStationId: 'aa:bb:cc:dd:ee:ff', nasPort: 15, framedIpv6Prefix: '2001:db8:1::/64' },
     });
     expect(result.status).toBe('ack');
-    expect(nas.received[0]?.attributes.slice(1)).toEqual([
+    expect(nas.received[0]?.attributes.slice(2)).toEqual([
       ['NAS-IP-Address', '192.0.2.1'],
       ['NAS-Identifier', 'bng-1'],
       ['Framed-IP-Address', '100.64.0.7'],
@@ -125,7 +130,7 @@ describe('a subscriber in one call', () => {
     const bySession = new Map(outcome.sessions.map((entry) => [entry.sessionId, entry]));
     expect(bySession.get('alice-1')).toMatchObject({ nasId: 'nas-1', result: { status: 'ack', sessionClosed: true } });
     expect(bySession.get('alice-2')).toMatchObject({ nasId: 'nas-1', result: { status: 'nak', errorCauses: [{ code: 504, name: 'Session-Context-Not-Removable' }] } });
-    expect(nas.received.map((request) => request.attributes.slice(1)).sort()).toEqual([
+    expect(nas.received.map((request) => request.attributes.slice(2)).sort()).toEqual([
       [['User-Name', 'alice'], ['Acct-Session-Id', 'alice-1']],
       [['User-Name', 'alice'], ['Acct-Session-Id', 'alice-2']],
     ]);
@@ -161,7 +166,8 @@ describe('a NAS client that is a whole prefix (one secret for a fleet)', () => {
       expect(bySession.get('dan-1')).toMatchObject({ status: 'ack', address: '127.0.0.1', sessionClosed: true });
       expect(bySession.get('dan-2')).toMatchObject({ status: 'error', reason: 'address_outside_nas' });
       expect(bySession.get('dan-3')).toMatchObject({ status: 'error', reason: 'no_nas_address' });
-      expect(nas.received.map((request) => request.attributes.slice(1))).toEqual([[['User-Name', 'dan'], ['Acct-Session-Id', 'dan-1']]]);
+      const sent = nas.received.map((request) => request.attributes.slice(2));
+      expect(sent).toEqual([[['User-Name', 'dan'], ['Acct-Session-Id', 'dan-1']]]);
     } finally {
       await fleet.close();
     }
@@ -265,9 +271,17 @@ describe('reply verification', () => {
     expect(fixture.metric('appliance_coa_replies_dropped_total{reason="bad_message_authenticator"}')).toBe(1);
   });
 
-  it('accepts an ACK without Message-Authenticator (optional for the NAS, RFC 5176 §3.5)', async () => {
-    nas.behaviour = (request) => [ack(request, SECRET, { messageAuthenticator: false })];
+  it('drops an ACK without Message-Authenticator (the request had one) and waits for a signed one', async () => {
+    nas.behaviour = (request) => [ack(request, SECRET, { messageAuthenticator: false }), ack(request, SECRET)];
     expect((await fixture.client.disconnect(target)).status).toBe('ack');
+    expect(fixture.metric('appliance_coa_replies_dropped_total{reason="missing_message_authenticator"}')).toBe(1);
+  });
+
+  it('times out when the NAS never signs its replies', async () => {
+    await fixture.setTimeoutMs(150);
+    nas.behaviour = (request) => [nak(request, SECRET, [503], { messageAuthenticator: false })];
+    expect((await fixture.client.disconnect(target)).status).toBe('timeout');
+    expect(fixture.metric('appliance_coa_replies_dropped_total{reason="missing_message_authenticator"}')).toBe(3);
   });
 
   it('drops a reply with the wrong code, another Identifier, or garbage', async () => {
@@ -315,7 +329,7 @@ describe('CoA-Request', () => {
     expect(request?.code).toBe(PacketCode.coaRequest);
     expect(request?.verify).toBe('ok');
     // Mikrotik-Rate-Limit is rx/tx from the router's side: upload first.
-    expect(request?.attributes.slice(1)).toEqual([
+    expect(request?.attributes.slice(2)).toEqual([
       ['User-Name', 'alice'],
       ['Acct-Session-Id', '81a00001'],
       ['Mikrotik-Rate-Limit', '1M/2M'],

@@ -1,11 +1,16 @@
-// POST /coa/disconnect and /coa/change on the local HTTP server, next to /health and
-// /metrics, against the NAS simulator.
+// POST /coa/disconnect and /coa/change on the local HTTP server, behind the control
+// token, next to the open /health and /metrics, against the NAS simulator.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCoaRoutes } from '../../../appliance/coa-routes.ts';
+import { loadControlToken } from '../../../appliance/control-token.ts';
+import type { ControlToken } from '../../../appliance/control-token.ts';
 import { createSilentLogger } from '../../../appliance/log.ts';
 import { startHttpServer } from '../../../appliance/http-server.ts';
 import type { RunningHttpServer } from '../../../appliance/http-server.ts';
-import { createCoaRoutes } from '../../../appliance/radius/coa/index.ts';
 import { PacketCode } from '../../../appliance/radius/index.ts';
 import { openCoaFixture } from './fixture.ts';
 import type { CoaFixture } from './fixture.ts';
@@ -17,8 +22,14 @@ const SECRET = Buffer.from('http-coa-secret');
 let nas: NasSimulator;
 let fixture: CoaFixture;
 let http: RunningHttpServer;
+let tokenDir: string;
+let token: ControlToken;
+let bearer: string;
 
 beforeEach(async () => {
+  tokenDir = mkdtempSync(join(tmpdir(), 'control-token-'));
+  token = loadControlToken(tokenDir, createSilentLogger());
+  bearer = `Bearer ${readFileSync(token.path, 'utf8').trim()}`;
   nas = await startNasSimulator(SECRET, (request) => [ack(request, SECRET)]);
   fixture = await openCoaFixture({ port: nas.port, retries: 1, nasClients: [{ id: 'nas-1', address: '127.0.0.1', secret: SECRET.toString(), vendor: 'cisco' }] });
   http = await startHttp();
@@ -31,18 +42,44 @@ const startHttp = () =>
     registry: fixture.metrics,
     log: createSilentLogger(),
     health: () => ({ healthy: true, probe: 1 }),
-    post: createCoaRoutes(fixture.client),
+    commands: { routes: createCoaRoutes(fixture.client), token },
   });
 
 afterEach(async () => {
   await http.close();
   await fixture.close();
   await nas.close();
+  rmSync(tokenDir, { recursive: true, force: true });
 });
 
 const url = (path: string) => `http://127.0.0.1:${http.port}${path}`;
-const post = (path: string, body: unknown) =>
-  fetch(url(path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (path: string, body: unknown, authorization: string | null = bearer) =>
+  fetch(url(path), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(authorization === null ? {} : { authorization }) },
+    body: JSON.stringify(body),
+  });
+
+describe('the control token', () => {
+  it('answers 401 problem+json with a Bearer challenge without a token or with a wrong one', async () => {
+    const wrongToken = `Bearer ${'A'.repeat(43)}`;
+    for (const authorization of [null, wrongToken, bearer.replace('Bearer ', 'Basic '), `${bearer}x`, 'Bearer']) {
+      const response = await post('/coa/disconnect', { nasId: 'nas-1', session: { userName: 'a' } }, authorization);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="isp-appliance"');
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(await response.json()).toMatchObject({ status: 401 });
+    }
+    expect(nas.received).toHaveLength(0);
+  });
+
+  it('lets the right token through (scheme case-insensitive, RFC 6750 §2.1)', async () => {
+    const body = { nasId: 'nas-1', session: { userName: 'a' } };
+    expect((await post('/coa/disconnect', body)).status).toBe(200);
+    expect((await post('/coa/disconnect', body, bearer.replace('Bearer', 'bearer'))).status).toBe(200);
+    expect(nas.received).toHaveLength(2);
+  });
+});
 
 describe('POST /coa/throttle', () => {
   it('throttles by username, falling back to Disconnect on a CoA-NAK', async () => {
@@ -69,7 +106,7 @@ describe('POST /coa/disconnect', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json');
     expect(await response.json()).toMatchObject({ status: 'ack', request: 'disconnect', nasId: 'nas-1', attempts: 1 });
-    expect(nas.received[0]?.attributes.slice(1)).toEqual([['User-Name', 'alice'], ['Acct-Session-Id', 'x1']]);
+    expect(nas.received[0]?.attributes.slice(2)).toEqual([['User-Name', 'alice'], ['Acct-Session-Id', 'x1']]);
   });
 
   it('disconnects a subscriber by username through the spool', async () => {
@@ -114,7 +151,7 @@ describe('POST /coa/change', () => {
       change: { rateLimit: { uploadKbps: 2_000, downloadKbps: 10_000 }, sessionTimeout: 600 },
     });
     expect(await response.json()).toMatchObject({ status: 'ack', request: 'coa' });
-    const attributes = nas.received[0]?.attributes.slice(1);
+    const attributes = nas.received[0]?.attributes.slice(2);
     expect(attributes?.[0]).toEqual(['Acct-Session-Id', 'c-9']);
     expect(attributes?.filter(([name]) => name === 'Cisco-AVPair').length).toBeGreaterThan(0);
     expect(attributes).toContainEqual(['Session-Timeout', 600]);
@@ -135,17 +172,24 @@ describe('POST /coa/change', () => {
 
 describe('the local HTTP port', () => {
   it('refuses non-JSON bodies, foreign Host names, GET on a command, and oversized bodies', async () => {
-    const text = await fetch(url('/coa/disconnect'), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
+    const text = await fetch(url('/coa/disconnect'), {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', authorization: bearer },
+      body: '{}',
+    });
     expect(text.status).toBe(415);
     expect((await fetch(url('/coa/disconnect'))).status).toBe(405);
     expect((await fetch(url('/coa/disconnect'))).headers.get('allow')).toBe('POST');
-    const broken = await fetch(url('/coa/disconnect'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    const json = { 'content-type': 'application/json', authorization: bearer };
+    const broken = await fetch(url('/coa/disconnect'), { method: 'POST', headers: json, body: '{' });
     expect(broken.status).toBe(400);
-    const large = await fetch(url('/coa/disconnect'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(70_000) }) });
+    const pad = JSON.stringify({ pad: 'x'.repeat(70_000) });
+    const large = await fetch(url('/coa/disconnect'), { method: 'POST', headers: json, body: pad });
     expect(large.status).toBe(413);
     // fetch does not let a page set Host; node:http does, as a DNS-rebound browser would send it.
     const rebound = await new Promise<number>((resolve, reject) => {
-      const request = httpRequest(url('/coa/disconnect'), { method: 'POST', headers: { host: 'evil.example', 'content-type': 'application/json' } }, (response) => {
+      const headers = { host: 'evil.example', ...json };
+      const request = httpRequest(url('/coa/disconnect'), { method: 'POST', headers }, (response) => {
         response.resume();
         resolve(response.statusCode ?? 0);
       });

@@ -53,9 +53,14 @@ export function ack(request: RadiusPacket, secret: Buffer, options: { messageAut
   return buildReply(request, answerCode(request, true), [], secret, dictionary, options);
 }
 
-export function nak(request: RadiusPacket, secret: Buffer, causes: readonly number[]): Buffer {
+export function nak(
+  request: RadiusPacket,
+  secret: Buffer,
+  causes: readonly number[],
+  options: { messageAuthenticator?: boolean } = {},
+): Buffer {
   const attributes: AttributeInput[] = causes.map((value) => ({ attribute: 'Error-Cause', value }));
-  return buildReply(request, answerCode(request, false), attributes, secret, dictionary);
+  return buildReply(request, answerCode(request, false), attributes, secret, dictionary, options);
 }
 
 /**

@@ -1,11 +1,13 @@
 // The operators' CoA commands on the local HTTP port: POST /coa/disconnect,
-// POST /coa/change and POST /coa/throttle. Bodies are validated here with zod; the answer is the client's
-// typed result as JSON (200 whatever the NAS said: ack, nak or timeout are results).
+// POST /coa/change and POST /coa/throttle (behind the control token, http-server.ts).
+// Bodies are validated here with zod; the answer is the client's typed result as JSON
+// (200 whatever the NAS said: ack, nak or timeout are results). The HTTP side imports
+// the CoA client, never the other way round.
 import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
-import type { JsonResponse, PostHandler } from '../../http-server.ts';
-import { parsePrefix } from '../../replica/index.ts';
-import type { CoaClient } from './coa-client.ts';
+import type { JsonResponse, PostHandler } from './http-server.ts';
+import type { CoaClient } from './radius/coa/index.ts';
+import { parsePrefix } from './replica/index.ts';
 
 const text = z.string().min(1).max(253);
 const ipv4 = z.string().refine((value) => isIPv4(value), { message: 'expected an IPv4 address' });
@@ -105,37 +107,47 @@ function invalid(error: z.ZodError): JsonResponse {
   };
 }
 
+// Commands by username need the spool's live sessions: while the spool is down
+// (README, Spool down) they cannot be found, which is the service's state, not the
+// request's fault.
+const spoolDown = (handler: PostHandler): PostHandler => async (body) => {
+  try {
+    return await handler(body);
+  } catch (error) {
+    if ((error as Error | null)?.name !== 'SpoolUnavailableError') throw error;
+    const detail = 'The spool cannot list live sessions right now (see /health); retry later.';
+    return { status: 503, body: { type: 'about:blank', title: 'Spool unavailable', status: 503, detail } };
+  }
+};
+
 /** POST routes for http-server.ts. */
 export function createCoaRoutes(client: CoaClient): ReadonlyMap<string, PostHandler> {
-  return new Map<string, PostHandler>([
-    [
-      '/coa/disconnect',
-      async (body) => {
-        const parsed = disconnectBody.safeParse(body);
-        if (!parsed.success) return invalid(parsed.error);
-        const input = parsed.data;
-        const result = 'username' in input ? await client.disconnectSubscriber(input.username) : await client.disconnect(input);
-        return { status: 200, body: result };
-      },
-    ],
-    [
-      '/coa/change',
-      async (body) => {
-        const parsed = changeBody.safeParse(body);
-        if (!parsed.success) return invalid(parsed.error);
-        const { change, ...input } = parsed.data;
-        const result =
-          'username' in input ? await client.changeSubscriber(input.username, change) : await client.changeAuthorization(input, change);
-        return { status: 200, body: result };
-      },
-    ],
-    [
-      '/coa/throttle',
-      async (body) => {
-        const parsed = throttleBody.safeParse(body);
-        if (!parsed.success) return invalid(parsed.error);
-        return { status: 200, body: await client.throttleSubscriber(parsed.data.username, parsed.data.change) };
-      },
-    ],
+  const disconnect: PostHandler = async (body) => {
+    const parsed = disconnectBody.safeParse(body);
+    if (!parsed.success) return invalid(parsed.error);
+    const input = parsed.data;
+    const result =
+      'username' in input ? await client.disconnectSubscriber(input.username) : await client.disconnect(input);
+    return { status: 200, body: result };
+  };
+  const change: PostHandler = async (body) => {
+    const parsed = changeBody.safeParse(body);
+    if (!parsed.success) return invalid(parsed.error);
+    const { change: what, ...input } = parsed.data;
+    const result =
+      'username' in input
+        ? await client.changeSubscriber(input.username, what)
+        : await client.changeAuthorization(input, what);
+    return { status: 200, body: result };
+  };
+  const throttle: PostHandler = async (body) => {
+    const parsed = throttleBody.safeParse(body);
+    if (!parsed.success) return invalid(parsed.error);
+    return { status: 200, body: await client.throttleSubscriber(parsed.data.username, parsed.data.change) };
+  };
+  return new Map([
+    ['/coa/disconnect', spoolDown(disconnect)],
+    ['/coa/change', spoolDown(change)],
+    ['/coa/throttle', spoolDown(throttle)],
   ]);
 }

@@ -115,7 +115,9 @@ export async function openWithRetry(options: {
     options.onState(state);
   };
 
-  const attempt = async (): Promise<void> => {
+  // `fresh`: the file was just moved aside, so what failed now is a spool made from
+  // nothing; moving that aside too would loop.
+  const attempt = async (fresh = false): Promise<void> => {
     timer = null;
     state = { ...state, attempts: state.attempts + 1 };
     try {
@@ -134,7 +136,7 @@ export async function openWithRetry(options: {
     } catch (error) {
       const reason = classifyOpenError(error);
       const message = error instanceof Error ? error.message : String(error);
-      if (reason === 'corrupt' && !stopped) {
+      if (reason === 'corrupt' && !fresh && !stopped) {
         let movedAside: string;
         try {
           movedAside = moveAside(options.path, now());
@@ -146,7 +148,7 @@ export async function openWithRetry(options: {
           movedAside,
         });
         state = { ...state, movedAside };
-        return attempt();
+        return attempt(true);
       }
       return fail(reason, message);
     }

@@ -9,6 +9,8 @@ import { apiKeysRouter } from './routes/api-keys.ts';
 import { auditEventsRouter } from './routes/audit-events.ts';
 import { authRouter } from './routes/auth.ts';
 import { docsRouter } from './routes/docs.ts';
+import { idempotencyKeyParameter, sharedHeaders, withReplayHeaders } from './routes/operation.ts';
+import { problemTypesRouter } from './routes/problem-types.ts';
 import { meRouter } from './routes/me.ts';
 import { customFieldsRouter } from './routes/custom-fields.ts';
 import { platformRouter } from './routes/platform.ts';
@@ -32,11 +34,15 @@ import { policySetsRouter } from './routes/policy-sets.ts';
 import { billingSettingsRouter } from './routes/billing-settings.ts';
 import { usageRouter } from './routes/usage.ts';
 import { collectionsRouter } from './routes/collections.ts';
+import { eventsRouter } from './routes/events.ts';
+import { webhooksRouter } from './routes/webhooks.ts';
+import { nudgeOutboxAfterWrites } from './middleware/nudge-outbox.ts';
 
 /** The whole HTTP API, composed once per process (Node) or isolate (Workers). */
 export function createApp(platform: Platform) {
   const app = new OpenAPIHono<HonoEnv>();
   app.use('*', requestContext(platform));
+  if (platform.nudgeOutbox) app.use('/api/v1/*', nudgeOutboxAfterWrites(platform.nudgeOutbox));
   const defaultBodyLimit = bodyLimit({
     maxSize: 1024 * 1024,
     onError: () => {
@@ -52,32 +58,54 @@ export function createApp(platform: Platform) {
     bodiless.has(c.req.method) || ownBodyLimit.has(c.req.path) || attachmentUploadPattern.test(c.req.path) ? next() : defaultBodyLimit(c, next),
   );
 
-  app.route('/', platformRouter);
-  app.route('/', authRouter);
-  app.route('/', meRouter);
-  app.route('/', usersRouter);
-  app.route('/', apiKeysRouter);
-  app.route('/', auditEventsRouter);
-  app.route('/', subscribersRouter).route('/', customFieldsRouter).route('/', tagsRouter);
-  app.route('/', subscriberImportsRouter);
-  app.route('/', ticketsRouter);
-  app.route('/', leadsRouter);
-  app.route('/', subscriptionsRouter);
-  app.route('/', taxRatesRouter).route('/', offersRouter).route('/', addonsRouter).route('/', discountsRouter);
-  app.route('/', policySetsRouter).route('/', billingSettingsRouter);
-  app.route('/', invoicesRouter).route('/', chargesRouter).route('/', paymentsRouter).route('/', creditNotesRouter).route('/', ledgerRouter).route('/', billingRunsRouter);
-  app.route('/', collectionsRouter);
-  app.route('/', usageRouter);
-  app.route('/', docsRouter);
+  // One chain, so the app's type carries every route's schemas for the typed client (client.ts).
+  const api = app
+    .route('/', platformRouter)
+    .route('/', authRouter)
+    .route('/', meRouter)
+    .route('/', usersRouter)
+    .route('/', apiKeysRouter)
+    .route('/', auditEventsRouter)
+    .route('/', subscribersRouter)
+    .route('/', customFieldsRouter)
+    .route('/', tagsRouter)
+    .route('/', subscriberImportsRouter)
+    .route('/', ticketsRouter)
+    .route('/', leadsRouter)
+    .route('/', subscriptionsRouter)
+    .route('/', taxRatesRouter)
+    .route('/', offersRouter)
+    .route('/', addonsRouter)
+    .route('/', discountsRouter)
+    .route('/', policySetsRouter)
+    .route('/', billingSettingsRouter)
+    .route('/', invoicesRouter)
+    .route('/', chargesRouter)
+    .route('/', paymentsRouter)
+    .route('/', creditNotesRouter)
+    .route('/', ledgerRouter)
+    .route('/', billingRunsRouter)
+    .route('/', collectionsRouter)
+    .route('/', usageRouter)
+    .route('/', eventsRouter)
+    .route('/', webhooksRouter);
+  app.route('/', docsRouter).route('/', problemTypesRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',
     description: 'An access token from a login, or a tenant API key (isk_…)',
   });
-  app.doc31('/api/v1/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'ISP operations platform API', version: '1' },
+  for (const [name, header] of Object.entries(sharedHeaders)) {
+    app.openAPIRegistry.registerComponent('headers', name, header);
+  }
+  app.openAPIRegistry.registerComponent('parameters', 'IdempotencyKey', idempotencyKeyParameter);
+  // Built on first request and kept: the routes do not change while the process runs.
+  let document: string | undefined;
+  const info = { title: 'ISP operations platform API', version: '1' };
+  app.get('/api/v1/openapi.json', (c) => {
+    document ??= JSON.stringify(withReplayHeaders(app.getOpenAPI31Document({ openapi: '3.1.0', info })));
+    return c.body(document, 200, { 'content-type': 'application/json' });
   });
   app.get('/health', (c) => c.json({ status: 'ok' }));
 
@@ -90,7 +118,8 @@ export function createApp(platform: Platform) {
     (c.get('log') ?? platform.log).error('unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
     return problemResponse(c, new AppError('internal', 'something went wrong; quote the request id when reporting it'));
   });
-  return app;
+  return api;
 }
 
+/** The API's type: routes, inputs and outputs, for `hc` (client.ts) and tests. */
 export type App = ReturnType<typeof createApp>;

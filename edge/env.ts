@@ -18,6 +18,10 @@ const configSchema = z.object({
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
   // Hourly billing and collections runs for every tenant; `off` leaves them to the API.
   BILLING_SCHEDULE: z.enum(['hourly', 'off']).default('hourly'),
+  // Self-hosted receivers on the LAN are normal; `0` refuses loopback and private targets
+  // (the Worker always does).
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1']).default('1'),
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(10),
   PLATFORM_ADMIN_EMAIL: z.email().optional(),
   PLATFORM_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
 });
@@ -34,6 +38,8 @@ export type Config = Readonly<{
   /** Login attempts a minute per source address (IPv4 address or IPv6 /64), staff and platform together. */
   loginRateLimit: number;
   billingSchedule: 'hourly' | 'off';
+  webhookAllowPrivate: boolean;
+  webhookTimeoutSeconds: number;
   platformAdminEmail: string | undefined;
   platformAdminPassword: string | undefined;
 }>;
@@ -58,6 +64,8 @@ export function parseConfig(source: Record<string, unknown>): Config {
     loginLockSeconds: e.LOGIN_LOCK_SECONDS,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     billingSchedule: e.BILLING_SCHEDULE,
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1',
+    webhookTimeoutSeconds: e.WEBHOOK_TIMEOUT_SECONDS,
     platformAdminEmail: e.PLATFORM_ADMIN_EMAIL,
     platformAdminPassword: e.PLATFORM_ADMIN_PASSWORD,
   });
@@ -75,6 +83,10 @@ export type Platform = Readonly<{
   log: Logger;
   now: () => number;
   docsAsset: AssetFetcher;
+  /** A host name's addresses (Node's resolver), so webhook targets can be checked by name too. */
+  resolveHost?: (hostname: string) => Promise<string[]>;
+  /** Runs the outbox soon for a tenant that just wrote (Node); the Worker relies on its cron. */
+  nudgeOutbox?: (tenantSlug: string) => void;
   /** The client's address as the runtime knows it: the socket peer on Node, CF-Connecting-IP on Workers. */
   remoteAddress: (c: Context) => string | undefined;
 }>;

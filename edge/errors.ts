@@ -26,7 +26,7 @@ export const errorStatus = {
 
 export type ErrorCode = keyof typeof errorStatus;
 
-const titles: Record<ErrorCode, string> = {
+export const titles: Record<ErrorCode, string> = {
   validation_failed: 'Validation failed',
   malformed_request: 'Malformed request',
   unauthenticated: 'Authentication required',
@@ -64,11 +64,14 @@ export class AppError extends Error {
   }
 }
 
+/** The problem `type` of a code, a page explaining it (RFC 9457 §3.1.1): `/problems/not-found`. */
+export const problemTypePath = (code: ErrorCode) => `/problems/${code.replaceAll('_', '-')}`;
+
 /** RFC 9457 problem details, with our `code` and the request id as extension members. */
 export function problemResponse(c: Context, error: AppError): Response {
   const status = errorStatus[error.code];
   const body = {
-    type: `/problems/${error.code.replaceAll('_', '-')}`,
+    type: problemTypePath(error.code),
     title: titles[error.code],
     status,
     detail: error.message,

@@ -25,7 +25,8 @@ type Built = { app: App; platform: Platform; ready: Promise<void> };
 const built = new WeakMap<object, Built>();
 
 function build(env: WorkerBindings): Built {
-  const config = parseConfig(env);
+  // Workers never send webhooks to loopback or private addresses, whatever the vars say.
+  const config = parseConfig({ ...env, WEBHOOK_ALLOW_PRIVATE: '0' });
   const log = createLogger({ level: config.logLevel });
   const platform: Platform = {
     config,
@@ -74,8 +75,9 @@ export default {
   async fetch(request, env, ctx) {
     return (await ready(env)).app.fetch(request, env, ctx);
   },
-  // The cron trigger in wrangler.toml, each minute: SLA breaches, and hourly billing and
-  // collections. The tick is the minute the trigger was scheduled for, not when it ran.
+  // The cron trigger in wrangler.toml, each minute: SLA breaches, hourly billing and
+  // collections, then the outbox (webhooks). The tick is the minute the trigger was scheduled
+  // for, not when it ran.
   async scheduled(controller, env, ctx) {
     const { platform } = await ready(env);
     ctx.waitUntil(runScheduledJobs(platform, { from: controller.scheduledTime - 60_000, to: controller.scheduledTime }));

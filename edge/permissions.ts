@@ -18,6 +18,10 @@ export const permissions = [
   'network:write',
   'tickets:read',
   'tickets:write',
+  // The outbox feed shows every business event of the tenant; webhooks send it out.
+  'events:read',
+  'webhooks:read',
+  'webhooks:write',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -30,7 +34,7 @@ const grants: Record<StaffRole, readonly Permission[]> = {
   billing: ['subscribers:read', 'subscribers:write', 'billing:read', 'billing:write', 'tickets:read'],
   support: ['subscribers:read', 'subscribers:write', 'tickets:read', 'tickets:write', 'billing:read', 'network:read'],
   field_tech: ['subscribers:read', 'network:read', 'network:write', 'tickets:read', 'tickets:write'],
-  read_only: reads.filter((p) => p !== 'audit:read' && p !== 'api_keys:read'),
+  read_only: reads.filter((p) => p !== 'audit:read' && p !== 'api_keys:read' && p !== 'webhooks:read'),
 };
 
 const sets = {} as Record<StaffRole, ReadonlySet<Permission>>;

@@ -21,3 +21,4 @@ export * from './subscriptions.ts';
 export * from './invoices.ts';
 export * from './payments.ts';
 export * from './billing-runs.ts';
+export * from './webhooks.ts';

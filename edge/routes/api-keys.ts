@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { permissions } from '../permissions.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../services/api-keys/manage-api-keys.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
-import { IdParam, Pagination, StaffRole, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { IdParam, Pagination, StaffRole, body, createRouter, json, page, tenantRoute } from './common.ts';
 
 const ApiKey = z
   .object({
@@ -50,9 +50,11 @@ export const apiKeysRouter = createRouter()
     tenantRoute('api_keys:write', {
       method: 'post',
       path: '/api/v1/api-keys',
+      operationId: 'createApiKey',
+      summary: 'Create an API key (its secret is shown once)',
       tags: ['api-keys'],
       request: { body: body(CreateApiKey) },
-      responses: { 201: json(ApiKey.extend({ secret: z.string().openapi({ description: 'Shown once; use as a Bearer token' }) }), 'The new key and its secret'), ...problems },
+      responses: { 201: json(ApiKey.extend({ secret: z.string().openapi({ description: 'Shown once; use as a Bearer token' }) }), 'The new key and its secret') },
     }),
     async (c) => c.json(await createApiKey({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
@@ -60,6 +62,8 @@ export const apiKeysRouter = createRouter()
     tenantRoute('api_keys:read', {
       method: 'get',
       path: '/api/v1/api-keys',
+      operationId: 'listApiKeys',
+      summary: 'List API keys',
       tags: ['api-keys'],
       request: { query: Pagination.extend({ include_revoked: z.enum(['true', 'false']).transform((v) => v === 'true').optional(), format: z.enum(['json', 'csv']).default('json').openapi({ description: 'csv: every matching row (all pages), as a download' }) }) },
       responses: {
@@ -67,7 +71,6 @@ export const apiKeysRouter = createRouter()
           description: 'API keys (never their secrets); with format=csv every matching key as CSV',
           content: { 'application/json': { schema: page(ApiKey) }, 'text/csv': { schema: z.string() } },
         },
-        ...problems,
       },
     }),
     async (c) => {
@@ -78,7 +81,7 @@ export const apiKeysRouter = createRouter()
     },
   )
   .openapi(
-    tenantRoute('api_keys:write', { method: 'delete', path: '/api/v1/api-keys/{id}', tags: ['api-keys'], request: { params: IdParam }, responses: { 204: { description: 'Revoked' }, ...problems } }),
+    tenantRoute('api_keys:write', { method: 'delete', path: '/api/v1/api-keys/{id}', operationId: 'revokeApiKey', summary: 'Revoke an API key', tags: ['api-keys'], request: { params: IdParam }, responses: { 204: { description: 'Revoked' } } }),
     async (c) => {
       await revokeApiKey({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
       return c.body(null, 204);

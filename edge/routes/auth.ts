@@ -1,7 +1,7 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { limitLoginsBySource } from '../middleware/login-rate-limit.ts';
 import { loginStaff } from '../services/auth/login-staff.ts';
-import { Email, body, createRouter, json, problems } from './common.ts';
+import { Email, body, createRouter, json, publicRoute } from './common.ts';
 
 export const Totp = z
   .string()
@@ -14,11 +14,12 @@ export const AccessToken = z
   .openapi('AccessToken');
 
 export const authRouter = createRouter().openapi(
-  createRoute({
+  publicRoute(limitLoginsBySource(), {
     method: 'post',
     path: '/api/v1/auth/login',
+    operationId: 'loginStaff',
+    summary: 'Log in as a tenant\'s staff user',
     tags: ['auth'],
-    middleware: [limitLoginsBySource()] as const,
     request: {
       body: body(
         z.object({
@@ -29,7 +30,7 @@ export const authRouter = createRouter().openapi(
         }),
       ),
     },
-    responses: { 200: json(AccessToken, 'An access token bound to the tenant and the user\'s role'), ...problems },
+    responses: { 200: json(AccessToken, 'An access token bound to the tenant and the user\'s role') },
   }),
   async (c) => {
     const ctx = { platform: c.get('platform'), actor: { type: 'user' as const, id: null }, requestId: c.get('requestId'), ip: c.get('clientIp'), log: c.get('log') };

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { getBillingRun, listBillingRuns, runBilling } from '../services/billing-runs/run-billing.ts';
-import { IdParam, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { IdParam, body, createRouter, json, page, tenantRoute } from './common.ts';
 import { Instant } from './money-schemas.ts';
 
 const BillingRun = z
@@ -22,11 +22,13 @@ export const billingRunsRouter = createRouter()
     tenantRoute('billing:write', {
       method: 'post',
       path: '/api/v1/billing-runs',
+      operationId: 'createBillingRun',
+      summary: 'Run billing up to an instant',
       tags: ['billing'],
       description:
         'Bills every active or suspended subscription whose next period starts at or before `as_of`: one line per period, one invoice per subscriber and period. Running it again for the same `as_of`, or two at once, creates nothing more.',
       request: { body: body(z.strictObject({ as_of: Instant }).openapi('BillingRunCreate')) },
-      responses: { 201: json(BillingRun, 'What this run created'), ...problems },
+      responses: { 201: json(BillingRun, 'What this run created') },
     }),
     async (c) => c.json(await runBilling({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
@@ -34,13 +36,15 @@ export const billingRunsRouter = createRouter()
     tenantRoute('billing:read', {
       method: 'get',
       path: '/api/v1/billing-runs',
+      operationId: 'listBillingRuns',
+      summary: 'List billing runs',
       tags: ['billing'],
       request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
-      responses: { 200: json(page(BillingRun), 'Recent runs, newest first'), ...problems },
+      responses: { 200: json(page(BillingRun), 'Recent runs, newest first') },
     }),
     async (c) => c.json(await listBillingRuns({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
   )
   .openapi(
-    tenantRoute('billing:read', { method: 'get', path: '/api/v1/billing-runs/{id}', tags: ['billing'], request: { params: IdParam }, responses: { 200: json(BillingRun, 'The run'), ...problems } }),
+    tenantRoute('billing:read', { method: 'get', path: '/api/v1/billing-runs/{id}', operationId: 'getBillingRun', summary: 'Get a billing run', tags: ['billing'], request: { params: IdParam }, responses: { 200: json(BillingRun, 'The run') } }),
     async (c) => c.json(await getBillingRun({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   );

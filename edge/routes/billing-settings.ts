@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { BillingSettingsPatch } from '../services/catalog/catalog-input.ts';
 import { getBillingSettings, updateBillingSettings } from '../services/catalog/billing-settings.ts';
-import { body, createRouter, json, problems, tenantRoute } from './common.ts';
+import { body, createRouter, json, tenantRoute } from './common.ts';
 
 const tags = ['billing'];
 
@@ -19,17 +19,19 @@ const BillingSettings = z
 
 export const billingSettingsRouter = createRouter()
   .openapi(
-    tenantRoute('billing:read', { method: 'get', path: '/api/v1/billing-settings', tags, responses: { 200: json(BillingSettings, 'The billing settings (defaults until first changed)'), ...problems } }),
+    tenantRoute('billing:read', { method: 'get', path: '/api/v1/billing-settings', operationId: 'getBillingSettings', summary: 'Get the tenant\'s billing settings', tags, responses: { 200: json(BillingSettings, 'The billing settings (defaults until first changed)') } }),
     async (c) => c.json(await getBillingSettings({ ctx: c.get('tenantCtx') }), 200),
   )
   .openapi(
     tenantRoute('settings:write', {
       method: 'patch',
       path: '/api/v1/billing-settings',
+      operationId: 'updateBillingSettings',
+      summary: 'Update the tenant\'s billing settings',
       tags,
       description: 'Default tax rates (at most 5, live) and policy set must exist (else 422); the enforcement window must not be empty.',
       request: { body: body(BillingSettingsPatch) },
-      responses: { 200: json(BillingSettings, 'The updated billing settings'), ...problems },
+      responses: { 200: json(BillingSettings, 'The updated billing settings') },
     }),
     async (c) => c.json(await updateBillingSettings({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 200),
   );

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { collectionCaseKinds } from '../../db/tenant/index.ts';
 import { listCases } from '../services/collections/manage-cases.ts';
 import { getCollectionRun, listCollectionRuns, runCollections } from '../services/collections/run-collections.ts';
-import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
 import { Instant } from './money-schemas.ts';
 
 const actionNames = ['mark_overdue', 'notify', 'throttle', 'suspend', 'reject', 'low_balance', 'cancel', 'restore'] as const;
@@ -67,10 +67,12 @@ export const collectionsRouter = createRouter()
     tenantRoute('billing:write', {
       method: 'post',
       path: '/api/v1/collections/runs',
+      operationId: 'createCollectionsRun',
+      summary: 'Run collections up to an instant',
       tags: ['billing'],
       description: runDescription,
       request: { body: body(z.strictObject({ as_of: Instant }).openapi('CollectionRunCreate')) },
-      responses: { 201: json(CollectionRun, 'What this run did'), ...problems },
+      responses: { 201: json(CollectionRun, 'What this run did') },
     }),
     async (c) => c.json(await runCollections({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
@@ -78,9 +80,11 @@ export const collectionsRouter = createRouter()
     tenantRoute('billing:read', {
       method: 'get',
       path: '/api/v1/collections/runs',
+      operationId: 'listCollectionsRuns',
+      summary: 'List collections runs',
       tags: ['billing'],
       request: { query: Pagination },
-      responses: { 200: json(page(CollectionRunSummary), 'Runs, newest first'), ...problems },
+      responses: { 200: json(page(CollectionRunSummary), 'Runs, newest first') },
     }),
     async (c) => c.json(await listCollectionRuns({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
   )
@@ -88,9 +92,11 @@ export const collectionsRouter = createRouter()
     tenantRoute('billing:read', {
       method: 'get',
       path: '/api/v1/collections/runs/{id}',
+      operationId: 'getCollectionsRun',
+      summary: 'Get a collections run',
       tags: ['billing'],
       request: { params: IdParam },
-      responses: { 200: json(CollectionRun, 'The run and its actions'), ...problems },
+      responses: { 200: json(CollectionRun, 'The run and its actions') },
     }),
     async (c) => c.json(await getCollectionRun({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
@@ -98,10 +104,12 @@ export const collectionsRouter = createRouter()
     tenantRoute('billing:read', {
       method: 'get',
       path: '/api/v1/collections/cases',
+      operationId: 'listDunningCases',
+      summary: 'List dunning cases',
       tags: ['billing'],
       description: 'Collection cases (dunning `overdue`, `prepaid` low balance), newest first.',
       request: { query: Pagination.extend(CaseFilter.shape) },
-      responses: { 200: json(page(CollectionCase), 'Cases'), ...problems },
+      responses: { 200: json(page(CollectionCase), 'Cases') },
     }),
     async (c) => c.json(await listCases({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
   );

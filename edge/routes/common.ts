@@ -1,10 +1,12 @@
-import { OpenAPIHono, createRoute, z, type RouteConfig } from '@hono/zod-openapi';
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import type { HonoEnv } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { authenticatePlatform, authenticateTenant, requirePermission } from '../middleware/authenticate.ts';
 import { idempotency } from '../middleware/idempotency.ts';
 import type { Permission } from '../permissions.ts';
 import { decodeCursor } from '../services/page-of.ts';
+import { describeOperation, type OperationConfig } from './operation.ts';
 
 /** A router whose validation failures become 400 problems listing each field. */
 export const createRouter = () =>
@@ -16,31 +18,6 @@ export const createRouter = () =>
       }
     },
   });
-
-export const Problem = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    instance: z.string(),
-    code: z.string(),
-    request_id: z.string(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  })
-  .openapi('Problem');
-
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
-
-export const problems = {
-  400: problem('Invalid input'),
-  401: problem('Not authenticated'),
-  403: problem('Not allowed'),
-  404: problem('Not found'),
-  409: problem('Conflict'),
-  422: problem('Unprocessable'),
-  429: problem('Rate limited or locked'),
-} as const;
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 export const body = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
@@ -71,10 +48,13 @@ export const StaffRole = z.enum(['owner', 'admin', 'operations', 'billing', 'sup
 export const Password = z.string().min(12, 'must be at least 12 characters').max(256);
 export const Email = z.email().max(254);
 
+// `P` keeps the path a literal type, so the app's type (and the typed client) knows each route.
+type Described<P extends string> = OperationConfig & { path: P };
+
 /** A tenant route: staff token or API key, the permission checked, Idempotency-Key honoured. */
-export const tenantRoute = <R extends Omit<RouteConfig, 'middleware' | 'security'>>(permission: Permission | null, config: R) =>
+export const tenantRoute = <P extends string, R extends Described<P>>(permission: Permission | null, config: R) =>
   createRoute({
-    ...config,
+    ...describeOperation(config, true),
     security: [{ bearer: [] }],
     middleware: [
       authenticateTenant(),
@@ -84,9 +64,13 @@ export const tenantRoute = <R extends Omit<RouteConfig, 'middleware' | 'security
   });
 
 /** A platform route: a platform administrator's token, Idempotency-Key honoured. */
-export const platformRoute = <R extends Omit<RouteConfig, 'middleware' | 'security'>>(config: R) =>
+export const platformRoute = <P extends string, R extends Described<P>>(config: R) =>
   createRoute({
-    ...config,
+    ...describeOperation(config, true),
     security: [{ bearer: [] }],
     middleware: [authenticatePlatform(), idempotency((c) => c.get('platform').databases.control())] as const,
   });
+
+/** A route anyone may call (the logins): no token, no Idempotency-Key; `guard` runs first (a rate limit). */
+export const publicRoute = <P extends string, R extends Described<P>>(guard: MiddlewareHandler<HonoEnv>, config: R) =>
+  createRoute({ ...describeOperation(config, false), middleware: [guard] as const });

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { creditNoteStatuses } from '../../db/tenant/index.ts';
 import { applyCreditNote, createCreditNote, getCreditNote, issueCreditNote, listCreditNotes, voidCreditNote } from '../services/credit-notes/manage-credit-notes.ts';
-import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, tenantRoute } from './common.ts';
 import { Currency, LineTax, PositiveMinorUnits } from './money-schemas.ts';
 
 const CreditNote = z
@@ -46,32 +46,36 @@ export const creditNotesRouter = createRouter()
     tenantRoute('billing:read', {
       method: 'get',
       path: '/api/v1/credit-notes',
+      operationId: 'listCreditNotes',
+      summary: 'List credit notes',
       tags: ['billing'],
       request: { query: Pagination.extend({ subscriber_id: z.uuid().optional(), status: z.enum(creditNoteStatuses).optional() }).extend(TimeWindowQuery.shape) },
-      responses: { 200: json(page(CreditNote), 'Credit notes, newest first'), ...problems },
+      responses: { 200: json(page(CreditNote), 'Credit notes, newest first') },
     }),
     async (c) => c.json(await listCreditNotes({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
   )
   .openapi(
-    tenantRoute('billing:write', { method: 'post', path: '/api/v1/credit-notes', tags: ['billing'], description: 'A numbered draft; issue it to credit the account.', request: { body: body(CreditNoteCreate) }, responses: { 201: json(CreditNote, 'The draft'), ...problems } }),
+    tenantRoute('billing:write', { method: 'post', path: '/api/v1/credit-notes', operationId: 'createCreditNote', summary: 'Draft a credit note', tags: ['billing'], description: 'A numbered draft; issue it to credit the account.', request: { body: body(CreditNoteCreate) }, responses: { 201: json(CreditNote, 'The draft') } }),
     async (c) => c.json(await createCreditNote({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
-    tenantRoute('billing:read', { method: 'get', path: '/api/v1/credit-notes/{id}', tags: ['billing'], request: { params: IdParam }, responses: { 200: json(CreditNote, 'The credit note'), ...problems } }),
+    tenantRoute('billing:read', { method: 'get', path: '/api/v1/credit-notes/{id}', operationId: 'getCreditNote', summary: 'Get a credit note', tags: ['billing'], request: { params: IdParam }, responses: { 200: json(CreditNote, 'The credit note') } }),
     async (c) => c.json(await getCreditNote({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
-    tenantRoute('billing:write', { method: 'post', path: '/api/v1/credit-notes/{id}/issue', tags: ['billing'], request: { params: IdParam }, responses: { 200: json(CreditNote, 'The issued note'), ...problems } }),
+    tenantRoute('billing:write', { method: 'post', path: '/api/v1/credit-notes/{id}/issue', operationId: 'issueCreditNote', summary: 'Issue a credit note', tags: ['billing'], request: { params: IdParam }, responses: { 200: json(CreditNote, 'The issued note') } }),
     async (c) => c.json(await issueCreditNote({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
     tenantRoute('billing:write', {
       method: 'post',
       path: '/api/v1/credit-notes/{id}/apply',
+      operationId: 'applyCreditNote',
+      summary: 'Apply a credit note to an invoice',
       tags: ['billing'],
       description: 'To its own invoice when tied to one, else to the invoice named; the amount defaults to min(remaining, balance due).',
       request: { params: IdParam, body: optionalBody(Apply) },
-      responses: { 200: json(CreditNote, 'The note after applying'), ...problems },
+      responses: { 200: json(CreditNote, 'The note after applying') },
     }),
     async (c) => c.json(await applyCreditNote({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, ...(c.req.valid('json') ?? {}) } }), 200),
   )
@@ -79,10 +83,12 @@ export const creditNotesRouter = createRouter()
     tenantRoute('billing:write', {
       method: 'post',
       path: '/api/v1/credit-notes/{id}/void',
+      operationId: 'voidCreditNote',
+      summary: 'Void a credit note',
       tags: ['billing'],
       description: 'A draft, or an issued note nothing of which was applied.',
       request: { params: IdParam, body: body(Reason) },
-      responses: { 200: json(CreditNote, 'The void note'), ...problems },
+      responses: { 200: json(CreditNote, 'The void note') },
     }),
     async (c) => c.json(await voidCreditNote({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, reason: c.req.valid('json').reason } }), 200),
   );

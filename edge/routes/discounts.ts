@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { discountKinds } from '../../db/tenant/index.ts';
 import { DiscountCreate, DiscountPatch } from '../services/catalog/catalog-input.ts';
 import { archiveDiscount, createDiscount, discountCsvColumns, discountCsvRecord, getDiscount, listDiscounts, updateDiscount } from '../services/catalog/manage-discounts.ts';
-import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 import { PriceList } from './offers.ts';
 
@@ -36,10 +36,12 @@ export const discountsRouter = createRouter()
     tenantRoute('billing:read', {
       method: 'get',
       path: '/api/v1/discounts',
+      operationId: 'listDiscounts',
+      summary: 'List discounts',
       tags,
       description: 'Newest first; archived discounts only with `archived=include|only`. `?format=csv` returns every matching discount.',
       request: { query: Pagination.extend(DiscountFilter.shape) },
-      responses: { 200: { description: 'Discounts', content: { ...json(page(Discount), '').content, 'text/csv': { schema: z.string() } } }, ...problems },
+      responses: { 200: { description: 'Discounts', content: { ...json(page(Discount), '').content, 'text/csv': { schema: z.string() } } } },
     }),
     async (c) => {
       const { format, limit, cursor, ...filter } = c.req.valid('query');
@@ -57,25 +59,29 @@ export const discountsRouter = createRouter()
     tenantRoute('billing:write', {
       method: 'post',
       path: '/api/v1/discounts',
+      operationId: 'createDiscount',
+      summary: 'Create a discount',
       tags,
       description: '`percent` for kind percent, `amounts` (minor units per currency) for kind fixed; valid in [valid_from, valid_until).',
       request: { body: body(DiscountCreate) },
-      responses: { 201: json(Discount, 'The new discount'), ...problems },
+      responses: { 201: json(Discount, 'The new discount') },
     }),
     async (c) => c.json(await createDiscount({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
-    tenantRoute('billing:read', { method: 'get', path: '/api/v1/discounts/{id}', tags, request: { params: IdParam }, responses: { 200: json(Discount, 'The discount'), ...problems } }),
+    tenantRoute('billing:read', { method: 'get', path: '/api/v1/discounts/{id}', operationId: 'getDiscount', summary: 'Get a discount', tags, request: { params: IdParam }, responses: { 200: json(Discount, 'The discount') } }),
     async (c) => c.json(await getDiscount({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
     tenantRoute('billing:write', {
       method: 'patch',
       path: '/api/v1/discounts/{id}',
+      operationId: 'updateDiscount',
+      summary: 'Update a discount',
       tags,
       description: 'Changing kind needs the new value and null for the old (e.g. `{kind: "fixed", amounts: […], percent: null}`).',
       request: { params: IdParam, body: body(DiscountPatch) },
-      responses: { 200: json(Discount, 'The updated discount'), ...problems },
+      responses: { 200: json(Discount, 'The updated discount') },
     }),
     async (c) => c.json(await updateDiscount({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
   )
@@ -83,10 +89,12 @@ export const discountsRouter = createRouter()
     tenantRoute('billing:write', {
       method: 'delete',
       path: '/api/v1/discounts/{id}',
+      operationId: 'archiveDiscount',
+      summary: 'Archive a discount',
       tags,
       description: 'Archives the discount: it can no longer be applied; where applied it runs its course.',
       request: { params: IdParam },
-      responses: { 204: { description: 'Archived' }, ...problems },
+      responses: { 204: { description: 'Archived' } },
     }),
     async (c) => {
       await archiveDiscount({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });

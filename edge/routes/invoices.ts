@@ -3,7 +3,7 @@ import { invoiceKinds, invoiceLineKinds, invoiceStatuses } from '../../db/tenant
 import { createManualInvoice } from '../services/invoices/create-manual-invoice.ts';
 import { addOneOffCharge, listWaitingCharges } from '../services/invoices/one-off-charges.ts';
 import { getInvoice, listInvoices, voidInvoice, writeOffInvoice } from '../services/invoices/manage-invoices.ts';
-import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, tenantRoute } from './common.ts';
 import { Currency, LineTax, MinorUnits } from './money-schemas.ts';
 
 const InvoiceLine = z
@@ -69,6 +69,8 @@ export const invoicesRouter = createRouter()
     tenantRoute('billing:read', {
       method: 'get',
       path: '/api/v1/invoices',
+      operationId: 'listInvoices',
+      summary: 'List invoices',
       tags: ['billing'],
       description: 'Newest first, with lines.',
       request: {
@@ -78,7 +80,7 @@ export const invoicesRouter = createRouter()
           number: z.string().trim().min(1).max(40).optional().openapi({ description: 'Lookup by invoice number (INV-000123): a page of one, or empty', example: 'INV-000123' }),
         }).extend(TimeWindowQuery.shape),
       },
-      responses: { 200: json(page(Invoice), 'Invoices'), ...problems },
+      responses: { 200: json(page(Invoice), 'Invoices') },
     }),
     async (c) => c.json(await listInvoices({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
   )
@@ -86,25 +88,29 @@ export const invoicesRouter = createRouter()
     tenantRoute('billing:write', {
       method: 'post',
       path: '/api/v1/invoices',
+      operationId: 'createInvoice',
+      summary: 'Issue a manual invoice',
       tags: ['billing'],
       description: 'A manual invoice (kind `manual`), issued at once: numbered, taxed per line, journaled; account credit is applied to it.',
       request: { body: body(ManualInvoiceCreate) },
-      responses: { 201: json(Invoice, 'The issued invoice'), ...problems },
+      responses: { 201: json(Invoice, 'The issued invoice') },
     }),
     async (c) => c.json(await createManualInvoice({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
-    tenantRoute('billing:read', { method: 'get', path: '/api/v1/invoices/{id}', tags: ['billing'], request: { params: IdParam }, responses: { 200: json(Invoice, 'The invoice'), ...problems } }),
+    tenantRoute('billing:read', { method: 'get', path: '/api/v1/invoices/{id}', operationId: 'getInvoice', summary: 'Get an invoice with its lines', tags: ['billing'], request: { params: IdParam }, responses: { 200: json(Invoice, 'The invoice') } }),
     async (c) => c.json(await getInvoice({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
     tenantRoute('billing:write', {
       method: 'post',
       path: '/api/v1/invoices/{id}/void',
+      operationId: 'voidInvoice',
+      summary: 'Void an invoice',
       tags: ['billing'],
       description: 'Only while no payment or credit is applied; the issue entry is reversed. A voided period is not billed again.',
       request: { params: IdParam, body: body(Reason) },
-      responses: { 200: json(Invoice, 'The void invoice'), ...problems },
+      responses: { 200: json(Invoice, 'The void invoice') },
     }),
     async (c) => c.json(await voidInvoice({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, reason: c.req.valid('json').reason } }), 200),
   )
@@ -112,10 +118,12 @@ export const invoicesRouter = createRouter()
     tenantRoute('billing:write', {
       method: 'post',
       path: '/api/v1/invoices/{id}/write-off',
+      operationId: 'writeOffInvoice',
+      summary: 'Write an invoice off to bad debt',
       tags: ['billing'],
       description: 'Writes the balance due off as bad debt.',
       request: { params: IdParam, body: body(Reason) },
-      responses: { 200: json(Invoice, 'The written-off invoice'), ...problems },
+      responses: { 200: json(Invoice, 'The written-off invoice') },
     }),
     async (c) => c.json(await writeOffInvoice({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, reason: c.req.valid('json').reason } }), 200),
   );
@@ -143,11 +151,13 @@ export const chargesRouter = createRouter()
     tenantRoute('billing:write', {
       method: 'post',
       path: '/api/v1/subscribers/{id}/charges',
+      operationId: 'createCharge',
+      summary: 'Add a one-off charge to the next invoice',
       tags: ['billing'],
       description:
         'A one-off charge, taxed now, billed by the next billing run: on the subscriber’s next invoice in its currency, or on one of its own when no subscription of the subscriber bills again.',
       request: { params: IdParam, body: body(ChargeCreate) },
-      responses: { 201: json(Charge, 'The waiting charge'), ...problems },
+      responses: { 201: json(Charge, 'The waiting charge') },
     }),
     async (c) => c.json(await addOneOffCharge({ ctx: c.get('tenantCtx'), input: { ...c.req.valid('json'), subscriber_id: c.req.valid('param').id } }), 201),
   )
@@ -155,10 +165,12 @@ export const chargesRouter = createRouter()
     tenantRoute('billing:read', {
       method: 'get',
       path: '/api/v1/subscribers/{id}/charges',
+      operationId: 'listCharges',
+      summary: 'List a subscriber\'s one-off charges',
       tags: ['billing'],
       description: 'Charges waiting for an invoice (setup fees, deferred plan changes, overage, one-off charges), oldest first.',
       request: { params: IdParam },
-      responses: { 200: json(page(Charge), 'Waiting charges'), ...problems },
+      responses: { 200: json(page(Charge), 'Waiting charges') },
     }),
     async (c) => c.json(await listWaitingCharges({ ctx: c.get('tenantCtx'), input: { subscriber_id: c.req.valid('param').id } }), 200),
   );

@@ -3,7 +3,7 @@ import { leadSources, leadStatuses } from '../../db/tenant/index.ts';
 import { convertLead, disqualifyLead, qualifyLead } from '../services/leads/lead-actions.ts';
 import { createLead, getLead, leadCsvColumns, leadCsvRecord, listLeads, updateLead } from '../services/leads/manage-leads.ts';
 import { BillingDay, Country, GraceDays, MinBalance, PaymentDueDays, Phone, SubscriberEmail } from '../services/subscribers/subscriber-input.ts';
-import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 
 const Name = z.string().trim().min(1).max(200);
@@ -86,10 +86,12 @@ export const leadsRouter = createRouter()
     tenantRoute('subscribers:read', {
       method: 'get',
       path: '/api/v1/leads',
+      operationId: 'listLeads',
+      summary: 'List leads',
       tags: ['leads'],
       description: 'Newest first. `?format=csv` returns every matching lead as CSV (limit and cursor do not apply).',
       request: { query: Pagination.extend(LeadFilter.shape) },
-      responses: { 200: { description: 'Leads', content: { ...json(page(Lead), '').content, 'text/csv': { schema: z.string() } } }, ...problems },
+      responses: { 200: { description: 'Leads', content: { ...json(page(Lead), '').content, 'text/csv': { schema: z.string() } } } },
     }),
     async (c) => {
       const { format, limit, cursor, ...filter } = c.req.valid('query');
@@ -107,25 +109,29 @@ export const leadsRouter = createRouter()
     tenantRoute('subscribers:write', {
       method: 'post',
       path: '/api/v1/leads',
+      operationId: 'createLead',
+      summary: 'Create a lead',
       tags: ['leads'],
       description: 'A lead needs a name (first, last or organization) and an email or a phone.',
       request: { body: body(CreateLead) },
-      responses: { 201: json(Lead, 'The new lead'), ...problems },
+      responses: { 201: json(Lead, 'The new lead') },
     }),
     async (c) => c.json(await createLead({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
-    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/leads/{id}', tags: ['leads'], request: { params: IdParam }, responses: { 200: json(Lead, 'The lead'), ...problems } }),
+    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/leads/{id}', operationId: 'getLead', summary: 'Get a lead', tags: ['leads'], request: { params: IdParam }, responses: { 200: json(Lead, 'The lead') } }),
     async (c) => c.json(await getLead({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
     tenantRoute('subscribers:write', {
       method: 'patch',
       path: '/api/v1/leads/{id}',
+      operationId: 'updateLead',
+      summary: 'Update a lead',
       tags: ['leads'],
       description: 'Statuses: new → contacted/qualified/unqualified/converted/lost; contacted → qualified/unqualified/converted/lost; qualified → contacted/unqualified/converted/lost; unqualified → qualified/lost; lost → contacted; converted is final.',
       request: { params: IdParam, body: body(UpdateLead) },
-      responses: { 200: json(Lead, 'The updated lead'), ...problems },
+      responses: { 200: json(Lead, 'The updated lead') },
     }),
     async (c) => c.json(await updateLead({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
   )
@@ -133,24 +139,28 @@ export const leadsRouter = createRouter()
     tenantRoute('subscribers:write', {
       method: 'post',
       path: '/api/v1/leads/{id}/disqualify',
+      operationId: 'disqualifyLead',
+      summary: 'Disqualify a lead',
       tags: ['leads'],
       request: { params: IdParam, body: body(Disqualify) },
-      responses: { 200: json(Lead, 'The unqualified lead'), ...problems },
+      responses: { 200: json(Lead, 'The unqualified lead') },
     }),
     async (c) => c.json(await disqualifyLead({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, reason: c.req.valid('json').reason } }), 200),
   )
   .openapi(
-    tenantRoute('subscribers:write', { method: 'post', path: '/api/v1/leads/{id}/qualify', tags: ['leads'], request: { params: IdParam }, responses: { 200: json(Lead, 'The qualified lead'), ...problems } }),
+    tenantRoute('subscribers:write', { method: 'post', path: '/api/v1/leads/{id}/qualify', operationId: 'qualifyLead', summary: 'Qualify a lead', tags: ['leads'], request: { params: IdParam }, responses: { 200: json(Lead, 'The qualified lead') } }),
     async (c) => c.json(await qualifyLead({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
     tenantRoute('subscribers:write', {
       method: 'post',
       path: '/api/v1/leads/{id}/convert',
+      operationId: 'convertLead',
+      summary: 'Convert a lead into a subscriber',
       tags: ['leads'],
       description: 'Creates a subscriber from the lead (names, email, phone, address as primary service address, notes) and marks the lead converted, in one transaction; a second conversion is a 409.',
       request: { params: IdParam, body: { required: false, content: { 'application/json': { schema: Convert } } } },
-      responses: { 201: json(Converted, 'The converted lead and its new subscriber'), ...problems },
+      responses: { 201: json(Converted, 'The converted lead and its new subscriber') },
     }),
     async (c) => c.json(await convertLead({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, options: c.req.valid('json') ?? {} } }), 201),
   );

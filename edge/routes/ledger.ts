@@ -4,7 +4,7 @@ import { arAging } from '../services/ledger/ar-aging.ts';
 import { listJournal, trialBalance } from '../services/ledger/read-journal.ts';
 import { presentBalance, subscriberBalance } from '../services/ledger/subscriber-balance.ts';
 import { findSubscriber } from '../services/subscribers/find-subscriber.ts';
-import { IdParam, Pagination, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { IdParam, Pagination, createRouter, json, page, tenantRoute } from './common.ts';
 import { Currency, Instant } from './money-schemas.ts';
 
 const Balance = z
@@ -61,10 +61,12 @@ export const ledgerRouter = createRouter()
     tenantRoute('billing:read', {
       method: 'get',
       path: '/api/v1/subscribers/{id}/balance',
+      operationId: 'getSubscriberBalance',
+      summary: 'Get a subscriber\'s balance',
       tags: ['billing'],
       description: 'Derived from the journal. `?currency=` defaults to the tenant’s.',
       request: { params: IdParam, query: z.object({ currency: Currency.optional() }) },
-      responses: { 200: json(Balance, 'The balance'), ...problems },
+      responses: { 200: json(Balance, 'The balance') },
     }),
     async (c) => {
       const ctx = c.get('tenantCtx');
@@ -76,10 +78,12 @@ export const ledgerRouter = createRouter()
     tenantRoute('billing:read', {
       method: 'get',
       path: '/api/v1/journal',
+      operationId: 'listJournalEntries',
+      summary: 'List journal entries',
       tags: ['billing'],
       description: 'Journal entries, newest first; append-only, corrections are reversing entries.',
       request: { query: Pagination.extend({ subscriber_id: z.uuid().optional() }) },
-      responses: { 200: json(page(JournalEntry), 'Entries'), ...problems },
+      responses: { 200: json(page(JournalEntry), 'Entries') },
     }),
     async (c) => c.json(await listJournal({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
   )
@@ -87,10 +91,12 @@ export const ledgerRouter = createRouter()
     tenantRoute('billing:read', {
       method: 'get',
       path: '/api/v1/reports/ar-aging',
+      operationId: 'getArAging',
+      summary: 'Report receivables by age',
       tags: ['billing'],
       description: 'Receivables by days past due at `as_of` (default now): current, 1–30, 31–60, 61–90, over 90.',
       request: { query: z.object({ as_of: Instant.optional() }) },
-      responses: { 200: json(ArAging, 'The aging report'), ...problems },
+      responses: { 200: json(ArAging, 'The aging report') },
     }),
     async (c) => {
       const ctx = c.get('tenantCtx');
@@ -101,10 +107,12 @@ export const ledgerRouter = createRouter()
     tenantRoute('billing:read', {
       method: 'get',
       path: '/api/v1/reports/trial-balance',
+      operationId: 'getTrialBalance',
+      summary: 'Report the trial balance',
       tags: ['billing'],
       description: 'Debits and credits per ledger account and currency; they are equal, always.',
       request: { query: z.object({ as_of: Instant.optional() }) },
-      responses: { 200: json(TrialBalance, 'The trial balance'), ...problems },
+      responses: { 200: json(TrialBalance, 'The trial balance') },
     }),
     async (c) => c.json(await trialBalance({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
   );

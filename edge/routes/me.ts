@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { changeOwnPassword } from '../services/auth/change-own-password.ts';
 import { confirmTotp, disableTotp, enrolTotp, staffTotpOwner } from '../services/auth/manage-totp.ts';
 import { getUser } from '../services/users/manage-users.ts';
-import { Password, StaffRole, body, createRouter, json, problems, tenantRoute } from './common.ts';
+import { Password, StaffRole, body, createRouter, json, tenantRoute } from './common.ts';
 import { MfaState, TotpCode, TotpEnrolment } from './mfa-schemas.ts';
 import { User } from './users.ts';
 
@@ -21,7 +21,7 @@ const PasswordChange = body(z.object({ current_password: z.string().min(1).max(2
 const Token = json(z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() }), 'A fresh access token; every earlier one is revoked');
 
 export const meRouter = createRouter()
-  .openapi(tenantRoute(null, { method: 'get', path: '/api/v1/me', tags: ['me'], responses: { 200: json(Me, 'The caller'), ...problems } }), async (c) => {
+  .openapi(tenantRoute(null, { method: 'get', path: '/api/v1/me', operationId: 'getMe', summary: 'Get the caller', tags: ['me'], responses: { 200: json(Me, 'The caller') } }), async (c) => {
     const ctx = c.get('tenantCtx');
     const p = ctx.principal!;
     return c.json(
@@ -40,8 +40,10 @@ export const meRouter = createRouter()
     tenantRoute(null, {
       method: 'post',
       path: '/api/v1/me/mfa/totp',
+      operationId: 'enrolTotp',
+      summary: 'Start TOTP enrolment',
       tags: ['me'],
-      responses: { 200: TotpEnrolment, ...problems },
+      responses: { 200: TotpEnrolment },
     }),
     async (c) => {
       const ctx = c.get('tenantCtx');
@@ -52,9 +54,11 @@ export const meRouter = createRouter()
     tenantRoute(null, {
       method: 'post',
       path: '/api/v1/me/mfa/totp/verify',
+      operationId: 'verifyTotp',
+      summary: 'Confirm TOTP enrolment with a code',
       tags: ['me'],
       request: { body: TotpCode },
-      responses: { 200: MfaState, ...problems },
+      responses: { 200: MfaState },
     }),
     async (c) => {
       const ctx = c.get('tenantCtx');
@@ -65,9 +69,11 @@ export const meRouter = createRouter()
     tenantRoute(null, {
       method: 'delete',
       path: '/api/v1/me/mfa/totp',
+      operationId: 'disableTotp',
+      summary: 'Turn TOTP off',
       tags: ['me'],
       request: { body: TotpCode },
-      responses: { 200: MfaState, ...problems },
+      responses: { 200: MfaState },
     }),
     async (c) => {
       const ctx = c.get('tenantCtx');
@@ -75,6 +81,6 @@ export const meRouter = createRouter()
     },
   )
   .openapi(
-    tenantRoute(null, { method: 'post', path: '/api/v1/me/password', tags: ['me'], request: { body: PasswordChange }, responses: { 200: Token, ...problems } }),
+    tenantRoute(null, { method: 'post', path: '/api/v1/me/password', operationId: 'changeMyPassword', summary: 'Change the caller\'s password', tags: ['me'], request: { body: PasswordChange }, responses: { 200: Token } }),
     async (c) => c.json(await changeOwnPassword({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 200),
   );

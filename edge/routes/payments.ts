@@ -3,7 +3,7 @@ import { paymentMethods, paymentStatuses } from '../../db/tenant/index.ts';
 import { getPayment, listPayments } from '../services/payments/manage-payments.ts';
 import { recordPayment } from '../services/payments/record-payment.ts';
 import { refundPayment } from '../services/payments/refund-payment.ts';
-import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, tenantRoute } from './common.ts';
 import { Currency, Instant, PositiveMinorUnits } from './money-schemas.ts';
 
 const Refund = z
@@ -54,9 +54,11 @@ export const paymentsRouter = createRouter()
     tenantRoute('billing:read', {
       method: 'get',
       path: '/api/v1/payments',
+      operationId: 'listPayments',
+      summary: 'List payments',
       tags: ['billing'],
       request: { query: Pagination.extend({ subscriber_id: z.uuid().optional(), status: z.enum(paymentStatuses).optional() }).extend(TimeWindowQuery.shape) },
-      responses: { 200: json(page(Payment), 'Payments, newest first'), ...problems },
+      responses: { 200: json(page(Payment), 'Payments, newest first') },
     }),
     async (c) => c.json(await listPayments({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
   )
@@ -64,10 +66,12 @@ export const paymentsRouter = createRouter()
     tenantRoute('billing:write', {
       method: 'post',
       path: '/api/v1/payments',
+      operationId: 'createPayment',
+      summary: 'Record a payment',
       tags: ['billing'],
       description: 'Records money received. Send an Idempotency-Key: a retried request returns the first reply, never a second payment.',
       request: { body: body(PaymentCreate) },
-      responses: { 200: json(Payment, 'A payment with this provider_event_id existed already'), 201: json(Payment, 'The payment'), ...problems },
+      responses: { 200: json(Payment, 'A payment with this provider_event_id existed already'), 201: json(Payment, 'The payment') },
     }),
     async (c) => {
       const { replayed, payment } = await recordPayment({ ctx: c.get('tenantCtx'), input: c.req.valid('json') });
@@ -75,17 +79,19 @@ export const paymentsRouter = createRouter()
     },
   )
   .openapi(
-    tenantRoute('billing:read', { method: 'get', path: '/api/v1/payments/{id}', tags: ['billing'], request: { params: IdParam }, responses: { 200: json(Payment, 'The payment'), ...problems } }),
+    tenantRoute('billing:read', { method: 'get', path: '/api/v1/payments/{id}', operationId: 'getPayment', summary: 'Get a payment', tags: ['billing'], request: { params: IdParam }, responses: { 200: json(Payment, 'The payment') } }),
     async (c) => c.json(await getPayment({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
     tenantRoute('billing:write', {
       method: 'post',
       path: '/api/v1/payments/{id}/refunds',
+      operationId: 'refundPayment',
+      summary: 'Refund a payment',
       tags: ['billing'],
       description: 'Full (no amount) or partial. Comes out of the payment’s unallocated credit first, then reopens the invoices it paid, newest first, by exactly the amount taken.',
       request: { params: IdParam, body: { required: false, content: { 'application/json': { schema: RefundCreate } } } },
-      responses: { 201: json(Refund, 'The refund'), ...problems },
+      responses: { 201: json(Refund, 'The refund') },
     }),
     async (c) => c.json(await refundPayment({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, ...(c.req.valid('json') ?? {}) } }), 201),
   );

@@ -1,10 +1,10 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { limitLoginsBySource } from '../middleware/login-rate-limit.ts';
 import { confirmTotp, disableTotp, enrolTotp, platformTotpOwner } from '../services/auth/manage-totp.ts';
 import { loginPlatformUser } from '../services/platform/login-platform-user.ts';
 import { createTenant } from '../services/platform/create-tenant.ts';
 import { getTenant, listTenants, updateTenant } from '../services/platform/manage-tenants.ts';
-import { Email, Pagination, Password, body, createRouter, json, page, platformRoute, problems } from './common.ts';
+import { Email, Pagination, Password, body, createRouter, json, page, platformRoute, publicRoute } from './common.ts';
 import { AccessToken, Totp } from './auth.ts';
 import { MfaState, TotpCode, TotpEnrolment } from './mfa-schemas.ts';
 
@@ -56,13 +56,14 @@ const SlugParam = z.object({ slug: z.string().openapi({ param: { name: 'slug', i
 
 export const platformRouter = createRouter()
   .openapi(
-    createRoute({
+    publicRoute(limitLoginsBySource(), {
       method: 'post',
       path: '/api/v1/platform/auth/login',
+      operationId: 'loginPlatformAdmin',
+      summary: 'Log in as a platform administrator',
       tags: ['platform'],
-      middleware: [limitLoginsBySource()] as const,
       request: { body: body(z.object({ email: Email, password: z.string().min(1).max(256), totp: Totp })) },
-      responses: { 200: json(AccessToken, 'An access token for the platform administrator'), ...problems },
+      responses: { 200: json(AccessToken, 'An access token for the platform administrator') },
     }),
     async (c) => {
       const control = await c.get('platform').databases.controlDb();
@@ -81,8 +82,10 @@ export const platformRouter = createRouter()
     platformRoute({
       method: 'post',
       path: '/api/v1/platform/me/mfa/totp',
+      operationId: 'enrolPlatformTotp',
+      summary: 'Start TOTP enrolment (platform administrator)',
       tags: ['platform'],
-      responses: { 200: TotpEnrolment, ...problems },
+      responses: { 200: TotpEnrolment },
     }),
     async (c) => {
       const ctx = c.get('platformCtx');
@@ -93,9 +96,11 @@ export const platformRouter = createRouter()
     platformRoute({
       method: 'post',
       path: '/api/v1/platform/me/mfa/totp/verify',
+      operationId: 'verifyPlatformTotp',
+      summary: 'Confirm TOTP enrolment with a code (platform administrator)',
       tags: ['platform'],
       request: { body: TotpCode },
-      responses: { 200: MfaState, ...problems },
+      responses: { 200: MfaState },
     }),
     async (c) => {
       const ctx = c.get('platformCtx');
@@ -106,9 +111,11 @@ export const platformRouter = createRouter()
     platformRoute({
       method: 'delete',
       path: '/api/v1/platform/me/mfa/totp',
+      operationId: 'disablePlatformTotp',
+      summary: 'Turn TOTP off (platform administrator)',
       tags: ['platform'],
       request: { body: TotpCode },
-      responses: { 200: MfaState, ...problems },
+      responses: { 200: MfaState },
     }),
     async (c) => {
       const ctx = c.get('platformCtx');
@@ -119,9 +126,11 @@ export const platformRouter = createRouter()
     platformRoute({
       method: 'post',
       path: '/api/v1/platform/tenants',
+      operationId: 'createTenant',
+      summary: 'Create a tenant with its owner',
       tags: ['platform'],
       request: { body: body(CreateTenant) },
-      responses: { 201: json(Tenant, 'The tenant, active, with its database and owner'), ...problems },
+      responses: { 201: json(Tenant, 'The tenant, active, with its database and owner') },
     }),
     async (c) => c.json(await createTenant({ ctx: c.get('platformCtx'), input: c.req.valid('json') }), 201),
   )
@@ -129,9 +138,11 @@ export const platformRouter = createRouter()
     platformRoute({
       method: 'get',
       path: '/api/v1/platform/tenants',
+      operationId: 'listTenants',
+      summary: 'List tenants',
       tags: ['platform'],
       request: { query: Pagination },
-      responses: { 200: json(page(Tenant), 'Tenants by slug'), ...problems },
+      responses: { 200: json(page(Tenant), 'Tenants by slug') },
     }),
     async (c) => c.json(await listTenants({ ctx: c.get('platformCtx'), input: c.req.valid('query') }), 200),
   )
@@ -139,9 +150,11 @@ export const platformRouter = createRouter()
     platformRoute({
       method: 'get',
       path: '/api/v1/platform/tenants/{slug}',
+      operationId: 'getTenant',
+      summary: 'Get a tenant',
       tags: ['platform'],
       request: { params: SlugParam },
-      responses: { 200: json(Tenant, 'The tenant'), ...problems },
+      responses: { 200: json(Tenant, 'The tenant') },
     }),
     async (c) => c.json(await getTenant({ ctx: c.get('platformCtx'), input: c.req.valid('param') }), 200),
   )
@@ -149,9 +162,11 @@ export const platformRouter = createRouter()
     platformRoute({
       method: 'patch',
       path: '/api/v1/platform/tenants/{slug}',
+      operationId: 'updateTenant',
+      summary: 'Rename, suspend, reactivate or limit a tenant',
       tags: ['platform'],
       request: { params: SlugParam, body: body(UpdateTenant) },
-      responses: { 200: json(Tenant, 'The updated tenant'), ...problems },
+      responses: { 200: json(Tenant, 'The updated tenant') },
     }),
     async (c) => c.json(await updateTenant({ ctx: c.get('platformCtx'), input: { slug: c.req.valid('param').slug, patch: c.req.valid('json') } }), 200),
   );

@@ -5,7 +5,8 @@ import type { HonoEnv } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { createSubscriberImport, findSubscriberImport, getSubscriberImport, listSubscriberImports, presentSubscriberImport } from '../services/subscriber-imports/manage-subscriber-imports.ts';
 import { isStalled, runSubscriberImport } from '../services/subscriber-imports/run-subscriber-import.ts';
-import { IdParam, Pagination, Problem, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { IdParam, Pagination, createRouter, json, page, tenantRoute } from './common.ts';
+import { locationHeader, problem } from './operation.ts';
 
 /** The largest CSV accepted: a 100,000-subscriber Splynx export is about 15 MiB. */
 export const maxImportBytes = 20 * 1024 * 1024;
@@ -75,8 +76,9 @@ export const subscriberImportsRouter = router
     tenantRoute('subscribers:write', {
       method: 'post',
       path: '/api/v1/subscriber-imports',
-      tags: ['subscribers'],
+      operationId: 'createSubscriberImport',
       summary: 'Import subscribers from CSV',
+      tags: ['subscribers'],
       description:
         'Starts a job that validates every row, then creates all subscribers in one transaction, or none if any row fails. Columns are documented in the README (Subscriber import). Small files finish before the response; poll the job otherwise.',
       request: {
@@ -84,10 +86,9 @@ export const subscriberImportsRouter = router
         body: { required: true, content: { 'text/csv': { schema: z.string().openapi({ description: 'UTF-8 CSV with a header row, at most 20 MiB' }) } } },
       },
       responses: {
-        202: json(SubscriberImport, 'The job, in whatever state it reached (Location names it)'),
-        413: { description: 'The file is over 20 MiB', content: { 'application/problem+json': { schema: Problem } } },
-        415: { description: 'The body is not text/csv', content: { 'application/problem+json': { schema: Problem } } },
-        ...problems,
+        202: { ...json(SubscriberImport, 'The job, in whatever state it reached (Location names it)'), headers: locationHeader },
+        413: problem('The file is over 20 MiB'),
+        415: problem('The body is not text/csv'),
       },
     }),
     async (c) => {
@@ -108,9 +109,11 @@ export const subscriberImportsRouter = router
     tenantRoute('subscribers:read', {
       method: 'get',
       path: '/api/v1/subscriber-imports',
+      operationId: 'listSubscriberImports',
+      summary: 'List subscriber import jobs',
       tags: ['subscribers'],
       request: { query: Pagination },
-      responses: { 200: json(page(SubscriberImport), 'Import jobs, newest first'), ...problems },
+      responses: { 200: json(page(SubscriberImport), 'Import jobs, newest first') },
     }),
     async (c) => c.json(await listSubscriberImports({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
   )
@@ -118,6 +121,8 @@ export const subscriberImportsRouter = router
     tenantRoute('subscribers:read', {
       method: 'get',
       path: '/api/v1/subscriber-imports/{id}',
+      operationId: 'getSubscriberImport',
+      summary: 'Get an import job and its row errors',
       tags: ['subscribers'],
       description: 'Progress and row errors (paginated). A job whose run stopped (a restart) is started again by this read.',
       request: {
@@ -127,7 +132,7 @@ export const subscriberImportsRouter = router
           errors_cursor: z.string().regex(/^\d{1,9}$/, 'a cursor this API returned').transform(Number).optional(),
         }),
       },
-      responses: { 200: json(SubscriberImportDetail, 'The job and a page of its errors'), ...problems },
+      responses: { 200: json(SubscriberImportDetail, 'The job and a page of its errors') },
     }),
     async (c) => {
       const ctx = c.get('tenantCtx');

@@ -15,7 +15,7 @@ import { attachTag, detachTag, listSubscriberTags } from '../services/subscriber
 import { eraseSubscriber } from '../services/subscribers/erase-subscriber.ts';
 import { exportSubscriber } from '../services/subscribers/export-subscriber.ts';
 import { AddressCreate, AddressPatch, ContactCreate, ContactPatch, SubscriberCreate, SubscriberPatch } from '../services/subscribers/subscriber-input.ts';
-import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 import { Tag } from './tags.ts';
 
@@ -140,6 +140,8 @@ export const subscribersRouter = createRouter()
     tenantRoute('subscribers:read', {
       method: 'get',
       path: '/api/v1/subscribers',
+      operationId: 'listSubscribers',
+      summary: 'List or search subscribers',
       tags,
       request: { query: ListQuery },
       responses: {
@@ -147,7 +149,6 @@ export const subscribersRouter = createRouter()
           description: 'Subscribers, newest first; with format=csv every matching row as CSV',
           content: { 'application/json': { schema: page(Subscriber) }, 'text/csv': { schema: z.string() } },
         },
-        ...problems,
       },
     }),
     async (c) => {
@@ -160,42 +161,46 @@ export const subscribersRouter = createRouter()
     },
   )
   .openapi(
-    tenantRoute('subscribers:write', { method: 'post', path: '/api/v1/subscribers', tags, request: { body: body(SubscriberCreate) }, responses: { 201: json(SubscriberDetail, 'The new subscriber'), ...problems } }),
+    tenantRoute('subscribers:write', { method: 'post', path: '/api/v1/subscribers', operationId: 'createSubscriber', summary: 'Create a subscriber', tags, request: { body: body(SubscriberCreate) }, responses: { 201: json(SubscriberDetail, 'The new subscriber') } }),
     async (c) => c.json(await createSubscriber({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
-    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/subscribers/{id}', tags, request: { params: IdParam }, responses: { 200: json(SubscriberDetail, 'The subscriber'), ...problems } }),
+    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/subscribers/{id}', operationId: 'getSubscriber', summary: 'Get a subscriber', tags, request: { params: IdParam }, responses: { 200: json(SubscriberDetail, 'The subscriber') } }),
     async (c) => c.json(await getSubscriber({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
     tenantRoute('subscribers:write', {
       method: 'patch',
       path: '/api/v1/subscribers/{id}',
+      operationId: 'updateSubscriber',
+      summary: 'Update a subscriber',
       tags,
       request: { params: IdParam, body: body(SubscriberPatch) },
-      responses: { 200: json(SubscriberDetail, 'The updated subscriber'), ...problems },
+      responses: { 200: json(SubscriberDetail, 'The updated subscriber') },
     }),
     async (c) => c.json(await updateSubscriber({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
   )
   .openapi(
-    tenantRoute('subscribers:write', { method: 'delete', path: '/api/v1/subscribers/{id}', tags, request: { params: IdParam }, responses: { 204: { description: 'Archived (restorable)' }, ...problems } }),
+    tenantRoute('subscribers:write', { method: 'delete', path: '/api/v1/subscribers/{id}', operationId: 'archiveSubscriber', summary: 'Archive a subscriber', tags, request: { params: IdParam }, responses: { 204: { description: 'Archived (restorable)' } } }),
     async (c) => {
       await archiveSubscriber({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
       return c.body(null, 204);
     },
   )
   .openapi(
-    tenantRoute('subscribers:write', { method: 'post', path: '/api/v1/subscribers/{id}/restore', tags, request: { params: IdParam }, responses: { 200: json(SubscriberDetail, 'The restored subscriber'), ...problems } }),
+    tenantRoute('subscribers:write', { method: 'post', path: '/api/v1/subscribers/{id}/restore', operationId: 'restoreSubscriber', summary: 'Restore an archived subscriber', tags, request: { params: IdParam }, responses: { 200: json(SubscriberDetail, 'The restored subscriber') } }),
     async (c) => c.json(await restoreSubscriber({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
     tenantRoute('subscribers:erase', {
       method: 'post',
       path: '/api/v1/subscribers/{id}/erase',
+      operationId: 'eraseSubscriber',
+      summary: 'Erase a subscriber\'s personal data (GDPR)',
       tags,
       description: 'GDPR erasure: irreversibly removes personal data, keeping the row, its number and financial records',
       request: { params: IdParam },
-      responses: { 204: { description: 'Erased' }, ...problems },
+      responses: { 204: { description: 'Erased' } },
     }),
     async (c) => {
       await eraseSubscriber({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
@@ -206,10 +211,12 @@ export const subscribersRouter = createRouter()
     tenantRoute('subscribers:export', {
       method: 'get',
       path: '/api/v1/subscribers/{id}/export',
+      operationId: 'exportSubscriber',
+      summary: 'Export everything held about a subscriber',
       tags,
       description: 'GDPR access/portability: everything held about the subscriber',
       request: { params: IdParam },
-      responses: { 200: json(SubscriberExport, 'Everything held about the subscriber'), ...problems },
+      responses: { 200: json(SubscriberExport, 'Everything held about the subscriber') },
     }),
     async (c) => {
       const data = await exportSubscriber({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
@@ -221,23 +228,27 @@ export const subscribersRouter = createRouter()
     tenantRoute('subscribers:read', {
       method: 'get',
       path: '/api/v1/subscribers/{id}/members',
+      operationId: 'listOrganizationMembers',
+      summary: 'List an organization\'s members',
       tags,
       request: { params: IdParam, query: Pagination },
-      responses: { 200: json(page(Subscriber), 'The persons of an organization'), ...problems },
+      responses: { 200: json(page(Subscriber), 'The persons of an organization') },
     }),
     async (c) => c.json(await listMembers({ ctx: c.get('tenantCtx'), input: { ...c.req.valid('query'), ...c.req.valid('param') } }), 200),
   )
   .openapi(
-    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/subscribers/{id}/addresses', tags, request: { params: IdParam }, responses: { 200: json(z.object({ data: z.array(Address) }), 'Addresses'), ...problems } }),
+    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/subscribers/{id}/addresses', operationId: 'listSubscriberAddresses', summary: 'List a subscriber\'s addresses', tags, request: { params: IdParam }, responses: { 200: json(z.object({ data: z.array(Address) }), 'Addresses') } }),
     async (c) => c.json(await listAddresses({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
     tenantRoute('subscribers:write', {
       method: 'post',
       path: '/api/v1/subscribers/{id}/addresses',
+      operationId: 'createSubscriberAddress',
+      summary: 'Add an address to a subscriber',
       tags,
       request: { params: IdParam, body: body(AddressCreate) },
-      responses: { 201: json(Address, 'The new address'), ...problems },
+      responses: { 201: json(Address, 'The new address') },
     }),
     async (c) => c.json(await addAddress({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, address: c.req.valid('json') } }), 201),
   )
@@ -245,9 +256,11 @@ export const subscribersRouter = createRouter()
     tenantRoute('subscribers:write', {
       method: 'patch',
       path: '/api/v1/subscribers/{id}/addresses/{address_id}',
+      operationId: 'updateSubscriberAddress',
+      summary: 'Update a subscriber\'s address',
       tags,
       request: { params: AddressParams, body: body(AddressPatch) },
-      responses: { 200: json(Address, 'The updated address'), ...problems },
+      responses: { 200: json(Address, 'The updated address') },
     }),
     async (c) => {
       const { id, address_id } = c.req.valid('param');
@@ -255,7 +268,7 @@ export const subscribersRouter = createRouter()
     },
   )
   .openapi(
-    tenantRoute('subscribers:write', { method: 'delete', path: '/api/v1/subscribers/{id}/addresses/{address_id}', tags, request: { params: AddressParams }, responses: { 204: { description: 'Removed' }, ...problems } }),
+    tenantRoute('subscribers:write', { method: 'delete', path: '/api/v1/subscribers/{id}/addresses/{address_id}', operationId: 'deleteSubscriberAddress', summary: 'Remove a subscriber\'s address', tags, request: { params: AddressParams }, responses: { 204: { description: 'Removed' } } }),
     async (c) => {
       const { id, address_id } = c.req.valid('param');
       await removeAddress({ ctx: c.get('tenantCtx'), input: { id, addressId: address_id } });
@@ -263,16 +276,18 @@ export const subscribersRouter = createRouter()
     },
   )
   .openapi(
-    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/subscribers/{id}/contacts', tags, request: { params: IdParam }, responses: { 200: json(z.object({ data: z.array(Contact) }), 'Contacts'), ...problems } }),
+    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/subscribers/{id}/contacts', operationId: 'listSubscriberContacts', summary: 'List a subscriber\'s contacts', tags, request: { params: IdParam }, responses: { 200: json(z.object({ data: z.array(Contact) }), 'Contacts') } }),
     async (c) => c.json(await listContacts({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
     tenantRoute('subscribers:write', {
       method: 'post',
       path: '/api/v1/subscribers/{id}/contacts',
+      operationId: 'createSubscriberContact',
+      summary: 'Add a contact to a subscriber',
       tags,
       request: { params: IdParam, body: body(ContactCreate) },
-      responses: { 201: json(Contact, 'The new contact'), ...problems },
+      responses: { 201: json(Contact, 'The new contact') },
     }),
     async (c) => c.json(await addContact({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, contact: c.req.valid('json') } }), 201),
   )
@@ -280,9 +295,11 @@ export const subscribersRouter = createRouter()
     tenantRoute('subscribers:write', {
       method: 'patch',
       path: '/api/v1/subscribers/{id}/contacts/{contact_id}',
+      operationId: 'updateSubscriberContact',
+      summary: 'Update a subscriber\'s contact',
       tags,
       request: { params: ContactParams, body: body(ContactPatch) },
-      responses: { 200: json(Contact, 'The updated contact'), ...problems },
+      responses: { 200: json(Contact, 'The updated contact') },
     }),
     async (c) => {
       const { id, contact_id } = c.req.valid('param');
@@ -290,7 +307,7 @@ export const subscribersRouter = createRouter()
     },
   )
   .openapi(
-    tenantRoute('subscribers:write', { method: 'delete', path: '/api/v1/subscribers/{id}/contacts/{contact_id}', tags, request: { params: ContactParams }, responses: { 204: { description: 'Removed' }, ...problems } }),
+    tenantRoute('subscribers:write', { method: 'delete', path: '/api/v1/subscribers/{id}/contacts/{contact_id}', operationId: 'deleteSubscriberContact', summary: 'Remove a subscriber\'s contact', tags, request: { params: ContactParams }, responses: { 204: { description: 'Removed' } } }),
     async (c) => {
       const { id, contact_id } = c.req.valid('param');
       await removeContact({ ctx: c.get('tenantCtx'), input: { id, contactId: contact_id } });
@@ -298,11 +315,11 @@ export const subscribersRouter = createRouter()
     },
   )
   .openapi(
-    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/subscribers/{id}/tags', tags, request: { params: IdParam }, responses: { 200: json(z.object({ data: z.array(Tag) }), 'Tags'), ...problems } }),
+    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/subscribers/{id}/tags', operationId: 'listSubscriberTags', summary: 'List a subscriber\'s tags', tags, request: { params: IdParam }, responses: { 200: json(z.object({ data: z.array(Tag) }), 'Tags') } }),
     async (c) => c.json(await listSubscriberTags({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
-    tenantRoute('subscribers:write', { method: 'put', path: '/api/v1/subscribers/{id}/tags/{tag_id}', tags, request: { params: TagParams }, responses: { 204: { description: 'Attached' }, ...problems } }),
+    tenantRoute('subscribers:write', { method: 'put', path: '/api/v1/subscribers/{id}/tags/{tag_id}', operationId: 'attachSubscriberTag', summary: 'Attach a tag to a subscriber', tags, request: { params: TagParams }, responses: { 204: { description: 'Attached' } } }),
     async (c) => {
       const { id, tag_id } = c.req.valid('param');
       await attachTag({ ctx: c.get('tenantCtx'), input: { id, tagId: tag_id } });
@@ -310,7 +327,7 @@ export const subscribersRouter = createRouter()
     },
   )
   .openapi(
-    tenantRoute('subscribers:write', { method: 'delete', path: '/api/v1/subscribers/{id}/tags/{tag_id}', tags, request: { params: TagParams }, responses: { 204: { description: 'Detached' }, ...problems } }),
+    tenantRoute('subscribers:write', { method: 'delete', path: '/api/v1/subscribers/{id}/tags/{tag_id}', operationId: 'detachSubscriberTag', summary: 'Detach a tag from a subscriber', tags, request: { params: TagParams }, responses: { 204: { description: 'Detached' } } }),
     async (c) => {
       const { id, tag_id } = c.req.valid('param');
       await detachTag({ ctx: c.get('tenantCtx'), input: { id, tagId: tag_id } });

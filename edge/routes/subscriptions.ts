@@ -4,7 +4,7 @@ import { cancelSubscription } from '../services/subscriptions/cancel-subscriptio
 import { changePlan, previewPlanChange } from '../services/subscriptions/change-plan.ts';
 import { createSubscription, getSubscription, listSubscriptions, updateSubscription } from '../services/subscriptions/manage-subscriptions.ts';
 import { activateSubscription, resumeSubscription, suspendSubscription } from '../services/subscriptions/subscription-lifecycle.ts';
-import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, tenantRoute } from './common.ts';
 import { Currency, Instant, LineTax, MinorUnits, NonNegativeMinorUnits } from './money-schemas.ts';
 
 const Reason = z.string().trim().min(1).max(500);
@@ -135,10 +135,12 @@ const action = <T extends z.ZodType>(path: string, description: string, schema: 
   tenantRoute('billing:write', {
     method: 'post',
     path: `/api/v1/subscriptions/{id}/${path}`,
+    operationId: `${path}Subscription`,
+    summary: `${path.charAt(0).toUpperCase()}${path.slice(1)} a subscription`,
     tags: ['subscriptions'],
     description,
     request: { params: IdParam, body: optional ? { required: false, content: { 'application/json': { schema } } } : body(schema) },
-    responses: { 200: json(Subscription, 'The subscription'), ...problems },
+    responses: { 200: json(Subscription, 'The subscription') },
   });
 
 export const subscriptionsRouter = createRouter()
@@ -146,10 +148,12 @@ export const subscriptionsRouter = createRouter()
     tenantRoute('subscribers:read', {
       method: 'get',
       path: '/api/v1/subscriptions',
+      operationId: 'listSubscriptions',
+      summary: 'List subscriptions',
       tags: ['subscriptions'],
       description: 'Newest first.',
       request: { query: Pagination.extend(SubscriptionFilter.shape).extend(TimeWindowQuery.shape) },
-      responses: { 200: json(page(SubscriptionSummary), 'Subscriptions'), ...problems },
+      responses: { 200: json(page(SubscriptionSummary), 'Subscriptions') },
     }),
     async (c) => c.json(await listSubscriptions({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
   )
@@ -157,25 +161,29 @@ export const subscriptionsRouter = createRouter()
     tenantRoute('billing:write', {
       method: 'post',
       path: '/api/v1/subscriptions',
+      operationId: 'createSubscription',
+      summary: 'Create a subscription (pending)',
       tags: ['subscriptions'],
       description: 'A pending subscription; billing starts at activation. The offer, add-ons and discount must not be archived.',
       request: { body: body(CreateSubscription) },
-      responses: { 201: json(Subscription, 'The new subscription'), ...problems },
+      responses: { 201: json(Subscription, 'The new subscription') },
     }),
     async (c) => c.json(await createSubscription({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
-    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/subscriptions/{id}', tags: ['subscriptions'], request: { params: IdParam }, responses: { 200: json(Subscription, 'The subscription'), ...problems } }),
+    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/subscriptions/{id}', operationId: 'getSubscription', summary: 'Get a subscription', tags: ['subscriptions'], request: { params: IdParam }, responses: { 200: json(Subscription, 'The subscription') } }),
     async (c) => c.json(await getSubscription({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
     tenantRoute('billing:write', {
       method: 'patch',
       path: '/api/v1/subscriptions/{id}',
+      operationId: 'updateSubscription',
+      summary: 'Update a subscription',
       tags: ['subscriptions'],
       description: 'Service line, price override and discount only; offers change through change-plan, status through the actions.',
       request: { params: IdParam, body: body(UpdateSubscription) },
-      responses: { 200: json(Subscription, 'The subscription'), ...problems },
+      responses: { 200: json(Subscription, 'The subscription') },
     }),
     async (c) => c.json(await updateSubscription({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
   )
@@ -201,10 +209,12 @@ export const subscriptionsRouter = createRouter()
     tenantRoute('billing:write', {
       method: 'post',
       path: '/api/v1/subscriptions/{id}/change-plan/preview',
+      operationId: 'previewPlanChange',
+      summary: 'Preview a plan change\'s credit and charge',
       tags: ['subscriptions'],
       description: 'What the change would move ("you pay X today"); writes nothing. Applying the same body moves exactly this.',
       request: { params: IdParam, body: body(PlanChange) },
-      responses: { 200: json(PlanPreview, 'The planned change'), ...problems },
+      responses: { 200: json(PlanPreview, 'The planned change') },
     }),
     async (c) => c.json(await previewPlanChange({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, ...c.req.valid('json') } }), 200),
   )
@@ -212,11 +222,13 @@ export const subscriptionsRouter = createRouter()
     tenantRoute('billing:write', {
       method: 'post',
       path: '/api/v1/subscriptions/{id}/change-plan',
+      operationId: 'changePlan',
+      summary: 'Change a subscription\'s plan',
       tags: ['subscriptions'],
       description:
         'Prorated by seconds in the billed cycle: credit = credit_basis × remaining / cycle, charge = new price × remaining / cycle. A future effective_at schedules the change; an offer with another billing cycle takes effect at the next cycle boundary (scheduled, no proration).',
       request: { params: IdParam, body: body(PlanChange) },
-      responses: { 200: json(PlanChanged, 'The applied or scheduled change'), ...problems },
+      responses: { 200: json(PlanChanged, 'The applied or scheduled change') },
     }),
     async (c) => c.json(await changePlan({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, ...c.req.valid('json') } }), 200),
   );

@@ -7,7 +7,8 @@ import { sweepTicketSlas } from '../services/tickets/sla-breaches.ts';
 import { deleteTicketAttachment, listTicketAttachments, readTicketAttachment, uploadTicketAttachment } from '../services/tickets/ticket-attachments.ts';
 import { addTicketComment, listTicketComments } from '../services/tickets/ticket-comments.ts';
 import { attachmentTypes, maxAttachmentBytes } from '../services/tickets/ticket-rules.ts';
-import { IdParam, Pagination, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
+import { problem } from './operation.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 
 const attachmentUploadPath = '/api/v1/tickets/:id/attachments';
@@ -124,10 +125,12 @@ export const ticketsRouter = router
     tenantRoute('tickets:read', {
       method: 'get',
       path: '/api/v1/tickets',
+      operationId: 'listTickets',
+      summary: 'List tickets',
       tags: ['tickets'],
       description: 'Newest first. `?format=csv` returns every matching ticket as CSV (limit and cursor do not apply).',
       request: { query: Pagination.extend(TicketFilter.shape) },
-      responses: { 200: { description: 'Tickets', content: { ...json(page(Ticket), '').content, ...csv } }, ...problems },
+      responses: { 200: { description: 'Tickets', content: { ...json(page(Ticket), '').content, ...csv } } },
     }),
     async (c) => {
       const { format, breached, limit, cursor, ...query } = c.req.valid('query');
@@ -143,16 +146,18 @@ export const ticketsRouter = router
     },
   )
   .openapi(
-    tenantRoute('tickets:write', { method: 'post', path: '/api/v1/tickets', tags: ['tickets'], request: { body: body(CreateTicket) }, responses: { 201: json(Ticket, 'The new ticket'), ...problems } }),
+    tenantRoute('tickets:write', { method: 'post', path: '/api/v1/tickets', operationId: 'createTicket', summary: 'Open a ticket', tags: ['tickets'], request: { body: body(CreateTicket) }, responses: { 201: json(Ticket, 'The new ticket') } }),
     async (c) => c.json(await createTicket({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
     tenantRoute('tickets:write', {
       method: 'post',
       path: '/api/v1/tickets/sla-sweep',
+      operationId: 'sweepTicketSlas',
+      summary: 'Record SLA breaches now',
       tags: ['tickets'],
       description: 'Records every SLA breach due by now (one `ticket.sla_breached` event per ticket and kind, ever); what the scheduler runs.',
-      responses: { 200: json(SweepReport, 'The breaches recorded by this sweep'), ...problems },
+      responses: { 200: json(SweepReport, 'The breaches recorded by this sweep') },
     }),
     async (c) => {
       const ctx = c.get('tenantCtx');
@@ -160,17 +165,19 @@ export const ticketsRouter = router
     },
   )
   .openapi(
-    tenantRoute('tickets:read', { method: 'get', path: '/api/v1/tickets/{id}', tags: ['tickets'], request: { params: IdParam }, responses: { 200: json(Ticket, 'The ticket'), ...problems } }),
+    tenantRoute('tickets:read', { method: 'get', path: '/api/v1/tickets/{id}', operationId: 'getTicket', summary: 'Get a ticket', tags: ['tickets'], request: { params: IdParam }, responses: { 200: json(Ticket, 'The ticket') } }),
     async (c) => c.json(await getTicket({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
     tenantRoute('tickets:write', {
       method: 'patch',
       path: '/api/v1/tickets/{id}',
+      operationId: 'updateTicket',
+      summary: 'Update a ticket',
       tags: ['tickets'],
       description: 'Status moves open → pending/resolved/closed, pending → open/resolved/closed, resolved → open (reopen)/closed; closed is final (409).',
       request: { params: IdParam, body: body(UpdateTicket) },
-      responses: { 200: json(Ticket, 'The updated ticket'), ...problems },
+      responses: { 200: json(Ticket, 'The updated ticket') },
     }),
     async (c) => c.json(await updateTicket({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
   )
@@ -178,9 +185,11 @@ export const ticketsRouter = router
     tenantRoute('tickets:read', {
       method: 'get',
       path: '/api/v1/tickets/{id}/comments',
+      operationId: 'listTicketComments',
+      summary: 'List a ticket\'s comments',
       tags: ['tickets'],
       request: { params: IdParam, query: Pagination },
-      responses: { 200: json(page(Comment), 'Comments, oldest first'), ...problems },
+      responses: { 200: json(page(Comment), 'Comments, oldest first') },
     }),
     async (c) => c.json(await listTicketComments({ ctx: c.get('tenantCtx'), input: { ticketId: c.req.valid('param').id, ...c.req.valid('query') } }), 200),
   )
@@ -188,10 +197,12 @@ export const ticketsRouter = router
     tenantRoute('tickets:write', {
       method: 'post',
       path: '/api/v1/tickets/{id}/comments',
+      operationId: 'createTicketComment',
+      summary: 'Comment on a ticket',
       tags: ['tickets'],
       description: 'Public comments answer the customer (the first one meets the first-response SLA); internal ones are staff notes.',
       request: { params: IdParam, body: body(NewComment) },
-      responses: { 201: json(Comment, 'The new comment'), ...problems },
+      responses: { 201: json(Comment, 'The new comment') },
     }),
     async (c) => c.json(await addTicketComment({ ctx: c.get('tenantCtx'), input: { ticketId: c.req.valid('param').id, ...c.req.valid('json') } }), 201),
   )
@@ -199,9 +210,11 @@ export const ticketsRouter = router
     tenantRoute('tickets:read', {
       method: 'get',
       path: '/api/v1/tickets/{id}/attachments',
+      operationId: 'listTicketAttachments',
+      summary: 'List a ticket\'s attachments',
       tags: ['tickets'],
       request: { params: IdParam, query: Pagination },
-      responses: { 200: json(page(Attachment), 'Attachments, oldest first'), ...problems },
+      responses: { 200: json(page(Attachment), 'Attachments, oldest first') },
     }),
     async (c) => c.json(await listTicketAttachments({ ctx: c.get('tenantCtx'), input: { ticketId: c.req.valid('param').id, ...c.req.valid('query') } }), 200),
   )
@@ -209,6 +222,8 @@ export const ticketsRouter = router
     tenantRoute('tickets:write', {
       method: 'post',
       path: '/api/v1/tickets/{id}/attachments',
+      operationId: 'uploadTicketAttachment',
+      summary: 'Upload a file to a ticket',
       tags: ['tickets'],
       description: `The request body is the file itself, its Content-Type one of ${attachmentTypes.join(', ')} (else 415), at most ${maxAttachmentBytes / 1024 / 1024} MiB (else 413); \`?filename=\` names it.`,
       request: {
@@ -216,7 +231,7 @@ export const ticketsRouter = router
         query: z.object({ filename: z.string().max(255).optional() }),
         body: { required: true, content: Object.fromEntries(attachmentTypes.map((type) => [type, { schema: binary }])) },
       },
-      responses: { 201: json(Attachment, 'The stored attachment'), 413: problems[400], 415: problems[400], ...problems },
+      responses: { 201: json(Attachment, 'The stored attachment'), 413: problem('The file is over the size limit'), 415: problem('The file type is not accepted') },
     }),
     async (c) => {
       const input = { ticketId: c.req.valid('param').id, filename: c.req.valid('query').filename, contentType: c.req.header('content-type'), body: new Uint8Array(await c.req.arrayBuffer()) };
@@ -227,9 +242,11 @@ export const ticketsRouter = router
     tenantRoute('tickets:read', {
       method: 'get',
       path: '/api/v1/attachments/{id}',
+      operationId: 'downloadAttachment',
+      summary: 'Download an attachment',
       tags: ['tickets'],
       request: { params: IdParam },
-      responses: { 200: { description: 'The file, with its stored content type', content: { 'application/octet-stream': { schema: binary } } }, ...problems },
+      responses: { 200: { description: 'The file, with its stored content type', content: { 'application/octet-stream': { schema: binary } } } },
     }),
     async (c) => {
       const { attachment, object } = await readTicketAttachment({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
@@ -245,7 +262,7 @@ export const ticketsRouter = router
     },
   )
   .openapi(
-    tenantRoute('tickets:write', { method: 'delete', path: '/api/v1/attachments/{id}', tags: ['tickets'], request: { params: IdParam }, responses: { 204: { description: 'Deleted' }, ...problems } }),
+    tenantRoute('tickets:write', { method: 'delete', path: '/api/v1/attachments/{id}', operationId: 'deleteAttachment', summary: 'Delete an attachment', tags: ['tickets'], request: { params: IdParam }, responses: { 204: { description: 'Deleted' } } }),
     async (c) => {
       await deleteTicketAttachment({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
       return c.body(null, 204);

@@ -5,7 +5,7 @@ import { getUsage } from '../services/usage/get-usage.ts';
 import { recordUsage } from '../services/usage/record-usage.ts';
 import { resetQuota } from '../services/usage/reset-quota-holds.ts';
 import { maxUsageBatch, UsageRecordInput } from '../services/usage/usage-input.ts';
-import { IdParam, body, createRouter, json, problems, tenantRoute } from './common.ts';
+import { IdParam, body, createRouter, json, tenantRoute } from './common.ts';
 import { Instant } from './money-schemas.ts';
 
 // 5,000 records of up to ~300 bytes each (ids up to 200 characters) exceed the app's 1 MiB default.
@@ -78,11 +78,12 @@ export const usageRouter = router
     tenantRoute('network:write', {
       method: 'post',
       path: '/api/v1/usage-records',
-      tags: ['usage'],
+      operationId: 'reportUsage',
       summary: 'Report usage (RADIUS accounting)',
+      tags: ['usage'],
       description: `1–${maxUsageBatch} records, each naming its subscription by \`subscription_id\` or by \`username\` (the RADIUS login). Idempotent by record id. Not all-or-nothing: each bad row (invalid, unknown subscription or username, never activated) is reported in \`rejected\` with its index and every good row is stored, all in one transaction. Each record counts towards the quota bucket of the billing period containing its end; crossing 80 % and 90 % records \`usage.quota_warning\` once each, 100 % records \`usage.quota_exhausted\` and throttles the subscription (fair-usage hold).`,
       request: { body: body(UsageBatch) },
-      responses: { 200: json(UsageBatchResult, 'What was stored, skipped as duplicate and rejected'), ...problems },
+      responses: { 200: json(UsageBatchResult, 'What was stored, skipped as duplicate and rejected') },
     }),
     async (c) => c.json(await recordUsage({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 200),
   )
@@ -90,10 +91,12 @@ export const usageRouter = router
     tenantRoute('subscribers:read', {
       method: 'get',
       path: '/api/v1/subscriptions/{id}/usage',
+      operationId: 'getSubscriptionUsage',
+      summary: 'Get a subscription\'s usage and quota',
       tags: ['usage'],
       description: 'The quota bucket of the period containing `period_start` (any instant of the period; default now).',
       request: { params: IdParam, query: z.object({ period_start: Instant.optional() }) },
-      responses: { 200: json(QuotaBucket, 'The period, its volume and the thresholds reached'), ...problems },
+      responses: { 200: json(QuotaBucket, 'The period, its volume and the thresholds reached') },
     }),
     async (c) => c.json(await getUsage({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, period_start: c.req.valid('query').period_start } }), 200),
   )
@@ -101,11 +104,12 @@ export const usageRouter = router
     tenantRoute('billing:write', {
       method: 'post',
       path: '/api/v1/subscriptions/{id}/quota-reset',
-      tags: ['usage'],
+      operationId: 'resetQuota',
       summary: 'Reset or top up the data quota',
+      tags: ['usage'],
       description: 'Lifts the fair-usage throttle, exactly once: a second reset finds nothing to lift (`restored: false`). The period keeps its numbers and does not throttle again; the next period starts afresh.',
       request: { params: IdParam },
-      responses: { 200: json(QuotaReset, 'What the reset did'), ...problems },
+      responses: { 200: json(QuotaReset, 'What the reset did') },
     }),
     async (c) => c.json(await resetQuota({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   );

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from '../services/users/manage-users.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
-import { Email, IdParam, Pagination, Password, StaffRole, body, createRouter, json, page, problems, tenantRoute } from './common.ts';
+import { Email, IdParam, Pagination, Password, StaffRole, body, createRouter, json, page, tenantRoute } from './common.ts';
 
 export const User = z
   .object({
@@ -29,11 +29,12 @@ export const usersRouter = createRouter()
     tenantRoute('users:read', {
       method: 'get',
       path: '/api/v1/users',
+      operationId: 'listUsers',
+      summary: 'List staff users',
       tags: ['users'],
       request: { query: Pagination.extend({ format: z.enum(['json', 'csv']).default('json').openapi({ description: 'csv: every matching row (all pages), as a download' }) }) },
       responses: {
         200: { description: 'Staff users; with format=csv every user as CSV', content: { 'application/json': { schema: page(User) }, 'text/csv': { schema: z.string() } } },
-        ...problems,
       },
     }),
     async (c) => {
@@ -44,25 +45,27 @@ export const usersRouter = createRouter()
     },
   )
   .openapi(
-    tenantRoute('users:write', { method: 'post', path: '/api/v1/users', tags: ['users'], request: { body: body(CreateUser) }, responses: { 201: json(User, 'The new user'), ...problems } }),
+    tenantRoute('users:write', { method: 'post', path: '/api/v1/users', operationId: 'createUser', summary: 'Create a staff user', tags: ['users'], request: { body: body(CreateUser) }, responses: { 201: json(User, 'The new user') } }),
     async (c) => c.json(await createUser({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
-    tenantRoute('users:read', { method: 'get', path: '/api/v1/users/{id}', tags: ['users'], request: { params: IdParam }, responses: { 200: json(User, 'The user'), ...problems } }),
+    tenantRoute('users:read', { method: 'get', path: '/api/v1/users/{id}', operationId: 'getUser', summary: 'Get a staff user', tags: ['users'], request: { params: IdParam }, responses: { 200: json(User, 'The user') } }),
     async (c) => c.json(await getUser({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
     tenantRoute('users:write', {
       method: 'patch',
       path: '/api/v1/users/{id}',
+      operationId: 'updateUser',
+      summary: 'Update a staff user (role, status, password)',
       tags: ['users'],
       request: { params: IdParam, body: body(UpdateUser) },
-      responses: { 200: json(User, 'The updated user'), ...problems },
+      responses: { 200: json(User, 'The updated user') },
     }),
     async (c) => c.json(await updateUser({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
   )
   .openapi(
-    tenantRoute('users:write', { method: 'delete', path: '/api/v1/users/{id}', tags: ['users'], request: { params: IdParam }, responses: { 204: { description: 'Deleted' }, ...problems } }),
+    tenantRoute('users:write', { method: 'delete', path: '/api/v1/users/{id}', operationId: 'deleteUser', summary: 'Delete a staff user', tags: ['users'], request: { params: IdParam }, responses: { 204: { description: 'Deleted' } } }),
     async (c) => {
       await deleteUser({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
       return c.body(null, 204);

@@ -3,6 +3,9 @@
 // OpenAPI document, so a route added later is attacked automatically — and a route this
 // file cannot classify, or whose parameters it cannot fill, fails the test.
 import { describe, expect, it } from 'vitest';
+import { dispatchOutbox } from '../../edge/services/outbox/dispatch-outbox.ts';
+import { outboxConsumers } from '../../edge/services/outbox/run-outbox.ts';
+import { asSystemInTenant } from '../../edge/services/scheduler/for-each-tenant.ts';
 import { startEdge, unique, type CallResult, type StaffFixture, type TenantFixture, type TestEdge } from '../support/edge-app.ts';
 
 type Schema = {
@@ -32,6 +35,8 @@ const publicRoutes = new Set(['POST /api/v1/platform/auth/login', 'POST /api/v1/
 function classify(route: Route): Kind | null {
   const key = `${route.method} ${route.path}`;
   if (publicRoutes.has(key) || (route.method === 'GET' && (route.path === '/api/docs' || route.path.startsWith('/api/docs/')))) return 'public';
+  // The pages that explain each problem type (RFC 9457 §3.1.1).
+  if (route.method === 'GET' && route.path === '/problems/:slug') return 'public';
   if (route.path.startsWith('/api/v1/platform/')) return 'platform';
   if (route.path.startsWith('/api/v1/')) return 'tenant';
   return null;
@@ -296,6 +301,24 @@ async function populateBilling(edge: TestEdge, p: Populated, catalog: Awaited<Re
   return { ...ids, markers: [...Object.values(ids), `Other offer of ${slug}`, `Receipt of ${slug}`, `Credit of ${slug}`] };
 }
 
+/**
+ * A webhook endpoint (its secret a marker) and one delivery, fanned out by the outbox but not
+ * sent: the target is the discard port on loopback, and nothing runs the sender here.
+ */
+async function populateWebhooks(edge: TestEdge, p: Populated) {
+  const token = p.tenant.owner.token;
+  const slug = p.tenant.slug;
+  const url = `http://127.0.0.1:9/hooks-of-${slug}`;
+  const endpoint = { url, events: ['ticket.created'], description: `Webhook of ${slug}` };
+  const created = edge.ok(await edge.call('POST', '/api/v1/webhooks', { token, body: endpoint }), 201).body;
+  const endpointId = String(created.id);
+  edge.ok(await edge.call('POST', '/api/v1/tickets', { token, body: { subject: `Hooked ticket of ${slug}` } }), 201);
+  await asSystemInTenant(edge.platform, slug, 'isolation-fan-out', (ctx) => dispatchOutbox(ctx, outboxConsumers));
+  const deliveries = edge.ok(await edge.call('GET', `/api/v1/webhooks/${endpointId}/deliveries`, { token }), 200).body.data!;
+  const deliveryId = String(deliveries[0]!.id);
+  return { endpointId, deliveryId, markers: [endpointId, deliveryId, url, `Webhook of ${slug}`, String(created.secret)] };
+}
+
 /** Every row of every table of a tenant's database: what "unchanged" means. */
 async function dumpTenant(edge: TestEdge, slug: string): Promise<string> {
   const tables = await edge.tenantSql(slug, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
@@ -319,6 +342,8 @@ describe('tenant isolation over every route', () => {
     a.markers.push(...aTickets.markers);
     const [aCatalog, bCatalog] = [await populateCatalog(edge, a), await populateCatalog(edge, b)];
     a.markers.push(...aCatalog.markers);
+    const [aHooks, bHooks] = [await populateWebhooks(edge, a), await populateWebhooks(edge, b)];
+    a.markers.push(...aHooks.markers);
     const [aBilling, bBilling] = [await populateBilling(edge, a, aCatalog), await populateBilling(edge, b, bCatalog)];
     a.markers.push(...aBilling.markers);
     // Bodies that name a record (a plan change's offer, the invoice a credit note applies to) name B's own.
@@ -391,6 +416,7 @@ describe('tenant isolation over every route', () => {
     // Nested ids (a subscriber's address, contact, tag) always come from the same tenant as the path's id.
     const randomChildren = () => ({ address_id: crypto.randomUUID(), contact_id: crypto.randomUUID(), tag_id: crypto.randomUUID() });
     candidates.push(['ticket', aTickets.ticketId, bTickets.ticketId], ['ticket attachment', aTickets.attachmentId, bTickets.attachmentId], ['lead', aTickets.leadId, bTickets.leadId]);
+    candidates.push(['webhook endpoint', aHooks.endpointId, bHooks.endpointId], ['webhook delivery', aHooks.deliveryId, bHooks.deliveryId]);
     candidates.push(
       ['tax rate', aCatalog.taxRateId, bCatalog.taxRateId],
       ['policy set', aCatalog.policySetId, bCatalog.policySetId],

@@ -17,6 +17,8 @@ import { parseConfig, type Platform } from '../../edge/env.ts';
 import { createLogger } from '../../edge/lib/logger.ts';
 import { decodeBase32, generateHotp, totpStep } from '../../edge/lib/totp.ts';
 import { createDirectoryStorage } from '../../edge/node/directory-storage.ts';
+import { resolveHost } from '../../edge/node/platform.ts';
+import { createOutboxNudger } from '../../edge/services/outbox/nudge-outbox.ts';
 import { ensurePlatformAdmin } from '../../edge/services/platform/ensure-platform-admin.ts';
 
 export const platformAdmin = { email: 'root@platform.test', password: 'platform-admin-password-1' } as const;
@@ -63,7 +65,7 @@ export const randomDataKey = () => Buffer.from(crypto.getRandomValues(new Uint8A
  * Builds the platform and app. `config` overrides environment-style settings
  * (LOGIN_MAX_FAILURES, API_KEY_RATE_LIMIT, …). Call `close()` when done.
  */
-export async function createTestEdge(config: Record<string, unknown> = {}) {
+export async function createTestEdge(config: Record<string, unknown> = {}, options: EdgeOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'edge-test-'));
   const logs: string[] = [];
   const clock = { now: startTime };
@@ -87,7 +89,10 @@ export async function createTestEdge(config: Record<string, unknown> = {}) {
     },
     // The source address a test chooses with `x-test-peer` (rate limits per address), else 127.0.0.1.
     remoteAddress: (c) => c.req.header('x-test-peer') ?? '127.0.0.1',
+    resolveHost,
+    ...(options.nudgeOutbox ? { nudgeOutbox: (slug: string) => nudger?.nudge(slug) } : {}),
   };
+  const nudger = options.nudgeOutbox ? createOutboxNudger(platform) : undefined;
   const app: App = createApp(platform);
 
   const control = await platform.databases.control();
@@ -180,6 +185,7 @@ export async function createTestEdge(config: Record<string, unknown> = {}) {
   function close() {
     if (closed) return;
     closed = true;
+    nudger?.stop();
     platform.databases.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -188,8 +194,10 @@ export async function createTestEdge(config: Record<string, unknown> = {}) {
 }
 
 /** A fresh app for the current test, closed (and its files removed) when the test ends. */
-export async function startEdge(config: Record<string, unknown> = {}): Promise<TestEdge> {
-  const edge = await createTestEdge(config);
+export type EdgeOptions = { nudgeOutbox?: boolean };
+
+export async function startEdge(config: Record<string, unknown> = {}, options: EdgeOptions = {}): Promise<TestEdge> {
+  const edge = await createTestEdge(config, options);
   onTestFinished(() => edge.close());
   return edge;
 }

@@ -245,5 +245,16 @@ export const tenantMigrations: readonly Migration[] = [
       "ALTER TABLE `api_keys` ADD `scopes` text;",
       "ALTER TABLE `api_keys` ADD `expires_at` integer;"
     ]
+  },
+  {
+    "tag": "0014_webhooks",
+    "hash": "429fa8ee6679db70576f659e09bd8493c9556db7e6bc6ed671de23b4bc5f2b17",
+    "statements": [
+      "CREATE TABLE `outbox_cursors` (\n\t`consumer` text PRIMARY KEY NOT NULL,\n\t`last_seq` integer NOT NULL,\n\t`updated_at` integer NOT NULL\n);",
+      "CREATE TABLE `webhook_deliveries` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`endpoint_id` text NOT NULL,\n\t`event_id` text NOT NULL,\n\t`event_type` text NOT NULL,\n\t`body` text NOT NULL,\n\t`status` text NOT NULL,\n\t`attempts` integer NOT NULL,\n\t`next_attempt_at` integer,\n\t`last_attempt_at` integer,\n\t`last_status_code` integer,\n\t`last_error` text,\n\t`created_at` integer NOT NULL,\n\tFOREIGN KEY (`endpoint_id`) REFERENCES `webhook_endpoints`(`id`) ON UPDATE no action ON DELETE cascade\n);",
+      "CREATE UNIQUE INDEX `webhook_deliveries_endpoint_event` ON `webhook_deliveries` (`endpoint_id`,`event_id`);",
+      "CREATE INDEX `webhook_deliveries_due` ON `webhook_deliveries` (`status`,`next_attempt_at`);",
+      "CREATE TABLE `webhook_endpoints` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`url` text NOT NULL,\n\t`description` text,\n\t`events` text NOT NULL,\n\t`secret_sealed` text NOT NULL,\n\t`status` text NOT NULL,\n\t`disabled_reason` text,\n\t`disabled_at` integer,\n\t`failing_since` integer,\n\t`created_by` text,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL\n);"
+    ]
   }
 ];

@@ -1,5 +1,6 @@
 import type { Platform } from '../../env.ts';
 import { billAllTenants } from '../billing-runs/bill-all-tenants.ts';
+import { runAllTenantOutboxes } from '../outbox/run-outbox.ts';
 import { sweepAllTenantSlas } from '../tickets/sweep-all-tenants.ts';
 
 // The minute of each hour the money job runs (UTC): away from :00, when other systems' crons pile up.
@@ -20,8 +21,9 @@ export function billingSlotIn(tick: Tick): boolean {
 }
 
 /**
- * What runs each minute (a timer on Node, the cron trigger on Workers): the SLA sweep, and
- * billing and collections for every tenant when the tick holds the hour's slot. The tick
+ * What runs each minute (a timer on Node, the cron trigger on Workers): the SLA sweep,
+ * billing and collections for every tenant when the tick holds the hour's slot, then the
+ * outbox (webhooks), last so that what the jobs recorded goes out in the same tick. The tick
  * is decided by the caller (the trigger's scheduled time), never by reading the clock
  * after a sweep that may have run past the minute.
  */
@@ -29,4 +31,5 @@ export async function runScheduledJobs(platform: Platform, tick: Tick): Promise<
   const bill = platform.config.billingSchedule === 'hourly' && billingSlotIn(tick);
   await sweepAllTenantSlas(platform);
   if (bill) await billAllTenants(platform);
+  await runAllTenantOutboxes(platform);
 }

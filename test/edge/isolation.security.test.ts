@@ -22,6 +22,7 @@ type Schema = {
   items?: Schema;
   anyOf?: Schema[];
   oneOf?: Schema[];
+  allOf?: Schema[];
 };
 type Operation = { requestBody?: { content?: Record<string, { schema?: Schema }> }; parameters?: { name: string; in: string; schema: Schema }[] };
 type OpenApi = { paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, Schema> } };
@@ -69,6 +70,8 @@ function example(schema: Schema, doc: OpenApi, where: string): unknown {
   if (schema.const !== undefined) return schema.const;
   if (schema.example !== undefined) return schema.example;
   if (schema.enum) return schema.enum[0];
+  // allOf: every part applies, so an example of the whole is the union of the parts' examples.
+  if (schema.allOf) return Object.assign({}, ...schema.allOf.map((part, i) => example(part, doc, `${where}.allOf[${i}]`) as object));
   const alternatives = schema.anyOf ?? schema.oneOf;
   if (alternatives) return example(alternatives.find((s) => s.type !== 'null') ?? alternatives[0]!, doc, where);
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;

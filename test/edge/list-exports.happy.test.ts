@@ -68,11 +68,12 @@ describe('list views as CSV', () => {
     expect((await edge.call('DELETE', `/api/v1/api-keys/${ids[5]}`, { token: tenant.owner.token })).status).toBe(204);
 
     const live = table(edge.ok(await edge.call('GET', '/api/v1/api-keys?format=csv', { token: tenant.owner.token }), 200).text);
-    expect(live[0]).toEqual(['id', 'name', 'role', 'prefix', 'created_by', 'created_at', 'last_used_at', 'revoked_at']);
+    const header = ['id', 'name', 'role', 'prefix', 'created_by', 'created_at', 'expires_at', 'last_used_at', 'revoked_at'];
+    expect(live[0]).toEqual(header);
     expect(live.slice(1).map((r) => r[0])).toEqual(ids.filter((_, i) => i !== 5));
     const all = table(edge.ok(await edge.call('GET', '/api/v1/api-keys?format=csv&include_revoked=true', { token: tenant.owner.token }), 200).text);
     expect(all.slice(1).map((r) => r[0])).toEqual(ids);
-    expect(all[6]![7]).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect(all[6]![header.indexOf('revoked_at')]).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 
   it('checks the list permission for CSV as for JSON, and refuses an unknown format', async () => {

@@ -37,6 +37,9 @@ export function createFileClient(path: string, options: { timeoutMs: number }): 
         throw error;
       }
     });
+  const rollbackIfOpen = () => {
+    if (db.open && db.inTransaction) run(statements, { sql: 'ROLLBACK', args: [] });
+  };
   const inTransaction = <T>(mode: TransactionMode, work: () => T): T => {
     run(statements, { sql: beginOf(mode), args: [] });
     try {
@@ -44,7 +47,7 @@ export function createFileClient(path: string, options: { timeoutMs: number }): 
       run(statements, { sql: 'COMMIT', args: [] });
       return result;
     } finally {
-      if (db.open && db.inTransaction) run(statements, { sql: 'ROLLBACK', args: [] });
+      rollbackIfOpen();
     }
   };
   // Schema changes make cached column lists stale: start the cache afresh after them.
@@ -101,7 +104,7 @@ export function createFileClient(path: string, options: { timeoutMs: number }): 
         async rollback() {
           if (settled) return;
           settled = true;
-          if (db.open && db.inTransaction) run(statements, { sql: 'ROLLBACK', args: [] });
+          rollbackIfOpen();
         },
         async commit() {
           live();
@@ -109,13 +112,13 @@ export function createFileClient(path: string, options: { timeoutMs: number }): 
           try {
             run(statements, { sql: 'COMMIT', args: [] });
           } finally {
-            if (db.open && db.inTransaction) run(statements, { sql: 'ROLLBACK', args: [] });
+            rollbackIfOpen();
           }
         },
         close() {
           if (settled) return;
           settled = true;
-          if (db.open && db.inTransaction) run(statements, { sql: 'ROLLBACK', args: [] });
+          rollbackIfOpen();
         },
         get closed() {
           return settled || !db.open || !db.inTransaction;

@@ -56,7 +56,8 @@ async function runImport(args: string[], io: CliIo): Promise<number> {
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0] ?? ''}`);
   const sources = { clients: values.clients, users: values.users, sql: values.sql, json: values.json };
-  if (Object.values(sources).every((value) => value === undefined)) throw new UsageError('import needs at least one of --clients, --users, --sql, --json');
+  if (Object.values(sources).every((value) => value === undefined))
+    throw new UsageError('import needs at least one of --clients, --users, --sql, --json');
 
   const config = loadConfig({ configPath: values.config });
   const log = createLogger({ level: 'warn', sink: (line) => io.stderr(line + '\n') });
@@ -78,7 +79,11 @@ async function runImport(args: string[], io: CliIo): Promise<number> {
     for (const note of report.notes) io.stderr(`note: ${formatProblem(note)}\n`);
     const { nasClients, profiles, subscribers } = report.counts;
     const what = `${nasClients} NAS clients, ${profiles} profiles, ${subscribers} subscribers`;
-    io.stdout(report.written ? `imported ${what} into ${config.replicaPath} (revision ${report.revision})\n` : `checked ${what}; nothing written\n`);
+    io.stdout(
+      report.written
+        ? `imported ${what} into ${config.replicaPath} (revision ${report.revision})\n`
+        : `checked ${what}; nothing written\n`,
+    );
     return 0;
   } finally {
     replica.close();
@@ -92,7 +97,9 @@ async function runStart(args: string[], io: CliIo): Promise<number> {
   const log = createLogger({ level: config.logLevel, bindings: { service: 'isp-appliance', pid: process.pid } });
   let appliance;
   try {
-    appliance = await startAppliance(config, log, { attachListeners: async (context) => [await startRadiusServer(context)] });
+    appliance = await startAppliance(config, log, {
+      attachListeners: async (context) => [await startRadiusServer(context)],
+    });
   } catch (error) {
     log.error('appliance failed to start', { error });
     io.stderr(`appliance failed to start: ${(error as Error).message}\n`);
@@ -127,7 +134,10 @@ export async function runCli(args: readonly string[], io: CliIo = processIo): Pr
       io.stderr(`${error.message}\n`);
       return 2;
     }
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       io.stderr(`${error.message}\n${USAGE}\n`);
       return 2;
     }

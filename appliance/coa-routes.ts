@@ -12,9 +12,14 @@ import { parsePrefix } from './replica/index.ts';
 const text = z.string().min(1).max(253);
 const ipv4 = z.string().refine((value) => isIPv4(value), { message: 'expected an IPv4 address' });
 const ipv6 = z.string().refine((value) => isIPv6(value), { message: 'expected an IPv6 address' });
-const ipv6Prefix = z.string().refine((value) => parsePrefix(value)?.family === 6, { message: 'expected an IPv6 prefix' });
+const ipv6Prefix = z
+  .string()
+  .refine((value) => parsePrefix(value)?.family === 6, { message: 'expected an IPv6 prefix' });
 const kbps = z.int().min(0).max(100_000_000);
-const seconds = z.int().min(1).max(2 ** 31 - 1);
+const seconds = z
+  .int()
+  .min(1)
+  .max(2 ** 31 - 1);
 
 // RFC 5176 §3 identification attributes.
 const sessionSchema = z
@@ -26,7 +31,11 @@ const sessionSchema = z
     framedIpv6Prefix: ipv6Prefix.optional(),
     callingStationId: text.optional(),
     calledStationId: text.optional(),
-    nasPort: z.int().min(0).max(2 ** 32 - 1).optional(),
+    nasPort: z
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
     nasPortId: text.optional(),
     chargeableUserIdentity: text.optional(),
   })
@@ -42,12 +51,19 @@ const nasIdentificationSchema = z.strictObject({
 
 const targetShape = {
   nasId: text.optional(),
-  nasAddress: z.string().refine((value) => isIPv4(value) || isIPv6(value), { message: 'expected an IP address' }).optional(),
+  nasAddress: z
+    .string()
+    .refine((value) => isIPv4(value) || isIPv6(value), { message: 'expected an IP address' })
+    .optional(),
   port: z.int().min(1).max(65_535).optional(),
   session: sessionSchema,
   nas: nasIdentificationSchema.optional(),
 };
-const hasNas = { check: (target: { nasId?: string; nasAddress?: string }) => target.nasId !== undefined || target.nasAddress !== undefined, message: 'give nasId or nasAddress' };
+const hasNas = {
+  check: (target: { nasId?: string; nasAddress?: string }) =>
+    target.nasId !== undefined || target.nasAddress !== undefined,
+  message: 'give nasId or nasAddress',
+};
 
 const rateLimitSchema = z.strictObject({
   uploadKbps: kbps,
@@ -65,7 +81,12 @@ const rateLimitSchema = z.strictObject({
   priority: z.int().min(1).max(8).optional(),
   minimum: z.strictObject({ uploadKbps: kbps, downloadKbps: kbps }).optional(),
   policy: z
-    .strictObject({ input: text.optional(), output: text.optional(), qosProfile: text.optional(), service: text.optional() })
+    .strictObject({
+      input: text.optional(),
+      output: text.optional(),
+      qosProfile: text.optional(),
+      service: text.optional(),
+    })
     .optional(),
 });
 
@@ -78,7 +99,9 @@ const changeSchema = z
     attributes: z
       .array(
         z.strictObject({
-          attribute: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'expected a dictionary attribute name' }),
+          attribute: z
+            .string()
+            .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'expected a dictionary attribute name' }),
           value: z.union([z.string().max(253), z.number()]),
           tag: z.int().min(0).max(31).optional(),
         }),
@@ -103,22 +126,30 @@ const throttleBody = z.strictObject({ username: text, change: changeSchema });
 function invalid(error: z.ZodError): JsonResponse {
   return {
     status: 400,
-    body: { type: 'about:blank', title: 'Invalid request body', status: 400, detail: z.prettifyError(error), issues: error.issues },
+    body: {
+      type: 'about:blank',
+      title: 'Invalid request body',
+      status: 400,
+      detail: z.prettifyError(error),
+      issues: error.issues,
+    },
   };
 }
 
 // Commands by username need the spool's live sessions: while the spool is down
 // (README, Spool down) they cannot be found, which is the service's state, not the
 // request's fault.
-const spoolDown = (handler: PostHandler): PostHandler => async (body) => {
-  try {
-    return await handler(body);
-  } catch (error) {
-    if ((error as Error | null)?.name !== 'SpoolUnavailableError') throw error;
-    const detail = 'The spool cannot list live sessions right now (see /health); retry later.';
-    return { status: 503, body: { type: 'about:blank', title: 'Spool unavailable', status: 503, detail } };
-  }
-};
+const spoolDown =
+  (handler: PostHandler): PostHandler =>
+  async (body) => {
+    try {
+      return await handler(body);
+    } catch (error) {
+      if ((error as Error | null)?.name !== 'SpoolUnavailableError') throw error;
+      const detail = 'The spool cannot list live sessions right now (see /health); retry later.';
+      return { status: 503, body: { type: 'about:blank', title: 'Spool unavailable', status: 503, detail } };
+    }
+  };
 
 /** POST routes for http-server.ts. */
 export function createCoaRoutes(client: CoaClient): ReadonlyMap<string, PostHandler> {

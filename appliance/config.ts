@@ -20,7 +20,9 @@ const port = z.int().min(0).max(65_535);
 const positiveInt = z.int().min(1);
 const ipAddress = z.string().refine((value) => isIP(value) !== 0, { message: 'expected an IPv4 or IPv6 address' });
 // A user or group for the privilege drop: a name or a numeric id.
-const account = z.string().regex(/^([a-z_][a-z0-9_-]*[$]?|\d+)$/i, { message: 'expected a user/group name or numeric id' });
+const account = z
+  .string()
+  .regex(/^([a-z_][a-z0-9_-]*[$]?|\d+)$/i, { message: 'expected a user/group name or numeric id' });
 
 // The config file's shape. Every key is optional; defaults live here so the README
 // table and the code cannot drift apart silently (test/appliance/config.test.ts
@@ -66,9 +68,13 @@ const fileSchema = z.strictObject({
         (value) => (typeof value === 'string' ? [value] : value),
         z
           .array(ipAddress)
-          .refine((list) => list.filter((value) => isIPv4(value)).length <= 1 && list.filter((value) => isIPv6(value)).length <= 1, {
-            message: 'at most one IPv4 and one IPv6 address',
-          })
+          .refine(
+            (list) =>
+              list.filter((value) => isIPv4(value)).length <= 1 && list.filter((value) => isIPv6(value)).length <= 1,
+            {
+              message: 'at most one IPv4 and one IPv6 address',
+            },
+          )
           .default([]),
       ),
     })
@@ -81,7 +87,10 @@ const fileSchema = z.strictObject({
     .prefault({}),
   auth: z
     .strictObject({
-      methods: z.array(z.enum(AUTH_METHODS)).min(1).default([...AUTH_METHODS]),
+      methods: z
+        .array(z.enum(AUTH_METHODS))
+        .min(1)
+        .default([...AUTH_METHODS]),
     })
     .prefault({}),
   policy: z
@@ -193,7 +202,10 @@ export function loadConfig(options: LoadConfigOptions = {}): ApplianceConfig {
 
   const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) {
-    const where = describeSources(parsed.error.issues.map((issue) => issue.path.map(String)), configFile);
+    const where = describeSources(
+      parsed.error.issues.map((issue) => issue.path.map(String)),
+      configFile,
+    );
     throw new ConfigError(`invalid appliance configuration (${where}):\n${z.prettifyError(parsed.error)}`);
   }
   const file = parsed.data;

@@ -37,7 +37,9 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 }
 
 function problem(response: ServerResponse, status: number, title: string, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { 'content-type': 'application/problem+json', ...headers }).end(JSON.stringify({ type: 'about:blank', title, status }));
+  response
+    .writeHead(status, { 'content-type': 'application/problem+json', ...headers })
+    .end(JSON.stringify({ type: 'about:blank', title, status }));
 }
 
 // A browser page (any origin) can make a browser on this box POST to 127.0.0.1: a
@@ -110,10 +112,14 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     }
     try {
       if (path === '/metrics') {
-        response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(options.registry.render());
+        response
+          .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
+          .end(options.registry.render());
       } else if (path === '/health') {
         const report = options.health();
-        response.writeHead(report.healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: report.healthy ? 'ok' : 'unhealthy', ...report }));
+        response
+          .writeHead(report.healthy ? 200 : 503, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ status: report.healthy ? 'ok' : 'unhealthy', ...report }));
       } else {
         response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       }

@@ -35,9 +35,11 @@ export class LocalDatabaseError extends Error {
 }
 
 export async function openLocalDatabase(options: LocalDatabaseOptions): Promise<Client> {
-  if (/[?#]/.test(options.path)) throw new LocalDatabaseError(`database path must not contain "?" or "#": ${options.path}`);
+  if (/[?#]/.test(options.path))
+    throw new LocalDatabaseError(`database path must not contain "?" or "#": ${options.path}`);
   if (options.queryOnly === true) {
-    if (!existsSync(options.path)) throw new LocalDatabaseError(`database ${options.path} does not exist yet (its writer creates it)`);
+    if (!existsSync(options.path))
+      throw new LocalDatabaseError(`database ${options.path} does not exist yet (its writer creates it)`);
   } else {
     mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
   }
@@ -48,7 +50,8 @@ export async function openLocalDatabase(options: LocalDatabaseOptions): Promise<
     if (options.queryOnly === true) await client.execute('PRAGMA query_only = ON');
     const journal = await client.execute('PRAGMA journal_mode');
     const level = await client.execute('PRAGMA synchronous');
-    if (journal.rows[0]?.[0] !== 'wal') throw new LocalDatabaseError(`${options.path}: expected WAL journal mode, got ${String(journal.rows[0]?.[0])}`);
+    if (journal.rows[0]?.[0] !== 'wal')
+      throw new LocalDatabaseError(`${options.path}: expected WAL journal mode, got ${String(journal.rows[0]?.[0])}`);
     if (level.rows[0]?.[0] !== SYNCHRONOUS_LEVEL[options.synchronous]) {
       throw new LocalDatabaseError(`${options.path}: PRAGMA synchronous did not take effect`);
     }
@@ -60,7 +63,9 @@ export async function openLocalDatabase(options: LocalDatabaseOptions): Promise<
 }
 
 /** Reads PRAGMA synchronous and journal_mode on the client's connection (diagnostics, tests). */
-export async function describeDatabase(client: Client): Promise<{ journalMode: string; synchronous: number; queryOnly: boolean }> {
+export async function describeDatabase(
+  client: Client,
+): Promise<{ journalMode: string; synchronous: number; queryOnly: boolean }> {
   const [journal, level, queryOnly] = await Promise.all([
     client.execute('PRAGMA journal_mode'),
     client.execute('PRAGMA synchronous'),
@@ -83,13 +88,21 @@ const MAX_PARAMS = 32_000;
  * allows. The file driver prepares every statement it runs, so one statement for a
  * thousand rows costs a fraction of a thousand statements.
  */
-export function multiRowStatements(head: string, columns: readonly string[], rows: readonly Cell[][], tail = ''): Array<{ sql: string; args: Cell[] }> {
+export function multiRowStatements(
+  head: string,
+  columns: readonly string[],
+  rows: readonly Cell[][],
+  tail = '',
+): Array<{ sql: string; args: Cell[] }> {
   const perStatement = Math.max(1, Math.floor(MAX_PARAMS / Math.max(1, columns.length)));
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   const statements: Array<{ sql: string; args: Cell[] }> = [];
   for (let start = 0; start < rows.length; start += perStatement) {
     const chunk = rows.slice(start, start + perStatement);
-    statements.push({ sql: `${head} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')} ${tail}`.trim(), args: chunk.flat() });
+    statements.push({
+      sql: `${head} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')} ${tail}`.trim(),
+      args: chunk.flat(),
+    });
   }
   return statements;
 }

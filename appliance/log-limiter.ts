@@ -6,7 +6,12 @@ import type { LogFields, Logger } from './log.ts';
 
 export type LimitedLog = (message: string, fields?: LogFields) => void;
 
-export function limitedLog(log: Logger, level: 'info' | 'warn' | 'error', intervalMs: number, now: () => number = Date.now): LimitedLog {
+export function limitedLog(
+  log: Logger,
+  level: 'info' | 'warn' | 'error',
+  intervalMs: number,
+  now: () => number = Date.now,
+): LimitedLog {
   const last = new Map<string, { at: number; suppressed: number }>();
   return (message, fields) => {
     const at = now();

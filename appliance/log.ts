@@ -32,7 +32,8 @@ const SEVERITY: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, erro
 
 // Keys whose values are credentials wherever they appear (config, replica rows, packets).
 // Matched against the key name, case-insensitively, at any depth.
-const SECRET_KEY = /pass(word|wd|phrase)?|secret|token|authorization|cookie|credential|(private|encryption|api).?key|nt.?hash|chap/i;
+const SECRET_KEY =
+  /pass(word|wd|phrase)?|secret|token|authorization|cookie|credential|(private|encryption|api).?key|nt.?hash|chap/i;
 
 // RADIUS attributes that carry credentials when logged as { name, value } pairs
 // (RFC 2865 §5.2 User-Password, §5.3 CHAP-Password; RFC 2868 Tunnel-Password;
@@ -92,7 +93,12 @@ function buildLogger(level: LogLevel, sink: LogSink, now: () => number, bindings
 
   const emit = (entryLevel: Exclude<LogLevel, 'silent'>, message: string, fields?: LogFields) => {
     if (SEVERITY[entryLevel] < threshold) return;
-    const entry: Record<string, unknown> = { time: new Date(now()).toISOString(), level: entryLevel, msg: message, ...bindings };
+    const entry: Record<string, unknown> = {
+      time: new Date(now()).toISOString(),
+      level: entryLevel,
+      msg: message,
+      ...bindings,
+    };
     if (fields !== undefined) Object.assign(entry, redactRecord(fields, 0));
     sink(safeStringify(entry));
   };

@@ -109,9 +109,21 @@ function backlogAgeSeconds(stats: SpoolStats): number {
 }
 
 function registerMetrics(metrics: MetricsRegistry, replica: Replica, spool: SpoolThread, startedAt: number): void {
-  metrics.collect('appliance_up_seconds', 'Seconds since the appliance started.', 'gauge', () => [{ value: Math.round((Date.now() - startedAt) / 1000) }]);
-  metrics.collect('appliance_replica_revision', 'Local revision of the replica (bumps with every write).', 'gauge', () => [{ value: replica.revision }]);
-  metrics.collect('appliance_replica_sync_version', 'Edge version the replica is synced to (0: never).', 'gauge', () => [{ value: replica.syncVersion }]);
+  metrics.collect('appliance_up_seconds', 'Seconds since the appliance started.', 'gauge', () => [
+    { value: Math.round((Date.now() - startedAt) / 1000) },
+  ]);
+  metrics.collect(
+    'appliance_replica_revision',
+    'Local revision of the replica (bumps with every write).',
+    'gauge',
+    () => [{ value: replica.revision }],
+  );
+  metrics.collect(
+    'appliance_replica_sync_version',
+    'Edge version the replica is synced to (0: never).',
+    'gauge',
+    () => [{ value: replica.syncVersion }],
+  );
   metrics.collect('appliance_replica_rows', 'Rows in the replica by kind.', 'gauge', () => {
     const counts = replica.counts();
     return [
@@ -120,25 +132,69 @@ function registerMetrics(metrics: MetricsRegistry, replica: Replica, spool: Spoo
       { labels: { kind: 'subscriber' }, value: counts.subscribers },
     ];
   });
-  metrics.collect('appliance_spool_depth', 'Accounting records not yet shipped to the edge.', 'gauge', () => [{ value: spool.stats().depth }]);
+  metrics.collect('appliance_spool_depth', 'Accounting records not yet shipped to the edge.', 'gauge', () => [
+    { value: spool.stats().depth },
+  ]);
   const backlogBytes = 'Bytes of the accounting records not yet shipped to the edge.';
-  metrics.collect('appliance_spool_backlog_bytes', backlogBytes, 'gauge', () => [{ value: spool.stats().backlogBytes }]);
+  metrics.collect('appliance_spool_backlog_bytes', backlogBytes, 'gauge', () => [
+    { value: spool.stats().backlogBytes },
+  ]);
   const backlogAge = 'Age of the oldest record not yet shipped (0: none).';
   metrics.collect('appliance_spool_backlog_oldest_seconds', backlogAge, 'gauge', () => [
     { value: backlogAgeSeconds(spool.stats()) },
   ]);
   const pruned = 'Accounting records deleted past spool.retentionHours.';
-  metrics.collect('appliance_spool_pruned_records_total', pruned, 'counter', () => [{ value: spool.stats().prunedRecords }]);
-  metrics.collect('appliance_spool_queued', 'Accounting records waiting for the next commit.', 'gauge', () => [{ value: spool.stats().queued }]);
-  metrics.collect('appliance_spool_records_total', 'Accounting records stored.', 'counter', () => [{ value: spool.stats().appended }]);
-  metrics.collect('appliance_spool_duplicates_total', 'Accounting records recognized as retransmits and not stored again.', 'counter', () => [{ value: spool.stats().duplicates }]);
-  metrics.collect('appliance_spool_commits_total', 'Spool transactions committed (each one fsync).', 'counter', () => [{ value: spool.stats().commits }]);
-  metrics.collect('appliance_spool_commit_failures_total', 'Spool transactions that failed (records not acknowledged).', 'counter', () => [{ value: spool.stats().failedCommits }]);
-  metrics.collect('appliance_spool_commit_seconds_total', 'Time the spool owner thread spent in commits (the WAL sync runs beside it).', 'counter', () => [{ value: spool.stats().commitMillisTotal / 1000 }]);
-  metrics.collect('appliance_spool_wal_syncs_total', 'fdatasyncs of the spool WAL (each makes every commit before it durable).', 'counter', () => [{ value: spool.stats().walSyncs }]);
-  metrics.collect('appliance_sessions_open', 'Open accounting sessions.', 'gauge', () => [{ value: spool.stats().openSessions }]);
-  metrics.collect('appliance_spool_thread_alive', 'Whether the spool owner thread is up (0 while it restarts).', 'gauge', () => [{ value: spool.status().alive ? 1 : 0 }]);
-  metrics.collect('appliance_spool_thread_restarts_total', 'Restarts of the spool owner thread after it died.', 'counter', () => [{ value: spool.status().restarts }]);
+  metrics.collect('appliance_spool_pruned_records_total', pruned, 'counter', () => [
+    { value: spool.stats().prunedRecords },
+  ]);
+  metrics.collect('appliance_spool_queued', 'Accounting records waiting for the next commit.', 'gauge', () => [
+    { value: spool.stats().queued },
+  ]);
+  metrics.collect('appliance_spool_records_total', 'Accounting records stored.', 'counter', () => [
+    { value: spool.stats().appended },
+  ]);
+  metrics.collect(
+    'appliance_spool_duplicates_total',
+    'Accounting records recognized as retransmits and not stored again.',
+    'counter',
+    () => [{ value: spool.stats().duplicates }],
+  );
+  metrics.collect('appliance_spool_commits_total', 'Spool transactions committed (each one fsync).', 'counter', () => [
+    { value: spool.stats().commits },
+  ]);
+  metrics.collect(
+    'appliance_spool_commit_failures_total',
+    'Spool transactions that failed (records not acknowledged).',
+    'counter',
+    () => [{ value: spool.stats().failedCommits }],
+  );
+  metrics.collect(
+    'appliance_spool_commit_seconds_total',
+    'Time the spool owner thread spent in commits (the WAL sync runs beside it).',
+    'counter',
+    () => [{ value: spool.stats().commitMillisTotal / 1000 }],
+  );
+  metrics.collect(
+    'appliance_spool_wal_syncs_total',
+    'fdatasyncs of the spool WAL (each makes every commit before it durable).',
+    'counter',
+    () => [{ value: spool.stats().walSyncs }],
+  );
+  metrics.collect('appliance_sessions_open', 'Open accounting sessions.', 'gauge', () => [
+    { value: spool.stats().openSessions },
+  ]);
+  metrics.collect(
+    'appliance_spool_thread_alive',
+    'Whether the spool owner thread is up (0 while it restarts).',
+    'gauge',
+    () => [{ value: spool.status().alive ? 1 : 0 }],
+  );
+  metrics.collect(
+    'appliance_spool_thread_restarts_total',
+    'Restarts of the spool owner thread after it died.',
+    'counter',
+    () => [{ value: spool.status().restarts }],
+  );
   const spoolOpenHelp = 'Whether spool.db is open (0: accounting is not answered; /health says why).';
   const spoolOpen = () => (spool.status().open?.state === 'open' ? 1 : 0);
   metrics.collect('appliance_spool_open', spoolOpenHelp, 'gauge', () => [{ value: spoolOpen() }]);
@@ -170,7 +226,11 @@ function describeSpool(spool: SpoolThread): HealthReport {
   };
 }
 
-export async function startAppliance(config: ApplianceConfig, log: Logger, options: StartOptions = {}): Promise<RunningAppliance> {
+export async function startAppliance(
+  config: ApplianceConfig,
+  log: Logger,
+  options: StartOptions = {},
+): Promise<RunningAppliance> {
   const startedAt = Date.now();
   log.info('starting appliance', { dataDir: config.dataDir, configFile: config.configFile, threads: config.threads });
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -213,7 +273,12 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
     // only the replica (spool/open-with-retry.ts).
     const spool = await startSpoolThread(config, log);
     cleanups.push(() => spool.close(Math.max(500, config.shutdownTimeoutMs - 500)));
-    log.info('local state open', { replicaRevision: replica.revision, ...replica.counts(), spoolDepth: spool.stats().depth, openSessions: spool.stats().openSessions });
+    log.info('local state open', {
+      replicaRevision: replica.revision,
+      ...replica.counts(),
+      spoolDepth: spool.stats().depth,
+      openSessions: spool.stats().openSessions,
+    });
 
     const metrics = createMetricsRegistry();
     registerMetrics(metrics, replica, spool, startedAt);
@@ -227,7 +292,10 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
       config,
       log,
       metrics,
-      bind: { ipv4: config.coa.sourceAddress.find((value) => isIPv4(value)), ipv6: config.coa.sourceAddress.find((value) => isIPv6(value)) },
+      bind: {
+        ipv4: config.coa.sourceAddress.find((value) => isIPv4(value)),
+        ipv6: config.coa.sourceAddress.find((value) => isIPv6(value)),
+      },
     });
     cleanups.push(() => coa.close());
 
@@ -293,10 +361,15 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
       if (stopping !== null) return stopping;
       log.info('stopping appliance', { reason });
       for (const [signal, handler] of signals) process.off(signal, handler);
-      const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs).unref());
+      const timeout = new Promise<'timeout'>((resolve) =>
+        setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs).unref(),
+      );
       stopping = Promise.race([runCleanups().then(() => 'done' as const), timeout]).then(
         (outcome) => {
-          if (outcome === 'timeout') log.error('shutdown timed out; records queued but not committed were not acknowledged', { timeoutMs: config.shutdownTimeoutMs });
+          if (outcome === 'timeout')
+            log.error('shutdown timed out; records queued but not committed were not acknowledged', {
+              timeoutMs: config.shutdownTimeoutMs,
+            });
           else log.info('appliance stopped');
           settle(outcome === 'done');
         },
@@ -315,7 +388,10 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, optio
       for (const [signal, handler] of signals) process.on(signal, handler);
     }
 
-    log.info('appliance started', { startupMs: Date.now() - startedAt, listeners: listeners.map((listener) => listener.name) });
+    log.info('appliance started', {
+      startupMs: Date.now() - startedAt,
+      listeners: listeners.map((listener) => listener.name),
+    });
     return { httpPort: http.port, context, listeners, stop, stopped };
   } catch (error) {
     await runCleanups();

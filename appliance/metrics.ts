@@ -62,7 +62,10 @@ export function createMetricsRegistry(): MetricsRegistry {
   };
 
   const histogramLines = (name: string, bounds: readonly number[], entry: HistogramSample) => [
-    ...bounds.map((bound, index) => `${name}_bucket${formatLabels(entry.labels, ['le', formatValue(bound)])} ${entry.cumulative[index] ?? 0}`),
+    ...bounds.map(
+      (bound, index) =>
+        `${name}_bucket${formatLabels(entry.labels, ['le', formatValue(bound)])} ${entry.cumulative[index] ?? 0}`,
+    ),
     `${name}_bucket${formatLabels(entry.labels, ['le', '+Inf'])} ${entry.count}`,
     `${name}_sum${formatLabels(entry.labels)} ${formatValue(entry.sum)}`,
     `${name}_count${formatLabels(entry.labels)} ${entry.count}`,
@@ -70,7 +73,9 @@ export function createMetricsRegistry(): MetricsRegistry {
 
   const series = (name: string, help: string, type: 'counter' | 'gauge') => {
     const values = new Map<string, Sample>();
-    register(name, help, type, () => [...values.values()].map((sample) => `${name}${formatLabels(sample.labels)} ${formatValue(sample.value)}`));
+    register(name, help, type, () =>
+      [...values.values()].map((sample) => `${name}${formatLabels(sample.labels)} ${formatValue(sample.value)}`),
+    );
     return values;
   };
 
@@ -92,7 +97,9 @@ export function createMetricsRegistry(): MetricsRegistry {
     histogram(name, help, buckets) {
       const bounds = [...buckets].sort((a, b) => a - b);
       const values = new Map<string, { labels: Labels | undefined; counts: number[]; sum: number; count: number }>();
-      register(name, help, 'histogram', () => [...values.values()].flatMap((entry) => histogramLines(name, bounds, { ...entry, cumulative: entry.counts })));
+      register(name, help, 'histogram', () =>
+        [...values.values()].flatMap((entry) => histogramLines(name, bounds, { ...entry, cumulative: entry.counts })),
+      );
       return {
         observe(value, labels) {
           const key = labelKey(labels);
@@ -111,7 +118,9 @@ export function createMetricsRegistry(): MetricsRegistry {
       };
     },
     collect(name, help, type, read) {
-      register(name, help, type, () => read().map((sample) => `${name}${formatLabels(sample.labels)} ${formatValue(sample.value)}`));
+      register(name, help, type, () =>
+        read().map((sample) => `${name}${formatLabels(sample.labels)} ${formatValue(sample.value)}`),
+      );
     },
     collectHistogram(name, help, buckets, read) {
       const bounds = [...buckets].sort((a, b) => a - b);

@@ -32,7 +32,8 @@ function resolveId(value: string, database: string, kind: string): { id: number;
   }
   for (const line of text.split('\n')) {
     const fields = line.split(':');
-    if (fields[0] === value && fields[2] !== undefined) return { id: Number(fields[2]), primaryGroup: fields[3] === undefined ? null : Number(fields[3]) };
+    if (fields[0] === value && fields[2] !== undefined)
+      return { id: Number(fields[2]), primaryGroup: fields[3] === undefined ? null : Number(fields[3]) };
   }
   throw new PrivilegeError(`${kind} "${value}" not found in ${database} (use a numeric id for accounts outside it)`);
 }
@@ -50,10 +51,16 @@ export function unprivilegedPortStart(): number {
   }
 }
 
-export type DropPlan = { action: 'skip'; uid: number | null } | { action: 'refuse'; message: string } | { action: 'drop' };
+export type DropPlan =
+  { action: 'skip'; uid: number | null } | { action: 'refuse'; message: string } | { action: 'drop' };
 
 /** What dropPrivileges will do; pure, so every branch is testable without root. */
-export function planPrivilegeDrop(options: { user: string; uid: number | null; ports: readonly PlannedPort[]; unprivilegedPortStart: number }): DropPlan {
+export function planPrivilegeDrop(options: {
+  user: string;
+  uid: number | null;
+  ports: readonly PlannedPort[];
+  unprivilegedPortStart: number;
+}): DropPlan {
   if (options.uid !== 0) return { action: 'skip', uid: options.uid };
   const privileged = options.ports.filter(({ port }) => port !== 0 && port < options.unprivilegedPortStart);
   if (privileged.length === 0) return { action: 'drop' };
@@ -83,7 +90,12 @@ export type DropOptions = {
 export function dropPrivileges(options: DropOptions): DropResult {
   const { user, group, dataDir, log } = options;
   if (user === null) return { dropped: false, uid: null, gid: null };
-  const plan = planPrivilegeDrop({ user, uid: process.getuid?.() ?? null, ports: options.ports, unprivilegedPortStart: unprivilegedPortStart() });
+  const plan = planPrivilegeDrop({
+    user,
+    uid: process.getuid?.() ?? null,
+    ports: options.ports,
+    unprivilegedPortStart: unprivilegedPortStart(),
+  });
   switch (plan.action) {
     case 'skip':
       log.warn('not running as root: privilege drop skipped', { user, uid: plan.uid });
@@ -97,12 +109,14 @@ export function dropPrivileges(options: DropOptions): DropResult {
   const gid = group === null ? account.primaryGroup : resolveId(group, '/etc/group', 'group').id;
   if (gid === null) throw new PrivilegeError(`user "${user}" is numeric: set "group" too`);
 
-  for (const path of [dataDir, ...readdirSync(dataDir).map((entry) => join(dataDir, entry))]) chownSync(path, account.id, gid);
+  for (const path of [dataDir, ...readdirSync(dataDir).map((entry) => join(dataDir, entry))])
+    chownSync(path, account.id, gid);
   // Supplementary groups first (root's would survive setgid/setuid), then gid, then uid.
   process.setgroups?.([gid]);
   process.setgid?.(gid);
   process.setuid?.(account.id);
-  if (process.getuid?.() !== account.id || process.getgid?.() !== gid) throw new PrivilegeError('privilege drop did not take effect');
+  if (process.getuid?.() !== account.id || process.getgid?.() !== gid)
+    throw new PrivilegeError('privilege drop did not take effect');
   log.info('dropped privileges', { user, uid: account.id, gid });
   return { dropped: true, uid: account.id, gid };
 }

@@ -65,7 +65,10 @@ export function createDatabases(driver: DatabaseDriver, options: { maxOpen?: num
       if (open.size <= maxOpen) return;
       if (entry.leases > 0) continue;
       open.delete(slug);
-      void entry.client.then((c) => c.client.close(), () => undefined);
+      void entry.client.then(
+        (c) => c.client.close(),
+        () => undefined,
+      );
     }
   };
 
@@ -141,14 +144,25 @@ export function createDatabases(driver: DatabaseDriver, options: { maxOpen?: num
     async dropTenant(slug) {
       const entry = open.get(slug);
       open.delete(slug);
-      if (entry) await entry.client.then((c) => c.client.close(), () => undefined);
+      if (entry)
+        await entry.client.then(
+          (c) => c.client.close(),
+          () => undefined,
+        );
       await driver.destroy(tenantName(slug));
     },
 
     close() {
-      for (const entry of open.values()) void entry.client.then((c) => c.client.close(), () => undefined);
+      for (const entry of open.values())
+        void entry.client.then(
+          (c) => c.client.close(),
+          () => undefined,
+        );
       open.clear();
-      void control?.then((c) => c.close(), () => undefined);
+      void control?.then(
+        (c) => c.close(),
+        () => undefined,
+      );
       control = undefined;
       controlDb = undefined;
     },

@@ -10,9 +10,13 @@ const schemas = ['control', 'tenant'] as const;
 const passThrough = process.argv.slice(2);
 
 for (const schema of schemas) {
-  execFileSync('drizzle-kit', ['generate', '--config', `db/drizzle.${schema}.config.ts`, ...passThrough], { stdio: 'inherit' });
+  execFileSync('drizzle-kit', ['generate', '--config', `db/drizzle.${schema}.config.ts`, ...passThrough], {
+    stdio: 'inherit',
+  });
   const dir = join('db', 'migrations', schema);
-  const journal = JSON.parse(readFileSync(join(dir, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+  const journal = JSON.parse(readFileSync(join(dir, 'meta', '_journal.json'), 'utf8')) as {
+    entries: { tag: string }[];
+  };
   const migrations = journal.entries.map(({ tag }) => {
     const sql = readFileSync(join(dir, `${tag}.sql`), 'utf8');
     const statements = sql

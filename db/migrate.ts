@@ -15,11 +15,15 @@ export async function countAppliedMigrations(client: Client, migrations: readonl
   if (table.rows.length === 0) return 0;
   const applied = await client.execute('SELECT id, tag, hash FROM __migrations ORDER BY id');
   if (applied.rows.length > migrations.length) {
-    throw new MigrationError(`database has ${applied.rows.length} migrations, this build knows ${migrations.length}: it was written by a newer version`);
+    throw new MigrationError(
+      `database has ${applied.rows.length} migrations, this build knows ${migrations.length}: it was written by a newer version`,
+    );
   }
   applied.rows.forEach((row, i) => {
     if (row.tag !== migrations[i]?.tag || row.hash !== migrations[i]?.hash) {
-      throw new MigrationError(`migration ${i} in the database (${String(row.tag)}) differs from this build's (${migrations[i]?.tag})`);
+      throw new MigrationError(
+        `migration ${i} in the database (${String(row.tag)}) differs from this build's (${migrations[i]?.tag})`,
+      );
     }
   });
   return applied.rows.length;

@@ -55,7 +55,9 @@ export function createApp(platform: Platform) {
   // (a tenth of a single-row read's CPU).
   const bodiless = new Set(['GET', 'HEAD']);
   app.use('/api/*', (c, next) =>
-    bodiless.has(c.req.method) || ownBodyLimit.has(c.req.path) || attachmentUploadPattern.test(c.req.path) ? next() : defaultBodyLimit(c, next),
+    bodiless.has(c.req.method) || ownBodyLimit.has(c.req.path) || attachmentUploadPattern.test(c.req.path)
+      ? next()
+      : defaultBodyLimit(c, next),
   );
 
   // One chain, so the app's type carries every route's schemas for the typed client (client.ts).
@@ -109,13 +111,20 @@ export function createApp(platform: Platform) {
   });
   app.get('/health', (c) => c.json({ status: 'ok' }));
 
-  app.notFound((c) => problemResponse(c, new AppError('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
+  app.notFound((c) =>
+    problemResponse(c, new AppError('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)),
+  );
   app.onError((error, c) => {
     if (error instanceof AppError) return problemResponse(c, error);
     if (error instanceof HTTPException && error.status < 500) {
-      return problemResponse(c, new AppError(error.status === 413 ? 'payload_too_large' : 'malformed_request', error.message));
+      return problemResponse(
+        c,
+        new AppError(error.status === 413 ? 'payload_too_large' : 'malformed_request', error.message),
+      );
     }
-    (c.get('log') ?? platform.log).error('unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+    (c.get('log') ?? platform.log).error('unhandled error', {
+      error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+    });
     return problemResponse(c, new AppError('internal', 'something went wrong; quote the request id when reporting it'));
   });
   return api;

@@ -9,7 +9,15 @@ export type { ControlDb, TenantDb };
 /** An open transaction on a tenant database. */
 export type TenantTx = Parameters<Parameters<TenantDb['transaction']>[0]>[0];
 
-export type TenantRecord = Readonly<{ id: string; slug: string; name: string; currency: string; timezone: string; status: 'provisioning' | 'active' | 'suspended'; maxSubscribers: number | null }>;
+export type TenantRecord = Readonly<{
+  id: string;
+  slug: string;
+  name: string;
+  currency: string;
+  timezone: string;
+  status: 'provisioning' | 'active' | 'suspended';
+  maxSubscribers: number | null;
+}>;
 
 /** Who is calling. Staff users and API keys belong to exactly one tenant. */
 export type Principal =
@@ -29,7 +37,8 @@ export type ServiceContext<Db> = Readonly<{
   log: Logger;
 }>;
 
-export type TenantContext = ServiceContext<TenantDb> & Readonly<{ tenant: TenantRecord; principal: TenantPrincipal | null }>;
+export type TenantContext = ServiceContext<TenantDb> &
+  Readonly<{ tenant: TenantRecord; principal: TenantPrincipal | null }>;
 export type PlatformContext = ServiceContext<ControlDb>;
 
 export type HonoEnv = {

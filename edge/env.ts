@@ -51,7 +51,9 @@ export class ConfigError extends Error {
 export function parseConfig(source: Record<string, unknown>): Config {
   const parsed = configSchema.safeParse(source);
   if (!parsed.success) {
-    throw new ConfigError(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    throw new ConfigError(
+      `invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+    );
   }
   const e = parsed.data;
   return Object.freeze({

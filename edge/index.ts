@@ -31,7 +31,11 @@ function build(env: WorkerBindings): Built {
   const platform: Platform = {
     config,
     databases: createDatabases(
-      createLibsqlServerDriver({ url: env.LIBSQL_URL, adminUrl: env.LIBSQL_ADMIN_URL, authToken: env.LIBSQL_AUTH_TOKEN }),
+      createLibsqlServerDriver({
+        url: env.LIBSQL_URL,
+        adminUrl: env.LIBSQL_ADMIN_URL,
+        authToken: env.LIBSQL_AUTH_TOKEN,
+      }),
       { maxOpen: 64 },
     ),
     storage: createR2Storage(env.ATTACHMENTS),
@@ -80,6 +84,8 @@ export default {
   // for, not when it ran.
   async scheduled(controller, env, ctx) {
     const { platform } = await ready(env);
-    ctx.waitUntil(runScheduledJobs(platform, { from: controller.scheduledTime - 60_000, to: controller.scheduledTime }));
+    ctx.waitUntil(
+      runScheduledJobs(platform, { from: controller.scheduledTime - 60_000, to: controller.scheduledTime }),
+    );
   },
 } satisfies ExportedHandler<WorkerBindings>;

@@ -29,10 +29,15 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
     `  OpenAPI        ${url}/api/v1/openapi.json`,
     `  Data           ${config.dataDir}`,
   ];
-  if (admin?.password) lines.push('', `Platform admin created: ${admin.email} / ${admin.password}  (shown once; keep it safe)`);
-  else lines.push('', `Platform admin: ${config.app.platformAdminEmail ?? admin?.email ?? 'as created on first start'}`);
+  if (admin?.password)
+    lines.push('', `Platform admin created: ${admin.email} / ${admin.password}  (shown once; keep it safe)`);
+  else
+    lines.push('', `Platform admin: ${config.app.platformAdminEmail ?? admin?.email ?? 'as created on first start'}`);
   if (config.demo) {
-    lines.push('', `Demo tenant "${demoTenant.slug}" (POST ${url}/api/v1/auth/login {"tenant":"${demoTenant.slug}","email":…,"password":…}):`);
+    lines.push(
+      '',
+      `Demo tenant "${demoTenant.slug}" (POST ${url}/api/v1/auth/login {"tenant":"${demoTenant.slug}","email":…,"password":…}):`,
+    );
     for (const login of demoLogins) lines.push(`  ${login.role.padEnd(8)} ${login.email} / ${login.password}`);
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);

@@ -30,7 +30,16 @@ const reads = permissions.filter((p) => p.endsWith(':read'));
 const grants: Record<StaffRole, readonly Permission[]> = {
   owner: permissions,
   admin: permissions,
-  operations: ['users:read', 'subscribers:read', 'subscribers:write', 'network:read', 'network:write', 'tickets:read', 'tickets:write', 'billing:read'],
+  operations: [
+    'users:read',
+    'subscribers:read',
+    'subscribers:write',
+    'network:read',
+    'network:write',
+    'tickets:read',
+    'tickets:write',
+    'billing:read',
+  ],
   billing: ['subscribers:read', 'subscribers:write', 'billing:read', 'billing:write', 'tickets:read'],
   support: ['subscribers:read', 'subscribers:write', 'tickets:read', 'tickets:write', 'billing:read', 'network:read'],
   field_tech: ['subscribers:read', 'network:read', 'network:write', 'tickets:read', 'tickets:write'],

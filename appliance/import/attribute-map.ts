@@ -66,7 +66,10 @@ function baseName(attribute: string): string {
 
 function integerValue(pair: LocatedPair, log: ProblemLog, min = 0): number | undefined {
   if (!/^\d+$/.test(pair.value.trim()) || Number(pair.value) < min || Number(pair.value) > 2 ** 31 - 1) {
-    log.error(pair.location, `${pair.attribute} must be a whole number${min > 0 ? ` ≥ ${min}` : ''}, not "${pair.value}"`);
+    log.error(
+      pair.location,
+      `${pair.attribute} must be a whole number${min > 0 ? ` ≥ ${min}` : ''}, not "${pair.value}"`,
+    );
     return undefined;
   }
   return Number(pair.value);
@@ -123,7 +126,11 @@ const IMPLIED_REPLIES = new Map([
   ['framed-protocol', ['ppp', '1']],
 ]);
 
-export function interpretReplies(pairs: readonly LocatedPair[], owner: 'subscriber' | 'group', log: ProblemLog): { profile: ProfileDraft; subscriber: SubscriberReply } {
+export function interpretReplies(
+  pairs: readonly LocatedPair[],
+  owner: 'subscriber' | 'group',
+  log: ProblemLog,
+): { profile: ProfileDraft; subscriber: SubscriberReply } {
   const profile: ProfileDraft = {};
   const subscriber: SubscriberReply = { replyAttributes: [] };
   const extras: ReplyAttribute[] = [];
@@ -134,10 +141,15 @@ export function interpretReplies(pairs: readonly LocatedPair[], owner: 'subscrib
     switch (name) {
       case 'mikrotik-rate-limit': {
         const parsed = parseMikrotikRateLimit(pair.value);
-        if (parsed === null) log.error(pair.location, `cannot read Mikrotik-Rate-Limit "${pair.value}" (expected rx/tx [burst-rx/burst-tx [threshold-rx/threshold-tx [time-rx/time-tx]]])`);
+        if (parsed === null)
+          log.error(
+            pair.location,
+            `cannot read Mikrotik-Rate-Limit "${pair.value}" (expected rx/tx [burst-rx/burst-tx [threshold-rx/threshold-tx [time-rx/time-tx]]])`,
+          );
         else {
           profile.rateLimit = parsed.rate;
-          if (parsed.ignored.length > 0) log.warn(pair.location, `Mikrotik-Rate-Limit priority/limit-at "${parsed.ignored.join(' ')}" is not kept`);
+          if (parsed.ignored.length > 0)
+            log.warn(pair.location, `Mikrotik-Rate-Limit priority/limit-at "${parsed.ignored.join(' ')}" is not kept`);
         }
         break;
       }
@@ -190,7 +202,14 @@ export function interpretReplies(pairs: readonly LocatedPair[], owner: 'subscrib
   const medium = tunnel.get('tunnel-medium-type')?.value.toLowerCase();
   const group = tunnel.get('tunnel-private-group-id');
   const vlan = group === undefined ? NaN : Number(group.value);
-  if (group !== undefined && (type === 'vlan' || type === '13') && (medium === undefined || medium === 'ieee-802' || medium === '6') && Number.isInteger(vlan) && vlan >= 1 && vlan <= 4094) {
+  if (
+    group !== undefined &&
+    (type === 'vlan' || type === '13') &&
+    (medium === undefined || medium === 'ieee-802' || medium === '6') &&
+    Number.isInteger(vlan) &&
+    vlan >= 1 &&
+    vlan <= 4094
+  ) {
     profile.vlan = vlan;
   } else {
     for (const pair of tunnel.values()) extras.push(toReplyAttribute(pair));
@@ -209,7 +228,14 @@ function toReplyAttribute(pair: LocatedPair): ReplyAttribute {
   return { name: pair.attribute, value: pair.value, op };
 }
 
-const DIGEST_BYTES: Record<DigestAlgorithm, number> = { md5: 16, sha1: 20, sha224: 28, sha256: 32, sha384: 48, sha512: 64 };
+const DIGEST_BYTES: Record<DigestAlgorithm, number> = {
+  md5: 16,
+  sha1: 20,
+  sha224: 28,
+  sha256: 32,
+  sha384: 48,
+  sha512: 64,
+};
 
 // FreeRADIUS accepts hashed passwords as hex or base64; hex when the text is hex and
 // long enough for the digest, else base64 (rlm_pap's normify).
@@ -281,7 +307,8 @@ function applyPassword(kind: string, value: string, pair: LocatedPair, result: C
   }
   if (spec.algorithm === 'nt') {
     const bytes = decodeHash(value, 16);
-    if (bytes === null || bytes.length !== 16) log.error(pair.location, `${pair.attribute} must be 16 bytes in hex or base64`);
+    if (bytes === null || bytes.length !== 16)
+      log.error(pair.location, `${pair.attribute} must be 16 bytes in hex or base64`);
     else result.credentials.ntHash = bytes.toString('hex');
     return;
   }
@@ -297,7 +324,11 @@ function applyPassword(kind: string, value: string, pair: LocatedPair, result: C
     algorithm = found;
   } else algorithm = spec.algorithm;
   const digest = digestCredential(algorithm, spec.salted, value);
-  if (digest === null) log.error(pair.location, `${pair.attribute} is not a ${spec.salted ? 'salted ' : ''}${algorithm.toUpperCase()} digest in hex or base64`);
+  if (digest === null)
+    log.error(
+      pair.location,
+      `${pair.attribute} is not a ${spec.salted ? 'salted ' : ''}${algorithm.toUpperCase()} digest in hex or base64`,
+    );
   else result.credentials.digest = digest;
 }
 
@@ -306,7 +337,12 @@ const CONDITIONS_EVERY_PPP_REQUEST_MEETS = new Map([
   ['service-type', ['framed-user', '2']],
 ]);
 
-export function interpretChecks(pairs: readonly LocatedPair[], username: string, log: ProblemLog, options: MapOptions): CheckResult {
+export function interpretChecks(
+  pairs: readonly LocatedPair[],
+  username: string,
+  log: ProblemLog,
+  options: MapOptions,
+): CheckResult {
   const result: CheckResult = { credentials: {} };
   for (const pair of pairs) {
     const name = baseName(pair.attribute);
@@ -333,9 +369,13 @@ export function interpretChecks(pairs: readonly LocatedPair[], username: string,
       else if (type === 'accept') {
         const mac = normalizeMac(username);
         if (mac === null) {
-          log.error(pair.location, `Auth-Type := Accept for "${username}" would accept any password; only MAC-named entries (IPoE) are imported this way`);
+          log.error(
+            pair.location,
+            `Auth-Type := Accept for "${username}" would accept any password; only MAC-named entries (IPoE) are imported this way`,
+          );
         } else result.macAuth = mac;
-      } else log.warn(pair.location, `Auth-Type := ${pair.value} ignored: the appliance picks the method from the request`);
+      } else
+        log.warn(pair.location, `Auth-Type := ${pair.value} ignored: the appliance picks the method from the request`);
       continue;
     }
     if (name === 'pool-name') {
@@ -343,7 +383,10 @@ export function interpretChecks(pairs: readonly LocatedPair[], username: string,
       continue;
     }
     if (CONDITIONS_EVERY_PPP_REQUEST_MEETS.get(name)?.includes(pair.value.toLowerCase())) {
-      log.warn(pair.location, `condition ${pair.attribute} ${pair.op} ${pair.value} dropped (the appliance does not filter on it)`);
+      log.warn(
+        pair.location,
+        `condition ${pair.attribute} ${pair.op} ${pair.value} dropped (the appliance does not filter on it)`,
+      );
       continue;
     }
     if (name === 'lm-password') {

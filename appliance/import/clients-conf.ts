@@ -10,7 +10,13 @@ import type { ProblemLog, SourceLocation } from './problems.ts';
 import type { ReadText } from './users-file.ts';
 
 type ConfigItem = { key: string; value: string | null; location: SourceLocation };
-type ConfigSection = { name: string; name2: string | null; location: SourceLocation; items: ConfigItem[]; sections: ConfigSection[] };
+type ConfigSection = {
+  name: string;
+  name2: string | null;
+  location: SourceLocation;
+  items: ConfigItem[];
+  sections: ConfigSection[];
+};
 
 export type ParsedClient = { value: NasClientInput; location: SourceLocation };
 
@@ -116,8 +122,15 @@ export function vendorFromNasType(nasType: string | null): NasVendor {
 // Keys that configure FreeRADIUS behaviour the appliance does not have (proxying,
 // TCP, per-client virtual servers): accepted and ignored.
 const IGNORED_KEYS = new Set([
-  'virtual_server', 'proto', 'response_window', 'limit_proxy_state', 'login', 'password',
-  'track_connections', 'dynamic_clients', 'response_timeouts',
+  'virtual_server',
+  'proto',
+  'response_window',
+  'limit_proxy_state',
+  'login',
+  'password',
+  'track_connections',
+  'dynamic_clients',
+  'response_timeouts',
 ]);
 
 /** `home_server NAME { … }` sections anywhere in the files read, by name. */
@@ -144,7 +157,12 @@ function parsePort(item: ConfigItem, log: ProblemLog): number | null {
  * appliance sends CoA only into the client's own prefix). `coa_port = N` in the client
  * is this appliance's shorthand for the same. Neither: null (config coa.port).
  */
-function coaPortOf(section: ConfigSection, values: ReadonlyMap<string, ConfigItem>, homeServers: HomeServers, log: ProblemLog): number | null {
+function coaPortOf(
+  section: ConfigSection,
+  values: ReadonlyMap<string, ConfigItem>,
+  homeServers: HomeServers,
+  log: ProblemLog,
+): number | null {
   const direct = values.get('coa_port');
   const server = values.get('coa_server');
   if (direct !== undefined && server !== undefined) {
@@ -155,7 +173,10 @@ function coaPortOf(section: ConfigSection, values: ReadonlyMap<string, ConfigIte
   if (server === undefined) return null;
   const home = homeServers.get(server.value ?? '');
   if (home === undefined) {
-    log.warn(server.location, `coa_server ${server.value ?? ''} is not a home_server in the files read (a home_server_pool is not followed): the default CoA port applies`);
+    log.warn(
+      server.location,
+      `coa_server ${server.value ?? ''} is not a home_server in the files read (a home_server_pool is not followed): the default CoA port applies`,
+    );
     return null;
   }
   const port = home.items.find((item) => item.key === 'port');
@@ -207,12 +228,29 @@ function clientFromSection(section: ConfigSection, homeServers: HomeServers, log
     const flag = (requireItem.value ?? '').toLowerCase();
     if (flag === 'yes' || flag === 'true') requireMessageAuthenticator = true;
     else if (flag === 'no' || flag === 'false') requireMessageAuthenticator = false;
-    else if (flag === 'auto') log.warn(requireItem.location, 'require_message_authenticator = auto: the appliance default applies');
-    else log.error(requireItem.location, `require_message_authenticator must be yes, no or auto, not "${requireItem.value ?? ''}"`);
+    else if (flag === 'auto')
+      log.warn(requireItem.location, 'require_message_authenticator = auto: the appliance default applies');
+    else
+      log.error(
+        requireItem.location,
+        `require_message_authenticator must be yes, no or auto, not "${requireItem.value ?? ''}"`,
+      );
   }
   for (const item of section.items) {
-    const known = ['ipaddr', 'ipv4addr', 'ipv6addr', 'netmask', 'secret', 'shortname', 'nas_type', 'require_message_authenticator', 'coa_port', 'coa_server'];
-    if (!known.includes(item.key) && !IGNORED_KEYS.has(item.key)) log.warn(item.location, `client setting ${item.key} is not used by the appliance`);
+    const known = [
+      'ipaddr',
+      'ipv4addr',
+      'ipv6addr',
+      'netmask',
+      'secret',
+      'shortname',
+      'nas_type',
+      'require_message_authenticator',
+      'coa_port',
+      'coa_server',
+    ];
+    if (!known.includes(item.key) && !IGNORED_KEYS.has(item.key))
+      log.warn(item.location, `client setting ${item.key} is not used by the appliance`);
   }
   const name = get('shortname') ?? section.name2 ?? address;
   const coaPort = coaPortOf(section, values, homeServers, log);

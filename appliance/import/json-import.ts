@@ -15,7 +15,12 @@
 // Field by field, the schema is importDocumentSchema below (the replica's zod schemas);
 // unknown keys are errors. Errors name the file and the line of the offending value.
 import { z } from 'zod';
-import { nasClientInputSchema, profileInputSchema, subscriberInputSchema, tenantPolicyInputSchema } from '../replica/index.ts';
+import {
+  nasClientInputSchema,
+  profileInputSchema,
+  subscriberInputSchema,
+  tenantPolicyInputSchema,
+} from '../replica/index.ts';
 import type { NasClientInput, ProfileInput, SubscriberInput, TenantPolicyInput } from '../replica/index.ts';
 import type { ProblemLog, SourceLocation } from './problems.ts';
 import type { ReadText } from './users-file.ts';
@@ -151,7 +156,10 @@ export function parseJsonImport(path: string, readText: ReadText, log: ProblemLo
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const keys = issue.path.filter((key): key is PathKey => typeof key === 'string' || typeof key === 'number');
-      log.error({ file: path, line: locateJsonPath(text, keys) }, `${keys.join('.') || '(document)'}: ${issue.message}`);
+      log.error(
+        { file: path, line: locateJsonPath(text, keys) },
+        `${keys.join('.') || '(document)'}: ${issue.message}`,
+      );
     }
     return empty;
   }
@@ -163,8 +171,11 @@ export function parseJsonImport(path: string, readText: ReadText, log: ProblemLo
   return {
     clients: raw.clients.filter(isNasClientInput).map((value, index) => ({ value, location: at(['clients', index]) })),
     profiles: raw.profiles.filter(isProfileInput).map((value, index) => ({ value, location: at(['profiles', index]) })),
-    subscribers: raw.subscribers.filter(isSubscriberInput).map((value, index) => ({ value, location: at(['subscribers', index]) })),
-    tenantPolicy: policy !== undefined && isTenantPolicyInput(policy) ? { value: policy, location: at(['tenantPolicy']) } : null,
+    subscribers: raw.subscribers
+      .filter(isSubscriberInput)
+      .map((value, index) => ({ value, location: at(['subscribers', index]) })),
+    tenantPolicy:
+      policy !== undefined && isTenantPolicyInput(policy) ? { value: policy, location: at(['tenantPolicy']) } : null,
   };
 }
 
@@ -179,4 +190,5 @@ const rawDocumentSchema = z.object({
 const isNasClientInput = (value: unknown): value is NasClientInput => nasClientInputSchema.safeParse(value).success;
 const isProfileInput = (value: unknown): value is ProfileInput => profileInputSchema.safeParse(value).success;
 const isSubscriberInput = (value: unknown): value is SubscriberInput => subscriberInputSchema.safeParse(value).success;
-const isTenantPolicyInput = (value: unknown): value is TenantPolicyInput => tenantPolicyInputSchema.safeParse(value).success;
+const isTenantPolicyInput = (value: unknown): value is TenantPolicyInput =>
+  tenantPolicyInputSchema.safeParse(value).success;

@@ -88,14 +88,17 @@ function readOperator(lexer: LineLexer): PairOperator {
       return op;
     }
   }
-  throw new LexError(`expected an operator (${PAIR_OPERATORS.join(' ')}) at "${lexer.text.slice(lexer.position, lexer.position + 12)}"`);
+  throw new LexError(
+    `expected an operator (${PAIR_OPERATORS.join(' ')}) at "${lexer.text.slice(lexer.position, lexer.position + 12)}"`,
+  );
 }
 
 export function readPair(lexer: LineLexer): AttributePair {
   lexer.skipSpace();
   ATTRIBUTE.lastIndex = lexer.position;
   const match = ATTRIBUTE.exec(lexer.text);
-  if (match === null) throw new LexError(`expected an attribute name at "${lexer.text.slice(lexer.position, lexer.position + 12)}"`);
+  if (match === null)
+    throw new LexError(`expected an attribute name at "${lexer.text.slice(lexer.position, lexer.position + 12)}"`);
   lexer.position += match[0].length;
   lexer.skipSpace();
   const op = readOperator(lexer);
@@ -116,7 +119,8 @@ export function readPairList(lexer: LineLexer): { pairs: AttributePair[]; contin
   for (;;) {
     pairs.push(readPair(lexer));
     if (lexer.atEnd()) return { pairs, continues: false };
-    if (lexer.peek() !== ',') throw new LexError(`expected "," or end of line at "${lexer.text.slice(lexer.position, lexer.position + 12)}"`);
+    if (lexer.peek() !== ',')
+      throw new LexError(`expected "," or end of line at "${lexer.text.slice(lexer.position, lexer.position + 12)}"`);
     lexer.position++;
     if (lexer.atEnd()) return { pairs, continues: true };
   }

@@ -20,7 +20,13 @@
 // - MAC-named `Auth-Type := Accept` entries are IPoE bindings. FreeRADIUS accepts them
 //   from any client; the appliance matches IPoE only for NAS clients marked for it, so
 //   every clients.conf / SQL `nas` client imported with such users is marked (a note says so).
-import type { NasClientInput, ProfileInput, ReplicaChange, SubscriberInput, TenantPolicyInput } from '../replica/index.ts';
+import type {
+  NasClientInput,
+  ProfileInput,
+  ReplicaChange,
+  SubscriberInput,
+  TenantPolicyInput,
+} from '../replica/index.ts';
 import { parsePrefix, formatPrefix, replicaChangeSchema } from '../replica/index.ts';
 import { draftKey, interpretChecks, interpretReplies, isEmptyDraft, mergeDrafts } from './attribute-map.ts';
 import type { CheckResult, MapOptions, ProfileDraft } from './attribute-map.ts';
@@ -76,19 +82,34 @@ function usersFromFile(path: string, options: PlanOptions, log: ProblemLog): Use
   const users = new Map<string, UserSource & { fallsThrough: boolean }>();
   for (const entry of parseUsersFile(path, options.readText, log)) {
     if (entry.isDefault) {
-      log.warn(entry.location, 'DEFAULT entry not imported: the appliance does not evaluate rules (see the import documentation)');
+      log.warn(
+        entry.location,
+        'DEFAULT entry not imported: the appliance does not evaluate rules (see the import documentation)',
+      );
       continue;
     }
-    const fallsThrough = entry.replies.some((pair) => pair.attribute.toLowerCase() === 'fall-through' && /^(yes|1|true)$/i.test(pair.value));
+    const fallsThrough = entry.replies.some(
+      (pair) => pair.attribute.toLowerCase() === 'fall-through' && /^(yes|1|true)$/i.test(pair.value),
+    );
     const existing = users.get(entry.name);
     if (existing === undefined) {
-      users.set(entry.name, { username: entry.name, location: entry.location, checks: entry.checks, replies: entry.replies, groups: [], fallsThrough });
+      users.set(entry.name, {
+        username: entry.name,
+        location: entry.location,
+        checks: entry.checks,
+        replies: entry.replies,
+        groups: [],
+        fallsThrough,
+      });
     } else if (existing.fallsThrough) {
       existing.checks.push(...entry.checks);
       existing.replies.push(...entry.replies);
       existing.fallsThrough = fallsThrough;
     } else {
-      log.warn(entry.location, `second entry for "${entry.name}" not imported: FreeRADIUS never reaches it (no Fall-Through on line ${existing.location.line})`);
+      log.warn(
+        entry.location,
+        `second entry for "${entry.name}" not imported: FreeRADIUS never reaches it (no Fall-Through on line ${existing.location.line})`,
+      );
     }
   }
   return [...users.values()];
@@ -213,8 +234,12 @@ export function planImport(sources: ImportSources, options: PlanOptions): Import
   // --- NAS clients -------------------------------------------------------------------
   // FreeRADIUS clients (not JSON ones, which say `ipoe` themselves) may be marked for IPoE below.
   const clients: Array<{ value: NasClientInput; location: SourceLocation; freeradius?: true }> = [];
-  const fromFreeradius = (client: { value: NasClientInput; location: SourceLocation }) => ({ ...client, freeradius: true as const });
-  if (sources.clients !== undefined) clients.push(...parseClientsConf(sources.clients, options.readText, log).map(fromFreeradius));
+  const fromFreeradius = (client: { value: NasClientInput; location: SourceLocation }) => ({
+    ...client,
+    freeradius: true as const,
+  });
+  if (sources.clients !== undefined)
+    clients.push(...parseClientsConf(sources.clients, options.readText, log).map(fromFreeradius));
   const sql = sources.sql === undefined ? null : fromSql(sources.sql, options, log);
   if (sql !== null) clients.push(...sql.clients.map(fromFreeradius));
   const json = sources.json === undefined ? null : parseJsonImport(sources.json, options.readText, log);
@@ -225,7 +250,10 @@ export function planImport(sources: ImportSources, options: PlanOptions): Import
   for (const client of clients) {
     const prefix = parsePrefix(client.value.address);
     if (prefix === null) {
-      log.error(client.location, `"${client.value.address}" is not an IP address or CIDR prefix (host names are not resolved)`);
+      log.error(
+        client.location,
+        `"${client.value.address}" is not an IP address or CIDR prefix (host names are not resolved)`,
+      );
       continue;
     }
     const key = formatPrefix(prefix);
@@ -246,17 +274,26 @@ export function planImport(sources: ImportSources, options: PlanOptions): Import
   const addProfile = (input: ProfileInput, key: string, location: SourceLocation): boolean => {
     const existing = profiles.get(input.name);
     if (existing !== undefined) {
-      if (existing.key !== key) log.error(location, `profile "${input.name}" is already defined differently at ${existing.location.file}:${existing.location.line}`);
+      if (existing.key !== key)
+        log.error(
+          location,
+          `profile "${input.name}" is already defined differently at ${existing.location.file}:${existing.location.line}`,
+        );
       return false;
     }
     profiles.set(input.name, { key, location, input });
     return true;
   };
-  for (const profile of json?.profiles ?? []) addProfile(profile.value, JSON.stringify(profile.value), profile.location);
+  for (const profile of json?.profiles ?? [])
+    addProfile(profile.value, JSON.stringify(profile.value), profile.location);
 
   const groupDrafts = new Map<string, { draft: ProfileDraft; checks: LocatedPair[]; location: SourceLocation }>();
   for (const group of sql?.groups.values() ?? []) {
-    groupDrafts.set(group.name, { draft: interpretReplies(group.replies, 'group', log).profile, checks: group.checks, location: group.location });
+    groupDrafts.set(group.name, {
+      draft: interpretReplies(group.replies, 'group', log).profile,
+      checks: group.checks,
+      location: group.location,
+    });
   }
 
   const generatedByKey = new Map<string, string>();
@@ -264,7 +301,10 @@ export function planImport(sources: ImportSources, options: PlanOptions): Import
     const key = draftKey(draft);
     const known = generatedByKey.get(key);
     if (known !== undefined) return known;
-    const base = draft.rateLimit === undefined ? 'imported' : `rate-${formatRate(draft.rateLimit.upKbps)}-${formatRate(draft.rateLimit.downKbps)}`;
+    const base =
+      draft.rateLimit === undefined
+        ? 'imported'
+        : `rate-${formatRate(draft.rateLimit.upKbps)}-${formatRate(draft.rateLimit.downKbps)}`;
     let name = base;
     for (let suffix = 2; profiles.has(name) || options.profileExists(name); suffix++) name = `${base}-${suffix}`;
     addProfile(profileFromDraft(name, draft), key, location);
@@ -291,22 +331,33 @@ export function planImport(sources: ImportSources, options: PlanOptions): Import
     if (!claimUsername(source.username, source.location)) continue;
     const groups = source.groups.flatMap((membership) => {
       const found = groupDrafts.get(membership.name);
-      if (found === undefined) log.warn(source.location, `group "${membership.name}" of "${source.username}" has no check or reply items`);
+      if (found === undefined)
+        log.warn(source.location, `group "${membership.name}" of "${source.username}" has no check or reply items`);
       return found === undefined ? [] : [{ name: membership.name, ...found }];
     });
     // Group checks first, the user's after: for each item the user's own wins.
-    const checks = interpretChecks([...groups.flatMap((group) => group.checks), ...source.checks], source.username, log, options);
+    const checks = interpretChecks(
+      [...groups.flatMap((group) => group.checks), ...source.checks],
+      source.username,
+      log,
+      options,
+    );
     const replies = interpretReplies(source.replies, 'subscriber', log);
     let draft: ProfileDraft = {};
     for (const group of [...groups].reverse()) draft = mergeDrafts(draft, group.draft);
     draft = mergeDrafts(draft, replies.profile);
-    if (checks.framedPool !== undefined && draft.framedPool === undefined) draft = { ...draft, framedPool: checks.framedPool };
+    if (checks.framedPool !== undefined && draft.framedPool === undefined)
+      draft = { ...draft, framedPool: checks.framedPool };
 
     let profile: string | null = null;
     if (!isEmptyDraft(draft)) {
       const sameAsGroup = groups.find((group) => draftKey(group.draft) === draftKey(draft));
       if (sameAsGroup !== undefined) {
-        addProfile(profileFromDraft(sameAsGroup.name, sameAsGroup.draft), draftKey(sameAsGroup.draft), sameAsGroup.location);
+        addProfile(
+          profileFromDraft(sameAsGroup.name, sameAsGroup.draft),
+          draftKey(sameAsGroup.draft),
+          sameAsGroup.location,
+        );
         profile = sameAsGroup.name;
       } else profile = generatedName(draft, source.location);
     }
@@ -322,7 +373,10 @@ export function planImport(sources: ImportSources, options: PlanOptions): Import
     if (!claimUsername(subscriber.value.username, subscriber.location)) continue;
     const profile = subscriber.value.profile;
     if (profile !== undefined && profile !== null && !profiles.has(profile) && !options.profileExists(profile)) {
-      log.error(subscriber.location, `subscriber "${subscriber.value.username}" refers to profile "${profile}", which is neither in this import nor in the replica`);
+      log.error(
+        subscriber.location,
+        `subscriber "${subscriber.value.username}" refers to profile "${profile}", which is neither in this import nor in the replica`,
+      );
     }
     subscribers.push(subscriber);
   }
@@ -368,4 +422,3 @@ export function planImport(sources: ImportSources, options: PlanOptions): Import
     counts: { nasClients: clientAt.size, profiles: profiles.size, subscribers: subscribers.length },
   };
 }
-

@@ -8,7 +8,9 @@ export type ImportProblem = SourceLocation & { message: string };
 
 /** "file:line: message"; line 0 means the file as a whole (it could not be read). */
 export function formatProblem(problem: ImportProblem): string {
-  return problem.line > 0 ? `${problem.file}:${problem.line}: ${problem.message}` : `${problem.file}: ${problem.message}`;
+  return problem.line > 0
+    ? `${problem.file}:${problem.line}: ${problem.message}`
+    : `${problem.file}: ${problem.message}`;
 }
 
 /** Bad input; nothing was written. Lists every problem found (up to a limit). */

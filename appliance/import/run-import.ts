@@ -30,7 +30,11 @@ export type ImportReport = {
 
 const readUtf8: ReadText = (path) => readFileSync(path, 'utf8');
 
-export async function importIntoReplica(replica: Replica, sources: ImportSources, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importIntoReplica(
+  replica: Replica,
+  sources: ImportSources,
+  options: ImportOptions = {},
+): Promise<ImportReport> {
   const plan = planImport(sources, {
     skipUnsupported: options.skipUnsupported ?? false,
     readText: options.readText ?? readUtf8,

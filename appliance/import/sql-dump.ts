@@ -34,7 +34,19 @@ const DEFAULT_COLUMNS: Record<SqlTable, Record<number, string[]>> = {
     8: ['id', 'nasname', 'shortname', 'type', 'ports', 'secret', 'community', 'description'],
     9: ['id', 'nasname', 'shortname', 'type', 'ports', 'secret', 'server', 'community', 'description'],
     10: ['id', 'nasname', 'shortname', 'type', 'ports', 'secret', 'server', 'community', 'description', 'require_ma'],
-    11: ['id', 'nasname', 'shortname', 'type', 'ports', 'secret', 'server', 'community', 'description', 'require_ma', 'limit_proxy_state'],
+    11: [
+      'id',
+      'nasname',
+      'shortname',
+      'type',
+      'ports',
+      'secret',
+      'server',
+      'community',
+      'description',
+      'require_ma',
+      'limit_proxy_state',
+    ],
   },
 };
 
@@ -172,8 +184,11 @@ function readValue(scanner: Scanner): SqlValue {
     advance(scanner, 1);
     value = readString(scanner, true);
   } else {
-    const match = /^(-?\d+(\.\d+)?([eE][-+]?\d+)?|NULL|TRUE|FALSE)\b/i.exec(text.slice(scanner.position, scanner.position + 64));
-    if (match === null) throw new SqlSyntaxError(`unsupported value at "${text.slice(scanner.position, scanner.position + 16)}"`);
+    const match = /^(-?\d+(\.\d+)?([eE][-+]?\d+)?|NULL|TRUE|FALSE)\b/i.exec(
+      text.slice(scanner.position, scanner.position + 64),
+    );
+    if (match === null)
+      throw new SqlSyntaxError(`unsupported value at "${text.slice(scanner.position, scanner.position + 16)}"`);
     advance(scanner, match[0].length);
     const word = match[0].toUpperCase();
     value = word === 'NULL' ? null : word === 'TRUE' ? 1 : word === 'FALSE' ? 0 : Number(match[0]);
@@ -209,10 +224,19 @@ function readColumnList(scanner: Scanner): string[] | null {
   }
 }
 
-function rowValues(table: SqlTable, columns: string[] | null, values: SqlValue[], location: SourceLocation, log: ProblemLog): SqlRow | null {
+function rowValues(
+  table: SqlTable,
+  columns: string[] | null,
+  values: SqlValue[],
+  location: SourceLocation,
+  log: ProblemLog,
+): SqlRow | null {
   const names = columns ?? DEFAULT_COLUMNS[table][values.length];
   if (names === undefined || names.length !== values.length) {
-    log.error(location, `${table} row has ${values.length} values and no column list this importer knows; dump with column names (mysqldump --complete-insert, pg_dump --column-inserts)`);
+    log.error(
+      location,
+      `${table} row has ${values.length} values and no column list this importer knows; dump with column names (mysqldump --complete-insert, pg_dump --column-inserts)`,
+    );
     return null;
   }
   const record: Record<string, SqlValue> = {};
@@ -274,7 +298,11 @@ function readCopy(scanner: Scanner, file: string, log: ProblemLog, rows: SqlRow[
     advance(scanner, (end === -1 ? text.length : end + 1) - scanner.position);
     if (line === '\\.') return;
     if (!isSqlTable(table)) continue;
-    const values = line.split('\t').map((field): SqlValue => (field === '\\N' ? null : field.replace(/\\(.)/g, (_, char: string) => COPY_ESCAPES[char] ?? char)));
+    const values = line
+      .split('\t')
+      .map((field): SqlValue =>
+        field === '\\N' ? null : field.replace(/\\(.)/g, (_, char: string) => COPY_ESCAPES[char] ?? char),
+      );
     const row = rowValues(table, columns, values, location, log);
     if (row !== null) rows.push(row);
   }
@@ -301,7 +329,10 @@ export function parseSqlDump(path: string, readText: ReadText, log: ProblemLog):
       else skipStatement(scanner);
     } catch (error) {
       if (!(error instanceof SqlSyntaxError)) throw error;
-      log.error({ file: path, line: scanner.line }, `${error.message} (in the statement starting on line ${statementLine})`);
+      log.error(
+        { file: path, line: scanner.line },
+        `${error.message} (in the statement starting on line ${statementLine})`,
+      );
       skipStatement(scanner);
     }
   }

@@ -58,14 +58,18 @@ export function parseUsersFile(path: string, readText: ReadText, log: ProblemLog
         lastReplyLine = index + 1;
         continue;
       }
-      if (mode === 'more-reply') log.error({ file, line: lastReplyLine }, 'the reply item ends with a comma but no reply item follows');
+      if (mode === 'more-reply')
+        log.error({ file, line: lastReplyLine }, 'the reply item ends with a comma but no reply item follows');
       mode = 'name';
       current = null;
 
       const include = /^\$-?INCLUDE\s+(.+?)\s*$/.exec(line);
       if (include?.[1] !== undefined) {
         if (depth >= MAX_INCLUDE_DEPTH) log.error(location, `$INCLUDE nested more than ${MAX_INCLUDE_DEPTH} deep`);
-        else entries.push(...parseUsersFile(resolve(dirname(path), include[1].replace(/^["']|["']$/g, '')), readText, log, depth + 1));
+        else
+          entries.push(
+            ...parseUsersFile(resolve(dirname(path), include[1].replace(/^["']|["']$/g, '')), readText, log, depth + 1),
+          );
         continue;
       }
 
@@ -73,8 +77,15 @@ export function parseUsersFile(path: string, readText: ReadText, log: ProblemLog
       const quote = lexer.peek();
       const name = quote === '"' || quote === "'" ? lexer.readQuoted() : lexer.readBare();
       const checks = readPairList(lexer);
-      if (checks.continues) throw new LexError("check items must all be on the entry's first line (it ends with a comma)");
-      current = { name, isDefault: name === 'DEFAULT', location, checks: checks.pairs.map((pair) => ({ ...pair, location })), replies: [] };
+      if (checks.continues)
+        throw new LexError("check items must all be on the entry's first line (it ends with a comma)");
+      current = {
+        name,
+        isDefault: name === 'DEFAULT',
+        location,
+        checks: checks.pairs.map((pair) => ({ ...pair, location })),
+        replies: [],
+      };
       entries.push(current);
       mode = 'first-reply';
     } catch (error) {
@@ -83,6 +94,7 @@ export function parseUsersFile(path: string, readText: ReadText, log: ProblemLog
       mode = 'skip';
     }
   }
-  if (mode === 'more-reply') log.error({ file, line: lastReplyLine }, 'the reply item ends with a comma but no reply item follows');
+  if (mode === 'more-reply')
+    log.error({ file, line: lastReplyLine }, 'the reply item ends with a comma but no reply item follows');
   return entries;
 }

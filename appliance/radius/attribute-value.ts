@@ -158,7 +158,14 @@ function ensureRoom(def: AttributeDef, size: number, limit: number): void {
   if (size > limit) throw new RadiusEncodeError(`${def.name}: value of ${size} octets exceeds ${limit}`);
 }
 
-function writeUnsigned(out: Buffer, offset: number, value: number, size: number, limit: number, def: AttributeDef): number {
+function writeUnsigned(
+  out: Buffer,
+  offset: number,
+  value: number,
+  size: number,
+  limit: number,
+  def: AttributeDef,
+): number {
   ensureRoom(def, size, limit);
   out.writeUIntBE(value, offset, size);
   return size;
@@ -236,7 +243,7 @@ function formatIpv6(value: Buffer, offset: number, size: number): string {
   }
   let bestStart = -1;
   let bestLength = 1;
-  for (let index = 0; index < 8; ) {
+  for (let index = 0; index < 8;) {
     if (groups[index] !== 0) {
       index++;
       continue;

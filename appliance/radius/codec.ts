@@ -155,7 +155,8 @@ function decodeVendorSpecific(
       const header = vendor.typeWidth + vendor.lengthWidth;
       if (offset + header >= end) throw new RadiusDecodeError('bad_vsa', offset);
       const type = readWidth(data, offset, vendor.typeWidth);
-      const subLength = vendor.lengthWidth === 0 ? end - offset : readWidth(data, offset + vendor.typeWidth, vendor.lengthWidth);
+      const subLength =
+        vendor.lengthWidth === 0 ? end - offset : readWidth(data, offset + vendor.typeWidth, vendor.lengthWidth);
       if (subLength <= header || offset + subLength > end) throw new RadiusDecodeError('bad_vsa', offset);
       const rule = type < 256 ? (narrow[type] ?? 0) : (wide.get(type) ?? 0);
       // The framing must still hold to the end; only the values are forgiven.
@@ -184,7 +185,14 @@ function splitsAsStandardFormat(data: Buffer, start: number, end: number): boole
   return true;
 }
 
-function pushEntry(entries: Uint32Array, count: number, vendorId: number, type: number, offset: number, length: number): number {
+function pushEntry(
+  entries: Uint32Array,
+  count: number,
+  vendorId: number,
+  type: number,
+  offset: number,
+  length: number,
+): number {
   const at = count * ENTRY_WORDS;
   entries[at] = vendorId;
   entries[at + 1] = type;
@@ -261,7 +269,8 @@ export function encodePacket(options: EncodeOptions, dictionary: Dictionary): En
   if (!Number.isInteger(options.identifier) || options.identifier < 0 || options.identifier > 255) {
     throw new RadiusEncodeError(`identifier ${options.identifier} is not one octet`);
   }
-  if (options.authenticator.length !== AUTHENTICATOR_LENGTH) throw new RadiusEncodeError('authenticator must be 16 octets');
+  if (options.authenticator.length !== AUTHENTICATOR_LENGTH)
+    throw new RadiusEncodeError('authenticator must be 16 octets');
   out[0] = options.code;
   out[1] = options.identifier;
   options.authenticator.copy(out, 4);

@@ -395,8 +395,7 @@ function finishDictionary(state: LoaderState): Dictionary {
   const byCode = state.byCode;
   const vendorsByName = state.vendorsByName;
   const vendorsById = state.vendorsById;
-  const findAttribute = (name: string): AttributeDef | undefined =>
-    exact.get(name) ?? byName.get(name.toLowerCase());
+  const findAttribute = (name: string): AttributeDef | undefined => exact.get(name) ?? byName.get(name.toLowerCase());
   return {
     findAttribute,
     requireAttribute(name) {

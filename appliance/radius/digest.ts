@@ -25,7 +25,13 @@ const outerView = new DataView(outer.buffer, outer.byteOffset, outer.length);
  * `out[outOffset..+16)`: RFC 2865 §3 Response Authenticator and RFC 2866 §3 /
  * RFC 5176 §3.5 Request Authenticator. `out` may be `data` itself.
  */
-export function md5Packet(data: Buffer, authenticatorField: Buffer, secret: Buffer, out: Buffer, outOffset: number): void {
+export function md5Packet(
+  data: Buffer,
+  authenticatorField: Buffer,
+  secret: Buffer,
+  out: Buffer,
+  outOffset: number,
+): void {
   const length = data.length + secret.length;
   if (length > SCRATCH_LIMIT) {
     createHash('md5')
@@ -114,7 +120,11 @@ function hmacKeyOf(secret: Buffer): HmacKey {
     scratch[index] = keyOctet ^ 0x36;
     outer[index] = keyOctet ^ 0x5c;
   }
-  const made: HmacKey = { secret: Buffer.from(secret), inner: md5BlockState(scratchView, 0), outer: md5BlockState(outerView, 0) };
+  const made: HmacKey = {
+    secret: Buffer.from(secret),
+    inner: md5BlockState(scratchView, 0),
+    outer: md5BlockState(outerView, 0),
+  };
   hmacKeys.set(secret, made);
   lastSecret = secret;
   lastKey = made;

@@ -65,9 +65,22 @@ export { decodePacket, encodePacket, ENTRY_WORDS } from './codec.ts';
 export type { AttributeInput, EncodedPacket, EncodeOptions, RadiusPacket } from './codec.ts';
 export { RadiusDecodeError } from './decode-error.ts';
 export type { RadiusDecodeReason } from './decode-error.ts';
-export { DictionaryError, loadDictionary, locateRfcDictionaries, locateVendorDictionaries, parseDictionary } from './dictionary.ts';
+export {
+  DictionaryError,
+  loadDictionary,
+  locateRfcDictionaries,
+  locateVendorDictionaries,
+  parseDictionary,
+} from './dictionary.ts';
 export type { AttributeDef, DataType, Dictionary, LoadDictionaryOptions, VendorDef } from './dictionary.ts';
-export { formatIpv6Address, parseIpv6Address, readTag, readValue, RadiusEncodeError, writeValue } from './attribute-value.ts';
+export {
+  formatIpv6Address,
+  parseIpv6Address,
+  readTag,
+  readValue,
+  RadiusEncodeError,
+  writeValue,
+} from './attribute-value.ts';
 export type { AttributeValue, AttributeValueInput } from './attribute-value.ts';
 export {
   entryType,

@@ -21,7 +21,7 @@ export interface AgentIds {
 export function parseOption82(value: Buffer): AgentIds {
   let circuitId: Buffer | undefined;
   let remoteId: Buffer | undefined;
-  for (let offset = 0; offset + 2 <= value.length; ) {
+  for (let offset = 0; offset + 2 <= value.length;) {
     const code = value[offset] ?? 0;
     const length = value[offset + 1] ?? 0;
     const end = offset + 2 + length;

@@ -70,7 +70,12 @@ export function hideUserPassword(password: Buffer | string, secret: Buffer, requ
  * the password length without its NUL padding, or -1 when the value is not
  * 16-128 octets in 16-octet blocks.
  */
-export function revealUserPasswordInto(hidden: Buffer, secret: Buffer, requestAuthenticator: Buffer, out: Buffer): number {
+export function revealUserPasswordInto(
+  hidden: Buffer,
+  secret: Buffer,
+  requestAuthenticator: Buffer,
+  out: Buffer,
+): number {
   if (hidden.length < BLOCK || hidden.length > MAX_USER_PASSWORD_LENGTH || hidden.length % BLOCK !== 0) return -1;
   applyKeystream(hidden, 0, out, 0, hidden.length, secret, requestAuthenticator, undefined, false);
   let end = hidden.length;

@@ -78,7 +78,8 @@ export function renderMikrotikRateLimit(profile: RateLimitProfile): string {
     );
   }
   if (profile.priority !== undefined || profile.minimum) fields.push(String(profile.priority ?? 8));
-  if (profile.minimum) fields.push(`${formatRate(profile.minimum.uploadKbps)}/${formatRate(profile.minimum.downloadKbps)}`);
+  if (profile.minimum)
+    fields.push(`${formatRate(profile.minimum.uploadKbps)}/${formatRate(profile.minimum.downloadKbps)}`);
   return fields.join(' ');
 }
 
@@ -151,7 +152,8 @@ function renderHuawei(profile: RateLimitProfile): AttributeInput[] {
       { attribute: 'Huawei-Output-Peak-Rate', value: toBitsPerSecond(profile.burst.downloadKbps) },
     );
   }
-  if (profile.policy?.qosProfile) attributes.push({ attribute: 'Huawei-Qos-Profile-Name', value: profile.policy.qosProfile });
+  if (profile.policy?.qosProfile)
+    attributes.push({ attribute: 'Huawei-Qos-Profile-Name', value: profile.policy.qosProfile });
   return attributes;
 }
 

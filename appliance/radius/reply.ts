@@ -14,7 +14,10 @@ const PROXY_STATE = { vendorId: 0, type: Attr.proxyState } as const;
 
 /** Reply codes each request code may be answered with. */
 const ALLOWED_REPLIES: ReadonlyMap<number, ReadonlySet<number>> = new Map([
-  [PacketCode.accessRequest, new Set<number>([PacketCode.accessAccept, PacketCode.accessReject, PacketCode.accessChallenge])],
+  [
+    PacketCode.accessRequest,
+    new Set<number>([PacketCode.accessAccept, PacketCode.accessReject, PacketCode.accessChallenge]),
+  ],
   [PacketCode.accountingRequest, new Set<number>([PacketCode.accountingResponse])],
   // RFC 5997 §3: Access-Accept on the authentication port, Accounting-Response on the accounting port.
   [PacketCode.statusServer, new Set<number>([PacketCode.accessAccept, PacketCode.accountingResponse])],

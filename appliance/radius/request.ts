@@ -39,7 +39,8 @@ export function buildRequest(options: BuildRequestOptions, dictionary: Dictionar
     options.code === PacketCode.coaRequest ||
     options.code === PacketCode.disconnectRequest;
   if (!random && !computed) throw new RadiusEncodeError(`code ${options.code} is not a request`);
-  if (options.authenticator && !random) throw new RadiusEncodeError('only Access-Request/Status-Server take an authenticator');
+  if (options.authenticator && !random)
+    throw new RadiusEncodeError('only Access-Request/Status-Server take an authenticator');
   // RFC 5997 §3: Status-Server MUST carry Message-Authenticator.
   const messageAuthenticator = options.code === PacketCode.statusServer || (options.messageAuthenticator ?? random);
   const authenticator = random ? (options.authenticator ?? randomBytes(AUTHENTICATOR_LENGTH)) : ZERO_AUTHENTICATOR;

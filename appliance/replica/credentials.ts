@@ -40,7 +40,12 @@ export function buildCredentials(
 /** Which methods a stored credential set can verify. */
 export function supportedMethods(credentials: Credentials): AuthMethod[] {
   const methods: AuthMethod[] = [];
-  if (credentials.cleartext !== undefined || credentials.ntHash !== undefined || credentials.crypt !== undefined || credentials.digest !== undefined) {
+  if (
+    credentials.cleartext !== undefined ||
+    credentials.ntHash !== undefined ||
+    credentials.crypt !== undefined ||
+    credentials.digest !== undefined
+  ) {
     methods.push('pap');
   }
   if (credentials.cleartext !== undefined) methods.push('chap');

@@ -51,7 +51,8 @@ export function parsePrefix(text: string): IpPrefix | null {
   const lengthText = slash === -1 ? undefined : text.slice(slash + 1).trim();
   const trimmedAddress = addressText.trim();
   // A mapped IPv6 prefix would silently change family and length: refuse it instead.
-  if (lengthText !== undefined && trimmedAddress.toLowerCase().startsWith('::ffff:') && trimmedAddress.includes('.')) return null;
+  if (lengthText !== undefined && trimmedAddress.toLowerCase().startsWith('::ffff:') && trimmedAddress.includes('.'))
+    return null;
   const address = parseIpAddress(trimmedAddress);
   if (address === null) return null;
   const max = BITS[address.family];

@@ -22,7 +22,10 @@ const HEX = /^(?:[0-9a-f]{2})*$/;
 
 /** "AA-BB-CC-DD-EE-FF", "aabb.ccdd.eeff", "aabbccddeeff", "aa:bb:…" → "aa:bb:cc:dd:ee:ff". */
 export function normalizeMac(text: string): string | null {
-  const hex = text.trim().toLowerCase().replace(/[:.\-\s]/g, '');
+  const hex = text
+    .trim()
+    .toLowerCase()
+    .replace(/[:.\-\s]/g, '');
   if (!/^[0-9a-f]{12}$/.test(hex)) return null;
   return hex.match(/../g)?.join(':') ?? null;
 }
@@ -42,7 +45,10 @@ const prefixText = (family?: 4 | 6) =>
   z.string().transform((value, ctx) => {
     const prefix = parsePrefix(value);
     if (prefix === null || (family !== undefined && prefix.family !== family)) {
-      ctx.addIssue({ code: 'custom', message: `expected an ${family === 6 ? 'IPv6 ' : ''}address or CIDR prefix, got "${value}"` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected an ${family === 6 ? 'IPv6 ' : ''}address or CIDR prefix, got "${value}"`,
+      });
       return z.NEVER;
     }
     return formatPrefix(prefix);
@@ -73,13 +79,18 @@ const agentIdText = z
   .transform((value) => normalizeAgentId(value));
 
 const name = z.string().min(1).max(253);
-const seconds = z.int().min(1).max(2 ** 31 - 1);
+const seconds = z
+  .int()
+  .min(1)
+  .max(2 ** 31 - 1);
 const kbps = z.int().min(0).max(100_000_000);
 
 /** A reply attribute by dictionary name, rendered by the RADIUS encoder. */
 export const replyAttributeSchema = z.strictObject({
   // Dictionary names, optionally with a RFC 2868 tag suffix (Tunnel-Private-Group-Id:1).
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(:\d{1,2})?$/, { message: 'expected a dictionary attribute name' }),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(:\d{1,2})?$/, { message: 'expected a dictionary attribute name' }),
   value: z.union([z.string().max(4096), z.number()]),
   op: z.enum(['=', ':=', '+=']).default('='),
 });

@@ -2,7 +2,15 @@
 // everything), inside one read transaction so the rows form one consistent snapshot.
 import type { Client, InStatement, ResultSet, Row } from '@libsql/client';
 import { credentialsSchema, replyAttributeSchema } from './model.ts';
-import type { NasClient, NasVendor, Profile, ReplyAttribute, Subscriber, SubscriberStatus, SuspendedPolicy } from './model.ts';
+import type {
+  NasClient,
+  NasVendor,
+  Profile,
+  ReplyAttribute,
+  Subscriber,
+  SubscriberStatus,
+  SuspendedPolicy,
+} from './model.ts';
 import type { SecretBox } from './secret-box.ts';
 import { z } from 'zod';
 
@@ -72,7 +80,10 @@ export async function readReplicaDelta(client: Client, box: SecretBox, since: nu
     nasClients: (nas?.rows ?? []).map((row) => nasClientFromRow(row, box)),
     profiles: (profiles?.rows ?? []).map(profileFromRow),
     subscribers: (subscribers?.rows ?? []).map((row) => subscriberFromRow(row, box)),
-    tombstones: (tombstones?.rows ?? []).map((row) => ({ kind: String(row.kind) as TombstoneKind, key: String(row.key) })),
+    tombstones: (tombstones?.rows ?? []).map((row) => ({
+      kind: String(row.kind) as TombstoneKind,
+      key: String(row.key),
+    })),
     policy:
       policyRow === undefined
         ? null
@@ -136,7 +147,9 @@ function profileFromRow(row: Row): Profile {
 
 function subscriberFromRow(row: Row, box: SecretBox): Subscriber {
   const id = text(row, 'id');
-  const credentials = credentialsSchema.parse(JSON.parse(box.open(text(row, 'credentials'), sealContext('subscriber', id))));
+  const credentials = credentialsSchema.parse(
+    JSON.parse(box.open(text(row, 'credentials'), sealContext('subscriber', id))),
+  );
   // Frozen: every thread's hot path shares these objects and must not alter them.
   return Object.freeze({
     id,

@@ -23,7 +23,10 @@ export type ReplicaView = {
    * IPoE by DHCP Option 82 (RFC 3046): a binding with circuit id and remote id matches
    * only that pair; a binding with circuit id alone matches any remote id.
    */
-  findSubscriberByCircuit(circuitId: string | Uint8Array, remoteId?: string | Uint8Array | null): Subscriber | undefined;
+  findSubscriberByCircuit(
+    circuitId: string | Uint8Array,
+    remoteId?: string | Uint8Array | null,
+  ): Subscriber | undefined;
   getProfile(name: string): Profile | undefined;
   getTenantPolicy(): TenantPolicy;
   /** Local change counter: bumps with every committed write transaction. */

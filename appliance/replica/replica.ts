@@ -108,7 +108,11 @@ function createReaderCore(client: Client, box: SecretBox, options: ReplicaReader
     }
     const delta = await readReplicaDelta(client, box, index.revision >= 0 ? index.revision : null);
     index.apply(delta);
-    log.debug('replica refreshed', { revision: delta.revision, full: delta.full, subscribers: delta.subscribers.length });
+    log.debug('replica refreshed', {
+      revision: delta.revision,
+      full: delta.full,
+      subscribers: delta.subscribers.length,
+    });
     return true;
   };
 
@@ -125,7 +129,9 @@ function createReaderCore(client: Client, box: SecretBox, options: ReplicaReader
   };
 
   const refreshInBackground = (reason: string) => {
-    refresh().catch((error: unknown) => log.error('replica refresh failed; serving the previous revision', { reason, error }));
+    refresh().catch((error: unknown) =>
+      log.error('replica refresh failed; serving the previous revision', { reason, error }),
+    );
   };
 
   const channel = new BroadcastChannel(replicaChannelName(options.path));
@@ -134,7 +140,8 @@ function createReaderCore(client: Client, box: SecretBox, options: ReplicaReader
   };
   channel.unref();
 
-  const timer = options.pollIntervalMs > 0 ? setInterval(() => refreshInBackground('poll'), options.pollIntervalMs) : null;
+  const timer =
+    options.pollIntervalMs > 0 ? setInterval(() => refreshInBackground('poll'), options.pollIntervalMs) : null;
   timer?.unref();
 
   return {

@@ -7,7 +7,14 @@ import type { Cell } from '../local-db.ts';
 import type { AuthMethod } from '../config.ts';
 import { buildCredentials } from './credentials.ts';
 import { replicaChangeSchema } from './model.ts';
-import type { NasClientRecord, Profile, ReplicaChange, ReplicaChangeRecord, SubscriberRecord, TenantPolicyRecord } from './model.ts';
+import type {
+  NasClientRecord,
+  Profile,
+  ReplicaChange,
+  ReplicaChangeRecord,
+  SubscriberRecord,
+  TenantPolicyRecord,
+} from './model.ts';
 import { readReplicaMeta, sealContext } from './read-rows.ts';
 import type { TombstoneKind } from './read-rows.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -118,7 +125,11 @@ export async function writeChanges(
     const states = finalStates(changes);
 
     if (options.replace === true) {
-      for (const [kind, map] of [['nas-client', states.nas], ['profile', states.profiles], ['subscriber', states.subscribers]] as const) {
+      for (const [kind, map] of [
+        ['nas-client', states.nas],
+        ['profile', states.profiles],
+        ['subscriber', states.subscribers],
+      ] as const) {
         const { table, key } = TABLES[kind];
         const existing = await tx.execute(`SELECT ${key} AS k FROM ${table}`);
         for (const row of existing.rows) {
@@ -137,16 +148,37 @@ export async function writeChanges(
     const profiles = upserts(states.profiles);
     const subscribers = upserts(states.subscribers);
     await tx.batch([
-      ...upsertNasClientRows(context, nas.map(([, value]) => value)),
-      ...upsertProfileRows(context, profiles.map(([, value]) => value)),
-      ...upsertSubscriberRows(context, subscribers.map(([, value]) => value)),
-      ...clearTombstones('nas-client', nas.map(([key]) => key)),
-      ...clearTombstones('profile', profiles.map(([key]) => key)),
-      ...clearTombstones('subscriber', subscribers.map(([key]) => key)),
+      ...upsertNasClientRows(
+        context,
+        nas.map(([, value]) => value),
+      ),
+      ...upsertProfileRows(
+        context,
+        profiles.map(([, value]) => value),
+      ),
+      ...upsertSubscriberRows(
+        context,
+        subscribers.map(([, value]) => value),
+      ),
+      ...clearTombstones(
+        'nas-client',
+        nas.map(([key]) => key),
+      ),
+      ...clearTombstones(
+        'profile',
+        profiles.map(([key]) => key),
+      ),
+      ...clearTombstones(
+        'subscriber',
+        subscribers.map(([key]) => key),
+      ),
     ]);
     if (states.policy !== null && states.policy.value !== null) await setTenantPolicyRow(context, states.policy.value);
 
-    const touched = (map: Map<string, Final<unknown>>) => new Map([...map].flatMap(([key, state]) => (state.value === null ? [] : [[key, state.index] as [string, number]])));
+    const touched = (map: Map<string, Final<unknown>>) =>
+      new Map(
+        [...map].flatMap(([key, state]) => (state.value === null ? [] : [[key, state.index] as [string, number]])),
+      );
     await checkUniqueness(tx, { 'nas-client': touched(states.nas), subscriber: touched(states.subscribers) });
 
     const syncVersion = options.syncVersion ?? meta.syncVersion;
@@ -169,17 +201,29 @@ const TABLES: Record<TombstoneKind, { table: string; key: string }> = {
 };
 
 /** Deletes the rows whose final state is "deleted", leaving tombstones for those that existed. */
-async function deleteRows(context: WriteContext, kind: TombstoneKind, states: Map<string, Final<unknown>>): Promise<number> {
+async function deleteRows(
+  context: WriteContext,
+  kind: TombstoneKind,
+  states: Map<string, Final<unknown>>,
+): Promise<number> {
   const keys = [...states].flatMap(([key, state]) => (state.value === null ? [key] : []));
   const { table, key: column } = TABLES[kind];
   let deleted = 0;
   for (const chunk of chunked(keys)) {
-    const result = await context.tx.execute({ sql: `DELETE FROM ${table} WHERE ${column} IN (${chunk.map(() => '?').join(', ')}) RETURNING ${column} AS k`, args: chunk });
+    const result = await context.tx.execute({
+      sql: `DELETE FROM ${table} WHERE ${column} IN (${chunk.map(() => '?').join(', ')}) RETURNING ${column} AS k`,
+      args: chunk,
+    });
     const gone = result.rows.map((row): Cell[] => [kind, String(row.k), context.revision]);
     deleted += gone.length;
     if (gone.length > 0) {
       await context.tx.batch(
-        multiRowStatements('INSERT INTO tombstones', ['kind', 'key', 'revision'], gone, 'ON CONFLICT (kind, key) DO UPDATE SET revision = excluded.revision'),
+        multiRowStatements(
+          'INSERT INTO tombstones',
+          ['kind', 'key', 'revision'],
+          gone,
+          'ON CONFLICT (kind, key) DO UPDATE SET revision = excluded.revision',
+        ),
       );
     }
   }
@@ -187,7 +231,10 @@ async function deleteRows(context: WriteContext, kind: TombstoneKind, states: Ma
 }
 
 function clearTombstones(kind: TombstoneKind, keys: string[]): InStatement[] {
-  return chunked(keys).map((chunk) => ({ sql: `DELETE FROM tombstones WHERE kind = ? AND key IN (${chunk.map(() => '?').join(', ')})`, args: [kind, ...chunk] }));
+  return chunked(keys).map((chunk) => ({
+    sql: `DELETE FROM tombstones WHERE kind = ? AND key IN (${chunk.map(() => '?').join(', ')})`,
+    args: [kind, ...chunk],
+  }));
 }
 
 function updateAll(columns: readonly string[], key: string): string {
@@ -198,7 +245,15 @@ function updateAll(columns: readonly string[], key: string): string {
 }
 
 const NAS_COLUMNS = [
-  'id', 'prefix', 'name', 'vendor', 'secret', 'require_message_authenticator', 'coa_port', 'ipoe', 'revision',
+  'id',
+  'prefix',
+  'name',
+  'vendor',
+  'secret',
+  'require_message_authenticator',
+  'coa_port',
+  'ipoe',
+  'revision',
 ] as const;
 
 function upsertNasClientRows(context: WriteContext, values: NasClientRecord[]): InStatement[] {
@@ -213,13 +268,34 @@ function upsertNasClientRows(context: WriteContext, values: NasClientRecord[]): 
     value.ipoe ? 1 : 0,
     context.revision,
   ]);
-  return multiRowStatements('INSERT INTO nas_clients', NAS_COLUMNS, rows, `ON CONFLICT (id) DO UPDATE SET ${updateAll(NAS_COLUMNS, 'id')}`);
+  return multiRowStatements(
+    'INSERT INTO nas_clients',
+    NAS_COLUMNS,
+    rows,
+    `ON CONFLICT (id) DO UPDATE SET ${updateAll(NAS_COLUMNS, 'id')}`,
+  );
 }
 
 const PROFILE_COLUMNS = [
-  'name', 'rate_up_kbps', 'rate_down_kbps', 'burst_up_kbps', 'burst_down_kbps', 'burst_threshold_up_kbps',
-  'burst_threshold_down_kbps', 'burst_time_up_seconds', 'burst_time_down_seconds', 'framed_pool', 'framed_ipv6_pool',
-  'delegated_ipv6_pool', 'session_timeout', 'idle_timeout', 'interim_interval', 'vlan', 'address_list', 'extra_reply', 'revision',
+  'name',
+  'rate_up_kbps',
+  'rate_down_kbps',
+  'burst_up_kbps',
+  'burst_down_kbps',
+  'burst_threshold_up_kbps',
+  'burst_threshold_down_kbps',
+  'burst_time_up_seconds',
+  'burst_time_down_seconds',
+  'framed_pool',
+  'framed_ipv6_pool',
+  'delegated_ipv6_pool',
+  'session_timeout',
+  'idle_timeout',
+  'interim_interval',
+  'vlan',
+  'address_list',
+  'extra_reply',
+  'revision',
 ] as const;
 
 function upsertProfileRows(context: WriteContext, values: Profile[]): InStatement[] {
@@ -247,19 +323,39 @@ function upsertProfileRows(context: WriteContext, values: Profile[]): InStatemen
       context.revision,
     ];
   });
-  return multiRowStatements('INSERT INTO profiles', PROFILE_COLUMNS, rows, `ON CONFLICT (name) DO UPDATE SET ${updateAll(PROFILE_COLUMNS, 'name')}`);
+  return multiRowStatements(
+    'INSERT INTO profiles',
+    PROFILE_COLUMNS,
+    rows,
+    `ON CONFLICT (name) DO UPDATE SET ${updateAll(PROFILE_COLUMNS, 'name')}`,
+  );
 }
 
 const SUBSCRIBER_COLUMNS = [
-  'id', 'username', 'credentials', 'status', 'profile', 'framed_ip', 'framed_ipv6_prefix', 'delegated_ipv6_prefix', 'mac',
-  'circuit_id', 'remote_id', 'simultaneous_use', 'reply_attributes', 'revision',
+  'id',
+  'username',
+  'credentials',
+  'status',
+  'profile',
+  'framed_ip',
+  'framed_ipv6_prefix',
+  'delegated_ipv6_prefix',
+  'mac',
+  'circuit_id',
+  'remote_id',
+  'simultaneous_use',
+  'reply_attributes',
+  'revision',
 ] as const;
 
 function upsertSubscriberRows(context: WriteContext, values: SubscriberRecord[]): InStatement[] {
   const rows = values.map((value): Cell[] => [
     value.id,
     value.username,
-    context.box.seal(JSON.stringify(buildCredentials(value.password, value.credentials, context.methods)), sealContext('subscriber', value.id)),
+    context.box.seal(
+      JSON.stringify(buildCredentials(value.password, value.credentials, context.methods)),
+      sealContext('subscriber', value.id),
+    ),
     value.status,
     value.profile,
     value.framedIp,
@@ -272,7 +368,12 @@ function upsertSubscriberRows(context: WriteContext, values: SubscriberRecord[])
     JSON.stringify(value.replyAttributes),
     context.revision,
   ]);
-  return multiRowStatements('INSERT INTO subscribers', SUBSCRIBER_COLUMNS, rows, `ON CONFLICT (id) DO UPDATE SET ${updateAll(SUBSCRIBER_COLUMNS, 'id')}`);
+  return multiRowStatements(
+    'INSERT INTO subscribers',
+    SUBSCRIBER_COLUMNS,
+    rows,
+    `ON CONFLICT (id) DO UPDATE SET ${updateAll(SUBSCRIBER_COLUMNS, 'id')}`,
+  );
 }
 
 async function setTenantPolicyRow(context: WriteContext, value: TenantPolicyRecord): Promise<void> {
@@ -346,7 +447,10 @@ async function checkKeys(
     for (const [id, index] of touched) {
       const row = (await tx.execute({ sql: key.probe, args: [id] })).rows[0];
       if (row !== undefined) {
-        throw new ReplicaWriteError(`${key.label} ${String(row.value)} is used by ${what} "${id}" and "${String(row.other)}"`, index);
+        throw new ReplicaWriteError(
+          `${key.label} ${String(row.value)} is used by ${what} "${id}" and "${String(row.other)}"`,
+          index,
+        );
       }
     }
   }

@@ -78,7 +78,10 @@ export async function openBatchCommitter(parts: {
     }
 
     const firstSeq = head.lastSeq + 1;
-    const overlay = sessions.fold(fresh, fresh.map((_, index) => firstSeq + index));
+    const overlay = sessions.fold(
+      fresh,
+      fresh.map((_, index) => firstSeq + index),
+    );
     if (fresh.length > 0) {
       let receivedAt = 0;
       for (const entry of fresh) receivedAt = Math.max(receivedAt, entry.receivedAt);

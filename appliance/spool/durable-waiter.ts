@@ -21,7 +21,12 @@ export class SpoolSyncError extends Error {
 }
 
 // Atomics.waitAsync is ES2024 (in V8 and Node since 16); the project's lib is ES2023.
-type WaitAsync = (view: Int32Array, index: number, value: number, timeoutMs: number) => { async: boolean; value: Promise<string> | string };
+type WaitAsync = (
+  view: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs: number,
+) => { async: boolean; value: Promise<string> | string };
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 /** `durable` covers commit `target` (wrap-around safe). */

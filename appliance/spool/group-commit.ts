@@ -32,7 +32,11 @@ export type GroupCommit = {
   readonly closed: boolean;
 };
 
-type Pending = { entries: SpoolEntry[]; resolve: (committed: CommittedAppend) => void; reject: (error: unknown) => void };
+type Pending = {
+  entries: SpoolEntry[];
+  resolve: (committed: CommittedAppend) => void;
+  reject: (error: unknown) => void;
+};
 
 export function createGroupCommit(parts: {
   maxBatch: number;

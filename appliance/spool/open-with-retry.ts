@@ -53,7 +53,10 @@ export function classifyOpenError(error: unknown): SpoolDownReason {
 
 /** `2025-12-08T00:04:04.123Z` → `20251208T000404Z`. */
 function stamp(at: number): string {
-  return new Date(at).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return new Date(at)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** Renames `path` (and its -wal, -shm) to spool.corrupt-<time>.db…; returns the new path. */

@@ -44,7 +44,10 @@ const BACKLOG_WARN_INTERVAL_MS = 3_600_000;
 
 const data = workerData as OwnerData;
 const { config } = data;
-const log = createLogger({ level: config.logLevel, bindings: { service: 'isp-appliance', pid: process.pid, thread: 'spool' } });
+const log = createLogger({
+  level: config.logLevel,
+  bindings: { service: 'isp-appliance', pid: process.pid, thread: 'spool' },
+});
 const post = (message: FromOwner) => parentPort?.postMessage(message);
 
 let publish: () => void = () => undefined;

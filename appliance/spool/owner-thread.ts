@@ -86,7 +86,10 @@ export async function startSpoolThread(config: ApplianceConfig, log: Logger): Pr
 
   const spawn = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      const thread = new Worker(OWNER_URL, { workerData: { config, stats: statsBuffer } satisfies OwnerData, name: 'spool' });
+      const thread = new Worker(OWNER_URL, {
+        workerData: { config, stats: statsBuffer } satisfies OwnerData,
+        name: 'spool',
+      });
       worker = thread;
       let failure: Error | null = null;
       thread.on('message', (message: FromOwner) => {
@@ -178,7 +181,10 @@ export async function startSpoolThread(config: ApplianceConfig, log: Logger): Pr
       if (thread === null) return;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
-          log.error('spool owner did not close in time; terminating (records queued but not committed were not acknowledged)', { timeoutMs });
+          log.error(
+            'spool owner did not close in time; terminating (records queued but not committed were not acknowledged)',
+            { timeoutMs },
+          );
           void thread.terminate();
         }, timeoutMs);
         thread.once('exit', () => {

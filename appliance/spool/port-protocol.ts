@@ -46,8 +46,24 @@ type SpoolResponse =
   | { type: 'marked'; id: number }
   | { type: 'failed'; id: number; name: string; message: string };
 
-const REQUEST_TYPES: ReadonlySet<string> = new Set(['append', 'count-live-sessions', 'list-live-sessions', 'close-session', 'read-outbox', 'mark-shipped']);
-const RESPONSE_TYPES: ReadonlySet<string> = new Set(['durability', 'appended', 'counted', 'listed', 'closed-session', 'outbox', 'marked', 'failed']);
+const REQUEST_TYPES: ReadonlySet<string> = new Set([
+  'append',
+  'count-live-sessions',
+  'list-live-sessions',
+  'close-session',
+  'read-outbox',
+  'mark-shipped',
+]);
+const RESPONSE_TYPES: ReadonlySet<string> = new Set([
+  'durability',
+  'appended',
+  'counted',
+  'listed',
+  'closed-session',
+  'outbox',
+  'marked',
+  'failed',
+]);
 
 /** What any thread but the owner sees of the spool (RADIUS workers, the main thread). */
 export type SpoolClient = {
@@ -158,7 +174,11 @@ type Waiter = (response: SpoolResponse) => void;
 
 function appendResults(response: Extract<SpoolResponse, { type: 'appended' }>): AppendResult[] {
   const duplicates = new Set(response.duplicates);
-  return response.seqs.map((seq, index) => ({ seq, key: response.keys[index] ?? '', duplicate: duplicates.has(index) }));
+  return response.seqs.map((seq, index) => ({
+    seq,
+    key: response.keys[index] ?? '',
+    duplicate: duplicates.has(index),
+  }));
 }
 
 /** Client side (RADIUS workers, the main thread). */
@@ -217,7 +237,9 @@ export function connectSpool(initialPort: MessagePort): SpoolClient {
   };
 
   const unavailable = () =>
-    closed ? new SpoolRemoteError('SpoolClosedError', 'spool client is closed') : new SpoolRemoteError('SpoolUnavailableError', 'the spool owner is restarting');
+    closed
+      ? new SpoolRemoteError('SpoolClosedError', 'spool client is closed')
+      : new SpoolRemoteError('SpoolUnavailableError', 'the spool owner is restarting');
 
   const request = <T>(build: (id: number) => SpoolRequest, settle: (response: SpoolResponse) => T): Promise<T> => {
     if (closed || disconnected) return Promise.reject(unavailable());
@@ -243,7 +265,10 @@ export function connectSpool(initialPort: MessagePort): SpoolClient {
   };
 
   // Appends from one turn of the event loop share one message.
-  let batch: { records: AccountingRecord[]; parts: Array<{ count: number; resolve: (results: AppendResult[]) => void; reject: (error: unknown) => void }> } | null = null;
+  let batch: {
+    records: AccountingRecord[];
+    parts: Array<{ count: number; resolve: (results: AppendResult[]) => void; reject: (error: unknown) => void }>;
+  } | null = null;
 
   // Committed by the owner, then durable once its WAL syncer says so in shared memory.
   const appendDurably = async (records: AccountingRecord[]): Promise<AppendResult[]> => {
@@ -251,7 +276,8 @@ export function connectSpool(initialPort: MessagePort): SpoolClient {
       (id) => ({ type: 'append', id, records }),
       (reply) => (reply.type === 'appended' ? reply : unexpected(reply)),
     );
-    if (durable === null) throw new SpoolRemoteError('SpoolProtocolError', 'no durability counters from the spool owner');
+    if (durable === null)
+      throw new SpoolRemoteError('SpoolProtocolError', 'no durability counters from the spool owner');
     syncing++;
     updateRef();
     try {

@@ -11,10 +11,36 @@ export type OutboxEntry = SpoolEntry & { seq: number };
 
 /** Position of each field in a stored record. Append new fields at the end (old chunks lack them: null). */
 export const CHUNK_FIELDS = [
-  'key', 'kind', 'nasId', 'nasAddress', 'receivedAt', 'eventAt', 'sessionId', 'username', 'subscriberId', 'sessionTime',
-  'inputOctets', 'outputOctets', 'inputPackets', 'outputPackets', 'terminateCause', 'framedIp', 'callingStationId',
-  'nasPortId', 'interimInterval', 'eventTimestamp', 'attributes', 'nasIp', 'framedIpv6Prefix', 'delegatedIpv6Prefix',
-  'nasPort', 'nasPortType', 'calledStationId', 'nasIdentifier', 'class', 'multiSessionId',
+  'key',
+  'kind',
+  'nasId',
+  'nasAddress',
+  'receivedAt',
+  'eventAt',
+  'sessionId',
+  'username',
+  'subscriberId',
+  'sessionTime',
+  'inputOctets',
+  'outputOctets',
+  'inputPackets',
+  'outputPackets',
+  'terminateCause',
+  'framedIp',
+  'callingStationId',
+  'nasPortId',
+  'interimInterval',
+  'eventTimestamp',
+  'attributes',
+  'nasIp',
+  'framedIpv6Prefix',
+  'delegatedIpv6Prefix',
+  'nasPort',
+  'nasPortType',
+  'calledStationId',
+  'nasIdentifier',
+  'class',
+  'multiSessionId',
 ] as const satisfies ReadonlyArray<keyof SpoolEntry>;
 
 /**
@@ -26,12 +52,36 @@ export function encodeChunk(entries: readonly SpoolEntry[]): string {
   return JSON.stringify(
     entries.map((entry) => {
       const cells = [
-        entry.key, entry.kind, entry.nasId, entry.nasAddress, entry.receivedAt, entry.eventAt, entry.sessionId,
-        entry.username, entry.subscriberId, entry.sessionTime, entry.inputOctets, entry.outputOctets,
-        entry.inputPackets, entry.outputPackets, entry.terminateCause, entry.framedIp, entry.callingStationId,
-        entry.nasPortId, entry.interimInterval, entry.eventTimestamp, entry.attributes, entry.nasIp,
-        entry.framedIpv6Prefix, entry.delegatedIpv6Prefix, entry.nasPort, entry.nasPortType, entry.calledStationId,
-        entry.nasIdentifier, entry.class, entry.multiSessionId,
+        entry.key,
+        entry.kind,
+        entry.nasId,
+        entry.nasAddress,
+        entry.receivedAt,
+        entry.eventAt,
+        entry.sessionId,
+        entry.username,
+        entry.subscriberId,
+        entry.sessionTime,
+        entry.inputOctets,
+        entry.outputOctets,
+        entry.inputPackets,
+        entry.outputPackets,
+        entry.terminateCause,
+        entry.framedIp,
+        entry.callingStationId,
+        entry.nasPortId,
+        entry.interimInterval,
+        entry.eventTimestamp,
+        entry.attributes,
+        entry.nasIp,
+        entry.framedIpv6Prefix,
+        entry.delegatedIpv6Prefix,
+        entry.nasPort,
+        entry.nasPortType,
+        entry.calledStationId,
+        entry.nasIdentifier,
+        entry.class,
+        entry.multiSessionId,
       ];
       while (cells.length > 0 && cells[cells.length - 1] === null) cells.pop();
       return cells;
@@ -73,11 +123,46 @@ export function decodeChunk(firstSeq: number, body: string): OutboxEntry[] {
   const number = (value: unknown) => (typeof value === 'number' ? value : null);
   return cells.map((record: unknown, index): OutboxEntry => {
     if (!Array.isArray(record)) throw new SpoolChunkError(`record ${firstSeq + index} is not an array`);
-    const [key, kind, nasId, nasAddress, receivedAt, eventAt, sessionId, username, subscriberId, sessionTime, inputOctets,
-      outputOctets, inputPackets, outputPackets, terminateCause, framedIp, callingStationId, nasPortId, interimInterval,
-      eventTimestamp, attributes, nasIp, framedIpv6Prefix, delegatedIpv6Prefix, nasPort, nasPortType, calledStationId,
-      nasIdentifier, classValue, multiSessionId] = record as unknown[];
-    if (typeof key !== 'string' || typeof kind !== 'string' || !KINDS.has(kind) || typeof nasId !== 'string' || typeof receivedAt !== 'number' || typeof eventAt !== 'number') {
+    const [
+      key,
+      kind,
+      nasId,
+      nasAddress,
+      receivedAt,
+      eventAt,
+      sessionId,
+      username,
+      subscriberId,
+      sessionTime,
+      inputOctets,
+      outputOctets,
+      inputPackets,
+      outputPackets,
+      terminateCause,
+      framedIp,
+      callingStationId,
+      nasPortId,
+      interimInterval,
+      eventTimestamp,
+      attributes,
+      nasIp,
+      framedIpv6Prefix,
+      delegatedIpv6Prefix,
+      nasPort,
+      nasPortType,
+      calledStationId,
+      nasIdentifier,
+      classValue,
+      multiSessionId,
+    ] = record as unknown[];
+    if (
+      typeof key !== 'string' ||
+      typeof kind !== 'string' ||
+      !KINDS.has(kind) ||
+      typeof nasId !== 'string' ||
+      typeof receivedAt !== 'number' ||
+      typeof eventAt !== 'number'
+    ) {
       throw new SpoolChunkError(`record ${firstSeq + index} lacks key, kind, NAS or times`);
     }
     return {
@@ -104,7 +189,10 @@ export function decodeChunk(firstSeq: number, body: string): OutboxEntry[] {
       nasPortId: text(nasPortId),
       interimInterval: number(interimInterval),
       eventTimestamp: number(eventTimestamp),
-      attributes: typeof attributes === 'object' && attributes !== null && !Array.isArray(attributes) ? (attributes as Record<string, unknown>) : null,
+      attributes:
+        typeof attributes === 'object' && attributes !== null && !Array.isArray(attributes)
+          ? (attributes as Record<string, unknown>)
+          : null,
       framedIpv6Prefix: text(framedIpv6Prefix),
       delegatedIpv6Prefix: text(delegatedIpv6Prefix),
       nasPort: number(nasPort),

@@ -59,7 +59,9 @@ export function openRecordWriter(path: string, sessionColumns: readonly string[]
     const tuple = `(${names.map(() => '?').join(', ')})`;
     return CHUNK_ROWS.map((rows) => ({
       rows,
-      statement: db.prepare(`INSERT INTO ${table} (${names.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')} ${tail}`.trim()),
+      statement: db.prepare(
+        `INSERT INTO ${table} (${names.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')} ${tail}`.trim(),
+      ),
     }));
   };
   // Explicit seqs: if anything else had written to the table, the primary key would

@@ -128,7 +128,9 @@ function checkCounter(record: AccountingRecord, field: keyof AccountingRecord, m
   const value = record[field];
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
-    throw new SpoolRecordError(`accounting record field ${field} must be an integer in [0, ${max}], got ${String(value)}`);
+    throw new SpoolRecordError(
+      `accounting record field ${field} must be an integer in [0, ${max}], got ${String(value)}`,
+    );
   }
 }
 
@@ -149,7 +151,8 @@ const U32 = TWO_32 - 1;
 export function toSpoolEntry(record: AccountingRecord): SpoolEntry {
   if (typeof record !== 'object' || record === null) throw new SpoolRecordError('accounting record must be an object');
   if (!STATUSES.has(record.status)) throw new SpoolRecordError(`unknown accounting status ${String(record.status)}`);
-  if (typeof record.nasId !== 'string' || record.nasId === '') throw new SpoolRecordError('accounting record needs nasId');
+  if (typeof record.nasId !== 'string' || record.nasId === '')
+    throw new SpoolRecordError('accounting record needs nasId');
   if (typeof record.receivedAt !== 'number' || !Number.isFinite(record.receivedAt) || record.receivedAt <= 0) {
     throw new SpoolRecordError('accounting record needs receivedAt (ms since the epoch)');
   }
@@ -157,13 +160,26 @@ export function toSpoolEntry(record: AccountingRecord): SpoolEntry {
   if (sessionId === null && (record.status === 'start' || record.status === 'interim' || record.status === 'stop')) {
     throw new SpoolRecordError(`accounting ${record.status} needs sessionId (Acct-Session-Id)`);
   }
-  for (const field of ['delaySeconds', 'eventTimestamp', 'sessionTime', 'inputOctets', 'inputGigawords', 'outputOctets', 'outputGigawords', 'inputPackets', 'outputPackets'] as const) {
+  for (const field of [
+    'delaySeconds',
+    'eventTimestamp',
+    'sessionTime',
+    'inputOctets',
+    'inputGigawords',
+    'outputOctets',
+    'outputGigawords',
+    'inputPackets',
+    'outputPackets',
+  ] as const) {
     checkCounter(record, field, U32);
   }
   checkCounter(record, 'interimInterval', U32);
   checkCounter(record, 'nasPort', U32);
   const attributes = record.attributes;
-  if (attributes !== undefined && (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes))) {
+  if (
+    attributes !== undefined &&
+    (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes))
+  ) {
     throw new SpoolRecordError('accounting record attributes must be an object');
   }
   const eventAt = record.receivedAt - (record.delaySeconds ?? 0) * 1000;

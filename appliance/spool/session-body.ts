@@ -11,8 +11,22 @@ import type { CloseReason, SessionRow } from './session-state.ts';
 
 /** Position of each field in a session's body. Append new fields at the end (old bodies lack them: null). */
 export const SESSION_BODY_FIELDS = [
-  'username', 'subscriberId', 'startedAt', 'updatedAt', 'closeReason', 'sessionTime', 'inputOctets', 'outputOctets',
-  'inputPackets', 'outputPackets', 'framedIp', 'callingStationId', 'nasPortId', 'interimInterval', 'nasAddress', 'seq',
+  'username',
+  'subscriberId',
+  'startedAt',
+  'updatedAt',
+  'closeReason',
+  'sessionTime',
+  'inputOctets',
+  'outputOctets',
+  'inputPackets',
+  'outputPackets',
+  'framedIp',
+  'callingStationId',
+  'nasPortId',
+  'interimInterval',
+  'nasAddress',
+  'seq',
 ] as const satisfies ReadonlyArray<keyof SessionRow>;
 
 /** The columns of session_rows, in the order sessionCells gives them. */
@@ -20,9 +34,22 @@ export const SESSION_ROW_COLUMNS = ['nas_id', 'nas_ip', 'session_id', 'status', 
 
 export function sessionCells(row: SessionRow): Cell[] {
   const body = JSON.stringify([
-    row.username, row.subscriberId, row.startedAt, row.updatedAt, row.closeReason, row.sessionTime, row.inputOctets,
-    row.outputOctets, row.inputPackets, row.outputPackets, row.framedIp, row.callingStationId, row.nasPortId,
-    row.interimInterval, row.nasAddress, row.seq,
+    row.username,
+    row.subscriberId,
+    row.startedAt,
+    row.updatedAt,
+    row.closeReason,
+    row.sessionTime,
+    row.inputOctets,
+    row.outputOctets,
+    row.inputPackets,
+    row.outputPackets,
+    row.framedIp,
+    row.callingStationId,
+    row.nasPortId,
+    row.interimInterval,
+    row.nasAddress,
+    row.seq,
   ]);
   return [row.nasId, row.nasIp, row.sessionId, row.status, row.closedAt, body];
 }
@@ -39,8 +66,24 @@ export function sessionFromCells(row: Record<string, unknown>): SessionRow {
   const sessionId = String(row.session_id);
   const cells: unknown = JSON.parse(String(row.body));
   if (!Array.isArray(cells)) throw new SpoolSessionError(`session ${sessionId} of NAS ${nasId}: body is not an array`);
-  const [username, subscriberId, startedAt, updatedAt, closeReason, sessionTime, inputOctets, outputOctets, inputPackets,
-    outputPackets, framedIp, callingStationId, nasPortId, interimInterval, nasAddress, seq] = cells as unknown[];
+  const [
+    username,
+    subscriberId,
+    startedAt,
+    updatedAt,
+    closeReason,
+    sessionTime,
+    inputOctets,
+    outputOctets,
+    inputPackets,
+    outputPackets,
+    framedIp,
+    callingStationId,
+    nasPortId,
+    interimInterval,
+    nasAddress,
+    seq,
+  ] = cells as unknown[];
   const text = (value: unknown) => (typeof value === 'string' ? value : null);
   const count = (value: unknown) => (typeof value === 'number' ? value : 0);
   if (typeof startedAt !== 'number' || typeof updatedAt !== 'number') {
@@ -57,7 +100,8 @@ export function sessionFromCells(row: Record<string, unknown>): SessionRow {
     startedAt,
     updatedAt,
     closedAt: row.closed_at === null || row.closed_at === undefined ? null : Number(row.closed_at),
-    closeReason: typeof closeReason === 'string' && CLOSE_REASONS.has(closeReason) ? (closeReason as CloseReason) : null,
+    closeReason:
+      typeof closeReason === 'string' && CLOSE_REASONS.has(closeReason) ? (closeReason as CloseReason) : null,
     sessionTime: count(sessionTime),
     inputOctets: count(inputOctets),
     outputOctets: count(outputOctets),
@@ -76,12 +120,31 @@ export function sessionFromCells(row: Record<string, unknown>): SessionRow {
  * Made from SESSION_BODY_FIELDS, so it is recreated on every open.
  */
 export function sessionsViewSql(): string {
-  const fromBody = new Map<string, string>(SESSION_BODY_FIELDS.map((field, index) => [snakeCase(field), `body ->> ${index}`]));
+  const fromBody = new Map<string, string>(
+    SESSION_BODY_FIELDS.map((field, index) => [snakeCase(field), `body ->> ${index}`]),
+  );
   const column = (name: string) => `${fromBody.get(name) ?? name} AS ${name}`;
   const columns = [
-    'nas_id', 'nas_ip', 'session_id', 'username', 'subscriber_id', 'status', 'started_at', 'updated_at', 'closed_at',
-    'close_reason', 'session_time', 'input_octets', 'output_octets', 'input_packets', 'output_packets', 'framed_ip', 'calling_station_id',
-    'nas_port_id', 'interim_interval', 'nas_address',
+    'nas_id',
+    'nas_ip',
+    'session_id',
+    'username',
+    'subscriber_id',
+    'status',
+    'started_at',
+    'updated_at',
+    'closed_at',
+    'close_reason',
+    'session_time',
+    'input_octets',
+    'output_octets',
+    'input_packets',
+    'output_packets',
+    'framed_ip',
+    'calling_station_id',
+    'nas_port_id',
+    'interim_interval',
+    'nas_address',
   ].map(column);
   return `DROP VIEW IF EXISTS sessions;
 CREATE VIEW sessions AS SELECT ${columns.join(', ')} FROM session_rows;`;

@@ -128,7 +128,8 @@ export function applyToSession(current: SessionRow | undefined, entry: SpoolEntr
     if (start > current.startedAt + SAME_SESSION_TOLERANCE_MS) return freshSession(entry, sessionId);
     if (start < current.startedAt - SAME_SESSION_TOLERANCE_MS) return current;
     const restarted = current.closeReason === 'nas-on' || current.closeReason === 'nas-off';
-    if (entry.kind === 'start' && restarted && current.closedAt !== null && entry.eventAt >= current.closedAt) return freshSession(entry, sessionId);
+    if (entry.kind === 'start' && restarted && current.closedAt !== null && entry.eventAt >= current.closedAt)
+      return freshSession(entry, sessionId);
   }
 
   const next = merged(current, entry);
@@ -148,7 +149,12 @@ export function applyToSession(current: SessionRow | undefined, entry: SpoolEntr
  */
 export function closeForNasRestart(current: SessionRow, entry: SpoolEntry): SessionRow {
   if (current.status !== 'open' || current.startedAt > entry.eventAt) return current;
-  return { ...current, status: 'closed', closedAt: entry.eventAt, closeReason: entry.kind === 'off' ? 'nas-off' : 'nas-on' };
+  return {
+    ...current,
+    status: 'closed',
+    closedAt: entry.eventAt,
+    closeReason: entry.kind === 'off' ? 'nas-off' : 'nas-on',
+  };
 }
 
 const CLOSE_REASONS: readonly CloseReason[] = ['stop', 'nas-on', 'nas-off', 'stale', 'disconnect'];
@@ -168,6 +174,10 @@ export function applyClose(current: SessionRow | undefined, entry: SpoolEntry): 
 }
 
 /** How long a session may go without an interim before the sweep closes it. */
-export function staleAfterMs(row: Pick<SessionRow, 'interimInterval'>, factor: number, defaultInterimSeconds: number): number {
+export function staleAfterMs(
+  row: Pick<SessionRow, 'interimInterval'>,
+  factor: number,
+  defaultInterimSeconds: number,
+): number {
   return Math.ceil(factor * (row.interimInterval ?? defaultInterimSeconds) * 1000);
 }

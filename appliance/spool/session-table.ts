@@ -57,7 +57,8 @@ export async function openSessionTable(client: Client, writer: RecordWriter): Pr
 
   const indexOpen = (key: string, row: SessionRow) => {
     const previous = openSessions.get(key);
-    if (previous?.username != null && previous.username !== row.username) openByUser.get(previous.username)?.delete(key);
+    if (previous?.username != null && previous.username !== row.username)
+      openByUser.get(previous.username)?.delete(key);
     if (row.status === 'open') {
       openSessions.set(key, row);
       if (row.username !== null) {
@@ -78,7 +79,9 @@ export async function openSessionTable(client: Client, writer: RecordWriter): Pr
     }
   };
 
-  const stored = await client.execute(`SELECT ${SESSION_ROW_COLUMNS.join(', ')} FROM session_rows WHERE status = 'open'`);
+  const stored = await client.execute(
+    `SELECT ${SESSION_ROW_COLUMNS.join(', ')} FROM session_rows WHERE status = 'open'`,
+  );
   for (const row of stored.rows) {
     const session = sessionFromCells(row);
     indexOpen(sessionKey(session.nasId, session.nasIp, session.sessionId), session);

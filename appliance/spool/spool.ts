@@ -235,7 +235,13 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   {
     const entries = await readEntries(client, sessions.sessionsSeq, Number.POSITIVE_INFINITY);
     if (entries.length > 0) {
-      sessions.apply(sessions.fold(entries, entries.map((entry) => entry.seq)), entries[0]?.seq ?? 0);
+      sessions.apply(
+        sessions.fold(
+          entries,
+          entries.map((entry) => entry.seq),
+        ),
+        entries[0]?.seq ?? 0,
+      );
       log.info('replayed accounting records into sessions', { records: entries.length, throughSeq: head.lastSeq });
     }
     sessions.write(Number.POSITIVE_INFINITY, head.lastSeq);
@@ -344,7 +350,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     async prune(ageMs) {
       const before = now() - ageMs;
       const result: PruneResult = { records: 0, sessions: 0 };
-      for (let done = false; !done && !queue.closed; ) {
+      for (let done = false; !done && !queue.closed;) {
         done = await exclusive(async () => {
           // Unpaired (no edge has taken a record): by age alone. Never what the
           // sessions table still needs for replay.
@@ -369,7 +375,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
         // Let commits take their turn on the chain between slices.
         if (!done) await new Promise((resolve) => setImmediate(resolve));
       }
-      for (let deleted = -1; deleted !== 0 && !queue.closed; ) {
+      for (let deleted = -1; deleted !== 0 && !queue.closed;) {
         deleted = await exclusive(() => pruneSessionsSlice(client, before));
         result.sessions += deleted;
         if (deleted !== 0) await new Promise((resolve) => setImmediate(resolve));

@@ -9,14 +9,35 @@
 import type { SpoolStats } from './spool.ts';
 
 const FIELDS = [
-  'appended', 'duplicates', 'commits', 'failedCommits', 'lastBatchSize', 'maxBatchSize', 'commitMillisTotal', 'queued',
-  'depth', 'shippedSeq', 'lastSeq', 'openSessions', 'diskDuplicateProbes', 'walSyncs', 'lastCommitFailed',
-  'backlogBytes', 'backlogOldestAt', 'prunedRecords',
+  'appended',
+  'duplicates',
+  'commits',
+  'failedCommits',
+  'lastBatchSize',
+  'maxBatchSize',
+  'commitMillisTotal',
+  'queued',
+  'depth',
+  'shippedSeq',
+  'lastSeq',
+  'openSessions',
+  'diskDuplicateProbes',
+  'walSyncs',
+  'lastCommitFailed',
+  'backlogBytes',
+  'backlogOldestAt',
+  'prunedRecords',
 ] as const satisfies ReadonlyArray<keyof SpoolStats>;
 
 /** Counted since the owner opened the spool: carried over from the previous owner. */
 const CUMULATIVE: ReadonlySet<string> = new Set([
-  'appended', 'duplicates', 'commits', 'failedCommits', 'commitMillisTotal', 'diskDuplicateProbes', 'walSyncs',
+  'appended',
+  'duplicates',
+  'commits',
+  'failedCommits',
+  'commitMillisTotal',
+  'diskDuplicateProbes',
+  'walSyncs',
   'prunedRecords',
 ]);
 

@@ -15,7 +15,16 @@
 // Accounting-Responses without another hop through the owner.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.ts';
-import { COMMITTED, DURABILITY_SLOTS, DURABLE, durableWaiter, FAILED, STOP, SpoolSyncError, SYNCS } from './durable-waiter.ts';
+import {
+  COMMITTED,
+  DURABILITY_SLOTS,
+  DURABLE,
+  durableWaiter,
+  FAILED,
+  STOP,
+  SpoolSyncError,
+  SYNCS,
+} from './durable-waiter.ts';
 
 export type WalSync = {
   /** A commit that wrote records returned: the next sync must cover it. Returns its number. */

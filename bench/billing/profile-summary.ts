@@ -11,7 +11,10 @@ import { parseArgs } from 'node:util';
 type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
 type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { match: { type: 'string', default: 'billing-runs/' }, top: { type: 'string', default: '40' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { match: { type: 'string', default: 'billing-runs/' }, top: { type: 'string', default: '40' } },
+});
 const file = positionals[0];
 if (!file) throw new Error('usage: node bench/billing/profile-summary.ts FILE.cpuprofile');
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
@@ -23,8 +26,10 @@ for (const node of profile.nodes) {
   byId.set(node.id, node);
   for (const child of node.children ?? []) parent.set(child, node.id);
 }
-const shortUrl = (url: string) => url.replace(/^file:\/\/.*?\/(edge|db|node_modules)\//, '$1/').replace(/^node:/, 'node:');
-const keyOf = (node: Node) => `${node.callFrame.functionName || '(anonymous)'} ${shortUrl(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
+const shortUrl = (url: string) =>
+  url.replace(/^file:\/\/.*?\/(edge|db|node_modules)\//, '$1/').replace(/^node:/, 'node:');
+const keyOf = (node: Node) =>
+  `${node.callFrame.functionName || '(anonymous)'} ${shortUrl(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
 
 const inclusive = new Map<string, number>();
 const self = new Map<string, number>();
@@ -34,7 +39,9 @@ const stackOf = (sampleId: number) => {
   for (let id: number | undefined = sampleId; id !== undefined; id = parent.get(id)) stack.push(byId.get(id)!);
   return stack;
 };
-const matching = profile.samples.flatMap((sampleId, i) => (stackOf(sampleId).some((n) => n.callFrame.url.includes(values.match)) ? [i] : []));
+const matching = profile.samples.flatMap((sampleId, i) =>
+  stackOf(sampleId).some((n) => n.callFrame.url.includes(values.match)) ? [i] : [],
+);
 const first = matching[0] ?? 0;
 const last = matching.at(-1) ?? -1;
 let inRoot = 0;
@@ -58,7 +65,8 @@ profile.samples.forEach((sampleId, i) => {
 const ms = (us: number) => `${(us / 1000).toFixed(0).padStart(7)} ms`;
 const print = (title: string, map: Map<string, number>) => {
   console.log(`\n${title}`);
-  for (const [key, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${ms(us)} ${((100 * us) / inRoot).toFixed(1).padStart(5)} %  ${key}`);
+  for (const [key, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top))
+    console.log(`${ms(us)} ${((100 * us) / inRoot).toFixed(1).padStart(5)} %  ${key}`);
 };
 console.log(`window ${ms(inRoot + idle)}: ${ms(inRoot)} on the JS thread, ${ms(idle)} idle (waiting)`);
 print('inclusive', inclusive);

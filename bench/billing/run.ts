@@ -70,7 +70,17 @@ const adminEmail = 'admin@bench.test';
 const adminPassword = 'bench-platform-admin-password';
 const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`] : [];
 const server = spawn(process.execPath, [...nodeArgs, 'edge/node.ts'], {
-  env: { ...process.env, PORT: values.port, DATA_DIR: dataDir, LOG_LEVEL: 'warn', DEMO: '0', BILLING_SCHEDULE: 'off', PLATFORM_ADMIN_EMAIL: adminEmail, PLATFORM_ADMIN_PASSWORD: adminPassword, API_KEY_RATE_LIMIT: '100000000' },
+  env: {
+    ...process.env,
+    PORT: values.port,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    DEMO: '0',
+    BILLING_SCHEDULE: 'off',
+    PLATFORM_ADMIN_EMAIL: adminEmail,
+    PLATFORM_ADMIN_PASSWORD: adminPassword,
+    API_KEY_RATE_LIMIT: '100000000',
+  },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 let serverExited = false;
@@ -94,7 +104,11 @@ await new Promise<void>((resolveStart, reject) => {
 const base = `http://127.0.0.1:${values.port}`;
 
 type Body = Record<string, unknown>;
-async function request(method: string, path: string, options: { token?: string; json?: unknown; timeoutMs?: number } = {}): Promise<Body> {
+async function request(
+  method: string,
+  path: string,
+  options: { token?: string; json?: unknown; timeoutMs?: number } = {},
+): Promise<Body> {
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.json !== undefined) headers['content-type'] = 'application/json';
@@ -110,16 +124,35 @@ async function request(method: string, path: string, options: { token?: string; 
 
 try {
   // ---- tenant, tax rate and offer through the API
-  const platformToken = String((await request('POST', '/api/v1/platform/auth/login', { json: { email: adminEmail, password: adminPassword } })).access_token);
+  const platformToken = String(
+    (await request('POST', '/api/v1/platform/auth/login', { json: { email: adminEmail, password: adminPassword } }))
+      .access_token,
+  );
   const slug = 'bench-billing';
   const ownerEmail = 'owner@bench-billing.test';
   const ownerPassword = 'bench-owner-password';
   await request('POST', '/api/v1/platform/tenants', {
     token: platformToken,
-    json: { slug, name: 'Billing bench ISP', currency: 'USD', timezone: values.timezone, admin_email: ownerEmail, admin_password: ownerPassword },
+    json: {
+      slug,
+      name: 'Billing bench ISP',
+      currency: 'USD',
+      timezone: values.timezone,
+      admin_email: ownerEmail,
+      admin_password: ownerPassword,
+    },
   });
-  const token = String((await request('POST', '/api/v1/auth/login', { json: { tenant: slug, email: ownerEmail, password: ownerPassword } })).access_token);
-  const taxRate = await request('POST', '/api/v1/tax-rates', { token, json: { name: 'State sales tax', rate: '7.5', mode: 'exclusive' } });
+  const token = String(
+    (
+      await request('POST', '/api/v1/auth/login', {
+        json: { tenant: slug, email: ownerEmail, password: ownerPassword },
+      })
+    ).access_token,
+  );
+  const taxRate = await request('POST', '/api/v1/tax-rates', {
+    token,
+    json: { name: 'State sales tax', rate: '7.5', mode: 'exclusive' },
+  });
   const offer = await request('POST', '/api/v1/offers', {
     token,
     json: { ...offerExample, tax_rate_id: taxRate.id },
@@ -131,10 +164,18 @@ try {
   const now = Date.now();
   const asOf = new Date(Math.floor(now / 1000) * 1000);
   const seedClient = createClient({ url: `file:${dbFile}`, timeout: 5_000 });
-  const seeding = await seedSubscriptions(seedClient, { subscriptions: total, offerId: String(offer.id), currency: 'USD', timeZone: values.timezone, asOf: asOf.getTime(), now });
+  const seeding = await seedSubscriptions(seedClient, {
+    subscriptions: total,
+    offerId: String(offer.id),
+    currency: 'USD',
+    timeZone: values.timezone,
+    asOf: asOf.getTime(),
+    now,
+  });
   seedClient.close();
   console.log(JSON.stringify({ seeded: total, seconds: rounded(seeding.seconds), transactions: seeding.transactions }));
-  const dbBytes = () => ['', '-wal'].reduce((sum, suffix) => sum + (existsSync(dbFile + suffix) ? statSync(dbFile + suffix).size : 0), 0);
+  const dbBytes = () =>
+    ['', '-wal'].reduce((sum, suffix) => sum + (existsSync(dbFile + suffix) ? statSync(dbFile + suffix).size : 0), 0);
   const dbBytesBefore = dbBytes();
   // Seeding ran synchronous libSQL calls back to back, so the event loop has not yet seen
   // the server close the idle keep-alive socket: let it, and prove the server answers,
@@ -146,7 +187,11 @@ try {
   async function timedRun() {
     const cpuBefore = processCpuMicros(server.pid!);
     const started = performance.now();
-    const run = await request('POST', '/api/v1/billing-runs', { token, json: { as_of: asOf.toISOString() }, timeoutMs: runTimeoutMs });
+    const run = await request('POST', '/api/v1/billing-runs', {
+      token,
+      json: { as_of: asOf.toISOString() },
+      timeoutMs: runTimeoutMs,
+    });
     const seconds = (performance.now() - started) / 1000;
     const serverCpuSeconds = (processCpuMicros(server.pid!) - cpuBefore) / 1e6;
     return { run, seconds, serverCpuSeconds };
@@ -154,13 +199,26 @@ try {
   const benchCpuBefore = process.cpuUsage();
   const first = await timedRun();
   const benchCpu = process.cpuUsage(benchCpuBefore);
-  console.log(JSON.stringify({ first_run_s: rounded(first.seconds), invoices_created: first.run.invoices_created, lines_created: first.run.lines_created, server_cpu_s: rounded(first.serverCpuSeconds) }));
+  console.log(
+    JSON.stringify({
+      first_run_s: rounded(first.seconds),
+      invoices_created: first.run.invoices_created,
+      lines_created: first.run.lines_created,
+      server_cpu_s: rounded(first.serverCpuSeconds),
+    }),
+  );
   const second = await timedRun();
   console.log(JSON.stringify({ second_run_s: rounded(second.seconds), invoices_created: second.run.invoices_created }));
 
   // ---- checks, through the API and the file
   const trial = (await request('GET', '/api/v1/reports/trial-balance', { token, timeoutMs: runTimeoutMs })) as {
-    currencies: { currency: string; total_debit: number; total_credit: number; balanced: boolean; accounts: { account: string; debit: number; credit: number }[] }[];
+    currencies: {
+      currency: string;
+      total_debit: number;
+      total_credit: number;
+      balanced: boolean;
+      accounts: { account: string; debit: number; credit: number }[];
+    }[];
   };
   const usd = trial.currencies.find((c) => c.currency === 'USD');
   const checkClient = createClient({ url: `file:${dbFile}`, timeout: 5_000 });
@@ -171,7 +229,13 @@ try {
        FROM invoices`,
   );
   const lineCount = Number((await one(`SELECT count(*) AS n FROM invoice_lines WHERE kind = 'recurring'`)).n);
-  const stillDue = Number((await one(`SELECT count(*) AS n FROM subscriptions WHERE status IN ('active', 'suspended') AND next_billing_at <= ${asOf.getTime()}`)).n);
+  const stillDue = Number(
+    (
+      await one(
+        `SELECT count(*) AS n FROM subscriptions WHERE status IN ('active', 'suspended') AND next_billing_at <= ${asOf.getTime()}`,
+      )
+    ).n,
+  );
   const sequence = Number((await one(`SELECT last_value AS v FROM document_sequences WHERE prefix = 'INV'`)).v);
   const entries = Number((await one(`SELECT count(*) AS n FROM journal_entries WHERE kind = 'invoice.issued'`)).n);
   const events = Number((await one(`SELECT count(*) AS n FROM domain_events WHERE type = 'invoice.issued'`)).n);
@@ -184,7 +248,12 @@ try {
     invoice_count_equals_subscriptions: Number(invoiceFacts.n) === total,
     one_invoice_per_subscriber: Number(invoiceFacts.subscribers) === total,
     recurring_lines_equal_subscriptions: lineCount === total,
-    numbers_gap_free: Number(invoiceFacts.distinct_numbers) === total && Number(invoiceFacts.well_formed) === total && Number(invoiceFacts.lo) === 1 && Number(invoiceFacts.hi) === total && sequence === total,
+    numbers_gap_free:
+      Number(invoiceFacts.distinct_numbers) === total &&
+      Number(invoiceFacts.well_formed) === total &&
+      Number(invoiceFacts.lo) === 1 &&
+      Number(invoiceFacts.hi) === total &&
+      sequence === total,
     trial_balance_balanced: usd !== undefined && usd.total_debit === usd.total_credit && usd.balanced,
     receivable_equals_invoice_totals: receivable?.debit === Number(invoiceFacts.total),
     one_journal_entry_and_event_per_invoice: entries === total && events === total,
@@ -198,7 +267,12 @@ try {
     at: new Date().toISOString(),
     commit,
     edge_or_db_uncommitted_changes: dirty,
-    machine: { cores: cpus().length, model: cpus()[0]?.model, node: process.version, load_average: { before: loadBefore, after: loadAfter, waited_while: waits } },
+    machine: {
+      cores: cpus().length,
+      model: cpus()[0]?.model,
+      node: process.version,
+      load_average: { before: loadBefore, after: loadAfter, waited_while: waits },
+    },
     note:
       'Server: one Node process (edge/node.ts), libSQL files under a temp dir, PRAGMA synchronous = FULL (the file driver). Tenant, tax rate (7.5 % exclusive) and offer (USD 49.99 monthly) created through the API. ' +
       'Subscribers and subscriptions are seeded straight into the tenant file with multi-row INSERTs (setup, not measured; with their subscribers_fts rows, the SUB sequence and domain events). ' +
@@ -206,7 +280,12 @@ try {
     subscriptions: total,
     time_zone: values.timezone,
     as_of: asOf.toISOString(),
-    seeding: { measured: false, seconds: rounded(seeding.seconds), transactions: seeding.transactions, distinct_period_starts: seeding.periodStarts },
+    seeding: {
+      measured: false,
+      seconds: rounded(seeding.seconds),
+      transactions: seeding.transactions,
+      distinct_period_starts: seeding.periodStarts,
+    },
     first_run: {
       seconds: rounded(first.seconds),
       invoices_created: first.run.invoices_created,
@@ -217,7 +296,12 @@ try {
       server_cores_busy: rounded(first.serverCpuSeconds / first.seconds),
       bench_process_cpu_seconds: rounded((benchCpu.user + benchCpu.system) / 1e6),
     },
-    second_run: { seconds: rounded(second.seconds), invoices_created: second.run.invoices_created, lines_created: second.run.lines_created, server_cpu_seconds: rounded(second.serverCpuSeconds) },
+    second_run: {
+      seconds: rounded(second.seconds),
+      invoices_created: second.run.invoices_created,
+      lines_created: second.run.lines_created,
+      server_cpu_seconds: rounded(second.serverCpuSeconds),
+    },
     db_file_bytes: { before_run: dbBytesBefore, after_runs: dbBytes() },
     trial_balance_usd: usd ? { total_debit: usd.total_debit, total_credit: usd.total_credit } : null,
     under_30_seconds: first.seconds < 30,

@@ -8,7 +8,14 @@ import { defaultAnchor, periodContaining } from '../../edge/services/billing/per
 import { uuidv7 } from '../../edge/lib/ids.ts';
 import { searchBody } from '../../edge/services/subscribers/search-index.ts';
 
-export type SeedInput = { subscriptions: number; offerId: string; currency: string; timeZone: string; asOf: number; now: number };
+export type SeedInput = {
+  subscriptions: number;
+  offerId: string;
+  currency: string;
+  timeZone: string;
+  asOf: number;
+  now: number;
+};
 
 // Rows per INSERT (≤ 25 columns × 400 = 10,000 bound parameters, under SQLite's 32,766)
 // and per transaction.
@@ -24,7 +31,12 @@ const monthBefore = (instant: number) => {
   return d.getTime();
 };
 
-async function insertRows(tx: { execute(stmt: { sql: string; args: InValue[] }): Promise<unknown> }, head: string, columns: number, rows: InValue[][]) {
+async function insertRows(
+  tx: { execute(stmt: { sql: string; args: InValue[] }): Promise<unknown> },
+  head: string,
+  columns: number,
+  rows: InValue[][],
+) {
   for (let i = 0; i < rows.length; i += rowsPerInsert) {
     const chunk = rows.slice(i, i + rowsPerInsert);
     const placeholders = `(${Array.from({ length: columns }, () => '?').join(', ')})`;
@@ -38,7 +50,10 @@ async function insertRows(tx: { execute(stmt: { sql: string; args: InValue[] }):
  * period containing `asOf` (tenant time zone): every subscription is due exactly once.
  * Returns the number of distinct period starts (a sanity figure) and the seconds taken.
  */
-export async function seedSubscriptions(client: Client, input: SeedInput): Promise<{ seconds: number; transactions: number; periodStarts: number }> {
+export async function seedSubscriptions(
+  client: Client,
+  input: SeedInput,
+): Promise<{ seconds: number; transactions: number; periodStarts: number }> {
   const started = performance.now();
   const startAt = monthBefore(input.asOf);
   // Only 28 anchors: compute each period once.
@@ -47,7 +62,8 @@ export async function seedSubscriptions(client: Client, input: SeedInput): Promi
     let period = periods.get(day);
     if (!period) {
       period = periodContaining(input.asOf, defaultAnchor('monthly', startAt, input.timeZone, day), input.timeZone);
-      if (period.start > input.asOf || period.end <= input.asOf) throw new Error(`period for day ${day} does not contain as_of`);
+      if (period.start > input.asOf || period.end <= input.asOf)
+        throw new Error(`period for day ${day} does not contain as_of`);
       periods.set(day, period);
     }
     return period;
@@ -69,22 +85,80 @@ export async function seedSubscriptions(client: Client, input: SeedInput): Promi
       const billingDay = ((seq - 1) % 28) + 1;
       // id, seq, number, kind, status, first_name, last_name, organization_name, display_name, email, phone, locale, timezone,
       // organization_id, billing_day, payment_due_days, grace_days, min_balance, marketing_opt_in, notes, custom_fields, created_at, updated_at
-      subscriberRows.push([id, seq, number, 'person', 'active', firstName, lastName, null, displayName, email, null, null, null, null, billingDay, 14, 0, 0, 0, null, '{}', input.now, input.now]);
-      searchRows.push([seq, searchBody({ number, displayName, firstName, lastName, organizationName: null, email, phone: null }, [], [])]);
-      eventRows.push([uuidv7(input.now), 'subscriber.created', 'subscriber', id, JSON.stringify({ number }), input.now]);
+      subscriberRows.push([
+        id,
+        seq,
+        number,
+        'person',
+        'active',
+        firstName,
+        lastName,
+        null,
+        displayName,
+        email,
+        null,
+        null,
+        null,
+        null,
+        billingDay,
+        14,
+        0,
+        0,
+        0,
+        null,
+        '{}',
+        input.now,
+        input.now,
+      ]);
+      searchRows.push([
+        seq,
+        searchBody({ number, displayName, firstName, lastName, organizationName: null, email, phone: null }, [], []),
+      ]);
+      eventRows.push([
+        uuidv7(input.now),
+        'subscriber.created',
+        'subscriber',
+        id,
+        JSON.stringify({ number }),
+        input.now,
+      ]);
 
       const subscriptionId = uuidv7(input.now);
       const period = periodOf(billingDay);
       const activatedAt = Math.min(startAt, period.start);
       // id, subscriber_id, offer_id, status, username, currency, price_override, billing_cycle, billing_anchor_day, billing_anchor_month,
       // discount_id, discount_cycles_used, start_at, activated_at, next_billing_at, credit_basis, created_at, updated_at
-      subscriptionRows.push([subscriptionId, id, input.offerId, 'active', `billing${seq}`, input.currency, null, 'monthly', billingDay, null, null, 0, activatedAt, activatedAt, period.start, 0, input.now, input.now]);
+      subscriptionRows.push([
+        subscriptionId,
+        id,
+        input.offerId,
+        'active',
+        `billing${seq}`,
+        input.currency,
+        null,
+        'monthly',
+        billingDay,
+        null,
+        null,
+        0,
+        activatedAt,
+        activatedAt,
+        period.start,
+        0,
+        input.now,
+        input.now,
+      ]);
       eventRows.push([
         uuidv7(input.now),
         'subscription.activated',
         'subscription',
         subscriptionId,
-        JSON.stringify({ activated_at: new Date(activatedAt).toISOString(), offer_id: input.offerId, username: `billing${seq}`, pending_charges: [] }),
+        JSON.stringify({
+          activated_at: new Date(activatedAt).toISOString(),
+          offer_id: input.offerId,
+          username: `billing${seq}`,
+          pending_charges: [],
+        }),
         activatedAt,
       ]);
     }
@@ -103,7 +177,12 @@ export async function seedSubscriptions(client: Client, input: SeedInput): Promi
         18,
         subscriptionRows,
       );
-      await insertRows(tx, 'INSERT INTO domain_events (id, type, subject_type, subject_id, payload, occurred_at)', 6, eventRows);
+      await insertRows(
+        tx,
+        'INSERT INTO domain_events (id, type, subject_type, subject_id, payload, occurred_at)',
+        6,
+        eventRows,
+      );
       await tx.execute({
         sql: 'INSERT INTO document_sequences (prefix, last_value) VALUES (?, ?) ON CONFLICT (prefix) DO UPDATE SET last_value = excluded.last_value',
         args: ['SUB', to],
@@ -116,5 +195,9 @@ export async function seedSubscriptions(client: Client, input: SeedInput): Promi
   }
   // Start the measured run from a checkpointed WAL, as a long-running server would be.
   await client.execute('PRAGMA wal_checkpoint(TRUNCATE)');
-  return { seconds: (performance.now() - started) / 1000, transactions, periodStarts: new Set([...periods.values()].map((p) => p.start)).size };
+  return {
+    seconds: (performance.now() - started) / 1000,
+    transactions,
+    periodStarts: new Set([...periods.values()].map((p) => p.start)).size,
+  };
 }

@@ -56,7 +56,10 @@ export async function startEdgeServer(port: string) {
   const base = `http://127.0.0.1:${port}`;
 
   /** Runs each scenario for `duration` seconds over `connections` connections, in order. */
-  async function runScenarios(scenarios: Scenario[], options: { duration: number; connections: number }): Promise<ScenarioResult[]> {
+  async function runScenarios(
+    scenarios: Scenario[],
+    options: { duration: number; connections: number },
+  ): Promise<ScenarioResult[]> {
     const results = [];
     for (const s of scenarios) {
       const connections = s.connections ?? options.connections;
@@ -80,7 +83,10 @@ export async function startEdgeServer(port: string) {
   }
 
   /** Stops the server, removes its data and writes the report to `out`. */
-  function finish(out: string, report: { command: string; note: string; results: ScenarioResult[] } & Record<string, unknown>) {
+  function finish(
+    out: string,
+    report: { command: string; note: string; results: ScenarioResult[] } & Record<string, unknown>,
+  ) {
     const loadAfter = roundedLoad();
     server.kill('SIGTERM');
     rmSync(dataDir, { recursive: true, force: true });
@@ -90,7 +96,10 @@ export async function startEdgeServer(port: string) {
       at: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
       load_average: { before: loadBefore, after: loadAfter },
-      results: report.results.map((r) => ({ ...r, ratio_to_trivial: Math.round((r.req_per_s / trivial) * 1000) / 1000 })),
+      results: report.results.map((r) => ({
+        ...r,
+        ratio_to_trivial: Math.round((r.req_per_s / trivial) * 1000) / 1000,
+      })),
     };
     mkdirSync('bench/results', { recursive: true });
     writeFileSync(out, `${JSON.stringify(full, null, 2)}\n`);

@@ -32,11 +32,21 @@ const post = async (path: string, body: unknown, token?: string) => {
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return response.json() as Promise<Record<string, string>>;
 };
-const { access_token: token } = await post('/api/v1/auth/login', { tenant: 'demo', email: 'owner@demo.isp', password: 'demo-owner-password' });
-const list = (await (await fetch(`${edge.base}/api/v1/subscribers?limit=1`, { headers: { authorization: `Bearer ${token}` } })).json()) as { data: { id: string }[] };
+const { access_token: token } = await post('/api/v1/auth/login', {
+  tenant: 'demo',
+  email: 'owner@demo.isp',
+  password: 'demo-owner-password',
+});
+const list = (await (
+  await fetch(`${edge.base}/api/v1/subscribers?limit=1`, { headers: { authorization: `Bearer ${token}` } })
+).json()) as { data: { id: string }[] };
 const id = list.data[0]!.id;
 
-const bare = spawn(process.execPath, ['bench/http/bare-server.ts', values['bare-port'], join(edge.dataDir, 'db', 'tenant-demo.db')], { stdio: ['ignore', 'pipe', 'inherit'] });
+const bare = spawn(
+  process.execPath,
+  ['bench/http/bare-server.ts', values['bare-port'], join(edge.dataDir, 'db', 'tenant-demo.db')],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 await new Promise<void>((resolve, reject) => {
   bare.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('listening on') && resolve());
   bare.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)));
@@ -45,14 +55,22 @@ const bareBase = `http://127.0.0.1:${values['bare-port']}`;
 
 /** CPU time of every thread of a process so far, in nanoseconds (/proc/<pid>/task/<tid>/schedstat). */
 const cpuNs = (pid: number) =>
-  readdirSync(`/proc/${pid}/task`).reduce((sum, tid) => sum + Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]), 0);
+  readdirSync(`/proc/${pid}/task`).reduce(
+    (sum, tid) => sum + Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]),
+    0,
+  );
 
 type Target = { name: string; url: string; pid: number; headers?: Record<string, string> };
 const targets: Target[] = [
   { name: 'bare Hono GET /health', url: `${bareBase}/health`, pid: bare.pid! },
   { name: 'edge GET /health', url: `${edge.base}/health`, pid: edge.pid },
   { name: 'bare Hono + @libsql/client, one row by id', url: `${bareBase}/row/${id}`, pid: bare.pid! },
-  { name: 'edge GET /api/v1/subscribers/{id}, access token', url: `${edge.base}/api/v1/subscribers/${id}`, pid: edge.pid, headers: { authorization: `Bearer ${token}` } },
+  {
+    name: 'edge GET /api/v1/subscribers/{id}, access token',
+    url: `${edge.base}/api/v1/subscribers/${id}`,
+    pid: edge.pid,
+    headers: { authorization: `Bearer ${token}` },
+  },
 ];
 
 type Row = {
@@ -92,7 +110,12 @@ bare.kill('SIGTERM');
 const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const summary = targets.map((t) => {
   const mine = rows.filter((r) => r.target === t.name);
-  return { target: t.name, req_per_s: median(mine.map((r) => r.req_per_s)), p99_ms: median(mine.map((r) => r.p99_ms)), cpu_us_per_request: median(mine.map((r) => r.cpu_us_per_request)) };
+  return {
+    target: t.name,
+    req_per_s: median(mine.map((r) => r.req_per_s)),
+    p99_ms: median(mine.map((r) => r.p99_ms)),
+    cpu_us_per_request: median(mine.map((r) => r.cpu_us_per_request)),
+  };
 });
 const ratioPerRound = (edgeName: string, bareName: string) =>
   Array.from({ length: rounds }, (_, i) => {

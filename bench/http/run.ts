@@ -4,13 +4,23 @@
 import { parseArgs } from 'node:util';
 import { startEdgeServer, type Scenario } from './edge-server.ts';
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, port: { type: 'string', default: '18799' } } });
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '32' },
+    port: { type: 'string', default: '18799' },
+  },
+});
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const { base, runScenarios, finish } = await startEdgeServer(values.port);
 
 const post = async (path: string, body: unknown, token?: string) => {
-  const response = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+  const response = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return response.json() as Promise<Record<string, string>>;
 };

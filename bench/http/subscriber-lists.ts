@@ -17,7 +17,9 @@ import type { TenantDb } from '../../edge/context.ts';
 import { decodeCursor } from '../../edge/services/page-of.ts';
 import { listSubscriberRows, type SubscriberFilter } from '../../edge/services/subscribers/manage-subscribers.ts';
 
-const { values } = parseArgs({ options: { subscribers: { type: 'string', default: '100000' }, pages: { type: 'string', default: '200' } } });
+const { values } = parseArgs({
+  options: { subscribers: { type: 'string', default: '100000' }, pages: { type: 'string', default: '200' } },
+});
 const total = Number(values.subscribers);
 const pages = Number(values.pages);
 
@@ -30,7 +32,10 @@ const tagId = '01900000-0000-7000-8000-0000000000aa';
 const cities = ['Springfield', 'Riverton', 'Lakeside', 'Fairview', 'Georgetown', 'Salem', 'Madison', 'Clinton'];
 const statuses = ['active', 'active', 'active', 'suspended', 'canceled', 'delinquent'];
 const started = performance.now();
-await client.execute({ sql: "INSERT INTO tags (id, name, name_key, created_at) VALUES (?, 'vip', 'vip', 0)", args: [tagId] });
+await client.execute({
+  sql: "INSERT INTO tags (id, name, name_key, created_at) VALUES (?, 'vip', 'vip', 0)",
+  args: [tagId],
+});
 // Three "files" with one created_at each, as the bench's seeding imports produce.
 const createdAt = (seq: number) => 1_700_000_000_000 + (seq <= 10_000 ? 0 : seq <= 60_000 ? 60_000 : 120_000);
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
@@ -42,21 +47,45 @@ for (let from = 1; from <= total; from += 5_000) {
     batch.push({
       sql: `INSERT INTO subscribers (id, seq, number, kind, status, first_name, last_name, display_name, email, phone, billing_day, payment_due_days, grace_days, min_balance, marketing_opt_in, custom_fields, created_at, updated_at)
             VALUES (?, ?, ?, 'person', ?, 'Ada', ?, ?, ?, ?, 1, 14, 7, 0, 0, '{}', ?, ?)`,
-      args: [id, seq, `SUB-${String(seq).padStart(6, '0')}`, statuses[seq % statuses.length]!, `Bench${seq}`, `Ada Bench${seq}`, `bench${seq}@subscribers.test`, `+1555${String(seq).padStart(7, '0')}`, at, at],
+      args: [
+        id,
+        seq,
+        `SUB-${String(seq).padStart(6, '0')}`,
+        statuses[seq % statuses.length]!,
+        `Bench${seq}`,
+        `Ada Bench${seq}`,
+        `bench${seq}@subscribers.test`,
+        `+1555${String(seq).padStart(7, '0')}`,
+        at,
+        at,
+      ],
     });
     batch.push({
       sql: `INSERT INTO subscriber_addresses (id, subscriber_id, kind, is_primary, line1, city, country, created_at, updated_at) VALUES (?, ?, 'service', 1, ?, ?, 'US', ?, ?)`,
       args: [`${id.slice(0, -1)}a`, id, `${seq} Fiber Road`, cities[seq % cities.length]!, at, at],
     });
-    if (seq % 10 === 0) batch.push({ sql: 'INSERT INTO subscriber_tags (subscriber_id, tag_id, created_at) VALUES (?, ?, ?)', args: [id, tagId, at] });
+    if (seq % 10 === 0)
+      batch.push({
+        sql: 'INSERT INTO subscriber_tags (subscriber_id, tag_id, created_at) VALUES (?, ?, ?)',
+        args: [id, tagId, at],
+      });
   }
   await client.batch(batch, 'write');
 }
-console.log(JSON.stringify({ seeded: total, ms: Math.round(performance.now() - started), load: loadavg().map((l) => Math.round(l * 100) / 100) }));
+console.log(
+  JSON.stringify({
+    seeded: total,
+    ms: Math.round(performance.now() - started),
+    load: loadavg().map((l) => Math.round(l * 100) / 100),
+  }),
+);
 
 // Counts the statements a page runs and keeps the last one's SQL for EXPLAIN.
 let statements: { sql: string; params: unknown[] }[] = [];
-const db = drizzle(client, { schema, logger: { logQuery: (sql, params) => statements.push({ sql, params }) } }) as TenantDb;
+const db = drizzle(client, {
+  schema,
+  logger: { logQuery: (sql, params) => statements.push({ sql, params }) },
+}) as TenantDb;
 
 const deepCursor = async (filter: SubscriberFilter) => {
   let cursor: string | undefined;
@@ -99,7 +128,16 @@ for (const v of variants) {
   for (let i = 0; i < pages; i++) await client.execute({ sql: last.sql, args: last.params as never });
   const rawMs = (performance.now() - t1) / pages;
   const round = (n: number) => Math.round(n * 100) / 100;
-  console.log(JSON.stringify({ variant: v.name, rows: first.rows.length, statements_per_page: perPage, ms_per_page: round(ms), raw_ms_per_page: round(rawMs), plan }));
+  console.log(
+    JSON.stringify({
+      variant: v.name,
+      rows: first.rows.length,
+      statements_per_page: perPage,
+      ms_per_page: round(ms),
+      raw_ms_per_page: round(rawMs),
+      plan,
+    }),
+  );
 }
 client.close();
 rmSync(dir, { recursive: true, force: true });

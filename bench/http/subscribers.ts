@@ -21,26 +21,40 @@ const total = Number(values.subscribers);
 const { base, runScenarios, finish } = await startEdgeServer(values.port);
 
 type Body = Record<string, unknown> & { data?: Record<string, unknown>[]; next_cursor?: string | null };
-const request = async (method: string, path: string, options: { token?: string; json?: unknown; csv?: string } = {}): Promise<Body> => {
+const request = async (
+  method: string,
+  path: string,
+  options: { token?: string; json?: unknown; csv?: string } = {},
+): Promise<Body> => {
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.json !== undefined) headers['content-type'] = 'application/json';
   if (options.csv !== undefined) headers['content-type'] = 'text/csv';
-  const init = { method, headers, body: options.csv ?? (options.json === undefined ? undefined : JSON.stringify(options.json)) };
+  const init = {
+    method,
+    headers,
+    body: options.csv ?? (options.json === undefined ? undefined : JSON.stringify(options.json)),
+  };
   // A kept-alive socket the server has just closed fails the next request: retry reads once.
-  const response = await fetch(base + path, init).catch((error: unknown) => (method === 'GET' ? fetch(base + path, init) : Promise.reject(error)));
+  const response = await fetch(base + path, init).catch((error: unknown) =>
+    method === 'GET' ? fetch(base + path, init) : Promise.reject(error),
+  );
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   return response.json() as Promise<Body>;
 };
 
-const { access_token: token } = (await request('POST', '/api/v1/auth/login', { json: { tenant: 'demo', email: 'owner@demo.isp', password: 'demo-owner-password' } })) as { access_token: string };
+const { access_token: token } = (await request('POST', '/api/v1/auth/login', {
+  json: { tenant: 'demo', email: 'owner@demo.isp', password: 'demo-owner-password' },
+})) as { access_token: string };
 
 const cities = ['Springfield', 'Riverton', 'Lakeside', 'Fairview', 'Georgetown', 'Salem', 'Madison', 'Clinton'];
 const firstNames = ['Ada', 'Alan', 'Grace', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Radia', 'Tim'];
 const csvOf = (from: number, to: number) => {
   const lines = ['first_name,last_name,email,phone,service_line1,service_city,service_postal_code,service_country'];
   for (let i = from; i <= to; i++) {
-    lines.push(`${firstNames[i % firstNames.length]},Bench${i},bench${i}@subscribers.test,+1555${String(i).padStart(7, '0')},${i} Fiber Road,${cities[i % cities.length]},${String(i % 100_000).padStart(5, '0')},US`);
+    lines.push(
+      `${firstNames[i % firstNames.length]},Bench${i},bench${i}@subscribers.test,+1555${String(i).padStart(7, '0')},${i} Fiber Road,${cities[i % cities.length]},${String(i % 100_000).padStart(5, '0')},US`,
+    );
   }
   return lines.join('\n');
 };
@@ -63,32 +77,57 @@ async function timedImport(from: number, to: number): Promise<{ rows: number; by
 
 const first = Math.min(10_000, total);
 const seeding = [await timedImport(1, first)];
-for (let from = first + 1; from <= total; from += 50_000) seeding.push(await timedImport(from, Math.min(total, from + 49_999)));
+for (let from = first + 1; from <= total; from += 50_000)
+  seeding.push(await timedImport(from, Math.min(total, from + 49_999)));
 
 // A cursor half-way down the list (the list walks (created_at, id) newest first).
 let cursor: string | null | undefined;
 for (let walked = 0; walked < total / 2; walked += 200) {
-  const page = await request('GET', `/api/v1/subscribers?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token });
+  const page = await request(
+    'GET',
+    `/api/v1/subscribers?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    { token },
+  );
   cursor = page.next_cursor;
 }
-const middle = await request('GET', `/api/v1/subscribers?q=${encodeURIComponent(`SUB-${String(Math.ceil(total / 2)).padStart(6, '0')}`)}`, { token });
+const middle = await request(
+  'GET',
+  `/api/v1/subscribers?q=${encodeURIComponent(`SUB-${String(Math.ceil(total / 2)).padStart(6, '0')}`)}`,
+  { token },
+);
 const someId = String(middle.data![0]!.id);
 const auth = { authorization: `Bearer ${token}` };
 
 const scenarios: Scenario[] = [
   { name: 'trivial GET /health', path: '/health' },
   { name: 'list, first page (limit 50)', path: '/api/v1/subscribers?limit=50', headers: auth },
-  { name: `list, deep cursor page (row ${total / 2}, limit 50)`, path: `/api/v1/subscribers?limit=50&cursor=${encodeURIComponent(String(cursor))}`, headers: auth },
-  { name: 'search ?q= name prefix (Bench4242, 1 match + prefixes)', path: '/api/v1/subscribers?q=bench4242&limit=50', headers: auth },
+  {
+    name: `list, deep cursor page (row ${total / 2}, limit 50)`,
+    path: `/api/v1/subscribers?limit=50&cursor=${encodeURIComponent(String(cursor))}`,
+    headers: auth,
+  },
+  {
+    name: 'search ?q= name prefix (Bench4242, 1 match + prefixes)',
+    path: '/api/v1/subscribers?q=bench4242&limit=50',
+    headers: auth,
+  },
   { name: 'search ?q= phone digits (0012345)', path: '/api/v1/subscribers?q=0012345&limit=50', headers: auth },
-  { name: 'search ?q= subscriber number', path: `/api/v1/subscribers?q=SUB-${String(Math.ceil(total / 3)).padStart(6, '0')}&limit=50`, headers: auth },
+  {
+    name: 'search ?q= subscriber number',
+    path: `/api/v1/subscribers?q=SUB-${String(Math.ceil(total / 3)).padStart(6, '0')}&limit=50`,
+    headers: auth,
+  },
   { name: 'get by id', path: `/api/v1/subscribers/${someId}`, headers: auth },
   {
     name: 'create (with a service address)',
     path: '/api/v1/subscribers',
     method: 'POST',
     headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ first_name: 'Bench', last_name: 'Created', addresses: [{ line1: '9 Bench St', city: 'Springfield', country: 'US' }] }),
+    body: JSON.stringify({
+      first_name: 'Bench',
+      last_name: 'Created',
+      addresses: [{ line1: '9 Bench St', city: 'Springfield', country: 'US' }],
+    }),
   },
 ];
 

@@ -55,7 +55,10 @@ export interface RunningAppliance {
 }
 
 export function startAppliance(options: ApplianceOptions): RunningAppliance {
-  const child = spawn(process.execPath, [CLI, 'start'], { env: applianceEnv(options), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'start'], {
+    env: applianceEnv(options),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
   child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));

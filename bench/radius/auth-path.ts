@@ -91,7 +91,12 @@ try {
 
   const attributes = resolveAttributes(dictionary);
   const secret = Buffer.from(BENCH_SECRET);
-  const remotes: RemoteInfo[] = Array.from({ length: 16 }, (_, index) => ({ address: '127.0.0.1', family: 'IPv4', port: 40_000 + index, size: 0 }));
+  const remotes: RemoteInfo[] = Array.from({ length: 16 }, (_, index) => ({
+    address: '127.0.0.1',
+    family: 'IPv4',
+    port: 40_000 + index,
+    size: 0,
+  }));
   // Fresh Request Authenticators every round: each request is new to the duplicate cache.
   const makeRound = (round: number) =>
     Array.from({ length: REQUESTS }, (_, index) => {
@@ -111,14 +116,22 @@ try {
     }
     await loop.drained();
     const used = process.cpuUsage(before);
-    if (replies !== REQUESTS || accepts !== REQUESTS) throw new Error(`round ${round}: ${accepts} accepts, ${replies} replies of ${REQUESTS}`);
+    if (replies !== REQUESTS || accepts !== REQUESTS)
+      throw new Error(`round ${round}: ${accepts} accepts, ${replies} replies of ${REQUESTS}`);
     perRequest.push(Math.round(((used.user + used.system) / REQUESTS) * 100) / 100);
   }
   await crypt.close();
   replica.close();
   console.log(
     JSON.stringify(
-      { requests: REQUESTS, rounds: ROUNDS, burst: BURST, load_average: loadavg().map((value) => Math.round(value * 100) / 100), cpu_us_per_request: perRequest, min_cpu_us_per_request: Math.min(...perRequest) },
+      {
+        requests: REQUESTS,
+        rounds: ROUNDS,
+        burst: BURST,
+        load_average: loadavg().map((value) => Math.round(value * 100) / 100),
+        cpu_us_per_request: perRequest,
+        min_cpu_us_per_request: Math.min(...perRequest),
+      },
       null,
       2,
     ),

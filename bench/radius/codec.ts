@@ -89,12 +89,24 @@ const ACCOUNTING_ATTRIBUTES: AttributeInput[] = [
   { attribute: 'Framed-IP-Address', value: '100.64.17.33' },
 ];
 
-const accessWithMa = buildRequest({ code: PacketCode.accessRequest, identifier: 7, secret: SECRET, attributes: REQUEST_ATTRIBUTES }, dictionary);
-const accessWithoutMa = buildRequest(
-  { code: PacketCode.accessRequest, identifier: 7, secret: SECRET, attributes: REQUEST_ATTRIBUTES, messageAuthenticator: false },
+const accessWithMa = buildRequest(
+  { code: PacketCode.accessRequest, identifier: 7, secret: SECRET, attributes: REQUEST_ATTRIBUTES },
   dictionary,
 );
-const accounting = buildRequest({ code: PacketCode.accountingRequest, identifier: 8, secret: SECRET, attributes: ACCOUNTING_ATTRIBUTES }, dictionary);
+const accessWithoutMa = buildRequest(
+  {
+    code: PacketCode.accessRequest,
+    identifier: 7,
+    secret: SECRET,
+    attributes: REQUEST_ATTRIBUTES,
+    messageAuthenticator: false,
+  },
+  dictionary,
+);
+const accounting = buildRequest(
+  { code: PacketCode.accountingRequest, identifier: 8, secret: SECRET, attributes: ACCOUNTING_ATTRIBUTES },
+  dictionary,
+);
 const credential = { kind: 'cleartext', password: PASSWORD } as const;
 
 /** Ours, as the server will run it: decode, verify, PAP, Access-Accept with Message-Authenticator first. */
@@ -130,7 +142,12 @@ function oursAccessUnsigned(datagram: Buffer): Buffer {
 function theirsAccess(datagram: Buffer): Buffer {
   const request = radius.decode({ packet: datagram, secret: SECRET_TEXT });
   if (request.attributes['User-Password'] !== PASSWORD) throw new Error('PAP failed');
-  return radius.encode_response({ packet: request, code: 'Access-Accept', secret: SECRET_TEXT, attributes: RADIUS_REPLY.map((a) => [...a]) });
+  return radius.encode_response({
+    packet: request,
+    code: 'Access-Accept',
+    secret: SECRET_TEXT,
+    attributes: RADIUS_REPLY.map((a) => [...a]),
+  });
 }
 
 function oursAccounting(datagram: Buffer): Buffer {
@@ -174,7 +191,13 @@ function median(values: number[]): number {
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 
 // Each side must produce replies the other side's verifier accepts before it is timed.
-if (!radius.verify_response({ request: Buffer.from(accessWithMa), response: oursAccess(accessWithMa, true), secret: SECRET_TEXT })) {
+if (
+  !radius.verify_response({
+    request: Buffer.from(accessWithMa),
+    response: oursAccess(accessWithMa, true),
+    secret: SECRET_TEXT,
+  })
+) {
   throw new Error('radius package rejects our reply');
 }
 
@@ -210,9 +233,14 @@ const result = {
   load_average_at_start: loadavg().map(round3),
   packets_per_round: PACKETS,
   rounds: ROUNDS,
-  what: 'µs per packet, median of rounds: decode + verify (+ PAP for Access-Request) + encode and sign the reply. ' +
+  what:
+    'µs per packet, median of rounds: decode + verify (+ PAP for Access-Request) + encode and sign the reply. ' +
     'Ours with Message-Authenticator always puts it first in the Access-Accept; the radius package adds it (last) only when the request had one.',
-  request_octets: { access_with_ma: accessWithMa.length, access_without_ma: accessWithoutMa.length, accounting: accounting.length },
+  request_octets: {
+    access_with_ma: accessWithMa.length,
+    access_without_ma: accessWithoutMa.length,
+    accounting: accounting.length,
+  },
   scenarios: summary,
 };
 

@@ -55,7 +55,8 @@ const frThreads = Math.min(Math.max(Number(args['fr-threads']), 1), 64);
 const applianceThreads = args['appliance-threads'] === undefined ? undefined : Number(args['appliance-threads']);
 const portBase = Number(args['port-base']);
 const only = args.only;
-if (only !== undefined && only !== 'freeradius' && only !== 'appliance') throw new Error('--only is freeradius or appliance');
+if (only !== undefined && only !== 'freeradius' && only !== 'appliance')
+  throw new Error('--only is freeradius or appliance');
 const outFile = resolve(args.out);
 
 // The traffic shapes. Source ports matter because the kernel hashes a datagram's
@@ -65,7 +66,12 @@ const outFile = resolve(args.out);
 // many ports and a larger window in total.
 const SHAPES = {
   auth: { scenario: 'auth', sockets: 8, window: 256, what: 'auth, a fleet: 8 source ports, 256 outstanding' },
-  acct_one_port: { scenario: 'acct', sockets: 1, window: 64, what: 'acct, one busy NAS port: 1 source port, 64 outstanding' },
+  acct_one_port: {
+    scenario: 'acct',
+    sockets: 1,
+    window: 64,
+    what: 'acct, one busy NAS port: 1 source port, 64 outstanding',
+  },
   acct_fleet: { scenario: 'acct', sockets: 8, window: 256, what: 'acct, a fleet: 8 source ports, 256 outstanding' },
 } as const satisfies Record<string, { scenario: Scenario; sockets: number; window: number; what: string }>;
 type ShapeName = keyof typeof SHAPES;
@@ -74,7 +80,8 @@ const shapes = String(args.shapes)
   .split(',')
   .map((name) => name.trim())
   .filter((name) => name !== '');
-for (const name of shapes) if (!isShape(name)) throw new Error(`--shapes: unknown shape ${name} (${Object.keys(SHAPES).join(', ')})`);
+for (const name of shapes)
+  if (!isShape(name)) throw new Error(`--shapes: unknown shape ${name} (${Object.keys(SHAPES).join(', ')})`);
 const shapeNames = shapes as ShapeName[];
 
 type ServerName = 'freeradius' | 'appliance';
@@ -133,7 +140,15 @@ function log(message: string): void {
 }
 
 /** A server up for the whole run. */
-type Target = { name: ServerName; authPort: number; acctPort: number; pid: number; metricsPort?: number; alive(): boolean; log(): string };
+type Target = {
+  name: ServerName;
+  authPort: number;
+  acctPort: number;
+  pid: number;
+  metricsPort?: number;
+  alive(): boolean;
+  log(): string;
+};
 
 /** One shape against one server: a warm-up, then the measured run. */
 async function measureShape(target: Target, shape: ShapeName, report: ServerReport, round: number): Promise<void> {
@@ -153,14 +168,23 @@ async function measureShape(target: Target, shape: ShapeName, report: ServerRepo
     replyMessageAuthenticator: target.name === 'appliance' ? 'require' : 'if-present',
     dictionary,
   } as const;
-  if (warmupS > 0) await runLoadThreads({ ...common, durationMs: warmupS * 1000, maxRequests: 10_000_000 }, generatorThreads);
-  const result = await runLoadThreads({ ...common, durationMs: durationS * 1000, maxRequests: 100_000_000 }, generatorThreads);
+  if (warmupS > 0)
+    await runLoadThreads({ ...common, durationMs: warmupS * 1000, maxRequests: 10_000_000 }, generatorThreads);
+  const result = await runLoadThreads(
+    { ...common, durationMs: durationS * 1000, maxRequests: 100_000_000 },
+    generatorThreads,
+  );
   log(
     `${target.name} ${shape}: ${result.per_second}/s p50 ${result.p50_ms} ms p99 ${result.p99_ms} ms losses ${result.losses} ` +
       `cpu ${result.server_cpu_us_per_request} µs/req, cores busy ${result.server_cores_busy}, waiting for a CPU ${result.server_run_queue_wait}`,
   );
   (report.runs[shape] ??= []).push(result);
-  if (target.metricsPort !== undefined) ((report.metrics ??= [])[round] ??= {})[shape] = metricDiff(before, await scrapeMetrics(target.metricsPort), 'appliance_');
+  if (target.metricsPort !== undefined)
+    ((report.metrics ??= [])[round] ??= {})[shape] = metricDiff(
+      before,
+      await scrapeMetrics(target.metricsPort),
+      'appliance_',
+    );
 }
 
 function detailBytes(dir: string): number {
@@ -194,11 +218,25 @@ async function startTarget(name: ServerName): Promise<Target | null> {
   const report = reports[name];
   try {
     if (name === 'freeradius') {
-      const server = startFreeRadius({ dir: freeRadiusDir, authPort: portBase, acctPort: portBase + 1, threads: frThreads, usersFile, clientsConf });
+      const server = startFreeRadius({
+        dir: freeRadiusDir,
+        authPort: portBase,
+        acctPort: portBase + 1,
+        threads: frThreads,
+        usersFile,
+        clientsConf,
+      });
       running.add(server.process);
       stops.push(() => server.stop());
       await waitForServer('127.0.0.1', portBase, 20_000, server.alive);
-      return { name, authPort: portBase, acctPort: portBase + 1, pid: server.pid, alive: server.alive, log: server.log };
+      return {
+        name,
+        authPort: portBase,
+        acctPort: portBase + 1,
+        pid: server.pid,
+        alive: server.alive,
+        log: server.log,
+      };
     }
     importIntoAppliance(applianceOptions, clientsConf, usersFile);
     const server = startAppliance(applianceOptions);
@@ -260,7 +298,9 @@ const median = (values: readonly number[]): number | null => {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return null;
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
 type ShapeSummary = {
@@ -326,16 +366,25 @@ const acctTarget = (shape: ShapeName) => {
   const a = ours[shape];
   const b = theirs[shape];
   if (a == null || b == null) return null;
-  return (ratio(a.per_second, b.per_second) ?? 0) >= 1.2 && (a.p99_ms_median_of_rounds ?? Infinity) <= (b.p99_ms_median_of_rounds ?? 0) && a.losses === 0;
+  return (
+    (ratio(a.per_second, b.per_second) ?? 0) >= 1.2 &&
+    (a.p99_ms_median_of_rounds ?? Infinity) <= (b.p99_ms_median_of_rounds ?? 0) &&
+    a.losses === 0
+  );
 };
 const targets = {
   'auth ≥ 1.2× FreeRADIUS with 0 losses':
-    ours.auth == null || theirs.auth == null ? null : (ratio(ours.auth.per_second, theirs.auth.per_second) ?? 0) >= 1.2 && ours.auth.losses === 0,
+    ours.auth == null || theirs.auth == null
+      ? null
+      : (ratio(ours.auth.per_second, theirs.auth.per_second) ?? 0) >= 1.2 && ours.auth.losses === 0,
   'acct one port ≥ 1.2× FreeRADIUS, p99 no worse, 0 losses': acctTarget('acct_one_port'),
   'acct fleet ≥ 1.2× FreeRADIUS, p99 no worse, 0 losses': acctTarget('acct_fleet'),
 };
 
-const commandParts = [`node ${relative(process.cwd(), process.argv[1] ?? 'bench/radius/compare.ts')}`, ...process.argv.slice(2).map(shellQuote)];
+const commandParts = [
+  `node ${relative(process.cwd(), process.argv[1] ?? 'bench/radius/compare.ts')}`,
+  ...process.argv.slice(2).map(shellQuote),
+];
 const result = {
   command: commandParts.join(' '),
   date: startedAt,
@@ -368,7 +417,7 @@ const result = {
     'One load generator process (bench/radius/load.ts) on the same machine as the server under test, 127.0.0.1. ' +
     'auth: PAP Access-Request with Message-Authenticator (required for the client by both servers), MikroTik-shaped, ' +
     'random user of 10,000; every reply verified (Response Authenticator, Message-Authenticator when present or required, ' +
-    'Access-Accept with the user\'s Framed-IP-Address). acct: sessions of Start, Interim-Update, Stop with unique ' +
+    "Access-Accept with the user's Framed-IP-Address). acct: sessions of Start, Interim-Update, Stop with unique " +
     'Acct-Session-Id. Shapes (settings.shapes): source ports and outstanding requests. ' +
     'per_second: verified replies per second while issuing; p99: first transmission to verified reply; ' +
     'losses: unanswered after one retransmission; ' +
@@ -377,9 +426,14 @@ const result = {
     'and the fdatasync of the WAL holding it.',
   ratios_note:
     'ours / FreeRADIUS: above 1 is better for per_second; below 1 is better for p99 and CPU per request. ' +
-    'per_second compares the median-rate runs, p99_ms the medians of the rounds\' p99.',
+    "per_second compares the median-rate runs, p99_ms the medians of the rounds' p99.",
   freeradius_result: { ...theirs, error: reports.freeradius.error ?? null, notes: reports.freeradius.notes },
-  appliance_result: { ...ours, error: reports.appliance.error ?? null, notes: reports.appliance.notes, metrics: reports.appliance.metrics ?? [] },
+  appliance_result: {
+    ...ours,
+    error: reports.appliance.error ?? null,
+    notes: reports.appliance.notes,
+    metrics: reports.appliance.metrics ?? [],
+  },
   ratios,
   targets,
   runs: { freeradius: reports.freeradius.runs, appliance: reports.appliance.runs },

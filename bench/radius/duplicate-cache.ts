@@ -33,7 +33,10 @@ const RATE = Number(args.rate);
 const block = Buffer.alloc(KEYS * 120);
 const datagrams = Array.from({ length: KEYS }, (_, index) => block.subarray(index * 120, (index + 1) * 120));
 const addresses = Array.from({ length: 64 }, (_, index) => `10.20.${index >> 4}.${index & 15}`);
-const sources = datagrams.map((_, index) => ({ address: addresses[index % addresses.length] ?? '', port: 1024 + (index % 16) }));
+const sources = datagrams.map((_, index) => ({
+  address: addresses[index % addresses.length] ?? '',
+  port: 1024 + (index % 16),
+}));
 // A typical Access-Accept (Message-Authenticator, rate limit, pool, timeouts).
 const reply = randomBytes(110);
 

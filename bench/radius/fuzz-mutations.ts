@@ -46,7 +46,7 @@ export function isValidlySigned(datagram: Buffer, secret: Buffer): boolean {
   const code = packet[0];
   let maOffset = -1;
   let maCount = 0;
-  for (let offset = 20; offset < length; ) {
+  for (let offset = 20; offset < length;) {
     if (offset + 2 > length) return false;
     const type = packet[offset] ?? 0;
     const attributeLength = packet[offset + 1] ?? 0;
@@ -84,7 +84,7 @@ export function isValidlySigned(datagram: Buffer, secret: Buffer): boolean {
 function attributeOffsets(packet: Buffer): number[] {
   const offsets: number[] = [];
   const length = Math.min(packet.length, packet.length >= 4 ? packet.readUInt16BE(2) : 0);
-  for (let offset = 20; offset + 2 <= length && offsets.length < 300; ) {
+  for (let offset = 20; offset + 2 <= length && offsets.length < 300;) {
     const attributeLength = packet[offset + 1] ?? 0;
     if (attributeLength < 2) break;
     offsets.push(offset);
@@ -153,7 +153,10 @@ const MUTATIONS: Record<MutationName, (packet: Buffer, other: Buffer) => Buffer>
   header_length: (packet) => {
     const out = Buffer.from(packet);
     if (out.length < 4) return out;
-    out.writeUInt16BE(pick([0, 19, 20, 21, out.length - 1, out.length + 1, 4096, 4097, 0xffff, randomInt(0, 0x10000)]) & 0xffff, 2);
+    out.writeUInt16BE(
+      pick([0, 19, 20, 21, out.length - 1, out.length + 1, 4096, 4097, 0xffff, randomInt(0, 0x10000)]) & 0xffff,
+      2,
+    );
     return out;
   },
   truncate: (packet) => {
@@ -169,13 +172,19 @@ const MUTATIONS: Record<MutationName, (packet: Buffer, other: Buffer) => Buffer>
     const offsets = [...attributeOffsets(packet), packet.length];
     const at = Math.max(20, Math.min(pick(offsets), packet.length));
     const valueLength = pick([0, 1, 2, 4, 16, 253, randomInt(0, 254)]);
-    const attribute = Buffer.concat([Buffer.from([pick(INTERESTING_TYPES), pick([valueLength + 2, randomInt(0, 256)]) & 0xff]), randomBytes(valueLength)]);
+    const attribute = Buffer.concat([
+      Buffer.from([pick(INTERESTING_TYPES), pick([valueLength + 2, randomInt(0, 256)]) & 0xff]),
+      randomBytes(valueLength),
+    ]);
     return setLength(Buffer.concat([packet.subarray(0, at), attribute, packet.subarray(at)]));
   },
   insert_vsa: (packet) => {
     const vendor = pick(VENDORS);
     const valueLength = randomInt(0, 40);
-    const sub = Buffer.concat([Buffer.from([randomInt(0, 256), pick([valueLength + 2, 0, 1, 255, randomInt(0, 256)]) & 0xff]), randomBytes(valueLength)]);
+    const sub = Buffer.concat([
+      Buffer.from([randomInt(0, 256), pick([valueLength + 2, 0, 1, 255, randomInt(0, 256)]) & 0xff]),
+      randomBytes(valueLength),
+    ]);
     const body = Buffer.alloc(4);
     body.writeUInt32BE(vendor >>> 0);
     const value = Buffer.concat([body, sub, randomInt(0, 3) === 0 ? randomBytes(randomInt(1, 8)) : Buffer.alloc(0)]);
@@ -239,7 +248,9 @@ export function randomDatagram(): Buffer {
   const attributes: Buffer[] = [];
   for (let count = randomInt(0, 20); count > 0; count--) {
     const valueLength = randomInt(0, 40);
-    attributes.push(Buffer.concat([Buffer.from([pick(INTERESTING_TYPES), (valueLength + 2) & 0xff]), randomBytes(valueLength)]));
+    attributes.push(
+      Buffer.concat([Buffer.from([pick(INTERESTING_TYPES), (valueLength + 2) & 0xff]), randomBytes(valueLength)]),
+    );
   }
   const header = randomBytes(20);
   header[0] = pick([ACCESS_REQUEST, ACCOUNTING_REQUEST, STATUS_SERVER, 40, 43, randomInt(0, 256)]);

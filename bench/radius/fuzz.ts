@@ -122,8 +122,26 @@ function buildCorpus(size: number): Buffer[] {
     if (index % 2 === 0) {
       corpus.push(buildAccessRequest(attributes, dictionary, secret, randomInt(0, 256), user, randomInt(0, 2 ** 31)));
     } else {
-      const session = { user, number: index, id: randomInt(0, 2 ** 32).toString(16).padStart(8, '0'), elapsed: 600, inputOctets: 5e9, outputOctets: 9e9 };
-      corpus.push(buildAccountingRequest(attributes, dictionary, secret, randomInt(0, 256), session, statuses[index % 3] as AcctStatus));
+      const session = {
+        user,
+        number: index,
+        id: randomInt(0, 2 ** 32)
+          .toString(16)
+          .padStart(8, '0'),
+        elapsed: 600,
+        inputOctets: 5e9,
+        outputOctets: 9e9,
+      };
+      corpus.push(
+        buildAccountingRequest(
+          attributes,
+          dictionary,
+          secret,
+          randomInt(0, 256),
+          session,
+          statuses[index % 3] as AcctStatus,
+        ),
+      );
     }
   }
   return corpus;
@@ -131,10 +149,27 @@ function buildCorpus(size: number): Buffer[] {
 
 function freshBase(index: number): Buffer {
   const user = users[randomInt(0, users.length)] as BenchUser;
-  if (index % 2 === 0) return buildAccessRequest(attributes, dictionary, secret, randomInt(0, 256), user, randomInt(0, 2 ** 31));
+  if (index % 2 === 0)
+    return buildAccessRequest(attributes, dictionary, secret, randomInt(0, 256), user, randomInt(0, 2 ** 31));
   const statuses: AcctStatus[] = ['Start', 'Interim-Update', 'Stop'];
-  const session = { user, number: index, id: randomInt(0, 2 ** 31).toString(16).padStart(8, '0'), elapsed: 600, inputOctets: 5e9, outputOctets: 9e9 };
-  return buildAccountingRequest(attributes, dictionary, secret, randomInt(0, 256), session, statuses[randomInt(0, 3)] as AcctStatus);
+  const session = {
+    user,
+    number: index,
+    id: randomInt(0, 2 ** 31)
+      .toString(16)
+      .padStart(8, '0'),
+    elapsed: 600,
+    inputOctets: 5e9,
+    outputOctets: 9e9,
+  };
+  return buildAccountingRequest(
+    attributes,
+    dictionary,
+    secret,
+    randomInt(0, 256),
+    session,
+    statuses[randomInt(0, 3)] as AcctStatus,
+  );
 }
 
 // Every mutation starts from a freshly signed request: no two datagrams share a
@@ -171,7 +206,8 @@ function runInProcess(dict: Dictionary): void {
         if (request.code === PacketCode.accessRequest) {
           const name = getString(request, userName);
           const user = name === undefined ? undefined : usersByName.get(name);
-          positive = user !== undefined && authenticatePap(request, secret, { kind: 'cleartext', password: user.password }).ok;
+          positive =
+            user !== undefined && authenticatePap(request, secret, { kind: 'cleartext', password: user.password }).ok;
         } else {
           // Accounting-Request and Status-Server: a verified request gets a positive answer.
           positive = request.code === PacketCode.accountingRequest || request.code === PacketCode.statusServer;
@@ -272,14 +308,21 @@ async function runAgainstServer(authPort: number, acctPort: number, isAlive: () 
           // socket's datagrams in order, so its answer says the burst was processed.
           const user = users[randomInt(0, users.length)] as BenchUser;
           const packet = acct
-            ? buildAccountingRequest(attributes, dictionary, secret, randomInt(0, 256), {
-                user,
-                number: sessionNumber,
-                id: `fz${(sessionNumber++).toString(16).padStart(6, '0')}`,
-                elapsed: 0,
-                inputOctets: 0,
-                outputOctets: 0,
-              }, 'Start')
+            ? buildAccountingRequest(
+                attributes,
+                dictionary,
+                secret,
+                randomInt(0, 256),
+                {
+                  user,
+                  number: sessionNumber,
+                  id: `fz${(sessionNumber++).toString(16).padStart(6, '0')}`,
+                  elapsed: 0,
+                  inputOctets: 0,
+                  outputOctets: 0,
+                },
+                'Start',
+              )
             : buildAccessRequest(attributes, dictionary, secret, randomInt(0, 256), user, sessionNumber++);
           tally.controls_sent++;
           const answer = await new Promise<'positive' | 'negative' | 'none'>((resolveControl) => {
@@ -371,7 +414,8 @@ if (mode === 'appliance') {
       const after = await scrapeMetrics(metricsPort, 'appliance_radius_');
       metrics = metricDiff(before, after, 'appliance_radius_');
       const restartsKey = [...after.keys()].find((key) => key.startsWith('appliance_radius_worker_restarts_total'));
-      workerRestarts = restartsKey === undefined ? null : (after.get(restartsKey) ?? 0) - (before.get(restartsKey) ?? 0);
+      workerRestarts =
+        restartsKey === undefined ? null : (after.get(restartsKey) ?? 0) - (before.get(restartsKey) ?? 0);
       if (exitedDuringRun) tally.crashes++;
       if (workerRestarts !== null && workerRestarts > 0) tally.crashes += workerRestarts;
       if (server !== undefined && !exitedDuringRun) await server.stop();
@@ -389,7 +433,11 @@ if (mode === 'in-process') {
 const seconds = (Date.now() - fuzzStarted) / 1000;
 const outFile = resolve(args.out);
 const result = {
-  command: ['node', relative(process.cwd(), process.argv[1] ?? 'bench/radius/fuzz.ts'), ...process.argv.slice(2).map(shellQuote)].join(' '),
+  command: [
+    'node',
+    relative(process.cwd(), process.argv[1] ?? 'bench/radius/fuzz.ts'),
+    ...process.argv.slice(2).map(shellQuote),
+  ].join(' '),
   date: new Date(started).toISOString(),
   machine: { nproc: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', load_average_at_start: loadAtStart },
   node: process.version,
@@ -399,9 +447,14 @@ const result = {
   /** The fuzzing itself (not the import and start-up). */
   seconds: Math.round(seconds * 10) / 10,
   datagrams_per_second: Math.round(tally.sent / seconds),
-  pass: tally.crashes === 0 && tally.accepts_unsigned === 0 && (mode === 'in-process' || tally.controls_answered === tally.controls_sent),
+  pass:
+    tally.crashes === 0 &&
+    tally.accepts_unsigned === 0 &&
+    (mode === 'in-process' || tally.controls_answered === tally.controls_sent),
   ...tally,
-  ...(mode === 'appliance' ? { worker_restarts: workerRestarts, exited_during_run: exitedDuringRun, metrics_delta: metrics } : {}),
+  ...(mode === 'appliance'
+    ? { worker_restarts: workerRestarts, exited_during_run: exitedDuringRun, metrics_delta: metrics }
+    : {}),
 };
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);

@@ -437,7 +437,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     server_cores_busy: options.serverPids.length > 0 ? round((cpuAfter - cpuBefore) / runMicros, 2) : null,
     server_run_queue_wait: options.serverPids.length > 0 ? round((waitAfter - waitBefore) / runMicros, 2) : null,
     generator_cores_busy: round((clientCpu.user + clientCpu.system) / runMicros, 2),
-    server_cpu_us_per_request: options.serverPids.length > 0 && answered > 0 ? round((cpuAfter - cpuBefore) / answered, 2) : null,
+    server_cpu_us_per_request:
+      options.serverPids.length > 0 && answered > 0 ? round((cpuAfter - cpuBefore) / answered, 2) : null,
     client_cpu_us_per_request: answered > 0 ? round((clientCpu.user + clientCpu.system) / answered, 2) : 0,
   };
 }
@@ -446,7 +447,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
  * Wait until the server answers: Access-Requests for user 0 until a verified reply
  * comes back (or `timeoutMs` passes). Works for any server that knows the bench users.
  */
-export async function waitForServer(host: string, port: number, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+export async function waitForServer(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  isAlive: () => boolean = () => true,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (let attempt = 0; attempt < 1000 && performance.now() < deadline; attempt++) {
     if (!isAlive()) throw new Error('the server exited while starting');
@@ -475,7 +481,10 @@ export async function waitForServer(host: string, port: number, timeoutMs: numbe
 // Each thread (load-worker.ts) runs runLoad on its own sockets with a share of the
 // window; this thread reads the server's CPU time around all of them and merges.
 export type WorkerLoadOptions = Omit<LoadOptions, 'dictionary' | 'histogram' | 'serverPids'>;
-export type WorkerReply = { kind: 'ready' } | { kind: 'done'; result: LoadResult; histogram: Uint32Array } | { kind: 'failed'; message: string };
+export type WorkerReply =
+  | { kind: 'ready' }
+  | { kind: 'done'; result: LoadResult; histogram: Uint32Array }
+  | { kind: 'failed'; message: string };
 
 const roundTo = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
 
@@ -522,7 +531,8 @@ export async function runLoadThreads(options: LoadOptions, threads: number): Pro
     const runMicros = (performance.now() - startedAt) * 1000;
 
     const histogram = new Uint32Array(BUCKETS + 1);
-    for (const { histogram: part } of done) for (let bucket = 0; bucket <= BUCKETS; bucket++) histogram[bucket]! += part[bucket] ?? 0;
+    for (const { histogram: part } of done)
+      for (let bucket = 0; bucket <= BUCKETS; bucket++) histogram[bucket]! += part[bucket] ?? 0;
     const sum = (pick: (result: LoadResult) => number) => done.reduce((total, { result }) => total + pick(result), 0);
     const answered = sum((result) => result.answered);
     const first = done[0]?.result as LoadResult;
@@ -556,7 +566,8 @@ export async function runLoadThreads(options: LoadOptions, threads: number): Pro
       udp_rcvbuf_errors: Math.max(...done.map(({ result }) => result.udp_rcvbuf_errors)),
       ...(byStatus ? { by_status: byStatus } : {}),
       issuing_seconds: Math.max(...done.map(({ result }) => result.issuing_seconds)),
-      server_cpu_us_per_request: serverPids.length > 0 && answered > 0 ? roundTo((cpuAfter - cpuBefore) / answered, 2) : null,
+      server_cpu_us_per_request:
+        serverPids.length > 0 && answered > 0 ? roundTo((cpuAfter - cpuBefore) / answered, 2) : null,
       // process.cpuUsage covers every thread of this process: the generators and this one.
       client_cpu_us_per_request: answered > 0 ? roundTo((client.user + client.system) / answered, 2) : 0,
       server_cores_busy: serverPids.length > 0 ? roundTo((cpuAfter - cpuBefore) / runMicros, 2) : null,
@@ -589,22 +600,26 @@ if (import.meta.main) {
     },
   });
   if (values.scenario !== 'auth' && values.scenario !== 'acct') throw new Error('--scenario is auth or acct');
-  if (values['reply-ma'] !== 'require' && values['reply-ma'] !== 'if-present') throw new Error('--reply-ma is require or if-present');
+  if (values['reply-ma'] !== 'require' && values['reply-ma'] !== 'if-present')
+    throw new Error('--reply-ma is require or if-present');
   const threads = Math.min(Math.max(Number(values.threads), 1), 8);
-  const result = await runLoadThreads({
-    host: values.host,
-    port: Number(values.port),
-    secret: values.secret,
-    scenario: values.scenario,
-    window: Number(values.window),
-    sockets: Number(values.sockets),
-    durationMs: Math.min(Number(values.duration), 3600) * 1000,
-    maxRequests: Number(values.requests),
-    timeoutMs: Number(values.timeout),
-    users: Number(values.users),
-    interims: Number(values.interims),
-    serverPids: values.pid.map(Number),
-    replyMessageAuthenticator: values['reply-ma'],
-  }, threads);
+  const result = await runLoadThreads(
+    {
+      host: values.host,
+      port: Number(values.port),
+      secret: values.secret,
+      scenario: values.scenario,
+      window: Number(values.window),
+      sockets: Number(values.sockets),
+      durationMs: Math.min(Number(values.duration), 3600) * 1000,
+      maxRequests: Number(values.requests),
+      timeoutMs: Number(values.timeout),
+      users: Number(values.users),
+      interims: Number(values.interims),
+      serverPids: values.pid.map(Number),
+      replyMessageAuthenticator: values['reply-ma'],
+    },
+    threads,
+  );
   console.log(JSON.stringify(result, null, 2));
 }

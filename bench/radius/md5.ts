@@ -47,7 +47,13 @@ const ZERO16 = Buffer.alloc(16);
 
 // --- node:crypto variants -----------------------------------------------------------
 const cryptoPacketParts = (data: Buffer, field: Buffer) =>
-  createHash('md5').update(data.subarray(0, 4)).update(field).update(data.subarray(20)).update(secret).digest().copy(out);
+  createHash('md5')
+    .update(data.subarray(0, 4))
+    .update(field)
+    .update(data.subarray(20))
+    .update(secret)
+    .digest()
+    .copy(out);
 const cryptoPacketOneShot = (data: Buffer, field: Buffer) => {
   data.copy(scratch, 0);
   field.copy(scratch, 4);
@@ -134,14 +140,21 @@ const fastestCrypto = Object.fromEntries(
   ]),
 );
 const jsOverCrypto = Object.fromEntries(
-  Object.entries(nsPerOperation).map(([use, variants]) => [use, Number(((variants['js-md5'] ?? 0) / (fastestCrypto[use] ?? 1)).toFixed(2))]),
+  Object.entries(nsPerOperation).map(([use, variants]) => [
+    use,
+    Number(((variants['js-md5'] ?? 0) / (fastestCrypto[use] ?? 1)).toFixed(2)),
+  ]),
 );
 
 const result = {
   bench: 'radius-md5',
   command: `node bench/radius/md5.ts --iterations ${ITERATIONS} --rounds ${ROUNDS}`,
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadavg: { start: started.loadavg, end: loadavg() } },
+  machine: {
+    cpus: cpus().length,
+    model: cpus()[0]?.model ?? 'unknown',
+    loadavg: { start: started.loadavg, end: loadavg() },
+  },
   node: process.version,
   openssl: process.versions.openssl,
   sizes: { request: request.length, accept: accept.length, secret: secret.length },

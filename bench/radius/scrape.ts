@@ -19,7 +19,11 @@ export async function scrapeMetrics(port: number | undefined, prefix = 'applianc
 }
 
 /** Non-zero differences of counters between two scrapes (histogram buckets left out). */
-export function metricDiff(before: Map<string, number>, after: Map<string, number>, prefix: string): Record<string, number> {
+export function metricDiff(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  prefix: string,
+): Record<string, number> {
   const diff: Record<string, number> = {};
   for (const [key, value] of after) {
     if (!key.startsWith(prefix) || key.includes('_bucket')) continue;

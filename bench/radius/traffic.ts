@@ -163,7 +163,10 @@ export function buildAccessRequest(
     { attribute: attributes.nasIpAddress, value: NAS_IP },
   ];
   // The builder copies the authenticator into the packet: the pool slice may be reused later.
-  return buildRequest({ code: PacketCode.accessRequest, identifier, secret, attributes: inputs, authenticator: nextAuthenticator() }, dictionary);
+  return buildRequest(
+    { code: PacketCode.accessRequest, identifier, secret, attributes: inputs, authenticator: nextAuthenticator() },
+    dictionary,
+  );
 }
 
 // Request Authenticators come from a pool filled 64 KiB at a time: one randomBytes(16)

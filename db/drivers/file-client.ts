@@ -1,5 +1,15 @@
 import { LibsqlBatchError, LibsqlError } from '@libsql/client';
-import type { Client, InArgs, InStatement, InValue, ResultSet, Row, Transaction, TransactionMode, Value } from '@libsql/client';
+import type {
+  Client,
+  InArgs,
+  InStatement,
+  InValue,
+  ResultSet,
+  Row,
+  Transaction,
+  TransactionMode,
+  Value,
+} from '@libsql/client';
 import Database from 'libsql';
 
 /**
@@ -27,12 +37,20 @@ export function createFileClient(path: string, options: { timeoutMs: number }): 
   // Statements a batch or transaction runs in one transaction; a failure names its index.
   const runAll = (stmts: readonly (InStatement | [string, InArgs?])[]) =>
     stmts.map((stmt, index) => {
-      if (!db.inTransaction) throw new LibsqlBatchError('The transaction has been rolled back', index, 'TRANSACTION_CLOSED');
+      if (!db.inTransaction)
+        throw new LibsqlBatchError('The transaction has been rolled back', index, 'TRANSACTION_CLOSED');
       try {
         return run(statements, Array.isArray(stmt) ? { sql: stmt[0], args: stmt[1] ?? [] } : stmt);
       } catch (error) {
         if (error instanceof LibsqlError && !(error instanceof LibsqlBatchError)) {
-          throw new LibsqlBatchError(error.message, index, error.code, error.extendedCode, error.rawCode, error.cause instanceof Error ? error.cause : undefined);
+          throw new LibsqlBatchError(
+            error.message,
+            index,
+            error.code,
+            error.extendedCode,
+            error.rawCode,
+            error.cause instanceof Error ? error.cause : undefined,
+          );
         }
         throw error;
       }
@@ -86,7 +104,8 @@ export function createFileClient(path: string, options: { timeoutMs: number }): 
       run(statements, { sql: beginOf(mode), args: [] });
       let settled = false;
       const live = () => {
-        if (settled || !db.open || !db.inTransaction) throw new LibsqlError('The transaction is closed', 'TRANSACTION_CLOSED');
+        if (settled || !db.open || !db.inTransaction)
+          throw new LibsqlError('The transaction is closed', 'TRANSACTION_CLOSED');
       };
       const tx: Transaction = {
         execute: (async (stmt: InStatement | string, args?: InArgs) => {
@@ -183,7 +202,12 @@ class StatementCache {
       }
       const described = reader ? statement.columns() : [];
       const columns = reader ? described.map((c) => c.name) : null;
-      prepared = { statement, columns, columnTypes: described.map((c) => c.type ?? ''), makeRow: columns && rowMaker(columns) };
+      prepared = {
+        statement,
+        columns,
+        columnTypes: described.map((c) => c.type ?? ''),
+        makeRow: columns && rowMaker(columns),
+      };
     }
     this.#byText.set(sql, prepared);
     if (this.#byText.size > maxStatements) this.#byText.delete(this.#byText.keys().next().value!);
@@ -243,13 +267,25 @@ function run(cache: StatementCache, stmt: InStatement): ResultSet {
   }
 }
 
-const resultSet = (columns: string[], columnTypes: string[], rows: Row[], rowsAffected: number, lastInsertRowid: bigint | undefined): ResultSet => ({
+const resultSet = (
+  columns: string[],
+  columnTypes: string[],
+  rows: Row[],
+  rowsAffected: number,
+  lastInsertRowid: bigint | undefined,
+): ResultSet => ({
   columns,
   columnTypes,
   rows,
   rowsAffected,
   lastInsertRowid,
-  toJSON: () => ({ columns, columnTypes, rows: rows.map((row) => Array.prototype.slice.call(row)), rowsAffected, lastInsertRowid: lastInsertRowid?.toString() ?? null }),
+  toJSON: () => ({
+    columns,
+    columnTypes,
+    rows: rows.map((row) => Array.prototype.slice.call(row)),
+    rowsAffected,
+    lastInsertRowid: lastInsertRowid?.toString() ?? null,
+  }),
 });
 
 function argsToSql(args: InArgs | undefined): unknown[] | Record<string, unknown> {
@@ -269,7 +305,8 @@ const maxInteger = 9223372036854775807n;
 
 function valueFromSql(value: unknown): Value {
   if (typeof value === 'bigint') {
-    if (value < minSafe || value > maxSafe) throw new RangeError('Received integer which cannot be safely represented as a JavaScript number');
+    if (value < minSafe || value > maxSafe)
+      throw new RangeError('Received integer which cannot be safely represented as a JavaScript number');
     return Number(value);
   }
   if (value instanceof Buffer) return value.buffer as ArrayBuffer;
@@ -278,11 +315,13 @@ function valueFromSql(value: unknown): Value {
 
 function valueToSql(value: InValue): unknown {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new RangeError('Only finite numbers (not Infinity or NaN) can be passed as arguments');
+    if (!Number.isFinite(value))
+      throw new RangeError('Only finite numbers (not Infinity or NaN) can be passed as arguments');
     return value;
   }
   if (typeof value === 'bigint') {
-    if (value < minInteger || value > maxInteger) throw new RangeError('bigint is too large to be represented as a 64-bit integer and passed as argument');
+    if (value < minInteger || value > maxInteger)
+      throw new RangeError('bigint is too large to be represented as a 64-bit integer and passed as argument');
     return value;
   }
   if (typeof value === 'boolean') return value ? 1 : 0;
@@ -302,10 +341,32 @@ function asLibsqlError(error: unknown): unknown {
 }
 
 const sqliteCodes: Record<number, string> = {
-  1: 'SQLITE_ERROR', 2: 'SQLITE_INTERNAL', 3: 'SQLITE_PERM', 4: 'SQLITE_ABORT', 5: 'SQLITE_BUSY', 6: 'SQLITE_LOCKED',
-  7: 'SQLITE_NOMEM', 8: 'SQLITE_READONLY', 9: 'SQLITE_INTERRUPT', 10: 'SQLITE_IOERR', 11: 'SQLITE_CORRUPT',
-  12: 'SQLITE_NOTFOUND', 13: 'SQLITE_FULL', 14: 'SQLITE_CANTOPEN', 15: 'SQLITE_PROTOCOL', 16: 'SQLITE_EMPTY',
-  17: 'SQLITE_SCHEMA', 18: 'SQLITE_TOOBIG', 19: 'SQLITE_CONSTRAINT', 20: 'SQLITE_MISMATCH', 21: 'SQLITE_MISUSE',
-  22: 'SQLITE_NOLFS', 23: 'SQLITE_AUTH', 24: 'SQLITE_FORMAT', 25: 'SQLITE_RANGE', 26: 'SQLITE_NOTADB',
-  27: 'SQLITE_NOTICE', 28: 'SQLITE_WARNING',
+  1: 'SQLITE_ERROR',
+  2: 'SQLITE_INTERNAL',
+  3: 'SQLITE_PERM',
+  4: 'SQLITE_ABORT',
+  5: 'SQLITE_BUSY',
+  6: 'SQLITE_LOCKED',
+  7: 'SQLITE_NOMEM',
+  8: 'SQLITE_READONLY',
+  9: 'SQLITE_INTERRUPT',
+  10: 'SQLITE_IOERR',
+  11: 'SQLITE_CORRUPT',
+  12: 'SQLITE_NOTFOUND',
+  13: 'SQLITE_FULL',
+  14: 'SQLITE_CANTOPEN',
+  15: 'SQLITE_PROTOCOL',
+  16: 'SQLITE_EMPTY',
+  17: 'SQLITE_SCHEMA',
+  18: 'SQLITE_TOOBIG',
+  19: 'SQLITE_CONSTRAINT',
+  20: 'SQLITE_MISMATCH',
+  21: 'SQLITE_MISUSE',
+  22: 'SQLITE_NOLFS',
+  23: 'SQLITE_AUTH',
+  24: 'SQLITE_FORMAT',
+  25: 'SQLITE_RANGE',
+  26: 'SQLITE_NOTADB',
+  27: 'SQLITE_NOTICE',
+  28: 'SQLITE_WARNING',
 };

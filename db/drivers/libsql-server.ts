@@ -11,8 +11,7 @@ export type LibsqlServerOptions = {
 };
 
 // sqld selects the namespace from this header: base64url of its name, without padding.
-const namespaceHeader = (name: string) =>
-  btoa(name).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+const namespaceHeader = (name: string) => btoa(name).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 
 /** One namespace per database on a libSQL server, over HTTP (works on Workers). */
 export function createLibsqlServerDriver(options: LibsqlServerOptions): DatabaseDriver {
@@ -41,7 +40,8 @@ export function createLibsqlServerDriver(options: LibsqlServerOptions): Database
     },
     async provision(name) {
       const response = await admin('POST', `/v1/namespaces/${encodeURIComponent(name)}/create`);
-      if (!response.ok) throw new Error(`creating namespace ${name} failed: ${response.status} ${await response.text()}`);
+      if (!response.ok)
+        throw new Error(`creating namespace ${name} failed: ${response.status} ${await response.text()}`);
     },
     async exists(name) {
       const response = await admin('GET', `/v1/namespaces/${encodeURIComponent(name)}/config`);
@@ -50,7 +50,8 @@ export function createLibsqlServerDriver(options: LibsqlServerOptions): Database
     },
     async destroy(name) {
       const response = await admin('DELETE', `/v1/namespaces/${encodeURIComponent(name)}`);
-      if (!response.ok && response.status !== 404) throw new Error(`deleting namespace ${name} failed: ${response.status}`);
+      if (!response.ok && response.status !== 404)
+        throw new Error(`deleting namespace ${name} failed: ${response.status}`);
     },
   };
 }

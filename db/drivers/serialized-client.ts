@@ -77,7 +77,9 @@ export function serializeClient(client: Client, options: { waitMs?: number; setu
 
   return {
     execute: ((stmtOrSql: InStatement | string, args?: InArgs) =>
-      inTurn(() => (typeof stmtOrSql === 'string' ? client.execute(stmtOrSql, args) : client.execute(stmtOrSql)))) as Client['execute'],
+      inTurn(() =>
+        typeof stmtOrSql === 'string' ? client.execute(stmtOrSql, args) : client.execute(stmtOrSql),
+      )) as Client['execute'],
     batch: (stmts, mode) => inTurn(() => client.batch(stmts, mode)),
     migrate: (stmts) => inTurn(() => client.migrate(stmts)),
     executeMultiple: (sql) => inTurn(() => client.executeMultiple(sql)),

@@ -20,5 +20,9 @@ export const auditEvents = sqliteTable(
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
-  (t) => [index('audit_events_at').on(t.at), index('audit_events_resource').on(t.resource, t.resourceId), index('audit_events_actor').on(t.actorId)],
+  (t) => [
+    index('audit_events_at').on(t.at),
+    index('audit_events_resource').on(t.resource, t.resourceId),
+    index('audit_events_actor').on(t.actorId),
+  ],
 );

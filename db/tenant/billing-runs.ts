@@ -82,7 +82,12 @@ export const collectionCases = sqliteTable(
     closeReason: text('close_reason'),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('collection_cases_open').on(t.subscriberId, t.kind).where(sql`status = 'open'`), index('collection_cases_subscriber').on(t.subscriberId, t.openedAt)],
+  (t) => [
+    uniqueIndex('collection_cases_open')
+      .on(t.subscriberId, t.kind)
+      .where(sql`status = 'open'`),
+    index('collection_cases_subscriber').on(t.subscriberId, t.openedAt),
+  ],
 );
 
 // Raw usage as reported (RADIUS accounting), idempotent by the reporter's id.

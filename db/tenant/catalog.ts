@@ -115,4 +115,3 @@ export const billingSettings = sqliteTable('billing_settings', {
   enforcementEndHour: integer('enforcement_end_hour').notNull(),
   updatedAt: updatedAt(),
 });
-

@@ -5,13 +5,31 @@ import { subscribers } from './subscribers.ts';
 
 export const invoiceStatuses = ['draft', 'issued', 'partially_paid', 'overdue', 'paid', 'void', 'written_off'] as const;
 export const invoiceKinds = ['recurring', 'plan_change', 'manual'] as const;
-export const invoiceLineKinds = ['recurring', 'addon', 'one_time', 'setup_fee', 'discount', 'proration_credit', 'proration_charge', 'change_fee', 'overage', 'adjustment'] as const;
+export const invoiceLineKinds = [
+  'recurring',
+  'addon',
+  'one_time',
+  'setup_fee',
+  'discount',
+  'proration_credit',
+  'proration_charge',
+  'change_fee',
+  'overage',
+  'adjustment',
+] as const;
 export type InvoiceStatus = (typeof invoiceStatuses)[number];
 export type InvoiceKind = (typeof invoiceKinds)[number];
 export type InvoiceLineKind = (typeof invoiceLineKinds)[number];
 
 /** A tax applied to one line, as it was when the line was made. */
-export type LineTax = { tax_rate_id: string; name: string; rate: string; mode: 'exclusive' | 'inclusive'; compound: boolean; amount: number };
+export type LineTax = {
+  tax_rate_id: string;
+  name: string;
+  rate: string;
+  mode: 'exclusive' | 'inclusive';
+  compound: boolean;
+  amount: number;
+};
 
 // Invoices are issued when created (billing runs and plan changes), numbered in the
 // creating transaction. `balance_due` is kept in step with allocations, credit-note
@@ -47,10 +65,16 @@ export const invoices = sqliteTable(
   (t) => [
     index('invoices_subscriber').on(t.subscriberId, t.createdAt, t.id),
     // Dunning reads the overdue ones; other statuses are listed by id.
-    index('invoices_overdue').on(t.subscriberId).where(sql`status = 'overdue'`),
+    index('invoices_overdue')
+      .on(t.subscriberId)
+      .where(sql`status = 'overdue'`),
     // Collections and automatic allocation: open invoices by due date.
-    index('invoices_open_due').on(t.subscriberId, t.dueAt).where(sql`status IN ('issued', 'partially_paid', 'overdue')`),
-    index('invoices_unpaid_due').on(t.dueAt).where(sql`status IN ('issued', 'partially_paid')`),
+    index('invoices_open_due')
+      .on(t.subscriberId, t.dueAt)
+      .where(sql`status IN ('issued', 'partially_paid', 'overdue')`),
+    index('invoices_unpaid_due')
+      .on(t.dueAt)
+      .where(sql`status IN ('issued', 'partially_paid')`),
   ],
 );
 
@@ -85,8 +109,12 @@ export const invoiceLines = sqliteTable(
   },
   (t) => [
     index('invoice_lines_invoice').on(t.invoiceId, t.position),
-    uniqueIndex('invoice_lines_recurring_period').on(t.subscriptionId, t.periodStart, t.periodEnd).where(sql`kind = 'recurring'`),
-    uniqueIndex('invoice_lines_source_period').on(t.sourceId, t.periodStart).where(sql`kind IN ('addon', 'overage')`),
+    uniqueIndex('invoice_lines_recurring_period')
+      .on(t.subscriptionId, t.periodStart, t.periodEnd)
+      .where(sql`kind = 'recurring'`),
+    uniqueIndex('invoice_lines_source_period')
+      .on(t.sourceId, t.periodStart)
+      .where(sql`kind IN ('addon', 'overage')`),
   ],
 );
 
@@ -106,5 +134,9 @@ export const pendingCharges = sqliteTable(
     invoiceLineId: text('invoice_line_id'),
     createdAt: createdAt(),
   },
-  (t) => [index('pending_charges_open').on(t.subscriberId, t.currency).where(sql`invoice_line_id IS NULL`)],
+  (t) => [
+    index('pending_charges_open')
+      .on(t.subscriberId, t.currency)
+      .where(sql`invoice_line_id IS NULL`),
+  ],
 );

@@ -7,7 +7,14 @@ export const leadStatuses = ['new', 'contacted', 'qualified', 'unqualified', 'co
 export type LeadSource = (typeof leadSources)[number];
 export type LeadStatus = (typeof leadStatuses)[number];
 
-export type LeadAddress = { line1: string; line2?: string | null; city: string; region?: string | null; postal_code?: string | null; country: string };
+export type LeadAddress = {
+  line1: string;
+  line2?: string | null;
+  city: string;
+  region?: string | null;
+  postal_code?: string | null;
+  country: string;
+};
 
 // Prospective subscribers. Converting one creates a subscriber in the same transaction
 // and keeps the link; `partner_id` names the referring partner (partners come later).
@@ -36,5 +43,10 @@ export const leads = sqliteTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('leads_status').on(t.status, t.id), index('leads_source').on(t.source, t.id), index('leads_partner').on(t.partnerId, t.id), index('leads_email').on(t.email)],
+  (t) => [
+    index('leads_status').on(t.status, t.id),
+    index('leads_source').on(t.source, t.id),
+    index('leads_partner').on(t.partnerId, t.id),
+    index('leads_email').on(t.email),
+  ],
 );

@@ -5,7 +5,14 @@ import { invoices, type LineTax } from './invoices.ts';
 import { subscribers } from './subscribers.ts';
 
 export const paymentMethods = ['manual', 'cash', 'bank_transfer', 'card'] as const;
-export const paymentStatuses = ['pending', 'succeeded', 'failed', 'canceled', 'refunded', 'partially_refunded'] as const;
+export const paymentStatuses = [
+  'pending',
+  'succeeded',
+  'failed',
+  'canceled',
+  'refunded',
+  'partially_refunded',
+] as const;
 export type PaymentMethod = (typeof paymentMethods)[number];
 export type PaymentStatus = (typeof paymentStatuses)[number];
 
@@ -99,7 +106,12 @@ export const creditNotes = sqliteTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('credit_notes_subscriber').on(t.subscriberId, t.createdAt, t.id), index('credit_notes_invoice').on(t.invoiceId).where(sql`invoice_id IS NOT NULL`)],
+  (t) => [
+    index('credit_notes_subscriber').on(t.subscriberId, t.createdAt, t.id),
+    index('credit_notes_invoice')
+      .on(t.invoiceId)
+      .where(sql`invoice_id IS NOT NULL`),
+  ],
 );
 
 export const creditNoteApplications = sqliteTable(
@@ -115,10 +127,21 @@ export const creditNoteApplications = sqliteTable(
     amount: integer('amount').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index('credit_note_applications_note').on(t.creditNoteId), index('credit_note_applications_invoice').on(t.invoiceId)],
+  (t) => [
+    index('credit_note_applications_note').on(t.creditNoteId),
+    index('credit_note_applications_invoice').on(t.invoiceId),
+  ],
 );
 
-export const ledgerAccounts = ['cash', 'receivable', 'customer_credit', 'revenue', 'sales_returns', 'tax_payable', 'bad_debt'] as const;
+export const ledgerAccounts = [
+  'cash',
+  'receivable',
+  'customer_credit',
+  'revenue',
+  'sales_returns',
+  'tax_payable',
+  'bad_debt',
+] as const;
 export type LedgerAccount = (typeof ledgerAccounts)[number];
 
 // The double-entry journal. Every money movement is one entry whose lines balance
@@ -144,7 +167,9 @@ export const journalEntries = sqliteTable(
   (t) => [
     index('journal_entries_subscriber').on(t.subscriberId, t.seq),
     index('journal_entries_source').on(t.sourceType, t.sourceId),
-    uniqueIndex('journal_entries_reverses').on(t.reversesEntryId).where(sql`reverses_entry_id IS NOT NULL`),
+    uniqueIndex('journal_entries_reverses')
+      .on(t.reversesEntryId)
+      .where(sql`reverses_entry_id IS NOT NULL`),
   ],
 );
 
@@ -163,5 +188,10 @@ export const journalLines = sqliteTable(
   },
   // The trial balance reads every line anyway; balances read a subscriber's, and only
   // receivable and customer-credit lines name one (revenue and tax lines stay out).
-  (t) => [index('journal_lines_entry').on(t.entryId), index('journal_lines_subscriber_account').on(t.subscriberId, t.account, t.currency).where(sql`subscriber_id IS NOT NULL`)],
+  (t) => [
+    index('journal_lines_entry').on(t.entryId),
+    index('journal_lines_subscriber_account')
+      .on(t.subscriberId, t.account, t.currency)
+      .where(sql`subscriber_id IS NOT NULL`),
+  ],
 );

@@ -32,7 +32,9 @@ export const subscriberAddresses = sqliteTable(
   },
   (t) => [
     index('subscriber_addresses_subscriber').on(t.subscriberId, t.kind),
-    uniqueIndex('subscriber_addresses_primary').on(t.subscriberId, t.kind).where(sql`${t.isPrimary} = 1`),
+    uniqueIndex('subscriber_addresses_primary')
+      .on(t.subscriberId, t.kind)
+      .where(sql`${t.isPrimary} = 1`),
     // The list filter `city` compares case-insensitively through this expression index.
     index('subscriber_addresses_city').on(sql`lower(${t.city})`, t.subscriberId),
   ],

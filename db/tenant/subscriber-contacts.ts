@@ -22,5 +22,8 @@ export const subscriberContacts = sqliteTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('subscriber_contacts_subscriber').on(t.subscriberId), uniqueIndex('subscriber_contacts_value').on(t.subscriberId, t.channel, t.value)],
+  (t) => [
+    index('subscriber_contacts_subscriber').on(t.subscriberId),
+    uniqueIndex('subscriber_contacts_value').on(t.subscriberId, t.channel, t.value),
+  ],
 );

@@ -58,7 +58,11 @@ export const subscribers = sqliteTable(
     index('subscribers_live_created').on(t.archivedAt, t.createdAt, t.id),
     index('subscribers_created').on(t.createdAt, t.id),
     index('subscribers_status_created').on(t.status, t.createdAt, t.id),
-    index('subscribers_live_status_created').on(t.status, t.createdAt, t.id).where(sql`${t.archivedAt} IS NULL`),
-    index('subscribers_organization').on(t.organizationId).where(sql`${t.organizationId} IS NOT NULL`),
+    index('subscribers_live_status_created')
+      .on(t.status, t.createdAt, t.id)
+      .where(sql`${t.archivedAt} IS NULL`),
+    index('subscribers_organization')
+      .on(t.organizationId)
+      .where(sql`${t.organizationId} IS NOT NULL`),
   ],
 );

@@ -56,10 +56,16 @@ export const subscriptions = sqliteTable(
     index('subscriptions_subscriber').on(t.subscriberId, t.id),
     // The billing run's scan: subscriptions due for their next period, or ended and not yet
     // closed (their last overage and pending charges), walked as a keyset.
-    index('subscriptions_billing_due').on(t.nextBillingAt, t.id).where(sql`next_billing_at IS NOT NULL`),
-    index('subscriptions_scheduled_change').on(t.scheduledChangeAt).where(sql`scheduled_change_at IS NOT NULL`),
+    index('subscriptions_billing_due')
+      .on(t.nextBillingAt, t.id)
+      .where(sql`next_billing_at IS NOT NULL`),
+    index('subscriptions_scheduled_change')
+      .on(t.scheduledChangeAt)
+      .where(sql`scheduled_change_at IS NOT NULL`),
     // One live subscription per service line.
-    uniqueIndex('subscriptions_live_username').on(t.username).where(sql`username IS NOT NULL AND status NOT IN ('canceled', 'expired')`),
+    uniqueIndex('subscriptions_live_username')
+      .on(t.username)
+      .where(sql`username IS NOT NULL AND status NOT IN ('canceled', 'expired')`),
   ],
 );
 
@@ -100,7 +106,9 @@ export const serviceHolds = sqliteTable(
     liftedBy: text('lifted_by'),
   },
   (t) => [
-    uniqueIndex('service_holds_open').on(t.subscriptionId, t.reason).where(sql`lifted_at IS NULL`),
+    uniqueIndex('service_holds_open')
+      .on(t.subscriptionId, t.reason)
+      .where(sql`lifted_at IS NULL`),
     index('service_holds_subscription').on(t.subscriptionId, t.placedAt),
   ],
 );

@@ -43,7 +43,11 @@ export const tickets = sqliteTable(
     index('tickets_assignee').on(t.assigneeId, t.id),
     index('tickets_subscriber').on(t.subscriberId, t.id),
     // The SLA sweep's scans: open clocks by due time.
-    index('tickets_first_response_due').on(t.firstResponseDueAt).where(sql`first_responded_at IS NULL AND first_response_breached_at IS NULL`),
-    index('tickets_resolution_due').on(t.resolutionDueAt).where(sql`resolved_at IS NULL AND resolution_breached_at IS NULL`),
+    index('tickets_first_response_due')
+      .on(t.firstResponseDueAt)
+      .where(sql`first_responded_at IS NULL AND first_response_breached_at IS NULL`),
+    index('tickets_resolution_due')
+      .on(t.resolutionDueAt)
+      .where(sql`resolved_at IS NULL AND resolution_breached_at IS NULL`),
   ],
 );

@@ -1,6 +1,7 @@
 import { toBase64Url, toHex, utf8 } from './encoding.ts';
 
-export const sha256Hex = async (text: string): Promise<string> => toHex(await crypto.subtle.digest('SHA-256', utf8(text)));
+export const sha256Hex = async (text: string): Promise<string> =>
+  toHex(await crypto.subtle.digest('SHA-256', utf8(text)));
 
 export const randomToken = (bytes = 32): string => toBase64Url(crypto.getRandomValues(new Uint8Array(bytes)));
 

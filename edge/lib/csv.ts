@@ -12,7 +12,14 @@ const plainNumber = /^[+-]?\d+(\.\d+)?$/;
  */
 export function csvCell(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'bigint') return `"${value}"`;
-  const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+  const text =
+    value === null || value === undefined
+      ? ''
+      : typeof value === 'string'
+        ? value
+        : typeof value === 'boolean'
+          ? String(value)
+          : JSON.stringify(value);
   const safe = /^[=+\-@\t\r]/.test(text) && !plainNumber.test(text) ? `'${text}` : text;
   return `"${safe.replaceAll('"', '""')}"`;
 }
@@ -24,7 +31,10 @@ export const csvRow = (values: readonly unknown[]): string => `${values.map(csvC
 export const csvHeader = (columns: readonly string[]): string => `${columns.join(',')}\r\n`;
 
 /** A header and records: `columns` name both the header cells and the keys read from each record. */
-export function toCsv<K extends string>(columns: readonly K[], records: Iterable<Readonly<Record<K, unknown>>>): string {
+export function toCsv<K extends string>(
+  columns: readonly K[],
+  records: Iterable<Readonly<Record<K, unknown>>>,
+): string {
   let out = csvHeader(columns);
   for (const record of records) out += csvRow(columns.map((column) => record[column]));
   return out;
@@ -117,14 +127,21 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvRecord
         cells.push(value);
         const next = text.charCodeAt(i);
         if (i < length && next !== delimiter && next !== CR && next !== LF) {
-          throw new CsvError(`unexpected ${JSON.stringify(text[i])} after a closing quote (a quote inside a quoted field must be doubled: "")`, line);
+          throw new CsvError(
+            `unexpected ${JSON.stringify(text[i])} after a closing quote (a quote inside a quoted field must be doubled: "")`,
+            line,
+          );
         }
       } else {
         const from = i;
         while (i < length) {
           const c = text.charCodeAt(i);
           if (c === delimiter || c === CR || c === LF) break;
-          if (c === QUOTE) throw new CsvError('a quote inside an unquoted field (quote the whole field and double the quote: "")', line);
+          if (c === QUOTE)
+            throw new CsvError(
+              'a quote inside an unquoted field (quote the whole field and double the quote: "")',
+              line,
+            );
           i++;
         }
         cells.push(text.slice(from, i));

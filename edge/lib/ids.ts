@@ -30,7 +30,8 @@ function nextCounter(ms: number, random: Uint8Array): number {
     counter = last + 1;
     counters.delete(ms);
   } else {
-    counter = ((random[6]! << 17) ^ (random[7]! << 9) ^ (random[9]! << 1) ^ (random[10]! & 1)) & (2 ** (counterBits - 1) - 1);
+    counter =
+      ((random[6]! << 17) ^ (random[7]! << 9) ^ (random[9]! << 1) ^ (random[10]! & 1)) & (2 ** (counterBits - 1) - 1);
     if (counters.size >= remembered) counters.delete(counters.keys().next().value!);
   }
   // Re-inserted, so the map's order is least recently used first.

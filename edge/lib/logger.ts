@@ -16,18 +16,25 @@ const secretField = /pass(word)?|secret|token|authorization|totp|api_key|cookie/
 // Copies only when a field needs hiding: a child logger is made for every request.
 const redact = (fields: LogFields): LogFields => {
   for (const key in fields) {
-    if (secretField.test(key)) return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, secretField.test(k) ? '[redacted]' : v]));
+    if (secretField.test(key))
+      return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, secretField.test(k) ? '[redacted]' : v]));
   }
   return fields;
 };
 
 /** Structured JSON logs, one object a line, with bindings carried by child loggers. */
-export function createLogger(options: { level: LogLevel; write?: (line: string) => void; bindings?: LogFields }): Logger {
+export function createLogger(options: {
+  level: LogLevel;
+  write?: (line: string) => void;
+  bindings?: LogFields;
+}): Logger {
   const write = options.write ?? ((line: string) => console.log(line));
   const bindings = options.bindings ?? {};
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (rank[level] < rank[options.level]) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...bindings, ...(fields ? redact(fields) : {}) }));
+    write(
+      JSON.stringify({ time: new Date().toISOString(), level, msg, ...bindings, ...(fields ? redact(fields) : {}) }),
+    );
   };
   return {
     debug: (m, f) => emit('debug', m, f),

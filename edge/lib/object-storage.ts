@@ -27,7 +27,8 @@ const segment = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
  */
 export function assertObjectKey(key: string): void {
   const parts = key.split('/');
-  if (key.length > 512 || !parts.every((part) => segment.test(part))) throw new Error(`invalid object key ${JSON.stringify(key)}`);
+  if (key.length > 512 || !parts.every((part) => segment.test(part)))
+    throw new Error(`invalid object key ${JSON.stringify(key)}`);
 }
 
 /** The key of an object of a tenant: always under the tenant's own prefix. */

@@ -11,7 +11,11 @@ export function createR2Storage(bucket: R2Bucket): ObjectStorage {
       assertObjectKey(key);
       const object = await bucket.get(key);
       if (!object) return null;
-      return { body: object.body, contentType: object.httpMetadata?.contentType ?? 'application/octet-stream', size: object.size };
+      return {
+        body: object.body,
+        contentType: object.httpMetadata?.contentType ?? 'application/octet-stream',
+        size: object.size,
+      };
     },
     async delete(key) {
       assertObjectKey(key);

@@ -12,5 +12,7 @@ export async function openSecret(sealed: string, keyBase64Url: string): Promise<
   const [version, iv, data] = sealed.split('.');
   if (version !== 'v1' || !iv || !data) throw new Error('unknown sealed secret format');
   const key = await crypto.subtle.importKey('raw', fromBase64Url(keyBase64Url), 'AES-GCM', false, ['decrypt']);
-  return new TextDecoder().decode(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64Url(iv) }, key, fromBase64Url(data)));
+  return new TextDecoder().decode(
+    await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64Url(iv) }, key, fromBase64Url(data)),
+  );
 }

@@ -5,7 +5,7 @@ import { fromBase64Url, toBase64Url, utf8 } from './encoding.ts';
 export type AccessClaims =
   | { typ: 'platform'; sub: string; iat: number; exp: number }
   // `epoch`: the user's session epoch when the token was issued; bumping it (password
-// change) signs the user out everywhere.
+  // change) signs the user out everywhere.
   | { typ: 'staff'; sub: string; tenant: string; role: string; epoch: number; iat: number; exp: number };
 
 const header = toBase64Url(utf8(JSON.stringify({ alg: 'HS256', typ: 'JWT' })));
@@ -36,7 +36,11 @@ const verified = new Map<string, AccessClaims>();
 const maxVerified = 10_000;
 
 /** Verifies signature, algorithm and expiry; returns null for anything else. */
-export async function verifyAccessToken(token: string, secret: string, nowSeconds: number): Promise<AccessClaims | null> {
+export async function verifyAccessToken(
+  token: string,
+  secret: string,
+  nowSeconds: number,
+): Promise<AccessClaims | null> {
   const cacheKey = `${secret}\n${token}`;
   let claims = verified.get(cacheKey);
   if (!claims) {
@@ -44,7 +48,9 @@ export async function verifyAccessToken(token: string, secret: string, nowSecond
     if (parts.length !== 3 || parts[0] !== header) return null;
     const [head, payload, signature] = parts as [string, string, string];
     try {
-      const expected = new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secret), utf8(`${head}.${payload}`)));
+      const expected = new Uint8Array(
+        await crypto.subtle.sign('HMAC', await hmacKey(secret), utf8(`${head}.${payload}`)),
+      );
       if (!equalConstantTime(expected, fromBase64Url(signature))) return null;
       claims = JSON.parse(new TextDecoder().decode(fromBase64Url(payload))) as AccessClaims;
     } catch {

@@ -55,7 +55,12 @@ export const totpStep = (unixMs: number) => Math.floor(unixMs / 1000 / stepSecon
  * Checks a TOTP code (RFC 6238) allowing one step of clock drift either way. Returns the
  * matched time step, which the caller stores so the same code is never accepted twice.
  */
-export async function verifyTotp(secret: Uint8Array<ArrayBuffer>, code: string, unixMs: number, lastStep: number | null): Promise<number | null> {
+export async function verifyTotp(
+  secret: Uint8Array<ArrayBuffer>,
+  code: string,
+  unixMs: number,
+  lastStep: number | null,
+): Promise<number | null> {
   if (!/^\d{6}$/.test(code)) return null;
   const now = totpStep(unixMs);
   for (const step of [now - 1, now, now + 1]) {

@@ -13,10 +13,10 @@ import { consumeRateLimit } from './rate-limit.ts';
 const bearer = (c: Context<HonoEnv>) => {
   const header = c.req.header('authorization');
   const match = header?.match(/^Bearer\s+(\S+)$/i);
-  if (!match) throw new AppError('unauthenticated', 'send an access token or API key as "Authorization: Bearer <token>"');
+  if (!match)
+    throw new AppError('unauthenticated', 'send an access token or API key as "Authorization: Bearer <token>"');
   return match[1]!;
 };
-
 
 const isRole = (role: string): role is StaffRole => (staffRoles as readonly string[]).includes(role);
 
@@ -41,7 +41,10 @@ export const authenticatePlatform = (): MiddlewareHandler<HonoEnv> =>
     const user = await control.execute({ sql: 'SELECT id FROM platform_users WHERE id = ?', args: [claims.sub] });
     if (user.rows.length === 0) throw new AppError('unauthenticated', 'the account no longer exists');
     c.set('principal', { kind: 'platform_user', id: claims.sub });
-    c.set('platformCtx', { ...baseContext(c, { type: 'platform_user', id: claims.sub }), db: await platform.databases.controlDb() });
+    c.set('platformCtx', {
+      ...baseContext(c, { type: 'platform_user', id: claims.sub }),
+      db: await platform.databases.controlDb(),
+    });
     await next();
   };
 
@@ -76,7 +79,11 @@ export const authenticateTenant = (): MiddlewareHandler<HonoEnv> =>
       if (apiKey) {
         const sql = 'SELECT role, scopes, secret_hash, revoked_at, expires_at, last_used_at FROM api_keys WHERE id = ?';
         const row = (await client.execute({ sql, args: [apiKey.id] })).rows[0];
-        if (!row || row.revoked_at !== null || !equalStringsConstantTime(String(row.secret_hash), await sha256Hex(apiKey.secret))) {
+        if (
+          !row ||
+          row.revoked_at !== null ||
+          !equalStringsConstantTime(String(row.secret_hash), await sha256Hex(apiKey.secret))
+        ) {
           throw new AppError('unauthenticated', 'the API key is invalid or revoked');
         }
         if (row.expires_at !== null && Number(row.expires_at) <= platform.now()) {
@@ -87,9 +94,13 @@ export const authenticateTenant = (): MiddlewareHandler<HonoEnv> =>
         const scopes = row.scopes === null ? null : (JSON.parse(String(row.scopes)) as string[]);
         const limit = consumeRateLimit(`${slug}/${apiKey.id}`, platform.config.apiKeyRateLimit, platform.now());
         if (!limit.allowed) {
-          throw new AppError('rate_limited', `this API key is limited to ${platform.config.apiKeyRateLimit} requests a minute`, {
-            headers: { 'retry-after': String(limit.retryAfterSeconds) },
-          });
+          throw new AppError(
+            'rate_limited',
+            `this API key is limited to ${platform.config.apiKeyRateLimit} requests a minute`,
+            {
+              headers: { 'retry-after': String(limit.retryAfterSeconds) },
+            },
+          );
         }
         // Last-used time at minute resolution: one write a minute per key, not one per request.
         const now = platform.now();
@@ -99,11 +110,19 @@ export const authenticateTenant = (): MiddlewareHandler<HonoEnv> =>
         principal = { kind: 'api_key', id: apiKey.id, tenant, role, permissions: keyPermissions(role, scopes) };
       } else {
         const staff = claims as Extract<NonNullable<typeof claims>, { typ: 'staff' }>;
-        const row = (await client.execute({ sql: 'SELECT role, status, deleted_at, session_epoch FROM users WHERE id = ?', args: [staff.sub] })).rows[0];
-        if (!row || row.status !== 'active' || row.deleted_at !== null) throw new AppError('unauthenticated', 'the account is disabled or deleted');
+        const row = (
+          await client.execute({
+            sql: 'SELECT role, status, deleted_at, session_epoch FROM users WHERE id = ?',
+            args: [staff.sub],
+          })
+        ).rows[0];
+        if (!row || row.status !== 'active' || row.deleted_at !== null)
+          throw new AppError('unauthenticated', 'the account is disabled or deleted');
         // A token is bound to the role it was issued with; a role change needs a new login.
-        if (row.role !== staff.role || !isRole(staff.role)) throw new AppError('unauthenticated', 'the account role changed; log in again');
-        if (Number(row.session_epoch) !== staff.epoch) throw new AppError('unauthenticated', 'the password changed since this token was issued; log in again');
+        if (row.role !== staff.role || !isRole(staff.role))
+          throw new AppError('unauthenticated', 'the account role changed; log in again');
+        if (Number(row.session_epoch) !== staff.epoch)
+          throw new AppError('unauthenticated', 'the password changed since this token was issued; log in again');
         principal = { kind: 'user', id: staff.sub, tenant, role: staff.role, permissions: permissionsOf(staff.role) };
       }
       c.set('principal', principal);

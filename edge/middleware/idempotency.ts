@@ -19,7 +19,8 @@ export const idempotency = (database: (c: Context<HonoEnv>) => Promise<Client> |
   async function idempotency(c, next) {
     const key = c.req.header('idempotency-key');
     if (c.req.method !== 'POST' || key === undefined) return next();
-    if (!validKey.test(key)) throw new AppError('malformed_request', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+    if (!validKey.test(key))
+      throw new AppError('malformed_request', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
     const principal = c.get('principal');
     const scope = `${principal.kind}:${principal.id}`;
     const path = new URL(c.req.url).pathname;
@@ -41,18 +42,30 @@ export const idempotency = (database: (c: Context<HonoEnv>) => Promise<Client> |
       args: [scope, key, c.req.method, path, bodyHash, now, now + ttlMs],
     });
     if (claimed.rowsAffected === 0) {
-      const stored = (await db.execute({ sql: 'SELECT body_hash, status, headers, body FROM idempotency_keys WHERE principal = ? AND key = ?', args: [scope, key] })).rows[0];
+      const stored = (
+        await db.execute({
+          sql: 'SELECT body_hash, status, headers, body FROM idempotency_keys WHERE principal = ? AND key = ?',
+          args: [scope, key],
+        })
+      ).rows[0];
       if (!stored) throw new AppError('idempotency_key_in_progress', 'retry the request');
-      if (stored.body_hash !== bodyHash) throw new AppError('idempotency_key_reused', 'this Idempotency-Key was used with a different request');
-      if (stored.status === null) throw new AppError('idempotency_key_in_progress', 'the first request with this Idempotency-Key has not finished');
+      if (stored.body_hash !== bodyHash)
+        throw new AppError('idempotency_key_reused', 'this Idempotency-Key was used with a different request');
+      if (stored.status === null)
+        throw new AppError(
+          'idempotency_key_in_progress',
+          'the first request with this Idempotency-Key has not finished',
+        );
       const headers = new Headers(JSON.parse(String(stored.headers)) as Record<string, string>);
       headers.set('idempotent-replayed', 'true');
-      const replayed = stored.body === null ? null : await openSecret(String(stored.body), c.get('platform').config.dataKey);
+      const replayed =
+        stored.body === null ? null : await openSecret(String(stored.body), c.get('platform').config.dataKey);
       c.res = new Response(replayed, { status: Number(stored.status), headers });
       return;
     }
 
-    const forget = () => db.execute({ sql: 'DELETE FROM idempotency_keys WHERE principal = ? AND key = ?', args: [scope, key] });
+    const forget = () =>
+      db.execute({ sql: 'DELETE FROM idempotency_keys WHERE principal = ? AND key = ?', args: [scope, key] });
     try {
       await next();
     } catch (error) {
@@ -72,6 +85,12 @@ export const idempotency = (database: (c: Context<HonoEnv>) => Promise<Client> |
     }
     await db.execute({
       sql: 'UPDATE idempotency_keys SET status = ?, headers = ?, body = ? WHERE principal = ? AND key = ?',
-      args: [response.status, JSON.stringify(headers), await sealSecret(body, c.get('platform').config.dataKey), scope, key],
+      args: [
+        response.status,
+        JSON.stringify(headers),
+        await sealSecret(body, c.get('platform').config.dataKey),
+        scope,
+        key,
+      ],
     });
   };

@@ -4,7 +4,11 @@
 const windows = new Map<string, { start: number; count: number }>();
 const windowMs = 60_000;
 
-export function consumeRateLimit(key: string, limit: number, now: number): { allowed: boolean; retryAfterSeconds: number } {
+export function consumeRateLimit(
+  key: string,
+  limit: number,
+  now: number,
+): { allowed: boolean; retryAfterSeconds: number } {
   let window = windows.get(key);
   if (!window || now - window.start >= windowMs) {
     window = { start: now - (now % windowMs), count: 0 };
@@ -12,5 +16,8 @@ export function consumeRateLimit(key: string, limit: number, now: number): { all
     if (windows.size > 100_000) for (const [k, w] of windows) if (now - w.start >= windowMs) windows.delete(k);
   }
   window.count++;
-  return { allowed: window.count <= limit, retryAfterSeconds: Math.max(1, Math.ceil((window.start + windowMs - now) / 1000)) };
+  return {
+    allowed: window.count <= limit,
+    retryAfterSeconds: Math.max(1, Math.ceil((window.start + windowMs - now) / 1000)),
+  };
 }

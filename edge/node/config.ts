@@ -35,7 +35,10 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv): NodeConfig {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secretsFile = join(dataDir, 'secrets.json');
   if (!existsSync(secretsFile)) {
-    const generated = { AUTH_SECRET: randomBytes(32).toString('base64url'), DATA_KEY: randomBytes(32).toString('base64url') };
+    const generated = {
+      AUTH_SECRET: randomBytes(32).toString('base64url'),
+      DATA_KEY: randomBytes(32).toString('base64url'),
+    };
     writeFileSync(secretsFile, JSON.stringify(generated, null, 2), { mode: 0o600, flag: 'wx' });
   }
   const stored = JSON.parse(readFileSync(secretsFile, 'utf8')) as Record<string, string>;

@@ -18,7 +18,8 @@ export function createDirectoryStorage(root: string): ObjectStorage {
     const treeRoot = join(base, tree);
     const path = resolve(treeRoot, `${key}${suffix}`);
     // Keys are validated to be traversal-free; this is the second lock on the same door.
-    if (!path.startsWith(treeRoot + sep)) throw new Error(`object key escapes the storage directory: ${JSON.stringify(key)}`);
+    if (!path.startsWith(treeRoot + sep))
+      throw new Error(`object key escapes the storage directory: ${JSON.stringify(key)}`);
     return path;
   };
 
@@ -56,7 +57,11 @@ export function createDirectoryStorage(root: string): ObjectStorage {
       });
       if (!info?.isFile()) return null;
       const meta = JSON.parse(await readFile(within('meta', key, '.json'), 'utf8')) as { contentType: string };
-      return { body: Readable.toWeb(createReadStream(objectPath)) as ReadableStream<Uint8Array>, contentType: meta.contentType, size: info.size };
+      return {
+        body: Readable.toWeb(createReadStream(objectPath)) as ReadableStream<Uint8Array>,
+        contentType: meta.contentType,
+        size: info.size,
+      };
     },
     async delete(key) {
       await rm(within('objects', key), { force: true });

@@ -16,20 +16,30 @@ import { createOutboxNudger } from '../services/outbox/nudge-outbox.ts';
 export const resolveHost = async (hostname: string) => (await lookup(hostname, { all: true })).map((a) => a.address);
 
 const swaggerDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-const contentTypes: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const contentTypes: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
 
 /** The Node runtime's platform: libSQL files under DATA_DIR, objects under ATTACHMENTS_DIR, logs to stdout. */
-export function createNodePlatform(config: NodeConfig, log: Logger = createLogger({ level: config.app.logLevel })): Platform {
+export function createNodePlatform(
+  config: NodeConfig,
+  log: Logger = createLogger({ level: config.app.logLevel }),
+): Platform {
   const platform: Platform = {
     config: config.app,
-    databases: createDatabases(createFileDriver(join(config.dataDir, 'db')), { maxOpen: config.maxOpenTenantDatabases }),
+    databases: createDatabases(createFileDriver(join(config.dataDir, 'db')), {
+      maxOpen: config.maxOpenTenantDatabases,
+    }),
     storage: createDirectoryStorage(config.attachmentsDir),
     log,
     now: Date.now,
     docsAsset: async (file) => {
       const body = await readFile(join(swaggerDir, file)).catch(() => null);
       const type = contentTypes[file.slice(file.lastIndexOf('.'))];
-      return body && type ? new Response(body, { headers: { 'content-type': type, 'cache-control': 'public, max-age=86400' } }) : null;
+      return body && type
+        ? new Response(body, { headers: { 'content-type': type, 'cache-control': 'public, max-age=86400' } })
+        : null;
     },
     remoteAddress: (c: Context) => (c.env as Partial<HttpBindings> | undefined)?.incoming?.socket.remoteAddress,
     resolveHost,

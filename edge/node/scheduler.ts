@@ -14,7 +14,10 @@ export type MinuteScheduler = {
 
 const minuteMs = 60_000;
 
-export function startMinuteScheduler(platform: Pick<Platform, 'now' | 'log'>, run: (tick: Tick) => Promise<void>): MinuteScheduler {
+export function startMinuteScheduler(
+  platform: Pick<Platform, 'now' | 'log'>,
+  run: (tick: Tick) => Promise<void>,
+): MinuteScheduler {
   let from = platform.now();
   let running: Promise<void> | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,7 +1,15 @@
 import { z } from '@hono/zod-openapi';
 import { addonCharges } from '../../db/tenant/index.ts';
 import { AddonCreate, AddonPatch } from '../services/catalog/catalog-input.ts';
-import { addonCsvColumns, addonCsvRecord, archiveAddon, createAddon, getAddon, listAddons, updateAddon } from '../services/catalog/manage-addons.ts';
+import {
+  addonCsvColumns,
+  addonCsvRecord,
+  archiveAddon,
+  createAddon,
+  getAddon,
+  listAddons,
+  updateAddon,
+} from '../services/catalog/manage-addons.ts';
 import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 import { PriceList } from './offers.ts';
@@ -36,9 +44,15 @@ export const addonsRouter = createRouter()
       operationId: 'listAddons',
       summary: 'List add-ons',
       tags,
-      description: 'Newest first; archived add-ons only with `archived=include|only`. `?format=csv` returns every matching add-on.',
+      description:
+        'Newest first; archived add-ons only with `archived=include|only`. `?format=csv` returns every matching add-on.',
       request: { query: Pagination.extend(AddonFilter.shape) },
-      responses: { 200: { description: 'Add-ons', content: { ...json(page(Addon), '').content, 'text/csv': { schema: z.string() } } } },
+      responses: {
+        200: {
+          description: 'Add-ons',
+          content: { ...json(page(Addon), '').content, 'text/csv': { schema: z.string() } },
+        },
+      },
     }),
     async (c) => {
       const { format, limit, cursor, ...filter } = c.req.valid('query');
@@ -53,16 +67,47 @@ export const addonsRouter = createRouter()
     },
   )
   .openapi(
-    tenantRoute('billing:write', { method: 'post', path: '/api/v1/addons', operationId: 'createAddon', summary: 'Create an add-on', tags, request: { body: body(AddonCreate) }, responses: { 201: json(Addon, 'The new add-on') } }),
+    tenantRoute('billing:write', {
+      method: 'post',
+      path: '/api/v1/addons',
+      operationId: 'createAddon',
+      summary: 'Create an add-on',
+      tags,
+      request: { body: body(AddonCreate) },
+      responses: { 201: json(Addon, 'The new add-on') },
+    }),
     async (c) => c.json(await createAddon({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
-    tenantRoute('billing:read', { method: 'get', path: '/api/v1/addons/{id}', operationId: 'getAddon', summary: 'Get an add-on', tags, request: { params: IdParam }, responses: { 200: json(Addon, 'The add-on') } }),
+    tenantRoute('billing:read', {
+      method: 'get',
+      path: '/api/v1/addons/{id}',
+      operationId: 'getAddon',
+      summary: 'Get an add-on',
+      tags,
+      request: { params: IdParam },
+      responses: { 200: json(Addon, 'The add-on') },
+    }),
     async (c) => c.json(await getAddon({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
-    tenantRoute('billing:write', { method: 'patch', path: '/api/v1/addons/{id}', operationId: 'updateAddon', summary: 'Update an add-on', tags, request: { params: IdParam, body: body(AddonPatch) }, responses: { 200: json(Addon, 'The updated add-on') } }),
-    async (c) => c.json(await updateAddon({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
+    tenantRoute('billing:write', {
+      method: 'patch',
+      path: '/api/v1/addons/{id}',
+      operationId: 'updateAddon',
+      summary: 'Update an add-on',
+      tags,
+      request: { params: IdParam, body: body(AddonPatch) },
+      responses: { 200: json(Addon, 'The updated add-on') },
+    }),
+    async (c) =>
+      c.json(
+        await updateAddon({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, patch: c.req.valid('json') },
+        }),
+        200,
+      ),
   )
   .openapi(
     tenantRoute('billing:write', {

@@ -54,7 +54,12 @@ export const apiKeysRouter = createRouter()
       summary: 'Create an API key (its secret is shown once)',
       tags: ['api-keys'],
       request: { body: body(CreateApiKey) },
-      responses: { 201: json(ApiKey.extend({ secret: z.string().openapi({ description: 'Shown once; use as a Bearer token' }) }), 'The new key and its secret') },
+      responses: {
+        201: json(
+          ApiKey.extend({ secret: z.string().openapi({ description: 'Shown once; use as a Bearer token' }) }),
+          'The new key and its secret',
+        ),
+      },
     }),
     async (c) => c.json(await createApiKey({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
@@ -65,7 +70,18 @@ export const apiKeysRouter = createRouter()
       operationId: 'listApiKeys',
       summary: 'List API keys',
       tags: ['api-keys'],
-      request: { query: Pagination.extend({ include_revoked: z.enum(['true', 'false']).transform((v) => v === 'true').optional(), format: z.enum(['json', 'csv']).default('json').openapi({ description: 'csv: every matching row (all pages), as a download' }) }) },
+      request: {
+        query: Pagination.extend({
+          include_revoked: z
+            .enum(['true', 'false'])
+            .transform((v) => v === 'true')
+            .optional(),
+          format: z
+            .enum(['json', 'csv'])
+            .default('json')
+            .openapi({ description: 'csv: every matching row (all pages), as a download' }),
+        }),
+      },
       responses: {
         200: {
           description: 'API keys (never their secrets); with format=csv every matching key as CSV',
@@ -76,12 +92,23 @@ export const apiKeysRouter = createRouter()
     async (c) => {
       const ctx = c.get('tenantCtx');
       const { format, ...input } = c.req.valid('query');
-      if (format === 'csv') return csvDownload(c, 'api-keys.csv', apiKeyCsvColumns, (cursor) => listApiKeys({ ctx, input: { ...input, limit: csvPageSize, cursor } }));
+      if (format === 'csv')
+        return csvDownload(c, 'api-keys.csv', apiKeyCsvColumns, (cursor) =>
+          listApiKeys({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
+        );
       return c.json(await listApiKeys({ ctx, input }), 200);
     },
   )
   .openapi(
-    tenantRoute('api_keys:write', { method: 'delete', path: '/api/v1/api-keys/{id}', operationId: 'revokeApiKey', summary: 'Revoke an API key', tags: ['api-keys'], request: { params: IdParam }, responses: { 204: { description: 'Revoked' } } }),
+    tenantRoute('api_keys:write', {
+      method: 'delete',
+      path: '/api/v1/api-keys/{id}',
+      operationId: 'revokeApiKey',
+      summary: 'Revoke an API key',
+      tags: ['api-keys'],
+      request: { params: IdParam },
+      responses: { 204: { description: 'Revoked' } },
+    }),
     async (c) => {
       await revokeApiKey({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
       return c.body(null, 204);

@@ -35,7 +35,11 @@ const ChainReport = z.union([
   z.object({
     valid: z.literal(false),
     events: z.number().int(),
-    first_broken: z.object({ seq: z.number().int(), id: z.string(), reason: z.enum(['hash_mismatch', 'link_mismatch']) }),
+    first_broken: z.object({
+      seq: z.number().int(),
+      id: z.string(),
+      reason: z.enum(['hash_mismatch', 'link_mismatch']),
+    }),
   }),
 ]);
 
@@ -60,11 +64,16 @@ export const auditEventsRouter = createRouter()
       summary: 'Export audit entries as CSV',
       tags: ['audit'],
       request: { query: Filter },
-      responses: { 200: { description: 'Matching events as CSV, oldest first', content: { 'text/csv': { schema: z.string() } } } },
+      responses: {
+        200: { description: 'Matching events as CSV, oldest first', content: { 'text/csv': { schema: z.string() } } },
+      },
     }),
     async (c) => {
       const csv = await exportAuditEventsCsv({ ctx: c.get('tenantCtx'), input: c.req.valid('query') });
-      return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="audit-events.csv"' });
+      return c.body(csv, 200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': 'attachment; filename="audit-events.csv"',
+      });
     },
   )
   .openapi(
@@ -72,7 +81,7 @@ export const auditEventsRouter = createRouter()
       method: 'get',
       path: '/api/v1/audit-events/verify',
       operationId: 'verifyAuditChain',
-      summary: 'Verify the audit log\'s hash chain',
+      summary: "Verify the audit log's hash chain",
       tags: ['audit'],
       responses: { 200: json(ChainReport, 'Whether the hash chain is intact, and the first broken link if not') },
     }),

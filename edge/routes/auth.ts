@@ -18,7 +18,7 @@ export const authRouter = createRouter().openapi(
     method: 'post',
     path: '/api/v1/auth/login',
     operationId: 'loginStaff',
-    summary: 'Log in as a tenant\'s staff user',
+    summary: "Log in as a tenant's staff user",
     tags: ['auth'],
     request: {
       body: body(
@@ -30,10 +30,16 @@ export const authRouter = createRouter().openapi(
         }),
       ),
     },
-    responses: { 200: json(AccessToken, 'An access token bound to the tenant and the user\'s role') },
+    responses: { 200: json(AccessToken, "An access token bound to the tenant and the user's role") },
   }),
   async (c) => {
-    const ctx = { platform: c.get('platform'), actor: { type: 'user' as const, id: null }, requestId: c.get('requestId'), ip: c.get('clientIp'), log: c.get('log') };
+    const ctx = {
+      platform: c.get('platform'),
+      actor: { type: 'user' as const, id: null },
+      requestId: c.get('requestId'),
+      ip: c.get('clientIp'),
+      log: c.get('log'),
+    };
     return c.json(await loginStaff({ ctx, input: c.req.valid('json') }), 200);
   },
 );

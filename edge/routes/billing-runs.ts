@@ -10,7 +10,9 @@ const BillingRun = z
     status: z.enum(['running', 'completed', 'failed']),
     invoices_created: z.number().int(),
     lines_created: z.number().int(),
-    failures: z.array(z.object({ subscription_id: z.string(), message: z.string() })).openapi({ description: 'Subscriptions that could not be priced; left for the next run' }),
+    failures: z
+      .array(z.object({ subscription_id: z.string(), message: z.string() }))
+      .openapi({ description: 'Subscriptions that could not be priced; left for the next run' }),
     created_by: z.string().nullable(),
     started_at: z.string(),
     finished_at: z.string().nullable(),
@@ -45,6 +47,14 @@ export const billingRunsRouter = createRouter()
     async (c) => c.json(await listBillingRuns({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
   )
   .openapi(
-    tenantRoute('billing:read', { method: 'get', path: '/api/v1/billing-runs/{id}', operationId: 'getBillingRun', summary: 'Get a billing run', tags: ['billing'], request: { params: IdParam }, responses: { 200: json(BillingRun, 'The run') } }),
+    tenantRoute('billing:read', {
+      method: 'get',
+      path: '/api/v1/billing-runs/{id}',
+      operationId: 'getBillingRun',
+      summary: 'Get a billing run',
+      tags: ['billing'],
+      request: { params: IdParam },
+      responses: { 200: json(BillingRun, 'The run') },
+    }),
     async (c) => c.json(await getBillingRun({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   );

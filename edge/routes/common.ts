@@ -13,14 +13,23 @@ export const createRouter = () =>
   new OpenAPIHono<HonoEnv>({
     defaultHook: (result) => {
       if (!result.success) {
-        const errors = result.error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
+        const errors = result.error.issues.map((issue) => ({
+          path: issue.path.join('.') || '(body)',
+          message: issue.message,
+        }));
         throw new AppError('validation_failed', `${errors.length} field(s) failed validation`, { errors });
       }
     },
   });
 
-export const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
-export const body = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+export const body = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
 
 export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 export const Pagination = z.object({
@@ -40,9 +49,13 @@ export const Pagination = z.object({
 export const TimeWindowQuery = z.object({
   created_from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Created at or after (inclusive)' }),
   created_to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Created before (exclusive)' }),
-  updated_since: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Last changed at or after (inclusive)' }),
+  updated_since: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: 'Last changed at or after (inclusive)' }),
 });
-export const page = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), next_cursor: z.string().nullable() });
 
 export const StaffRole = z.enum(['owner', 'admin', 'operations', 'billing', 'support', 'field_tech', 'read_only']);
 export const Password = z.string().min(12, 'must be at least 12 characters').max(256);

@@ -1,6 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import { customFieldTypes } from '../../db/tenant/index.ts';
-import { createCustomField, deleteCustomField, listCustomFields, updateCustomField } from '../services/subscribers/manage-custom-fields.ts';
+import {
+  createCustomField,
+  deleteCustomField,
+  listCustomFields,
+  updateCustomField,
+} from '../services/subscribers/manage-custom-fields.ts';
 import { CustomFieldCreate, CustomFieldPatch } from '../services/subscribers/subscriber-input.ts';
 import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
 
@@ -22,11 +27,27 @@ const tags = ['custom-fields'];
 // Definitions are tenant settings (settings:write); everyone who reads subscribers reads them.
 export const customFieldsRouter = createRouter()
   .openapi(
-    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/custom-fields', operationId: 'listCustomFields', summary: 'List custom field definitions', tags, request: { query: Pagination }, responses: { 200: json(page(CustomField), 'Subscriber custom field definitions, by key') } }),
+    tenantRoute('subscribers:read', {
+      method: 'get',
+      path: '/api/v1/custom-fields',
+      operationId: 'listCustomFields',
+      summary: 'List custom field definitions',
+      tags,
+      request: { query: Pagination },
+      responses: { 200: json(page(CustomField), 'Subscriber custom field definitions, by key') },
+    }),
     async (c) => c.json(await listCustomFields({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
   )
   .openapi(
-    tenantRoute('settings:write', { method: 'post', path: '/api/v1/custom-fields', operationId: 'createCustomField', summary: 'Define a custom field', tags, request: { body: body(CustomFieldCreate) }, responses: { 201: json(CustomField, 'The new definition') } }),
+    tenantRoute('settings:write', {
+      method: 'post',
+      path: '/api/v1/custom-fields',
+      operationId: 'createCustomField',
+      summary: 'Define a custom field',
+      tags,
+      request: { body: body(CustomFieldCreate) },
+      responses: { 201: json(CustomField, 'The new definition') },
+    }),
     async (c) => c.json(await createCustomField({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
@@ -39,10 +60,25 @@ export const customFieldsRouter = createRouter()
       request: { params: IdParam, body: body(CustomFieldPatch) },
       responses: { 200: json(CustomField, 'The updated definition') },
     }),
-    async (c) => c.json(await updateCustomField({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
+    async (c) =>
+      c.json(
+        await updateCustomField({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, patch: c.req.valid('json') },
+        }),
+        200,
+      ),
   )
   .openapi(
-    tenantRoute('settings:write', { method: 'delete', path: '/api/v1/custom-fields/{id}', operationId: 'deleteCustomField', summary: 'Delete a custom field definition', tags, request: { params: IdParam }, responses: { 204: { description: 'Deleted, with its values' } } }),
+    tenantRoute('settings:write', {
+      method: 'delete',
+      path: '/api/v1/custom-fields/{id}',
+      operationId: 'deleteCustomField',
+      summary: 'Delete a custom field definition',
+      tags,
+      request: { params: IdParam },
+      responses: { 204: { description: 'Deleted, with its values' } },
+    }),
     async (c) => {
       await deleteCustomField({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
       return c.body(null, 204);

@@ -1,7 +1,15 @@
 import { z } from '@hono/zod-openapi';
 import { discountKinds } from '../../db/tenant/index.ts';
 import { DiscountCreate, DiscountPatch } from '../services/catalog/catalog-input.ts';
-import { archiveDiscount, createDiscount, discountCsvColumns, discountCsvRecord, getDiscount, listDiscounts, updateDiscount } from '../services/catalog/manage-discounts.ts';
+import {
+  archiveDiscount,
+  createDiscount,
+  discountCsvColumns,
+  discountCsvRecord,
+  getDiscount,
+  listDiscounts,
+  updateDiscount,
+} from '../services/catalog/manage-discounts.ts';
 import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 import { PriceList } from './offers.ts';
@@ -39,9 +47,15 @@ export const discountsRouter = createRouter()
       operationId: 'listDiscounts',
       summary: 'List discounts',
       tags,
-      description: 'Newest first; archived discounts only with `archived=include|only`. `?format=csv` returns every matching discount.',
+      description:
+        'Newest first; archived discounts only with `archived=include|only`. `?format=csv` returns every matching discount.',
       request: { query: Pagination.extend(DiscountFilter.shape) },
-      responses: { 200: { description: 'Discounts', content: { ...json(page(Discount), '').content, 'text/csv': { schema: z.string() } } } },
+      responses: {
+        200: {
+          description: 'Discounts',
+          content: { ...json(page(Discount), '').content, 'text/csv': { schema: z.string() } },
+        },
+      },
     }),
     async (c) => {
       const { format, limit, cursor, ...filter } = c.req.valid('query');
@@ -62,14 +76,23 @@ export const discountsRouter = createRouter()
       operationId: 'createDiscount',
       summary: 'Create a discount',
       tags,
-      description: '`percent` for kind percent, `amounts` (minor units per currency) for kind fixed; valid in [valid_from, valid_until).',
+      description:
+        '`percent` for kind percent, `amounts` (minor units per currency) for kind fixed; valid in [valid_from, valid_until).',
       request: { body: body(DiscountCreate) },
       responses: { 201: json(Discount, 'The new discount') },
     }),
     async (c) => c.json(await createDiscount({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
-    tenantRoute('billing:read', { method: 'get', path: '/api/v1/discounts/{id}', operationId: 'getDiscount', summary: 'Get a discount', tags, request: { params: IdParam }, responses: { 200: json(Discount, 'The discount') } }),
+    tenantRoute('billing:read', {
+      method: 'get',
+      path: '/api/v1/discounts/{id}',
+      operationId: 'getDiscount',
+      summary: 'Get a discount',
+      tags,
+      request: { params: IdParam },
+      responses: { 200: json(Discount, 'The discount') },
+    }),
     async (c) => c.json(await getDiscount({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
@@ -79,11 +102,19 @@ export const discountsRouter = createRouter()
       operationId: 'updateDiscount',
       summary: 'Update a discount',
       tags,
-      description: 'Changing kind needs the new value and null for the old (e.g. `{kind: "fixed", amounts: […], percent: null}`).',
+      description:
+        'Changing kind needs the new value and null for the old (e.g. `{kind: "fixed", amounts: […], percent: null}`).',
       request: { params: IdParam, body: body(DiscountPatch) },
       responses: { 200: json(Discount, 'The updated discount') },
     }),
-    async (c) => c.json(await updateDiscount({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
+    async (c) =>
+      c.json(
+        await updateDiscount({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, patch: c.req.valid('json') },
+        }),
+        200,
+      ),
   )
   .openapi(
     tenantRoute('billing:write', {

@@ -21,7 +21,8 @@ const page = `<!doctype html>
 
 const init = `window.ui = SwaggerUIBundle({ url: '/api/v1/openapi.json', dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true });\n`;
 
-const csp = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'";
+const csp =
+  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'";
 
 export const docsRouter = new Hono<HonoEnv>()
   .get('/api/docs', (c) => c.html(page, 200, { 'content-security-policy': csp }))

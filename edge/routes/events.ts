@@ -6,7 +6,7 @@ import { Pagination, createRouter, json, page, tenantRoute } from './common.ts';
 export const Event = z
   .object({
     id: z.string(),
-    seq: z.number().int().openapi({ description: 'Position in the tenant\'s outbox; pass it as `after` to read on' }),
+    seq: z.number().int().openapi({ description: "Position in the tenant's outbox; pass it as `after` to read on" }),
     type: z.string().openapi({ example: 'subscription.suspended' }),
     subject_type: z.string(),
     subject_id: z.string(),
@@ -33,7 +33,7 @@ export const eventsRouter = createRouter().openapi(
     summary: 'Read the business events after a position',
     tags: ['events'],
     description:
-      'The tenant\'s domain events in the order they committed. Poll with `after` = the `seq` of the last event you ' +
+      "The tenant's domain events in the order they committed. Poll with `after` = the `seq` of the last event you " +
       'handled; while more follow at once, `next_cursor` continues as `cursor`. Webhooks deliver the same events.',
     request: { query: EventQuery },
     responses: { 200: json(page(Event), 'Events after `after`, oldest first') },

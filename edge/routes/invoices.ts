@@ -53,15 +53,24 @@ const Reason = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 export const ManualLine = z
   .strictObject({
     description: z.string().trim().min(1).max(500),
-    amount: MinorUnits.refine((n) => n !== 0, 'must not be 0').openapi({ description: 'Per unit, as charged: the tax rate’s mode says whether tax is added or included' }),
+    amount: MinorUnits.refine((n) => n !== 0, 'must not be 0').openapi({
+      description: 'Per unit, as charged: the tax rate’s mode says whether tax is added or included',
+    }),
     quantity: z.number().int().min(1).max(10_000).optional().openapi({ description: 'Default 1' }),
-    tax_rate_id: z.uuid().nullish().openapi({ description: 'Taxed by the service address’s or the subscriber’s rate if they have one, else this, else the tenant defaults' }),
+    tax_rate_id: z.uuid().nullish().openapi({
+      description:
+        'Taxed by the service address’s or the subscriber’s rate if they have one, else this, else the tenant defaults',
+    }),
     subscription_id: z.uuid().nullish(),
   })
   .openapi('ManualLine');
 
 const ManualInvoiceCreate = z
-  .strictObject({ subscriber_id: z.uuid(), currency: Currency.optional().openapi({ description: 'Default: the tenant’s' }), lines: z.array(ManualLine).min(1).max(100) })
+  .strictObject({
+    subscriber_id: z.uuid(),
+    currency: Currency.optional().openapi({ description: 'Default: the tenant’s' }),
+    lines: z.array(ManualLine).min(1).max(100),
+  })
   .openapi('ManualInvoiceCreate');
 
 export const invoicesRouter = createRouter()
@@ -77,7 +86,10 @@ export const invoicesRouter = createRouter()
         query: Pagination.extend({
           subscriber_id: z.uuid().optional(),
           status: z.enum(invoiceStatuses).optional(),
-          number: z.string().trim().min(1).max(40).optional().openapi({ description: 'Lookup by invoice number (INV-000123): a page of one, or empty', example: 'INV-000123' }),
+          number: z.string().trim().min(1).max(40).optional().openapi({
+            description: 'Lookup by invoice number (INV-000123): a page of one, or empty',
+            example: 'INV-000123',
+          }),
         }).extend(TimeWindowQuery.shape),
       },
       responses: { 200: json(page(Invoice), 'Invoices') },
@@ -91,14 +103,23 @@ export const invoicesRouter = createRouter()
       operationId: 'createInvoice',
       summary: 'Issue a manual invoice',
       tags: ['billing'],
-      description: 'A manual invoice (kind `manual`), issued at once: numbered, taxed per line, journaled; account credit is applied to it.',
+      description:
+        'A manual invoice (kind `manual`), issued at once: numbered, taxed per line, journaled; account credit is applied to it.',
       request: { body: body(ManualInvoiceCreate) },
       responses: { 201: json(Invoice, 'The issued invoice') },
     }),
     async (c) => c.json(await createManualInvoice({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
-    tenantRoute('billing:read', { method: 'get', path: '/api/v1/invoices/{id}', operationId: 'getInvoice', summary: 'Get an invoice with its lines', tags: ['billing'], request: { params: IdParam }, responses: { 200: json(Invoice, 'The invoice') } }),
+    tenantRoute('billing:read', {
+      method: 'get',
+      path: '/api/v1/invoices/{id}',
+      operationId: 'getInvoice',
+      summary: 'Get an invoice with its lines',
+      tags: ['billing'],
+      request: { params: IdParam },
+      responses: { 200: json(Invoice, 'The invoice') },
+    }),
     async (c) => c.json(await getInvoice({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
@@ -108,11 +129,19 @@ export const invoicesRouter = createRouter()
       operationId: 'voidInvoice',
       summary: 'Void an invoice',
       tags: ['billing'],
-      description: 'Only while no payment or credit is applied; the issue entry is reversed. A voided period is not billed again.',
+      description:
+        'Only while no payment or credit is applied; the issue entry is reversed. A voided period is not billed again.',
       request: { params: IdParam, body: body(Reason) },
       responses: { 200: json(Invoice, 'The void invoice') },
     }),
-    async (c) => c.json(await voidInvoice({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, reason: c.req.valid('json').reason } }), 200),
+    async (c) =>
+      c.json(
+        await voidInvoice({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, reason: c.req.valid('json').reason },
+        }),
+        200,
+      ),
   )
   .openapi(
     tenantRoute('billing:write', {
@@ -125,7 +154,14 @@ export const invoicesRouter = createRouter()
       request: { params: IdParam, body: body(Reason) },
       responses: { 200: json(Invoice, 'The written-off invoice') },
     }),
-    async (c) => c.json(await writeOffInvoice({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, reason: c.req.valid('json').reason } }), 200),
+    async (c) =>
+      c.json(
+        await writeOffInvoice({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, reason: c.req.valid('json').reason },
+        }),
+        200,
+      ),
   );
 
 const Charge = z
@@ -144,7 +180,9 @@ const Charge = z
   })
   .openapi('Charge');
 
-const ChargeCreate = ManualLine.extend({ currency: Currency.optional().openapi({ description: 'Default: the tenant’s' }) }).openapi('ChargeCreate');
+const ChargeCreate = ManualLine.extend({
+  currency: Currency.optional().openapi({ description: 'Default: the tenant’s' }),
+}).openapi('ChargeCreate');
 
 export const chargesRouter = createRouter()
   .openapi(
@@ -159,18 +197,30 @@ export const chargesRouter = createRouter()
       request: { params: IdParam, body: body(ChargeCreate) },
       responses: { 201: json(Charge, 'The waiting charge') },
     }),
-    async (c) => c.json(await addOneOffCharge({ ctx: c.get('tenantCtx'), input: { ...c.req.valid('json'), subscriber_id: c.req.valid('param').id } }), 201),
+    async (c) =>
+      c.json(
+        await addOneOffCharge({
+          ctx: c.get('tenantCtx'),
+          input: { ...c.req.valid('json'), subscriber_id: c.req.valid('param').id },
+        }),
+        201,
+      ),
   )
   .openapi(
     tenantRoute('billing:read', {
       method: 'get',
       path: '/api/v1/subscribers/{id}/charges',
       operationId: 'listCharges',
-      summary: 'List a subscriber\'s one-off charges',
+      summary: "List a subscriber's one-off charges",
       tags: ['billing'],
-      description: 'Charges waiting for an invoice (setup fees, deferred plan changes, overage, one-off charges), oldest first.',
+      description:
+        'Charges waiting for an invoice (setup fees, deferred plan changes, overage, one-off charges), oldest first.',
       request: { params: IdParam },
       responses: { 200: json(page(Charge), 'Waiting charges') },
     }),
-    async (c) => c.json(await listWaitingCharges({ ctx: c.get('tenantCtx'), input: { subscriber_id: c.req.valid('param').id } }), 200),
+    async (c) =>
+      c.json(
+        await listWaitingCharges({ ctx: c.get('tenantCtx'), input: { subscriber_id: c.req.valid('param').id } }),
+        200,
+      ),
   );

@@ -1,8 +1,23 @@
 import { z } from '@hono/zod-openapi';
 import { leadSources, leadStatuses } from '../../db/tenant/index.ts';
 import { convertLead, disqualifyLead, qualifyLead } from '../services/leads/lead-actions.ts';
-import { createLead, getLead, leadCsvColumns, leadCsvRecord, listLeads, updateLead } from '../services/leads/manage-leads.ts';
-import { BillingDay, Country, GraceDays, MinBalance, PaymentDueDays, Phone, SubscriberEmail } from '../services/subscribers/subscriber-input.ts';
+import {
+  createLead,
+  getLead,
+  leadCsvColumns,
+  leadCsvRecord,
+  listLeads,
+  updateLead,
+} from '../services/leads/manage-leads.ts';
+import {
+  BillingDay,
+  Country,
+  GraceDays,
+  MinBalance,
+  PaymentDueDays,
+  Phone,
+  SubscriberEmail,
+} from '../services/subscribers/subscriber-input.ts';
 import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 
@@ -10,7 +25,14 @@ const Name = z.string().trim().min(1).max(200);
 const Text = (max: number) => z.string().trim().max(max);
 
 const LeadAddress = z
-  .strictObject({ line1: Name, line2: Text(200).nullish(), city: Text(100).min(1), region: Text(100).nullish(), postal_code: Text(20).nullish(), country: Country })
+  .strictObject({
+    line1: Name,
+    line2: Text(200).nullish(),
+    city: Text(100).min(1),
+    region: Text(100).nullish(),
+    postal_code: Text(20).nullish(),
+    country: Country,
+  })
   .openapi('LeadAddress');
 
 const leadFields = {
@@ -36,7 +58,14 @@ const Lead = z
     email: z.string().nullable(),
     phone: z.string().nullable(),
     address: z
-      .object({ line1: z.string(), line2: z.string().nullish(), city: z.string(), region: z.string().nullish(), postal_code: z.string().nullish(), country: z.string() })
+      .object({
+        line1: z.string(),
+        line2: z.string().nullish(),
+        city: z.string(),
+        region: z.string().nullish(),
+        postal_code: z.string().nullish(),
+        country: z.string(),
+      })
       .nullable(),
     source: z.enum(leadSources),
     partner_id: z.string().nullable(),
@@ -56,7 +85,10 @@ const UpdateLead = z
   .strictObject({
     ...leadFields,
     source: z.enum(leadSources).optional(),
-    status: z.enum(['contacted', 'lost']).optional().openapi({ description: 'Qualify, disqualify and convert have their own actions' }),
+    status: z
+      .enum(['contacted', 'lost'])
+      .optional()
+      .openapi({ description: 'Qualify, disqualify and convert have their own actions' }),
     status_reason: Text(500).nullish().openapi({ description: 'Why the lead was lost' }),
   })
   .openapi('LeadPatch');
@@ -71,7 +103,10 @@ const LeadFilter = z.object({
 const Disqualify = z.strictObject({ reason: Text(500).min(1) });
 const Convert = z
   .strictObject({
-    kind: z.enum(['person', 'organization']).optional().openapi({ description: 'Defaults to organization when the lead has only an organization_name' }),
+    kind: z
+      .enum(['person', 'organization'])
+      .optional()
+      .openapi({ description: 'Defaults to organization when the lead has only an organization_name' }),
     billing_day: BillingDay.optional(),
     payment_due_days: PaymentDueDays.optional(),
     grace_days: GraceDays.optional(),
@@ -79,7 +114,9 @@ const Convert = z
     marketing_opt_in: z.boolean().optional(),
   })
   .openapi('LeadConversion');
-const Converted = z.object({ lead: Lead, subscriber: z.object({ id: z.string(), number: z.string() }) }).openapi('LeadConverted');
+const Converted = z
+  .object({ lead: Lead, subscriber: z.object({ id: z.string(), number: z.string() }) })
+  .openapi('LeadConverted');
 
 export const leadsRouter = createRouter()
   .openapi(
@@ -91,7 +128,9 @@ export const leadsRouter = createRouter()
       tags: ['leads'],
       description: 'Newest first. `?format=csv` returns every matching lead as CSV (limit and cursor do not apply).',
       request: { query: Pagination.extend(LeadFilter.shape) },
-      responses: { 200: { description: 'Leads', content: { ...json(page(Lead), '').content, 'text/csv': { schema: z.string() } } } },
+      responses: {
+        200: { description: 'Leads', content: { ...json(page(Lead), '').content, 'text/csv': { schema: z.string() } } },
+      },
     }),
     async (c) => {
       const { format, limit, cursor, ...filter } = c.req.valid('query');
@@ -119,7 +158,15 @@ export const leadsRouter = createRouter()
     async (c) => c.json(await createLead({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
-    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/leads/{id}', operationId: 'getLead', summary: 'Get a lead', tags: ['leads'], request: { params: IdParam }, responses: { 200: json(Lead, 'The lead') } }),
+    tenantRoute('subscribers:read', {
+      method: 'get',
+      path: '/api/v1/leads/{id}',
+      operationId: 'getLead',
+      summary: 'Get a lead',
+      tags: ['leads'],
+      request: { params: IdParam },
+      responses: { 200: json(Lead, 'The lead') },
+    }),
     async (c) => c.json(await getLead({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
@@ -129,11 +176,19 @@ export const leadsRouter = createRouter()
       operationId: 'updateLead',
       summary: 'Update a lead',
       tags: ['leads'],
-      description: 'Statuses: new → contacted/qualified/unqualified/converted/lost; contacted → qualified/unqualified/converted/lost; qualified → contacted/unqualified/converted/lost; unqualified → qualified/lost; lost → contacted; converted is final.',
+      description:
+        'Statuses: new → contacted/qualified/unqualified/converted/lost; contacted → qualified/unqualified/converted/lost; qualified → contacted/unqualified/converted/lost; unqualified → qualified/lost; lost → contacted; converted is final.',
       request: { params: IdParam, body: body(UpdateLead) },
       responses: { 200: json(Lead, 'The updated lead') },
     }),
-    async (c) => c.json(await updateLead({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
+    async (c) =>
+      c.json(
+        await updateLead({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, patch: c.req.valid('json') },
+        }),
+        200,
+      ),
   )
   .openapi(
     tenantRoute('subscribers:write', {
@@ -145,10 +200,25 @@ export const leadsRouter = createRouter()
       request: { params: IdParam, body: body(Disqualify) },
       responses: { 200: json(Lead, 'The unqualified lead') },
     }),
-    async (c) => c.json(await disqualifyLead({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, reason: c.req.valid('json').reason } }), 200),
+    async (c) =>
+      c.json(
+        await disqualifyLead({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, reason: c.req.valid('json').reason },
+        }),
+        200,
+      ),
   )
   .openapi(
-    tenantRoute('subscribers:write', { method: 'post', path: '/api/v1/leads/{id}/qualify', operationId: 'qualifyLead', summary: 'Qualify a lead', tags: ['leads'], request: { params: IdParam }, responses: { 200: json(Lead, 'The qualified lead') } }),
+    tenantRoute('subscribers:write', {
+      method: 'post',
+      path: '/api/v1/leads/{id}/qualify',
+      operationId: 'qualifyLead',
+      summary: 'Qualify a lead',
+      tags: ['leads'],
+      request: { params: IdParam },
+      responses: { 200: json(Lead, 'The qualified lead') },
+    }),
     async (c) => c.json(await qualifyLead({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
@@ -158,9 +228,17 @@ export const leadsRouter = createRouter()
       operationId: 'convertLead',
       summary: 'Convert a lead into a subscriber',
       tags: ['leads'],
-      description: 'Creates a subscriber from the lead (names, email, phone, address as primary service address, notes) and marks the lead converted, in one transaction; a second conversion is a 409.',
+      description:
+        'Creates a subscriber from the lead (names, email, phone, address as primary service address, notes) and marks the lead converted, in one transaction; a second conversion is a 409.',
       request: { params: IdParam, body: { required: false, content: { 'application/json': { schema: Convert } } } },
       responses: { 201: json(Converted, 'The converted lead and its new subscriber') },
     }),
-    async (c) => c.json(await convertLead({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, options: c.req.valid('json') ?? {} } }), 201),
+    async (c) =>
+      c.json(
+        await convertLead({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, options: c.req.valid('json') ?? {} },
+        }),
+        201,
+      ),
   );

@@ -28,16 +28,38 @@ const JournalEntry = z
     source_id: z.string(),
     reverses_entry_id: z.string().nullable(),
     occurred_at: z.string(),
-    lines: z.array(z.object({ account: z.enum(ledgerAccounts), subscriber_id: z.string().nullable(), debit: z.number().int(), credit: z.number().int() })),
+    lines: z.array(
+      z.object({
+        account: z.enum(ledgerAccounts),
+        subscriber_id: z.string().nullable(),
+        debit: z.number().int(),
+        credit: z.number().int(),
+      }),
+    ),
   })
   .openapi('JournalEntry');
 
-const AgingBuckets = { current: z.number().int(), days_1_30: z.number().int(), days_31_60: z.number().int(), days_61_90: z.number().int(), days_over_90: z.number().int(), total: z.number().int() };
+const AgingBuckets = {
+  current: z.number().int(),
+  days_1_30: z.number().int(),
+  days_31_60: z.number().int(),
+  days_61_90: z.number().int(),
+  days_over_90: z.number().int(),
+  total: z.number().int(),
+};
 const ArAging = z
   .object({
     as_of: z.string(),
     totals: z.array(z.object({ currency: z.string(), ...AgingBuckets })),
-    subscribers: z.array(z.object({ subscriber_id: z.string(), subscriber_number: z.string().nullable(), display_name: z.string().nullable(), currency: z.string(), ...AgingBuckets })),
+    subscribers: z.array(
+      z.object({
+        subscriber_id: z.string(),
+        subscriber_number: z.string().nullable(),
+        display_name: z.string().nullable(),
+        currency: z.string(),
+        ...AgingBuckets,
+      }),
+    ),
   })
   .openapi('ArAging');
 
@@ -47,7 +69,14 @@ const TrialBalance = z
     currencies: z.array(
       z.object({
         currency: z.string(),
-        accounts: z.array(z.object({ account: z.enum(ledgerAccounts), debit: z.number().int(), credit: z.number().int(), balance: z.number().int() })),
+        accounts: z.array(
+          z.object({
+            account: z.enum(ledgerAccounts),
+            debit: z.number().int(),
+            credit: z.number().int(),
+            balance: z.number().int(),
+          }),
+        ),
         total_debit: z.number().int(),
         total_credit: z.number().int(),
         balanced: z.boolean(),
@@ -62,7 +91,7 @@ export const ledgerRouter = createRouter()
       method: 'get',
       path: '/api/v1/subscribers/{id}/balance',
       operationId: 'getSubscriberBalance',
-      summary: 'Get a subscriber\'s balance',
+      summary: "Get a subscriber's balance",
       tags: ['billing'],
       description: 'Derived from the journal. `?currency=` defaults to the tenant’s.',
       request: { params: IdParam, query: z.object({ currency: Currency.optional() }) },
@@ -71,7 +100,12 @@ export const ledgerRouter = createRouter()
     async (c) => {
       const ctx = c.get('tenantCtx');
       const subscriber = await findSubscriber(ctx.db, c.req.valid('param').id);
-      return c.json(presentBalance(await subscriberBalance(ctx.db, subscriber.id, c.req.valid('query').currency ?? ctx.tenant.currency)), 200);
+      return c.json(
+        presentBalance(
+          await subscriberBalance(ctx.db, subscriber.id, c.req.valid('query').currency ?? ctx.tenant.currency),
+        ),
+        200,
+      );
     },
   )
   .openapi(
@@ -100,7 +134,13 @@ export const ledgerRouter = createRouter()
     }),
     async (c) => {
       const ctx = c.get('tenantCtx');
-      return c.json(await arAging({ ctx, input: { as_of: c.req.valid('query').as_of ?? new Date(ctx.platform.now()).toISOString() } }), 200);
+      return c.json(
+        await arAging({
+          ctx,
+          input: { as_of: c.req.valid('query').as_of ?? new Date(ctx.platform.now()).toISOString() },
+        }),
+        200,
+      );
     },
   )
   .openapi(
@@ -116,4 +156,3 @@ export const ledgerRouter = createRouter()
     }),
     async (c) => c.json(await trialBalance({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
   );
-

@@ -29,7 +29,8 @@ export async function csvDownload<T extends Readonly<Record<K, unknown>>, K exte
 ): Promise<Response> {
   const ctx = c.get('tenantCtx');
   const encoder = new TextEncoder();
-  const rows = (page: ListPage<T>) => encoder.encode(page.data.map((record) => csvRow(columns.map((column) => record[column]))).join(''));
+  const rows = (page: ListPage<T>) =>
+    encoder.encode(page.data.map((record) => csvRow(columns.map((column) => record[column]))).join(''));
   const first = await fetchPage(undefined);
   let cursor = first.next_cursor;
   const lease = cursor === null ? null : await c.get('platform').databases.leaseTenant(ctx.tenant.slug);
@@ -59,7 +60,10 @@ export async function csvDownload<T extends Readonly<Record<K, unknown>>, K exte
           }
         } catch (error) {
           release();
-          ctx.log.error('csv export stopped', { file: filename, error: error instanceof Error ? error.message : String(error) });
+          ctx.log.error('csv export stopped', {
+            file: filename,
+            error: error instanceof Error ? error.message : String(error),
+          });
           controller.error(error);
         }
       },
@@ -67,5 +71,8 @@ export async function csvDownload<T extends Readonly<Record<K, unknown>>, K exte
     },
     { highWaterMark: 0 },
   );
-  return c.body(body, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${filename}"` });
+  return c.body(body, 200, {
+    'content-type': 'text/csv; charset=utf-8',
+    'content-disposition': `attachment; filename="${filename}"`,
+  });
 }

@@ -18,24 +18,42 @@ const Me = z
   .openapi('Me');
 
 const PasswordChange = body(z.object({ current_password: z.string().min(1).max(256), new_password: Password }));
-const Token = json(z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() }), 'A fresh access token; every earlier one is revoked');
+const Token = json(
+  z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() }),
+  'A fresh access token; every earlier one is revoked',
+);
 
 export const meRouter = createRouter()
-  .openapi(tenantRoute(null, { method: 'get', path: '/api/v1/me', operationId: 'getMe', summary: 'Get the caller', tags: ['me'], responses: { 200: json(Me, 'The caller') } }), async (c) => {
-    const ctx = c.get('tenantCtx');
-    const p = ctx.principal!;
-    return c.json(
-      {
-        kind: p.kind,
-        id: p.id,
-        role: p.role,
-        permissions: [...p.permissions],
-        tenant: { slug: ctx.tenant.slug, name: ctx.tenant.name, currency: ctx.tenant.currency, timezone: ctx.tenant.timezone },
-        user: p.kind === 'user' ? await getUser({ ctx, input: { id: p.id } }) : null,
-      },
-      200,
-    );
-  })
+  .openapi(
+    tenantRoute(null, {
+      method: 'get',
+      path: '/api/v1/me',
+      operationId: 'getMe',
+      summary: 'Get the caller',
+      tags: ['me'],
+      responses: { 200: json(Me, 'The caller') },
+    }),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const p = ctx.principal!;
+      return c.json(
+        {
+          kind: p.kind,
+          id: p.id,
+          role: p.role,
+          permissions: [...p.permissions],
+          tenant: {
+            slug: ctx.tenant.slug,
+            name: ctx.tenant.name,
+            currency: ctx.tenant.currency,
+            timezone: ctx.tenant.timezone,
+          },
+          user: p.kind === 'user' ? await getUser({ ctx, input: { id: p.id } }) : null,
+        },
+        200,
+      );
+    },
+  )
   .openapi(
     tenantRoute(null, {
       method: 'post',
@@ -81,6 +99,14 @@ export const meRouter = createRouter()
     },
   )
   .openapi(
-    tenantRoute(null, { method: 'post', path: '/api/v1/me/password', operationId: 'changeMyPassword', summary: 'Change the caller\'s password', tags: ['me'], request: { body: PasswordChange }, responses: { 200: Token } }),
+    tenantRoute(null, {
+      method: 'post',
+      path: '/api/v1/me/password',
+      operationId: 'changeMyPassword',
+      summary: "Change the caller's password",
+      tags: ['me'],
+      request: { body: PasswordChange },
+      responses: { 200: Token },
+    }),
     async (c) => c.json(await changeOwnPassword({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 200),
   );

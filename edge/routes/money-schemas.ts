@@ -6,4 +6,13 @@ export { MinorUnits, NonNegativeMinorUnits, PositiveMinorUnits } from '../servic
 export { Currency } from '../services/catalog/catalog-input.ts';
 export const Instant = z.iso.datetime({ offset: true }).openapi({ example: '2031-01-15T09:00:00Z' });
 
-export const LineTax = z.object({ tax_rate_id: z.string(), name: z.string(), rate: z.string(), mode: z.enum(['exclusive', 'inclusive']), compound: z.boolean(), amount: z.number().int() }).openapi('LineTax');
+export const LineTax = z
+  .object({
+    tax_rate_id: z.string(),
+    name: z.string(),
+    rate: z.string(),
+    mode: z.enum(['exclusive', 'inclusive']),
+    compound: z.boolean(),
+    amount: z.number().int(),
+  })
+  .openapi('LineTax');

@@ -1,7 +1,15 @@
 import { z } from '@hono/zod-openapi';
 import { accessTypes, billingCycles, billingModes, serviceTypes } from '../../db/tenant/index.ts';
 import { OfferCreate, OfferPatch } from '../services/catalog/catalog-input.ts';
-import { archiveOffer, createOffer, getOffer, listOffers, offerCsvColumns, offerCsvRecord, updateOffer } from '../services/catalog/manage-offers.ts';
+import {
+  archiveOffer,
+  createOffer,
+  getOffer,
+  listOffers,
+  offerCsvColumns,
+  offerCsvRecord,
+  updateOffer,
+} from '../services/catalog/manage-offers.ts';
 import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 
@@ -48,9 +56,15 @@ export const offersRouter = createRouter()
       operationId: 'listOffers',
       summary: 'List offers (plans)',
       tags,
-      description: 'Newest first; archived offers only with `archived=include|only`. `?format=csv` returns every matching offer (price lists as "USD 4999; EUR 4500").',
+      description:
+        'Newest first; archived offers only with `archived=include|only`. `?format=csv` returns every matching offer (price lists as "USD 4999; EUR 4500").',
       request: { query: Pagination.extend(OfferFilter.shape) },
-      responses: { 200: { description: 'Offers', content: { ...json(page(Offer), '').content, 'text/csv': { schema: z.string() } } } },
+      responses: {
+        200: {
+          description: 'Offers',
+          content: { ...json(page(Offer), '').content, 'text/csv': { schema: z.string() } },
+        },
+      },
     }),
     async (c) => {
       const { format, limit, cursor, ...filter } = c.req.valid('query');
@@ -71,14 +85,23 @@ export const offersRouter = createRouter()
       operationId: 'createOffer',
       summary: 'Create an offer',
       tags,
-      description: 'Amounts are integer minor units, one per currency. `tax_rate_id` must name a live tax rate and `policy_set_id` a policy set (else 422); `code` is unique (else 409).',
+      description:
+        'Amounts are integer minor units, one per currency. `tax_rate_id` must name a live tax rate and `policy_set_id` a policy set (else 422); `code` is unique (else 409).',
       request: { body: body(OfferCreate) },
       responses: { 201: json(Offer, 'The new offer') },
     }),
     async (c) => c.json(await createOffer({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
-    tenantRoute('billing:read', { method: 'get', path: '/api/v1/offers/{id}', operationId: 'getOffer', summary: 'Get an offer', tags, request: { params: IdParam }, responses: { 200: json(Offer, 'The offer') } }),
+    tenantRoute('billing:read', {
+      method: 'get',
+      path: '/api/v1/offers/{id}',
+      operationId: 'getOffer',
+      summary: 'Get an offer',
+      tags,
+      request: { params: IdParam },
+      responses: { 200: json(Offer, 'The offer') },
+    }),
     async (c) => c.json(await getOffer({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
@@ -88,11 +111,19 @@ export const offersRouter = createRouter()
       operationId: 'updateOffer',
       summary: 'Update an offer',
       tags,
-      description: 'billing_cycle and billing_mode cannot change (409): a different cycle is a different offer. Nullable fields are cleared with null.',
+      description:
+        'billing_cycle and billing_mode cannot change (409): a different cycle is a different offer. Nullable fields are cleared with null.',
       request: { params: IdParam, body: body(OfferPatch) },
       responses: { 200: json(Offer, 'The updated offer') },
     }),
-    async (c) => c.json(await updateOffer({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
+    async (c) =>
+      c.json(
+        await updateOffer({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, patch: c.req.valid('json') },
+        }),
+        200,
+      ),
   )
   .openapi(
     tenantRoute('billing:write', {

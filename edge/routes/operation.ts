@@ -60,10 +60,10 @@ export const problemResponses = {
   400: problem('Malformed request, or input that failed validation (`errors` names each field)'),
   401: problem('Not authenticated: no, an expired or a revoked token; wrong credentials'),
   403: problem('Authenticated, but the role lacks the permission, or the tenant is suspended'),
-  404: problem('No such resource in the caller\'s tenant'),
+  404: problem("No such resource in the caller's tenant"),
   409: problem('Conflicts with the current state: a duplicate, a transition not allowed, a request in progress'),
   413: problem('The request body is larger than this route accepts'),
-  415: problem('The request body\'s Content-Type is not one this route accepts'),
+  415: problem("The request body's Content-Type is not one this route accepts"),
   422: problem('Well-formed but not processable (a rule of the domain, an Idempotency-Key reused)'),
   429: problem('Too many requests, or the account is locked for a while', {
     'Retry-After': ref('headers', 'RetryAfter'),

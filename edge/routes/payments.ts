@@ -7,7 +7,15 @@ import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, t
 import { Currency, Instant, PositiveMinorUnits } from './money-schemas.ts';
 
 const Refund = z
-  .object({ id: z.string(), payment_id: z.string(), amount: z.number().int(), reason: z.string().nullable(), from_credit: z.number().int(), from_invoices: z.number().int(), created_at: z.string() })
+  .object({
+    id: z.string(),
+    payment_id: z.string(),
+    amount: z.number().int(),
+    reason: z.string().nullable(),
+    from_credit: z.number().int(),
+    from_invoices: z.number().int(),
+    created_at: z.string(),
+  })
   .openapi('Refund');
 
 const Payment = z
@@ -38,16 +46,26 @@ const PaymentCreate = z
     method: z.enum(['manual', 'cash', 'bank_transfer']),
     reference: z.string().trim().max(200).nullish(),
     received_at: Instant.optional().openapi({ description: 'When the money arrived; defaults to now' }),
-    provider_event_id: z.string().trim().min(1).max(200).nullish().openapi({ description: 'A bank or gateway transaction id: a second payment with the same id returns the first' }),
+    provider_event_id: z.string().trim().min(1).max(200).nullish().openapi({
+      description: 'A bank or gateway transaction id: a second payment with the same id returns the first',
+    }),
     allocations: z
       .array(z.strictObject({ invoice_id: z.uuid(), amount: PositiveMinorUnits }))
       .max(100)
       .optional()
-      .openapi({ description: 'Omit to allocate automatically: open invoices, oldest due first; what is left becomes account credit' }),
+      .openapi({
+        description:
+          'Omit to allocate automatically: open invoices, oldest due first; what is left becomes account credit',
+      }),
   })
   .openapi('PaymentCreate');
 
-const RefundCreate = z.strictObject({ amount: PositiveMinorUnits.optional().openapi({ description: 'Defaults to everything not yet refunded' }), reason: z.string().trim().max(500).nullish() }).openapi('RefundCreate');
+const RefundCreate = z
+  .strictObject({
+    amount: PositiveMinorUnits.optional().openapi({ description: 'Defaults to everything not yet refunded' }),
+    reason: z.string().trim().max(500).nullish(),
+  })
+  .openapi('RefundCreate');
 
 export const paymentsRouter = createRouter()
   .openapi(
@@ -57,7 +75,12 @@ export const paymentsRouter = createRouter()
       operationId: 'listPayments',
       summary: 'List payments',
       tags: ['billing'],
-      request: { query: Pagination.extend({ subscriber_id: z.uuid().optional(), status: z.enum(paymentStatuses).optional() }).extend(TimeWindowQuery.shape) },
+      request: {
+        query: Pagination.extend({
+          subscriber_id: z.uuid().optional(),
+          status: z.enum(paymentStatuses).optional(),
+        }).extend(TimeWindowQuery.shape),
+      },
       responses: { 200: json(page(Payment), 'Payments, newest first') },
     }),
     async (c) => c.json(await listPayments({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
@@ -69,9 +92,13 @@ export const paymentsRouter = createRouter()
       operationId: 'createPayment',
       summary: 'Record a payment',
       tags: ['billing'],
-      description: 'Records money received. Send an Idempotency-Key: a retried request returns the first reply, never a second payment.',
+      description:
+        'Records money received. Send an Idempotency-Key: a retried request returns the first reply, never a second payment.',
       request: { body: body(PaymentCreate) },
-      responses: { 200: json(Payment, 'A payment with this provider_event_id existed already'), 201: json(Payment, 'The payment') },
+      responses: {
+        200: json(Payment, 'A payment with this provider_event_id existed already'),
+        201: json(Payment, 'The payment'),
+      },
     }),
     async (c) => {
       const { replayed, payment } = await recordPayment({ ctx: c.get('tenantCtx'), input: c.req.valid('json') });
@@ -79,7 +106,15 @@ export const paymentsRouter = createRouter()
     },
   )
   .openapi(
-    tenantRoute('billing:read', { method: 'get', path: '/api/v1/payments/{id}', operationId: 'getPayment', summary: 'Get a payment', tags: ['billing'], request: { params: IdParam }, responses: { 200: json(Payment, 'The payment') } }),
+    tenantRoute('billing:read', {
+      method: 'get',
+      path: '/api/v1/payments/{id}',
+      operationId: 'getPayment',
+      summary: 'Get a payment',
+      tags: ['billing'],
+      request: { params: IdParam },
+      responses: { 200: json(Payment, 'The payment') },
+    }),
     async (c) => c.json(await getPayment({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
@@ -89,9 +124,20 @@ export const paymentsRouter = createRouter()
       operationId: 'refundPayment',
       summary: 'Refund a payment',
       tags: ['billing'],
-      description: 'Full (no amount) or partial. Comes out of the payment’s unallocated credit first, then reopens the invoices it paid, newest first, by exactly the amount taken.',
-      request: { params: IdParam, body: { required: false, content: { 'application/json': { schema: RefundCreate } } } },
+      description:
+        'Full (no amount) or partial. Comes out of the payment’s unallocated credit first, then reopens the invoices it paid, newest first, by exactly the amount taken.',
+      request: {
+        params: IdParam,
+        body: { required: false, content: { 'application/json': { schema: RefundCreate } } },
+      },
       responses: { 201: json(Refund, 'The refund') },
     }),
-    async (c) => c.json(await refundPayment({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, ...(c.req.valid('json') ?? {}) } }), 201),
+    async (c) =>
+      c.json(
+        await refundPayment({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, ...(c.req.valid('json') ?? {}) },
+        }),
+        201,
+      ),
   );

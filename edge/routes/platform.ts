@@ -168,5 +168,12 @@ export const platformRouter = createRouter()
       request: { params: SlugParam, body: body(UpdateTenant) },
       responses: { 200: json(Tenant, 'The updated tenant') },
     }),
-    async (c) => c.json(await updateTenant({ ctx: c.get('platformCtx'), input: { slug: c.req.valid('param').slug, patch: c.req.valid('json') } }), 200),
+    async (c) =>
+      c.json(
+        await updateTenant({
+          ctx: c.get('platformCtx'),
+          input: { slug: c.req.valid('param').slug, patch: c.req.valid('json') },
+        }),
+        200,
+      ),
   );

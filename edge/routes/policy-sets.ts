@@ -1,7 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import { changeInvoiceTimings, dunningActions, refundPolicies } from '../../db/tenant/index.ts';
 import { PolicySetCreate, PolicySetPatch } from '../services/catalog/catalog-input.ts';
-import { createPolicySet, deletePolicySet, getPolicySet, listPolicySets, policySetCsvColumns, updatePolicySet } from '../services/catalog/manage-policy-sets.ts';
+import {
+  createPolicySet,
+  deletePolicySet,
+  getPolicySet,
+  listPolicySets,
+  policySetCsvColumns,
+  updatePolicySet,
+} from '../services/catalog/manage-policy-sets.ts';
 import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 import { PriceList } from './offers.ts';
@@ -39,13 +46,20 @@ export const policySetsRouter = createRouter()
       tags,
       description: 'By name. `?format=csv` returns every policy set.',
       request: { query: PolicySetQuery },
-      responses: { 200: { description: 'Policy sets', content: { ...json(page(PolicySet), '').content, 'text/csv': { schema: z.string() } } } },
+      responses: {
+        200: {
+          description: 'Policy sets',
+          content: { ...json(page(PolicySet), '').content, 'text/csv': { schema: z.string() } },
+        },
+      },
     }),
     async (c) => {
       const { format, limit, cursor } = c.req.valid('query');
       const ctx = c.get('tenantCtx');
       if (format === 'csv') {
-        return csvDownload(c, 'policy-sets.csv', policySetCsvColumns, (after) => listPolicySets({ ctx, input: { limit: csvPageSize, cursor: after } }));
+        return csvDownload(c, 'policy-sets.csv', policySetCsvColumns, (after) =>
+          listPolicySets({ ctx, input: { limit: csvPageSize, cursor: after } }),
+        );
       }
       return c.json(await listPolicySets({ ctx, input: { limit, cursor } }), 200);
     },
@@ -57,14 +71,23 @@ export const policySetsRouter = createRouter()
       operationId: 'createPolicySet',
       summary: 'Create a billing policy set',
       tags,
-      description: 'Omitted fields take the defaults: proration on, refunds as credit, plan changes invoiced at once, no fees, dunning notify 7 / throttle 14 / suspend 21 / reject 30 days, grace 0, prepaid grace 3 and deactivation 30 days.',
+      description:
+        'Omitted fields take the defaults: proration on, refunds as credit, plan changes invoiced at once, no fees, dunning notify 7 / throttle 14 / suspend 21 / reject 30 days, grace 0, prepaid grace 3 and deactivation 30 days.',
       request: { body: body(PolicySetCreate) },
       responses: { 201: json(PolicySet, 'The new policy set') },
     }),
     async (c) => c.json(await createPolicySet({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
-    tenantRoute('billing:read', { method: 'get', path: '/api/v1/policy-sets/{id}', operationId: 'getPolicySet', summary: 'Get a billing policy set', tags, request: { params: IdParam }, responses: { 200: json(PolicySet, 'The policy set') } }),
+    tenantRoute('billing:read', {
+      method: 'get',
+      path: '/api/v1/policy-sets/{id}',
+      operationId: 'getPolicySet',
+      summary: 'Get a billing policy set',
+      tags,
+      request: { params: IdParam },
+      responses: { 200: json(PolicySet, 'The policy set') },
+    }),
     async (c) => c.json(await getPolicySet({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
@@ -77,7 +100,14 @@ export const policySetsRouter = createRouter()
       request: { params: IdParam, body: body(PolicySetPatch) },
       responses: { 200: json(PolicySet, 'The updated policy set') },
     }),
-    async (c) => c.json(await updatePolicySet({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
+    async (c) =>
+      c.json(
+        await updatePolicySet({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, patch: c.req.valid('json') },
+        }),
+        200,
+      ),
   )
   .openapi(
     tenantRoute('billing:write', {

@@ -23,7 +23,7 @@ const explanations: Record<ErrorCode, string> = {
     'or it tried to grant more than it holds.',
   tenant_suspended: 'The tenant is suspended by the platform; its users and keys are refused until it is reactivated.',
   not_found:
-    'No such resource exists in the caller\'s tenant (resources of other tenants are not found either), ' +
+    "No such resource exists in the caller's tenant (resources of other tenants are not found either), " +
     'or no such route.',
   conflict: 'The request conflicts with what exists: a duplicate of a unique value, or a resource still in use.',
   idempotency_key_in_progress:
@@ -35,7 +35,7 @@ const explanations: Record<ErrorCode, string> = {
     'importing or converting more is refused until the limit is raised or subscribers are removed.',
   payload_too_large: 'The request body exceeds the limit of this route (1 MiB for JSON; file routes say theirs).',
   unsupported_media_type:
-    'The body\'s Content-Type is not one this route accepts; the operation lists the accepted types.',
+    "The body's Content-Type is not one this route accepts; the operation lists the accepted types.",
   idempotency_key_reused:
     'This Idempotency-Key was used within 24 hours for a different request (method, path or body). ' +
     'Use a new key for a new request.',

@@ -3,7 +3,13 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { HonoEnv } from '../context.ts';
 import { AppError } from '../errors.ts';
-import { createSubscriberImport, findSubscriberImport, getSubscriberImport, listSubscriberImports, presentSubscriberImport } from '../services/subscriber-imports/manage-subscriber-imports.ts';
+import {
+  createSubscriberImport,
+  findSubscriberImport,
+  getSubscriberImport,
+  listSubscriberImports,
+  presentSubscriberImport,
+} from '../services/subscriber-imports/manage-subscriber-imports.ts';
 import { isStalled, runSubscriberImport } from '../services/subscriber-imports/run-subscriber-import.ts';
 import { IdParam, Pagination, createRouter, json, page, tenantRoute } from './common.ts';
 import { locationHeader, problem } from './operation.ts';
@@ -14,9 +20,16 @@ export const maxImportBytes = 20 * 1024 * 1024;
 const inlineBytes = 64 * 1024;
 
 const ImportError = z.object({
-  row: z.number().int().nullable().openapi({ description: 'Row as a spreadsheet numbers it (the header is row 1); null for the whole file' }),
+  row: z
+    .number()
+    .int()
+    .nullable()
+    .openapi({ description: 'Row as a spreadsheet numbers it (the header is row 1); null for the whole file' }),
   line: z.number().int().openapi({ description: 'Line of the file where the record starts' }),
-  column: z.string().nullable().openapi({ description: 'The header cell of the offending column, as written in the file' }),
+  column: z
+    .string()
+    .nullable()
+    .openapi({ description: 'The header cell of the offending column, as written in the file' }),
   message: z.string(),
 });
 
@@ -55,7 +68,9 @@ function continueAfterResponse(c: Context<HonoEnv>, task: Promise<void>) {
   } catch {
     executionCtx = undefined;
   }
-  const settled = task.catch((error: unknown) => c.get('log').error('background task failed', { error: error instanceof Error ? error.message : String(error) }));
+  const settled = task.catch((error: unknown) =>
+    c.get('log').error('background task failed', { error: error instanceof Error ? error.message : String(error) }),
+  );
   executionCtx?.waitUntil(settled);
 }
 
@@ -66,7 +81,10 @@ router.use(
   bodyLimit({
     maxSize: maxImportBytes,
     onError: () => {
-      throw new AppError('payload_too_large', `import files are limited to ${maxImportBytes / 1024 / 1024} MiB; split the file`);
+      throw new AppError(
+        'payload_too_large',
+        `import files are limited to ${maxImportBytes / 1024 / 1024} MiB; split the file`,
+      );
     },
   }),
 );
@@ -82,11 +100,24 @@ export const subscriberImportsRouter = router
       description:
         'Starts a job that validates every row, then creates all subscribers in one transaction, or none if any row fails. Columns are documented in the README (Subscriber import). Small files finish before the response; poll the job otherwise.',
       request: {
-        query: z.object({ dry_run: z.enum(['true', 'false']).transform((v) => v === 'true').optional() }),
-        body: { required: true, content: { 'text/csv': { schema: z.string().openapi({ description: 'UTF-8 CSV with a header row, at most 20 MiB' }) } } },
+        query: z.object({
+          dry_run: z
+            .enum(['true', 'false'])
+            .transform((v) => v === 'true')
+            .optional(),
+        }),
+        body: {
+          required: true,
+          content: {
+            'text/csv': { schema: z.string().openapi({ description: 'UTF-8 CSV with a header row, at most 20 MiB' }) },
+          },
+        },
       },
       responses: {
-        202: { ...json(SubscriberImport, 'The job, in whatever state it reached (Location names it)'), headers: locationHeader },
+        202: {
+          ...json(SubscriberImport, 'The job, in whatever state it reached (Location names it)'),
+          headers: locationHeader,
+        },
         413: problem('The file is over 20 MiB'),
         415: problem('The body is not text/csv'),
       },
@@ -96,13 +127,16 @@ export const subscriberImportsRouter = router
       if (!csvTypes.has(type)) throw new AppError('unsupported_media_type', 'send the file as text/csv (UTF-8)');
       const csv = await c.req.text();
       // Invalid UTF-8 decodes to U+FFFD: a file saved in a legacy code page would import mangled names.
-      if (csv.includes('\uFFFD')) throw new AppError('unprocessable', 'the file is not valid UTF-8; save it as "CSV UTF-8"');
+      if (csv.includes('\uFFFD'))
+        throw new AppError('unprocessable', 'the file is not valid UTF-8; save it as "CSV UTF-8"');
       const ctx = c.get('tenantCtx');
       const job = await createSubscriberImport({ ctx, input: { csv, dryRun: c.req.valid('query').dry_run ?? false } });
       const run = runSubscriberImport({ ctx, jobId: job.id });
       if (csv.length <= inlineBytes) await run;
       else continueAfterResponse(c, run);
-      return c.json(presentSubscriberImport(await findSubscriberImport(ctx, job.id)), 202, { location: `/api/v1/subscriber-imports/${job.id}` });
+      return c.json(presentSubscriberImport(await findSubscriberImport(ctx, job.id)), 202, {
+        location: `/api/v1/subscriber-imports/${job.id}`,
+      });
     },
   )
   .openapi(
@@ -124,12 +158,17 @@ export const subscriberImportsRouter = router
       operationId: 'getSubscriberImport',
       summary: 'Get an import job and its row errors',
       tags: ['subscribers'],
-      description: 'Progress and row errors (paginated). A job whose run stopped (a restart) is started again by this read.',
+      description:
+        'Progress and row errors (paginated). A job whose run stopped (a restart) is started again by this read.',
       request: {
         params: IdParam,
         query: z.object({
           errors_limit: z.coerce.number().int().min(1).max(1000).default(100),
-          errors_cursor: z.string().regex(/^\d{1,9}$/, 'a cursor this API returned').transform(Number).optional(),
+          errors_cursor: z
+            .string()
+            .regex(/^\d{1,9}$/, 'a cursor this API returned')
+            .transform(Number)
+            .optional(),
         }),
       },
       responses: { 200: json(SubscriberImportDetail, 'The job and a page of its errors') },

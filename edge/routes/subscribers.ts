@@ -14,7 +14,14 @@ import {
 import { attachTag, detachTag, listSubscriberTags } from '../services/subscribers/manage-tags.ts';
 import { eraseSubscriber } from '../services/subscribers/erase-subscriber.ts';
 import { exportSubscriber } from '../services/subscribers/export-subscriber.ts';
-import { AddressCreate, AddressPatch, ContactCreate, ContactPatch, SubscriberCreate, SubscriberPatch } from '../services/subscribers/subscriber-input.ts';
+import {
+  AddressCreate,
+  AddressPatch,
+  ContactCreate,
+  ContactPatch,
+  SubscriberCreate,
+  SubscriberPatch,
+} from '../services/subscribers/subscriber-input.ts';
 import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 import { Tag } from './tags.ts';
@@ -24,7 +31,10 @@ export const Subscriber = z
     id: z.string(),
     subscriber_number: z.string().openapi({ example: 'SUB-000042' }),
     kind: z.enum(subscriberKinds),
-    status: z.enum(subscriberStatuses).openapi({ description: 'Derived: delinquent while an overdue collection case is open, else canceled once every subscription ended, suspended while none is pending or active, else active' }),
+    status: z.enum(subscriberStatuses).openapi({
+      description:
+        'Derived: delinquent while an overdue collection case is open, else canceled once every subscription ended, suspended while none is pending or active, else active',
+    }),
     display_name: z.string(),
     first_name: z.string().nullable(),
     last_name: z.string().nullable(),
@@ -83,7 +93,11 @@ const Contact = z
   })
   .openapi('Contact');
 
-const SubscriberDetail = Subscriber.extend({ addresses: z.array(Address), contacts: z.array(Contact), tags: z.array(Tag) }).openapi('SubscriberDetail');
+const SubscriberDetail = Subscriber.extend({
+  addresses: z.array(Address),
+  contacts: z.array(Contact),
+  tags: z.array(Tag),
+}).openapi('SubscriberDetail');
 
 const SubscriberExport = z
   .object({
@@ -92,20 +106,38 @@ const SubscriberExport = z
     organization: z.object({ id: z.string(), subscriber_number: z.string(), display_name: z.string() }).nullable(),
     members: z.array(z.object({ id: z.string(), subscriber_number: z.string(), display_name: z.string() })),
     audit_events: z.array(z.record(z.string(), z.unknown())),
-    domain_events: z.array(z.object({ id: z.string(), type: z.string(), payload: z.record(z.string(), z.unknown()), occurred_at: z.string() })),
+    domain_events: z.array(
+      z.object({
+        id: z.string(),
+        type: z.string(),
+        payload: z.record(z.string(), z.unknown()),
+        occurred_at: z.string(),
+      }),
+    ),
   })
   .openapi('SubscriberExport');
 
 const ListQuery = Pagination.extend({
-  q: z.string().trim().min(1).max(200).optional().openapi({ description: 'Full-text prefix search over names, email, phone digits, number, addresses and contacts' }),
+  q: z.string().trim().min(1).max(200).optional().openapi({
+    description: 'Full-text prefix search over names, email, phone digits, number, addresses and contacts',
+  }),
   status: z.enum(subscriberStatuses).optional(),
   kind: z.enum(subscriberKinds).optional(),
   created_from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Created at or after (inclusive)' }),
   created_to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Created before (exclusive)' }),
-  city: z.string().trim().min(1).max(100).optional().openapi({ description: 'Has an address in this city (case-insensitive)' }),
+  city: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ description: 'Has an address in this city (case-insensitive)' }),
   tag: z.uuid().optional().openapi({ description: 'Has this tag' }),
   archived: z.enum(['exclude', 'include', 'only']).default('exclude'),
-  format: z.enum(['json', 'csv']).default('json').openapi({ description: 'csv: every matching row (all pages), as a download' }),
+  format: z
+    .enum(['json', 'csv'])
+    .default('json')
+    .openapi({ description: 'csv: every matching row (all pages), as a download' }),
 });
 
 const csvColumns = [
@@ -155,17 +187,35 @@ export const subscribersRouter = createRouter()
       const ctx = c.get('tenantCtx');
       const { format, ...input } = c.req.valid('query');
       if (format === 'csv') {
-        return csvDownload(c, 'subscribers.csv', csvColumns, (cursor) => listSubscribers({ ctx, input: { ...input, limit: csvPageSize, cursor } }));
+        return csvDownload(c, 'subscribers.csv', csvColumns, (cursor) =>
+          listSubscribers({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
+        );
       }
       return c.json(await listSubscribers({ ctx, input }), 200);
     },
   )
   .openapi(
-    tenantRoute('subscribers:write', { method: 'post', path: '/api/v1/subscribers', operationId: 'createSubscriber', summary: 'Create a subscriber', tags, request: { body: body(SubscriberCreate) }, responses: { 201: json(SubscriberDetail, 'The new subscriber') } }),
+    tenantRoute('subscribers:write', {
+      method: 'post',
+      path: '/api/v1/subscribers',
+      operationId: 'createSubscriber',
+      summary: 'Create a subscriber',
+      tags,
+      request: { body: body(SubscriberCreate) },
+      responses: { 201: json(SubscriberDetail, 'The new subscriber') },
+    }),
     async (c) => c.json(await createSubscriber({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
-    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/subscribers/{id}', operationId: 'getSubscriber', summary: 'Get a subscriber', tags, request: { params: IdParam }, responses: { 200: json(SubscriberDetail, 'The subscriber') } }),
+    tenantRoute('subscribers:read', {
+      method: 'get',
+      path: '/api/v1/subscribers/{id}',
+      operationId: 'getSubscriber',
+      summary: 'Get a subscriber',
+      tags,
+      request: { params: IdParam },
+      responses: { 200: json(SubscriberDetail, 'The subscriber') },
+    }),
     async (c) => c.json(await getSubscriber({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
@@ -178,17 +228,40 @@ export const subscribersRouter = createRouter()
       request: { params: IdParam, body: body(SubscriberPatch) },
       responses: { 200: json(SubscriberDetail, 'The updated subscriber') },
     }),
-    async (c) => c.json(await updateSubscriber({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
+    async (c) =>
+      c.json(
+        await updateSubscriber({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, patch: c.req.valid('json') },
+        }),
+        200,
+      ),
   )
   .openapi(
-    tenantRoute('subscribers:write', { method: 'delete', path: '/api/v1/subscribers/{id}', operationId: 'archiveSubscriber', summary: 'Archive a subscriber', tags, request: { params: IdParam }, responses: { 204: { description: 'Archived (restorable)' } } }),
+    tenantRoute('subscribers:write', {
+      method: 'delete',
+      path: '/api/v1/subscribers/{id}',
+      operationId: 'archiveSubscriber',
+      summary: 'Archive a subscriber',
+      tags,
+      request: { params: IdParam },
+      responses: { 204: { description: 'Archived (restorable)' } },
+    }),
     async (c) => {
       await archiveSubscriber({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
       return c.body(null, 204);
     },
   )
   .openapi(
-    tenantRoute('subscribers:write', { method: 'post', path: '/api/v1/subscribers/{id}/restore', operationId: 'restoreSubscriber', summary: 'Restore an archived subscriber', tags, request: { params: IdParam }, responses: { 200: json(SubscriberDetail, 'The restored subscriber') } }),
+    tenantRoute('subscribers:write', {
+      method: 'post',
+      path: '/api/v1/subscribers/{id}/restore',
+      operationId: 'restoreSubscriber',
+      summary: 'Restore an archived subscriber',
+      tags,
+      request: { params: IdParam },
+      responses: { 200: json(SubscriberDetail, 'The restored subscriber') },
+    }),
     async (c) => c.json(await restoreSubscriber({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
@@ -196,9 +269,10 @@ export const subscribersRouter = createRouter()
       method: 'post',
       path: '/api/v1/subscribers/{id}/erase',
       operationId: 'eraseSubscriber',
-      summary: 'Erase a subscriber\'s personal data (GDPR)',
+      summary: "Erase a subscriber's personal data (GDPR)",
       tags,
-      description: 'GDPR erasure: irreversibly removes personal data, keeping the row, its number and financial records',
+      description:
+        'GDPR erasure: irreversibly removes personal data, keeping the row, its number and financial records',
       request: { params: IdParam },
       responses: { 204: { description: 'Erased' } },
     }),
@@ -229,15 +303,27 @@ export const subscribersRouter = createRouter()
       method: 'get',
       path: '/api/v1/subscribers/{id}/members',
       operationId: 'listOrganizationMembers',
-      summary: 'List an organization\'s members',
+      summary: "List an organization's members",
       tags,
       request: { params: IdParam, query: Pagination },
       responses: { 200: json(page(Subscriber), 'The persons of an organization') },
     }),
-    async (c) => c.json(await listMembers({ ctx: c.get('tenantCtx'), input: { ...c.req.valid('query'), ...c.req.valid('param') } }), 200),
+    async (c) =>
+      c.json(
+        await listMembers({ ctx: c.get('tenantCtx'), input: { ...c.req.valid('query'), ...c.req.valid('param') } }),
+        200,
+      ),
   )
   .openapi(
-    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/subscribers/{id}/addresses', operationId: 'listSubscriberAddresses', summary: 'List a subscriber\'s addresses', tags, request: { params: IdParam }, responses: { 200: json(z.object({ data: z.array(Address) }), 'Addresses') } }),
+    tenantRoute('subscribers:read', {
+      method: 'get',
+      path: '/api/v1/subscribers/{id}/addresses',
+      operationId: 'listSubscriberAddresses',
+      summary: "List a subscriber's addresses",
+      tags,
+      request: { params: IdParam },
+      responses: { 200: json(z.object({ data: z.array(Address) }), 'Addresses') },
+    }),
     async (c) => c.json(await listAddresses({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
@@ -250,25 +336,46 @@ export const subscribersRouter = createRouter()
       request: { params: IdParam, body: body(AddressCreate) },
       responses: { 201: json(Address, 'The new address') },
     }),
-    async (c) => c.json(await addAddress({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, address: c.req.valid('json') } }), 201),
+    async (c) =>
+      c.json(
+        await addAddress({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, address: c.req.valid('json') },
+        }),
+        201,
+      ),
   )
   .openapi(
     tenantRoute('subscribers:write', {
       method: 'patch',
       path: '/api/v1/subscribers/{id}/addresses/{address_id}',
       operationId: 'updateSubscriberAddress',
-      summary: 'Update a subscriber\'s address',
+      summary: "Update a subscriber's address",
       tags,
       request: { params: AddressParams, body: body(AddressPatch) },
       responses: { 200: json(Address, 'The updated address') },
     }),
     async (c) => {
       const { id, address_id } = c.req.valid('param');
-      return c.json(await updateAddress({ ctx: c.get('tenantCtx'), input: { id, addressId: address_id, patch: c.req.valid('json') } }), 200);
+      return c.json(
+        await updateAddress({
+          ctx: c.get('tenantCtx'),
+          input: { id, addressId: address_id, patch: c.req.valid('json') },
+        }),
+        200,
+      );
     },
   )
   .openapi(
-    tenantRoute('subscribers:write', { method: 'delete', path: '/api/v1/subscribers/{id}/addresses/{address_id}', operationId: 'deleteSubscriberAddress', summary: 'Remove a subscriber\'s address', tags, request: { params: AddressParams }, responses: { 204: { description: 'Removed' } } }),
+    tenantRoute('subscribers:write', {
+      method: 'delete',
+      path: '/api/v1/subscribers/{id}/addresses/{address_id}',
+      operationId: 'deleteSubscriberAddress',
+      summary: "Remove a subscriber's address",
+      tags,
+      request: { params: AddressParams },
+      responses: { 204: { description: 'Removed' } },
+    }),
     async (c) => {
       const { id, address_id } = c.req.valid('param');
       await removeAddress({ ctx: c.get('tenantCtx'), input: { id, addressId: address_id } });
@@ -276,7 +383,15 @@ export const subscribersRouter = createRouter()
     },
   )
   .openapi(
-    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/subscribers/{id}/contacts', operationId: 'listSubscriberContacts', summary: 'List a subscriber\'s contacts', tags, request: { params: IdParam }, responses: { 200: json(z.object({ data: z.array(Contact) }), 'Contacts') } }),
+    tenantRoute('subscribers:read', {
+      method: 'get',
+      path: '/api/v1/subscribers/{id}/contacts',
+      operationId: 'listSubscriberContacts',
+      summary: "List a subscriber's contacts",
+      tags,
+      request: { params: IdParam },
+      responses: { 200: json(z.object({ data: z.array(Contact) }), 'Contacts') },
+    }),
     async (c) => c.json(await listContacts({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
@@ -289,25 +404,46 @@ export const subscribersRouter = createRouter()
       request: { params: IdParam, body: body(ContactCreate) },
       responses: { 201: json(Contact, 'The new contact') },
     }),
-    async (c) => c.json(await addContact({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, contact: c.req.valid('json') } }), 201),
+    async (c) =>
+      c.json(
+        await addContact({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, contact: c.req.valid('json') },
+        }),
+        201,
+      ),
   )
   .openapi(
     tenantRoute('subscribers:write', {
       method: 'patch',
       path: '/api/v1/subscribers/{id}/contacts/{contact_id}',
       operationId: 'updateSubscriberContact',
-      summary: 'Update a subscriber\'s contact',
+      summary: "Update a subscriber's contact",
       tags,
       request: { params: ContactParams, body: body(ContactPatch) },
       responses: { 200: json(Contact, 'The updated contact') },
     }),
     async (c) => {
       const { id, contact_id } = c.req.valid('param');
-      return c.json(await updateContact({ ctx: c.get('tenantCtx'), input: { id, contactId: contact_id, patch: c.req.valid('json') } }), 200);
+      return c.json(
+        await updateContact({
+          ctx: c.get('tenantCtx'),
+          input: { id, contactId: contact_id, patch: c.req.valid('json') },
+        }),
+        200,
+      );
     },
   )
   .openapi(
-    tenantRoute('subscribers:write', { method: 'delete', path: '/api/v1/subscribers/{id}/contacts/{contact_id}', operationId: 'deleteSubscriberContact', summary: 'Remove a subscriber\'s contact', tags, request: { params: ContactParams }, responses: { 204: { description: 'Removed' } } }),
+    tenantRoute('subscribers:write', {
+      method: 'delete',
+      path: '/api/v1/subscribers/{id}/contacts/{contact_id}',
+      operationId: 'deleteSubscriberContact',
+      summary: "Remove a subscriber's contact",
+      tags,
+      request: { params: ContactParams },
+      responses: { 204: { description: 'Removed' } },
+    }),
     async (c) => {
       const { id, contact_id } = c.req.valid('param');
       await removeContact({ ctx: c.get('tenantCtx'), input: { id, contactId: contact_id } });
@@ -315,11 +451,27 @@ export const subscribersRouter = createRouter()
     },
   )
   .openapi(
-    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/subscribers/{id}/tags', operationId: 'listSubscriberTags', summary: 'List a subscriber\'s tags', tags, request: { params: IdParam }, responses: { 200: json(z.object({ data: z.array(Tag) }), 'Tags') } }),
+    tenantRoute('subscribers:read', {
+      method: 'get',
+      path: '/api/v1/subscribers/{id}/tags',
+      operationId: 'listSubscriberTags',
+      summary: "List a subscriber's tags",
+      tags,
+      request: { params: IdParam },
+      responses: { 200: json(z.object({ data: z.array(Tag) }), 'Tags') },
+    }),
     async (c) => c.json(await listSubscriberTags({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
-    tenantRoute('subscribers:write', { method: 'put', path: '/api/v1/subscribers/{id}/tags/{tag_id}', operationId: 'attachSubscriberTag', summary: 'Attach a tag to a subscriber', tags, request: { params: TagParams }, responses: { 204: { description: 'Attached' } } }),
+    tenantRoute('subscribers:write', {
+      method: 'put',
+      path: '/api/v1/subscribers/{id}/tags/{tag_id}',
+      operationId: 'attachSubscriberTag',
+      summary: 'Attach a tag to a subscriber',
+      tags,
+      request: { params: TagParams },
+      responses: { 204: { description: 'Attached' } },
+    }),
     async (c) => {
       const { id, tag_id } = c.req.valid('param');
       await attachTag({ ctx: c.get('tenantCtx'), input: { id, tagId: tag_id } });
@@ -327,7 +479,15 @@ export const subscribersRouter = createRouter()
     },
   )
   .openapi(
-    tenantRoute('subscribers:write', { method: 'delete', path: '/api/v1/subscribers/{id}/tags/{tag_id}', operationId: 'detachSubscriberTag', summary: 'Detach a tag from a subscriber', tags, request: { params: TagParams }, responses: { 204: { description: 'Detached' } } }),
+    tenantRoute('subscribers:write', {
+      method: 'delete',
+      path: '/api/v1/subscribers/{id}/tags/{tag_id}',
+      operationId: 'detachSubscriberTag',
+      summary: 'Detach a tag from a subscriber',
+      tags,
+      request: { params: TagParams },
+      responses: { 204: { description: 'Detached' } },
+    }),
     async (c) => {
       const { id, tag_id } = c.req.valid('param');
       await detachTag({ ctx: c.get('tenantCtx'), input: { id, tagId: tag_id } });

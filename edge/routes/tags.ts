@@ -3,15 +3,33 @@ import { createTag, deleteTag, listTags, updateTag } from '../services/subscribe
 import { TagCreate, TagPatch } from '../services/subscribers/subscriber-input.ts';
 import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
 
-export const Tag = z.object({ id: z.string(), name: z.string(), color: z.string().nullable(), created_at: z.string() }).openapi('Tag');
+export const Tag = z
+  .object({ id: z.string(), name: z.string(), color: z.string().nullable(), created_at: z.string() })
+  .openapi('Tag');
 
 export const tagsRouter = createRouter()
   .openapi(
-    tenantRoute('subscribers:read', { method: 'get', path: '/api/v1/tags', operationId: 'listTags', summary: 'List tags', tags: ['tags'], request: { query: Pagination }, responses: { 200: json(page(Tag), 'The tag set, by name') } }),
+    tenantRoute('subscribers:read', {
+      method: 'get',
+      path: '/api/v1/tags',
+      operationId: 'listTags',
+      summary: 'List tags',
+      tags: ['tags'],
+      request: { query: Pagination },
+      responses: { 200: json(page(Tag), 'The tag set, by name') },
+    }),
     async (c) => c.json(await listTags({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
   )
   .openapi(
-    tenantRoute('subscribers:write', { method: 'post', path: '/api/v1/tags', operationId: 'createTag', summary: 'Create a tag', tags: ['tags'], request: { body: body(TagCreate) }, responses: { 201: json(Tag, 'The new tag') } }),
+    tenantRoute('subscribers:write', {
+      method: 'post',
+      path: '/api/v1/tags',
+      operationId: 'createTag',
+      summary: 'Create a tag',
+      tags: ['tags'],
+      request: { body: body(TagCreate) },
+      responses: { 201: json(Tag, 'The new tag') },
+    }),
     async (c) => c.json(await createTag({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
@@ -24,10 +42,25 @@ export const tagsRouter = createRouter()
       request: { params: IdParam, body: body(TagPatch) },
       responses: { 200: json(Tag, 'The updated tag') },
     }),
-    async (c) => c.json(await updateTag({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
+    async (c) =>
+      c.json(
+        await updateTag({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, patch: c.req.valid('json') },
+        }),
+        200,
+      ),
   )
   .openapi(
-    tenantRoute('subscribers:write', { method: 'delete', path: '/api/v1/tags/{id}', operationId: 'deleteTag', summary: 'Delete a tag everywhere', tags: ['tags'], request: { params: IdParam }, responses: { 204: { description: 'Deleted and detached everywhere' } } }),
+    tenantRoute('subscribers:write', {
+      method: 'delete',
+      path: '/api/v1/tags/{id}',
+      operationId: 'deleteTag',
+      summary: 'Delete a tag everywhere',
+      tags: ['tags'],
+      request: { params: IdParam },
+      responses: { 204: { description: 'Deleted and detached everywhere' } },
+    }),
     async (c) => {
       await deleteTag({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
       return c.body(null, 204);

@@ -1,7 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import { taxModes } from '../../db/tenant/index.ts';
 import { TaxRateCreate, TaxRatePatch } from '../services/catalog/catalog-input.ts';
-import { archiveTaxRate, createTaxRate, getTaxRate, listTaxRates, taxRateCsvColumns, updateTaxRate } from '../services/catalog/manage-tax-rates.ts';
+import {
+  archiveTaxRate,
+  createTaxRate,
+  getTaxRate,
+  listTaxRates,
+  taxRateCsvColumns,
+  updateTaxRate,
+} from '../services/catalog/manage-tax-rates.ts';
 import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 
@@ -34,25 +41,49 @@ export const taxRatesRouter = createRouter()
       operationId: 'listTaxRates',
       summary: 'List tax rates',
       tags,
-      description: 'Newest first; archived rates only with `archived=include|only`. `?format=csv` returns every matching rate.',
+      description:
+        'Newest first; archived rates only with `archived=include|only`. `?format=csv` returns every matching rate.',
       request: { query: Pagination.extend(TaxRateFilter.shape) },
-      responses: { 200: { description: 'Tax rates', content: { ...json(page(TaxRate), '').content, 'text/csv': { schema: z.string() } } } },
+      responses: {
+        200: {
+          description: 'Tax rates',
+          content: { ...json(page(TaxRate), '').content, 'text/csv': { schema: z.string() } },
+        },
+      },
     }),
     async (c) => {
       const { format, limit, cursor, ...filter } = c.req.valid('query');
       const ctx = c.get('tenantCtx');
       if (format === 'csv') {
-        return csvDownload(c, 'tax-rates.csv', taxRateCsvColumns, (after) => listTaxRates({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } }));
+        return csvDownload(c, 'tax-rates.csv', taxRateCsvColumns, (after) =>
+          listTaxRates({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } }),
+        );
       }
       return c.json(await listTaxRates({ ctx, input: { ...filter, limit, cursor } }), 200);
     },
   )
   .openapi(
-    tenantRoute('billing:write', { method: 'post', path: '/api/v1/tax-rates', operationId: 'createTaxRate', summary: 'Create a tax rate', tags, request: { body: body(TaxRateCreate) }, responses: { 201: json(TaxRate, 'The new tax rate') } }),
+    tenantRoute('billing:write', {
+      method: 'post',
+      path: '/api/v1/tax-rates',
+      operationId: 'createTaxRate',
+      summary: 'Create a tax rate',
+      tags,
+      request: { body: body(TaxRateCreate) },
+      responses: { 201: json(TaxRate, 'The new tax rate') },
+    }),
     async (c) => c.json(await createTaxRate({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
-    tenantRoute('billing:read', { method: 'get', path: '/api/v1/tax-rates/{id}', operationId: 'getTaxRate', summary: 'Get a tax rate', tags, request: { params: IdParam }, responses: { 200: json(TaxRate, 'The tax rate') } }),
+    tenantRoute('billing:read', {
+      method: 'get',
+      path: '/api/v1/tax-rates/{id}',
+      operationId: 'getTaxRate',
+      summary: 'Get a tax rate',
+      tags,
+      request: { params: IdParam },
+      responses: { 200: json(TaxRate, 'The tax rate') },
+    }),
     async (c) => c.json(await getTaxRate({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
@@ -62,11 +93,19 @@ export const taxRatesRouter = createRouter()
       operationId: 'updateTaxRate',
       summary: 'Update a tax rate',
       tags,
-      description: 'Only the name may change; a different rate, mode or compound is a 409 (archive the rate and create a new one).',
+      description:
+        'Only the name may change; a different rate, mode or compound is a 409 (archive the rate and create a new one).',
       request: { params: IdParam, body: body(TaxRatePatch) },
       responses: { 200: json(TaxRate, 'The updated tax rate') },
     }),
-    async (c) => c.json(await updateTaxRate({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
+    async (c) =>
+      c.json(
+        await updateTaxRate({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, patch: c.req.valid('json') },
+        }),
+        200,
+      ),
   )
   .openapi(
     tenantRoute('billing:write', {

@@ -2,9 +2,21 @@ import { z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { ticketPriorities, ticketStatuses } from '../../db/tenant/index.ts';
 import { AppError } from '../errors.ts';
-import { createTicket, getTicket, listTickets, ticketCsvColumns, ticketCsvRecord, updateTicket } from '../services/tickets/manage-tickets.ts';
+import {
+  createTicket,
+  getTicket,
+  listTickets,
+  ticketCsvColumns,
+  ticketCsvRecord,
+  updateTicket,
+} from '../services/tickets/manage-tickets.ts';
 import { sweepTicketSlas } from '../services/tickets/sla-breaches.ts';
-import { deleteTicketAttachment, listTicketAttachments, readTicketAttachment, uploadTicketAttachment } from '../services/tickets/ticket-attachments.ts';
+import {
+  deleteTicketAttachment,
+  listTicketAttachments,
+  readTicketAttachment,
+  uploadTicketAttachment,
+} from '../services/tickets/ticket-attachments.ts';
 import { addTicketComment, listTicketComments } from '../services/tickets/ticket-comments.ts';
 import { attachmentTypes, maxAttachmentBytes } from '../services/tickets/ticket-rules.ts';
 import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
@@ -40,7 +52,15 @@ const Ticket = z
   .openapi('Ticket');
 
 const Comment = z
-  .object({ id: z.string(), ticket_id: z.string(), body: z.string(), internal: z.boolean(), author_type: z.enum(['user', 'api_key', 'system']), author_id: z.string().nullable(), created_at: z.string() })
+  .object({
+    id: z.string(),
+    ticket_id: z.string(),
+    body: z.string(),
+    internal: z.boolean(),
+    author_type: z.enum(['user', 'api_key', 'system']),
+    author_id: z.string().nullable(),
+    created_at: z.string(),
+  })
   .openapi('TicketComment');
 
 const Attachment = z
@@ -95,10 +115,19 @@ const TicketFilter = z.object({
   format: z.enum(['json', 'csv']).default('json'),
 });
 
-const NewComment = z.object({ body: z.string().trim().min(1).max(20_000), internal: z.boolean().default(false) }).strict();
+const NewComment = z
+  .object({ body: z.string().trim().min(1).max(20_000), internal: z.boolean().default(false) })
+  .strict();
 
 const SweepReport = z.object({
-  breached: z.array(z.object({ ticket_id: z.string(), number: z.string(), kind: z.enum(['first_response', 'resolution']), due_at: z.string() })),
+  breached: z.array(
+    z.object({
+      ticket_id: z.string(),
+      number: z.string(),
+      kind: z.enum(['first_response', 'resolution']),
+      due_at: z.string(),
+    }),
+  ),
 });
 
 const binary = z.string().openapi({ format: 'binary' });
@@ -146,7 +175,15 @@ export const ticketsRouter = router
     },
   )
   .openapi(
-    tenantRoute('tickets:write', { method: 'post', path: '/api/v1/tickets', operationId: 'createTicket', summary: 'Open a ticket', tags: ['tickets'], request: { body: body(CreateTicket) }, responses: { 201: json(Ticket, 'The new ticket') } }),
+    tenantRoute('tickets:write', {
+      method: 'post',
+      path: '/api/v1/tickets',
+      operationId: 'createTicket',
+      summary: 'Open a ticket',
+      tags: ['tickets'],
+      request: { body: body(CreateTicket) },
+      responses: { 201: json(Ticket, 'The new ticket') },
+    }),
     async (c) => c.json(await createTicket({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
@@ -156,7 +193,8 @@ export const ticketsRouter = router
       operationId: 'sweepTicketSlas',
       summary: 'Record SLA breaches now',
       tags: ['tickets'],
-      description: 'Records every SLA breach due by now (one `ticket.sla_breached` event per ticket and kind, ever); what the scheduler runs.',
+      description:
+        'Records every SLA breach due by now (one `ticket.sla_breached` event per ticket and kind, ever); what the scheduler runs.',
       responses: { 200: json(SweepReport, 'The breaches recorded by this sweep') },
     }),
     async (c) => {
@@ -165,7 +203,15 @@ export const ticketsRouter = router
     },
   )
   .openapi(
-    tenantRoute('tickets:read', { method: 'get', path: '/api/v1/tickets/{id}', operationId: 'getTicket', summary: 'Get a ticket', tags: ['tickets'], request: { params: IdParam }, responses: { 200: json(Ticket, 'The ticket') } }),
+    tenantRoute('tickets:read', {
+      method: 'get',
+      path: '/api/v1/tickets/{id}',
+      operationId: 'getTicket',
+      summary: 'Get a ticket',
+      tags: ['tickets'],
+      request: { params: IdParam },
+      responses: { 200: json(Ticket, 'The ticket') },
+    }),
     async (c) => c.json(await getTicket({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
@@ -175,23 +221,38 @@ export const ticketsRouter = router
       operationId: 'updateTicket',
       summary: 'Update a ticket',
       tags: ['tickets'],
-      description: 'Status moves open → pending/resolved/closed, pending → open/resolved/closed, resolved → open (reopen)/closed; closed is final (409).',
+      description:
+        'Status moves open → pending/resolved/closed, pending → open/resolved/closed, resolved → open (reopen)/closed; closed is final (409).',
       request: { params: IdParam, body: body(UpdateTicket) },
       responses: { 200: json(Ticket, 'The updated ticket') },
     }),
-    async (c) => c.json(await updateTicket({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
+    async (c) =>
+      c.json(
+        await updateTicket({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, patch: c.req.valid('json') },
+        }),
+        200,
+      ),
   )
   .openapi(
     tenantRoute('tickets:read', {
       method: 'get',
       path: '/api/v1/tickets/{id}/comments',
       operationId: 'listTicketComments',
-      summary: 'List a ticket\'s comments',
+      summary: "List a ticket's comments",
       tags: ['tickets'],
       request: { params: IdParam, query: Pagination },
       responses: { 200: json(page(Comment), 'Comments, oldest first') },
     }),
-    async (c) => c.json(await listTicketComments({ ctx: c.get('tenantCtx'), input: { ticketId: c.req.valid('param').id, ...c.req.valid('query') } }), 200),
+    async (c) =>
+      c.json(
+        await listTicketComments({
+          ctx: c.get('tenantCtx'),
+          input: { ticketId: c.req.valid('param').id, ...c.req.valid('query') },
+        }),
+        200,
+      ),
   )
   .openapi(
     tenantRoute('tickets:write', {
@@ -200,23 +261,38 @@ export const ticketsRouter = router
       operationId: 'createTicketComment',
       summary: 'Comment on a ticket',
       tags: ['tickets'],
-      description: 'Public comments answer the customer (the first one meets the first-response SLA); internal ones are staff notes.',
+      description:
+        'Public comments answer the customer (the first one meets the first-response SLA); internal ones are staff notes.',
       request: { params: IdParam, body: body(NewComment) },
       responses: { 201: json(Comment, 'The new comment') },
     }),
-    async (c) => c.json(await addTicketComment({ ctx: c.get('tenantCtx'), input: { ticketId: c.req.valid('param').id, ...c.req.valid('json') } }), 201),
+    async (c) =>
+      c.json(
+        await addTicketComment({
+          ctx: c.get('tenantCtx'),
+          input: { ticketId: c.req.valid('param').id, ...c.req.valid('json') },
+        }),
+        201,
+      ),
   )
   .openapi(
     tenantRoute('tickets:read', {
       method: 'get',
       path: '/api/v1/tickets/{id}/attachments',
       operationId: 'listTicketAttachments',
-      summary: 'List a ticket\'s attachments',
+      summary: "List a ticket's attachments",
       tags: ['tickets'],
       request: { params: IdParam, query: Pagination },
       responses: { 200: json(page(Attachment), 'Attachments, oldest first') },
     }),
-    async (c) => c.json(await listTicketAttachments({ ctx: c.get('tenantCtx'), input: { ticketId: c.req.valid('param').id, ...c.req.valid('query') } }), 200),
+    async (c) =>
+      c.json(
+        await listTicketAttachments({
+          ctx: c.get('tenantCtx'),
+          input: { ticketId: c.req.valid('param').id, ...c.req.valid('query') },
+        }),
+        200,
+      ),
   )
   .openapi(
     tenantRoute('tickets:write', {
@@ -229,12 +305,24 @@ export const ticketsRouter = router
       request: {
         params: IdParam,
         query: z.object({ filename: z.string().max(255).optional() }),
-        body: { required: true, content: Object.fromEntries(attachmentTypes.map((type) => [type, { schema: binary }])) },
+        body: {
+          required: true,
+          content: Object.fromEntries(attachmentTypes.map((type) => [type, { schema: binary }])),
+        },
       },
-      responses: { 201: json(Attachment, 'The stored attachment'), 413: problem('The file is over the size limit'), 415: problem('The file type is not accepted') },
+      responses: {
+        201: json(Attachment, 'The stored attachment'),
+        413: problem('The file is over the size limit'),
+        415: problem('The file type is not accepted'),
+      },
     }),
     async (c) => {
-      const input = { ticketId: c.req.valid('param').id, filename: c.req.valid('query').filename, contentType: c.req.header('content-type'), body: new Uint8Array(await c.req.arrayBuffer()) };
+      const input = {
+        ticketId: c.req.valid('param').id,
+        filename: c.req.valid('query').filename,
+        contentType: c.req.header('content-type'),
+        body: new Uint8Array(await c.req.arrayBuffer()),
+      };
       return c.json(await uploadTicketAttachment({ ctx: c.get('tenantCtx'), input }), 201);
     },
   )
@@ -246,10 +334,18 @@ export const ticketsRouter = router
       summary: 'Download an attachment',
       tags: ['tickets'],
       request: { params: IdParam },
-      responses: { 200: { description: 'The file, with its stored content type', content: { 'application/octet-stream': { schema: binary } } } },
+      responses: {
+        200: {
+          description: 'The file, with its stored content type',
+          content: { 'application/octet-stream': { schema: binary } },
+        },
+      },
     }),
     async (c) => {
-      const { attachment, object } = await readTicketAttachment({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
+      const { attachment, object } = await readTicketAttachment({
+        ctx: c.get('tenantCtx'),
+        input: c.req.valid('param'),
+      });
       return c.body(object.body, 200, {
         'content-type': object.contentType,
         'content-length': String(object.size),
@@ -262,7 +358,15 @@ export const ticketsRouter = router
     },
   )
   .openapi(
-    tenantRoute('tickets:write', { method: 'delete', path: '/api/v1/attachments/{id}', operationId: 'deleteAttachment', summary: 'Delete an attachment', tags: ['tickets'], request: { params: IdParam }, responses: { 204: { description: 'Deleted' } } }),
+    tenantRoute('tickets:write', {
+      method: 'delete',
+      path: '/api/v1/attachments/{id}',
+      operationId: 'deleteAttachment',
+      summary: 'Delete an attachment',
+      tags: ['tickets'],
+      request: { params: IdParam },
+      responses: { 204: { description: 'Deleted' } },
+    }),
     async (c) => {
       await deleteTicketAttachment({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
       return c.body(null, 204);

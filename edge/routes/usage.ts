@@ -25,8 +25,13 @@ const UsageBatch = z
 const UsageBatchResult = z
   .object({
     accepted: z.number().int().openapi({ description: 'Records stored and counted now' }),
-    duplicates: z.number().int().openapi({ description: 'Records whose id was seen before (in an earlier batch or earlier in this one): nothing changed, even if their numbers differ' }),
-    rejected: z.array(z.object({ index: z.number().int(), id: z.string().nullable(), message: z.string() })).openapi({ description: 'Rows not stored, by their index in `records`' }),
+    duplicates: z.number().int().openapi({
+      description:
+        'Records whose id was seen before (in an earlier batch or earlier in this one): nothing changed, even if their numbers differ',
+    }),
+    rejected: z
+      .array(z.object({ index: z.number().int(), id: z.string().nullable(), message: z.string() }))
+      .openapi({ description: 'Rows not stored, by their index in `records`' }),
   })
   .openapi('UsageBatchResult');
 
@@ -38,7 +43,11 @@ const QuotaBucket = z
     period_start: z.string(),
     period_end: z.string(),
     unmetered: z.boolean(),
-    included_bytes: z.number().int().nullable().openapi({ description: "The offer's volume prorated by the active part of the period; null when unmetered" }),
+    included_bytes: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "The offer's volume prorated by the active part of the period; null when unmetered" }),
     used_bytes: z.number().int(),
     remaining_bytes: z.number().int().nullable(),
     overage_bytes: z.number().int(),
@@ -54,7 +63,9 @@ const QuotaBucket = z
 const QuotaReset = z
   .object({
     subscription_id: z.string(),
-    restored: z.boolean().openapi({ description: 'Whether a fair-usage throttle was lifted now (false when none was open)' }),
+    restored: z
+      .boolean()
+      .openapi({ description: 'Whether a fair-usage throttle was lifted now (false when none was open)' }),
     buckets_reset: z.number().int(),
     current: QuotaBucket.nullable(),
   })
@@ -68,7 +79,10 @@ router.use(
   bodyLimit({
     maxSize: maxUsageBatchBytes,
     onError: () => {
-      throw new AppError('payload_too_large', `usage batches are limited to ${maxUsageBatchBytes / 1024 / 1024} MiB; send smaller batches`);
+      throw new AppError(
+        'payload_too_large',
+        `usage batches are limited to ${maxUsageBatchBytes / 1024 / 1024} MiB; send smaller batches`,
+      );
     },
   }),
 );
@@ -92,13 +106,20 @@ export const usageRouter = router
       method: 'get',
       path: '/api/v1/subscriptions/{id}/usage',
       operationId: 'getSubscriptionUsage',
-      summary: 'Get a subscription\'s usage and quota',
+      summary: "Get a subscription's usage and quota",
       tags: ['usage'],
       description: 'The quota bucket of the period containing `period_start` (any instant of the period; default now).',
       request: { params: IdParam, query: z.object({ period_start: Instant.optional() }) },
       responses: { 200: json(QuotaBucket, 'The period, its volume and the thresholds reached') },
     }),
-    async (c) => c.json(await getUsage({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, period_start: c.req.valid('query').period_start } }), 200),
+    async (c) =>
+      c.json(
+        await getUsage({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, period_start: c.req.valid('query').period_start },
+        }),
+        200,
+      ),
   )
   .openapi(
     tenantRoute('billing:write', {
@@ -107,7 +128,8 @@ export const usageRouter = router
       operationId: 'resetQuota',
       summary: 'Reset or top up the data quota',
       tags: ['usage'],
-      description: 'Lifts the fair-usage throttle, exactly once: a second reset finds nothing to lift (`restored: false`). The period keeps its numbers and does not throttle again; the next period starts afresh.',
+      description:
+        'Lifts the fair-usage throttle, exactly once: a second reset finds nothing to lift (`restored: false`). The period keeps its numbers and does not throttle again; the next period starts afresh.',
       request: { params: IdParam },
       responses: { 200: json(QuotaReset, 'What the reset did') },
     }),

@@ -1,7 +1,18 @@
 import { z } from '@hono/zod-openapi';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from '../services/users/manage-users.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
-import { Email, IdParam, Pagination, Password, StaffRole, body, createRouter, json, page, tenantRoute } from './common.ts';
+import {
+  Email,
+  IdParam,
+  Pagination,
+  Password,
+  StaffRole,
+  body,
+  createRouter,
+  json,
+  page,
+  tenantRoute,
+} from './common.ts';
 
 export const User = z
   .object({
@@ -17,11 +28,31 @@ export const User = z
   })
   .openapi('User');
 
-const userCsvColumns = ['id', 'email', 'name', 'role', 'status', 'mfa_enabled', 'last_login_at', 'created_at', 'updated_at'] as const;
+const userCsvColumns = [
+  'id',
+  'email',
+  'name',
+  'role',
+  'status',
+  'mfa_enabled',
+  'last_login_at',
+  'created_at',
+  'updated_at',
+] as const;
 
-const CreateUser = z.object({ email: Email, name: z.string().trim().min(1).max(200), role: StaffRole, password: Password });
+const CreateUser = z.object({
+  email: Email,
+  name: z.string().trim().min(1).max(200),
+  role: StaffRole,
+  password: Password,
+});
 const UpdateUser = z
-  .object({ name: z.string().trim().min(1).max(200).optional(), role: StaffRole.optional(), status: z.enum(['active', 'disabled']).optional(), password: Password.optional() })
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    role: StaffRole.optional(),
+    status: z.enum(['active', 'disabled']).optional(),
+    password: Password.optional(),
+  })
   .strict();
 
 export const usersRouter = createRouter()
@@ -32,24 +63,53 @@ export const usersRouter = createRouter()
       operationId: 'listUsers',
       summary: 'List staff users',
       tags: ['users'],
-      request: { query: Pagination.extend({ format: z.enum(['json', 'csv']).default('json').openapi({ description: 'csv: every matching row (all pages), as a download' }) }) },
+      request: {
+        query: Pagination.extend({
+          format: z
+            .enum(['json', 'csv'])
+            .default('json')
+            .openapi({ description: 'csv: every matching row (all pages), as a download' }),
+        }),
+      },
       responses: {
-        200: { description: 'Staff users; with format=csv every user as CSV', content: { 'application/json': { schema: page(User) }, 'text/csv': { schema: z.string() } } },
+        200: {
+          description: 'Staff users; with format=csv every user as CSV',
+          content: { 'application/json': { schema: page(User) }, 'text/csv': { schema: z.string() } },
+        },
       },
     }),
     async (c) => {
       const ctx = c.get('tenantCtx');
       const { format, ...input } = c.req.valid('query');
-      if (format === 'csv') return csvDownload(c, 'users.csv', userCsvColumns, (cursor) => listUsers({ ctx, input: { ...input, limit: csvPageSize, cursor } }));
+      if (format === 'csv')
+        return csvDownload(c, 'users.csv', userCsvColumns, (cursor) =>
+          listUsers({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
+        );
       return c.json(await listUsers({ ctx, input }), 200);
     },
   )
   .openapi(
-    tenantRoute('users:write', { method: 'post', path: '/api/v1/users', operationId: 'createUser', summary: 'Create a staff user', tags: ['users'], request: { body: body(CreateUser) }, responses: { 201: json(User, 'The new user') } }),
+    tenantRoute('users:write', {
+      method: 'post',
+      path: '/api/v1/users',
+      operationId: 'createUser',
+      summary: 'Create a staff user',
+      tags: ['users'],
+      request: { body: body(CreateUser) },
+      responses: { 201: json(User, 'The new user') },
+    }),
     async (c) => c.json(await createUser({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
   )
   .openapi(
-    tenantRoute('users:read', { method: 'get', path: '/api/v1/users/{id}', operationId: 'getUser', summary: 'Get a staff user', tags: ['users'], request: { params: IdParam }, responses: { 200: json(User, 'The user') } }),
+    tenantRoute('users:read', {
+      method: 'get',
+      path: '/api/v1/users/{id}',
+      operationId: 'getUser',
+      summary: 'Get a staff user',
+      tags: ['users'],
+      request: { params: IdParam },
+      responses: { 200: json(User, 'The user') },
+    }),
     async (c) => c.json(await getUser({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
   )
   .openapi(
@@ -62,10 +122,25 @@ export const usersRouter = createRouter()
       request: { params: IdParam, body: body(UpdateUser) },
       responses: { 200: json(User, 'The updated user') },
     }),
-    async (c) => c.json(await updateUser({ ctx: c.get('tenantCtx'), input: { id: c.req.valid('param').id, patch: c.req.valid('json') } }), 200),
+    async (c) =>
+      c.json(
+        await updateUser({
+          ctx: c.get('tenantCtx'),
+          input: { id: c.req.valid('param').id, patch: c.req.valid('json') },
+        }),
+        200,
+      ),
   )
   .openapi(
-    tenantRoute('users:write', { method: 'delete', path: '/api/v1/users/{id}', operationId: 'deleteUser', summary: 'Delete a staff user', tags: ['users'], request: { params: IdParam }, responses: { 204: { description: 'Deleted' } } }),
+    tenantRoute('users:write', {
+      method: 'delete',
+      path: '/api/v1/users/{id}',
+      operationId: 'deleteUser',
+      summary: 'Delete a staff user',
+      tags: ['users'],
+      request: { params: IdParam },
+      responses: { 204: { description: 'Deleted' } },
+    }),
     async (c) => {
       await deleteUser({ ctx: c.get('tenantCtx'), input: c.req.valid('param') });
       return c.body(null, 204);

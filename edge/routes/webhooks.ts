@@ -153,7 +153,7 @@ export const webhooksRouter = createRouter()
       method: 'get',
       path: '/api/v1/webhooks/{id}/deliveries',
       operationId: 'listWebhookDeliveries',
-      summary: 'List an endpoint\'s deliveries',
+      summary: "List an endpoint's deliveries",
       tags,
       request: { params: IdParam, query: Pagination.extend({ status: WebhookDelivery.shape.status.optional() }) },
       responses: { 200: json(page(WebhookDelivery), 'Deliveries, newest first') },

@@ -16,11 +16,18 @@ type Value = string | number | null;
  * One `UPDATE … FROM json_each(?)` per chunk instead of a statement per row: each row is
  * [id, ...values], `set` names the columns the values go to, in order.
  */
-export async function updateFromJson(tx: TenantTx, table: string, set: readonly string[], rows: readonly (readonly Value[])[]): Promise<void> {
+export async function updateFromJson(
+  tx: TenantTx,
+  table: string,
+  set: readonly string[],
+  rows: readonly (readonly Value[])[],
+): Promise<void> {
   for (let i = 0; i < rows.length; i += rowsPerJsonStatement) {
     const chunk = rows.slice(i, i + rowsPerJsonStatement);
     const assignments: SQL[] = set.map((column, j) => sql.raw(`"${column}" = v.value ->> ${j + 1}`));
-    await tx.run(sql`UPDATE ${sql.raw(`"${table}"`)} SET ${sql.join(assignments, sql`, `)} FROM json_each(${JSON.stringify(chunk)}) AS v WHERE ${sql.raw(`"${table}".id`)} = v.value ->> 0`);
+    await tx.run(
+      sql`UPDATE ${sql.raw(`"${table}"`)} SET ${sql.join(assignments, sql`, `)} FROM json_each(${JSON.stringify(chunk)}) AS v WHERE ${sql.raw(`"${table}".id`)} = v.value ->> 0`,
+    );
   }
 }
 
@@ -28,12 +35,19 @@ export async function updateFromJson(tx: TenantTx, table: string, set: readonly 
  * A multi-row INSERT. Rows are arrays in `columns` order of what each column stores:
  * numbers, strings, null (instants as ms, JSON columns as their text).
  */
-export async function insertFromJson(tx: Pick<TenantTx, 'run'>, table: string, columns: readonly string[], rows: readonly (readonly Value[])[]): Promise<void> {
+export async function insertFromJson(
+  tx: Pick<TenantTx, 'run'>,
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly Value[])[],
+): Promise<void> {
   const names = sql.raw(columns.map((c) => `"${c}"`).join(', '));
   const values = sql.raw(columns.map((_, j) => `value ->> ${j}`).join(', '));
   for (let i = 0; i < rows.length; i += rowsPerJsonStatement) {
     const chunk = rows.slice(i, i + rowsPerJsonStatement);
-    await tx.run(sql`INSERT INTO ${sql.raw(`"${table}"`)} (${names}) SELECT ${values} FROM json_each(${JSON.stringify(chunk)})`);
+    await tx.run(
+      sql`INSERT INTO ${sql.raw(`"${table}"`)} (${names}) SELECT ${values} FROM json_each(${JSON.stringify(chunk)})`,
+    );
   }
 }
 
@@ -42,4 +56,5 @@ export async function insertFromJson(tx: Pick<TenantTx, 'run'>, table: string, c
  * and builds, a parameter per value, which for the billing run's thousands of ids cost
  * more than the lookups. SQLite still probes the column's index for each value.
  */
-export const inList = (column: SQLiteColumn, values: readonly (string | number)[]): SQL => sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
+export const inList = (column: SQLiteColumn, values: readonly (string | number)[]): SQL =>
+  sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;

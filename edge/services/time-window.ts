@@ -4,9 +4,16 @@
 import { and, gte, lt, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 
-export type TimeWindow = { created_from?: string | undefined; created_to?: string | undefined; updated_since?: string | undefined };
+export type TimeWindow = {
+  created_from?: string | undefined;
+  created_to?: string | undefined;
+  updated_since?: string | undefined;
+};
 
-export const inTimeWindow = (table: { createdAt: SQLiteColumn; updatedAt: SQLiteColumn }, window: TimeWindow): SQL | undefined =>
+export const inTimeWindow = (
+  table: { createdAt: SQLiteColumn; updatedAt: SQLiteColumn },
+  window: TimeWindow,
+): SQL | undefined =>
   and(
     window.created_from ? gte(table.createdAt, new Date(window.created_from)) : undefined,
     window.created_to ? lt(table.createdAt, new Date(window.created_to)) : undefined,

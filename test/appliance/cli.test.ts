@@ -27,7 +27,10 @@ type Result = { code: number | null; stdout: string; stderr: string };
 
 function run(args: string[], env: Record<string, string> = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, APPLIANCE_DATA_DIR: join(dir, 'data'), ...env }, cwd: dir });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, APPLIANCE_DATA_DIR: join(dir, 'data'), ...env },
+      cwd: dir,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -37,7 +40,12 @@ function run(args: string[], env: Record<string, string> = {}): Promise<Result> 
   });
 }
 
-type Daemon = { pid: number; port: number; logs: Array<Record<string, unknown>>; stop(signal?: NodeJS.Signals): Promise<number | null> };
+type Daemon = {
+  pid: number;
+  port: number;
+  logs: Array<Record<string, unknown>>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+};
 
 /** Starts `appliance start` and waits for its HTTP port in the logs. */
 function startDaemon(args: string[] = [], env: Record<string, string> = {}): Promise<Daemon> {
@@ -72,9 +80,17 @@ function startDaemon(args: string[] = [], env: Record<string, string> = {}): Pro
 
 describe('appliance import', () => {
   it('loads clients.conf and users into the replica under APPLIANCE_DATA_DIR', async () => {
-    const result = await run(['import', '--clients', join(FREERADIUS, 'clients.conf'), '--users', join(FREERADIUS, 'users')]);
+    const result = await run([
+      'import',
+      '--clients',
+      join(FREERADIUS, 'clients.conf'),
+      '--users',
+      join(FREERADIUS, 'users'),
+    ]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(`imported 6 NAS clients, 4 profiles, 10 subscribers into ${join(dir, 'data', 'replica.db')} (revision 1)\n`);
+    expect(result.stdout).toBe(
+      `imported 6 NAS clients, 4 profiles, 10 subscribers into ${join(dir, 'data', 'replica.db')} (revision 1)\n`,
+    );
     expect(result.stderr).toContain('users:74: DEFAULT entry not imported');
 
     const replica = await openReplicaReader({
@@ -90,18 +106,34 @@ describe('appliance import', () => {
   });
 
   it('also takes --sql and --json, and --dry-run writes nothing', async () => {
-    const dry = await run(['import', '--sql', join(FREERADIUS, 'radius-mysql.sql'), '--json', join(import.meta.dirname, 'fixtures', 'import.json'), '--dry-run']);
+    const dry = await run([
+      'import',
+      '--sql',
+      join(FREERADIUS, 'radius-mysql.sql'),
+      '--json',
+      join(import.meta.dirname, 'fixtures', 'import.json'),
+      '--dry-run',
+    ]);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toBe('checked 3 NAS clients, 5 profiles, 8 subscribers; nothing written\n');
     expect(existsSync(join(dir, 'data', 'replica.db'))).toBe(true);
-    const real = await run(['import', '--sql', join(FREERADIUS, 'radius-mysql.sql'), '--json', join(import.meta.dirname, 'fixtures', 'import.json')]);
+    const real = await run([
+      'import',
+      '--sql',
+      join(FREERADIUS, 'radius-mysql.sql'),
+      '--json',
+      join(import.meta.dirname, 'fixtures', 'import.json'),
+    ]);
     expect(real.stdout).toMatch(/\(revision 1\)/);
   });
 
   it('reports bad input as file:line, exits 2 and writes nothing', async () => {
     await run(['import', '--users', join(FREERADIUS, 'users')]);
     const bad = join(dir, 'users.bad');
-    writeFileSync(bad, 'zoe Cleartext-Password := "z"\n\tFramed-IP-Address = 10.0.0.1\n\tSession-Timeout = 60\nyann Cleartext-Password := "y", Expiration := "Jan 01 2030"\n');
+    writeFileSync(
+      bad,
+      'zoe Cleartext-Password := "z"\n\tFramed-IP-Address = 10.0.0.1\n\tSession-Timeout = 60\nyann Cleartext-Password := "y", Expiration := "Jan 01 2030"\n',
+    );
     const result = await run(['import', '--users', bad]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
@@ -154,9 +186,18 @@ describe('appliance start', () => {
     expect(second.stderr).toMatch(new RegExp(`another appliance \\(pid ${daemon.pid}\\)`));
 
     // An import while the daemon runs reaches it without a restart (replica polling).
-    writeFileSync(join(dir, 'more.json'), JSON.stringify({ subscribers: [{ username: 'late-joiner', password: 'x' }] }));
+    writeFileSync(
+      join(dir, 'more.json'),
+      JSON.stringify({ subscribers: [{ username: 'late-joiner', password: 'x' }] }),
+    );
     expect((await run(['import', '--json', join(dir, 'more.json')])).code).toBe(0);
-    await expect.poll(async () => (await (await fetch(`http://127.0.0.1:${daemon.port}/health`)).json()) as { replicaRevision: number }, { timeout: 5_000 }).toMatchObject({ replicaRevision: 2 });
+    await expect
+      .poll(
+        async () =>
+          (await (await fetch(`http://127.0.0.1:${daemon.port}/health`)).json()) as { replicaRevision: number },
+        { timeout: 5_000 },
+      )
+      .toMatchObject({ replicaRevision: 2 });
 
     expect(await daemon.stop()).toBe(0);
     expect(daemon.logs.map((log) => log.msg)).toContain('appliance stopped');
@@ -167,7 +208,10 @@ describe('appliance start', () => {
   it('reads a config file given with --config, with env overriding it', async () => {
     const config = join(dir, 'appliance.json');
     // dataDir relative to the config file; http.port overridden by APPLIANCE_HTTP_PORT=0.
-    writeFileSync(config, JSON.stringify({ dataDir: 'from-config', logLevel: 'debug', http: { port: 1 }, spool: { maxBatch: 50 } }));
+    writeFileSync(
+      config,
+      JSON.stringify({ dataDir: 'from-config', logLevel: 'debug', http: { port: 1 }, spool: { maxBatch: 50 } }),
+    );
     const daemon = await startDaemon(['--config', config], { APPLIANCE_DATA_DIR: '' });
     expect(daemon.logs.map((log) => log.level)).toContain('debug');
     expect(daemon.logs.find((log) => log.msg === 'starting appliance')?.configFile).toBe(config);
@@ -176,25 +220,28 @@ describe('appliance start', () => {
     expect(await daemon.stop('SIGINT')).toBe(0);
   });
 
-  it.skipIf(process.getuid?.() !== 0)('drops root to the configured user before binding, so its sockets belong to that user', async () => {
-    const nobody = readFileSync('/etc/passwd', 'utf8')
-      .split('\n')
-      .find((line) => line.startsWith('nobody:'))
-      ?.split(':');
-    const config = join(dir, 'appliance.json');
-    writeFileSync(config, JSON.stringify({ user: 'nobody' }));
-    const daemon = await startDaemon(['--config', config]);
-    const status = readFileSync(`/proc/${daemon.pid}/status`, 'utf8');
-    expect(/^Uid:\s+(\d+)/m.exec(status)?.[1]).toBe(nobody?.[2]);
-    // A socket is owned by the uid that created it: root's if the switch came after binding.
-    const port = daemon.port.toString(16).toUpperCase().padStart(4, '0');
-    const listener = readFileSync('/proc/net/tcp', 'utf8')
-      .split('\n')
-      .map((line) => line.trim().split(/\s+/))
-      .find((fields) => fields[1] === `0100007F:${port}` && fields[3] === '0A');
-    expect(listener?.[7]).toBe(nobody?.[2]);
-    expect((await fetch(`http://127.0.0.1:${daemon.port}/health`)).status).toBe(200);
-    expect(await daemon.stop()).toBe(0);
-    expect(existsSync(join(dir, 'data', 'appliance.pid'))).toBe(false);
-  });
+  it.skipIf(process.getuid?.() !== 0)(
+    'drops root to the configured user before binding, so its sockets belong to that user',
+    async () => {
+      const nobody = readFileSync('/etc/passwd', 'utf8')
+        .split('\n')
+        .find((line) => line.startsWith('nobody:'))
+        ?.split(':');
+      const config = join(dir, 'appliance.json');
+      writeFileSync(config, JSON.stringify({ user: 'nobody' }));
+      const daemon = await startDaemon(['--config', config]);
+      const status = readFileSync(`/proc/${daemon.pid}/status`, 'utf8');
+      expect(/^Uid:\s+(\d+)/m.exec(status)?.[1]).toBe(nobody?.[2]);
+      // A socket is owned by the uid that created it: root's if the switch came after binding.
+      const port = daemon.port.toString(16).toUpperCase().padStart(4, '0');
+      const listener = readFileSync('/proc/net/tcp', 'utf8')
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/))
+        .find((fields) => fields[1] === `0100007F:${port}` && fields[3] === '0A');
+      expect(listener?.[7]).toBe(nobody?.[2]);
+      expect((await fetch(`http://127.0.0.1:${daemon.port}/health`)).status).toBe(200);
+      expect(await daemon.stop()).toBe(0);
+      expect(existsSync(join(dir, 'data', 'appliance.pid'))).toBe(false);
+    },
+  );
 });

@@ -55,18 +55,40 @@ describe('loadConfig', () => {
     const readme = readFileSync(join(import.meta.dirname, '..', '..', 'appliance', 'README.md'), 'utf8');
     const keys = (value: object, prefix = ''): string[] =>
       Object.entries(value).flatMap(([key, child]) =>
-        child !== null && typeof child === 'object' && !Array.isArray(child) ? keys(child as object, `${prefix}${key}.`) : [`${prefix}${key}`],
+        child !== null && typeof child === 'object' && !Array.isArray(child)
+          ? keys(child as object, `${prefix}${key}.`)
+          : [`${prefix}${key}`],
       );
     const derived = new Set(['configFile', 'replicaPath', 'spoolPath']);
-    for (const key of keys(loadConfig({ env: {} })).filter((key) => !derived.has(key))) expect(readme).toContain(`\`${key}\``);
-    for (const name of ['APPLIANCE_DATA_DIR', 'RADIUS_BIND', 'RADIUS_AUTH_PORT', 'RADIUS_ACCT_PORT', 'RADIUS_COA_PORT', 'APPLIANCE_HTTP_PORT', 'APPLIANCE_LOG_LEVEL', 'APPLIANCE_THREADS', 'APPLIANCE_CONFIG']) {
+    for (const key of keys(loadConfig({ env: {} })).filter((key) => !derived.has(key)))
+      expect(readme).toContain(`\`${key}\``);
+    for (const name of [
+      'APPLIANCE_DATA_DIR',
+      'RADIUS_BIND',
+      'RADIUS_AUTH_PORT',
+      'RADIUS_ACCT_PORT',
+      'RADIUS_COA_PORT',
+      'APPLIANCE_HTTP_PORT',
+      'APPLIANCE_LOG_LEVEL',
+      'APPLIANCE_THREADS',
+      'APPLIANCE_CONFIG',
+    ]) {
       expect(readme).toContain(`\`${name}\``);
     }
   });
 
   it('reads the file, resolves its paths against it, and lets the environment win', () => {
-    const path = writeConfig({ dataDir: 'state', keyFile: '/etc/isp/replica.key', radius: { authPort: 11812, dictionaries: ['dict/local'] }, http: { port: 19812 } });
-    const config = loadConfig({ configPath: path, env: { RADIUS_AUTH_PORT: '21812', RADIUS_BIND: '192.0.2.1, 2001:db8::1' }, cwd: '/' });
+    const path = writeConfig({
+      dataDir: 'state',
+      keyFile: '/etc/isp/replica.key',
+      radius: { authPort: 11812, dictionaries: ['dict/local'] },
+      http: { port: 19812 },
+    });
+    const config = loadConfig({
+      configPath: path,
+      env: { RADIUS_AUTH_PORT: '21812', RADIUS_BIND: '192.0.2.1, 2001:db8::1' },
+      cwd: '/',
+    });
     expect(config.configFile).toBe(path);
     expect(config.dataDir).toBe(join(dir, 'state'));
     expect(config.keyFile).toBe('/etc/isp/replica.key');
@@ -87,11 +109,20 @@ describe('loadConfig', () => {
   });
 
   it('takes coa.sourceAddress as one address or one per family', () => {
-    expect(loadConfig({ configPath: writeConfig({ coa: { sourceAddress: '192.0.2.2' } }), env: {} }).coa.sourceAddress).toEqual(['192.0.2.2']);
-    const both = loadConfig({ configPath: writeConfig({ coa: { sourceAddress: ['192.0.2.2', '2001:db8::2'] } }), env: {} });
+    expect(
+      loadConfig({ configPath: writeConfig({ coa: { sourceAddress: '192.0.2.2' } }), env: {} }).coa.sourceAddress,
+    ).toEqual(['192.0.2.2']);
+    const both = loadConfig({
+      configPath: writeConfig({ coa: { sourceAddress: ['192.0.2.2', '2001:db8::2'] } }),
+      env: {},
+    });
     expect(both.coa.sourceAddress).toEqual(['192.0.2.2', '2001:db8::2']);
-    expect(() => loadConfig({ configPath: writeConfig({ coa: { sourceAddress: ['192.0.2.2', '192.0.2.3'] } }), env: {} })).toThrow(/at most one IPv4 and one IPv6/);
-    expect(() => loadConfig({ configPath: writeConfig({ coa: { sourceAddress: 'bng.example.net' } }), env: {} })).toThrow(/IPv4 or IPv6 address/);
+    expect(() =>
+      loadConfig({ configPath: writeConfig({ coa: { sourceAddress: ['192.0.2.2', '192.0.2.3'] } }), env: {} }),
+    ).toThrow(/at most one IPv4 and one IPv6/);
+    expect(() =>
+      loadConfig({ configPath: writeConfig({ coa: { sourceAddress: 'bng.example.net' } }), env: {} }),
+    ).toThrow(/IPv4 or IPv6 address/);
   });
 
   it('rejects bad values, naming their source', () => {
@@ -100,8 +131,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { RADIUS_BIND: 'localhost' } })).toThrow(/IPv4 or IPv6 address/);
     expect(() => loadConfig({ env: { RADIUS_AUTH_PORT: '1813' } })).toThrow(/must differ/);
     expect(() => loadConfig({ env: { APPLIANCE_LOG_LEVEL: 'loud' } })).toThrow(ConfigError);
-    expect(() => loadConfig({ configPath: writeConfig({ radius: { authport: 1 } }), env: {} })).toThrow(/Unrecognized key: "authport"/);
-    expect(() => loadConfig({ configPath: writeConfig({ policy: { suspended: 'ignore' } }), env: {} })).toThrow(ConfigError);
+    expect(() => loadConfig({ configPath: writeConfig({ radius: { authport: 1 } }), env: {} })).toThrow(
+      /Unrecognized key: "authport"/,
+    );
+    expect(() => loadConfig({ configPath: writeConfig({ policy: { suspended: 'ignore' } }), env: {} })).toThrow(
+      ConfigError,
+    );
     expect(() => loadConfig({ configPath: writeConfig({ group: 'isp' }), env: {} })).toThrow(/"group" needs "user"/);
     expect(() => loadConfig({ configPath: writeConfig('{ not json'), env: {} })).toThrow(/not valid JSON/);
     expect(() => loadConfig({ configPath: join(dir, 'missing.json'), env: {} })).toThrow(/cannot read config file/);

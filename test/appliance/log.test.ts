@@ -4,7 +4,11 @@ import { createLogger, redactValue } from '../../appliance/log.ts';
 
 function capture(level: 'debug' | 'info' | 'warn' | 'error' | 'silent' = 'debug') {
   const lines: Array<Record<string, unknown>> = [];
-  const log = createLogger({ level, sink: (line) => lines.push(JSON.parse(line) as Record<string, unknown>), now: () => Date.UTC(2026, 0, 1) });
+  const log = createLogger({
+    level,
+    sink: (line) => lines.push(JSON.parse(line) as Record<string, unknown>),
+    now: () => Date.UTC(2026, 0, 1),
+  });
   return { log, lines };
 }
 
@@ -12,7 +16,9 @@ describe('logger', () => {
   it('writes one JSON object per line with time, level, message and fields', () => {
     const { log, lines } = capture();
     log.info('accounting stored', { seq: 7, nas: 'bng-1' });
-    expect(lines).toEqual([{ time: '2026-01-01T00:00:00.000Z', level: 'info', msg: 'accounting stored', seq: 7, nas: 'bng-1' }]);
+    expect(lines).toEqual([
+      { time: '2026-01-01T00:00:00.000Z', level: 'info', msg: 'accounting stored', seq: 7, nas: 'bng-1' },
+    ]);
   });
 
   it('filters below its level', () => {
@@ -49,7 +55,12 @@ describe('logger', () => {
     });
     const text = JSON.stringify(lines);
     expect(text).not.toMatch(/hunter2|nas-secret|"abc"|"def"|cleartext/);
-    expect(lines[0]).toMatchObject({ username: 'alice', password: '[redacted]', secret: '[redacted]', packet: '<40 bytes>' });
+    expect(lines[0]).toMatchObject({
+      username: 'alice',
+      password: '[redacted]',
+      secret: '[redacted]',
+      packet: '<40 bytes>',
+    });
     expect((lines[0]?.attributes as unknown[])[3]).toEqual({ name: 'Calling-Station-Id', value: 'aa:bb' });
   });
 
@@ -59,7 +70,9 @@ describe('logger', () => {
     cyclic.self = cyclic;
     log.error('failed', { error: new Error('disk full'), big: 2n ** 64n, cyclic });
     expect(lines[0]).toMatchObject({ error: { name: 'Error', message: 'disk full' }, big: '18446744073709551616' });
-    expect(redactValue({ a: { b: { c: { d: { e: { f: { g: 1 } } } } } } })).toMatchObject({ a: { b: { c: { d: { e: { f: '[depth]' } } } } } });
+    expect(redactValue({ a: { b: { c: { d: { e: { f: { g: 1 } } } } } } })).toMatchObject({
+      a: { b: { c: { d: { e: { f: '[depth]' } } } } },
+    });
   });
 });
 

@@ -13,7 +13,10 @@ describe('metrics registry', () => {
     latency.observe(0.0005);
     latency.observe(0.005);
     latency.observe(1);
-    registry.collect('appliance_spool_depth', 'Depth "now".\nSecond line.', 'gauge', () => [{ value: 42 }, { labels: { path: 'a"b\\c' }, value: 1 }]);
+    registry.collect('appliance_spool_depth', 'Depth "now".\nSecond line.', 'gauge', () => [
+      { value: 42 },
+      { labels: { path: 'a"b\\c' }, value: 1 },
+    ]);
     expect(registry.render()).toBe(
       [
         '# HELP radius_requests_total Requests by type.',

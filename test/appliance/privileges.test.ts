@@ -17,24 +17,50 @@ const PORTS = [
 
 describe('planPrivilegeDrop', () => {
   it('switches as root when every port can be bound afterwards (ephemeral ports included)', () => {
-    expect(planPrivilegeDrop({ user: 'radius', uid: 0, ports: PORTS, unprivilegedPortStart: 1024 })).toEqual({ action: 'drop' });
-    expect(planPrivilegeDrop({ user: 'radius', uid: 0, ports: [{ key: 'radius.authPort', port: 0 }], unprivilegedPortStart: 1024 })).toEqual({ action: 'drop' });
+    expect(planPrivilegeDrop({ user: 'radius', uid: 0, ports: PORTS, unprivilegedPortStart: 1024 })).toEqual({
+      action: 'drop',
+    });
+    expect(
+      planPrivilegeDrop({
+        user: 'radius',
+        uid: 0,
+        ports: [{ key: 'radius.authPort', port: 0 }],
+        unprivilegedPortStart: 1024,
+      }),
+    ).toEqual({ action: 'drop' });
   });
 
   it('refuses as root with a port below the unprivileged start, naming it and the systemd way', () => {
-    const plan = planPrivilegeDrop({ user: 'radius', uid: 0, ports: [...PORTS, { key: 'http.port', port: 80 }], unprivilegedPortStart: 1024 });
+    const plan = planPrivilegeDrop({
+      user: 'radius',
+      uid: 0,
+      ports: [...PORTS, { key: 'http.port', port: 80 }],
+      unprivilegedPortStart: 1024,
+    });
     expect(plan.action).toBe('refuse');
     const message = plan.action === 'refuse' ? plan.message : '';
     expect(message).toMatch(/http\.port 80 below 1024/);
     expect(message).not.toMatch(/1812/);
     expect(message).toMatch(/AmbientCapabilities=CAP_NET_BIND_SERVICE/);
     // The kernel's threshold decides (net.ipv4.ip_unprivileged_port_start).
-    expect(planPrivilegeDrop({ user: 'radius', uid: 0, ports: PORTS, unprivilegedPortStart: 2000 }).action).toBe('refuse');
-    expect(planPrivilegeDrop({ user: 'radius', uid: 0, ports: [{ key: 'http.port', port: 80 }], unprivilegedPortStart: 0 }).action).toBe('drop');
+    expect(planPrivilegeDrop({ user: 'radius', uid: 0, ports: PORTS, unprivilegedPortStart: 2000 }).action).toBe(
+      'refuse',
+    );
+    expect(
+      planPrivilegeDrop({ user: 'radius', uid: 0, ports: [{ key: 'http.port', port: 80 }], unprivilegedPortStart: 0 })
+        .action,
+    ).toBe('drop');
   });
 
   it('skips when not root, whatever the ports', () => {
-    expect(planPrivilegeDrop({ user: 'radius', uid: 1000, ports: [{ key: 'radius.authPort', port: 812 }], unprivilegedPortStart: 1024 })).toEqual({ action: 'skip', uid: 1000 });
+    expect(
+      planPrivilegeDrop({
+        user: 'radius',
+        uid: 1000,
+        ports: [{ key: 'radius.authPort', port: 812 }],
+        unprivilegedPortStart: 1024,
+      }),
+    ).toEqual({ action: 'skip', uid: 1000 });
   });
 });
 
@@ -42,7 +68,15 @@ describe('dropPrivileges', () => {
   it('does nothing without a user', () => {
     const dir = mkdtempSync(join(tmpdir(), 'privileges-'));
     try {
-      expect(dropPrivileges({ user: null, group: null, dataDir: dir, ports: [{ key: 'radius.authPort', port: 812 }], log: createSilentLogger() })).toEqual({ dropped: false, uid: null, gid: null });
+      expect(
+        dropPrivileges({
+          user: null,
+          group: null,
+          dataDir: dir,
+          ports: [{ key: 'radius.authPort', port: 812 }],
+          log: createSilentLogger(),
+        }),
+      ).toEqual({ dropped: false, uid: null, gid: null });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

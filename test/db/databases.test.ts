@@ -33,7 +33,10 @@ describe.each(drivers)('tenant databases on %s', (_name, makeDriver) => {
     const b = await dbs.leaseTenant(slugs[1]!);
     const applied = await a.client.execute('SELECT count(*) AS n FROM __migrations');
     expect(Number(applied.rows[0]!.n)).toBe(tenantMigrations.length);
-    await a.client.execute({ sql: "INSERT INTO api_keys (id, name, role, secret_hash, prefix, created_at) VALUES ('k1', 'n', 'admin', 'h', 'p', 0)", args: [] });
+    await a.client.execute({
+      sql: "INSERT INTO api_keys (id, name, role, secret_hash, prefix, created_at) VALUES ('k1', 'n', 'admin', 'h', 'p', 0)",
+      args: [],
+    });
     expect((await a.client.execute('SELECT id FROM api_keys')).rows).toHaveLength(1);
     expect((await b.client.execute('SELECT id FROM api_keys')).rows).toHaveLength(0);
     a.release();
@@ -62,7 +65,11 @@ describe.each(drivers)('tenant databases on %s', (_name, makeDriver) => {
     raw.close();
     const dbs = createDatabases(driver);
     const lease = await dbs.leaseTenant(slug);
-    expect((await lease.client.execute("SELECT name FROM sqlite_master WHERE name IN ('users', 'keep_me') ORDER BY name")).rows.map((r) => r.name)).toEqual(['keep_me', 'users']);
+    expect(
+      (
+        await lease.client.execute("SELECT name FROM sqlite_master WHERE name IN ('users', 'keep_me') ORDER BY name")
+      ).rows.map((r) => r.name),
+    ).toEqual(['keep_me', 'users']);
     lease.release();
     await dbs.dropTenant(slug);
     dbs.close();
@@ -82,7 +89,11 @@ describe('open client cap', () => {
     const again = await dbs.leaseTenant('t2');
     expect((await again.client.execute('SELECT count(*) AS n FROM users')).rows[0]!.n).toBe(0);
     again.release();
-    expect(readdirSync(capDir).filter((f) => f.endsWith('.db')).sort()).toEqual(['tenant-t1.db', 'tenant-t2.db', 'tenant-t3.db']);
+    expect(
+      readdirSync(capDir)
+        .filter((f) => f.endsWith('.db'))
+        .sort(),
+    ).toEqual(['tenant-t1.db', 'tenant-t2.db', 'tenant-t3.db']);
     dbs.close();
     rmSync(capDir, { recursive: true, force: true });
   });
@@ -95,7 +106,9 @@ describe('file database settings', () => {
     await dbs.createTenant('settings');
     const { client, release } = await dbs.leaseTenant('settings');
     const tx = await client.transaction('write');
-    await tx.execute("INSERT INTO api_keys (id, name, role, secret_hash, prefix, created_at) VALUES ('k', 'k', 'admin', 'h', 'p', 0)");
+    await tx.execute(
+      "INSERT INTO api_keys (id, name, role, secret_hash, prefix, created_at) VALUES ('k', 'k', 'admin', 'h', 'p', 0)",
+    );
     await tx.commit();
     expect((await client.execute('PRAGMA journal_mode')).rows[0]!.journal_mode).toBe('wal');
     expect(Number((await client.execute('PRAGMA synchronous')).rows[0]!.synchronous)).toBe(2);
@@ -113,14 +126,20 @@ describe('file databases under concurrent writes', () => {
     const { client, release } = await dbs.leaseTenant('busy');
     const writes = Array.from({ length: 60 }, async (_, i) => {
       if (i % 3 === 0) {
-        await client.execute({ sql: "INSERT INTO api_keys (id, name, role, secret_hash, prefix, created_at) VALUES (?, 'plain', 'admin', 'h', 'p', 0)", args: [`plain-${i}`] });
+        await client.execute({
+          sql: "INSERT INTO api_keys (id, name, role, secret_hash, prefix, created_at) VALUES (?, 'plain', 'admin', 'h', 'p', 0)",
+          args: [`plain-${i}`],
+        });
         return;
       }
       const tx = await client.transaction('write');
       try {
         const before = await tx.execute('SELECT count(*) AS n FROM api_keys');
         await new Promise((r) => setTimeout(r, 1)); // yield mid-transaction, as real handlers do
-        await tx.execute({ sql: "INSERT INTO api_keys (id, name, role, secret_hash, prefix, created_at) VALUES (?, ?, 'admin', 'h', 'p', 0)", args: [`tx-${i}`, String(before.rows[0]!.n)] });
+        await tx.execute({
+          sql: "INSERT INTO api_keys (id, name, role, secret_hash, prefix, created_at) VALUES (?, ?, 'admin', 'h', 'p', 0)",
+          args: [`tx-${i}`, String(before.rows[0]!.n)],
+        });
         await tx.commit();
       } finally {
         tx.close();

@@ -16,7 +16,9 @@ describe('file client with kept statements', () => {
     ours = createFileClient(join(dir, 'a.db'), { timeoutMs: 1_000 });
     theirs = createClient({ url: `file:${join(dir, 'b.db')}`, concurrency: 1 });
     for (const client of [ours, theirs]) {
-      await client.executeMultiple('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, blob BLOB, big INTEGER, n REAL);');
+      await client.executeMultiple(
+        'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, blob BLOB, big INTEGER, n REAL);',
+      );
     }
   });
   afterEach(() => {
@@ -28,11 +30,20 @@ describe('file client with kept statements', () => {
   const both = async <T>(work: (client: Client) => Promise<T>) => [await work(ours), await work(theirs)] as const;
 
   it('returns the same rows, columns, counts and values as @libsql/client', async () => {
-    const inserts = await both((c) => c.execute({ sql: 'INSERT INTO t (name, blob, big, n) VALUES (?, ?, ?, ?)', args: ['a', new Uint8Array([1, 2, 3]).buffer, 2 ** 40, 1.5] }));
+    const inserts = await both((c) =>
+      c.execute({
+        sql: 'INSERT INTO t (name, blob, big, n) VALUES (?, ?, ?, ?)',
+        args: ['a', new Uint8Array([1, 2, 3]).buffer, 2 ** 40, 1.5],
+      }),
+    );
     expect(inserts[0].rowsAffected).toBe(1);
     expect(inserts[0].lastInsertRowid).toBe(inserts[1].lastInsertRowid);
-    await both((c) => c.execute({ sql: 'INSERT INTO t (name, big) VALUES (:name, :big)', args: { name: 'b', big: true } }));
-    const [mine, reference] = await both((c) => c.execute('SELECT id, name, blob, big, n, name AS id FROM t ORDER BY id'));
+    await both((c) =>
+      c.execute({ sql: 'INSERT INTO t (name, big) VALUES (:name, :big)', args: { name: 'b', big: true } }),
+    );
+    const [mine, reference] = await both((c) =>
+      c.execute('SELECT id, name, blob, big, n, name AS id FROM t ORDER BY id'),
+    );
     expect(mine.columns).toEqual(reference.columns);
     expect(mine.rows.length).toBe(2);
     for (const [i, row] of mine.rows.entries()) {
@@ -64,15 +75,27 @@ describe('file client with kept statements', () => {
 
   it('maps constraint errors to the same codes', async () => {
     await both((c) => c.execute({ sql: 'INSERT INTO t (name) VALUES (?)', args: ['dup'] }));
-    const errors = await both((c) => c.execute({ sql: 'INSERT INTO t (name) VALUES (?)', args: ['dup'] }).catch((e: unknown) => e));
+    const errors = await both((c) =>
+      c.execute({ sql: 'INSERT INTO t (name) VALUES (?)', args: ['dup'] }).catch((e: unknown) => e),
+    );
     for (const error of errors) expect(error).toBeInstanceOf(LibsqlError);
     const [mine, reference] = errors as [LibsqlError, LibsqlError];
-    expect([mine.code, mine.extendedCode, mine.rawCode]).toEqual([reference.code, reference.extendedCode, reference.rawCode]);
+    expect([mine.code, mine.extendedCode, mine.rawCode]).toEqual([
+      reference.code,
+      reference.extendedCode,
+      reference.rawCode,
+    ]);
   });
 
   it('rolls a failed batch back and names the statement that failed', async () => {
     const error = await ours
-      .batch([{ sql: 'INSERT INTO t (name) VALUES (?)', args: ['one'] }, { sql: 'INSERT INTO t (name) VALUES (?)', args: ['one'] }], 'write')
+      .batch(
+        [
+          { sql: 'INSERT INTO t (name) VALUES (?)', args: ['one'] },
+          { sql: 'INSERT INTO t (name) VALUES (?)', args: ['one'] },
+        ],
+        'write',
+      )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LibsqlBatchError);
     expect((error as LibsqlBatchError).statementIndex).toBe(1);

@@ -13,7 +13,9 @@ const memory = () => {
 afterEach(() => clients.splice(0).forEach((c) => c.close()));
 
 const schemaOf = async (client: Client) =>
-  (await client.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")).rows.map((r) => ({ ...r }));
+  (
+    await client.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
+  ).rows.map((r) => ({ ...r }));
 
 describe.each([
   ['control', controlMigrations],
@@ -38,7 +40,10 @@ describe.each([
 
 describe('migration safety', () => {
   const one: Migration[] = [{ tag: '0000_a', hash: 'h0', statements: ['CREATE TABLE a (x)'] }];
-  const two: Migration[] = [...one, { tag: '0001_b', hash: 'h1', statements: ['CREATE TABLE b (y)', 'INSERT INTO nope VALUES (1)'] }];
+  const two: Migration[] = [
+    ...one,
+    { tag: '0001_b', hash: 'h1', statements: ['CREATE TABLE b (y)', 'INSERT INTO nope VALUES (1)'] },
+  ];
 
   it('refuses a database written by a newer build', async () => {
     const client = memory();

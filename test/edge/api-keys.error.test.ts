@@ -5,8 +5,15 @@ describe('API key failures', () => {
   it('validates name and role', async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
-    const res = await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body: { name: '   ', role: 'root' } });
-    expect(expectProblem(res, 400, 'validation_failed').errors!.map((e) => e.path).sort()).toEqual(['name', 'role']);
+    const res = await edge.call('POST', '/api/v1/api-keys', {
+      token: tenant.owner.token,
+      body: { name: '   ', role: 'root' },
+    });
+    expect(
+      expectProblem(res, 400, 'validation_failed')
+        .errors!.map((e) => e.path)
+        .sort(),
+    ).toEqual(['name', 'role']);
     const list = edge.ok(await edge.call('GET', '/api/v1/api-keys', { token: tenant.owner.token }), 200);
     expect(list.body.data).toEqual([]);
   });
@@ -14,8 +21,16 @@ describe('API key failures', () => {
   it('answers a malformed key id with 400 and an unknown one with 404', async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
-    expectProblem(await edge.call('DELETE', '/api/v1/api-keys/123', { token: tenant.owner.token }), 400, 'validation_failed');
-    expectProblem(await edge.call('DELETE', `/api/v1/api-keys/${crypto.randomUUID()}`, { token: tenant.owner.token }), 404, 'not_found');
+    expectProblem(
+      await edge.call('DELETE', '/api/v1/api-keys/123', { token: tenant.owner.token }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await edge.call('DELETE', `/api/v1/api-keys/${crypto.randomUUID()}`, { token: tenant.owner.token }),
+      404,
+      'not_found',
+    );
   });
 
   it('cannot be created with a role the caller cannot grant', async () => {
@@ -65,17 +80,22 @@ describe('API key failures', () => {
     expectProblem(limited, 429, 'rate_limited');
     expect(limited.headers.get('retry-after')).toBe('15');
     // Writes are limited too, and a limited request has no effect.
-    expectProblem(await edge.call('POST', '/api/v1/api-keys', { token: key.secret, body: { name: 'n', role: 'read_only' } }), 429, 'rate_limited');
+    expectProblem(
+      await edge.call('POST', '/api/v1/api-keys', { token: key.secret, body: { name: 'n', role: 'read_only' } }),
+      429,
+      'rate_limited',
+    );
     // Other keys and staff tokens have their own budgets.
     expect((await edge.call('GET', '/api/v1/me', { token: other.secret })).status).toBe(200);
-    for (let i = 0; i < 5; i++) expect((await edge.call('GET', '/api/v1/me', { token: tenant.owner.token })).status).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await edge.call('GET', '/api/v1/me', { token: tenant.owner.token })).status).toBe(200);
     edge.clock.now += 15_000;
     expect((await edge.call('GET', '/api/v1/me', { token: key.secret })).status).toBe(200);
     const list = edge.ok(await edge.call('GET', '/api/v1/api-keys', { token: tenant.owner.token }), 200);
     expect(list.body.data).toHaveLength(2);
   });
 
-  it('does not spend a key\'s budget on requests with a wrong secret', async () => {
+  it("does not spend a key's budget on requests with a wrong secret", async () => {
     const edge = await startEdge({ API_KEY_RATE_LIMIT: 2 });
     const tenant = await edge.createTenant();
     const key = await edge.createApiKey(tenant.owner.token, 'admin');

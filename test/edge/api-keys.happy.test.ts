@@ -5,7 +5,13 @@ describe('API keys', () => {
   it('returns the secret once, at creation, in the isk_<tenant>.<id>.<secret> format', async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
-    const res = edge.ok(await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body: { name: '  billing sync  ', role: 'billing' } }), 201);
+    const res = edge.ok(
+      await edge.call('POST', '/api/v1/api-keys', {
+        token: tenant.owner.token,
+        body: { name: '  billing sync  ', role: 'billing' },
+      }),
+      201,
+    );
     const id = String(res.body.id);
     expect(res.body).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -38,14 +44,18 @@ describe('API keys', () => {
     }
   });
 
-  it('works as a Bearer token with exactly its role\'s powers', async () => {
+  it("works as a Bearer token with exactly its role's powers", async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const key = await edge.createApiKey(tenant.owner.token, 'operations');
-    expect(edge.ok(await edge.call('GET', '/api/v1/users', { token: key.secret }), 200).body.data!.map((u) => u.id)).toEqual([tenant.owner.id]);
+    expect(
+      edge.ok(await edge.call('GET', '/api/v1/users', { token: key.secret }), 200).body.data!.map((u) => u.id),
+    ).toEqual([tenant.owner.id]);
     expectProblem(await edge.call('GET', '/api/v1/api-keys', { token: key.secret }), 403, 'forbidden');
     // The scheme name is case-insensitive (RFC 9110 §11.1).
-    expect((await edge.call('GET', '/api/v1/me', { headers: { authorization: `bearer ${key.secret}` } })).status).toBe(200);
+    expect((await edge.call('GET', '/api/v1/me', { headers: { authorization: `bearer ${key.secret}` } })).status).toBe(
+      200,
+    );
   });
 
   it('keeps last_used_at at minute resolution on the platform clock', async () => {
@@ -81,9 +91,18 @@ describe('API keys', () => {
     expect((await edge.call('GET', '/api/v1/me', { token: keep.secret })).status).toBe(200);
     const active = edge.ok(await edge.call('GET', '/api/v1/api-keys', { token: tenant.owner.token }), 200);
     expect(active.body.data!.map((k) => k.id)).toEqual([keep.id]);
-    const all = edge.ok(await edge.call('GET', '/api/v1/api-keys?include_revoked=true', { token: tenant.owner.token }), 200);
-    expect(all.body.data!.find((k) => k.id === key.id)).toMatchObject({ revoked_at: new Date(startTime + 10_000).toISOString() });
-    expectProblem(await edge.call('DELETE', `/api/v1/api-keys/${key.id}`, { token: tenant.owner.token }), 404, 'not_found');
+    const all = edge.ok(
+      await edge.call('GET', '/api/v1/api-keys?include_revoked=true', { token: tenant.owner.token }),
+      200,
+    );
+    expect(all.body.data!.find((k) => k.id === key.id)).toMatchObject({
+      revoked_at: new Date(startTime + 10_000).toISOString(),
+    });
+    expectProblem(
+      await edge.call('DELETE', `/api/v1/api-keys/${key.id}`, { token: tenant.owner.token }),
+      404,
+      'not_found',
+    );
   });
 
   it('a key can revoke itself', async () => {
@@ -116,10 +135,20 @@ describe('API keys', () => {
     const admin = await edge.createApiKey(tenant.owner.token, 'admin');
     const child = await edge.createApiKey(admin.secret, 'support');
     expect((await edge.call('DELETE', `/api/v1/api-keys/${child.id}`, { token: tenant.owner.token })).status).toBe(204);
-    const events = edge.ok(await edge.call('GET', `/api/v1/audit-events?resource=api_key&resource_id=${child.id}`, { token: tenant.owner.token }), 200);
+    const events = edge.ok(
+      await edge.call('GET', `/api/v1/audit-events?resource=api_key&resource_id=${child.id}`, {
+        token: tenant.owner.token,
+      }),
+      200,
+    );
     expect(events.body.data).toEqual([
       expect.objectContaining({ action: 'api_key.revoked', actor_type: 'user', actor_id: tenant.owner.id }),
-      expect.objectContaining({ action: 'api_key.created', actor_type: 'api_key', actor_id: admin.id, changes: { name: child.body.name, role: 'support', scopes: null, expires_at: null } }),
+      expect.objectContaining({
+        action: 'api_key.created',
+        actor_type: 'api_key',
+        actor_id: admin.id,
+        changes: { name: child.body.name, role: 'support', scopes: null, expires_at: null },
+      }),
     ]);
     expect(child.body.created_by).toBe(admin.id);
     expect(events.text).not.toContain(child.secret.split('.')[2]!);

@@ -34,7 +34,7 @@ describe('API key scopes', () => {
     expect([...(created.body.scopes as string[])].sort()).toEqual(fieldTech);
   });
 
-  it('refuses scopes outside the key\'s role with 422, naming each', async () => {
+  it("refuses scopes outside the key's role with 422, naming each", async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const scopes = ['subscribers:read', 'billing:write', 'users:write'];

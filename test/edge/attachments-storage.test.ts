@@ -16,7 +16,8 @@ const freshStore = () => {
   return { dir, store: createDirectoryStorage(join(dir, 'store')) };
 };
 const bytes = (text: string) => new TextEncoder().encode(text);
-const read = async (stream: ReadableStream<Uint8Array>) => new TextDecoder().decode(await new Response(stream).arrayBuffer());
+const read = async (stream: ReadableStream<Uint8Array>) =>
+  new TextDecoder().decode(await new Response(stream).arrayBuffer());
 
 describe('directory object storage', () => {
   it('puts, gets with metadata, replaces and deletes', async () => {
@@ -49,14 +50,31 @@ describe('directory object storage', () => {
   it('refuses keys that could escape the directory or are not plain segments', async () => {
     const { dir, store } = freshStore();
     writeFileSync(join(dir, 'secret.txt'), 'outside');
-    const evil = ['../secret.txt', 'tenants/../../secret.txt', '/etc/passwd', 'tenants//x', 'tenants/./x', 'tenants/.hidden', 'a\\..\\b', 'a/b/', '', 'tenants/x%2F..', 'a\0b', 'x'.repeat(513)];
+    const evil = [
+      '../secret.txt',
+      'tenants/../../secret.txt',
+      '/etc/passwd',
+      'tenants//x',
+      'tenants/./x',
+      'tenants/.hidden',
+      'a\\..\\b',
+      'a/b/',
+      '',
+      'tenants/x%2F..',
+      'a\0b',
+      'x'.repeat(513),
+    ];
     for (const key of evil) {
       expect(() => assertObjectKey(key), key).toThrow(/invalid object key/);
       await expect(store.get(key), key).rejects.toThrow(/invalid object key/);
-      await expect(store.put(key, bytes('x'), { contentType: 'text/plain' }), key).rejects.toThrow(/invalid object key/);
+      await expect(store.put(key, bytes('x'), { contentType: 'text/plain' }), key).rejects.toThrow(
+        /invalid object key/,
+      );
       await expect(store.delete(key), key).rejects.toThrow(/invalid object key/);
     }
     expect(() => tenantObjectKey('t', '..', 'other')).toThrow(/invalid object key/);
-    expect(tenantObjectKey('0192f0c0-0000-7000-8000-000000000000', 'tickets', 'a.b_c-d')).toBe('tenants/0192f0c0-0000-7000-8000-000000000000/tickets/a.b_c-d');
+    expect(tenantObjectKey('0192f0c0-0000-7000-8000-000000000000', 'tickets', 'a.b_c-d')).toBe(
+      'tenants/0192f0c0-0000-7000-8000-000000000000/tickets/a.b_c-d',
+    );
   });
 });

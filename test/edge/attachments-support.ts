@@ -7,14 +7,27 @@ import type { TestEdge } from '../support/edge-app.ts';
 export const binary = new Uint8Array(4096).map((_, i) => (i * 7) & 0xff);
 
 /** POSTs a raw body as a ticket attachment, bypassing the JSON helper. */
-export async function upload(edge: TestEdge, token: string, ticketId: string, body: Uint8Array | string, contentType: string | undefined, query = '', headers: Record<string, string> = {}) {
+export async function upload(
+  edge: TestEdge,
+  token: string,
+  ticketId: string,
+  body: Uint8Array | string,
+  contentType: string | undefined,
+  query = '',
+  headers: Record<string, string> = {},
+) {
   const response = await edge.app.request(`/api/v1/tickets/${ticketId}/attachments${query}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, ...(contentType ? { 'content-type': contentType } : {}), ...headers },
     body,
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, text, body: (text ? JSON.parse(text) : undefined) as Record<string, unknown> };
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    body: (text ? JSON.parse(text) : undefined) as Record<string, unknown>,
+  };
 }
 
 /** Files in the object store's directory (the harness keeps objects under <dir>/objects/objects). */

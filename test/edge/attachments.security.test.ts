@@ -7,8 +7,14 @@ describe('attachment isolation', () => {
     const edge = await startEdge();
     const a = await edge.createTenant();
     const b = await edge.createTenant();
-    const aTicket = String(edge.ok(await edge.call('POST', '/api/v1/tickets', { token: a.owner.token, body: { subject: 'A' } }), 201).body.id);
-    const bTicket = String(edge.ok(await edge.call('POST', '/api/v1/tickets', { token: b.owner.token, body: { subject: 'B' } }), 201).body.id);
+    const aTicket = String(
+      edge.ok(await edge.call('POST', '/api/v1/tickets', { token: a.owner.token, body: { subject: 'A' } }), 201).body
+        .id,
+    );
+    const bTicket = String(
+      edge.ok(await edge.call('POST', '/api/v1/tickets', { token: b.owner.token, body: { subject: 'B' } }), 201).body
+        .id,
+    );
     const aFile = await upload(edge, a.owner.token, aTicket, 'secret of A', 'text/plain', '?filename=a.txt');
     const bFile = await upload(edge, b.owner.token, bTicket, binary, 'image/png');
     const aId = String(aFile.body.id);
@@ -27,7 +33,9 @@ describe('attachment isolation', () => {
 
     // Keys are server-made and tenant-prefixed; a row pointing into A's prefix (a tampered or
     // restored database) is refused, and deleting it leaves A's object alone.
-    const aKey = String((await edge.tenantSql(a.slug, 'SELECT storage_key FROM ticket_attachments')).rows[0]!.storage_key);
+    const aKey = String(
+      (await edge.tenantSql(a.slug, 'SELECT storage_key FROM ticket_attachments')).rows[0]!.storage_key,
+    );
     expect(aKey.startsWith(`tenants/${a.id}/`)).toBe(true);
     await edge.tenantSql(b.slug, 'UPDATE ticket_attachments SET storage_key = ? WHERE id = ?', [aKey, bId]);
     const stolen = await edge.call('GET', `/api/v1/attachments/${bId}`, { token: b.owner.token });
@@ -42,7 +50,10 @@ describe('attachment isolation', () => {
   it('lets read-only and billing staff download but not upload or delete', async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
-    const ticket = String(edge.ok(await edge.call('POST', '/api/v1/tickets', { token: tenant.owner.token, body: { subject: 'T' } }), 201).body.id);
+    const ticket = String(
+      edge.ok(await edge.call('POST', '/api/v1/tickets', { token: tenant.owner.token, body: { subject: 'T' } }), 201)
+        .body.id,
+    );
     const id = String((await upload(edge, tenant.owner.token, ticket, 'hello', 'text/plain')).body.id);
     for (const role of ['read_only', 'billing'] as const) {
       const staff = await edge.createStaff(tenant, role);

@@ -31,7 +31,10 @@ describe('audit query validation', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const at = new Date(edge.clock.now).toISOString();
-    const res = edge.ok(await edge.call('GET', `/api/v1/audit-events?from=${at}&to=${at}`, { token: tenant.owner.token }), 200);
+    const res = edge.ok(
+      await edge.call('GET', `/api/v1/audit-events?from=${at}&to=${at}`, { token: tenant.owner.token }),
+      200,
+    );
     expect(res.body).toEqual({ data: [], next_cursor: null });
   });
 

@@ -51,27 +51,72 @@ describe('audit trail contents', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const token = tenant.owner.token;
-    const writes: { requestId: string; action: string; resource: string; resourceId: () => string; changes: unknown }[] = [];
-    const send = async (method: string, path: string, body: unknown, expected: number, action: string, resource: string, changes: unknown, resourceId?: () => string) => {
+    const writes: {
+      requestId: string;
+      action: string;
+      resource: string;
+      resourceId: () => string;
+      changes: unknown;
+    }[] = [];
+    const send = async (
+      method: string,
+      path: string,
+      body: unknown,
+      expected: number,
+      action: string,
+      resource: string,
+      changes: unknown,
+      resourceId?: () => string,
+    ) => {
       const requestId = `req-${action.replaceAll('.', '-')}-${writes.length}`;
-      const res = edge.ok(await edge.call(method, path, { token, body, headers: { 'x-request-id': requestId } }), expected);
+      const res = edge.ok(
+        await edge.call(method, path, { token, body, headers: { 'x-request-id': requestId } }),
+        expected,
+      );
       expect(res.headers.get('x-request-id')).toBe(requestId);
       const id = resourceId ?? (() => String(res.body.id));
       writes.push({ requestId, action, resource, resourceId: id, changes });
       return res;
     };
-    const user = await send('POST', '/api/v1/users', { email: 'new@isp.test', name: 'New', role: 'support', password: 'a-good-password-1' }, 201, 'user.created', 'user', {
-      email: 'new@isp.test',
-      name: 'New',
-      role: 'support',
-    });
+    const user = await send(
+      'POST',
+      '/api/v1/users',
+      { email: 'new@isp.test', name: 'New', role: 'support', password: 'a-good-password-1' },
+      201,
+      'user.created',
+      'user',
+      {
+        email: 'new@isp.test',
+        name: 'New',
+        role: 'support',
+      },
+    );
     const userId = String(user.body.id);
-    await send('PATCH', `/api/v1/users/${userId}`, { role: 'billing' }, 200, 'user.updated', 'user', { role: 'billing' });
-    const key = await send('POST', '/api/v1/api-keys', { name: 'ci', role: 'read_only' }, 201, 'api_key.created', 'api_key', { name: 'ci', role: 'read_only' });
+    await send('PATCH', `/api/v1/users/${userId}`, { role: 'billing' }, 200, 'user.updated', 'user', {
+      role: 'billing',
+    });
+    const key = await send(
+      'POST',
+      '/api/v1/api-keys',
+      { name: 'ci', role: 'read_only' },
+      201,
+      'api_key.created',
+      'api_key',
+      { name: 'ci', role: 'read_only' },
+    );
     const keyId = String(key.body.id);
     await send('DELETE', `/api/v1/api-keys/${keyId}`, undefined, 204, 'api_key.revoked', 'api_key', null, () => keyId);
     await send('DELETE', `/api/v1/users/${userId}`, undefined, 204, 'user.deleted', 'user', null, () => userId);
-    await send('POST', '/api/v1/me/mfa/totp', undefined, 200, 'user.mfa_enrolment_started', 'user', null, () => tenant.owner.id);
+    await send(
+      'POST',
+      '/api/v1/me/mfa/totp',
+      undefined,
+      200,
+      'user.mfa_enrolment_started',
+      'user',
+      null,
+      () => tenant.owner.id,
+    );
 
     const events = await listAll(edge, token);
     for (const write of writes) {
@@ -102,10 +147,24 @@ describe('audit trail contents', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const key = await edge.createApiKey(tenant.owner.token, 'admin');
-    const created = edge.ok(await edge.call('POST', '/api/v1/users', { token: key.secret, body: { email: 'k@isp.test', name: 'K', role: 'support', password: 'a-good-password-1' } }), 201);
+    const created = edge.ok(
+      await edge.call('POST', '/api/v1/users', {
+        token: key.secret,
+        body: { email: 'k@isp.test', name: 'K', role: 'support', password: 'a-good-password-1' },
+      }),
+      201,
+    );
     const events = await listAll(edge, tenant.owner.token);
-    expect(events.find((e) => e.resource_id === created.body.id && e.action === 'user.created')).toMatchObject({ actor_type: 'api_key', actor_id: key.id });
-    expect(events.find((e) => e.action === 'auth.login')).toMatchObject({ actor_type: 'user', actor_id: tenant.owner.id, resource: 'user', resource_id: tenant.owner.id });
+    expect(events.find((e) => e.resource_id === created.body.id && e.action === 'user.created')).toMatchObject({
+      actor_type: 'api_key',
+      actor_id: key.id,
+    });
+    expect(events.find((e) => e.action === 'auth.login')).toMatchObject({
+      actor_type: 'user',
+      actor_id: tenant.owner.id,
+      resource: 'user',
+      resource_id: tenant.owner.id,
+    });
   });
 });
 
@@ -119,7 +178,10 @@ describe('audit filters and pagination', () => {
     edge.clock.now = startTime + 2 * hour;
     const key = await edge.createApiKey(admin.token, 'read_only');
     edge.clock.now = startTime + 3 * hour;
-    edge.ok(await edge.call('PATCH', `/api/v1/users/${u1.id}`, { token: tenant.owner.token, body: { name: 'Changed' } }), 200);
+    edge.ok(
+      await edge.call('PATCH', `/api/v1/users/${u1.id}`, { token: tenant.owner.token, body: { name: 'Changed' } }),
+      200,
+    );
     const token = tenant.owner.token;
     const get = async (query: string) => listAll(edge, token, query);
 
@@ -131,8 +193,14 @@ describe('audit filters and pagination', () => {
     expect(created.map((e) => e.resource_id)).toEqual([u1.id, admin.id, tenant.owner.id]);
 
     expect((await get('resource=api_key')).map((e) => e.resource_id)).toEqual([key.id]);
-    expect((await get(`resource_id=${u1.id}`)).map((e) => e.action)).toEqual(['user.updated', 'auth.login', 'user.created']);
-    expect((await get(`resource=user&action=user.updated&actor_id=${tenant.owner.id}`)).map((e) => e.resource_id)).toEqual([u1.id]);
+    expect((await get(`resource_id=${u1.id}`)).map((e) => e.action)).toEqual([
+      'user.updated',
+      'auth.login',
+      'user.created',
+    ]);
+    expect(
+      (await get(`resource=user&action=user.updated&actor_id=${tenant.owner.id}`)).map((e) => e.resource_id),
+    ).toEqual([u1.id]);
 
     const from = new Date(startTime + hour).toISOString();
     const to = new Date(startTime + 3 * hour).toISOString();
@@ -140,7 +208,9 @@ describe('audit filters and pagination', () => {
     expect(window.map((e) => e.at).every((at) => String(at) >= from && String(at) < to)).toBe(true);
     expect(window.map((e) => e.action)).toEqual(['api_key.created', 'auth.login', 'user.created']);
     // Offsets are honoured: the same instant written in another zone selects the same events.
-    const shifted = await get(`from=${encodeURIComponent('2031-01-15T12:00:00+02:00')}&to=${encodeURIComponent('2031-01-15T14:00:00+02:00')}`);
+    const shifted = await get(
+      `from=${encodeURIComponent('2031-01-15T12:00:00+02:00')}&to=${encodeURIComponent('2031-01-15T14:00:00+02:00')}`,
+    );
     expect(shifted.map((e) => e.id)).toEqual(window.map((e) => e.id));
     expect(await get('action=no.such.action')).toEqual([]);
   });
@@ -157,7 +227,12 @@ describe('audit filters and pagination', () => {
     const first = edge.ok(await edge.call('GET', '/api/v1/audit-events?limit=4', { token: tenant.owner.token }), 200);
     // Opaque (issue 13): not the seq a client could build one from, and it leads on from the fourth entry.
     expect(first.body.next_cursor).not.toBe(String(first.body.data![3]!.seq));
-    const next = edge.ok(await edge.call('GET', `/api/v1/audit-events?limit=1&cursor=${String(first.body.next_cursor)}`, { token: tenant.owner.token }), 200);
+    const next = edge.ok(
+      await edge.call('GET', `/api/v1/audit-events?limit=1&cursor=${String(first.body.next_cursor)}`, {
+        token: tenant.owner.token,
+      }),
+      200,
+    );
     expect(next.body.data!.map((e) => e.seq)).toEqual([all.body.data![4]!.seq]);
   });
 });
@@ -167,12 +242,32 @@ describe('CSV export', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const awkward = 'Smith, "Jr."\nsecond line';
-    edge.ok(await edge.call('POST', '/api/v1/users', { token: tenant.owner.token, body: { email: 'awk@isp.test', name: awkward, role: 'support', password: 'a-good-password-1' } }), 201);
+    edge.ok(
+      await edge.call('POST', '/api/v1/users', {
+        token: tenant.owner.token,
+        body: { email: 'awk@isp.test', name: awkward, role: 'support', password: 'a-good-password-1' },
+      }),
+      201,
+    );
     const res = edge.ok(await edge.call('GET', '/api/v1/audit-events/export', { token: tenant.owner.token }), 200);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="audit-events.csv"');
     const rows = parseCsv(res.text);
-    const header = ['seq', 'id', 'at', 'actor_type', 'actor_id', 'action', 'resource', 'resource_id', 'changes', 'request_id', 'ip', 'prev_hash', 'hash'];
+    const header = [
+      'seq',
+      'id',
+      'at',
+      'actor_type',
+      'actor_id',
+      'action',
+      'resource',
+      'resource_id',
+      'changes',
+      'request_id',
+      'ip',
+      'prev_hash',
+      'hash',
+    ];
     expect(rows[0]).toEqual(header);
     const json = (await listAll(edge, tenant.owner.token)).reverse();
     expect(rows.slice(1)).toHaveLength(json.length);
@@ -195,7 +290,10 @@ describe('CSV export', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const key = await edge.createApiKey(tenant.owner.token, 'read_only');
-    const res = edge.ok(await edge.call('GET', '/api/v1/audit-events/export?resource=api_key', { token: tenant.owner.token }), 200);
+    const res = edge.ok(
+      await edge.call('GET', '/api/v1/audit-events/export?resource=api_key', { token: tenant.owner.token }),
+      200,
+    );
     const rows = parseCsv(res.text);
     expect(rows.slice(1).map((r) => [r[5], r[7]])).toEqual([['api_key.created', key.id]]);
   });
@@ -206,7 +304,11 @@ describe('CSV export', () => {
     // A client-chosen request id is free text that reaches the start of a cell; it may begin with '-'.
     const requestIds = ['-2-3-cmd-calc', '-1.5-0.5-x', '--cmd-exe'];
     for (const requestId of requestIds) {
-      const res = await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body: { name: requestId, role: 'read_only' }, headers: { 'x-request-id': requestId } });
+      const res = await edge.call('POST', '/api/v1/api-keys', {
+        token: tenant.owner.token,
+        body: { name: requestId, role: 'read_only' },
+        headers: { 'x-request-id': requestId },
+      });
       expect(res.headers.get('x-request-id')).toBe(requestId);
     }
     const csv = edge.ok(await edge.call('GET', '/api/v1/audit-events/export', { token: tenant.owner.token }), 200).text;
@@ -218,8 +320,13 @@ describe('CSV export', () => {
   it('exports only a header for no matches', async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
-    const res = edge.ok(await edge.call('GET', '/api/v1/audit-events/export?action=nothing', { token: tenant.owner.token }), 200);
-    expect(res.text).toBe('seq,id,at,actor_type,actor_id,action,resource,resource_id,changes,request_id,ip,prev_hash,hash\r\n');
+    const res = edge.ok(
+      await edge.call('GET', '/api/v1/audit-events/export?action=nothing', { token: tenant.owner.token }),
+      200,
+    );
+    expect(res.text).toBe(
+      'seq,id,at,actor_type,actor_id,action,resource,resource_id,changes,request_id,ip,prev_hash,hash\r\n',
+    );
   });
 });
 

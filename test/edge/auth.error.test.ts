@@ -11,7 +11,8 @@ describe('staff login failures', () => {
     const edge = await startEdge();
     const a = await edge.createTenant();
     const b = await edge.createTenant();
-    const login = (tenant: string, email: string, password: string) => edge.call('POST', '/api/v1/auth/login', { body: { tenant, email, password } });
+    const login = (tenant: string, email: string, password: string) =>
+      edge.call('POST', '/api/v1/auth/login', { body: { tenant, email, password } });
     const answers = [
       await login(a.slug, a.owner.email, 'wrong-password-123'),
       await login(a.slug, 'nobody@nowhere.test', a.owner.password),
@@ -26,13 +27,20 @@ describe('staff login failures', () => {
     const edge = await startEdge({ LOGIN_MAX_FAILURES: 4, LOGIN_LOCK_SECONDS: 300 });
     const tenant = await edge.createTenant();
     const staff = await edge.createStaff(tenant, 'support');
-    const attempt = (password: string) => edge.call('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email: staff.email, password } });
+    const attempt = (password: string) =>
+      edge.call('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email: staff.email, password } });
     for (let i = 0; i < 4; i++) expectProblem(await attempt('wrong-password-123'), 401, 'invalid_credentials');
     const locked = await attempt(staff.password);
     expectProblem(locked, 429, 'account_locked');
     expect(locked.headers.get('retry-after')).toBe('300');
     // Another user of the same tenant is not locked.
-    expect((await edge.call('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email: tenant.owner.email, password: tenant.owner.password } })).status).toBe(200);
+    expect(
+      (
+        await edge.call('POST', '/api/v1/auth/login', {
+          body: { tenant: tenant.slug, email: tenant.owner.email, password: tenant.owner.password },
+        })
+      ).status,
+    ).toBe(200);
     // Existing tokens keep working: the lock guards the password, not the session.
     expect((await edge.call('GET', '/api/v1/me', { token: staff.token })).status).toBe(200);
     edge.clock.now += 299_000;
@@ -44,10 +52,20 @@ describe('staff login failures', () => {
   it('audits failed logins against the user, without the attempted password', async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
-    await edge.call('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email: tenant.owner.email, password: 'guessed-password-xyz' } });
-    const events = edge.ok(await edge.call('GET', '/api/v1/audit-events?action=auth.login_failed', { token: tenant.owner.token }), 200);
+    await edge.call('POST', '/api/v1/auth/login', {
+      body: { tenant: tenant.slug, email: tenant.owner.email, password: 'guessed-password-xyz' },
+    });
+    const events = edge.ok(
+      await edge.call('GET', '/api/v1/audit-events?action=auth.login_failed', { token: tenant.owner.token }),
+      200,
+    );
     expect(events.body.data).toHaveLength(1);
-    expect(events.body.data![0]).toMatchObject({ resource: 'user', resource_id: tenant.owner.id, actor_id: tenant.owner.id, ip: '127.0.0.1' });
+    expect(events.body.data![0]).toMatchObject({
+      resource: 'user',
+      resource_id: tenant.owner.id,
+      actor_id: tenant.owner.id,
+      ip: '127.0.0.1',
+    });
     expect(events.text).not.toContain('guessed-password-xyz');
   });
 
@@ -56,17 +74,31 @@ describe('staff login failures', () => {
     const tenant = await edge.createTenant();
     const disabled = await edge.createStaff(tenant, 'support');
     const deleted = await edge.createStaff(tenant, 'support');
-    edge.ok(await edge.call('PATCH', `/api/v1/users/${disabled.id}`, { token: tenant.owner.token, body: { status: 'disabled' } }), 200);
+    edge.ok(
+      await edge.call('PATCH', `/api/v1/users/${disabled.id}`, {
+        token: tenant.owner.token,
+        body: { status: 'disabled' },
+      }),
+      200,
+    );
     expect((await edge.call('DELETE', `/api/v1/users/${deleted.id}`, { token: tenant.owner.token })).status).toBe(204);
     for (const user of [disabled, deleted]) {
-      expectProblem(await edge.call('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email: user.email, password: user.password } }), 401, 'invalid_credentials');
+      expectProblem(
+        await edge.call('POST', '/api/v1/auth/login', {
+          body: { tenant: tenant.slug, email: user.email, password: user.password },
+        }),
+        401,
+        'invalid_credentials',
+      );
       expectProblem(await edge.call('GET', '/api/v1/me', { token: user.token }), 401, 'unauthenticated');
     }
   });
 
   it('validates the login body and lists the fields', async () => {
     const edge = await startEdge();
-    const res = await edge.call('POST', '/api/v1/auth/login', { body: { tenant: '', email: 'x', password: '', totp: '12345' } });
+    const res = await edge.call('POST', '/api/v1/auth/login', {
+      body: { tenant: '', email: 'x', password: '', totp: '12345' },
+    });
     const problem = expectProblem(res, 400, 'validation_failed');
     expect(problem.errors!.map((e) => e.path).sort()).toEqual(['email', 'password', 'tenant', 'totp']);
   });
@@ -75,7 +107,10 @@ describe('staff login failures', () => {
 describe('TOTP failures', () => {
   const enable = async (edge: Awaited<ReturnType<typeof startEdge>>, token: string) => {
     const secret = String(edge.ok(await edge.call('POST', '/api/v1/me/mfa/totp', { token }), 200).body.secret);
-    edge.ok(await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code: await edge.totp(secret) } }), 200);
+    edge.ok(
+      await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code: await edge.totp(secret) } }),
+      200,
+    );
     edge.clock.now += 30_000;
     return secret;
   };
@@ -84,7 +119,9 @@ describe('TOTP failures', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     await enable(edge, tenant.owner.token);
-    const res = await edge.call('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email: tenant.owner.email, password: 'wrong-password-123' } });
+    const res = await edge.call('POST', '/api/v1/auth/login', {
+      body: { tenant: tenant.slug, email: tenant.owner.email, password: 'wrong-password-123' },
+    });
     expectProblem(res, 401, 'invalid_credentials');
   });
 
@@ -94,7 +131,10 @@ describe('TOTP failures', () => {
     const secret = await enable(edge, tenant.owner.token);
     const good = await edge.totp(secret);
     const bad = String((Number(good) + 500_000) % 1_000_000).padStart(6, '0');
-    const attempt = (totp: string) => edge.call('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email: tenant.owner.email, password: tenant.owner.password, totp } });
+    const attempt = (totp: string) =>
+      edge.call('POST', '/api/v1/auth/login', {
+        body: { tenant: tenant.slug, email: tenant.owner.email, password: tenant.owner.password, totp },
+      });
     for (let i = 0; i < 3; i++) expectProblem(await attempt(bad), 401, 'invalid_credentials');
     expectProblem(await attempt(good), 429, 'account_locked');
   });
@@ -106,9 +146,19 @@ describe('TOTP failures', () => {
     const secret = String(edge.ok(await edge.call('POST', '/api/v1/me/mfa/totp', { token }), 200).body.secret);
     const code = await edge.totp(secret);
     edge.ok(await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code } }), 200);
-    expectProblem(await edge.call('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email, password, totp: code } }), 401, 'invalid_credentials');
+    expectProblem(
+      await edge.call('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email, password, totp: code } }),
+      401,
+      'invalid_credentials',
+    );
     // An older step than the last one used is refused too, even within the drift window.
-    expectProblem(await edge.call('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email, password, totp: await edge.totp(secret, -1) } }), 401, 'invalid_credentials');
+    expectProblem(
+      await edge.call('POST', '/api/v1/auth/login', {
+        body: { tenant: tenant.slug, email, password, totp: await edge.totp(secret, -1) },
+      }),
+      401,
+      'invalid_credentials',
+    );
   });
 
   it('refuses codes outside the drift window', async () => {
@@ -117,7 +167,12 @@ describe('TOTP failures', () => {
     const secret = await enable(edge, tenant.owner.token);
     for (const offset of [-3, -2, 2, 3]) {
       const res = await edge.call('POST', '/api/v1/auth/login', {
-        body: { tenant: tenant.slug, email: tenant.owner.email, password: tenant.owner.password, totp: await edge.totp(secret, offset) },
+        body: {
+          tenant: tenant.slug,
+          email: tenant.owner.email,
+          password: tenant.owner.password,
+          totp: await edge.totp(secret, offset),
+        },
       });
       expect(res.status, `offset ${offset}`).toBe(401);
     }
@@ -127,11 +182,23 @@ describe('TOTP failures', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const { token } = tenant.owner;
-    expectProblem(await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code: '123456' } }), 409, 'invalid_state');
-    expectProblem(await edge.call('DELETE', '/api/v1/me/mfa/totp', { token, body: { code: '123456' } }), 409, 'invalid_state');
+    expectProblem(
+      await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code: '123456' } }),
+      409,
+      'invalid_state',
+    );
+    expectProblem(
+      await edge.call('DELETE', '/api/v1/me/mfa/totp', { token, body: { code: '123456' } }),
+      409,
+      'invalid_state',
+    );
     const secret = await enable(edge, token);
     expectProblem(await edge.call('POST', '/api/v1/me/mfa/totp', { token }), 409, 'invalid_state');
-    expectProblem(await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code: await edge.totp(secret) } }), 409, 'invalid_state');
+    expectProblem(
+      await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code: await edge.totp(secret) } }),
+      409,
+      'invalid_state',
+    );
   });
 
   it('keeps MFA on when disabling with a wrong code, listing the field', async () => {
@@ -140,7 +207,10 @@ describe('TOTP failures', () => {
     const { token } = tenant.owner;
     const secret = await enable(edge, token);
     const good = await edge.totp(secret);
-    const res = await edge.call('DELETE', '/api/v1/me/mfa/totp', { token, body: { code: good === '000000' ? '000001' : '000000' } });
+    const res = await edge.call('DELETE', '/api/v1/me/mfa/totp', {
+      token,
+      body: { code: good === '000000' ? '000001' : '000000' },
+    });
     const problem = expectProblem(res, 422, 'unprocessable');
     expect(problem.errors).toEqual([{ path: 'code', message: 'invalid code' }]);
     const me = edge.ok(await edge.call('GET', '/api/v1/me', { token }), 200);
@@ -161,7 +231,15 @@ describe('TOTP failures', () => {
     const tenant = await edge.createTenant();
     const key = await edge.createApiKey(tenant.owner.token, 'admin');
     expectProblem(await edge.call('POST', '/api/v1/me/mfa/totp', { token: key.secret }), 403, 'forbidden');
-    expectProblem(await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token: key.secret, body: { code: '123456' } }), 403, 'forbidden');
-    expectProblem(await edge.call('DELETE', '/api/v1/me/mfa/totp', { token: key.secret, body: { code: '123456' } }), 403, 'forbidden');
+    expectProblem(
+      await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token: key.secret, body: { code: '123456' } }),
+      403,
+      'forbidden',
+    );
+    expectProblem(
+      await edge.call('DELETE', '/api/v1/me/mfa/totp', { token: key.secret, body: { code: '123456' } }),
+      403,
+      'forbidden',
+    );
   });
 });

@@ -7,9 +7,16 @@ describe('staff login', () => {
     const edge = await startEdge({ TOKEN_TTL_SECONDS: 900 });
     const tenant = await edge.createTenant();
     const staff = await edge.createStaff(tenant, 'billing');
-    const res = edge.ok(await edge.call('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email: staff.email, password: staff.password } }), 200);
+    const res = edge.ok(
+      await edge.call('POST', '/api/v1/auth/login', {
+        body: { tenant: tenant.slug, email: staff.email, password: staff.password },
+      }),
+      200,
+    );
     expect(res.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 900 });
-    const claims = JSON.parse(Buffer.from(String(res.body.access_token).split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    const claims = JSON.parse(
+      Buffer.from(String(res.body.access_token).split('.')[1]!, 'base64url').toString(),
+    ) as Record<string, unknown>;
     expect(claims).toMatchObject({ typ: 'staff', sub: staff.id, tenant: tenant.slug, role: 'billing' });
   });
 
@@ -42,7 +49,13 @@ describe('GET /api/v1/me', () => {
       role: 'support',
       permissions: expect.arrayContaining(['subscribers:read', 'tickets:write']),
       tenant: { slug: tenant.slug, name: `ISP ${tenant.slug}`, currency: 'KES', timezone: 'Africa/Nairobi' },
-      user: expect.objectContaining({ id: staff.id, email: staff.email, role: 'support', status: 'active', mfa_enabled: false }),
+      user: expect.objectContaining({
+        id: staff.id,
+        email: staff.email,
+        role: 'support',
+        status: 'active',
+        mfa_enabled: false,
+      }),
     });
     expect(me.body.permissions).not.toContain('users:write');
     expect(me.body.user).not.toHaveProperty('password_hash');
@@ -53,7 +66,13 @@ describe('GET /api/v1/me', () => {
     const tenant = await edge.createTenant();
     const key = await edge.createApiKey(tenant.owner.token, 'admin');
     const me = edge.ok(await edge.call('GET', '/api/v1/me', { token: key.secret }), 200);
-    expect(me.body).toMatchObject({ kind: 'api_key', id: key.id, role: 'admin', user: null, tenant: { slug: tenant.slug } });
+    expect(me.body).toMatchObject({
+      kind: 'api_key',
+      id: key.id,
+      role: 'admin',
+      user: null,
+      tenant: { slug: tenant.slug },
+    });
     expect([...(me.body.permissions as string[])].sort()).toEqual([...permissions].sort());
   });
 });
@@ -72,9 +91,14 @@ describe('TOTP multi-factor authentication', () => {
       `otpauth://totp/${encodeURIComponent(`ISP ${slug}`)}:${encodeURIComponent(email)}?secret=${secret}&issuer=${encodeURIComponent(`ISP ${slug}`)}&algorithm=SHA1&digits=6&period=30`,
     );
     // Enrolment alone does not switch MFA on.
-    expect((await edge.call('POST', '/api/v1/auth/login', { body: { tenant: slug, email, password } })).status).toBe(200);
+    expect((await edge.call('POST', '/api/v1/auth/login', { body: { tenant: slug, email, password } })).status).toBe(
+      200,
+    );
 
-    const verified = edge.ok(await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code: await edge.totp(secret) } }), 200);
+    const verified = edge.ok(
+      await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code: await edge.totp(secret) } }),
+      200,
+    );
     expect(verified.body).toEqual({ mfa_enabled: true });
     const me = edge.ok(await edge.call('GET', '/api/v1/me', { token }), 200);
     expect((me.body.user as Record<string, unknown>).mfa_enabled).toBe(true);
@@ -85,20 +109,32 @@ describe('TOTP multi-factor authentication', () => {
 
     edge.clock.now += 30_000;
     const code = await edge.totp(secret);
-    const withCode = await edge.call('POST', '/api/v1/auth/login', { body: { tenant: slug, email, password, totp: code } });
+    const withCode = await edge.call('POST', '/api/v1/auth/login', {
+      body: { tenant: slug, email, password, totp: code },
+    });
     expect(withCode.status).toBe(200);
     const fresh = String(withCode.body.access_token);
 
-    const replay = await edge.call('POST', '/api/v1/auth/login', { body: { tenant: slug, email, password, totp: code } });
+    const replay = await edge.call('POST', '/api/v1/auth/login', {
+      body: { tenant: slug, email, password, totp: code },
+    });
     expect(replay.status).toBe(401);
     expect(replay.body.code).toBe('invalid_credentials');
 
     edge.clock.now += 30_000;
-    const wrong = await edge.call('DELETE', '/api/v1/me/mfa/totp', { token: fresh, body: { code: String((Number(await edge.totp(secret)) + 1) % 1_000_000).padStart(6, '0') } });
+    const wrong = await edge.call('DELETE', '/api/v1/me/mfa/totp', {
+      token: fresh,
+      body: { code: String((Number(await edge.totp(secret)) + 1) % 1_000_000).padStart(6, '0') },
+    });
     expect(wrong.status).toBe(422);
-    const disabled = edge.ok(await edge.call('DELETE', '/api/v1/me/mfa/totp', { token: fresh, body: { code: await edge.totp(secret) } }), 200);
+    const disabled = edge.ok(
+      await edge.call('DELETE', '/api/v1/me/mfa/totp', { token: fresh, body: { code: await edge.totp(secret) } }),
+      200,
+    );
     expect(disabled.body).toEqual({ mfa_enabled: false });
-    expect((await edge.call('POST', '/api/v1/auth/login', { body: { tenant: slug, email, password } })).status).toBe(200);
+    expect((await edge.call('POST', '/api/v1/auth/login', { body: { tenant: slug, email, password } })).status).toBe(
+      200,
+    );
   });
 
   it('accepts a code one step either side of the server clock (RFC 6238 §5.2 drift)', async () => {
@@ -106,11 +142,18 @@ describe('TOTP multi-factor authentication', () => {
     const tenant = await edge.createTenant();
     const { email, password, token } = tenant.owner;
     const secret = String(edge.ok(await edge.call('POST', '/api/v1/me/mfa/totp', { token }), 200).body.secret);
-    edge.ok(await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code: await edge.totp(secret, -1) } }), 200);
-    const ahead = await edge.call('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email, password, totp: await edge.totp(secret, 1) } });
+    edge.ok(
+      await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code: await edge.totp(secret, -1) } }),
+      200,
+    );
+    const ahead = await edge.call('POST', '/api/v1/auth/login', {
+      body: { tenant: tenant.slug, email, password, totp: await edge.totp(secret, 1) },
+    });
     expect(ahead.status).toBe(200);
     edge.clock.now += 5 * 30_000;
-    const behind = await edge.call('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email, password, totp: await edge.totp(secret, -1) } });
+    const behind = await edge.call('POST', '/api/v1/auth/login', {
+      body: { tenant: tenant.slug, email, password, totp: await edge.totp(secret, -1) },
+    });
     expect(behind.status).toBe(200);
   });
 
@@ -121,8 +164,13 @@ describe('TOTP multi-factor authentication', () => {
     const first = String(edge.ok(await edge.call('POST', '/api/v1/me/mfa/totp', { token }), 200).body.secret);
     const second = String(edge.ok(await edge.call('POST', '/api/v1/me/mfa/totp', { token }), 200).body.secret);
     expect(second).not.toBe(first);
-    expect((await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code: await edge.totp(first) } })).status).toBe(422);
-    expect((await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code: await edge.totp(second) } })).status).toBe(200);
+    expect(
+      (await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code: await edge.totp(first) } })).status,
+    ).toBe(422);
+    expect(
+      (await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code: await edge.totp(second) } }))
+        .status,
+    ).toBe(200);
   });
 
   it('audits enrolment, activation and deactivation', async () => {
@@ -130,11 +178,18 @@ describe('TOTP multi-factor authentication', () => {
     const tenant = await edge.createTenant();
     const { token, id } = tenant.owner;
     const secret = String(edge.ok(await edge.call('POST', '/api/v1/me/mfa/totp', { token }), 200).body.secret);
-    edge.ok(await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code: await edge.totp(secret) } }), 200);
+    edge.ok(
+      await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code: await edge.totp(secret) } }),
+      200,
+    );
     edge.clock.now += 30_000;
     edge.ok(await edge.call('DELETE', '/api/v1/me/mfa/totp', { token, body: { code: await edge.totp(secret) } }), 200);
     const events = edge.ok(await edge.call('GET', `/api/v1/audit-events?resource_id=${id}`, { token }), 200).body.data!;
-    expect(events.slice(0, 3).map((e) => e.action)).toEqual(['user.mfa_disabled', 'user.mfa_enabled', 'user.mfa_enrolment_started']);
+    expect(events.slice(0, 3).map((e) => e.action)).toEqual([
+      'user.mfa_disabled',
+      'user.mfa_enabled',
+      'user.mfa_enrolment_started',
+    ]);
     for (const e of events.slice(0, 3)) expect(e).toMatchObject({ actor_type: 'user', actor_id: id, resource: 'user' });
   });
 });

@@ -9,14 +9,20 @@ const linesOf = (invoices: Json[]) => invoices.flatMap((i) => (i.lines as Line[]
 
 describe('cancellation and billing', () => {
   it('invoices a next_cycle plan change and the upgrade fee of a subscription canceled mid-period', async () => {
-    const w = await ownerWorld({}, { policy: { change_invoice_timing: 'next_cycle', upgrade_fees: [{ currency: 'USD', amount: 25 }] } });
+    const w = await ownerWorld(
+      {},
+      { policy: { change_invoice_timing: 'next_cycle', upgrade_fees: [{ currency: 'USD', amount: 25 }] } },
+    );
     await w.travel('2031-05-01T00:00:00Z');
     const small = await w.offer(100);
     const big = await w.offer(200);
     const { id, subscriberId } = await w.activeSubscription(small.id, '2031-05-01T00:00:00Z');
     await w.bill('2031-05-01T00:00:00Z');
     await w.travel('2031-05-16T12:00:00Z');
-    expect(await w.post(`subscriptions/${id}/change-plan`, { offer_id: big.id }, 200)).toMatchObject({ outcome: 'pending_charges', total: 75 });
+    expect(await w.post(`subscriptions/${id}/change-plan`, { offer_id: big.id }, 200)).toMatchObject({
+      outcome: 'pending_charges',
+      total: 75,
+    });
     await w.travel('2031-05-20T10:00:00Z');
     // Ends at the end of May 20: May 21–31 of the new price (200) comes back as credit.
     await w.post(`subscriptions/${id}/cancel`, { reason: 'Moving away' }, 200);
@@ -72,7 +78,11 @@ describe('cancellation and billing', () => {
     }
     // January, February and March are billed (93,000); service ended at the end of January 20.
     expect((await w.invoices(subscriberId)).map((i) => i.total)).toEqual([31_000, 31_000, 31_000]);
-    const canceled = await w.post(`subscriptions/${id}/cancel`, { reason: 'Left in January', at: '2031-01-20T12:00:00Z' }, 200);
+    const canceled = await w.post(
+      `subscriptions/${id}/cancel`,
+      { reason: 'Left in January', at: '2031-01-20T12:00:00Z' },
+      200,
+    );
     expect(canceled).toMatchObject({ status: 'canceled', ends_at: '2031-01-21T00:00:00.000Z' });
     const [note] = (await w.get(`credit-notes?subscriber_id=${subscriberId}`)).data!;
     // Jan 21–31 (11/31 of 31,000 = 11,000), all of February and all of March.

@@ -9,7 +9,10 @@ describe('rounding', () => {
     await w.travel('2031-04-16T09:00:00Z');
     const plan = await w.offer(1_005);
     const discount = await w.post('discounts', { code: 'TEN', name: 'Ten off', kind: 'percent', percent: '10' });
-    const { subscriberId } = await w.activeSubscription(plan.id, '2031-04-16T09:00:00Z', { billing_anchor_day: 1, discount_id: discount.id });
+    const { subscriberId } = await w.activeSubscription(plan.id, '2031-04-16T09:00:00Z', {
+      billing_anchor_day: 1,
+      discount_id: discount.id,
+    });
     await w.bill('2031-04-16T09:00:00Z');
     // The stub April 16 – May 1 is 15 of April's 30 days; May is whole: 904.5 → 905.
     await w.travel('2031-05-01T09:00:00Z');

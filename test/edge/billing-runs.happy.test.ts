@@ -30,7 +30,15 @@ describe('billing runs', () => {
       issued_at: new Date(startTime).toISOString(),
       // 14 payment days: overdue from the start of the 15th day after issue.
       due_at: new Date(utc(2031, 1, 30)).toISOString(),
-      lines: [{ kind: 'recurring', amount: 10_000, tax_amount: 0, period_start: new Date(utc(2031, 1, 15)).toISOString(), period_end: new Date(utc(2031, 2, 15)).toISOString() }],
+      lines: [
+        {
+          kind: 'recurring',
+          amount: 10_000,
+          tax_amount: 0,
+          period_start: new Date(utc(2031, 1, 15)).toISOString(),
+          period_end: new Date(utc(2031, 2, 15)).toISOString(),
+        },
+      ],
     });
 
     // Nothing more is due until Feb 15; then exactly the next period.
@@ -50,7 +58,12 @@ describe('billing runs', () => {
     for (const s of subscribers) await w.subscribe(s.id, offer.id, startTime);
     const runs = await Promise.all(Array.from({ length: 4 }, () => w.bill(startTime)));
     expect(runs.reduce((sum, r) => sum + Number(r.invoices_created), 0)).toBe(12);
-    const rows = (await edge.tenantSql(w.tenant.slug, 'SELECT count(*) AS n, count(DISTINCT number) AS numbers, max(number) AS last FROM invoices')).rows[0]!;
+    const rows = (
+      await edge.tenantSql(
+        w.tenant.slug,
+        'SELECT count(*) AS n, count(DISTINCT number) AS numbers, max(number) AS last FROM invoices',
+      )
+    ).rows[0]!;
     expect(rows).toMatchObject({ n: 12, numbers: 12, last: 'INV-000012' });
     await w.checkBooks();
   });
@@ -64,7 +77,9 @@ describe('billing runs', () => {
     await w.subscribe(ada.id, offer.id, edge.clock.now);
     edge.clock.now = utc(2032, 4, 30, 1);
     expect(await w.bill(edge.clock.now)).toMatchObject({ invoices_created: 4 });
-    const periods = (await w.invoices(ada.id)).map((i) => [i.period_start, i.period_end].map((d) => String(d).slice(0, 10)));
+    const periods = (await w.invoices(ada.id)).map((i) =>
+      [i.period_start, i.period_end].map((d) => String(d).slice(0, 10)),
+    );
     // 2032 is a leap year: Jan 31 → Feb 29 → Mar 31 → Apr 30.
     expect(periods).toEqual([
       ['2032-01-31', '2032-02-29'],
@@ -84,7 +99,13 @@ describe('billing runs', () => {
     await w.subscribe(ada.id, offer.id, edge.clock.now, { billing_anchor_day: 13 });
     await w.bill(edge.clock.now);
     const [invoice] = await w.invoices(ada.id);
-    expect(invoice!.lines).toMatchObject([{ amount: 12_000, period_start: new Date(utc(2031, 2, 1)).toISOString(), period_end: new Date(utc(2031, 2, 13)).toISOString() }]);
+    expect(invoice!.lines).toMatchObject([
+      {
+        amount: 12_000,
+        period_start: new Date(utc(2031, 2, 1)).toISOString(),
+        period_end: new Date(utc(2031, 2, 13)).toISOString(),
+      },
+    ]);
   });
 
   it('weekly plans: a Wednesday start on a Monday anchor bills 5/7', async () => {
@@ -106,13 +127,23 @@ describe('billing runs', () => {
     const inclusive = await w.post('tax-rates', { name: 'GST incl.', rate: '7.5', mode: 'inclusive' });
     const a = await w.subscriber();
     const b = await w.subscriber();
-    await w.subscribe(a.id, (await w.offer({ prices: [{ currency: 'USD', amount: 1_750_000 }], tax_rate_id: exclusive.id })).id, startTime);
-    await w.subscribe(b.id, (await w.offer({ prices: [{ currency: 'USD', amount: 1_881_250 }], tax_rate_id: inclusive.id })).id, startTime);
+    await w.subscribe(
+      a.id,
+      (await w.offer({ prices: [{ currency: 'USD', amount: 1_750_000 }], tax_rate_id: exclusive.id })).id,
+      startTime,
+    );
+    await w.subscribe(
+      b.id,
+      (await w.offer({ prices: [{ currency: 'USD', amount: 1_881_250 }], tax_rate_id: inclusive.id })).id,
+      startTime,
+    );
     await w.bill(startTime);
     expect((await w.invoices(a.id))[0]).toMatchObject({ subtotal: 1_750_000, tax_total: 131_250, total: 1_881_250 });
     expect((await w.invoices(b.id))[0]).toMatchObject({ subtotal: 1_750_000, tax_total: 131_250, total: 1_881_250 });
     const trial = (await w.get('reports/trial-balance')).currencies as Json[];
-    expect(trial[0]!.accounts).toEqual(expect.arrayContaining([expect.objectContaining({ account: 'tax_payable', credit: 262_500 })]));
+    expect(trial[0]!.accounts).toEqual(
+      expect.arrayContaining([expect.objectContaining({ account: 'tax_payable', credit: 262_500 })]),
+    );
     await w.checkBooks();
   });
 
@@ -146,7 +177,9 @@ describe('billing runs', () => {
     await w.subscribe(s.id, offer.id, edge.clock.now);
     edge.clock.now = utc(2034, 3, 1);
     await w.bill(edge.clock.now);
-    const periods = (await w.invoices(s.id)).map((i) => [i.period_start, i.period_end].map((d) => String(d).slice(0, 10)));
+    const periods = (await w.invoices(s.id)).map((i) =>
+      [i.period_start, i.period_end].map((d) => String(d).slice(0, 10)),
+    );
     expect(periods).toEqual([
       ['2032-02-29', '2033-02-28'],
       ['2033-02-28', '2034-02-28'],
@@ -175,7 +208,11 @@ describe('billing runs', () => {
     const w = await billingWorld(edge);
     const offer = await w.offer();
     const s = await w.subscriber();
-    await w.post('subscriptions', { subscriber_id: s.id, offer_id: offer.id, start_at: new Date(startTime).toISOString() });
+    await w.post('subscriptions', {
+      subscriber_id: s.id,
+      offer_id: offer.id,
+      start_at: new Date(startTime).toISOString(),
+    });
     expect(await w.bill(startTime + 90 * day)).toMatchObject({ invoices_created: 0 });
   });
 });

@@ -10,17 +10,35 @@ describe('tax jurisdictions', () => {
   it('resolves service address → subscriber → offer → tenant default, per subscriber', async () => {
     const edge = await startEdge();
     const w = await billingWorld(edge);
-    const rate = async (name: string, value: string) => String((await w.post('tax-rates', { name, rate: value, mode: 'exclusive' })).id);
-    const [tenantDefault, offerRate, subscriberRate, addressRate] = [await rate('Default', '5'), await rate('Offer', '10'), await rate('County', '20'), await rate('City', '7.5')];
-    edge.ok(await edge.call('PATCH', '/api/v1/billing-settings', { token: w.token, body: { default_tax_rate_ids: [tenantDefault] } }), 200);
+    const rate = async (name: string, value: string) =>
+      String((await w.post('tax-rates', { name, rate: value, mode: 'exclusive' })).id);
+    const [tenantDefault, offerRate, subscriberRate, addressRate] = [
+      await rate('Default', '5'),
+      await rate('Offer', '10'),
+      await rate('County', '20'),
+      await rate('City', '7.5'),
+    ];
+    edge.ok(
+      await edge.call('PATCH', '/api/v1/billing-settings', {
+        token: w.token,
+        body: { default_tax_rate_ids: [tenantDefault] },
+      }),
+      200,
+    );
     const taxed = await w.offer({ prices: [{ currency: 'USD', amount: 10_000 }], tax_rate_id: offerRate });
     const untaxed = await w.offer({ prices: [{ currency: 'USD', amount: 10_000 }] });
 
     const plain = await w.subscriber();
     const onDefault = await w.subscriber();
     const withRate = await w.subscriber({ tax_rate_id: subscriberRate });
-    const withAddress = await w.subscriber({ tax_rate_id: subscriberRate, addresses: [{ ...address, kind: 'service', is_primary: true, tax_rate_id: addressRate }] });
-    expect(withAddress).toMatchObject({ tax_rate_id: subscriberRate, addresses: [expect.objectContaining({ tax_rate_id: addressRate })] });
+    const withAddress = await w.subscriber({
+      tax_rate_id: subscriberRate,
+      addresses: [{ ...address, kind: 'service', is_primary: true, tax_rate_id: addressRate }],
+    });
+    expect(withAddress).toMatchObject({
+      tax_rate_id: subscriberRate,
+      addresses: [expect.objectContaining({ tax_rate_id: addressRate })],
+    });
     for (const [s, offer] of [
       [plain, taxed],
       [onDefault, untaxed],
@@ -31,10 +49,18 @@ describe('tax jurisdictions', () => {
     }
     await w.bill(startTime);
     const taxOf = async (s: Json) => (await w.invoices(s.id))[0]!.tax_total;
-    expect([await taxOf(plain), await taxOf(onDefault), await taxOf(withRate), await taxOf(withAddress)]).toEqual([1_000, 500, 2_000, 750]);
+    expect([await taxOf(plain), await taxOf(onDefault), await taxOf(withRate), await taxOf(withAddress)]).toEqual([
+      1_000, 500, 2_000, 750,
+    ]);
 
     // Moving the subscriber's jurisdiction changes later invoices, never issued ones.
-    edge.ok(await edge.call('PATCH', `/api/v1/subscribers/${String(plain.id)}`, { token: w.token, body: { tax_rate_id: subscriberRate } }), 200);
+    edge.ok(
+      await edge.call('PATCH', `/api/v1/subscribers/${String(plain.id)}`, {
+        token: w.token,
+        body: { tax_rate_id: subscriberRate },
+      }),
+      200,
+    );
     edge.clock.now = Date.UTC(2031, 1, 15, 6);
     await w.bill(edge.clock.now);
     expect((await w.invoices(plain.id)).map((i) => i.tax_total)).toEqual([1_000, 2_000]);
@@ -46,12 +72,43 @@ describe('tax jurisdictions', () => {
     const w = await billingWorld(edge);
     const archived = String((await w.post('tax-rates', { name: 'Old', rate: '3', mode: 'exclusive' })).id);
     expect((await edge.call('DELETE', `/api/v1/tax-rates/${archived}`, { token: w.token })).status).toBe(204);
-    expectProblem(await edge.call('POST', '/api/v1/subscribers', { token: w.token, body: { first_name: 'A', tax_rate_id: archived } }), 422, 'unprocessable');
-    expectProblem(await edge.call('POST', '/api/v1/subscribers', { token: w.token, body: { first_name: 'A', addresses: [{ ...address, tax_rate_id: crypto.randomUUID() }] } }), 422, 'unprocessable');
+    expectProblem(
+      await edge.call('POST', '/api/v1/subscribers', {
+        token: w.token,
+        body: { first_name: 'A', tax_rate_id: archived },
+      }),
+      422,
+      'unprocessable',
+    );
+    expectProblem(
+      await edge.call('POST', '/api/v1/subscribers', {
+        token: w.token,
+        body: { first_name: 'A', addresses: [{ ...address, tax_rate_id: crypto.randomUUID() }] },
+      }),
+      422,
+      'unprocessable',
+    );
     const s = await w.subscriber();
-    expectProblem(await edge.call('PATCH', `/api/v1/subscribers/${String(s.id)}`, { token: w.token, body: { tax_rate_id: archived } }), 422, 'unprocessable');
-    expectProblem(await edge.call('POST', `/api/v1/subscribers/${String(s.id)}/addresses`, { token: w.token, body: { ...address, tax_rate_id: archived } }), 422, 'unprocessable');
-    const rows = await edge.tenantSql(w.tenant.slug, 'SELECT (SELECT count(*) FROM subscribers) AS s, (SELECT count(*) FROM subscriber_addresses) AS a');
+    expectProblem(
+      await edge.call('PATCH', `/api/v1/subscribers/${String(s.id)}`, {
+        token: w.token,
+        body: { tax_rate_id: archived },
+      }),
+      422,
+      'unprocessable',
+    );
+    expectProblem(
+      await edge.call('POST', `/api/v1/subscribers/${String(s.id)}/addresses`, {
+        token: w.token,
+        body: { ...address, tax_rate_id: archived },
+      }),
+      422,
+      'unprocessable',
+    );
+    const rows = await edge.tenantSql(
+      w.tenant.slug,
+      'SELECT (SELECT count(*) FROM subscribers) AS s, (SELECT count(*) FROM subscriber_addresses) AS a',
+    );
     expect(rows.rows[0]).toMatchObject({ s: 1, a: 0 });
   });
 });

@@ -12,7 +12,16 @@ type Op =
   | { k: 'bill' }
   | { k: 'pay'; who: number; scale: number; explicit: boolean; splits: number[] }
   | { k: 'refund'; pick: number; percent: number | null }
-  | { k: 'note'; who: number; scale: number; tied: boolean; pick: number; apply: boolean; percent: number | null; taxed: boolean }
+  | {
+      k: 'note';
+      who: number;
+      scale: number;
+      tied: boolean;
+      pick: number;
+      apply: boolean;
+      percent: number | null;
+      taxed: boolean;
+    }
   | { k: 'void'; who: number; pick: number }
   | { k: 'writeOff'; who: number; pick: number };
 
@@ -22,20 +31,48 @@ const percent = fc.option(fc.integer({ min: 1, max: 100 }), { nil: null });
 const op: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ k: fc.constant('advance' as const), days: fc.integer({ min: 1, max: 45 }) }), weight: 3 },
   { arbitrary: fc.record({ k: fc.constant('bill' as const) }), weight: 3 },
-  { arbitrary: fc.record({ k: fc.constant('pay' as const), who, scale: fc.integer({ min: 1, max: 300 }), explicit: fc.boolean(), splits: fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 4 }) }), weight: 4 },
+  {
+    arbitrary: fc.record({
+      k: fc.constant('pay' as const),
+      who,
+      scale: fc.integer({ min: 1, max: 300 }),
+      explicit: fc.boolean(),
+      splits: fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 4 }),
+    }),
+    weight: 4,
+  },
   { arbitrary: fc.record({ k: fc.constant('refund' as const), pick, percent }), weight: 2 },
-  { arbitrary: fc.record({ k: fc.constant('note' as const), who, scale: fc.integer({ min: 1, max: 150 }), tied: fc.boolean(), pick, apply: fc.boolean(), percent, taxed: fc.boolean() }), weight: 2 },
+  {
+    arbitrary: fc.record({
+      k: fc.constant('note' as const),
+      who,
+      scale: fc.integer({ min: 1, max: 150 }),
+      tied: fc.boolean(),
+      pick,
+      apply: fc.boolean(),
+      percent,
+      taxed: fc.boolean(),
+    }),
+    weight: 2,
+  },
   { arbitrary: fc.record({ k: fc.constant('void' as const), who, pick }), weight: 1 },
   { arbitrary: fc.record({ k: fc.constant('writeOff' as const), who, pick }), weight: 1 },
 );
-const scenario = fc.record({ subscribers: fc.integer({ min: 2, max: 3 }), ops: fc.array(op, { minLength: 10, maxLength: 30 }) });
+const scenario = fc.record({
+  subscribers: fc.integer({ min: 2, max: 3 }),
+  ops: fc.array(op, { minLength: 10, maxLength: 30 }),
+});
 
 const openStatuses = ['issued', 'partially_paid', 'overdue'];
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const num = (v: unknown) => Number(v);
 
 /** `unit` is one price step of the currency (100 cents, 1 yen): amounts are scale × unit. */
-async function runScenario(currency: string, unit: number, { subscribers: count, ops }: { subscribers: number; ops: Op[] }) {
+async function runScenario(
+  currency: string,
+  unit: number,
+  { subscribers: count, ops }: { subscribers: number; ops: Op[] },
+) {
   const edge = await createTestEdge({ API_KEY_RATE_LIMIT: 1_000_000 });
   try {
     const w: BillingWorld = await billingWorld(edge, { currency, timezone: 'UTC' });
@@ -59,7 +96,9 @@ async function runScenario(currency: string, unit: number, { subscribers: count,
     // In the order money reaches them: oldest due first, then oldest, then by id.
     const key = (i: Json) => `${String(i.due_at)} ${String(i.created_at)} ${String(i.id)}`;
     const openOf = async (s: Json) =>
-      (await invoicesOf(s)).filter((i) => openStatuses.includes(String(i.status)) && num(i.balance_due) > 0).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+      (await invoicesOf(s))
+        .filter((i) => openStatuses.includes(String(i.status)) && num(i.balance_due) > 0)
+        .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     const at = <T>(items: T[], i: number) => items[i % items.length]!;
 
     async function verify(step: string) {
@@ -69,22 +108,31 @@ async function runScenario(currency: string, unit: number, { subscribers: count,
         const invoices = await invoicesOf(s);
         const payments = await list(`payments?subscriber_id=${String(s.id)}`);
         const notes = await list(`credit-notes?subscriber_id=${String(s.id)}`);
-        const open = sum(invoices.filter((i) => openStatuses.includes(String(i.status))).map((i) => num(i.balance_due)));
+        const open = sum(
+          invoices.filter((i) => openStatuses.includes(String(i.status))).map((i) => num(i.balance_due)),
+        );
         const billed = sum(invoices.filter((i) => i.status !== 'void').map((i) => num(i.total)));
         const paid = sum(payments.flatMap((p) => (p.allocations as Json[]).map((a) => num(a.amount))));
         const live = notes.filter((n) => ['issued', 'partially_applied', 'applied'].includes(String(n.status)));
         const credited = sum(live.map((n) => num(n.total) - num(n.remaining)));
         const credit = sum(payments.map((p) => num(p.unallocated))) + sum(live.map((n) => num(n.remaining)));
         expect(balance.outstanding, `${step}: outstanding = open balances`).toBe(open);
-        expect(balance.outstanding, `${step}: outstanding = billed − paid − credited − written off`).toBe(billed - paid - credited - (writtenOff.get(s.id) ?? 0));
+        expect(balance.outstanding, `${step}: outstanding = billed − paid − credited − written off`).toBe(
+          billed - paid - credited - (writtenOff.get(s.id) ?? 0),
+        );
         expect(balance.credit, `${step}: credit = unallocated payments + unapplied notes`).toBe(credit);
         for (const i of invoices) {
           if (i.status === 'paid') expect(i.paid_at, `${step}: ${String(i.number)} paid_at`).not.toBeNull();
           else expect(i.paid_at, `${step}: ${String(i.number)} paid_at`).toBeNull();
         }
-        for (const p of payments) expect(num(p.unallocated), `${step}: ${String(p.number)} unallocated`).toBeGreaterThanOrEqual(0);
+        for (const p of payments)
+          expect(num(p.unallocated), `${step}: ${String(p.number)} unallocated`).toBeGreaterThanOrEqual(0);
       }
-      if (lastAsOf !== null) expect(await w.bill(lastAsOf), `${step}: re-run of ${new Date(lastAsOf).toISOString()}`).toMatchObject({ invoices_created: 0, lines_created: 0 });
+      if (lastAsOf !== null)
+        expect(await w.bill(lastAsOf), `${step}: re-run of ${new Date(lastAsOf).toISOString()}`).toMatchObject({
+          invoices_created: 0,
+          lines_created: 0,
+        });
     }
 
     for (const [n, o] of ops.entries()) {
@@ -102,7 +150,12 @@ async function runScenario(currency: string, unit: number, { subscribers: count,
           const open = await openOf(s);
           let amount = o.scale * unit;
           if (o.explicit) {
-            const allocations = open.map((i, j) => ({ invoice_id: i.id, amount: Math.floor((num(i.balance_due) * (o.splits[j] ?? 0)) / 100) })).filter((a) => a.amount > 0);
+            const allocations = open
+              .map((i, j) => ({
+                invoice_id: i.id,
+                amount: Math.floor((num(i.balance_due) * (o.splits[j] ?? 0)) / 100),
+              }))
+              .filter((a) => a.amount > 0);
             amount = Math.max(amount, sum(allocations.map((a) => a.amount)));
             const payment = await w.pay(s.id, amount, { allocations });
             expect(payment.unallocated, step).toBe(amount - sum(allocations.map((a) => a.amount)));
@@ -128,7 +181,10 @@ async function runScenario(currency: string, unit: number, { subscribers: count,
           const amount = o.percent === null ? undefined : Math.max(1, Math.floor((refundable * o.percent) / 100));
           const owner = subs.find((s) => s.id === p.subscriber_id)!;
           const openBefore = sum((await openOf(owner)).map((i) => num(i.balance_due)));
-          const res = await edge.call('POST', `/api/v1/payments/${String(p.id)}/refunds`, { token: w.token, body: amount === undefined ? {} : { amount } });
+          const res = await edge.call('POST', `/api/v1/payments/${String(p.id)}/refunds`, {
+            token: w.token,
+            body: amount === undefined ? {} : { amount },
+          });
           if (p.status === 'refunded') {
             expectProblem(res, 409, 'invalid_state');
             break;
@@ -140,9 +196,15 @@ async function runScenario(currency: string, unit: number, { subscribers: count,
           }
           edge.ok(res, 201);
           const taken = amount ?? refundable;
-          expect(res.body, step).toMatchObject({ amount: taken, from_credit: Math.min(taken, num(p.unallocated)), from_invoices: taken - Math.min(taken, num(p.unallocated)) });
+          expect(res.body, step).toMatchObject({
+            amount: taken,
+            from_credit: Math.min(taken, num(p.unallocated)),
+            from_invoices: taken - Math.min(taken, num(p.unallocated)),
+          });
           // Invoices reopen by exactly what was taken back from them, never by their total.
-          expect(sum((await openOf(owner)).map((i) => num(i.balance_due))), step).toBe(openBefore + num(res.body.from_invoices));
+          expect(sum((await openOf(owner)).map((i) => num(i.balance_due))), step).toBe(
+            openBefore + num(res.body.from_invoices),
+          );
           break;
         }
         case 'note': {
@@ -150,16 +212,32 @@ async function runScenario(currency: string, unit: number, { subscribers: count,
           const candidates = (await invoicesOf(s)).filter((i) => i.status !== 'void');
           const tiedTo = o.tied && candidates.length ? at(candidates, o.pick) : null;
           const line = { description: 'credit', amount: o.scale * unit, ...(o.taxed ? { tax_rate_id: vat.id } : {}) };
-          const note = await w.post('credit-notes', { subscriber_id: s.id, reason: 'random', lines: [line], ...(tiedTo ? { invoice_id: tiedTo.id } : {}) });
+          const note = await w.post('credit-notes', {
+            subscriber_id: s.id,
+            reason: 'random',
+            lines: [line],
+            ...(tiedTo ? { invoice_id: tiedTo.id } : {}),
+          });
           await w.post(`credit-notes/${String(note.id)}/issue`, undefined, 200);
           if (!o.apply) break;
           const open = await openOf(s);
-          const target = tiedTo ? (open.find((i) => i.id === tiedTo.id) ?? null) : open.length ? at(open, o.pick) : null;
+          const target = tiedTo
+            ? (open.find((i) => i.id === tiedTo.id) ?? null)
+            : open.length
+              ? at(open, o.pick)
+              : null;
           const res = await edge.call('POST', `/api/v1/credit-notes/${String(note.id)}/apply`, {
             token: w.token,
             body: {
               ...(tiedTo ? {} : target ? { invoice_id: target.id } : {}),
-              ...(o.percent !== null && target ? { amount: Math.max(1, Math.floor((Math.min(num(note.total), num(target.balance_due)) * o.percent) / 100)) } : {}),
+              ...(o.percent !== null && target
+                ? {
+                    amount: Math.max(
+                      1,
+                      Math.floor((Math.min(num(note.total), num(target.balance_due)) * o.percent) / 100),
+                    ),
+                  }
+                : {}),
             },
           });
           if (!target) {
@@ -171,10 +249,15 @@ async function runScenario(currency: string, unit: number, { subscribers: count,
         }
         case 'void': {
           const s = at(subs, o.who);
-          const unpaid = (await invoicesOf(s)).filter((i) => ['issued', 'overdue'].includes(String(i.status)) && i.balance_due === i.total);
+          const unpaid = (await invoicesOf(s)).filter(
+            (i) => ['issued', 'overdue'].includes(String(i.status)) && i.balance_due === i.total,
+          );
           if (unpaid.length === 0) break;
           const target = at(unpaid, o.pick);
-          expect(await w.post(`invoices/${String(target.id)}/void`, { reason: 'random' }, 200), step).toMatchObject({ status: 'void', balance_due: 0 });
+          expect(await w.post(`invoices/${String(target.id)}/void`, { reason: 'random' }, 200), step).toMatchObject({
+            status: 'void',
+            balance_due: 0,
+          });
           break;
         }
         case 'writeOff': {

@@ -1,7 +1,12 @@
 // The scheduler's money job: hourly billing and collections for every tenant.
 import { describe, expect, it } from 'vitest';
 import { startMinuteScheduler } from '../../edge/node/scheduler.ts';
-import { billingMinute, billingSlotIn, runScheduledJobs, type Tick } from '../../edge/services/scheduler/run-scheduled-jobs.ts';
+import {
+  billingMinute,
+  billingSlotIn,
+  runScheduledJobs,
+  type Tick,
+} from '../../edge/services/scheduler/run-scheduled-jobs.ts';
 import { billingWorld, type BillingWorld } from '../support/billing.ts';
 import { startEdge, startTime, type TestEdge } from '../support/edge-app.ts';
 
@@ -13,7 +18,12 @@ async function billedTenants(edge: TestEdge, count: number) {
   const worlds: BillingWorld[] = [];
   for (let i = 0; i < count; i++) worlds.push(await billingWorld(edge));
   for (const w of worlds) await w.subscribe((await w.subscriber()).id, (await w.offer()).id, startTime);
-  const invoices = async () => Promise.all(worlds.map(async (w) => Number((await edge.tenantSql(w.tenant.slug, 'SELECT count(*) AS n FROM invoices')).rows[0]!.n)));
+  const invoices = async () =>
+    Promise.all(
+      worlds.map(async (w) =>
+        Number((await edge.tenantSql(w.tenant.slug, 'SELECT count(*) AS n FROM invoices')).rows[0]!.n),
+      ),
+    );
   return { worlds, invoices };
 }
 
@@ -29,7 +39,12 @@ describe('scheduled billing', () => {
     expect(await invoices()).toEqual([1, 1]);
     await runScheduledJobs(edge.platform, minuteTick(edge.clock.now));
     expect(await invoices()).toEqual([1, 1]);
-    const audit = (await edge.tenantSql(worlds[0]!.tenant.slug, "SELECT actor_type, request_id FROM audit_events WHERE action = 'billing_run.completed' ORDER BY seq")).rows;
+    const audit = (
+      await edge.tenantSql(
+        worlds[0]!.tenant.slug,
+        "SELECT actor_type, request_id FROM audit_events WHERE action = 'billing_run.completed' ORDER BY seq",
+      )
+    ).rows;
     expect(audit.map((r) => [r.actor_type, String(r.request_id).startsWith('billing-schedule-')])).toEqual([
       ['system', true],
       ['system', true],
@@ -46,7 +61,11 @@ describe('scheduled billing', () => {
     const tick = minuteTick(edge.clock.now);
     // Every read of the clock costs ten seconds: the sweep ends minutes later.
     let now = edge.clock.now;
-    Object.defineProperty(edge.clock, 'now', { configurable: true, get: () => (now += 10_000), set: (at: number) => (now = at) });
+    Object.defineProperty(edge.clock, 'now', {
+      configurable: true,
+      get: () => (now += 10_000),
+      set: (at: number) => (now = at),
+    });
     await runScheduledJobs(edge.platform, tick);
     expect(now).toBeGreaterThan(atMinute(billingMinute + 1));
     expect(await invoices()).toEqual([1]);

@@ -7,7 +7,11 @@ import { billedWorld, moneySnapshot } from '../support/billing.ts';
 async function moneyTenant(edge: Awaited<ReturnType<typeof startEdge>>) {
   const { w, ada, invoices } = await billedWorld(edge, 2);
   const payment = await w.pay(ada.id, 3_000);
-  const note = await w.post('credit-notes', { subscriber_id: ada.id, reason: 'r', lines: [{ description: 'd', amount: 500 }] });
+  const note = await w.post('credit-notes', {
+    subscriber_id: ada.id,
+    reason: 'r',
+    lines: [{ description: 'd', amount: 500 }],
+  });
   await w.post(`credit-notes/${String(note.id)}/issue`, undefined, 200);
   const [run] = (await w.get('billing-runs')).data!;
   return { w, ada, invoice: invoices[1]!, payment, note, run: run! };
@@ -46,7 +50,12 @@ describe('billing permissions', () => {
     const t = await moneyTenant(edge);
     const roles: StaffRole[] = ['support', 'read_only', 'operations', 'field_tech'];
     const staffs = [];
-    for (const role of roles) staffs.push({ role, staff: await edge.createStaff(t.w.tenant, role, t.w.token), key: await edge.createApiKey(t.w.token, role) });
+    for (const role of roles)
+      staffs.push({
+        role,
+        staff: await edge.createStaff(t.w.tenant, role, t.w.token),
+        key: await edge.createApiKey(t.w.token, role),
+      });
     const before = await moneySnapshot(t.w);
     for (const { role, staff, key } of staffs) {
       for (const path of reads(t)) {
@@ -54,9 +63,18 @@ describe('billing permissions', () => {
         if (role === 'field_tech') expectProblem(res, 403, 'forbidden');
         else expect(res.status, `${role} GET ${path}: ${res.text}`).toBe(200);
       }
-      for (const [path, body] of writes(t)) expectProblem(await edge.call('POST', path, { token: staff.token, ...(body ? { body } : {}) }), 403, 'forbidden');
+      for (const [path, body] of writes(t))
+        expectProblem(
+          await edge.call('POST', path, { token: staff.token, ...(body ? { body } : {}) }),
+          403,
+          'forbidden',
+        );
       // An API key with the role is held to the same rules.
-      expectProblem(await edge.call('POST', '/api/v1/payments', { token: key.secret, body: writes(t)[0]![1] }), 403, 'forbidden');
+      expectProblem(
+        await edge.call('POST', '/api/v1/payments', { token: key.secret, body: writes(t)[0]![1] }),
+        403,
+        'forbidden',
+      );
     }
     expect(await moneySnapshot(t.w)).toBe(before);
   });
@@ -65,7 +83,8 @@ describe('billing permissions', () => {
     const edge = await startEdge();
     const t = await moneyTenant(edge);
     const clerk = await edge.createStaff(t.w.tenant, 'billing', t.w.token);
-    const post = async (path: string, body: Json | undefined, status: number) => edge.ok(await edge.call('POST', path, { token: clerk.token, ...(body ? { body } : {}) }), status).body;
+    const post = async (path: string, body: Json | undefined, status: number) =>
+      edge.ok(await edge.call('POST', path, { token: clerk.token, ...(body ? { body } : {}) }), status).body;
     const [pay, refund, note, apply] = writes(t);
     await post(pay![0], pay![1], 201);
     await post(refund![0], refund![1], 201);
@@ -97,13 +116,49 @@ describe('billing permissions', () => {
       expectProblem(await edge.call('POST', path, { token: b.w.token, ...(body ? { body } : {}) }), 404, 'not_found');
     }
     // A's ids inside B's request bodies are unknown too.
-    expectProblem(await edge.call('POST', '/api/v1/payments', { token: b.w.token, body: { subscriber_id: a.ada.id, amount: 100, currency: 'USD', method: 'cash' } }), 404, 'not_found');
-    const bPay = await edge.call('POST', '/api/v1/payments', { token: b.w.token, body: { subscriber_id: b.ada.id, amount: 100, currency: 'USD', method: 'cash', allocations: [{ invoice_id: a.invoice.id, amount: 100 }] } });
+    expectProblem(
+      await edge.call('POST', '/api/v1/payments', {
+        token: b.w.token,
+        body: { subscriber_id: a.ada.id, amount: 100, currency: 'USD', method: 'cash' },
+      }),
+      404,
+      'not_found',
+    );
+    const bPay = await edge.call('POST', '/api/v1/payments', {
+      token: b.w.token,
+      body: {
+        subscriber_id: b.ada.id,
+        amount: 100,
+        currency: 'USD',
+        method: 'cash',
+        allocations: [{ invoice_id: a.invoice.id, amount: 100 }],
+      },
+    });
     expectProblem(bPay, 422, 'unprocessable');
-    expectProblem(await edge.call('POST', '/api/v1/credit-notes', { token: b.w.token, body: { subscriber_id: b.ada.id, invoice_id: a.invoice.id, reason: 'r', lines: [{ description: 'd', amount: 1 }] } }), 404, 'not_found');
-    expectProblem(await edge.call('POST', `/api/v1/credit-notes/${String(b.note.id)}/apply`, { token: b.w.token, body: { invoice_id: a.invoice.id } }), 404, 'not_found');
+    expectProblem(
+      await edge.call('POST', '/api/v1/credit-notes', {
+        token: b.w.token,
+        body: {
+          subscriber_id: b.ada.id,
+          invoice_id: a.invoice.id,
+          reason: 'r',
+          lines: [{ description: 'd', amount: 1 }],
+        },
+      }),
+      404,
+      'not_found',
+    );
+    expectProblem(
+      await edge.call('POST', `/api/v1/credit-notes/${String(b.note.id)}/apply`, {
+        token: b.w.token,
+        body: { invoice_id: a.invoice.id },
+      }),
+      404,
+      'not_found',
+    );
     // Lists filtered by A's subscriber are empty, not A's.
-    for (const path of ['invoices', 'payments', 'credit-notes', 'journal']) expect((await b.w.get(`${path}?subscriber_id=${String(a.ada.id)}`)).data).toEqual([]);
+    for (const path of ['invoices', 'payments', 'credit-notes', 'journal'])
+      expect((await b.w.get(`${path}?subscriber_id=${String(a.ada.id)}`)).data).toEqual([]);
     expect(await moneySnapshot(a.w)).toBe(before);
   });
 });

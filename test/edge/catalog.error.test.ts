@@ -6,9 +6,19 @@ async function setup() {
   const edge = await startEdge();
   const tenant = await edge.createTenant();
   const token = tenant.owner.token;
-  const create = async (path: string, body: Json) => edge.ok(await edge.call('POST', `/api/v1/${path}`, { token, body }), 201).body;
-  const count = async (table: string) => Number((await edge.tenantSql(tenant.slug, `SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
-  const audits = async () => Number((await edge.tenantSql(tenant.slug, "SELECT count(*) AS n FROM audit_events WHERE resource IN ('tax_rate', 'offer', 'addon', 'discount', 'policy_set', 'billing_settings')")).rows[0]!.n);
+  const create = async (path: string, body: Json) =>
+    edge.ok(await edge.call('POST', `/api/v1/${path}`, { token, body }), 201).body;
+  const count = async (table: string) =>
+    Number((await edge.tenantSql(tenant.slug, `SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
+  const audits = async () =>
+    Number(
+      (
+        await edge.tenantSql(
+          tenant.slug,
+          "SELECT count(*) AS n FROM audit_events WHERE resource IN ('tax_rate', 'offer', 'addon', 'discount', 'policy_set', 'billing_settings')",
+        )
+      ).rows[0]!.n,
+    );
   return { edge, tenant, token, create, count, audits };
 }
 
@@ -34,7 +44,12 @@ describe('catalog input errors', () => {
       [{ ...valid, country: 'DE' }, ['(body)']],
       [{ rate: '5' }, ['mode', 'name']],
     ] as [Json, string[]][]) {
-      expect(fieldsOf(expectProblem(await edge.call('POST', '/api/v1/tax-rates', { token, body }), 400, 'validation_failed')), JSON.stringify(body)).toEqual(fields);
+      expect(
+        fieldsOf(
+          expectProblem(await edge.call('POST', '/api/v1/tax-rates', { token, body }), 400, 'validation_failed'),
+        ),
+        JSON.stringify(body),
+      ).toEqual(fields);
     }
     expect([await count('tax_rates'), await audits()]).toEqual([0, 0]);
   });
@@ -44,7 +59,10 @@ describe('catalog input errors', () => {
     const rate = await create('tax-rates', { name: 'VAT', rate: '19', mode: 'inclusive' });
     const path = `/api/v1/tax-rates/${String(rate.id)}`;
     for (const body of [{ rate: '16' }, { mode: 'exclusive' }, { compound: true }, { name: 'New', rate: '16' }]) {
-      expect(expectProblem(await edge.call('PATCH', path, { token, body }), 409, 'invalid_state').detail, JSON.stringify(body)).toMatch(/archive it and create a new rate$/);
+      expect(
+        expectProblem(await edge.call('PATCH', path, { token, body }), 409, 'invalid_state').detail,
+        JSON.stringify(body),
+      ).toMatch(/archive it and create a new rate$/);
     }
     expect(edge.ok(await edge.call('GET', path, { token }), 200).body).toEqual(rate);
     edge.ok(await edge.call('PATCH', path, { token, body: { rate: '19.00', name: 'VAT 19' } }), 200);
@@ -64,16 +82,36 @@ describe('catalog input errors', () => {
       [{ ...offer, overage_per_gb: usd(100) }, ['overage_per_gb']],
       [{ ...offer, included_gb: 10, overage_per_gb: [...usd(1), ...usd(1)] }, ['overage_per_gb.1.currency']],
       [{ ...offer, setup_fee: [{ currency: 'EURO', amount: 1 }] }, ['setup_fee.0.currency']],
-      [{ ...offer, billing_cycle: 'fortnightly', billing_mode: 'credit', service_type: 'home', access_type: 'satellite' }, ['access_type', 'billing_cycle', 'billing_mode', 'service_type']],
+      [
+        {
+          ...offer,
+          billing_cycle: 'fortnightly',
+          billing_mode: 'credit',
+          service_type: 'home',
+          access_type: 'satellite',
+        },
+        ['access_type', 'billing_cycle', 'billing_mode', 'service_type'],
+      ],
       [{ ...offer, download_mbps: 0, upload_mbps: 1.5 }, ['download_mbps', 'upload_mbps']],
       [{ ...offer, code: 'has space' }, ['code']],
       [{ ...offer, code: '' }, ['code']],
       [{ ...offer, tax_rate_id: 'vat', policy_set_id: 'std' }, ['policy_set_id', 'tax_rate_id']],
       [{ ...offer, name: undefined, prices: undefined }, ['name', 'prices']],
     ] as [Json, string[]][]) {
-      expect(fieldsOf(expectProblem(await edge.call('POST', '/api/v1/offers', { token, body }), 400, 'validation_failed')), JSON.stringify(body)).toEqual(fields);
+      expect(
+        fieldsOf(expectProblem(await edge.call('POST', '/api/v1/offers', { token, body }), 400, 'validation_failed')),
+        JSON.stringify(body),
+      ).toEqual(fields);
     }
-    for (const query of ['service_type=home', 'access_type=x', 'billing_mode=x', 'archived=all', 'format=pdf', 'limit=0']) expectProblem(await edge.call('GET', `/api/v1/offers?${query}`, { token }), 400, 'validation_failed');
+    for (const query of [
+      'service_type=home',
+      'access_type=x',
+      'billing_mode=x',
+      'archived=all',
+      'format=pdf',
+      'limit=0',
+    ])
+      expectProblem(await edge.call('GET', `/api/v1/offers?${query}`, { token }), 400, 'validation_failed');
     expect([await count('offers'), await audits()]).toEqual([0, 0]);
   });
 
@@ -86,14 +124,49 @@ describe('catalog input errors', () => {
       [{ ...offer, tax_rate_id: archived.id }, 'tax_rate_id'],
       [{ ...offer, policy_set_id: crypto.randomUUID() }, 'policy_set_id'],
     ] as [Json, string][]) {
-      expect(fieldsOf(expectProblem(await edge.call('POST', '/api/v1/offers', { token, body }), 422, 'unprocessable'))).toEqual([field]);
+      expect(
+        fieldsOf(expectProblem(await edge.call('POST', '/api/v1/offers', { token, body }), 422, 'unprocessable')),
+      ).toEqual([field]);
     }
-    expect(fieldsOf(expectProblem(await edge.call('POST', '/api/v1/addons', { token, body: { code: 'IP', name: 'IP', charge: 'recurring', prices: usd(1), tax_rate_id: archived.id } }), 422, 'unprocessable'))).toEqual(['tax_rate_id']);
+    expect(
+      fieldsOf(
+        expectProblem(
+          await edge.call('POST', '/api/v1/addons', {
+            token,
+            body: { code: 'IP', name: 'IP', charge: 'recurring', prices: usd(1), tax_rate_id: archived.id },
+          }),
+          422,
+          'unprocessable',
+        ),
+      ),
+    ).toEqual(['tax_rate_id']);
     const made = await create('offers', offer);
-    expect(fieldsOf(expectProblem(await edge.call('PATCH', `/api/v1/offers/${String(made.id)}`, { token, body: { tax_rate_id: archived.id } }), 422, 'unprocessable'))).toEqual(['tax_rate_id']);
-    const settings = await edge.call('PATCH', '/api/v1/billing-settings', { token, body: { default_tax_rate_ids: [crypto.randomUUID(), archived.id] } });
+    expect(
+      fieldsOf(
+        expectProblem(
+          await edge.call('PATCH', `/api/v1/offers/${String(made.id)}`, { token, body: { tax_rate_id: archived.id } }),
+          422,
+          'unprocessable',
+        ),
+      ),
+    ).toEqual(['tax_rate_id']);
+    const settings = await edge.call('PATCH', '/api/v1/billing-settings', {
+      token,
+      body: { default_tax_rate_ids: [crypto.randomUUID(), archived.id] },
+    });
     expect(fieldsOf(expectProblem(settings, 422, 'unprocessable'))).toEqual(['default_tax_rate_ids.0']);
-    expect(fieldsOf(expectProblem(await edge.call('PATCH', '/api/v1/billing-settings', { token, body: { default_policy_set_id: crypto.randomUUID() } }), 422, 'unprocessable'))).toEqual(['default_policy_set_id']);
+    expect(
+      fieldsOf(
+        expectProblem(
+          await edge.call('PATCH', '/api/v1/billing-settings', {
+            token,
+            body: { default_policy_set_id: crypto.randomUUID() },
+          }),
+          422,
+          'unprocessable',
+        ),
+      ),
+    ).toEqual(['default_policy_set_id']);
     expect([await count('offers'), await count('addons')]).toEqual([1, 0]);
   });
 
@@ -101,30 +174,90 @@ describe('catalog input errors', () => {
     const { edge, token, create } = await setup();
     const first = await create('offers', offer);
     const second = await create('offers', { ...offer, code: 'FIBER-200' });
-    expect(fieldsOf(expectProblem(await edge.call('POST', '/api/v1/offers', { token, body: offer }), 409, 'conflict'))).toEqual(['code']);
-    expect(fieldsOf(expectProblem(await edge.call('PATCH', `/api/v1/offers/${String(second.id)}`, { token, body: { code: 'FIBER-100' } }), 409, 'conflict'))).toEqual(['code']);
+    expect(
+      fieldsOf(expectProblem(await edge.call('POST', '/api/v1/offers', { token, body: offer }), 409, 'conflict')),
+    ).toEqual(['code']);
+    expect(
+      fieldsOf(
+        expectProblem(
+          await edge.call('PATCH', `/api/v1/offers/${String(second.id)}`, { token, body: { code: 'FIBER-100' } }),
+          409,
+          'conflict',
+        ),
+      ),
+    ).toEqual(['code']);
     // Archived offers keep their code.
     expect((await edge.call('DELETE', `/api/v1/offers/${String(first.id)}`, { token })).status).toBe(204);
     expectProblem(await edge.call('POST', '/api/v1/offers', { token, body: offer }), 409, 'conflict');
     const path = `/api/v1/offers/${String(second.id)}`;
-    expect(expectProblem(await edge.call('PATCH', path, { token, body: { billing_cycle: 'annual' } }), 409, 'invalid_state').detail).toContain('billing_cycle');
-    expect(expectProblem(await edge.call('PATCH', path, { token, body: { billing_mode: 'prepaid', name: 'x' } }), 409, 'invalid_state').detail).toContain('billing_mode');
-    expect(fieldsOf(expectProblem(await edge.call('PATCH', path, { token, body: { overage_per_gb: usd(1) } }), 400, 'validation_failed'))).toEqual(['overage_per_gb']);
+    expect(
+      expectProblem(await edge.call('PATCH', path, { token, body: { billing_cycle: 'annual' } }), 409, 'invalid_state')
+        .detail,
+    ).toContain('billing_cycle');
+    expect(
+      expectProblem(
+        await edge.call('PATCH', path, { token, body: { billing_mode: 'prepaid', name: 'x' } }),
+        409,
+        'invalid_state',
+      ).detail,
+    ).toContain('billing_mode');
+    expect(
+      fieldsOf(
+        expectProblem(
+          await edge.call('PATCH', path, { token, body: { overage_per_gb: usd(1) } }),
+          400,
+          'validation_failed',
+        ),
+      ),
+    ).toEqual(['overage_per_gb']);
     edge.ok(await edge.call('PATCH', path, { token, body: { included_gb: 100, overage_per_gb: usd(1) } }), 200);
-    expect(fieldsOf(expectProblem(await edge.call('PATCH', path, { token, body: { included_gb: null } }), 400, 'validation_failed'))).toEqual(['overage_per_gb']);
-    expect(edge.ok(await edge.call('GET', path, { token }), 200).body).toMatchObject({ name: 'Fiber 100', billing_cycle: 'monthly', billing_mode: 'postpaid', included_gb: 100 });
+    expect(
+      fieldsOf(
+        expectProblem(await edge.call('PATCH', path, { token, body: { included_gb: null } }), 400, 'validation_failed'),
+      ),
+    ).toEqual(['overage_per_gb']);
+    expect(edge.ok(await edge.call('GET', path, { token }), 200).body).toMatchObject({
+      name: 'Fiber 100',
+      billing_cycle: 'monthly',
+      billing_mode: 'postpaid',
+      included_gb: 100,
+    });
 
     await create('addons', { code: 'IP', name: 'IP', charge: 'recurring', prices: usd(500) });
-    expectProblem(await edge.call('POST', '/api/v1/addons', { token, body: { code: 'IP', name: 'Other', charge: 'one_time', prices: usd(1) } }), 409, 'conflict');
+    expectProblem(
+      await edge.call('POST', '/api/v1/addons', {
+        token,
+        body: { code: 'IP', name: 'Other', charge: 'one_time', prices: usd(1) },
+      }),
+      409,
+      'conflict',
+    );
     await create('discounts', { code: 'D1', name: 'D', kind: 'percent', percent: '5' });
-    expectProblem(await edge.call('POST', '/api/v1/discounts', { token, body: { code: 'D1', name: 'D', kind: 'percent', percent: '5' } }), 409, 'conflict');
+    expectProblem(
+      await edge.call('POST', '/api/v1/discounts', {
+        token,
+        body: { code: 'D1', name: 'D', kind: 'percent', percent: '5' },
+      }),
+      409,
+      'conflict',
+    );
     await create('policy-sets', { name: 'Standard' });
-    expect(fieldsOf(expectProblem(await edge.call('POST', '/api/v1/policy-sets', { token, body: { name: 'Standard' } }), 409, 'conflict'))).toEqual(['name']);
+    expect(
+      fieldsOf(
+        expectProblem(
+          await edge.call('POST', '/api/v1/policy-sets', { token, body: { name: 'Standard' } }),
+          409,
+          'conflict',
+        ),
+      ),
+    ).toEqual(['name']);
   });
 
   it('creates an offer code once under concurrent creations', async () => {
     const { edge, token, count } = await setup();
-    const results = await Promise.all(Array.from({ length: 5 }, () => edge.call('POST', '/api/v1/offers', { token, body: offer })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => edge.call('POST', '/api/v1/offers', { token, body: offer })),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
     expect(await count('offers')).toBe(1);
   });
@@ -137,7 +270,10 @@ describe('catalog input errors', () => {
       [{ ...addon, prices: [] }, ['prices']],
       [{ ...addon, prices: undefined }, ['prices']],
     ] as [Json, string[]][]) {
-      expect(fieldsOf(expectProblem(await edge.call('POST', '/api/v1/addons', { token, body }), 400, 'validation_failed')), JSON.stringify(body)).toEqual(fields);
+      expect(
+        fieldsOf(expectProblem(await edge.call('POST', '/api/v1/addons', { token, body }), 400, 'validation_failed')),
+        JSON.stringify(body),
+      ).toEqual(fields);
     }
     const discount = { code: 'D', name: 'D', kind: 'percent', percent: '10' };
     for (const [body, fields] of [
@@ -153,13 +289,38 @@ describe('catalog input errors', () => {
       [{ ...discount, max_cycles: 0 }, ['max_cycles']],
       [{ ...discount, kind: 'bogo' }, ['kind']],
     ] as [Json, string[]][]) {
-      expect(fieldsOf(expectProblem(await edge.call('POST', '/api/v1/discounts', { token, body }), 400, 'validation_failed')), JSON.stringify(body)).toEqual(fields);
+      expect(
+        fieldsOf(
+          expectProblem(await edge.call('POST', '/api/v1/discounts', { token, body }), 400, 'validation_failed'),
+        ),
+        JSON.stringify(body),
+      ).toEqual(fields);
     }
     const made = await create('discounts', { ...discount, valid_from: '2031-02-01T00:00:00Z' });
     const path = `/api/v1/discounts/${String(made.id)}`;
-    expect(fieldsOf(expectProblem(await edge.call('PATCH', path, { token, body: { kind: 'fixed', amounts: usd(1) } }), 400, 'validation_failed'))).toEqual(['percent']);
-    expect(fieldsOf(expectProblem(await edge.call('PATCH', path, { token, body: { valid_until: '2031-01-01T00:00:00Z' } }), 400, 'validation_failed'))).toEqual(['valid_until']);
-    expect(fieldsOf(expectProblem(await edge.call('PATCH', path, { token, body: { percent: null } }), 400, 'validation_failed'))).toEqual(['percent']);
+    expect(
+      fieldsOf(
+        expectProblem(
+          await edge.call('PATCH', path, { token, body: { kind: 'fixed', amounts: usd(1) } }),
+          400,
+          'validation_failed',
+        ),
+      ),
+    ).toEqual(['percent']);
+    expect(
+      fieldsOf(
+        expectProblem(
+          await edge.call('PATCH', path, { token, body: { valid_until: '2031-01-01T00:00:00Z' } }),
+          400,
+          'validation_failed',
+        ),
+      ),
+    ).toEqual(['valid_until']);
+    expect(
+      fieldsOf(
+        expectProblem(await edge.call('PATCH', path, { token, body: { percent: null } }), 400, 'validation_failed'),
+      ),
+    ).toEqual(['percent']);
     expect(edge.ok(await edge.call('GET', path, { token }), 200).body).toEqual(made);
     expect([await count('addons'), await count('discounts')]).toEqual([0, 1]);
   });
@@ -167,34 +328,105 @@ describe('catalog input errors', () => {
   it('checks dunning steps and policy numbers, and keeps referenced policy sets', async () => {
     const { edge, token, create, count } = await setup();
     for (const [steps, fields] of [
-      [[{ day_offset: 7, action: 'notify' }, { day_offset: 7, action: 'throttle' }], ['dunning_steps.1.day_offset']],
-      [[{ day_offset: 10, action: 'notify' }, { day_offset: 5, action: 'notify' }], ['dunning_steps.1.day_offset']],
-      [[{ day_offset: 1, action: 'suspend' }, { day_offset: 5, action: 'throttle' }], ['dunning_steps.1.action']],
-      [[{ day_offset: 1, action: 'throttle' }, { day_offset: 5, action: 'throttle' }], ['dunning_steps.1.action']],
-      [[{ day_offset: 1, action: 'reject' }, { day_offset: 2, action: 'notify' }, { day_offset: 3, action: 'suspend' }], ['dunning_steps.2.action']],
+      [
+        [
+          { day_offset: 7, action: 'notify' },
+          { day_offset: 7, action: 'throttle' },
+        ],
+        ['dunning_steps.1.day_offset'],
+      ],
+      [
+        [
+          { day_offset: 10, action: 'notify' },
+          { day_offset: 5, action: 'notify' },
+        ],
+        ['dunning_steps.1.day_offset'],
+      ],
+      [
+        [
+          { day_offset: 1, action: 'suspend' },
+          { day_offset: 5, action: 'throttle' },
+        ],
+        ['dunning_steps.1.action'],
+      ],
+      [
+        [
+          { day_offset: 1, action: 'throttle' },
+          { day_offset: 5, action: 'throttle' },
+        ],
+        ['dunning_steps.1.action'],
+      ],
+      [
+        [
+          { day_offset: 1, action: 'reject' },
+          { day_offset: 2, action: 'notify' },
+          { day_offset: 3, action: 'suspend' },
+        ],
+        ['dunning_steps.2.action'],
+      ],
       [[{ day_offset: 366, action: 'notify' }], ['dunning_steps.0.day_offset']],
       [[{ day_offset: -1, action: 'notify' }], ['dunning_steps.0.day_offset']],
       [[{ day_offset: 1.5, action: 'notify' }], ['dunning_steps.0.day_offset']],
       [[{ day_offset: 1, action: 'disconnect' }], ['dunning_steps.0.action']],
     ] as [Json[], string[]][]) {
-      expect(fieldsOf(expectProblem(await edge.call('POST', '/api/v1/policy-sets', { token, body: { name: 'P', dunning_steps: steps } }), 400, 'validation_failed')), JSON.stringify(steps)).toEqual(fields);
+      expect(
+        fieldsOf(
+          expectProblem(
+            await edge.call('POST', '/api/v1/policy-sets', { token, body: { name: 'P', dunning_steps: steps } }),
+            400,
+            'validation_failed',
+          ),
+        ),
+        JSON.stringify(steps),
+      ).toEqual(fields);
     }
-    const bad = { name: 'P', grace_days: -1, prepaid_grace_days: 1.5, min_invoice_amount: -5, refund_policy: 'cash', change_invoice_timing: 'later', upgrade_fees: [...usd(1), ...usd(2)], proration: 'no' };
-    expect(fieldsOf(expectProblem(await edge.call('POST', '/api/v1/policy-sets', { token, body: bad }), 400, 'validation_failed'))).toEqual(
-      ['change_invoice_timing', 'grace_days', 'min_invoice_amount', 'prepaid_grace_days', 'proration', 'refund_policy', 'upgrade_fees.1.currency'],
-    );
+    const bad = {
+      name: 'P',
+      grace_days: -1,
+      prepaid_grace_days: 1.5,
+      min_invoice_amount: -5,
+      refund_policy: 'cash',
+      change_invoice_timing: 'later',
+      upgrade_fees: [...usd(1), ...usd(2)],
+      proration: 'no',
+    };
+    expect(
+      fieldsOf(
+        expectProblem(await edge.call('POST', '/api/v1/policy-sets', { token, body: bad }), 400, 'validation_failed'),
+      ),
+    ).toEqual([
+      'change_invoice_timing',
+      'grace_days',
+      'min_invoice_amount',
+      'prepaid_grace_days',
+      'proration',
+      'refund_policy',
+      'upgrade_fees.1.currency',
+    ]);
     expect(await count('policy_sets')).toBe(0);
 
     const used = await create('policy-sets', { name: 'Used by offer' });
     const fallback = await create('policy-sets', { name: 'Default' });
     const o = await create('offers', { ...offer, policy_set_id: used.id });
-    edge.ok(await edge.call('PATCH', '/api/v1/billing-settings', { token, body: { default_policy_set_id: fallback.id } }), 200);
+    edge.ok(
+      await edge.call('PATCH', '/api/v1/billing-settings', { token, body: { default_policy_set_id: fallback.id } }),
+      200,
+    );
     expectProblem(await edge.call('DELETE', `/api/v1/policy-sets/${String(used.id)}`, { token }), 409, 'invalid_state');
     // An archived offer still holds its policy set (its subscriptions keep billing under it).
     expect((await edge.call('DELETE', `/api/v1/offers/${String(o.id)}`, { token })).status).toBe(204);
     expectProblem(await edge.call('DELETE', `/api/v1/policy-sets/${String(used.id)}`, { token }), 409, 'invalid_state');
-    expect(expectProblem(await edge.call('DELETE', `/api/v1/policy-sets/${String(fallback.id)}`, { token }), 409, 'invalid_state').detail).toContain('default');
-    edge.ok(await edge.call('PATCH', '/api/v1/billing-settings', { token, body: { default_policy_set_id: null } }), 200);
+    expect(
+      expectProblem(
+        await edge.call('DELETE', `/api/v1/policy-sets/${String(fallback.id)}`, { token }),
+        409,
+        'invalid_state',
+      ).detail,
+    ).toContain('default');
+    edge.ok(
+      await edge.call('PATCH', '/api/v1/billing-settings', { token, body: { default_policy_set_id: null } }),
+      200,
+    );
     expect((await edge.call('DELETE', `/api/v1/policy-sets/${String(fallback.id)}`, { token })).status).toBe(204);
     expect(await count('policy_sets')).toBe(1);
   });
@@ -202,7 +434,8 @@ describe('catalog input errors', () => {
   it('checks billing settings', async () => {
     const { edge, token, create, audits } = await setup();
     const rates = [];
-    for (let i = 0; i < 6; i++) rates.push((await create('tax-rates', { name: `R${i}`, rate: '1', mode: 'exclusive' })).id);
+    for (let i = 0; i < 6; i++)
+      rates.push((await create('tax-rates', { name: `R${i}`, rate: '1', mode: 'exclusive' })).id);
     const before = await audits();
     for (const [body, fields] of [
       [{ default_tax_rate_ids: rates }, ['default_tax_rate_ids']],
@@ -219,17 +452,37 @@ describe('catalog input errors', () => {
       if (fields.length === 0) edge.ok(res, 200);
       else expect(fieldsOf(expectProblem(res, 400, 'validation_failed')), JSON.stringify(body)).toEqual(fields);
     }
-    expect(fieldsOf(expectProblem(await edge.call('PATCH', '/api/v1/billing-settings', { token, body: { enforcement_end_hour: 11 } }), 400, 'validation_failed'))).toEqual(['enforcement_end_hour']);
+    expect(
+      fieldsOf(
+        expectProblem(
+          await edge.call('PATCH', '/api/v1/billing-settings', { token, body: { enforcement_end_hour: 11 } }),
+          400,
+          'validation_failed',
+        ),
+      ),
+    ).toEqual(['enforcement_end_hour']);
     expect(await audits()).toBe(before + 1);
-    expect(edge.ok(await edge.call('GET', '/api/v1/billing-settings', { token }), 200).body).toMatchObject({ default_tax_rate_ids: [], enforcement_start_hour: 12, enforcement_end_hour: 24 });
+    expect(edge.ok(await edge.call('GET', '/api/v1/billing-settings', { token }), 200).body).toMatchObject({
+      default_tax_rate_ids: [],
+      enforcement_start_hour: 12,
+      enforcement_end_hour: 24,
+    });
   });
 
   it('answers unknown ids with 404 on every verb', async () => {
     const { edge, token } = await setup();
     const id = crypto.randomUUID();
     for (const path of ['tax-rates', 'offers', 'addons', 'discounts', 'policy-sets']) {
-      for (const [method, body] of [['GET', undefined], ['PATCH', { name: 'x' }], ['DELETE', undefined]] as const) {
-        expectProblem(await edge.call(method, `/api/v1/${path}/${id}`, { token, ...(body ? { body } : {}) }), 404, 'not_found');
+      for (const [method, body] of [
+        ['GET', undefined],
+        ['PATCH', { name: 'x' }],
+        ['DELETE', undefined],
+      ] as const) {
+        expectProblem(
+          await edge.call(method, `/api/v1/${path}/${id}`, { token, ...(body ? { body } : {}) }),
+          404,
+          'not_found',
+        );
       }
       expectProblem(await edge.call('GET', `/api/v1/${path}/not-a-uuid`, { token }), 400, 'validation_failed');
     }

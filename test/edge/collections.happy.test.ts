@@ -38,7 +38,13 @@ describe('collections: dunning', () => {
     ]);
     expect((await w.get(`invoices/${String(invoice.id)}`)).status).toBe('overdue');
 
-    const events = await w.events('invoice.overdue', 'subscriber.dunning_notice', 'subscription.throttled', 'subscription.suspended', 'subscription.rejected');
+    const events = await w.events(
+      'invoice.overdue',
+      'subscriber.dunning_notice',
+      'subscription.throttled',
+      'subscription.suspended',
+      'subscription.rejected',
+    );
     expect(events.map((e) => [e.type, e.subject_id])).toEqual([
       ['invoice.overdue', invoice.id],
       ['subscriber.dunning_notice', subscriber.id],
@@ -46,19 +52,47 @@ describe('collections: dunning', () => {
       ['subscription.suspended', subscription.id],
       ['subscription.rejected', subscription.id],
     ]);
-    expect(events[1]!.payload).toMatchObject({ step: 7, overdue_days: 7, overdue_amount: 10_000, currency: 'USD', invoice_ids: [invoice.id] });
+    expect(events[1]!.payload).toMatchObject({
+      step: 7,
+      overdue_days: 7,
+      overdue_amount: 10_000,
+      currency: 'USD',
+      invoice_ids: [invoice.id],
+    });
     // The throttle names the tenant's throttle profile for the network side.
     expect(String(events[2]!.payload.note)).toContain('throttle profile throttled');
-    expect(await w.subscription(subscription.id)).toMatchObject({ status: 'suspended', open_holds: [expect.objectContaining({ reason: 'overdue', action: 'reject' })] });
+    expect(await w.subscription(subscription.id)).toMatchObject({
+      status: 'suspended',
+      open_holds: [expect.objectContaining({ reason: 'overdue', action: 'reject' })],
+    });
 
     const cases = await w.cases(`&subscriber_id=${String(subscriber.id)}`);
-    expect(cases).toEqual([expect.objectContaining({ kind: 'overdue', status: 'open', step: 30, action: 'reject', opened_at: new Date(on(7)).toISOString() })]);
+    expect(cases).toEqual([
+      expect.objectContaining({
+        kind: 'overdue',
+        status: 'open',
+        step: 30,
+        action: 'reject',
+        opened_at: new Date(on(7)).toISOString(),
+      }),
+    ]);
     // Runs are stored with their actions.
     const runs = (await w.get('collections/runs?limit=200')).data!;
     expect(runs.length).toBe(1 + 33 * 2);
     const suspendRun = runs.find((r) => (r.action_counts as Record<string, number>).suspend === 1)!;
     const stored = await w.get(`collections/runs/${String(suspendRun.id)}`);
-    expect(stored).toMatchObject({ as_of: new Date(on(21)).toISOString(), actions: [{ subscriber_id: subscriber.id, subscription_id: subscription.id, action: 'suspend', reason: 'overdue', step: 21 }] });
+    expect(stored).toMatchObject({
+      as_of: new Date(on(21)).toISOString(),
+      actions: [
+        {
+          subscriber_id: subscriber.id,
+          subscription_id: subscription.id,
+          action: 'suspend',
+          reason: 'overdue',
+          step: 21,
+        },
+      ],
+    });
   });
 
   it('executes only the highest step reached when the days jump (day 0 to day 25: suspend)', async () => {
@@ -66,7 +100,9 @@ describe('collections: dunning', () => {
     const { w, subscription, on } = await overdueSubscriber(edge);
     expect(brief((await w.collect(on(0))).actions)).toEqual([['mark_overdue', 'overdue', null, 'inv']]);
     expect(brief((await w.collect(on(25))).actions)).toEqual([['suspend', 'overdue', 21, 'sub']]);
-    const types = (await w.events('subscriber.dunning_notice', 'subscription.throttled', 'subscription.suspended')).map((e) => e.type);
+    const types = (await w.events('subscriber.dunning_notice', 'subscription.throttled', 'subscription.suspended')).map(
+      (e) => e.type,
+    );
     expect(types).toEqual(['subscription.suspended']);
     expect((await w.subscription(subscription.id)).status).toBe('suspended');
     // Steps only move up: days 26–29 do nothing, day 30 rejects.
@@ -101,19 +137,29 @@ describe('collections: dunning', () => {
     expect(await w.subscription(subscription.id)).toMatchObject({ status: 'active', open_holds: [] });
     await w.pay(subscriber.id, 1_000);
     expect((await w.collect(on(22) + 2 * hour)).actions).toEqual([]);
-    const concurrent = await Promise.all([0, 1, 2].map(() => w.post('collections/runs', { as_of: w.iso(on(22) + 2 * hour) })));
+    const concurrent = await Promise.all(
+      [0, 1, 2].map(() => w.post('collections/runs', { as_of: w.iso(on(22) + 2 * hour) })),
+    );
     expect(concurrent.flatMap((r) => r.actions as unknown[])).toEqual([]);
     expect((await w.collect(on(40))).actions).toEqual([]);
 
     const restored = await w.events('subscription.restored');
     expect(restored.map((e) => [e.subject_id, e.payload.reason])).toEqual([[subscription.id, 'overdue']]);
-    expect(await w.cases(`&subscriber_id=${String(subscriber.id)}`)).toEqual([expect.objectContaining({ kind: 'overdue', status: 'closed', close_reason: 'paid', step: 21 })]);
+    expect(await w.cases(`&subscriber_id=${String(subscriber.id)}`)).toEqual([
+      expect.objectContaining({ kind: 'overdue', status: 'closed', close_reason: 'paid', step: 21 }),
+    ]);
   });
 
   it('uses the strictest ladder when the overdue invoice bills offers of different policy sets', async () => {
     const edge = await startCollectionsEdge();
     const w = await billingWorld(edge, {}, { role: 'owner' });
-    const strict = await w.post('policy-sets', { name: 'Strict', dunning_steps: [{ day_offset: 2, action: 'notify' }, { day_offset: 3, action: 'suspend' }] });
+    const strict = await w.post('policy-sets', {
+      name: 'Strict',
+      dunning_steps: [
+        { day_offset: 2, action: 'notify' },
+        { day_offset: 3, action: 'suspend' },
+      ],
+    });
     const lenient = await w.offer();
     const harsh = await w.offer({ name: 'Fiber strict', policy_set_id: strict.id });
     const subscriber = await w.subscriber();
@@ -136,7 +182,11 @@ describe('collections: dunning', () => {
   it('does not hold an annual subscription paid in advance for another subscription’s overdue invoice', async () => {
     const edge = await startCollectionsEdge();
     const w = await billingWorld(edge, {}, { role: 'owner' });
-    const annual = await w.offer({ name: 'Fiber annual', billing_cycle: 'annual', prices: [{ currency: 'USD', amount: 100_000 }] });
+    const annual = await w.offer({
+      name: 'Fiber annual',
+      billing_cycle: 'annual',
+      prices: [{ currency: 'USD', amount: 100_000 }],
+    });
     const monthly = await w.offer();
     const subscriber = await w.subscriber();
     const annualSub = await w.subscribe(subscriber.id, annual.id, startTime);
@@ -150,7 +200,9 @@ describe('collections: dunning', () => {
     const due = Date.parse(String(monthlyInvoice.due_at));
     await w.collect(due + 9 * hour);
     const run = await w.collect(due + 21 * day + 9 * hour);
-    expect(run.actions).toEqual([{ subscriber_id: subscriber.id, subscription_id: monthlySub.id, action: 'suspend', reason: 'overdue', step: 21 }]);
+    expect(run.actions).toEqual([
+      { subscriber_id: subscriber.id, subscription_id: monthlySub.id, action: 'suspend', reason: 'overdue', step: 21 },
+    ]);
     expect((await w.subscription(monthlySub.id)).status).toBe('suspended');
     expect(await w.subscription(annualSub.id)).toMatchObject({ status: 'active', open_holds: [] });
   });
@@ -160,7 +212,13 @@ describe('collections: prepaid', () => {
   /** A prepaid subscriber with a minimum balance of 10.00 and nothing paid in; enforcement 09–17 local. */
   async function lowBalance(edge: TestEdge) {
     const w = await billingWorld(edge, { timezone: 'Europe/Berlin' }, { role: 'owner' });
-    const patched = edge.ok(await edge.call('PATCH', '/api/v1/billing-settings', { token: w.token, body: { enforcement_start_hour: 9, enforcement_end_hour: 17 } }), 200).body;
+    const patched = edge.ok(
+      await edge.call('PATCH', '/api/v1/billing-settings', {
+        token: w.token,
+        body: { enforcement_start_hour: 9, enforcement_end_hour: 17 },
+      }),
+      200,
+    ).body;
     expect(patched).toMatchObject({ enforcement_start_hour: 9, enforcement_end_hour: 17 });
     const offer = await w.offer({ billing_mode: 'prepaid' });
     const subscriber = await w.subscriber({ min_balance: 1_000 });
@@ -178,7 +236,10 @@ describe('collections: prepaid', () => {
     expect(await w.cases()).toEqual([]);
     expect(brief((await w.collect(on(0))).actions)).toEqual([['low_balance', 'prepaid', 0, 'subscriber']]);
     const [lowEvent] = await w.events('subscriber.low_balance');
-    expect(lowEvent).toMatchObject({ subject_id: subscriber.id, payload: { available: 0, min_balance: 1_000, currency: 'USD', suspend_after: new Date(on(3)).toISOString() } });
+    expect(lowEvent).toMatchObject({
+      subject_id: subscriber.id,
+      payload: { available: 0, min_balance: 1_000, currency: 'USD', suspend_after: new Date(on(3)).toISOString() },
+    });
     // Warned during the grace (built-in policy: 3 days); a run before 09:00 on day 3 waits.
     for (const at of [on(1), on(2), on(3, 8)]) expect((await w.collect(at)).actions).toEqual([]);
     expect(brief((await w.collect(on(3))).actions)).toEqual([['suspend', 'prepaid', 1, 'sub']]);
@@ -193,7 +254,9 @@ describe('collections: prepaid', () => {
     expect((await w.collect(on(4))).actions).toEqual([]);
     const restored = await w.events('subscription.restored');
     expect(restored.map((e) => [e.subject_id, e.payload.reason])).toEqual([[subscription.id, 'prepaid']]);
-    expect(await w.cases()).toEqual([expect.objectContaining({ kind: 'prepaid', status: 'closed', close_reason: 'topped_up', step: 1 })]);
+    expect(await w.cases()).toEqual([
+      expect.objectContaining({ kind: 'prepaid', status: 'closed', close_reason: 'topped_up', step: 1 }),
+    ]);
   });
 
   it('cancels the prepaid subscriptions after the deactivation days of suspension', async () => {
@@ -204,7 +267,10 @@ describe('collections: prepaid', () => {
     expect((await w.collect(on(32))).actions).toEqual([]);
     expect(brief((await w.collect(on(33))).actions)).toEqual([['cancel', 'prepaid', 2, 'sub']]);
     // Service ends at once; the days used since the last billing are billed by the next run, which closes it.
-    expect(await w.subscription(subscription.id)).toMatchObject({ status: 'suspended', ends_at: new Date(on(33)).toISOString() });
+    expect(await w.subscription(subscription.id)).toMatchObject({
+      status: 'suspended',
+      ends_at: new Date(on(33)).toISOString(),
+    });
     expect((await w.events('subscription.canceled')).map((e) => e.subject_id)).toEqual([subscription.id]);
     await w.bill(on(33));
     expect(await w.subscription(subscription.id)).toMatchObject({ status: 'canceled', next_billing_at: null });
@@ -213,7 +279,15 @@ describe('collections: prepaid', () => {
       [midnight(14), midnight(45)],
       [midnight(45), new Date(on(33)).toISOString()],
     ]);
-    expect(await w.cases()).toEqual([expect.objectContaining({ kind: 'prepaid', status: 'closed', close_reason: 'canceled', step: 2, action: 'cancel' })]);
+    expect(await w.cases()).toEqual([
+      expect.objectContaining({
+        kind: 'prepaid',
+        status: 'closed',
+        close_reason: 'canceled',
+        step: 2,
+        action: 'cancel',
+      }),
+    ]);
     expect((await w.collect(on(40))).actions).toEqual([]);
   });
 
@@ -223,7 +297,13 @@ describe('collections: prepaid', () => {
     await w.collect(on(0));
     await w.collect(on(3));
     // No payment to trigger a restore: the minimum is lowered instead, and the next run (at any hour) restores.
-    edge.ok(await edge.call('PATCH', `/api/v1/subscribers/${String(subscriber.id)}`, { token: w.token, body: { min_balance: 0 } }), 200);
+    edge.ok(
+      await edge.call('PATCH', `/api/v1/subscribers/${String(subscriber.id)}`, {
+        token: w.token,
+        body: { min_balance: 0 },
+      }),
+      200,
+    );
     const run = await w.collect(on(4, 20));
     expect(brief(run.actions)).toEqual([['restore', 'prepaid', null, 'sub']]);
     expect((await w.subscription(subscription.id)).status).toBe('active');

@@ -17,9 +17,15 @@ describe('collections permissions and isolation', () => {
     const fieldTech = await edge.createApiKey(w.tenant.owner.token, 'field_tech');
     expectProblem(await edge.call('GET', '/api/v1/collections/cases', { token: fieldTech.secret }), 403, 'forbidden');
     const billing = await edge.createApiKey(w.tenant.owner.token, 'billing');
-    const run = edge.ok(await edge.call('POST', '/api/v1/collections/runs', { token: billing.secret, body: asOf }), 201).body;
+    const run = edge.ok(
+      await edge.call('POST', '/api/v1/collections/runs', { token: billing.secret, body: asOf }),
+      201,
+    ).body;
     expect(run.created_by).toBe(billing.id);
-    const audit = edge.ok(await edge.call('GET', `/api/v1/audit-events?resource_id=${String(run.id)}`, { token: w.tenant.owner.token }), 200).body.data!;
+    const audit = edge.ok(
+      await edge.call('GET', `/api/v1/audit-events?resource_id=${String(run.id)}`, { token: w.tenant.owner.token }),
+      200,
+    ).body.data!;
     expect(audit.map((e) => e.action)).toEqual(['collection_run.completed']);
     expectProblem(await edge.call('POST', '/api/v1/collections/runs', { body: asOf }), 401);
   });

@@ -3,7 +3,11 @@ import { expectProblem, startEdge, type Json } from '../support/edge-app.ts';
 import { billedWorld, moneySnapshot, otherSubscriber, type BillingWorld } from '../support/billing.ts';
 
 const issuedNote = async (w: BillingWorld, body: Json) => {
-  const note = await w.post('credit-notes', { reason: 'because', lines: [{ description: 'credit', amount: 3_000 }], ...body });
+  const note = await w.post('credit-notes', {
+    reason: 'because',
+    lines: [{ description: 'credit', amount: 3_000 }],
+    ...body,
+  });
   return w.post(`credit-notes/${String(note.id)}/issue`, undefined, 200);
 };
 
@@ -30,8 +34,14 @@ describe('credit notes: refused requests write nothing', () => {
     }
     expectProblem(await post({ ...valid, subscriber_id: crypto.randomUUID() }), 404, 'not_found');
     expectProblem(await post({ ...valid, invoice_id: crypto.randomUUID() }), 404, 'not_found');
-    expectProblem(await post({ ...valid, lines: [{ description: 'd', amount: 100, tax_rate_id: crypto.randomUUID() }] }), 404, 'not_found');
-    expect(expectProblem(await post({ ...valid, invoice_id: bobs.id }), 422, 'unprocessable').errors).toEqual([{ path: 'invoice_id', message: expect.any(String) }]);
+    expectProblem(
+      await post({ ...valid, lines: [{ description: 'd', amount: 100, tax_rate_id: crypto.randomUUID() }] }),
+      404,
+      'not_found',
+    );
+    expect(expectProblem(await post({ ...valid, invoice_id: bobs.id }), 422, 'unprocessable').errors).toEqual([
+      { path: 'invoice_id', message: expect.any(String) },
+    ]);
     expectProblem(await post({ ...valid, invoice_id: bobs.id, subscriber_id: ada.id, currency: 'EUR' }), 422);
     expect(await moneySnapshot(w)).toBe(before);
   });
@@ -44,12 +54,19 @@ describe('credit notes: refused requests write nothing', () => {
     await w.pay(ada.id, 10_000, { allocations: [{ invoice_id: first.id, amount: 10_000 }] });
     const tied = await issuedNote(w, { subscriber_id: ada.id, invoice_id: second.id });
     const untied = await issuedNote(w, { subscriber_id: ada.id });
-    const draft = await w.post('credit-notes', { subscriber_id: ada.id, reason: 'd', lines: [{ description: 'd', amount: 10 }] });
+    const draft = await w.post('credit-notes', {
+      subscriber_id: ada.id,
+      reason: 'd',
+      lines: [{ description: 'd', amount: 10 }],
+    });
     const eur = await issuedNote(w, { subscriber_id: ada.id, currency: 'EUR' });
     const before = await moneySnapshot(w);
-    const apply = (note: Json, body?: Json) => edge.call('POST', `/api/v1/credit-notes/${String(note.id)}/apply`, { token: w.token, ...(body ? { body } : {}) });
+    const apply = (note: Json, body?: Json) =>
+      edge.call('POST', `/api/v1/credit-notes/${String(note.id)}/apply`, { token: w.token, ...(body ? { body } : {}) });
 
-    expect(expectProblem(await apply(tied, { invoice_id: third.id }), 422, 'unprocessable').errors).toEqual([{ path: 'invoice_id', message: `must be ${String(second.id)}` }]);
+    expect(expectProblem(await apply(tied, { invoice_id: third.id }), 422, 'unprocessable').errors).toEqual([
+      { path: 'invoice_id', message: `must be ${String(second.id)}` },
+    ]);
     expectProblem(await apply(untied, { invoice_id: first.id }), 409, 'invalid_state');
     expectProblem(await apply(untied, { invoice_id: bobs.id }), 422, 'unprocessable');
     expectProblem(await apply(eur, { invoice_id: third.id }), 422, 'unprocessable');
@@ -79,10 +96,18 @@ describe('credit notes: refused requests write nothing', () => {
     await w.post(`credit-notes/${String(partly.id)}/apply`, { invoice_id: inv.id, amount: 1_000 }, 200);
     const full = await issuedNote(w, { subscriber_id: ada.id });
     await w.post(`credit-notes/${String(full.id)}/apply`, { invoice_id: inv.id }, 200);
-    const voided = await w.post('credit-notes', { subscriber_id: ada.id, reason: 'x', lines: [{ description: 'x', amount: 5 }] });
+    const voided = await w.post('credit-notes', {
+      subscriber_id: ada.id,
+      reason: 'x',
+      lines: [{ description: 'x', amount: 5 }],
+    });
     await w.post(`credit-notes/${String(voided.id)}/void`, { reason: 'x' }, 200);
     const before = await moneySnapshot(w);
-    const post = (note: Json, action: string, body?: unknown) => edge.call('POST', `/api/v1/credit-notes/${String(note.id)}/${action}`, { token: w.token, ...(body ? { body } : {}) });
+    const post = (note: Json, action: string, body?: unknown) =>
+      edge.call('POST', `/api/v1/credit-notes/${String(note.id)}/${action}`, {
+        token: w.token,
+        ...(body ? { body } : {}),
+      });
     expectProblem(await post(partly, 'void', { reason: 'no' }), 409, 'invalid_state');
     expectProblem(await post(full, 'void', { reason: 'no' }), 409, 'invalid_state');
     expectProblem(await post(full, 'issue'), 409, 'invalid_state');
@@ -97,12 +122,23 @@ describe('credit notes: refused requests write nothing', () => {
   it('a draft tied to an invoice voided since cannot be issued (409), and nothing is written', async () => {
     const edge = await startEdge();
     const { w, ada, invoices } = await billedWorld(edge, 1);
-    const draft = await w.post('credit-notes', { subscriber_id: ada.id, invoice_id: invoices[0]!.id, reason: 'r', lines: [{ description: 'd', amount: 1_000 }] });
+    const draft = await w.post('credit-notes', {
+      subscriber_id: ada.id,
+      invoice_id: invoices[0]!.id,
+      reason: 'r',
+      lines: [{ description: 'd', amount: 1_000 }],
+    });
     await w.post(`invoices/${String(invoices[0]!.id)}/void`, { reason: 'billed in error' }, 200);
     const before = await moneySnapshot(w);
-    expectProblem(await edge.call('POST', `/api/v1/credit-notes/${String(draft.id)}/issue`, { token: w.token }), 409, 'invalid_state');
+    expectProblem(
+      await edge.call('POST', `/api/v1/credit-notes/${String(draft.id)}/issue`, { token: w.token }),
+      409,
+      'invalid_state',
+    );
     expect(await moneySnapshot(w)).toBe(before);
-    expect(await w.post(`credit-notes/${String(draft.id)}/void`, { reason: 'invoice void' }, 200)).toMatchObject({ status: 'void' });
+    expect(await w.post(`credit-notes/${String(draft.id)}/void`, { reason: 'invoice void' }, 200)).toMatchObject({
+      status: 'void',
+    });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 0, credit: 0, overdue: 0 });
     await w.checkBooks();
   });

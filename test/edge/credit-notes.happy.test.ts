@@ -7,8 +7,22 @@ describe('credit notes', () => {
     const edge = await startEdge();
     const { w, ada, invoices } = await billedWorld(edge, 2);
     const [first, second] = invoices as [Json, Json];
-    const draft = await w.post('credit-notes', { subscriber_id: ada.id, reason: 'outage in March', lines: [{ description: 'Two days without service', amount: 6_000 }] });
-    expect(draft).toMatchObject({ number: 'CN-000001', status: 'draft', currency: 'USD', invoice_id: null, subtotal: 6_000, tax_total: 0, total: 6_000, remaining: 6_000, issued_at: null });
+    const draft = await w.post('credit-notes', {
+      subscriber_id: ada.id,
+      reason: 'outage in March',
+      lines: [{ description: 'Two days without service', amount: 6_000 }],
+    });
+    expect(draft).toMatchObject({
+      number: 'CN-000001',
+      status: 'draft',
+      currency: 'USD',
+      invoice_id: null,
+      subtotal: 6_000,
+      tax_total: 0,
+      total: 6_000,
+      remaining: 6_000,
+      issued_at: null,
+    });
     // A draft is not credit yet.
     expect(await w.balance(ada.id)).toMatchObject({ outstanding: 20_000, credit: 0 });
 
@@ -24,7 +38,11 @@ describe('credit notes', () => {
       ]),
     );
 
-    const partly = await w.post(`credit-notes/${String(draft.id)}/apply`, { invoice_id: second.id, amount: 2_500 }, 200);
+    const partly = await w.post(
+      `credit-notes/${String(draft.id)}/apply`,
+      { invoice_id: second.id, amount: 2_500 },
+      200,
+    );
     expect(partly).toMatchObject({ status: 'partially_applied', remaining: 3_500 });
     expect(await w.invoice(second.id)).toMatchObject({ status: 'partially_paid', balance_due: 7_500 });
     // No amount: min(remaining 3,500, balance 10,000).
@@ -32,7 +50,9 @@ describe('credit notes', () => {
     expect(done).toMatchObject({ status: 'applied', remaining: 0 });
     expect(await w.invoice(first.id)).toMatchObject({ status: 'partially_paid', balance_due: 6_500 });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 14_000, credit: 0, overdue: 0 });
-    expect((await w.get(`credit-notes?subscriber_id=${String(ada.id)}&status=applied`)).data!.map((n) => n.id)).toEqual([draft.id]);
+    expect((await w.get(`credit-notes?subscriber_id=${String(ada.id)}&status=applied`)).data!.map((n) => n.id)).toEqual(
+      [draft.id],
+    );
     await w.checkBooks();
   });
 
@@ -41,13 +61,22 @@ describe('credit notes', () => {
     const { w, ada, invoices } = await billedWorld(edge, 2);
     const [first, second] = invoices as [Json, Json];
     await w.pay(ada.id, 7_000, { allocations: [{ invoice_id: second.id, amount: 7_000 }] });
-    const note = await w.post('credit-notes', { subscriber_id: ada.id, invoice_id: second.id, reason: 'price error', lines: [{ description: 'Refund of overcharge', amount: 5_000 }] });
+    const note = await w.post('credit-notes', {
+      subscriber_id: ada.id,
+      invoice_id: second.id,
+      reason: 'price error',
+      lines: [{ description: 'Refund of overcharge', amount: 5_000 }],
+    });
     expect(note).toMatchObject({ invoice_id: second.id, currency: 'USD', total: 5_000 });
     await w.post(`credit-notes/${String(note.id)}/issue`, undefined, 200);
     // Untied credit would go to the oldest invoice; this note goes to its own, 3,000 of it.
     const applied = await w.post(`credit-notes/${String(note.id)}/apply`, undefined, 200);
     expect(applied).toMatchObject({ status: 'partially_applied', remaining: 2_000 });
-    expect(await w.invoice(second.id)).toMatchObject({ status: 'paid', balance_due: 0, paid_at: new Date(edge.clock.now).toISOString() });
+    expect(await w.invoice(second.id)).toMatchObject({
+      status: 'paid',
+      balance_due: 0,
+      paid_at: new Date(edge.clock.now).toISOString(),
+    });
     expect(await w.invoice(first.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
     // A tied note's remainder is not spent by the next billing run.
     edge.clock.now = monthly(2);
@@ -73,8 +102,16 @@ describe('credit notes', () => {
     });
     expect(note).toMatchObject({ subtotal: 3_500_099, tax_total: 262_500, total: 3_762_599, remaining: 3_762_599 });
     expect(note.lines).toMatchObject([
-      { amount: 1_750_000, tax_amount: 131_250, taxes: [{ tax_rate_id: exclusive.id, mode: 'exclusive', amount: 131_250 }] },
-      { amount: 1_750_000, tax_amount: 131_250, taxes: [{ tax_rate_id: inclusive.id, mode: 'inclusive', amount: 131_250 }] },
+      {
+        amount: 1_750_000,
+        tax_amount: 131_250,
+        taxes: [{ tax_rate_id: exclusive.id, mode: 'exclusive', amount: 131_250 }],
+      },
+      {
+        amount: 1_750_000,
+        tax_amount: 131_250,
+        taxes: [{ tax_rate_id: inclusive.id, mode: 'inclusive', amount: 131_250 }],
+      },
       { amount: 99, tax_amount: 0, taxes: [] },
     ]);
     await w.post(`credit-notes/${String(note.id)}/issue`, undefined, 200);
@@ -95,7 +132,11 @@ describe('credit notes', () => {
     const edge = await startEdge();
     const { w, ada } = await billedWorld(edge, 1);
     await w.pay(ada.id, 10_000);
-    const note = await w.post('credit-notes', { subscriber_id: ada.id, reason: 'loyalty', lines: [{ description: 'Loyalty credit', amount: 4_000 }] });
+    const note = await w.post('credit-notes', {
+      subscriber_id: ada.id,
+      reason: 'loyalty',
+      lines: [{ description: 'Loyalty credit', amount: 4_000 }],
+    });
     await w.post(`credit-notes/${String(note.id)}/issue`, undefined, 200);
     expect(await w.balance(ada.id)).toMatchObject({ outstanding: 0, credit: 4_000 });
     edge.clock.now = monthly(1);
@@ -110,12 +151,27 @@ describe('credit notes', () => {
   it('void: a draft freely, an issued unapplied note by reversing its issue entry', async () => {
     const edge = await startEdge();
     const { w, ada } = await billedWorld(edge, 1);
-    const draft = await w.post('credit-notes', { subscriber_id: ada.id, reason: 'typo', lines: [{ description: 'x', amount: 100 }] });
-    expect(await w.post(`credit-notes/${String(draft.id)}/void`, { reason: 'typo' }, 200)).toMatchObject({ status: 'void', remaining: 0, voided_at: expect.any(String) });
-    const note = await w.post('credit-notes', { subscriber_id: ada.id, reason: 'wrong customer', lines: [{ description: 'y', amount: 2_000 }] });
+    const draft = await w.post('credit-notes', {
+      subscriber_id: ada.id,
+      reason: 'typo',
+      lines: [{ description: 'x', amount: 100 }],
+    });
+    expect(await w.post(`credit-notes/${String(draft.id)}/void`, { reason: 'typo' }, 200)).toMatchObject({
+      status: 'void',
+      remaining: 0,
+      voided_at: expect.any(String),
+    });
+    const note = await w.post('credit-notes', {
+      subscriber_id: ada.id,
+      reason: 'wrong customer',
+      lines: [{ description: 'y', amount: 2_000 }],
+    });
     await w.post(`credit-notes/${String(note.id)}/issue`, undefined, 200);
     expect(await w.balance(ada.id)).toMatchObject({ credit: 2_000 });
-    expect(await w.post(`credit-notes/${String(note.id)}/void`, { reason: 'wrong customer' }, 200)).toMatchObject({ status: 'void', remaining: 0 });
+    expect(await w.post(`credit-notes/${String(note.id)}/void`, { reason: 'wrong customer' }, 200)).toMatchObject({
+      status: 'void',
+      remaining: 0,
+    });
     expect(await w.balance(ada.id)).toMatchObject({ outstanding: 10_000, credit: 0 });
     const [reversal, issue] = (await w.get('journal?limit=2')).data!;
     expect(reversal).toMatchObject({ kind: 'credit_note.voided', reverses_entry_id: issue!.id });

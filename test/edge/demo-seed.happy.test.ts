@@ -9,10 +9,17 @@ describe('demo tenant', () => {
     expect(await seedDemoTenant(edge.platform)).toBe(true);
     expect(await seedDemoTenant(edge.platform)).toBe(false);
 
-    const tokens = await Promise.all(demoLogins.map((login) => edge.login(demoTenant.slug, login.email, login.password)));
+    const tokens = await Promise.all(
+      demoLogins.map((login) => edge.login(demoTenant.slug, login.email, login.password)),
+    );
     const [owner] = tokens;
     const subscribers = edge.ok(await edge.call('GET', '/api/v1/subscribers', { token: owner }), 200).body.data!;
-    expect(subscribers.map((s) => s.subscriber_number).toSorted()).toEqual(['SUB-000001', 'SUB-000002', 'SUB-000003', 'SUB-000004']);
+    expect(subscribers.map((s) => s.subscriber_number).toSorted()).toEqual([
+      'SUB-000001',
+      'SUB-000002',
+      'SUB-000003',
+      'SUB-000004',
+    ]);
     // Status is derived: three subscribers with active subscriptions, one with none yet.
     expect(subscribers.map((s) => s.status)).toEqual(['active', 'active', 'active', 'active']);
     const found = edge.ok(await edge.call('GET', '/api/v1/subscribers?q=harbor', { token: owner }), 200).body.data!;

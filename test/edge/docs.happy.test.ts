@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { startEdge } from '../support/edge-app.ts';
 
-type OpenApi = { openapi: string; paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>; components: { securitySchemes: Record<string, unknown> } };
+type OpenApi = {
+  openapi: string;
+  paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>;
+  components: { securitySchemes: Record<string, unknown> };
+};
 
 describe('OpenAPI document', () => {
   it('is OpenAPI 3.1 and documents every API route the app serves, with bearer security on all but the logins', async () => {
@@ -15,13 +19,16 @@ describe('OpenAPI document', () => {
         .filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/v1/') && r.path !== '/api/v1/openapi.json')
         .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`),
     );
-    const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)));
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)),
+    );
     expect([...documented].sort()).toEqual([...served].sort());
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         const isLogin = path.endsWith('/auth/login');
         expect(op.security ?? [], `${method} ${path}`).toEqual(isLogin ? [] : [{ bearer: [] }]);
-        if (!isLogin) expect(Object.keys(op.responses), `${method} ${path}`).toEqual(expect.arrayContaining(['401', '403']));
+        if (!isLogin)
+          expect(Object.keys(op.responses), `${method} ${path}`).toEqual(expect.arrayContaining(['401', '403']));
       }
     }
   });
@@ -45,7 +52,12 @@ describe('API reference page', () => {
 
   it('serves nothing else from the package directory', async () => {
     const edge = await startEdge();
-    for (const path of ['/api/docs/package.json', '/api/docs/..%2Fpackage.json', '/api/docs/index.html', '/api/docs/swagger-ui.js.map']) {
+    for (const path of [
+      '/api/docs/package.json',
+      '/api/docs/..%2Fpackage.json',
+      '/api/docs/index.html',
+      '/api/docs/swagger-ui.js.map',
+    ]) {
       expect((await edge.call('GET', path)).status, path).toBe(404);
     }
   });

@@ -7,8 +7,19 @@ describe('Idempotency-Key misuse', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const headers = { 'idempotency-key': 'one-key' };
-    edge.ok(await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body: { name: 'first', role: 'read_only' }, headers }), 201);
-    const res = await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body: { name: 'second', role: 'read_only' }, headers });
+    edge.ok(
+      await edge.call('POST', '/api/v1/api-keys', {
+        token: tenant.owner.token,
+        body: { name: 'first', role: 'read_only' },
+        headers,
+      }),
+      201,
+    );
+    const res = await edge.call('POST', '/api/v1/api-keys', {
+      token: tenant.owner.token,
+      body: { name: 'second', role: 'read_only' },
+      headers,
+    });
     expectProblem(res, 422, 'idempotency_key_reused');
     const list = edge.ok(await edge.call('GET', '/api/v1/api-keys', { token: tenant.owner.token }), 200);
     expect(list.body.data!.map((k) => k.name)).toEqual(['first']);
@@ -18,8 +29,19 @@ describe('Idempotency-Key misuse', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const headers = { 'idempotency-key': 'cross-route' };
-    edge.ok(await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body: { name: 'k', role: 'read_only' }, headers }), 201);
-    expectProblem(await edge.call('POST', '/api/v1/me/mfa/totp', { token: tenant.owner.token, headers }), 422, 'idempotency_key_reused');
+    edge.ok(
+      await edge.call('POST', '/api/v1/api-keys', {
+        token: tenant.owner.token,
+        body: { name: 'k', role: 'read_only' },
+        headers,
+      }),
+      201,
+    );
+    expectProblem(
+      await edge.call('POST', '/api/v1/me/mfa/totp', { token: tenant.owner.token, headers }),
+      422,
+      'idempotency_key_reused',
+    );
   });
 
   it.each([
@@ -30,9 +52,15 @@ describe('Idempotency-Key misuse', () => {
   ])('refuses a key with %s (400) before doing anything', async (_label, key) => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
-    const res = await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body: { name: 'k', role: 'read_only' }, headers: { 'idempotency-key': key } });
+    const res = await edge.call('POST', '/api/v1/api-keys', {
+      token: tenant.owner.token,
+      body: { name: 'k', role: 'read_only' },
+      headers: { 'idempotency-key': key },
+    });
     expectProblem(res, 400, 'malformed_request');
-    expect(edge.ok(await edge.call('GET', '/api/v1/api-keys', { token: tenant.owner.token }), 200).body.data).toEqual([]);
+    expect(edge.ok(await edge.call('GET', '/api/v1/api-keys', { token: tenant.owner.token }), 200).body.data).toEqual(
+      [],
+    );
   });
 
   it('accepts the longest legal key (255 visible ASCII characters)', async () => {
@@ -40,8 +68,23 @@ describe('Idempotency-Key misuse', () => {
     const tenant = await edge.createTenant();
     const key = '!~'.repeat(127) + 'k';
     const headers = { 'idempotency-key': key };
-    edge.ok(await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body: { name: 'k', role: 'read_only' }, headers }), 201);
-    expect((await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body: { name: 'k', role: 'read_only' }, headers })).headers.get('idempotent-replayed')).toBe('true');
+    edge.ok(
+      await edge.call('POST', '/api/v1/api-keys', {
+        token: tenant.owner.token,
+        body: { name: 'k', role: 'read_only' },
+        headers,
+      }),
+      201,
+    );
+    expect(
+      (
+        await edge.call('POST', '/api/v1/api-keys', {
+          token: tenant.owner.token,
+          body: { name: 'k', role: 'read_only' },
+          headers,
+        })
+      ).headers.get('idempotent-replayed'),
+    ).toBe('true');
   });
 
   it('answers 409 while the first request with the key is still in flight', async () => {
@@ -53,10 +96,24 @@ describe('Idempotency-Key misuse', () => {
     await edge.tenantSql(
       tenant.slug,
       'INSERT INTO idempotency_keys (principal, key, method, path, body_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [`user:${tenant.owner.id}`, 'in-flight', 'POST', '/api/v1/api-keys', hash, edge.clock.now, edge.clock.now + 60_000],
+      [
+        `user:${tenant.owner.id}`,
+        'in-flight',
+        'POST',
+        '/api/v1/api-keys',
+        hash,
+        edge.clock.now,
+        edge.clock.now + 60_000,
+      ],
     );
-    const res = await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body, headers: { 'idempotency-key': 'in-flight' } });
+    const res = await edge.call('POST', '/api/v1/api-keys', {
+      token: tenant.owner.token,
+      body,
+      headers: { 'idempotency-key': 'in-flight' },
+    });
     expectProblem(res, 409, 'idempotency_key_in_progress');
-    expect(edge.ok(await edge.call('GET', '/api/v1/api-keys', { token: tenant.owner.token }), 200).body.data).toEqual([]);
+    expect(edge.ok(await edge.call('GET', '/api/v1/api-keys', { token: tenant.owner.token }), 200).body.data).toEqual(
+      [],
+    );
   });
 });

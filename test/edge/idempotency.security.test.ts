@@ -8,7 +8,10 @@ describe('who may see a stored response', () => {
     const support = await edge.createStaff(tenant, 'support');
     const headers = { 'idempotency-key': 'owner-key' };
     const body = { name: 'k', role: 'read_only' };
-    const first = edge.ok(await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body, headers }), 201);
+    const first = edge.ok(
+      await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body, headers }),
+      201,
+    );
     // Someone without the permission gets 403, never the owner's stored response (which holds a secret).
     const denied = await edge.call('POST', '/api/v1/api-keys', { token: support.token, body, headers });
     expectProblem(denied, 403, 'forbidden');
@@ -23,7 +26,11 @@ describe('what the idempotency store keeps', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const res = edge.ok(
-      await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body: { name: 'stored', role: 'admin' }, headers: { 'idempotency-key': 'key-with-secret' } }),
+      await edge.call('POST', '/api/v1/api-keys', {
+        token: tenant.owner.token,
+        body: { name: 'stored', role: 'admin' },
+        headers: { 'idempotency-key': 'key-with-secret' },
+      }),
       201,
     );
     const secret = String(res.body.secret).split('.')[2]!;
@@ -36,7 +43,13 @@ describe('what the idempotency store keeps', () => {
   it('does not keep a TOTP secret in clear text in the database (users.totp_secret is sealed; the replay copy must be too)', async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
-    const res = edge.ok(await edge.call('POST', '/api/v1/me/mfa/totp', { token: tenant.owner.token, headers: { 'idempotency-key': 'enrol-1' } }), 200);
+    const res = edge.ok(
+      await edge.call('POST', '/api/v1/me/mfa/totp', {
+        token: tenant.owner.token,
+        headers: { 'idempotency-key': 'enrol-1' },
+      }),
+      200,
+    );
     const rows = await edge.tenantSql(tenant.slug, 'SELECT * FROM idempotency_keys');
     expect(JSON.stringify(rows.rows)).not.toContain(String(res.body.secret));
   });

@@ -12,7 +12,8 @@ describe('invoices: refused transitions write nothing', () => {
     expect(await w.invoice(second.id)).toMatchObject({ status: 'partially_paid' });
     await w.post(`invoices/${String(third.id)}/void`, { reason: 'x' }, 200);
     const before = await moneySnapshot(w);
-    const post = (id: unknown, action: string, body: unknown = { reason: 'because' }) => edge.call('POST', `/api/v1/invoices/${String(id)}/${action}`, { token: w.token, body });
+    const post = (id: unknown, action: string, body: unknown = { reason: 'because' }) =>
+      edge.call('POST', `/api/v1/invoices/${String(id)}/${action}`, { token: w.token, body });
     expectProblem(await post(first.id, 'void'), 409, 'invalid_state');
     expectProblem(await post(second.id, 'void'), 409, 'invalid_state');
     expectProblem(await post(third.id, 'void'), 409, 'invalid_state');
@@ -23,8 +24,16 @@ describe('invoices: refused transitions write nothing', () => {
     expectProblem(await post(crypto.randomUUID(), 'void'), 404, 'not_found');
     expectProblem(await post(crypto.randomUUID(), 'write-off'), 404, 'not_found');
     expectProblem(await post('INV-000001', 'void'), 400);
-    expectProblem(await edge.call('GET', `/api/v1/invoices/${crypto.randomUUID()}`, { token: w.token }), 404, 'not_found');
-    expectProblem(await edge.call('GET', '/api/v1/invoices?status=unpaid', { token: w.token }), 400, 'validation_failed');
+    expectProblem(
+      await edge.call('GET', `/api/v1/invoices/${crypto.randomUUID()}`, { token: w.token }),
+      404,
+      'not_found',
+    );
+    expectProblem(
+      await edge.call('GET', '/api/v1/invoices?status=unpaid', { token: w.token }),
+      400,
+      'validation_failed',
+    );
     expect(await moneySnapshot(w)).toBe(before);
 
     await w.post(`invoices/${String(second.id)}/write-off`, { reason: 'gone' }, 200);
@@ -32,7 +41,16 @@ describe('invoices: refused transitions write nothing', () => {
     expectProblem(await post(second.id, 'write-off'), 409, 'invalid_state');
     expectProblem(await post(second.id, 'void'), 409, 'invalid_state');
     // Terminal invoices take no more money or credit.
-    const pay = await edge.call('POST', '/api/v1/payments', { token: w.token, body: { subscriber_id: ada.id, amount: 100, currency: 'USD', method: 'cash', allocations: [{ invoice_id: second.id, amount: 100 }] } });
+    const pay = await edge.call('POST', '/api/v1/payments', {
+      token: w.token,
+      body: {
+        subscriber_id: ada.id,
+        amount: 100,
+        currency: 'USD',
+        method: 'cash',
+        allocations: [{ invoice_id: second.id, amount: 100 }],
+      },
+    });
     expectProblem(pay, 422, 'unprocessable');
     expect(await moneySnapshot(w)).toBe(after);
     await w.checkBooks();
@@ -45,7 +63,14 @@ describe('invoices: refused transitions write nothing', () => {
     const payment = await w.pay(ada.id, 6_000);
     await w.post(`invoices/${String(inv.id)}/write-off`, { reason: 'rest uncollectable' }, 200);
     const before = await moneySnapshot(w);
-    expectProblem(await edge.call('POST', `/api/v1/payments/${String(payment.id)}/refunds`, { token: w.token, body: { amount: 1_000 } }), 409, 'invalid_state');
+    expectProblem(
+      await edge.call('POST', `/api/v1/payments/${String(payment.id)}/refunds`, {
+        token: w.token,
+        body: { amount: 1_000 },
+      }),
+      409,
+      'invalid_state',
+    );
     expect(await moneySnapshot(w)).toBe(before);
     expect(await w.invoice(inv.id)).toMatchObject({ status: 'written_off', balance_due: 0 });
     await w.checkBooks();
@@ -56,7 +81,10 @@ describe('invoices: refused transitions write nothing', () => {
     const { w, ada, invoices } = await billedWorld(edge, 1);
     const payment = await w.pay(ada.id, 6_000, { allocations: [{ invoice_id: invoices[0]!.id, amount: 4_000 }] });
     await w.post(`invoices/${String(invoices[0]!.id)}/write-off`, { reason: 'rest uncollectable' }, 200);
-    expect(await w.post(`payments/${String(payment.id)}/refunds`, { amount: 2_000 })).toMatchObject({ from_credit: 2_000, from_invoices: 0 });
+    expect(await w.post(`payments/${String(payment.id)}/refunds`, { amount: 2_000 })).toMatchObject({
+      from_credit: 2_000,
+      from_invoices: 0,
+    });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 0, credit: 0, overdue: 0 });
     await w.checkBooks();
   });

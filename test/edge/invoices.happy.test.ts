@@ -10,13 +10,20 @@ describe('invoices', () => {
     const { w, ada, invoices } = await billedWorld(edge, 3);
     const [first, second, third] = invoices as [Json, Json, Json];
     await w.pay(ada.id, 10_000);
-    expect((await w.get(`invoices?subscriber_id=${String(ada.id)}`)).data!.map((i) => i.number)).toEqual(['INV-000003', 'INV-000002', 'INV-000001']);
+    expect((await w.get(`invoices?subscriber_id=${String(ada.id)}`)).data!.map((i) => i.number)).toEqual([
+      'INV-000003',
+      'INV-000002',
+      'INV-000001',
+    ]);
     expect((await w.get('invoices?status=paid')).data!.map((i) => i.id)).toEqual([first.id]);
     const page = await w.get('invoices?limit=2&status=issued');
     expect(page.data!.map((i) => i.id)).toEqual([third.id, second.id]);
     expect(page.next_cursor).toBeNull();
     const paged = await w.get('invoices?limit=1');
-    expect((await w.get(`invoices?limit=5&cursor=${String(paged.next_cursor)}`)).data!.map((i) => i.id)).toEqual([second.id, first.id]);
+    expect((await w.get(`invoices?limit=5&cursor=${String(paged.next_cursor)}`)).data!.map((i) => i.id)).toEqual([
+      second.id,
+      first.id,
+    ]);
     expect(await w.invoice(first.id)).toMatchObject({ lines: [{ kind: 'recurring', amount: 10_000 }] });
   });
 
@@ -26,7 +33,13 @@ describe('invoices', () => {
     const second = invoices[1]!;
     expect(await w.balance(ada.id)).toMatchObject({ outstanding: 20_000 });
     const voided = await w.post(`invoices/${String(second.id)}/void`, { reason: 'billed in error' }, 200);
-    expect(voided).toMatchObject({ status: 'void', balance_due: 0, voided_at: new Date(edge.clock.now).toISOString(), status_reason: 'billed in error', total: 10_000 });
+    expect(voided).toMatchObject({
+      status: 'void',
+      balance_due: 0,
+      voided_at: new Date(edge.clock.now).toISOString(),
+      status_reason: 'billed in error',
+      total: 10_000,
+    });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 10_000, credit: 0, overdue: 0 });
 
     const entries = (await w.get(`journal?subscriber_id=${String(ada.id)}&limit=50`)).data!;
@@ -37,7 +50,9 @@ describe('invoices', () => {
     const swap = (lines: Json[]) => lines.map((l) => ({ ...l, debit: l.credit, credit: l.debit }));
     expect(reversal.lines).toEqual(expect.arrayContaining(swap(issue.lines as Json[])));
     // The issue entry itself is untouched.
-    expect(issue.lines).toEqual(expect.arrayContaining([{ account: 'receivable', subscriber_id: ada.id, debit: 10_000, credit: 0 }]));
+    expect(issue.lines).toEqual(
+      expect.arrayContaining([{ account: 'receivable', subscriber_id: ada.id, debit: 10_000, credit: 0 }]),
+    );
 
     // The same as_of, and the next month: the voided period stays billed.
     expect(await w.bill(edge.clock.now)).toMatchObject({ invoices_created: 0 });
@@ -69,7 +84,10 @@ describe('invoices', () => {
       expect(await w.get(`subscriptions/${String(subscription.id)}`)).toMatchObject({ status: 'suspended' });
       await w.post(`invoices/${String(inv!.id)}/${action}`, { reason: 'disputed charge' }, 200);
       expect(await w.balance(ada.id)).toMatchObject({ outstanding: 0, overdue: 0 });
-      expect(await w.get(`subscriptions/${String(subscription.id)}`), action).toMatchObject({ status: 'active', open_holds: [] });
+      expect(await w.get(`subscriptions/${String(subscription.id)}`), action).toMatchObject({
+        status: 'active',
+        open_holds: [],
+      });
       await w.checkBooks();
     }
   });
@@ -79,7 +97,9 @@ describe('invoices', () => {
     const { w, ada, invoices } = await billedWorld(edge, 1);
     const payment = await w.pay(ada.id, 10_000);
     await w.post(`payments/${String(payment.id)}/refunds`, {});
-    expect(await w.post(`invoices/${String(invoices[0]!.id)}/void`, { reason: 'cancelled order' }, 200)).toMatchObject({ status: 'void' });
+    expect(await w.post(`invoices/${String(invoices[0]!.id)}/void`, { reason: 'cancelled order' }, 200)).toMatchObject({
+      status: 'void',
+    });
     expect(await w.balance(ada.id)).toMatchObject({ outstanding: 0, credit: 0 });
     await w.checkBooks();
   });
@@ -90,11 +110,18 @@ describe('invoices', () => {
     const [first, second] = invoices as [Json, Json];
     await w.pay(ada.id, 4_000);
     const off = await w.post(`invoices/${String(first.id)}/write-off`, { reason: 'uncollectable' }, 200);
-    expect(off).toMatchObject({ status: 'written_off', balance_due: 0, written_off_at: new Date(edge.clock.now).toISOString(), status_reason: 'uncollectable' });
+    expect(off).toMatchObject({
+      status: 'written_off',
+      balance_due: 0,
+      written_off_at: new Date(edge.clock.now).toISOString(),
+      status_reason: 'uncollectable',
+    });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 10_000, credit: 0, overdue: 0 });
     await w.post(`invoices/${String(second.id)}/write-off`, { reason: 'gone' }, 200);
     const usd = ((await w.get('reports/trial-balance')).currencies as Json[])[0]!;
-    expect(usd.accounts).toEqual(expect.arrayContaining([{ account: 'bad_debt', debit: 16_000, credit: 0, balance: 16_000 }]));
+    expect(usd.accounts).toEqual(
+      expect.arrayContaining([{ account: 'bad_debt', debit: 16_000, credit: 0, balance: 16_000 }]),
+    );
     expect(usd).toMatchObject({ balanced: true });
     expect(await w.balance(ada.id)).toMatchObject({ outstanding: 0 });
     await w.checkBooks();
@@ -116,7 +143,11 @@ describe('invoices', () => {
     const [bobs] = await w.invoices(bob.id);
     expect(adas).toMatchObject({ subtotal: 10_000, tax_total: 1_000, total: 11_000 });
     await w.pay(ada.id, 12_000);
-    const note = await w.post('credit-notes', { subscriber_id: bob.id, reason: 'goodwill', lines: [{ description: 'g', amount: 1_100, tax_rate_id: vat.id }] });
+    const note = await w.post('credit-notes', {
+      subscriber_id: bob.id,
+      reason: 'goodwill',
+      lines: [{ description: 'g', amount: 1_100, tax_rate_id: vat.id }],
+    });
     expect(note).toMatchObject({ subtotal: 1_100, tax_total: 110, total: 1_210 });
     await w.post(`credit-notes/${String(note.id)}/issue`, undefined, 200);
     await w.post(`credit-notes/${String(note.id)}/apply`, { invoice_id: bobs!.id }, 200);
@@ -137,18 +168,25 @@ describe('invoices', () => {
       bad_debt: 9_790,
     });
     const past = (await w.get(`reports/trial-balance?as_of=${encodeURIComponent(before)}`)) as { currencies: Json[] };
-    expect(Object.fromEntries((past.currencies[0]!.accounts as Json[]).map((a) => [a.account, a.balance]))).toEqual({ receivable: 22_000, revenue: -20_000, tax_payable: -2_000 });
+    expect(Object.fromEntries((past.currencies[0]!.accounts as Json[]).map((a) => [a.account, a.balance]))).toEqual({
+      receivable: 22_000,
+      revenue: -20_000,
+      tax_payable: -2_000,
+    });
     await w.checkBooks();
   });
 
   it('AR aging buckets receivables by days past due, at a past as_of and now', async () => {
     const edge = await startEdge();
     const { w, ada, offer, invoices } = await billedWorld(edge, 3);
-    expect(invoices.map((i) => i.due_at)).toEqual([utc(2031, 1, 30), utc(2031, 3, 2), utc(2031, 3, 30)].map((t) => new Date(t).toISOString()));
+    expect(invoices.map((i) => i.due_at)).toEqual(
+      [utc(2031, 1, 30), utc(2031, 3, 2), utc(2031, 3, 30)].map((t) => new Date(t).toISOString()),
+    );
     const bob = await w.subscriber();
     await w.subscribe(bob.id, offer.id, edge.clock.now);
     await w.bill(edge.clock.now);
-    const aging = async (asOf?: number) => (await w.get(`reports/ar-aging${asOf ? `?as_of=${new Date(asOf).toISOString()}` : ''}`)) as unknown as Aging;
+    const aging = async (asOf?: number) =>
+      (await w.get(`reports/ar-aging${asOf ? `?as_of=${new Date(asOf).toISOString()}` : ''}`)) as unknown as Aging;
     const buckets = (current: number, d30: number, d60: number, d90: number, over: number) => ({
       current,
       days_1_30: d30,
@@ -163,8 +201,20 @@ describe('invoices', () => {
     expect(now.as_of).toBe(new Date(edge.clock.now).toISOString());
     expect(now.totals).toEqual([{ currency: 'USD', ...buckets(20_000, 10_000, 10_000, 0, 0) }]);
     expect(now.subscribers).toEqual([
-      { subscriber_id: ada.id, subscriber_number: 'SUB-000001', display_name: ada.display_name, currency: 'USD', ...buckets(10_000, 10_000, 10_000, 0, 0) },
-      { subscriber_id: bob.id, subscriber_number: 'SUB-000002', display_name: bob.display_name, currency: 'USD', ...buckets(10_000, 0, 0, 0, 0) },
+      {
+        subscriber_id: ada.id,
+        subscriber_number: 'SUB-000001',
+        display_name: ada.display_name,
+        currency: 'USD',
+        ...buckets(10_000, 10_000, 10_000, 0, 0),
+      },
+      {
+        subscriber_id: bob.id,
+        subscriber_number: 'SUB-000002',
+        display_name: bob.display_name,
+        currency: 'USD',
+        ...buckets(10_000, 0, 0, 0, 0),
+      },
     ]);
     // The due instant itself is still current; a moment later it is one day late.
     expect((await aging(utc(2031, 1, 30))).totals).toEqual([{ currency: 'USD', ...buckets(10_000, 0, 0, 0, 0) }]);
@@ -179,7 +229,9 @@ describe('invoices', () => {
     await w.pay(ada.id, 12_500);
     await w.post(`invoices/${String((await w.invoices(bob.id))[0]!.id)}/write-off`, { reason: 'gone' }, 200);
     expect((await aging()).totals).toEqual([{ currency: 'USD', ...buckets(10_000, 7_500, 0, 0, 0) }]);
-    expect((await aging(utc(2031, 3, 15, 9))).totals).toEqual([{ currency: 'USD', ...buckets(20_000, 10_000, 10_000, 0, 0) }]);
+    expect((await aging(utc(2031, 3, 15, 9))).totals).toEqual([
+      { currency: 'USD', ...buckets(20_000, 10_000, 10_000, 0, 0) },
+    ]);
     // Jun 1: 122, 91 and 63 days past due.
     expect((await aging(utc(2031, 6, 1))).totals).toEqual([{ currency: 'USD', ...buckets(0, 0, 0, 10_000, 7_500) }]);
     await w.checkBooks();

@@ -18,7 +18,14 @@ describe('manual invoices and one-off charges', () => {
         { description: 'Cable, per metre', amount: 150, quantity: 20 },
       ],
     });
-    expect(manual).toMatchObject({ number: 'INV-000002', kind: 'manual', status: 'issued', subtotal: 1_753_000, tax_total: 131_250, total: 1_884_250 });
+    expect(manual).toMatchObject({
+      number: 'INV-000002',
+      kind: 'manual',
+      status: 'issued',
+      subtotal: 1_753_000,
+      tax_total: 131_250,
+      total: 1_884_250,
+    });
     expect((manual.lines as Json[]).map((l) => [l.kind, l.quantity, l.amount, l.tax_amount])).toEqual([
       ['one_time', 1, 1_750_000, 131_250],
       ['one_time', 20, 3_000, 0],
@@ -38,8 +45,16 @@ describe('manual invoices and one-off charges', () => {
     const bob = await w.activeSubscription((await w.offer()).id, startTime);
     const call = (body: unknown) => edge.call('POST', '/api/v1/invoices', { token: w.token, body });
     expectProblem(await call({ subscriber_id: crypto.randomUUID(), lines: [{ description: 'x', amount: 100 }] }), 404);
-    expectProblem(await call({ subscriber_id: ada.id, lines: [{ description: 'x', amount: 100, subscription_id: bob.id }] }), 422, 'unprocessable');
-    expectProblem(await call({ subscriber_id: ada.id, lines: [{ description: 'x', amount: -100 }] }), 422, 'unprocessable');
+    expectProblem(
+      await call({ subscriber_id: ada.id, lines: [{ description: 'x', amount: 100, subscription_id: bob.id }] }),
+      422,
+      'unprocessable',
+    );
+    expectProblem(
+      await call({ subscriber_id: ada.id, lines: [{ description: 'x', amount: -100 }] }),
+      422,
+      'unprocessable',
+    );
     expectProblem(await call({ subscriber_id: ada.id, lines: [] }), 400, 'validation_failed');
     expect(await w.count('invoices')).toBe(0);
     expect(await w.count("document_sequences WHERE prefix = 'INV'")).toBe(0);
@@ -51,7 +66,10 @@ describe('manual invoices and one-off charges', () => {
     const ada = await w.subscriber();
     await w.subscribe(ada.id, (await w.offer()).id, startTime);
     const bob = await w.subscriber();
-    const charge = await w.post(`subscribers/${String(ada.id)}/charges`, { description: 'Technician visit', amount: 4_500 });
+    const charge = await w.post(`subscribers/${String(ada.id)}/charges`, {
+      description: 'Technician visit',
+      amount: 4_500,
+    });
     expect(charge).toMatchObject({ kind: 'one_time', amount: 4_500, tax_amount: 0, currency: 'USD' });
     await w.post(`subscribers/${String(bob.id)}/charges`, { description: 'Late fee', amount: 500 });
     expect((await w.get(`subscribers/${String(ada.id)}/charges`)).data).toEqual([charge]);

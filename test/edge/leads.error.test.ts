@@ -32,7 +32,11 @@ describe('lead input errors', () => {
       // Nobody to address, no way to reach them.
       [{ source: 'web', notes: 'walk-in, left no details' }, ['email', 'last_name']],
     ];
-    for (const [body, fields] of bad) expect(fieldsOf(expectProblem(await edge.call('POST', '/api/v1/leads', { token, body }), 400, 'validation_failed')), JSON.stringify(body)).toEqual(fields);
+    for (const [body, fields] of bad)
+      expect(
+        fieldsOf(expectProblem(await edge.call('POST', '/api/v1/leads', { token, body }), 400, 'validation_failed')),
+        JSON.stringify(body),
+      ).toEqual(fields);
     expect(edge.ok(await edge.call('GET', '/api/v1/leads', { token }), 200).body.data).toEqual([]);
   });
 
@@ -47,12 +51,36 @@ describe('lead input errors', () => {
       [{ email: null }, ['email']], // the lead would have no way to reach them
       [{ status_reason: 'x'.repeat(501) }, ['status_reason']],
     ] as [Json, string[]][]) {
-      expect(fieldsOf(expectProblem(await edge.call('PATCH', path, { token, body }), 400, 'validation_failed')), JSON.stringify(body)).toEqual(fields);
+      expect(
+        fieldsOf(expectProblem(await edge.call('PATCH', path, { token, body }), 400, 'validation_failed')),
+        JSON.stringify(body),
+      ).toEqual(fields);
     }
-    expect(fieldsOf(expectProblem(await edge.call('POST', `${path}/disqualify`, { token, body: {} }), 400, 'validation_failed'))).toEqual(['reason']);
-    expect(fieldsOf(expectProblem(await edge.call('POST', `${path}/disqualify`, { token, body: { reason: ' ' } }), 400, 'validation_failed'))).toEqual(['reason']);
-    expect(fieldsOf(expectProblem(await edge.call('POST', `${path}/convert`, { token, body: { billing_day: 31, kind: 'robot' } }), 400, 'validation_failed'))).toEqual(['billing_day', 'kind']);
-    for (const query of ['status=won', 'source=tv', 'partner_id=p', 'format=pdf']) expectProblem(await edge.call('GET', `/api/v1/leads?${query}`, { token }), 400, 'validation_failed');
+    expect(
+      fieldsOf(
+        expectProblem(await edge.call('POST', `${path}/disqualify`, { token, body: {} }), 400, 'validation_failed'),
+      ),
+    ).toEqual(['reason']);
+    expect(
+      fieldsOf(
+        expectProblem(
+          await edge.call('POST', `${path}/disqualify`, { token, body: { reason: ' ' } }),
+          400,
+          'validation_failed',
+        ),
+      ),
+    ).toEqual(['reason']);
+    expect(
+      fieldsOf(
+        expectProblem(
+          await edge.call('POST', `${path}/convert`, { token, body: { billing_day: 31, kind: 'robot' } }),
+          400,
+          'validation_failed',
+        ),
+      ),
+    ).toEqual(['billing_day', 'kind']);
+    for (const query of ['status=won', 'source=tv', 'partner_id=p', 'format=pdf'])
+      expectProblem(await edge.call('GET', `/api/v1/leads?${query}`, { token }), 400, 'validation_failed');
     expect(edge.ok(await edge.call('GET', path, { token }), 200).body).toEqual(lead);
   });
 
@@ -61,7 +89,9 @@ describe('lead input errors', () => {
     const lead = await create(valid);
     const path = `/api/v1/leads/${String(lead.id)}`;
     edge.ok(await edge.call('POST', `${path}/disqualify`, { token, body: { reason: 'No coverage' } }), 200);
-    expect(expectProblem(await edge.call('POST', `${path}/convert`, { token }), 409, 'invalid_state').detail).toBe('a unqualified lead cannot become converted');
+    expect(expectProblem(await edge.call('POST', `${path}/convert`, { token }), 409, 'invalid_state').detail).toBe(
+      'a unqualified lead cannot become converted',
+    );
     expectProblem(await edge.call('PATCH', path, { token, body: { status: 'contacted' } }), 409, 'invalid_state');
     edge.ok(await edge.call('PATCH', path, { token, body: { status: 'lost' } }), 200);
     expectProblem(await edge.call('POST', `${path}/qualify`, { token }), 409, 'invalid_state');

@@ -17,7 +17,17 @@ describe('created and updated windows on the billing lists', () => {
       await w.bill(at(h));
       made.invoices!.push(String((await w.invoices(subscriberId))[0]!.id));
       made.payments!.push(String((await w.pay(subscriberId, 100)).id));
-      made['credit-notes']!.push(String((await w.post('credit-notes', { subscriber_id: subscriberId, reason: 'r', lines: [{ description: 'd', amount: 50 }] })).id));
+      made['credit-notes']!.push(
+        String(
+          (
+            await w.post('credit-notes', {
+              subscriber_id: subscriberId,
+              reason: 'r',
+              lines: [{ description: 'd', amount: 50 }],
+            })
+          ).id,
+        ),
+      );
     }
     // Hour 5: one change to the first of each.
     await w.travel(at(5));

@@ -8,7 +8,8 @@ describe('list cursors', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const token = tenant.owner.token;
-    const post = async (path: string, body: Json) => edge.ok(await edge.call('POST', `/api/v1/${path}`, { token, body }), 201).body;
+    const post = async (path: string, body: Json) =>
+      edge.ok(await edge.call('POST', `/api/v1/${path}`, { token, body }), 201).body;
     for (let i = 0; i < 2; i++) {
       await post('tags', { name: unique('tag') });
       await post('leads', { last_name: unique('L'), email: `${unique('l')}@x.test`, source: 'web' });
@@ -26,10 +27,17 @@ describe('list cursors', () => {
         expect(cursor.toLowerCase(), list).not.toContain(String(value).toLowerCase());
       }
       const second = edge.ok(await edge.call('GET', `/api/v1/${list}?limit=1&cursor=${cursor}`, { token }), 200).body;
-      expect(second.data!.map((r) => r.id), list).not.toContain(row!.id);
+      expect(
+        second.data!.map((r) => r.id),
+        list,
+      ).not.toContain(row!.id);
       expect(second.data, list).toHaveLength(1);
       expect(second.next_cursor, list).toBeNull();
-      const raw = expectProblem(await edge.call('GET', `/api/v1/${list}?limit=1&cursor=${String(row!.id)}`, { token }), 400, 'validation_failed');
+      const raw = expectProblem(
+        await edge.call('GET', `/api/v1/${list}?limit=1&cursor=${String(row!.id)}`, { token }),
+        400,
+        'validation_failed',
+      );
       expect(raw.errors, list).toEqual([{ path: 'cursor', message: 'not a cursor this API returned' }]);
     }
   });

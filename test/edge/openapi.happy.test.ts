@@ -65,7 +65,10 @@ describe('OpenAPI operations', () => {
       }
     }
     for (const { name, op } of operations.filter(({ method }) => method !== 'post')) {
-      expect((op.parameters ?? []).filter((p) => p.$ref), name).toEqual([]);
+      expect(
+        (op.parameters ?? []).filter((p) => p.$ref),
+        name,
+      ).toEqual([]);
     }
   });
 
@@ -94,7 +97,7 @@ describe('OpenAPI operations', () => {
 });
 
 describe('problem types', () => {
-  it('resolves every code\'s type URI to a page explaining it', async () => {
+  it("resolves every code's type URI to a page explaining it", async () => {
     const edge = await startEdge();
     for (const code of Object.keys(errorStatus) as ErrorCode[]) {
       const type = `/problems/${code.replaceAll('_', '-')}`;

@@ -83,7 +83,7 @@ describe('password hashing', () => {
     expect(await staffHash(edge, tenant.slug, staff.id)).toBe(upgraded);
   });
 
-  it('upgrades a platform administrator\'s old hash on login', async () => {
+  it("upgrades a platform administrator's old hash on login", async () => {
     const edge = await startEdge();
     const control = await edge.platform.databases.control();
     const old = legacyHash(platformAdmin.password);

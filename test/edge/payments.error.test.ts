@@ -29,11 +29,22 @@ describe('payments: refused requests write nothing', () => {
     for (const [body, path] of cases) {
       const res = await edge.call('POST', '/api/v1/payments', { token: w.token, body });
       const problem = expectProblem(res, 400, 'validation_failed');
-      if (path) expect(problem.errors?.map((e) => e.path), JSON.stringify(body)).toContain(path);
+      if (path)
+        expect(
+          problem.errors?.map((e) => e.path),
+          JSON.stringify(body),
+        ).toContain(path);
     }
     expectProblem(await edge.call('POST', '/api/v1/payments', { token: w.token, body: '{"amount": 1' }), 400);
     // An unknown subscriber is a 404.
-    expectProblem(await edge.call('POST', '/api/v1/payments', { token: w.token, body: { ...valid, subscriber_id: crypto.randomUUID() } }), 404, 'not_found');
+    expectProblem(
+      await edge.call('POST', '/api/v1/payments', {
+        token: w.token,
+        body: { ...valid, subscriber_id: crypto.randomUUID() },
+      }),
+      404,
+      'not_found',
+    );
     expect(await moneySnapshot(w)).toBe(before);
   });
 
@@ -47,7 +58,10 @@ describe('payments: refused requests write nothing', () => {
     expect(paid.allocations).toEqual([expect.objectContaining({ invoice_id: first.id })]);
     const before = await moneySnapshot(w);
     const pay = (amount: number, allocations: Json[], currency = 'USD') =>
-      edge.call('POST', '/api/v1/payments', { token: w.token, body: { subscriber_id: ada.id, amount, currency, method: 'cash', allocations } });
+      edge.call('POST', '/api/v1/payments', {
+        token: w.token,
+        body: { subscriber_id: ada.id, amount, currency, method: 'cash', allocations },
+      });
     const cases: [ReturnType<typeof pay>, string][] = [
       [pay(5_000, [{ invoice_id: bobs.id, amount: 5_000 }]), 'allocations.0.invoice_id'],
       [pay(5_000, [{ invoice_id: crypto.randomUUID(), amount: 5_000 }]), 'allocations.0.invoice_id'],
@@ -74,7 +88,12 @@ describe('payments: refused requests write nothing', () => {
   it('an Idempotency-Key sent with another body is a 422 and records nothing', async () => {
     const edge = await startEdge();
     const { w, ada } = await billedWorld(edge, 1);
-    const send = (amount: number) => edge.call('POST', '/api/v1/payments', { token: w.token, headers: { 'idempotency-key': 'k-1' }, body: { subscriber_id: ada.id, amount, currency: 'USD', method: 'cash' } });
+    const send = (amount: number) =>
+      edge.call('POST', '/api/v1/payments', {
+        token: w.token,
+        headers: { 'idempotency-key': 'k-1' },
+        body: { subscriber_id: ada.id, amount, currency: 'USD', method: 'cash' },
+      });
     edge.ok(await send(1_000), 201);
     const before = await moneySnapshot(w);
     expectProblem(await send(2_000), 422);
@@ -85,9 +104,12 @@ describe('payments: refused requests write nothing', () => {
     const edge = await startEdge();
     const { w, ada, invoices } = await billedWorld(edge, 1);
     const payment = await w.pay(ada.id, 12_000);
-    const refund = (body: unknown, id = String(payment.id)) => edge.call('POST', `/api/v1/payments/${id}/refunds`, { token: w.token, body });
+    const refund = (body: unknown, id = String(payment.id)) =>
+      edge.call('POST', `/api/v1/payments/${id}/refunds`, { token: w.token, body });
     let before = await moneySnapshot(w);
-    expect(expectProblem(await refund({ amount: 12_001 }), 422, 'unprocessable').errors).toEqual([{ path: 'amount', message: 'must be 1…12000' }]);
+    expect(expectProblem(await refund({ amount: 12_001 }), 422, 'unprocessable').errors).toEqual([
+      { path: 'amount', message: 'must be 1…12000' },
+    ]);
     expectProblem(await refund({ amount: 0 }), 400, 'validation_failed');
     expectProblem(await refund({ amount: 1.5 }), 400, 'validation_failed');
     expectProblem(await refund({ amount: 5, extra: 1 }), 400, 'validation_failed');

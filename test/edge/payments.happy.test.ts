@@ -13,7 +13,13 @@ describe('payments', () => {
 
     // 5,000: the oldest due invoice only, partially.
     const small = await w.pay(ada.id, 5_000);
-    expect(small).toMatchObject({ number: 'PAY-000001', status: 'succeeded', amount: 5_000, unallocated: 0, allocations: [{ invoice_id: first.id, invoice_number: first.number, amount: 5_000 }] });
+    expect(small).toMatchObject({
+      number: 'PAY-000001',
+      status: 'succeeded',
+      amount: 5_000,
+      unallocated: 0,
+      allocations: [{ invoice_id: first.id, invoice_number: first.number, amount: 5_000 }],
+    });
     expect(await w.invoice(first.id)).toMatchObject({ status: 'partially_paid', balance_due: 5_000, paid_at: null });
 
     // 31,000: the rest of the first, the second, the third; 6,000 left as account credit.
@@ -29,7 +35,12 @@ describe('payments', () => {
         { invoice_id: third.id, amount: 10_000 },
       ],
     });
-    for (const i of [first, second, third]) expect(await w.invoice(i.id)).toMatchObject({ status: 'paid', balance_due: 0, paid_at: new Date(edge.clock.now).toISOString() });
+    for (const i of [first, second, third])
+      expect(await w.invoice(i.id)).toMatchObject({
+        status: 'paid',
+        balance_due: 0,
+        paid_at: new Date(edge.clock.now).toISOString(),
+      });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 0, credit: 6_000, overdue: 0 });
 
     // The next billing run takes the credit off the new invoice.
@@ -38,7 +49,10 @@ describe('payments', () => {
     const fourth = (await w.invoices(ada.id))[3]!;
     expect(fourth).toMatchObject({ total: 10_000, balance_due: 4_000, status: 'partially_paid' });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 4_000, credit: 0, overdue: 0 });
-    expect(await w.get(`payments/${String(big.id)}`)).toMatchObject({ unallocated: 0, allocations: expect.arrayContaining([{ invoice_id: fourth.id, invoice_number: fourth.number, amount: 6_000 }]) });
+    expect(await w.get(`payments/${String(big.id)}`)).toMatchObject({
+      unallocated: 0,
+      allocations: expect.arrayContaining([{ invoice_id: fourth.id, invoice_number: fourth.number, amount: 6_000 }]),
+    });
     await w.checkBooks();
   });
 
@@ -53,7 +67,12 @@ describe('payments', () => {
       ],
     });
     expect(payment.unallocated).toBe(2_000);
-    expect(payment.allocations).toEqual(expect.arrayContaining([expect.objectContaining({ invoice_id: third.id, amount: 4_000 }), expect.objectContaining({ invoice_id: first.id, amount: 1_000 })]));
+    expect(payment.allocations).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ invoice_id: third.id, amount: 4_000 }),
+        expect.objectContaining({ invoice_id: first.id, amount: 1_000 }),
+      ]),
+    );
     expect(await w.invoice(third.id)).toMatchObject({ status: 'partially_paid', balance_due: 6_000 });
     expect(await w.invoice(first.id)).toMatchObject({ status: 'partially_paid', balance_due: 9_000 });
     expect(await w.invoice(invoices[1]!.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
@@ -61,10 +80,20 @@ describe('payments', () => {
 
     edge.clock.now += 3_600_000;
     await w.pay(ada.id, 6_000, { allocations: [{ invoice_id: third.id, amount: 6_000 }] });
-    expect(await w.invoice(third.id)).toMatchObject({ status: 'paid', balance_due: 0, paid_at: new Date(edge.clock.now).toISOString() });
+    expect(await w.invoice(third.id)).toMatchObject({
+      status: 'paid',
+      balance_due: 0,
+      paid_at: new Date(edge.clock.now).toISOString(),
+    });
     // A payment of exactly nothing left over writes no customer-credit line.
     const journal = (await w.get(`journal?subscriber_id=${String(ada.id)}&limit=1`)).data![0]!;
-    expect(journal).toMatchObject({ kind: 'payment.received', lines: [{ account: 'cash', debit: 6_000, credit: 0 }, { account: 'receivable', debit: 0, credit: 6_000 }] });
+    expect(journal).toMatchObject({
+      kind: 'payment.received',
+      lines: [
+        { account: 'cash', debit: 6_000, credit: 0 },
+        { account: 'receivable', debit: 0, credit: 6_000 },
+      ],
+    });
     await w.checkBooks();
   });
 
@@ -72,7 +101,11 @@ describe('payments', () => {
     const edge = await startEdge();
     const { w, ada } = await billedWorld(edge, 1);
     const send = (key: string, amount = 3_000) =>
-      edge.call('POST', '/api/v1/payments', { token: w.token, headers: { 'idempotency-key': key }, body: { subscriber_id: ada.id, amount, currency: 'USD', method: 'cash' } });
+      edge.call('POST', '/api/v1/payments', {
+        token: w.token,
+        headers: { 'idempotency-key': key },
+        body: { subscriber_id: ada.id, amount, currency: 'USD', method: 'cash' },
+      });
     const first = edge.ok(await send('pay-1'), 201);
     const again = edge.ok(await send('pay-1'), 201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
@@ -96,14 +129,27 @@ describe('payments', () => {
   it('a provider event id seen before returns that payment (200), never a second one', async () => {
     const edge = await startEdge();
     const { w, ada } = await billedWorld(edge, 1);
-    const body = { subscriber_id: ada.id, amount: 4_000, currency: 'USD', method: 'bank_transfer', provider_event_id: 'bank-tx-42' };
+    const body = {
+      subscriber_id: ada.id,
+      amount: 4_000,
+      currency: 'USD',
+      method: 'bank_transfer',
+      provider_event_id: 'bank-tx-42',
+    };
     const first = edge.ok(await edge.call('POST', '/api/v1/payments', { token: w.token, body }), 201);
     const again = edge.ok(await edge.call('POST', '/api/v1/payments', { token: w.token, body }), 200);
     expect(again.body).toEqual(first.body);
     // Even with a different amount: the bank's transaction happened once.
-    const different = edge.ok(await edge.call('POST', '/api/v1/payments', { token: w.token, body: { ...body, amount: 9_999 } }), 200);
+    const different = edge.ok(
+      await edge.call('POST', '/api/v1/payments', { token: w.token, body: { ...body, amount: 9_999 } }),
+      200,
+    );
     expect(different.body.id).toBe(first.body.id);
-    const concurrent = await Promise.all([1, 2, 3].map(() => edge.call('POST', '/api/v1/payments', { token: w.token, body: { ...body, provider_event_id: 'bank-tx-43' } })));
+    const concurrent = await Promise.all(
+      [1, 2, 3].map(() =>
+        edge.call('POST', '/api/v1/payments', { token: w.token, body: { ...body, provider_event_id: 'bank-tx-43' } }),
+      ),
+    );
     expect(concurrent.map((r) => r.status).sort()).toEqual([200, 200, 201]);
     expect(await w.count('payments')).toBe(2);
     expect(await w.balance(ada.id)).toMatchObject({ outstanding: 2_000 });
@@ -119,24 +165,44 @@ describe('payments', () => {
     expect(await w.invoice(inv.id)).toMatchObject({ status: 'paid' });
 
     // Partial, from the credit only: the invoice stays paid.
-    const refund = (body: Json | undefined, status = 201) => w.post(`payments/${String(payment.id)}/refunds`, body, status);
-    expect(await refund({ amount: 2_000, reason: 'overpaid' })).toMatchObject({ amount: 2_000, from_credit: 2_000, from_invoices: 0, reason: 'overpaid', payment_id: payment.id });
+    const refund = (body: Json | undefined, status = 201) =>
+      w.post(`payments/${String(payment.id)}/refunds`, body, status);
+    expect(await refund({ amount: 2_000, reason: 'overpaid' })).toMatchObject({
+      amount: 2_000,
+      from_credit: 2_000,
+      from_invoices: 0,
+      reason: 'overpaid',
+      payment_id: payment.id,
+    });
     expect(await w.invoice(inv.id)).toMatchObject({ status: 'paid', balance_due: 0 });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 0, credit: 1_000, overdue: 0 });
-    expect(await w.get(`payments/${String(payment.id)}`)).toMatchObject({ status: 'partially_refunded', refunded_amount: 2_000, unallocated: 1_000 });
+    expect(await w.get(`payments/${String(payment.id)}`)).toMatchObject({
+      status: 'partially_refunded',
+      refunded_amount: 2_000,
+      unallocated: 1_000,
+    });
     await w.checkBooks();
 
     // 4,000 more: the last 1,000 of credit, then 3,000 off the invoice, which reopens by 3,000 only.
     expect(await refund({ amount: 4_000 })).toMatchObject({ from_credit: 1_000, from_invoices: 3_000 });
     expect(await w.invoice(inv.id)).toMatchObject({ status: 'partially_paid', balance_due: 3_000, paid_at: null });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 3_000, credit: 0, overdue: 0 });
-    expect(await w.get(`payments/${String(payment.id)}`)).toMatchObject({ allocations: [{ invoice_id: inv.id, amount: 7_000 }], unallocated: 0, refunded_amount: 6_000 });
+    expect(await w.get(`payments/${String(payment.id)}`)).toMatchObject({
+      allocations: [{ invoice_id: inv.id, amount: 7_000 }],
+      unallocated: 0,
+      refunded_amount: 6_000,
+    });
     await w.checkBooks();
 
     // No amount: everything not yet refunded.
     expect(await refund(undefined)).toMatchObject({ amount: 7_000, from_credit: 0, from_invoices: 7_000 });
     expect(await w.invoice(inv.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
-    expect(await w.get(`payments/${String(payment.id)}`)).toMatchObject({ status: 'refunded', refunded_amount: 13_000, allocations: [], unallocated: 0 });
+    expect(await w.get(`payments/${String(payment.id)}`)).toMatchObject({
+      status: 'refunded',
+      refunded_amount: 13_000,
+      allocations: [],
+      unallocated: 0,
+    });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 10_000, credit: 0, overdue: 0 });
     const refunds = (await w.get('journal?limit=3')).data!.filter((e) => e.kind === 'payment.refunded');
     expect(refunds).toHaveLength(3);
@@ -153,7 +219,10 @@ describe('payments', () => {
     edge.clock.now = monthly(2);
     await w.bill(edge.clock.now);
     expect(await w.invoice(second.id)).toMatchObject({ status: 'partially_paid', balance_due: 5_000 });
-    expect(await w.post(`payments/${String(payment.id)}/refunds`, { amount: 7_000 })).toMatchObject({ from_credit: 0, from_invoices: 7_000 });
+    expect(await w.post(`payments/${String(payment.id)}/refunds`, { amount: 7_000 })).toMatchObject({
+      from_credit: 0,
+      from_invoices: 7_000,
+    });
     expect(await w.invoice(second.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
     expect(await w.invoice(first.id)).toMatchObject({ status: 'partially_paid', balance_due: 2_000, paid_at: null });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 22_000, credit: 0, overdue: 0 });
@@ -172,11 +241,18 @@ describe('payments', () => {
     ]);
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 0, credit: 2_000, overdue: 0 });
     const target = payments[0]!;
-    const refunds = await Promise.all(Array.from({ length: 6 }, () => edge.call('POST', `/api/v1/payments/${String(target.id)}/refunds`, { token: w.token, body: { amount: 1_000 } })));
+    const refunds = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        edge.call('POST', `/api/v1/payments/${String(target.id)}/refunds`, { token: w.token, body: { amount: 1_000 } }),
+      ),
+    );
     expect(refunds.filter((r) => r.status === 201)).toHaveLength(4);
     for (const r of refunds.filter((r) => r.status !== 201)) expect(r.status).toBe(409);
     expect(await w.get(`payments/${String(target.id)}`)).toMatchObject({ status: 'refunded', refunded_amount: 4_000 });
-    expect(await w.balance(ada.id)).toMatchObject({ outstanding: 4_000 - Number(target.unallocated), credit: 2_000 - Number(target.unallocated) });
+    expect(await w.balance(ada.id)).toMatchObject({
+      outstanding: 4_000 - Number(target.unallocated),
+      credit: 2_000 - Number(target.unallocated),
+    });
     expect(invoices).toHaveLength(3);
     await w.checkBooks();
   });
@@ -186,13 +262,21 @@ describe('payments', () => {
     const { w, ada } = await billedWorld(edge, 1);
     const eur = await w.pay(ada.id, 2_500, { currency: 'EUR' });
     expect(eur).toMatchObject({ currency: 'EUR', allocations: [], unallocated: 2_500 });
-    expect(await w.get(`subscribers/${String(ada.id)}/balance?currency=EUR`)).toEqual({ currency: 'EUR', outstanding: 0, credit: 2_500, overdue: 0 });
+    expect(await w.get(`subscribers/${String(ada.id)}/balance?currency=EUR`)).toEqual({
+      currency: 'EUR',
+      outstanding: 0,
+      credit: 2_500,
+      overdue: 0,
+    });
     expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 10_000, credit: 0, overdue: 0 });
     // The next USD invoice does not take the EUR credit either.
     edge.clock.now = monthly(1);
     await w.bill(edge.clock.now);
     expect((await w.invoices(ada.id))[1]).toMatchObject({ balance_due: 10_000 });
-    const currencies = ((await w.get('reports/trial-balance')).currencies as Json[]).map((c) => [c.currency, c.balanced]);
+    const currencies = ((await w.get('reports/trial-balance')).currencies as Json[]).map((c) => [
+      c.currency,
+      c.balanced,
+    ]);
     expect(currencies).toEqual([
       ['EUR', true],
       ['USD', true],
@@ -214,6 +298,8 @@ describe('payments', () => {
     expect((await w.get('payments?status=refunded')).data!.map((p) => p.id)).toEqual([a.id]);
     const paged = await w.get('payments?limit=1');
     expect(paged.data!.map((p) => p.id)).toEqual([b.id]);
-    expect((await w.get(`payments?limit=1&cursor=${String(paged.next_cursor)}`)).data!.map((p) => p.id)).toEqual([a.id]);
+    expect((await w.get(`payments?limit=1&cursor=${String(paged.next_cursor)}`)).data!.map((p) => p.id)).toEqual([
+      a.id,
+    ]);
   });
 });

@@ -3,14 +3,26 @@ import { expectProblem, platformAdmin, startEdge, unique } from '../support/edge
 
 const tenantBody = (overrides: Record<string, unknown> = {}) => {
   const slug = String(overrides.slug ?? unique('isp-'));
-  return { slug, name: 'Some ISP', currency: 'USD', timezone: 'UTC', admin_email: `owner@${slug}.test`, admin_password: 'owner-password-long', ...overrides };
+  return {
+    slug,
+    name: 'Some ISP',
+    currency: 'USD',
+    timezone: 'UTC',
+    admin_email: `owner@${slug}.test`,
+    admin_password: 'owner-password-long',
+    ...overrides,
+  };
 };
 
 describe('platform login failures', () => {
   it('answers a wrong password and an unknown email with the same 401 problem', async () => {
     const edge = await startEdge();
-    const wrong = await edge.call('POST', '/api/v1/platform/auth/login', { body: { email: platformAdmin.email, password: 'not-the-password' } });
-    const unknown = await edge.call('POST', '/api/v1/platform/auth/login', { body: { email: 'nobody@platform.test', password: 'not-the-password' } });
+    const wrong = await edge.call('POST', '/api/v1/platform/auth/login', {
+      body: { email: platformAdmin.email, password: 'not-the-password' },
+    });
+    const unknown = await edge.call('POST', '/api/v1/platform/auth/login', {
+      body: { email: 'nobody@platform.test', password: 'not-the-password' },
+    });
     const a = expectProblem(wrong, 401, 'invalid_credentials');
     const b = expectProblem(unknown, 401, 'invalid_credentials');
     const { request_id: _a, ...restA } = a;
@@ -21,14 +33,17 @@ describe('platform login failures', () => {
 
   it('rejects a malformed login body with a 400 listing the fields', async () => {
     const edge = await startEdge();
-    const res = await edge.call('POST', '/api/v1/platform/auth/login', { body: { email: 'not-an-email', password: '' } });
+    const res = await edge.call('POST', '/api/v1/platform/auth/login', {
+      body: { email: 'not-an-email', password: '' },
+    });
     const problem = expectProblem(res, 400, 'validation_failed');
     expect(problem.errors!.map((e) => e.path).sort()).toEqual(['email', 'password']);
   });
 
   it('locks the account after LOGIN_MAX_FAILURES failures with 429 and Retry-After, even for the right password, and unlocks after LOGIN_LOCK_SECONDS', async () => {
     const edge = await startEdge({ LOGIN_MAX_FAILURES: 3, LOGIN_LOCK_SECONDS: 120 });
-    const attempt = (password: string) => edge.call('POST', '/api/v1/platform/auth/login', { body: { email: platformAdmin.email, password } });
+    const attempt = (password: string) =>
+      edge.call('POST', '/api/v1/platform/auth/login', { body: { email: platformAdmin.email, password } });
     for (let i = 0; i < 2; i++) expectProblem(await attempt('wrong-password'), 401, 'invalid_credentials');
     expectProblem(await attempt('wrong-password'), 401, 'invalid_credentials');
     const locked = await attempt(platformAdmin.password);
@@ -44,7 +59,8 @@ describe('platform login failures', () => {
 
   it('resets the failure count after a successful login', async () => {
     const edge = await startEdge({ LOGIN_MAX_FAILURES: 3 });
-    const attempt = (password: string) => edge.call('POST', '/api/v1/platform/auth/login', { body: { email: platformAdmin.email, password } });
+    const attempt = (password: string) =>
+      edge.call('POST', '/api/v1/platform/auth/login', { body: { email: platformAdmin.email, password } });
     for (let i = 0; i < 2; i++) expect((await attempt('wrong-password')).status).toBe(401);
     expect((await attempt(platformAdmin.password)).status).toBe(200);
     for (let i = 0; i < 2; i++) expect((await attempt('wrong-password')).status).toBe(401);
@@ -66,25 +82,43 @@ describe('tenant creation failures', () => {
     ['empty', ''],
   ])('refuses a slug with %s (400 naming slug)', async (_label, slug) => {
     const edge = await startEdge();
-    const res = await edge.call('POST', '/api/v1/platform/tenants', { token: await edge.rootToken(), body: tenantBody({ slug }) });
+    const res = await edge.call('POST', '/api/v1/platform/tenants', {
+      token: await edge.rootToken(),
+      body: tenantBody({ slug }),
+    });
     const problem = expectProblem(res, 400, 'validation_failed');
     expect(problem.errors!.map((e) => e.path)).toContain('slug');
   });
 
-  it.each(['control', 'api', 'admin', 'platform', 'www', 'app', 'static', 'assets'])('refuses the reserved slug %s', async (slug) => {
-    const edge = await startEdge();
-    const res = await edge.call('POST', '/api/v1/platform/tenants', { token: await edge.rootToken(), body: tenantBody({ slug }) });
-    const problem = expectProblem(res, 400, 'validation_failed');
-    expect(problem.errors).toContainEqual({ path: 'slug', message: 'this slug is reserved' });
-  });
+  it.each(['control', 'api', 'admin', 'platform', 'www', 'app', 'static', 'assets'])(
+    'refuses the reserved slug %s',
+    async (slug) => {
+      const edge = await startEdge();
+      const res = await edge.call('POST', '/api/v1/platform/tenants', {
+        token: await edge.rootToken(),
+        body: tenantBody({ slug }),
+      });
+      const problem = expectProblem(res, 400, 'validation_failed');
+      expect(problem.errors).toContainEqual({ path: 'slug', message: 'this slug is reserved' });
+    },
+  );
 
   it('refuses a duplicate slug with 409 and leaves the existing tenant intact', async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
-    const res = await edge.call('POST', '/api/v1/platform/tenants', { token: await edge.rootToken(), body: tenantBody({ slug: tenant.slug, admin_email: 'intruder@evil.test', admin_password: 'intruder-password' }) });
+    const res = await edge.call('POST', '/api/v1/platform/tenants', {
+      token: await edge.rootToken(),
+      body: tenantBody({ slug: tenant.slug, admin_email: 'intruder@evil.test', admin_password: 'intruder-password' }),
+    });
     expectProblem(res, 409, 'conflict');
     expect((await edge.call('GET', '/api/v1/me', { token: tenant.owner.token })).status).toBe(200);
-    expect((await edge.call('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email: 'intruder@evil.test', password: 'intruder-password' } })).status).toBe(401);
+    expect(
+      (
+        await edge.call('POST', '/api/v1/auth/login', {
+          body: { tenant: tenant.slug, email: 'intruder@evil.test', password: 'intruder-password' },
+        })
+      ).status,
+    ).toBe(401);
     const users = edge.ok(await edge.call('GET', '/api/v1/users', { token: tenant.owner.token }), 200);
     expect(users.body.data!.map((u) => u.email)).toEqual([tenant.owner.email]);
   });
@@ -93,10 +127,24 @@ describe('tenant creation failures', () => {
     const edge = await startEdge();
     const res = await edge.call('POST', '/api/v1/platform/tenants', {
       token: await edge.rootToken(),
-      body: tenantBody({ currency: 'usd', timezone: 'Mars/Olympus', admin_email: 'nope', admin_password: 'short', name: '   ', max_subscribers: -1 }),
+      body: tenantBody({
+        currency: 'usd',
+        timezone: 'Mars/Olympus',
+        admin_email: 'nope',
+        admin_password: 'short',
+        name: '   ',
+        max_subscribers: -1,
+      }),
     });
     const problem = expectProblem(res, 400, 'validation_failed');
-    expect(problem.errors!.map((e) => e.path).sort()).toEqual(['admin_email', 'admin_password', 'currency', 'max_subscribers', 'name', 'timezone']);
+    expect(problem.errors!.map((e) => e.path).sort()).toEqual([
+      'admin_email',
+      'admin_password',
+      'currency',
+      'max_subscribers',
+      'name',
+      'timezone',
+    ]);
     expect(problem.errors!.find((e) => e.path === 'currency')!.message).toMatch(/ISO 4217/);
     expect(problem.errors!.find((e) => e.path === 'timezone')!.message).toMatch(/IANA/);
     const list = edge.ok(await edge.call('GET', '/api/v1/platform/tenants', { token: await edge.rootToken() }), 200);
@@ -105,7 +153,10 @@ describe('tenant creation failures', () => {
 
   it.each([['XYZ'], ['US'], ['DOLLARS']])('refuses the currency %s', async (currency) => {
     const edge = await startEdge();
-    const res = await edge.call('POST', '/api/v1/platform/tenants', { token: await edge.rootToken(), body: tenantBody({ currency }) });
+    const res = await edge.call('POST', '/api/v1/platform/tenants', {
+      token: await edge.rootToken(),
+      body: tenantBody({ currency }),
+    });
     expect(expectProblem(res, 400, 'validation_failed').errors!.map((e) => e.path)).toEqual(['currency']);
   });
 
@@ -113,7 +164,14 @@ describe('tenant creation failures', () => {
     const edge = await startEdge();
     const res = await edge.call('POST', '/api/v1/platform/tenants', { token: await edge.rootToken(), body: {} });
     const problem = expectProblem(res, 400, 'validation_failed');
-    expect(problem.errors!.map((e) => e.path).sort()).toEqual(['admin_email', 'admin_password', 'currency', 'name', 'slug', 'timezone']);
+    expect(problem.errors!.map((e) => e.path).sort()).toEqual([
+      'admin_email',
+      'admin_password',
+      'currency',
+      'name',
+      'slug',
+      'timezone',
+    ]);
   });
 });
 
@@ -122,14 +180,25 @@ describe('tenant read and update failures', () => {
     const edge = await startEdge();
     const token = await edge.rootToken();
     expectProblem(await edge.call('GET', '/api/v1/platform/tenants/no-such-isp', { token }), 404, 'not_found');
-    expectProblem(await edge.call('PATCH', '/api/v1/platform/tenants/no-such-isp', { token, body: { name: 'x' } }), 404, 'not_found');
+    expectProblem(
+      await edge.call('PATCH', '/api/v1/platform/tenants/no-such-isp', { token, body: { name: 'x' } }),
+      404,
+      'not_found',
+    );
   });
 
   it('refuses unknown, read-only or invalid fields in a patch', async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const token = await edge.rootToken();
-    for (const body of [{ slug: 'renamed' }, { currency: 'EUR' }, { status: 'provisioning' }, { status: 'deleted' }, { name: '' }, { max_subscribers: 1.5 }]) {
+    for (const body of [
+      { slug: 'renamed' },
+      { currency: 'EUR' },
+      { status: 'provisioning' },
+      { status: 'deleted' },
+      { name: '' },
+      { max_subscribers: 1.5 },
+    ]) {
       const res = await edge.call('PATCH', `/api/v1/platform/tenants/${tenant.slug}`, { token, body });
       expectProblem(res, 400, 'validation_failed');
     }
@@ -141,14 +210,22 @@ describe('tenant read and update failures', () => {
     const edge = await startEdge();
     const token = await edge.rootToken();
     for (const limit of ['0', '201', 'ten', '-1']) {
-      expectProblem(await edge.call('GET', `/api/v1/platform/tenants?limit=${limit}`, { token }), 400, 'validation_failed');
+      expectProblem(
+        await edge.call('GET', `/api/v1/platform/tenants?limit=${limit}`, { token }),
+        400,
+        'validation_failed',
+      );
     }
   });
 
   it('needs a token: no Authorization header or a malformed one is a 401', async () => {
     const edge = await startEdge();
     expectProblem(await edge.call('GET', '/api/v1/platform/tenants'), 401, 'unauthenticated');
-    expectProblem(await edge.call('GET', '/api/v1/platform/tenants', { headers: { authorization: 'Basic cm9vdDpyb290' } }), 401, 'unauthenticated');
+    expectProblem(
+      await edge.call('GET', '/api/v1/platform/tenants', { headers: { authorization: 'Basic cm9vdDpyb290' } }),
+      401,
+      'unauthenticated',
+    );
     expectProblem(await edge.call('GET', '/api/v1/platform/tenants', { token: 'not.a.token' }), 401, 'unauthenticated');
   });
 
@@ -160,10 +237,26 @@ describe('tenant read and update failures', () => {
       args: [crypto.randomUUID(), edge.clock.now, edge.clock.now],
     });
     const token = await edge.rootToken();
-    expect(edge.ok(await edge.call('GET', '/api/v1/platform/tenants/half-made', { token }), 200).body.status).toBe('provisioning');
-    expectProblem(await edge.call('PATCH', '/api/v1/platform/tenants/half-made', { token, body: { status: 'active' } }), 409, 'invalid_state');
-    expectProblem(await edge.call('POST', '/api/v1/auth/login', { body: { tenant: 'half-made', email: 'a@b.test', password: 'whatever-password' } }), 401, 'invalid_credentials');
+    expect(edge.ok(await edge.call('GET', '/api/v1/platform/tenants/half-made', { token }), 200).body.status).toBe(
+      'provisioning',
+    );
+    expectProblem(
+      await edge.call('PATCH', '/api/v1/platform/tenants/half-made', { token, body: { status: 'active' } }),
+      409,
+      'invalid_state',
+    );
+    expectProblem(
+      await edge.call('POST', '/api/v1/auth/login', {
+        body: { tenant: 'half-made', email: 'a@b.test', password: 'whatever-password' },
+      }),
+      401,
+      'invalid_credentials',
+    );
     // And its slug stays taken until an operator cleans it up.
-    expectProblem(await edge.call('POST', '/api/v1/platform/tenants', { token, body: tenantBody({ slug: 'half-made' }) }), 409, 'conflict');
+    expectProblem(
+      await edge.call('POST', '/api/v1/platform/tenants', { token, body: tenantBody({ slug: 'half-made' }) }),
+      409,
+      'conflict',
+    );
   });
 });

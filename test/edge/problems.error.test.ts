@@ -25,9 +25,21 @@ describe('malformed requests', () => {
   it('answers malformed JSON with a 400 problem, on public and authenticated routes', async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
-    expectProblem(await edge.call('POST', '/api/v1/auth/login', { body: '{"tenant": "x", ' }), 400, 'malformed_request');
-    expectProblem(await edge.call('POST', '/api/v1/users', { token: tenant.owner.token, body: '{not json' }), 400, 'malformed_request');
-    expectProblem(await edge.call('POST', '/api/v1/platform/tenants', { token: await edge.rootToken(), body: '[' }), 400, 'malformed_request');
+    expectProblem(
+      await edge.call('POST', '/api/v1/auth/login', { body: '{"tenant": "x", ' }),
+      400,
+      'malformed_request',
+    );
+    expectProblem(
+      await edge.call('POST', '/api/v1/users', { token: tenant.owner.token, body: '{not json' }),
+      400,
+      'malformed_request',
+    );
+    expectProblem(
+      await edge.call('POST', '/api/v1/platform/tenants', { token: await edge.rootToken(), body: '[' }),
+      400,
+      'malformed_request',
+    );
   });
 
   it('answers a non-object JSON body with a 400 validation problem', async () => {
@@ -39,7 +51,10 @@ describe('malformed requests', () => {
 
   it('answers a body without a JSON content type with a 400 problem, not a crash', async () => {
     const edge = await startEdge();
-    const res = await edge.call('POST', '/api/v1/auth/login', { body: 'tenant=x&email=y', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await edge.call('POST', '/api/v1/auth/login', {
+      body: 'tenant=x&email=y',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expectProblem(res, 400);
   });
 
@@ -48,8 +63,16 @@ describe('malformed requests', () => {
     const tenant = await edge.createTenant();
     const big = JSON.stringify({ tenant: 'x', email: 'a@b.test', password: 'p'.repeat(mib) });
     expectProblem(await edge.call('POST', '/api/v1/auth/login', { body: big }), 413, 'payload_too_large');
-    expectProblem(await edge.call('POST', '/api/v1/auth/login', { body: big, headers: { 'content-length': String(big.length) } }), 413, 'payload_too_large');
-    expectProblem(await edge.call('POST', '/api/v1/users', { token: tenant.owner.token, body: big }), 413, 'payload_too_large');
+    expectProblem(
+      await edge.call('POST', '/api/v1/auth/login', { body: big, headers: { 'content-length': String(big.length) } }),
+      413,
+      'payload_too_large',
+    );
+    expectProblem(
+      await edge.call('POST', '/api/v1/users', { token: tenant.owner.token, body: big }),
+      413,
+      'payload_too_large',
+    );
     expectProblem(await edge.call('POST', '/api/v1/users', { body: big }), 413, 'payload_too_large');
     // Just under the limit is parsed (and then refused for what it says).
     const under = JSON.stringify({ tenant: 'x', email: 'a@b.test', password: 'p'.repeat(mib - 100) });
@@ -91,7 +114,8 @@ describe('request ids', () => {
 });
 
 describe('internal errors', () => {
-  const leaks = /stack|at \w+ \(|\.ts:\d+|file:\/\/|node_modules|SQLITE|LibsqlError|UnknownDatabaseError|no such table|tenant-|\/tmp\//i;
+  const leaks =
+    /stack|at \w+ \(|\.ts:\d+|file:\/\/|node_modules|SQLITE|LibsqlError|UnknownDatabaseError|no such table|tenant-|\/tmp\//i;
 
   it('answers a lost tenant database with a bare 500 problem and logs the cause under the request id', async () => {
     const edge = await startEdge();
@@ -100,9 +124,19 @@ describe('internal errors', () => {
     const res = await edge.call('GET', '/api/v1/me', { token: tenant.owner.token });
     const problem = expectProblem(res, 500, 'internal');
     expect(problem.detail).toBe('something went wrong; quote the request id when reporting it');
-    expect(Object.keys(problem).sort()).toEqual(['code', 'detail', 'instance', 'request_id', 'status', 'title', 'type']);
+    expect(Object.keys(problem).sort()).toEqual([
+      'code',
+      'detail',
+      'instance',
+      'request_id',
+      'status',
+      'title',
+      'type',
+    ]);
     expect(res.text).not.toMatch(leaks);
-    const logged = edge.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'unhandled error');
+    const logged = edge.logs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === 'unhandled error');
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ level: 'error', request_id: problem.request_id });
     expect(JSON.stringify(logged[0])).toMatch(/no database for tenant/);
@@ -112,7 +146,10 @@ describe('internal errors', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     await edge.tenantSql(tenant.slug, 'DROP TABLE api_keys');
-    const res = await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body: { name: 'k', role: 'read_only' } });
+    const res = await edge.call('POST', '/api/v1/api-keys', {
+      token: tenant.owner.token,
+      body: { name: 'k', role: 'read_only' },
+    });
     expectProblem(res, 500, 'internal');
     expect(res.text).not.toMatch(leaks);
     expect(res.text).not.toMatch(/api_keys|INSERT|select/i);
@@ -123,7 +160,9 @@ describe('internal errors', () => {
     const tenant = await edge.createTenant();
     edge.platform.databases.close();
     rmSync(edge.dir, { recursive: true, force: true });
-    const res = await edge.call('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email: tenant.owner.email, password: tenant.owner.password } });
+    const res = await edge.call('POST', '/api/v1/auth/login', {
+      body: { tenant: tenant.slug, email: tenant.owner.email, password: tenant.owner.password },
+    });
     expectProblem(res, 500, 'internal');
     expect(res.text).not.toMatch(leaks);
     expect(res.text).not.toContain(edge.dir);

@@ -18,16 +18,30 @@ const snapshot = async (edge: TestEdge, slug: string) => {
   return JSON.stringify(out);
 };
 
-const header = 'first_name,last_name,email,phone,billing_day,marketing_opt_in,service_line1,service_city,service_country,service_gps,status,custom.contract_ref';
+const header =
+  'first_name,last_name,email,phone,billing_day,marketing_opt_in,service_line1,service_city,service_country,service_gps,status,custom.contract_ref';
 
 describe('subscriber import errors', () => {
   it('reports every bad row with its row, line and column, and writes nothing', async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const token = tenant.owner.token;
-    edge.ok(await edge.call('POST', '/api/v1/custom-fields', { token, body: { key: 'contract_ref', label: 'Contract', type: 'number' } }), 201);
     edge.ok(
-      await edge.call('POST', '/api/v1/subscribers', { token, body: { first_name: 'Existing', email: 'taken@x.test', addresses: [{ line1: '1 A St', city: 'X', country: 'US' }] } }),
+      await edge.call('POST', '/api/v1/custom-fields', {
+        token,
+        body: { key: 'contract_ref', label: 'Contract', type: 'number' },
+      }),
+      201,
+    );
+    edge.ok(
+      await edge.call('POST', '/api/v1/subscribers', {
+        token,
+        body: {
+          first_name: 'Existing',
+          email: 'taken@x.test',
+          addresses: [{ line1: '1 A St', city: 'X', country: 'US' }],
+        },
+      }),
       201,
     );
     const before = await snapshot(edge, tenant.slug);
@@ -83,13 +97,38 @@ describe('subscriber import errors', () => {
 
   it.each([
     ['an unterminated quote', `${header}\nA,B,"open,,,,,,,,,\n`, { row: null, line: 2, column: null }, /never closed/],
-    ['a missing required column', 'first_name,service_line1,service_country\nA,1 St,US\n', { row: 1, line: 1, column: null }, /service_city column is required/],
-    ['no name column', 'email,street,city,country\na@x.test,1 St,Town,US\n', { row: 1, line: 1, column: null }, /a name column is required/],
-    ['two headers for one column', 'name,city,town,street,country\nA,B,C,D,US\n', { row: 1, line: 1, column: 'town' }, /same column as "city"/],
-    ['an undefined custom field', 'name,city,street,country,custom.nope\nA,B,D,US,1\n', { row: 1, line: 1, column: 'custom.nope' }, /no custom field with key nope/],
+    [
+      'a missing required column',
+      'first_name,service_line1,service_country\nA,1 St,US\n',
+      { row: 1, line: 1, column: null },
+      /service_city column is required/,
+    ],
+    [
+      'no name column',
+      'email,street,city,country\na@x.test,1 St,Town,US\n',
+      { row: 1, line: 1, column: null },
+      /a name column is required/,
+    ],
+    [
+      'two headers for one column',
+      'name,city,town,street,country\nA,B,C,D,US\n',
+      { row: 1, line: 1, column: 'town' },
+      /same column as "city"/,
+    ],
+    [
+      'an undefined custom field',
+      'name,city,street,country,custom.nope\nA,B,D,US,1\n',
+      { row: 1, line: 1, column: 'custom.nope' },
+      /no custom field with key nope/,
+    ],
     ['an empty file', '', { row: null, line: 1, column: null }, /empty/],
     ['a header without rows', 'name,city,street,country\r\n', { row: null, line: 1, column: null }, /no rows/],
-    ['more than 50,000 rows', `name,city,street,country\n${'A,B,C,US\n'.repeat(50_001)}`, { row: null, line: 50_002, column: null }, /more than 50000 rows; split it/],
+    [
+      'more than 50,000 rows',
+      `name,city,street,country\n${'A,B,C,US\n'.repeat(50_001)}`,
+      { row: null, line: 50_002, column: null },
+      /more than 50000 rows; split it/,
+    ],
   ])('fails the whole file for %s, naming where', async (_name, csv, where, message) => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
@@ -107,17 +146,33 @@ describe('subscriber import errors', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const rows = Array.from({ length: 7 }, (_, i) => `P${i},bad-email-${i},1 St,Town,US`);
-    const posted = edge.ok(await importCsv(edge, tenant.owner.token, ['name,email,street,city,country', ...rows].join('\n')), 202);
+    const posted = edge.ok(
+      await importCsv(edge, tenant.owner.token, ['name,email,street,city,country', ...rows].join('\n')),
+      202,
+    );
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
-      const page = edge.ok(await edge.call('GET', `/api/v1/subscriber-imports/${posted.body.id}?errors_limit=3${cursor ? `&errors_cursor=${cursor}` : ''}`, { token: tenant.owner.token }), 200).body;
+      const page = edge.ok(
+        await edge.call(
+          'GET',
+          `/api/v1/subscriber-imports/${posted.body.id}?errors_limit=3${cursor ? `&errors_cursor=${cursor}` : ''}`,
+          { token: tenant.owner.token },
+        ),
+        200,
+      ).body;
       expect(page.error_count).toBe(7);
       seen.push(...(page.errors as ImportError[]).map((e) => e.row!));
       cursor = page.errors_next_cursor as string | null;
     } while (cursor);
     expect(seen).toEqual([2, 3, 4, 5, 6, 7, 8]);
-    expectProblem(await edge.call('GET', `/api/v1/subscriber-imports/${posted.body.id}?errors_cursor=abc`, { token: tenant.owner.token }), 400, 'validation_failed');
+    expectProblem(
+      await edge.call('GET', `/api/v1/subscriber-imports/${posted.body.id}?errors_cursor=abc`, {
+        token: tenant.owner.token,
+      }),
+      400,
+      'validation_failed',
+    );
   });
 
   it('refuses a body over 20 MiB (413), one that is not CSV (415) and one that is not UTF-8 (422)', async () => {
@@ -125,11 +180,30 @@ describe('subscriber import errors', () => {
     const tenant = await edge.createTenant();
     const big = `name,city,street,country\n${'x'.repeat(20 * 1024 * 1024)}`;
     expectProblem(await importCsv(edge, tenant.owner.token, big), 413, 'payload_too_large');
-    expectProblem(await importCsv(edge, tenant.owner.token, 'name\nA', '', { 'content-type': 'application/json' }), 415, 'unsupported_media_type');
-    expectProblem(await edge.call('POST', '/api/v1/subscriber-imports', { token: tenant.owner.token }), 415, 'unsupported_media_type');
-    expectProblem(await importCsv(edge, tenant.owner.token, 'name,city,street,country\nJos\uFFFD,B,C,US'), 422, 'unprocessable');
+    expectProblem(
+      await importCsv(edge, tenant.owner.token, 'name\nA', '', { 'content-type': 'application/json' }),
+      415,
+      'unsupported_media_type',
+    );
+    expectProblem(
+      await edge.call('POST', '/api/v1/subscriber-imports', { token: tenant.owner.token }),
+      415,
+      'unsupported_media_type',
+    );
+    expectProblem(
+      await importCsv(edge, tenant.owner.token, 'name,city,street,country\nJos\uFFFD,B,C,US'),
+      422,
+      'unprocessable',
+    );
     // Other routes keep the 1 MiB limit.
-    expectProblem(await edge.call('POST', '/api/v1/api-keys', { token: tenant.owner.token, body: { name: 'x'.repeat(1024 * 1024), role: 'read_only' } }), 413, 'payload_too_large');
+    expectProblem(
+      await edge.call('POST', '/api/v1/api-keys', {
+        token: tenant.owner.token,
+        body: { name: 'x'.repeat(1024 * 1024), role: 'read_only' },
+      }),
+      413,
+      'payload_too_large',
+    );
     expect((await edge.call('GET', '/api/v1/subscriber-imports', { token: tenant.owner.token })).body.data).toEqual([]);
   });
 
@@ -137,10 +211,16 @@ describe('subscriber import errors', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     // Stands in for a crash or a database error half-way through the insert.
-    await edge.tenantSql(tenant.slug, "CREATE TRIGGER fail_midway BEFORE INSERT ON subscribers WHEN NEW.seq = 120 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
+    await edge.tenantSql(
+      tenant.slug,
+      "CREATE TRIGGER fail_midway BEFORE INSERT ON subscribers WHEN NEW.seq = 120 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END",
+    );
     const before = await snapshot(edge, tenant.slug);
     const rows = Array.from({ length: 200 }, (_, i) => `Person ${i},p${i}@x.test,1 St,Town,US`);
-    const posted = edge.ok(await importCsv(edge, tenant.owner.token, ['name,email,street,city,country', ...rows].join('\n')), 202);
+    const posted = edge.ok(
+      await importCsv(edge, tenant.owner.token, ['name,email,street,city,country', ...rows].join('\n')),
+      202,
+    );
     expect(posted.body).toMatchObject({ status: 'failed', created_count: 0 });
     expect(await snapshot(edge, tenant.slug)).toBe(before);
     expect(edge.logs.some((l) => l.includes('disk on fire'))).toBe(true);
@@ -149,7 +229,8 @@ describe('subscriber import errors', () => {
   it('a job cut off by a restart runs again when read, and imports once', async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
-    const csv = 'name,email,street,city,country\nAda Lovelace,ada@x.test,1 St,London,GB\nAlan Turing,alan@x.test,2 St,London,GB\n';
+    const csv =
+      'name,email,street,city,country\nAda Lovelace,ada@x.test,1 St,London,GB\nAlan Turing,alan@x.test,2 St,London,GB\n';
     // The state a process leaves when it dies mid-import: importing, a stale heartbeat, the file kept.
     const stale = edge.clock.now - 10 * 60_000;
     const id = '01900000-0000-7000-8000-000000000001';
@@ -158,7 +239,10 @@ describe('subscriber import errors', () => {
       "INSERT INTO subscriber_imports (id, status, dry_run, source, total_rows, processed_rows, attempts, heartbeat_at, created_at, started_at) VALUES (?, 'importing', 0, ?, 2, 2, 1, ?, ?, ?)",
       [id, csv, stale, stale, stale],
     );
-    const first = edge.ok(await edge.call('GET', `/api/v1/subscriber-imports/${id}`, { token: tenant.owner.token }), 200);
+    const first = edge.ok(
+      await edge.call('GET', `/api/v1/subscriber-imports/${id}`, { token: tenant.owner.token }),
+      200,
+    );
     expect(first.body.status).toBe('importing');
     const job = await waitForImport(edge, tenant.owner.token, id);
     expect(job).toMatchObject({ status: 'completed', created_count: 2 });
@@ -167,7 +251,9 @@ describe('subscriber import errors', () => {
       ['SUB-000001', 'Ada Lovelace'],
       ['SUB-000002', 'Alan Turing'],
     ]);
-    expect((await edge.tenantSql(tenant.slug, 'SELECT source, attempts FROM subscriber_imports WHERE id = ?', [id])).rows[0]).toMatchObject({ source: null, attempts: 2 });
+    expect(
+      (await edge.tenantSql(tenant.slug, 'SELECT source, attempts FROM subscriber_imports WHERE id = ?', [id])).rows[0],
+    ).toMatchObject({ source: null, attempts: 2 });
     // Reading a finished job runs nothing again.
     edge.ok(await edge.call('GET', `/api/v1/subscriber-imports/${id}`, { token: tenant.owner.token }), 200);
     expect((await edge.tenantSql(tenant.slug, 'SELECT count(*) AS n FROM subscribers')).rows[0]!.n).toBe(2);

@@ -12,15 +12,25 @@ describe('subscriber import security', () => {
     const job = edge.ok(await importCsv(edge, a.owner.token, csv('secret@a.test')), 202);
     const id = String(job.body.id);
 
-    const foreign = expectProblem(await edge.call('GET', `/api/v1/subscriber-imports/${id}`, { token: b.owner.token }), 404, 'not_found');
-    const missing = expectProblem(await edge.call('GET', `/api/v1/subscriber-imports/${crypto.randomUUID()}`, { token: b.owner.token }), 404, 'not_found');
+    const foreign = expectProblem(
+      await edge.call('GET', `/api/v1/subscriber-imports/${id}`, { token: b.owner.token }),
+      404,
+      'not_found',
+    );
+    const missing = expectProblem(
+      await edge.call('GET', `/api/v1/subscriber-imports/${crypto.randomUUID()}`, { token: b.owner.token }),
+      404,
+      'not_found',
+    );
     expect(foreign.title).toBe(missing.title);
     const listed = edge.ok(await edge.call('GET', '/api/v1/subscriber-imports', { token: b.owner.token }), 200);
     expect(listed.body.data).toEqual([]);
     // B importing the same email is fine: uniqueness is per tenant, and A's address is never named to B.
     const bJob = edge.ok(await importCsv(edge, b.owner.token, csv('secret@a.test')), 202);
     expect(bJob.body).toMatchObject({ status: 'completed', created_count: 1 });
-    expect((await edge.tenantSql(b.slug, 'SELECT number FROM subscribers')).rows.map((r) => r.number)).toEqual(['SUB-000001']);
+    expect((await edge.tenantSql(b.slug, 'SELECT number FROM subscribers')).rows.map((r) => r.number)).toEqual([
+      'SUB-000001',
+    ]);
     expect((await edge.tenantSql(a.slug, 'SELECT count(*) AS n FROM subscribers')).rows[0]!.n).toBe(1);
   });
 
@@ -49,24 +59,53 @@ describe('subscriber import security', () => {
     const tenant = await edge.createTenant();
     const terms = 'name,email,street,city,country,grace_days,min_balance,payment_due_days\r\n';
     const support = await edge.createStaff(tenant, 'support');
-    const refused = edge.ok(await importCsv(edge, support.token, `${terms}A B,a@x.test,1 St,Town,US,0,0,14\r\nC D,c@x.test,1 St,Town,US,5,-100,30\r\n`), 202);
+    const refused = edge.ok(
+      await importCsv(
+        edge,
+        support.token,
+        `${terms}A B,a@x.test,1 St,Town,US,0,0,14\r\nC D,c@x.test,1 St,Town,US,5,-100,30\r\n`,
+      ),
+      202,
+    );
     expect(refused.body).toMatchObject({ status: 'failed', error_count: 3, created_count: 0 });
-    const errors = edge.ok(await edge.call('GET', `/api/v1/subscriber-imports/${String(refused.body.id)}`, { token: support.token }), 200).body.errors;
-    expect(errors).toEqual(['payment_due_days', 'grace_days', 'min_balance'].map((term) => ({ row: 3, line: 3, column: term, message: `setting ${term} needs the billing:write permission` })));
+    const errors = edge.ok(
+      await edge.call('GET', `/api/v1/subscriber-imports/${String(refused.body.id)}`, { token: support.token }),
+      200,
+    ).body.errors;
+    expect(errors).toEqual(
+      ['payment_due_days', 'grace_days', 'min_balance'].map((term) => ({
+        row: 3,
+        line: 3,
+        column: term,
+        message: `setting ${term} needs the billing:write permission`,
+      })),
+    );
     // The same file with only the default terms imports; a billing user imports the other one.
     edge.ok(await importCsv(edge, support.token, `${terms}A B,a@x.test,1 St,Town,US,0,0,14\r\n`), 202);
     const billing = await edge.createStaff(tenant, 'billing');
-    expect(edge.ok(await importCsv(edge, billing.token, `${terms}C D,c@x.test,1 St,Town,US,5,-100,30\r\n`), 202).body.status).toBe('completed');
-    expect((await edge.tenantSql(tenant.slug, 'SELECT grace_days FROM subscribers ORDER BY seq')).rows.map((r) => r.grace_days)).toEqual([0, 5]);
+    expect(
+      edge.ok(await importCsv(edge, billing.token, `${terms}C D,c@x.test,1 St,Town,US,5,-100,30\r\n`), 202).body.status,
+    ).toBe('completed');
+    expect(
+      (await edge.tenantSql(tenant.slug, 'SELECT grace_days FROM subscribers ORDER BY seq')).rows.map(
+        (r) => r.grace_days,
+      ),
+    ).toEqual([0, 5]);
   });
 
   it('drops the uploaded file once the job ends (it holds personal data)', async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const ok = edge.ok(await importCsv(edge, tenant.owner.token, csv('kept@x.test')), 202);
-    const failed = edge.ok(await importCsv(edge, tenant.owner.token, 'name,street,city,country\r\nX,1 St,Town,ZZ\r\n'), 202);
+    const failed = edge.ok(
+      await importCsv(edge, tenant.owner.token, 'name,street,city,country\r\nX,1 St,Town,ZZ\r\n'),
+      202,
+    );
     expect(failed.body.status).toBe('failed');
-    const sources = await edge.tenantSql(tenant.slug, 'SELECT id, source FROM subscriber_imports WHERE id IN (?, ?)', [String(ok.body.id), String(failed.body.id)]);
+    const sources = await edge.tenantSql(tenant.slug, 'SELECT id, source FROM subscriber_imports WHERE id IN (?, ?)', [
+      String(ok.body.id),
+      String(failed.body.id),
+    ]);
     expect(sources.rows.map((r) => r.source)).toEqual([null, null]);
   });
 

@@ -2,8 +2,18 @@
 import { expect } from 'vitest';
 import type { CallResult, Json, TestEdge } from '../support/edge-app.ts';
 
-export const importCsv = (edge: TestEdge, token: string, csv: string, query = '', headers: Record<string, string> = {}): Promise<CallResult> =>
-  edge.call('POST', `/api/v1/subscriber-imports${query}`, { token, body: csv, headers: { 'content-type': 'text/csv; charset=utf-8', ...headers } });
+export const importCsv = (
+  edge: TestEdge,
+  token: string,
+  csv: string,
+  query = '',
+  headers: Record<string, string> = {},
+): Promise<CallResult> =>
+  edge.call('POST', `/api/v1/subscriber-imports${query}`, {
+    token,
+    body: csv,
+    headers: { 'content-type': 'text/csv; charset=utf-8', ...headers },
+  });
 
 /** Polls the job until it has ended (completed or failed). */
 export async function waitForImport(edge: TestEdge, token: string, id: string): Promise<Json> {

@@ -10,13 +10,30 @@ describe('subscriber status is derived', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const token = tenant.owner.token;
-    const s = edge.ok(await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: 'Derived' } }), 201).body;
+    const s = edge.ok(
+      await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: 'Derived' } }),
+      201,
+    ).body;
     expect(s.status).toBe('active');
-    const patched = expectProblem(await edge.call('PATCH', `/api/v1/subscribers/${String(s.id)}`, { token, body: { status: 'suspended', notes: 'x' } }), 400, 'validation_failed');
+    const patched = expectProblem(
+      await edge.call('PATCH', `/api/v1/subscribers/${String(s.id)}`, {
+        token,
+        body: { status: 'suspended', notes: 'x' },
+      }),
+      400,
+      'validation_failed',
+    );
     expect(patched.errors).toEqual([{ path: '(body)', message: expect.stringContaining('status is read-only') }]);
-    const created = expectProblem(await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: 'Other', status: 'canceled' } }), 400, 'validation_failed');
+    const created = expectProblem(
+      await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: 'Other', status: 'canceled' } }),
+      400,
+      'validation_failed',
+    );
     expect(created.errors).toEqual([{ path: '(body)', message: expect.stringContaining('status is read-only') }]);
-    expect(edge.ok(await edge.call('GET', `/api/v1/subscribers/${String(s.id)}`, { token }), 200).body).toMatchObject({ status: 'active', notes: null });
+    expect(edge.ok(await edge.call('GET', `/api/v1/subscribers/${String(s.id)}`, { token }), 200).body).toMatchObject({
+      status: 'active',
+      notes: null,
+    });
   });
 
   it('follows the subscriptions: active, suspended while every live one is, canceled once all ended; delinquent while overdue', async () => {
@@ -26,7 +43,11 @@ describe('subscriber status is derived', () => {
     const subscriber = await w.subscriber();
     const status = async () => (await w.get(`subscribers/${String(subscriber.id)}`)).status;
     const listed = async (filter: string) => (await w.get(`subscribers?status=${filter}`)).data!.map((s) => s.id);
-    const pending = await w.post('subscriptions', { subscriber_id: subscriber.id, offer_id: offer.id, start_at: new Date(startTime).toISOString() });
+    const pending = await w.post('subscriptions', {
+      subscriber_id: subscriber.id,
+      offer_id: offer.id,
+      start_at: new Date(startTime).toISOString(),
+    });
     expect(await status()).toBe('active');
     await w.post(`subscriptions/${String(pending.id)}/activate`, { at: new Date(startTime).toISOString() }, 200);
     const second = await w.subscribe(subscriber.id, offer.id, startTime);
@@ -49,7 +70,12 @@ describe('subscriber status is derived', () => {
     await w.collect(due + 8 * day + 9 * hour);
     expect(await status()).toBe('active');
 
-    for (const sub of [pending, second]) await w.post(`subscriptions/${String(sub.id)}/cancel`, { reason: 'leaving', at: new Date(edge.clock.now).toISOString() }, 200);
+    for (const sub of [pending, second])
+      await w.post(
+        `subscriptions/${String(sub.id)}/cancel`,
+        { reason: 'leaving', at: new Date(edge.clock.now).toISOString() },
+        200,
+      );
     await w.billAt(edge.clock.now + 2 * day);
     expect((await w.subscription(second.id)).status).toBe('canceled');
     expect(await status()).toBe('canceled');
@@ -67,13 +93,16 @@ describe("the subscriber's billing_day", () => {
     const withoutDay = await w.subscriber();
     expect(withoutDay.billing_day).toBeNull();
     const anchorOf = async (subscriberId: unknown, extra = {}) =>
-      (await w.post('subscriptions', { subscriber_id: subscriberId, offer_id: offer.id, start_at: start, ...extra })).billing_anchor_day;
+      (await w.post('subscriptions', { subscriber_id: subscriberId, offer_id: offer.id, start_at: start, ...extra }))
+        .billing_anchor_day;
     expect(await anchorOf(withDay.id)).toBe(5);
     expect(await anchorOf(withDay.id, { billing_anchor_day: 20 })).toBe(20);
     expect(await anchorOf(withoutDay.id)).toBe(15);
     // A weekly offer anchors to a weekday, which a day of the month is not.
     const weekly = await w.offer({ billing_cycle: 'weekly' });
-    const weeklyAnchor = (await w.post('subscriptions', { subscriber_id: withDay.id, offer_id: weekly.id, start_at: start })).billing_anchor_day;
+    const weeklyAnchor = (
+      await w.post('subscriptions', { subscriber_id: withDay.id, offer_id: weekly.id, start_at: start })
+    ).billing_anchor_day;
     expect(weeklyAnchor).toBe(new Date(startTime).getUTCDay() || 7);
     await w.patch(`subscribers/${String(withDay.id)}`, { billing_day: null });
     expect(await anchorOf(withDay.id)).toBe(15);

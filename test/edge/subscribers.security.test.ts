@@ -14,7 +14,13 @@ describe.each(roles)('subscriber permissions for %s', (role) => {
     const tenant = await edge.createTenant();
     const token = role === 'owner' ? tenant.owner.token : (await edge.createStaff(tenant, role)).token;
     const owner = tenant.owner.token;
-    const s = edge.ok(await edge.call('POST', '/api/v1/subscribers', { token: owner, body: { last_name: 'Target', email: 'target@example.com' } }), 201).body;
+    const s = edge.ok(
+      await edge.call('POST', '/api/v1/subscribers', {
+        token: owner,
+        body: { last_name: 'Target', email: 'target@example.com' },
+      }),
+      201,
+    ).body;
     const id = String(s.id);
     const expectAllowed = async (allowed: boolean, method: string, path: string, status: number, body?: unknown) => {
       const res = await edge.call(method, path, { token, body });
@@ -26,11 +32,22 @@ describe.each(roles)('subscriber permissions for %s', (role) => {
     await expectAllowed(true, 'GET', '/api/v1/subscribers?format=csv', 200);
     await expectAllowed(true, 'GET', '/api/v1/tags', 200);
     await expectAllowed(true, 'GET', '/api/v1/custom-fields', 200);
-    await expectAllowed(mayWrite.has(role), 'POST', '/api/v1/subscribers', 201, { last_name: 'New', email: `${unique('n')}@example.com` });
+    await expectAllowed(mayWrite.has(role), 'POST', '/api/v1/subscribers', 201, {
+      last_name: 'New',
+      email: `${unique('n')}@example.com`,
+    });
     await expectAllowed(mayWrite.has(role), 'PATCH', `/api/v1/subscribers/${id}`, 200, { notes: `by ${role}` });
-    await expectAllowed(mayWrite.has(role), 'POST', `/api/v1/subscribers/${id}/addresses`, 201, { line1: '1 Main', city: 'X', country: 'US' });
+    await expectAllowed(mayWrite.has(role), 'POST', `/api/v1/subscribers/${id}/addresses`, 201, {
+      line1: '1 Main',
+      city: 'X',
+      country: 'US',
+    });
     await expectAllowed(mayWrite.has(role), 'POST', '/api/v1/tags', 201, { name: unique('t') });
-    await expectAllowed(mayDefineFields.has(role), 'POST', '/api/v1/custom-fields', 201, { key: 'f', label: 'F', type: 'text' });
+    await expectAllowed(mayDefineFields.has(role), 'POST', '/api/v1/custom-fields', 201, {
+      key: 'f',
+      label: 'F',
+      type: 'text',
+    });
     await expectAllowed(mayErase.has(role), 'GET', `/api/v1/subscribers/${id}/export`, 200);
     await expectAllowed(mayWrite.has(role), 'DELETE', `/api/v1/subscribers/${id}`, 204);
     await expectAllowed(mayErase.has(role), 'POST', `/api/v1/subscribers/${id}/erase`, 204);
@@ -42,17 +59,28 @@ describe.each(roles)('subscriber permissions for %s', (role) => {
 });
 
 describe('cross-tenant', () => {
-  it('tenant B cannot see, change, erase or export A\'s subscribers, nor find them by search', async () => {
+  it("tenant B cannot see, change, erase or export A's subscribers, nor find them by search", async () => {
     const edge = await startEdge();
     const a = await edge.createTenant();
     const b = await edge.createTenant();
     const s = edge.ok(
-      await edge.call('POST', '/api/v1/subscribers', { token: a.owner.token, body: { first_name: 'Secret', last_name: 'Person', email: 'secret@a.test', addresses: [{ line1: '1 Hidden Rd', city: 'Atlantis', country: 'GR' }] } }),
+      await edge.call('POST', '/api/v1/subscribers', {
+        token: a.owner.token,
+        body: {
+          first_name: 'Secret',
+          last_name: 'Person',
+          email: 'secret@a.test',
+          addresses: [{ line1: '1 Hidden Rd', city: 'Atlantis', country: 'GR' }],
+        },
+      }),
       201,
     ).body;
     const id = String(s.id);
     const addressId = String((s.addresses as { id: string }[])[0]!.id);
-    edge.ok(await edge.call('POST', '/api/v1/subscribers', { token: b.owner.token, body: { last_name: 'B own' } }), 201);
+    edge.ok(
+      await edge.call('POST', '/api/v1/subscribers', { token: b.owner.token, body: { last_name: 'B own' } }),
+      201,
+    );
     for (const [method, path, body] of [
       ['GET', `/api/v1/subscribers/${id}`],
       ['PATCH', `/api/v1/subscribers/${id}`, { notes: 'pwned' }],
@@ -74,7 +102,10 @@ describe('cross-tenant', () => {
     expect(csv).toContain('B own');
     expect(csv).not.toContain('secret@a.test');
     // Both tenants number their own subscribers from 1.
-    expect(edge.ok(await edge.call('GET', '/api/v1/subscribers', { token: b.owner.token }), 200).body.data![0]!.subscriber_number).toBe('SUB-000001');
+    expect(
+      edge.ok(await edge.call('GET', '/api/v1/subscribers', { token: b.owner.token }), 200).body.data![0]!
+        .subscriber_number,
+    ).toBe('SUB-000001');
     expect(edge.ok(await edge.call('GET', `/api/v1/subscribers/${id}`, { token: a.owner.token }), 200).body).toEqual(s);
   });
 });
@@ -82,30 +113,65 @@ describe('cross-tenant', () => {
 // Issue 13 D5: grace days, minimum balance, payment terms and the tax rate are money terms,
 // so changing them needs billing:write; a role with subscribers:write alone gets 403.
 describe('money terms need billing:write', () => {
-  const terms = (taxRateId: string): Record<string, unknown>[] => [{ grace_days: 9 }, { min_balance: -5000 }, { payment_due_days: 60 }, { tax_rate_id: taxRateId }];
+  const terms = (taxRateId: string): Record<string, unknown>[] => [
+    { grace_days: 9 },
+    { min_balance: -5000 },
+    { payment_due_days: 60 },
+    { tax_rate_id: taxRateId },
+  ];
   const writers: StaffRole[] = ['owner', 'admin', 'operations', 'billing', 'support'];
   const mayBill = new Set<StaffRole>(['owner', 'admin', 'billing']);
 
-  it.each(writers)('%s changes them only with billing:write, on PATCH and on POST; other fields still change', async (role) => {
-    const edge = await startEdge();
-    const tenant = await edge.createTenant();
-    const owner = tenant.owner.token;
-    const token = role === 'owner' ? owner : (await edge.createStaff(tenant, role)).token;
-    const rate = edge.ok(await edge.call('POST', '/api/v1/tax-rates', { token: owner, body: { name: 'VAT', rate: '0.2', mode: 'exclusive' } }), 201).body;
-    const s = edge.ok(await edge.call('POST', '/api/v1/subscribers', { token: owner, body: { last_name: 'Terms' } }), 201).body;
-    for (const patch of terms(String(rate.id))) {
-      const res = await edge.call('PATCH', `/api/v1/subscribers/${String(s.id)}`, { token, body: { notes: 'with it', ...patch } });
-      if (mayBill.has(role)) expect(res.status, res.text).toBe(200);
-      else expectProblem(res, 403, 'forbidden');
-      const created = await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: unique('T'), ...patch } });
-      if (mayBill.has(role)) expect(created.status, created.text).toBe(201);
-      else expectProblem(created, 403, 'forbidden');
-    }
-    const after = edge.ok(await edge.call('GET', `/api/v1/subscribers/${String(s.id)}`, { token: owner }), 200).body;
-    if (!mayBill.has(role)) {
-      expect(after).toMatchObject({ grace_days: 0, min_balance: 0, payment_due_days: 14, tax_rate_id: null, notes: null });
-      // Sending the terms unchanged is not a change, and the rest of a record still saves.
-      edge.ok(await edge.call('PATCH', `/api/v1/subscribers/${String(s.id)}`, { token, body: { grace_days: 0, min_balance: 0, notes: 'kept' } }), 200);
-    }
-  });
+  it.each(writers)(
+    '%s changes them only with billing:write, on PATCH and on POST; other fields still change',
+    async (role) => {
+      const edge = await startEdge();
+      const tenant = await edge.createTenant();
+      const owner = tenant.owner.token;
+      const token = role === 'owner' ? owner : (await edge.createStaff(tenant, role)).token;
+      const rate = edge.ok(
+        await edge.call('POST', '/api/v1/tax-rates', {
+          token: owner,
+          body: { name: 'VAT', rate: '0.2', mode: 'exclusive' },
+        }),
+        201,
+      ).body;
+      const s = edge.ok(
+        await edge.call('POST', '/api/v1/subscribers', { token: owner, body: { last_name: 'Terms' } }),
+        201,
+      ).body;
+      for (const patch of terms(String(rate.id))) {
+        const res = await edge.call('PATCH', `/api/v1/subscribers/${String(s.id)}`, {
+          token,
+          body: { notes: 'with it', ...patch },
+        });
+        if (mayBill.has(role)) expect(res.status, res.text).toBe(200);
+        else expectProblem(res, 403, 'forbidden');
+        const created = await edge.call('POST', '/api/v1/subscribers', {
+          token,
+          body: { last_name: unique('T'), ...patch },
+        });
+        if (mayBill.has(role)) expect(created.status, created.text).toBe(201);
+        else expectProblem(created, 403, 'forbidden');
+      }
+      const after = edge.ok(await edge.call('GET', `/api/v1/subscribers/${String(s.id)}`, { token: owner }), 200).body;
+      if (!mayBill.has(role)) {
+        expect(after).toMatchObject({
+          grace_days: 0,
+          min_balance: 0,
+          payment_due_days: 14,
+          tax_rate_id: null,
+          notes: null,
+        });
+        // Sending the terms unchanged is not a change, and the rest of a record still saves.
+        edge.ok(
+          await edge.call('PATCH', `/api/v1/subscribers/${String(s.id)}`, {
+            token,
+            body: { grace_days: 0, min_balance: 0, notes: 'kept' },
+          }),
+          200,
+        );
+      }
+    },
+  );
 });

@@ -20,12 +20,19 @@ describe('ticket input errors', () => {
       [{ subject: 'x'.repeat(201) }, ['subject']],
       [{ subject: 'ok', description: 'x'.repeat(20_001) }, ['description']],
       [{ subject: 'ok', priority: 'critical' }, ['priority']],
-      [{ subject: 'ok', assignee_id: 'not-a-uuid', subscriber_id: 42, subscription_id: 'x', device_id: '' }, ['assignee_id', 'device_id', 'subscriber_id', 'subscription_id']],
+      [
+        { subject: 'ok', assignee_id: 'not-a-uuid', subscriber_id: 42, subscription_id: 'x', device_id: '' },
+        ['assignee_id', 'device_id', 'subscriber_id', 'subscription_id'],
+      ],
       [{ subject: 'ok', status: 'open' }, ['(body)']],
       [{ subject: 7, priority: null }, ['priority', 'subject']],
     ];
     for (const [body, fields] of bad) {
-      const problem = expectProblem(await edge.call('POST', '/api/v1/tickets', { token, body }), 400, 'validation_failed');
+      const problem = expectProblem(
+        await edge.call('POST', '/api/v1/tickets', { token, body }),
+        400,
+        'validation_failed',
+      );
       expect(fieldsOf(problem), JSON.stringify(body)).toEqual(fields);
     }
     expect(edge.ok(await edge.call('GET', '/api/v1/tickets', { token }), 200).body.data).toHaveLength(1);
@@ -47,7 +54,11 @@ describe('ticket input errors', () => {
         ['POST', '/api/v1/tickets'],
         ['PATCH', path],
       ] as const) {
-        const problem = expectProblem(await edge.call(method, url, { token, body: { ...(method === 'POST' ? { subject: 'x' } : {}), ...links } }), 400, 'validation_failed');
+        const problem = expectProblem(
+          await edge.call(method, url, { token, body: { ...(method === 'POST' ? { subject: 'x' } : {}), ...links } }),
+          400,
+          'validation_failed',
+        );
         expect(problem.errors).toEqual([{ path: field, message: expect.stringMatching(message) }]);
       }
     }
@@ -60,31 +71,72 @@ describe('ticket input errors', () => {
       const offer = edge.ok(
         await edge.call('POST', '/api/v1/offers', {
           token: owner,
-          body: { code: `O-${crypto.randomUUID().slice(0, 8)}`, name: 'Fiber', service_type: 'residential', access_type: 'fiber', billing_cycle: 'monthly', billing_mode: 'postpaid', prices: [{ currency: 'USD', amount: 1000 }], download_mbps: 100, upload_mbps: 20 },
+          body: {
+            code: `O-${crypto.randomUUID().slice(0, 8)}`,
+            name: 'Fiber',
+            service_type: 'residential',
+            access_type: 'fiber',
+            billing_cycle: 'monthly',
+            billing_mode: 'postpaid',
+            prices: [{ currency: 'USD', amount: 1000 }],
+            download_mbps: 100,
+            upload_mbps: 20,
+          },
         }),
         201,
       ).body;
-      const subscriber = edge.ok(await edge.call('POST', '/api/v1/subscribers', { token: owner, body: { last_name: 'Owner' } }), 201).body;
-      const sub = edge.ok(await edge.call('POST', '/api/v1/subscriptions', { token: owner, body: { subscriber_id: subscriber.id, offer_id: offer.id, start_at: '2031-01-15T00:00:00Z' } }), 201).body;
+      const subscriber = edge.ok(
+        await edge.call('POST', '/api/v1/subscribers', { token: owner, body: { last_name: 'Owner' } }),
+        201,
+      ).body;
+      const sub = edge.ok(
+        await edge.call('POST', '/api/v1/subscriptions', {
+          token: owner,
+          body: { subscriber_id: subscriber.id, offer_id: offer.id, start_at: '2031-01-15T00:00:00Z' },
+        }),
+        201,
+      ).body;
       return { subscriberId: String(subscriber.id), id: String(sub.id) };
     };
     const mine = await subscription(token);
     const other = await edge.createTenant();
     const foreign = await subscription(other.owner.token);
-    const stranger = edge.ok(await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: 'Stranger' } }), 201).body;
-    const cases: Json[] = [{ subscription_id: crypto.randomUUID() }, { subscription_id: foreign.id }, { subscription_id: mine.id, subscriber_id: stranger.id }];
+    const stranger = edge.ok(
+      await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: 'Stranger' } }),
+      201,
+    ).body;
+    const cases: Json[] = [
+      { subscription_id: crypto.randomUUID() },
+      { subscription_id: foreign.id },
+      { subscription_id: mine.id, subscriber_id: stranger.id },
+    ];
     for (const links of cases) {
       for (const [method, url] of [
         ['POST', '/api/v1/tickets'],
         ['PATCH', path],
       ] as const) {
-        const problem = expectProblem(await edge.call(method, url, { token, body: { ...(method === 'POST' ? { subject: 'x' } : {}), ...links } }), 400, 'validation_failed');
-        expect(problem.errors).toEqual([{ path: 'subscription_id', message: expect.stringMatching(/no subscription|belongs to another subscriber/) }]);
+        const problem = expectProblem(
+          await edge.call(method, url, { token, body: { ...(method === 'POST' ? { subject: 'x' } : {}), ...links } }),
+          400,
+          'validation_failed',
+        );
+        expect(problem.errors).toEqual([
+          { path: 'subscription_id', message: expect.stringMatching(/no subscription|belongs to another subscriber/) },
+        ]);
       }
     }
-    expect((await edge.tenantSql(tenant.slug, 'SELECT count(*) AS n FROM tickets WHERE subscription_id IS NOT NULL')).rows[0]!.n).toBe(0);
+    expect(
+      (await edge.tenantSql(tenant.slug, 'SELECT count(*) AS n FROM tickets WHERE subscription_id IS NOT NULL'))
+        .rows[0]!.n,
+    ).toBe(0);
     // Its own subscriber's subscription is fine; alone, the ticket takes that subscriber.
-    edge.ok(await edge.call('POST', '/api/v1/tickets', { token, body: { subject: 'ok', subscriber_id: mine.subscriberId, subscription_id: mine.id } }), 201);
+    edge.ok(
+      await edge.call('POST', '/api/v1/tickets', {
+        token,
+        body: { subject: 'ok', subscriber_id: mine.subscriberId, subscription_id: mine.id },
+      }),
+      201,
+    );
     const alone = edge.ok(await edge.call('PATCH', path, { token, body: { subscription_id: mine.id } }), 200).body;
     expect(alone).toMatchObject({ subscription_id: mine.id, subscriber_id: mine.subscriberId });
   });
@@ -97,38 +149,74 @@ describe('ticket input errors', () => {
       [{ priority: 'soon', assignee_id: 'x' }, ['assignee_id', 'priority']],
       [{ number: 'TKT-999999' }, ['(body)']],
     ];
-    for (const [body, fields] of bad) expect(fieldsOf(expectProblem(await edge.call('PATCH', path, { token, body }), 400, 'validation_failed')), JSON.stringify(body)).toEqual(fields);
+    for (const [body, fields] of bad)
+      expect(
+        fieldsOf(expectProblem(await edge.call('PATCH', path, { token, body }), 400, 'validation_failed')),
+        JSON.stringify(body),
+      ).toEqual(fields);
     for (const [body, fields] of [
       [{}, ['body']],
       [{ body: ' ' }, ['body']],
       [{ body: 'x'.repeat(20_001) }, ['body']],
       [{ body: 'ok', internal: 'yes' }, ['internal']],
     ] as [Json, string[]][]) {
-      expect(fieldsOf(expectProblem(await edge.call('POST', `${path}/comments`, { token, body }), 400, 'validation_failed')), JSON.stringify(body)).toEqual(fields);
+      expect(
+        fieldsOf(expectProblem(await edge.call('POST', `${path}/comments`, { token, body }), 400, 'validation_failed')),
+        JSON.stringify(body),
+      ).toEqual(fields);
     }
-    for (const query of ['status=done', 'priority=x', 'assignee_id=nope', 'subscriber_id=1', 'breached=yes', 'format=xml', 'limit=0', 'limit=201']) {
+    for (const query of [
+      'status=done',
+      'priority=x',
+      'assignee_id=nope',
+      'subscriber_id=1',
+      'breached=yes',
+      'format=xml',
+      'limit=0',
+      'limit=201',
+    ]) {
       expectProblem(await edge.call('GET', `/api/v1/tickets?${query}`, { token }), 400, 'validation_failed');
     }
     expectProblem(await edge.call('GET', '/api/v1/tickets/not-a-uuid', { token }), 400, 'validation_failed');
     expectProblem(await edge.call('GET', `/api/v1/tickets/${crypto.randomUUID()}`, { token }), 404, 'not_found');
-    expectProblem(await edge.call('PATCH', `/api/v1/tickets/${crypto.randomUUID()}`, { token, body: { subject: 'x' } }), 404, 'not_found');
-    expectProblem(await edge.call('POST', `/api/v1/tickets/${crypto.randomUUID()}/comments`, { token, body: { body: 'x' } }), 404, 'not_found');
+    expectProblem(
+      await edge.call('PATCH', `/api/v1/tickets/${crypto.randomUUID()}`, { token, body: { subject: 'x' } }),
+      404,
+      'not_found',
+    );
+    expectProblem(
+      await edge.call('POST', `/api/v1/tickets/${crypto.randomUUID()}/comments`, { token, body: { body: 'x' } }),
+      404,
+      'not_found',
+    );
   });
 
   it('answers illegal status transitions with 409 and keeps closed tickets read-only', async () => {
     const { edge, token, path, ticket } = await setup();
     const patch = (body: Json) => edge.call('PATCH', path, { token, body });
     edge.ok(await patch({ status: 'resolved' }), 200);
-    expect(expectProblem(await patch({ status: 'pending' }), 409, 'invalid_state').detail).toBe('a resolved ticket cannot become pending');
+    expect(expectProblem(await patch({ status: 'pending' }), 409, 'invalid_state').detail).toBe(
+      'a resolved ticket cannot become pending',
+    );
     edge.ok(await patch({ status: 'closed' }), 200);
     for (const body of [{ status: 'open' }, { status: 'resolved' }, { subject: 'edited' }, { priority: 'urgent' }]) {
       expect(expectProblem(await patch(body), 409, 'invalid_state').detail).toMatch(/closed ticket cannot be changed/);
     }
     expectProblem(await edge.call('POST', `${path}/comments`, { token, body: { body: 'late' } }), 409, 'invalid_state');
-    expectProblem(await edge.call('POST', `${path}/attachments`, { token, body: 'late', headers: { 'content-type': 'text/plain' } }), 409, 'invalid_state');
+    expectProblem(
+      await edge.call('POST', `${path}/attachments`, {
+        token,
+        body: 'late',
+        headers: { 'content-type': 'text/plain' },
+      }),
+      409,
+      'invalid_state',
+    );
     const read = edge.ok(await edge.call('GET', path, { token }), 200).body;
     expect(read).toMatchObject({ status: 'closed', subject: ticket.subject });
-    const actions = edge.ok(await edge.call('GET', `/api/v1/audit-events?resource_id=${String(ticket.id)}`, { token }), 200).body.data!.map((e) => e.action);
+    const actions = edge
+      .ok(await edge.call('GET', `/api/v1/audit-events?resource_id=${String(ticket.id)}`, { token }), 200)
+      .body.data!.map((e) => e.action);
     expect(actions).toEqual(['ticket.updated', 'ticket.updated', 'ticket.created']);
   });
 });

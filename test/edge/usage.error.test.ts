@@ -9,9 +9,13 @@ describe('usage errors', () => {
     const offer = await w.offer();
     const sub = await w.subscribe({ offerId: offer.id });
     const send = (body: unknown) => edge.call('POST', '/api/v1/usage-records', { token: w.appliance, body });
-    expect(expectProblem(await send({ records: [] }), 400, 'validation_failed').errors).toEqual([{ path: 'records', message: expect.any(String) }]);
+    expect(expectProblem(await send({ records: [] }), 400, 'validation_failed').errors).toEqual([
+      { path: 'records', message: expect.any(String) },
+    ]);
     const tooMany = Array.from({ length: 5_001 }, (_, i) => w.record(`r${i}`, sub, 1));
-    expect(expectProblem(await send({ records: tooMany }), 400, 'validation_failed').errors).toEqual([{ path: 'records', message: expect.any(String) }]);
+    expect(expectProblem(await send({ records: tooMany }), 400, 'validation_failed').errors).toEqual([
+      { path: 'records', message: expect.any(String) },
+    ]);
     expectProblem(await send({ records: w.record('r', sub, 1) }), 400, 'validation_failed');
     expectProblem(await send({ records: [w.record('r', sub, 1)], extra: true }), 400, 'validation_failed');
     expectProblem(await send([w.record('r', sub, 1)]), 400, 'validation_failed');
@@ -26,7 +30,9 @@ describe('usage errors', () => {
     const offer = await w.offer({ included_gb: null, overage_per_gb: null });
     const sub = await w.subscribe({ offerId: offer.id });
     edge.clock.now = jan1 + 20 * day;
-    const records = Array.from({ length: 5_000 }, (_, i) => w.record(`${'n'.repeat(190)}-${i}`, sub, GB + i, jan1 + day + i * 60_000));
+    const records = Array.from({ length: 5_000 }, (_, i) =>
+      w.record(`${'n'.repeat(190)}-${i}`, sub, GB + i, jan1 + day + i * 60_000),
+    );
     expect(JSON.stringify({ records }).length).toBeGreaterThan(1024 * 1024);
     expect(await w.report(records)).toEqual({ accepted: 5_000, duplicates: 0, rejected: [] });
     expect((await w.usage(sub.id)).used_bytes).toBe(5_000 * GB + (4_999 * 5_000) / 2);
@@ -84,8 +90,14 @@ describe('usage errors', () => {
     expectProblem(await get('subscriptions/not-a-uuid/usage'), 400, 'validation_failed');
     expectProblem(await get(`subscriptions/${pending.id}/usage`), 409, 'invalid_state');
     expectProblem(await get(`subscriptions/${pending.id}/usage?period_start=January`), 400, 'validation_failed');
-    expectProblem(await edge.call('POST', `/api/v1/subscriptions/${crypto.randomUUID()}/quota-reset`, { token: w.token }), 404, 'not_found');
+    expectProblem(
+      await edge.call('POST', `/api/v1/subscriptions/${crypto.randomUUID()}/quota-reset`, { token: w.token }),
+      404,
+      'not_found',
+    );
     // Nothing to lift on a pending subscription: a no-op, not an error.
-    expect(edge.ok(await edge.call('POST', `/api/v1/subscriptions/${pending.id}/quota-reset`, { token: w.token }), 200).body).toMatchObject({ restored: false, buckets_reset: 0, current: null });
+    expect(
+      edge.ok(await edge.call('POST', `/api/v1/subscriptions/${pending.id}/quota-reset`, { token: w.token }), 200).body,
+    ).toMatchObject({ restored: false, buckets_reset: 0, current: null });
   });
 });

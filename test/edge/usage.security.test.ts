@@ -10,18 +10,31 @@ describe('usage permissions and isolation', () => {
     const sub = await w.subscribe({ offerId: offer.id });
     const owner = w.tenant.owner.token;
     const keys = Object.fromEntries(
-      await Promise.all((['operations', 'field_tech', 'billing', 'support', 'read_only'] as const).map(async (role) => [role, (await edge.createApiKey(owner, role)).secret] as const)),
+      await Promise.all(
+        (['operations', 'field_tech', 'billing', 'support', 'read_only'] as const).map(
+          async (role) => [role, (await edge.createApiKey(owner, role)).secret] as const,
+        ),
+      ),
     );
-    const post = (token: string | undefined, id: string) => edge.call('POST', '/api/v1/usage-records', { token, body: { records: [w.record(id, sub, 1)] } });
+    const post = (token: string | undefined, id: string) =>
+      edge.call('POST', '/api/v1/usage-records', { token, body: { records: [w.record(id, sub, 1)] } });
     expectProblem(await post(undefined, 'anon'), 401);
     expectProblem(await post('isk_not.a.key', 'forged'), 401);
-    for (const role of ['billing', 'support', 'read_only'] as const) expectProblem(await post(keys[role], role), 403, 'forbidden');
-    for (const role of ['operations', 'field_tech'] as const) expect(edge.ok(await post(keys[role], role), 200).body).toMatchObject({ accepted: 1 });
+    for (const role of ['billing', 'support', 'read_only'] as const)
+      expectProblem(await post(keys[role], role), 403, 'forbidden');
+    for (const role of ['operations', 'field_tech'] as const)
+      expect(edge.ok(await post(keys[role], role), 200).body).toMatchObject({ accepted: 1 });
     expect((await w.usage(sub.id)).used_bytes).toBe(2);
 
-    for (const role of ['read_only', 'support', 'billing'] as const) edge.ok(await edge.call('GET', `/api/v1/subscriptions/${sub.id}/usage`, { token: keys[role] }), 200);
+    for (const role of ['read_only', 'support', 'billing'] as const)
+      edge.ok(await edge.call('GET', `/api/v1/subscriptions/${sub.id}/usage`, { token: keys[role] }), 200);
     expectProblem(await edge.call('GET', `/api/v1/subscriptions/${sub.id}/usage`), 401);
-    for (const role of ['operations', 'support', 'read_only', 'field_tech'] as const) expectProblem(await edge.call('POST', `/api/v1/subscriptions/${sub.id}/quota-reset`, { token: keys[role] }), 403, 'forbidden');
+    for (const role of ['operations', 'support', 'read_only', 'field_tech'] as const)
+      expectProblem(
+        await edge.call('POST', `/api/v1/subscriptions/${sub.id}/quota-reset`, { token: keys[role] }),
+        403,
+        'forbidden',
+      );
     edge.ok(await edge.call('POST', `/api/v1/subscriptions/${sub.id}/quota-reset`, { token: keys.billing }), 200);
   });
 
@@ -37,7 +50,10 @@ describe('usage permissions and isolation', () => {
     edge.clock.now = jan1 + 5 * day;
     const before = await a.usage(subA.id);
     const byId = await b.report([b.record('x1', { id: subA.id }, 5 * GB)]);
-    expect(byId).toMatchObject({ accepted: 0, rejected: [{ index: 0, id: 'x1', message: `no subscription ${subA.id}` }] });
+    expect(byId).toMatchObject({
+      accepted: 0,
+      rejected: [{ index: 0, id: 'x1', message: `no subscription ${subA.id}` }],
+    });
     // The same login in B is B's own subscription.
     expect(await b.report([b.record('x2', { username: subA.username! }, 5 * GB)])).toMatchObject({ accepted: 1 });
     expect((await b.usage(subB.id)).used_bytes).toBe(5 * GB);
@@ -46,8 +62,16 @@ describe('usage permissions and isolation', () => {
     // A's record ids do not collide with B's.
     expect(await a.report([a.record('x2', subA, 10)])).toMatchObject({ accepted: 1, duplicates: 0 });
     // B's keys do not reach A's subscription's usage or reset.
-    expectProblem(await edge.call('GET', `/api/v1/subscriptions/${subA.id}/usage`, { token: b.token }), 404, 'not_found');
-    expectProblem(await edge.call('POST', `/api/v1/subscriptions/${subA.id}/quota-reset`, { token: b.token }), 404, 'not_found');
+    expectProblem(
+      await edge.call('GET', `/api/v1/subscriptions/${subA.id}/usage`, { token: b.token }),
+      404,
+      'not_found',
+    );
+    expectProblem(
+      await edge.call('POST', `/api/v1/subscriptions/${subA.id}/quota-reset`, { token: b.token }),
+      404,
+      'not_found',
+    );
   });
 
   it('concurrent copies of the same batch count each record once and fire each threshold once', async () => {
@@ -61,11 +85,10 @@ describe('usage permissions and isolation', () => {
     expect(results.reduce((n, r) => n + r.accepted, 0)).toBe(2);
     expect(results.reduce((n, r) => n + r.duplicates, 0)).toBe(6);
     expect((await w.usage(sub.id)).used_bytes).toBe(1_200_000_000);
-    expect((await w.events(sub.id)).filter((e) => e.type.startsWith('usage.') || e.type === 'subscription.throttled').map((e) => e.type)).toEqual([
-      'usage.quota_warning',
-      'usage.quota_warning',
-      'usage.quota_exhausted',
-      'subscription.throttled',
-    ]);
+    expect(
+      (await w.events(sub.id))
+        .filter((e) => e.type.startsWith('usage.') || e.type === 'subscription.throttled')
+        .map((e) => e.type),
+    ).toEqual(['usage.quota_warning', 'usage.quota_warning', 'usage.quota_exhausted', 'subscription.throttled']);
   });
 });

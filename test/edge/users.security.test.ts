@@ -13,7 +13,10 @@ describe.each(roles)('route permissions for %s', (role) => {
   it.each(['user', 'api key'])('as a %s', async (kind) => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
-    const token = kind === 'user' ? (await edge.createStaff(tenant, role)).token : (await edge.createApiKey(tenant.owner.token, role)).secret;
+    const token =
+      kind === 'user'
+        ? (await edge.createStaff(tenant, role)).token
+        : (await edge.createApiKey(tenant.owner.token, role)).secret;
     const target = await edge.createStaff(tenant, 'support');
     const victimKey = await edge.createApiKey(tenant.owner.token, 'read_only');
 
@@ -26,12 +29,23 @@ describe.each(roles)('route permissions for %s', (role) => {
     await expectAllowed(true, 'GET', '/api/v1/me', 200);
     await expectAllowed(mayReadUsers.has(role), 'GET', '/api/v1/users', 200);
     await expectAllowed(mayReadUsers.has(role), 'GET', `/api/v1/users/${target.id}`, 200);
-    await expectAllowed(mayWriteUsers.has(role), 'POST', '/api/v1/users', 201, { email: `${unique('new')}@isp.test`, name: 'New', role: 'read_only', password: 'a-good-password-1' });
+    await expectAllowed(mayWriteUsers.has(role), 'POST', '/api/v1/users', 201, {
+      email: `${unique('new')}@isp.test`,
+      name: 'New',
+      role: 'read_only',
+      password: 'a-good-password-1',
+    });
     // Permission is checked before the body is validated: no schema hints for the unauthorised.
-    if (!mayWriteUsers.has(role)) expectProblem(await edge.call('POST', '/api/v1/users', { token, body: {} }), 403, 'forbidden');
-    await expectAllowed(mayWriteUsers.has(role), 'PATCH', `/api/v1/users/${target.id}`, 200, { name: `Patched by ${role}` });
+    if (!mayWriteUsers.has(role))
+      expectProblem(await edge.call('POST', '/api/v1/users', { token, body: {} }), 403, 'forbidden');
+    await expectAllowed(mayWriteUsers.has(role), 'PATCH', `/api/v1/users/${target.id}`, 200, {
+      name: `Patched by ${role}`,
+    });
     await expectAllowed(mayUseKeysAndAudit.has(role), 'GET', '/api/v1/api-keys', 200);
-    await expectAllowed(mayUseKeysAndAudit.has(role), 'POST', '/api/v1/api-keys', 201, { name: 'k', role: 'read_only' });
+    await expectAllowed(mayUseKeysAndAudit.has(role), 'POST', '/api/v1/api-keys', 201, {
+      name: 'k',
+      role: 'read_only',
+    });
     await expectAllowed(mayUseKeysAndAudit.has(role), 'GET', '/api/v1/audit-events', 200);
     await expectAllowed(mayUseKeysAndAudit.has(role), 'GET', '/api/v1/audit-events/export', 200);
     await expectAllowed(mayUseKeysAndAudit.has(role), 'GET', '/api/v1/audit-events/verify', 200);
@@ -53,15 +67,50 @@ describe('granting roles', () => {
     const tenant = await edge.createTenant();
     const admin = await edge.createStaff(tenant, 'admin');
     const peer = await edge.createStaff(tenant, 'support');
-    expectProblem(await edge.call('POST', '/api/v1/users', { token: admin.token, body: { email: 'boss@isp.test', name: 'Boss', role: 'owner', password: 'a-good-password-1' } }), 403, 'forbidden');
-    expectProblem(await edge.call('PATCH', `/api/v1/users/${peer.id}`, { token: admin.token, body: { role: 'owner' } }), 403, 'forbidden');
-    expectProblem(await edge.call('PATCH', `/api/v1/users/${admin.id}`, { token: admin.token, body: { role: 'owner' } }), 403, 'forbidden');
-    expectProblem(await edge.call('PATCH', `/api/v1/users/${tenant.owner.id}`, { token: admin.token, body: { name: 'Hijacked', password: 'admin-chose-this-1' } }), 403, 'forbidden');
-    expectProblem(await edge.call('PATCH', `/api/v1/users/${tenant.owner.id}`, { token: admin.token, body: { status: 'disabled' } }), 403, 'forbidden');
-    expectProblem(await edge.call('DELETE', `/api/v1/users/${tenant.owner.id}`, { token: admin.token }), 403, 'forbidden');
+    expectProblem(
+      await edge.call('POST', '/api/v1/users', {
+        token: admin.token,
+        body: { email: 'boss@isp.test', name: 'Boss', role: 'owner', password: 'a-good-password-1' },
+      }),
+      403,
+      'forbidden',
+    );
+    expectProblem(
+      await edge.call('PATCH', `/api/v1/users/${peer.id}`, { token: admin.token, body: { role: 'owner' } }),
+      403,
+      'forbidden',
+    );
+    expectProblem(
+      await edge.call('PATCH', `/api/v1/users/${admin.id}`, { token: admin.token, body: { role: 'owner' } }),
+      403,
+      'forbidden',
+    );
+    expectProblem(
+      await edge.call('PATCH', `/api/v1/users/${tenant.owner.id}`, {
+        token: admin.token,
+        body: { name: 'Hijacked', password: 'admin-chose-this-1' },
+      }),
+      403,
+      'forbidden',
+    );
+    expectProblem(
+      await edge.call('PATCH', `/api/v1/users/${tenant.owner.id}`, {
+        token: admin.token,
+        body: { status: 'disabled' },
+      }),
+      403,
+      'forbidden',
+    );
+    expectProblem(
+      await edge.call('DELETE', `/api/v1/users/${tenant.owner.id}`, { token: admin.token }),
+      403,
+      'forbidden',
+    );
     // The owner was not touched, and can still log in with the original password.
     await edge.login(tenant.slug, tenant.owner.email, tenant.owner.password);
-    expect(edge.ok(await edge.call('GET', `/api/v1/users/${peer.id}`, { token: admin.token }), 200).body.role).toBe('support');
+    expect(edge.ok(await edge.call('GET', `/api/v1/users/${peer.id}`, { token: admin.token }), 200).body.role).toBe(
+      'support',
+    );
   });
 
   it('an admin may create and manage admins and lesser roles', async () => {
@@ -69,7 +118,10 @@ describe('granting roles', () => {
     const tenant = await edge.createTenant();
     const admin = await edge.createStaff(tenant, 'admin');
     const other = await edge.createStaff(tenant, 'admin', admin.token);
-    edge.ok(await edge.call('PATCH', `/api/v1/users/${other.id}`, { token: admin.token, body: { role: 'field_tech' } }), 200);
+    edge.ok(
+      await edge.call('PATCH', `/api/v1/users/${other.id}`, { token: admin.token, body: { role: 'field_tech' } }),
+      200,
+    );
     expect((await edge.call('DELETE', `/api/v1/users/${other.id}`, { token: admin.token })).status).toBe(204);
   });
 
@@ -77,20 +129,47 @@ describe('granting roles', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const key = await edge.createApiKey(tenant.owner.token, 'admin');
-    expectProblem(await edge.call('POST', '/api/v1/users', { token: key.secret, body: { email: 'boss@isp.test', name: 'Boss', role: 'owner', password: 'a-good-password-1' } }), 403, 'forbidden');
-    expectProblem(await edge.call('DELETE', `/api/v1/users/${tenant.owner.id}`, { token: key.secret }), 403, 'forbidden');
-    edge.ok(await edge.call('POST', '/api/v1/users', { token: key.secret, body: { email: 'ops@isp.test', name: 'Ops', role: 'operations', password: 'a-good-password-1' } }), 201);
+    expectProblem(
+      await edge.call('POST', '/api/v1/users', {
+        token: key.secret,
+        body: { email: 'boss@isp.test', name: 'Boss', role: 'owner', password: 'a-good-password-1' },
+      }),
+      403,
+      'forbidden',
+    );
+    expectProblem(
+      await edge.call('DELETE', `/api/v1/users/${tenant.owner.id}`, { token: key.secret }),
+      403,
+      'forbidden',
+    );
+    edge.ok(
+      await edge.call('POST', '/api/v1/users', {
+        token: key.secret,
+        body: { email: 'ops@isp.test', name: 'Ops', role: 'operations', password: 'a-good-password-1' },
+      }),
+      201,
+    );
   });
 });
 
 describe('token invalidation', () => {
-  it('a role change invalidates the user\'s existing token (401) until they log in again', async () => {
+  it("a role change invalidates the user's existing token (401) until they log in again", async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const staff = await edge.createStaff(tenant, 'admin');
-    edge.ok(await edge.call('PATCH', `/api/v1/users/${staff.id}`, { token: tenant.owner.token, body: { role: 'read_only' } }), 200);
+    edge.ok(
+      await edge.call('PATCH', `/api/v1/users/${staff.id}`, { token: tenant.owner.token, body: { role: 'read_only' } }),
+      200,
+    );
     // The stale admin token must not keep admin powers.
-    expectProblem(await edge.call('POST', '/api/v1/users', { token: staff.token, body: { email: 'x@isp.test', name: 'x', role: 'support', password: 'a-good-password-1' } }), 401, 'unauthenticated');
+    expectProblem(
+      await edge.call('POST', '/api/v1/users', {
+        token: staff.token,
+        body: { email: 'x@isp.test', name: 'x', role: 'support', password: 'a-good-password-1' },
+      }),
+      401,
+      'unauthenticated',
+    );
     expectProblem(await edge.call('GET', '/api/v1/me', { token: staff.token }), 401, 'unauthenticated');
     const fresh = await edge.login(tenant.slug, staff.email, staff.password);
     expect(edge.ok(await edge.call('GET', '/api/v1/me', { token: fresh }), 200).body.role).toBe('read_only');
@@ -100,16 +179,27 @@ describe('token invalidation', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const staff = await edge.createStaff(tenant, 'admin');
-    edge.ok(await edge.call('PATCH', `/api/v1/users/${staff.id}`, { token: tenant.owner.token, body: { status: 'disabled' } }), 200);
+    edge.ok(
+      await edge.call('PATCH', `/api/v1/users/${staff.id}`, {
+        token: tenant.owner.token,
+        body: { status: 'disabled' },
+      }),
+      200,
+    );
     expectProblem(await edge.call('GET', '/api/v1/users', { token: staff.token }), 401, 'unauthenticated');
-    edge.ok(await edge.call('PATCH', `/api/v1/users/${staff.id}`, { token: tenant.owner.token, body: { status: 'active' } }), 200);
+    edge.ok(
+      await edge.call('PATCH', `/api/v1/users/${staff.id}`, { token: tenant.owner.token, body: { status: 'active' } }),
+      200,
+    );
     expect((await edge.call('GET', '/api/v1/users', { token: staff.token })).status).toBe(200);
   });
 
   it('responses never include password hashes or TOTP secrets', async () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
-    const secret = String(edge.ok(await edge.call('POST', '/api/v1/me/mfa/totp', { token: tenant.owner.token }), 200).body.secret);
+    const secret = String(
+      edge.ok(await edge.call('POST', '/api/v1/me/mfa/totp', { token: tenant.owner.token }), 200).body.secret,
+    );
     const texts = [
       (await edge.call('GET', '/api/v1/users', { token: tenant.owner.token })).text,
       (await edge.call('GET', `/api/v1/users/${tenant.owner.id}`, { token: tenant.owner.token })).text,

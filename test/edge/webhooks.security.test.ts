@@ -139,7 +139,7 @@ describe('webhook and event permissions', () => {
     expectProblem(await edge.call('GET', '/api/v1/webhooks'), 401, 'unauthenticated');
   });
 
-  it('retries only deliveries of the caller\'s tenant', async () => {
+  it("retries only deliveries of the caller's tenant", async () => {
     const edge = await startEdge();
     const a = await edge.createTenant();
     const b = await edge.createTenant();

@@ -91,7 +91,9 @@ it('pyrad: PAP accept and reject, CHAP, accounting Start/Stop, Status-Server', a
   const before = server.appliance.context.spool.stats().appended;
   // Async: the appliance answers from this process's worker threads while Python waits.
   const output = await new Promise<string>((resolve, reject) => {
-    const child = execFile('/usr/bin/python3', ['-c', SCRIPT], (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    const child = execFile('/usr/bin/python3', ['-c', SCRIPT], (error, stdout) =>
+      error ? reject(error) : resolve(stdout),
+    );
     child.stdin?.end(JSON.stringify({ auth, acct, secret: SECRET }));
   });
   const replies = JSON.parse(output) as Array<{ code: number; attrs: Record<string, string[]> }>;

@@ -110,8 +110,11 @@ describe('pyrad as the NAS', () => {
     expect(Math.abs(sentAt - Date.now() / 1000)).toBeLessThan(60);
   });
 
-  it('maps pyrad\'s Disconnect-NAK with Error-Cause Session-Context-Not-Found', async () => {
-    const result = await fixture.client.disconnect({ nasId: 'mikrotik-1', session: { userName: 'nak-bob', acctSessionId: '81000002' } });
+  it("maps pyrad's Disconnect-NAK with Error-Cause Session-Context-Not-Found", async () => {
+    const result = await fixture.client.disconnect({
+      nasId: 'mikrotik-1',
+      session: { userName: 'nak-bob', acctSessionId: '81000002' },
+    });
     expect(result).toMatchObject({ status: 'nak', errorCauses: [{ code: 503, name: 'Session-Context-Not-Found' }] });
     expect((await seen(1))[0]?.authenticatorOk).toBe(true);
   });
@@ -132,15 +135,22 @@ describe('pyrad as the NAS', () => {
     });
   });
 
-  it('maps pyrad\'s CoA-NAK', async () => {
-    const result = await fixture.client.changeAuthorization({ nasId: 'mikrotik-1', session: { userName: 'nak-dave' } }, { idleTimeout: 300 });
+  it("maps pyrad's CoA-NAK", async () => {
+    const result = await fixture.client.changeAuthorization(
+      { nasId: 'mikrotik-1', session: { userName: 'nak-dave' } },
+      { idleTimeout: 300 },
+    );
     expect(result).toMatchObject({ status: 'nak', request: 'coa', errorCauses: [{ code: 503 }] });
     expect((await seen(1))[0]).toMatchObject({ code: PacketCode.coaRequest, attributes: { 'Idle-Timeout': ['300'] } });
   });
 
   it('throttles: pyrad NAKs the CoA, so the session is disconnected instead (business rules)', async () => {
-    await fixture.spool.append([{ nasId: 'mikrotik-1', receivedAt: Date.now(), status: 'start', sessionId: '81000009', username: 'coanak-gus' }]);
-    const outcome = await fixture.client.throttleSubscriber('coanak-gus', { rateLimit: { uploadKbps: 1_000, downloadKbps: 1_000 } });
+    await fixture.spool.append([
+      { nasId: 'mikrotik-1', receivedAt: Date.now(), status: 'start', sessionId: '81000009', username: 'coanak-gus' },
+    ]);
+    const outcome = await fixture.client.throttleSubscriber('coanak-gus', {
+      rateLimit: { uploadKbps: 1_000, downloadKbps: 1_000 },
+    });
     expect(outcome.sessions).toMatchObject([
       {
         sessionId: '81000009',
@@ -149,7 +159,9 @@ describe('pyrad as the NAS', () => {
       },
     ]);
     const requests = await seen(2);
-    expect(requests.map((request) => [request.code, request.authenticatorOk, request.attributes['Acct-Session-Id']])).toEqual([
+    expect(
+      requests.map((request) => [request.code, request.authenticatorOk, request.attributes['Acct-Session-Id']]),
+    ).toEqual([
       [PacketCode.coaRequest, true, ['81000009']],
       [PacketCode.disconnectRequest, true, ['81000009']],
     ]);
@@ -177,18 +189,23 @@ describe('pyrad as the NAS', () => {
       const result = await fixture.client.disconnect({ nasId: 'wrong-secret', session: { userName: 'ack-frank' } });
       expect(result.status).toBe('timeout');
       const requests = await seen(3);
-      expect(requests.every((request) => !request.authenticatorOk && request.messageAuthenticatorOk === false)).toBe(true);
+      expect(requests.every((request) => !request.authenticatorOk && request.messageAuthenticatorOk === false)).toBe(
+        true,
+      );
       // pyrad's server dispatched every datagram of this file to a handler (none was malformed or from an unknown host).
       expect(nas.dropped).toEqual([]);
     } finally {
       await fixture.replica.applyChanges([
         { op: 'delete-nas-client', id: 'wrong-secret' },
-        { op: 'upsert-nas-client', value: { id: 'mikrotik-1', address: '127.0.0.1', secret: SECRET, vendor: 'mikrotik' } },
+        {
+          op: 'upsert-nas-client',
+          value: { id: 'mikrotik-1', address: '127.0.0.1', secret: SECRET, vendor: 'mikrotik' },
+        },
       ]);
     }
   });
 
-  it('drops pyrad\'s ACK without Message-Authenticator (our request had one) and times out', async () => {
+  it("drops pyrad's ACK without Message-Authenticator (our request had one) and times out", async () => {
     await fixture.setTimeoutMs(300);
     const result = await fixture.client.disconnect({ nasId: 'mikrotik-1', session: { userName: 'ack-old-nas' } });
     expect(result).toMatchObject({ status: 'timeout', attempts: 3 });

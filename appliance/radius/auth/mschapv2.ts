@@ -81,7 +81,11 @@ export function generateAuthenticatorResponse(
   authenticatorChallenge: Buffer,
   userName: string,
 ): string {
-  const digest = createHash('sha1').update(hashNtPasswordHash(passwordHash)).update(ntResponse).update(AUTH_MAGIC1).digest();
+  const digest = createHash('sha1')
+    .update(hashNtPasswordHash(passwordHash))
+    .update(ntResponse)
+    .update(AUTH_MAGIC1)
+    .digest();
   const challenge = challengeHash(peerChallenge, authenticatorChallenge, userName);
   const signed = createHash('sha1').update(digest).update(challenge).update(AUTH_MAGIC2).digest();
   return `S=${signed.toString('hex').toUpperCase()}`;
@@ -131,7 +135,11 @@ export function authenticateMsChapV2(request: RadiusPacket, credential: StoredCr
   const peerChallenge = response.subarray(2, 18);
   const ntResponse = response.subarray(26, 50);
   const passwordHash =
-    credential.kind === 'cleartext' ? ntPasswordHash(credential.password) : credential.kind === 'nt-hash' ? credential.ntHash : undefined;
+    credential.kind === 'cleartext'
+      ? ntPasswordHash(credential.password)
+      : credential.kind === 'nt-hash'
+        ? credential.ntHash
+        : undefined;
   // RFC 2759 §8.1 needs the NT hash itself: digests and crypt strings cannot give it.
   if (passwordHash?.length !== 16) return { ok: false, reason: 'unsupported_credential', reply: [] };
   const userName = stripDomain(userNameOctets.toString('utf8'));
@@ -145,7 +153,13 @@ export function authenticateMsChapV2(request: RadiusPacket, credential: StoredCr
       reply: [{ attribute: 'MS-CHAP-Error', value: Buffer.concat([ident, Buffer.from(message, 'ascii')]) }],
     };
   }
-  const success = generateAuthenticatorResponse(passwordHash, ntResponse, peerChallenge, authenticatorChallenge, userName);
+  const success = generateAuthenticatorResponse(
+    passwordHash,
+    ntResponse,
+    peerChallenge,
+    authenticatorChallenge,
+    userName,
+  );
   const keys = deriveMppeKeys(passwordHash, ntResponse);
   const reply: AttributeInput[] = [
     { attribute: 'MS-CHAP2-Success', value: Buffer.concat([ident, Buffer.from(success, 'ascii')]) },

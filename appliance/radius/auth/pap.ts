@@ -43,7 +43,10 @@ function checkPassword(length: number, credential: StoredCredential): boolean | 
       return credential.ntHash.length === hash.length && timingSafeEqual(hash, credential.ntHash);
     }
     case 'digest': {
-      const hash = createHash(credential.algorithm).update(revealed.subarray(0, length)).update(credential.salt).digest();
+      const hash = createHash(credential.algorithm)
+        .update(revealed.subarray(0, length))
+        .update(credential.salt)
+        .digest();
       return credential.hash.length === hash.length && timingSafeEqual(hash, credential.hash);
     }
     case 'crypt':

@@ -94,12 +94,7 @@ export type CoaRequestKind = 'disconnect' | 'coa';
 
 /** Why a request was not (completely) sent. */
 export type CoaErrorReason =
-  | 'unknown_nas'
-  | 'no_nas_address'
-  | 'address_outside_nas'
-  | 'invalid_request'
-  | 'send_failed'
-  | 'closed';
+  'unknown_nas' | 'no_nas_address' | 'address_outside_nas' | 'invalid_request' | 'send_failed' | 'closed';
 
 type ResultBase = {
   request: CoaRequestKind;
@@ -205,7 +200,8 @@ type Pending = {
   resolve: (reply: { code: number; errorCauses: ErrorCause[] } | { error: CoaErrorReason; message: string }) => void;
 };
 
-type Resolved = { client: NasClient; address: string; family: 4 | 6; port: number } | { error: CoaErrorReason; message: string };
+type Resolved =
+  { client: NasClient; address: string; family: 4 | 6; port: number } | { error: CoaErrorReason; message: string };
 
 function canonicalAddress(text: string): { address: string; family: 4 | 6 } | null {
   const parsed = parseIpAddress(text);
@@ -221,13 +217,28 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
   const errorCause = dictionary.requireAttribute('Error-Cause');
 
   const sent = metrics.counter('appliance_coa_requests_total', 'CoA/Disconnect-Requests sent (first transmissions).');
-  const retried = metrics.counter('appliance_coa_retries_total', 'CoA/Disconnect-Request retransmissions after a timeout.');
+  const retried = metrics.counter(
+    'appliance_coa_retries_total',
+    'CoA/Disconnect-Request retransmissions after a timeout.',
+  );
   const acks = metrics.counter('appliance_coa_acks_total', 'CoA-ACK/Disconnect-ACK received.');
-  const naks = metrics.counter('appliance_coa_naks_total', 'CoA-NAK/Disconnect-NAK received, by first Error-Cause (RFC 5176 §3.5).');
-  const timeouts = metrics.counter('appliance_coa_timeouts_total', 'CoA/Disconnect-Requests unanswered after every retry.');
+  const naks = metrics.counter(
+    'appliance_coa_naks_total',
+    'CoA-NAK/Disconnect-NAK received, by first Error-Cause (RFC 5176 §3.5).',
+  );
+  const timeouts = metrics.counter(
+    'appliance_coa_timeouts_total',
+    'CoA/Disconnect-Requests unanswered after every retry.',
+  );
   const failures = metrics.counter('appliance_coa_failures_total', 'CoA/Disconnect commands not sent, by reason.');
-  const dropped = metrics.counter('appliance_coa_replies_dropped_total', 'Datagrams on the CoA sockets dropped, by reason.');
-  const fallbacks = metrics.counter('appliance_coa_throttle_fallbacks_total', 'Throttles that fell back to Disconnect-Request, by what the CoA got (nak, timeout).');
+  const dropped = metrics.counter(
+    'appliance_coa_replies_dropped_total',
+    'Datagrams on the CoA sockets dropped, by reason.',
+  );
+  const fallbacks = metrics.counter(
+    'appliance_coa_throttle_fallbacks_total',
+    'Throttles that fell back to Disconnect-Request, by what the CoA got (nak, timeout).',
+  );
 
   // One per NAS address and port, kept for the client's life so the round-robin
   // order survives idle periods (a few hundred bytes per NAS).
@@ -298,20 +309,28 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
       if (target.nasAddress === undefined) {
         const prefix = parsePrefix(client.prefix);
         if (prefix === null || prefix.length !== (prefix.family === 4 ? 32 : 128)) {
-          return { error: 'no_nas_address', message: `NAS client "${client.id}" is the prefix ${client.prefix}: give nasAddress` };
+          return {
+            error: 'no_nas_address',
+            message: `NAS client "${client.id}" is the prefix ${client.prefix}: give nasAddress`,
+          };
         }
         const host = canonicalAddress(client.prefix.slice(0, client.prefix.lastIndexOf('/')));
-        if (host === null) return { error: 'no_nas_address', message: `NAS client "${client.id}" has no usable address` };
+        if (host === null)
+          return { error: 'no_nas_address', message: `NAS client "${client.id}" has no usable address` };
         return { client, ...host, port };
       }
       const host = canonicalAddress(target.nasAddress);
       if (host === null) return { error: 'invalid_request', message: `"${target.nasAddress}" is not an IP address` };
       if (replica.findClientByAddress(host.address)?.id !== client.id) {
-        return { error: 'address_outside_nas', message: `${host.address} is not NAS client "${client.id}" (${client.prefix})` };
+        return {
+          error: 'address_outside_nas',
+          message: `${host.address} is not NAS client "${client.id}" (${client.prefix})`,
+        };
       }
       return { client, ...host, port };
     }
-    if (target.nasAddress === undefined) return { error: 'invalid_request', message: 'a target needs nasId or nasAddress' };
+    if (target.nasAddress === undefined)
+      return { error: 'invalid_request', message: 'a target needs nasId or nasAddress' };
     const host = canonicalAddress(target.nasAddress);
     if (host === null) return { error: 'invalid_request', message: `"${target.nasAddress}" is not an IP address` };
     const client = replica.findClientByAddress(host.address);
@@ -340,9 +359,21 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
     ...(change.attributes ?? []),
   ];
 
-  const send = async (kind: CoaRequestKind, target: CoaTarget, change: AuthorizationChange | null): Promise<CoaResult> => {
+  const send = async (
+    kind: CoaRequestKind,
+    target: CoaTarget,
+    change: AuthorizationChange | null,
+  ): Promise<CoaResult> => {
     const started = performance.now();
-    const base: ResultBase = { request: kind, nasId: null, address: null, port: null, identifier: null, attempts: 0, elapsedMs: 0 };
+    const base: ResultBase = {
+      request: kind,
+      nasId: null,
+      address: null,
+      port: null,
+      identifier: null,
+      attempts: 0,
+      elapsedMs: 0,
+    };
     const fail = (reason: CoaErrorReason, message: string): CoaResult => {
       failures.inc({ reason });
       log.warn('coa request not sent', { request: kind, nasId: base.nasId, address: base.address, reason, message });
@@ -390,10 +421,20 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
     try {
       // RFC 5176 §3.5: Request Authenticator computed over the packet; Message-Authenticator
       // (RFC 3579 §3.2) first, so a reply-forging collision cannot be built around it.
-      data = buildRequest({ code: REQUEST_CODES[kind].request, identifier, attributes, secret: client.secret, messageAuthenticator: true }, dictionary);
+      data = buildRequest(
+        {
+          code: REQUEST_CODES[kind].request,
+          identifier,
+          attributes,
+          secret: client.secret,
+          messageAuthenticator: true,
+        },
+        dictionary,
+      );
     } catch (error) {
       release();
-      if (error instanceof RadiusEncodeError || error instanceof DictionaryError) return fail('invalid_request', error.message);
+      if (error instanceof RadiusEncodeError || error instanceof DictionaryError)
+        return fail('invalid_request', error.message);
       throw error;
     }
 
@@ -426,9 +467,17 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
         socket.send(data, port, address, (error) => {
           if (error) finish({ error: 'send_failed', message: error.message });
         });
-        timer = setTimeout(() => (base.attempts <= settings.retries ? transmit() : finish('timeout')), settings.timeoutMs);
+        timer = setTimeout(
+          () => (base.attempts <= settings.retries ? transmit() : finish('timeout')),
+          settings.timeoutMs,
+        );
       };
-      pending.set(key, { kind, secret: client.secret, authenticator: Buffer.from(data.subarray(4, 20)), resolve: finish });
+      pending.set(key, {
+        kind,
+        secret: client.secret,
+        authenticator: Buffer.from(data.subarray(4, 20)),
+        resolve: finish,
+      });
       transmit();
     });
     release();
@@ -436,7 +485,14 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
 
     if (answer === 'timeout') {
       timeouts.inc({ request: kind });
-      log.warn('coa request timed out', { request: kind, nasId: client.id, address, port, identifier, attempts: base.attempts });
+      log.warn('coa request timed out', {
+        request: kind,
+        nasId: client.id,
+        address,
+        port,
+        identifier,
+        attempts: base.attempts,
+      });
       return { ...base, elapsedMs, status: 'timeout' };
     }
     if ('error' in answer) return fail(answer.error, answer.message);
@@ -447,7 +503,13 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
       return { ...base, elapsedMs, status: 'nak', errorCauses };
     }
     acks.inc({ request: kind });
-    log.info('coa request acknowledged', { request: kind, nasId: client.id, address, identifier, attempts: base.attempts });
+    log.info('coa request acknowledged', {
+      request: kind,
+      nasId: client.id,
+      address,
+      identifier,
+      attempts: base.attempts,
+    });
     const sessionClosed = await closeSpoolSession(kind, client, address, target);
     return { ...base, elapsedMs, status: 'ack', errorCauses, sessionClosed };
   };
@@ -471,7 +533,10 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
     }
   };
 
-  const forSubscriber = async <T>(username: string, act: (target: CoaTarget) => Promise<T>): Promise<Array<{ nasId: string; sessionId: string } & T>> => {
+  const forSubscriber = async <T>(
+    username: string,
+    act: (target: CoaTarget) => Promise<T>,
+  ): Promise<Array<{ nasId: string; sessionId: string } & T>> => {
     const rows = await spool.listLiveSessions(username);
     return Promise.all(
       rows.map(async (row) => ({
@@ -489,11 +554,18 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
 
   // Only a NAS that refused or did not answer gets the Disconnect: an error (unknown
   // NAS, no address, bad change) would fail the same way for it.
-  const throttle = async (target: CoaTarget, change: AuthorizationChange): Promise<{ result: CoaResult; fallback: CoaResult | null }> => {
+  const throttle = async (
+    target: CoaTarget,
+    change: AuthorizationChange,
+  ): Promise<{ result: CoaResult; fallback: CoaResult | null }> => {
     const result = await send('coa', target, change);
     if (result.status !== 'nak' && result.status !== 'timeout') return { result, fallback: null };
     fallbacks.inc({ cause: result.status });
-    log.info('coa not applied; disconnecting the session instead', { nasId: result.nasId, sessionId: target.session.acctSessionId, coa: result.status });
+    log.info('coa not applied; disconnecting the session instead', {
+      nasId: result.nasId,
+      sessionId: target.session.acctSessionId,
+      coa: result.status,
+    });
     return { result, fallback: await send('disconnect', target, null) };
   };
 
@@ -508,14 +580,20 @@ export function createCoaClient(options: CoaClientOptions): CoaClient {
       username,
       sessions: await forSubscriber(username, async (target) => ({ result: await send('coa', target, change) })),
     }),
-    throttleSubscriber: async (username, change) => ({ username, sessions: await forSubscriber(username, (target) => throttle(target, change)) }),
+    throttleSubscriber: async (username, change) => ({
+      username,
+      sessions: await forSubscriber(username, (target) => throttle(target, change)),
+    }),
     async close() {
       closed = true;
-      for (const request of [...pending.values()]) request.resolve({ error: 'closed', message: 'the CoA client closed' });
+      for (const request of [...pending.values()])
+        request.resolve({ error: 'closed', message: 'the CoA client closed' });
       const open = await Promise.allSettled(sockets.values());
       sockets.clear();
       await Promise.all(
-        open.map((entry) => (entry.status === 'fulfilled' ? new Promise<void>((done) => entry.value.close(() => done())) : undefined)),
+        open.map((entry) =>
+          entry.status === 'fulfilled' ? new Promise<void>((done) => entry.value.close(() => done())) : undefined,
+        ),
       );
     },
   };

@@ -56,7 +56,11 @@ function definitionsOf(dictionary: Dictionary): Definitions {
  * IPoE (business rules): DHCP Option 82 first, then Calling-Station-Id, then User-Name
  * as a MAC. Only for requests without credentials from a NAS marked for IPoE (issue 12).
  */
-function findIpoeSubscriber(ctx: HandlerContext, request: IncomingRequest, userName: string | undefined): { subscriber: Subscriber; method: AcceptMethod } | null {
+function findIpoeSubscriber(
+  ctx: HandlerContext,
+  request: IncomingRequest,
+  userName: string | undefined,
+): { subscriber: Subscriber; method: AcceptMethod } | null {
   const agent = readAgentIds(request.packet);
   if (agent.circuitId !== undefined) {
     const subscriber = ctx.replica.findSubscriberByCircuit(agent.circuitId, agent.remoteId ?? null);
@@ -117,8 +121,8 @@ function checkCrypt(
     password.fill(0);
     return null;
   }
-  return verified.then(
-    (ok): AuthResult => {
+  return verified
+    .then((ok): AuthResult => {
       if (!ok) return { ok: false, reason: 'wrong_password', reply: NO_ATTRIBUTES };
       if (!restoring.has(subscriber)) {
         restoring.add(subscriber);
@@ -126,11 +130,17 @@ function checkCrypt(
         ctx.restoreCredential(subscriber.id, hash, fast);
       }
       return { ok: true, reply: NO_ATTRIBUTES };
-    },
-  ).finally(() => password.fill(0));
+    })
+    .finally(() => password.fill(0));
 }
 
-function reject(ctx: HandlerContext, request: IncomingRequest, userName: string | undefined, reason: RejectReason, attributes: readonly AttributeInput[] = NO_ATTRIBUTES): HandlerOutcome {
+function reject(
+  ctx: HandlerContext,
+  request: IncomingRequest,
+  userName: string | undefined,
+  reason: RejectReason,
+  attributes: readonly AttributeInput[] = NO_ATTRIBUTES,
+): HandlerOutcome {
   ctx.counters.reject(reason);
   ctx.log.debug('access rejected', { reason, user: userName, nas: request.nas.name, address: request.address });
   return { reply: buildReply(request.packet, PacketCode.accessReject, attributes, request.nas.secret, ctx.dictionary) };
@@ -140,7 +150,10 @@ function reject(ctx: HandlerContext, request: IncomingRequest, userName: string 
  * A Promise only when the answer needs I/O (SHA-crypt, Simultaneous-Use): PAP
  * against a stored password is answered synchronously, with no await on the path.
  */
-export function handleAccessRequest(ctx: HandlerContext, request: IncomingRequest): HandlerOutcome | Promise<HandlerOutcome> {
+export function handleAccessRequest(
+  ctx: HandlerContext,
+  request: IncomingRequest,
+): HandlerOutcome | Promise<HandlerOutcome> {
   const userName = getString(request.packet, definitionsOf(ctx.dictionary).userName);
   const byName = userName === undefined ? undefined : ctx.replica.findSubscriberByUsername(userName);
 
@@ -197,7 +210,8 @@ function authorize(
 ): HandlerOutcome | Promise<HandlerOutcome> {
   let acceptMethod = method;
   // Status after the password, so a wrong password learns nothing about the account.
-  let profile: Profile | null = subscriber.profile === null ? null : (ctx.replica.getProfile(subscriber.profile) ?? null);
+  let profile: Profile | null =
+    subscriber.profile === null ? null : (ctx.replica.getProfile(subscriber.profile) ?? null);
   if (subscriber.status === 'disabled') return reject(ctx, request, userName, 'disabled');
   if (subscriber.status === 'suspended') {
     const policy = ctx.replica.getTenantPolicy();
@@ -206,13 +220,16 @@ function authorize(
     // the subscriber's own; never reject markers in reply attributes (business rules).
     const captive = ctx.replica.getProfile(policy.captiveProfile);
     if (captive === undefined) {
-      ctx.log.warn('captive profile missing from the replica; rejecting suspended subscriber', { profile: policy.captiveProfile });
+      ctx.log.warn('captive profile missing from the replica; rejecting suspended subscriber', {
+        profile: policy.captiveProfile,
+      });
       return reject(ctx, request, userName, 'captive_profile_missing');
     }
     profile = captive;
     acceptMethod = 'captive';
   }
-  if (subscriber.simultaneousUse === null) return accept(ctx, request, userName, subscriber, profile, acceptMethod, authReply);
+  if (subscriber.simultaneousUse === null)
+    return accept(ctx, request, userName, subscriber, profile, acceptMethod, authReply);
 
   // Simultaneous-Use against the spool's live sessions (stale ones never count).
   return checkSimultaneousUse(ctx, subscriber.username, subscriber.simultaneousUse).then((verdict) =>
@@ -249,7 +266,11 @@ function accept(
     ctx.counters.accept(acceptMethod);
     return { reply };
   } catch (error) {
-    ctx.log.error('cannot build Access-Accept; rejecting', { user: subscriber.username, profile: profile?.name, error });
+    ctx.log.error('cannot build Access-Accept; rejecting', {
+      user: subscriber.username,
+      profile: profile?.name,
+      error,
+    });
     return reject(ctx, request, userName, 'reply_failed');
   }
 }

@@ -110,7 +110,8 @@ function readFields(packet: RadiusPacket, table: FieldTable): Fields {
 
 const text = (value: AttributeValue | undefined): string | undefined =>
   value === undefined ? undefined : typeof value === 'string' ? value : value.toString();
-const integer = (value: AttributeValue | undefined): number | undefined => (typeof value === 'number' ? value : undefined);
+const integer = (value: AttributeValue | undefined): number | undefined =>
+  typeof value === 'number' ? value : undefined;
 // Octets as FreeRADIUS prints them (detail files, radacct): 0x and lowercase hex.
 const octets = (value: AttributeValue | undefined): string | undefined =>
   Buffer.isBuffer(value) ? `0x${value.toString('hex')}` : undefined;
@@ -156,7 +157,13 @@ function nasIp(request: IncomingRequest, fields: Fields): string {
  * The request as a spool record, with only the fields the packet carries: the record
  * crosses threads by structured clone, where every absent field would cost a slot.
  */
-function toRecord(ctx: HandlerContext, request: IncomingRequest, fields: Fields, table: FieldTable, status: AccountingStatus): AccountingRecord {
+function toRecord(
+  ctx: HandlerContext,
+  request: IncomingRequest,
+  fields: Fields,
+  table: FieldTable,
+  status: AccountingStatus,
+): AccountingRecord {
   const userName = text(fields[SLOT.userName]);
   // Usernames as the replica knows them, so Simultaneous-Use counts what it limits.
   const subscriber = accountingSubscriber(ctx.replica, request.packet, userName);

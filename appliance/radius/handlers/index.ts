@@ -23,7 +23,12 @@ export function requestType(code: number, port: PortKind): RequestType | null {
   }
 }
 
-export function dispatch(ctx: HandlerContext, request: IncomingRequest, type: RequestType, port: PortKind): HandlerOutcome | Promise<HandlerOutcome> {
+export function dispatch(
+  ctx: HandlerContext,
+  request: IncomingRequest,
+  type: RequestType,
+  port: PortKind,
+): HandlerOutcome | Promise<HandlerOutcome> {
   switch (type) {
     case 'access':
       return handleAccessRequest(ctx, request);

@@ -34,7 +34,9 @@ export function toRateLimitProfile(rate: RateLimit): RateLimitProfile {
 /** "Tunnel-Private-Group-Id:1" → name and RFC 2868 tag. */
 function extraAttribute(attribute: ReplyAttribute): AttributeInput {
   const [name = attribute.name, tag] = attribute.name.split(':');
-  return tag === undefined ? { attribute: name, value: attribute.value } : { attribute: name, value: attribute.value, tag: Number(tag) };
+  return tag === undefined
+    ? { attribute: name, value: attribute.value }
+    : { attribute: name, value: attribute.value, tag: Number(tag) };
 }
 
 export type ReplyOptions = {
@@ -51,7 +53,12 @@ export type ReplyOptions = {
  * or DictionaryError for an unknown or invalid extra attribute. Either way the caller
  * rejects: an Accept without its limits would give the subscriber an unlimited line.
  */
-export function buildAcceptAttributes(nas: NasClient, subscriber: Subscriber | null, profile: Profile | null, options: ReplyOptions): AttributeInput[] {
+export function buildAcceptAttributes(
+  nas: NasClient,
+  subscriber: Subscriber | null,
+  profile: Profile | null,
+  options: ReplyOptions,
+): AttributeInput[] {
   // User-Name and Class first (service-line.ts); a captive Accept, rendered per profile, adds its own.
   const out: AttributeInput[] = subscriber === null ? [] : identityAttributes(subscriber);
   out.push({ attribute: 'Service-Type', value: 'Framed-User' });
@@ -61,8 +68,10 @@ export function buildAcceptAttributes(nas: NasClient, subscriber: Subscriber | n
   if (subscriber?.framedIpv6Prefix) out.push({ attribute: 'Framed-IPv6-Prefix', value: subscriber.framedIpv6Prefix });
   else if (profile?.framedIpv6Pool) out.push({ attribute: 'Framed-IPv6-Pool', value: profile.framedIpv6Pool });
   // RFC 4818 Delegated-IPv6-Prefix; RFC 6911 §3.4 Delegated-IPv6-Prefix-Pool.
-  if (subscriber?.delegatedIpv6Prefix) out.push({ attribute: 'Delegated-IPv6-Prefix', value: subscriber.delegatedIpv6Prefix });
-  else if (profile?.delegatedIpv6Pool && options.delegatedPoolAttribute) out.push({ attribute: 'Delegated-IPv6-Prefix-Pool', value: profile.delegatedIpv6Pool });
+  if (subscriber?.delegatedIpv6Prefix)
+    out.push({ attribute: 'Delegated-IPv6-Prefix', value: subscriber.delegatedIpv6Prefix });
+  else if (profile?.delegatedIpv6Pool && options.delegatedPoolAttribute)
+    out.push({ attribute: 'Delegated-IPv6-Prefix-Pool', value: profile.delegatedIpv6Pool });
   if (profile?.sessionTimeout) out.push({ attribute: 'Session-Timeout', value: profile.sessionTimeout });
   if (profile?.idleTimeout) out.push({ attribute: 'Idle-Timeout', value: profile.idleTimeout });
   out.push({ attribute: 'Acct-Interim-Interval', value: profile?.interimInterval ?? options.defaultInterimInterval });
@@ -75,7 +84,8 @@ export function buildAcceptAttributes(nas: NasClient, subscriber: Subscriber | n
     );
   }
   if (profile?.rateLimit) out.push(...renderRateLimit(nas.vendor, toRateLimitProfile(profile.rateLimit)));
-  if (profile?.addressList && nas.vendor === 'mikrotik') out.push({ attribute: 'Mikrotik-Address-List', value: profile.addressList });
+  if (profile?.addressList && nas.vendor === 'mikrotik')
+    out.push({ attribute: 'Mikrotik-Address-List', value: profile.addressList });
   // The subscriber's own extra attributes replace the profile's of the same name.
   const own = new Set((subscriber?.replyAttributes ?? []).map((attribute) => attribute.name));
   for (const attribute of profile?.extraReply ?? []) if (!own.has(attribute.name)) out.push(extraAttribute(attribute));
@@ -106,7 +116,13 @@ const MAX_CACHED_PER_OWNER = 4;
  * resolved through `dictionary`. The result is shared: never modify it. Throws as
  * buildAcceptAttributes (or DictionaryError for an unknown name); failures are not cached.
  */
-export function acceptAttributes(dictionary: Dictionary, nas: NasClient, subscriber: Subscriber | null, profile: Profile | null, options: ReplyOptions): readonly AttributeInput[] {
+export function acceptAttributes(
+  dictionary: Dictionary,
+  nas: NasClient,
+  subscriber: Subscriber | null,
+  profile: Profile | null,
+  options: ReplyOptions,
+): readonly AttributeInput[] {
   const owner = subscriber ?? profile;
   const cached = owner === null ? undefined : acceptCache.get(owner);
   if (cached !== undefined) {
@@ -126,13 +142,11 @@ export function acceptAttributes(dictionary: Dictionary, nas: NasClient, subscri
   const attributes = Object.freeze(
     // Fresh objects of one shape (not spread copies): an attribute field that holds a
     // definition in objects shaped like the name-holding ones would deoptimize the encoder.
-    buildAcceptAttributes(nas, subscriber, profile, options).map(
-      (input): AttributeInput => ({
-        attribute: typeof input.attribute === 'string' ? dictionary.requireAttribute(input.attribute) : input.attribute,
-        value: input.value,
-        tag: input.tag,
-      }),
-    ),
+    buildAcceptAttributes(nas, subscriber, profile, options).map((input): AttributeInput => ({
+      attribute: typeof input.attribute === 'string' ? dictionary.requireAttribute(input.attribute) : input.attribute,
+      value: input.value,
+      tag: input.tag,
+    })),
   );
   if (owner !== null) {
     const entry: CachedAccept = {

@@ -6,7 +6,12 @@ import type { StoredCredential } from '../auth/credential.ts';
 
 export type AuthMethodName = 'pap' | 'chap' | 'mschapv2';
 
-type Forms = { cleartext?: StoredCredential; ntHash?: StoredCredential; digest?: StoredCredential; crypt?: StoredCredential };
+type Forms = {
+  cleartext?: StoredCredential;
+  ntHash?: StoredCredential;
+  digest?: StoredCredential;
+  crypt?: StoredCredential;
+};
 
 // Subscribers from the replica are frozen and replaced on change, so the converted
 // forms can be cached by object identity.
@@ -15,7 +20,8 @@ const converted = new WeakMap<Subscriber, Forms>();
 function convert(credentials: Readonly<Credentials>): Forms {
   const forms: Forms = {};
   if (credentials.cleartext !== undefined) forms.cleartext = { kind: 'cleartext', password: credentials.cleartext };
-  if (credentials.ntHash !== undefined) forms.ntHash = { kind: 'nt-hash', ntHash: Buffer.from(credentials.ntHash, 'hex') };
+  if (credentials.ntHash !== undefined)
+    forms.ntHash = { kind: 'nt-hash', ntHash: Buffer.from(credentials.ntHash, 'hex') };
   if (credentials.digest !== undefined) {
     const { algorithm, hash, salt } = credentials.digest;
     forms.digest = { kind: 'digest', algorithm, hash: Buffer.from(hash, 'hex'), salt: Buffer.from(salt, 'hex') };

@@ -68,7 +68,9 @@ export const DUPLICATE_OUTCOMES = ['cached', 'in_progress'] as const;
 export type DuplicateOutcome = (typeof DUPLICATE_OUTCOMES)[number];
 
 /** Upper bounds (seconds) of the request latency histogram. */
-export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] as const;
+export const LATENCY_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
+] as const;
 
 // Layout: one block per label set, then per request type a histogram of
 // LATENCY_BUCKETS.length non-cumulative counts + one overflow count, sum, count.
@@ -167,7 +169,14 @@ export function sumCounters(buffers: readonly SharedArrayBuffer[]): CounterTotal
       const base = OFFSETS.latency + typeIndex * HISTOGRAM_WORDS;
       let running = 0;
       const cumulative = LATENCY_BUCKETS.map((_, bucket) => (running += total[base + bucket] ?? 0));
-      return [type, { cumulative, sum: total[base + LATENCY_BUCKETS.length + 1] ?? 0, count: total[base + LATENCY_BUCKETS.length + 2] ?? 0 }];
+      return [
+        type,
+        {
+          cumulative,
+          sum: total[base + LATENCY_BUCKETS.length + 1] ?? 0,
+          count: total[base + LATENCY_BUCKETS.length + 2] ?? 0,
+        },
+      ];
     }),
   ) as CounterTotals['latency'];
   return {

@@ -38,13 +38,20 @@ export function createCryptChecker(options: CryptCheckerOptions): CryptChecker {
     const current = batch;
     if (current.length === 0) return;
     batch = [];
-    pool ??= new Piscina({ filename: new URL('./crypt-task.ts', import.meta.url).href, minThreads: 0, maxThreads: 1, idleTimeout: 30_000 });
+    pool ??= new Piscina({
+      filename: new URL('./crypt-task.ts', import.meta.url).href,
+      minThreads: 0,
+      maxThreads: 1,
+      idleTimeout: 30_000,
+    });
     const checks = current.map((entry) => entry.check);
     onBatch(checks.length);
-    (pool.run(checks) as Promise<boolean[]>).then(
-      (results) => current.forEach((entry, index) => entry.resolve(results[index] === true)),
-      (error: unknown) => current.forEach((entry) => entry.reject(error)),
-    ).finally(() => (pending -= current.length));
+    (pool.run(checks) as Promise<boolean[]>)
+      .then(
+        (results) => current.forEach((entry, index) => entry.resolve(results[index] === true)),
+        (error: unknown) => current.forEach((entry) => entry.reject(error)),
+      )
+      .finally(() => (pending -= current.length));
   };
 
   return {

@@ -215,7 +215,14 @@ export function openDuplicateCache(buffer: SharedArrayBuffer, owner: number): Du
         }
         if (halves[prints + way] === fingerprint) {
           const base = SLOTS_AT + (bucket * WAYS + way) * SLOT_WORDS;
-          if (words[base] === k0 && words[base + 1] === k1 && words[base + 2] === k2 && words[base + 3] === k3 && words[base + 4] === k4 && words[base + 5] === k5) {
+          if (
+            words[base] === k0 &&
+            words[base + 1] === k1 &&
+            words[base + 2] === k2 &&
+            words[base + 3] === k3 &&
+            words[base + 4] === k4 &&
+            words[base + 5] === k5
+          ) {
             if (inProgress !== 0) {
               Atomics.store(words, at, 0);
               return IN_PROGRESS;
@@ -279,7 +286,7 @@ export function openDuplicateCache(buffer: SharedArrayBuffer, owner: number): Du
         words[base + META] = STATE_DONE | (length << 2);
         words[base + WHERE] = position;
         words[at + EXPIRIES_AT + (slot % WAYS)] = (since(now) + DUPLICATE_WINDOW_MS) | 0;
-        words[at + BUSY_AT] = words[at + BUSY_AT]! & ~(1 << slot % WAYS);
+        words[at + BUSY_AT] = words[at + BUSY_AT]! & ~(1 << (slot % WAYS));
       }
       Atomics.store(words, at, 0);
     },
@@ -293,7 +300,7 @@ export function openDuplicateCache(buffer: SharedArrayBuffer, owner: number): Du
       if (words[base + META] === (STATE_IN_PROGRESS | (holder << 2)) && words[base + WHERE] === claimStamp) {
         words[base + META] = 0;
         words[at + EXPIRIES_AT + (slot % WAYS)] = since(Date.now());
-        words[at + BUSY_AT] = words[at + BUSY_AT]! & ~(1 << slot % WAYS);
+        words[at + BUSY_AT] = words[at + BUSY_AT]! & ~(1 << (slot % WAYS));
       }
       Atomics.store(words, at, 0);
     },

@@ -34,7 +34,10 @@ const WORKER_URL = new URL('./worker-main.ts', import.meta.url);
 
 export async function startRadiusServer(context: ApplianceContext): Promise<RadiusServer> {
   const { config, log } = context;
-  const reservation = await reservePorts(config.radius.bind, { auth: config.radius.authPort, acct: config.radius.acctPort });
+  const reservation = await reservePorts(config.radius.bind, {
+    auth: config.radius.authPort,
+    acct: config.radius.acctPort,
+  });
   const counters = Array.from({ length: config.threads }, () => allocateCounters());
   const duplicates = allocateDuplicateCache();
   const mainView = openDuplicateCache(duplicates, MAIN_THREAD_OWNER);
@@ -74,10 +77,11 @@ export async function startRadiusServer(context: ApplianceContext): Promise<Radi
         (replaced) => {
           if (replaced) log.debug('crypt(3) credential stored in its fast form', { subscriber });
         },
-        (error: unknown) => log.warn('cannot store a verified crypt(3) credential in its fast form', {
-          subscriber,
-          error,
-        }),
+        (error: unknown) =>
+          log.warn('cannot store a verified crypt(3) credential in its fast form', {
+            subscriber,
+            error,
+          }),
       );
     },
   });
@@ -106,7 +110,12 @@ export async function startRadiusServer(context: ApplianceContext): Promise<Radi
   // Every worker holds the ports now; the reservation would only steal datagrams.
   await reservation.release();
   registerRadiusMetrics(context.metrics, counters, supervisor);
-  log.info('radius listening', { bind: config.radius.bind, authPort: reservation.ports.auth, acctPort: reservation.ports.acct, threads: config.threads });
+  log.info('radius listening', {
+    bind: config.radius.bind,
+    authPort: reservation.ports.auth,
+    acctPort: reservation.ports.acct,
+    threads: config.threads,
+  });
 
   return {
     name: 'radius',
@@ -116,7 +125,12 @@ export async function startRadiusServer(context: ApplianceContext): Promise<Radi
     health() {
       const workers = supervisor.status();
       const alive = workers.filter((worker) => worker.alive).length;
-      return { healthy: alive === workers.length, workersAlive: alive, workers: workers.length, restarts: supervisor.restarts() };
+      return {
+        healthy: alive === workers.length,
+        workersAlive: alive,
+        workers: workers.length,
+        restarts: supervisor.restarts(),
+      };
     },
     // Leaves a second of the shutdown budget for the spool to flush after the workers.
     close: () => supervisor.close(Math.max(500, config.shutdownTimeoutMs - 1_000)),

@@ -36,11 +36,13 @@ export function createPacketLoop(ctx: HandlerContext, cache: DuplicateCache): Pa
 
   const drop = (reason: DropReason, remote: RemoteInfo, detail?: Record<string, unknown>) => {
     ctx.counters.drop(reason);
-    if (ctx.log.isEnabled('debug')) ctx.log.debug('datagram dropped', { reason, address: remote.address, port: remote.port, ...detail });
+    if (ctx.log.isEnabled('debug'))
+      ctx.log.debug('datagram dropped', { reason, address: remote.address, port: remote.port, ...detail });
   };
 
   // Latency is the handling time: a deliberately delayed Access-Reject counts without its delay.
-  const handled = (type: RequestType, started: number) => ctx.counters.latency(type, (performance.now() - started) / 1000);
+  const handled = (type: RequestType, started: number) =>
+    ctx.counters.latency(type, (performance.now() - started) / 1000);
 
   // Cached before it leaves: a reply the NAS may have seen is always there for its
   // retransmit, even when this thread is terminated right after the send.
@@ -50,7 +52,14 @@ export function createPacketLoop(ctx: HandlerContext, cache: DuplicateCache): Pa
   };
 
   /** Sends the handler's reply; a Promise only while a deliberately delayed Access-Reject waits. */
-  const respond = (socket: Socket, remote: RemoteInfo, claim: number, type: RequestType, started: number, outcome: HandlerOutcome): Promise<void> | undefined => {
+  const respond = (
+    socket: Socket,
+    remote: RemoteInfo,
+    claim: number,
+    type: RequestType,
+    started: number,
+    outcome: HandlerOutcome,
+  ): Promise<void> | undefined => {
     if ('drop' in outcome) {
       cache.abandon(claim);
       drop(outcome.drop, remote);
@@ -101,7 +110,8 @@ export function createPacketLoop(ctx: HandlerContext, cache: DuplicateCache): Pa
     const verified = verifyRequest(packet, nas.secret, {
       requireMessageAuthenticator: nas.requireMessageAuthenticator ?? ctx.config.radius.requireMessageAuthenticator,
     });
-    if (verified !== 'ok') return drop(verified === 'unexpected_code' ? 'unexpected_code' : verified, remote, { nas: nas.name });
+    if (verified !== 'ok')
+      return drop(verified === 'unexpected_code' ? 'unexpected_code' : verified, remote, { nas: nas.name });
     const request: IncomingRequest = { packet, nas, address: remote.address, port: remote.port, receivedAt };
 
     // RFC 5997: Status-Server has no side effects; answered without the cache.

@@ -54,7 +54,8 @@ export function closeSocket(socket: Socket): Promise<void> {
  * waits here so that in-flight accounting gets its answer.
  */
 export async function flushSends(sockets: readonly Socket[]): Promise<void> {
-  while (sockets.some((socket) => socket.getSendQueueCount() > 0)) await new Promise((resolve) => setTimeout(resolve, 1));
+  while (sockets.some((socket) => socket.getSendQueueCount() > 0))
+    await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
 export type PortPlan = { auth: number; acct: number };
@@ -65,7 +66,10 @@ export type PortPlan = { auth: number; acct: number };
  * kind shared by all addresses. Holding them also makes a port taken by another
  * program fail the start with EADDRINUSE instead of in a worker.
  */
-export async function reservePorts(addresses: readonly string[], wanted: PortPlan): Promise<{ ports: PortPlan; release(): Promise<void> }> {
+export async function reservePorts(
+  addresses: readonly string[],
+  wanted: PortPlan,
+): Promise<{ ports: PortPlan; release(): Promise<void> }> {
   for (let attempt = 0; ; attempt++) {
     const held: Socket[] = [];
     try {

@@ -23,7 +23,13 @@ export type SupervisorOptions = {
   onMessage(index: number, message: FromWorker): void;
 };
 
-export type WorkerStatus = { index: number; alive: boolean; threadId: number | null; restarts: number; startedAt: number | null };
+export type WorkerStatus = {
+  index: number;
+  alive: boolean;
+  threadId: number | null;
+  restarts: number;
+  startedAt: number | null;
+};
 
 export type Supervisor = {
   /** Resolves when every worker reported ready once; rejects if one died first. */
@@ -38,15 +44,32 @@ export type Supervisor = {
   close(timeoutMs: number): Promise<void>;
 };
 
-type Slot = { worker: Worker | null; alive: boolean; restarts: number; streak: number; startedAt: number | null; timer: NodeJS.Timeout | null };
+type Slot = {
+  worker: Worker | null;
+  alive: boolean;
+  restarts: number;
+  streak: number;
+  startedAt: number | null;
+  timer: NodeJS.Timeout | null;
+};
 
 export function startSupervisor(options: SupervisorOptions): Supervisor {
   const { log } = options;
   let stopping = false;
   let totalRestarts = 0;
-  const slots: Slot[] = Array.from({ length: options.count }, () => ({ worker: null, alive: false, restarts: 0, streak: 0, startedAt: null, timer: null }));
+  const slots: Slot[] = Array.from({ length: options.count }, () => ({
+    worker: null,
+    alive: false,
+    restarts: 0,
+    streak: 0,
+    startedAt: null,
+    timer: null,
+  }));
   let readyCount = 0;
-  let settleReady: { resolve: () => void; reject: (error: Error) => void } = { resolve: () => undefined, reject: () => undefined };
+  let settleReady: { resolve: () => void; reject: (error: Error) => void } = {
+    resolve: () => undefined,
+    reject: () => undefined,
+  };
   const ready = new Promise<void>((resolve, reject) => (settleReady = { resolve, reject }));
   let initial = true;
 
@@ -62,7 +85,11 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       if (slot.worker !== worker) return;
       slot.alive = true;
       slot.startedAt = Date.now();
-      log.info('radius worker ready', { worker: index, threadId: worker.threadId, receiveBufferBytes: message.receiveBufferBytes });
+      log.info('radius worker ready', {
+        worker: index,
+        threadId: worker.threadId,
+        receiveBufferBytes: message.receiveBufferBytes,
+      });
       if (initial && ++readyCount === slots.length) {
         initial = false;
         settleReady.resolve();
@@ -115,7 +142,13 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
   return {
     ready,
     status: () =>
-      slots.map((slot, index) => ({ index, alive: slot.alive, threadId: slot.worker?.threadId ?? null, restarts: slot.restarts, startedAt: slot.startedAt })),
+      slots.map((slot, index) => ({
+        index,
+        alive: slot.alive,
+        threadId: slot.worker?.threadId ?? null,
+        restarts: slot.restarts,
+        startedAt: slot.startedAt,
+      })),
     restarts: () => totalRestarts,
     async terminate(index) {
       const worker = slots[index]?.worker;

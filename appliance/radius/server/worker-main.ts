@@ -36,7 +36,10 @@ export type FromWorker =
 
 const data = workerData as WorkerData;
 const { config, index } = data;
-const log = createLogger({ level: config.logLevel, bindings: { service: 'isp-appliance', pid: process.pid, worker: index } });
+const log = createLogger({
+  level: config.logLevel,
+  bindings: { service: 'isp-appliance', pid: process.pid, worker: index },
+});
 const post = (message: FromWorker) => parentPort?.postMessage(message);
 
 const replica = await openReplicaReader({
@@ -68,7 +71,11 @@ const loop = createPacketLoop(ctx, openDuplicateCache(data.duplicates, index));
 const sockets: Socket[] = [];
 for (const address of config.radius.bind) {
   for (const kind of ['auth', 'acct'] as const satisfies readonly PortKind[]) {
-    const socket = await bindUdpSocket({ address, port: data.ports[kind], receiveBufferBytes: config.radius.receiveBufferBytes });
+    const socket = await bindUdpSocket({
+      address,
+      port: data.ports[kind],
+      receiveBufferBytes: config.radius.receiveBufferBytes,
+    });
     socket.on('message', loop.listener(socket, kind));
     // Send failures (ICMP unreachable reported back, buffer full) concern one reply.
     socket.on('error', (error) => log.warn('radius socket error', { address, kind, error }));

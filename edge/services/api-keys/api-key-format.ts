@@ -2,7 +2,8 @@
 // tenant's database, the id finds the row, the secret is checked against its SHA-256.
 const pattern = /^isk_([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/;
 
-export const formatApiKey = (tenant: string, id: string, secret: string) => `isk_${tenant}.${id.replaceAll('-', '')}.${secret}`;
+export const formatApiKey = (tenant: string, id: string, secret: string) =>
+  `isk_${tenant}.${id.replaceAll('-', '')}.${secret}`;
 
 export function parseApiKey(token: string): { tenant: string; id: string; secret: string } | null {
   const match = pattern.exec(token);

@@ -102,9 +102,15 @@ export async function listApiKeys({ ctx, input }: { ctx: TenantContext; input: L
 
 export async function revokeApiKey({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
   await ctx.db.transaction(async (tx) => {
-    const [row] = await tx.select().from(apiKeys).where(and(eq(apiKeys.id, input.id), isNull(apiKeys.revokedAt)));
+    const [row] = await tx
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.id, input.id), isNull(apiKeys.revokedAt)));
     if (!row) throw new AppError('not_found', `no active API key ${input.id}`);
-    await tx.update(apiKeys).set({ revokedAt: new Date(ctx.platform.now()) }).where(eq(apiKeys.id, row.id));
+    await tx
+      .update(apiKeys)
+      .set({ revokedAt: new Date(ctx.platform.now()) })
+      .where(eq(apiKeys.id, row.id));
     await appendAuditEvent(tx, ctx, { action: 'api_key.revoked', resource: 'api_key', resourceId: row.id });
   });
 }

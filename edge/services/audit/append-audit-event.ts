@@ -42,7 +42,11 @@ export const hashAuditEvent = (prevHash: string, e: Hashed) =>
  * it records: the transaction's write lock serialises appends, so the chain never forks,
  * and the entry commits or rolls back with the change.
  */
-export async function appendAuditEvent(db: AuditWriter, ctx: ServiceContext<unknown>, entry: AuditEntry): Promise<void> {
+export async function appendAuditEvent(
+  db: AuditWriter,
+  ctx: ServiceContext<unknown>,
+  entry: AuditEntry,
+): Promise<void> {
   const [last] = await db.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
   const prevHash = last?.hash ?? genesisHash;
   const event: Hashed = {

@@ -42,10 +42,18 @@ const conditions = (f: AuditFilter, beforeSeq: number | undefined): SQL | undefi
   );
 
 /** Newest first; the cursor is the sequence number of the last entry returned. */
-export async function listAuditEvents({ ctx, input }: { ctx: TenantContext; input: AuditFilter & { limit: number; cursor?: string | undefined } }) {
+export async function listAuditEvents({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: AuditFilter & { limit: number; cursor?: string | undefined };
+}) {
   const before = input.cursor === undefined ? undefined : Number(input.cursor);
   if (before !== undefined && !Number.isSafeInteger(before)) {
-    throw new AppError('validation_failed', 'cursor is not one this API returned', { errors: [{ path: 'cursor', message: 'invalid cursor' }] });
+    throw new AppError('validation_failed', 'cursor is not one this API returned', {
+      errors: [{ path: 'cursor', message: 'invalid cursor' }],
+    });
   }
   const rows = await ctx.db
     .select()
@@ -56,10 +64,30 @@ export async function listAuditEvents({ ctx, input }: { ctx: TenantContext; inpu
   return pageOf(rows, input.limit, presentAuditEvent, (row) => String(row.seq));
 }
 
-export const csvColumns = ['seq', 'id', 'at', 'actor_type', 'actor_id', 'action', 'resource', 'resource_id', 'changes', 'request_id', 'ip', 'prev_hash', 'hash'] as const;
+export const csvColumns = [
+  'seq',
+  'id',
+  'at',
+  'actor_type',
+  'actor_id',
+  'action',
+  'resource',
+  'resource_id',
+  'changes',
+  'request_id',
+  'ip',
+  'prev_hash',
+  'hash',
+] as const;
 
 /** Every matching entry as CSV, oldest first, read in pages. */
-export async function exportAuditEventsCsv({ ctx, input }: { ctx: TenantContext; input: AuditFilter }): Promise<string> {
+export async function exportAuditEventsCsv({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: AuditFilter;
+}): Promise<string> {
   let cursor: string | undefined;
   const pages: ReturnType<typeof presentAuditEvent>[][] = [];
   do {

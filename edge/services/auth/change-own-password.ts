@@ -56,5 +56,11 @@ export async function changeOwnPassword({ ctx, input }: { ctx: TenantContext; in
     return rows;
   });
   const epoch = updated!.sessionEpoch;
-  return issueAccessToken(ctx.platform, { typ: 'staff', sub: user.id, tenant: ctx.tenant.slug, role: user.role, epoch });
+  return issueAccessToken(ctx.platform, {
+    typ: 'staff',
+    sub: user.id,
+    tenant: ctx.tenant.slug,
+    role: user.role,
+    epoch,
+  });
 }

@@ -61,7 +61,10 @@ export async function checkLogin<S extends Record<string, unknown>>(args: {
   const rehash = needsRehash(account.passwordHash) ? await hashPassword(input.password) : null;
   const loggedIn = await db.transaction(async (tx) => {
     const usesCode = step === null ? sql`` : sql`, totp_last_step = ${step}`;
-    const upgrades = rehash === null ? sql`` : sql`,
+    const upgrades =
+      rehash === null
+        ? sql``
+        : sql`,
       password_hash = CASE WHEN password_hash = ${account.passwordHash} THEN ${rehash} ELSE password_hash END`;
     const codeUnused = step === null ? sql`` : sql` AND ${stepUnused(step)}`;
     const rows = await tx.all(sql`

@@ -9,7 +9,9 @@ import { runBilling } from './run-billing.ts';
  * them every hour bills each period once, at the first tick after it starts, and takes
  * each dunning step once. Returns the invoices created and collection actions taken.
  */
-export async function billAllTenants(platform: Platform): Promise<{ tenants: number; documents: number; failed: number }> {
+export async function billAllTenants(
+  platform: Platform,
+): Promise<{ tenants: number; documents: number; failed: number }> {
   const { tenants, done, failed } = await forEachActiveTenant(platform, 'billing-schedule', async (ctx) => {
     const asOf = new Date(platform.now()).toISOString();
     const billed = await runBilling({ ctx, input: { as_of: asOf } });

@@ -1,5 +1,11 @@
 import { and, asc, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
-import { journalLines, pendingCharges, subscribers, subscriptionAddons, subscriptions } from '../../../db/tenant/index.ts';
+import {
+  journalLines,
+  pendingCharges,
+  subscribers,
+  subscriptionAddons,
+  subscriptions,
+} from '../../../db/tenant/index.ts';
 import type { TenantTx } from '../../context.ts';
 import { periodContaining } from '../billing/periods.ts';
 import { prorate } from '../billing/proration.ts';
@@ -7,9 +13,20 @@ import { taxLine } from '../billing/tax.ts';
 import { offerPrice } from '../catalog/find-offer.ts';
 import { recordDomainEvent } from '../events/record-domain-event.ts';
 import { applyAccountCredit } from '../invoices/apply-account-credit.ts';
-import { chargeLine, invoiceDueAt, issueInvoices, type InvoiceDraft, type InvoiceLineDraft } from '../invoices/issue-invoices.ts';
+import {
+  chargeLine,
+  invoiceDueAt,
+  issueInvoices,
+  type InvoiceDraft,
+  type InvoiceLineDraft,
+} from '../invoices/issue-invoices.ts';
 import type { BillingCatalog } from '../subscriptions/billing-catalog.ts';
-import { anchorOf, periodLabel, recurringLine, type PricedSubscription } from '../subscriptions/subscription-pricing.ts';
+import {
+  anchorOf,
+  periodLabel,
+  recurringLine,
+  type PricedSubscription,
+} from '../subscriptions/subscription-pricing.ts';
 import { rateClosedBuckets } from '../usage/rate-overage.ts';
 import { resetQuotaHolds } from '../usage/reset-quota-holds.ts';
 import { inList, updateFromJson } from '../bulk-rows.ts';
@@ -17,7 +34,13 @@ import { inList, updateFromJson } from '../bulk-rows.ts';
 /** Where the walk over due subscriptions has got to: (next_billing_at, id) of the last one seen. */
 export type BillingCursor = { nextBillingAt: number; id: string } | null;
 
-export type ChunkResult = { seen: number; invoices: number; lines: number; cursor: BillingCursor; failures: { subscription_id: string; message: string }[] };
+export type ChunkResult = {
+  seen: number;
+  invoices: number;
+  lines: number;
+  cursor: BillingCursor;
+  failures: { subscription_id: string; message: string }[];
+};
 
 // A runaway catch-up (a daily plan billed years late) stops here; the next run continues.
 const maxPeriodsPerSubscription = 400;
@@ -43,7 +66,10 @@ const dueColumns = {
   paymentDueDays: subscribers.paymentDueDays,
 };
 
-const after = (cursor: BillingCursor) => (cursor ? sql`(${subscriptions.nextBillingAt}, ${subscriptions.id}) > (${cursor.nextBillingAt}, ${cursor.id})` : undefined);
+const after = (cursor: BillingCursor) =>
+  cursor
+    ? sql`(${subscriptions.nextBillingAt}, ${subscriptions.id}) > (${cursor.nextBillingAt}, ${cursor.id})`
+    : undefined;
 
 /**
  * Bills one chunk of due subscriptions in the caller's (write) transaction: every
@@ -60,7 +86,18 @@ const after = (cursor: BillingCursor) => (cursor ? sql`(${subscriptions.nextBill
  * transaction is what makes concurrent runs safe; the partial unique index on
  * (subscription, period) is the backstop.
  */
-export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; timeZone: string; runId: string; asOf: Date; now: Date; cursor: BillingCursor; limit: number }): Promise<ChunkResult> {
+export async function billChunk(
+  tx: TenantTx,
+  input: {
+    catalog: BillingCatalog;
+    timeZone: string;
+    runId: string;
+    asOf: Date;
+    now: Date;
+    cursor: BillingCursor;
+    limit: number;
+  },
+): Promise<ChunkResult> {
   const { catalog, timeZone, asOf, now } = input;
   const dueBy = lte(subscriptions.nextBillingAt, asOf);
   const due = await tx
@@ -78,7 +115,9 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
       .select(dueColumns)
       .from(subscriptions)
       .innerJoin(subscribers, eq(subscribers.id, subscriptions.subscriberId))
-      .where(and(inList(subscriptions.subscriberId, [...new Set(due.map((s) => s.subscriberId))]), dueBy, after(cursor)))
+      .where(
+        and(inList(subscriptions.subscriberId, [...new Set(due.map((s) => s.subscriberId))]), dueBy, after(cursor)),
+      )
       .orderBy(asc(subscriptions.nextBillingAt), asc(subscriptions.id));
     due.push(...rest);
   }
@@ -86,18 +125,42 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
   const result: ChunkResult = { seen: Math.min(seen, input.limit), invoices: 0, lines: 0, cursor, failures: [] };
   if (due.length === 0) return result;
 
-  await catalog.loadJurisdictions(tx, due.map((s) => s.subscriberId));
+  await catalog.loadJurisdictions(
+    tx,
+    due.map((s) => s.subscriberId),
+  );
   // Closed quota periods over their volume become pending overage charges first, so they
   // ride on this invoice (business-rules.md: "overage is rated onto the next invoice").
   const ended = (s: (typeof due)[number]) => s.endsAt !== null && s.endsAt.getTime() <= asOf.getTime();
-  await rateClosedBuckets(tx, { catalog, subscriptionIds: due.filter((s) => !ended(s)).map((s) => s.id), asOf, now, timeZone });
-  await rateClosedBuckets(tx, { catalog, subscriptionIds: due.filter(ended).map((s) => s.id), asOf, now, timeZone, ended: true });
+  await rateClosedBuckets(tx, {
+    catalog,
+    subscriptionIds: due.filter((s) => !ended(s)).map((s) => s.id),
+    asOf,
+    now,
+    timeZone,
+  });
+  await rateClosedBuckets(tx, {
+    catalog,
+    subscriptionIds: due.filter(ended).map((s) => s.id),
+    asOf,
+    now,
+    timeZone,
+    ended: true,
+  });
   const subscriberIds = [...new Set(due.map((s) => s.subscriberId))];
   const dueDays = new Map(due.map((s) => [s.subscriberId, s.paymentDueDays]));
   const addonRows = await tx
     .select()
     .from(subscriptionAddons)
-    .where(and(inList(subscriptionAddons.subscriptionId, due.map((s) => s.id)), isNull(subscriptionAddons.endedAt)));
+    .where(
+      and(
+        inList(
+          subscriptionAddons.subscriptionId,
+          due.map((s) => s.id),
+        ),
+        isNull(subscriptionAddons.endedAt),
+      ),
+    );
   const pending = await tx
     .select()
     .from(pendingCharges)
@@ -127,11 +190,25 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
       for (let n = 0; from <= asOf.getTime() && from < endsAt && n < maxPeriodsPerSubscription; n++) {
         const period = periodContaining(from, anchor, timeZone);
         const to = Math.min(period.end, endsAt);
-        const { line, price } = recurringLine({ ...sub, discountCyclesUsed: cyclesUsed }, catalog, timeZone, period, from, to);
+        const { line, price } = recurringLine(
+          { ...sub, discountCyclesUsed: cyclesUsed },
+          catalog,
+          timeZone,
+          period,
+          from,
+          to,
+        );
         const lines = [line, ...addonLines(sub, addonRows, catalog, timeZone, period, from, to)];
         const key = `${sub.subscriberId}|${sub.currency}|${period.start}|${period.end}`;
         const group = groups.get(key) ?? {
-          draft: { subscriberId: sub.subscriberId, currency: sub.currency, kind: 'recurring' as const, lines: [], dueAt: dueAtOf(sub.subscriberId), billingRunId: input.runId },
+          draft: {
+            subscriberId: sub.subscriberId,
+            currency: sub.currency,
+            kind: 'recurring' as const,
+            lines: [],
+            dueAt: dueAtOf(sub.subscriberId),
+            billingRunId: input.runId,
+          },
           from,
           to,
         };
@@ -152,7 +229,10 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
       if (closes) closing.push(sub.id);
       updates.push([sub.id, closes ? null : from, creditBasis, cyclesUsed, now.getTime()]);
     } catch (error) {
-      result.failures.push({ subscription_id: sub.id, message: error instanceof Error ? error.message : String(error) });
+      result.failures.push({
+        subscription_id: sub.id,
+        message: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 
@@ -178,7 +258,12 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
   });
   const draftOf = new Map(keys.map((key, i) => [key, i]));
   const issued = await issueInvoices(tx, drafts, now);
-  await updateFromJson(tx, 'subscriptions', ['next_billing_at', 'credit_basis', 'discount_cycles_used', 'updated_at'], updates);
+  await updateFromJson(
+    tx,
+    'subscriptions',
+    ['next_billing_at', 'credit_basis', 'discount_cycles_used', 'updated_at'],
+    updates,
+  );
   await updateFromJson(
     tx,
     'pending_charges',
@@ -187,7 +272,11 @@ export async function billChunk(tx: TenantTx, input: { catalog: BillingCatalog; 
   );
   await cancelEnded(tx, closing, now);
   // A new period is a new cap: fair-usage throttles of the old one are lifted.
-  await resetQuotaHolds(tx, updates.map((u) => String(u[0])), now);
+  await resetQuotaHolds(
+    tx,
+    updates.map((u) => String(u[0])),
+    now,
+  );
   await applyCreditWhereHeld(tx, new Set(issued.map((i) => `${i.subscriberId}|${i.currency}`)), now);
   result.invoices = issued.length;
   result.lines = issued.reduce((sum, i) => sum + i.lineIds.length, 0);
@@ -207,13 +296,29 @@ async function cancelEnded(tx: TenantTx, ids: readonly string[], now: Date) {
     .where(and(inList(subscriptions.id, ids), inArray(subscriptions.status, ['active', 'suspended'])))
     .returning();
   for (const sub of ended) {
-    const payload = { reason: sub.cancelReason, canceled_at: sub.canceledAt?.toISOString() ?? null, ends_at: sub.endsAt!.toISOString() };
-    await recordDomainEvent(tx, { type: 'subscription.canceled', subjectType: 'subscription', subjectId: sub.id, payload }, sub.endsAt!);
+    const payload = {
+      reason: sub.cancelReason,
+      canceled_at: sub.canceledAt?.toISOString() ?? null,
+      ends_at: sub.endsAt!.toISOString(),
+    };
+    await recordDomainEvent(
+      tx,
+      { type: 'subscription.canceled', subjectType: 'subscription', subjectId: sub.id, payload },
+      sub.endsAt!,
+    );
   }
 }
 
 /** Recurring add-ons of the subscription, priced and prorated like the offer's line. */
-function addonLines(sub: PricedSubscription, rows: readonly (typeof subscriptionAddons.$inferSelect)[], catalog: BillingCatalog, timeZone: string, period: { start: number; end: number }, from: number, to: number): InvoiceLineDraft[] {
+function addonLines(
+  sub: PricedSubscription,
+  rows: readonly (typeof subscriptionAddons.$inferSelect)[],
+  catalog: BillingCatalog,
+  timeZone: string,
+  period: { start: number; end: number },
+  from: number,
+  to: number,
+): InvoiceLineDraft[] {
   const lines: InvoiceLineDraft[] = [];
   for (const row of rows) {
     if (row.subscriptionId !== sub.id || row.startedAt.getTime() >= to) continue;
@@ -249,12 +354,17 @@ async function applyCreditWhereHeld(tx: TenantTx, keys: ReadonlySet<string>, at:
     const holders = await tx
       .select({ subscriberId: journalLines.subscriberId, currency: journalLines.currency })
       .from(journalLines)
-      .where(and(eq(journalLines.account, 'customer_credit'), inList(journalLines.subscriberId, subscriberIds.slice(i, i + 500))))
+      .where(
+        and(
+          eq(journalLines.account, 'customer_credit'),
+          inList(journalLines.subscriberId, subscriberIds.slice(i, i + 500)),
+        ),
+      )
       .groupBy(journalLines.subscriberId, journalLines.currency)
       .having(gt(sql`sum(${journalLines.credit}) - sum(${journalLines.debit})`, 0));
     for (const holder of holders) {
-      if (keys.has(`${holder.subscriberId}|${holder.currency}`)) await applyAccountCredit(tx, holder.subscriberId!, holder.currency, at);
+      if (keys.has(`${holder.subscriberId}|${holder.currency}`))
+        await applyAccountCredit(tx, holder.subscriberId!, holder.currency, at);
     }
   }
 }
-

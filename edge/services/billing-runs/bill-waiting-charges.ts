@@ -15,7 +15,10 @@ export type WaitingResult = { seen: number; cursor: string | null; invoices: num
  * plan-change lines of a canceled subscription, a one-off charge of a subscriber without
  * service. One chunk of subscribers after `cursor`, in the caller's write transaction.
  */
-export async function billWaitingCharges(tx: TenantTx, input: { timeZone: string; runId: string; asOf: Date; now: Date; cursor: string | null; limit: number }): Promise<WaitingResult> {
+export async function billWaitingCharges(
+  tx: TenantTx,
+  input: { timeZone: string; runId: string; asOf: Date; now: Date; cursor: string | null; limit: number },
+): Promise<WaitingResult> {
   const { asOf, now, timeZone } = input;
   // Qualified by hand: drizzle leaves a one-table select's columns unqualified, and inside
   // the subquery they would be the subscription's own.
@@ -28,21 +31,48 @@ export async function billWaitingCharges(tx: TenantTx, input: { timeZone: string
     .where(and(open, input.cursor === null ? undefined : gt(pendingCharges.subscriberId, input.cursor)))
     .orderBy(asc(pendingCharges.subscriberId))
     .limit(input.limit);
-  const result: WaitingResult = { seen: owners.length, cursor: owners.at(-1)?.id ?? input.cursor, invoices: 0, lines: 0 };
+  const result: WaitingResult = {
+    seen: owners.length,
+    cursor: owners.at(-1)?.id ?? input.cursor,
+    invoices: 0,
+    lines: 0,
+  };
   if (owners.length === 0) return result;
   const ids = owners.map((o) => o.id);
   const charges = await tx
     .select()
     .from(pendingCharges)
     .where(and(open, inList(pendingCharges.subscriberId, ids)))
-    .orderBy(asc(pendingCharges.subscriberId), asc(pendingCharges.currency), asc(pendingCharges.createdAt), asc(pendingCharges.id));
-  const dueDays = new Map((await tx.select({ id: subscribers.id, days: subscribers.paymentDueDays }).from(subscribers).where(inList(subscribers.id, ids))).map((s) => [s.id, s.days]));
+    .orderBy(
+      asc(pendingCharges.subscriberId),
+      asc(pendingCharges.currency),
+      asc(pendingCharges.createdAt),
+      asc(pendingCharges.id),
+    );
+  const dueDays = new Map(
+    (
+      await tx
+        .select({ id: subscribers.id, days: subscribers.paymentDueDays })
+        .from(subscribers)
+        .where(inList(subscribers.id, ids))
+    ).map((s) => [s.id, s.days]),
+  );
   const drafts: (InvoiceDraft & { charges: string[] })[] = [];
   for (const charge of charges) {
     let draft = drafts.at(-1);
     if (!draft || draft.subscriberId !== charge.subscriberId || draft.currency !== charge.currency) {
       const dueAt = invoiceDueAt(now.getTime(), dueDays.get(charge.subscriberId) ?? 0, timeZone);
-      drafts.push((draft = { subscriberId: charge.subscriberId, currency: charge.currency, kind: 'recurring', lines: [], dueAt, billingRunId: input.runId, charges: [] }));
+      drafts.push(
+        (draft = {
+          subscriberId: charge.subscriberId,
+          currency: charge.currency,
+          kind: 'recurring',
+          lines: [],
+          dueAt,
+          billingRunId: input.runId,
+          charges: [],
+        }),
+      );
     }
     draft.charges.push(charge.id);
     (draft.lines as ReturnType<typeof chargeLine>[]).push(chargeLine(charge));
@@ -54,7 +84,12 @@ export async function billWaitingCharges(tx: TenantTx, input: { timeZone: string
     draft.periodEnd = ends.length ? new Date(Math.max(...ends)) : null;
   }
   const issued = await issueInvoices(tx, drafts, now);
-  await updateFromJson(tx, 'pending_charges', ['invoice_line_id'], drafts.flatMap((d, i) => d.charges.map((id, j) => [id, issued[i]!.lineIds[j]!])));
+  await updateFromJson(
+    tx,
+    'pending_charges',
+    ['invoice_line_id'],
+    drafts.flatMap((d, i) => d.charges.map((id, j) => [id, issued[i]!.lineIds[j]!])),
+  );
   for (const invoice of issued) await applyAccountCredit(tx, invoice.subscriberId, invoice.currency, now);
   result.invoices = issued.length;
   result.lines = issued.reduce((sum, i) => sum + i.lineIds.length, 0);

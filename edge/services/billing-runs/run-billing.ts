@@ -48,9 +48,20 @@ const presentBillingRun = (row: BillingRunRow, failures: readonly Failure[]) => 
 export async function runBilling({ ctx, input }: { ctx: TenantContext; input: { as_of: string } }) {
   const asOf = new Date(input.as_of);
   const now = new Date(ctx.platform.now());
-  if (asOf.getTime() > now.getTime() + maxAheadMs) throw new AppError('unprocessable', 'as_of may be at most a year ahead', { errors: [{ path: 'as_of', message: 'more than a year from now' }] });
+  if (asOf.getTime() > now.getTime() + maxAheadMs)
+    throw new AppError('unprocessable', 'as_of may be at most a year ahead', {
+      errors: [{ path: 'as_of', message: 'more than a year from now' }],
+    });
   const id = uuidv7(now.getTime());
-  await ctx.db.insert(billingRuns).values({ id, asOf, status: 'running', invoicesCreated: 0, linesCreated: 0, createdBy: ctx.actor.id, startedAt: now });
+  await ctx.db.insert(billingRuns).values({
+    id,
+    asOf,
+    status: 'running',
+    invoicesCreated: 0,
+    linesCreated: 0,
+    createdBy: ctx.actor.id,
+    startedAt: now,
+  });
   let invoices = 0;
   let lines = 0;
   const failures: Failure[] = [];
@@ -61,7 +72,12 @@ export async function runBilling({ ctx, input }: { ctx: TenantContext; input: { 
     const fresh = chunk.failures.filter((f) => !failed.has(f.subscription_id));
     for (const f of fresh) failed.add(f.subscription_id);
     const rows = fresh.map((f) => [uuidv7(now.getTime()), id, f.subscription_id, f.message, now.getTime()]);
-    await insertFromJson(tx, 'billing_run_failures', ['id', 'run_id', 'subscription_id', 'message', 'created_at'], rows);
+    await insertFromJson(
+      tx,
+      'billing_run_failures',
+      ['id', 'run_id', 'subscription_id', 'message', 'created_at'],
+      rows,
+    );
     failures.push(...fresh);
   };
   try {
@@ -70,7 +86,15 @@ export async function runBilling({ ctx, input }: { ctx: TenantContext; input: { 
     for (;;) {
       const chunk = await ctx.db.transaction(async (tx) => {
         const catalog = await loadBillingCatalog(tx, now);
-        const done = await billChunk(tx, { catalog, timeZone: ctx.tenant.timezone, runId: id, asOf, now, cursor, limit: chunkSize });
+        const done = await billChunk(tx, {
+          catalog,
+          timeZone: ctx.tenant.timezone,
+          runId: id,
+          asOf,
+          now,
+          cursor,
+          limit: chunkSize,
+        });
         await keepFailures(tx, done);
         return done;
       });
@@ -80,38 +104,90 @@ export async function runBilling({ ctx, input }: { ctx: TenantContext; input: { 
       if (chunk.seen < chunkSize) break;
     }
     // After the chunks, which rated the last overage of ended subscriptions and closed them.
-    for (let waiting: string | null = null; ; ) {
-      const chunk = await ctx.db.transaction(async (tx) => billWaitingCharges(tx, { timeZone: ctx.tenant.timezone, runId: id, asOf, now, cursor: waiting, limit: chunkSize }));
+    for (let waiting: string | null = null; ;) {
+      const chunk = await ctx.db.transaction(async (tx) =>
+        billWaitingCharges(tx, {
+          timeZone: ctx.tenant.timezone,
+          runId: id,
+          asOf,
+          now,
+          cursor: waiting,
+          limit: chunkSize,
+        }),
+      );
       invoices += chunk.invoices;
       lines += chunk.lines;
       waiting = chunk.cursor;
       if (chunk.seen < chunkSize) break;
     }
   } catch (error) {
-    await ctx.db.update(billingRuns).set({ status: 'failed', invoicesCreated: invoices, linesCreated: lines, finishedAt: new Date(ctx.platform.now()) }).where(eq(billingRuns.id, id));
+    await ctx.db
+      .update(billingRuns)
+      .set({
+        status: 'failed',
+        invoicesCreated: invoices,
+        linesCreated: lines,
+        finishedAt: new Date(ctx.platform.now()),
+      })
+      .where(eq(billingRuns.id, id));
     throw error;
   }
   const finishedAt = new Date(ctx.platform.now());
   const [row] = await ctx.db.transaction(async (tx) => {
-    const updated = await tx.update(billingRuns).set({ status: 'completed', invoicesCreated: invoices, linesCreated: lines, finishedAt }).where(eq(billingRuns.id, id)).returning();
-    await appendAuditEvent(tx, ctx, { action: 'billing_run.completed', resource: 'billing_run', resourceId: id, changes: { as_of: asOf.toISOString(), invoices_created: invoices, lines_created: lines, failures: failures.length } });
+    const updated = await tx
+      .update(billingRuns)
+      .set({ status: 'completed', invoicesCreated: invoices, linesCreated: lines, finishedAt })
+      .where(eq(billingRuns.id, id))
+      .returning();
+    await appendAuditEvent(tx, ctx, {
+      action: 'billing_run.completed',
+      resource: 'billing_run',
+      resourceId: id,
+      changes: {
+        as_of: asOf.toISOString(),
+        invoices_created: invoices,
+        lines_created: lines,
+        failures: failures.length,
+      },
+    });
     if (failures.length) {
-      const payload = { as_of: asOf.toISOString(), failed: failures.length, failures: failures.slice(0, failuresInEvent) };
-      await recordDomainEvent(tx, { type: 'billing_run.items_failed', subjectType: 'billing_run', subjectId: id, payload }, finishedAt);
+      const payload = {
+        as_of: asOf.toISOString(),
+        failed: failures.length,
+        failures: failures.slice(0, failuresInEvent),
+      };
+      await recordDomainEvent(
+        tx,
+        { type: 'billing_run.items_failed', subjectType: 'billing_run', subjectId: id, payload },
+        finishedAt,
+      );
     }
     return updated;
   });
-  if (failures.length) ctx.log.warn('billing run left subscriptions unbilled', { run_id: id, failures: failures.length, first: failures[0] });
+  if (failures.length)
+    ctx.log.warn('billing run left subscriptions unbilled', {
+      run_id: id,
+      failures: failures.length,
+      first: failures[0],
+    });
   return presentBillingRun(row!, failures);
 }
 
 /** The failures kept on these runs, by run, in the order they were met. */
 async function failuresOf(db: Pick<TenantDb, 'select'>, runIds: readonly string[]): Promise<Map<string, Failure[]>> {
   const rows = runIds.length
-    ? await db.select().from(billingRunFailures).where(inList(billingRunFailures.runId, runIds)).orderBy(asc(billingRunFailures.runId), asc(billingRunFailures.id))
+    ? await db
+        .select()
+        .from(billingRunFailures)
+        .where(inList(billingRunFailures.runId, runIds))
+        .orderBy(asc(billingRunFailures.runId), asc(billingRunFailures.id))
     : [];
   const byRun = new Map<string, Failure[]>();
-  for (const row of rows) byRun.set(row.runId, [...(byRun.get(row.runId) ?? []), { subscription_id: row.subscriptionId, message: row.message }]);
+  for (const row of rows)
+    byRun.set(row.runId, [
+      ...(byRun.get(row.runId) ?? []),
+      { subscription_id: row.subscriptionId, message: row.message },
+    ]);
   return byRun;
 }
 
@@ -123,6 +199,9 @@ export async function getBillingRun({ ctx, input }: { ctx: TenantContext; input:
 
 export async function listBillingRuns({ ctx, input }: { ctx: TenantContext; input: { limit: number } }) {
   const rows = await ctx.db.select().from(billingRuns).orderBy(desc(billingRuns.id)).limit(input.limit);
-  const failures = await failuresOf(ctx.db, rows.map((row) => row.id));
+  const failures = await failuresOf(
+    ctx.db,
+    rows.map((row) => row.id),
+  );
   return { data: rows.map((row) => presentBillingRun(row, failures.get(row.id) ?? [])), next_cursor: null };
 }

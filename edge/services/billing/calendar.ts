@@ -2,7 +2,15 @@
 // periods start at local midnight (business-rules.md "Billing periods"), so a DST change
 // makes a day 23 or 25 hours long and odd offsets (+05:45, +12:45) must just work.
 
-export type LocalParts = { year: number; month: number; day: number; hour: number; minute: number; second: number; weekday: number };
+export type LocalParts = {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  weekday: number;
+};
 
 const dayMs = 86_400_000;
 const formats = new Map<string, Intl.DateTimeFormat>();
@@ -58,7 +66,15 @@ function computeLocalParts(instant: number, timeZone: string): LocalParts {
   const year = fields.era === 'BC' ? 1 - yearOfEra : yearOfEra;
   const month = Number(fields.month);
   const day = Number(fields.day);
-  return { year, month, day, hour: Number(fields.hour), minute: Number(fields.minute), second: Number(fields.second), weekday: isoWeekday(year, month, day) };
+  return {
+    year,
+    month,
+    day,
+    hour: Number(fields.hour),
+    minute: Number(fields.minute),
+    second: Number(fields.second),
+    weekday: isoWeekday(year, month, day),
+  };
 }
 
 /**
@@ -78,7 +94,8 @@ function wallAt(instant: number, timeZone: string): number {
 }
 
 /** UTC offset in ms in force at `instant`. */
-const offsetAt = (instant: number, timeZone: string): number => wallAt(instant, timeZone) - Math.floor(instant / 1000) * 1000;
+const offsetAt = (instant: number, timeZone: string): number =>
+  wallAt(instant, timeZone) - Math.floor(instant / 1000) * 1000;
 
 /**
  * The UTC instant of a local wall time. Fields may overflow as with Date.UTC. When the
@@ -86,12 +103,31 @@ const offsetAt = (instant: number, timeZone: string): number => wallAt(instant, 
  * not occur (clocks going forward) the first instant after the gap, so a day whose
  * midnight was skipped starts when the clocks resume.
  */
-export function zonedInstant(timeZone: string, year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
+export function zonedInstant(
+  timeZone: string,
+  year: number,
+  month: number,
+  day: number,
+  hour = 0,
+  minute = 0,
+  second = 0,
+): number {
   const key = `${timeZone}|${year}|${month}|${day}|${hour}|${minute}|${second}`;
-  return instantMemo.get(key) ?? remember(instantMemo, key, computeZonedInstant(timeZone, year, month, day, hour, minute, second));
+  return (
+    instantMemo.get(key) ??
+    remember(instantMemo, key, computeZonedInstant(timeZone, year, month, day, hour, minute, second))
+  );
 }
 
-function computeZonedInstant(timeZone: string, year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+function computeZonedInstant(
+  timeZone: string,
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+): number {
   const wall = wallMs(year, month, day, hour, minute, second);
   // Offsets a day either side bracket any transition near this wall time (as Temporal does).
   const offsets = [offsetAt(wall - dayMs, timeZone), offsetAt(wall + dayMs, timeZone)];

@@ -9,10 +9,18 @@ export const maxMinorUnits = 999_999_999_999;
 
 // The bounds come first and stop the checks: an unsafe integer is one error, "too big".
 const described = (min: number, description: string) =>
-  z.number().min(min, { abort: true }).max(maxMinorUnits, { abort: true }).int().openapi({ description, example: 1999 });
+  z
+    .number()
+    .min(min, { abort: true })
+    .max(maxMinorUnits, { abort: true })
+    .int()
+    .openapi({ description, example: 1999 });
 
 /** A signed amount (a credit line, a minimum balance that may be negative). */
-export const MinorUnits = described(-maxMinorUnits, `Integer minor units of the currency, at most ${maxMinorUnits} either way`);
+export const MinorUnits = described(
+  -maxMinorUnits,
+  `Integer minor units of the currency, at most ${maxMinorUnits} either way`,
+);
 /** A price, a fee, a minimum: zero or more. */
 export const NonNegativeMinorUnits = described(0, `Integer minor units of the currency, 0 to ${maxMinorUnits}`);
 /** Money that moves: a payment, a refund, an allocation, a credit. */

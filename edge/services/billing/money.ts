@@ -2,7 +2,25 @@
 // line, never on intermediate ratios (business-rules.md "Money and numbers"). Ratios are
 // therefore kept as exact BigInt fractions until the single rounding step here.
 
-const zeroDecimal = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
+const zeroDecimal = new Set([
+  'BIF',
+  'CLP',
+  'DJF',
+  'GNF',
+  'ISK',
+  'JPY',
+  'KMF',
+  'KRW',
+  'PYG',
+  'RWF',
+  'UGX',
+  'UYI',
+  'VND',
+  'VUV',
+  'XAF',
+  'XOF',
+  'XPF',
+]);
 const threeDecimal = new Set(['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND']);
 const fourDecimal = new Set(['CLF', 'UYW']);
 
@@ -43,7 +61,8 @@ export type Fraction = { num: bigint; den: bigint };
  */
 export function parseDecimal(value: string): Fraction {
   const match = /^(\d+)(?:\.(\d{1,6}))?$/.exec(value);
-  if (!match) throw new RangeError(`not a plain non-negative decimal with at most 6 decimals: ${JSON.stringify(value)}`);
+  if (!match)
+    throw new RangeError(`not a plain non-negative decimal with at most 6 decimals: ${JSON.stringify(value)}`);
   const decimals = match[2] ?? '';
   return { num: BigInt(match[1] + decimals), den: 10n ** BigInt(decimals.length) };
 }

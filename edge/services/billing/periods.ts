@@ -15,7 +15,8 @@ export type Period = { start: number; end: number };
 const monthsPerCycle = { monthly: 1, quarterly: 3, annual: 12 } as const;
 
 function checkRange(value: number | null, min: number, max: number, what: string): number {
-  if (value === null || !Number.isInteger(value) || value < min || value > max) throw new RangeError(`${what} must be an integer ${min}–${max}, got ${value}`);
+  if (value === null || !Number.isInteger(value) || value < min || value > max)
+    throw new RangeError(`${what} must be an integer ${min}–${max}, got ${value}`);
   return value;
 }
 
@@ -24,7 +25,12 @@ function checkRange(value: number | null, min: number, max: number, what: string
  * the start's own local day (weekday for weekly). A billing day means nothing to a daily
  * cycle, so it is ignored there.
  */
-export function defaultAnchor(cycle: BillingCycle, startAt: number, timeZone: string, requestedDay?: number | null): BillingAnchor {
+export function defaultAnchor(
+  cycle: BillingCycle,
+  startAt: number,
+  timeZone: string,
+  requestedDay?: number | null,
+): BillingAnchor {
   const start = localParts(startAt, timeZone);
   const day = (fallback: number, max: number) => checkRange(requestedDay ?? fallback, 1, max, 'billing day');
   switch (cycle) {
@@ -48,7 +54,8 @@ export function defaultAnchor(cycle: BillingCycle, startAt: number, timeZone: st
  */
 type Grid = { step: number; at: (k: number) => number; floor: (year: number, month: number, day: number) => number };
 
-const epochDay = (year: number, month: number, day: number): number => Math.round(Date.UTC(year, month - 1, day) / 86_400_000);
+const epochDay = (year: number, month: number, day: number): number =>
+  Math.round(Date.UTC(year, month - 1, day) / 86_400_000);
 const mod = (a: number, n: number): number => ((a % n) + n) % n;
 
 function gridFor(anchor: BillingAnchor, timeZone: string): Grid {
@@ -59,14 +66,19 @@ function gridFor(anchor: BillingAnchor, timeZone: string): Grid {
     case 'weekly': {
       const weekday = checkRange(anchor.day, 1, 7, 'weekly anchor day');
       // 1970-01-01 was a Thursday (ISO weekday 4).
-      return { step: 7, at: midnightOfEpochDay, floor: (y, m, d) => epochDay(y, m, d) - mod(epochDay(y, m, d) + 4 - weekday, 7) };
+      return {
+        step: 7,
+        at: midnightOfEpochDay,
+        floor: (y, m, d) => epochDay(y, m, d) - mod(epochDay(y, m, d) + 4 - weekday, 7),
+      };
     }
     case 'monthly':
     case 'quarterly':
     case 'annual': {
       const step = monthsPerCycle[anchor.cycle];
       const anchorDay = checkRange(anchor.day, 1, 31, `${anchor.cycle} anchor day`);
-      const phase = anchor.cycle === 'monthly' ? 0 : checkRange(anchor.month, 1, 12, `${anchor.cycle} anchor month`) - 1;
+      const phase =
+        anchor.cycle === 'monthly' ? 0 : checkRange(anchor.month, 1, 12, `${anchor.cycle} anchor month`) - 1;
       const dateOf = (k: number) => ({ year: Math.floor(k / 12), month: mod(k, 12) + 1 });
       const dayIn = (k: number) => Math.min(anchorDay, daysInMonth(dateOf(k).year, dateOf(k).month));
       return {
@@ -111,6 +123,7 @@ export function nextPeriod(period: Period, anchor: BillingAnchor, timeZone: stri
  */
 export function previousBoundary(boundary: number, anchor: BillingAnchor, timeZone: string): number {
   const period = periodContaining(boundary - 1, anchor, timeZone);
-  if (period.end !== boundary) throw new RangeError(`${new Date(boundary).toISOString()} is not a ${anchor.cycle} period boundary`);
+  if (period.end !== boundary)
+    throw new RangeError(`${new Date(boundary).toISOString()} is not a ${anchor.cycle} period boundary`);
   return period.start;
 }

@@ -29,7 +29,13 @@ export type PlanChangeAmounts = { remainingMs: number; cycleMs: number; credit: 
  * of the cycle, each rounded once; `net` is what the change costs (negative: owed back).
  * `oldPrice` is the old effective price (override, discount) as the caller resolved it.
  */
-export function planChangeAmounts(input: { oldPrice: number; newPrice: number | Fraction; effectiveAt: number; cycleStart: number; cycleEnd: number }): PlanChangeAmounts {
+export function planChangeAmounts(input: {
+  oldPrice: number;
+  newPrice: number | Fraction;
+  effectiveAt: number;
+  cycleStart: number;
+  cycleEnd: number;
+}): PlanChangeAmounts {
   const { oldPrice, newPrice, effectiveAt, cycleStart, cycleEnd } = input;
   const cycleMs = cycleEnd - cycleStart;
   const remainingMs = cycleEnd - Math.min(Math.max(effectiveAt, cycleStart), cycleEnd);

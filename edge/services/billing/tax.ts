@@ -4,7 +4,13 @@
 import type { LineTax } from '../../../db/tenant/invoices.ts';
 import { assertMinorUnits, parseDecimal, roundHalfUp } from './money.ts';
 
-export type TaxRateSpec = { id: string; name: string; rate: string; mode: 'exclusive' | 'inclusive' | 'exempt'; compound: boolean };
+export type TaxRateSpec = {
+  id: string;
+  name: string;
+  rate: string;
+  mode: 'exclusive' | 'inclusive' | 'exempt';
+  compound: boolean;
+};
 export type TaxedLine = { net: number; tax: number; gross: number; taxes: LineTax[] };
 
 // A percentage with at most 6 decimals is an integer number of 10^-8 parts of the base.

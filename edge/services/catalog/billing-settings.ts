@@ -23,7 +23,10 @@ export const billingSettingsDefaults = Object.freeze({
  * `now`, the epoch when the caller has no clock). The insert is a no-op when the row
  * exists, so concurrent first reads agree.
  */
-export async function readBillingSettings(db: Pick<TenantTx, 'select' | 'insert'>, now: Date = new Date(0)): Promise<BillingSettingsRow> {
+export async function readBillingSettings(
+  db: Pick<TenantTx, 'select' | 'insert'>,
+  now: Date = new Date(0),
+): Promise<BillingSettingsRow> {
   const [row] = await db.select().from(billingSettings).where(eq(billingSettings.id, settingsId));
   if (row) return row;
   await db
@@ -40,15 +43,23 @@ export async function readBillingSettings(db: Pick<TenantTx, 'select' | 'insert'
  * here rather than failing every activation, plan change and billing run later.
  */
 async function assertOneTaxMode(tx: TenantTx, ids: readonly string[]) {
-  const rows = ids.length ? await tx.select({ mode: taxRates.mode }).from(taxRates).where(inArray(taxRates.id, [...ids])) : [];
+  const rows = ids.length
+    ? await tx
+        .select({ mode: taxRates.mode })
+        .from(taxRates)
+        .where(inArray(taxRates.id, [...ids]))
+    : [];
   const modes = new Set(rows.map((r) => r.mode).filter((mode) => mode !== 'exempt'));
   if (modes.size > 1) {
     const message = 'mixes inclusive and exclusive rates; one line is taxed in one mode';
-    throw new AppError('unprocessable', `default_tax_rate_ids ${message}`, { errors: [{ path: 'default_tax_rate_ids', message }] });
+    throw new AppError('unprocessable', `default_tax_rate_ids ${message}`, {
+      errors: [{ path: 'default_tax_rate_ids', message }],
+    });
   }
 }
 
-export const getBillingSettings = async ({ ctx }: { ctx: TenantContext }) => presentBillingSettings(await readBillingSettings(ctx.db, new Date(ctx.platform.now())));
+export const getBillingSettings = async ({ ctx }: { ctx: TenantContext }) =>
+  presentBillingSettings(await readBillingSettings(ctx.db, new Date(ctx.platform.now())));
 
 export async function updateBillingSettings({ ctx, input }: { ctx: TenantContext; input: BillingSettingsPatchInput }) {
   const now = new Date(ctx.platform.now());
@@ -65,15 +76,30 @@ export async function updateBillingSettings({ ctx, input }: { ctx: TenantContext
     if (Object.keys(changes).length === 0) return presentBillingSettings(row);
     const next = { ...row, ...set };
     if (next.enforcementEndHour <= next.enforcementStartHour) {
-      throw validationFailed([{ path: 'enforcement_end_hour', message: `must be after enforcement_start_hour (${next.enforcementStartHour})` }]);
+      throw validationFailed([
+        {
+          path: 'enforcement_end_hour',
+          message: `must be after enforcement_start_hour (${next.enforcementStartHour})`,
+        },
+      ]);
     }
     if (set.defaultTaxRateIds) {
-      for (const [i, id] of set.defaultTaxRateIds.entries()) await assertTaxRateUsable(tx, id, `default_tax_rate_ids.${i}`);
+      for (const [i, id] of set.defaultTaxRateIds.entries())
+        await assertTaxRateUsable(tx, id, `default_tax_rate_ids.${i}`);
       await assertOneTaxMode(tx, set.defaultTaxRateIds);
     }
     if (set.defaultPolicySetId) await assertPolicySetUsable(tx, set.defaultPolicySetId, 'default_policy_set_id');
-    const [updated] = await tx.update(billingSettings).set({ ...set, updatedAt: now }).where(eq(billingSettings.id, row.id)).returning();
-    await appendAuditEvent(tx, ctx, { action: 'billing_settings.updated', resource: 'billing_settings', resourceId: row.id, changes });
+    const [updated] = await tx
+      .update(billingSettings)
+      .set({ ...set, updatedAt: now })
+      .where(eq(billingSettings.id, row.id))
+      .returning();
+    await appendAuditEvent(tx, ctx, {
+      action: 'billing_settings.updated',
+      resource: 'billing_settings',
+      resourceId: row.id,
+      changes,
+    });
     return presentBillingSettings(updated!);
   });
 }

@@ -28,7 +28,10 @@ const Decimal = (min: number, max: number, aboveMin: boolean, example: string) =
     .transform((value, ctx) => {
       const result = canonicalDecimal(value, min, max, aboveMin);
       if (result === null) {
-        ctx.addIssue({ code: 'custom', message: `must be a decimal string ${aboveMin ? '>' : '≥'} ${min} and ≤ ${max} with at most 4 decimals, such as "${example}"` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a decimal string ${aboveMin ? '>' : '≥'} ${min} and ≤ ${max} with at most 4 decimals, such as "${example}"`,
+        });
         return z.NEVER;
       }
       return result;
@@ -58,7 +61,8 @@ export const Prices = z
   .superRefine((prices, ctx) => {
     const seen = new Set<string>();
     prices.forEach((price, i) => {
-      if (seen.has(price.currency)) ctx.addIssue({ code: 'custom', path: [i, 'currency'], message: `${price.currency} appears more than once` });
+      if (seen.has(price.currency))
+        ctx.addIssue({ code: 'custom', path: [i, 'currency'], message: `${price.currency} appears more than once` });
       seen.add(price.currency);
     });
   });
@@ -90,14 +94,24 @@ const offerFields = {
   tax_rate_id: Ref.nullish(),
   download_mbps: Mbps,
   upload_mbps: Mbps,
-  included_gb: z.number().int().min(0).max(1_000_000_000).nullish().openapi({ description: 'Whole GB (10^9 bytes) per period; null is unmetered' }),
+  included_gb: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000_000)
+    .nullish()
+    .openapi({ description: 'Whole GB (10^9 bytes) per period; null is unmetered' }),
   overage_per_gb: Prices.nullish().openapi({ description: 'Needs included_gb' }),
   setup_fee: Prices.nullish(),
   policy_set_id: Ref.nullish(),
 };
 
-const overageNeedsVolume = (offer: { included_gb?: number | null | undefined; overage_per_gb?: unknown }, ctx: z.RefinementCtx) => {
-  if (offer.overage_per_gb != null && offer.included_gb == null) ctx.addIssue({ code: 'custom', path: ['overage_per_gb'], message: 'overage_per_gb needs included_gb' });
+const overageNeedsVolume = (
+  offer: { included_gb?: number | null | undefined; overage_per_gb?: unknown },
+  ctx: z.RefinementCtx,
+) => {
+  if (offer.overage_per_gb != null && offer.included_gb == null)
+    ctx.addIssue({ code: 'custom', path: ['overage_per_gb'], message: 'overage_per_gb needs included_gb' });
 };
 
 /** The offer of the OpenAPI example; the tests and the billing bench create it too. */
@@ -113,20 +127,44 @@ export const offerExample = {
   upload_mbps: 50,
 } satisfies z.input<z.ZodObject<typeof offerFields>>;
 
-export const OfferCreate = z.strictObject(offerFields).superRefine(overageNeedsVolume).openapi('OfferCreate', { example: offerExample });
+export const OfferCreate = z
+  .strictObject(offerFields)
+  .superRefine(overageNeedsVolume)
+  .openapi('OfferCreate', { example: offerExample });
 export const OfferPatch = z
   .strictObject({
     ...Object.fromEntries(Object.entries(offerFields).map(([k, v]) => [k, v.optional()])),
-    billing_cycle: offerFields.billing_cycle.optional().openapi({ description: 'Immutable: a different cycle is a different offer' }),
+    billing_cycle: offerFields.billing_cycle
+      .optional()
+      .openapi({ description: 'Immutable: a different cycle is a different offer' }),
     billing_mode: offerFields.billing_mode.optional().openapi({ description: 'Immutable' }),
   } as { [K in keyof typeof offerFields]: z.ZodOptional<(typeof offerFields)[K]> })
   .openapi('OfferPatch', { example: { name: 'Fiber 100 (2031)' } });
 
 export const AddonCreate = z
-  .strictObject({ code: Code, name: Name, charge: z.enum(addonCharges), prices: Prices.min(1), tax_rate_id: Ref.nullish() })
-  .openapi('AddonCreate', { example: { code: 'STATIC-IP', name: 'Static IPv4', charge: 'recurring', prices: [{ currency: 'USD', amount: 500 }] } });
+  .strictObject({
+    code: Code,
+    name: Name,
+    charge: z.enum(addonCharges),
+    prices: Prices.min(1),
+    tax_rate_id: Ref.nullish(),
+  })
+  .openapi('AddonCreate', {
+    example: {
+      code: 'STATIC-IP',
+      name: 'Static IPv4',
+      charge: 'recurring',
+      prices: [{ currency: 'USD', amount: 500 }],
+    },
+  });
 export const AddonPatch = z
-  .strictObject({ code: Code.optional(), name: Name.optional(), charge: z.enum(addonCharges).optional(), prices: Prices.min(1).optional(), tax_rate_id: Ref.nullish() })
+  .strictObject({
+    code: Code.optional(),
+    name: Name.optional(),
+    charge: z.enum(addonCharges).optional(),
+    prices: Prices.min(1).optional(),
+    tax_rate_id: Ref.nullish(),
+  })
   .openapi('AddonPatch', { example: { name: 'Static IPv4 address' } });
 
 export const Instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
@@ -152,12 +190,21 @@ export type DiscountShape = {
 /** percent iff kind percent, amounts iff kind fixed; the window half-open and not empty. */
 export function discountErrors(d: DiscountShape) {
   const errors: { path: string; message: string }[] = [];
-  if (d.kind === 'percent' && d.percent == null) errors.push({ path: 'percent', message: 'a percent discount needs percent' });
-  if (d.kind === 'percent' && d.amounts != null) errors.push({ path: 'amounts', message: 'a percent discount has no amounts' });
-  if (d.kind === 'fixed' && d.amounts == null) errors.push({ path: 'amounts', message: 'a fixed discount needs amounts' });
-  if (d.kind === 'fixed' && d.percent != null) errors.push({ path: 'percent', message: 'a fixed discount has no percent' });
+  if (d.kind === 'percent' && d.percent == null)
+    errors.push({ path: 'percent', message: 'a percent discount needs percent' });
+  if (d.kind === 'percent' && d.amounts != null)
+    errors.push({ path: 'amounts', message: 'a percent discount has no amounts' });
+  if (d.kind === 'fixed' && d.amounts == null)
+    errors.push({ path: 'amounts', message: 'a fixed discount needs amounts' });
+  if (d.kind === 'fixed' && d.percent != null)
+    errors.push({ path: 'percent', message: 'a fixed discount has no percent' });
   // Refinements also run over fields that failed their own checks: compare only real instants.
-  if (d.valid_from instanceof Date && d.valid_until instanceof Date && d.valid_until.getTime() <= d.valid_from.getTime()) errors.push({ path: 'valid_until', message: 'must be after valid_from' });
+  if (
+    d.valid_from instanceof Date &&
+    d.valid_until instanceof Date &&
+    d.valid_until.getTime() <= d.valid_from.getTime()
+  )
+    errors.push({ path: 'valid_until', message: 'must be after valid_from' });
   return errors;
 }
 
@@ -166,12 +213,20 @@ export const DiscountCreate = z
   .superRefine((d, ctx) => {
     for (const e of discountErrors(d)) ctx.addIssue({ code: 'custom', path: [e.path], message: e.message });
   })
-  .openapi('DiscountCreate', { example: { code: 'WELCOME10', name: 'Welcome 10 %', kind: 'percent', percent: '10', max_cycles: 3 } });
+  .openapi('DiscountCreate', {
+    example: { code: 'WELCOME10', name: 'Welcome 10 %', kind: 'percent', percent: '10', max_cycles: 3 },
+  });
 export const DiscountPatch = z
-  .strictObject(Object.fromEntries(Object.entries(discountFields).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof discountFields]: z.ZodOptional<(typeof discountFields)[K]> })
+  .strictObject(
+    Object.fromEntries(Object.entries(discountFields).map(([k, v]) => [k, v.optional()])) as {
+      [K in keyof typeof discountFields]: z.ZodOptional<(typeof discountFields)[K]>;
+    },
+  )
   .openapi('DiscountPatch', { example: { name: 'Welcome 10 % (spring)' } });
 
-const DunningStep = z.strictObject({ day_offset: z.number().int().min(0).max(365), action: z.enum(dunningActions) }).openapi('DunningStep');
+const DunningStep = z
+  .strictObject({ day_offset: z.number().int().min(0).max(365), action: z.enum(dunningActions) })
+  .openapi('DunningStep');
 export const DunningSteps = z
   .array(DunningStep)
   .max(20)
@@ -187,7 +242,10 @@ const policyFields = {
   upgrade_fees: Prices,
   downgrade_fees: Prices,
   min_invoice_amount: NonNegativeMinorUnits,
-  dunning_steps: DunningSteps.openapi({ description: 'day_offset strictly increasing; actions never milder after a harsher one (notify < throttle < suspend < reject)' }),
+  dunning_steps: DunningSteps.openapi({
+    description:
+      'day_offset strictly increasing; actions never milder after a harsher one (notify < throttle < suspend < reject)',
+  }),
   grace_days: Days(365),
   prepaid_grace_days: Days(365),
   prepaid_deactivation_days: Days(3650),
@@ -209,7 +267,11 @@ export const PolicySetCreate = z
   })
   .openapi('PolicySetCreate', { example: { name: 'Residential standard' } });
 export const PolicySetPatch = z
-  .strictObject(Object.fromEntries(Object.entries(policyFields).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof policyFields]: z.ZodOptional<(typeof policyFields)[K]> })
+  .strictObject(
+    Object.fromEntries(Object.entries(policyFields).map(([k, v]) => [k, v.optional()])) as {
+      [K in keyof typeof policyFields]: z.ZodOptional<(typeof policyFields)[K]>;
+    },
+  )
   .openapi('PolicySetPatch', { example: { grace_days: 2 } });
 
 export const BillingSettingsPatch = z
@@ -224,10 +286,28 @@ export const BillingSettingsPatch = z
       })
       .optional(),
     default_policy_set_id: Ref.nullish(),
-    throttle_profile: z.string().trim().min(1).max(64).optional().openapi({ description: 'RADIUS profile applied on throttle' }),
-    suspended_profile: z.string().trim().min(1).max(64).nullish().openapi({ description: 'RADIUS profile applied on suspension; null rejects instead' }),
+    throttle_profile: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .optional()
+      .openapi({ description: 'RADIUS profile applied on throttle' }),
+    suspended_profile: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .nullish()
+      .openapi({ description: 'RADIUS profile applied on suspension; null rejects instead' }),
     enforcement_start_hour: z.number().int().min(0).max(23).optional(),
-    enforcement_end_hour: z.number().int().min(1).max(24).optional().openapi({ description: 'Exclusive; after enforcement_start_hour' }),
+    enforcement_end_hour: z
+      .number()
+      .int()
+      .min(1)
+      .max(24)
+      .optional()
+      .openapi({ description: 'Exclusive; after enforcement_start_hour' }),
   })
   .openapi('BillingSettingsPatch', { example: { enforcement_start_hour: 9, enforcement_end_hour: 17 } });
 

@@ -27,9 +27,11 @@ export function dunningStepErrors(steps: readonly DunningStep[]) {
   let harshest: DunningAction = 'notify';
   steps.forEach((step, i) => {
     const prev = steps[i - 1];
-    if (prev && step.day_offset <= prev.day_offset) errors.push({ path: [i, 'day_offset'], message: `must be after the previous step's day ${prev.day_offset}` });
+    if (prev && step.day_offset <= prev.day_offset)
+      errors.push({ path: [i, 'day_offset'], message: `must be after the previous step's day ${prev.day_offset}` });
     if (step.action === 'notify') return;
-    if (severity[step.action] <= severity[harshest]) errors.push({ path: [i, 'action'], message: `${step.action} cannot follow ${harshest}` });
+    if (severity[step.action] <= severity[harshest])
+      errors.push({ path: [i, 'action'], message: `${step.action} cannot follow ${harshest}` });
     else harshest = step.action;
   });
   return errors;

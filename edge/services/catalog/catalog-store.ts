@@ -25,13 +25,16 @@ export async function assertPolicySetUsable(db: CatalogReader, id: string, path:
   if (!row) throw unusable(path, 'is not a policy set of this tenant');
 }
 
-const unusable = (path: string, message: string) => new AppError('unprocessable', `${path} ${message}`, { errors: [{ path, message }] });
+const unusable = (path: string, message: string) =>
+  new AppError('unprocessable', `${path} ${message}`, { errors: [{ path, message }] });
 
-export const validationFailed = (errors: FieldError[]) => new AppError('validation_failed', `${errors.length} field(s) failed validation`, { errors });
+export const validationFailed = (errors: FieldError[]) =>
+  new AppError('validation_failed', `${errors.length} field(s) failed validation`, { errors });
 
 /** A UNIQUE violation from libSQL, however drizzle wrapped it. */
 export function isUniqueViolation(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) if (/UNIQUE constraint failed/.test(e.message)) return true;
+  for (let e: unknown = error; e instanceof Error; e = e.cause)
+    if (/UNIQUE constraint failed/.test(e.message)) return true;
   return false;
 }
 
@@ -46,14 +49,21 @@ export async function uniquely<T>(write: () => Promise<T>, clash: () => AppError
 }
 
 /** Fields of `patch` (snake_case) that differ from `row` (camelCase columns), as a column set and an audit record. */
-export function diff<Row extends Record<string, unknown>>(row: Row, patch: Record<string, unknown>, columns: readonly (readonly [string, keyof Row & string])[]) {
+export function diff<Row extends Record<string, unknown>>(
+  row: Row,
+  patch: Record<string, unknown>,
+  columns: readonly (readonly [string, keyof Row & string])[],
+) {
   const set: Partial<Row> = {};
   const changes: Record<string, unknown> = {};
   for (const [field, column] of columns) {
     const value = patch[field];
     if (value === undefined) continue;
     const current = row[column];
-    const same = value instanceof Date || current instanceof Date ? (value as Date | null)?.getTime() === (current as Date | null)?.getTime() : JSON.stringify(value) === JSON.stringify(current);
+    const same =
+      value instanceof Date || current instanceof Date
+        ? (value as Date | null)?.getTime() === (current as Date | null)?.getTime()
+        : JSON.stringify(value) === JSON.stringify(current);
     if (same) continue;
     Object.assign(set, { [column]: value });
     changes[field] = value instanceof Date ? value.toISOString() : value;

@@ -12,4 +12,5 @@ export async function findOffer(db: CatalogReader, id: string): Promise<OfferRow
 }
 
 /** The offer's price in `currency` (minor units), or null when it has none in that currency. */
-export const offerPrice = (offer: Pick<OfferRow, 'prices'>, currency: string): number | null => offer.prices.find((p) => p.currency === currency)?.amount ?? null;
+export const offerPrice = (offer: Pick<OfferRow, 'prices'>, currency: string): number | null =>
+  offer.prices.find((p) => p.currency === currency)?.amount ?? null;

@@ -10,7 +10,10 @@ import type { TaxRateRow } from './present.ts';
  */
 export async function findTaxRates(db: CatalogReader, ids: readonly string[]): Promise<TaxRateRow[]> {
   if (ids.length === 0) return [];
-  const rows = await db.select().from(taxRates).where(inArray(taxRates.id, [...new Set(ids)]));
+  const rows = await db
+    .select()
+    .from(taxRates)
+    .where(inArray(taxRates.id, [...new Set(ids)]));
   const byId = new Map(rows.map((row) => [row.id, row]));
   return ids.map((id) => {
     const row = byId.get(id);

@@ -6,10 +6,20 @@ import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { pageOf } from '../page-of.ts';
 import { discountErrors, type DiscountCreateInput, type DiscountPatchInput } from './catalog-input.ts';
-import { archivedWhere, diff, uniquely, validationFailed, type ArchivedFilter, type CatalogReader } from './catalog-store.ts';
+import {
+  archivedWhere,
+  diff,
+  uniquely,
+  validationFailed,
+  type ArchivedFilter,
+  type CatalogReader,
+} from './catalog-store.ts';
 import { presentDiscount, pricesCell, type DiscountRow } from './present.ts';
 
-const codeTaken = (code: string) => new AppError('conflict', `a discount with code ${code} already exists`, { errors: [{ path: 'code', message: 'already used by another discount' }] });
+const codeTaken = (code: string) =>
+  new AppError('conflict', `a discount with code ${code} already exists`, {
+    errors: [{ path: 'code', message: 'already used by another discount' }],
+  });
 
 export async function findDiscount(db: CatalogReader, id: string): Promise<DiscountRow> {
   const [row] = await db.select().from(discounts).where(eq(discounts.id, id));
@@ -17,7 +27,16 @@ export async function findDiscount(db: CatalogReader, id: string): Promise<Disco
   return row;
 }
 
-const auditable = (d: ReturnType<typeof presentDiscount>) => ({ code: d.code, name: d.name, kind: d.kind, percent: d.percent, amounts: d.amounts, valid_from: d.valid_from, valid_until: d.valid_until, max_cycles: d.max_cycles });
+const auditable = (d: ReturnType<typeof presentDiscount>) => ({
+  code: d.code,
+  name: d.name,
+  kind: d.kind,
+  percent: d.percent,
+  amounts: d.amounts,
+  valid_from: d.valid_from,
+  valid_until: d.valid_until,
+  max_cycles: d.max_cycles,
+});
 
 export async function createDiscount({ ctx, input }: { ctx: TenantContext; input: DiscountCreateInput }) {
   const now = new Date(ctx.platform.now());
@@ -42,17 +61,29 @@ export async function createDiscount({ ctx, input }: { ctx: TenantContext; input
           })
           .returning();
         const discount = presentDiscount(row!);
-        await appendAuditEvent(tx, ctx, { action: 'discount.created', resource: 'discount', resourceId: id, changes: auditable(discount) });
+        await appendAuditEvent(tx, ctx, {
+          action: 'discount.created',
+          resource: 'discount',
+          resourceId: id,
+          changes: auditable(discount),
+        });
         return discount;
       }),
     () => codeTaken(input.code),
   );
 }
 
-export const getDiscount = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) => presentDiscount(await findDiscount(ctx.db, input.id));
+export const getDiscount = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) =>
+  presentDiscount(await findDiscount(ctx.db, input.id));
 
 /** A change of kind brings its own value: percent → fixed sets amounts and clears percent (null). */
-export async function updateDiscount({ ctx, input }: { ctx: TenantContext; input: { id: string; patch: DiscountPatchInput } }) {
+export async function updateDiscount({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; patch: DiscountPatchInput };
+}) {
   const now = new Date(ctx.platform.now());
   return uniquely(
     () =>
@@ -70,10 +101,25 @@ export async function updateDiscount({ ctx, input }: { ctx: TenantContext; input
         ]);
         if (Object.keys(changes).length === 0) return presentDiscount(row);
         const next = { ...row, ...set };
-        const errors = discountErrors({ kind: next.kind, percent: next.percent, amounts: next.amounts, valid_from: next.validFrom, valid_until: next.validUntil });
+        const errors = discountErrors({
+          kind: next.kind,
+          percent: next.percent,
+          amounts: next.amounts,
+          valid_from: next.validFrom,
+          valid_until: next.validUntil,
+        });
         if (errors.length) throw validationFailed(errors);
-        const [updated] = await tx.update(discounts).set({ ...set, updatedAt: now }).where(eq(discounts.id, row.id)).returning();
-        await appendAuditEvent(tx, ctx, { action: 'discount.updated', resource: 'discount', resourceId: row.id, changes });
+        const [updated] = await tx
+          .update(discounts)
+          .set({ ...set, updatedAt: now })
+          .where(eq(discounts.id, row.id))
+          .returning();
+        await appendAuditEvent(tx, ctx, {
+          action: 'discount.updated',
+          resource: 'discount',
+          resourceId: row.id,
+          changes,
+        });
         return presentDiscount(updated!);
       }),
     () => codeTaken(input.patch.code ?? ''),
@@ -87,22 +133,55 @@ export async function archiveDiscount({ ctx, input }: { ctx: TenantContext; inpu
     const row = await findDiscount(tx, input.id);
     if (row.archivedAt) return;
     await tx.update(discounts).set({ archivedAt: now, updatedAt: now }).where(eq(discounts.id, row.id));
-    await appendAuditEvent(tx, ctx, { action: 'discount.archived', resource: 'discount', resourceId: row.id, changes: { code: row.code } });
+    await appendAuditEvent(tx, ctx, {
+      action: 'discount.archived',
+      resource: 'discount',
+      resourceId: row.id,
+      changes: { code: row.code },
+    });
   });
 }
 
 export type DiscountFilter = { kind?: DiscountKind | undefined; archived?: ArchivedFilter | undefined };
 
 /** Newest first; the cursor is the id of the last discount returned. */
-export async function listDiscounts({ ctx, input }: { ctx: TenantContext; input: DiscountFilter & { limit: number; cursor?: string | undefined } }) {
+export async function listDiscounts({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: DiscountFilter & { limit: number; cursor?: string | undefined };
+}) {
   const rows = await ctx.db
     .select()
     .from(discounts)
-    .where(and(input.kind ? eq(discounts.kind, input.kind) : undefined, archivedWhere(discounts.archivedAt, input.archived), input.cursor ? lt(discounts.id, input.cursor) : undefined))
+    .where(
+      and(
+        input.kind ? eq(discounts.kind, input.kind) : undefined,
+        archivedWhere(discounts.archivedAt, input.archived),
+        input.cursor ? lt(discounts.id, input.cursor) : undefined,
+      ),
+    )
     .orderBy(desc(discounts.id))
     .limit(input.limit + 1);
   return pageOf(rows, input.limit, presentDiscount, (row) => row.id);
 }
 
-export const discountCsvColumns = ['code', 'id', 'name', 'kind', 'percent', 'amounts', 'valid_from', 'valid_until', 'max_cycles', 'archived_at', 'created_at', 'updated_at'] as const;
-export const discountCsvRecord = (discount: ReturnType<typeof presentDiscount>) => ({ ...discount, amounts: pricesCell(discount.amounts) });
+export const discountCsvColumns = [
+  'code',
+  'id',
+  'name',
+  'kind',
+  'percent',
+  'amounts',
+  'valid_from',
+  'valid_until',
+  'max_cycles',
+  'archived_at',
+  'created_at',
+  'updated_at',
+] as const;
+export const discountCsvRecord = (discount: ReturnType<typeof presentDiscount>) => ({
+  ...discount,
+  amounts: pricesCell(discount.amounts),
+});

@@ -6,14 +6,28 @@ import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { pageOf } from '../page-of.ts';
 import type { OfferCreateInput, OfferPatchInput } from './catalog-input.ts';
-import { archivedWhere, assertPolicySetUsable, assertTaxRateUsable, diff, uniquely, validationFailed, type ArchivedFilter } from './catalog-store.ts';
+import {
+  archivedWhere,
+  assertPolicySetUsable,
+  assertTaxRateUsable,
+  diff,
+  uniquely,
+  validationFailed,
+  type ArchivedFilter,
+} from './catalog-store.ts';
 import { findOffer } from './find-offer.ts';
 import { presentOffer, pricesCell } from './present.ts';
 
-const codeTaken = (code: string) => new AppError('conflict', `an offer with code ${code} already exists`, { errors: [{ path: 'code', message: 'already used by another offer' }] });
+const codeTaken = (code: string) =>
+  new AppError('conflict', `an offer with code ${code} already exists`, {
+    errors: [{ path: 'code', message: 'already used by another offer' }],
+  });
 
 /** References are checked in the writing transaction, so an archive racing this write cannot slip between. */
-async function assertReferences(tx: TenantTx, refs: { tax_rate_id?: string | null | undefined; policy_set_id?: string | null | undefined }) {
+async function assertReferences(
+  tx: TenantTx,
+  refs: { tax_rate_id?: string | null | undefined; policy_set_id?: string | null | undefined },
+) {
   if (refs.tax_rate_id) await assertTaxRateUsable(tx, refs.tax_rate_id, 'tax_rate_id');
   if (refs.policy_set_id) await assertPolicySetUsable(tx, refs.policy_set_id, 'policy_set_id');
 }
@@ -47,7 +61,13 @@ export async function createOffer({ ctx, input }: { ctx: TenantContext; input: O
             updatedAt: now,
           })
           .returning();
-        const changes = { code: input.code, name: input.name, billing_cycle: input.billing_cycle, billing_mode: input.billing_mode, prices: input.prices };
+        const changes = {
+          code: input.code,
+          name: input.name,
+          billing_cycle: input.billing_cycle,
+          billing_mode: input.billing_mode,
+          prices: input.prices,
+        };
         await appendAuditEvent(tx, ctx, { action: 'offer.created', resource: 'offer', resourceId: id, changes });
         return presentOffer(row!);
       }),
@@ -55,7 +75,8 @@ export async function createOffer({ ctx, input }: { ctx: TenantContext; input: O
   );
 }
 
-export const getOffer = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) => presentOffer(await findOffer(ctx.db, input.id));
+export const getOffer = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) =>
+  presentOffer(await findOffer(ctx.db, input.id));
 
 const editable = [
   ['code', 'code'],
@@ -79,7 +100,13 @@ const editable = [
  * offer: subscriptions' periods were cut by it). Changes apply to the offer's next use;
  * what invoices already carry is snapshotted there.
  */
-export async function updateOffer({ ctx, input }: { ctx: TenantContext; input: { id: string; patch: OfferPatchInput } }) {
+export async function updateOffer({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; patch: OfferPatchInput };
+}) {
   const now = new Date(ctx.platform.now());
   const code = input.patch.code;
   return uniquely(
@@ -88,15 +115,24 @@ export async function updateOffer({ ctx, input }: { ctx: TenantContext; input: {
         const row = await findOffer(tx, input.id);
         const { set, changes } = diff(row, input.patch, editable);
         const frozen = (['billing_cycle', 'billing_mode'] as const).filter((field) => field in changes);
-        if (frozen.length) throw new AppError('invalid_state', `an offer's ${frozen.join(' and ')} cannot change; create a new offer and move subscriptions to it`);
+        if (frozen.length)
+          throw new AppError(
+            'invalid_state',
+            `an offer's ${frozen.join(' and ')} cannot change; create a new offer and move subscriptions to it`,
+          );
         if (Object.keys(changes).length === 0) return presentOffer(row);
         const next = { ...row, ...set };
-        if (next.overagePerGb !== null && next.includedGb === null) throw validationFailed([{ path: 'overage_per_gb', message: 'overage_per_gb needs included_gb' }]);
+        if (next.overagePerGb !== null && next.includedGb === null)
+          throw validationFailed([{ path: 'overage_per_gb', message: 'overage_per_gb needs included_gb' }]);
         await assertReferences(tx, {
           ...('tax_rate_id' in changes ? { tax_rate_id: next.taxRateId } : {}),
           ...('policy_set_id' in changes ? { policy_set_id: next.policySetId } : {}),
         });
-        const [updated] = await tx.update(offers).set({ ...set, updatedAt: now }).where(eq(offers.id, row.id)).returning();
+        const [updated] = await tx
+          .update(offers)
+          .set({ ...set, updatedAt: now })
+          .where(eq(offers.id, row.id))
+          .returning();
         await appendAuditEvent(tx, ctx, { action: 'offer.updated', resource: 'offer', resourceId: row.id, changes });
         return presentOffer(updated!);
       }),
@@ -111,7 +147,12 @@ export async function archiveOffer({ ctx, input }: { ctx: TenantContext; input: 
     const row = await findOffer(tx, input.id);
     if (row.archivedAt) return;
     await tx.update(offers).set({ archivedAt: now, updatedAt: now }).where(eq(offers.id, row.id));
-    await appendAuditEvent(tx, ctx, { action: 'offer.archived', resource: 'offer', resourceId: row.id, changes: { code: row.code } });
+    await appendAuditEvent(tx, ctx, {
+      action: 'offer.archived',
+      resource: 'offer',
+      resourceId: row.id,
+      changes: { code: row.code },
+    });
   });
 }
 
@@ -123,7 +164,13 @@ export type OfferFilter = {
 };
 
 /** Newest first; the cursor is the id of the last offer returned. */
-export async function listOffers({ ctx, input }: { ctx: TenantContext; input: OfferFilter & { limit: number; cursor?: string | undefined } }) {
+export async function listOffers({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: OfferFilter & { limit: number; cursor?: string | undefined };
+}) {
   const rows = await ctx.db
     .select()
     .from(offers)

@@ -8,7 +8,6 @@ export type DiscountRow = typeof discounts.$inferSelect;
 export type PolicySetRow = typeof policySets.$inferSelect;
 export type BillingSettingsRow = typeof billingSettings.$inferSelect;
 
-
 export const presentTaxRate = (row: TaxRateRow) => ({
   id: row.id,
   name: row.name,
@@ -96,4 +95,5 @@ export const presentBillingSettings = (row: BillingSettingsRow) => ({
 });
 
 /** Prices as one CSV cell: "USD 4999; EUR 4500" (minor units). */
-export const pricesCell = (prices: readonly { currency: string; amount: number }[] | null) => (prices ? prices.map((p) => `${p.currency} ${p.amount}`).join('; ') : null);
+export const pricesCell = (prices: readonly { currency: string; amount: number }[] | null) =>
+  prices ? prices.map((p) => `${p.currency} ${p.amount}`).join('; ') : null;

@@ -1,5 +1,11 @@
 import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
-import { collectionCases, serviceHolds, subscriptions, type CollectionCaseKind, type HoldReason } from '../../../db/tenant/index.ts';
+import {
+  collectionCases,
+  serviceHolds,
+  subscriptions,
+  type CollectionCaseKind,
+  type HoldReason,
+} from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantDb, TenantTx } from '../../context.ts';
 import { pageOf } from '../page-of.ts';
 import { liftHolds } from '../subscriptions/service-holds.ts';
@@ -31,11 +37,21 @@ export const presentCase = (row: CaseRow) => ({
   updated_at: row.updatedAt.toISOString(),
 });
 
-export async function findOpenCase(tx: Pick<TenantTx, 'select'>, subscriberId: string, kind: CollectionCaseKind): Promise<CaseRow | undefined> {
+export async function findOpenCase(
+  tx: Pick<TenantTx, 'select'>,
+  subscriberId: string,
+  kind: CollectionCaseKind,
+): Promise<CaseRow | undefined> {
   const [row] = await tx
     .select()
     .from(collectionCases)
-    .where(and(eq(collectionCases.subscriberId, subscriberId), eq(collectionCases.kind, kind), eq(collectionCases.status, 'open')));
+    .where(
+      and(
+        eq(collectionCases.subscriberId, subscriberId),
+        eq(collectionCases.kind, kind),
+        eq(collectionCases.status, 'open'),
+      ),
+    );
   return row;
 }
 
@@ -44,10 +60,25 @@ export async function findOpenCase(tx: Pick<TenantTx, 'select'>, subscriberId: s
  * already (the partial unique index allows one open case per subscriber and kind, so a
  * concurrent opener loses here instead of opening a second).
  */
-export async function openCase(tx: TenantTx, input: { subscriberId: string; kind: CollectionCaseKind; step: number; action: CaseAction; id: string }, at: Date, now: Date): Promise<CaseRow | null> {
+export async function openCase(
+  tx: TenantTx,
+  input: { subscriberId: string; kind: CollectionCaseKind; step: number; action: CaseAction; id: string },
+  at: Date,
+  now: Date,
+): Promise<CaseRow | null> {
   const [row] = await tx
     .insert(collectionCases)
-    .values({ id: input.id, subscriberId: input.subscriberId, kind: input.kind, status: 'open', step: input.step, action: input.action, openedAt: at, lastActionAt: at, updatedAt: now })
+    .values({
+      id: input.id,
+      subscriberId: input.subscriberId,
+      kind: input.kind,
+      status: 'open',
+      step: input.step,
+      action: input.action,
+      openedAt: at,
+      lastActionAt: at,
+      updatedAt: now,
+    })
     .onConflictDoNothing()
     .returning();
   return row ?? null;
@@ -57,11 +88,24 @@ export async function openCase(tx: TenantTx, input: { subscriberId: string; kind
  * Moves an open case up to `step`, conditional on it still being open and below `step`:
  * steps only move up, and of two runs reaching the same step only one moves it (and acts).
  */
-export async function advanceCase(tx: TenantTx, row: CaseRow, step: number, action: CaseAction, at: Date, now: Date): Promise<CaseRow | null> {
+export async function advanceCase(
+  tx: TenantTx,
+  row: CaseRow,
+  step: number,
+  action: CaseAction,
+  at: Date,
+  now: Date,
+): Promise<CaseRow | null> {
   const [updated] = await tx
     .update(collectionCases)
     .set({ step, action, lastActionAt: at, updatedAt: now })
-    .where(and(eq(collectionCases.id, row.id), eq(collectionCases.status, 'open'), or(isNull(collectionCases.step), lt(collectionCases.step, step))))
+    .where(
+      and(
+        eq(collectionCases.id, row.id),
+        eq(collectionCases.status, 'open'),
+        or(isNull(collectionCases.step), lt(collectionCases.step, step)),
+      ),
+    )
     .returning();
   return updated ?? null;
 }
@@ -80,12 +124,25 @@ export async function closeCase(tx: TenantTx, row: CaseRow, reason: string, at: 
  * once, liftHolds records `subscription.restored`) and returns a `restore` action per
  * lifted hold.
  */
-export async function restoreHolds(tx: TenantTx, subscriberId: string, reason: Extract<HoldReason, CollectionCaseKind>, by: string, at: Date): Promise<CollectionAction[]> {
+export async function restoreHolds(
+  tx: TenantTx,
+  subscriberId: string,
+  reason: Extract<HoldReason, CollectionCaseKind>,
+  by: string,
+  at: Date,
+): Promise<CollectionAction[]> {
   const held = await tx
     .select({ subscriptionId: serviceHolds.subscriptionId })
     .from(serviceHolds)
     .innerJoin(subscriptions, eq(subscriptions.id, serviceHolds.subscriptionId))
-    .where(and(eq(subscriptions.subscriberId, subscriberId), sql`${subscriptions.status} IN ('active', 'suspended')`, eq(serviceHolds.reason, reason), isNull(serviceHolds.liftedAt)));
+    .where(
+      and(
+        eq(subscriptions.subscriberId, subscriberId),
+        sql`${subscriptions.status} IN ('active', 'suspended')`,
+        eq(serviceHolds.reason, reason),
+        isNull(serviceHolds.liftedAt),
+      ),
+    );
   const ids = held.map((h) => h.subscriptionId);
   if (ids.length === 0) return [];
   await liftHolds(tx, { subscriptionIds: ids, reasons: [reason], by }, at);
@@ -97,10 +154,20 @@ export function unionPage(lists: readonly (readonly string[])[], limit: number):
   return [...new Set(lists.flat())].sort().slice(0, limit);
 }
 
-export type CaseFilter = { subscriber_id?: string | undefined; status?: 'open' | 'closed' | undefined; kind?: CollectionCaseKind | undefined };
+export type CaseFilter = {
+  subscriber_id?: string | undefined;
+  status?: 'open' | 'closed' | undefined;
+  kind?: CollectionCaseKind | undefined;
+};
 
 /** Newest first; the cursor is the id of the last case returned. */
-export async function listCases({ ctx, input }: { ctx: TenantContext; input: CaseFilter & { limit: number; cursor?: string | undefined } }) {
+export async function listCases({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: CaseFilter & { limit: number; cursor?: string | undefined };
+}) {
   const db: TenantDb = ctx.db;
   const rows = await db
     .select()

@@ -12,7 +12,10 @@ const markable = ['issued', 'partially_paid'] as const;
  * update is conditional on the status read, so a concurrent run marks each invoice once;
  * marked invoices leave the scan, so the caller repeats until fewer than `limit` are seen.
  */
-export async function markOverdueChunk(tx: TenantTx, input: { asOf: Date; now: Date; limit: number }): Promise<{ seen: number; actions: CollectionAction[] }> {
+export async function markOverdueChunk(
+  tx: TenantTx,
+  input: { asOf: Date; now: Date; limit: number },
+): Promise<{ seen: number; actions: CollectionAction[] }> {
   const due = await tx
     .select({ id: invoices.id })
     .from(invoices)
@@ -23,13 +26,37 @@ export async function markOverdueChunk(tx: TenantTx, input: { asOf: Date; now: D
   const marked = await tx
     .update(invoices)
     .set({ status: 'overdue', updatedAt: input.now })
-    .where(and(inArray(invoices.id, due.map((d) => d.id)), inArray(invoices.status, markable), gt(invoices.balanceDue, 0)))
+    .where(
+      and(
+        inArray(
+          invoices.id,
+          due.map((d) => d.id),
+        ),
+        inArray(invoices.status, markable),
+        gt(invoices.balanceDue, 0),
+      ),
+    )
     .returning();
   const actions: CollectionAction[] = [];
   for (const invoice of marked) {
-    const payload = { number: invoice.number, subscriber_id: invoice.subscriberId, currency: invoice.currency, balance_due: invoice.balanceDue, due_at: invoice.dueAt!.toISOString() };
-    await recordDomainEvent(tx, { type: 'invoice.overdue', subjectType: 'invoice', subjectId: invoice.id, payload }, input.asOf);
-    actions.push({ subscriber_id: invoice.subscriberId, invoice_id: invoice.id, action: 'mark_overdue', reason: 'overdue' });
+    const payload = {
+      number: invoice.number,
+      subscriber_id: invoice.subscriberId,
+      currency: invoice.currency,
+      balance_due: invoice.balanceDue,
+      due_at: invoice.dueAt!.toISOString(),
+    };
+    await recordDomainEvent(
+      tx,
+      { type: 'invoice.overdue', subjectType: 'invoice', subjectId: invoice.id, payload },
+      input.asOf,
+    );
+    actions.push({
+      subscriber_id: invoice.subscriberId,
+      invoice_id: invoice.id,
+      action: 'mark_overdue',
+      reason: 'overdue',
+    });
   }
   return { seen: due.length, actions };
 }

@@ -1,5 +1,13 @@
 import { and, asc, eq, gt, inArray, isNotNull } from 'drizzle-orm';
-import { collectionCases, invoiceLines, invoices, subscribers, subscriptions, type DunningAction, type DunningStep } from '../../../db/tenant/index.ts';
+import {
+  collectionCases,
+  invoiceLines,
+  invoices,
+  subscribers,
+  subscriptions,
+  type DunningAction,
+  type DunningStep,
+} from '../../../db/tenant/index.ts';
 import type { TenantTx } from '../../context.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { addLocalDays, localParts } from '../billing/calendar.ts';
@@ -7,7 +15,16 @@ import type { PolicySetRow } from '../catalog/present.ts';
 import { recordDomainEvent } from '../events/record-domain-event.ts';
 import type { BillingCatalog } from '../subscriptions/billing-catalog.ts';
 import { placeHold } from '../subscriptions/service-holds.ts';
-import { advanceCase, closeCase, findOpenCase, openCase, restoreHolds, unionPage, type CaseRow, type CollectionAction } from './manage-cases.ts';
+import {
+  advanceCase,
+  closeCase,
+  findOpenCase,
+  openCase,
+  restoreHolds,
+  unionPage,
+  type CaseRow,
+  type CollectionAction,
+} from './manage-cases.ts';
 
 const dayMs = 86_400_000;
 
@@ -26,7 +43,8 @@ export function wholeLocalDays(from: number, to: number, timeZone: string): numb
 const takesService = (action: DunningAction) => action === 'suspend' || action === 'reject';
 
 /** The grace the subscriber gets under `policy`: its own grace_days when set (> 0), else the policy set's. */
-const graceUnder = (policy: PolicySetRow, subscriberGrace: number) => (subscriberGrace > 0 ? subscriberGrace : policy.graceDays);
+const graceUnder = (policy: PolicySetRow, subscriberGrace: number) =>
+  subscriberGrace > 0 ? subscriberGrace : policy.graceDays;
 
 /**
  * Of several policy sets (subscriptions on different offers billed on the overdue
@@ -37,7 +55,10 @@ export function strictestPolicy(policies: readonly PolicySetRow[], subscriberGra
   const key = (p: PolicySetRow) => {
     const grace = graceUnder(p, subscriberGrace);
     const offsets = (pred: (s: DunningStep) => boolean) => p.dunningSteps.filter(pred).map((s) => s.day_offset);
-    return [grace + Math.min(...offsets((s) => takesService(s.action))), grace + Math.min(...offsets(() => true))] as const;
+    return [
+      grace + Math.min(...offsets((s) => takesService(s.action))),
+      grace + Math.min(...offsets(() => true)),
+    ] as const;
   };
   return [...policies].sort((x, y) => {
     const [kx, ky] = [key(x), key(y)];
@@ -47,17 +68,31 @@ export function strictestPolicy(policies: readonly PolicySetRow[], subscriberGra
 
 /** The highest step whose day_offset has been reached, if any. */
 export function dueStep(steps: readonly DunningStep[], overdueDays: number): DunningStep | undefined {
-  return [...steps].sort((a, b) => a.day_offset - b.day_offset).filter((s) => s.day_offset <= overdueDays).at(-1);
+  return [...steps]
+    .sort((a, b) => a.day_offset - b.day_offset)
+    .filter((s) => s.day_offset <= overdueDays)
+    .at(-1);
 }
 
-export type DunningInput = { catalog: BillingCatalog; timeZone: string; asOf: Date; now: Date; runId: string; cursor: string | null; limit: number };
+export type DunningInput = {
+  catalog: BillingCatalog;
+  timeZone: string;
+  asOf: Date;
+  now: Date;
+  runId: string;
+  cursor: string | null;
+  limit: number;
+};
 
 /**
  * One chunk of the dunning walk, in the caller's write transaction: subscribers with
  * overdue invoices or an open overdue case, by id after `cursor`. Returns the ids seen
  * (the walk ends when a chunk sees none) and what was done.
  */
-export async function dunChunk(tx: TenantTx, input: DunningInput): Promise<{ seen: string[]; actions: CollectionAction[] }> {
+export async function dunChunk(
+  tx: TenantTx,
+  input: DunningInput,
+): Promise<{ seen: string[]; actions: CollectionAction[] }> {
   const after = input.cursor === null ? undefined : gt(invoices.subscriberId, input.cursor);
   // invoices_overdue (partial, by subscriber) serves this walk.
   const withOverdue = await tx
@@ -69,7 +104,13 @@ export async function dunChunk(tx: TenantTx, input: DunningInput): Promise<{ see
   const withCase = await tx
     .select({ id: collectionCases.subscriberId })
     .from(collectionCases)
-    .where(and(eq(collectionCases.kind, 'overdue'), eq(collectionCases.status, 'open'), input.cursor === null ? undefined : gt(collectionCases.subscriberId, input.cursor)))
+    .where(
+      and(
+        eq(collectionCases.kind, 'overdue'),
+        eq(collectionCases.status, 'open'),
+        input.cursor === null ? undefined : gt(collectionCases.subscriberId, input.cursor),
+      ),
+    )
     .orderBy(asc(collectionCases.subscriberId))
     .limit(input.limit);
   const seen = unionPage([withOverdue.map((r) => r.id), withCase.map((r) => r.id)], input.limit);
@@ -92,27 +133,54 @@ async function dunSubscriber(tx: TenantTx, input: DunningInput, subscriberId: st
     return restoreHolds(tx, subscriberId, 'overdue', `collection_run:${input.runId}`, asOf);
   }
 
-  const [subscriber] = await tx.select({ graceDays: subscribers.graceDays }).from(subscribers).where(eq(subscribers.id, subscriberId));
+  const [subscriber] = await tx
+    .select({ graceDays: subscribers.graceDays })
+    .from(subscribers)
+    .where(eq(subscribers.id, subscriberId));
   const billedIds = await tx
     .selectDistinct({ id: invoiceLines.subscriptionId })
     .from(invoiceLines)
-    .where(and(inArray(invoiceLines.invoiceId, overdue.map((i) => i.id)), isNotNull(invoiceLines.subscriptionId)));
+    .where(
+      and(
+        inArray(
+          invoiceLines.invoiceId,
+          overdue.map((i) => i.id),
+        ),
+        isNotNull(invoiceLines.subscriptionId),
+      ),
+    );
   const billed = billedIds.length
     ? await tx
         .select()
         .from(subscriptions)
-        .where(inArray(subscriptions.id, billedIds.map((b) => b.id!)))
+        .where(
+          inArray(
+            subscriptions.id,
+            billedIds.map((b) => b.id!),
+          ),
+        )
         .orderBy(asc(subscriptions.id))
     : [];
   const subscriberGrace = subscriber?.graceDays ?? 0;
-  const policies = billed.length ? billed.map((s) => input.catalog.policyFor(input.catalog.offer(s.offerId))) : [input.catalog.policyFor(null)];
+  const policies = billed.length
+    ? billed.map((s) => input.catalog.policyFor(input.catalog.offer(s.offerId)))
+    : [input.catalog.policyFor(null)];
   const policy = strictestPolicy(policies, subscriberGrace);
-  const overdueDays = Math.max(...overdue.map((i) => wholeLocalDays(i.dueAt!.getTime(), asOf.getTime(), input.timeZone))) - graceUnder(policy, subscriberGrace);
+  const overdueDays =
+    Math.max(...overdue.map((i) => wholeLocalDays(i.dueAt!.getTime(), asOf.getTime(), input.timeZone))) -
+    graceUnder(policy, subscriberGrace);
   const step = dueStep(policy.dunningSteps, overdueDays);
   if (!step || (open && open.step !== null && open.step >= step.day_offset)) return [];
 
   // The case moves first; only the run that moved it acts, so no action happens twice.
-  let moved: CaseRow | null = open ? await advanceCase(tx, open, step.day_offset, step.action, asOf, now) : await openCase(tx, { id: uuidv7(now.getTime()), subscriberId, kind: 'overdue', step: step.day_offset, action: step.action }, asOf, now);
+  let moved: CaseRow | null = open
+    ? await advanceCase(tx, open, step.day_offset, step.action, asOf, now)
+    : await openCase(
+        tx,
+        { id: uuidv7(now.getTime()), subscriberId, kind: 'overdue', step: step.day_offset, action: step.action },
+        asOf,
+        now,
+      );
   if (!moved && !open) {
     const raced = await findOpenCase(tx, subscriberId, 'overdue');
     moved = raced ? await advanceCase(tx, raced, step.day_offset, step.action, asOf, now) : null;
@@ -132,7 +200,11 @@ async function dunSubscriber(tx: TenantTx, input: DunningInput, subscriberId: st
       overdue_by_currency: [...byCurrency].map(([c, amount]) => ({ currency: c, amount })),
       invoice_ids: overdue.map((i) => i.id),
     };
-    await recordDomainEvent(tx, { type: 'subscriber.dunning_notice', subjectType: 'subscriber', subjectId: subscriberId, payload }, asOf);
+    await recordDomainEvent(
+      tx,
+      { type: 'subscriber.dunning_notice', subjectType: 'subscriber', subjectId: subscriberId, payload },
+      asOf,
+    );
     return [{ subscriber_id: subscriberId, action: 'notify', reason: 'overdue', step: step.day_offset }];
   }
 
@@ -144,7 +216,13 @@ async function dunSubscriber(tx: TenantTx, input: DunningInput, subscriberId: st
   for (const sub of billed) {
     if (sub.status !== 'active' && sub.status !== 'suspended') continue;
     if (await placeHold(tx, { subscriptionId: sub.id, reason: 'overdue', action: step.action, note }, asOf)) {
-      actions.push({ subscriber_id: subscriberId, subscription_id: sub.id, action: step.action, reason: 'overdue', step: step.day_offset });
+      actions.push({
+        subscriber_id: subscriberId,
+        subscription_id: sub.id,
+        action: step.action,
+        reason: 'overdue',
+        step: step.day_offset,
+      });
     }
   }
   return actions;

@@ -30,8 +30,18 @@ const presentAction = (row: ActionRow): CollectionAction => ({
 
 /** The run with its actions in the order taken. */
 async function presentCollectionRun(db: Pick<TenantTx, 'select'>, row: CollectionRunRow) {
-  const actions = await db.select().from(collectionRunActions).where(eq(collectionRunActions.runId, row.id)).orderBy(asc(collectionRunActions.position));
-  return { id: row.id, as_of: row.asOf.toISOString(), actions: actions.map(presentAction), created_by: row.createdBy, created_at: row.createdAt.toISOString() };
+  const actions = await db
+    .select()
+    .from(collectionRunActions)
+    .where(eq(collectionRunActions.runId, row.id))
+    .orderBy(asc(collectionRunActions.position));
+  return {
+    id: row.id,
+    as_of: row.asOf.toISOString(),
+    actions: actions.map(presentAction),
+    created_by: row.createdBy,
+    created_at: row.createdAt.toISOString(),
+  };
 }
 
 /**
@@ -50,7 +60,10 @@ export async function runCollections({ ctx, input }: { ctx: TenantContext; input
   const asOf = new Date(input.as_of);
   const now = new Date(ctx.platform.now());
   // Collecting ahead of time would suspend people for days that have not come yet.
-  if (asOf.getTime() > now.getTime()) throw new AppError('unprocessable', 'as_of must not be in the future', { errors: [{ path: 'as_of', message: 'is in the future' }] });
+  if (asOf.getTime() > now.getTime())
+    throw new AppError('unprocessable', 'as_of must not be in the future', {
+      errors: [{ path: 'as_of', message: 'is in the future' }],
+    });
   const timeZone = ctx.tenant.timezone;
   const id = uuidv7(now.getTime());
   await ctx.db.insert(collectionRuns).values({ id, asOf, createdBy: ctx.actor.id, createdAt: now });
@@ -58,8 +71,22 @@ export async function runCollections({ ctx, input }: { ctx: TenantContext; input
   let recorded = 0;
   // Appends only this chunk's actions: a long run writes each action once.
   const record = async (tx: TenantTx, more: readonly CollectionAction[]) => {
-    const rows = more.map((a, i) => [id, recorded + i, a.subscriber_id, a.subscription_id ?? null, a.invoice_id ?? null, a.action, a.reason, a.step ?? null]);
-    await insertFromJson(tx, 'collection_run_actions', ['run_id', 'position', 'subscriber_id', 'subscription_id', 'invoice_id', 'action', 'reason', 'step'], rows);
+    const rows = more.map((a, i) => [
+      id,
+      recorded + i,
+      a.subscriber_id,
+      a.subscription_id ?? null,
+      a.invoice_id ?? null,
+      a.action,
+      a.reason,
+      a.step ?? null,
+    ]);
+    await insertFromJson(
+      tx,
+      'collection_run_actions',
+      ['run_id', 'position', 'subscriber_id', 'subscription_id', 'invoice_id', 'action', 'reason', 'step'],
+      rows,
+    );
   };
   const chunk = async <R extends { actions: CollectionAction[] }>(work: (tx: TenantTx) => Promise<R>): Promise<R> => {
     const result = await ctx.db.transaction(async (tx) => {
@@ -78,7 +105,17 @@ export async function runCollections({ ctx, input }: { ctx: TenantContext; input
   }
   let cursor: string | null = null;
   for (;;) {
-    const step: { seen: string[] } = await chunk(async (tx) => dunChunk(tx, { catalog: await loadBillingCatalog(tx, now), timeZone, asOf, now, runId: id, cursor, limit: chunkSize }));
+    const step: { seen: string[] } = await chunk(async (tx) =>
+      dunChunk(tx, {
+        catalog: await loadBillingCatalog(tx, now),
+        timeZone,
+        asOf,
+        now,
+        runId: id,
+        cursor,
+        limit: chunkSize,
+      }),
+    );
     if (step.seen.length === 0) break;
     cursor = step.seen.at(-1)!;
   }
@@ -94,7 +131,12 @@ export async function runCollections({ ctx, input }: { ctx: TenantContext; input
   }
 
   return ctx.db.transaction(async (tx) => {
-    await appendAuditEvent(tx, ctx, { action: 'collection_run.completed', resource: 'collection_run', resourceId: id, changes: { as_of: asOf.toISOString(), actions: counts } });
+    await appendAuditEvent(tx, ctx, {
+      action: 'collection_run.completed',
+      resource: 'collection_run',
+      resourceId: id,
+      changes: { as_of: asOf.toISOString(), actions: counts },
+    });
     const [stored] = await tx.select().from(collectionRuns).where(eq(collectionRuns.id, id));
     return presentCollectionRun(tx, stored!);
   });
@@ -107,24 +149,47 @@ export async function getCollectionRun({ ctx, input }: { ctx: TenantContext; inp
 }
 
 /** Newest first, each with its action counts (the actions themselves: GET …/runs/{id}). */
-export async function listCollectionRuns({ ctx, input }: { ctx: TenantContext; input: { limit: number; cursor?: string | undefined } }) {
+export async function listCollectionRuns({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { limit: number; cursor?: string | undefined };
+}) {
   const rows = await ctx.db
     .select()
     .from(collectionRuns)
     .where(input.cursor ? lt(collectionRuns.id, input.cursor) : undefined)
     .orderBy(desc(collectionRuns.id))
     .limit(input.limit + 1);
-  const page = pageOf(rows, input.limit, (row) => row, (row) => row.id);
+  const page = pageOf(
+    rows,
+    input.limit,
+    (row) => row,
+    (row) => row.id,
+  );
   const counted = page.data.length
     ? await ctx.db
         .select({ runId: collectionRunActions.runId, action: collectionRunActions.action, n: count() })
         .from(collectionRunActions)
-        .where(inList(collectionRunActions.runId, page.data.map((row) => row.id)))
+        .where(
+          inList(
+            collectionRunActions.runId,
+            page.data.map((row) => row.id),
+          ),
+        )
         .groupBy(collectionRunActions.runId, collectionRunActions.action)
     : [];
-  const countsOf = (runId: string) => Object.fromEntries(counted.filter((c) => c.runId === runId).map((c) => [c.action, c.n]));
+  const countsOf = (runId: string) =>
+    Object.fromEntries(counted.filter((c) => c.runId === runId).map((c) => [c.action, c.n]));
   return {
     ...page,
-    data: page.data.map((row) => ({ id: row.id, as_of: row.asOf.toISOString(), action_counts: countsOf(row.id), created_by: row.createdBy, created_at: row.createdAt.toISOString() })),
+    data: page.data.map((row) => ({
+      id: row.id,
+      as_of: row.asOf.toISOString(),
+      action_counts: countsOf(row.id),
+      created_by: row.createdBy,
+      created_at: row.createdAt.toISOString(),
+    })),
   };
 }

@@ -16,6 +16,13 @@ export type DomainEvent = {
 /** Appends to the outbox. Call it in the transaction of the change, so both commit or neither. */
 export async function recordDomainEvent(tx: Writer, event: DomainEvent, at: Date): Promise<string> {
   const id = uuidv7(at.getTime());
-  await tx.insert(domainEvents).values({ id, type: event.type, subjectType: event.subjectType, subjectId: event.subjectId, payload: event.payload ?? {}, occurredAt: at });
+  await tx.insert(domainEvents).values({
+    id,
+    type: event.type,
+    subjectType: event.subjectType,
+    subjectId: event.subjectId,
+    payload: event.payload ?? {},
+    occurredAt: at,
+  });
   return id;
 }

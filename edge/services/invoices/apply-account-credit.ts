@@ -1,5 +1,11 @@
 import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
-import { creditNoteApplications, creditNotes, invoices, paymentAllocations, payments } from '../../../db/tenant/index.ts';
+import {
+  creditNoteApplications,
+  creditNotes,
+  invoices,
+  paymentAllocations,
+  payments,
+} from '../../../db/tenant/index.ts';
 import type { TenantTx } from '../../context.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { postJournalEntries, type JournalEntryInput } from '../ledger/post-journal-entry.ts';
@@ -16,12 +22,22 @@ export function openInvoicesOf(tx: TenantTx, subscriberId: string, currency: str
   return tx
     .select()
     .from(invoices)
-    .where(and(eq(invoices.subscriberId, subscriberId), eq(invoices.currency, currency), inArray(invoices.status, openInvoiceStatuses), gt(invoices.balanceDue, 0)))
+    .where(
+      and(
+        eq(invoices.subscriberId, subscriberId),
+        eq(invoices.currency, currency),
+        inArray(invoices.status, openInvoiceStatuses),
+        gt(invoices.balanceDue, 0),
+      ),
+    )
     .orderBy(sql`${invoices.dueAt} IS NULL`, asc(invoices.dueAt), asc(invoices.createdAt), asc(invoices.id));
 }
 
 /** Splits `amount` over invoices in order, each up to its balance; what is left is returned. */
-export function allocateInOrder(amount: number, open: readonly InvoiceRow[]): { allocations: { invoice: InvoiceRow; amount: number }[]; remainder: number } {
+export function allocateInOrder(
+  amount: number,
+  open: readonly InvoiceRow[],
+): { allocations: { invoice: InvoiceRow; amount: number }[]; remainder: number } {
   const allocations: { invoice: InvoiceRow; amount: number }[] = [];
   let remainder = amount;
   for (const invoice of open) {
@@ -43,7 +59,14 @@ export function paymentRemainders(tx: TenantTx, subscriberId: string, currency: 
   return tx
     .select({ id: payments.id, number: payments.number, remaining })
     .from(payments)
-    .where(and(eq(payments.subscriberId, subscriberId), eq(payments.currency, currency), inArray(payments.status, ['succeeded', 'partially_refunded']), gt(remaining, 0)))
+    .where(
+      and(
+        eq(payments.subscriberId, subscriberId),
+        eq(payments.currency, currency),
+        inArray(payments.status, ['succeeded', 'partially_refunded']),
+        gt(remaining, 0),
+      ),
+    )
     .orderBy(asc(payments.receivedAt), asc(payments.id));
 }
 
@@ -53,7 +76,12 @@ export function paymentRemainders(tx: TenantTx, subscriberId: string, currency: 
  * Each source's application is one balanced entry moving customer credit to the
  * receivable. Returns the amount applied.
  */
-export async function applyAccountCredit(tx: TenantTx, subscriberId: string, currency: string, at: Date): Promise<number> {
+export async function applyAccountCredit(
+  tx: TenantTx,
+  subscriberId: string,
+  currency: string,
+  at: Date,
+): Promise<number> {
   let open = await openInvoicesOf(tx, subscriberId, currency);
   if (open.length === 0) return 0;
   const entries: JournalEntryInput[] = [];
@@ -72,28 +100,62 @@ export async function applyAccountCredit(tx: TenantTx, subscriberId: string, cur
   for (const payment of await paymentRemainders(tx, subscriberId, currency)) {
     const { allocations, used } = take(payment.remaining);
     if (used === 0) break;
-    await tx.insert(paymentAllocations).values(allocations.map((a) => ({ id: uuidv7(at.getTime()), paymentId: payment.id, invoiceId: a.invoice.id, amount: a.amount, createdAt: at })));
+    await tx.insert(paymentAllocations).values(
+      allocations.map((a) => ({
+        id: uuidv7(at.getTime()),
+        paymentId: payment.id,
+        invoiceId: a.invoice.id,
+        amount: a.amount,
+        createdAt: at,
+      })),
+    );
     for (const a of allocations) settled.set(a.invoice.id, (settled.get(a.invoice.id) ?? 0) + a.amount);
-    entries.push(creditApplied(subscriberId, currency, 'payment', payment.id, `credit from payment ${payment.number}`, used));
+    entries.push(
+      creditApplied(subscriberId, currency, 'payment', payment.id, `credit from payment ${payment.number}`, used),
+    );
     applied += used;
   }
   const notes = await tx
     .select()
     .from(creditNotes)
-    .where(and(eq(creditNotes.subscriberId, subscriberId), eq(creditNotes.currency, currency), isNull(creditNotes.invoiceId), inArray(creditNotes.status, ['issued', 'partially_applied']), gt(creditNotes.remaining, 0)))
+    .where(
+      and(
+        eq(creditNotes.subscriberId, subscriberId),
+        eq(creditNotes.currency, currency),
+        isNull(creditNotes.invoiceId),
+        inArray(creditNotes.status, ['issued', 'partially_applied']),
+        gt(creditNotes.remaining, 0),
+      ),
+    )
     .orderBy(asc(creditNotes.issuedAt), asc(creditNotes.id));
   for (const note of notes) {
     const { allocations, used } = take(note.remaining);
     if (used === 0) break;
-    await tx.insert(creditNoteApplications).values(allocations.map((a) => ({ id: uuidv7(at.getTime()), creditNoteId: note.id, invoiceId: a.invoice.id, amount: a.amount, createdAt: at })));
+    await tx.insert(creditNoteApplications).values(
+      allocations.map((a) => ({
+        id: uuidv7(at.getTime()),
+        creditNoteId: note.id,
+        invoiceId: a.invoice.id,
+        amount: a.amount,
+        createdAt: at,
+      })),
+    );
     const remaining = note.remaining - used;
-    await tx.update(creditNotes).set({ remaining, status: remaining === 0 ? 'applied' : 'partially_applied', updatedAt: at }).where(eq(creditNotes.id, note.id));
+    await tx
+      .update(creditNotes)
+      .set({ remaining, status: remaining === 0 ? 'applied' : 'partially_applied', updatedAt: at })
+      .where(eq(creditNotes.id, note.id));
     for (const a of allocations) settled.set(a.invoice.id, (settled.get(a.invoice.id) ?? 0) + a.amount);
-    entries.push(creditApplied(subscriberId, currency, 'credit_note', note.id, `credit note ${note.number} applied`, used));
+    entries.push(
+      creditApplied(subscriberId, currency, 'credit_note', note.id, `credit note ${note.number} applied`, used),
+    );
     applied += used;
   }
   if (applied === 0) return 0;
-  for (const invoice of await tx.select().from(invoices).where(inArray(invoices.id, [...settled.keys()]))) {
+  for (const invoice of await tx
+    .select()
+    .from(invoices)
+    .where(inArray(invoices.id, [...settled.keys()]))) {
     await settleInvoice(tx, invoice, settled.get(invoice.id)!, at);
   }
   await postJournalEntries(tx, entries, at);
@@ -101,7 +163,14 @@ export async function applyAccountCredit(tx: TenantTx, subscriberId: string, cur
 }
 
 /** Customer credit moved onto the receivable. */
-export const creditApplied = (subscriberId: string, currency: string, sourceType: string, sourceId: string, memo: string, amount: number): JournalEntryInput => ({
+export const creditApplied = (
+  subscriberId: string,
+  currency: string,
+  sourceType: string,
+  sourceId: string,
+  memo: string,
+  amount: number,
+): JournalEntryInput => ({
   kind: 'credit.applied',
   memo,
   subscriberId,

@@ -23,11 +23,23 @@ export async function createManualInvoice({ ctx, input }: { ctx: TenantContext; 
     const subscriber = await findWritableSubscriber(tx, input.subscriber_id);
     const lines = await manualLines(tx, await loadBillingCatalog(tx, now), subscriber.id, input.lines, 'lines');
     const total = lines.reduce((sum, l) => sum + l.amount + l.taxAmount, 0);
-    if (total < 0) throw new AppError('unprocessable', `the invoice would total ${total}; give credit with a credit note`, { errors: [{ path: 'lines', message: 'total below zero' }] });
+    if (total < 0)
+      throw new AppError('unprocessable', `the invoice would total ${total}; give credit with a credit note`, {
+        errors: [{ path: 'lines', message: 'total below zero' }],
+      });
     const dueAt = invoiceDueAt(now.getTime(), subscriber.paymentDueDays, ctx.tenant.timezone);
-    const [issued] = await issueInvoices(tx, [{ subscriberId: subscriber.id, currency, kind: 'manual', lines, dueAt }], now);
+    const [issued] = await issueInvoices(
+      tx,
+      [{ subscriberId: subscriber.id, currency, kind: 'manual', lines, dueAt }],
+      now,
+    );
     await applyAccountCredit(tx, subscriber.id, currency, now);
-    await appendAuditEvent(tx, ctx, { action: 'invoice.created', resource: 'invoice', resourceId: issued!.id, changes: { number: issued!.number, kind: 'manual', total: issued!.total, currency } });
+    await appendAuditEvent(tx, ctx, {
+      action: 'invoice.created',
+      resource: 'invoice',
+      resourceId: issued!.id,
+      changes: { number: issued!.number, kind: 'manual', total: issued!.total, currency },
+    });
     return presentInvoice(tx, await findInvoice(tx, issued!.id));
   });
 }

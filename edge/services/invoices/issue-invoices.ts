@@ -51,7 +51,8 @@ export const chargeLine = (charge: typeof pendingCharges.$inferSelect): InvoiceL
  * When an invoice issued at `at` falls due: the start of the local day `paymentDueDays`
  * days after the issue day has ended, so the last payment day counts in full.
  */
-export const invoiceDueAt = (at: number, paymentDueDays: number, timeZone: string): Date => new Date(addLocalDays(startOfLocalDay(at, timeZone), paymentDueDays + 1, timeZone));
+export const invoiceDueAt = (at: number, paymentDueDays: number, timeZone: string): Date =>
+  new Date(addLocalDays(startOfLocalDay(at, timeZone), paymentDueDays + 1, timeZone));
 
 export type InvoiceDraft = {
   subscriberId: string;
@@ -64,7 +65,14 @@ export type InvoiceDraft = {
   billingRunId?: string | null;
 };
 
-export type IssuedInvoice = { id: string; number: string; subscriberId: string; currency: string; total: number; lineIds: string[] };
+export type IssuedInvoice = {
+  id: string;
+  number: string;
+  subscriberId: string;
+  currency: string;
+  total: number;
+  lineIds: string[];
+};
 
 const ms = (date: Date | null | undefined) => date?.getTime() ?? null;
 
@@ -86,7 +94,8 @@ export async function issueInvoices(tx: TenantTx, drafts: readonly InvoiceDraft[
     const subtotal = draft.lines.reduce((sum, line) => sum + line.amount, 0);
     const taxTotal = draft.lines.reduce((sum, line) => sum + line.taxAmount, 0);
     const total = subtotal + taxTotal;
-    if (total < 0) throw new Error(`invoice for ${draft.subscriberId} would total ${total}; credits belong on a credit note`);
+    if (total < 0)
+      throw new Error(`invoice for ${draft.subscriberId} would total ${total}; credits belong on a credit note`);
     invoiceRows.push({
       id,
       number: numbers[i]!,
@@ -120,19 +129,92 @@ export async function issueInvoices(tx: TenantTx, drafts: readonly InvoiceDraft[
         ...lineValues(line),
       });
     });
-    issued.push({ id, number: numbers[i]!, subscriberId: draft.subscriberId, currency: draft.currency, total, lineIds });
+    issued.push({
+      id,
+      number: numbers[i]!,
+      subscriberId: draft.subscriberId,
+      currency: draft.currency,
+      total,
+      lineIds,
+    });
   });
   await insertFromJson(
     tx,
     'invoices',
-    ['id', 'number', 'subscriber_id', 'kind', 'status', 'currency', 'subtotal', 'tax_total', 'total', 'balance_due', 'period_start', 'period_end', 'billing_run_id', 'issued_at', 'due_at', 'paid_at', 'created_at', 'updated_at'],
-    invoiceRows.map((r) => [r.id!, r.number, r.subscriberId, r.kind, r.status, r.currency, r.subtotal!, r.taxTotal!, r.total!, r.balanceDue!, ms(r.periodStart), ms(r.periodEnd), r.billingRunId ?? null, ms(r.issuedAt), ms(r.dueAt), ms(r.paidAt), ms(r.createdAt), ms(r.updatedAt)]),
+    [
+      'id',
+      'number',
+      'subscriber_id',
+      'kind',
+      'status',
+      'currency',
+      'subtotal',
+      'tax_total',
+      'total',
+      'balance_due',
+      'period_start',
+      'period_end',
+      'billing_run_id',
+      'issued_at',
+      'due_at',
+      'paid_at',
+      'created_at',
+      'updated_at',
+    ],
+    invoiceRows.map((r) => [
+      r.id!,
+      r.number,
+      r.subscriberId,
+      r.kind,
+      r.status,
+      r.currency,
+      r.subtotal!,
+      r.taxTotal!,
+      r.total!,
+      r.balanceDue!,
+      ms(r.periodStart),
+      ms(r.periodEnd),
+      r.billingRunId ?? null,
+      ms(r.issuedAt),
+      ms(r.dueAt),
+      ms(r.paidAt),
+      ms(r.createdAt),
+      ms(r.updatedAt),
+    ]),
   );
   await insertFromJson(
     tx,
     'invoice_lines',
-    ['id', 'invoice_id', 'position', 'kind', 'subscription_id', 'source_id', 'description', 'quantity', 'amount', 'tax_amount', 'taxes', 'period_start', 'period_end'],
-    lineRows.map((r) => [r.id!, r.invoiceId, r.position, r.kind, r.subscriptionId ?? null, r.sourceId ?? null, r.description, r.quantity!, r.amount, r.taxAmount, JSON.stringify(r.taxes), ms(r.periodStart), ms(r.periodEnd)]),
+    [
+      'id',
+      'invoice_id',
+      'position',
+      'kind',
+      'subscription_id',
+      'source_id',
+      'description',
+      'quantity',
+      'amount',
+      'tax_amount',
+      'taxes',
+      'period_start',
+      'period_end',
+    ],
+    lineRows.map((r) => [
+      r.id!,
+      r.invoiceId,
+      r.position,
+      r.kind,
+      r.subscriptionId ?? null,
+      r.sourceId ?? null,
+      r.description,
+      r.quantity!,
+      r.amount,
+      r.taxAmount,
+      JSON.stringify(r.taxes),
+      ms(r.periodStart),
+      ms(r.periodEnd),
+    ]),
   );
   // Credits inside an invoice (a plan change's proration credit) reduce revenue and tax
   // on the same entry: revenue is credited with the net subtotal.
@@ -147,7 +229,11 @@ export async function issueInvoices(tx: TenantTx, drafts: readonly InvoiceDraft[
         currency: invoice.currency,
         sourceType: 'invoice',
         sourceId: invoice.id,
-        lines: [{ account: 'receivable', subscriberId: invoice.subscriberId, debit: invoice.total }, ...signedLine('revenue', row.subtotal!), ...signedLine('tax_payable', row.taxTotal!)],
+        lines: [
+          { account: 'receivable', subscriberId: invoice.subscriberId, debit: invoice.total },
+          ...signedLine('revenue', row.subtotal!),
+          ...signedLine('tax_payable', row.taxTotal!),
+        ],
       };
     }),
     at,
@@ -161,7 +247,13 @@ export async function issueInvoices(tx: TenantTx, drafts: readonly InvoiceDraft[
       'invoice.issued',
       'invoice',
       invoice.id,
-      JSON.stringify({ number: invoice.number, subscriber_id: invoice.subscriberId, currency: invoice.currency, total: invoice.total, due_at: invoiceRows[i]!.dueAt!.toISOString() }),
+      JSON.stringify({
+        number: invoice.number,
+        subscriber_id: invoice.subscriberId,
+        currency: invoice.currency,
+        total: invoice.total,
+        due_at: invoiceRows[i]!.dueAt!.toISOString(),
+      }),
       at.getTime(),
     ]),
   );
@@ -169,4 +261,5 @@ export async function issueInvoices(tx: TenantTx, drafts: readonly InvoiceDraft[
 }
 
 /** A credit of `amount` to the account, or a debit when negative. */
-const signedLine = (account: 'revenue' | 'tax_payable', amount: number): JournalLine[] => (amount >= 0 ? [{ account, credit: amount }] : [{ account, debit: -amount }]);
+const signedLine = (account: 'revenue' | 'tax_payable', amount: number): JournalLine[] =>
+  amount >= 0 ? [{ account, credit: amount }] : [{ account, debit: -amount }];

@@ -1,5 +1,13 @@
 import { and, asc, desc, eq, lt, sql } from 'drizzle-orm';
-import { creditNoteApplications, invoiceLines, invoices, journalEntries, journalLines, paymentAllocations, type InvoiceStatus } from '../../../db/tenant/index.ts';
+import {
+  creditNoteApplications,
+  invoiceLines,
+  invoices,
+  journalEntries,
+  journalLines,
+  paymentAllocations,
+  type InvoiceStatus,
+} from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantDb, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { inList } from '../bulk-rows.ts';
@@ -13,7 +21,6 @@ import { inTimeWindow, type TimeWindow } from '../time-window.ts';
 
 type InvoiceRow = typeof invoices.$inferSelect;
 type Reader = Pick<TenantDb | TenantTx, 'select'>;
-
 
 export async function findInvoice(db: Reader, id: string): Promise<InvoiceRow> {
   const [row] = await db.select().from(invoices).where(eq(invoices.id, id));
@@ -50,7 +57,12 @@ export async function presentInvoices(db: Reader, rows: readonly InvoiceRow[]) {
     ? await db
         .select()
         .from(invoiceLines)
-        .where(inList(invoiceLines.invoiceId, rows.map((row) => row.id)))
+        .where(
+          inList(
+            invoiceLines.invoiceId,
+            rows.map((row) => row.id),
+          ),
+        )
         .orderBy(asc(invoiceLines.invoiceId), asc(invoiceLines.position))
     : [];
   return rows.map((row) => ({
@@ -74,10 +86,20 @@ export async function presentInvoices(db: Reader, rows: readonly InvoiceRow[]) {
 
 export const presentInvoice = async (db: Reader, row: InvoiceRow) => (await presentInvoices(db, [row]))[0]!;
 
-export type InvoiceFilter = { subscriber_id?: string | undefined; status?: InvoiceStatus | undefined; number?: string | undefined } & TimeWindow;
+export type InvoiceFilter = {
+  subscriber_id?: string | undefined;
+  status?: InvoiceStatus | undefined;
+  number?: string | undefined;
+} & TimeWindow;
 
 /** Newest first, each with its lines; the cursor is the id of the last invoice returned. */
-export async function listInvoices({ ctx, input }: { ctx: TenantContext; input: InvoiceFilter & { limit: number; cursor?: string | undefined } }) {
+export async function listInvoices({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: InvoiceFilter & { limit: number; cursor?: string | undefined };
+}) {
   const rows = await ctx.db
     .select()
     .from(invoices)
@@ -93,16 +115,28 @@ export async function listInvoices({ ctx, input }: { ctx: TenantContext; input: 
     )
     .orderBy(desc(invoices.id))
     .limit(input.limit + 1);
-  const page = pageOf(rows, input.limit, (row) => row, (row) => row.id);
+  const page = pageOf(
+    rows,
+    input.limit,
+    (row) => row,
+    (row) => row.id,
+  );
   return { ...page, data: await presentInvoices(ctx.db, page.data) };
 }
 
-export const getInvoice = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) => presentInvoice(ctx.db, await findInvoice(ctx.db, input.id));
+export const getInvoice = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) =>
+  presentInvoice(ctx.db, await findInvoice(ctx.db, input.id));
 
 /** Whether any payment or credit note reached the invoice (net of refunds). */
 async function anythingApplied(tx: TenantTx, invoiceId: string) {
-  const [paid] = await tx.select({ sum: sql<number>`coalesce(sum(${paymentAllocations.amount}), 0)` }).from(paymentAllocations).where(eq(paymentAllocations.invoiceId, invoiceId));
-  const [credited] = await tx.select({ sum: sql<number>`coalesce(sum(${creditNoteApplications.amount}), 0)` }).from(creditNoteApplications).where(eq(creditNoteApplications.invoiceId, invoiceId));
+  const [paid] = await tx
+    .select({ sum: sql<number>`coalesce(sum(${paymentAllocations.amount}), 0)` })
+    .from(paymentAllocations)
+    .where(eq(paymentAllocations.invoiceId, invoiceId));
+  const [credited] = await tx
+    .select({ sum: sql<number>`coalesce(sum(${creditNoteApplications.amount}), 0)` })
+    .from(creditNoteApplications)
+    .where(eq(creditNoteApplications.invoiceId, invoiceId));
   return (paid?.sum ?? 0) !== 0 || (credited?.sum ?? 0) !== 0;
 }
 
@@ -115,12 +149,23 @@ export async function voidInvoice({ ctx, input }: { ctx: TenantContext; input: {
   const at = new Date(ctx.platform.now());
   return ctx.db.transaction(async (tx) => {
     const invoice = await findInvoice(tx, input.id);
-    if (!['draft', 'issued', 'overdue'].includes(invoice.status)) throw new AppError('invalid_state', `a ${invoice.status} invoice cannot be voided`);
-    if (await anythingApplied(tx, invoice.id)) throw new AppError('invalid_state', `invoice ${invoice.number} has payments or credits applied; refund or credit it instead`);
+    if (!['draft', 'issued', 'overdue'].includes(invoice.status))
+      throw new AppError('invalid_state', `a ${invoice.status} invoice cannot be voided`);
+    if (await anythingApplied(tx, invoice.id))
+      throw new AppError(
+        'invalid_state',
+        `invoice ${invoice.number} has payments or credits applied; refund or credit it instead`,
+      );
     const [issue] = await tx
       .select()
       .from(journalEntries)
-      .where(and(eq(journalEntries.sourceType, 'invoice'), eq(journalEntries.sourceId, invoice.id), eq(journalEntries.kind, 'invoice.issued')));
+      .where(
+        and(
+          eq(journalEntries.sourceType, 'invoice'),
+          eq(journalEntries.sourceId, invoice.id),
+          eq(journalEntries.kind, 'invoice.issued'),
+        ),
+      );
     if (issue) {
       const lines = await tx.select().from(journalLines).where(eq(journalLines.entryId, issue.id));
       await postJournalEntry(
@@ -133,14 +178,37 @@ export async function voidInvoice({ ctx, input }: { ctx: TenantContext; input: {
           sourceType: 'invoice',
           sourceId: invoice.id,
           reversesEntryId: issue.id,
-          lines: lines.map((line) => ({ account: line.account, subscriberId: line.subscriberId, debit: line.credit, credit: line.debit })),
+          lines: lines.map((line) => ({
+            account: line.account,
+            subscriberId: line.subscriberId,
+            debit: line.credit,
+            credit: line.debit,
+          })),
         },
         at,
       );
     }
-    const [row] = await tx.update(invoices).set({ status: 'void', balanceDue: 0, voidedAt: at, statusReason: input.reason, updatedAt: at }).where(eq(invoices.id, invoice.id)).returning();
-    await recordDomainEvent(tx, { type: 'invoice.voided', subjectType: 'invoice', subjectId: invoice.id, payload: { number: invoice.number, reason: input.reason } }, at);
-    await appendAuditEvent(tx, ctx, { action: 'invoice.voided', resource: 'invoice', resourceId: invoice.id, changes: { from: invoice.status, reason: input.reason } });
+    const [row] = await tx
+      .update(invoices)
+      .set({ status: 'void', balanceDue: 0, voidedAt: at, statusReason: input.reason, updatedAt: at })
+      .where(eq(invoices.id, invoice.id))
+      .returning();
+    await recordDomainEvent(
+      tx,
+      {
+        type: 'invoice.voided',
+        subjectType: 'invoice',
+        subjectId: invoice.id,
+        payload: { number: invoice.number, reason: input.reason },
+      },
+      at,
+    );
+    await appendAuditEvent(tx, ctx, {
+      action: 'invoice.voided',
+      resource: 'invoice',
+      resourceId: invoice.id,
+      changes: { from: invoice.status, reason: input.reason },
+    });
     // A voided overdue invoice is no longer owed: the overdue restore follows as after a payment.
     await restoreIfSettled(tx, ctx, invoice.subscriberId, invoice.currency, at);
     return presentInvoice(tx, row!);
@@ -153,7 +221,10 @@ export async function writeOffInvoice({ ctx, input }: { ctx: TenantContext; inpu
   return ctx.db.transaction(async (tx) => {
     const invoice = await findInvoice(tx, input.id);
     if (!['issued', 'partially_paid', 'overdue'].includes(invoice.status) || invoice.balanceDue === 0) {
-      throw new AppError('invalid_state', `a ${invoice.status} invoice with ${invoice.balanceDue} due cannot be written off`);
+      throw new AppError(
+        'invalid_state',
+        `a ${invoice.status} invoice with ${invoice.balanceDue} due cannot be written off`,
+      );
     }
     await postJournalEntry(
       tx,
@@ -171,10 +242,23 @@ export async function writeOffInvoice({ ctx, input }: { ctx: TenantContext; inpu
       },
       at,
     );
-    const [row] = await tx.update(invoices).set({ status: 'written_off', balanceDue: 0, writtenOffAt: at, statusReason: input.reason, updatedAt: at }).where(eq(invoices.id, invoice.id)).returning();
+    const [row] = await tx
+      .update(invoices)
+      .set({ status: 'written_off', balanceDue: 0, writtenOffAt: at, statusReason: input.reason, updatedAt: at })
+      .where(eq(invoices.id, invoice.id))
+      .returning();
     const payload = { number: invoice.number, amount: invoice.balanceDue, reason: input.reason };
-    await recordDomainEvent(tx, { type: 'invoice.written_off', subjectType: 'invoice', subjectId: invoice.id, payload }, at);
-    await appendAuditEvent(tx, ctx, { action: 'invoice.written_off', resource: 'invoice', resourceId: invoice.id, changes: { from: invoice.status, ...payload } });
+    await recordDomainEvent(
+      tx,
+      { type: 'invoice.written_off', subjectType: 'invoice', subjectId: invoice.id, payload },
+      at,
+    );
+    await appendAuditEvent(tx, ctx, {
+      action: 'invoice.written_off',
+      resource: 'invoice',
+      resourceId: invoice.id,
+      changes: { from: invoice.status, ...payload },
+    });
     // Nothing is overdue on it any more: the overdue restore follows as after a payment.
     await restoreIfSettled(tx, ctx, invoice.subscriberId, invoice.currency, at);
     return presentInvoice(tx, row!);

@@ -30,7 +30,13 @@ const presentCharge = (row: ChargeRow) => ({
  * no subscription of the subscriber will bill again (billWaitingCharges). No money moves
  * until then, so nothing is journaled here.
  */
-export async function addOneOffCharge({ ctx, input }: { ctx: TenantContext; input: ManualLineInput & { subscriber_id: string; currency?: string | undefined } }) {
+export async function addOneOffCharge({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: ManualLineInput & { subscriber_id: string; currency?: string | undefined };
+}) {
   const now = new Date(ctx.platform.now());
   return ctx.db.transaction(async (tx) => {
     const subscriber = await findWritableSubscriber(tx, input.subscriber_id);
@@ -39,9 +45,21 @@ export async function addOneOffCharge({ ctx, input }: { ctx: TenantContext; inpu
     const currency = input.currency ?? ctx.tenant.currency;
     const [row] = await tx
       .insert(pendingCharges)
-      .values({ id, subscriberId: subscriber.id, subscriptionId: line!.subscriptionId ?? null, currency, ...lineValues(line!), createdAt: now })
+      .values({
+        id,
+        subscriberId: subscriber.id,
+        subscriptionId: line!.subscriptionId ?? null,
+        currency,
+        ...lineValues(line!),
+        createdAt: now,
+      })
       .returning();
-    await appendAuditEvent(tx, ctx, { action: 'charge.created', resource: 'subscriber', resourceId: subscriber.id, changes: { charge_id: id, amount: row!.amount, tax_amount: row!.taxAmount, currency } });
+    await appendAuditEvent(tx, ctx, {
+      action: 'charge.created',
+      resource: 'subscriber',
+      resourceId: subscriber.id,
+      changes: { charge_id: id, amount: row!.amount, tax_amount: row!.taxAmount, currency },
+    });
     return presentCharge(row!);
   });
 }
@@ -56,4 +74,3 @@ export async function listWaitingCharges({ ctx, input }: { ctx: TenantContext; i
     .orderBy(asc(pendingCharges.createdAt), asc(pendingCharges.id));
   return { data: rows.map(presentCharge), next_cursor: null };
 }
-

@@ -17,15 +17,32 @@ export const openInvoiceStatuses = ['issued', 'partially_paid', 'overdue'] as co
  */
 export async function settleInvoice(tx: TenantTx, invoice: InvoiceRow, applied: number, at: Date): Promise<InvoiceRow> {
   const balanceDue = invoice.balanceDue - applied;
-  if (balanceDue < 0 || balanceDue > invoice.total) throw new Error(`invoice ${invoice.number}: balance ${balanceDue} outside 0…${invoice.total}`);
-  const status: InvoiceStatus = balanceDue === 0 ? 'paid' : invoice.status === 'overdue' ? 'overdue' : balanceDue < invoice.total ? 'partially_paid' : 'issued';
+  if (balanceDue < 0 || balanceDue > invoice.total)
+    throw new Error(`invoice ${invoice.number}: balance ${balanceDue} outside 0…${invoice.total}`);
+  const status: InvoiceStatus =
+    balanceDue === 0
+      ? 'paid'
+      : invoice.status === 'overdue'
+        ? 'overdue'
+        : balanceDue < invoice.total
+          ? 'partially_paid'
+          : 'issued';
   const [row] = await tx
     .update(invoices)
     .set({ balanceDue, status, paidAt: balanceDue === 0 ? at : null, updatedAt: at })
     .where(eq(invoices.id, invoice.id))
     .returning();
   if (status === 'paid' && invoice.status !== 'paid') {
-    await recordDomainEvent(tx, { type: 'invoice.paid', subjectType: 'invoice', subjectId: invoice.id, payload: { number: invoice.number, subscriber_id: invoice.subscriberId } }, at);
+    await recordDomainEvent(
+      tx,
+      {
+        type: 'invoice.paid',
+        subjectType: 'invoice',
+        subjectId: invoice.id,
+        payload: { number: invoice.number, subscriber_id: invoice.subscriberId },
+      },
+      at,
+    );
   }
   return row!;
 }

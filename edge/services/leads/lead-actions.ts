@@ -7,20 +7,36 @@ import { recordDomainEvent } from '../events/record-domain-event.ts';
 import { insertSubscriber, SubscriberCreate } from '../subscribers/manage-subscribers.ts';
 import { assertLeadTransition, findLead, presentLead } from './manage-leads.ts';
 
-async function moveLead(ctx: TenantContext, id: string, to: Extract<LeadStatus, 'qualified' | 'unqualified'>, reason: string | null) {
+async function moveLead(
+  ctx: TenantContext,
+  id: string,
+  to: Extract<LeadStatus, 'qualified' | 'unqualified'>,
+  reason: string | null,
+) {
   const now = new Date(ctx.platform.now());
   return ctx.db.transaction(async (tx) => {
     const row = await findLead(tx, id);
     assertLeadTransition(row, to);
-    const [updated] = await tx.update(leads).set({ status: to, statusReason: reason, updatedAt: now }).where(eq(leads.id, row.id)).returning();
-    await appendAuditEvent(tx, ctx, { action: to === 'qualified' ? 'lead.qualified' : 'lead.disqualified', resource: 'lead', resourceId: row.id, changes: { from: row.status, reason } });
+    const [updated] = await tx
+      .update(leads)
+      .set({ status: to, statusReason: reason, updatedAt: now })
+      .where(eq(leads.id, row.id))
+      .returning();
+    await appendAuditEvent(tx, ctx, {
+      action: to === 'qualified' ? 'lead.qualified' : 'lead.disqualified',
+      resource: 'lead',
+      resourceId: row.id,
+      changes: { from: row.status, reason },
+    });
     return presentLead(updated!);
   });
 }
 
-export const qualifyLead = ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) => moveLead(ctx, input.id, 'qualified', null);
+export const qualifyLead = ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) =>
+  moveLead(ctx, input.id, 'qualified', null);
 
-export const disqualifyLead = ({ ctx, input }: { ctx: TenantContext; input: { id: string; reason: string } }) => moveLead(ctx, input.id, 'unqualified', input.reason);
+export const disqualifyLead = ({ ctx, input }: { ctx: TenantContext; input: { id: string; reason: string } }) =>
+  moveLead(ctx, input.id, 'unqualified', input.reason);
 
 /** Subscriber settings a conversion may choose; names, email, phone, address and notes come from the lead. */
 export type ConversionOptions = {
@@ -37,11 +53,21 @@ export type ConversionOptions = {
  * the subscriber (its number, audit entry and event), the lead's change and
  * `lead.converted` all commit together or not at all. A lead converts once (409 after).
  */
-export async function convertLead({ ctx, input }: { ctx: TenantContext; input: { id: string; options: ConversionOptions } }) {
+export async function convertLead({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; options: ConversionOptions };
+}) {
   const now = new Date(ctx.platform.now());
   return ctx.db.transaction(async (tx) => {
     const lead = await findLead(tx, input.id);
-    if (lead.status === 'converted') throw new AppError('conflict', `lead ${lead.number} was already converted (subscriber ${lead.convertedSubscriberId})`);
+    if (lead.status === 'converted')
+      throw new AppError(
+        'conflict',
+        `lead ${lead.number} was already converted (subscriber ${lead.convertedSubscriberId})`,
+      );
     assertLeadTransition(lead, 'converted');
     const onlyOrganization = Boolean(lead.organizationName) && !lead.firstName && !lead.lastName;
     const parsed = SubscriberCreate.safeParse({
@@ -56,20 +82,38 @@ export async function convertLead({ ctx, input }: { ctx: TenantContext; input: {
       ...Object.fromEntries(Object.entries(input.options).filter(([, value]) => value !== undefined)),
     });
     if (!parsed.success) {
-      const errors = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
+      const errors = parsed.error.issues.map((issue) => ({
+        path: issue.path.join('.') || '(body)',
+        message: issue.message,
+      }));
       throw new AppError('validation_failed', 'the lead does not make a valid subscriber yet', { errors });
     }
     const { row: subscriber } = await insertSubscriber(tx, ctx, parsed.data);
     // Conditional on the status read above, so two concurrent conversions cannot both win.
     const [updated] = await tx
       .update(leads)
-      .set({ status: 'converted', convertedSubscriberId: subscriber.id, convertedAt: now, statusReason: null, updatedAt: now })
+      .set({
+        status: 'converted',
+        convertedSubscriberId: subscriber.id,
+        convertedAt: now,
+        statusReason: null,
+        updatedAt: now,
+      })
       .where(and(eq(leads.id, lead.id), eq(leads.status, lead.status)))
       .returning();
     if (!updated) throw new AppError('conflict', `lead ${lead.number} changed while converting; retry`);
     const link = { subscriber_id: subscriber.id, subscriber_number: subscriber.number };
-    await recordDomainEvent(tx, { type: 'lead.converted', subjectType: 'lead', subjectId: lead.id, payload: { number: lead.number, ...link } }, now);
-    await appendAuditEvent(tx, ctx, { action: 'lead.converted', resource: 'lead', resourceId: lead.id, changes: { from: lead.status, ...link } });
+    await recordDomainEvent(
+      tx,
+      { type: 'lead.converted', subjectType: 'lead', subjectId: lead.id, payload: { number: lead.number, ...link } },
+      now,
+    );
+    await appendAuditEvent(tx, ctx, {
+      action: 'lead.converted',
+      resource: 'lead',
+      resourceId: lead.id,
+      changes: { from: lead.status, ...link },
+    });
     return { lead: presentLead(updated), subscriber: { id: subscriber.id, number: subscriber.number } };
   });
 }

@@ -24,7 +24,10 @@ export type LeadFields = {
   notes?: string | null | undefined;
 };
 export type CreateLeadInput = LeadFields & { source: LeadSource };
-export type UpdateLeadInput = LeadFields & { status?: 'contacted' | 'lost' | undefined; status_reason?: string | null | undefined };
+export type UpdateLeadInput = LeadFields & {
+  status?: 'contacted' | 'lost' | undefined;
+  status_reason?: string | null | undefined;
+};
 
 export const presentLead = (row: LeadRow) => ({
   id: row.id,
@@ -65,7 +68,8 @@ const editable = [
 /** A lead someone can follow up: a name to address and a way to reach them. */
 function assertReachable(lead: Pick<LeadRow, 'firstName' | 'lastName' | 'organizationName' | 'email' | 'phone'>) {
   const errors = [];
-  if (!lead.firstName && !lead.lastName && !lead.organizationName) errors.push({ path: 'last_name', message: 'a lead needs a first_name, last_name or organization_name' });
+  if (!lead.firstName && !lead.lastName && !lead.organizationName)
+    errors.push({ path: 'last_name', message: 'a lead needs a first_name, last_name or organization_name' });
   if (!lead.email && !lead.phone) errors.push({ path: 'email', message: 'a lead needs an email or a phone' });
   if (errors.length) throw new AppError('validation_failed', `${errors.length} field(s) failed validation`, { errors });
 }
@@ -92,7 +96,12 @@ export async function createLead({ ctx, input }: { ctx: TenantContext; input: Cr
       .insert(leads)
       .values({ ...values, id, number, status: 'new', createdBy: ctx.actor.id, createdAt: now, updatedAt: now })
       .returning();
-    await appendAuditEvent(tx, ctx, { action: 'lead.created', resource: 'lead', resourceId: id, changes: { number, source: input.source, partner_id: values.partnerId } });
+    await appendAuditEvent(tx, ctx, {
+      action: 'lead.created',
+      resource: 'lead',
+      resourceId: id,
+      changes: { number, source: input.source, partner_id: values.partnerId },
+    });
     return presentLead(row!);
   });
 }
@@ -103,20 +112,29 @@ export async function findLead(db: Pick<TenantTx, 'select'>, id: string): Promis
   return row;
 }
 
-export const getLead = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) => presentLead(await findLead(ctx.db, input.id));
+export const getLead = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) =>
+  presentLead(await findLead(ctx.db, input.id));
 
 /** Throws a 409 unless the lead may move from its status to `to`. */
 export function assertLeadTransition(row: LeadRow, to: LeadStatus) {
-  if (!leadTransitions[row.status].includes(to)) throw new AppError('invalid_state', `a ${row.status} lead cannot become ${to}`);
+  if (!leadTransitions[row.status].includes(to))
+    throw new AppError('invalid_state', `a ${row.status} lead cannot become ${to}`);
 }
 
 /** Contact details change freely until conversion; status here is only contacted or lost (the rest have their own actions). */
-export async function updateLead({ ctx, input }: { ctx: TenantContext; input: { id: string; patch: UpdateLeadInput } }) {
+export async function updateLead({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; patch: UpdateLeadInput };
+}) {
   const { patch } = input;
   const now = new Date(ctx.platform.now());
   return ctx.db.transaction(async (tx) => {
     const row = await findLead(tx, input.id);
-    if (row.status === 'converted') throw new AppError('invalid_state', 'a converted lead cannot be changed; change the subscriber');
+    if (row.status === 'converted')
+      throw new AppError('invalid_state', 'a converted lead cannot be changed; change the subscriber');
     const set: Partial<LeadRow> = {};
     const changes: Record<string, unknown> = {};
     for (const [field, column] of editable) {
@@ -142,15 +160,30 @@ export async function updateLead({ ctx, input }: { ctx: TenantContext; input: { 
       .set({ ...set, updatedAt: now })
       .where(eq(leads.id, row.id))
       .returning();
-    await appendAuditEvent(tx, ctx, { action: 'lead.updated', resource: 'lead', resourceId: row.id, changes: redact(changes) });
+    await appendAuditEvent(tx, ctx, {
+      action: 'lead.updated',
+      resource: 'lead',
+      resourceId: row.id,
+      changes: redact(changes),
+    });
     return presentLead(updated!);
   });
 }
 
-export type LeadFilter = { status?: LeadStatus | undefined; source?: LeadSource | undefined; partner_id?: string | undefined };
+export type LeadFilter = {
+  status?: LeadStatus | undefined;
+  source?: LeadSource | undefined;
+  partner_id?: string | undefined;
+};
 
 /** Newest first; the cursor is the id of the last lead returned. */
-export async function listLeads({ ctx, input }: { ctx: TenantContext; input: LeadFilter & { limit: number; cursor?: string | undefined } }) {
+export async function listLeads({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: LeadFilter & { limit: number; cursor?: string | undefined };
+}) {
   const rows = await ctx.db
     .select()
     .from(leads)

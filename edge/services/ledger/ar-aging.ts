@@ -8,8 +8,16 @@ const buckets = ['current', 'days_1_30', 'days_31_60', 'days_61_90', 'days_over_
 type Bucket = (typeof buckets)[number];
 
 type Amounts = Record<Bucket | 'total', bigint>;
-const emptyAmounts = (): Amounts => ({ current: 0n, days_1_30: 0n, days_31_60: 0n, days_61_90: 0n, days_over_90: 0n, total: 0n });
-const present = (a: Amounts) => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, jsonInteger(v)])) as Record<Bucket | 'total', number>;
+const emptyAmounts = (): Amounts => ({
+  current: 0n,
+  days_1_30: 0n,
+  days_31_60: 0n,
+  days_61_90: 0n,
+  days_over_90: 0n,
+  total: 0n,
+});
+const present = (a: Amounts) =>
+  Object.fromEntries(Object.entries(a).map(([k, v]) => [k, jsonInteger(v)])) as Record<Bucket | 'total', number>;
 
 /**
  * What was owed at `as_of`, by how long past due: each invoice issued by then counts with
@@ -26,7 +34,14 @@ export async function arAging({ ctx, input }: { ctx: TenantContext; input: { as_
     `CASE WHEN due_at IS NULL OR ${at} - due_at <= 0 THEN 0 WHEN ${at} - due_at <= ${30 * dayMs} THEN 1 ` +
       `WHEN ${at} - due_at <= ${60 * dayMs} THEN 2 WHEN ${at} - due_at <= ${90 * dayMs} THEN 3 ELSE 4 END`,
   );
-  const result = await ctx.db.all<{ subscriber_id: string; currency: string; bucket: number; open: string; number: string | null; display_name: string | null }>(sql`
+  const result = await ctx.db.all<{
+    subscriber_id: string;
+    currency: string;
+    bucket: number;
+    open: string;
+    number: string | null;
+    display_name: string | null;
+  }>(sql`
     WITH paid AS (SELECT invoice_id, sum(amount) AS amount FROM payment_allocations WHERE created_at <= ${at} GROUP BY invoice_id),
     credited AS (SELECT invoice_id, sum(amount) AS amount FROM credit_note_applications WHERE created_at <= ${at} GROUP BY invoice_id),
     owed AS (
@@ -40,13 +55,22 @@ export async function arAging({ ctx, input }: { ctx: TenantContext; input: { as_
     FROM owed o JOIN subscribers s ON s.id = o.subscriber_id
     WHERE o.open > 0
     GROUP BY o.subscriber_id, o.currency, bucket`);
-  const bySubscriber = new Map<string, { subscriber_id: string; currency: string; number: string | null; name: string | null; amounts: Amounts }>();
+  const bySubscriber = new Map<
+    string,
+    { subscriber_id: string; currency: string; number: string | null; name: string | null; amounts: Amounts }
+  >();
   const totals = new Map<string, Amounts>();
   for (const row of result) {
     const open = sumValue(row.open);
     const bucketName = buckets[Number(row.bucket)]!;
     const key = `${row.subscriber_id}|${row.currency}`;
-    const entry = bySubscriber.get(key) ?? { subscriber_id: row.subscriber_id, currency: row.currency, number: row.number, name: row.display_name, amounts: emptyAmounts() };
+    const entry = bySubscriber.get(key) ?? {
+      subscriber_id: row.subscriber_id,
+      currency: row.currency,
+      number: row.number,
+      name: row.display_name,
+      amounts: emptyAmounts(),
+    };
     const total = totals.get(row.currency) ?? emptyAmounts();
     for (const amounts of [entry.amounts, total]) {
       amounts[bucketName] += open;
@@ -55,11 +79,20 @@ export async function arAging({ ctx, input }: { ctx: TenantContext; input: { as_
     bySubscriber.set(key, entry);
     totals.set(row.currency, total);
   }
-  const largestFirst = (a: { amounts: Amounts; subscriber_id: string }, b: { amounts: Amounts; subscriber_id: string }) =>
-    a.amounts.total === b.amounts.total ? a.subscriber_id.localeCompare(b.subscriber_id) : a.amounts.total > b.amounts.total ? -1 : 1;
+  const largestFirst = (
+    a: { amounts: Amounts; subscriber_id: string },
+    b: { amounts: Amounts; subscriber_id: string },
+  ) =>
+    a.amounts.total === b.amounts.total
+      ? a.subscriber_id.localeCompare(b.subscriber_id)
+      : a.amounts.total > b.amounts.total
+        ? -1
+        : 1;
   return {
     as_of: asOf.toISOString(),
-    totals: [...totals.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([currency, t]) => ({ currency, ...present(t) })),
+    totals: [...totals.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([currency, t]) => ({ currency, ...present(t) })),
     subscribers: [...bySubscriber.values()].sort(largestFirst).map((e) => ({
       subscriber_id: e.subscriber_id,
       currency: e.currency,

@@ -25,7 +25,6 @@ export class UnbalancedEntryError extends Error {
   override name = 'UnbalancedEntryError';
 }
 
-
 /** The lines worth writing (zero lines dropped), after checking the entry balances. */
 function checkedLines(entry: JournalEntryInput): JournalLine[] {
   const lines = entry.lines.filter((line) => (line.debit ?? 0) !== 0 || (line.credit ?? 0) !== 0);
@@ -35,7 +34,9 @@ function checkedLines(entry: JournalEntryInput): JournalLine[] {
     const debit = line.debit ?? 0;
     const credit = line.credit ?? 0;
     if (!Number.isSafeInteger(debit) || !Number.isSafeInteger(credit) || debit < 0 || credit < 0) {
-      throw new UnbalancedEntryError(`${entry.kind}: amounts must be non-negative integers (got ${debit}/${credit} on ${line.account})`);
+      throw new UnbalancedEntryError(
+        `${entry.kind}: amounts must be non-negative integers (got ${debit}/${credit} on ${line.account})`,
+      );
     }
     debits += debit;
     credits += credit;
@@ -50,7 +51,11 @@ function checkedLines(entry: JournalEntryInput): JournalLine[] {
  * commit or neither. An entry with nothing left after dropping zero lines is not written
  * (its id comes back null).
  */
-export async function postJournalEntries(tx: Writer, entries: readonly JournalEntryInput[], at: Date): Promise<(string | null)[]> {
+export async function postJournalEntries(
+  tx: Writer,
+  entries: readonly JournalEntryInput[],
+  at: Date,
+): Promise<(string | null)[]> {
   const ids: (string | null)[] = [];
   const entryRows: (typeof journalEntries.$inferInsert)[] = [];
   const lineRows: (typeof journalLines.$inferInsert)[] = [];
@@ -74,14 +79,31 @@ export async function postJournalEntries(tx: Writer, entries: readonly JournalEn
       occurredAt: at,
     });
     for (const line of lines) {
-      lineRows.push({ entryId: id, account: line.account, subscriberId: line.subscriberId ?? null, currency: entry.currency, debit: line.debit ?? 0, credit: line.credit ?? 0 });
+      lineRows.push({
+        entryId: id,
+        account: line.account,
+        subscriberId: line.subscriberId ?? null,
+        currency: entry.currency,
+        debit: line.debit ?? 0,
+        credit: line.credit ?? 0,
+      });
     }
   }
   await insertFromJson(
     tx,
     'journal_entries',
     ['id', 'kind', 'memo', 'subscriber_id', 'currency', 'source_type', 'source_id', 'reverses_entry_id', 'occurred_at'],
-    entryRows.map((r) => [r.id, r.kind, r.memo, r.subscriberId ?? null, r.currency, r.sourceType, r.sourceId, r.reversesEntryId ?? null, r.occurredAt.getTime()]),
+    entryRows.map((r) => [
+      r.id,
+      r.kind,
+      r.memo,
+      r.subscriberId ?? null,
+      r.currency,
+      r.sourceType,
+      r.sourceId,
+      r.reversesEntryId ?? null,
+      r.occurredAt.getTime(),
+    ]),
   );
   await insertFromJson(
     tx,

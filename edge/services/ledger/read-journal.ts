@@ -7,21 +7,48 @@ import { exactSum, sumValue } from '../billing/exact-sum.ts';
 import { pageOf } from '../page-of.ts';
 
 /** Journal entries with their lines, newest first; the cursor is the last entry's seq. */
-export async function listJournal({ ctx, input }: { ctx: TenantContext; input: { subscriber_id?: string | undefined; limit: number; cursor?: string | undefined } }) {
+export async function listJournal({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { subscriber_id?: string | undefined; limit: number; cursor?: string | undefined };
+}) {
   // The key inside an opaque cursor (routes decode it) is the last entry's seq.
   if (input.cursor !== undefined && !/^\d{1,15}$/.test(input.cursor)) {
-    throw new AppError('validation_failed', 'not a cursor this API returned', { errors: [{ path: 'cursor', message: 'not a cursor this API returned' }] });
+    throw new AppError('validation_failed', 'not a cursor this API returned', {
+      errors: [{ path: 'cursor', message: 'not a cursor this API returned' }],
+    });
   }
   const cursor = input.cursor ? Number(input.cursor) : undefined;
   const entries = await ctx.db
     .select()
     .from(journalEntries)
-    .where(and(input.subscriber_id ? eq(journalEntries.subscriberId, input.subscriber_id) : undefined, cursor !== undefined ? lt(journalEntries.seq, cursor) : undefined))
+    .where(
+      and(
+        input.subscriber_id ? eq(journalEntries.subscriberId, input.subscriber_id) : undefined,
+        cursor !== undefined ? lt(journalEntries.seq, cursor) : undefined,
+      ),
+    )
     .orderBy(desc(journalEntries.seq))
     .limit(input.limit + 1);
-  const page = pageOf(entries, input.limit, (entry) => entry, (entry) => String(entry.seq));
+  const page = pageOf(
+    entries,
+    input.limit,
+    (entry) => entry,
+    (entry) => String(entry.seq),
+  );
   const lines = page.data.length
-    ? await ctx.db.select().from(journalLines).where(inArray(journalLines.entryId, page.data.map((e) => e.id))).orderBy(asc(journalLines.id))
+    ? await ctx.db
+        .select()
+        .from(journalLines)
+        .where(
+          inArray(
+            journalLines.entryId,
+            page.data.map((e) => e.id),
+          ),
+        )
+        .orderBy(asc(journalLines.id))
     : [];
   return {
     ...page,
@@ -36,7 +63,14 @@ export async function listJournal({ ctx, input }: { ctx: TenantContext; input: {
       source_id: entry.sourceId,
       reverses_entry_id: entry.reversesEntryId,
       occurred_at: entry.occurredAt.toISOString(),
-      lines: lines.filter((line) => line.entryId === entry.id).map((line) => ({ account: line.account, subscriber_id: line.subscriberId, debit: line.debit, credit: line.credit })),
+      lines: lines
+        .filter((line) => line.entryId === entry.id)
+        .map((line) => ({
+          account: line.account,
+          subscriber_id: line.subscriberId,
+          debit: line.debit,
+          credit: line.credit,
+        })),
     })),
   };
 }
@@ -49,7 +83,12 @@ export async function listJournal({ ctx, input }: { ctx: TenantContext; input: {
 export async function trialBalance({ ctx, input }: { ctx: TenantContext; input: { as_of?: string | undefined } }) {
   const asOf = input.as_of ? new Date(input.as_of) : undefined;
   const rows = await ctx.db
-    .select({ currency: journalLines.currency, account: journalLines.account, debit: exactSum(journalLines.debit), credit: exactSum(journalLines.credit) })
+    .select({
+      currency: journalLines.currency,
+      account: journalLines.account,
+      debit: exactSum(journalLines.debit),
+      credit: exactSum(journalLines.credit),
+    })
     .from(journalLines)
     .innerJoin(journalEntries, eq(journalEntries.id, journalLines.entryId))
     .where(asOf ? lte(journalEntries.occurredAt, asOf) : undefined)
@@ -66,7 +105,12 @@ export async function trialBalance({ ctx, input }: { ctx: TenantContext; input: 
       const totalCredit = accounts.reduce((sum, a) => sum + a.credit, 0n);
       return {
         currency,
-        accounts: accounts.map((a) => ({ account: a.account, debit: jsonInteger(a.debit), credit: jsonInteger(a.credit), balance: jsonInteger(a.debit - a.credit) })),
+        accounts: accounts.map((a) => ({
+          account: a.account,
+          debit: jsonInteger(a.debit),
+          credit: jsonInteger(a.credit),
+          balance: jsonInteger(a.debit - a.credit),
+        })),
         total_debit: jsonInteger(totalDebit),
         total_credit: jsonInteger(totalCredit),
         balanced: totalDebit === totalCredit,

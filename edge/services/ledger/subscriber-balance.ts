@@ -12,20 +12,40 @@ export type SubscriberBalance = { currency: string; outstanding: bigint; credit:
  * customer credit (unallocated payments, unapplied credit notes); `overdue` is the part
  * of the outstanding on invoices marked overdue.
  */
-export async function subscriberBalance(db: Pick<TenantDb | TenantTx, 'select'>, subscriberId: string, currency: string): Promise<SubscriberBalance> {
+export async function subscriberBalance(
+  db: Pick<TenantDb | TenantTx, 'select'>,
+  subscriberId: string,
+  currency: string,
+): Promise<SubscriberBalance> {
   const [sums] = await db
     .select({
-      receivable: exactSum(sql`case when ${journalLines.account} = 'receivable' then ${journalLines.debit} - ${journalLines.credit} end`),
-      credit: exactSum(sql`case when ${journalLines.account} = 'customer_credit' then ${journalLines.credit} - ${journalLines.debit} end`),
+      receivable: exactSum(
+        sql`case when ${journalLines.account} = 'receivable' then ${journalLines.debit} - ${journalLines.credit} end`,
+      ),
+      credit: exactSum(
+        sql`case when ${journalLines.account} = 'customer_credit' then ${journalLines.credit} - ${journalLines.debit} end`,
+      ),
     })
     .from(journalLines)
     .where(and(eq(journalLines.subscriberId, subscriberId), eq(journalLines.currency, currency)));
   const [overdue] = await db
     .select({ amount: exactSum(invoices.balanceDue) })
     .from(invoices)
-    .where(and(eq(invoices.subscriberId, subscriberId), eq(invoices.currency, currency), eq(invoices.status, 'overdue')));
-  return { currency, outstanding: sumValue(sums?.receivable), credit: sumValue(sums?.credit), overdue: sumValue(overdue?.amount) };
+    .where(
+      and(eq(invoices.subscriberId, subscriberId), eq(invoices.currency, currency), eq(invoices.status, 'overdue')),
+    );
+  return {
+    currency,
+    outstanding: sumValue(sums?.receivable),
+    credit: sumValue(sums?.credit),
+    overdue: sumValue(overdue?.amount),
+  };
 }
 
 /** The balance as the API writes it. */
-export const presentBalance = (b: SubscriberBalance) => ({ currency: b.currency, outstanding: jsonInteger(b.outstanding), credit: jsonInteger(b.credit), overdue: jsonInteger(b.overdue) });
+export const presentBalance = (b: SubscriberBalance) => ({
+  currency: b.currency,
+  outstanding: jsonInteger(b.outstanding),
+  credit: jsonInteger(b.credit),
+  overdue: jsonInteger(b.overdue),
+});

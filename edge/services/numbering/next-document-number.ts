@@ -17,7 +17,10 @@ export async function nextDocumentNumber(tx: Writer, prefix: DocumentPrefix): Pr
   const [row] = await tx
     .insert(documentSequences)
     .values({ prefix, lastValue: 1 })
-    .onConflictDoUpdate({ target: documentSequences.prefix, set: { lastValue: sql`${documentSequences.lastValue} + 1` } })
+    .onConflictDoUpdate({
+      target: documentSequences.prefix,
+      set: { lastValue: sql`${documentSequences.lastValue} + 1` },
+    })
     .returning({ value: documentSequences.lastValue });
   return formatDocumentNumber(prefix, row!.value);
 }
@@ -31,7 +34,10 @@ export async function nextDocumentNumbers(tx: Writer, prefix: DocumentPrefix, co
   const [row] = await tx
     .insert(documentSequences)
     .values({ prefix, lastValue: count })
-    .onConflictDoUpdate({ target: documentSequences.prefix, set: { lastValue: sql`${documentSequences.lastValue} + ${count}` } })
+    .onConflictDoUpdate({
+      target: documentSequences.prefix,
+      set: { lastValue: sql`${documentSequences.lastValue} + ${count}` },
+    })
     .returning({ value: documentSequences.lastValue });
   const first = row!.value - count + 1;
   return Array.from({ length: count }, (_, i) => formatDocumentNumber(prefix, first + i));

@@ -34,7 +34,10 @@ export function createOutboxNudger(platform: Platform) {
     const delay = Math.max(0, at - platform.now());
     if (stopped || delay > maxWakeMs) return;
     clearTimeout(timers.get(slug));
-    timers.set(slug, setTimeout(() => (timers.delete(slug), nudge(slug)), delay));
+    timers.set(
+      slug,
+      setTimeout(() => (timers.delete(slug), nudge(slug)), delay),
+    );
   }
 
   function nudge(slug: string) {

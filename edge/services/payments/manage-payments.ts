@@ -8,7 +8,13 @@ import { inTimeWindow, type TimeWindow } from '../time-window.ts';
 export type PaymentFilter = { subscriber_id?: string | undefined; status?: PaymentStatus | undefined } & TimeWindow;
 
 /** Newest first; the cursor is the id of the last payment returned. */
-export async function listPayments({ ctx, input }: { ctx: TenantContext; input: PaymentFilter & { limit: number; cursor?: string | undefined } }) {
+export async function listPayments({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: PaymentFilter & { limit: number; cursor?: string | undefined };
+}) {
   const rows = await ctx.db
     .select()
     .from(payments)
@@ -22,8 +28,14 @@ export async function listPayments({ ctx, input }: { ctx: TenantContext; input: 
     )
     .orderBy(desc(payments.id))
     .limit(input.limit + 1);
-  const page = pageOf(rows, input.limit, (row) => row, (row) => row.id);
+  const page = pageOf(
+    rows,
+    input.limit,
+    (row) => row,
+    (row) => row.id,
+  );
   return { ...page, data: await presentPayments(ctx.db, page.data) };
 }
 
-export const getPayment = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) => presentPayment(ctx.db, await findPayment(ctx.db, input.id));
+export const getPayment = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) =>
+  presentPayment(ctx.db, await findPayment(ctx.db, input.id));

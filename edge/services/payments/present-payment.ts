@@ -17,13 +17,22 @@ export async function presentPayments(db: Pick<TenantDb | TenantTx, 'select'>, r
   if (rows.length === 0) return [];
   const ids = rows.map((row) => row.id);
   const allocations = await db
-    .select({ paymentId: paymentAllocations.paymentId, invoiceId: paymentAllocations.invoiceId, number: invoices.number, amount: sql<number>`sum(${paymentAllocations.amount})` })
+    .select({
+      paymentId: paymentAllocations.paymentId,
+      invoiceId: paymentAllocations.invoiceId,
+      number: invoices.number,
+      amount: sql<number>`sum(${paymentAllocations.amount})`,
+    })
     .from(paymentAllocations)
     .innerJoin(invoices, eq(invoices.id, paymentAllocations.invoiceId))
     .where(inList(paymentAllocations.paymentId, ids))
     .groupBy(paymentAllocations.paymentId, paymentAllocations.invoiceId)
     .orderBy(asc(sql`min(${paymentAllocations.createdAt})`), asc(invoices.number));
-  const refundRows = await db.select().from(refunds).where(inList(refunds.paymentId, ids)).orderBy(asc(refunds.createdAt), asc(refunds.id));
+  const refundRows = await db
+    .select()
+    .from(refunds)
+    .where(inList(refunds.paymentId, ids))
+    .orderBy(asc(refunds.createdAt), asc(refunds.id));
   return rows.map((row) => {
     const own = allocations.filter((a) => a.paymentId === row.id);
     const ownRefunds = refundRows.filter((r) => r.paymentId === row.id);
@@ -40,7 +49,9 @@ export async function presentPayments(db: Pick<TenantDb | TenantTx, 'select'>, r
       status: row.status,
       provider_event_id: row.providerEventId,
       received_at: row.receivedAt.toISOString(),
-      allocations: own.filter((a) => a.amount !== 0).map((a) => ({ invoice_id: a.invoiceId, invoice_number: a.number, amount: a.amount })),
+      allocations: own
+        .filter((a) => a.amount !== 0)
+        .map((a) => ({ invoice_id: a.invoiceId, invoice_number: a.number, amount: a.amount })),
       unallocated: row.amount - allocated - refunded,
       refunded_amount: refunded,
       refunds: ownRefunds.map(presentRefund),
@@ -49,7 +60,8 @@ export async function presentPayments(db: Pick<TenantDb | TenantTx, 'select'>, r
   });
 }
 
-export const presentPayment = async (db: Pick<TenantDb | TenantTx, 'select'>, row: PaymentRow) => (await presentPayments(db, [row]))[0]!;
+export const presentPayment = async (db: Pick<TenantDb | TenantTx, 'select'>, row: PaymentRow) =>
+  (await presentPayments(db, [row]))[0]!;
 
 export const presentRefund = (r: typeof refunds.$inferSelect) => ({
   id: r.id,

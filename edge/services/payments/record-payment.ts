@@ -65,7 +65,15 @@ export async function recordPayment({ ctx, input }: { ctx: TenantContext; input:
       updatedAt: at,
     });
     if (allocations.length > 0) {
-      await tx.insert(paymentAllocations).values(allocations.map((a) => ({ id: uuidv7(at.getTime()), paymentId: id, invoiceId: a.invoice.id, amount: a.amount, createdAt: at })));
+      await tx.insert(paymentAllocations).values(
+        allocations.map((a) => ({
+          id: uuidv7(at.getTime()),
+          paymentId: id,
+          invoiceId: a.invoice.id,
+          amount: a.amount,
+          createdAt: at,
+        })),
+      );
       for (const a of allocations) await settleInvoice(tx, a.invoice, a.amount, at);
     }
     await postJournalEntry(
@@ -85,9 +93,21 @@ export async function recordPayment({ ctx, input }: { ctx: TenantContext; input:
       },
       at,
     );
-    const payload = { number, subscriber_id: subscriber.id, amount: input.amount, currency: input.currency, method: input.method, allocated };
+    const payload = {
+      number,
+      subscriber_id: subscriber.id,
+      amount: input.amount,
+      currency: input.currency,
+      method: input.method,
+      allocated,
+    };
     await recordDomainEvent(tx, { type: 'payment.received', subjectType: 'payment', subjectId: id, payload }, at);
-    await appendAuditEvent(tx, ctx, { action: 'payment.recorded', resource: 'payment', resourceId: id, changes: { ...payload, reference: input.reference ?? null } });
+    await appendAuditEvent(tx, ctx, {
+      action: 'payment.recorded',
+      resource: 'payment',
+      resourceId: id,
+      changes: { ...payload, reference: input.reference ?? null },
+    });
     await restoreIfSettled(tx, ctx, subscriber.id, input.currency, at);
     return { replayed: false, payment: await presentPayment(tx, await findPayment(tx, id)) };
   });
@@ -96,7 +116,17 @@ export async function recordPayment({ ctx, input }: { ctx: TenantContext; input:
 /** Explicit allocations: each to an open invoice of this subscriber in this currency, within its balance and the payment. */
 async function checkedAllocations(tx: TenantTx, input: RecordPaymentInput) {
   const wanted = input.allocations ?? [];
-  const rows = wanted.length ? await tx.select().from(invoices).where(inArray(invoices.id, wanted.map((a) => a.invoice_id))) : [];
+  const rows = wanted.length
+    ? await tx
+        .select()
+        .from(invoices)
+        .where(
+          inArray(
+            invoices.id,
+            wanted.map((a) => a.invoice_id),
+          ),
+        )
+    : [];
   const byId = new Map(rows.map((row) => [row.id, row]));
   const errors: FieldError[] = [];
   const seen = new Set<string>();
@@ -106,13 +136,24 @@ async function checkedAllocations(tx: TenantTx, input: RecordPaymentInput) {
     const invoice = byId.get(a.invoice_id);
     if (seen.has(a.invoice_id)) errors.push({ path: `${path}.invoice_id`, message: 'each invoice may appear once' });
     seen.add(a.invoice_id);
-    if (!invoice || invoice.subscriberId !== input.subscriber_id) return errors.push({ path: `${path}.invoice_id`, message: `no invoice ${a.invoice_id} of this subscriber` });
-    if (invoice.currency !== input.currency) errors.push({ path: `${path}.invoice_id`, message: `invoice ${invoice.number} is in ${invoice.currency}, the payment in ${input.currency}` });
-    if (!(openInvoiceStatuses as readonly string[]).includes(invoice.status)) errors.push({ path: `${path}.invoice_id`, message: `invoice ${invoice.number} is ${invoice.status}` });
-    else if (a.amount > invoice.balanceDue) errors.push({ path: `${path}.amount`, message: `invoice ${invoice.number} has ${invoice.balanceDue} due` });
+    if (!invoice || invoice.subscriberId !== input.subscriber_id)
+      return errors.push({ path: `${path}.invoice_id`, message: `no invoice ${a.invoice_id} of this subscriber` });
+    if (invoice.currency !== input.currency)
+      errors.push({
+        path: `${path}.invoice_id`,
+        message: `invoice ${invoice.number} is in ${invoice.currency}, the payment in ${input.currency}`,
+      });
+    if (!(openInvoiceStatuses as readonly string[]).includes(invoice.status))
+      errors.push({ path: `${path}.invoice_id`, message: `invoice ${invoice.number} is ${invoice.status}` });
+    else if (a.amount > invoice.balanceDue)
+      errors.push({ path: `${path}.amount`, message: `invoice ${invoice.number} has ${invoice.balanceDue} due` });
     total += a.amount;
   });
-  if (total > input.amount) errors.push({ path: 'allocations', message: `allocations total ${total}, more than the payment's ${input.amount}` });
+  if (total > input.amount)
+    errors.push({
+      path: 'allocations',
+      message: `allocations total ${total}, more than the payment's ${input.amount}`,
+    });
   if (errors.length) throw new AppError('unprocessable', 'the allocations cannot be made', { errors });
   return wanted.map((a) => ({ invoice: byId.get(a.invoice_id)!, amount: a.amount }));
 }

@@ -19,24 +19,52 @@ const terminalStatuses = new Set<string>(['void', 'written_off']);
  * (the original reopened the whole invoice on a partial refund). One balanced entry:
  * customer credit and receivable against cash.
  */
-export async function refundPayment({ ctx, input }: { ctx: TenantContext; input: { id: string; amount?: number | undefined; reason?: string | null | undefined } }) {
+export async function refundPayment({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; amount?: number | undefined; reason?: string | null | undefined };
+}) {
   const at = new Date(ctx.platform.now());
   return ctx.db.transaction(async (tx) => {
     const payment = await findPayment(tx, input.id);
-    if (payment.status !== 'succeeded' && payment.status !== 'partially_refunded') throw new AppError('invalid_state', `a ${payment.status} payment cannot be refunded`);
-    const [{ refunded } = { refunded: 0 }] = await tx.select({ refunded: sql<number>`coalesce(sum(${refunds.amount}), 0)` }).from(refunds).where(eq(refunds.paymentId, payment.id));
+    if (payment.status !== 'succeeded' && payment.status !== 'partially_refunded')
+      throw new AppError('invalid_state', `a ${payment.status} payment cannot be refunded`);
+    const [{ refunded } = { refunded: 0 }] = await tx
+      .select({ refunded: sql<number>`coalesce(sum(${refunds.amount}), 0)` })
+      .from(refunds)
+      .where(eq(refunds.paymentId, payment.id));
     const refundable = payment.amount - refunded;
     const amount = input.amount ?? refundable;
-    if (amount <= 0 || amount > refundable) throw new AppError('unprocessable', `payment ${payment.number} has ${refundable} left to refund`, { errors: [{ path: 'amount', message: `must be 1…${refundable}` }] });
-    const remainder = (await paymentRemainders(tx, payment.subscriberId, payment.currency)).find((p) => p.id === payment.id)?.remaining ?? 0;
+    if (amount <= 0 || amount > refundable)
+      throw new AppError('unprocessable', `payment ${payment.number} has ${refundable} left to refund`, {
+        errors: [{ path: 'amount', message: `must be 1…${refundable}` }],
+      });
+    const remainder =
+      (await paymentRemainders(tx, payment.subscriberId, payment.currency)).find((p) => p.id === payment.id)
+        ?.remaining ?? 0;
     const fromCredit = Math.min(amount, remainder);
     const id = uuidv7(at.getTime());
-    await tx.insert(refunds).values({ id, paymentId: payment.id, amount, reason: input.reason ?? null, fromCredit, fromInvoices: amount - fromCredit, createdAt: at });
+    await tx.insert(refunds).values({
+      id,
+      paymentId: payment.id,
+      amount,
+      reason: input.reason ?? null,
+      fromCredit,
+      fromInvoices: amount - fromCredit,
+      createdAt: at,
+    });
 
     let toTake = amount - fromCredit;
     if (toTake > 0) {
       const held = await tx
-        .select({ invoiceId: paymentAllocations.invoiceId, status: invoices.status, amount: sql<number>`sum(${paymentAllocations.amount})`, last: sql<number>`max(${paymentAllocations.createdAt})` })
+        .select({
+          invoiceId: paymentAllocations.invoiceId,
+          status: invoices.status,
+          amount: sql<number>`sum(${paymentAllocations.amount})`,
+          last: sql<number>`max(${paymentAllocations.createdAt})`,
+        })
         .from(paymentAllocations)
         .innerJoin(invoices, eq(invoices.id, paymentAllocations.invoiceId))
         .where(eq(paymentAllocations.paymentId, payment.id))
@@ -47,7 +75,11 @@ export async function refundPayment({ ctx, input }: { ctx: TenantContext; input:
       // with no invoice to owe it on).
       const reopenable = held.filter((allocation) => !terminalStatuses.has(allocation.status));
       const takeable = reopenable.reduce((sum, a) => sum + a.amount, 0);
-      if (takeable < toTake) throw new AppError('invalid_state', `payment ${payment.number} paid invoices since written off or void: at most ${fromCredit + takeable} can be refunded`);
+      if (takeable < toTake)
+        throw new AppError(
+          'invalid_state',
+          `payment ${payment.number} paid invoices since written off or void: at most ${fromCredit + takeable} can be refunded`,
+        );
       const takes: { invoiceId: string; amount: number }[] = [];
       for (const allocation of reopenable) {
         if (toTake === 0) break;
@@ -56,14 +88,41 @@ export async function refundPayment({ ctx, input }: { ctx: TenantContext; input:
         toTake -= take;
       }
       if (toTake !== 0) throw new Error(`payment ${payment.number}: refund exceeds what it paid`);
-      await tx.insert(paymentAllocations).values(takes.map((t) => ({ id: uuidv7(at.getTime()), paymentId: payment.id, invoiceId: t.invoiceId, amount: -t.amount, refundId: id, createdAt: at })));
-      const rows = await tx.select().from(invoices).where(inArray(invoices.id, takes.map((t) => t.invoiceId)));
-      for (const t of takes) await settleInvoice(tx, rows.find((r) => r.id === t.invoiceId)!, -t.amount, at);
+      await tx.insert(paymentAllocations).values(
+        takes.map((t) => ({
+          id: uuidv7(at.getTime()),
+          paymentId: payment.id,
+          invoiceId: t.invoiceId,
+          amount: -t.amount,
+          refundId: id,
+          createdAt: at,
+        })),
+      );
+      const rows = await tx
+        .select()
+        .from(invoices)
+        .where(
+          inArray(
+            invoices.id,
+            takes.map((t) => t.invoiceId),
+          ),
+        );
+      for (const t of takes)
+        await settleInvoice(
+          tx,
+          rows.find((r) => r.id === t.invoiceId)!,
+          -t.amount,
+          at,
+        );
     }
     const totalRefunded = refunded + amount;
     await tx
       .update(payments)
-      .set({ status: totalRefunded === payment.amount ? 'refunded' : 'partially_refunded', refundedAmount: totalRefunded, updatedAt: at })
+      .set({
+        status: totalRefunded === payment.amount ? 'refunded' : 'partially_refunded',
+        refundedAmount: totalRefunded,
+        updatedAt: at,
+      })
       .where(eq(payments.id, payment.id));
     await postJournalEntry(
       tx,
@@ -82,9 +141,24 @@ export async function refundPayment({ ctx, input }: { ctx: TenantContext; input:
       },
       at,
     );
-    const payload = { payment_id: payment.id, number: payment.number, amount, from_credit: fromCredit, from_invoices: amount - fromCredit };
-    await recordDomainEvent(tx, { type: 'payment.refunded', subjectType: 'payment', subjectId: payment.id, payload }, at);
-    await appendAuditEvent(tx, ctx, { action: 'payment.refunded', resource: 'payment', resourceId: payment.id, changes: { ...payload, reason: input.reason ?? null } });
+    const payload = {
+      payment_id: payment.id,
+      number: payment.number,
+      amount,
+      from_credit: fromCredit,
+      from_invoices: amount - fromCredit,
+    };
+    await recordDomainEvent(
+      tx,
+      { type: 'payment.refunded', subjectType: 'payment', subjectId: payment.id, payload },
+      at,
+    );
+    await appendAuditEvent(tx, ctx, {
+      action: 'payment.refunded',
+      resource: 'payment',
+      resourceId: payment.id,
+      changes: { ...payload, reason: input.reason ?? null },
+    });
     const [row] = await tx.select().from(refunds).where(eq(refunds.id, id));
     return presentRefund(row!);
   });

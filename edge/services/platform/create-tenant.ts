@@ -49,7 +49,12 @@ export async function createTenant({ ctx, input }: { ctx: PlatformContext; input
       const { db } = lease;
       const tenantCtx = { ...ctx, db };
       await db.transaction(async (tx) => {
-        await appendAuditEvent(tx, tenantCtx, { action: 'tenant.created', resource: 'tenant', resourceId: id, changes: { slug: input.slug, name: input.name } });
+        await appendAuditEvent(tx, tenantCtx, {
+          action: 'tenant.created',
+          resource: 'tenant',
+          resourceId: id,
+          changes: { slug: input.slug, name: input.name },
+        });
         await tx.insert(tenantSchema.users).values({
           id: ownerId,
           email: input.admin_email.toLowerCase(),
@@ -60,7 +65,12 @@ export async function createTenant({ ctx, input }: { ctx: PlatformContext; input
           createdAt: now,
           updatedAt: now,
         });
-        await appendAuditEvent(tx, tenantCtx, { action: 'user.created', resource: 'user', resourceId: ownerId, changes: { email: input.admin_email.toLowerCase(), role: 'owner' } });
+        await appendAuditEvent(tx, tenantCtx, {
+          action: 'user.created',
+          resource: 'user',
+          resourceId: ownerId,
+          changes: { email: input.admin_email.toLowerCase(), role: 'owner' },
+        });
       });
     } finally {
       lease.release();
@@ -72,8 +82,17 @@ export async function createTenant({ ctx, input }: { ctx: PlatformContext; input
   }
 
   const [active] = await ctx.db.transaction(async (tx) => {
-    const updated = await tx.update(tenants).set({ status: 'active', updatedAt: now }).where(eq(tenants.id, id)).returning();
-    await appendAuditEvent(tx, ctx, { action: 'tenant.created', resource: 'tenant', resourceId: id, changes: { slug: input.slug, name: input.name, currency: input.currency } });
+    const updated = await tx
+      .update(tenants)
+      .set({ status: 'active', updatedAt: now })
+      .where(eq(tenants.id, id))
+      .returning();
+    await appendAuditEvent(tx, ctx, {
+      action: 'tenant.created',
+      resource: 'tenant',
+      resourceId: id,
+      changes: { slug: input.slug, name: input.name, currency: input.currency },
+    });
     return updated;
   });
   return presentTenant(active!);

@@ -7,7 +7,13 @@ import { presentTenant } from './present-tenant.ts';
 import { pageOf } from '../page-of.ts';
 import { forgetTenant } from '../tenants/find-tenant.ts';
 
-export async function listTenants({ ctx, input }: { ctx: PlatformContext; input: { limit: number; cursor?: string | undefined } }) {
+export async function listTenants({
+  ctx,
+  input,
+}: {
+  ctx: PlatformContext;
+  input: { limit: number; cursor?: string | undefined };
+}) {
   const rows = await ctx.db
     .select()
     .from(tenants)
@@ -23,12 +29,22 @@ export async function getTenant({ ctx, input }: { ctx: PlatformContext; input: {
   return presentTenant(row);
 }
 
-export type UpdateTenantInput = { name?: string | undefined; status?: 'active' | 'suspended' | undefined; max_subscribers?: number | null | undefined };
+export type UpdateTenantInput = {
+  name?: string | undefined;
+  status?: 'active' | 'suspended' | undefined;
+  max_subscribers?: number | null | undefined;
+};
 
 /** Renames, suspends or reactivates a tenant, or changes its limits. Suspension takes effect
  * on the tenant's next request in this process, and within activeTenantTtlMs elsewhere
  * (tenant requests reuse an active tenant's record that long). */
-export async function updateTenant({ ctx, input }: { ctx: PlatformContext; input: { slug: string; patch: UpdateTenantInput } }) {
+export async function updateTenant({
+  ctx,
+  input,
+}: {
+  ctx: PlatformContext;
+  input: { slug: string; patch: UpdateTenantInput };
+}) {
   const updated = await ctx.db.transaction(async (tx) => {
     const [row] = await tx.select().from(tenants).where(eq(tenants.slug, input.slug));
     if (!row) throw new AppError('not_found', `no tenant "${input.slug}"`);
@@ -36,7 +52,8 @@ export async function updateTenant({ ctx, input }: { ctx: PlatformContext; input
     const changes: Record<string, unknown> = {};
     if (input.patch.name !== undefined && input.patch.name !== row.name) changes.name = input.patch.name;
     if (input.patch.status !== undefined && input.patch.status !== row.status) changes.status = input.patch.status;
-    if (input.patch.max_subscribers !== undefined && input.patch.max_subscribers !== row.maxSubscribers) changes.max_subscribers = input.patch.max_subscribers;
+    if (input.patch.max_subscribers !== undefined && input.patch.max_subscribers !== row.maxSubscribers)
+      changes.max_subscribers = input.patch.max_subscribers;
     if (Object.keys(changes).length === 0) return presentTenant(row);
     const [updated] = await tx
       .update(tenants)
@@ -48,7 +65,12 @@ export async function updateTenant({ ctx, input }: { ctx: PlatformContext; input
       })
       .where(eq(tenants.id, row.id))
       .returning();
-    const action = changes.status === 'suspended' ? 'tenant.suspended' : changes.status === 'active' ? 'tenant.reactivated' : 'tenant.updated';
+    const action =
+      changes.status === 'suspended'
+        ? 'tenant.suspended'
+        : changes.status === 'active'
+          ? 'tenant.reactivated'
+          : 'tenant.updated';
     await appendAuditEvent(tx, ctx, { action, resource: 'tenant', resourceId: row.id, changes });
     return presentTenant(updated!);
   });

@@ -32,9 +32,15 @@ export async function asSystemInTenant<T>(
  * a request id `<job>-<uuid>`. A tenant that fails is logged and skipped: every job here
  * is idempotent, so the next tick catches up. `work` returns how much it did.
  */
-export async function forEachActiveTenant(platform: Platform, job: string, work: (ctx: TenantContext) => Promise<number>): Promise<TenantSweep> {
+export async function forEachActiveTenant(
+  platform: Platform,
+  job: string,
+  work: (ctx: TenantContext) => Promise<number>,
+): Promise<TenantSweep> {
   const control = await platform.databases.control();
-  const slugs = (await control.execute("SELECT slug FROM tenants WHERE status = 'active' ORDER BY slug")).rows.map((row) => String(row.slug));
+  const slugs = (await control.execute("SELECT slug FROM tenants WHERE status = 'active' ORDER BY slug")).rows.map(
+    (row) => String(row.slug),
+  );
   const requestId = `${job}-${uuidv7(platform.now())}`;
   const log = platform.log.child({ request_id: requestId });
   let done = 0;

@@ -17,7 +17,10 @@ const rowsPerInsert = 50;
 export async function existingEmails(db: Pick<TenantDb, 'select'>, emails: string[]): Promise<Set<string>> {
   const taken = new Set<string>();
   for (let i = 0; i < emails.length; i += rowsPerInsert) {
-    const rows = await db.select({ email: subscribers.email }).from(subscribers).where(inArray(subscribers.email, emails.slice(i, i + rowsPerInsert)));
+    const rows = await db
+      .select({ email: subscribers.email })
+      .from(subscribers)
+      .where(inArray(subscribers.email, emails.slice(i, i + rowsPerInsert)));
     for (const r of rows) if (r.email) taken.add(r.email);
   }
   return taken;
@@ -29,34 +32,61 @@ export async function existingEmails(db: Pick<TenantDb, 'select'>, emails: strin
  * multi-row INSERTs. Emails are checked again under the write lock, since a subscriber may
  * have been created after validation; clashes come back as row errors and nothing is kept.
  */
-export async function insertImportedSubscribers(tx: TenantWriter, ctx: TenantContext, rows: ImportedSubscriber[], meta: { jobId: string; emailColumn: string | null }): Promise<RowError[]> {
+export async function insertImportedSubscribers(
+  tx: TenantWriter,
+  ctx: TenantContext,
+  rows: ImportedSubscriber[],
+  meta: { jobId: string; emailColumn: string | null },
+): Promise<RowError[]> {
   const emails = rows.flatMap((s) => (s.email ? [s.email] : []));
   const taken = await existingEmails(tx, emails);
   if (taken.size > 0) {
-    return rows.filter((s) => s.email && taken.has(s.email)).map((s) => ({ row: s.row, line: s.line, column: meta.emailColumn, message: `a subscriber with email ${s.email} was created while the file was being checked` }));
+    return rows
+      .filter((s) => s.email && taken.has(s.email))
+      .map((s) => ({
+        row: s.row,
+        line: s.line,
+        column: meta.emailColumn,
+        message: `a subscriber with email ${s.email} was created while the file was being checked`,
+      }));
   }
   const capacity = await subscriberCapacity(ctx, tx);
-  if (capacity !== null && rows.length > capacity) return [{ row: null, line: 1, column: null, message: subscriberLimitMessage(ctx, capacity, rows.length) }];
+  if (capacity !== null && rows.length > capacity)
+    return [{ row: null, line: 1, column: null, message: subscriberLimitMessage(ctx, capacity, rows.length) }];
 
   const [block] = await tx
     .insert(documentSequences)
     .values({ prefix: 'SUB', lastValue: rows.length })
-    .onConflictDoUpdate({ target: documentSequences.prefix, set: { lastValue: sql`${documentSequences.lastValue} + ${rows.length}` } })
+    .onConflictDoUpdate({
+      target: documentSequences.prefix,
+      set: { lastValue: sql`${documentSequences.lastValue} + ${rows.length}` },
+    })
     .returning({ last: documentSequences.lastValue });
   const firstSeq = block!.last - rows.length + 1;
   const now = new Date(ctx.platform.now());
 
   for (let i = 0; i < rows.length; i += rowsPerInsert) {
     const chunk = rows.slice(i, i + rowsPerInsert);
-    const values = chunk.map((s, k) => subscriberRow(s, { id: uuidv7(now.getTime()), number: `SUB-${String(firstSeq + i + k).padStart(6, '0')}`, customFields: s.custom_fields, now }));
+    const values = chunk.map((s, k) =>
+      subscriberRow(s, {
+        id: uuidv7(now.getTime()),
+        number: `SUB-${String(firstSeq + i + k).padStart(6, '0')}`,
+        customFields: s.custom_fields,
+        now,
+      }),
+    );
     await tx.insert(subscribers).values(values);
-    const addresses = chunk.map((s, k) => s.addresses.map((a) => addressRow(values[k]!.id, a, { id: uuidv7(now.getTime()), isPrimary: true, now })));
+    const addresses = chunk.map((s, k) =>
+      s.addresses.map((a) => addressRow(values[k]!.id, a, { id: uuidv7(now.getTime()), isPrimary: true, now })),
+    );
     if (addresses.flat().length > 0) await tx.insert(subscriberAddresses).values(addresses.flat());
     // An imported subscriber has no contacts yet.
-    await tx.run(sql`INSERT INTO subscribers_fts (rowid, body) VALUES ${sql.join(
-      values.map((v, k) => sql`(${v.seq}, ${searchBody(v, addresses[k]!, [])})`),
-      sql`, `,
-    )}`);
+    await tx.run(
+      sql`INSERT INTO subscribers_fts (rowid, body) VALUES ${sql.join(
+        values.map((v, k) => sql`(${v.seq}, ${searchBody(v, addresses[k]!, [])})`),
+        sql`, `,
+      )}`,
+    );
     await tx.insert(domainEvents).values(
       values.map((v) => ({
         id: uuidv7(now.getTime()),
@@ -72,7 +102,11 @@ export async function insertImportedSubscribers(tx: TenantWriter, ctx: TenantCon
     action: 'subscriber_import.completed',
     resource: 'subscriber_import',
     resourceId: meta.jobId,
-    changes: { created: rows.length, first_number: `SUB-${String(firstSeq).padStart(6, '0')}`, last_number: `SUB-${String(block!.last).padStart(6, '0')}` },
+    changes: {
+      created: rows.length,
+      first_number: `SUB-${String(firstSeq).padStart(6, '0')}`,
+      last_number: `SUB-${String(block!.last).padStart(6, '0')}`,
+    },
   });
   return [];
 }

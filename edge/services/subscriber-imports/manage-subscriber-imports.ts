@@ -11,7 +11,12 @@ import { pageOf } from '../page-of.ts';
 type ImportRow = typeof subscriberImports.$inferSelect;
 type ErrorRow = typeof subscriberImportErrors.$inferSelect;
 
-export const presentImportError = (e: Pick<ErrorRow, 'row' | 'line' | 'column' | 'message'>) => ({ row: e.row, line: e.line, column: e.column, message: e.message });
+export const presentImportError = (e: Pick<ErrorRow, 'row' | 'line' | 'column' | 'message'>) => ({
+  row: e.row,
+  line: e.line,
+  column: e.column,
+  message: e.message,
+});
 
 export const presentSubscriberImport = (job: ImportRow) => ({
   id: job.id,
@@ -47,16 +52,34 @@ async function assertRoomFor(ctx: TenantContext, csv: string) {
 }
 
 /** Records the job with its file; the caller runs it (inline or in the background). */
-export async function createSubscriberImport({ ctx, input }: { ctx: TenantContext; input: { csv: string; dryRun: boolean } }) {
+export async function createSubscriberImport({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { csv: string; dryRun: boolean };
+}) {
   await assertRoomFor(ctx, input.csv);
   const id = uuidv7(ctx.platform.now());
   const now = new Date(ctx.platform.now());
   return ctx.db.transaction(async (tx) => {
     const [row] = await tx
       .insert(subscriberImports)
-      .values({ id, status: 'validating', dryRun: input.dryRun, source: input.csv, createdBy: ctx.actor.id, createdAt: now })
+      .values({
+        id,
+        status: 'validating',
+        dryRun: input.dryRun,
+        source: input.csv,
+        createdBy: ctx.actor.id,
+        createdAt: now,
+      })
       .returning();
-    await appendAuditEvent(tx, ctx, { action: 'subscriber_import.created', resource: 'subscriber_import', resourceId: id, changes: { dry_run: input.dryRun, bytes: input.csv.length } });
+    await appendAuditEvent(tx, ctx, {
+      action: 'subscriber_import.created',
+      resource: 'subscriber_import',
+      resourceId: id,
+      changes: { dry_run: input.dryRun, bytes: input.csv.length },
+    });
     return row!;
   });
 }
@@ -68,12 +91,23 @@ export async function findSubscriberImport(ctx: TenantContext, id: string): Prom
 }
 
 /** The job with one page of its row errors, in file order. */
-export async function getSubscriberImport({ ctx, input }: { ctx: TenantContext; input: { id: string; errors_limit: number; errors_cursor?: number | undefined } }) {
+export async function getSubscriberImport({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; errors_limit: number; errors_cursor?: number | undefined };
+}) {
   const job = await findSubscriberImport(ctx, input.id);
   const errors = await ctx.db
     .select()
     .from(subscriberImportErrors)
-    .where(and(eq(subscriberImportErrors.importId, job.id), input.errors_cursor !== undefined ? gt(subscriberImportErrors.ordinal, input.errors_cursor) : undefined))
+    .where(
+      and(
+        eq(subscriberImportErrors.importId, job.id),
+        input.errors_cursor !== undefined ? gt(subscriberImportErrors.ordinal, input.errors_cursor) : undefined,
+      ),
+    )
     .orderBy(asc(subscriberImportErrors.ordinal))
     .limit(input.errors_limit + 1);
   const page = errors.slice(0, input.errors_limit);
@@ -85,7 +119,13 @@ export async function getSubscriberImport({ ctx, input }: { ctx: TenantContext; 
 }
 
 /** Newest first; the cursor is the id of the last job returned (ids are time-ordered). */
-export async function listSubscriberImports({ ctx, input }: { ctx: TenantContext; input: { limit: number; cursor?: string | undefined } }) {
+export async function listSubscriberImports({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { limit: number; cursor?: string | undefined };
+}) {
   const rows = await ctx.db
     .select()
     .from(subscriberImports)

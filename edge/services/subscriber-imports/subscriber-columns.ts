@@ -25,7 +25,10 @@ const address = (kind: 'service' | 'billing', index: number, prefixAliases: Reco
         ['latitude', 'decimal'],
         ['longitude', 'decimal'],
       ] as const
-    ).map(([name, type]) => [`${kind}_${name}`, { type, aliases: prefixAliases[name] ?? [], path: ['addresses', index, name] } satisfies Field]),
+    ).map(([name, type]) => [
+      `${kind}_${name}`,
+      { type, aliases: prefixAliases[name] ?? [], path: ['addresses', index, name] } satisfies Field,
+    ]),
   );
 
 /** Every column an import understands, by canonical name. */
@@ -33,7 +36,11 @@ export const importColumns: Record<string, Field> = {
   kind: { type: 'kind', aliases: ['category', 'type', 'customer_type'], path: ['kind'] },
   first_name: { type: 'text', aliases: ['firstname', 'given_name', 'forename'], path: ['first_name'] },
   last_name: { type: 'text', aliases: ['lastname', 'surname', 'family_name'], path: ['last_name'] },
-  organization_name: { type: 'text', aliases: ['company', 'company_name', 'organization', 'organisation', 'organisation_name', 'business_name'], path: ['organization_name'] },
+  organization_name: {
+    type: 'text',
+    aliases: ['company', 'company_name', 'organization', 'organisation', 'organisation_name', 'business_name'],
+    path: ['organization_name'],
+  },
   display_name: { type: 'text', aliases: ['name', 'full_name', 'customer_name'], path: ['display_name'] },
   email: { type: 'text', aliases: ['e_mail', 'email_address', 'mail'], path: ['email'] },
   phone: { type: 'text', aliases: ['phone_number', 'mobile', 'mobile_phone', 'telephone', 'tel'], path: ['phone'] },
@@ -110,7 +117,10 @@ export function importHeader(cells: string[], definitions: readonly CustomDefini
       const key = normalized.slice('custom.'.length);
       const definition = customByKey.get(key);
       if (!definition) {
-        errors.push({ column: cell, message: `no custom field with key ${key}; define it first (settings → custom fields)` });
+        errors.push({
+          column: cell,
+          message: `no custom field with key ${key}; define it first (settings → custom fields)`,
+        });
         return null;
       }
       if (seen.has(normalized)) errors.push({ column: cell, message: `the same column as "${seen.get(normalized)}"` });
@@ -122,14 +132,24 @@ export function importHeader(cells: string[], definitions: readonly CustomDefini
       if (cell.trim() !== '') ignored.push(cell);
       return null;
     }
-    if (seen.has(name)) errors.push({ column: cell, message: `the same column as "${seen.get(name)}" (both mean ${name})` });
+    if (seen.has(name))
+      errors.push({ column: cell, message: `the same column as "${seen.get(name)}" (both mean ${name})` });
     seen.set(name, cell);
     return { kind: 'field', name, field: importColumns[name]! };
   });
-  for (const name of requiredColumns) if (!seen.has(name)) errors.push({ column: null, message: `a ${name} column is required (or one of: ${importColumns[name]!.aliases.join(', ')})` });
-  if (!nameColumns.some((n) => seen.has(n))) errors.push({ column: null, message: `a name column is required: one of ${nameColumns.join(', ')}` });
+  for (const name of requiredColumns)
+    if (!seen.has(name))
+      errors.push({
+        column: null,
+        message: `a ${name} column is required (or one of: ${importColumns[name]!.aliases.join(', ')})`,
+      });
+  if (!nameColumns.some((n) => seen.has(n)))
+    errors.push({ column: null, message: `a name column is required: one of ${nameColumns.join(', ')}` });
   if (seen.has('service_gps') && (seen.has('service_latitude') || seen.has('service_longitude'))) {
-    errors.push({ column: seen.get('service_gps')!, message: 'give coordinates either as gps or as latitude and longitude, not both' });
+    errors.push({
+      column: seen.get('service_gps')!,
+      message: 'give coordinates either as gps or as latitude and longitude, not both',
+    });
   }
   return {
     cells: resolved,
@@ -141,9 +161,28 @@ export function importHeader(cells: string[], definitions: readonly CustomDefini
   };
 }
 
-const booleans: Record<string, boolean> = { true: true, yes: true, y: true, '1': true, on: true, false: false, no: false, n: false, '0': false, off: false };
+const booleans: Record<string, boolean> = {
+  true: true,
+  yes: true,
+  y: true,
+  '1': true,
+  on: true,
+  false: false,
+  no: false,
+  n: false,
+  '0': false,
+  off: false,
+};
 // Splynx customer categories and their equivalents here.
-const kinds: Record<string, string> = { person: 'person', individual: 'person', private: 'person', organization: 'organization', organisation: 'organization', company: 'organization', business: 'organization' };
+const kinds: Record<string, string> = {
+  person: 'person',
+  individual: 'person',
+  private: 'person',
+  organization: 'organization',
+  organisation: 'organization',
+  company: 'organization',
+  business: 'organization',
+};
 
 type Converted = { ok: true; value: unknown } | { ok: false; message: string };
 
@@ -152,10 +191,14 @@ function convert(type: CellType, text: string): Converted {
     case 'text':
       return { ok: true, value: text };
     case 'integer':
-      return /^[+-]?\d{1,15}$/.test(text) ? { ok: true, value: Number(text) } : { ok: false, message: 'must be a whole number' };
+      return /^[+-]?\d{1,15}$/.test(text)
+        ? { ok: true, value: Number(text) }
+        : { ok: false, message: 'must be a whole number' };
     case 'decimal': {
       const n = Number(text);
-      return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(text) && Number.isFinite(n) ? { ok: true, value: n } : { ok: false, message: 'must be a decimal number such as 52.5163' };
+      return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(text) && Number.isFinite(n)
+        ? { ok: true, value: n }
+        : { ok: false, message: 'must be a decimal number such as 52.5163' };
     }
     case 'boolean': {
       const b = booleans[text.toLowerCase()];
@@ -165,7 +208,9 @@ function convert(type: CellType, text: string): Converted {
       return { ok: true, value: kinds[text.toLowerCase()] ?? text };
     case 'gps': {
       const match = /^\s*([+-]?\d+(?:\.\d+)?)\s*[,; ]\s*([+-]?\d+(?:\.\d+)?)\s*$/.exec(text);
-      return match ? { ok: true, value: [Number(match[1]), Number(match[2])] } : { ok: false, message: 'must be "latitude,longitude" such as 52.5163,13.3777' };
+      return match
+        ? { ok: true, value: [Number(match[1]), Number(match[2])] }
+        : { ok: false, message: 'must be "latitude,longitude" such as 52.5163,13.3777' };
     }
   }
 }
@@ -176,14 +221,18 @@ function convertCustom(definition: CustomDefinition, text: string): Converted {
       return { ok: true, value: text };
     case 'number': {
       const n = Number(text);
-      return Number.isFinite(n) && /^[+-]?(\d+\.?\d*|\.\d+)$/.test(text) ? { ok: true, value: n } : { ok: false, message: 'must be a number' };
+      return Number.isFinite(n) && /^[+-]?(\d+\.?\d*|\.\d+)$/.test(text)
+        ? { ok: true, value: n }
+        : { ok: false, message: 'must be a number' };
     }
     case 'boolean':
       return convert('boolean', text);
     case 'date':
       return isCalendarDate(text) ? { ok: true, value: text } : { ok: false, message: 'must be a date YYYY-MM-DD' };
     case 'select':
-      return (definition.options ?? []).includes(text) ? { ok: true, value: text } : { ok: false, message: `must be one of ${(definition.options ?? []).join(', ')}` };
+      return (definition.options ?? []).includes(text)
+        ? { ok: true, value: text }
+        : { ok: false, message: `must be one of ${(definition.options ?? []).join(', ')}` };
   }
 }
 
@@ -197,7 +246,11 @@ function splitFullName(name: string): { first_name?: string; last_name: string }
 }
 
 /** One data row → a validated SubscriberCreate input, or every problem of the row. */
-export function rowToInput(header: ImportHeader, cells: string[], at: { row: number; line: number }): { ok: true; subscriber: ImportedSubscriber } | { ok: false; errors: RowError[] } {
+export function rowToInput(
+  header: ImportHeader,
+  cells: string[],
+  at: { row: number; line: number },
+): { ok: true; subscriber: ImportedSubscriber } | { ok: false; errors: RowError[] } {
   const errors: RowError[] = [];
   const fail = (column: string | null, message: string) => errors.push({ row: at.row, line: at.line, column, message });
   if (cells.length > header.written.length) {
@@ -205,7 +258,10 @@ export function rowToInput(header: ImportHeader, cells: string[], at: { row: num
     return { ok: false, errors };
   }
   const top: Record<string, unknown> = {};
-  const addresses: Record<string, unknown>[] = [{ kind: 'service', is_primary: true }, { kind: 'billing', is_primary: true }];
+  const addresses: Record<string, unknown>[] = [
+    { kind: 'service', is_primary: true },
+    { kind: 'billing', is_primary: true },
+  ];
   const custom: Record<string, unknown> = {};
   const columnOfPath = new Map<string, string>();
   header.cells.forEach((target, i) => {
@@ -242,7 +298,10 @@ export function rowToInput(header: ImportHeader, cells: string[], at: { row: num
     }
   });
   for (const definition of header.required) {
-    if (custom[definition.key] === undefined && !errors.some((e) => e.column === columnOfPath.get(`custom_fields.${definition.key}`))) {
+    if (
+      custom[definition.key] === undefined &&
+      !errors.some((e) => e.column === columnOfPath.get(`custom_fields.${definition.key}`))
+    ) {
       fail(columnOfPath.get(`custom_fields.${definition.key}`) ?? `custom.${definition.key}`, 'is required');
     }
   }

@@ -45,6 +45,16 @@ export async function auditSubscriber(
   changes: Record<string, unknown>,
   event?: { type: string; payload: Record<string, unknown> },
 ) {
-  await appendAuditEvent(tx, ctx, { action: `subscriber.${action}`, resource: 'subscriber', resourceId: subscriberId, changes: redact(changes) });
-  if (event) await recordDomainEvent(tx, { type: event.type, subjectType: 'subscriber', subjectId: subscriberId, payload: event.payload }, new Date(ctx.platform.now()));
+  await appendAuditEvent(tx, ctx, {
+    action: `subscriber.${action}`,
+    resource: 'subscriber',
+    resourceId: subscriberId,
+    changes: redact(changes),
+  });
+  if (event)
+    await recordDomainEvent(
+      tx,
+      { type: event.type, subjectType: 'subscriber', subjectId: subscriberId, payload: event.payload },
+      new Date(ctx.platform.now()),
+    );
 }

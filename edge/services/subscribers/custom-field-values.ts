@@ -16,7 +16,9 @@ function checkValue(def: Definition, value: unknown): string | null {
     case 'date':
       return typeof value === 'string' && isCalendarDate(value) ? null : 'must be a date YYYY-MM-DD';
     case 'select':
-      return typeof value === 'string' && (def.options ?? []).includes(value) ? null : `must be one of ${(def.options ?? []).join(', ')}`;
+      return typeof value === 'string' && (def.options ?? []).includes(value)
+        ? null
+        : `must be one of ${(def.options ?? []).join(', ')}`;
   }
 }
 

@@ -1,5 +1,11 @@
 import { eq, inArray, like, or, sql } from 'drizzle-orm';
-import { idempotencyKeys, leads, subscriberAddresses, subscriberContacts, subscribers } from '../../../db/tenant/index.ts';
+import {
+  idempotencyKeys,
+  leads,
+  subscriberAddresses,
+  subscriberContacts,
+  subscribers,
+} from '../../../db/tenant/index.ts';
 import type { TenantContext } from '../../context.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { auditSubscriber } from './audit-subscriber.ts';
@@ -28,10 +34,19 @@ export async function eraseSubscriber({ ctx, input }: { ctx: TenantContext; inpu
     const row = await findSubscriber(tx, input.id);
     if (row.erasedAt) return;
     const now = new Date(ctx.platform.now());
-    const addresses = await tx.delete(subscriberAddresses).where(eq(subscriberAddresses.subscriberId, row.id)).returning({ id: subscriberAddresses.id });
-    const contacts = await tx.delete(subscriberContacts).where(eq(subscriberContacts.subscriberId, row.id)).returning({ id: subscriberContacts.id });
+    const addresses = await tx
+      .delete(subscriberAddresses)
+      .where(eq(subscriberAddresses.subscriberId, row.id))
+      .returning({ id: subscriberAddresses.id });
+    const contacts = await tx
+      .delete(subscriberContacts)
+      .where(eq(subscriberContacts.subscriberId, row.id))
+      .returning({ id: subscriberContacts.id });
     // Members of an erased organization stay subscribers, without the link.
-    await tx.update(subscribers).set({ organizationId: null, updatedAt: now }).where(eq(subscribers.organizationId, row.id));
+    await tx
+      .update(subscribers)
+      .set({ organizationId: null, updatedAt: now })
+      .where(eq(subscribers.organizationId, row.id));
     await tx
       .update(subscribers)
       .set({
@@ -55,13 +70,31 @@ export async function eraseSubscriber({ ctx, input }: { ctx: TenantContext; inpu
     // contact fields go too, keeping its number, status and link for the sales figures.
     const erasedLeads = await tx
       .update(leads)
-      .set({ firstName: null, lastName: null, organizationName: null, email: null, phone: null, address: null, notes: null, statusReason: null, updatedAt: now })
+      .set({
+        firstName: null,
+        lastName: null,
+        organizationName: null,
+        email: null,
+        phone: null,
+        address: null,
+        notes: null,
+        statusReason: null,
+        updatedAt: now,
+      })
       .where(eq(leads.convertedSubscriberId, row.id))
       .returning({ id: leads.id });
     for (const lead of erasedLeads) {
-      await appendAuditEvent(tx, ctx, { action: 'lead.erased', resource: 'lead', resourceId: lead.id, changes: { subscriber_id: row.id } });
+      await appendAuditEvent(tx, ctx, {
+        action: 'lead.erased',
+        resource: 'lead',
+        resourceId: lead.id,
+        changes: { subscriber_id: row.id },
+      });
     }
-    const conversions = tx.select({ path: sql`'/api/v1/leads/' || ${leads.id} || '/convert'` }).from(leads).where(eq(leads.convertedSubscriberId, row.id));
+    const conversions = tx
+      .select({ path: sql`'/api/v1/leads/' || ${leads.id} || '/convert'` })
+      .from(leads)
+      .where(eq(leads.convertedSubscriberId, row.id));
     await tx
       .delete(idempotencyKeys)
       .where(
@@ -79,7 +112,23 @@ export async function eraseSubscriber({ ctx, input }: { ctx: TenantContext; inpu
       ctx,
       row.id,
       'erased',
-      { fields: ['first_name', 'last_name', 'organization_name', 'display_name', 'email', 'phone', 'locale', 'timezone', 'notes', 'custom_fields', 'organization_id'], addresses: addresses.length, contacts: contacts.length },
+      {
+        fields: [
+          'first_name',
+          'last_name',
+          'organization_name',
+          'display_name',
+          'email',
+          'phone',
+          'locale',
+          'timezone',
+          'notes',
+          'custom_fields',
+          'organization_id',
+        ],
+        addresses: addresses.length,
+        contacts: contacts.length,
+      },
       { type: 'subscriber.erased', payload: { subscriber_number: row.number } },
     );
   });

@@ -11,8 +11,17 @@ import { getSubscriber } from './manage-subscribers.ts';
  */
 export async function exportSubscriber({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
   const subscriber = await getSubscriber({ ctx, input });
-  const [organization] = subscriber.organization_id ? await ctx.db.select().from(subscribers).where(eq(subscribers.id, subscriber.organization_id)) : [];
-  const members = subscriber.kind === 'organization' ? await ctx.db.select().from(subscribers).where(eq(subscribers.organizationId, subscriber.id)).orderBy(asc(subscribers.seq)) : [];
+  const [organization] = subscriber.organization_id
+    ? await ctx.db.select().from(subscribers).where(eq(subscribers.id, subscriber.organization_id))
+    : [];
+  const members =
+    subscriber.kind === 'organization'
+      ? await ctx.db
+          .select()
+          .from(subscribers)
+          .where(eq(subscribers.organizationId, subscriber.id))
+          .orderBy(asc(subscribers.seq))
+      : [];
   const audit = await ctx.db
     .select()
     .from(auditEvents)
@@ -26,10 +35,16 @@ export async function exportSubscriber({ ctx, input }: { ctx: TenantContext; inp
   return {
     exported_at: new Date(ctx.platform.now()).toISOString(),
     subscriber,
-    organization: organization ? { id: organization.id, subscriber_number: organization.number, display_name: organization.displayName } : null,
+    organization: organization
+      ? { id: organization.id, subscriber_number: organization.number, display_name: organization.displayName }
+      : null,
     members: members.map((m) => ({ id: m.id, subscriber_number: m.number, display_name: m.displayName })),
     audit_events: audit.map(presentAuditEvent),
-    domain_events: events.map((e) => ({ id: e.id, type: e.type, payload: e.payload, occurred_at: e.occurredAt.toISOString() })),
+    domain_events: events.map((e) => ({
+      id: e.id,
+      type: e.type,
+      payload: e.payload,
+      occurred_at: e.occurredAt.toISOString(),
+    })),
   };
 }
-

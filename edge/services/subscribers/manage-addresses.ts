@@ -16,14 +16,27 @@ const demotePrimary = (tx: TenantWriter, subscriberId: string, kind: AddressKind
   tx
     .update(subscriberAddresses)
     .set({ isPrimary: false, updatedAt: now })
-    .where(and(eq(subscriberAddresses.subscriberId, subscriberId), eq(subscriberAddresses.kind, kind), eq(subscriberAddresses.isPrimary, true), ne(subscriberAddresses.id, except)));
+    .where(
+      and(
+        eq(subscriberAddresses.subscriberId, subscriberId),
+        eq(subscriberAddresses.kind, kind),
+        eq(subscriberAddresses.isPrimary, true),
+        ne(subscriberAddresses.id, except),
+      ),
+    );
 
 const hasPrimary = async (tx: TenantWriter, subscriberId: string, kind: AddressKind) =>
   (
     await tx
       .select({ id: subscriberAddresses.id })
       .from(subscriberAddresses)
-      .where(and(eq(subscriberAddresses.subscriberId, subscriberId), eq(subscriberAddresses.kind, kind), eq(subscriberAddresses.isPrimary, true)))
+      .where(
+        and(
+          eq(subscriberAddresses.subscriberId, subscriberId),
+          eq(subscriberAddresses.kind, kind),
+          eq(subscriberAddresses.isPrimary, true),
+        ),
+      )
   ).length > 0;
 
 /**
@@ -34,7 +47,10 @@ export async function insertAddressRow(tx: TenantWriter, subscriberId: string, i
   const id = uuidv7(now.getTime());
   const isPrimary = input.is_primary || !(await hasPrimary(tx, subscriberId, input.kind));
   if (isPrimary) await demotePrimary(tx, subscriberId, input.kind, id, now);
-  const [row] = await tx.insert(subscriberAddresses).values(addressRow(subscriberId, input, { id, isPrimary, now })).returning();
+  const [row] = await tx
+    .insert(subscriberAddresses)
+    .values(addressRow(subscriberId, input, { id, isPrimary, now }))
+    .returning();
   return row!;
 }
 
@@ -43,40 +59,71 @@ export async function insertAddressRow(tx: TenantWriter, subscriberId: string, i
  * rows before them, the primaries follow from the list alone, as insertAddressRow would
  * leave them one by one: the first of each kind, unless a later one is marked primary.
  */
-export async function insertNewSubscriberAddresses(tx: TenantWriter, subscriberId: string, inputs: readonly AddressCreateInput[], now: Date) {
+export async function insertNewSubscriberAddresses(
+  tx: TenantWriter,
+  subscriberId: string,
+  inputs: readonly AddressCreateInput[],
+  now: Date,
+) {
   if (inputs.length === 0) return [];
   const primaryOf = new Map<AddressKind, number>();
   inputs.forEach((input, i) => {
     if (input.is_primary || !primaryOf.has(input.kind)) primaryOf.set(input.kind, i);
   });
-  const rows = inputs.map((input, i) => addressRow(subscriberId, input, { id: uuidv7(now.getTime()), isPrimary: primaryOf.get(input.kind) === i, now }));
+  const rows = inputs.map((input, i) =>
+    addressRow(subscriberId, input, { id: uuidv7(now.getTime()), isPrimary: primaryOf.get(input.kind) === i, now }),
+  );
   return tx.insert(subscriberAddresses).values(rows).returning();
 }
 
 export async function listAddresses({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
   await findSubscriber(ctx.db, input.id);
-  const rows = await ctx.db.select().from(subscriberAddresses).where(eq(subscriberAddresses.subscriberId, input.id)).orderBy(asc(subscriberAddresses.kind), asc(subscriberAddresses.createdAt), asc(subscriberAddresses.id));
+  const rows = await ctx.db
+    .select()
+    .from(subscriberAddresses)
+    .where(eq(subscriberAddresses.subscriberId, input.id))
+    .orderBy(asc(subscriberAddresses.kind), asc(subscriberAddresses.createdAt), asc(subscriberAddresses.id));
   return { data: rows.map(presentAddress) };
 }
 
-export async function addAddress({ ctx, input }: { ctx: TenantContext; input: { id: string; address: AddressCreateInput } }) {
+export async function addAddress({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; address: AddressCreateInput };
+}) {
   return ctx.db.transaction(async (tx) => {
     const subscriber = await findWritableSubscriber(tx, input.id);
     if (input.address.tax_rate_id) await assertTaxRateUsable(tx, input.address.tax_rate_id, 'tax_rate_id');
     const row = await insertAddressRow(tx, subscriber.id, input.address, new Date(ctx.platform.now()));
     await indexSubscriber(tx, subscriber.id);
-    await auditSubscriber(tx, ctx, subscriber.id, 'address_added', { address_id: row.id, kind: row.kind, is_primary: row.isPrimary, country: row.country });
+    await auditSubscriber(tx, ctx, subscriber.id, 'address_added', {
+      address_id: row.id,
+      kind: row.kind,
+      is_primary: row.isPrimary,
+      country: row.country,
+    });
     return presentAddress(row);
   });
 }
 
 const findAddress = async (tx: TenantWriter, subscriberId: string, addressId: string) => {
-  const [row] = await tx.select().from(subscriberAddresses).where(and(eq(subscriberAddresses.id, addressId), eq(subscriberAddresses.subscriberId, subscriberId)));
+  const [row] = await tx
+    .select()
+    .from(subscriberAddresses)
+    .where(and(eq(subscriberAddresses.id, addressId), eq(subscriberAddresses.subscriberId, subscriberId)));
   if (!row) throw new AppError('not_found', `no address ${addressId} on subscriber ${subscriberId}`);
   return row;
 };
 
-export async function updateAddress({ ctx, input }: { ctx: TenantContext; input: { id: string; addressId: string; patch: AddressPatchInput } }) {
+export async function updateAddress({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; addressId: string; patch: AddressPatchInput };
+}) {
   const { patch } = input;
   return ctx.db.transaction(async (tx) => {
     await findWritableSubscriber(tx, input.id);
@@ -84,12 +131,19 @@ export async function updateAddress({ ctx, input }: { ctx: TenantContext; input:
     const latitude = patch.latitude !== undefined ? patch.latitude : row.latitude;
     const longitude = patch.longitude !== undefined ? patch.longitude : row.longitude;
     if ((latitude === null) !== (longitude === null)) {
-      throw new AppError('validation_failed', 'latitude and longitude come together', { errors: [{ path: latitude === null ? 'latitude' : 'longitude', message: 'latitude and longitude come together' }] });
+      throw new AppError('validation_failed', 'latitude and longitude come together', {
+        errors: [
+          { path: latitude === null ? 'latitude' : 'longitude', message: 'latitude and longitude come together' },
+        ],
+      });
     }
-    if (patch.tax_rate_id && patch.tax_rate_id !== row.taxRateId) await assertTaxRateUsable(tx, patch.tax_rate_id, 'tax_rate_id');
+    if (patch.tax_rate_id && patch.tax_rate_id !== row.taxRateId)
+      await assertTaxRateUsable(tx, patch.tax_rate_id, 'tax_rate_id');
     const now = new Date(ctx.platform.now());
     const kind = patch.kind ?? row.kind;
-    const isPrimary = patch.is_primary ?? (patch.kind && patch.kind !== row.kind ? !(await hasPrimary(tx, row.subscriberId, kind)) : row.isPrimary);
+    const isPrimary =
+      patch.is_primary ??
+      (patch.kind && patch.kind !== row.kind ? !(await hasPrimary(tx, row.subscriberId, kind)) : row.isPrimary);
     if (isPrimary) await demotePrimary(tx, row.subscriberId, kind, row.id, now);
     const set = {
       kind,
@@ -105,7 +159,11 @@ export async function updateAddress({ ctx, input }: { ctx: TenantContext; input:
       longitude,
       updatedAt: now,
     };
-    const [updated] = await tx.update(subscriberAddresses).set(set).where(eq(subscriberAddresses.id, row.id)).returning();
+    const [updated] = await tx
+      .update(subscriberAddresses)
+      .set(set)
+      .where(eq(subscriberAddresses.id, row.id))
+      .returning();
     await indexSubscriber(tx, row.subscriberId);
     await auditSubscriber(tx, ctx, row.subscriberId, 'address_updated', { address_id: row.id, ...patch });
     return presentAddress(updated!);

@@ -12,38 +12,81 @@ import type { TenantWriter } from './tenant-writer.ts';
 
 export async function listContacts({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
   await findSubscriber(ctx.db, input.id);
-  const rows = await ctx.db.select().from(subscriberContacts).where(eq(subscriberContacts.subscriberId, input.id)).orderBy(asc(subscriberContacts.createdAt), asc(subscriberContacts.id));
+  const rows = await ctx.db
+    .select()
+    .from(subscriberContacts)
+    .where(eq(subscriberContacts.subscriberId, input.id))
+    .orderBy(asc(subscriberContacts.createdAt), asc(subscriberContacts.id));
   return { data: rows.map(presentContact) };
 }
 
-export async function addContact({ ctx, input }: { ctx: TenantContext; input: { id: string; contact: ContactCreateInput } }) {
+export async function addContact({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; contact: ContactCreateInput };
+}) {
   const { contact } = input;
   return ctx.db.transaction(async (tx) => {
     const subscriber = await findWritableSubscriber(tx, input.id);
     const [clash] = await tx
       .select({ id: subscriberContacts.id })
       .from(subscriberContacts)
-      .where(and(eq(subscriberContacts.subscriberId, subscriber.id), eq(subscriberContacts.channel, contact.channel), eq(subscriberContacts.value, contact.value)));
-    if (clash) throw new AppError('conflict', `the subscriber already has this ${contact.channel} contact`, { errors: [{ path: 'value', message: 'already a contact of this subscriber' }] });
+      .where(
+        and(
+          eq(subscriberContacts.subscriberId, subscriber.id),
+          eq(subscriberContacts.channel, contact.channel),
+          eq(subscriberContacts.value, contact.value),
+        ),
+      );
+    if (clash)
+      throw new AppError('conflict', `the subscriber already has this ${contact.channel} contact`, {
+        errors: [{ path: 'value', message: 'already a contact of this subscriber' }],
+      });
     const now = new Date(ctx.platform.now());
     const [row] = await tx
       .insert(subscriberContacts)
-      .values({ id: uuidv7(now.getTime()), subscriberId: subscriber.id, channel: contact.channel, value: contact.value, label: contact.label ?? null, optIn: contact.opt_in, verified: contact.verified, createdAt: now, updatedAt: now })
+      .values({
+        id: uuidv7(now.getTime()),
+        subscriberId: subscriber.id,
+        channel: contact.channel,
+        value: contact.value,
+        label: contact.label ?? null,
+        optIn: contact.opt_in,
+        verified: contact.verified,
+        createdAt: now,
+        updatedAt: now,
+      })
       .returning();
     await indexSubscriber(tx, subscriber.id);
-    await auditSubscriber(tx, ctx, subscriber.id, 'contact_added', { contact_id: row!.id, channel: row!.channel, opt_in: row!.optIn, verified: row!.verified });
+    await auditSubscriber(tx, ctx, subscriber.id, 'contact_added', {
+      contact_id: row!.id,
+      channel: row!.channel,
+      opt_in: row!.optIn,
+      verified: row!.verified,
+    });
     return presentContact(row!);
   });
 }
 
 const findContact = async (tx: TenantWriter, subscriberId: string, contactId: string) => {
-  const [row] = await tx.select().from(subscriberContacts).where(and(eq(subscriberContacts.id, contactId), eq(subscriberContacts.subscriberId, subscriberId)));
+  const [row] = await tx
+    .select()
+    .from(subscriberContacts)
+    .where(and(eq(subscriberContacts.id, contactId), eq(subscriberContacts.subscriberId, subscriberId)));
   if (!row) throw new AppError('not_found', `no contact ${contactId} on subscriber ${subscriberId}`);
   return row;
 };
 
 /** Consent and verification change here; a different value is a new contact. */
-export async function updateContact({ ctx, input }: { ctx: TenantContext; input: { id: string; contactId: string; patch: ContactPatchInput } }) {
+export async function updateContact({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; contactId: string; patch: ContactPatchInput };
+}) {
   const { patch } = input;
   return ctx.db.transaction(async (tx) => {
     await findWritableSubscriber(tx, input.id);
@@ -58,7 +101,11 @@ export async function updateContact({ ctx, input }: { ctx: TenantContext; input:
       })
       .where(eq(subscriberContacts.id, row.id))
       .returning();
-    await auditSubscriber(tx, ctx, row.subscriberId, 'contact_updated', { contact_id: row.id, channel: row.channel, ...patch });
+    await auditSubscriber(tx, ctx, row.subscriberId, 'contact_updated', {
+      contact_id: row.id,
+      channel: row.channel,
+      ...patch,
+    });
     return presentContact(updated!);
   });
 }

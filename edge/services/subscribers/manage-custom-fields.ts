@@ -9,7 +9,13 @@ import type { TenantWriter } from './tenant-writer.ts';
 import type { CustomFieldCreateInput, CustomFieldPatchInput } from './subscriber-input.ts';
 import { pageOf } from '../page-of.ts';
 
-export async function listCustomFields({ ctx, input }: { ctx: TenantContext; input: { limit: number; cursor?: string | undefined } }) {
+export async function listCustomFields({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { limit: number; cursor?: string | undefined };
+}) {
   const rows = await ctx.db
     .select()
     .from(customFields)
@@ -22,13 +28,30 @@ export async function listCustomFields({ ctx, input }: { ctx: TenantContext; inp
 export async function createCustomField({ ctx, input }: { ctx: TenantContext; input: CustomFieldCreateInput }) {
   return ctx.db.transaction(async (tx) => {
     const [clash] = await tx.select({ id: customFields.id }).from(customFields).where(eq(customFields.key, input.key));
-    if (clash) throw new AppError('conflict', `a custom field with key ${input.key} already exists`, { errors: [{ path: 'key', message: 'already defined' }] });
+    if (clash)
+      throw new AppError('conflict', `a custom field with key ${input.key} already exists`, {
+        errors: [{ path: 'key', message: 'already defined' }],
+      });
     const now = new Date(ctx.platform.now());
     const [row] = await tx
       .insert(customFields)
-      .values({ id: uuidv7(now.getTime()), key: input.key, label: input.label, type: input.type, options: input.options ?? null, required: input.required, createdAt: now, updatedAt: now })
+      .values({
+        id: uuidv7(now.getTime()),
+        key: input.key,
+        label: input.label,
+        type: input.type,
+        options: input.options ?? null,
+        required: input.required,
+        createdAt: now,
+        updatedAt: now,
+      })
       .returning();
-    await appendAuditEvent(tx, ctx, { action: 'custom_field.created', resource: 'custom_field', resourceId: row!.id, changes: { ...input } });
+    await appendAuditEvent(tx, ctx, {
+      action: 'custom_field.created',
+      resource: 'custom_field',
+      resourceId: row!.id,
+      changes: { ...input },
+    });
     return presentCustomField(row!);
   });
 }
@@ -41,11 +64,20 @@ const findCustomField = async (db: Pick<TenantWriter, 'select'>, id: string) => 
 
 /** Key and type are fixed (stored values depend on them); label, options and required change.
  * New rules apply to values as they are next written. */
-export async function updateCustomField({ ctx, input }: { ctx: TenantContext; input: { id: string; patch: CustomFieldPatchInput } }) {
+export async function updateCustomField({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; patch: CustomFieldPatchInput };
+}) {
   const { patch } = input;
   return ctx.db.transaction(async (tx) => {
     const row = await findCustomField(tx, input.id);
-    if (patch.options && row.type !== 'select') throw new AppError('validation_failed', 'only select fields have options', { errors: [{ path: 'options', message: 'only select fields have options' }] });
+    if (patch.options && row.type !== 'select')
+      throw new AppError('validation_failed', 'only select fields have options', {
+        errors: [{ path: 'options', message: 'only select fields have options' }],
+      });
     const [updated] = await tx
       .update(customFields)
       .set({
@@ -56,7 +88,12 @@ export async function updateCustomField({ ctx, input }: { ctx: TenantContext; in
       })
       .where(eq(customFields.id, row.id))
       .returning();
-    await appendAuditEvent(tx, ctx, { action: 'custom_field.updated', resource: 'custom_field', resourceId: row.id, changes: { ...patch } });
+    await appendAuditEvent(tx, ctx, {
+      action: 'custom_field.updated',
+      resource: 'custom_field',
+      resourceId: row.id,
+      changes: { ...patch },
+    });
     return presentCustomField(updated!);
   });
 }
@@ -71,6 +108,11 @@ export async function deleteCustomField({ ctx, input }: { ctx: TenantContext; in
       .set({ customFields: sql`json_remove(${subscribers.customFields}, ${path})` })
       .where(sql`json_type(${subscribers.customFields}, ${path}) IS NOT NULL`);
     await tx.delete(customFields).where(eq(customFields.id, row.id));
-    await appendAuditEvent(tx, ctx, { action: 'custom_field.deleted', resource: 'custom_field', resourceId: row.id, changes: { key: row.key } });
+    await appendAuditEvent(tx, ctx, {
+      action: 'custom_field.deleted',
+      resource: 'custom_field',
+      resourceId: row.id,
+      changes: { key: row.key },
+    });
   });
 }

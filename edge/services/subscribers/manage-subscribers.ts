@@ -1,5 +1,13 @@
 import { and, desc, eq, gte, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
-import { subscribers, subscriberAddresses, subscriberContacts, subscriberTags, tags, type SubscriberKind, type SubscriberStatus } from '../../../db/tenant/index.ts';
+import {
+  subscribers,
+  subscriberAddresses,
+  subscriberContacts,
+  subscriberTags,
+  tags,
+  type SubscriberKind,
+  type SubscriberStatus,
+} from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantDb } from '../../context.ts';
 import { AppError, type FieldError } from '../../errors.ts';
 import { assertTaxRateUsable } from '../catalog/catalog-store.ts';
@@ -19,20 +27,38 @@ import { nameIssues, type SubscriberCreateInput, type SubscriberPatchInput } fro
 import { derivedDisplayName, subscriberRow } from './subscriber-rows.ts';
 import type { TenantWriter } from './tenant-writer.ts';
 
-export { SubscriberCreate, SubscriberPatch, type SubscriberCreateInput, type SubscriberPatchInput } from './subscriber-input.ts';
+export {
+  SubscriberCreate,
+  SubscriberPatch,
+  type SubscriberCreateInput,
+  type SubscriberPatchInput,
+} from './subscriber-input.ts';
 
-const invalid = (errors: FieldError[]) => new AppError('validation_failed', `${errors.length} field(s) failed validation`, { errors });
+const invalid = (errors: FieldError[]) =>
+  new AppError('validation_failed', `${errors.length} field(s) failed validation`, { errors });
 
 async function assertEmailFree(tx: TenantWriter, email: string, except?: string) {
   const [clash] = await tx.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.email, email));
-  if (clash && clash.id !== except) throw new AppError('conflict', `a subscriber with email ${email} already exists`, { errors: [{ path: 'email', message: 'already used by another subscriber' }] });
+  if (clash && clash.id !== except)
+    throw new AppError('conflict', `a subscriber with email ${email} already exists`, {
+      errors: [{ path: 'email', message: 'already used by another subscriber' }],
+    });
 }
 
 /** Persons may belong to an organization: a live subscriber of kind organization. */
-async function organizationIssues(tx: TenantWriter, kind: SubscriberKind, organizationId: string): Promise<FieldError[]> {
+async function organizationIssues(
+  tx: TenantWriter,
+  kind: SubscriberKind,
+  organizationId: string,
+): Promise<FieldError[]> {
   if (kind !== 'person') return [{ path: 'organization_id', message: 'only persons belong to an organization' }];
-  const [org] = await tx.select({ kind: subscribers.kind, erasedAt: subscribers.erasedAt }).from(subscribers).where(eq(subscribers.id, organizationId));
-  return org?.kind === 'organization' && !org.erasedAt ? [] : [{ path: 'organization_id', message: 'no organization with this id' }];
+  const [org] = await tx
+    .select({ kind: subscribers.kind, erasedAt: subscribers.erasedAt })
+    .from(subscribers)
+    .where(eq(subscribers.id, organizationId));
+  return org?.kind === 'organization' && !org.erasedAt
+    ? []
+    : [{ path: 'organization_id', message: 'no organization with this id' }];
 }
 
 /**
@@ -49,7 +75,8 @@ export async function insertSubscriber(tx: TenantWriter, ctx: TenantContext, inp
   if (input.organization_id) errors.push(...(await organizationIssues(tx, input.kind, input.organization_id)));
   if (errors.length) throw invalid(errors);
   if (input.tax_rate_id) await assertTaxRateUsable(tx, input.tax_rate_id, 'tax_rate_id');
-  for (const [i, address] of input.addresses.entries()) if (address.tax_rate_id) await assertTaxRateUsable(tx, address.tax_rate_id, `addresses.${i}.tax_rate_id`);
+  for (const [i, address] of input.addresses.entries())
+    if (address.tax_rate_id) await assertTaxRateUsable(tx, address.tax_rate_id, `addresses.${i}.tax_rate_id`);
   if (input.email) await assertEmailFree(tx, input.email);
   await assertSubscriberCapacity(ctx, tx);
   const now = new Date(ctx.platform.now());
@@ -61,10 +88,17 @@ export async function insertSubscriber(tx: TenantWriter, ctx: TenantContext, inp
   const addressRows = await insertNewSubscriberAddresses(tx, row!.id, input.addresses, now);
   await indexNewSubscriber(tx, row!, addressRows);
   const { addresses, ...fields } = input;
-  await auditSubscriber(tx, ctx, row!.id, 'created', { ...fields, subscriber_number: number, addresses: addresses.length }, {
-    type: 'subscriber.created',
-    payload: { subscriber_number: number, kind: row!.kind, status: row!.status },
-  });
+  await auditSubscriber(
+    tx,
+    ctx,
+    row!.id,
+    'created',
+    { ...fields, subscriber_number: number, addresses: addresses.length },
+    {
+      type: 'subscriber.created',
+      payload: { subscriber_number: number, kind: row!.kind, status: row!.status },
+    },
+  );
   return { row: row!, addresses: addressRows };
 }
 
@@ -86,10 +120,19 @@ const byTime = (a: Date, b: Date) => a.getTime() - b.getTime();
 
 /** The detail reply, its parts in the order they were always listed in: addresses by
  * kind, created_at, id; contacts by created_at, id; tags by name. */
-const presentDetail = (row: typeof subscribers.$inferSelect, addresses: AddressRow[], contacts: ContactRow[], tagRows: TagRow[]) => ({
+const presentDetail = (
+  row: typeof subscribers.$inferSelect,
+  addresses: AddressRow[],
+  contacts: ContactRow[],
+  tagRows: TagRow[],
+) => ({
   ...presentSubscriber(row),
-  addresses: addresses.toSorted((a, b) => compareText(a.kind, b.kind) || byTime(a.createdAt, b.createdAt) || compareText(a.id, b.id)).map(presentAddress),
-  contacts: contacts.toSorted((a, b) => byTime(a.createdAt, b.createdAt) || compareText(a.id, b.id)).map(presentContact),
+  addresses: addresses
+    .toSorted((a, b) => compareText(a.kind, b.kind) || byTime(a.createdAt, b.createdAt) || compareText(a.id, b.id))
+    .map(presentAddress),
+  contacts: contacts
+    .toSorted((a, b) => byTime(a.createdAt, b.createdAt) || compareText(a.id, b.id))
+    .map(presentContact),
   tags: tagRows.toSorted((a, b) => compareText(a.nameKey, b.nameKey)).map(presentTag),
 });
 
@@ -113,7 +156,8 @@ type DetailRow = { row: string; addresses: string; contacts: string; tags: strin
 
 function presentDetailRow(found: DetailRow | undefined, id: string) {
   if (!found) throw subscriberNotFound(id);
-  const list = <T>(text: string, fromJson: (values: Record<string, unknown>) => T) => (JSON.parse(text) as Record<string, unknown>[]).map(fromJson);
+  const list = <T>(text: string, fromJson: (values: Record<string, unknown>) => T) =>
+    (JSON.parse(text) as Record<string, unknown>[]).map(fromJson);
   return presentDetail(
     subscriberJson.fromJson(JSON.parse(found.row) as Record<string, unknown>),
     list(found.addresses, addressJson.fromJson),
@@ -132,7 +176,12 @@ async function detail(db: TenantWriter, id: string) {
 // spends longer assembling this statement (JSON of four tables) than SQLite runs it.
 // Only for ctx.db: a prepared query runs on the database it was made for, never on a
 // transaction.
-const prepareDetail = (db: TenantDb) => db.select(detailColumns).from(subscribers).where(eq(subscribers.id, sql.placeholder('id'))).prepare();
+const prepareDetail = (db: TenantDb) =>
+  db
+    .select(detailColumns)
+    .from(subscribers)
+    .where(eq(subscribers.id, sql.placeholder('id')))
+    .prepare();
 const preparedDetails = new WeakMap<TenantDb, ReturnType<typeof prepareDetail>>();
 
 export async function createSubscriber({ ctx, input }: { ctx: TenantContext; input: SubscriberCreateInput }) {
@@ -163,11 +212,13 @@ export type SubscriberFilter = {
 
 // The sort key is the (created_at, id) of the last row returned, as JSON; the route hands
 // it over decoded from the opaque cursor (page-of.ts).
-const cursorOf = (row: { createdAt: Date; id: string }) => encodeCursor(JSON.stringify([row.createdAt.getTime(), row.id]));
+const cursorOf = (row: { createdAt: Date; id: string }) =>
+  encodeCursor(JSON.stringify([row.createdAt.getTime(), row.id]));
 function sortKeyOf(cursor: string): [number, string] {
   try {
     const value: unknown = JSON.parse(cursor);
-    if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') return [value[0] as number, value[1]];
+    if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string')
+      return [value[0] as number, value[1]];
   } catch {
     // Falls through to the validation error below.
   }
@@ -181,7 +232,11 @@ function sortKeyOf(cursor: string): [number, string] {
 function conditions(f: SubscriberFilter, after: [number, string] | undefined): SQL | undefined {
   const archived = f.archived ?? 'exclude';
   return and(
-    archived === 'exclude' ? isNull(subscribers.archivedAt) : archived === 'only' ? isNotNull(subscribers.archivedAt) : undefined,
+    archived === 'exclude'
+      ? isNull(subscribers.archivedAt)
+      : archived === 'only'
+        ? isNotNull(subscribers.archivedAt)
+        : undefined,
     f.status ? eq(subscribers.status, f.status) : undefined,
     f.kind ? eq(subscribers.kind, f.kind) : undefined,
     f.created_from ? gte(subscribers.createdAt, new Date(f.created_from)) : undefined,
@@ -206,7 +261,10 @@ const subscriberFromJson = (text: string) => subscriberJson.fromJson(JSON.parse(
  * - otherwise subscribers_live_created, subscribers_live_status_created (live rows, the
  *   default) or subscribers_created / subscribers_status_created (archived included).
  */
-export async function listSubscriberRows(db: TenantWriter, input: SubscriberFilter & { limit: number; cursor?: string | undefined }) {
+export async function listSubscriberRows(
+  db: TenantWriter,
+  input: SubscriberFilter & { limit: number; cursor?: string | undefined },
+) {
   const after = input.cursor === undefined ? undefined : sortKeyOf(input.cursor);
   const take = input.limit + 1;
   const select = db.select({ row: subscriberJson.object });
@@ -217,7 +275,15 @@ export async function listSubscriberRows(db: TenantWriter, input: SubscriberFilt
     rows = await select
       .from(subscribersFts)
       .crossJoin(subscribers)
-      .where(and(matches(expression), eq(subscribers.seq, subscribersFts.rowid), conditions(input, after), cityCondition(input.city), tagCondition(input.tag)))
+      .where(
+        and(
+          matches(expression),
+          eq(subscribers.seq, subscribersFts.rowid),
+          conditions(input, after),
+          cityCondition(input.city),
+          tagCondition(input.tag),
+        ),
+      )
       .orderBy(desc(subscribers.createdAt), desc(subscribers.id))
       .limit(take);
   } else if (input.city !== undefined) {
@@ -241,32 +307,69 @@ export async function listSubscriberRows(db: TenantWriter, input: SubscriberFilt
     rows = await select
       .from(subscriberTags)
       .crossJoin(subscribers)
-      .where(and(eq(subscriberTags.tagId, input.tag), after ? lt(subscriberTags.subscriberId, after[1]) : undefined, eq(subscribers.id, subscriberTags.subscriberId), conditions(input, after)))
+      .where(
+        and(
+          eq(subscriberTags.tagId, input.tag),
+          after ? lt(subscriberTags.subscriberId, after[1]) : undefined,
+          eq(subscribers.id, subscriberTags.subscriberId),
+          conditions(input, after),
+        ),
+      )
       .orderBy(desc(subscriberTags.subscriberId))
       .limit(take);
   } else {
-    rows = await select.from(subscribers).where(conditions(input, after)).orderBy(desc(subscribers.createdAt), desc(subscribers.id)).limit(take);
+    rows = await select
+      .from(subscribers)
+      .where(conditions(input, after))
+      .orderBy(desc(subscribers.createdAt), desc(subscribers.id))
+      .limit(take);
   }
   const page = rows.slice(0, input.limit).map((r) => subscriberFromJson(r.row));
   return { rows: page, next_cursor: rows.length > input.limit ? cursorOf(page.at(-1)!) : null };
 }
 
 const cityCondition = (city: string | undefined) =>
-  city === undefined ? undefined : sql`${subscribers.id} IN (SELECT subscriber_id FROM subscriber_addresses WHERE lower(city) = lower(${city}))`;
-const tagCondition = (tag: string | undefined) => (tag === undefined ? undefined : sql`${subscribers.id} IN (SELECT subscriber_id FROM subscriber_tags WHERE tag_id = ${tag})`);
+  city === undefined
+    ? undefined
+    : sql`${subscribers.id} IN (SELECT subscriber_id FROM subscriber_addresses WHERE lower(city) = lower(${city}))`;
+const tagCondition = (tag: string | undefined) =>
+  tag === undefined
+    ? undefined
+    : sql`${subscribers.id} IN (SELECT subscriber_id FROM subscriber_tags WHERE tag_id = ${tag})`;
 
-export async function listSubscribers({ ctx, input }: { ctx: TenantContext; input: SubscriberFilter & { limit: number; cursor?: string | undefined } }) {
+export async function listSubscribers({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: SubscriberFilter & { limit: number; cursor?: string | undefined };
+}) {
   const { rows, next_cursor } = await listSubscriberRows(ctx.db, input);
   return { data: rows.map(presentSubscriber), next_cursor };
 }
 
-export async function updateSubscriber({ ctx, input }: { ctx: TenantContext; input: { id: string; patch: SubscriberPatchInput } }) {
+export async function updateSubscriber({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; patch: SubscriberPatchInput };
+}) {
   const { patch } = input;
   return ctx.db.transaction(async (tx) => {
     const row = await findWritableSubscriber(tx, input.id);
     const pick = <T>(value: T | null | undefined, current: T | null) => (value === undefined ? current : value);
-    const names = { firstName: pick(patch.first_name, row.firstName), lastName: pick(patch.last_name, row.lastName), organizationName: pick(patch.organization_name, row.organizationName) };
-    const errors: FieldError[] = nameIssues({ kind: row.kind, first_name: names.firstName, last_name: names.lastName, organization_name: names.organizationName }).map((i) => ({
+    const names = {
+      firstName: pick(patch.first_name, row.firstName),
+      lastName: pick(patch.last_name, row.lastName),
+      organizationName: pick(patch.organization_name, row.organizationName),
+    };
+    const errors: FieldError[] = nameIssues({
+      kind: row.kind,
+      first_name: names.firstName,
+      last_name: names.lastName,
+      organization_name: names.organizationName,
+    }).map((i) => ({
       path: i.path.join('.'),
       message: i.message,
     }));
@@ -277,16 +380,20 @@ export async function updateSubscriber({ ctx, input }: { ctx: TenantContext; inp
       customFields = resolved.values;
     }
     if (patch.organization_id) {
-      if (patch.organization_id === row.id) errors.push({ path: 'organization_id', message: 'a subscriber cannot belong to itself' });
+      if (patch.organization_id === row.id)
+        errors.push({ path: 'organization_id', message: 'a subscriber cannot belong to itself' });
       else errors.push(...(await organizationIssues(tx, row.kind, patch.organization_id)));
     }
     if (errors.length) throw invalid(errors);
     if (patch.email && patch.email !== row.email) await assertEmailFree(tx, patch.email, row.id);
-    if (patch.tax_rate_id && patch.tax_rate_id !== row.taxRateId) await assertTaxRateUsable(tx, patch.tax_rate_id, 'tax_rate_id');
+    if (patch.tax_rate_id && patch.tax_rate_id !== row.taxRateId)
+      await assertTaxRateUsable(tx, patch.tax_rate_id, 'tax_rate_id');
 
     // A display name that was derived from the names follows them; one set by hand stays.
     const wasDerived = row.displayName === derivedDisplayName(row.kind, row);
-    const displayName = patch.display_name ?? (patch.display_name === null || wasDerived ? derivedDisplayName(row.kind, names) : row.displayName);
+    const displayName =
+      patch.display_name ??
+      (patch.display_name === null || wasDerived ? derivedDisplayName(row.kind, names) : row.displayName);
     const next = {
       ...names,
       displayName,
@@ -328,14 +435,20 @@ export async function updateSubscriber({ ctx, input }: { ctx: TenantContext; inp
       if (JSON.stringify(next[key]) !== JSON.stringify(row[key])) changes[apiNames[key]] = next[key];
     }
     if (Object.keys(changes).length === 0) return detail(tx, row.id);
-    assertMayChangeMoneyTerms(ctx, moneyTerms.filter((field: MoneyTerm) => field in changes));
+    assertMayChangeMoneyTerms(
+      ctx,
+      moneyTerms.filter((field: MoneyTerm) => field in changes),
+    );
     const [updated] = await tx
       .update(subscribers)
       .set({ ...next, updatedAt: new Date(ctx.platform.now()) })
       .where(eq(subscribers.id, row.id))
       .returning();
     await indexSubscriber(tx, row.id);
-    await auditSubscriber(tx, ctx, row.id, 'updated', changes, { type: 'subscriber.updated', payload: { fields: Object.keys(changes), status: updated!.status } });
+    await auditSubscriber(tx, ctx, row.id, 'updated', changes, {
+      type: 'subscriber.updated',
+      payload: { fields: Object.keys(changes), status: updated!.status },
+    });
     return detail(tx, updated!.id);
   });
 }
@@ -347,7 +460,14 @@ export async function archiveSubscriber({ ctx, input }: { ctx: TenantContext; in
     if (row.archivedAt) return;
     const now = new Date(ctx.platform.now());
     await tx.update(subscribers).set({ archivedAt: now, updatedAt: now }).where(eq(subscribers.id, row.id));
-    await auditSubscriber(tx, ctx, row.id, 'archived', {}, { type: 'subscriber.archived', payload: { subscriber_number: row.number } });
+    await auditSubscriber(
+      tx,
+      ctx,
+      row.id,
+      'archived',
+      {},
+      { type: 'subscriber.archived', payload: { subscriber_number: row.number } },
+    );
   });
 }
 
@@ -361,13 +481,26 @@ export async function restoreSubscriber({ ctx, input }: { ctx: TenantContext; in
       .set({ archivedAt: null, updatedAt: new Date(ctx.platform.now()) })
       .where(eq(subscribers.id, row.id))
       .returning();
-    await auditSubscriber(tx, ctx, row.id, 'restored', {}, { type: 'subscriber.restored', payload: { subscriber_number: row.number } });
+    await auditSubscriber(
+      tx,
+      ctx,
+      row.id,
+      'restored',
+      {},
+      { type: 'subscriber.restored', payload: { subscriber_number: row.number } },
+    );
     return detail(tx, restored!.id);
   });
 }
 
 /** The persons that belong to an organization. */
-export async function listMembers({ ctx, input }: { ctx: TenantContext; input: { id: string; limit: number; cursor?: string | undefined } }) {
+export async function listMembers({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; limit: number; cursor?: string | undefined };
+}) {
   const org = await findSubscriber(ctx.db, input.id);
   if (org.kind !== 'organization') throw new AppError('not_found', `subscriber ${input.id} is not an organization`);
   return listSubscribers({ ctx, input: { ...input, organization_id: org.id, archived: 'include' } });

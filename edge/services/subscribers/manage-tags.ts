@@ -11,7 +11,13 @@ import type { TagCreateInput, TagPatchInput } from './subscriber-input.ts';
 import type { TenantWriter } from './tenant-writer.ts';
 import { pageOf } from '../page-of.ts';
 
-export async function listTags({ ctx, input }: { ctx: TenantContext; input: { limit: number; cursor?: string | undefined } }) {
+export async function listTags({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { limit: number; cursor?: string | undefined };
+}) {
   const rows = await ctx.db
     .select()
     .from(tags)
@@ -23,7 +29,10 @@ export async function listTags({ ctx, input }: { ctx: TenantContext; input: { li
 
 const assertNameFree = async (tx: TenantWriter, nameKey: string, except?: string) => {
   const [clash] = await tx.select({ id: tags.id }).from(tags).where(eq(tags.nameKey, nameKey));
-  if (clash && clash.id !== except) throw new AppError('conflict', `a tag named ${nameKey} already exists`, { errors: [{ path: 'name', message: 'already used by another tag' }] });
+  if (clash && clash.id !== except)
+    throw new AppError('conflict', `a tag named ${nameKey} already exists`, {
+      errors: [{ path: 'name', message: 'already used by another tag' }],
+    });
 };
 
 export async function createTag({ ctx, input }: { ctx: TenantContext; input: TagCreateInput }) {
@@ -31,8 +40,16 @@ export async function createTag({ ctx, input }: { ctx: TenantContext; input: Tag
     const nameKey = input.name.toLowerCase();
     await assertNameFree(tx, nameKey);
     const now = new Date(ctx.platform.now());
-    const [row] = await tx.insert(tags).values({ id: uuidv7(now.getTime()), name: input.name, nameKey, color: input.color ?? null, createdAt: now }).returning();
-    await appendAuditEvent(tx, ctx, { action: 'tag.created', resource: 'tag', resourceId: row!.id, changes: { name: row!.name, color: row!.color } });
+    const [row] = await tx
+      .insert(tags)
+      .values({ id: uuidv7(now.getTime()), name: input.name, nameKey, color: input.color ?? null, createdAt: now })
+      .returning();
+    await appendAuditEvent(tx, ctx, {
+      action: 'tag.created',
+      resource: 'tag',
+      resourceId: row!.id,
+      changes: { name: row!.name, color: row!.color },
+    });
     return presentTag(row!);
   });
 }
@@ -55,7 +72,10 @@ export async function updateTag({ ctx, input }: { ctx: TenantContext; input: { i
     if (changes.name !== undefined) await assertNameFree(tx, changes.name.toLowerCase(), row.id);
     const [updated] = await tx
       .update(tags)
-      .set({ ...(changes.name !== undefined ? { name: changes.name, nameKey: changes.name.toLowerCase() } : {}), ...(changes.color !== undefined ? { color: changes.color } : {}) })
+      .set({
+        ...(changes.name !== undefined ? { name: changes.name, nameKey: changes.name.toLowerCase() } : {}),
+        ...(changes.color !== undefined ? { color: changes.color } : {}),
+      })
       .where(eq(tags.id, row.id))
       .returning();
     await appendAuditEvent(tx, ctx, { action: 'tag.updated', resource: 'tag', resourceId: row.id, changes });
@@ -69,13 +89,23 @@ export async function deleteTag({ ctx, input }: { ctx: TenantContext; input: { i
     const row = await findTag(tx, input.id);
     await tx.delete(subscriberTags).where(eq(subscriberTags.tagId, row.id));
     await tx.delete(tags).where(eq(tags.id, row.id));
-    await appendAuditEvent(tx, ctx, { action: 'tag.deleted', resource: 'tag', resourceId: row.id, changes: { name: row.name } });
+    await appendAuditEvent(tx, ctx, {
+      action: 'tag.deleted',
+      resource: 'tag',
+      resourceId: row.id,
+      changes: { name: row.name },
+    });
   });
 }
 
 export async function listSubscriberTags({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
   await findSubscriber(ctx.db, input.id);
-  const rows = await ctx.db.select({ tag: tags }).from(subscriberTags).innerJoin(tags, eq(tags.id, subscriberTags.tagId)).where(eq(subscriberTags.subscriberId, input.id)).orderBy(asc(tags.nameKey));
+  const rows = await ctx.db
+    .select({ tag: tags })
+    .from(subscriberTags)
+    .innerJoin(tags, eq(tags.id, subscriberTags.tagId))
+    .where(eq(subscriberTags.subscriberId, input.id))
+    .orderBy(asc(tags.nameKey));
   return { data: rows.map((r) => presentTag(r.tag)) };
 }
 
@@ -89,7 +119,8 @@ export async function attachTag({ ctx, input }: { ctx: TenantContext; input: { i
       .values({ subscriberId: subscriber.id, tagId: tag.id, createdAt: new Date(ctx.platform.now()) })
       .onConflictDoNothing()
       .returning({ tagId: subscriberTags.tagId });
-    if (inserted.length) await auditSubscriber(tx, ctx, subscriber.id, 'tag_attached', { tag_id: tag.id, tag: tag.name });
+    if (inserted.length)
+      await auditSubscriber(tx, ctx, subscriber.id, 'tag_attached', { tag_id: tag.id, tag: tag.name });
   });
 }
 
@@ -102,6 +133,7 @@ export async function detachTag({ ctx, input }: { ctx: TenantContext; input: { i
       .delete(subscriberTags)
       .where(and(eq(subscriberTags.subscriberId, subscriber.id), eq(subscriberTags.tagId, tag.id)))
       .returning({ tagId: subscriberTags.tagId });
-    if (removed.length) await auditSubscriber(tx, ctx, subscriber.id, 'tag_detached', { tag_id: tag.id, tag: tag.name });
+    if (removed.length)
+      await auditSubscriber(tx, ctx, subscriber.id, 'tag_detached', { tag_id: tag.id, tag: tag.name });
   });
 }

@@ -10,7 +10,8 @@ export const defaultMoneyTerms = { payment_due_days: 14, grace_days: 0, min_bala
 export type MoneyTerm = keyof typeof defaultMoneyTerms;
 export const moneyTerms = Object.keys(defaultMoneyTerms) as MoneyTerm[];
 
-export const mayChangeMoneyTerms = (ctx: TenantContext) => !ctx.principal || ctx.principal.permissions.has('billing:write');
+export const mayChangeMoneyTerms = (ctx: TenantContext) =>
+  !ctx.principal || ctx.principal.permissions.has('billing:write');
 
 /**
  * Refuses with 403 when `fields` (the money terms a request changes, or sets other than

@@ -1,6 +1,11 @@
-import type { customFields, subscriberAddresses, subscriberContacts, subscribers, tags } from '../../../db/tenant/index.ts';
+import type {
+  customFields,
+  subscriberAddresses,
+  subscriberContacts,
+  subscribers,
+  tags,
+} from '../../../db/tenant/index.ts';
 import { isoOrNull } from '../../lib/instants.ts';
-
 
 export const presentSubscriber = (s: typeof subscribers.$inferSelect) => ({
   id: s.id,
@@ -60,7 +65,12 @@ export const presentContact = (c: typeof subscriberContacts.$inferSelect) => ({
   updated_at: c.updatedAt.toISOString(),
 });
 
-export const presentTag = (t: typeof tags.$inferSelect) => ({ id: t.id, name: t.name, color: t.color, created_at: t.createdAt.toISOString() });
+export const presentTag = (t: typeof tags.$inferSelect) => ({
+  id: t.id,
+  name: t.name,
+  color: t.color,
+  created_at: t.createdAt.toISOString(),
+});
 
 export const presentCustomField = (f: typeof customFields.$inferSelect) => ({
   id: f.id,

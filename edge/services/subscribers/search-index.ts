@@ -14,13 +14,23 @@ const digitSuffixes = (value: string) => {
   return out;
 };
 
-type SearchedSubscriber = Pick<typeof subscribers.$inferSelect, 'number' | 'displayName' | 'firstName' | 'lastName' | 'organizationName' | 'email' | 'phone'>;
-type SearchedAddress = Pick<typeof subscriberAddresses.$inferSelect, 'line1' | 'line2' | 'city' | 'region' | 'postalCode' | 'country'>;
+type SearchedSubscriber = Pick<
+  typeof subscribers.$inferSelect,
+  'number' | 'displayName' | 'firstName' | 'lastName' | 'organizationName' | 'email' | 'phone'
+>;
+type SearchedAddress = Pick<
+  typeof subscriberAddresses.$inferSelect,
+  'line1' | 'line2' | 'city' | 'region' | 'postalCode' | 'country'
+>;
 type SearchedContact = Pick<typeof subscriberContacts.$inferSelect, 'channel' | 'value'>;
 
 /** The subscribers_fts body: the words a search finds the subscriber by. Pure, so the
  * CSV import builds it from memory for its multi-row INSERTs. */
-export function searchBody(s: SearchedSubscriber, addresses: readonly SearchedAddress[], contacts: readonly SearchedContact[]): string {
+export function searchBody(
+  s: SearchedSubscriber,
+  addresses: readonly SearchedAddress[],
+  contacts: readonly SearchedContact[],
+): string {
   return [
     s.number,
     s.displayName,
@@ -49,7 +59,11 @@ export async function indexSubscriber(db: TenantWriter, subscriberId: string): P
 
 /** The search row of a subscriber created in this transaction, from what it just wrote
  * (a new subscriber has no contacts and no row to replace). */
-export async function indexNewSubscriber(db: TenantWriter, s: typeof subscribers.$inferSelect, addresses: readonly SearchedAddress[]): Promise<void> {
+export async function indexNewSubscriber(
+  db: TenantWriter,
+  s: typeof subscribers.$inferSelect,
+  addresses: readonly SearchedAddress[],
+): Promise<void> {
   await db.run(sql`INSERT INTO subscribers_fts (rowid, body) VALUES (${s.seq}, ${searchBody(s, addresses, [])})`);
 }
 

@@ -24,7 +24,12 @@ const canonical = (check: (value: string) => string | null, message: string, exa
 
 export const Phone = canonical(normalizePhone, 'must be an E.164 number such as +15551234567', '+15551234567', 40);
 export const Locale = canonical(canonicalLocale, 'must be a BCP 47 language tag such as en-US', 'en-US', 35);
-export const TimeZone = canonical(canonicalTimeZone, 'must be an IANA time zone such as Europe/Berlin', 'Europe/Berlin', 64);
+export const TimeZone = canonical(
+  canonicalTimeZone,
+  'must be an IANA time zone such as Europe/Berlin',
+  'Europe/Berlin',
+  64,
+);
 export const Country = canonical(countryCode, 'must be an ISO 3166-1 alpha-2 country code such as US', 'US', 2);
 export const SubscriberEmail = z
   .email()
@@ -34,12 +39,10 @@ export const SubscriberEmail = z
 const Name = z.string().trim().min(1).max(200);
 const Text = (max: number) => z.string().trim().max(max);
 
-export const BillingDay = z
-  .number()
-  .int()
-  .min(1)
-  .max(28)
-  .openapi({ description: 'Day of the month (1–28, so every month has it) new monthly, quarterly and annual subscriptions are anchored to unless they name one; null: their start day' });
+export const BillingDay = z.number().int().min(1).max(28).openapi({
+  description:
+    'Day of the month (1–28, so every month has it) new monthly, quarterly and annual subscriptions are anchored to unless they name one; null: their start day',
+});
 
 // business-rules.md "State machines": account status is derived from the subscriptions and
 // collections state, so no request sets it (issue 13 D7). It is not in the request schemas;
@@ -53,7 +56,9 @@ const statusIsReadOnly = {
 export const PaymentDueDays = z.number().int().min(0).max(365);
 export const GraceDays = z.number().int().min(0).max(365);
 export const MinBalance = MinorUnits.openapi({ description: 'Integer minor units of the tenant currency' });
-export const CustomFieldValues = z.record(z.string(), z.unknown()).openapi({ description: 'Values by custom field key; null removes a value' });
+export const CustomFieldValues = z
+  .record(z.string(), z.unknown())
+  .openapi({ description: 'Values by custom field key; null removes a value' });
 
 const addressFields = {
   kind: z.enum(addressKinds),
@@ -66,13 +71,26 @@ const addressFields = {
   country: Country,
   latitude: z.number().min(-90).max(90).nullish(),
   longitude: z.number().min(-180).max(180).nullish(),
-  tax_rate_id: z.uuid().nullish().openapi({ description: 'The tax rate of this address\'s jurisdiction: billing uses the primary service address\'s, else the subscriber\'s, else the offer\'s, else the tenant default', example: null }),
+  tax_rate_id: z.uuid().nullish().openapi({
+    description:
+      "The tax rate of this address's jurisdiction: billing uses the primary service address's, else the subscriber's, else the offer's, else the tenant default",
+    example: null,
+  }),
 };
 
 export const AddressCreate = z
-  .strictObject({ ...addressFields, kind: addressFields.kind.default('service'), is_primary: addressFields.is_primary.default(false) })
+  .strictObject({
+    ...addressFields,
+    kind: addressFields.kind.default('service'),
+    is_primary: addressFields.is_primary.default(false),
+  })
   .superRefine((a, ctx) => {
-    if ((a.latitude == null) !== (a.longitude == null)) ctx.addIssue({ code: 'custom', path: [a.latitude == null ? 'latitude' : 'longitude'], message: 'latitude and longitude come together' });
+    if ((a.latitude == null) !== (a.longitude == null))
+      ctx.addIssue({
+        code: 'custom',
+        path: [a.latitude == null ? 'latitude' : 'longitude'],
+        message: 'latitude and longitude come together',
+      });
   })
   .openapi('AddressCreate');
 export type AddressCreateInput = z.output<typeof AddressCreate>;
@@ -103,29 +121,43 @@ const subscriberFields = {
   phone: Phone.nullish(),
   locale: Locale.nullish(),
   timezone: TimeZone.nullish(),
-  organization_id: z.uuid().nullish().openapi({ description: 'The organization (a subscriber of kind organization) this person belongs to', example: null }),
+  organization_id: z.uuid().nullish().openapi({
+    description: 'The organization (a subscriber of kind organization) this person belongs to',
+    example: null,
+  }),
   notes: Text(10_000).nullish(),
-  tax_rate_id: z.uuid().nullish().openapi({ description: 'The tax rate of this subscriber\'s jurisdiction: billing uses the primary service address\'s, else the subscriber\'s, else the offer\'s, else the tenant default', example: null }),
+  tax_rate_id: z.uuid().nullish().openapi({
+    description:
+      "The tax rate of this subscriber's jurisdiction: billing uses the primary service address's, else the subscriber's, else the offer's, else the tenant default",
+    example: null,
+  }),
 };
 
 /** A new subscriber. Persons need a first or last name, organizations an organization_name. */
 export const SubscriberCreate = z
-  .strictObject({
-    kind: z.enum(subscriberKinds).default('person'),
-    ...subscriberFields,
-    billing_day: BillingDay.nullish(),
-    payment_due_days: PaymentDueDays.default(defaultMoneyTerms.payment_due_days),
-    grace_days: GraceDays.default(defaultMoneyTerms.grace_days),
-    min_balance: MinBalance.default(defaultMoneyTerms.min_balance),
-    marketing_opt_in: z.boolean().default(false),
-    custom_fields: CustomFieldValues.default({}),
-    addresses: z.array(AddressCreate).max(20).default([]),
-  }, statusIsReadOnly)
+  .strictObject(
+    {
+      kind: z.enum(subscriberKinds).default('person'),
+      ...subscriberFields,
+      billing_day: BillingDay.nullish(),
+      payment_due_days: PaymentDueDays.default(defaultMoneyTerms.payment_due_days),
+      grace_days: GraceDays.default(defaultMoneyTerms.grace_days),
+      min_balance: MinBalance.default(defaultMoneyTerms.min_balance),
+      marketing_opt_in: z.boolean().default(false),
+      custom_fields: CustomFieldValues.default({}),
+      addresses: z.array(AddressCreate).max(20).default([]),
+    },
+    statusIsReadOnly,
+  )
   .superRefine((s, ctx) => {
     for (const issue of nameIssues(s)) ctx.addIssue({ code: 'custom', ...issue });
     s.addresses.forEach((a, i) => {
       if (a.is_primary && s.addresses.some((b, j) => j < i && b.is_primary && b.kind === a.kind)) {
-        ctx.addIssue({ code: 'custom', path: ['addresses', i, 'is_primary'], message: `only one primary ${a.kind} address` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['addresses', i, 'is_primary'],
+          message: `only one primary ${a.kind} address`,
+        });
       }
     });
   })
@@ -134,39 +166,61 @@ export type SubscriberCreateInput = z.output<typeof SubscriberCreate>;
 
 /** Changes to a subscriber; kind is fixed at creation, number and timestamps are the system's. */
 export const SubscriberPatch = z
-  .strictObject({
-    ...subscriberFields,
-    billing_day: BillingDay.nullish(),
-    payment_due_days: PaymentDueDays.optional(),
-    grace_days: GraceDays.optional(),
-    min_balance: MinBalance.optional(),
-    marketing_opt_in: z.boolean().optional(),
-    custom_fields: CustomFieldValues.optional(),
-  }, statusIsReadOnly)
+  .strictObject(
+    {
+      ...subscriberFields,
+      billing_day: BillingDay.nullish(),
+      payment_due_days: PaymentDueDays.optional(),
+      grace_days: GraceDays.optional(),
+      min_balance: MinBalance.optional(),
+      marketing_opt_in: z.boolean().optional(),
+      custom_fields: CustomFieldValues.optional(),
+    },
+    statusIsReadOnly,
+  )
   .openapi('SubscriberPatch');
 export type SubscriberPatchInput = z.output<typeof SubscriberPatch>;
 
-type Names = { kind: (typeof subscriberKinds)[number]; first_name?: string | null | undefined; last_name?: string | null | undefined; organization_name?: string | null | undefined };
+type Names = {
+  kind: (typeof subscriberKinds)[number];
+  first_name?: string | null | undefined;
+  last_name?: string | null | undefined;
+  organization_name?: string | null | undefined;
+};
 
 /** The name rule, for a new record and for a record after a patch. */
 export function nameIssues(s: Names): { path: string[]; message: string }[] {
-  if (s.kind === 'organization' && !s.organization_name) return [{ path: ['organization_name'], message: 'an organization needs organization_name' }];
-  if (s.kind === 'person' && !s.first_name && !s.last_name) return [{ path: ['last_name'], message: 'a person needs a first_name or last_name' }];
+  if (s.kind === 'organization' && !s.organization_name)
+    return [{ path: ['organization_name'], message: 'an organization needs organization_name' }];
+  if (s.kind === 'person' && !s.first_name && !s.last_name)
+    return [{ path: ['last_name'], message: 'a person needs a first_name or last_name' }];
   return [];
 }
 
 export const ContactCreate = z
   .strictObject({
     channel: z.enum(contactChannels),
-    value: z.string().trim().min(1).max(254).openapi({ description: 'An email address for the email channel, an E.164 number for the others', example: 'someone@example.com' }),
+    value: z.string().trim().min(1).max(254).openapi({
+      description: 'An email address for the email channel, an E.164 number for the others',
+      example: 'someone@example.com',
+    }),
     label: Text(100).nullish(),
     opt_in: z.boolean().default(false),
     verified: z.boolean().default(false),
   })
   .transform((c, ctx) => {
-    const value = c.channel === 'email' ? (z.email().safeParse(c.value).success ? c.value.toLowerCase() : null) : normalizePhone(c.value);
+    const value =
+      c.channel === 'email'
+        ? z.email().safeParse(c.value).success
+          ? c.value.toLowerCase()
+          : null
+        : normalizePhone(c.value);
     if (value === null) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: c.channel === 'email' ? 'must be an email address' : 'must be an E.164 number such as +15551234567' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: c.channel === 'email' ? 'must be an email address' : 'must be an E.164 number such as +15551234567',
+      });
       return z.NEVER;
     }
     return { ...c, value };
@@ -181,7 +235,10 @@ export type ContactPatchInput = z.output<typeof ContactPatch>;
 
 const FieldKey = z
   .string()
-  .refine((k) => /^[a-z][a-z0-9_]{0,49}$/.test(k), 'must be lower-case letters, digits and _, starting with a letter, at most 50')
+  .refine(
+    (k) => /^[a-z][a-z0-9_]{0,49}$/.test(k),
+    'must be lower-case letters, digits and _, starting with a letter, at most 50',
+  )
   .openapi({ example: 'contract_ref' });
 const Options = z.array(z.string().trim().min(1).max(100)).min(1).max(100);
 
@@ -190,20 +247,28 @@ export const CustomFieldCreate = z
     key: FieldKey,
     label: Name,
     type: z.enum(customFieldTypes),
-    options: Options.nullish().openapi({ description: 'The allowed values; required for select fields, refused for others' }),
+    options: Options.nullish().openapi({
+      description: 'The allowed values; required for select fields, refused for others',
+    }),
     required: z.boolean().default(false),
   })
   .superRefine((f, ctx) => {
-    if (f.type === 'select' && !f.options) ctx.addIssue({ code: 'custom', path: ['options'], message: 'a select field needs options' });
-    if (f.type !== 'select' && f.options) ctx.addIssue({ code: 'custom', path: ['options'], message: 'only select fields have options' });
-    if (f.options && new Set(f.options).size !== f.options.length) ctx.addIssue({ code: 'custom', path: ['options'], message: 'options must be distinct' });
+    if (f.type === 'select' && !f.options)
+      ctx.addIssue({ code: 'custom', path: ['options'], message: 'a select field needs options' });
+    if (f.type !== 'select' && f.options)
+      ctx.addIssue({ code: 'custom', path: ['options'], message: 'only select fields have options' });
+    if (f.options && new Set(f.options).size !== f.options.length)
+      ctx.addIssue({ code: 'custom', path: ['options'], message: 'options must be distinct' });
   })
   .openapi('CustomFieldCreate');
 export type CustomFieldCreateInput = z.output<typeof CustomFieldCreate>;
 
 export const CustomFieldPatch = z
   .strictObject({ label: Name.optional(), options: Options.optional(), required: z.boolean().optional() })
-  .refine((f) => !f.options || new Set(f.options).size === f.options.length, { path: ['options'], message: 'options must be distinct' })
+  .refine((f) => !f.options || new Set(f.options).size === f.options.length, {
+    path: ['options'],
+    message: 'options must be distinct',
+  })
   .openapi('CustomFieldPatch');
 export type CustomFieldPatchInput = z.output<typeof CustomFieldPatch>;
 

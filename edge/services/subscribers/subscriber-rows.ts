@@ -6,11 +6,19 @@ import type { AddressCreateInput, SubscriberCreateInput } from './subscriber-inp
 type Names = { firstName: string | null; lastName: string | null; organizationName: string | null };
 
 /** What display_name is when nobody set it: the organization's name, or first and last name. */
-export const derivedDisplayName = (kind: SubscriberKind, n: Names) => (kind === 'organization' ? (n.organizationName ?? '') : [n.firstName, n.lastName].filter(Boolean).join(' '));
+export const derivedDisplayName = (kind: SubscriberKind, n: Names) =>
+  kind === 'organization' ? (n.organizationName ?? '') : [n.firstName, n.lastName].filter(Boolean).join(' ');
 
 /** The subscribers row; `number` is SUB-000042, whose numeric part is the row's seq. */
-export function subscriberRow(input: SubscriberCreateInput, at: { id: string; number: string; customFields: Record<string, unknown>; now: Date }) {
-  const names: Names = { firstName: input.first_name ?? null, lastName: input.last_name ?? null, organizationName: input.organization_name ?? null };
+export function subscriberRow(
+  input: SubscriberCreateInput,
+  at: { id: string; number: string; customFields: Record<string, unknown>; now: Date },
+) {
+  const names: Names = {
+    firstName: input.first_name ?? null,
+    lastName: input.last_name ?? null,
+    organizationName: input.organization_name ?? null,
+  };
   return {
     id: at.id,
     seq: Number(at.number.slice('SUB-'.length)),
@@ -39,7 +47,11 @@ export function subscriberRow(input: SubscriberCreateInput, at: { id: string; nu
 }
 
 /** A subscriber_addresses row. */
-export function addressRow(subscriberId: string, input: AddressCreateInput, at: { id: string; isPrimary: boolean; now: Date }) {
+export function addressRow(
+  subscriberId: string,
+  input: AddressCreateInput,
+  at: { id: string; isPrimary: boolean; now: Date },
+) {
   return {
     id: at.id,
     subscriberId,

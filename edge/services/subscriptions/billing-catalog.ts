@@ -1,5 +1,13 @@
 import { and, eq, isNotNull } from 'drizzle-orm';
-import { addons, discounts, offers, policySets, subscriberAddresses, subscribers, taxRates } from '../../../db/tenant/index.ts';
+import {
+  addons,
+  discounts,
+  offers,
+  policySets,
+  subscriberAddresses,
+  subscribers,
+  taxRates,
+} from '../../../db/tenant/index.ts';
 import { inList } from '../bulk-rows.ts';
 import type { TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
@@ -76,13 +84,21 @@ export async function loadBillingCatalog(tx: TenantTx, now: Date): Promise<Billi
         const served = await db
           .select({ id: subscriberAddresses.subscriberId, rate: subscriberAddresses.taxRateId })
           .from(subscriberAddresses)
-          .where(and(inList(subscriberAddresses.subscriberId, chunk), eq(subscriberAddresses.kind, 'service'), eq(subscriberAddresses.isPrimary, true), isNotNull(subscriberAddresses.taxRateId)));
+          .where(
+            and(
+              inList(subscriberAddresses.subscriberId, chunk),
+              eq(subscriberAddresses.kind, 'service'),
+              eq(subscriberAddresses.isPrimary, true),
+              isNotNull(subscriberAddresses.taxRateId),
+            ),
+          );
         for (const row of [...own, ...served]) jurisdictions.set(row.id, row.rate);
       }
     },
     taxRatesFor(itemTaxRateId, subscriberId) {
       const jurisdiction = jurisdictions.get(subscriberId);
-      if (jurisdiction === undefined) throw new Error(`the tax jurisdiction of subscriber ${subscriberId} was not loaded`);
+      if (jurisdiction === undefined)
+        throw new Error(`the tax jurisdiction of subscriber ${subscriberId} was not loaded`);
       const own = jurisdiction ?? itemTaxRateId;
       return rates(own ? [own] : settings.defaultTaxRateIds);
     },

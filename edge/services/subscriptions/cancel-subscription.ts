@@ -1,5 +1,11 @@
 import { and, eq, gt, inArray, isNull, notInArray } from 'drizzle-orm';
-import { invoiceLines, invoices, pendingCharges, type InvoiceLineKind, type LineTax } from '../../../db/tenant/index.ts';
+import {
+  invoiceLines,
+  invoices,
+  pendingCharges,
+  type InvoiceLineKind,
+  type LineTax,
+} from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
@@ -19,10 +25,18 @@ import { periodLabel, type SubscriptionRow } from './subscription-pricing.ts';
 // Lines that pay for service over a period: what an early end gives back, pro rata.
 const serviceKinds: InvoiceLineKind[] = ['recurring', 'addon', 'proration_credit', 'proration_charge'];
 
-type ServiceLine = { description: string; amount: number; taxAmount: number; taxes: LineTax[]; periodStart: Date | null; periodEnd: Date | null };
+type ServiceLine = {
+  description: string;
+  amount: number;
+  taxAmount: number;
+  taxes: LineTax[];
+  periodStart: Date | null;
+  periodEnd: Date | null;
+};
 
 /** The rates a line was taxed at, as it snapshotted them. */
-const ratesOf = (taxes: readonly LineTax[]): TaxRateSpec[] => taxes.map((t) => ({ id: t.tax_rate_id, name: t.name, rate: t.rate, mode: t.mode, compound: t.compound }));
+const ratesOf = (taxes: readonly LineTax[]): TaxRateSpec[] =>
+  taxes.map((t) => ({ id: t.tax_rate_id, name: t.name, rate: t.rate, mode: t.mode, compound: t.compound }));
 
 /**
  * What was billed for service after `endsAt` (business-rules.md: refund policy), every
@@ -36,11 +50,25 @@ async function unusedService(tx: TenantTx, sub: SubscriptionRow, endsAt: number,
     .select({ line: invoiceLines })
     .from(invoiceLines)
     .innerJoin(invoices, eq(invoices.id, invoiceLines.invoiceId))
-    .where(and(eq(invoiceLines.subscriptionId, sub.id), inArray(invoiceLines.kind, serviceKinds), gt(invoiceLines.periodEnd, after), notInArray(invoices.status, ['void', 'written_off'])));
+    .where(
+      and(
+        eq(invoiceLines.subscriptionId, sub.id),
+        inArray(invoiceLines.kind, serviceKinds),
+        gt(invoiceLines.periodEnd, after),
+        notInArray(invoices.status, ['void', 'written_off']),
+      ),
+    );
   const waiting = await tx
     .select()
     .from(pendingCharges)
-    .where(and(eq(pendingCharges.subscriptionId, sub.id), inArray(pendingCharges.kind, serviceKinds), gt(pendingCharges.periodEnd, after), isNull(pendingCharges.invoiceLineId)));
+    .where(
+      and(
+        eq(pendingCharges.subscriptionId, sub.id),
+        inArray(pendingCharges.kind, serviceKinds),
+        gt(pendingCharges.periodEnd, after),
+        isNull(pendingCharges.invoiceLineId),
+      ),
+    );
   const sources: ServiceLine[] = [...billed.map((b) => b.line), ...waiting];
   const lines = [];
   for (const source of sources) {
@@ -52,12 +80,25 @@ async function unusedService(tx: TenantTx, sub: SubscriptionRow, endsAt: number,
     const amount = roundHalfUp(BigInt(charged) * BigInt(end - from), BigInt(end - start));
     if (amount === 0) continue;
     const taxed = taxLine(amount, ratesOf(source.taxes));
-    lines.push({ description: `Unused ${periodLabel(from, end, timeZone)}: ${source.description}`, amount: taxed.net, tax_amount: taxed.tax, taxes: taxed.taxes });
+    lines.push({
+      description: `Unused ${periodLabel(from, end, timeZone)}: ${source.description}`,
+      amount: taxed.net,
+      tax_amount: taxed.tax,
+      taxes: taxed.taxes,
+    });
   }
   return lines;
 }
 
-export type EndSubscription = { row: SubscriptionRow; at: Date; endsAt: number; reason: string; catalog: BillingCatalog; timeZone: string; now: Date };
+export type EndSubscription = {
+  row: SubscriptionRow;
+  at: Date;
+  endsAt: number;
+  reason: string;
+  catalog: BillingCatalog;
+  timeZone: string;
+  now: Date;
+};
 
 /**
  * The one way a live or pending subscription ends (an API cancellation, prepaid
@@ -68,11 +109,17 @@ export type EndSubscription = { row: SubscriptionRow; at: Date; endsAt: number; 
  * billed, else by the billing run once it has billed the rest. The billing run later
  * invoices what is still owed (pending charges, the last period's overage) and closes it.
  */
-export async function endSubscription(tx: TenantTx, input: EndSubscription): Promise<{ updated: SubscriptionRow; creditNoteId: string | null }> {
+export async function endSubscription(
+  tx: TenantTx,
+  input: EndSubscription,
+): Promise<{ updated: SubscriptionRow; creditNoteId: string | null }> {
   const { row, at, reason, catalog, timeZone, now } = input;
   await dropScheduledChange(tx, row.id, now);
   if (row.status === 'pending') {
-    return { updated: await transition(tx, row, { status: 'canceled', canceledAt: at, endsAt: at, cancelReason: reason }, now), creditNoteId: null };
+    return {
+      updated: await transition(tx, row, { status: 'canceled', canceledAt: at, endsAt: at, cancelReason: reason }, now),
+      creditNoteId: null,
+    };
   }
   const endsAt = input.endsAt;
   let creditNoteId: string | null = null;
@@ -81,7 +128,18 @@ export async function endSubscription(tx: TenantTx, input: EndSubscription): Pro
     const lines = await unusedService(tx, row, endsAt, timeZone);
     const total = lines.reduce((sum, l) => sum + l.amount + l.tax_amount, 0);
     if (total > 0) {
-      const note = await insertCreditNote(tx, { subscriberId: row.subscriberId, invoiceId: null, currency: row.currency, reason: `Cancellation of subscription ${row.id}`, lines }, true, now);
+      const note = await insertCreditNote(
+        tx,
+        {
+          subscriberId: row.subscriberId,
+          invoiceId: null,
+          currency: row.currency,
+          reason: `Cancellation of subscription ${row.id}`,
+          lines,
+        },
+        true,
+        now,
+      );
       await applyAccountCredit(tx, row.subscriberId, row.currency, now);
       creditNoteId = note.id;
     }
@@ -89,7 +147,12 @@ export async function endSubscription(tx: TenantTx, input: EndSubscription): Pro
   const nextBillingAt = billedPast ? new Date(endsAt) : row.nextBillingAt;
   const billedThrough = nextBillingAt === null || nextBillingAt.getTime() >= endsAt;
   const status = endsAt <= now.getTime() && billedThrough ? 'canceled' : row.status;
-  const updated = await transition(tx, row, { status, canceledAt: at, endsAt: new Date(endsAt), cancelReason: reason, nextBillingAt }, now);
+  const updated = await transition(
+    tx,
+    row,
+    { status, canceledAt: at, endsAt: new Date(endsAt), cancelReason: reason, nextBillingAt },
+    now,
+  );
   return { updated, creditNoteId };
 }
 
@@ -97,20 +160,57 @@ export async function endSubscription(tx: TenantTx, input: EndSubscription): Pro
  * Cancels at `at`: service ends at the end of that local day (the termination day counts
  * as used, business-rules.md "Billing test vectors"), see endSubscription.
  */
-export async function cancelSubscription({ ctx, input }: { ctx: TenantContext; input: { id: string; at?: string | undefined; reason: string } }) {
+export async function cancelSubscription({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; at?: string | undefined; reason: string };
+}) {
   const now = new Date(ctx.platform.now());
   const at = actionTime(now.getTime(), input.at, 'year');
   const timeZone = ctx.tenant.timezone;
   return ctx.db.transaction(async (tx) => {
     const row = await findSubscription(tx, input.id);
     assertStatus(row, ['pending', 'active', 'suspended'], 'canceled');
-    if (row.endsAt) throw new AppError('invalid_state', `the subscription is already canceled, ending at ${row.endsAt.toISOString()}`);
+    if (row.endsAt)
+      throw new AppError(
+        'invalid_state',
+        `the subscription is already canceled, ending at ${row.endsAt.toISOString()}`,
+      );
     const catalog = await loadBillingCatalog(tx, now);
     const endsAt = serviceEndFor(at.getTime(), timeZone);
-    const { updated, creditNoteId } = await endSubscription(tx, { row, at, endsAt, reason: input.reason, catalog, timeZone, now });
-    const payload = { reason: input.reason, canceled_at: at.toISOString(), ends_at: updated.endsAt!.toISOString(), credit_note_id: creditNoteId };
-    await recordDomainEvent(tx, { type: updated.status === 'canceled' ? 'subscription.canceled' : 'subscription.cancel_scheduled', subjectType: 'subscription', subjectId: row.id, payload }, now);
-    await appendAuditEvent(tx, ctx, { action: 'subscription.canceled', resource: 'subscription', resourceId: row.id, changes: { ...payload, status: updated.status } });
+    const { updated, creditNoteId } = await endSubscription(tx, {
+      row,
+      at,
+      endsAt,
+      reason: input.reason,
+      catalog,
+      timeZone,
+      now,
+    });
+    const payload = {
+      reason: input.reason,
+      canceled_at: at.toISOString(),
+      ends_at: updated.endsAt!.toISOString(),
+      credit_note_id: creditNoteId,
+    };
+    await recordDomainEvent(
+      tx,
+      {
+        type: updated.status === 'canceled' ? 'subscription.canceled' : 'subscription.cancel_scheduled',
+        subjectType: 'subscription',
+        subjectId: row.id,
+        payload,
+      },
+      now,
+    );
+    await appendAuditEvent(tx, ctx, {
+      action: 'subscription.canceled',
+      resource: 'subscription',
+      resourceId: row.id,
+      changes: { ...payload, status: updated.status },
+    });
     return presentSubscriptionDetail(tx, updated);
   });
 }

@@ -18,7 +18,6 @@ import { isoOrNull } from '../../lib/instants.ts';
 
 export type ChangePlanInput = { id: string; offer_id: string; effective_at?: string | undefined };
 
-
 export const presentLine = (line: InvoiceLineDraft) => ({
   kind: line.kind,
   description: line.description,
@@ -72,8 +71,14 @@ export async function changePlan({ ctx, input }: { ctx: TenantContext; input: Ch
   return ctx.db.transaction(async (tx) => {
     const sub = await findSubscription(tx, input.id);
     const planned = plan(ctx, sub, await catalogFor(tx, sub, now), input, now);
-    const change = planned.scheduled ? await scheduleChange(tx, ctx, sub, planned, new Date(now)) : await applyPlannedChange(tx, ctx, sub, planned, new Date(now));
-    return { ...presentPlannedChange(planned), change: presentChange(change), subscription: await presentSubscriptionDetail(tx, await findSubscription(tx, sub.id)) };
+    const change = planned.scheduled
+      ? await scheduleChange(tx, ctx, sub, planned, new Date(now))
+      : await applyPlannedChange(tx, ctx, sub, planned, new Date(now));
+    return {
+      ...presentPlannedChange(planned),
+      change: presentChange(change),
+      subscription: await presentSubscriptionDetail(tx, await findSubscription(tx, sub.id)),
+    };
   });
 }
 
@@ -82,25 +87,81 @@ export async function dropScheduledChange(tx: TenantTx, subscriptionId: string, 
   const dropped = await tx
     .update(subscriptionChanges)
     .set({ status: 'canceled' })
-    .where(and(eq(subscriptionChanges.subscriptionId, subscriptionId), eq(subscriptionChanges.status, 'scheduled'), except ? ne(subscriptionChanges.id, except) : undefined))
+    .where(
+      and(
+        eq(subscriptionChanges.subscriptionId, subscriptionId),
+        eq(subscriptionChanges.status, 'scheduled'),
+        except ? ne(subscriptionChanges.id, except) : undefined,
+      ),
+    )
     .returning();
-  await tx.update(subscriptions).set({ scheduledOfferId: null, scheduledChangeAt: null }).where(eq(subscriptions.id, subscriptionId));
+  await tx
+    .update(subscriptions)
+    .set({ scheduledOfferId: null, scheduledChangeAt: null })
+    .where(eq(subscriptions.id, subscriptionId));
   for (const change of dropped) {
-    await recordDomainEvent(tx, { type: 'subscription.plan_change_canceled', subjectType: 'subscription', subjectId: subscriptionId, payload: { change_id: change.id, to_offer_id: change.toOfferId } }, at);
+    await recordDomainEvent(
+      tx,
+      {
+        type: 'subscription.plan_change_canceled',
+        subjectType: 'subscription',
+        subjectId: subscriptionId,
+        payload: { change_id: change.id, to_offer_id: change.toOfferId },
+      },
+      at,
+    );
   }
 }
 
-async function scheduleChange(tx: TenantTx, ctx: TenantContext, sub: SubscriptionRow, planned: PlannedChange, now: Date): Promise<ChangeRow> {
+async function scheduleChange(
+  tx: TenantTx,
+  ctx: TenantContext,
+  sub: SubscriptionRow,
+  planned: PlannedChange,
+  now: Date,
+): Promise<ChangeRow> {
   await dropScheduledChange(tx, sub.id, now);
   const effectiveAt = new Date(planned.effectiveAt);
-  await tx.update(subscriptions).set({ scheduledOfferId: planned.toOfferId, scheduledChangeAt: effectiveAt, updatedAt: now }).where(eq(subscriptions.id, sub.id));
+  await tx
+    .update(subscriptions)
+    .set({ scheduledOfferId: planned.toOfferId, scheduledChangeAt: effectiveAt, updatedAt: now })
+    .where(eq(subscriptions.id, sub.id));
   const [change] = await tx
     .insert(subscriptionChanges)
-    .values({ id: uuidv7(now.getTime()), subscriptionId: sub.id, fromOfferId: sub.offerId, toOfferId: planned.toOfferId, effectiveAt, status: 'scheduled', currency: planned.currency, credit: planned.credit, charge: planned.charge, net: planned.net, createdAt: now })
+    .values({
+      id: uuidv7(now.getTime()),
+      subscriptionId: sub.id,
+      fromOfferId: sub.offerId,
+      toOfferId: planned.toOfferId,
+      effectiveAt,
+      status: 'scheduled',
+      currency: planned.currency,
+      credit: planned.credit,
+      charge: planned.charge,
+      net: planned.net,
+      createdAt: now,
+    })
     .returning();
-  const payload = { change_id: change!.id, from_offer_id: sub.offerId, to_offer_id: planned.toOfferId, effective_at: effectiveAt.toISOString(), credit: planned.credit, charge: planned.charge, net: planned.net };
-  await recordDomainEvent(tx, { type: 'subscription.plan_change_scheduled', subjectType: 'subscription', subjectId: sub.id, payload }, now);
-  await appendAuditEvent(tx, ctx, { action: 'subscription.plan_change_scheduled', resource: 'subscription', resourceId: sub.id, changes: payload });
+  const payload = {
+    change_id: change!.id,
+    from_offer_id: sub.offerId,
+    to_offer_id: planned.toOfferId,
+    effective_at: effectiveAt.toISOString(),
+    credit: planned.credit,
+    charge: planned.charge,
+    net: planned.net,
+  };
+  await recordDomainEvent(
+    tx,
+    { type: 'subscription.plan_change_scheduled', subjectType: 'subscription', subjectId: sub.id, payload },
+    now,
+  );
+  await appendAuditEvent(tx, ctx, {
+    action: 'subscription.plan_change_scheduled',
+    resource: 'subscription',
+    resourceId: sub.id,
+    changes: payload,
+  });
   return change!;
 }
 
@@ -109,7 +170,14 @@ async function scheduleChange(tx: TenantTx, ctx: TenantContext, sub: Subscriptio
  * then the money as planned (invoice, pending charges or credit note), the change record,
  * `subscription.plan_changed` and an audit entry. `changeId` is the scheduled change being applied.
  */
-async function applyPlannedChange(tx: TenantTx, ctx: TenantContext, sub: SubscriptionRow, planned: PlannedChange, at: Date, changeId?: string): Promise<ChangeRow> {
+async function applyPlannedChange(
+  tx: TenantTx,
+  ctx: TenantContext,
+  sub: SubscriptionRow,
+  planned: PlannedChange,
+  at: Date,
+  changeId?: string,
+): Promise<ChangeRow> {
   await dropScheduledChange(tx, sub.id, at, changeId);
   const [updated] = await tx
     .update(subscriptions)
@@ -123,7 +191,14 @@ async function applyPlannedChange(tx: TenantTx, ctx: TenantContext, sub: Subscri
       billingAnchorMonth: planned.anchor.month,
       updatedAt: at,
     })
-    .where(and(eq(subscriptions.id, sub.id), eq(subscriptions.offerId, sub.offerId), eq(subscriptions.creditBasis, sub.creditBasis), eq(subscriptions.status, sub.status)))
+    .where(
+      and(
+        eq(subscriptions.id, sub.id),
+        eq(subscriptions.offerId, sub.offerId),
+        eq(subscriptions.creditBasis, sub.creditBasis),
+        eq(subscriptions.status, sub.status),
+      ),
+    )
     .returning();
   if (!updated) throw new AppError('conflict', `subscription ${sub.id} changed meanwhile; preview again`);
 
@@ -136,7 +211,17 @@ async function applyPlannedChange(tx: TenantTx, ctx: TenantContext, sub: Subscri
     const dueAt = invoiceDueAt(at.getTime(), subscriber.paymentDueDays, timeZone);
     const [invoice] = await issueInvoices(
       tx,
-      [{ subscriberId: sub.subscriberId, currency: sub.currency, kind: 'plan_change', lines: planned.lines, dueAt, periodStart: planned.cycle ? new Date(planned.effectiveAt) : null, periodEnd: planned.cycle ? new Date(planned.cycle.end) : null }],
+      [
+        {
+          subscriberId: sub.subscriberId,
+          currency: sub.currency,
+          kind: 'plan_change',
+          lines: planned.lines,
+          dueAt,
+          periodStart: planned.cycle ? new Date(planned.effectiveAt) : null,
+          periodEnd: planned.cycle ? new Date(planned.cycle.end) : null,
+        },
+      ],
       at,
     );
     invoiceId = invoice!.id;
@@ -145,18 +230,44 @@ async function applyPlannedChange(tx: TenantTx, ctx: TenantContext, sub: Subscri
     await addPendingCharges(tx, sub, planned.lines, at);
   } else if (planned.outcome === 'credit_note') {
     // The invoice would be negative: the same lines, negated, credit the account instead.
-    const lines = planned.lines.map((l) => ({ description: l.description, amount: -l.amount, tax_amount: -l.taxAmount, taxes: l.taxes.map((t) => ({ ...t, amount: -t.amount })) }));
-    const note = await insertCreditNote(tx, { subscriberId: sub.subscriberId, invoiceId: null, currency: sub.currency, reason: `Credit for ${what}`, lines }, true, at);
+    const lines = planned.lines.map((l) => ({
+      description: l.description,
+      amount: -l.amount,
+      tax_amount: -l.taxAmount,
+      taxes: l.taxes.map((t) => ({ ...t, amount: -t.amount })),
+    }));
+    const note = await insertCreditNote(
+      tx,
+      { subscriberId: sub.subscriberId, invoiceId: null, currency: sub.currency, reason: `Credit for ${what}`, lines },
+      true,
+      at,
+    );
     creditNoteId = note.id;
     await applyAccountCredit(tx, sub.subscriberId, sub.currency, at);
   }
 
-  const values = { status: 'applied' as const, effectiveAt: new Date(planned.effectiveAt), currency: planned.currency, credit: planned.credit, charge: planned.charge, net: planned.net, invoiceId, creditNoteId };
+  const values = {
+    status: 'applied' as const,
+    effectiveAt: new Date(planned.effectiveAt),
+    currency: planned.currency,
+    credit: planned.credit,
+    charge: planned.charge,
+    net: planned.net,
+    invoiceId,
+    creditNoteId,
+  };
   const [change] = changeId
     ? await tx.update(subscriptionChanges).set(values).where(eq(subscriptionChanges.id, changeId)).returning()
     : await tx
         .insert(subscriptionChanges)
-        .values({ ...values, id: uuidv7(at.getTime()), subscriptionId: sub.id, fromOfferId: sub.offerId, toOfferId: planned.toOfferId, createdAt: at })
+        .values({
+          ...values,
+          id: uuidv7(at.getTime()),
+          subscriptionId: sub.id,
+          fromOfferId: sub.offerId,
+          toOfferId: planned.toOfferId,
+          createdAt: at,
+        })
         .returning();
   const payload = {
     change_id: change!.id,
@@ -173,8 +284,17 @@ async function applyPlannedChange(tx: TenantTx, ctx: TenantContext, sub: Subscri
     invoice_id: invoiceId,
     credit_note_id: creditNoteId,
   };
-  await recordDomainEvent(tx, { type: 'subscription.plan_changed', subjectType: 'subscription', subjectId: sub.id, payload }, at);
-  await appendAuditEvent(tx, ctx, { action: 'subscription.plan_changed', resource: 'subscription', resourceId: sub.id, changes: payload });
+  await recordDomainEvent(
+    tx,
+    { type: 'subscription.plan_changed', subjectType: 'subscription', subjectId: sub.id, payload },
+    at,
+  );
+  await appendAuditEvent(tx, ctx, {
+    action: 'subscription.plan_changed',
+    resource: 'subscription',
+    resourceId: sub.id,
+    changes: payload,
+  });
   return change!;
 }
 
@@ -184,14 +304,22 @@ async function applyPlannedChange(tx: TenantTx, ctx: TenantContext, sub: Subscri
  * (the subscription ended, the offer lost its price in the currency) is canceled and
  * says why. Returns how many were applied.
  */
-export async function applyDueScheduledChanges(tx: TenantTx, ctx: TenantContext, catalog: BillingCatalog, asOf: Date): Promise<number> {
+export async function applyDueScheduledChanges(
+  tx: TenantTx,
+  ctx: TenantContext,
+  catalog: BillingCatalog,
+  asOf: Date,
+): Promise<number> {
   const due = await tx
     .select()
     .from(subscriptions)
     .where(and(isNotNull(subscriptions.scheduledOfferId), lte(subscriptions.scheduledChangeAt, asOf)))
     .orderBy(asc(subscriptions.scheduledChangeAt), asc(subscriptions.id));
   let applied = 0;
-  await catalog.loadJurisdictions(tx, due.map((s) => s.subscriberId));
+  await catalog.loadJurisdictions(
+    tx,
+    due.map((s) => s.subscriberId),
+  );
   for (const sub of due) {
     const effectiveAt = sub.scheduledChangeAt!;
     const [scheduled] = await tx
@@ -200,11 +328,28 @@ export async function applyDueScheduledChanges(tx: TenantTx, ctx: TenantContext,
       .where(and(eq(subscriptionChanges.subscriptionId, sub.id), eq(subscriptionChanges.status, 'scheduled')));
     let planned: PlannedChange;
     try {
-      planned = planChange({ sub, catalog, timeZone: ctx.tenant.timezone, toOfferId: sub.scheduledOfferId!, effectiveAt: effectiveAt.getTime(), now: asOf.getTime(), allowArchived: true });
+      planned = planChange({
+        sub,
+        catalog,
+        timeZone: ctx.tenant.timezone,
+        toOfferId: sub.scheduledOfferId!,
+        effectiveAt: effectiveAt.getTime(),
+        now: asOf.getTime(),
+        allowArchived: true,
+      });
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       await dropScheduledChange(tx, sub.id, asOf);
-      await recordDomainEvent(tx, { type: 'subscription.plan_change_failed', subjectType: 'subscription', subjectId: sub.id, payload: { change_id: scheduled?.id ?? null, reason: error.message } }, asOf);
+      await recordDomainEvent(
+        tx,
+        {
+          type: 'subscription.plan_change_failed',
+          subjectType: 'subscription',
+          subjectId: sub.id,
+          payload: { change_id: scheduled?.id ?? null, reason: error.message },
+        },
+        asOf,
+      );
       continue;
     }
     await applyPlannedChange(tx, ctx, sub, planned, new Date(planned.effectiveAt), scheduled?.id);

@@ -27,9 +27,14 @@ export type CreateSubscriptionInput = {
   addons?: { addon_id: string; quantity: number }[] | undefined;
 };
 
-export type UpdateSubscriptionInput = { username?: string | null | undefined; price_override?: number | null | undefined; discount_id?: string | null | undefined };
+export type UpdateSubscriptionInput = {
+  username?: string | null | undefined;
+  price_override?: number | null | undefined;
+  discount_id?: string | null | undefined;
+};
 
-const unusable = (errors: FieldError[]) => new AppError('unprocessable', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
+const unusable = (errors: FieldError[]) =>
+  new AppError('unprocessable', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
 
 /** A catalog item a new sale may name: it exists and is not archived. */
 function usable<T extends { archivedAt: Date | null }>(find: () => T, path: string, errors: FieldError[]): T | null {
@@ -62,7 +67,9 @@ async function assertUsernameFree(tx: TenantTx, username: string, except?: strin
 }
 
 const usernameTaken = (username: string) =>
-  new AppError('conflict', `service line ${username} already has a live subscription`, { errors: [{ path: 'username', message: 'already used by a live subscription' }] });
+  new AppError('conflict', `service line ${username} already has a live subscription`, {
+    errors: [{ path: 'username', message: 'already used by a live subscription' }],
+  });
 
 async function uniqueUsername<T>(username: string | null, write: () => Promise<T>): Promise<T> {
   try {
@@ -87,23 +94,32 @@ export async function createSubscription({ ctx, input }: { ctx: TenantContext; i
     const catalog = await loadBillingCatalog(tx, now);
     const errors: FieldError[] = [];
     const offer = usable(() => catalog.offer(input.offer_id), 'offer_id', errors);
-    if (offer && offerPrice(offer, currency) === null && input.price_override == null) errors.push({ path: 'currency', message: `offer ${offer.code} has no price in ${currency}` });
+    if (offer && offerPrice(offer, currency) === null && input.price_override == null)
+      errors.push({ path: 'currency', message: `offer ${offer.code} has no price in ${currency}` });
     if (input.discount_id) usable(() => catalog.discount(input.discount_id!), 'discount_id', errors);
     const addonIds = new Set<string>();
     (input.addons ?? []).forEach((item, i) => {
       const addon = usable(() => catalog.addon(item.addon_id), `addons.${i}.addon_id`, errors);
       if (addonIds.has(item.addon_id)) errors.push({ path: `addons.${i}.addon_id`, message: 'listed twice' });
       addonIds.add(item.addon_id);
-      if (addon && !addon.prices.some((p) => p.currency === currency)) errors.push({ path: `addons.${i}.addon_id`, message: `add-on ${addon.code} has no price in ${currency}` });
+      if (addon && !addon.prices.some((p) => p.currency === currency))
+        errors.push({ path: `addons.${i}.addon_id`, message: `add-on ${addon.code} has no price in ${currency}` });
     });
     if (errors.length || !offer) throw unusable(errors);
     if (offer.billingCycle === 'weekly' && input.billing_anchor_day !== undefined && input.billing_anchor_day > 7) {
-      throw new AppError('validation_failed', 'a weekly offer is anchored to an ISO weekday', { errors: [{ path: 'billing_anchor_day', message: 'must be 1 (Monday) … 7 (Sunday) for a weekly offer' }] });
+      throw new AppError('validation_failed', 'a weekly offer is anchored to an ISO weekday', {
+        errors: [{ path: 'billing_anchor_day', message: 'must be 1 (Monday) … 7 (Sunday) for a weekly offer' }],
+      });
     }
     // The subscriber's billing day is a day of the month: it anchors monthly, quarterly and
     // annual cycles when the request names no day (issue 13 D7); weekly ones take a weekday.
     const monthDay = offer.billingCycle === 'daily' || offer.billingCycle === 'weekly' ? null : subscriber.billingDay;
-    const anchor = defaultAnchor(offer.billingCycle, startAt.getTime(), ctx.tenant.timezone, input.billing_anchor_day ?? monthDay);
+    const anchor = defaultAnchor(
+      offer.billingCycle,
+      startAt.getTime(),
+      ctx.tenant.timezone,
+      input.billing_anchor_day ?? monthDay,
+    );
     if (username) await assertUsernameFree(tx, username);
     const id = uuidv7(now.getTime());
     const [row] = await uniqueUsername(username, () =>
@@ -130,21 +146,58 @@ export async function createSubscription({ ctx, input }: { ctx: TenantContext; i
         .returning(),
     );
     if (input.addons?.length) {
-      await tx.insert(subscriptionAddons).values(input.addons.map((a) => ({ id: uuidv7(now.getTime()), subscriptionId: id, addonId: a.addon_id, quantity: a.quantity, startedAt: startAt, createdAt: now })));
+      await tx.insert(subscriptionAddons).values(
+        input.addons.map((a) => ({
+          id: uuidv7(now.getTime()),
+          subscriptionId: id,
+          addonId: a.addon_id,
+          quantity: a.quantity,
+          startedAt: startAt,
+          createdAt: now,
+        })),
+      );
     }
-    const changes = { subscriber_id: subscriber.id, offer_id: offer.id, currency, username, start_at: startAt.toISOString(), billing_cycle: anchor.cycle, billing_anchor_day: anchor.day, billing_anchor_month: anchor.month };
-    await recordDomainEvent(tx, { type: 'subscription.created', subjectType: 'subscription', subjectId: id, payload: changes }, now);
-    await appendAuditEvent(tx, ctx, { action: 'subscription.created', resource: 'subscription', resourceId: id, changes });
+    const changes = {
+      subscriber_id: subscriber.id,
+      offer_id: offer.id,
+      currency,
+      username,
+      start_at: startAt.toISOString(),
+      billing_cycle: anchor.cycle,
+      billing_anchor_day: anchor.day,
+      billing_anchor_month: anchor.month,
+    };
+    await recordDomainEvent(
+      tx,
+      { type: 'subscription.created', subjectType: 'subscription', subjectId: id, payload: changes },
+      now,
+    );
+    await appendAuditEvent(tx, ctx, {
+      action: 'subscription.created',
+      resource: 'subscription',
+      resourceId: id,
+      changes,
+    });
     return presentSubscriptionDetail(tx, row!);
   });
 }
 
-export const getSubscription = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) => presentSubscriptionDetail(ctx.db, await findSubscription(ctx.db, input.id));
+export const getSubscription = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) =>
+  presentSubscriptionDetail(ctx.db, await findSubscription(ctx.db, input.id));
 
-export type SubscriptionFilter = { subscriber_id?: string | undefined; status?: SubscriptionStatus | undefined } & TimeWindow;
+export type SubscriptionFilter = {
+  subscriber_id?: string | undefined;
+  status?: SubscriptionStatus | undefined;
+} & TimeWindow;
 
 /** Newest first; the cursor is the id of the last subscription returned. */
-export async function listSubscriptions({ ctx, input }: { ctx: TenantContext; input: SubscriptionFilter & { limit: number; cursor?: string | undefined } }) {
+export async function listSubscriptions({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: SubscriptionFilter & { limit: number; cursor?: string | undefined };
+}) {
   const rows = await ctx.db
     .select()
     .from(subscriptions)
@@ -167,7 +220,13 @@ const terminal = (status: SubscriptionStatus) => status === 'canceled' || status
  * Service line, price override and discount. Money already billed is not recomputed:
  * a new price or discount applies from the next billed period.
  */
-export async function updateSubscription({ ctx, input }: { ctx: TenantContext; input: { id: string; patch: UpdateSubscriptionInput } }) {
+export async function updateSubscription({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; patch: UpdateSubscriptionInput };
+}) {
   const now = new Date(ctx.platform.now());
   const { patch } = input;
   return ctx.db.transaction(async (tx) => {
@@ -198,7 +257,12 @@ export async function updateSubscription({ ctx, input }: { ctx: TenantContext; i
         .where(eq(subscriptions.id, row.id))
         .returning(),
     );
-    await appendAuditEvent(tx, ctx, { action: 'subscription.updated', resource: 'subscription', resourceId: row.id, changes });
+    await appendAuditEvent(tx, ctx, {
+      action: 'subscription.updated',
+      resource: 'subscription',
+      resourceId: row.id,
+      changes,
+    });
     return presentSubscriptionDetail(tx, updated!);
   });
 }

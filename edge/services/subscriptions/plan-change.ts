@@ -67,22 +67,26 @@ export type PlanChangeRequest = {
   allowArchived?: boolean;
 };
 
-const unprocessable = (error: FieldError) => new AppError('unprocessable', `${error.path} ${error.message}`, { errors: [error] });
+const unprocessable = (error: FieldError) =>
+  new AppError('unprocessable', `${error.path} ${error.message}`, { errors: [error] });
 const monthFamily = (cycle: BillingCycle) => cycle === 'monthly' || cycle === 'quarterly' || cycle === 'annual';
 const iso = (at: number) => new Date(at).toISOString();
 
 function targetOffer(req: PlanChangeRequest): OfferRow {
   const { sub, catalog, toOfferId } = req;
-  if (toOfferId === sub.offerId) throw unprocessable({ path: 'offer_id', message: 'is the subscription’s current offer' });
+  if (toOfferId === sub.offerId)
+    throw unprocessable({ path: 'offer_id', message: 'is the subscription’s current offer' });
   let to: OfferRow;
   try {
     to = catalog.offer(toOfferId);
   } catch (error) {
-    if (error instanceof AppError && error.code === 'not_found') throw unprocessable({ path: 'offer_id', message: 'does not exist' });
+    if (error instanceof AppError && error.code === 'not_found')
+      throw unprocessable({ path: 'offer_id', message: 'does not exist' });
     throw error;
   }
   if (to.archivedAt && !req.allowArchived) throw unprocessable({ path: 'offer_id', message: 'is archived' });
-  if (offerPrice(to, sub.currency) === null) throw unprocessable({ path: 'offer_id', message: `has no price in ${sub.currency}` });
+  if (offerPrice(to, sub.currency) === null)
+    throw unprocessable({ path: 'offer_id', message: `has no price in ${sub.currency}` });
   return to;
 }
 
@@ -99,7 +103,15 @@ function billedCycle(nextBillingAt: number, anchor: BillingAnchor, timeZone: str
   return period.end === nextBillingAt ? period : null;
 }
 
-function line(kind: InvoiceLineDraft['kind'], sub: SubscriptionRow, sourceId: string, description: string, amount: number, rates: readonly TaxRateSpec[], period: Period | null): InvoiceLineDraft {
+function line(
+  kind: InvoiceLineDraft['kind'],
+  sub: SubscriptionRow,
+  sourceId: string,
+  description: string,
+  amount: number,
+  rates: readonly TaxRateSpec[],
+  period: Period | null,
+): InvoiceLineDraft {
   const taxed = taxLine(amount, rates);
   return {
     kind,
@@ -117,14 +129,33 @@ function line(kind: InvoiceLineDraft['kind'], sub: SubscriptionRow, sourceId: st
 /** Plans changing `sub` to `toOfferId` at `effectiveAt`; throws 409/422 for changes not allowed. */
 export function planChange(req: PlanChangeRequest): PlannedChange {
   const { sub, catalog, timeZone, now } = req;
-  if (sub.status !== 'pending' && sub.status !== 'active' && sub.status !== 'suspended') throw new AppError('invalid_state', `a ${sub.status} subscription cannot change plan`);
-  if (sub.endsAt) throw new AppError('invalid_state', `the subscription ends at ${sub.endsAt.toISOString()}; a canceled subscription cannot change plan`);
+  if (sub.status !== 'pending' && sub.status !== 'active' && sub.status !== 'suspended')
+    throw new AppError('invalid_state', `a ${sub.status} subscription cannot change plan`);
+  if (sub.endsAt)
+    throw new AppError(
+      'invalid_state',
+      `the subscription ends at ${sub.endsAt.toISOString()}; a canceled subscription cannot change plan`,
+    );
   const from = catalog.offer(sub.offerId);
   const to = targetOffer(req);
-  const none = { fromOfferId: sub.offerId, toOfferId: to.id, currency: sub.currency, cycle: null, credit: 0, charge: 0, net: 0, fee: 0, lines: [], total: 0, outcome: 'none' as const, creditBasis: sub.creditBasis };
+  const none = {
+    fromOfferId: sub.offerId,
+    toOfferId: to.id,
+    currency: sub.currency,
+    cycle: null,
+    credit: 0,
+    charge: 0,
+    net: 0,
+    fee: 0,
+    lines: [],
+    total: 0,
+    outcome: 'none' as const,
+    creditBasis: sub.creditBasis,
+  };
 
   // Not yet active: nothing was billed, the offer is simply switched.
-  if (sub.status === 'pending' || sub.nextBillingAt === null) return { ...none, effectiveAt: now, scheduled: false, anchor: anchorFor(sub, to, sub.startAt.getTime(), timeZone) };
+  if (sub.status === 'pending' || sub.nextBillingAt === null)
+    return { ...none, effectiveAt: now, scheduled: false, anchor: anchorFor(sub, to, sub.startAt.getTime(), timeZone) };
 
   const anchor = anchorOf(sub);
   const nextBillingAt = sub.nextBillingAt.getTime();
@@ -132,13 +163,18 @@ export function planChange(req: PlanChangeRequest): PlannedChange {
   if (effectiveAt < nextBillingAt) {
     const billed = billedCycle(nextBillingAt, anchor, timeZone);
     const earliest = Math.max(billed?.start ?? nextBillingAt, sub.activatedAt?.getTime() ?? nextBillingAt);
-    if (effectiveAt < earliest) throw unprocessable({ path: 'effective_at', message: `is before the current billed cycle (starting ${iso(earliest)})` });
+    if (effectiveAt < earliest)
+      throw unprocessable({
+        path: 'effective_at',
+        message: `is before the current billed cycle (starting ${iso(earliest)})`,
+      });
   }
 
   if (to.billingCycle !== sub.billingCycle) {
     // The first boundary at or after effective_at, and never inside the billed cycle.
     const period = periodContaining(effectiveAt, anchor, timeZone);
-    effectiveAt = effectiveAt <= nextBillingAt ? nextBillingAt : period.start === effectiveAt ? effectiveAt : period.end;
+    effectiveAt =
+      effectiveAt <= nextBillingAt ? nextBillingAt : period.start === effectiveAt ? effectiveAt : period.end;
     return { ...none, effectiveAt, scheduled: effectiveAt > now, anchor: anchorFor(sub, to, effectiveAt, timeZone) };
   }
 
@@ -159,7 +195,13 @@ export function planChange(req: PlanChangeRequest): PlannedChange {
   const newEffective = effectivePrice(sub, to.id, catalog, effectiveAt);
   const newPrice = newEffective.amount;
   const amounts = policy.proration
-    ? planChangeAmounts({ oldPrice: basis, newPrice: newEffective.exact, effectiveAt, cycleStart: cycle.start, cycleEnd: cycle.end })
+    ? planChangeAmounts({
+        oldPrice: basis,
+        newPrice: newEffective.exact,
+        effectiveAt,
+        cycleStart: cycle.start,
+        cycleEnd: cycle.end,
+      })
     : { credit: 0, charge: 0, net: 0 };
   const direction = policy.proration ? amounts.net : newPrice - basis;
   const fees = direction > 0 ? policy.upgradeFees : direction < 0 ? policy.downgradeFees : [];
@@ -167,9 +209,42 @@ export function planChange(req: PlanChangeRequest): PlannedChange {
   const rest: Period = { start: effectiveAt, end: cycle.end };
   const label = periodLabel(rest.start, rest.end, timeZone);
   const lines: InvoiceLineDraft[] = [];
-  if (amounts.credit > 0) lines.push(line('proration_credit', sub, from.id, `Unused ${from.name}, ${label}`, -amounts.credit, catalog.taxRatesFor(from.taxRateId, sub.subscriberId), rest));
-  if (amounts.charge > 0) lines.push(line('proration_charge', sub, to.id, `${to.name}, ${label} (prorated)`, amounts.charge, catalog.taxRatesFor(to.taxRateId, sub.subscriberId), rest));
-  if (fee > 0) lines.push(line('change_fee', sub, to.id, `${direction > 0 ? 'Upgrade' : 'Downgrade'} fee, ${from.name} → ${to.name} on ${localDate(effectiveAt, timeZone)}`, fee, catalog.taxRatesFor(to.taxRateId, sub.subscriberId), null));
+  if (amounts.credit > 0)
+    lines.push(
+      line(
+        'proration_credit',
+        sub,
+        from.id,
+        `Unused ${from.name}, ${label}`,
+        -amounts.credit,
+        catalog.taxRatesFor(from.taxRateId, sub.subscriberId),
+        rest,
+      ),
+    );
+  if (amounts.charge > 0)
+    lines.push(
+      line(
+        'proration_charge',
+        sub,
+        to.id,
+        `${to.name}, ${label} (prorated)`,
+        amounts.charge,
+        catalog.taxRatesFor(to.taxRateId, sub.subscriberId),
+        rest,
+      ),
+    );
+  if (fee > 0)
+    lines.push(
+      line(
+        'change_fee',
+        sub,
+        to.id,
+        `${direction > 0 ? 'Upgrade' : 'Downgrade'} fee, ${from.name} → ${to.name} on ${localDate(effectiveAt, timeZone)}`,
+        fee,
+        catalog.taxRatesFor(to.taxRateId, sub.subscriberId),
+        null,
+      ),
+    );
   const total = lines.reduce((sum, l) => sum + l.amount + l.taxAmount, 0);
 
   const base = { ...none, effectiveAt, scheduled, anchor, cycle, credit: amounts.credit, charge: amounts.charge, fee };
@@ -181,7 +256,9 @@ export function planChange(req: PlanChangeRequest): PlannedChange {
     return { ...base, net: 0, outcome: 'clamped', creditBasis: Math.max(newPrice, basis) };
   }
   let outcome: ChangeOutcome = 'none';
-  if (total > 0) outcome = policy.changeInvoiceTiming === 'immediate' && total >= policy.minInvoiceAmount ? 'invoice' : 'pending_charges';
+  if (total > 0)
+    outcome =
+      policy.changeInvoiceTiming === 'immediate' && total >= policy.minInvoiceAmount ? 'invoice' : 'pending_charges';
   else if (total < 0) outcome = 'credit_note';
   return { ...base, net: amounts.net, lines, total, outcome, creditBasis: basisAfter };
 }

@@ -7,7 +7,6 @@ import { isoOrNull } from '../../lib/instants.ts';
 
 type Reader = Pick<TenantTx, 'select'>;
 
-
 export const presentSubscription = (row: SubscriptionRow) => ({
   id: row.id,
   subscriber_id: row.subscriberId,
@@ -25,7 +24,10 @@ export const presentSubscription = (row: SubscriptionRow) => ({
   activated_at: isoOrNull(row.activatedAt),
   next_billing_at: isoOrNull(row.nextBillingAt),
   credit_basis: row.creditBasis,
-  scheduled_change: row.scheduledOfferId && row.scheduledChangeAt ? { offer_id: row.scheduledOfferId, effective_at: row.scheduledChangeAt.toISOString() } : null,
+  scheduled_change:
+    row.scheduledOfferId && row.scheduledChangeAt
+      ? { offer_id: row.scheduledOfferId, effective_at: row.scheduledChangeAt.toISOString() }
+      : null,
   suspended_at: isoOrNull(row.suspendedAt),
   canceled_at: isoOrNull(row.canceledAt),
   ends_at: isoOrNull(row.endsAt),
@@ -64,7 +66,11 @@ export async function presentSubscriptionDetail(db: Reader, row: SubscriptionRow
     .from(serviceHolds)
     .where(and(eq(serviceHolds.subscriptionId, row.id), isNull(serviceHolds.liftedAt)))
     .orderBy(asc(serviceHolds.placedAt));
-  const addonRows = await db.select().from(subscriptionAddons).where(eq(subscriptionAddons.subscriptionId, row.id)).orderBy(asc(subscriptionAddons.id));
+  const addonRows = await db
+    .select()
+    .from(subscriptionAddons)
+    .where(eq(subscriptionAddons.subscriptionId, row.id))
+    .orderBy(asc(subscriptionAddons.id));
   const [scheduled] = await db
     .select()
     .from(subscriptionChanges)
@@ -72,9 +78,29 @@ export async function presentSubscriptionDetail(db: Reader, row: SubscriptionRow
   return {
     ...presentSubscription(row),
     scheduled_change: scheduled
-      ? { id: scheduled.id, offer_id: scheduled.toOfferId, effective_at: scheduled.effectiveAt.toISOString(), currency: scheduled.currency, credit: scheduled.credit, charge: scheduled.charge, net: scheduled.net }
+      ? {
+          id: scheduled.id,
+          offer_id: scheduled.toOfferId,
+          effective_at: scheduled.effectiveAt.toISOString(),
+          currency: scheduled.currency,
+          credit: scheduled.credit,
+          charge: scheduled.charge,
+          net: scheduled.net,
+        }
       : null,
-    open_holds: holds.map((h) => ({ id: h.id, reason: h.reason, action: h.action, note: h.note, placed_at: h.placedAt.toISOString() })),
-    addons: addonRows.map((a) => ({ id: a.id, addon_id: a.addonId, quantity: a.quantity, started_at: a.startedAt.toISOString(), ended_at: isoOrNull(a.endedAt) })),
+    open_holds: holds.map((h) => ({
+      id: h.id,
+      reason: h.reason,
+      action: h.action,
+      note: h.note,
+      placed_at: h.placedAt.toISOString(),
+    })),
+    addons: addonRows.map((a) => ({
+      id: a.id,
+      addon_id: a.addonId,
+      quantity: a.quantity,
+      started_at: a.startedAt.toISOString(),
+      ended_at: isoOrNull(a.endedAt),
+    })),
   };
 }

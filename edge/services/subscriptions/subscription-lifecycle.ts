@@ -2,7 +2,13 @@
 // suspended ⇄ active. Every transition is a conditional update on the status read, so a
 // retried or concurrent request finds nothing to do and fails with 409.
 import { and, eq, isNull } from 'drizzle-orm';
-import { holdReasons, pendingCharges, subscriptionAddons, subscriptions, type SubscriptionStatus } from '../../../db/tenant/index.ts';
+import {
+  holdReasons,
+  pendingCharges,
+  subscriptionAddons,
+  subscriptions,
+  type SubscriptionStatus,
+} from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
@@ -20,11 +26,17 @@ import type { SubscriptionRow } from './subscription-pricing.ts';
 
 /** Throws a 409 unless the subscription is in one of `from`. */
 export function assertStatus(row: SubscriptionRow, from: readonly SubscriptionStatus[], action: string) {
-  if (!from.includes(row.status)) throw new AppError('invalid_state', `a ${row.status} subscription cannot be ${action} (only ${from.join(' or ')})`);
+  if (!from.includes(row.status))
+    throw new AppError('invalid_state', `a ${row.status} subscription cannot be ${action} (only ${from.join(' or ')})`);
 }
 
 /** Moves the status from what was read, or 409 when a concurrent request moved it first. */
-export async function transition(tx: TenantTx, row: SubscriptionRow, set: Partial<SubscriptionRow>, now: Date): Promise<SubscriptionRow> {
+export async function transition(
+  tx: TenantTx,
+  row: SubscriptionRow,
+  set: Partial<SubscriptionRow>,
+  now: Date,
+): Promise<SubscriptionRow> {
   const [updated] = await tx
     .update(subscriptions)
     .set({ ...set, updatedAt: now })
@@ -35,7 +47,12 @@ export async function transition(tx: TenantTx, row: SubscriptionRow, set: Partia
 }
 
 /** Lines waiting for the subscriber's next invoice (the billing run picks them up). */
-export async function addPendingCharges(tx: TenantTx, sub: SubscriptionRow, lines: readonly InvoiceLineDraft[], at: Date) {
+export async function addPendingCharges(
+  tx: TenantTx,
+  sub: SubscriptionRow,
+  lines: readonly InvoiceLineDraft[],
+  at: Date,
+) {
   if (lines.length === 0) return;
   await tx.insert(pendingCharges).values(
     lines.map((line) => ({
@@ -50,14 +67,26 @@ export async function addPendingCharges(tx: TenantTx, sub: SubscriptionRow, line
 }
 
 /** The offer's setup fee and the one-time add-ons, each taxed as its item. */
-async function activationCharges(tx: TenantTx, sub: SubscriptionRow, catalog: BillingCatalog): Promise<InvoiceLineDraft[]> {
+async function activationCharges(
+  tx: TenantTx,
+  sub: SubscriptionRow,
+  catalog: BillingCatalog,
+): Promise<InvoiceLineDraft[]> {
   const offer = catalog.offer(sub.offerId);
   await catalog.loadJurisdictions(tx, [sub.subscriberId]);
   const lines: InvoiceLineDraft[] = [];
   const setupFee = offerPrice({ prices: offer.setupFee ?? [] }, sub.currency);
   if (setupFee) {
     const taxed = taxLine(setupFee, catalog.taxRatesFor(offer.taxRateId, sub.subscriberId));
-    lines.push({ kind: 'setup_fee', subscriptionId: sub.id, sourceId: offer.id, description: `Setup fee, ${offer.name}`, amount: taxed.net, taxAmount: taxed.tax, taxes: taxed.taxes });
+    lines.push({
+      kind: 'setup_fee',
+      subscriptionId: sub.id,
+      sourceId: offer.id,
+      description: `Setup fee, ${offer.name}`,
+      amount: taxed.net,
+      taxAmount: taxed.tax,
+      taxes: taxed.taxes,
+    });
   }
   const items = await tx
     .select()
@@ -69,7 +98,16 @@ async function activationCharges(tx: TenantTx, sub: SubscriptionRow, catalog: Bi
     if (addon.charge !== 'one_time' || !price) continue;
     const taxed = taxLine(price * item.quantity, catalog.taxRatesFor(addon.taxRateId, sub.subscriberId));
     const label = item.quantity > 1 ? `${addon.name} × ${item.quantity}` : addon.name;
-    lines.push({ kind: 'one_time', subscriptionId: sub.id, sourceId: item.id, description: label, quantity: item.quantity, amount: taxed.net, taxAmount: taxed.tax, taxes: taxed.taxes });
+    lines.push({
+      kind: 'one_time',
+      subscriptionId: sub.id,
+      sourceId: item.id,
+      description: label,
+      quantity: item.quantity,
+      amount: taxed.net,
+      taxAmount: taxed.tax,
+      taxes: taxed.taxes,
+    });
   }
   return lines;
 }
@@ -81,32 +119,72 @@ async function activationCharges(tx: TenantTx, sub: SubscriptionRow, catalog: Bi
  * stub from there up to the next anchor boundary. The setup fee and
  * one-time add-ons wait as pending charges for that first invoice.
  */
-export async function activateSubscription({ ctx, input }: { ctx: TenantContext; input: { id: string; at?: string | undefined } }) {
+export async function activateSubscription({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; at?: string | undefined };
+}) {
   const now = ctx.platform.now();
   const at = actionTime(now, input.at, 'year');
   return ctx.db.transaction(async (tx) => {
     const row = await findSubscription(tx, input.id);
     assertStatus(row, ['pending'], 'activated');
     const catalog = await loadBillingCatalog(tx, new Date(now));
-    const updated = await transition(tx, row, { status: 'active', activatedAt: at, nextBillingAt: new Date(startOfLocalDay(at.getTime(), ctx.tenant.timezone)) }, new Date(now));
+    const updated = await transition(
+      tx,
+      row,
+      {
+        status: 'active',
+        activatedAt: at,
+        nextBillingAt: new Date(startOfLocalDay(at.getTime(), ctx.tenant.timezone)),
+      },
+      new Date(now),
+    );
     const charges = await activationCharges(tx, updated, catalog);
     await addPendingCharges(tx, updated, charges, at);
-    const payload = { activated_at: at.toISOString(), offer_id: row.offerId, username: row.username, pending_charges: charges.map((c) => ({ kind: c.kind, amount: c.amount, tax_amount: c.taxAmount })) };
-    await recordDomainEvent(tx, { type: 'subscription.activated', subjectType: 'subscription', subjectId: row.id, payload }, at);
-    await appendAuditEvent(tx, ctx, { action: 'subscription.activated', resource: 'subscription', resourceId: row.id, changes: payload });
+    const payload = {
+      activated_at: at.toISOString(),
+      offer_id: row.offerId,
+      username: row.username,
+      pending_charges: charges.map((c) => ({ kind: c.kind, amount: c.amount, tax_amount: c.taxAmount })),
+    };
+    await recordDomainEvent(
+      tx,
+      { type: 'subscription.activated', subjectType: 'subscription', subjectId: row.id, payload },
+      at,
+    );
+    await appendAuditEvent(tx, ctx, {
+      action: 'subscription.activated',
+      resource: 'subscription',
+      resourceId: row.id,
+      changes: payload,
+    });
     return presentSubscriptionDetail(tx, updated);
   });
 }
 
 /** An admin suspension: an `admin` hold that suspends (placeHold records `subscription.suspended`). */
-export async function suspendSubscription({ ctx, input }: { ctx: TenantContext; input: { id: string; at?: string | undefined; reason: string } }) {
+export async function suspendSubscription({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; at?: string | undefined; reason: string };
+}) {
   const now = ctx.platform.now();
   const at = actionTime(now, input.at, 'none');
   return ctx.db.transaction(async (tx) => {
     const row = await findSubscription(tx, input.id);
     assertStatus(row, ['active'], 'suspended');
     await placeHold(tx, { subscriptionId: row.id, reason: 'admin', action: 'suspend', note: input.reason }, at);
-    await appendAuditEvent(tx, ctx, { action: 'subscription.suspended', resource: 'subscription', resourceId: row.id, changes: { reason: input.reason, at: at.toISOString() } });
+    await appendAuditEvent(tx, ctx, {
+      action: 'subscription.suspended',
+      resource: 'subscription',
+      resourceId: row.id,
+      changes: { reason: input.reason, at: at.toISOString() },
+    });
     return presentSubscriptionDetail(tx, await findSubscription(tx, row.id));
   });
 }
@@ -116,17 +194,33 @@ export async function suspendSubscription({ ctx, input }: { ctx: TenantContext; 
  * "Collections": restore by reason, "any of them by an admin"); liftHolds records one
  * `subscription.restored` per lifted hold.
  */
-export async function resumeSubscription({ ctx, input }: { ctx: TenantContext; input: { id: string; at?: string | undefined } }) {
+export async function resumeSubscription({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; at?: string | undefined };
+}) {
   const now = ctx.platform.now();
   const at = actionTime(now, input.at, 'none');
   return ctx.db.transaction(async (tx) => {
     const row = await findSubscription(tx, input.id);
     assertStatus(row, ['suspended'], 'resumed');
-    const lifted = await liftHolds(tx, { subscriptionIds: [row.id], reasons: holdReasons, by: ctx.actor.id ?? ctx.actor.type }, at);
+    const lifted = await liftHolds(
+      tx,
+      { subscriptionIds: [row.id], reasons: holdReasons, by: ctx.actor.id ?? ctx.actor.type },
+      at,
+    );
     let updated = await findSubscription(tx, row.id);
     // A suspension without an open hold (legacy data) still resumes.
-    if (updated.status === 'suspended') updated = await transition(tx, updated, { status: 'active', suspendedAt: null }, new Date(now));
-    await appendAuditEvent(tx, ctx, { action: 'subscription.resumed', resource: 'subscription', resourceId: row.id, changes: { lifted_holds: lifted, at: at.toISOString() } });
+    if (updated.status === 'suspended')
+      updated = await transition(tx, updated, { status: 'active', suspendedAt: null }, new Date(now));
+    await appendAuditEvent(tx, ctx, {
+      action: 'subscription.resumed',
+      resource: 'subscription',
+      resourceId: row.id,
+      changes: { lifted_holds: lifted, at: at.toISOString() },
+    });
     return presentSubscriptionDetail(tx, updated);
   });
 }

@@ -12,9 +12,23 @@ import { AppError } from '../../errors.ts';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 /** What pricing reads of a subscription (the billing run selects just these). */
-export type PricedSubscription = Pick<SubscriptionRow, 'id' | 'subscriberId' | 'offerId' | 'currency' | 'priceOverride' | 'billingCycle' | 'billingAnchorDay' | 'billingAnchorMonth' | 'discountId' | 'discountCyclesUsed'>;
+export type PricedSubscription = Pick<
+  SubscriptionRow,
+  | 'id'
+  | 'subscriberId'
+  | 'offerId'
+  | 'currency'
+  | 'priceOverride'
+  | 'billingCycle'
+  | 'billingAnchorDay'
+  | 'billingAnchorMonth'
+  | 'discountId'
+  | 'discountCyclesUsed'
+>;
 
-export const anchorOf = (sub: Pick<SubscriptionRow, 'billingCycle' | 'billingAnchorDay' | 'billingAnchorMonth'>): BillingAnchor => ({
+export const anchorOf = (
+  sub: Pick<SubscriptionRow, 'billingCycle' | 'billingAnchorDay' | 'billingAnchorMonth'>,
+): BillingAnchor => ({
   cycle: sub.billingCycle,
   day: sub.billingAnchorDay,
   month: sub.billingAnchorMonth,
@@ -35,12 +49,19 @@ export type EffectivePrice = { amount: number; exact: Fraction; discount: Discou
  * (business-rules.md "Plan change"): the override if set, else the offer's price in the
  * subscription's currency, minus an applicable discount, never below 0.
  */
-export function effectivePrice(sub: PricedSubscription, offerId: string, catalog: BillingCatalog, at: number): EffectivePrice {
+export function effectivePrice(
+  sub: PricedSubscription,
+  offerId: string,
+  catalog: BillingCatalog,
+  at: number,
+): EffectivePrice {
   const offer = catalog.offer(offerId);
-  const base = offerId === sub.offerId && sub.priceOverride !== null ? sub.priceOverride : offerPrice(offer, sub.currency);
+  const base =
+    offerId === sub.offerId && sub.priceOverride !== null ? sub.priceOverride : offerPrice(offer, sub.currency);
   if (base === null) throw new AppError('unprocessable', `offer ${offer.code} has no price in ${sub.currency}`);
   const discount = sub.discountId ? catalog.discount(sub.discountId) : null;
-  if (!discount || !discountApplies(discount, sub.discountCyclesUsed, at)) return { amount: base, exact: { num: BigInt(base), den: 1n }, discount: null };
+  if (!discount || !discountApplies(discount, sub.discountCyclesUsed, at))
+    return { amount: base, exact: { num: BigInt(base), den: 1n }, discount: null };
   let exact: Fraction;
   if (discount.kind === 'percent') {
     // base × (100 − percent) / 100, unrounded: the line that charges it rounds once.
@@ -61,19 +82,28 @@ export function localDate(instant: number, timeZone: string): string {
 }
 
 /** "2031-01-31 – 2031-02-27": the last day shown is the day before the exclusive end. */
-export const periodLabel = (from: number, to: number, timeZone: string) => `${localDate(from, timeZone)} – ${localDate(to - 1, timeZone)}`;
+export const periodLabel = (from: number, to: number, timeZone: string) =>
+  `${localDate(from, timeZone)} – ${localDate(to - 1, timeZone)}`;
 
 /**
  * The recurring line for [from, to) inside `period`: the effective price prorated by
  * seconds over the whole period when it covers only part of it (business-rules.md:
  * "Prorated amount = price × used_seconds / period_seconds, rounded once"), taxed per line.
  */
-export function recurringLine(sub: PricedSubscription, catalog: BillingCatalog, timeZone: string, period: Period, from: number, to: number): { line: InvoiceLineDraft; price: EffectivePrice } {
+export function recurringLine(
+  sub: PricedSubscription,
+  catalog: BillingCatalog,
+  timeZone: string,
+  period: Period,
+  from: number,
+  to: number,
+): { line: InvoiceLineDraft; price: EffectivePrice } {
   const offer = catalog.offer(sub.offerId);
   const policy = catalog.policyFor(offer);
   const price = effectivePrice(sub, sub.offerId, catalog, from);
   const partial = from > period.start || to < period.end;
-  const charged = partial && policy.proration ? prorate(price.exact, to - from, period.end - period.start) : price.amount;
+  const charged =
+    partial && policy.proration ? prorate(price.exact, to - from, period.end - period.start) : price.amount;
   const taxed = taxLine(charged, catalog.taxRatesFor(offer.taxRateId, sub.subscriberId));
   const discountNote = price.discount ? ` (${price.discount.name})` : '';
   return {

@@ -1,5 +1,12 @@
 import { and, desc, eq, isNotNull, isNull, lt, not, or, type SQL } from 'drizzle-orm';
-import { subscribers, subscriptions, tickets, users, type TicketPriority, type TicketStatus } from '../../../db/tenant/index.ts';
+import {
+  subscribers,
+  subscriptions,
+  tickets,
+  users,
+  type TicketPriority,
+  type TicketStatus,
+} from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantTx } from '../../context.ts';
 import { AppError, type FieldError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
@@ -12,10 +19,20 @@ import { markSlaBreaches } from './sla-breaches.ts';
 import { slaTargets, ticketTransitions } from './ticket-rules.ts';
 import { pageOf } from '../page-of.ts';
 
-type Links = { assignee_id?: string | null | undefined; subscriber_id?: string | null | undefined; subscription_id?: string | null | undefined; device_id?: string | null | undefined };
+type Links = {
+  assignee_id?: string | null | undefined;
+  subscriber_id?: string | null | undefined;
+  subscription_id?: string | null | undefined;
+  device_id?: string | null | undefined;
+};
 
 export type CreateTicketInput = Links & { subject: string; description: string; priority: TicketPriority };
-export type UpdateTicketInput = Links & { subject?: string | undefined; description?: string | undefined; priority?: TicketPriority | undefined; status?: TicketStatus | undefined };
+export type UpdateTicketInput = Links & {
+  subject?: string | undefined;
+  description?: string | undefined;
+  priority?: TicketPriority | undefined;
+  status?: TicketStatus | undefined;
+};
 
 type TicketRow = typeof tickets.$inferSelect;
 
@@ -30,25 +47,44 @@ async function assertLinks(tx: TenantTx, links: Links): Promise<{ subscriptionSu
   const errors: FieldError[] = [];
   let subscriptionSubscriberId: string | null = null;
   if (links.subscription_id) {
-    const [subscription] = await tx.select({ subscriberId: subscriptions.subscriberId }).from(subscriptions).where(eq(subscriptions.id, links.subscription_id));
+    const [subscription] = await tx
+      .select({ subscriberId: subscriptions.subscriberId })
+      .from(subscriptions)
+      .where(eq(subscriptions.id, links.subscription_id));
     if (!subscription) errors.push({ path: 'subscription_id', message: 'no subscription with this id' });
-    else if (links.subscriber_id && subscription.subscriberId !== links.subscriber_id) errors.push({ path: 'subscription_id', message: "belongs to another subscriber than the ticket's" });
+    else if (links.subscriber_id && subscription.subscriberId !== links.subscriber_id)
+      errors.push({ path: 'subscription_id', message: "belongs to another subscriber than the ticket's" });
     else subscriptionSubscriberId = subscription.subscriberId;
   }
   if (links.assignee_id) {
-    const [user] = await tx.select({ role: users.role, status: users.status, deletedAt: users.deletedAt }).from(users).where(eq(users.id, links.assignee_id));
-    if (!user || user.deletedAt || user.status !== 'active') errors.push({ path: 'assignee_id', message: 'no active staff user with this id' });
-    else if (!permissionsOf(user.role).has('tickets:write')) errors.push({ path: 'assignee_id', message: `the ${user.role} role cannot work tickets` });
+    const [user] = await tx
+      .select({ role: users.role, status: users.status, deletedAt: users.deletedAt })
+      .from(users)
+      .where(eq(users.id, links.assignee_id));
+    if (!user || user.deletedAt || user.status !== 'active')
+      errors.push({ path: 'assignee_id', message: 'no active staff user with this id' });
+    else if (!permissionsOf(user.role).has('tickets:write'))
+      errors.push({ path: 'assignee_id', message: `the ${user.role} role cannot work tickets` });
   }
   if (links.subscriber_id) {
-    const [subscriber] = await tx.select({ erasedAt: subscribers.erasedAt }).from(subscribers).where(eq(subscribers.id, links.subscriber_id));
-    if (!subscriber || subscriber.erasedAt) errors.push({ path: 'subscriber_id', message: 'no subscriber with this id' });
+    const [subscriber] = await tx
+      .select({ erasedAt: subscribers.erasedAt })
+      .from(subscribers)
+      .where(eq(subscribers.id, links.subscriber_id));
+    if (!subscriber || subscriber.erasedAt)
+      errors.push({ path: 'subscriber_id', message: 'no subscriber with this id' });
   }
   if (errors.length) throw new AppError('validation_failed', `${errors.length} field(s) failed validation`, { errors });
   return { subscriptionSubscriberId };
 }
 
-export async function createTicket({ ctx, input }: { ctx: TenantContext; input: CreateTicketInput }): Promise<PresentedTicket> {
+export async function createTicket({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: CreateTicketInput;
+}): Promise<PresentedTicket> {
   const now = new Date(ctx.platform.now());
   const target = slaTargets[input.priority];
   return ctx.db.transaction(async (tx) => {
@@ -75,8 +111,18 @@ export async function createTicket({ ctx, input }: { ctx: TenantContext; input: 
         updatedAt: now,
       })
       .returning();
-    const summary = { number, subject: input.subject, priority: input.priority, assignee_id: row!.assigneeId, subscriber_id: row!.subscriberId };
-    await recordDomainEvent(tx, { type: 'ticket.created', subjectType: 'ticket', subjectId: id, payload: summary }, now);
+    const summary = {
+      number,
+      subject: input.subject,
+      priority: input.priority,
+      assignee_id: row!.assigneeId,
+      subscriber_id: row!.subscriberId,
+    };
+    await recordDomainEvent(
+      tx,
+      { type: 'ticket.created', subjectType: 'ticket', subjectId: id, payload: summary },
+      now,
+    );
     await appendAuditEvent(tx, ctx, { action: 'ticket.created', resource: 'ticket', resourceId: id, changes: summary });
     return presentTicket(row!, now.getTime());
   });
@@ -90,11 +136,18 @@ export async function findTicket(db: Pick<TenantTx, 'select'>, id: string): Prom
 }
 
 /** Reading a ticket whose SLA ran out unnoticed records the breach (and its one event) then. */
-export async function getTicket({ ctx, input }: { ctx: TenantContext; input: { id: string } }): Promise<PresentedTicket> {
+export async function getTicket({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string };
+}): Promise<PresentedTicket> {
   const now = ctx.platform.now();
   const row = await findTicket(ctx.db, input.id);
   const breached = slaBreaches(row, now);
-  const unrecorded = (breached.firstResponse && !row.firstResponseBreachedAt) || (breached.resolution && !row.resolutionBreachedAt);
+  const unrecorded =
+    (breached.firstResponse && !row.firstResponseBreachedAt) || (breached.resolution && !row.resolutionBreachedAt);
   if (!unrecorded) return presentTicket(row, now);
   return ctx.db.transaction(async (tx) => {
     await markSlaBreaches(tx, ctx, new Date(now), row.id);
@@ -104,7 +157,8 @@ export async function getTicket({ ctx, input }: { ctx: TenantContext; input: { i
 
 /** The column changes of a status transition, or a 409 when the transition is not allowed. */
 function transition(row: TicketRow, to: TicketStatus, now: Date): Partial<TicketRow> {
-  if (!ticketTransitions[row.status].includes(to)) throw new AppError('invalid_state', `a ${row.status} ticket cannot become ${to}`);
+  if (!ticketTransitions[row.status].includes(to))
+    throw new AppError('invalid_state', `a ${row.status} ticket cannot become ${to}`);
   const set: Partial<TicketRow> = { status: to };
   // Leaving pending resumes the resolution clock: the paused time moves the due time.
   if (row.pendingSince) {
@@ -126,12 +180,19 @@ function transition(row: TicketRow, to: TicketStatus, now: Date): Partial<Ticket
   return set;
 }
 
-export async function updateTicket({ ctx, input }: { ctx: TenantContext; input: { id: string; patch: UpdateTicketInput } }): Promise<PresentedTicket> {
+export async function updateTicket({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; patch: UpdateTicketInput };
+}): Promise<PresentedTicket> {
   const { patch } = input;
   const now = new Date(ctx.platform.now());
   return ctx.db.transaction(async (tx) => {
     const row = await findTicket(tx, input.id);
-    if (row.status === 'closed') throw new AppError('invalid_state', 'a closed ticket cannot be changed; open a new ticket');
+    if (row.status === 'closed')
+      throw new AppError('invalid_state', 'a closed ticket cannot be changed; open a new ticket');
     const changes: Record<string, unknown> = {};
     const set: Partial<TicketRow> = {};
     const fields = [
@@ -155,7 +216,11 @@ export async function updateTicket({ ctx, input }: { ctx: TenantContext; input: 
     const { subscriptionSubscriberId } = await assertLinks(tx, {
       assignee_id: set.assigneeId,
       subscriber_id: set.subscriberId !== undefined ? set.subscriberId : pairChanged ? subscriberAfter : undefined,
-      subscription_id: pairChanged ? (set.subscriptionId !== undefined ? set.subscriptionId : row.subscriptionId) : undefined,
+      subscription_id: pairChanged
+        ? set.subscriptionId !== undefined
+          ? set.subscriptionId
+          : row.subscriptionId
+        : undefined,
     });
     if (!subscriberAfter && subscriptionSubscriberId) {
       set.subscriberId = subscriptionSubscriberId;
@@ -169,7 +234,8 @@ export async function updateTicket({ ctx, input }: { ctx: TenantContext; input: 
       changes.priority = patch.priority;
       set.priority = patch.priority;
       if (!row.firstRespondedAt) set.firstResponseDueAt = new Date(row.createdAt.getTime() + after.firstResponseMs);
-      if (!row.resolvedAt) set.resolutionDueAt = new Date(row.resolutionDueAt.getTime() - before.resolutionMs + after.resolutionMs);
+      if (!row.resolvedAt)
+        set.resolutionDueAt = new Date(row.resolutionDueAt.getTime() - before.resolutionMs + after.resolutionMs);
     }
     if (patch.status !== undefined && patch.status !== row.status) {
       changes.status = { from: row.status, to: patch.status };
@@ -204,7 +270,13 @@ const breachedAt = (now: Date): SQL =>
   )!;
 
 /** Newest first; the cursor is the id of the last ticket returned. */
-export async function listTickets({ ctx, input }: { ctx: TenantContext; input: TicketFilter & { limit: number; cursor?: string | undefined } }) {
+export async function listTickets({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: TicketFilter & { limit: number; cursor?: string | undefined };
+}) {
   const now = ctx.platform.now();
   const rows = await ctx.db
     .select()
@@ -215,13 +287,22 @@ export async function listTickets({ ctx, input }: { ctx: TenantContext; input: T
         input.priority ? eq(tickets.priority, input.priority) : undefined,
         input.assignee_id ? eq(tickets.assigneeId, input.assignee_id) : undefined,
         input.subscriber_id ? eq(tickets.subscriberId, input.subscriber_id) : undefined,
-        input.breached === undefined ? undefined : input.breached ? breachedAt(new Date(now)) : not(breachedAt(new Date(now))),
+        input.breached === undefined
+          ? undefined
+          : input.breached
+            ? breachedAt(new Date(now))
+            : not(breachedAt(new Date(now))),
         input.cursor ? lt(tickets.id, input.cursor) : undefined,
       ),
     )
     .orderBy(desc(tickets.id))
     .limit(input.limit + 1);
-  return pageOf(rows, input.limit, (row) => presentTicket(row, now), (row) => row.id);
+  return pageOf(
+    rows,
+    input.limit,
+    (row) => presentTicket(row, now),
+    (row) => row.id,
+  );
 }
 
 /** The columns of the CSV export: the list's fields, the SLA clocks flattened. */

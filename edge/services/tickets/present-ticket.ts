@@ -3,13 +3,15 @@ import { isoOrNull } from '../../lib/instants.ts';
 
 type TicketRow = typeof tickets.$inferSelect;
 
-
 /** Whether each SLA clock has run out unmet at `now`, recorded or not yet swept. */
 export function slaBreaches(row: TicketRow, now: number) {
   return {
-    firstResponse: row.firstResponseBreachedAt !== null || (row.firstRespondedAt === null && row.firstResponseDueAt.getTime() < now),
+    firstResponse:
+      row.firstResponseBreachedAt !== null || (row.firstRespondedAt === null && row.firstResponseDueAt.getTime() < now),
     // A pending ticket's resolution clock is paused.
-    resolution: row.resolutionBreachedAt !== null || (row.resolvedAt === null && row.pendingSince === null && row.resolutionDueAt.getTime() < now),
+    resolution:
+      row.resolutionBreachedAt !== null ||
+      (row.resolvedAt === null && row.pendingSince === null && row.resolutionDueAt.getTime() < now),
   };
 }
 
@@ -27,8 +29,17 @@ export function presentTicket(row: TicketRow, now: number) {
     subscription_id: row.subscriptionId,
     device_id: row.deviceId,
     sla: {
-      first_response: { due_at: row.firstResponseDueAt.toISOString(), met_at: isoOrNull(row.firstRespondedAt), breached: breached.firstResponse },
-      resolution: { due_at: row.resolutionDueAt.toISOString(), met_at: isoOrNull(row.resolvedAt), breached: breached.resolution, paused: row.pendingSince !== null },
+      first_response: {
+        due_at: row.firstResponseDueAt.toISOString(),
+        met_at: isoOrNull(row.firstRespondedAt),
+        breached: breached.firstResponse,
+      },
+      resolution: {
+        due_at: row.resolutionDueAt.toISOString(),
+        met_at: isoOrNull(row.resolvedAt),
+        breached: breached.resolution,
+        paused: row.pendingSince !== null,
+      },
     },
     created_by: row.createdBy,
     created_at: row.createdAt.toISOString(),

@@ -13,18 +13,38 @@ export type SlaBreach = { ticket_id: string; number: string; kind: SlaKind; due_
  * update only matches clocks not yet marked, so each ticket breaches each kind at most
  * once, however often and however concurrently this runs.
  */
-export async function markSlaBreaches(tx: TenantTx, ctx: TenantContext, now: Date, ticketId?: string): Promise<SlaBreach[]> {
+export async function markSlaBreaches(
+  tx: TenantTx,
+  ctx: TenantContext,
+  now: Date,
+  ticketId?: string,
+): Promise<SlaBreach[]> {
   const only = ticketId === undefined ? undefined : eq(tickets.id, ticketId);
   const returning = { id: tickets.id, number: tickets.number, priority: tickets.priority };
   const firstResponse = await tx
     .update(tickets)
     .set({ firstResponseBreachedAt: now })
-    .where(and(only, isNull(tickets.firstResponseBreachedAt), isNull(tickets.firstRespondedAt), lt(tickets.firstResponseDueAt, now)))
+    .where(
+      and(
+        only,
+        isNull(tickets.firstResponseBreachedAt),
+        isNull(tickets.firstRespondedAt),
+        lt(tickets.firstResponseDueAt, now),
+      ),
+    )
     .returning({ ...returning, dueAt: tickets.firstResponseDueAt });
   const resolution = await tx
     .update(tickets)
     .set({ resolutionBreachedAt: now })
-    .where(and(only, isNull(tickets.resolutionBreachedAt), isNull(tickets.resolvedAt), isNull(tickets.pendingSince), lt(tickets.resolutionDueAt, now)))
+    .where(
+      and(
+        only,
+        isNull(tickets.resolutionBreachedAt),
+        isNull(tickets.resolvedAt),
+        isNull(tickets.pendingSince),
+        lt(tickets.resolutionDueAt, now),
+      ),
+    )
     .returning({ ...returning, dueAt: tickets.resolutionDueAt });
 
   // The clock breached the ticket, whoever's request noticed it.
@@ -36,8 +56,22 @@ export async function markSlaBreaches(tx: TenantTx, ctx: TenantContext, now: Dat
   ] as const) {
     for (const row of rows) {
       const dueAt = row.dueAt.toISOString();
-      await recordDomainEvent(tx, { type: 'ticket.sla_breached', subjectType: 'ticket', subjectId: row.id, payload: { number: row.number, kind, priority: row.priority, due_at: dueAt } }, now);
-      await appendAuditEvent(tx, system, { action: 'ticket.sla_breached', resource: 'ticket', resourceId: row.id, changes: { kind, due_at: dueAt } });
+      await recordDomainEvent(
+        tx,
+        {
+          type: 'ticket.sla_breached',
+          subjectType: 'ticket',
+          subjectId: row.id,
+          payload: { number: row.number, kind, priority: row.priority, due_at: dueAt },
+        },
+        now,
+      );
+      await appendAuditEvent(tx, system, {
+        action: 'ticket.sla_breached',
+        resource: 'ticket',
+        resourceId: row.id,
+        changes: { kind, due_at: dueAt },
+      });
       breaches.push({ ticket_id: row.id, number: row.number, kind, due_at: dueAt });
     }
   }

@@ -7,7 +7,13 @@ import { sweepTicketSlas } from './sla-breaches.ts';
  * A tenant that fails is logged and skipped; its breaches are recorded by the next run,
  * or when read.
  */
-export async function sweepAllTenantSlas(platform: Platform): Promise<{ tenants: number; breached: number; failed: number }> {
-  const { tenants, done, failed } = await forEachActiveTenant(platform, 'sla-sweep', async (ctx) => (await sweepTicketSlas({ ctx, now: platform.now() })).breached.length);
+export async function sweepAllTenantSlas(
+  platform: Platform,
+): Promise<{ tenants: number; breached: number; failed: number }> {
+  const { tenants, done, failed } = await forEachActiveTenant(
+    platform,
+    'sla-sweep',
+    async (ctx) => (await sweepTicketSlas({ ctx, now: platform.now() })).breached.length,
+  );
   return { tenants, breached: done, failed };
 }

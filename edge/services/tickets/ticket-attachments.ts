@@ -34,7 +34,8 @@ const extensions: Record<AttachmentType, string> = {
   'text/csv': 'csv',
 };
 
-const isAttachmentType = (type: string): type is AttachmentType => (attachmentTypes as readonly string[]).includes(type);
+const isAttachmentType = (type: string): type is AttachmentType =>
+  (attachmentTypes as readonly string[]).includes(type);
 
 /** The media type of a Content-Type header, if it is one attachments may have. */
 function attachmentType(header: string | undefined): AttachmentType | null {
@@ -44,7 +45,12 @@ function attachmentType(header: string | undefined): AttachmentType | null {
 
 /** The last path segment, without control characters, at most 200 characters; a default when nothing is left. */
 function cleanFilename(name: string | undefined, type: AttachmentType): string {
-  const base = (name ?? '').split(/[/\\]/).pop()!.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 200);
+  const base = (name ?? '')
+    .split(/[/\\]/)
+    .pop()!
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim()
+    .slice(0, 200);
   return base && base !== '.' && base !== '..' ? base : `attachment.${extensions[type]}`;
 }
 
@@ -62,9 +68,13 @@ export async function uploadTicketAttachment({
 }) {
   const type = attachmentType(input.contentType);
   if (!type) throw new AppError('unsupported_media_type', `attachments may be ${attachmentTypes.join(', ')}`);
-  if (input.body.byteLength === 0) throw new AppError('validation_failed', 'the attachment is empty', { errors: [{ path: '(body)', message: 'must not be empty' }] });
+  if (input.body.byteLength === 0)
+    throw new AppError('validation_failed', 'the attachment is empty', {
+      errors: [{ path: '(body)', message: 'must not be empty' }],
+    });
   const assertOpen = (ticket: typeof tickets.$inferSelect) => {
-    if (ticket.status === 'closed') throw new AppError('invalid_state', 'a closed ticket takes no more attachments; open a new ticket');
+    if (ticket.status === 'closed')
+      throw new AppError('invalid_state', 'a closed ticket takes no more attachments; open a new ticket');
   };
   assertOpen(await findTicket(ctx.db, input.ticketId));
 
@@ -78,27 +88,60 @@ export async function uploadTicketAttachment({
     return await ctx.db.transaction(async (tx) => {
       // Checked again under the write lock: the ticket may have closed meanwhile.
       assertOpen(await findTicket(tx, input.ticketId));
-      const uploader = { uploadedByType: ctx.actor.type === 'api_key' ? ('api_key' as const) : ('user' as const), uploadedBy: ctx.actor.id };
+      const uploader = {
+        uploadedByType: ctx.actor.type === 'api_key' ? ('api_key' as const) : ('user' as const),
+        uploadedBy: ctx.actor.id,
+      };
       const [row] = await tx
         .insert(ticketAttachments)
-        .values({ id, ticketId: input.ticketId, filename, contentType: type, size: input.body.byteLength, sha256, storageKey, ...uploader, createdAt: now })
+        .values({
+          id,
+          ticketId: input.ticketId,
+          filename,
+          contentType: type,
+          size: input.body.byteLength,
+          sha256,
+          storageKey,
+          ...uploader,
+          createdAt: now,
+        })
         .returning();
       await tx.update(tickets).set({ updatedAt: now }).where(eq(tickets.id, input.ticketId));
-      await appendAuditEvent(tx, ctx, { action: 'ticket.attachment_added', resource: 'ticket', resourceId: input.ticketId, changes: { attachment_id: id, filename, content_type: type, size: row!.size, sha256 } });
+      await appendAuditEvent(tx, ctx, {
+        action: 'ticket.attachment_added',
+        resource: 'ticket',
+        resourceId: input.ticketId,
+        changes: { attachment_id: id, filename, content_type: type, size: row!.size, sha256 },
+      });
       return presentAttachment(row!);
     });
   } catch (error) {
-    await ctx.platform.storage.delete(storageKey).catch((cleanup: unknown) => ctx.log.error('orphaned attachment object', { key: storageKey, error: String(cleanup) }));
+    await ctx.platform.storage
+      .delete(storageKey)
+      .catch((cleanup: unknown) =>
+        ctx.log.error('orphaned attachment object', { key: storageKey, error: String(cleanup) }),
+      );
     throw error;
   }
 }
 
-export async function listTicketAttachments({ ctx, input }: { ctx: TenantContext; input: { ticketId: string; limit: number; cursor?: string | undefined } }) {
+export async function listTicketAttachments({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { ticketId: string; limit: number; cursor?: string | undefined };
+}) {
   await findTicket(ctx.db, input.ticketId);
   const rows = await ctx.db
     .select()
     .from(ticketAttachments)
-    .where(and(eq(ticketAttachments.ticketId, input.ticketId), input.cursor ? gt(ticketAttachments.id, input.cursor) : undefined))
+    .where(
+      and(
+        eq(ticketAttachments.ticketId, input.ticketId),
+        input.cursor ? gt(ticketAttachments.id, input.cursor) : undefined,
+      ),
+    )
     .orderBy(asc(ticketAttachments.id))
     .limit(input.limit + 1);
   return pageOf(rows, input.limit, presentAttachment, (row) => row.id);
@@ -114,9 +157,17 @@ async function findAttachment(db: TenantContext['db'], id: string): Promise<Atta
  * The attachment's bytes as stored. A row whose key is not under this tenant's prefix
  * (a restored or tampered database) is refused like a missing one.
  */
-export async function readTicketAttachment({ ctx, input }: { ctx: TenantContext; input: { id: string } }): Promise<{ attachment: AttachmentRow; object: StoredObject }> {
+export async function readTicketAttachment({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string };
+}): Promise<{ attachment: AttachmentRow; object: StoredObject }> {
   const attachment = await findAttachment(ctx.db, input.id);
-  const object = attachment.storageKey.startsWith(tenantObjectKey(ctx.tenant.id) + '/') ? await ctx.platform.storage.get(attachment.storageKey) : null;
+  const object = attachment.storageKey.startsWith(tenantObjectKey(ctx.tenant.id) + '/')
+    ? await ctx.platform.storage.get(attachment.storageKey)
+    : null;
   if (!object) {
     ctx.log.error('attachment content unavailable', { attachment_id: attachment.id });
     throw new AppError('not_found', `no content for attachment ${input.id}`);
@@ -129,10 +180,19 @@ export async function deleteTicketAttachment({ ctx, input }: { ctx: TenantContex
   const removed = await ctx.db.transaction(async (tx) => {
     const [row] = await tx.delete(ticketAttachments).where(eq(ticketAttachments.id, input.id)).returning();
     if (!row) throw new AppError('not_found', `no attachment ${input.id}`);
-    await appendAuditEvent(tx, ctx, { action: 'ticket.attachment_deleted', resource: 'ticket', resourceId: row.ticketId, changes: { attachment_id: row.id, filename: row.filename } });
+    await appendAuditEvent(tx, ctx, {
+      action: 'ticket.attachment_deleted',
+      resource: 'ticket',
+      resourceId: row.ticketId,
+      changes: { attachment_id: row.id, filename: row.filename },
+    });
     return row;
   });
   if (removed.storageKey.startsWith(tenantObjectKey(ctx.tenant.id) + '/')) {
-    await ctx.platform.storage.delete(removed.storageKey).catch((error: unknown) => ctx.log.error('orphaned attachment object', { key: removed.storageKey, error: String(error) }));
+    await ctx.platform.storage
+      .delete(removed.storageKey)
+      .catch((error: unknown) =>
+        ctx.log.error('orphaned attachment object', { key: removed.storageKey, error: String(error) }),
+      );
   }
 }

@@ -28,7 +28,15 @@ export const ticketTransitions: Readonly<Record<TicketStatus, readonly TicketSta
 };
 
 /** Media types an attachment may have. No HTML or SVG: they could run script if ever rendered inline. */
-export const attachmentTypes = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'text/plain', 'text/csv'] as const;
+export const attachmentTypes = [
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'application/pdf',
+  'text/plain',
+  'text/csv',
+] as const;
 export type AttachmentType = (typeof attachmentTypes)[number];
 
 export const maxAttachmentBytes = 10 * 1024 * 1024;

@@ -11,9 +11,16 @@ import { includedBytesFor, presentBucket } from './quota-buckets.ts';
  * The quota bucket of the period containing `period_start` (default: now). A period with no
  * usage recorded yet shows 0 used of the volume it would get (bucket_id null).
  */
-export async function getUsage({ ctx, input }: { ctx: TenantContext; input: { id: string; period_start?: string | undefined } }) {
+export async function getUsage({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; period_start?: string | undefined };
+}) {
   const sub = await findSubscription(ctx.db, input.id);
-  if (!sub.activatedAt) throw new AppError('invalid_state', `subscription ${sub.id} was never activated, so it has no usage`);
+  if (!sub.activatedAt)
+    throw new AppError('invalid_state', `subscription ${sub.id} was never activated, so it has no usage`);
   const at = input.period_start ? Date.parse(input.period_start) : ctx.platform.now();
   const period = periodContaining(Math.max(at, sub.activatedAt.getTime()), anchorOf(sub), ctx.tenant.timezone);
   const [bucket] = await ctx.db

@@ -47,7 +47,11 @@ export function chunked<T>(rows: readonly T[], size = rowsPerStatement): T[][] {
  * a bucket that exists (or that a concurrent writer just made), so the first included
  * volume computed for a period is the one kept.
  */
-export async function ensureBuckets(tx: TenantTx, wanted: readonly BucketWanted[], now: Date): Promise<Map<string, BucketRow>> {
+export async function ensureBuckets(
+  tx: TenantTx,
+  wanted: readonly BucketWanted[],
+  now: Date,
+): Promise<Map<string, BucketRow>> {
   const found = new Map<string, BucketRow>();
   if (wanted.length === 0) return found;
   for (const chunk of chunked(wanted)) {
@@ -88,7 +92,9 @@ export async function addToBuckets(tx: TenantTx, added: ReadonlyMap<string, numb
       chunk.map(([id, bytes]) => sql`(${id}, ${bytes})`),
       sql`, `,
     );
-    await tx.run(sql`UPDATE quota_buckets SET used_bytes = used_bytes + v.column2, updated_at = ${now.getTime()} FROM (VALUES ${values}) AS v WHERE quota_buckets.id = v.column1`);
+    await tx.run(
+      sql`UPDATE quota_buckets SET used_bytes = used_bytes + v.column2, updated_at = ${now.getTime()} FROM (VALUES ${values}) AS v WHERE quota_buckets.id = v.column1`,
+    );
     updated.push(
       ...(await tx
         .select()
@@ -128,7 +134,13 @@ const warnings = [
  * only placed while the bucket's period is current and the subscription is live: a late
  * record for a closed period must not throttle the new one.
  */
-export async function fireThresholds(tx: TenantTx, bucket: BucketRow, sub: SubscriptionRow, now: Date, timeZone: string): Promise<void> {
+export async function fireThresholds(
+  tx: TenantTx,
+  bucket: BucketRow,
+  sub: SubscriptionRow,
+  now: Date,
+  timeZone: string,
+): Promise<void> {
   const included = bucket.includedBytes;
   if (included === null) return;
   const used = bucket.usedBytes;
@@ -147,7 +159,17 @@ export async function fireThresholds(tx: TenantTx, bucket: BucketRow, sub: Subsc
       .set(warning.set(now))
       .where(and(eq(quotaBuckets.id, bucket.id), isNull(warning.column)))
       .returning({ id: quotaBuckets.id });
-    if (stamped) await recordDomainEvent(tx, { type: 'usage.quota_warning', subjectType: 'subscription', subjectId: sub.id, payload: payload(warning.percent) }, now);
+    if (stamped)
+      await recordDomainEvent(
+        tx,
+        {
+          type: 'usage.quota_warning',
+          subjectType: 'subscription',
+          subjectId: sub.id,
+          payload: payload(warning.percent),
+        },
+        now,
+      );
   }
   if (!reached(used, included, 100)) return;
   const [exhausted] = await tx
@@ -156,7 +178,11 @@ export async function fireThresholds(tx: TenantTx, bucket: BucketRow, sub: Subsc
     .where(and(eq(quotaBuckets.id, bucket.id), isNull(quotaBuckets.exhaustedAt)))
     .returning({ id: quotaBuckets.id });
   if (!exhausted) return;
-  await recordDomainEvent(tx, { type: 'usage.quota_exhausted', subjectType: 'subscription', subjectId: sub.id, payload: payload(100) }, now);
+  await recordDomainEvent(
+    tx,
+    { type: 'usage.quota_exhausted', subjectType: 'subscription', subjectId: sub.id, payload: payload(100) },
+    now,
+  );
   const current = bucket.periodStart.getTime() <= now.getTime() && now.getTime() < bucket.periodEnd.getTime();
   if (!current || (sub.status !== 'active' && sub.status !== 'suspended')) return;
   const settings = await readBillingSettings(tx, now);

@@ -33,14 +33,30 @@ const includedLabel = (bytes: number) => (bytes % bytesPerGb === 0 ? String(byte
  * Usage recorded for a period after it was rated is kept but not charged. `ended`: the
  * subscriptions' service is over, so every bucket of theirs is closed, whatever its end.
  */
-export async function rateClosedBuckets(tx: TenantTx, input: { catalog: BillingCatalog; subscriptionIds: readonly string[]; asOf: Date; now: Date; timeZone: string; ended?: boolean }): Promise<number> {
+export async function rateClosedBuckets(
+  tx: TenantTx,
+  input: {
+    catalog: BillingCatalog;
+    subscriptionIds: readonly string[];
+    asOf: Date;
+    now: Date;
+    timeZone: string;
+    ended?: boolean;
+  },
+): Promise<number> {
   const { catalog, asOf, now, timeZone } = input;
   let written = 0;
   for (const ids of chunked([...new Set(input.subscriptionIds)], 500)) {
     const rated = await tx
       .update(quotaBuckets)
       .set({ ratedAt: now, updatedAt: now })
-      .where(and(inList(quotaBuckets.subscriptionId, ids), input.ended ? undefined : lte(quotaBuckets.periodEnd, asOf), isNull(quotaBuckets.ratedAt)))
+      .where(
+        and(
+          inList(quotaBuckets.subscriptionId, ids),
+          input.ended ? undefined : lte(quotaBuckets.periodEnd, asOf),
+          isNull(quotaBuckets.ratedAt),
+        ),
+      )
       .returning();
     const over = rated.filter((b) => b.includedBytes !== null && b.usedBytes > b.includedBytes);
     if (over.length === 0) continue;
@@ -57,7 +73,10 @@ export async function rateClosedBuckets(tx: TenantTx, input: { catalog: BillingC
           )
       ).map((s) => [s.id, s]),
     );
-    await catalog.loadJurisdictions(tx, [...subs.values()].map((s) => s.subscriberId));
+    await catalog.loadJurisdictions(
+      tx,
+      [...subs.values()].map((s) => s.subscriberId),
+    );
     const charges: (typeof pendingCharges.$inferInsert)[] = [];
     for (const bucket of over) {
       const sub = subs.get(bucket.subscriptionId)!;

@@ -7,7 +7,15 @@ import { offers, subscriptions, usageRecords } from '../../../db/tenant/index.ts
 import type { TenantContext } from '../../context.ts';
 import { periodContaining } from '../billing/periods.ts';
 import { anchorOf, type SubscriptionRow } from '../subscriptions/subscription-pricing.ts';
-import { bucketKey, chunked, ensureBuckets, addToBuckets, fireThresholds, includedBytesFor, type BucketWanted } from './quota-buckets.ts';
+import {
+  bucketKey,
+  chunked,
+  ensureBuckets,
+  addToBuckets,
+  fireThresholds,
+  includedBytesFor,
+  type BucketWanted,
+} from './quota-buckets.ts';
 import { UsageRecordInput } from './usage-input.ts';
 
 export type UsageRejection = { index: number; id: string | null; message: string };
@@ -27,9 +35,19 @@ function byUsername(rows: readonly SubscriptionRow[]): Map<string, SubscriptionR
   return map;
 }
 
-function rejectionOf(index: number, raw: unknown, issues: readonly { path: PropertyKey[]; message: string }[]): UsageRejection {
+function rejectionOf(
+  index: number,
+  raw: unknown,
+  issues: readonly { path: PropertyKey[]; message: string }[],
+): UsageRejection {
   const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string' ? raw.id : null;
-  return { index, id, message: issues.map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message)).join('; ') };
+  return {
+    index,
+    id,
+    message: issues
+      .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
+      .join('; '),
+  };
 }
 
 /**
@@ -41,7 +59,13 @@ function rejectionOf(index: number, raw: unknown, issues: readonly { path: Prope
  * numbers differ: the first report of an id is the one counted. Everything accepted is
  * written in one transaction, thresholds included.
  */
-export async function recordUsage({ ctx, input }: { ctx: TenantContext; input: { records: readonly unknown[] } }): Promise<UsageBatchResult> {
+export async function recordUsage({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { records: readonly unknown[] };
+}): Promise<UsageBatchResult> {
   const now = new Date(ctx.platform.now());
   const timeZone = ctx.tenant.timezone;
   const rejected: UsageRejection[] = [];
@@ -59,7 +83,11 @@ export async function recordUsage({ ctx, input }: { ctx: TenantContext; input: {
   const accepted = await ctx.db.transaction(async (tx) => {
     const known = new Set<string>();
     for (const ids of chunked([...idsInBatch], 500)) {
-      for (const row of await tx.select({ id: usageRecords.id }).from(usageRecords).where(inArray(usageRecords.id, ids))) known.add(row.id);
+      for (const row of await tx
+        .select({ id: usageRecords.id })
+        .from(usageRecords)
+        .where(inArray(usageRecords.id, ids)))
+        known.add(row.id);
     }
     const fresh = parsed.filter((p) => !known.has(p.record.id));
     duplicates += parsed.length - fresh.length;
@@ -67,12 +95,29 @@ export async function recordUsage({ ctx, input }: { ctx: TenantContext; input: {
     const subIds = [...new Set(fresh.flatMap((p) => (p.record.subscription_id ? [p.record.subscription_id] : [])))];
     const usernames = [...new Set(fresh.flatMap((p) => (p.record.username ? [p.record.username] : [])))];
     const subsById = new Map<string, SubscriptionRow>();
-    for (const ids of chunked(subIds, 500)) for (const row of await tx.select().from(subscriptions).where(inArray(subscriptions.id, ids))) subsById.set(row.id, row);
+    for (const ids of chunked(subIds, 500))
+      for (const row of await tx.select().from(subscriptions).where(inArray(subscriptions.id, ids)))
+        subsById.set(row.id, row);
     const named: SubscriptionRow[] = [];
-    for (const names of chunked(usernames, 500)) named.push(...(await tx.select().from(subscriptions).where(inArray(subscriptions.username, names)).orderBy(desc(subscriptions.createdAt))));
+    for (const names of chunked(usernames, 500))
+      named.push(
+        ...(await tx
+          .select()
+          .from(subscriptions)
+          .where(inArray(subscriptions.username, names))
+          .orderBy(desc(subscriptions.createdAt))),
+      );
     const subsByUsername = byUsername(named);
     const offerIds = [...new Set([...subsById.values(), ...named].map((s) => s.offerId))];
-    const includedGb = new Map((offerIds.length ? await tx.select({ id: offers.id, includedGb: offers.includedGb }).from(offers).where(inArray(offers.id, offerIds)) : []).map((o) => [o.id, o.includedGb]));
+    const includedGb = new Map(
+      (offerIds.length
+        ? await tx
+            .select({ id: offers.id, includedGb: offers.includedGb })
+            .from(offers)
+            .where(inArray(offers.id, offerIds))
+        : []
+      ).map((o) => [o.id, o.includedGb]),
+    );
 
     const placed: { index: number; record: UsageRecordInput; sub: SubscriptionRow; key: string }[] = [];
     const wanted = new Map<string, BucketWanted>();
@@ -91,7 +136,12 @@ export async function recordUsage({ ctx, input }: { ctx: TenantContext; input: {
       const instant = Math.max(Math.min(lastMs, (sub.endsAt?.getTime() ?? Infinity) - 1), sub.activatedAt.getTime());
       const period = periodContaining(instant, anchorOf(sub), timeZone);
       const key = bucketKey(sub.id, period.start);
-      if (!wanted.has(key)) wanted.set(key, { subscriptionId: sub.id, period, includedBytes: includedBytesFor(includedGb.get(sub.offerId) ?? null, sub.activatedAt, period) });
+      if (!wanted.has(key))
+        wanted.set(key, {
+          subscriptionId: sub.id,
+          period,
+          includedBytes: includedBytesFor(includedGb.get(sub.offerId) ?? null, sub.activatedAt, period),
+        });
       placed.push({ index, record, sub, key });
     }
     if (placed.length === 0) return 0;
@@ -129,7 +179,8 @@ export async function recordUsage({ ctx, input }: { ctx: TenantContext; input: {
       added.set(bucket.id, (added.get(bucket.id) ?? 0) + record.input_octets + record.output_octets);
       subOfBucket.set(bucket.id, sub);
     }
-    for (const bucket of await addToBuckets(tx, added, now)) await fireThresholds(tx, bucket, subOfBucket.get(bucket.id)!, now, timeZone);
+    for (const bucket of await addToBuckets(tx, added, now))
+      await fireThresholds(tx, bucket, subOfBucket.get(bucket.id)!, now, timeZone);
     return inserted.size;
   });
   rejected.sort((a, b) => a.index - b.index);

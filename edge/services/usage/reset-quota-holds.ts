@@ -25,7 +25,9 @@ export async function resetQuotaHolds(tx: TenantTx, subscriptionIds: readonly st
     const holding = await tx
       .select({ subscriptionId: serviceHolds.subscriptionId })
       .from(serviceHolds)
-      .where(and(inList(serviceHolds.subscriptionId, ids), eq(serviceHolds.reason, 'fup'), isNull(serviceHolds.liftedAt)));
+      .where(
+        and(inList(serviceHolds.subscriptionId, ids), eq(serviceHolds.reason, 'fup'), isNull(serviceHolds.liftedAt)),
+      );
     if (holding.length === 0) continue;
     const spentNow = new Set(
       (
@@ -51,7 +53,14 @@ export async function resetQuotaHolds(tx: TenantTx, subscriptionIds: readonly st
     await tx
       .update(quotaBuckets)
       .set({ resetAt: at, updatedAt: at })
-      .where(and(inList(quotaBuckets.subscriptionId, resettable), lte(quotaBuckets.periodEnd, at), isNotNull(quotaBuckets.exhaustedAt), isNull(quotaBuckets.resetAt)));
+      .where(
+        and(
+          inList(quotaBuckets.subscriptionId, resettable),
+          lte(quotaBuckets.periodEnd, at),
+          isNotNull(quotaBuckets.exhaustedAt),
+          isNull(quotaBuckets.resetAt),
+        ),
+      );
     lifted += await liftHolds(tx, { subscriptionIds: resettable, reasons: ['fup'], by: 'quota_reset' }, at);
   }
   return lifted;
@@ -70,14 +79,37 @@ export async function resetQuota({ ctx, input }: { ctx: TenantContext; input: { 
     const reset = await tx
       .update(quotaBuckets)
       .set({ resetAt: now, updatedAt: now })
-      .where(and(eq(quotaBuckets.subscriptionId, sub.id), isNotNull(quotaBuckets.exhaustedAt), isNull(quotaBuckets.resetAt)))
+      .where(
+        and(eq(quotaBuckets.subscriptionId, sub.id), isNotNull(quotaBuckets.exhaustedAt), isNull(quotaBuckets.resetAt)),
+      )
       .returning({ id: quotaBuckets.id });
-    const lifted = await liftHolds(tx, { subscriptionIds: [sub.id], reasons: ['fup'], by: ctx.actor.id ?? ctx.actor.type }, now);
+    const lifted = await liftHolds(
+      tx,
+      { subscriptionIds: [sub.id], reasons: ['fup'], by: ctx.actor.id ?? ctx.actor.type },
+      now,
+    );
     if (lifted > 0 || reset.length > 0) {
-      await appendAuditEvent(tx, ctx, { action: 'subscription.quota_reset', resource: 'subscription', resourceId: sub.id, changes: { holds_lifted: lifted, buckets_reset: reset.map((b) => b.id) } });
+      await appendAuditEvent(tx, ctx, {
+        action: 'subscription.quota_reset',
+        resource: 'subscription',
+        resourceId: sub.id,
+        changes: { holds_lifted: lifted, buckets_reset: reset.map((b) => b.id) },
+      });
     }
-    const current = sub.activatedAt ? periodContaining(Math.max(now.getTime(), sub.activatedAt.getTime()), anchorOf(sub), ctx.tenant.timezone) : null;
-    const [bucket] = current ? await tx.select().from(quotaBuckets).where(and(eq(quotaBuckets.subscriptionId, sub.id), eq(quotaBuckets.periodStart, new Date(current.start)))) : [];
-    return { subscription_id: sub.id, restored: lifted > 0, buckets_reset: reset.length, current: bucket ? presentBucket(bucket) : null };
+    const current = sub.activatedAt
+      ? periodContaining(Math.max(now.getTime(), sub.activatedAt.getTime()), anchorOf(sub), ctx.tenant.timezone)
+      : null;
+    const [bucket] = current
+      ? await tx
+          .select()
+          .from(quotaBuckets)
+          .where(and(eq(quotaBuckets.subscriptionId, sub.id), eq(quotaBuckets.periodStart, new Date(current.start))))
+      : [];
+    return {
+      subscription_id: sub.id,
+      restored: lifted > 0,
+      buckets_reset: reset.length,
+      current: bucket ? presentBucket(bucket) : null,
+    };
   });
 }

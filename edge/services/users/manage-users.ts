@@ -18,7 +18,13 @@ const assertMayGrant = (ctx: TenantContext, role: StaffRole) => {
   }
 };
 
-export async function listUsers({ ctx, input }: { ctx: TenantContext; input: { limit: number; cursor?: string | undefined } }) {
+export async function listUsers({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { limit: number; cursor?: string | undefined };
+}) {
   const rows = await ctx.db
     .select()
     .from(users)
@@ -29,12 +35,16 @@ export async function listUsers({ ctx, input }: { ctx: TenantContext; input: { l
 }
 
 const findUser = async (ctx: TenantContext, id: string) => {
-  const [row] = await ctx.db.select().from(users).where(and(eq(users.id, id), live));
+  const [row] = await ctx.db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, id), live));
   if (!row) throw new AppError('not_found', `no user ${id}`);
   return row;
 };
 
-export const getUser = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) => presentUser(await findUser(ctx, input.id));
+export const getUser = async ({ ctx, input }: { ctx: TenantContext; input: { id: string } }) =>
+  presentUser(await findUser(ctx, input.id));
 
 export type CreateUserInput = { email: string; name: string; role: StaffRole; password: string };
 
@@ -45,20 +55,46 @@ export async function createUser({ ctx, input }: { ctx: TenantContext; input: Cr
   const id = uuidv7();
   const passwordHash = await hashPassword(input.password);
   return ctx.db.transaction(async (tx) => {
-    const [clash] = await tx.select({ id: users.id, deletedAt: users.deletedAt }).from(users).where(eq(users.email, email));
+    const [clash] = await tx
+      .select({ id: users.id, deletedAt: users.deletedAt })
+      .from(users)
+      .where(eq(users.email, email));
     if (clash && !clash.deletedAt) throw new AppError('conflict', `a user with email ${email} already exists`);
     // A deleted user's email may be reused: the old row keeps its history under a tombstone address.
-    if (clash) await tx.update(users).set({ email: `deleted+${clash.id}@invalid` }).where(eq(users.id, clash.id));
+    if (clash)
+      await tx
+        .update(users)
+        .set({ email: `deleted+${clash.id}@invalid` })
+        .where(eq(users.id, clash.id));
     const [row] = await tx
       .insert(users)
-      .values({ id, email, name: input.name, role: input.role, status: 'active', passwordHash, createdAt: now, updatedAt: now })
+      .values({
+        id,
+        email,
+        name: input.name,
+        role: input.role,
+        status: 'active',
+        passwordHash,
+        createdAt: now,
+        updatedAt: now,
+      })
       .returning();
-    await appendAuditEvent(tx, ctx, { action: 'user.created', resource: 'user', resourceId: id, changes: { email, name: input.name, role: input.role } });
+    await appendAuditEvent(tx, ctx, {
+      action: 'user.created',
+      resource: 'user',
+      resourceId: id,
+      changes: { email, name: input.name, role: input.role },
+    });
     return presentUser(row!);
   });
 }
 
-export type UpdateUserInput = { name?: string | undefined; role?: StaffRole | undefined; status?: 'active' | 'disabled' | undefined; password?: string | undefined };
+export type UpdateUserInput = {
+  name?: string | undefined;
+  role?: StaffRole | undefined;
+  status?: 'active' | 'disabled' | undefined;
+  password?: string | undefined;
+};
 
 const countOwners = async (db: Pick<TenantContext['db'], 'select'>, except: string) => {
   const [row] = await db
@@ -68,17 +104,27 @@ const countOwners = async (db: Pick<TenantContext['db'], 'select'>, except: stri
   return row?.n ?? 0;
 };
 
-export async function updateUser({ ctx, input }: { ctx: TenantContext; input: { id: string; patch: UpdateUserInput } }) {
+export async function updateUser({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; patch: UpdateUserInput };
+}) {
   const { patch } = input;
   const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
   return ctx.db.transaction(async (tx) => {
-    const [row] = await tx.select().from(users).where(and(eq(users.id, input.id), live));
+    const [row] = await tx
+      .select()
+      .from(users)
+      .where(and(eq(users.id, input.id), live));
     if (!row) throw new AppError('not_found', `no user ${input.id}`);
     // Changing someone needs the power to grant both their current and their new role.
     assertMayGrant(ctx, row.role);
     if (patch.role) assertMayGrant(ctx, patch.role);
     const losesOwner = row.role === 'owner' && ((patch.role && patch.role !== 'owner') || patch.status === 'disabled');
-    if (losesOwner && (await countOwners(tx, row.id)) === 0) throw new AppError('invalid_state', 'a tenant must keep at least one active owner');
+    if (losesOwner && (await countOwners(tx, row.id)) === 0)
+      throw new AppError('invalid_state', 'a tenant must keep at least one active owner');
     const changes: Record<string, unknown> = {};
     if (patch.name !== undefined && patch.name !== row.name) changes.name = patch.name;
     if (patch.role !== undefined && patch.role !== row.role) changes.role = patch.role;
@@ -91,7 +137,9 @@ export async function updateUser({ ctx, input }: { ctx: TenantContext; input: { 
         ...(patch.name !== undefined ? { name: patch.name } : {}),
         ...(patch.role !== undefined ? { role: patch.role } : {}),
         ...(patch.status !== undefined ? { status: patch.status } : {}),
-        ...(passwordHash ? { passwordHash, failedLogins: 0, lockedUntil: null, sessionEpoch: sql`${users.sessionEpoch} + 1` } : {}),
+        ...(passwordHash
+          ? { passwordHash, failedLogins: 0, lockedUntil: null, sessionEpoch: sql`${users.sessionEpoch} + 1` }
+          : {}),
         updatedAt: new Date(ctx.platform.now()),
       })
       .where(eq(users.id, row.id))
@@ -104,13 +152,21 @@ export async function updateUser({ ctx, input }: { ctx: TenantContext; input: { 
 /** Deletion keeps the row (audit history points at it) but the account can never log in again. */
 export async function deleteUser({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
   await ctx.db.transaction(async (tx) => {
-    const [row] = await tx.select().from(users).where(and(eq(users.id, input.id), live));
+    const [row] = await tx
+      .select()
+      .from(users)
+      .where(and(eq(users.id, input.id), live));
     if (!row) throw new AppError('not_found', `no user ${input.id}`);
     assertMayGrant(ctx, row.role);
-    if (ctx.principal?.kind === 'user' && ctx.principal.id === row.id) throw new AppError('invalid_state', 'you cannot delete yourself');
-    if (row.role === 'owner' && (await countOwners(tx, row.id)) === 0) throw new AppError('invalid_state', 'a tenant must keep at least one active owner');
+    if (ctx.principal?.kind === 'user' && ctx.principal.id === row.id)
+      throw new AppError('invalid_state', 'you cannot delete yourself');
+    if (row.role === 'owner' && (await countOwners(tx, row.id)) === 0)
+      throw new AppError('invalid_state', 'a tenant must keep at least one active owner');
     const now = new Date(ctx.platform.now());
-    await tx.update(users).set({ status: 'disabled', deletedAt: now, updatedAt: now, totpSecret: null, totpEnabledAt: null }).where(eq(users.id, row.id));
+    await tx
+      .update(users)
+      .set({ status: 'disabled', deletedAt: now, updatedAt: now, totpSecret: null, totpEnabledAt: null })
+      .where(eq(users.id, row.id));
     await appendAuditEvent(tx, ctx, { action: 'user.deleted', resource: 'user', resourceId: row.id });
   });
 }

@@ -36,7 +36,10 @@ export const webhookFanOut: OutboxConsumer = {
         }));
     });
     for (let i = 0; i < rows.length; i += 100) {
-      await tx.insert(webhookDeliveries).values(rows.slice(i, i + 100)).onConflictDoNothing();
+      await tx
+        .insert(webhookDeliveries)
+        .values(rows.slice(i, i + 100))
+        .onConflictDoNothing();
     }
   },
 };

@@ -123,7 +123,10 @@ async function recordOutcome(ctx: TenantContext, endpointId: string, delivery: D
     const base = { attempts, lastAttemptAt: now, lastStatusCode: outcome.status, lastError };
     const thisDelivery = eq(webhookDeliveries.id, delivery.id);
     if (outcome.ok) {
-      await tx.update(webhookDeliveries).set({ ...base, status: 'succeeded', nextAttemptAt: null }).where(thisDelivery);
+      await tx
+        .update(webhookDeliveries)
+        .set({ ...base, status: 'succeeded', nextAttemptAt: null })
+        .where(thisDelivery);
       await tx.update(webhookEndpoints).set({ failingSince: null }).where(eq(webhookEndpoints.id, endpointId));
       return;
     }
@@ -132,7 +135,10 @@ async function recordOutcome(ctx: TenantContext, endpointId: string, delivery: D
       gap === undefined
         ? { status: 'failed' as const, nextAttemptAt: null }
         : { status: 'pending' as const, nextAttemptAt: new Date(now.getTime() + gap) };
-    await tx.update(webhookDeliveries).set({ ...base, ...next }).where(thisDelivery);
+    await tx
+      .update(webhookDeliveries)
+      .set({ ...base, ...next })
+      .where(thisDelivery);
     const thisEndpoint = eq(webhookEndpoints.id, endpointId);
     const streakStart = and(thisEndpoint, isNull(webhookEndpoints.failingSince));
     await tx.update(webhookEndpoints).set({ failingSince: now }).where(streakStart);

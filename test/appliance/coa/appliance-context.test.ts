@@ -27,9 +27,21 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(coa: Record<string, unknown>, listener?: (context: ApplianceContext) => void): Promise<RunningAppliance> {
+async function start(
+  coa: Record<string, unknown>,
+  listener?: (context: ApplianceContext) => void,
+): Promise<RunningAppliance> {
   const configPath = join(dir, 'appliance.json');
-  writeFileSync(configPath, JSON.stringify({ dataDir: 'data', http: { port: 0 }, threads: 1, logLevel: 'silent', coa: { port: nas.port, ...coa } }));
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      dataDir: 'data',
+      http: { port: 0 },
+      threads: 1,
+      logLevel: 'silent',
+      coa: { port: nas.port, ...coa },
+    }),
+  );
   const appliance = await startAppliance(loadConfig({ configPath, env: {} }), createSilentLogger(), {
     handleSignals: false,
     attachListeners: (context) => {
@@ -38,7 +50,10 @@ async function start(coa: Record<string, unknown>, listener?: (context: Applianc
     },
   });
   await appliance.context.replica.applyChanges([
-    { op: 'upsert-nas-client', value: { id: 'nas-1', address: '127.0.0.1', secret: SECRET.toString(), vendor: 'mikrotik' } },
+    {
+      op: 'upsert-nas-client',
+      value: { id: 'nas-1', address: '127.0.0.1', secret: SECRET.toString(), vendor: 'mikrotik' },
+    },
   ]);
   return appliance;
 }
@@ -60,7 +75,9 @@ describe('the CoA client on the ApplianceContext', () => {
   it('sends from coa.sourceAddress (a NAS takes CoA only from its configured clients)', async () => {
     const appliance = await start({ sourceAddress: ['127.0.0.2', '::1'] });
     try {
-      expect(await appliance.context.coa.disconnect({ nasId: 'nas-1', session: { acctSessionId: 'x-3' } })).toMatchObject({ status: 'ack' });
+      expect(
+        await appliance.context.coa.disconnect({ nasId: 'nas-1', session: { acctSessionId: 'x-3' } }),
+      ).toMatchObject({ status: 'ack' });
       expect(nas.received[0]?.from.address).toBe('127.0.0.2');
     } finally {
       await appliance.stop('test');
@@ -70,13 +87,19 @@ describe('the CoA client on the ApplianceContext', () => {
   it('answers a command in flight with "closed" on a clean shutdown, and refuses new ones', async () => {
     nas.behaviour = () => [];
     const appliance = await start({ timeoutMs: 600_000 });
-    const pending: Promise<CoaResult> = appliance.context.coa.disconnect({ nasId: 'nas-1', session: { acctSessionId: 'x-2' } });
+    const pending: Promise<CoaResult> = appliance.context.coa.disconnect({
+      nasId: 'nas-1',
+      session: { acctSessionId: 'x-2' },
+    });
     // Bounded wait until the request is on the wire (the NAS stays silent).
-    for (let turn = 0; turn < 500 && nas.received.length === 0; turn++) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let turn = 0; turn < 500 && nas.received.length === 0; turn++)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     expect(nas.received).toHaveLength(1);
     await appliance.stop('test');
     expect(await appliance.stopped).toBe(true);
     expect(await pending).toMatchObject({ status: 'error', reason: 'closed' });
-    expect(await appliance.context.coa.disconnect({ nasId: 'nas-1', session: { acctSessionId: 'x-2' } })).toMatchObject({ status: 'error', reason: 'closed' });
+    expect(await appliance.context.coa.disconnect({ nasId: 'nas-1', session: { acctSessionId: 'x-2' } })).toMatchObject(
+      { status: 'error', reason: 'closed' },
+    );
   });
 });

@@ -34,7 +34,15 @@ describe('Disconnect-Request', () => {
   it('is signed, identifies the session per RFC 5176 §3 and maps a Disconnect-ACK', async () => {
     const before = Math.floor(Date.now() / 1000);
     const result = await fixture.client.disconnect(target);
-    expect(result).toMatchObject({ status: 'ack', request: 'disconnect', nasId: 'nas-1', address: '127.0.0.1', port: nas.port, attempts: 1, errorCauses: [] });
+    expect(result).toMatchObject({
+      status: 'ack',
+      request: 'disconnect',
+      nasId: 'nas-1',
+      address: '127.0.0.1',
+      port: nas.port,
+      attempts: 1,
+      errorCauses: [],
+    });
     expect(nas.received).toHaveLength(1);
     const [request] = nas.received;
     expect(request?.code).toBe(PacketCode.disconnectRequest);
@@ -46,7 +54,10 @@ describe('Disconnect-Request', () => {
     const sentAt = Number(request?.attributes[1]?.[1]);
     expect(sentAt).toBeGreaterThanOrEqual(before);
     expect(sentAt).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
-    expect(request?.attributes.slice(2)).toEqual([['User-Name', 'alice'], ['Acct-Session-Id', '81a00001']]);
+    expect(request?.attributes.slice(2)).toEqual([
+      ['User-Name', 'alice'],
+      ['Acct-Session-Id', '81a00001'],
+    ]);
     expect(fixture.metric('appliance_coa_requests_total{request="disconnect"}')).toBe(1);
     expect(fixture.metric('appliance_coa_acks_total{request="disconnect"}')).toBe(1);
   });
@@ -55,7 +66,12 @@ describe('Disconnect-Request', () => {
     const result = await fixture.client.disconnect({
       nasAddress: '127.0.0.1',
       nas: { nasIpAddress: '192.0.2.1', nasIdentifier: 'bng-1' },
-      session: { framedIpAddress: '100.64.0.7', callingStationId: 'aa:bb:cc:dd:ee:ff', nasPort: 15, framedIpv6Prefix: '2001:db8:1::/64' },
+      session: {
+        framedIpAddress: '100.64.0.7',
+        callingStationId: 'aa:bb:cc:dd:ee:ff',
+        nasPort: 15,
+        framedIpv6Prefix: '2001:db8:1::/64',
+      },
     });
     expect(result.status).toBe('ack');
     expect(nas.received[0]?.attributes.slice(2)).toEqual([
@@ -105,7 +121,9 @@ describe('Disconnect-Request', () => {
   });
 
   it('closes the spool session on a Disconnect-ACK', async () => {
-    await fixture.spool.append([{ nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: '81a00001', username: 'alice' }]);
+    await fixture.spool.append([
+      { nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: '81a00001', username: 'alice' },
+    ]);
     expect(await fixture.spool.countLiveSessions('alice')).toBe(1);
     const result = await fixture.client.disconnect(target);
     expect(result).toMatchObject({ status: 'ack', sessionClosed: true });
@@ -117,7 +135,14 @@ describe('a subscriber in one call', () => {
   it('disconnects every live spool session of the subscriber at its NAS and closes them', async () => {
     const now = Date.now();
     await fixture.spool.append([
-      { nasId: 'nas-1', receivedAt: now, status: 'start', sessionId: 'alice-1', username: 'alice', framedIp: '100.64.0.1' },
+      {
+        nasId: 'nas-1',
+        receivedAt: now,
+        status: 'start',
+        sessionId: 'alice-1',
+        username: 'alice',
+        framedIp: '100.64.0.1',
+      },
       { nasId: 'nas-1', receivedAt: now, status: 'start', sessionId: 'alice-2', username: 'alice' },
       { nasId: 'nas-1', receivedAt: now, status: 'start', sessionId: 'bob-1', username: 'bob' },
     ]);
@@ -129,10 +154,19 @@ describe('a subscriber in one call', () => {
     expect(outcome.username).toBe('alice');
     const bySession = new Map(outcome.sessions.map((entry) => [entry.sessionId, entry]));
     expect(bySession.get('alice-1')).toMatchObject({ nasId: 'nas-1', result: { status: 'ack', sessionClosed: true } });
-    expect(bySession.get('alice-2')).toMatchObject({ nasId: 'nas-1', result: { status: 'nak', errorCauses: [{ code: 504, name: 'Session-Context-Not-Removable' }] } });
+    expect(bySession.get('alice-2')).toMatchObject({
+      nasId: 'nas-1',
+      result: { status: 'nak', errorCauses: [{ code: 504, name: 'Session-Context-Not-Removable' }] },
+    });
     expect(nas.received.map((request) => request.attributes.slice(2)).sort()).toEqual([
-      [['User-Name', 'alice'], ['Acct-Session-Id', 'alice-1']],
-      [['User-Name', 'alice'], ['Acct-Session-Id', 'alice-2']],
+      [
+        ['User-Name', 'alice'],
+        ['Acct-Session-Id', 'alice-1'],
+      ],
+      [
+        ['User-Name', 'alice'],
+        ['Acct-Session-Id', 'alice-2'],
+      ],
     ]);
     // The NAKed session is still live; bob was never touched.
     expect((await fixture.spool.listLiveSessions('alice')).map((row) => row.sessionId)).toEqual(['alice-2']);
@@ -140,11 +174,18 @@ describe('a subscriber in one call', () => {
   });
 
   it('sends a change to every live session and reports none for an offline subscriber', async () => {
-    await fixture.spool.append([{ nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: 'carol-1', username: 'carol' }]);
-    const outcome = await fixture.client.changeSubscriber('carol', { rateLimit: { uploadKbps: 512, downloadKbps: 1_024 } });
+    await fixture.spool.append([
+      { nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: 'carol-1', username: 'carol' },
+    ]);
+    const outcome = await fixture.client.changeSubscriber('carol', {
+      rateLimit: { uploadKbps: 512, downloadKbps: 1_024 },
+    });
     expect(outcome.sessions).toMatchObject([{ sessionId: 'carol-1', result: { status: 'ack', request: 'coa' } }]);
     expect(nas.received[0]?.attributes).toContainEqual(['Mikrotik-Rate-Limit', '512k/1024k']);
-    expect(await fixture.client.changeSubscriber('nobody', { idleTimeout: 60 })).toEqual({ username: 'nobody', sessions: [] });
+    expect(await fixture.client.changeSubscriber('nobody', { idleTimeout: 60 })).toEqual({
+      username: 'nobody',
+      sessions: [],
+    });
     // A CoA-ACK changes the session, it does not end it.
     expect(await fixture.spool.countLiveSessions('carol')).toBe(1);
   });
@@ -152,13 +193,30 @@ describe('a subscriber in one call', () => {
 
 describe('a NAS client that is a whole prefix (one secret for a fleet)', () => {
   it('reaches each session at the NAS address its accounting recorded, and only inside the prefix', async () => {
-    const fleet = await openCoaFixture({ port: nas.port, nasClients: [{ id: 'fleet', address: '127.0.0.0/24', secret: SECRET.toString(), vendor: 'mikrotik' }] });
+    const fleet = await openCoaFixture({
+      port: nas.port,
+      nasClients: [{ id: 'fleet', address: '127.0.0.0/24', secret: SECRET.toString(), vendor: 'mikrotik' }],
+    });
     try {
       const now = Date.now();
       await fleet.spool.append([
-        { nasId: 'fleet', nasAddress: '127.0.0.1', receivedAt: now, status: 'start', sessionId: 'dan-1', username: 'dan' },
+        {
+          nasId: 'fleet',
+          nasAddress: '127.0.0.1',
+          receivedAt: now,
+          status: 'start',
+          sessionId: 'dan-1',
+          username: 'dan',
+        },
         // Recorded before the NAS client was narrowed, or by a spool older than schema 2.
-        { nasId: 'fleet', nasAddress: '10.9.9.9', receivedAt: now, status: 'start', sessionId: 'dan-2', username: 'dan' },
+        {
+          nasId: 'fleet',
+          nasAddress: '10.9.9.9',
+          receivedAt: now,
+          status: 'start',
+          sessionId: 'dan-2',
+          username: 'dan',
+        },
         { nasId: 'fleet', receivedAt: now, status: 'start', sessionId: 'dan-3', username: 'dan' },
       ]);
       const outcome = await fleet.client.disconnectSubscriber('dan');
@@ -167,7 +225,12 @@ describe('a NAS client that is a whole prefix (one secret for a fleet)', () => {
       expect(bySession.get('dan-2')).toMatchObject({ status: 'error', reason: 'address_outside_nas' });
       expect(bySession.get('dan-3')).toMatchObject({ status: 'error', reason: 'no_nas_address' });
       const sent = nas.received.map((request) => request.attributes.slice(2));
-      expect(sent).toEqual([[['User-Name', 'dan'], ['Acct-Session-Id', 'dan-1']]]);
+      expect(sent).toEqual([
+        [
+          ['User-Name', 'dan'],
+          ['Acct-Session-Id', 'dan-1'],
+        ],
+      ]);
     } finally {
       await fleet.close();
     }
@@ -176,7 +239,8 @@ describe('a NAS client that is a whole prefix (one secret for a fleet)', () => {
 
 describe('throttle: CoA, and Disconnect when the CoA is NAKed or times out (business rules)', () => {
   const throttled = { rateLimit: { uploadKbps: 1_000, downloadKbps: 1_000 } };
-  const codes = () => nas.received.map((request) => [request.code, request.attributes.find(([name]) => name === 'Acct-Session-Id')?.[1]]);
+  const codes = () =>
+    nas.received.map((request) => [request.code, request.attributes.find(([name]) => name === 'Acct-Session-Id')?.[1]]);
 
   it('disconnects a session whose NAS NAKs the CoA, and leaves one that ACKs it alone', async () => {
     const now = Date.now();
@@ -186,7 +250,11 @@ describe('throttle: CoA, and Disconnect when the CoA is NAKed or times out (busi
     ]);
     nas.behaviour = (request, self) => {
       const sessionId = self.received.at(-1)?.attributes.find(([name]) => name === 'Acct-Session-Id')?.[1];
-      return [request.code === PacketCode.coaRequest && sessionId === 'refuses' ? nak(request, SECRET, [401]) : ack(request, SECRET)];
+      return [
+        request.code === PacketCode.coaRequest && sessionId === 'refuses'
+          ? nak(request, SECRET, [401])
+          : ack(request, SECRET),
+      ];
     };
     const outcome = await fixture.client.throttleSubscriber('gina', throttled);
     const bySession = new Map(outcome.sessions.map((entry) => [entry.sessionId, entry]));
@@ -208,18 +276,35 @@ describe('throttle: CoA, and Disconnect when the CoA is NAKed or times out (busi
 
   it('disconnects when the CoA times out', async () => {
     await fixture.setTimeoutMs(150);
-    await fixture.spool.append([{ nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: 'quiet', username: 'hank' }]);
+    await fixture.spool.append([
+      { nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: 'quiet', username: 'hank' },
+    ]);
     nas.behaviour = (request) => (request.code === PacketCode.coaRequest ? [] : [ack(request, SECRET)]);
     const outcome = await fixture.client.throttleSubscriber('hank', throttled);
-    expect(outcome.sessions).toMatchObject([{ sessionId: 'quiet', result: { status: 'timeout', attempts: 3 }, fallback: { status: 'ack', sessionClosed: true } }]);
+    expect(outcome.sessions).toMatchObject([
+      {
+        sessionId: 'quiet',
+        result: { status: 'timeout', attempts: 3 },
+        fallback: { status: 'ack', sessionClosed: true },
+      },
+    ]);
     // Three CoA attempts, then the Disconnect (retransmitted too, should the machine be slow).
-    expect(codes().slice(0, 4)).toEqual([...Array.from({ length: 3 }, () => [PacketCode.coaRequest, 'quiet']), [PacketCode.disconnectRequest, 'quiet']]);
-    expect(codes().slice(4).every(([code]) => code === PacketCode.disconnectRequest)).toBe(true);
+    expect(codes().slice(0, 4)).toEqual([
+      ...Array.from({ length: 3 }, () => [PacketCode.coaRequest, 'quiet']),
+      [PacketCode.disconnectRequest, 'quiet'],
+    ]);
+    expect(
+      codes()
+        .slice(4)
+        .every(([code]) => code === PacketCode.disconnectRequest),
+    ).toBe(true);
     expect(fixture.metric('appliance_coa_throttle_fallbacks_total{cause="timeout"}')).toBe(1);
   });
 
   it('sends no Disconnect when the CoA could not be sent at all', async () => {
-    await fixture.spool.append([{ nasId: 'gone', receivedAt: Date.now(), status: 'start', sessionId: 'orphan', username: 'ivy' }]);
+    await fixture.spool.append([
+      { nasId: 'gone', receivedAt: Date.now(), status: 'start', sessionId: 'orphan', username: 'ivy' },
+    ]);
     const outcome = await fixture.client.throttleSubscriber('ivy', throttled);
     expect(outcome.sessions).toMatchObject([{ result: { status: 'error', reason: 'unknown_nas' }, fallback: null }]);
     expect(nas.received).toHaveLength(0);
@@ -234,11 +319,18 @@ describe('the CoA port', () => {
       nasClients: [{ id: 'isg', address: '127.0.0.1', secret: SECRET.toString(), vendor: 'cisco', coaPort: nas.port }],
     });
     try {
-      const byClient = await isg.client.changeAuthorization({ nasId: 'isg', session: { acctSessionId: 's-1' } }, { sessionTimeout: 600 });
+      const byClient = await isg.client.changeAuthorization(
+        { nasId: 'isg', session: { acctSessionId: 's-1' } },
+        { sessionTimeout: 600 },
+      );
       expect(byClient).toMatchObject({ status: 'ack', port: nas.port });
       expect(nas.received).toHaveLength(1);
       expect(elsewhere.received).toHaveLength(0);
-      const byTarget = await isg.client.disconnect({ nasAddress: '127.0.0.1', port: elsewhere.port, session: { acctSessionId: 's-1' } });
+      const byTarget = await isg.client.disconnect({
+        nasAddress: '127.0.0.1',
+        port: elsewhere.port,
+        session: { acctSessionId: 's-1' },
+      });
       expect(byTarget).toMatchObject({ status: 'ack', port: elsewhere.port });
       expect(elsewhere.received).toHaveLength(1);
     } finally {
@@ -265,7 +357,10 @@ describe('reply verification', () => {
   });
 
   it('checks a Message-Authenticator when the NAS sends one (RFC 3579 §3.2)', async () => {
-    nas.behaviour = (request) => [replyWithForeignMessageAuthenticator(request, SECRET, Buffer.from('wrong-secret')), ack(request, SECRET, { messageAuthenticator: true })];
+    nas.behaviour = (request) => [
+      replyWithForeignMessageAuthenticator(request, SECRET, Buffer.from('wrong-secret')),
+      ack(request, SECRET, { messageAuthenticator: true }),
+    ];
     const result = await fixture.client.disconnect(target);
     expect(result.status).toBe('ack');
     expect(fixture.metric('appliance_coa_replies_dropped_total{reason="bad_message_authenticator"}')).toBe(1);
@@ -312,7 +407,9 @@ describe('reply verification', () => {
     const client = nas.received[0]?.from;
     if (first === undefined || client === undefined) throw new Error('no request seen');
     await nas.send(first, client);
-    await expect.poll(() => fixture.metric('appliance_coa_replies_dropped_total{reason="unsolicited"}'), { timeout: 2_000 }).toBe(1);
+    await expect
+      .poll(() => fixture.metric('appliance_coa_replies_dropped_total{reason="unsolicited"}'), { timeout: 2_000 })
+      .toBe(1);
   });
 });
 
@@ -365,7 +462,11 @@ describe('refusals before sending', () => {
     ['an unknown NAS id', { nasId: 'nope', session: { userName: 'a' } }, 'unknown_nas'],
     ['an address no NAS client covers', { nasAddress: '192.0.2.99', session: { userName: 'a' } }, 'unknown_nas'],
     ['a NAS client that is a whole prefix', { nasId: 'pop-2', session: { userName: 'a' } }, 'no_nas_address'],
-    ['an address outside the NAS client', { nasId: 'nas-1', nasAddress: '10.20.1.1', session: { userName: 'a' } }, 'address_outside_nas'],
+    [
+      'an address outside the NAS client',
+      { nasId: 'nas-1', nasAddress: '10.20.1.1', session: { userName: 'a' } },
+      'address_outside_nas',
+    ],
     ['no session identification', { nasId: 'nas-1', session: {} }, 'invalid_request'],
   ] as const)('refuses %s', async (_name, badTarget, reason) => {
     const result = await fixture.client.disconnect(badTarget);
@@ -375,15 +476,24 @@ describe('refusals before sending', () => {
   });
 
   it('refuses an unknown attribute or an empty change', async () => {
-    expect(await fixture.client.changeAuthorization(target, { attributes: [{ attribute: 'No-Such-Attribute', value: 1 }] })).toMatchObject({ status: 'error', reason: 'invalid_request' });
-    expect(await fixture.client.changeAuthorization(target, {})).toMatchObject({ status: 'error', reason: 'invalid_request' });
+    expect(
+      await fixture.client.changeAuthorization(target, { attributes: [{ attribute: 'No-Such-Attribute', value: 1 }] }),
+    ).toMatchObject({ status: 'error', reason: 'invalid_request' });
+    expect(await fixture.client.changeAuthorization(target, {})).toMatchObject({
+      status: 'error',
+      reason: 'invalid_request',
+    });
     expect(nas.received).toHaveLength(0);
   });
 
   it('sends to a NAS client given as a prefix when the address is inside it', async () => {
     await fixture.replica.upsertNasClient({ id: 'lo-net', address: '127.0.0.0/8', secret: SECRET.toString() });
     await fixture.replica.deleteNasClient('nas-1');
-    const result = await fixture.client.disconnect({ nasId: 'lo-net', nasAddress: '127.0.0.1', session: { userName: 'alice' } });
+    const result = await fixture.client.disconnect({
+      nasId: 'lo-net',
+      nasAddress: '127.0.0.1',
+      session: { userName: 'alice' },
+    });
     expect(result).toMatchObject({ status: 'ack', nasId: 'lo-net', address: '127.0.0.1' });
   });
 });
@@ -399,7 +509,9 @@ describe('identifiers', () => {
       return held.reverse().map((build) => build());
     };
     const results = await Promise.all(
-      Array.from({ length: 40 }, (_, index) => fixture.client.disconnect({ nasId: 'nas-1', session: { acctSessionId: `s-${index}` } })),
+      Array.from({ length: 40 }, (_, index) =>
+        fixture.client.disconnect({ nasId: 'nas-1', session: { acctSessionId: `s-${index}` } }),
+      ),
     );
     expect(new Set(results.map((result) => result.identifier)).size).toBe(40);
     expect(new Set(nas.received.map((request) => request.identifier)).size).toBe(40);

@@ -44,7 +44,14 @@ export async function openCoaFixture(options: {
     authMethods: ['pap'],
   });
   await replica.applyChanges(options.nasClients.map((value) => ({ op: 'upsert-nas-client' as const, value })));
-  const spool = await openSpool({ path: join(dir, 'spool.db'), log, maxBatch: 1_000, maxDelayMs: 0, staleFactor: 2.5, defaultInterimInterval: 300 });
+  const spool = await openSpool({
+    path: join(dir, 'spool.db'),
+    log,
+    maxBatch: 1_000,
+    maxDelayMs: 0,
+    staleFactor: 2.5,
+    defaultInterimInterval: 300,
+  });
   const createClient = (timeoutMs: number) => {
     const metrics = createMetricsRegistry();
     const client = createCoaClient({

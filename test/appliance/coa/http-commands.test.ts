@@ -31,7 +31,11 @@ beforeEach(async () => {
   token = loadControlToken(tokenDir, createSilentLogger());
   bearer = `Bearer ${readFileSync(token.path, 'utf8').trim()}`;
   nas = await startNasSimulator(SECRET, (request) => [ack(request, SECRET)]);
-  fixture = await openCoaFixture({ port: nas.port, retries: 1, nasClients: [{ id: 'nas-1', address: '127.0.0.1', secret: SECRET.toString(), vendor: 'cisco' }] });
+  fixture = await openCoaFixture({
+    port: nas.port,
+    retries: 1,
+    nasClients: [{ id: 'nas-1', address: '127.0.0.1', secret: SECRET.toString(), vendor: 'cisco' }],
+  });
   http = await startHttp();
 });
 
@@ -83,13 +87,26 @@ describe('the control token', () => {
 
 describe('POST /coa/throttle', () => {
   it('throttles by username, falling back to Disconnect on a CoA-NAK', async () => {
-    await fixture.spool.append([{ nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: 't-1', username: 'tom' }]);
-    nas.behaviour = (request) => [request.code === PacketCode.coaRequest ? nak(request, SECRET, [503]) : ack(request, SECRET)];
-    const response = await post('/coa/throttle', { username: 'tom', change: { rateLimit: { uploadKbps: 1_000, downloadKbps: 1_000 } } });
+    await fixture.spool.append([
+      { nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: 't-1', username: 'tom' },
+    ]);
+    nas.behaviour = (request) => [
+      request.code === PacketCode.coaRequest ? nak(request, SECRET, [503]) : ack(request, SECRET),
+    ];
+    const response = await post('/coa/throttle', {
+      username: 'tom',
+      change: { rateLimit: { uploadKbps: 1_000, downloadKbps: 1_000 } },
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
       username: 'tom',
-      sessions: [{ sessionId: 't-1', result: { request: 'coa', status: 'nak' }, fallback: { request: 'disconnect', status: 'ack', sessionClosed: true } }],
+      sessions: [
+        {
+          sessionId: 't-1',
+          result: { request: 'coa', status: 'nak' },
+          fallback: { request: 'disconnect', status: 'ack', sessionClosed: true },
+        },
+      ],
     });
   });
 
@@ -102,22 +119,35 @@ describe('POST /coa/throttle', () => {
 
 describe('POST /coa/disconnect', () => {
   it('disconnects a session given by NAS and identification attributes', async () => {
-    const response = await post('/coa/disconnect', { nasId: 'nas-1', session: { userName: 'alice', acctSessionId: 'x1' } });
+    const response = await post('/coa/disconnect', {
+      nasId: 'nas-1',
+      session: { userName: 'alice', acctSessionId: 'x1' },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json');
     expect(await response.json()).toMatchObject({ status: 'ack', request: 'disconnect', nasId: 'nas-1', attempts: 1 });
-    expect(nas.received[0]?.attributes.slice(2)).toEqual([['User-Name', 'alice'], ['Acct-Session-Id', 'x1']]);
+    expect(nas.received[0]?.attributes.slice(2)).toEqual([
+      ['User-Name', 'alice'],
+      ['Acct-Session-Id', 'x1'],
+    ]);
   });
 
   it('disconnects a subscriber by username through the spool', async () => {
-    await fixture.spool.append([{ nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: 'd-1', username: 'dave' }]);
+    await fixture.spool.append([
+      { nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: 'd-1', username: 'dave' },
+    ]);
     const response = await post('/coa/disconnect', { username: 'dave' });
-    expect(await response.json()).toMatchObject({ username: 'dave', sessions: [{ nasId: 'nas-1', sessionId: 'd-1', result: { status: 'ack', sessionClosed: true } }] });
+    expect(await response.json()).toMatchObject({
+      username: 'dave',
+      sessions: [{ nasId: 'nas-1', sessionId: 'd-1', result: { status: 'ack', sessionClosed: true } }],
+    });
   });
 
   it('reports a NAK and a timeout as results', async () => {
     nas.behaviour = (request) => [nak(request, SECRET, [503])];
-    expect(await (await post('/coa/disconnect', { nasAddress: '127.0.0.1', session: { userName: 'a' } })).json()).toMatchObject({
+    expect(
+      await (await post('/coa/disconnect', { nasAddress: '127.0.0.1', session: { userName: 'a' } })).json(),
+    ).toMatchObject({
       status: 'nak',
       errorCauses: [{ code: 503, name: 'Session-Context-Not-Found' }],
     });
@@ -125,7 +155,10 @@ describe('POST /coa/disconnect', () => {
     await http.close();
     http = await startHttp();
     nas.behaviour = () => [];
-    expect(await (await post('/coa/disconnect', { nasId: 'nas-1', session: { userName: 'a' } })).json()).toMatchObject({ status: 'timeout', attempts: 2 });
+    expect(await (await post('/coa/disconnect', { nasId: 'nas-1', session: { userName: 'a' } })).json()).toMatchObject({
+      status: 'timeout',
+      attempts: 2,
+    });
   });
 
   it.each([
@@ -158,9 +191,14 @@ describe('POST /coa/change', () => {
   });
 
   it('changes a subscriber by username', async () => {
-    await fixture.spool.append([{ nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: 'e-1', username: 'erin' }]);
+    await fixture.spool.append([
+      { nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: 'e-1', username: 'erin' },
+    ]);
     const response = await post('/coa/change', { username: 'erin', change: { filterId: 'captive' } });
-    expect(await response.json()).toMatchObject({ username: 'erin', sessions: [{ sessionId: 'e-1', result: { status: 'ack' } }] });
+    expect(await response.json()).toMatchObject({
+      username: 'erin',
+      sessions: [{ sessionId: 'e-1', result: { status: 'ack' } }],
+    });
     expect(nas.received[0]?.attributes).toContainEqual(['Filter-Id', 'captive']);
   });
 

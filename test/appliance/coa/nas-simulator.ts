@@ -90,7 +90,11 @@ function describeAttributes(packet: RadiusPacket): Array<[string, AttributeValue
   for (let index = 0; index < packet.attributeCount; index++) {
     const def = dictionary.attributeByCode(entryVendorId(packet, index), entryType(packet, index));
     const value = entryValue(packet, index);
-    attributes.push(def === undefined ? [`${entryVendorId(packet, index)}:${entryType(packet, index)}`, Buffer.from(value)] : [def.name, readValue(def, value)]);
+    attributes.push(
+      def === undefined
+        ? [`${entryVendorId(packet, index)}:${entryType(packet, index)}`, Buffer.from(value)]
+        : [def.name, readValue(def, value)],
+    );
   }
   return attributes;
 }
@@ -104,7 +108,10 @@ export async function startNasSimulator(secret: Buffer, behaviour: Behaviour): P
     secret,
     received: [],
     behaviour,
-    send: (datagram, to) => new Promise((resolve, reject) => socket.send(datagram, to.port, to.address, (error) => (error ? reject(error) : resolve()))),
+    send: (datagram, to) =>
+      new Promise((resolve, reject) =>
+        socket.send(datagram, to.port, to.address, (error) => (error ? reject(error) : resolve())),
+      ),
     close: () => new Promise((resolve) => socket.close(() => resolve())),
   };
   socket.on('message', (datagram, from) => {

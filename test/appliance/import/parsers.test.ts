@@ -53,7 +53,14 @@ describe('users file', () => {
     parseUsersFile(
       'users',
       files({
-        users: ['a Cleartext-Password := "x"', '\tReply-Message = "one"', '\tReply-Message = "two"', 'b Cleartext-Password := "unterminated', 'c Cleartext-Password := y', '\tReply-Message = "z",'].join('\n'),
+        users: [
+          'a Cleartext-Password := "x"',
+          '\tReply-Message = "one"',
+          '\tReply-Message = "two"',
+          'b Cleartext-Password := "unterminated',
+          'c Cleartext-Password := y',
+          '\tReply-Message = "z",',
+        ].join('\n'),
       }),
       log,
     );
@@ -70,7 +77,18 @@ describe('clients.conf', () => {
     parseClientsConf(
       'clients.conf',
       files({
-        'clients.conf': ['client a {', '  ipaddr = 192.0.2.1', '}', 'client b {', '  ipaddr = nas.example.net', '  secret = s', '}', 'client c {', '  ipaddr = 192.0.2.3', '  secret = s'].join('\n'),
+        'clients.conf': [
+          'client a {',
+          '  ipaddr = 192.0.2.1',
+          '}',
+          'client b {',
+          '  ipaddr = nas.example.net',
+          '  secret = s',
+          '}',
+          'client c {',
+          '  ipaddr = 192.0.2.3',
+          '  secret = s',
+        ].join('\n'),
       }),
       log,
     );
@@ -90,14 +108,45 @@ describe('clients.conf CoA ports', () => {
       files({
         '/etc/raddb/clients.conf': [
           '$INCLUDE proxy.conf',
-          'client isg {', '  ipaddr = 192.0.2.10', '  secret = s', '  coa_server = isg-coa', '}',
-          'client mikrotik-fleet {', '  ipaddr = 10.0.0.0/24', '  secret = s', '  coa_port = 1700', '}',
-          'client plain {', '  ipaddr = 192.0.2.11', '  secret = s', '}',
-          'client pooled {', '  ipaddr = 192.0.2.12', '  secret = s', '  coa_server = coa-pool', '}',
-          'client bad-port {', '  ipaddr = 192.0.2.13', '  secret = s', '  coa_port = 70000', '}',
-          'client both {', '  ipaddr = 192.0.2.14', '  secret = s', '  coa_port = 1700', '  coa_server = isg-coa', '}',
+          'client isg {',
+          '  ipaddr = 192.0.2.10',
+          '  secret = s',
+          '  coa_server = isg-coa',
+          '}',
+          'client mikrotik-fleet {',
+          '  ipaddr = 10.0.0.0/24',
+          '  secret = s',
+          '  coa_port = 1700',
+          '}',
+          'client plain {',
+          '  ipaddr = 192.0.2.11',
+          '  secret = s',
+          '}',
+          'client pooled {',
+          '  ipaddr = 192.0.2.12',
+          '  secret = s',
+          '  coa_server = coa-pool',
+          '}',
+          'client bad-port {',
+          '  ipaddr = 192.0.2.13',
+          '  secret = s',
+          '  coa_port = 70000',
+          '}',
+          'client both {',
+          '  ipaddr = 192.0.2.14',
+          '  secret = s',
+          '  coa_port = 1700',
+          '  coa_server = isg-coa',
+          '}',
         ].join('\n'),
-        '/etc/raddb/proxy.conf': ['home_server isg-coa {', '  type = coa', '  ipaddr = 192.0.2.10', '  port = 1700', '  secret = s', '}'].join('\n'),
+        '/etc/raddb/proxy.conf': [
+          'home_server isg-coa {',
+          '  type = coa',
+          '  ipaddr = 192.0.2.10',
+          '  port = 1700',
+          '  secret = s',
+          '}',
+        ].join('\n'),
       }),
       log,
     );
@@ -164,7 +213,14 @@ describe('SQL dumps', () => {
 
   it('reports an unterminated string and an unknown column layout with their lines', () => {
     const log = createProblemLog();
-    parseSqlDump('bad.sql', files({ 'bad.sql': "INSERT INTO radcheck VALUES (1,'a','b');\n\nINSERT INTO radcheck VALUES (2,'a','Cleartext-Password',':=','open);\n" }), log);
+    parseSqlDump(
+      'bad.sql',
+      files({
+        'bad.sql':
+          "INSERT INTO radcheck VALUES (1,'a','b');\n\nINSERT INTO radcheck VALUES (2,'a','Cleartext-Password',':=','open);\n",
+      }),
+      log,
+    );
     expect(log.errors.map((problem) => problem.line)).toEqual([1, 4]);
     expect(log.errors[0]?.message).toMatch(/column list/);
     expect(log.errors[1]?.message).toMatch(/unterminated string starting on line 3/);
@@ -173,7 +229,11 @@ describe('SQL dumps', () => {
 
 describe('Mikrotik-Rate-Limit', () => {
   it('reads rx/tx as upload/download with bursts', () => {
-    expect(parseMikrotikRateLimit('10M/50M')?.rate).toMatchObject({ upKbps: 10_000, downKbps: 50_000, burstUpKbps: null });
+    expect(parseMikrotikRateLimit('10M/50M')?.rate).toMatchObject({
+      upKbps: 10_000,
+      downKbps: 50_000,
+      burstUpKbps: null,
+    });
     expect(parseMikrotikRateLimit('512k/2M 1M/4M 384k/1536k 8/8 5 256k/1M')).toEqual({
       rate: {
         upKbps: 512,
@@ -195,7 +255,8 @@ describe('Mikrotik-Rate-Limit', () => {
 
 describe('locateJsonPath', () => {
   it('finds the line of a nested value', () => {
-    const text = '{\n  "subscribers": [\n    { "username": "a" },\n    {\n      "username": "b",\n      "mac": "zz"\n    }\n  ]\n}';
+    const text =
+      '{\n  "subscribers": [\n    { "username": "a" },\n    {\n      "username": "b",\n      "mac": "zz"\n    }\n  ]\n}';
     expect(locateJsonPath(text, ['subscribers', 1, 'mac'])).toBe(6);
     expect(locateJsonPath(text, ['subscribers', 0])).toBe(3);
     expect(locateJsonPath(text, ['missing'])).toBeGreaterThan(0);

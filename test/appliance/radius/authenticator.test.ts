@@ -36,7 +36,12 @@ describe('digest primitives against node:crypto', () => {
       const data = randomBytes(size);
       data.writeUInt16BE(size, 2);
       const field = randomBytes(16);
-      const expected = createHash('md5').update(data.subarray(0, 4)).update(field).update(data.subarray(20)).update(SECRET).digest();
+      const expected = createHash('md5')
+        .update(data.subarray(0, 4))
+        .update(field)
+        .update(data.subarray(20))
+        .update(SECRET)
+        .digest();
       expect(computePacketAuthenticator(data, field, SECRET)).toEqual(expected);
     }
   });
@@ -50,7 +55,9 @@ describe('digest primitives against node:crypto', () => {
         const copy = Buffer.from(data);
         field.copy(copy, 4);
         copy.fill(0, 22, 38);
-        expect(computeMessageAuthenticator(data, 22, field, secret)).toEqual(createHmac('md5', secret).update(copy).digest());
+        expect(computeMessageAuthenticator(data, 22, field, secret)).toEqual(
+          createHmac('md5', secret).update(copy).digest(),
+        );
       }
     }
   });
@@ -58,13 +65,21 @@ describe('digest primitives against node:crypto', () => {
   it('uses an MD5 fallback for secrets too long for the scratch buffer', () => {
     const secret = randomBytes(2000);
     const data = randomBytes(4096);
-    const expected = createHash('md5').update(data.subarray(0, 4)).update(data.subarray(4, 20)).update(data.subarray(20)).update(secret).digest();
+    const expected = createHash('md5')
+      .update(data.subarray(0, 4))
+      .update(data.subarray(4, 20))
+      .update(data.subarray(20))
+      .update(secret)
+      .digest();
     expect(computePacketAuthenticator(data, data.subarray(4, 20), secret)).toEqual(expected);
   });
 });
 
 describe('verifyRequest: Access-Request (RFC 2865 §3, RFC 3579 §3.2)', () => {
-  const signed = buildRequest({ code: PacketCode.accessRequest, identifier: 1, secret: SECRET, attributes: USER }, dictionary);
+  const signed = buildRequest(
+    { code: PacketCode.accessRequest, identifier: 1, secret: SECRET, attributes: USER },
+    dictionary,
+  );
   const unsigned = buildRequest(
     { code: PacketCode.accessRequest, identifier: 1, secret: SECRET, attributes: USER, messageAuthenticator: false },
     dictionary,
@@ -121,7 +136,9 @@ describe('verifyRequest: Access-Request (RFC 2865 §3, RFC 3579 §3.2)', () => {
       }
       expect(outcome, `offset ${offset}`).not.toBe('ok');
     }
-    expect(verifyRequest(decodePacket(signed, dictionary), Buffer.from('testing124'), STRICT)).toBe('bad_message_authenticator');
+    expect(verifyRequest(decodePacket(signed, dictionary), Buffer.from('testing124'), STRICT)).toBe(
+      'bad_message_authenticator',
+    );
   });
 
   it('accepts Message-Authenticator anywhere in a request (older NAS put it last)', () => {
@@ -135,12 +152,17 @@ describe('verifyRequest: Access-Request (RFC 2865 §3, RFC 3579 §3.2)', () => {
 
 describe('verifyRequest: Status-Server (RFC 5997 §3)', () => {
   it('requires a valid Message-Authenticator even when policy does not', () => {
-    const status = buildRequest({ code: PacketCode.statusServer, identifier: 3, secret: SECRET, attributes: [] }, dictionary);
+    const status = buildRequest(
+      { code: PacketCode.statusServer, identifier: 3, secret: SECRET, attributes: [] },
+      dictionary,
+    );
     expect(status.length).toBe(38);
     expect(verifyRequest(decodePacket(status, dictionary), SECRET, LENIENT)).toBe('ok');
     const bare = rawPacket(12, 3, randomBytes(16), [rawAttribute(32, Buffer.from('nas'))]);
     expect(verifyRequest(decodePacket(bare, dictionary), SECRET, LENIENT)).toBe('missing_message_authenticator');
-    expect(verifyRequest(decodePacket(flip(status, 30), dictionary), SECRET, LENIENT)).toBe('bad_message_authenticator');
+    expect(verifyRequest(decodePacket(flip(status, 30), dictionary), SECRET, LENIENT)).toBe(
+      'bad_message_authenticator',
+    );
   });
 });
 
@@ -153,11 +175,18 @@ describe('verifyRequest: Accounting, CoA and Disconnect requests (RFC 2866 §3, 
   for (const code of [PacketCode.accountingRequest, PacketCode.coaRequest, PacketCode.disconnectRequest]) {
     it(`code ${code}: authenticator, optional Message-Authenticator, tampering`, () => {
       const plain = buildRequest({ code, identifier: 4, secret: SECRET, attributes: acctAttributes }, dictionary);
-      expect(plain.subarray(4, 20)).toEqual(createHash('md5').update(Buffer.concat([plain.subarray(0, 4), Buffer.alloc(16), plain.subarray(20), SECRET])).digest());
+      expect(plain.subarray(4, 20)).toEqual(
+        createHash('md5')
+          .update(Buffer.concat([plain.subarray(0, 4), Buffer.alloc(16), plain.subarray(20), SECRET]))
+          .digest(),
+      );
       expect(verifyRequest(decodePacket(plain, dictionary), SECRET, STRICT)).toBe('ok');
       expect(verifyRequest(decodePacket(flip(plain, 25), dictionary), SECRET, STRICT)).toBe('bad_authenticator');
       expect(verifyRequest(decodePacket(plain, dictionary), Buffer.from('nope'), STRICT)).toBe('bad_authenticator');
-      const withMa = buildRequest({ code, identifier: 4, secret: SECRET, attributes: acctAttributes, messageAuthenticator: true }, dictionary);
+      const withMa = buildRequest(
+        { code, identifier: 4, secret: SECRET, attributes: acctAttributes, messageAuthenticator: true },
+        dictionary,
+      );
       // RFC 5176 §3.5: the HMAC is computed with a zero authenticator field, then the authenticator over the result.
       expect(withMa.subarray(22, 38)).toEqual(referenceMessageAuthenticator(withMa, 22, Buffer.alloc(16)));
       expect(verifyRequest(decodePacket(withMa, dictionary), SECRET, STRICT)).toBe('ok');
@@ -171,17 +200,52 @@ describe('verifyRequest: Accounting, CoA and Disconnect requests (RFC 2866 §3, 
 
   it('verifies pyrad-signed Accounting and CoA requests, and pyrad verifies ours', () => {
     const [acct, coa, disconnect] = runPyrad<Array<{ packet: string }>>([
-      { op: 'acct_request', secret: SECRET.toString(), id: 7, attributes: [['User-Name', 'alice'], ['Acct-Status-Type', 'Interim-Update'], ['Acct-Input-Octets', 123456], ['Acct-Input-Gigawords', 2]] },
-      { op: 'coa_request', code: 43, secret: SECRET.toString(), id: 8, attributes: [['User-Name', 'alice'], ['Session-Timeout', 60]] },
-      { op: 'coa_request', code: 40, secret: SECRET.toString(), id: 9, attributes: [['User-Name', 'alice'], ['Acct-Session-Id', 'x1']] },
+      {
+        op: 'acct_request',
+        secret: SECRET.toString(),
+        id: 7,
+        attributes: [
+          ['User-Name', 'alice'],
+          ['Acct-Status-Type', 'Interim-Update'],
+          ['Acct-Input-Octets', 123456],
+          ['Acct-Input-Gigawords', 2],
+        ],
+      },
+      {
+        op: 'coa_request',
+        code: 43,
+        secret: SECRET.toString(),
+        id: 8,
+        attributes: [
+          ['User-Name', 'alice'],
+          ['Session-Timeout', 60],
+        ],
+      },
+      {
+        op: 'coa_request',
+        code: 40,
+        secret: SECRET.toString(),
+        id: 9,
+        attributes: [
+          ['User-Name', 'alice'],
+          ['Acct-Session-Id', 'x1'],
+        ],
+      },
     ]);
     for (const reference of [acct, coa, disconnect]) {
       const packet = decodePacket(Buffer.from(reference?.packet ?? '', 'hex'), dictionary);
       expect(verifyRequest(packet, SECRET, STRICT)).toBe('ok');
     }
-    const ours = buildRequest({ code: PacketCode.accountingRequest, identifier: 2, secret: SECRET, attributes: acctAttributes }, dictionary);
-    expect(runPyrad<{ ok: boolean }>({ op: 'verify_acct', secret: SECRET.toString(), packet: ours.toString('hex') }).ok).toBe(true);
-    expect(runPyrad<{ ok: boolean }>({ op: 'verify_acct', secret: 'other', packet: ours.toString('hex') }).ok).toBe(false);
+    const ours = buildRequest(
+      { code: PacketCode.accountingRequest, identifier: 2, secret: SECRET, attributes: acctAttributes },
+      dictionary,
+    );
+    expect(
+      runPyrad<{ ok: boolean }>({ op: 'verify_acct', secret: SECRET.toString(), packet: ours.toString('hex') }).ok,
+    ).toBe(true);
+    expect(runPyrad<{ ok: boolean }>({ op: 'verify_acct', secret: 'other', packet: ours.toString('hex') }).ok).toBe(
+      false,
+    );
   });
 
   it('refuses reply codes', () => {
@@ -198,7 +262,9 @@ describe('verifyReply (client side)', () => {
     const reply = rawPacket(44, 0, Buffer.alloc(16), []);
     computePacketAuthenticator(reply, authenticator, SECRET).copy(reply, 4);
     expect(verifyReply(decodePacket(reply, dictionary), authenticator, SECRET, LENIENT)).toBe('ok');
-    expect(verifyReply(decodePacket(reply, dictionary), authenticator, SECRET, STRICT)).toBe('missing_message_authenticator');
+    expect(verifyReply(decodePacket(reply, dictionary), authenticator, SECRET, STRICT)).toBe(
+      'missing_message_authenticator',
+    );
     expect(verifyReply(decodePacket(reply, dictionary), randomBytes(16), SECRET, LENIENT)).toBe('bad_authenticator');
   });
 });

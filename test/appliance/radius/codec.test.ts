@@ -124,7 +124,11 @@ describe('decodePacket strictness', () => {
     ['unknown code', rawPacket(99, 0, ZERO16, [user]), 'unknown_code'],
     ['deprecated Status-Client code', rawPacket(13, 0, ZERO16, [user]), 'unknown_code'],
     ['attribute header cut by Length', rawPacket(1, 0, ZERO16, [user, Buffer.from([1])]), 'truncated_attribute'],
-    ['attribute overruns the packet', rawPacket(1, 0, ZERO16, [Buffer.from([1, 10, 0x41, 0x42])]), 'truncated_attribute'],
+    [
+      'attribute overruns the packet',
+      rawPacket(1, 0, ZERO16, [Buffer.from([1, 10, 0x41, 0x42])]),
+      'truncated_attribute',
+    ],
     ['attribute length 0', rawPacket(1, 0, ZERO16, [Buffer.from([1, 0, 0x41])]), 'bad_attribute_length'],
     ['attribute length 1', rawPacket(1, 0, ZERO16, [Buffer.from([1, 1, 0x41])]), 'bad_attribute_length'],
     ['zero-length value', rawPacket(1, 0, ZERO16, [Buffer.from([1, 2])]), 'bad_attribute_length'],
@@ -137,24 +141,56 @@ describe('decodePacket strictness', () => {
     ['ipv6prefix of 1 octet', rawPacket(1, 0, ZERO16, [rawAttribute(97, Buffer.alloc(1))]), 'bad_value_length'],
     ['ipv6prefix of 19 octets', rawPacket(1, 0, ZERO16, [rawAttribute(97, Buffer.alloc(19))]), 'bad_value_length'],
     ['ipv6prefix longer than 128 bits', rawPacket(1, 0, ZERO16, [rawAttribute(97, hex('00 81'))]), 'bad_value_length'],
-    ['ipv6prefix /64 with 4 prefix octets', rawPacket(1, 0, ZERO16, [rawAttribute(97, hex('00 40 20 01 0d b8'))]), 'bad_value_length'],
+    [
+      'ipv6prefix /64 with 4 prefix octets',
+      rawPacket(1, 0, ZERO16, [rawAttribute(97, hex('00 40 20 01 0d b8'))]),
+      'bad_value_length',
+    ],
     ['User-Password of 15 octets', rawPacket(1, 0, ZERO16, [rawAttribute(2, Buffer.alloc(15))]), 'bad_value_length'],
     ['User-Password of 17 octets', rawPacket(1, 0, ZERO16, [rawAttribute(2, Buffer.alloc(17))]), 'bad_value_length'],
     ['User-Password of 144 octets', rawPacket(1, 0, ZERO16, [rawAttribute(2, Buffer.alloc(144))]), 'bad_value_length'],
     ['CHAP-Password of 16 octets', rawPacket(1, 0, ZERO16, [rawAttribute(3, Buffer.alloc(16))]), 'bad_value_length'],
     ['CHAP-Challenge of 4 octets', rawPacket(1, 0, ZERO16, [rawAttribute(60, Buffer.alloc(4))]), 'bad_value_length'],
-    ['Message-Authenticator of 15 octets', rawPacket(1, 0, ZERO16, [rawAttribute(80, Buffer.alloc(15))]), 'bad_value_length'],
-    ['two Message-Authenticators', rawPacket(1, 0, ZERO16, [rawAttribute(80, ZERO16), rawAttribute(80, ZERO16)]), 'duplicate_message_authenticator'],
+    [
+      'Message-Authenticator of 15 octets',
+      rawPacket(1, 0, ZERO16, [rawAttribute(80, Buffer.alloc(15))]),
+      'bad_value_length',
+    ],
+    [
+      'two Message-Authenticators',
+      rawPacket(1, 0, ZERO16, [rawAttribute(80, ZERO16), rawAttribute(80, ZERO16)]),
+      'duplicate_message_authenticator',
+    ],
     ['tagged integer of 3 octets', rawPacket(2, 0, ZERO16, [rawAttribute(64, hex('01 00 0d'))]), 'bad_value_length'],
-    ['Tunnel-Password without a whole block', rawPacket(2, 0, ZERO16, [rawAttribute(69, Buffer.alloc(20))]), 'bad_value_length'],
+    [
+      'Tunnel-Password without a whole block',
+      rawPacket(2, 0, ZERO16, [rawAttribute(69, Buffer.alloc(20))]),
+      'bad_value_length',
+    ],
     ['Tunnel-Password too short', rawPacket(2, 0, ZERO16, [rawAttribute(69, Buffer.alloc(18))]), 'bad_value_length'],
     ['VSA with only a vendor id', rawPacket(1, 0, ZERO16, [rawAttribute(26, hex('00 00 3a 8c'))]), 'bad_vsa'],
     ['VSA shorter than a vendor id', rawPacket(1, 0, ZERO16, [rawAttribute(26, hex('00 00 3a'))]), 'bad_vsa'],
-    ['VSA vendor id with high octet set', rawPacket(1, 0, ZERO16, [rawAttribute(26, hex('01 00 3a 8c 08 03 41'))]), 'bad_vsa'],
-    ['known vendor, sub-attribute overruns', rawPacket(1, 0, ZERO16, [rawAttribute(26, hex('00 00 3a 8c 08 09 41 42'))]), 'bad_vsa'],
-    ['known vendor, zero-length sub-attribute', rawPacket(1, 0, ZERO16, [rawAttribute(26, hex('00 00 3a 8c 08 02'))]), 'bad_vsa'],
+    [
+      'VSA vendor id with high octet set',
+      rawPacket(1, 0, ZERO16, [rawAttribute(26, hex('01 00 3a 8c 08 03 41'))]),
+      'bad_vsa',
+    ],
+    [
+      'known vendor, sub-attribute overruns',
+      rawPacket(1, 0, ZERO16, [rawAttribute(26, hex('00 00 3a 8c 08 09 41 42'))]),
+      'bad_vsa',
+    ],
+    [
+      'known vendor, zero-length sub-attribute',
+      rawPacket(1, 0, ZERO16, [rawAttribute(26, hex('00 00 3a 8c 08 02'))]),
+      'bad_vsa',
+    ],
     ['known vendor, sub-length 1', rawPacket(1, 0, ZERO16, [rawAttribute(26, hex('00 00 3a 8c 08 01 41'))]), 'bad_vsa'],
-    ['known vendor, trailing octet', rawPacket(1, 0, ZERO16, [rawAttribute(26, hex('00 00 3a 8c 08 03 41 08'))]), 'bad_vsa'],
+    [
+      'known vendor, trailing octet',
+      rawPacket(1, 0, ZERO16, [rawAttribute(26, hex('00 00 3a 8c 08 03 41 08'))]),
+      'bad_vsa',
+    ],
   ];
   it.each(cases)('rejects %s', (_name, datagram, reason) => {
     expect(decodeFailure(datagram)).toBe(reason);
@@ -250,8 +286,12 @@ ATTRIBUTE Short-Name 9 string Short
     expect(getInteger(packet, dict.requireAttribute('Wide-Count'))).toBe(7);
     expect(getString(packet, dict.requireAttribute('Bare-Name'))).toBe('bare');
     expect(getString(packet, dict.requireAttribute('Short-Name'))).toBe('s');
-    expect(decodeFailure(rawPacket(2, 0, ZERO16, [rawAttribute(26, hex('00 00 13 88 01 2c 00 04'))]), dict)).toBe('bad_vsa');
-    expect(decodeFailure(rawPacket(2, 0, ZERO16, [rawAttribute(26, hex('00 00 13 89 00 01 11'))]), dict)).toBe('bad_vsa');
+    expect(decodeFailure(rawPacket(2, 0, ZERO16, [rawAttribute(26, hex('00 00 13 88 01 2c 00 04'))]), dict)).toBe(
+      'bad_vsa',
+    );
+    expect(decodeFailure(rawPacket(2, 0, ZERO16, [rawAttribute(26, hex('00 00 13 89 00 01 11'))]), dict)).toBe(
+      'bad_vsa',
+    );
     const encoded = encodePacket(
       {
         code: 2,
@@ -403,17 +443,25 @@ VALUE Test-Tagged-Int Tunnel-Like 13
 
   it('refuses a bad header: unknown code, identifier outside one octet, short authenticator', () => {
     const header = { attributes: [], messageAuthenticator: false, secret: SECRET, cryptAuthenticator: ZERO16 };
-    expect(() => encodePacket({ ...header, code: 13, identifier: 1, authenticator: ZERO16 }, dictionary)).toThrow(RadiusEncodeError);
-    expect(() => encodePacket({ ...header, code: 2, identifier: 256, authenticator: ZERO16 }, dictionary)).toThrow(RadiusEncodeError);
-    expect(() => encodePacket({ ...header, code: 2, identifier: -1, authenticator: ZERO16 }, dictionary)).toThrow(RadiusEncodeError);
-    expect(() => encodePacket({ ...header, code: 2, identifier: 1, authenticator: Buffer.alloc(15) }, dictionary)).toThrow(RadiusEncodeError);
+    expect(() => encodePacket({ ...header, code: 13, identifier: 1, authenticator: ZERO16 }, dictionary)).toThrow(
+      RadiusEncodeError,
+    );
+    expect(() => encodePacket({ ...header, code: 2, identifier: 256, authenticator: ZERO16 }, dictionary)).toThrow(
+      RadiusEncodeError,
+    );
+    expect(() => encodePacket({ ...header, code: 2, identifier: -1, authenticator: ZERO16 }, dictionary)).toThrow(
+      RadiusEncodeError,
+    );
+    expect(() =>
+      encodePacket({ ...header, code: 2, identifier: 1, authenticator: Buffer.alloc(15) }, dictionary),
+    ).toThrow(RadiusEncodeError);
   });
 
   it('refuses a packet over 4096 octets', () => {
     const attributes = Array.from({ length: 17 }, () => ({ attribute: 'Reply-Message', value: 'y'.repeat(253) }));
-    expect(() => buildRequest({ code: PacketCode.accountingRequest, identifier: 1, secret: SECRET, attributes }, dictionary)).toThrow(
-      RadiusEncodeError,
-    );
+    expect(() =>
+      buildRequest({ code: PacketCode.accountingRequest, identifier: 1, secret: SECRET, attributes }, dictionary),
+    ).toThrow(RadiusEncodeError);
   });
 
   it('keeps attribute order and repeated attributes', () => {
@@ -436,6 +484,8 @@ VALUE Test-Tagged-Int Tunnel-Like 13
   });
 
   it('readValue returns encrypted attributes as their raw octets', () => {
-    expect(readValue(attribute('User-Password'), Buffer.from('0123456789abcdef'))).toEqual(Buffer.from('0123456789abcdef'));
+    expect(readValue(attribute('User-Password'), Buffer.from('0123456789abcdef'))).toEqual(
+      Buffer.from('0123456789abcdef'),
+    );
   });
 });

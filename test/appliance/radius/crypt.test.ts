@@ -2,7 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { verifyCrypt } from '../../../appliance/radius/auth/crypt.ts';
-import { authenticateChap, authenticateMsChapV2, authenticatePap, buildRequest, cryptPassword, decodePacket, PacketCode } from '../../../appliance/radius/index.ts';
+import {
+  authenticateChap,
+  authenticateMsChapV2,
+  authenticatePap,
+  buildRequest,
+  cryptPassword,
+  decodePacket,
+  PacketCode,
+} from '../../../appliance/radius/index.ts';
 import type { StoredCredential } from '../../../appliance/radius/index.ts';
 import { dictionary, SECRET, seededRandom } from './helpers.ts';
 
@@ -11,7 +19,10 @@ import { dictionary, SECRET, seededRandom } from './helpers.ts';
 const VECTORS: Array<[string, string]> = [
   ['Hello world!', '$1$saltsalt$le8lFSqqnPaRFOlmAZpvH1'],
   ['Hello world!', '$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5'],
-  ['Hello world!', '$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1'],
+  [
+    'Hello world!',
+    '$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1',
+  ],
   [
     'Hello world!',
     '$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v.',
@@ -31,13 +42,20 @@ describe('crypt(3) for Crypt-Password', () => {
       const password = Array.from({ length: [1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100][index % 11] ?? 8 }, () =>
         String.fromCharCode(33 + Math.floor(random() * 94)),
       ).join('');
-      const salt = Array.from({ length: 1 + (index % 16) }, () => './0123456789abcdefXYZ'[Math.floor(random() * 21)]).join('');
+      const salt = Array.from(
+        { length: 1 + (index % 16) },
+        () => './0123456789abcdefXYZ'[Math.floor(random() * 21)],
+      ).join('');
       const method = ['$1$', '$5$', '$6$', '$5$rounds=1200$'][index % 4] ?? '$1$';
       return { password, setting: `${method}${salt}` };
     });
-    const script = 'import crypt, json, sys\nprint(json.dumps([crypt.crypt(c["password"], c["setting"]) for c in json.load(sys.stdin)]))';
+    const script =
+      'import crypt, json, sys\nprint(json.dumps([crypt.crypt(c["password"], c["setting"]) for c in json.load(sys.stdin)]))';
     const expected = JSON.parse(
-      execFileSync('/usr/bin/python3', ['-W', 'ignore', '-c', script], { input: JSON.stringify(cases), encoding: 'utf8' }),
+      execFileSync('/usr/bin/python3', ['-W', 'ignore', '-c', script], {
+        input: JSON.stringify(cases),
+        encoding: 'utf8',
+      }),
     ) as string[];
     cases.forEach((c, index) => {
       expect(cryptPassword(Buffer.from(c.password), c.setting), c.setting).toBe(expected[index]);
@@ -75,18 +93,26 @@ describe('PAP, CHAP and MS-CHAPv2 with imported credential forms', () => {
     salt,
   });
 
-  it.each(['md5', 'sha1', 'sha256', 'sha512'] as const)('PAP checks a salted %s digest (FreeRADIUS S*-Password)', (algorithm) => {
-    expect(authenticatePap(request, SECRET, digest(algorithm, 'Hello world!')).ok).toBe(true);
-    expect(authenticatePap(request, SECRET, digest(algorithm, 'Hello world')).ok).toBe(false);
-  });
+  it.each(['md5', 'sha1', 'sha256', 'sha512'] as const)(
+    'PAP checks a salted %s digest (FreeRADIUS S*-Password)',
+    (algorithm) => {
+      expect(authenticatePap(request, SECRET, digest(algorithm, 'Hello world!')).ok).toBe(true);
+      expect(authenticatePap(request, SECRET, digest(algorithm, 'Hello world')).ok).toBe(false);
+    },
+  );
 
   it.each(VECTORS.map(([, stored]) => stored))('PAP checks crypt %s', (stored) => {
     expect(authenticatePap(request, SECRET, { kind: 'crypt', hash: stored }).ok).toBe(true);
   });
 
   it('PAP reports DES crypt as unsupported, a wrong crypt password as wrong', () => {
-    expect(authenticatePap(request, SECRET, { kind: 'crypt', hash: 'abJnggxhB/yWI' })).toMatchObject({ ok: false, reason: 'unsupported_credential' });
-    expect(authenticatePap(request, SECRET, { kind: 'crypt', hash: '$1$saltsalt$aaaaaaaaaaaaaaaaaaaaaa' })).toMatchObject({
+    expect(authenticatePap(request, SECRET, { kind: 'crypt', hash: 'abJnggxhB/yWI' })).toMatchObject({
+      ok: false,
+      reason: 'unsupported_credential',
+    });
+    expect(
+      authenticatePap(request, SECRET, { kind: 'crypt', hash: '$1$saltsalt$aaaaaaaaaaaaaaaaaaaaaa' }),
+    ).toMatchObject({
       ok: false,
       reason: 'wrong_password',
     });

@@ -17,7 +17,10 @@ describe('shipped dictionaries', () => {
     expect(shape(dictionary.findAttribute('User-Password'))).toMatchObject({ type: 2, dataType: 'string', encrypt: 1 });
     expect(shape(dictionary.findAttribute('Tunnel-Password'))).toMatchObject({ type: 69, hasTag: true, encrypt: 2 });
     expect(shape(dictionary.findAttribute('Tunnel-Private-Group-Id'))).toMatchObject({ type: 81, hasTag: true });
-    expect(shape(dictionary.findAttribute('Delegated-IPv6-Prefix'))).toMatchObject({ type: 123, dataType: 'ipv6prefix' });
+    expect(shape(dictionary.findAttribute('Delegated-IPv6-Prefix'))).toMatchObject({
+      type: 123,
+      dataType: 'ipv6prefix',
+    });
     expect(shape(dictionary.findAttribute('Framed-Interface-Id'))).toMatchObject({ type: 96, dataType: 'ifid' });
     expect(shape(dictionary.findAttribute('Event-Timestamp'))).toMatchObject({ type: 55, dataType: 'date' });
     expect(shape(dictionary.findAttribute('Acct-Input-Gigawords'))).toMatchObject({ type: 52, dataType: 'integer' });
@@ -58,7 +61,9 @@ describe('shipped dictionaries', () => {
     if (!existsSync(freeradius)) return;
     const reference = loadDictionary({
       withoutBuiltins: true,
-      extraPaths: ['microsoft', 'mikrotik', 'cisco', 'erx', 'huawei'].map((vendor) => join(freeradius, `dictionary.${vendor}`)),
+      extraPaths: ['microsoft', 'mikrotik', 'cisco', 'erx', 'huawei'].map((vendor) =>
+        join(freeradius, `dictionary.${vendor}`),
+      ),
     });
     const ours = dictionary.listAttributes().filter((def) => [311, 14988, 9, 4874, 2011].includes(def.vendorId));
     expect(ours.length).toBeGreaterThan(100);
@@ -82,7 +87,10 @@ describe('shipped dictionaries', () => {
 
   it('loads extra dictionaries from files and directories', () => {
     const dir = mkdtempSync(join(tmpdir(), 'radius-dict-'));
-    writeFileSync(join(dir, 'dictionary.acme'), 'VENDOR Acme 65000\nBEGIN-VENDOR Acme\nATTRIBUTE Acme-Plan 1 string\nEND-VENDOR Acme\n');
+    writeFileSync(
+      join(dir, 'dictionary.acme'),
+      'VENDOR Acme 65000\nBEGIN-VENDOR Acme\nATTRIBUTE Acme-Plan 1 string\nEND-VENDOR Acme\n',
+    );
     const fromDir = loadDictionary({ extraPaths: [dir] });
     expect(shape(fromDir.findAttribute('Acme-Plan'))).toMatchObject({ vendorId: 65000, type: 1 });
     expect(fromDir.findAttribute('Mikrotik-Rate-Limit')).toBeDefined();
@@ -110,7 +118,12 @@ ATTRIBUTE	Outside	17	ipaddr
 `);
     expect(shape(dict.findAttribute('Plain'))).toMatchObject({ vendorId: 0, type: 16, dataType: 'integer' });
     expect(dict.findAttribute('Plain')?.valueNames.get(2)).toBe('Late');
-    expect(shape(dict.findAttribute('Acme-Secret'))).toMatchObject({ vendorId: 9999, type: 1, encrypt: 2, hasTag: false });
+    expect(shape(dict.findAttribute('Acme-Secret'))).toMatchObject({
+      vendorId: 9999,
+      type: 1,
+      encrypt: 2,
+      hasTag: false,
+    });
     expect(shape(dict.findAttribute('Acme-Tagged'))).toMatchObject({ encrypt: 2, hasTag: true });
     expect(shape(dict.findAttribute('Acme-Key'))).toMatchObject({ fixedLength: 24, encrypt: 1 });
     expect(shape(dict.findAttribute('Outside'))).toMatchObject({ vendorId: 0, type: 17 });
@@ -135,7 +148,10 @@ ATTRIBUTE Second-Name 9 integer
 
   it('follows $INCLUDE relative to the including file, once per file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'radius-include-'));
-    writeFileSync(join(dir, 'dictionary'), '$INCLUDE dictionary.a\n$INCLUDE dictionary.a\n$INCLUDE- dictionary.missing\n');
+    writeFileSync(
+      join(dir, 'dictionary'),
+      '$INCLUDE dictionary.a\n$INCLUDE dictionary.a\n$INCLUDE- dictionary.missing\n',
+    );
     writeFileSync(join(dir, 'dictionary.a'), 'ATTRIBUTE From-A 200 string\n');
     const dict: Dictionary = loadDictionary({ withoutBuiltins: true, extraPaths: [join(dir, 'dictionary')] });
     expect(dict.findAttribute('From-A')?.type).toBe(200);

@@ -25,7 +25,12 @@ import {
   verifyReply,
   verifyRequest,
 } from '../../../appliance/radius/index.ts';
-import type { AttributeInput, RadiusDecodeReason, RadiusPacket, VerifyOutcome } from '../../../appliance/radius/index.ts';
+import type {
+  AttributeInput,
+  RadiusDecodeReason,
+  RadiusPacket,
+  VerifyOutcome,
+} from '../../../appliance/radius/index.ts';
 import { dictionary, hex, SECRET, seededRandom } from './helpers.ts';
 
 // RADIUS_FUZZ_SCALE=10 runs the ≥ 1M-datagram version of the same test.
@@ -52,13 +57,25 @@ function seedCorpus(): Seed[] {
     { attribute: 'Mikrotik-Realm', value: 'isp' },
   ];
   const requests: Buffer[] = [
-    buildRequest({ code: PacketCode.accessRequest, identifier: 1, secret: SECRET, attributes: [...user, { attribute: 'User-Password', value: 'fuzz-password' }] }, dictionary),
+    buildRequest(
+      {
+        code: PacketCode.accessRequest,
+        identifier: 1,
+        secret: SECRET,
+        attributes: [...user, { attribute: 'User-Password', value: 'fuzz-password' }],
+      },
+      dictionary,
+    ),
     buildRequest(
       {
         code: PacketCode.accessRequest,
         identifier: 2,
         secret: SECRET,
-        attributes: [...user, { attribute: 'CHAP-Password', value: Buffer.alloc(17, 3) }, { attribute: 'CHAP-Challenge', value: Buffer.alloc(16, 9) }],
+        attributes: [
+          ...user,
+          { attribute: 'CHAP-Password', value: Buffer.alloc(17, 3) },
+          { attribute: 'CHAP-Challenge', value: Buffer.alloc(16, 9) },
+        ],
       },
       dictionary,
     ),
@@ -76,7 +93,15 @@ function seedCorpus(): Seed[] {
       },
       dictionary,
     ),
-    buildRequest({ code: PacketCode.statusServer, identifier: 4, secret: SECRET, attributes: [{ attribute: 'NAS-Identifier', value: 'bng1' }] }, dictionary),
+    buildRequest(
+      {
+        code: PacketCode.statusServer,
+        identifier: 4,
+        secret: SECRET,
+        attributes: [{ attribute: 'NAS-Identifier', value: 'bng1' }],
+      },
+      dictionary,
+    ),
     buildRequest(
       {
         code: PacketCode.accountingRequest,
@@ -95,14 +120,37 @@ function seedCorpus(): Seed[] {
       dictionary,
     ),
     buildRequest(
-      { code: PacketCode.accountingRequest, identifier: 6, secret: SECRET, messageAuthenticator: true, attributes: [{ attribute: 'Acct-Status-Type', value: 'Accounting-On' }] },
+      {
+        code: PacketCode.accountingRequest,
+        identifier: 6,
+        secret: SECRET,
+        messageAuthenticator: true,
+        attributes: [{ attribute: 'Acct-Status-Type', value: 'Accounting-On' }],
+      },
       dictionary,
     ),
     buildRequest(
-      { code: PacketCode.coaRequest, identifier: 7, secret: SECRET, attributes: [{ attribute: 'Acct-Session-Id', value: 's1' }, { attribute: 'Mikrotik-Rate-Limit', value: '1M/1M' }] },
+      {
+        code: PacketCode.coaRequest,
+        identifier: 7,
+        secret: SECRET,
+        attributes: [
+          { attribute: 'Acct-Session-Id', value: 's1' },
+          { attribute: 'Mikrotik-Rate-Limit', value: '1M/1M' },
+        ],
+      },
       dictionary,
     ),
-    buildRequest({ code: PacketCode.disconnectRequest, identifier: 8, secret: SECRET, messageAuthenticator: true, attributes: [{ attribute: 'User-Name', value: 'x' }] }, dictionary),
+    buildRequest(
+      {
+        code: PacketCode.disconnectRequest,
+        identifier: 8,
+        secret: SECRET,
+        messageAuthenticator: true,
+        attributes: [{ attribute: 'User-Name', value: 'x' }],
+      },
+      dictionary,
+    ),
   ];
   const seeds: Seed[] = requests.map((data) => ({ data }));
   const access = decodePacket(requests[0] ?? Buffer.alloc(0), dictionary);
@@ -112,9 +160,15 @@ function seedCorpus(): Seed[] {
     { attribute: 'MS-MPPE-Send-Key', value: Buffer.alloc(16, 7) },
     { attribute: 'Cisco-AVPair', value: 'subscriber:sub-qos-policy-in=UP' },
   ];
-  seeds.push({ data: buildReply(access, PacketCode.accessAccept, accept, SECRET, dictionary), requestAuthenticator: access.authenticator });
+  seeds.push({
+    data: buildReply(access, PacketCode.accessAccept, accept, SECRET, dictionary),
+    requestAuthenticator: access.authenticator,
+  });
   const accounting = decodePacket(requests[4] ?? Buffer.alloc(0), dictionary);
-  seeds.push({ data: buildReply(accounting, PacketCode.accountingResponse, [], SECRET, dictionary), requestAuthenticator: accounting.authenticator });
+  seeds.push({
+    data: buildReply(accounting, PacketCode.accountingResponse, [], SECRET, dictionary),
+    requestAuthenticator: accounting.authenticator,
+  });
   return seeds;
 }
 
@@ -127,7 +181,10 @@ const REPLY_CODES = new Set<number>([2, 3, 5, 11, 41, 42, 44, 45]);
  * Everything a handler does with a datagram. Returns the verification outcome,
  * or the decode failure reason. Throws (failing the test) on anything else.
  */
-function handle(datagram: Buffer, requestAuthenticator: Buffer | undefined): { outcome: VerifyOutcome | RadiusDecodeReason; packet?: RadiusPacket } {
+function handle(
+  datagram: Buffer,
+  requestAuthenticator: Buffer | undefined,
+): { outcome: VerifyOutcome | RadiusDecodeReason; packet?: RadiusPacket } {
   let packet: RadiusPacket;
   try {
     packet = decodePacket(datagram, dictionary);
@@ -198,7 +255,8 @@ const MUTATIONS: readonly Mutation[] = [
   // Rewrite the Length field.
   (data, next) => {
     const out = Buffer.from(data);
-    if (out.length >= 4) out.writeUInt16BE(int(next, 4) === 0 ? int(next, 65536) : Math.max(0, data.length + int(next, 9) - 4), 2);
+    if (out.length >= 4)
+      out.writeUInt16BE(int(next, 4) === 0 ? int(next, 65536) : Math.max(0, data.length + int(next, 9) - 4), 2);
     return out;
   },
   // Corrupt an attribute's Length octet.
@@ -230,7 +288,13 @@ const MUTATIONS: readonly Mutation[] = [
     const b = offsets[first + 1] ?? 20;
     const aEnd = a + (data[a + 1] ?? 2);
     const bEnd = b + (data[b + 1] ?? 2);
-    return Buffer.concat([data.subarray(0, a), data.subarray(b, bEnd), data.subarray(aEnd, b), data.subarray(a, aEnd), data.subarray(bEnd)]);
+    return Buffer.concat([
+      data.subarray(0, a),
+      data.subarray(b, bEnd),
+      data.subarray(aEnd, b),
+      data.subarray(a, aEnd),
+      data.subarray(bEnd),
+    ]);
   },
   // Insert a random attribute with a plausible header.
   (data, next) => {
@@ -291,7 +355,10 @@ function randomPacket(next: () => number): Buffer {
     } else if (kind < 3) {
       const inner = randomBytes(next, 1 + int(next, 30));
       const vendor = [311, 14988, 9, 4874, 2011, 3561, 12345][int(next, 7)] ?? 9;
-      const body = Buffer.concat([Buffer.from([0, (vendor >> 16) & 255, (vendor >> 8) & 255, vendor & 255, int(next, 40), inner.length + 2]), inner]);
+      const body = Buffer.concat([
+        Buffer.from([0, (vendor >> 16) & 255, (vendor >> 8) & 255, vendor & 255, int(next, 40), inner.length + 2]),
+        inner,
+      ]);
       attributes.push(Buffer.concat([Buffer.from([26, body.length + 2]), body]));
     } else {
       const value = randomBytes(next, 1 + int(next, 40));
@@ -313,13 +380,23 @@ describe('fuzz: malformed, mutated and forged datagrams', () => {
     for (let round = 0; round < MUTATED; round++) {
       const seed = SEEDS[round % SEEDS.length] as Seed;
       let datagram = seed.data;
-      for (let steps = 1 + int(next, 3); steps > 0; steps--) datagram = (MUTATIONS[int(next, MUTATIONS.length)] as Mutation)(datagram, next);
+      for (let steps = 1 + int(next, 3); steps > 0; steps--)
+        datagram = (MUTATIONS[int(next, MUTATIONS.length)] as Mutation)(datagram, next);
       assertNotForged(datagram, seed.requestAuthenticator, tally);
     }
     // The run must reach deep: most mutants decode, and every failure kind shows up.
-    const decoded = [...tally].filter(([outcome]) => !isDecodeReason(outcome)).reduce((sum, [, count]) => sum + count, 0);
+    const decoded = [...tally]
+      .filter(([outcome]) => !isDecodeReason(outcome))
+      .reduce((sum, [, count]) => sum + count, 0);
     expect(decoded).toBeGreaterThan(MUTATED / 4);
-    for (const reason of ['truncated_attribute', 'bad_attribute_length', 'bad_value_length', 'bad_vsa', 'bad_message_authenticator', 'bad_authenticator']) {
+    for (const reason of [
+      'truncated_attribute',
+      'bad_attribute_length',
+      'bad_value_length',
+      'bad_vsa',
+      'bad_message_authenticator',
+      'bad_authenticator',
+    ]) {
       expect(tally.get(reason) ?? 0, reason).toBeGreaterThan(0);
     }
   });

@@ -24,7 +24,12 @@ export function rawVsa(vendorId: number, type: number, value: Buffer): Buffer {
 }
 
 /** A packet with a correct Length field around the given attribute octets. */
-export function rawPacket(code: number, identifier: number, authenticator: Buffer, attributes: readonly Buffer[]): Buffer {
+export function rawPacket(
+  code: number,
+  identifier: number,
+  authenticator: Buffer,
+  attributes: readonly Buffer[],
+): Buffer {
   const body = Buffer.concat(attributes);
   const header = Buffer.alloc(4);
   header[0] = code;

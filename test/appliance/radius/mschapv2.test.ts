@@ -80,7 +80,17 @@ describe('DES for MS-CHAP (3DES-EDE with one key = single DES)', () => {
   it('matches OpenSSL legacy single DES', () => {
     const key7 = randomBytes(7);
     const block = randomBytes(8);
-    const args = ['enc', '-des-ecb', '-provider', 'legacy', '-provider', 'default', '-nopad', '-K', expandDesKey(key7).toString('hex')];
+    const args = [
+      'enc',
+      '-des-ecb',
+      '-provider',
+      'legacy',
+      '-provider',
+      'default',
+      '-nopad',
+      '-K',
+      expandDesKey(key7).toString('hex'),
+    ];
     const reference = openssl(args, block);
     if (!reference) return;
     expect(desEncryptBlock(key7, block)).toEqual(reference);
@@ -105,10 +115,13 @@ describe('MS-CHAPv2 (RFC 2759 §9.2 vectors)', () => {
   it('NtPasswordHash', () => expect(ntPasswordHash(PASSWORD)).toEqual(PASSWORD_HASH));
   it('ChallengeHash', () => expect(challengeHash(PEER_CHALLENGE, AUTH_CHALLENGE, USER)).toEqual(CHALLENGE));
   it('ChallengeResponse', () => expect(challengeResponse(CHALLENGE, PASSWORD_HASH)).toEqual(NT_RESPONSE));
-  it('GenerateNTResponse', () => expect(generateNtResponse(AUTH_CHALLENGE, PEER_CHALLENGE, USER, PASSWORD_HASH)).toEqual(NT_RESPONSE));
+  it('GenerateNTResponse', () =>
+    expect(generateNtResponse(AUTH_CHALLENGE, PEER_CHALLENGE, USER, PASSWORD_HASH)).toEqual(NT_RESPONSE));
   it('HashNtPasswordHash', () => expect(hashNtPasswordHash(PASSWORD_HASH)).toEqual(PASSWORD_HASH_HASH));
   it('GenerateAuthenticatorResponse', () => {
-    expect(generateAuthenticatorResponse(PASSWORD_HASH, NT_RESPONSE, PEER_CHALLENGE, AUTH_CHALLENGE, USER)).toBe(AUTHENTICATOR_RESPONSE);
+    expect(generateAuthenticatorResponse(PASSWORD_HASH, NT_RESPONSE, PEER_CHALLENGE, AUTH_CHALLENGE, USER)).toBe(
+      AUTHENTICATOR_RESPONSE,
+    );
   });
   it('strips a prepended domain from the user name (RFC 2759 §8.2)', () => {
     expect(stripDomain('CORP\\User')).toBe('User');
@@ -156,26 +169,36 @@ describe('authenticateMsChapV2 over RADIUS', () => {
     ['cleartext', { kind: 'cleartext', password: PASSWORD }],
     ['NT hash', { kind: 'nt-hash', ntHash: PASSWORD_HASH }],
   ];
-  it.each(credentials)('accepts the RFC exchange with a %s credential and returns MS-CHAP2-Success + MPPE keys', (_kind, credential) => {
-    const request = decodePacket(msChapRequest(USER), dictionary);
-    const result = authenticateMsChapV2(request, credential);
-    expect(result.ok).toBe(true);
-    const reply = decodePacket(buildReply(request, PacketCode.accessAccept, result.reply, SECRET, dictionary), dictionary);
-    const success = getOctets(reply, dictionary.requireAttribute('MS-CHAP2-Success'));
-    expect(success?.[0]).toBe(0x2a);
-    expect(success?.subarray(1).toString('ascii')).toBe(AUTHENTICATOR_RESPONSE);
-    // RFC 2548 §2.4.2-3: salt-encrypted with the request authenticator.
-    const send = getOctets(reply, dictionary.requireAttribute('MS-MPPE-Send-Key'));
-    const recv = getOctets(reply, dictionary.requireAttribute('MS-MPPE-Recv-Key'));
-    expect(send?.length).toBe(34);
-    expect(saltDecrypt(send ?? Buffer.alloc(0), SECRET, request.authenticator)).toEqual(SEND_START_KEY_128);
-    expect(saltDecrypt(recv ?? Buffer.alloc(0), SECRET, request.authenticator)).toEqual(deriveMppeKeys(PASSWORD_HASH, NT_RESPONSE).recvKey);
-    expect((send?.readUInt16BE(0) ?? 0) & 0x8000).toBe(0x8000);
-    expect(send?.subarray(0, 2)).not.toEqual(recv?.subarray(0, 2));
-  });
+  it.each(credentials)(
+    'accepts the RFC exchange with a %s credential and returns MS-CHAP2-Success + MPPE keys',
+    (_kind, credential) => {
+      const request = decodePacket(msChapRequest(USER), dictionary);
+      const result = authenticateMsChapV2(request, credential);
+      expect(result.ok).toBe(true);
+      const reply = decodePacket(
+        buildReply(request, PacketCode.accessAccept, result.reply, SECRET, dictionary),
+        dictionary,
+      );
+      const success = getOctets(reply, dictionary.requireAttribute('MS-CHAP2-Success'));
+      expect(success?.[0]).toBe(0x2a);
+      expect(success?.subarray(1).toString('ascii')).toBe(AUTHENTICATOR_RESPONSE);
+      // RFC 2548 §2.4.2-3: salt-encrypted with the request authenticator.
+      const send = getOctets(reply, dictionary.requireAttribute('MS-MPPE-Send-Key'));
+      const recv = getOctets(reply, dictionary.requireAttribute('MS-MPPE-Recv-Key'));
+      expect(send?.length).toBe(34);
+      expect(saltDecrypt(send ?? Buffer.alloc(0), SECRET, request.authenticator)).toEqual(SEND_START_KEY_128);
+      expect(saltDecrypt(recv ?? Buffer.alloc(0), SECRET, request.authenticator)).toEqual(
+        deriveMppeKeys(PASSWORD_HASH, NT_RESPONSE).recvKey,
+      );
+      expect((send?.readUInt16BE(0) ?? 0) & 0x8000).toBe(0x8000);
+      expect(send?.subarray(0, 2)).not.toEqual(recv?.subarray(0, 2));
+    },
+  );
 
   it('uses the user name without its domain', () => {
-    expect(authenticateMsChapV2(decodePacket(msChapRequest('CORP\\User'), dictionary), credentials[0]![1]).ok).toBe(true);
+    expect(authenticateMsChapV2(decodePacket(msChapRequest('CORP\\User'), dictionary), credentials[0]![1]).ok).toBe(
+      true,
+    );
   });
 
   it('rejects a wrong password with MS-CHAP-Error E=691', () => {
@@ -198,11 +221,19 @@ describe('authenticateMsChapV2 over RADIUS', () => {
 
   it('reports missing and malformed attributes', () => {
     const bare = buildRequest(
-      { code: PacketCode.accessRequest, identifier: 1, secret: SECRET, attributes: [{ attribute: 'User-Name', value: USER }] },
+      {
+        code: PacketCode.accessRequest,
+        identifier: 1,
+        secret: SECRET,
+        attributes: [{ attribute: 'User-Name', value: USER }],
+      },
       dictionary,
     );
     const credential: StoredCredential = { kind: 'cleartext', password: PASSWORD };
-    expect(authenticateMsChapV2(decodePacket(bare, dictionary), credential)).toMatchObject({ ok: false, reason: 'missing_attribute' });
+    expect(authenticateMsChapV2(decodePacket(bare, dictionary), credential)).toMatchObject({
+      ok: false,
+      reason: 'missing_attribute',
+    });
     const eightOctetChallenge = buildRequest(
       {
         code: PacketCode.accessRequest,

@@ -5,7 +5,10 @@ import { dictionary, hex, rawAttribute, rawPacket, rawVsa } from './helpers.ts';
 describe('DHCP Option 82 / agent ids', () => {
   it('reads RFC 4679 ADSL-Forum Agent-Circuit-Id and Agent-Remote-Id', () => {
     const packet = decodePacket(
-      rawPacket(1, 0, Buffer.alloc(16), [rawVsa(3561, 1, Buffer.from('eth 0/1/2:100')), rawVsa(3561, 2, Buffer.from('cpe-42'))]),
+      rawPacket(1, 0, Buffer.alloc(16), [
+        rawVsa(3561, 1, Buffer.from('eth 0/1/2:100')),
+        rawVsa(3561, 2, Buffer.from('cpe-42')),
+      ]),
       dictionary,
     );
     expect(readAgentIds(packet)).toEqual({ circuitId: Buffer.from('eth 0/1/2:100'), remoteId: Buffer.from('cpe-42') });
@@ -19,6 +22,8 @@ describe('DHCP Option 82 / agent ids', () => {
 
   it('stops at a malformed sub-option and reports nothing when absent', () => {
     expect(parseOption82(hex('01 02 61 62 02 09 00'))).toEqual({ circuitId: Buffer.from('ab'), remoteId: undefined });
-    expect(readAgentIds(decodePacket(rawPacket(1, 0, Buffer.alloc(16), [rawAttribute(1, Buffer.from('u'))]), dictionary))).toEqual({});
+    expect(
+      readAgentIds(decodePacket(rawPacket(1, 0, Buffer.alloc(16), [rawAttribute(1, Buffer.from('u'))]), dictionary)),
+    ).toEqual({});
   });
 });

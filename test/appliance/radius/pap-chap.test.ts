@@ -19,7 +19,10 @@ function papRequest(password: string, secret = SECRET) {
     { attribute: 'User-Name', value: 'dave' },
     { attribute: 'User-Password', value: password },
   ];
-  return decodePacket(buildRequest({ code: PacketCode.accessRequest, identifier: 1, secret, attributes }, dictionary), dictionary);
+  return decodePacket(
+    buildRequest({ code: PacketCode.accessRequest, identifier: 1, secret, attributes }, dictionary),
+    dictionary,
+  );
 }
 
 describe('authenticatePap (RFC 2865 §5.2)', () => {
@@ -31,15 +34,27 @@ describe('authenticatePap (RFC 2865 §5.2)', () => {
     );
     const secret = Buffer.from('xyzzy5461');
     expect(authenticatePap(request, secret, cleartext('arctangent')).ok).toBe(true);
-    expect(authenticatePap(request, secret, cleartext('arctangenT'))).toMatchObject({ ok: false, reason: 'wrong_password' });
-    expect(authenticatePap(request, secret, cleartext('arctangent '))).toMatchObject({ ok: false, reason: 'wrong_password' });
-    expect(authenticatePap(request, secret, cleartext('arctan'))).toMatchObject({ ok: false, reason: 'wrong_password' });
+    expect(authenticatePap(request, secret, cleartext('arctangenT'))).toMatchObject({
+      ok: false,
+      reason: 'wrong_password',
+    });
+    expect(authenticatePap(request, secret, cleartext('arctangent '))).toMatchObject({
+      ok: false,
+      reason: 'wrong_password',
+    });
+    expect(authenticatePap(request, secret, cleartext('arctan'))).toMatchObject({
+      ok: false,
+      reason: 'wrong_password',
+    });
   });
 
-  it.each(['x', 'exactly16octets!', 'seventeen octets!', 'ünïcödé pässwörd', 'p'.repeat(128)])('round-trips "%s"', (password) => {
-    expect(authenticatePap(papRequest(password), SECRET, cleartext(password)).ok).toBe(true);
-    expect(authenticatePap(papRequest(password), SECRET, cleartext(`${password}x`)).ok).toBe(false);
-  });
+  it.each(['x', 'exactly16octets!', 'seventeen octets!', 'ünïcödé pässwörd', 'p'.repeat(128)])(
+    'round-trips "%s"',
+    (password) => {
+      expect(authenticatePap(papRequest(password), SECRET, cleartext(password)).ok).toBe(true);
+      expect(authenticatePap(papRequest(password), SECRET, cleartext(`${password}x`)).ok).toBe(false);
+    },
+  );
 
   it('checks an NT-hash credential', () => {
     const credential: StoredCredential = { kind: 'nt-hash', ntHash: ntPasswordHash('hash-me') };
@@ -66,7 +81,10 @@ describe('authenticatePap (RFC 2865 §5.2)', () => {
       secret: SECRET.toString(),
       id: 12,
       authenticator,
-      attributes: [['User-Name', 'erin'], ['NAS-IP-Address', '10.1.1.1']],
+      attributes: [
+        ['User-Name', 'erin'],
+        ['NAS-IP-Address', '10.1.1.1'],
+      ],
       password: 'from-pyrad-with-a-long-password',
     });
     const request = decodePacket(Buffer.from(packet, 'hex'), dictionary);

@@ -19,15 +19,25 @@ const RFC_AUTHENTICATOR = hex('0f403f9473978057bd83d5cb98f4227a');
 
 describe('User-Password hiding (RFC 2865 §5.2)', () => {
   it('reproduces the RFC 2865 §7.1 example', () => {
-    expect(hideUserPassword('arctangent', RFC_SECRET, RFC_AUTHENTICATOR).toString('hex')).toBe('0dbe708d93d413ce3196e43f782a0aee');
-    expect(revealUserPassword(hex('0dbe708d93d413ce3196e43f782a0aee'), RFC_SECRET, RFC_AUTHENTICATOR)?.toString()).toBe('arctangent');
+    expect(hideUserPassword('arctangent', RFC_SECRET, RFC_AUTHENTICATOR).toString('hex')).toBe(
+      '0dbe708d93d413ce3196e43f782a0aee',
+    );
+    expect(revealUserPassword(hex('0dbe708d93d413ce3196e43f782a0aee'), RFC_SECRET, RFC_AUTHENTICATOR)?.toString()).toBe(
+      'arctangent',
+    );
   });
 
   it('matches pyrad PwCrypt for every length from 1 to 128 octets', () => {
     const random = seededRandom(2865);
     const cases = Array.from({ length: 128 }, (_, index) => {
-      const password = Array.from({ length: index + 1 }, () => String.fromCharCode(33 + Math.floor(random() * 94))).join('');
-      return { password, authenticator: randomBytes(16).toString('hex'), secret: `s${index}-${'k'.repeat(index % 40)}` };
+      const password = Array.from({ length: index + 1 }, () =>
+        String.fromCharCode(33 + Math.floor(random() * 94)),
+      ).join('');
+      return {
+        password,
+        authenticator: randomBytes(16).toString('hex'),
+        secret: `s${index}-${'k'.repeat(index % 40)}`,
+      };
     });
     const reference = runPyrad<Array<{ hidden: string }>>(cases.map((c) => ({ op: 'pwcrypt', ...c })));
     cases.forEach((c, index) => {
@@ -41,7 +51,8 @@ describe('User-Password hiding (RFC 2865 §5.2)', () => {
 
   it('refuses impossible lengths', () => {
     expect(() => hideUserPassword('x'.repeat(129), SECRET, RFC_AUTHENTICATOR)).toThrow(RangeError);
-    for (const size of [0, 15, 17, 144]) expect(revealUserPassword(Buffer.alloc(size), SECRET, RFC_AUTHENTICATOR)).toBeUndefined();
+    for (const size of [0, 15, 17, 144])
+      expect(revealUserPassword(Buffer.alloc(size), SECRET, RFC_AUTHENTICATOR)).toBeUndefined();
   });
 
   it('a wrong secret reveals garbage, not the password', () => {
@@ -92,7 +103,15 @@ describe('salt encryption (RFC 2868 §3.5 Tunnel-Password, RFC 2548 §2.4.2 MPPE
 
   it('encodes Tunnel-Password with tag, salt and the request authenticator in a reply', () => {
     const request = decodePacket(
-      buildRequest({ code: PacketCode.accessRequest, identifier: 1, secret: SECRET, attributes: [{ attribute: 'User-Name', value: 'l2tp' }] }, dictionary),
+      buildRequest(
+        {
+          code: PacketCode.accessRequest,
+          identifier: 1,
+          secret: SECRET,
+          attributes: [{ attribute: 'User-Name', value: 'l2tp' }],
+        },
+        dictionary,
+      ),
       dictionary,
     );
     const reply = buildReply(
@@ -110,12 +129,15 @@ describe('salt encryption (RFC 2868 §3.5 Tunnel-Password, RFC 2548 §2.4.2 MPPE
     const value = getOctets(decoded, def);
     expect(getTag(decoded, def)).toBe(2);
     expect(value?.length).toBe(1 + 2 + 16);
-    expect(saltDecrypt(value?.subarray(1) ?? Buffer.alloc(0), SECRET, request.authenticator)?.toString()).toBe('tunnel-secret');
+    expect(saltDecrypt(value?.subarray(1) ?? Buffer.alloc(0), SECRET, request.authenticator)?.toString()).toBe(
+      'tunnel-secret',
+    );
     // RFC 2868 §3.5: each Salt in one packet is unique.
     const values = [0, 1].map((nth) => {
       let seen = -1;
       for (let index = 0; index < decoded.attributeCount; index++) {
-        if (decoded.attributes[index * 4 + 1] === 69 && ++seen === nth) return decoded.data.readUInt16BE((decoded.attributes[index * 4 + 2] ?? 0) + 1);
+        if (decoded.attributes[index * 4 + 1] === 69 && ++seen === nth)
+          return decoded.data.readUInt16BE((decoded.attributes[index * 4 + 2] ?? 0) + 1);
       }
       return -1;
     });

@@ -131,14 +131,25 @@ describe('our encoder, decoded by the radius package', () => {
       if (kind === 0) {
         password = printable(1 + integer(40));
         data = buildRequest(
-          { code: PacketCode.accessRequest, identifier: round & 255, secret: SECRET, attributes: [{ attribute: 'User-Password', value: password }, ...attributes] },
+          {
+            code: PacketCode.accessRequest,
+            identifier: round & 255,
+            secret: SECRET,
+            attributes: [{ attribute: 'User-Password', value: password }, ...attributes],
+          },
           dictionary,
         );
       } else if (kind === 1) {
-        data = buildRequest({ code: PacketCode.accountingRequest, identifier: round & 255, secret: SECRET, attributes }, dictionary);
+        data = buildRequest(
+          { code: PacketCode.accountingRequest, identifier: round & 255, secret: SECRET, attributes },
+          dictionary,
+        );
       } else {
         const request = decodePacket(
-          buildRequest({ code: PacketCode.accessRequest, identifier: round & 255, secret: SECRET, attributes: [] }, dictionary),
+          buildRequest(
+            { code: PacketCode.accessRequest, identifier: round & 255, secret: SECRET, attributes: [] },
+            dictionary,
+          ),
           dictionary,
         );
         data = buildReply(request, PacketCode.accessAccept, attributes, SECRET, dictionary);
@@ -147,7 +158,8 @@ describe('our encoder, decoded by the radius package', () => {
       // The radius package also checks the Accounting authenticator and the Message-Authenticator here.
       const theirs = radius.decode({ packet: Buffer.from(data), secret: SECRET.toString() });
       const expected = expectedAttributes(ours, password);
-      if (kind === 0) expect(revealUserPassword(entryValue(ours, 1), SECRET, ours.authenticator)?.toString()).toBe(password);
+      if (kind === 0)
+        expect(revealUserPassword(entryValue(ours, 1), SECRET, ours.authenticator)?.toString()).toBe(password);
       const { ['Message-Authenticator']: _ignored, ...theirAttributes } = theirs.attributes;
       expect(theirAttributes, `round ${round}`).toEqual(expected);
       compared += ours.attributeCount;
@@ -156,7 +168,7 @@ describe('our encoder, decoded by the radius package', () => {
   });
 });
 
-describe('the radius package\'s encoder, decoded by us', () => {
+describe("the radius package's encoder, decoded by us", () => {
   it(`${CASES} random Access-Requests with Message-Authenticator verify and decode to the values given`, () => {
     for (let round = 0; round < CASES; round++) {
       const inputs = randomAttributes(1 + integer(10)).filter((input) => {
@@ -190,7 +202,8 @@ describe('the radius package\'s encoder, decoded by us', () => {
         const def = input.attribute as AttributeDef;
         const raw = entryValue(packet, index + 1);
         const value = readValue(def, raw);
-        const expectedValue = typeof input.value === 'string' && def.dataType === 'integer' ? def.values.get(input.value) : input.value;
+        const expectedValue =
+          typeof input.value === 'string' && def.dataType === 'integer' ? def.values.get(input.value) : input.value;
         expect(value, def.name).toEqual(expectedValue);
         expect(readTag(def, raw)).toBe(input.tag);
       });
@@ -223,7 +236,9 @@ describe('where the radius package is unsafe and we are not (DESIGN.md)', () => 
       } catch {
         // Refused by the radius package too.
       }
-      expect(verifyRequest(decodePacket(tampered, dictionary), SECRET, { requireMessageAuthenticator: true })).toBe('bad_message_authenticator');
+      expect(verifyRequest(decodePacket(tampered, dictionary), SECRET, { requireMessageAuthenticator: true })).toBe(
+        'bad_message_authenticator',
+      );
     }
     expect(passedTheirs).toBeGreaterThan(0);
   });
@@ -231,7 +246,13 @@ describe('where the radius package is unsafe and we are not (DESIGN.md)', () => 
   it('a truncated attribute the radius package accepts is refused here', () => {
     const data = Buffer.from(
       buildRequest(
-        { code: PacketCode.accessRequest, identifier: 1, secret: SECRET, messageAuthenticator: false, attributes: [{ attribute: 'User-Name', value: 'abc' }] },
+        {
+          code: PacketCode.accessRequest,
+          identifier: 1,
+          secret: SECRET,
+          messageAuthenticator: false,
+          attributes: [{ attribute: 'User-Name', value: 'abc' }],
+        },
         dictionary,
       ),
     );

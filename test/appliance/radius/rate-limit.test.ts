@@ -17,7 +17,15 @@ const PLAN: RateLimitProfile = { uploadKbps: 10_000, downloadKbps: 50_000 };
 /** Encode into a real Access-Accept and read the attributes back through the dictionary. */
 function roundTrip(attributes: AttributeInput[]): Map<string, unknown[]> {
   const request = decodePacket(
-    buildRequest({ code: PacketCode.accessRequest, identifier: 1, secret: SECRET, attributes: [{ attribute: 'User-Name', value: 'u' }] }, dictionary),
+    buildRequest(
+      {
+        code: PacketCode.accessRequest,
+        identifier: 1,
+        secret: SECRET,
+        attributes: [{ attribute: 'User-Name', value: 'u' }],
+      },
+      dictionary,
+    ),
     dictionary,
   );
   const reply = decodePacket(buildReply(request, PacketCode.accessAccept, attributes, SECRET, dictionary), dictionary);
@@ -42,7 +50,14 @@ describe('renderRateLimit: MikroTik (upload first)', () => {
   it('renders bursts as rate, threshold and time pairs', () => {
     const profile: RateLimitProfile = {
       ...PLAN,
-      burst: { uploadKbps: 20_000, downloadKbps: 100_000, thresholdUploadKbps: 8_000, thresholdDownloadKbps: 40_000, timeUploadSeconds: 16, timeDownloadSeconds: 32 },
+      burst: {
+        uploadKbps: 20_000,
+        downloadKbps: 100_000,
+        thresholdUploadKbps: 8_000,
+        thresholdDownloadKbps: 40_000,
+        timeUploadSeconds: 16,
+        timeDownloadSeconds: 32,
+      },
     };
     expect(renderRateLimit('mikrotik', profile)[0]?.value).toBe('10M/50M 20M/100M 8M/40M 16/32');
   });
@@ -67,7 +82,7 @@ describe('renderRateLimit: Cisco', () => {
     ]);
   });
 
-  it('falls back to per-user CAR with input = upload and Cisco\'s 1.5 s bursts', () => {
+  it("falls back to per-user CAR with input = upload and Cisco's 1.5 s bursts", () => {
     expect(renderRateLimit('cisco', PLAN).map((attribute) => attribute.value)).toEqual([
       'lcp:interface-config#1=rate-limit input 10000000 1875000 3750000 conform-action transmit exceed-action drop',
       'lcp:interface-config#2=rate-limit output 50000000 9375000 18750000 conform-action transmit exceed-action drop',
@@ -86,7 +101,10 @@ describe('renderRateLimit: Juniper', () => {
       buildRequest({ code: PacketCode.accessRequest, identifier: 1, secret: SECRET, attributes: [] }, dictionary),
       dictionary,
     );
-    const reply = decodePacket(buildReply(request, PacketCode.accessAccept, attributes, SECRET, dictionary), dictionary);
+    const reply = decodePacket(
+      buildReply(request, PacketCode.accessAccept, attributes, SECRET, dictionary),
+      dictionary,
+    );
     const service = dictionary.requireAttribute('ERX-Service-Activate');
     expect(getValues(reply, service)).toEqual(['svc-rate(10000000,50000000)']);
     expect(getTag(reply, service)).toBe(1);
@@ -108,7 +126,14 @@ describe('renderRateLimit: Huawei', () => {
   it('renders input (upload) and output (download) average and peak rates in bit/s', () => {
     const profile: RateLimitProfile = {
       ...PLAN,
-      burst: { uploadKbps: 12_000, downloadKbps: 60_000, thresholdUploadKbps: 0, thresholdDownloadKbps: 0, timeUploadSeconds: 0, timeDownloadSeconds: 0 },
+      burst: {
+        uploadKbps: 12_000,
+        downloadKbps: 60_000,
+        thresholdUploadKbps: 0,
+        thresholdDownloadKbps: 0,
+        timeUploadSeconds: 0,
+        timeDownloadSeconds: 0,
+      },
       policy: { qosProfile: 'home' },
     };
     const values = roundTrip(renderRateLimit('huawei', profile));
@@ -133,7 +158,17 @@ describe('renderRateLimit: validation', () => {
     ['priority 9', { ...PLAN, priority: 9 }],
     [
       'a negative burst time',
-      { ...PLAN, burst: { uploadKbps: 1, downloadKbps: 1, thresholdUploadKbps: 1, thresholdDownloadKbps: 1, timeUploadSeconds: -1, timeDownloadSeconds: 1 } },
+      {
+        ...PLAN,
+        burst: {
+          uploadKbps: 1,
+          downloadKbps: 1,
+          thresholdUploadKbps: 1,
+          thresholdDownloadKbps: 1,
+          timeUploadSeconds: -1,
+          timeDownloadSeconds: 1,
+        },
+      },
     ],
   ];
   it.each(bad)('refuses %s', (_name, profile) => {

@@ -69,7 +69,9 @@ describe('buildReply', () => {
       dictionary,
     );
     signPacket(encoded.data, -1, secret, true);
-    expect(encoded.data.toString('hex')).toBe('0200002686fe220e7624ba2a1005f6bf9b55e0b2060600000001' + '0f06000000000e06c0a80103');
+    expect(encoded.data.toString('hex')).toBe(
+      '0200002686fe220e7624ba2a1005f6bf9b55e0b2060600000001' + '0f06000000000e06c0a80103',
+    );
   });
 
   const accessCodes: Array<[string, number]> = [
@@ -101,7 +103,13 @@ describe('buildReply', () => {
       reply: reply.toString('hex'),
     });
     expect(pyrad.ok).toBe(true);
-    expect(radius.verify_response({ request: Buffer.from(request.data), response: Buffer.from(reply), secret: SECRET.toString() })).toBe(true);
+    expect(
+      radius.verify_response({
+        request: Buffer.from(request.data),
+        response: Buffer.from(reply),
+        secret: SECRET.toString(),
+      }),
+    ).toBe(true);
   });
 
   it('pyrad decodes the reply attributes as sent', () => {
@@ -135,9 +143,15 @@ describe('buildReply', () => {
   });
 
   it('answers Status-Server with Message-Authenticator first on either port (RFC 5997 §3)', () => {
-    const status = decodePacket(buildRequest({ code: PacketCode.statusServer, identifier: 5, secret: SECRET, attributes: [] }, dictionary), dictionary);
+    const status = decodePacket(
+      buildRequest({ code: PacketCode.statusServer, identifier: 5, secret: SECRET, attributes: [] }, dictionary),
+      dictionary,
+    );
     for (const code of [PacketCode.accessAccept, PacketCode.accountingResponse]) {
-      const reply = decodePacket(buildReply(status, code, [{ attribute: 'Reply-Message', value: 'up' }], SECRET, dictionary), dictionary);
+      const reply = decodePacket(
+        buildReply(status, code, [{ attribute: 'Reply-Message', value: 'up' }], SECRET, dictionary),
+        dictionary,
+      );
       expect(reply.messageAuthenticatorOffset).toBe(22);
       expect(verifyReply(reply, status.authenticator, SECRET, STRICT)).toBe('ok');
     }
@@ -145,16 +159,36 @@ describe('buildReply', () => {
 
   it('signs Accounting-Response without Message-Authenticator unless asked or the request had one', () => {
     const plain = decodePacket(
-      buildRequest({ code: PacketCode.accountingRequest, identifier: 6, secret: SECRET, attributes: [{ attribute: 'Acct-Status-Type', value: 'Stop' }] }, dictionary),
+      buildRequest(
+        {
+          code: PacketCode.accountingRequest,
+          identifier: 6,
+          secret: SECRET,
+          attributes: [{ attribute: 'Acct-Status-Type', value: 'Stop' }],
+        },
+        dictionary,
+      ),
       dictionary,
     );
     const reply = decodePacket(buildReply(plain, PacketCode.accountingResponse, [], SECRET, dictionary), dictionary);
     expect(reply.data.length).toBe(20);
     expect(verifyReply(reply, plain.authenticator, SECRET, { requireMessageAuthenticator: false })).toBe('ok');
-    const asked = decodePacket(buildReply(plain, PacketCode.accountingResponse, [], SECRET, dictionary, { messageAuthenticator: true }), dictionary);
+    const asked = decodePacket(
+      buildReply(plain, PacketCode.accountingResponse, [], SECRET, dictionary, { messageAuthenticator: true }),
+      dictionary,
+    );
     expect(verifyReply(asked, plain.authenticator, SECRET, STRICT)).toBe('ok');
     const signedRequest = decodePacket(
-      buildRequest({ code: PacketCode.coaRequest, identifier: 6, secret: SECRET, attributes: [{ attribute: 'User-Name', value: 'u' }], messageAuthenticator: true }, dictionary),
+      buildRequest(
+        {
+          code: PacketCode.coaRequest,
+          identifier: 6,
+          secret: SECRET,
+          attributes: [{ attribute: 'User-Name', value: 'u' }],
+          messageAuthenticator: true,
+        },
+        dictionary,
+      ),
       dictionary,
     );
     const ack = decodePacket(buildReply(signedRequest, PacketCode.coaAck, [], SECRET, dictionary), dictionary);

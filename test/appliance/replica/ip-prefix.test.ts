@@ -12,7 +12,8 @@ describe('parseIpAddress', () => {
   });
 
   it('refuses what is not an address', () => {
-    for (const bad of ['', 'localhost', '256.0.0.1', '1.2.3', '2001:db8::1::2', '10.0.0.0/8', ' ']) expect(parseIpAddress(bad)).toBeNull();
+    for (const bad of ['', 'localhost', '256.0.0.1', '1.2.3', '2001:db8::1::2', '10.0.0.0/8', ' '])
+      expect(parseIpAddress(bad)).toBeNull();
   });
 });
 
@@ -29,13 +30,22 @@ describe('parsePrefix / formatPrefix', () => {
   });
 
   it('refuses bad lengths and mapped prefixes', () => {
-    for (const bad of ['10.0.0.0/33', '2001:db8::/129', '10.0.0.0/', '10.0.0.0/x', '::ffff:10.0.0.0/104']) expect(parsePrefix(bad)).toBeNull();
+    for (const bad of ['10.0.0.0/33', '2001:db8::/129', '10.0.0.0/', '10.0.0.0/x', '::ffff:10.0.0.0/104'])
+      expect(parsePrefix(bad)).toBeNull();
   });
 });
 
 describe('createPrefixTable', () => {
   const table = createPrefixTable(
-    ['10.0.0.0/8', '10.1.0.0/16', '10.1.2.3/32', '0.0.0.0/0', '2001:db8::/32', '2001:db8:1::/48', '2001:db8:1::1/128'].map((text) => ({
+    [
+      '10.0.0.0/8',
+      '10.1.0.0/16',
+      '10.1.2.3/32',
+      '0.0.0.0/0',
+      '2001:db8::/32',
+      '2001:db8:1::/48',
+      '2001:db8:1::1/128',
+    ].map((text) => ({
       prefix: parsePrefix(text)!,
       value: text,
     })),

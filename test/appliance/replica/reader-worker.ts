@@ -22,6 +22,11 @@ parentPort?.on('message', (request: Request) => {
     return;
   }
   const subscriber = replica.findSubscriberByUsername(request.username);
-  parentPort?.postMessage({ id: request.id, found: subscriber !== undefined, status: subscriber?.status ?? null, revision: replica.revision });
+  parentPort?.postMessage({
+    id: request.id,
+    found: subscriber !== undefined,
+    status: subscriber?.status ?? null,
+    revision: replica.revision,
+  });
 });
 parentPort?.postMessage({ ready: true, revision: replica.revision });

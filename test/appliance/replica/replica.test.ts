@@ -8,7 +8,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuthMethod } from '../../../appliance/config.ts';
 import { describeDatabase } from '../../../appliance/local-db.ts';
 import { createSilentLogger } from '../../../appliance/log.ts';
-import { openReplica, openReplicaReader, ReplicaWriteError, supportedMethods } from '../../../appliance/replica/index.ts';
+import {
+  openReplica,
+  openReplicaReader,
+  ReplicaWriteError,
+  supportedMethods,
+} from '../../../appliance/replica/index.ts';
 import type { Replica, ReplicaReader } from '../../../appliance/replica/index.ts';
 import { readReplicaDelta } from '../../../appliance/replica/read-rows.ts';
 import { createSecretBox, loadKey } from '../../../appliance/replica/secret-box.ts';
@@ -57,7 +62,9 @@ async function waitFor(check: () => boolean, timeoutMs = 3_000): Promise<number>
 describe('schema upgrades', () => {
   it('adds the CoA port to a schema-1 replica in place, keeping its NAS clients', async () => {
     let replica = await writer();
-    await replica.applyChanges([{ op: 'upsert-nas-client', value: { id: 'isg', address: '192.0.2.10', secret: 's3cret', vendor: 'cisco' } }]);
+    await replica.applyChanges([
+      { op: 'upsert-nas-client', value: { id: 'isg', address: '192.0.2.10', secret: 's3cret', vendor: 'cisco' } },
+    ]);
     replica.close();
     open.splice(0);
     // What a schema-1 appliance left behind: nas_clients without coa_port (nor ipoe).
@@ -73,7 +80,12 @@ describe('schema upgrades', () => {
     check.close();
     expect(replica.getNasClient('isg')).toMatchObject({ prefix: '192.0.2.10/32', coaPort: null });
     expect(replica.getNasClient('isg')?.secret.toString()).toBe('s3cret');
-    await replica.applyChanges([{ op: 'upsert-nas-client', value: { id: 'isg', address: '192.0.2.10', secret: 's3cret', vendor: 'cisco', coaPort: 1700 } }]);
+    await replica.applyChanges([
+      {
+        op: 'upsert-nas-client',
+        value: { id: 'isg', address: '192.0.2.10', secret: 's3cret', vendor: 'cisco', coaPort: 1700 },
+      },
+    ]);
     const other = await reader();
     expect(other.getNasClient('isg')?.coaPort).toBe(1700);
   });
@@ -122,9 +134,15 @@ describe('NAS clients', () => {
   it('finds clients by longest prefix, IPv4 and IPv6, across a reopen', async () => {
     const replica = await writer();
     await replica.applyChanges([
-      { op: 'upsert-nas-client', value: { address: '10.0.0.0/8', secret: 'wide', vendor: 'mikrotik', name: 'all-of-10' } },
+      {
+        op: 'upsert-nas-client',
+        value: { address: '10.0.0.0/8', secret: 'wide', vendor: 'mikrotik', name: 'all-of-10' },
+      },
       { op: 'upsert-nas-client', value: { address: '10.20.0.0/16', secret: 'narrow', vendor: 'cisco' } },
-      { op: 'upsert-nas-client', value: { address: '10.20.30.40', secret: 'exact', vendor: 'juniper', requireMessageAuthenticator: false } },
+      {
+        op: 'upsert-nas-client',
+        value: { address: '10.20.30.40', secret: 'exact', vendor: 'juniper', requireMessageAuthenticator: false },
+      },
       { op: 'upsert-nas-client', value: { address: '2001:db8::/32', secret: 'v6', vendor: 'huawei' } },
       { op: 'upsert-nas-client', value: { address: '2001:db8:ff::7', secret: 'v6-exact' } },
     ]);
@@ -184,7 +202,9 @@ describe('secrets at rest', () => {
 
     // Swapping a sealed value onto another row must not open (the row id is bound in).
     const client = createClient({ url: `file:${join(dir, 'replica.db')}` });
-    await client.execute("INSERT INTO subscribers (id, username, credentials, status, revision) SELECT 'mallory', 'mallory', credentials, status, 99 FROM subscribers WHERE id = 'alice'");
+    await client.execute(
+      "INSERT INTO subscribers (id, username, credentials, status, revision) SELECT 'mallory', 'mallory', credentials, status, 99 FROM subscribers WHERE id = 'alice'",
+    );
     await client.execute("UPDATE meta SET value = 99 WHERE key = 'revision'");
     client.close();
     await expect(reader()).rejects.toThrow(/cannot open sealed value for subscriber:mallory/);
@@ -214,7 +234,9 @@ describe('credentials per enabled methods', () => {
   it('keeps only the NT hash for PAP + MS-CHAPv2', async () => {
     const replica = await writer(['pap', 'mschapv2']);
     await replica.upsertSubscriber({ username: 'u', password: 'clientPass' });
-    expect(replica.findSubscriberByUsername('u')?.credentials).toEqual({ ntHash: ntPasswordHash('clientPass').toString('hex') });
+    expect(replica.findSubscriberByUsername('u')?.credentials).toEqual({
+      ntHash: ntPasswordHash('clientPass').toString('hex'),
+    });
   });
 
   it('keeps only a salted SHA-256 for PAP alone', async () => {
@@ -222,7 +244,10 @@ describe('credentials per enabled methods', () => {
     await replica.upsertSubscriber({ username: 'u', password: 'secret' });
     const digest = replica.findSubscriberByUsername('u')?.credentials.digest;
     expect(digest?.algorithm).toBe('sha256');
-    const expected = createHash('sha256').update('secret').update(Buffer.from(digest?.salt ?? '', 'hex')).digest('hex');
+    const expected = createHash('sha256')
+      .update('secret')
+      .update(Buffer.from(digest?.salt ?? '', 'hex'))
+      .digest('hex');
     expect(digest?.hash).toBe(expected);
   });
 
@@ -236,7 +261,10 @@ describe('credentials per enabled methods', () => {
   it('keeps hashed forms from imports as given', async () => {
     const replica = await writer(['pap']);
     await replica.upsertSubscriber({ username: 'u', credentials: { crypt: '$6$salt$hash', ntHash: 'a'.repeat(32) } });
-    expect(replica.findSubscriberByUsername('u')?.credentials).toEqual({ crypt: '$6$salt$hash', ntHash: 'a'.repeat(32) });
+    expect(replica.findSubscriberByUsername('u')?.credentials).toEqual({
+      crypt: '$6$salt$hash',
+      ntHash: 'a'.repeat(32),
+    });
   });
 });
 
@@ -244,8 +272,14 @@ describe('subscribers', () => {
   it('finds subscribers by username, MAC in any notation and Option 82', async () => {
     const replica = await writer();
     await replica.applyChanges([
-      { op: 'upsert-profile', value: { name: '10M', rateLimit: { upKbps: 10_000, downKbps: 50_000 }, interimInterval: 300 } },
-      { op: 'upsert-subscriber', value: { username: 'pppoe-1', password: 'x', profile: '10M', framedIp: '100.64.0.10', simultaneousUse: 1 } },
+      {
+        op: 'upsert-profile',
+        value: { name: '10M', rateLimit: { upKbps: 10_000, downKbps: 50_000 }, interimInterval: 300 },
+      },
+      {
+        op: 'upsert-subscriber',
+        value: { username: 'pppoe-1', password: 'x', profile: '10M', framedIp: '100.64.0.10', simultaneousUse: 1 },
+      },
       { op: 'upsert-subscriber', value: { username: 'ipoe-mac', mac: 'AA-BB-CC-00-11-22' } },
       { op: 'upsert-subscriber', value: { username: 'ipoe-circuit', circuitId: 'eth 0/1/1:100' } },
       { op: 'upsert-subscriber', value: { username: 'ipoe-pair', circuitId: '0x0004000a0001', remoteId: 'olt-7' } },
@@ -258,7 +292,9 @@ describe('subscribers', () => {
     expect(replica.findSubscriberByMac('aa:bb:cc:00:11:23')).toBeUndefined();
     expect(replica.findSubscriberByCircuit(Buffer.from('eth 0/1/1:100'))?.username).toBe('ipoe-circuit');
     expect(replica.findSubscriberByCircuit('eth 0/1/1:100', 'any remote')?.username).toBe('ipoe-circuit');
-    expect(replica.findSubscriberByCircuit(Buffer.from([0, 4, 0, 10, 0, 1]), Buffer.from('olt-7'))?.username).toBe('ipoe-pair');
+    expect(replica.findSubscriberByCircuit(Buffer.from([0, 4, 0, 10, 0, 1]), Buffer.from('olt-7'))?.username).toBe(
+      'ipoe-pair',
+    );
     expect(replica.findSubscriberByCircuit(Buffer.from([0, 4, 0, 10, 0, 1]), Buffer.from('olt-8'))).toBeUndefined();
     expect(replica.findSubscriberByCircuit(Buffer.from([0, 4, 0, 10, 0, 1]))).toBeUndefined();
   });
@@ -300,9 +336,13 @@ describe('subscribers', () => {
 
   it('validates changes before touching the database', async () => {
     const replica = await writer();
-    await expect(replica.upsertSubscriber({ username: 'x', framedIp: '2001:db8::1' })).rejects.toThrow(/change #0 at value.framedIp: expected an IPv4 address/);
+    await expect(replica.upsertSubscriber({ username: 'x', framedIp: '2001:db8::1' })).rejects.toThrow(
+      /change #0 at value.framedIp: expected an IPv4 address/,
+    );
     await expect(replica.upsertSubscriber({ username: 'x', mac: 'zz' })).rejects.toThrow(/expected a MAC address/);
-    await expect(replica.upsertSubscriber({ username: 'x', remoteId: 'r' })).rejects.toThrow(/remoteId needs circuitId/);
+    await expect(replica.upsertSubscriber({ username: 'x', remoteId: 'r' })).rejects.toThrow(
+      /remoteId needs circuitId/,
+    );
     expect(replica.revision).toBe(0);
   });
 
@@ -343,7 +383,10 @@ describe('sync versions and tenant policy', () => {
       { op: 'upsert-subscriber', value: { username: 'goes', password: 'x' } },
       { op: 'upsert-nas-client', value: { address: '192.0.2.1', secret: 's' } },
     ]);
-    const result = await replica.applyChanges([{ op: 'upsert-subscriber', value: { username: 'stays', password: 'y' } }], { replace: true });
+    const result = await replica.applyChanges(
+      [{ op: 'upsert-subscriber', value: { username: 'stays', password: 'y' } }],
+      { replace: true },
+    );
     expect(result.deleted).toBe(2);
     expect(replica.counts()).toEqual({ nasClients: 0, profiles: 0, subscribers: 1 });
   });

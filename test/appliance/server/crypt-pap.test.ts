@@ -18,7 +18,8 @@ const USERS = [
   { username: 'crypt-sha512', password: 'sha512-pw', method: '-6' },
   { username: 'crypt-once', password: 'once-pw', method: '-6' },
 ] as const;
-const opensslCrypt = (method: string, password: string) => execFileSync('openssl', ['passwd', method, password], { encoding: 'utf8' }).trim();
+const opensslCrypt = (method: string, password: string) =>
+  execFileSync('openssl', ['passwd', method, password], { encoding: 'utf8' }).trim();
 
 let server: TestAppliance;
 let hashes: Map<string, string>;
@@ -30,7 +31,11 @@ beforeAll(async () => {
   await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET, vendor: 'mikrotik' });
   await replica.upsertProfile({ name: 'crypt-plan', framedPool: 'pool-crypt' });
   for (const user of USERS) {
-    await replica.upsertSubscriber({ username: user.username, credentials: { crypt: hashes.get(user.username) }, profile: 'crypt-plan' });
+    await replica.upsertSubscriber({
+      username: user.username,
+      credentials: { crypt: hashes.get(user.username) },
+      profile: 'crypt-plan',
+    });
   }
   await sleep(200);
 });
@@ -64,7 +69,11 @@ async function burst(requests: Array<{ username: string; password: string }>): P
         const reply = decodePacket(raw, dictionary);
         const request = sent[reply.identifier];
         if (request === undefined || codes[reply.identifier] !== 0) return;
-        if (verifyReply(reply, request.subarray(4, 20), Buffer.from(SECRET), { requireMessageAuthenticator: true }) !== 'ok') return;
+        if (
+          verifyReply(reply, request.subarray(4, 20), Buffer.from(SECRET), { requireMessageAuthenticator: true }) !==
+          'ok'
+        )
+          return;
         codes[reply.identifier] = reply.code;
         if (++answered === requests.length) {
           clearTimeout(timer);
@@ -90,7 +99,9 @@ describe('PAP against crypt(3) hashes', () => {
       ]),
     );
     const codes = await burst(requests);
-    expect(codes).toEqual(requests.map((_, index) => (index % 2 === 0 ? PacketCode.accessAccept : PacketCode.accessReject)));
+    expect(codes).toEqual(
+      requests.map((_, index) => (index % 2 === 0 ? PacketCode.accessAccept : PacketCode.accessReject)),
+    );
 
     const after = await server.metrics();
     const delta = (series: string) => metricValue(after, series) - metricValue(before, series);

@@ -4,7 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { allocateDuplicateCache, DUPLICATE_WINDOW_MS, IN_PROGRESS, openDuplicateCache } from '../../../appliance/radius/server/duplicate-cache.ts';
+import {
+  allocateDuplicateCache,
+  DUPLICATE_WINDOW_MS,
+  IN_PROGRESS,
+  openDuplicateCache,
+} from '../../../appliance/radius/server/duplicate-cache.ts';
 
 const T0 = 1_760_000_000_000;
 const request = (identifier = 9) => {
@@ -100,7 +105,9 @@ describe('duplicate cache', () => {
     const main = openDuplicateCache(buffer, 0);
     const inWorker = (owner: number, datagram: Buffer, reply: Buffer, finish: boolean) =>
       new Promise<number | string>((resolve, reject) => {
-        const worker = new Worker(new URL('./duplicate-cache-worker.ts', import.meta.url), { workerData: { buffer, owner, datagram, reply, now: T0, finish } });
+        const worker = new Worker(new URL('./duplicate-cache-worker.ts', import.meta.url), {
+          workerData: { buffer, owner, datagram, reply, now: T0, finish },
+        });
         worker.once('message', resolve);
         worker.once('error', reject);
       });

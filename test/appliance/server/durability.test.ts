@@ -39,7 +39,11 @@ const startRecord = (index: number) =>
 it('keeps every acknowledged accounting record exactly once across kill -9', async () => {
   const first = await startChild();
   // The spool is opened by the owner thread, not the main thread.
-  expect(first.logs.some((entry) => entry.msg === 'spool owner ready' && typeof entry.threadId === 'number' && entry.threadId > 0)).toBe(true);
+  expect(
+    first.logs.some(
+      (entry) => entry.msg === 'spool owner ready' && typeof entry.threadId === 'number' && entry.threadId > 0,
+    ),
+  ).toBe(true);
   // Bounded load: at most 4,000 records, 32 outstanding; kill -9 once 1,500 are acked.
   const acked = new Set<number>();
   const sockets = await Promise.all(Array.from({ length: 32 }, () => openNasSocket()));
@@ -58,7 +62,11 @@ it('keeps every acknowledged accounting record exactly once across kill -9', asy
       }
     }),
   );
-  await new Promise((resolve) => (first.child.exitCode !== null || first.child.signalCode !== null ? resolve(null) : first.child.once('exit', resolve)));
+  await new Promise((resolve) =>
+    first.child.exitCode !== null || first.child.signalCode !== null
+      ? resolve(null)
+      : first.child.once('exit', resolve),
+  );
   expect(first.child.signalCode).toBe('SIGKILL');
   expect(acked.size).toBeGreaterThanOrEqual(1_500);
 
@@ -66,10 +74,14 @@ it('keeps every acknowledged accounting record exactly once across kill -9', asy
   // sample of acknowledged records: answered, and still stored once.
   const second = await startChild();
   // The restarted owner thread replayed the records the killed one had committed.
-  expect(second.logs.some((entry) => entry.thread === 'spool' && entry.msg === 'replayed accounting records into sessions')).toBe(true);
+  expect(
+    second.logs.some((entry) => entry.thread === 'spool' && entry.msg === 'replayed accounting records into sessions'),
+  ).toBe(true);
   try {
     const sample = [...acked].slice(0, 200);
-    const replies = await Promise.all(sample.map((index, at) => sockets[at % sockets.length]!.exchange(startRecord(index), second.acct, 3_000)));
+    const replies = await Promise.all(
+      sample.map((index, at) => sockets[at % sockets.length]!.exchange(startRecord(index), second.acct, 3_000)),
+    );
     expect(replies.every((reply) => reply !== null)).toBe(true);
   } finally {
     second.child.kill('SIGTERM');
@@ -80,7 +92,9 @@ it('keeps every acknowledged accounting record exactly once across kill -9', asy
 
   const client = createClient({ url: `file:${join(dir, 'spool.db')}` });
   try {
-    const rows = await client.execute("SELECT session_id, count(*) AS n FROM records WHERE kind = 'start' GROUP BY session_id");
+    const rows = await client.execute(
+      "SELECT session_id, count(*) AS n FROM records WHERE kind = 'start' GROUP BY session_id",
+    );
     const stored = new Map(rows.rows.map((row) => [String(row.session_id), Number(row.n)]));
     for (const index of acked) expect(stored.get(`load-${index}`), `load-${index}`).toBe(1);
     expect([...stored.values()].every((count) => count === 1)).toBe(true);

@@ -84,7 +84,9 @@ it('acknowledges in-flight accounting before exiting on SIGTERM, and stores ever
 
   const client = createClient({ url: `file:${join(dir, 'spool.db')}` });
   try {
-    const rows = await client.execute("SELECT session_id, count(*) AS n FROM records WHERE kind = 'interim' GROUP BY session_id");
+    const rows = await client.execute(
+      "SELECT session_id, count(*) AS n FROM records WHERE kind = 'interim' GROUP BY session_id",
+    );
     const stored = new Map(rows.rows.map((row) => [String(row.session_id), Number(row.n)]));
     for (const index of ackedAt.keys()) expect(stored.get(`drain-${index}`), `drain-${index}`).toBe(1);
     expect([...stored.values()].every((count) => count === 1)).toBe(true);

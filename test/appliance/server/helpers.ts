@@ -100,7 +100,12 @@ export type NasClientSocket = {
   /** Sends raw bytes; resolves with the reply bytes, or null after `timeoutMs`. */
   exchange(datagram: Buffer, port: number, timeoutMs?: number): Promise<Buffer | null>;
   /** Builds, sends, verifies and decodes. */
-  request(port: number, code: number, attributes: AttributeInput[], options?: { messageAuthenticator?: boolean; identifier?: number; secret?: string }): Promise<{ sent: Buffer; raw: Buffer; reply: RadiusPacket } | null>;
+  request(
+    port: number,
+    code: number,
+    attributes: AttributeInput[],
+    options?: { messageAuthenticator?: boolean; identifier?: number; secret?: string },
+  ): Promise<{ sent: Buffer; raw: Buffer; reply: RadiusPacket } | null>;
   close(): void;
 };
 
@@ -130,7 +135,13 @@ export async function openNasSocket(address = '127.0.0.1', target = address): Pr
     async request(port, code, attributes, options = {}) {
       const secret = Buffer.from(options.secret ?? SECRET);
       const sent = buildRequest(
-        { code, identifier: options.identifier ?? (nextIdentifier++ & 0xff), attributes, secret, messageAuthenticator: options.messageAuthenticator },
+        {
+          code,
+          identifier: options.identifier ?? nextIdentifier++ & 0xff,
+          attributes,
+          secret,
+          messageAuthenticator: options.messageAuthenticator,
+        },
         dictionary,
       );
       const raw = await exchange(sent, port, options.messageAuthenticator === false ? 1_000 : 2_000);
@@ -198,7 +209,8 @@ export function spawnAppliance(dataDir: string, env: Record<string, string> = {}
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const entry = JSON.parse(line) as Record<string, unknown>;
       logs.push(entry);
-      if (entry.msg === 'radius listening') resolve({ child, auth: Number(entry.authPort), acct: Number(entry.acctPort), logs, exited });
+      if (entry.msg === 'radius listening')
+        resolve({ child, auth: Number(entry.authPort), acct: Number(entry.acctPort), logs, exited });
     });
   });
 }

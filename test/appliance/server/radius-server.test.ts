@@ -3,7 +3,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getInteger, getOctets, getString, getValue, ntPasswordHash, PacketCode } from '../../../appliance/radius/index.ts';
+import {
+  getInteger,
+  getOctets,
+  getString,
+  getValue,
+  ntPasswordHash,
+  PacketCode,
+} from '../../../appliance/radius/index.ts';
 import type { AttributeInput } from '../../../appliance/radius/index.ts';
 import { generateNtResponse } from '../../../appliance/radius/auth/mschapv2.ts';
 import { dictionary, metricValue, openNasSocket, SECRET, startTestAppliance } from './helpers.ts';
@@ -38,17 +45,41 @@ beforeAll(async () => {
         addressList: 'customers',
       },
     },
-    { op: 'upsert-profile', value: { name: 'captive', rateLimit: { upKbps: 1_000, downKbps: 1_000 }, framedPool: 'pool-captive', addressList: 'unpaid' } },
+    {
+      op: 'upsert-profile',
+      value: {
+        name: 'captive',
+        rateLimit: { upKbps: 1_000, downKbps: 1_000 },
+        framedPool: 'pool-captive',
+        addressList: 'unpaid',
+      },
+    },
     {
       op: 'upsert-subscriber',
-      value: { username: 'alice', password: 'alice-pw', profile: 'home-50', framedIp: '100.64.0.10', framedIpv6Prefix: '2001:db8:1::/64', delegatedIpv6Prefix: '2001:db8:100::/56' },
+      value: {
+        username: 'alice',
+        password: 'alice-pw',
+        profile: 'home-50',
+        framedIp: '100.64.0.10',
+        framedIpv6Prefix: '2001:db8:1::/64',
+        delegatedIpv6Prefix: '2001:db8:100::/56',
+      },
     },
     { op: 'upsert-subscriber', value: { username: 'bob', password: 'bob-pw', profile: 'home-50', simultaneousUse: 1 } },
-    { op: 'upsert-subscriber', value: { username: 'carol', password: 'carol-pw', profile: 'home-50', status: 'suspended' } },
+    {
+      op: 'upsert-subscriber',
+      value: { username: 'carol', password: 'carol-pw', profile: 'home-50', status: 'suspended' },
+    },
     { op: 'upsert-subscriber', value: { username: 'dave', password: 'dave-pw', status: 'disabled' } },
     { op: 'upsert-subscriber', value: { username: 'ipoe-mac', profile: 'home-50', mac: 'AA-BB-CC-00-11-22' } },
-    { op: 'upsert-subscriber', value: { username: 'ipoe-82', profile: 'home-50', circuitId: 'eth 0/1/1:100', remoteId: 'olt-7' } },
-    { op: 'upsert-subscriber', value: { username: 'ipoe-one', profile: 'home-50', circuitId: 'eth 0/1/1:200', simultaneousUse: 1 } },
+    {
+      op: 'upsert-subscriber',
+      value: { username: 'ipoe-82', profile: 'home-50', circuitId: 'eth 0/1/1:100', remoteId: 'olt-7' },
+    },
+    {
+      op: 'upsert-subscriber',
+      value: { username: 'ipoe-one', profile: 'home-50', circuitId: 'eth 0/1/1:200', simultaneousUse: 1 },
+    },
   ]);
   nas = await openNasSocket();
   // Worker readers apply the change from a BroadcastChannel notice (a few ms).
@@ -61,7 +92,13 @@ afterAll(async () => {
 });
 
 // buildRequest hides User-Password with the request authenticator it draws (RFC 2865 §5.2).
-function papRequest(client: NasClientSocket, user: string, password: string, extra: AttributeInput[] = [], options: { messageAuthenticator?: boolean } = {}) {
+function papRequest(
+  client: NasClientSocket,
+  user: string,
+  password: string,
+  extra: AttributeInput[] = [],
+  options: { messageAuthenticator?: boolean } = {},
+) {
   const attributes: AttributeInput[] = [
     { attribute: 'User-Name', value: user },
     { attribute: 'User-Password', value: password },
@@ -136,7 +173,11 @@ describe('Access-Request', () => {
   it('accepts CHAP and MS-CHAPv2 (with MS-CHAP2-Success and MPPE keys)', async () => {
     const challenge = randomBytes(16);
     const chapId = 7;
-    const chapHash = createHash('md5').update(Buffer.from([chapId])).update('alice-pw').update(challenge).digest();
+    const chapHash = createHash('md5')
+      .update(Buffer.from([chapId]))
+      .update('alice-pw')
+      .update(challenge)
+      .digest();
     const chap = await nas.request(auth, PacketCode.accessRequest, [
       { attribute: 'User-Name', value: 'alice' },
       { attribute: 'CHAP-Password', value: Buffer.concat([Buffer.from([chapId]), chapHash]) },
@@ -216,7 +257,9 @@ describe('Access-Request', () => {
       { attribute: 'ADSL-Agent-Remote-Id', value: Buffer.from('olt-7') },
     ]);
     expect(by82?.reply.code).toBe(PacketCode.accessAccept);
-    const unbound = await nas.request(auth, PacketCode.accessRequest, [{ attribute: 'Calling-Station-Id', value: 'aa:bb:cc:99:99:99' }]);
+    const unbound = await nas.request(auth, PacketCode.accessRequest, [
+      { attribute: 'Calling-Station-Id', value: 'aa:bb:cc:99:99:99' },
+    ]);
     expect(unbound?.reply.code).toBe(PacketCode.accessReject);
     const metrics = await server.metrics();
     expect(metricValue(metrics, 'appliance_radius_accepts_total{method="mac"}')).toBeGreaterThanOrEqual(1);
@@ -275,7 +318,10 @@ describe('Access-Request', () => {
     expect((await papRequest(nas, 'bob', 'bob-pw'))?.reply.code).toBe(PacketCode.accessAccept);
     expect((await accounting('Start', 'bob-1', 'bob'))?.reply.code).toBe(PacketCode.accountingResponse);
     expect((await papRequest(nas, 'bob', 'bob-pw'))?.reply.code).toBe(PacketCode.accessReject);
-    expect((await accounting('Stop', 'bob-1', 'bob', [{ attribute: 'Acct-Terminate-Cause', value: 'User-Request' }]))?.reply.code).toBe(PacketCode.accountingResponse);
+    expect(
+      (await accounting('Stop', 'bob-1', 'bob', [{ attribute: 'Acct-Terminate-Cause', value: 'User-Request' }]))?.reply
+        .code,
+    ).toBe(PacketCode.accountingResponse);
     expect((await papRequest(nas, 'bob', 'bob-pw'))?.reply.code).toBe(PacketCode.accessAccept);
   });
 
@@ -302,9 +348,14 @@ describe('Access-Request', () => {
 
 describe('drops', () => {
   it('drops an Access-Request without Message-Authenticator and counts it', async () => {
-    const before = metricValue(await server.metrics(), 'appliance_radius_drops_total{reason="missing_message_authenticator"}');
+    const before = metricValue(
+      await server.metrics(),
+      'appliance_radius_drops_total{reason="missing_message_authenticator"}',
+    );
     expect(await papRequest(nas, 'alice', 'alice-pw', [], { messageAuthenticator: false })).toBeNull();
-    expect(metricValue(await server.metrics(), 'appliance_radius_drops_total{reason="missing_message_authenticator"}')).toBe(before + 1);
+    expect(
+      metricValue(await server.metrics(), 'appliance_radius_drops_total{reason="missing_message_authenticator"}'),
+    ).toBe(before + 1);
   });
 
   it('drops datagrams from unknown clients and counts them, before decoding their attributes', async () => {
@@ -337,10 +388,22 @@ describe('drops', () => {
   });
 
   it('drops malformed and wrongly signed packets without harm to the workers', async () => {
-    const garbage = [randomBytes(10), Buffer.from([1, 0, 0, 30, ...randomBytes(26)]), Buffer.from([1, 1, 0, 24, ...randomBytes(16), 1, 1, 0, 0])];
+    const garbage = [
+      randomBytes(10),
+      Buffer.from([1, 0, 0, 30, ...randomBytes(26)]),
+      Buffer.from([1, 1, 0, 24, ...randomBytes(16), 1, 1, 0, 0]),
+    ];
     for (const datagram of garbage) expect(await nas.exchange(datagram, auth, 300)).toBeNull();
     expect(await papRequest(nas, 'alice', 'alice-pw', [], {})).not.toBeNull();
-    const forged = await nas.request(acct, PacketCode.accountingRequest, [{ attribute: 'Acct-Status-Type', value: 'Start' }, { attribute: 'Acct-Session-Id', value: 'x' }], { secret: 'not-the-secret' });
+    const forged = await nas.request(
+      acct,
+      PacketCode.accountingRequest,
+      [
+        { attribute: 'Acct-Status-Type', value: 'Start' },
+        { attribute: 'Acct-Session-Id', value: 'x' },
+      ],
+      { secret: 'not-the-secret' },
+    );
     expect(forged).toBeNull();
     const metrics = await server.metrics();
     expect(metricValue(metrics, 'appliance_radius_drops_total{reason="short_packet"}')).toBeGreaterThanOrEqual(1);
@@ -380,14 +443,19 @@ describe('accounting and duplicates', () => {
     expect(sessions.find((session) => session.sessionId === 'gw-1')?.inputOctets).toBe(2 * 2 ** 32 + 5);
     expect(await spool.countLiveSessions('alice')).toBeGreaterThanOrEqual(2);
     await sleep(1_100);
-    const on = await nas.request(acct, PacketCode.accountingRequest, [{ attribute: 'Acct-Status-Type', value: 'Accounting-On' }]);
+    const on = await nas.request(acct, PacketCode.accountingRequest, [
+      { attribute: 'Acct-Status-Type', value: 'Accounting-On' },
+    ]);
     expect(on?.reply.code).toBe(PacketCode.accountingResponse);
     expect(await spool.countLiveSessions('alice')).toBe(0);
   });
 
   it('records where CoA reaches the session: NAS-IP-Address inside the client prefix, else the source address', async () => {
     await server.appliance.context.replica.applyChanges([
-      { op: 'upsert-nas-client', value: { address: '127.0.0.8/29', secret: SECRET, vendor: 'mikrotik', name: 'fleet' } },
+      {
+        op: 'upsert-nas-client',
+        value: { address: '127.0.0.8/29', secret: SECRET, vendor: 'mikrotik', name: 'fleet' },
+      },
     ]);
     await sleep(200);
     const fleet = await openNasSocket('127.0.0.9', '127.0.0.1');
@@ -411,9 +479,16 @@ describe('accounting and duplicates', () => {
   });
 
   it('drops accounting without Acct-Session-Id', async () => {
-    const result = await nas.request(acct, PacketCode.accountingRequest, [{ attribute: 'Acct-Status-Type', value: 'Start' }], {});
+    const result = await nas.request(
+      acct,
+      PacketCode.accountingRequest,
+      [{ attribute: 'Acct-Status-Type', value: 'Start' }],
+      {},
+    );
     expect(result).toBeNull();
-    expect(metricValue(await server.metrics(), 'appliance_radius_drops_total{reason="invalid_accounting"}')).toBeGreaterThanOrEqual(1);
+    expect(
+      metricValue(await server.metrics(), 'appliance_radius_drops_total{reason="invalid_accounting"}'),
+    ).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -103,7 +103,9 @@ it('restarts a crashed spool owner thread and loses no acknowledged record', asy
   await server.appliance.stop('test');
   const client = createClient({ url: `file:${join(server.dir, 'spool.db')}` });
   try {
-    const rows = await client.execute("SELECT session_id, count(*) AS n FROM records WHERE kind = 'start' GROUP BY session_id");
+    const rows = await client.execute(
+      "SELECT session_id, count(*) AS n FROM records WHERE kind = 'start' GROUP BY session_id",
+    );
     const stored = new Map(rows.rows.map((row) => [String(row.session_id), Number(row.n)]));
     for (const index of acked) expect(stored.get(`crash-${index}`), `crash-${index}`).toBe(1);
     expect(stored.size).toBe(total);

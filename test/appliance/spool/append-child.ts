@@ -11,10 +11,18 @@ import { connectSpool, openSpool, serveSpool } from '../../../appliance/spool/in
 import { loadRecord } from './load-records.ts';
 
 const [path, loopsText, mode = 'direct'] = process.argv.slice(2);
-if (path === undefined || (mode !== 'direct' && mode !== 'port')) throw new Error('usage: append-child.ts SPOOL_PATH LOOPS [direct|port]');
+if (path === undefined || (mode !== 'direct' && mode !== 'port'))
+  throw new Error('usage: append-child.ts SPOOL_PATH LOOPS [direct|port]');
 const loops = Number(loopsText ?? 64);
 
-const spool = await openSpool({ path, log: createSilentLogger(), maxBatch: 1_000, maxDelayMs: 0, staleFactor: 2.5, defaultInterimInterval: 300 });
+const spool = await openSpool({
+  path,
+  log: createSilentLogger(),
+  maxBatch: 1_000,
+  maxDelayMs: 0,
+  staleFactor: 2.5,
+  defaultInterimInterval: 300,
+});
 let appender: Pick<typeof spool, 'append'> = spool;
 if (mode === 'port') {
   const channel = new MessageChannel();

@@ -2,7 +2,13 @@
 // the shared DURABLE counter covers it. The test plays the sync thread on a real
 // SharedArrayBuffer (the counters the spool's port hands every RADIUS worker).
 import { describe, expect, it } from 'vitest';
-import { DURABILITY_SLOTS, DURABLE, durableWaiter, FAILED, SpoolSyncError } from '../../../appliance/spool/durable-waiter.ts';
+import {
+  DURABILITY_SLOTS,
+  DURABLE,
+  durableWaiter,
+  FAILED,
+  SpoolSyncError,
+} from '../../../appliance/spool/durable-waiter.ts';
 
 function counters() {
   const buffer = new SharedArrayBuffer(DURABILITY_SLOTS * Int32Array.BYTES_PER_ELEMENT);

@@ -156,7 +156,11 @@ describe('upgrading a schema-4 spool', () => {
     const again = await spool.append(
       v4Records.map((fields) => ({ ...fields, receivedAt: fields.receivedAt + 3_000, delaySeconds: 3 })),
     );
-    expect(again.map((result) => [result.seq, result.duplicate])).toEqual([[1, true], [2, true], [3, true]]);
+    expect(again.map((result) => [result.seq, result.duplicate])).toEqual([
+      [1, true],
+      [2, true],
+      [3, true],
+    ]);
     expect((await spool.readOutbox(0, 10)).map((entry) => entry.key)).toEqual(entries.map(({ entry }) => entry.key));
     // Router 10.0.0.3 reboots again: bob's session ends, alice's on 10.0.0.2 does not.
     await spool.append([fromRouter('10.0.0.3', { status: 'on', receivedAt: T0 + 90_000 })]);

@@ -29,6 +29,7 @@ export function loadRecord(loop: number, step: number): AccountingRecord {
     outputPackets: within * 2_100,
   };
   const receivedAt = startedAt + sessionTime * 1000;
-  if (within === STEPS_PER_SESSION - 1) return { ...base, ...counters, status: 'stop', receivedAt, terminateCause: 'User-Request' };
+  if (within === STEPS_PER_SESSION - 1)
+    return { ...base, ...counters, status: 'stop', receivedAt, terminateCause: 'User-Request' };
   return { ...base, ...counters, status: 'interim', receivedAt };
 }

@@ -9,7 +9,15 @@ const data = workerData as Data;
 const spool = connectSpool(data.port);
 
 const appends = Array.from({ length: data.records }, (_, index) =>
-  spool.append([{ nasId: `nas-${data.worker}`, receivedAt: Date.now(), status: 'start', sessionId: `W${data.worker}-${index}`, username: `w${data.worker}` }]),
+  spool.append([
+    {
+      nasId: `nas-${data.worker}`,
+      receivedAt: Date.now(),
+      status: 'start',
+      sessionId: `W${data.worker}-${index}`,
+      username: `w${data.worker}`,
+    },
+  ]),
 );
 const results = (await Promise.all(appends)).flat();
 const live = await spool.countLiveSessions(`w${data.worker}`);

@@ -12,7 +12,14 @@ let spool: Spool;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'spool-port-'));
-  spool = await openSpool({ path: join(dir, 'spool.db'), log: createSilentLogger(), maxBatch: 1_000, maxDelayMs: 0, staleFactor: 2.5, defaultInterimInterval: 300 });
+  spool = await openSpool({
+    path: join(dir, 'spool.db'),
+    log: createSilentLogger(),
+    maxBatch: 1_000,
+    maxDelayMs: 0,
+    staleFactor: 2.5,
+    defaultInterimInterval: 300,
+  });
 });
 
 afterEach(async () => {
@@ -25,7 +32,13 @@ describe('spool over a MessagePort', () => {
     const channel = new MessageChannel();
     const stop = serveSpool(() => spool, channel.port1);
     const client = connectSpool(channel.port2);
-    const record = { nasId: 'nas-1', receivedAt: Date.now(), status: 'start' as const, sessionId: 'A', username: 'alice' };
+    const record = {
+      nasId: 'nas-1',
+      receivedAt: Date.now(),
+      status: 'start' as const,
+      sessionId: 'A',
+      username: 'alice',
+    };
     const [first] = await client.append([record]);
     const [again] = await client.append([record]);
     expect(first?.duplicate).toBe(false);
@@ -47,7 +60,13 @@ describe('spool over a MessagePort', () => {
     const first = new MessageChannel();
     serveSpool(() => spool, first.port1);
     const client = connectSpool(first.port2);
-    const record = (sessionId: string) => ({ nasId: 'nas-1', receivedAt: Date.now(), status: 'start' as const, sessionId, username: 'bob' });
+    const record = (sessionId: string) => ({
+      nasId: 'nas-1',
+      receivedAt: Date.now(),
+      status: 'start' as const,
+      sessionId,
+      username: 'bob',
+    });
     expect((await client.append([record('B1')]))[0]?.duplicate).toBe(false);
 
     // The owner's end closes (its thread died) while a request is outstanding.
@@ -75,7 +94,11 @@ describe('spool over a MessagePort', () => {
     const client = connectSpool(channel.port2);
     let messages = 0;
     channel.port1.on('message', () => messages++);
-    await Promise.all(Array.from({ length: 200 }, (_, index) => client.append([{ nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: `S${index}` }])));
+    await Promise.all(
+      Array.from({ length: 200 }, (_, index) =>
+        client.append([{ nasId: 'nas-1', receivedAt: Date.now(), status: 'start', sessionId: `S${index}` }]),
+      ),
+    );
     expect(messages).toBe(1);
     expect(spool.stats().commits).toBe(1);
     client.close();

@@ -71,7 +71,13 @@ describe('retention without an edge', () => {
     for (let index = 0; index < 100; index++) {
       await spool.append([record({ status: 'start', sessionId: `old-${index}`, username: `user-${index}` })]);
     }
-    const stop = record({ status: 'stop', sessionId: 'old-0', username: 'user-0', sessionTime: 60, receivedAt: T0 + 6e4 });
+    const stop = record({
+      status: 'stop',
+      sessionId: 'old-0',
+      username: 'user-0',
+      sessionTime: 60,
+      receivedAt: T0 + 6e4,
+    });
     await spool.append([stop]);
     expect(spool.stats()).toMatchObject({ depth: 101, backlogOldestAt: T0, prunedRecords: 0 });
     expect(spool.stats().backlogBytes).toBe(await scalar('SELECT sum(octet_length(body)) FROM record_chunks'));
@@ -84,7 +90,9 @@ describe('retention without an edge', () => {
     expect(await scalar('SELECT count(*) FROM record_keys')).toBe(1);
     // Open sessions stay, whatever their age; the closed one went. (Only the old ones:
     // whether 'new' is in session_rows yet depends on the 100 ms sessions flush.)
-    expect(await scalar("SELECT count(*) FROM session_rows WHERE status = 'open' AND session_id LIKE 'old-%'")).toBe(99);
+    expect(await scalar("SELECT count(*) FROM session_rows WHERE status = 'open' AND session_id LIKE 'old-%'")).toBe(
+      99,
+    );
     expect(await scalar("SELECT count(*) FROM session_rows WHERE status = 'closed'")).toBe(0);
     const bytes = await scalar('SELECT sum(octet_length(body)) FROM record_chunks');
     expect(spool.stats()).toMatchObject({ depth: 1, backlogBytes: bytes, backlogOldestAt: clock, prunedRecords: 101 });

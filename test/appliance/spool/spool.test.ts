@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../../appliance/log.ts';
-import { openSpool, recordKey, SpoolOverloadedError, SpoolRecordError, toSpoolEntry } from '../../../appliance/spool/index.ts';
+import {
+  openSpool,
+  recordKey,
+  SpoolOverloadedError,
+  SpoolRecordError,
+  toSpoolEntry,
+} from '../../../appliance/spool/index.ts';
 import { SPOOL_MIGRATIONS, SPOOL_SCHEMA_VERSION } from '../../../appliance/spool/schema.ts';
 import type { AccountingRecord, Spool, SpoolOptions } from '../../../appliance/spool/index.ts';
 
@@ -121,23 +127,40 @@ describe('group commit', () => {
 
   it('refuses appends beyond maxQueued instead of growing without bound', async () => {
     const spool = await open({ maxQueued: 10 });
-    const accepted = spool.append(Array.from({ length: 10 }, (_, index) => record({ status: 'start', sessionId: `S${index}` })));
-    await expect(spool.append([record({ status: 'start', sessionId: 'one-too-many' })])).rejects.toBeInstanceOf(SpoolOverloadedError);
+    const accepted = spool.append(
+      Array.from({ length: 10 }, (_, index) => record({ status: 'start', sessionId: `S${index}` })),
+    );
+    await expect(spool.append([record({ status: 'start', sessionId: 'one-too-many' })])).rejects.toBeInstanceOf(
+      SpoolOverloadedError,
+    );
     await accepted;
   });
 
   it('rejects invalid records before queueing them', async () => {
     const spool = await open();
     await expect(spool.append([record({ status: 'interim' })])).rejects.toBeInstanceOf(SpoolRecordError);
-    await expect(spool.append([record({ status: 'start', sessionId: 'S', inputOctets: -1 })])).rejects.toThrow(/inputOctets/);
-    await expect(spool.append([record({ status: 'start', sessionId: 'S', inputOctets: 2 ** 32 })])).rejects.toThrow(/inputOctets/);
+    await expect(spool.append([record({ status: 'start', sessionId: 'S', inputOctets: -1 })])).rejects.toThrow(
+      /inputOctets/,
+    );
+    await expect(spool.append([record({ status: 'start', sessionId: 'S', inputOctets: 2 ** 32 })])).rejects.toThrow(
+      /inputOctets/,
+    );
     expect(spool.stats().lastSeq).toBe(0);
   });
 });
 
 describe('idempotency', () => {
   const interim = (delaySeconds = 0) =>
-    record({ status: 'interim', sessionId: 'S1', username: 'alice', sessionTime: 600, inputOctets: 1234, outputOctets: 5678, receivedAt: T0 + delaySeconds * 1000, delaySeconds });
+    record({
+      status: 'interim',
+      sessionId: 'S1',
+      username: 'alice',
+      sessionTime: 600,
+      inputOctets: 1234,
+      outputOctets: 5678,
+      receivedAt: T0 + delaySeconds * 1000,
+      delaySeconds,
+    });
 
   it('stores a retransmit once, even with a new Acct-Delay-Time and in the same batch', async () => {
     const spool = await open();
@@ -166,7 +189,9 @@ describe('idempotency', () => {
     const spool = await open({ recentKeys: 10 });
     await spool.append([interim()]);
     clock = T0 + 600_000;
-    await spool.append(Array.from({ length: 50 }, (_, index) => record({ status: 'start', sessionId: `later-${index}` })));
+    await spool.append(
+      Array.from({ length: 50 }, (_, index) => record({ status: 'start', sessionId: `later-${index}` })),
+    );
     // Ten minutes later the NAS is still retrying, with Acct-Delay-Time saying so.
     const [late] = await spool.append([interim(600)]);
     expect(late?.duplicate).toBe(true);
@@ -177,7 +202,9 @@ describe('idempotency', () => {
   it('distinguishes a new Interim-Update of the same session', async () => {
     const spool = await open();
     await spool.append([interim()]);
-    const [next] = await spool.append([record({ status: 'interim', sessionId: 'S1', sessionTime: 900, inputOctets: 9999, outputOctets: 9999 })]);
+    const [next] = await spool.append([
+      record({ status: 'interim', sessionId: 'S1', sessionTime: 900, inputOctets: 9999, outputOctets: 9999 }),
+    ]);
     expect(next?.duplicate).toBe(false);
   });
 });
@@ -187,7 +214,16 @@ describe('sessions', () => {
     const spool = await open();
     await spool.append([
       record({ status: 'start', sessionId: 'G', username: 'heavy' }),
-      record({ status: 'interim', sessionId: 'G', receivedAt: T0 + 300_000, sessionTime: 300, inputOctets: 5, inputGigawords: 2, outputOctets: 4_294_967_295, outputGigawords: 1_000 }),
+      record({
+        status: 'interim',
+        sessionId: 'G',
+        receivedAt: T0 + 300_000,
+        sessionTime: 300,
+        inputOctets: 5,
+        inputGigawords: 2,
+        outputOctets: 4_294_967_295,
+        outputGigawords: 1_000,
+      }),
     ]);
     const outbox = await spool.readOutbox(1, 10);
     expect(outbox[0]).toMatchObject({ inputOctets: 2 * 2 ** 32 + 5, outputOctets: 1_000 * 2 ** 32 + 4_294_967_295 });
@@ -234,7 +270,9 @@ describe('sessions', () => {
     ]);
     expect(await spool.countLiveSessions('alice')).toBe(2);
     clock += 100_000;
-    await spool.append([record({ status: 'interim', sessionId: 'fresh', username: 'alice', sessionTime: 100, interimInterval: 60 })]);
+    await spool.append([
+      record({ status: 'interim', sessionId: 'fresh', username: 'alice', sessionTime: 100, interimInterval: 60 }),
+    ]);
     clock += 60_000;
     // quiet: 160 s without news > 2.5 × 60 s; fresh: 60 s.
     expect(await spool.countLiveSessions('alice')).toBe(1);
@@ -257,7 +295,9 @@ describe('sessions', () => {
     expect(await spool.sweepStaleSessions()).toBe(0);
 
     clock += 10_000;
-    await spool.append([record({ status: 'interim', sessionId: 'quiet', username: 'alice', sessionTime: 161, interimInterval: 60 })]);
+    await spool.append([
+      record({ status: 'interim', sessionId: 'quiet', username: 'alice', sessionTime: 161, interimInterval: 60 }),
+    ]);
     expect(await spool.countLiveSessions('alice')).toBe(1);
 
     clock = T0 + 2.5 * 300_000 + 1;
@@ -304,15 +344,26 @@ describe('sessions', () => {
   it('writes changed sessions a slice at a time, oldest first, until sessions_seq reaches the log', async () => {
     const spool = await open({ sessionFlushMs: 10 });
     // 600 sessions changed by one commit: more than one slice (256) of the periodic write.
-    await spool.append(Array.from({ length: 600 }, (_, index) => record({ status: 'start', sessionId: `S${index}`, username: `user${index}` })));
+    await spool.append(
+      Array.from({ length: 600 }, (_, index) =>
+        record({ status: 'start', sessionId: `S${index}`, username: `user${index}` }),
+      ),
+    );
     const deadline = Date.now() + 5_000;
-    while ((await countRows("SELECT value FROM spool_meta WHERE key = 'sessions_seq'")) < 600 && Date.now() < deadline) {
+    while (
+      (await countRows("SELECT value FROM spool_meta WHERE key = 'sessions_seq'")) < 600 &&
+      Date.now() < deadline
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect(await countRows("SELECT value FROM spool_meta WHERE key = 'sessions_seq'")).toBe(600);
     expect(await countRows("SELECT count(*) FROM sessions WHERE status = 'open'")).toBe(600);
     // Each row knows the last record folded into it (S0 is seq 1).
-    expect(await countRows('SELECT count(*) FROM session_rows WHERE body ->> 15 = CAST(substr(session_id, 2) AS INTEGER) + 1')).toBe(600);
+    expect(
+      await countRows(
+        'SELECT count(*) FROM session_rows WHERE body ->> 15 = CAST(substr(session_id, 2) AS INTEGER) + 1',
+      ),
+    ).toBe(600);
   });
 
   it('does not fold a replayed record into a session row that already has it', async () => {
@@ -346,10 +397,14 @@ describe('the NAS address of a session', () => {
     // A close record (the appliance's own) has no address and must not erase it.
     await spool.append([record({ status: 'start', sessionId: 'B', username: 'alice', nasAddress: '10.0.0.7' })]);
     expect(await spool.closeSession('nas-1', 'B', '10.0.0.7')).toBe(true);
-    await spool.append([record({ status: 'interim', sessionId: 'A', username: 'alice', sessionTime: 60, nasAddress: '10.0.0.9' })]);
+    await spool.append([
+      record({ status: 'interim', sessionId: 'A', username: 'alice', sessionTime: 60, nasAddress: '10.0.0.9' }),
+    ]);
     spool = await reopen(spool);
     expect((await spool.listLiveSessions('alice')).map((row) => row.nasAddress)).toEqual(['10.0.0.9']);
-    expect(await countRows("SELECT count(*) FROM sessions WHERE session_id = 'B' AND nas_address = '10.0.0.7'")).toBe(1);
+    expect(await countRows("SELECT count(*) FROM sessions WHERE session_id = 'B' AND nas_address = '10.0.0.7'")).toBe(
+      1,
+    );
   });
 
   it('upgrades a schema-1 spool in place: sessions get the address of their latest record, records move into chunks, sessions into session_rows', async () => {
@@ -358,14 +413,66 @@ describe('the NAS address of a session', () => {
     // sqlite_sequence above the last row (pruned records).
     const v1 = [
       record({ status: 'start', sessionId: 'A', username: 'alice', nasAddress: '10.0.0.7', framedIp: '100.64.0.7' }),
-      record({ status: 'start', sessionId: 'B', username: 'bob', nasAddress: '10.0.0.8', attributes: { 'NAS-Port-Id': 'ether8' } }),
-      record({ status: 'interim', sessionId: 'A', username: 'alice', sessionTime: 60, inputOctets: 7, inputGigawords: 1, nasAddress: '10.0.0.9', receivedAt: T0 + 60_000 }),
+      record({
+        status: 'start',
+        sessionId: 'B',
+        username: 'bob',
+        nasAddress: '10.0.0.8',
+        attributes: { 'NAS-Port-Id': 'ether8' },
+      }),
+      record({
+        status: 'interim',
+        sessionId: 'A',
+        username: 'alice',
+        sessionTime: 60,
+        inputOctets: 7,
+        inputGigawords: 1,
+        nasAddress: '10.0.0.9',
+        receivedAt: T0 + 60_000,
+      }),
     ].map((fields, index) => ({ seq: index + 5, entry: toSpoolEntry(fields) }));
     const client = createClient({ url: `file:${join(dir, 'spool.db')}` });
     await client.executeMultiple(`${SPOOL_MIGRATIONS[0]}\nPRAGMA user_version = 1;`);
     for (const { seq, entry } of v1) {
-      const { kind, nasId, receivedAt, eventAt, sessionId, nasAddress, username, subscriberId, sessionTime, inputOctets, outputOctets, inputPackets, outputPackets, terminateCause, framedIp, callingStationId, nasPortId, interimInterval, eventTimestamp, attributes } = entry;
-      const body = { nasAddress, username, subscriberId, sessionTime, inputOctets, outputOctets, inputPackets, outputPackets, terminateCause, framedIp, callingStationId, nasPortId, interimInterval, eventTimestamp, attributes };
+      const {
+        kind,
+        nasId,
+        receivedAt,
+        eventAt,
+        sessionId,
+        nasAddress,
+        username,
+        subscriberId,
+        sessionTime,
+        inputOctets,
+        outputOctets,
+        inputPackets,
+        outputPackets,
+        terminateCause,
+        framedIp,
+        callingStationId,
+        nasPortId,
+        interimInterval,
+        eventTimestamp,
+        attributes,
+      } = entry;
+      const body = {
+        nasAddress,
+        username,
+        subscriberId,
+        sessionTime,
+        inputOctets,
+        outputOctets,
+        inputPackets,
+        outputPackets,
+        terminateCause,
+        framedIp,
+        callingStationId,
+        nasPortId,
+        interimInterval,
+        eventTimestamp,
+        attributes,
+      };
       await client.execute({
         sql: 'INSERT INTO records (seq, key, kind, nas_id, received_at, event_at, session_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         args: [seq, recordKey(entry, 0), kind, nasId, receivedAt, eventAt, sessionId, JSON.stringify(body)],
@@ -387,26 +494,66 @@ describe('the NAS address of a session', () => {
     // Every field survives the move, through the outbox and through the records view.
     const outbox = await spool.readOutbox(0, 10);
     // Records from before v5 name their NAS by where CoA went.
-    expect(outbox).toEqual(v1.map(({ seq, entry }) => ({ ...entry, nasIp: entry.nasAddress, key: recordKey(entry, 0), seq })));
-    expect(await countRows("SELECT count(*) FROM records WHERE kind = 'start' AND seq IN (5, 6) AND nas_address LIKE '10.0.0.%'")).toBe(2);
+    expect(outbox).toEqual(
+      v1.map(({ seq, entry }) => ({ ...entry, nasIp: entry.nasAddress, key: recordKey(entry, 0), seq })),
+    );
+    expect(
+      await countRows(
+        "SELECT count(*) FROM records WHERE kind = 'start' AND seq IN (5, 6) AND nas_address LIKE '10.0.0.%'",
+      ),
+    ).toBe(2);
     expect(await countRows('SELECT input_octets FROM records WHERE seq = 7')).toBe(2 ** 32 + 7);
     // The keys moved too: a retransmit is still recognized; seq goes on above the old high mark.
-    const [again] = await spool.append([record({ status: 'interim', sessionId: 'A', username: 'alice', sessionTime: 60, inputOctets: 7, inputGigawords: 1, nasIp: '10.0.0.9', nasAddress: '10.0.0.9', receivedAt: T0 + 62_000, delaySeconds: 2 })]);
+    const [again] = await spool.append([
+      record({
+        status: 'interim',
+        sessionId: 'A',
+        username: 'alice',
+        sessionTime: 60,
+        inputOctets: 7,
+        inputGigawords: 1,
+        nasIp: '10.0.0.9',
+        nasAddress: '10.0.0.9',
+        receivedAt: T0 + 62_000,
+        delaySeconds: 2,
+      }),
+    ]);
     expect(again).toMatchObject({ seq: 7, duplicate: true });
-    const [stop] = await spool.append([record({ status: 'stop', sessionId: 'B', username: 'bob', sessionTime: 70, nasIp: '10.0.0.8', receivedAt: clock + 10_000 })]);
+    const [stop] = await spool.append([
+      record({
+        status: 'stop',
+        sessionId: 'B',
+        username: 'bob',
+        sessionTime: 70,
+        nasIp: '10.0.0.8',
+        receivedAt: clock + 10_000,
+      }),
+    ]);
     expect(stop).toMatchObject({ seq: 10, duplicate: false });
     expect(await spool.countLiveSessions('bob')).toBe(0);
     // The sessions moved into session_rows (v4); the sessions view shows them column by column.
     await spool.close();
-    expect(await countRows("SELECT input_octets FROM sessions WHERE session_id = 'A' AND status = 'open' AND username = 'alice' AND nas_address = '10.0.0.9'")).toBe(2 ** 32 + 7);
-    expect(await countRows("SELECT count(*) FROM sessions WHERE session_id = 'B' AND status = 'closed' AND close_reason = 'stop' AND session_time = 70")).toBe(1);
+    expect(
+      await countRows(
+        "SELECT input_octets FROM sessions WHERE session_id = 'A' AND status = 'open' AND username = 'alice' AND nas_address = '10.0.0.9'",
+      ),
+    ).toBe(2 ** 32 + 7);
+    expect(
+      await countRows(
+        "SELECT count(*) FROM sessions WHERE session_id = 'B' AND status = 'closed' AND close_reason = 'stop' AND session_time = 70",
+      ),
+    ).toBe(1);
   });
 });
 
 describe('outbox', () => {
   it('reads after a cursor, advances it, reports depth and prunes only shipped records', async () => {
     let spool = await open();
-    await spool.append(Array.from({ length: 10 }, (_, index) => record({ status: 'start', sessionId: `S${index}`, attributes: { 'NAS-Port-Id': `ether${index}` } })));
+    await spool.append(
+      Array.from({ length: 10 }, (_, index) =>
+        record({ status: 'start', sessionId: `S${index}`, attributes: { 'NAS-Port-Id': `ether${index}` } }),
+      ),
+    );
     expect(spool.stats().depth).toBe(10);
     const first = await spool.readOutbox(0, 4);
     expect(first.map((entry) => entry.seq)).toEqual([1, 2, 3, 4]);
@@ -441,9 +588,14 @@ describe('outbox', () => {
 
   it('reads the outbox across many commits, from the middle of one', async () => {
     const spool = await open();
-    for (let index = 0; index < 100; index++) await spool.append([record({ status: 'start', sessionId: `one-${index}` })]);
-    await spool.append(Array.from({ length: 10 }, (_, index) => record({ status: 'start', sessionId: `ten-${index}` })));
-    expect((await spool.readOutbox(50, 30)).map((entry) => entry.seq)).toEqual(Array.from({ length: 30 }, (_, index) => 51 + index));
+    for (let index = 0; index < 100; index++)
+      await spool.append([record({ status: 'start', sessionId: `one-${index}` })]);
+    await spool.append(
+      Array.from({ length: 10 }, (_, index) => record({ status: 'start', sessionId: `ten-${index}` })),
+    );
+    expect((await spool.readOutbox(50, 30)).map((entry) => entry.seq)).toEqual(
+      Array.from({ length: 30 }, (_, index) => 51 + index),
+    );
     const tail = await spool.readOutbox(95, 100);
     expect(tail.map((entry) => entry.seq)).toEqual(Array.from({ length: 15 }, (_, index) => 96 + index));
     expect(tail.map((entry) => entry.sessionId).slice(-2)).toEqual(['ten-8', 'ten-9']);

@@ -1,15 +1,42 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addLocalDays, daysInMonth, localParts, startOfLocalDay, zonedInstant } from '../../../edge/services/billing/calendar.ts';
+import {
+  addLocalDays,
+  daysInMonth,
+  localParts,
+  startOfLocalDay,
+  zonedInstant,
+} from '../../../edge/services/billing/calendar.ts';
 
 const utc = (iso: string) => Date.parse(iso);
 const hours = (h: number) => h * 3_600_000;
 
 describe('localParts', () => {
   it('reads the local date, time and ISO weekday', () => {
-    expect(localParts(utc('2024-03-10T07:00:00Z'), 'America/New_York')).toEqual({ year: 2024, month: 3, day: 10, hour: 3, minute: 0, second: 0, weekday: 7 });
-    expect(localParts(utc('2023-12-31T18:15:00Z'), 'Asia/Kathmandu')).toEqual({ year: 2024, month: 1, day: 1, hour: 0, minute: 0, second: 0, weekday: 1 });
-    expect(localParts(utc('2024-05-16T12:34:56.789Z'), 'UTC')).toMatchObject({ hour: 12, minute: 34, second: 56, weekday: 4 });
+    expect(localParts(utc('2024-03-10T07:00:00Z'), 'America/New_York')).toEqual({
+      year: 2024,
+      month: 3,
+      day: 10,
+      hour: 3,
+      minute: 0,
+      second: 0,
+      weekday: 7,
+    });
+    expect(localParts(utc('2023-12-31T18:15:00Z'), 'Asia/Kathmandu')).toEqual({
+      year: 2024,
+      month: 1,
+      day: 1,
+      hour: 0,
+      minute: 0,
+      second: 0,
+      weekday: 1,
+    });
+    expect(localParts(utc('2024-05-16T12:34:56.789Z'), 'UTC')).toMatchObject({
+      hour: 12,
+      minute: 34,
+      second: 56,
+      weekday: 4,
+    });
   });
 
   it('refuses an unknown zone', () => {
@@ -43,21 +70,35 @@ describe('zonedInstant', () => {
 
   it('starts a day whose midnight was skipped when the clocks resume (Santiago, Samoa)', () => {
     expect(zonedInstant('America/Santiago', 2024, 9, 8)).toBe(utc('2024-09-08T04:00:00Z')); // 00:00 → 01:00
-    expect(localParts(zonedInstant('America/Santiago', 2024, 9, 8), 'America/Santiago')).toMatchObject({ day: 8, hour: 1 });
+    expect(localParts(zonedInstant('America/Santiago', 2024, 9, 8), 'America/Santiago')).toMatchObject({
+      day: 8,
+      hour: 1,
+    });
     // Samoa skipped 2011-12-30 entirely: it "starts" when Dec 31 does.
     expect(zonedInstant('Pacific/Apia', 2011, 12, 30)).toBe(zonedInstant('Pacific/Apia', 2011, 12, 31));
   });
 
   it('round-trips every instant through its local parts (to the second, earlier instant if repeated)', () => {
-    const zones = ['UTC', 'America/New_York', 'Asia/Kathmandu', 'Pacific/Chatham', 'Australia/Lord_Howe', 'America/Santiago'];
+    const zones = [
+      'UTC',
+      'America/New_York',
+      'Asia/Kathmandu',
+      'Pacific/Chatham',
+      'Australia/Lord_Howe',
+      'America/Santiago',
+    ];
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: utc('2100-01-01T00:00:00Z') / 1000 }), fc.constantFrom(...zones), (seconds, zone) => {
-        const instant = seconds * 1000;
-        const p = localParts(instant, zone);
-        const back = zonedInstant(zone, p.year, p.month, p.day, p.hour, p.minute, p.second);
-        expect(back <= instant && instant - back <= hours(1)).toBe(true);
-        expect(localParts(back, zone)).toEqual(p);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: utc('2100-01-01T00:00:00Z') / 1000 }),
+        fc.constantFrom(...zones),
+        (seconds, zone) => {
+          const instant = seconds * 1000;
+          const p = localParts(instant, zone);
+          const back = zonedInstant(zone, p.year, p.month, p.day, p.hour, p.minute, p.second);
+          expect(back <= instant && instant - back <= hours(1)).toBe(true);
+          expect(localParts(back, zone)).toEqual(p);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -88,7 +129,9 @@ describe('startOfLocalDay and addLocalDays', () => {
 
 describe('daysInMonth', () => {
   it('knows Gregorian leap years', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((m) => daysInMonth(2023, m))).toEqual([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((m) => daysInMonth(2023, m))).toEqual([
+      31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
+    ]);
     expect([2024, 2000, 1900, 2100].map((y) => daysInMonth(y, 2))).toEqual([29, 29, 28, 28]);
   });
 });

@@ -40,12 +40,16 @@ describe('roundHalfUp', () => {
 
   it('a credit mirrors its charge: round(−x) = −round(x)', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }), fc.bigInt({ min: 1n, max: 10n ** 6n }), (n, d) => {
-        expect(roundHalfUp(-n, d)).toBe(-roundHalfUp(n, d) || 0);
-        const r = BigInt(roundHalfUp(n, d));
-        // Within half a unit of the exact quotient.
-        expect(2n * (r * d - n) <= d && 2n * (n - r * d) <= d).toBe(true);
-      }),
+      fc.property(
+        fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }),
+        fc.bigInt({ min: 1n, max: 10n ** 6n }),
+        (n, d) => {
+          expect(roundHalfUp(-n, d)).toBe(-roundHalfUp(n, d) || 0);
+          const r = BigInt(roundHalfUp(n, d));
+          // Within half a unit of the exact quotient.
+          expect(2n * (r * d - n) <= d && 2n * (n - r * d) <= d).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -69,6 +73,7 @@ describe('parseDecimal', () => {
 describe('assertMinorUnits', () => {
   it('accepts safe integers only', () => {
     expect(() => assertMinorUnits(-12)).not.toThrow();
-    for (const bad of [0.5, Number.NaN, Number.MAX_SAFE_INTEGER + 1, Infinity]) expect(() => assertMinorUnits(bad)).toThrow(RangeError);
+    for (const bad of [0.5, Number.NaN, Number.MAX_SAFE_INTEGER + 1, Infinity])
+      expect(() => assertMinorUnits(bad)).toThrow(RangeError);
   });
 });

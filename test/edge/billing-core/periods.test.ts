@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BillingCycle } from '../../../db/tenant/catalog.ts';
 import { daysInMonth, localParts, startOfLocalDay, zonedInstant } from '../../../edge/services/billing/calendar.ts';
-import { type BillingAnchor, defaultAnchor, nextPeriod, periodContaining, previousBoundary } from '../../../edge/services/billing/periods.ts';
+import {
+  type BillingAnchor,
+  defaultAnchor,
+  nextPeriod,
+  periodContaining,
+  previousBoundary,
+} from '../../../edge/services/billing/periods.ts';
 
 const utc = (iso: string) => Date.parse(iso);
 const day = (tz: string, y: number, m: number, d: number) => zonedInstant(tz, y, m, d);
@@ -30,7 +36,12 @@ describe('Jan 31 anchor clamps and returns (business-rules.md vectors)', () => {
   });
 
   it('leap year: Jan 31 → Feb 29 → Mar 31 → Apr 30', () => {
-    expect(localDates(periods(utc('2024-01-31T00:00:00Z'), monthly(31), 'UTC', 4), 'UTC')).toEqual(['2024-01-31', '2024-02-29', '2024-03-31', '2024-04-30']);
+    expect(localDates(periods(utc('2024-01-31T00:00:00Z'), monthly(31), 'UTC', 4), 'UTC')).toEqual([
+      '2024-01-31',
+      '2024-02-29',
+      '2024-03-31',
+      '2024-04-30',
+    ]);
   });
 
   it('previousBoundary walks back the same grid, and refuses a non-boundary', () => {
@@ -44,27 +55,48 @@ describe('annual and quarterly anchors', () => {
   it('an annual plan anchored Feb 29 bills Feb 28 in non-leap years', () => {
     const anchor = defaultAnchor('annual', utc('2024-02-29T10:00:00Z'), 'UTC');
     expect(anchor).toEqual({ cycle: 'annual', day: 29, month: 2 });
-    expect(localDates(periods(utc('2024-03-01T00:00:00Z'), anchor, 'UTC', 5), 'UTC')).toEqual(['2024-02-29', '2025-02-28', '2026-02-28', '2027-02-28', '2028-02-29']);
+    expect(localDates(periods(utc('2024-03-01T00:00:00Z'), anchor, 'UTC', 5), 'UTC')).toEqual([
+      '2024-02-29',
+      '2025-02-28',
+      '2026-02-28',
+      '2027-02-28',
+      '2028-02-29',
+    ]);
   });
 
   it('quarterly boundaries fall every third month from the anchor month, clamped', () => {
     const anchor: BillingAnchor = { cycle: 'quarterly', day: 31, month: 5 };
-    expect(localDates(periods(utc('2024-01-15T00:00:00Z'), anchor, 'UTC', 5), 'UTC')).toEqual(['2023-11-30', '2024-02-29', '2024-05-31', '2024-08-31', '2024-11-30']);
+    expect(localDates(periods(utc('2024-01-15T00:00:00Z'), anchor, 'UTC', 5), 'UTC')).toEqual([
+      '2023-11-30',
+      '2024-02-29',
+      '2024-05-31',
+      '2024-08-31',
+      '2024-11-30',
+    ]);
   });
 });
 
 describe('weekly and daily', () => {
   it('weekly anchored Monday: the period is Monday midnight to Monday midnight', () => {
     const wednesday = utc('2024-05-15T09:00:00Z');
-    expect(periodContaining(wednesday, { cycle: 'weekly', day: 1, month: null }, 'UTC')).toEqual({ start: utc('2024-05-13T00:00:00Z'), end: utc('2024-05-20T00:00:00Z') });
+    expect(periodContaining(wednesday, { cycle: 'weekly', day: 1, month: null }, 'UTC')).toEqual({
+      start: utc('2024-05-13T00:00:00Z'),
+      end: utc('2024-05-20T00:00:00Z'),
+    });
     expect(defaultAnchor('weekly', wednesday, 'UTC')).toEqual({ cycle: 'weekly', day: 3, month: null });
   });
 
   it('daily periods are local days: 23 h and 25 h across New York DST', () => {
     const tz = 'America/New_York';
     const daily: BillingAnchor = { cycle: 'daily', day: null, month: null };
-    expect(periodContaining(utc('2024-03-10T12:00:00Z'), daily, tz)).toEqual({ start: utc('2024-03-10T05:00:00Z'), end: utc('2024-03-11T04:00:00Z') });
-    expect(periodContaining(utc('2024-11-03T12:00:00Z'), daily, tz)).toEqual({ start: utc('2024-11-03T04:00:00Z'), end: utc('2024-11-04T05:00:00Z') });
+    expect(periodContaining(utc('2024-03-10T12:00:00Z'), daily, tz)).toEqual({
+      start: utc('2024-03-10T05:00:00Z'),
+      end: utc('2024-03-11T04:00:00Z'),
+    });
+    expect(periodContaining(utc('2024-11-03T12:00:00Z'), daily, tz)).toEqual({
+      start: utc('2024-11-03T04:00:00Z'),
+      end: utc('2024-11-04T05:00:00Z'),
+    });
   });
 
   it('Samoa skipped 2011-12-30: the daily grid steps over the missing day', () => {
@@ -85,9 +117,15 @@ describe('boundaries are local midnight in every zone', () => {
   });
 
   it('Kathmandu (+05:45) and Chatham (+12:45/+13:45)', () => {
-    expect(periodContaining(utc('2024-01-10T00:00:00Z'), monthly(1), 'Asia/Kathmandu')).toEqual({ start: utc('2023-12-31T18:15:00Z'), end: utc('2024-01-31T18:15:00Z') });
+    expect(periodContaining(utc('2024-01-10T00:00:00Z'), monthly(1), 'Asia/Kathmandu')).toEqual({
+      start: utc('2023-12-31T18:15:00Z'),
+      end: utc('2024-01-31T18:15:00Z'),
+    });
     // Chatham leaves DST on 2024-04-07: the April period starts at +13:45 and ends at +12:45.
-    expect(periodContaining(utc('2024-04-10T00:00:00Z'), monthly(1), 'Pacific/Chatham')).toEqual({ start: utc('2024-03-31T10:15:00Z'), end: utc('2024-04-30T11:15:00Z') });
+    expect(periodContaining(utc('2024-04-10T00:00:00Z'), monthly(1), 'Pacific/Chatham')).toEqual({
+      start: utc('2024-03-31T10:15:00Z'),
+      end: utc('2024-04-30T11:15:00Z'),
+    });
   });
 
   it('Lord Howe (30-minute DST): a weekly period spanning the change is 7 days less 30 minutes', () => {
@@ -118,14 +156,25 @@ describe('defaultAnchor', () => {
 });
 
 describe('period properties', () => {
-  const zones = ['UTC', 'America/New_York', 'Asia/Kathmandu', 'Pacific/Chatham', 'Australia/Lord_Howe', 'America/Santiago'];
+  const zones = [
+    'UTC',
+    'America/New_York',
+    'Asia/Kathmandu',
+    'Pacific/Chatham',
+    'Australia/Lord_Howe',
+    'America/Santiago',
+  ];
   const instant = fc.integer({ min: 0, max: utc('2100-01-01T00:00:00Z') });
   const anchor: fc.Arbitrary<BillingAnchor> = fc.oneof(
     fc.constant<BillingAnchor>({ cycle: 'daily', day: null, month: null }),
     fc.integer({ min: 1, max: 7 }).map((d): BillingAnchor => ({ cycle: 'weekly', day: d, month: null })),
-    fc.tuple(fc.constantFrom<BillingCycle>('monthly', 'quarterly', 'annual'), fc.integer({ min: 1, max: 31 }), fc.integer({ min: 1, max: 12 })).map(
-      ([cycle, d, m]): BillingAnchor => ({ cycle, day: d, month: cycle === 'monthly' ? null : m }),
-    ),
+    fc
+      .tuple(
+        fc.constantFrom<BillingCycle>('monthly', 'quarterly', 'annual'),
+        fc.integer({ min: 1, max: 31 }),
+        fc.integer({ min: 1, max: 12 }),
+      )
+      .map(([cycle, d, m]): BillingAnchor => ({ cycle, day: d, month: cycle === 'monthly' ? null : m })),
   );
 
   it('contain the instant, are contiguous and increasing, start at a local midnight on the anchor date', () => {
@@ -141,7 +190,8 @@ describe('period properties', () => {
         expect(startOfLocalDay(p.start, tz)).toBe(p.start);
         const local = localParts(p.start, tz);
         if (a.cycle === 'weekly') expect(local.weekday).toBe(a.day);
-        if (a.cycle !== 'daily' && a.cycle !== 'weekly') expect(local.day).toBe(Math.min(a.day!, daysInMonth(local.year, local.month)));
+        if (a.cycle !== 'daily' && a.cycle !== 'weekly')
+          expect(local.day).toBe(Math.min(a.day!, daysInMonth(local.year, local.month)));
         if (a.cycle === 'annual') expect(local.month).toBe(a.month);
         if (a.cycle === 'quarterly') expect((local.month - a.month! + 12) % 3).toBe(0);
       }),

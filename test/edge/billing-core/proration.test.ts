@@ -72,8 +72,18 @@ describe('planChangeAmounts', () => {
 
   it('clamps the effective time into the cycle', () => {
     const cycle = { oldPrice: 100, newPrice: 300, cycleStart: 0, cycleEnd: 10 * dayMs };
-    expect(planChangeAmounts({ ...cycle, effectiveAt: -dayMs })).toMatchObject({ remainingMs: 10 * dayMs, credit: 100, charge: 300, net: 200 });
-    expect(planChangeAmounts({ ...cycle, effectiveAt: 11 * dayMs })).toMatchObject({ remainingMs: 0, credit: 0, charge: 0, net: 0 });
+    expect(planChangeAmounts({ ...cycle, effectiveAt: -dayMs })).toMatchObject({
+      remainingMs: 10 * dayMs,
+      credit: 100,
+      charge: 300,
+      net: 200,
+    });
+    expect(planChangeAmounts({ ...cycle, effectiveAt: 11 * dayMs })).toMatchObject({
+      remainingMs: 0,
+      credit: 0,
+      charge: 0,
+      net: 0,
+    });
   });
 });
 
@@ -112,13 +122,28 @@ describe('proration properties', () => {
 
   it('a plan change nets charge − credit, and changing to the same price nets zero', () => {
     fc.assert(
-      fc.property(fc.nat(10 ** 9), fc.nat(10 ** 9), periodMs, fc.integer({ min: -dayMs, max: 401 * dayMs }), (oldPrice, newPrice, length, offset) => {
-        const change = planChangeAmounts({ oldPrice, newPrice, effectiveAt: offset, cycleStart: 0, cycleEnd: length });
-        expect(change.net).toBe(change.charge - change.credit);
-        expect(change.remainingMs).toBeGreaterThanOrEqual(0);
-        expect(change.remainingMs).toBeLessThanOrEqual(length);
-        expect(planChangeAmounts({ oldPrice, newPrice: oldPrice, effectiveAt: offset, cycleStart: 0, cycleEnd: length }).net).toBe(0);
-      }),
+      fc.property(
+        fc.nat(10 ** 9),
+        fc.nat(10 ** 9),
+        periodMs,
+        fc.integer({ min: -dayMs, max: 401 * dayMs }),
+        (oldPrice, newPrice, length, offset) => {
+          const change = planChangeAmounts({
+            oldPrice,
+            newPrice,
+            effectiveAt: offset,
+            cycleStart: 0,
+            cycleEnd: length,
+          });
+          expect(change.net).toBe(change.charge - change.credit);
+          expect(change.remainingMs).toBeGreaterThanOrEqual(0);
+          expect(change.remainingMs).toBeLessThanOrEqual(length);
+          expect(
+            planChangeAmounts({ oldPrice, newPrice: oldPrice, effectiveAt: offset, cycleStart: 0, cycleEnd: length })
+              .net,
+          ).toBe(0);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -3,10 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { minorDigits, roundHalfUp } from '../../../edge/services/billing/money.ts';
 import { type TaxRateSpec, taxLine } from '../../../edge/services/billing/tax.ts';
 
-const rate = (value: string, mode: TaxRateSpec['mode'] = 'exclusive', compound = false, id = `tax-${value}`): TaxRateSpec => ({ id, name: `Tax ${value}%`, rate: value, mode, compound });
+const rate = (
+  value: string,
+  mode: TaxRateSpec['mode'] = 'exclusive',
+  compound = false,
+  id = `tax-${value}`,
+): TaxRateSpec => ({ id, name: `Tax ${value}%`, rate: value, mode, compound });
 
 /** Random rate strings with up to 6 decimals, 0–100 %. */
-const rateText = fc.tuple(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 999_999 })).map(([whole, frac]) => (whole === 100 ? '100' : `${whole}.${String(frac).padStart(6, '0')}`));
+const rateText = fc
+  .tuple(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 999_999 }))
+  .map(([whole, frac]) => (whole === 100 ? '100' : `${whole}.${String(frac).padStart(6, '0')}`));
 const amount = fc.integer({ min: -(10 ** 12), max: 10 ** 12 });
 
 describe('taxLine vectors (business-rules.md "Tax")', () => {
@@ -16,7 +23,9 @@ describe('taxLine vectors (business-rules.md "Tax")', () => {
       net: 1_750_000,
       tax: 131_250,
       gross: 1_881_250,
-      taxes: [{ tax_rate_id: 'tax-7.5', name: 'Tax 7.5%', rate: '7.5', mode: 'exclusive', compound: false, amount: 131_250 }],
+      taxes: [
+        { tax_rate_id: 'tax-7.5', name: 'Tax 7.5%', rate: '7.5', mode: 'exclusive', compound: false, amount: 131_250 },
+      ],
     });
   });
 
@@ -74,7 +83,9 @@ describe('taxLine vectors (business-rules.md "Tax")', () => {
 
 describe('taxLine properties', () => {
   const rateList = (mode: 'exclusive' | 'inclusive') =>
-    fc.array(fc.tuple(rateText, fc.boolean()), { minLength: 1, maxLength: 3 }).map((rs) => rs.map(([value, compound], i) => rate(value, mode, compound, `r${i}`)));
+    fc
+      .array(fc.tuple(rateText, fc.boolean()), { minLength: 1, maxLength: 3 })
+      .map((rs) => rs.map(([value, compound], i) => rate(value, mode, compound, `r${i}`)));
 
   it('inclusive: net + tax = gross = the price, exactly', () => {
     fc.assert(

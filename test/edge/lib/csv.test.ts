@@ -5,7 +5,8 @@ import { CsvError, csvRow, parseCsv, toCsv } from '../../../edge/lib/csv.ts';
 const cells = (text: string, options?: Parameters<typeof parseCsv>[1]) => parseCsv(text, options).map((r) => r.cells);
 
 /** What the writer promises to a reader: the text, with a leading quote on formula-like text (a plain number is not). */
-const asWritten = (value: string) => (/^[=+\-@\t\r]/.test(value) && !/^[+-]?\d+(\.\d+)?$/.test(value) ? `'${value}` : value);
+const asWritten = (value: string) =>
+  /^[=+\-@\t\r]/.test(value) && !/^[+-]?\d+(\.\d+)?$/.test(value) ? `'${value}` : value;
 
 describe('parseCsv', () => {
   it('reads plain and quoted fields, CRLF and LF', () => {
@@ -17,7 +18,9 @@ describe('parseCsv', () => {
   });
 
   it('keeps delimiters, line breaks and doubled quotes inside quoted fields', () => {
-    expect(cells('"a,b","line 1\r\nline 2","say ""hi""","\n"\r\n')).toEqual([['a,b', 'line 1\r\nline 2', 'say "hi"', '\n']]);
+    expect(cells('"a,b","line 1\r\nline 2","say ""hi""","\n"\r\n')).toEqual([
+      ['a,b', 'line 1\r\nline 2', 'say "hi"', '\n'],
+    ]);
   });
 
   it('reports the line each record starts on, counting line breaks inside quotes', () => {
@@ -78,12 +81,17 @@ describe('parseCsv', () => {
 
   it('refuses more records than the limit, naming the first record over it', () => {
     expect(cells('h\n1\n2', { maxRecords: 3 })).toHaveLength(3);
-    expect(() => parseCsv('h\n1\n2\n3', { maxRecords: 3 })).toThrow(new CsvError('more than 3 records', 4, 'too_many_records'));
+    expect(() => parseCsv('h\n1\n2\n3', { maxRecords: 3 })).toThrow(
+      new CsvError('more than 3 records', 4, 'too_many_records'),
+    );
     expect(() => parseCsv('a"b')).toThrow(expect.objectContaining({ reason: 'malformed' }));
   });
 
   it('round-trips whatever the writer writes: parse(write(rows))', () => {
-    const cell = fc.oneof(fc.string(), fc.string({ unit: fc.constantFrom('"', ',', '\r', '\n', ';', 'a', ' ', '=', '-', '\uFEFF', 'é', '😀') }));
+    const cell = fc.oneof(
+      fc.string(),
+      fc.string({ unit: fc.constantFrom('"', ',', '\r', '\n', ';', 'a', ' ', '=', '-', '\uFEFF', 'é', '😀') }),
+    );
     fc.assert(
       fc.property(fc.array(fc.array(cell, { minLength: 1, maxLength: 6 }), { maxLength: 8 }), (rows) => {
         const text = rows.map(csvRow).join('');
@@ -128,7 +136,7 @@ describe('parseCsv', () => {
   // Issue 13 D10: every E.164 phone came out as '+…, which the import then refused.
   it('writes a signed plain number as it is (an E.164 phone stays importable) and still neutralises formulas', () => {
     const plain = ['+4412345', '+15551234567', '-500', '+12.50'];
-    const formulas = ['=1+2', '+1+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1)', '+', '+44 20 7946', '-1e3', '\t=1', '\r=1'];
+    const formulas = ['=1+2', "+1+cmd|' /C calc'!A0", '-2+3', '@SUM(A1)', '+', '+44 20 7946', '-1e3', '\t=1', '\r=1'];
     expect(cells(csvRow([...plain, ...formulas]))).toEqual([[...plain, ...formulas.map((f) => `'${f}`)]]);
   });
 });

@@ -10,7 +10,15 @@ describe('edge logger', () => {
     child.debug('not written');
     expect(lines).toHaveLength(1);
     const entry = JSON.parse(lines[0]!) as Record<string, unknown>;
-    expect(entry).toMatchObject({ level: 'info', msg: 'request', request_id: 'r1', path: '/x', api_key: '[redacted]', password: '[redacted]', Authorization: '[redacted]' });
+    expect(entry).toMatchObject({
+      level: 'info',
+      msg: 'request',
+      request_id: 'r1',
+      path: '/x',
+      api_key: '[redacted]',
+      password: '[redacted]',
+      Authorization: '[redacted]',
+    });
     expect(lines[0]).not.toContain('hunter2');
     expect(lines[0]).not.toContain('isk_secret');
   });

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { signAccessToken, verifyAccessToken, type AccessClaims } from '../../../edge/lib/tokens.ts';
 
 const secret = 'tokens-test-secret-0123456789abcdef';
-const claims: AccessClaims = { typ: 'staff', sub: 'u1', tenant: 'acme', role: 'owner', epoch: 1, iat: 1_000, exp: 2_000 };
+const claims: AccessClaims = {
+  typ: 'staff',
+  sub: 'u1',
+  tenant: 'acme',
+  role: 'owner',
+  epoch: 1,
+  iat: 1_000,
+  exp: 2_000,
+};
 
 // Verified tokens are remembered; what is remembered must never outlive the token or
 // cross to another secret.

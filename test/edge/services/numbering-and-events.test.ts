@@ -48,7 +48,9 @@ describe('nextDocumentNumber', () => {
   });
 
   it('hands out distinct consecutive numbers to concurrent creators', async () => {
-    const numbers = await Promise.all(Array.from({ length: 20 }, () => db.transaction((tx) => nextDocumentNumber(tx, 'PAY'))));
+    const numbers = await Promise.all(
+      Array.from({ length: 20 }, () => db.transaction((tx) => nextDocumentNumber(tx, 'PAY'))),
+    );
     expect(new Set(numbers).size).toBe(20);
     expect(numbers.toSorted()).toEqual(Array.from({ length: 20 }, (_, i) => `PAY-${String(i + 1).padStart(6, '0')}`));
   });
@@ -62,14 +64,22 @@ describe('nextDocumentNumber', () => {
 describe('recordDomainEvent', () => {
   it('appends in order and commits or rolls back with the change', async () => {
     const at = new Date(Date.UTC(2031, 0, 1));
-    await db.transaction((tx) => recordDomainEvent(tx, { type: 'ticket.created', subjectType: 'ticket', subjectId: 't1', payload: { priority: 'high' } }, at));
+    await db.transaction((tx) =>
+      recordDomainEvent(
+        tx,
+        { type: 'ticket.created', subjectType: 'ticket', subjectId: 't1', payload: { priority: 'high' } },
+        at,
+      ),
+    );
     await db
       .transaction(async (tx) => {
         await recordDomainEvent(tx, { type: 'ticket.created', subjectType: 'ticket', subjectId: 't2' }, at);
         throw new Error('rolled back');
       })
       .catch(() => undefined);
-    await db.transaction((tx) => recordDomainEvent(tx, { type: 'ticket.sla_breached', subjectType: 'ticket', subjectId: 't1' }, at));
+    await db.transaction((tx) =>
+      recordDomainEvent(tx, { type: 'ticket.sla_breached', subjectType: 'ticket', subjectId: 't1' }, at),
+    );
     const rows = await db.select().from(tenantSchema.domainEvents).orderBy(asc(tenantSchema.domainEvents.seq));
     expect(rows.map((r) => [r.type, r.subjectId, r.payload])).toEqual([
       ['ticket.created', 't1', { priority: 'high' }],

@@ -63,8 +63,19 @@ export function createWalSync(walPath: string, log: Logger, onFailure: (error: u
   };
 
   const thread = new Worker(THREAD_URL, { workerData: { walPath, buffer }, name: 'spool-sync' });
-  // The spool's users keep the process alive, never its sync thread.
+  // The spool's users keep the process alive, never its sync thread on its own. But
+  // while someone waits for a sync (awaitDurable) or for the thread to end (stop), it
+  // is ref'd: neither Atomics.waitAsync nor a worker's 'exit' event holds the event
+  // loop open, so a bare script's `await spool.close()` ended the process half-way
+  // (exit code 13, WAL not checkpointed: test/appliance/spool/close-exits.test.ts).
   thread.unref();
+  let holds = 0;
+  const holding = <T>(work: Promise<T>): Promise<T> => {
+    if (holds++ === 0) thread.ref();
+    return work.finally(() => {
+      if (--holds === 0) thread.unref();
+    });
+  };
   thread.on('message', (message: { error: string }) => fail(new SpoolSyncError(message.error)));
   thread.on('error', fail);
   const exited = new Promise<void>((resolve) => {
@@ -84,7 +95,7 @@ export function createWalSync(walPath: string, log: Logger, onFailure: (error: u
     get lastCommit() {
       return committed;
     },
-    awaitDurable: (target = committed) => (failure !== null ? Promise.reject(failure) : waiter.wait(target)),
+    awaitDurable: (target = committed) => (failure !== null ? Promise.reject(failure) : holding(waiter.wait(target))),
     buffer,
     get failure() {
       return failure;
@@ -96,7 +107,7 @@ export function createWalSync(walPath: string, log: Logger, onFailure: (error: u
       stopping = true;
       Atomics.store(view, STOP, 1);
       Atomics.notify(view, COMMITTED);
-      return exited;
+      return holding(exited);
     },
   };
 }

@@ -158,19 +158,35 @@ export type Spool = {
 const SESSION_WRITE_SLICE = 256;
 
 export async function openSpool(options: SpoolOptions): Promise<Spool> {
+  // What is open so far, closed newest first when the open fails half-way: the owner
+  // retries a failing open (open-with-retry.ts), and each attempt left a connection and
+  // a WAL sync thread behind (test/appliance/spool/open-failure.test.ts).
+  const opened: Array<() => unknown> = [];
+  try {
+    return await assembleSpool(options, opened);
+  } catch (error) {
+    for (const close of opened.reverse()) {
+      try {
+        await close();
+      } catch (closeError) {
+        options.log.warn('closing a half-open spool failed', { error: closeError });
+      }
+    }
+    throw error;
+  }
+}
+
+async function assembleSpool(options: SpoolOptions, opened: Array<() => unknown>): Promise<Spool> {
   const now = options.now ?? Date.now;
   const log = options.log.child({ component: 'spool' });
   const client = await openLocalDatabase({ path: options.path, synchronous: 'FULL' });
-  try {
-    await migrateSpool(client);
-    await client.executeMultiple(`${recordsViewSql()}\n${sessionsViewSql()}`);
-  } catch (error) {
-    client.close();
-    throw error;
-  }
+  opened.push(() => client.close());
+  await migrateSpool(client);
+  await client.executeMultiple(`${recordsViewSql()}\n${sessionsViewSql()}`);
   // Records, sessions flushes and the session rows a batch reads go through the
   // writer's persistent statements (record-writer.ts); everything else through the client.
   const writer = openRecordWriter(options.path, SESSION_ROW_COLUMNS);
+  opened.push(() => writer.close());
 
   // Every database use goes through this chain: the client has one connection, the
   // writer another, and a batch's reads (duplicate probes, session rows) must see no
@@ -221,6 +237,8 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     stats.lastCommitFailed = true;
     options.onFatal?.(error);
   });
+  // The sync thread holds the WAL open: it ends before the writer's connection.
+  opened.push(() => sync.stop());
   const commitBatch = await openBatchCommitter({
     client,
     writer,

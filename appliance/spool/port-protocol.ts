@@ -3,8 +3,8 @@
 // the records are durable.
 //
 //   any other thread                       spool owner thread (owner-main.ts)
-//   connectSpool(port).append(records) ──► spool.appendCommitted(records) (group commit)
-//      {type:'append', id, records}
+//   connectSpool(port).append(records) ──► spool.appendCommitted(entries) (group commit)
+//      {type:'append', id, cells}
 //   ◄── {type:'durability', buffer}     ◄──    serveSpool(() => spool, port), before its first answer
 //   ◄── {type:'appended', id, commit, …} ◄──   after COMMIT returns, before the WAL sync
 //   append() resolves once the WAL syncer thread reports `commit` durable in shared
@@ -14,19 +14,29 @@
 // client in one turn of its event loop travel as one message. Requests are answered
 // by id, so many may be outstanding at once.
 //
+// Records travel validated and flat: the client turns each into its SpoolEntry
+// (toSpoolEntry: validation and derived fields, work taken off the one owner thread)
+// and sends the fields of all of them in one array, CHUNK_FIELDS order (record-chunk.ts).
+// Profiled under one NAS port's accounting load, structured clone of one object per
+// record (its property names written and read per record, its map rebuilt field by
+// field) was the largest single cost of the hop on both threads.
+//
 // When the owner thread dies, every port it served closes: the client rejects what
 // was outstanding and not yet durable (not acknowledged: the NAS retransmits, the
 // record key dedupes) and everything after, until reconnect() hands it a port of the
 // restarted owner.
 import type { MessagePort } from 'node:worker_threads';
-import type { AccountingRecord } from './record.ts';
+import { CHUNK_FIELDS, entryCells, entryFromCells } from './record-chunk.ts';
+import { toSpoolEntry } from './record.ts';
+import type { AccountingRecord, SpoolEntry } from './record.ts';
 import type { SessionRow } from './session-state.ts';
 import type { AppendResult, OutboxEntry, Spool } from './spool.ts';
 import { durableWaiter } from './durable-waiter.ts';
 import type { DurableWaiter } from './durable-waiter.ts';
 
 type SpoolRequest =
-  | { type: 'append'; id: number; records: AccountingRecord[] }
+  // The entries' fields, CHUNK_FIELDS.length per entry (record-chunk.ts, entryCells).
+  | { type: 'append'; id: number; cells: unknown[] }
   | { type: 'count-live-sessions'; id: number; username: string }
   | { type: 'list-live-sessions'; id: number; username: string }
   | { type: 'close-session'; id: number; nasId: string; sessionId: string; address: string }
@@ -131,8 +141,14 @@ export function serveSpool(current: () => Spool | null, port: MessagePort): () =
       port.postMessage({ type: 'durability', id: 0, buffer: spool.durability } satisfies SpoolResponse);
     }
     switch (message.type) {
-      case 'append':
-        answer(id, spool.appendCommitted(message.records), ({ results, commit }) => ({
+      case 'append': {
+        let entries: SpoolEntry[];
+        try {
+          entries = entriesFromCells(message.cells);
+        } catch (error) {
+          return fail(id, (error as Error).name, (error as Error).message);
+        }
+        answer(id, spool.appendCommitted(entries), ({ results, commit }) => ({
           type: 'appended',
           id,
           commit,
@@ -141,6 +157,7 @@ export function serveSpool(current: () => Spool | null, port: MessagePort): () =
           duplicates: results.flatMap((result, index) => (result.duplicate ? [index] : [])),
         }));
         break;
+      }
       case 'count-live-sessions':
         answer(id, spool.countLiveSessions(message.username), (count) => ({ type: 'counted', id, count }));
         break;
@@ -168,6 +185,17 @@ export function serveSpool(current: () => Spool | null, port: MessagePort): () =
     port.off('message', onMessage);
     port.close();
   };
+}
+
+const STRIDE = CHUNK_FIELDS.length;
+
+function entriesFromCells(cells: unknown[]): SpoolEntry[] {
+  if (!Array.isArray(cells) || cells.length % STRIDE !== 0) throw new TypeError('malformed append message');
+  const entries = new Array<SpoolEntry>(cells.length / STRIDE);
+  for (let index = 0; index < entries.length; index++) {
+    entries[index] = entryFromCells(cells, index * STRIDE, `appended record ${index}`);
+  }
+  return entries;
 }
 
 type Waiter = (response: SpoolResponse) => void;
@@ -266,14 +294,14 @@ export function connectSpool(initialPort: MessagePort): SpoolClient {
 
   // Appends from one turn of the event loop share one message.
   let batch: {
-    records: AccountingRecord[];
+    cells: unknown[];
     parts: Array<{ count: number; resolve: (results: AppendResult[]) => void; reject: (error: unknown) => void }>;
   } | null = null;
 
   // Committed by the owner, then durable once its WAL syncer says so in shared memory.
-  const appendDurably = async (records: AccountingRecord[]): Promise<AppendResult[]> => {
+  const appendDurably = async (cells: unknown[]): Promise<AppendResult[]> => {
     const response = await request(
-      (id) => ({ type: 'append', id, records }),
+      (id) => ({ type: 'append', id, cells }),
       (reply) => (reply.type === 'appended' ? reply : unexpected(reply)),
     );
     if (durable === null)
@@ -293,7 +321,7 @@ export function connectSpool(initialPort: MessagePort): SpoolClient {
     const current = batch;
     batch = null;
     if (current === null) return;
-    appendDurably(current.records).then(
+    appendDurably(current.cells).then(
       (results) => {
         let offset = 0;
         for (const part of current.parts) {
@@ -313,13 +341,21 @@ export function connectSpool(initialPort: MessagePort): SpoolClient {
     append(records) {
       if (closed || disconnected) return Promise.reject(unavailable());
       if (records.length === 0) return Promise.resolve([]);
+      let entries: SpoolEntry[];
+      try {
+        entries = records.map(toSpoolEntry);
+      } catch (error) {
+        // As the owner would have refused it: by the error's name (SpoolRecordError).
+        const { name, message } = error as Error;
+        return Promise.reject(new SpoolRemoteError(name, message));
+      }
       return new Promise<AppendResult[]>((resolve, reject) => {
         if (batch === null) {
-          batch = { records: [], parts: [] };
+          batch = { cells: [], parts: [] };
           setImmediate(sendBatch);
         }
-        batch.records.push(...records);
-        batch.parts.push({ count: records.length, resolve, reject });
+        for (const entry of entries) for (const cell of entryCells(entry)) batch.cells.push(cell);
+        batch.parts.push({ count: entries.length, resolve, reject });
       });
     },
     countLiveSessions: (username) =>

@@ -43,6 +43,42 @@ export const CHUNK_FIELDS = [
   'multiSessionId',
 ] as const satisfies ReadonlyArray<keyof SpoolEntry>;
 
+/** An entry's fields in CHUNK_FIELDS order (the stored form, and how a spool port carries it). */
+export function entryCells(entry: SpoolEntry): Array<SpoolEntry[keyof SpoolEntry]> {
+  return [
+    entry.key,
+    entry.kind,
+    entry.nasId,
+    entry.nasAddress,
+    entry.receivedAt,
+    entry.eventAt,
+    entry.sessionId,
+    entry.username,
+    entry.subscriberId,
+    entry.sessionTime,
+    entry.inputOctets,
+    entry.outputOctets,
+    entry.inputPackets,
+    entry.outputPackets,
+    entry.terminateCause,
+    entry.framedIp,
+    entry.callingStationId,
+    entry.nasPortId,
+    entry.interimInterval,
+    entry.eventTimestamp,
+    entry.attributes,
+    entry.nasIp,
+    entry.framedIpv6Prefix,
+    entry.delegatedIpv6Prefix,
+    entry.nasPort,
+    entry.nasPortType,
+    entry.calledStationId,
+    entry.nasIdentifier,
+    entry.class,
+    entry.multiSessionId,
+  ];
+}
+
 /**
  * The chunk's body: the entries in seq order. Trailing nulls are left out (decodeChunk
  * reads a missing field as null): most NASes send few of the optional fields, and each
@@ -51,38 +87,7 @@ export const CHUNK_FIELDS = [
 export function encodeChunk(entries: readonly SpoolEntry[]): string {
   return JSON.stringify(
     entries.map((entry) => {
-      const cells = [
-        entry.key,
-        entry.kind,
-        entry.nasId,
-        entry.nasAddress,
-        entry.receivedAt,
-        entry.eventAt,
-        entry.sessionId,
-        entry.username,
-        entry.subscriberId,
-        entry.sessionTime,
-        entry.inputOctets,
-        entry.outputOctets,
-        entry.inputPackets,
-        entry.outputPackets,
-        entry.terminateCause,
-        entry.framedIp,
-        entry.callingStationId,
-        entry.nasPortId,
-        entry.interimInterval,
-        entry.eventTimestamp,
-        entry.attributes,
-        entry.nasIp,
-        entry.framedIpv6Prefix,
-        entry.delegatedIpv6Prefix,
-        entry.nasPort,
-        entry.nasPortType,
-        entry.calledStationId,
-        entry.nasIdentifier,
-        entry.class,
-        entry.multiSessionId,
-      ];
+      const cells = entryCells(entry);
       while (cells.length > 0 && cells[cells.length - 1] === null) cells.pop();
       return cells;
     }),
@@ -115,92 +120,76 @@ export class SpoolChunkError extends Error {
   override name = 'SpoolChunkError';
 }
 
+const text = (value: unknown) => (typeof value === 'string' ? value : null);
+const number = (value: unknown) => (typeof value === 'number' ? value : null);
+
+/**
+ * The entry whose fields start at `at` in `cells` (CHUNK_FIELDS order; a field past the
+ * end reads as null). Throws, naming the record as `what`, when the key, kind, NAS or
+ * times are missing: a body or message this code did not write.
+ */
+export function entryFromCells(cells: readonly unknown[], at: number, what: string): SpoolEntry {
+  const key = cells[at];
+  const kind = cells[at + 1];
+  const nasId = cells[at + 2];
+  const nasAddress = text(cells[at + 3]);
+  const receivedAt = cells[at + 4];
+  const eventAt = cells[at + 5];
+  if (
+    typeof key !== 'string' ||
+    typeof kind !== 'string' ||
+    !KINDS.has(kind) ||
+    typeof nasId !== 'string' ||
+    typeof receivedAt !== 'number' ||
+    typeof eventAt !== 'number'
+  ) {
+    throw new SpoolChunkError(`${what} lacks key, kind, NAS or times`);
+  }
+  const attributes = cells[at + 20];
+  return {
+    key,
+    kind: kind as SpoolEntry['kind'],
+    nasId,
+    // Records from before schema 5 lack it: their NAS was where CoA went (record.ts).
+    nasIp: text(cells[at + 21]) ?? nasAddress ?? '',
+    nasAddress,
+    receivedAt,
+    eventAt,
+    sessionId: text(cells[at + 6]),
+    username: text(cells[at + 7]),
+    subscriberId: text(cells[at + 8]),
+    sessionTime: number(cells[at + 9]),
+    inputOctets: number(cells[at + 10]),
+    outputOctets: number(cells[at + 11]),
+    inputPackets: number(cells[at + 12]),
+    outputPackets: number(cells[at + 13]),
+    terminateCause: text(cells[at + 14]),
+    framedIp: text(cells[at + 15]),
+    callingStationId: text(cells[at + 16]),
+    nasPortId: text(cells[at + 17]),
+    interimInterval: number(cells[at + 18]),
+    eventTimestamp: number(cells[at + 19]),
+    attributes:
+      typeof attributes === 'object' && attributes !== null && !Array.isArray(attributes)
+        ? (attributes as Record<string, unknown>)
+        : null,
+    framedIpv6Prefix: text(cells[at + 22]),
+    delegatedIpv6Prefix: text(cells[at + 23]),
+    nasPort: number(cells[at + 24]),
+    nasPortType: text(cells[at + 25]),
+    calledStationId: text(cells[at + 26]),
+    nasIdentifier: text(cells[at + 27]),
+    class: text(cells[at + 28]),
+    multiSessionId: text(cells[at + 29]),
+  };
+}
+
 /** The entries of the chunk whose first record is `firstSeq`. Throws on a body this code did not write. */
 export function decodeChunk(firstSeq: number, body: string): OutboxEntry[] {
   const cells: unknown = JSON.parse(body);
   if (!Array.isArray(cells)) throw new SpoolChunkError(`record chunk ${firstSeq} is not an array`);
-  const text = (value: unknown) => (typeof value === 'string' ? value : null);
-  const number = (value: unknown) => (typeof value === 'number' ? value : null);
   return cells.map((record: unknown, index): OutboxEntry => {
     if (!Array.isArray(record)) throw new SpoolChunkError(`record ${firstSeq + index} is not an array`);
-    const [
-      key,
-      kind,
-      nasId,
-      nasAddress,
-      receivedAt,
-      eventAt,
-      sessionId,
-      username,
-      subscriberId,
-      sessionTime,
-      inputOctets,
-      outputOctets,
-      inputPackets,
-      outputPackets,
-      terminateCause,
-      framedIp,
-      callingStationId,
-      nasPortId,
-      interimInterval,
-      eventTimestamp,
-      attributes,
-      nasIp,
-      framedIpv6Prefix,
-      delegatedIpv6Prefix,
-      nasPort,
-      nasPortType,
-      calledStationId,
-      nasIdentifier,
-      classValue,
-      multiSessionId,
-    ] = record as unknown[];
-    if (
-      typeof key !== 'string' ||
-      typeof kind !== 'string' ||
-      !KINDS.has(kind) ||
-      typeof nasId !== 'string' ||
-      typeof receivedAt !== 'number' ||
-      typeof eventAt !== 'number'
-    ) {
-      throw new SpoolChunkError(`record ${firstSeq + index} lacks key, kind, NAS or times`);
-    }
-    return {
-      seq: firstSeq + index,
-      key,
-      kind: kind as SpoolEntry['kind'],
-      nasId,
-      // Records from before schema 5 lack it: their NAS was where CoA went (record.ts).
-      nasIp: text(nasIp) ?? text(nasAddress) ?? '',
-      nasAddress: text(nasAddress),
-      receivedAt,
-      eventAt,
-      sessionId: text(sessionId),
-      username: text(username),
-      subscriberId: text(subscriberId),
-      sessionTime: number(sessionTime),
-      inputOctets: number(inputOctets),
-      outputOctets: number(outputOctets),
-      inputPackets: number(inputPackets),
-      outputPackets: number(outputPackets),
-      terminateCause: text(terminateCause),
-      framedIp: text(framedIp),
-      callingStationId: text(callingStationId),
-      nasPortId: text(nasPortId),
-      interimInterval: number(interimInterval),
-      eventTimestamp: number(eventTimestamp),
-      attributes:
-        typeof attributes === 'object' && attributes !== null && !Array.isArray(attributes)
-          ? (attributes as Record<string, unknown>)
-          : null,
-      framedIpv6Prefix: text(framedIpv6Prefix),
-      delegatedIpv6Prefix: text(delegatedIpv6Prefix),
-      nasPort: number(nasPort),
-      nasPortType: text(nasPortType),
-      calledStationId: text(calledStationId),
-      nasIdentifier: text(nasIdentifier),
-      class: text(classValue),
-      multiSessionId: text(multiSessionId),
-    };
+    return { seq: firstSeq + index, ...entryFromCells(record, 0, `record ${firstSeq + index}`) };
   });
 }

@@ -120,10 +120,11 @@ export type Spool = {
   /** Resolves, per record and in order, once the records are durable. */
   append(records: readonly AccountingRecord[]): Promise<AppendResult[]>;
   /**
-   * Resolves once the records are committed, before they are durable: acknowledge them
-   * only once durableWaiter(durability).wait(commit) has resolved (the spool's port does).
+   * Entries made by toSpoolEntry (validated). Resolves once they are committed, before
+   * they are durable: acknowledge them only once durableWaiter(durability).wait(commit)
+   * has resolved (the spool's port does).
    */
-  appendCommitted(records: readonly AccountingRecord[]): Promise<CommittedAppend>;
+  appendCommitted(entries: SpoolEntry[]): Promise<CommittedAppend>;
   /** The WAL sync counters in shared memory (durable-waiter.ts), for any thread. */
   readonly durability: SharedArrayBuffer;
   /** Open sessions of `username` that are not stale yet (Simultaneous-Use). */
@@ -322,15 +323,8 @@ async function assembleSpool(options: SpoolOptions, opened: Array<() => unknown>
       return appendDurably(entries);
     },
 
-    appendCommitted(records) {
-      let entries: SpoolEntry[];
-      try {
-        entries = records.map(toSpoolEntry);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      return queue.enqueue(entries);
-    },
+    // Validated by the caller (the spool's port validates on the client's thread).
+    appendCommitted: (entries) => queue.enqueue(entries),
 
     durability: sync.buffer,
 

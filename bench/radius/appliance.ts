@@ -55,7 +55,10 @@ export interface RunningAppliance {
 }
 
 export function startAppliance(options: ApplianceOptions): RunningAppliance {
-  const child = spawn(process.execPath, [CLI, 'start'], {
+  // BENCH_APPLIANCE_NODE_ARGS: extra node flags for the appliance only, e.g. profiling
+  // (`--cpu-prof --cpu-prof-dir DIR`: one profile per thread), never the generator.
+  const nodeArgs = (process.env.BENCH_APPLIANCE_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'start'], {
     env: applianceEnv(options),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

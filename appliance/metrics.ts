@@ -19,7 +19,9 @@ export type MetricsRegistry = {
   histogram(name: string, help: string, buckets: readonly number[]): Histogram;
   /** Values computed when scraped. */
   collect(name: string, help: string, type: Exclude<MetricType, 'histogram'>, read: () => Sample[]): void;
-  /** A histogram computed when scraped (e.g. summed over worker threads); `cumulative[i]` counts values ≤ buckets[i]. */
+  /**
+   * A histogram computed when scraped (e.g. summed over worker threads); `cumulative[i]` counts values ≤ buckets[i].
+   */
   collectHistogram(name: string, help: string, buckets: readonly number[], read: () => HistogramSample[]): void;
   render(): string;
 };

@@ -16,7 +16,8 @@ export async function countAppliedMigrations(client: Client, migrations: readonl
   const applied = await client.execute('SELECT id, tag, hash FROM __migrations ORDER BY id');
   if (applied.rows.length > migrations.length) {
     throw new MigrationError(
-      `database has ${applied.rows.length} migrations, this build knows ${migrations.length}: it was written by a newer version`,
+      `database has ${applied.rows.length} migrations, this build knows ${migrations.length}: it was written by a ` +
+        `newer version`,
     );
   }
   applied.rows.forEach((row, i) => {

@@ -36,7 +36,8 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
   if (config.demo) {
     lines.push(
       '',
-      `Demo tenant "${demoTenant.slug}" (POST ${url}/api/v1/auth/login {"tenant":"${demoTenant.slug}","email":…,"password":…}):`,
+      `Demo tenant "${demoTenant.slug}" (POST ${url}/api/v1/auth/login ` +
+        `{"tenant":"${demoTenant.slug}","email":…,"password":…}):`,
     );
     for (const login of demoLogins) lines.push(`  ${login.role.padEnd(8)} ${login.email} / ${login.password}`);
   }

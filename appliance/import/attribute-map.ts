@@ -144,7 +144,8 @@ export function interpretReplies(
         if (parsed === null)
           log.error(
             pair.location,
-            `cannot read Mikrotik-Rate-Limit "${pair.value}" (expected rx/tx [burst-rx/burst-tx [threshold-rx/threshold-tx [time-rx/time-tx]]])`,
+            `cannot read Mikrotik-Rate-Limit "${pair.value}" (expected rx/tx [burst-rx/burst-tx ` +
+              `[threshold-rx/threshold-tx [time-rx/time-tx]]])`,
           );
         else {
           profile.rateLimit = parsed.rate;
@@ -371,7 +372,8 @@ export function interpretChecks(
         if (mac === null) {
           log.error(
             pair.location,
-            `Auth-Type := Accept for "${username}" would accept any password; only MAC-named entries (IPoE) are imported this way`,
+            `Auth-Type := Accept for "${username}" would accept any password; only MAC-named entries (IPoE) are ` +
+              `imported this way`,
           );
         } else result.macAuth = mac;
       } else
@@ -393,7 +395,9 @@ export function interpretChecks(
       log.warn(pair.location, 'LM-Password ignored (LM hashes are not used by the appliance)');
       continue;
     }
-    const message = `check item ${pair.attribute} ${pair.op} ${pair.value} is not supported: the appliance has no rule engine and would not enforce it`;
+    const message =
+      `check item ${pair.attribute} ${pair.op} ${pair.value} is not supported: the appliance has no ` +
+      `rule engine and would not enforce it`;
     if (options.skipUnsupported) log.warn(pair.location, `${message} (skipped)`);
     else log.error(pair.location, `${message}; remove it or import with --skip-unsupported`);
   }

@@ -175,7 +175,8 @@ function coaPortOf(
   if (home === undefined) {
     log.warn(
       server.location,
-      `coa_server ${server.value ?? ''} is not a home_server in the files read (a home_server_pool is not followed): the default CoA port applies`,
+      `coa_server ${server.value ?? ''} is not a home_server in the files read (a home_server_pool is not followed): ` +
+        `the default CoA port applies`,
     );
     return null;
   }

@@ -108,7 +108,8 @@ function usersFromFile(path: string, options: PlanOptions, log: ProblemLog): Use
     } else {
       log.warn(
         entry.location,
-        `second entry for "${entry.name}" not imported: FreeRADIUS never reaches it (no Fall-Through on line ${existing.location.line})`,
+        `second entry for "${entry.name}" not imported: FreeRADIUS never reaches it (no Fall-Through on line ` +
+          `${existing.location.line})`,
       );
     }
   }
@@ -277,7 +278,8 @@ export function planImport(sources: ImportSources, options: PlanOptions): Import
       if (existing.key !== key)
         log.error(
           location,
-          `profile "${input.name}" is already defined differently at ${existing.location.file}:${existing.location.line}`,
+          `profile "${input.name}" is already defined differently at ` +
+            `${existing.location.file}:${existing.location.line}`,
         );
       return false;
     }
@@ -375,7 +377,8 @@ export function planImport(sources: ImportSources, options: PlanOptions): Import
     if (profile !== undefined && profile !== null && !profiles.has(profile) && !options.profileExists(profile)) {
       log.error(
         subscriber.location,
-        `subscriber "${subscriber.value.username}" refers to profile "${profile}", which is neither in this import nor in the replica`,
+        `subscriber "${subscriber.value.username}" refers to profile "${profile}", which is neither in this import ` +
+          `nor in the replica`,
       );
     }
     subscribers.push(subscriber);
@@ -388,7 +391,8 @@ export function planImport(sources: ImportSources, options: PlanOptions): Import
       const name = client.value.name ?? client.value.address;
       log.note(
         client.location,
-        `NAS client ${name} marked for IPoE: the users include MAC-named Auth-Type := Accept entries (first at ${at}); ` +
+        `NAS client ${name} marked for IPoE: the users include MAC-named Auth-Type := Accept entries (first at ` +
+          `${at}); ` +
           'its requests without credentials may match them',
       );
     }

@@ -235,7 +235,8 @@ function rowValues(
   if (names === undefined || names.length !== values.length) {
     log.error(
       location,
-      `${table} row has ${values.length} values and no column list this importer knows; dump with column names (mysqldump --complete-insert, pg_dump --column-inserts)`,
+      `${table} row has ${values.length} values and no column list this importer knows; dump with column names ` +
+        `(mysqldump --complete-insert, pg_dump --column-inserts)`,
     );
     return null;
   }

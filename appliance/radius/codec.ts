@@ -240,7 +240,9 @@ export interface AttributeInput {
 export interface EncodeOptions {
   readonly code: number;
   readonly identifier: number;
-  /** Written into the header: the request's for replies, random for Access-Request, zeros for accounting/CoA requests. */
+  /**
+   * Written into the header: the request's for replies, random for Access-Request, zeros for accounting/CoA requests.
+   */
   readonly authenticator: Buffer;
   readonly attributes: readonly AttributeInput[];
   /** Reserve a zeroed Message-Authenticator as the first attribute (BlastRADIUS, CVE-2024-3596). */

@@ -113,7 +113,8 @@ export async function migrateReplica(client: Client): Promise<void> {
     const current = Number((await tx.execute('PRAGMA user_version')).rows[0]?.[0] ?? 0);
     if (current > REPLICA_SCHEMA_VERSION) {
       throw new Error(
-        `replica schema version ${current} is newer than this appliance (${REPLICA_SCHEMA_VERSION}); upgrade the appliance`,
+        `replica schema version ${current} is newer than this appliance (${REPLICA_SCHEMA_VERSION}); upgrade the ` +
+          `appliance`,
       );
     }
     for (const migration of MIGRATIONS.slice(current)) await tx.executeMultiple(migration);

@@ -393,19 +393,25 @@ const SUBSCRIBER_KEYS: ReadonlyArray<{ label: string; probe: string; scan: strin
   {
     label: 'username',
     probe: `SELECT other.id AS other, mine.username AS value FROM subscribers AS mine
-            JOIN subscribers AS other ON other.username = mine.username AND other.id <> mine.id WHERE mine.id = ? LIMIT 1`,
-    scan: `SELECT username AS value, min(id) AS a, max(id) AS b FROM subscribers GROUP BY username HAVING count(*) > 1 LIMIT 1`,
+            JOIN subscribers AS other ON other.username = mine.username AND other.id <> mine.id
+            WHERE mine.id = ? LIMIT 1`,
+    scan: `SELECT username AS value, min(id) AS a, max(id) AS b FROM subscribers
+           GROUP BY username HAVING count(*) > 1 LIMIT 1`,
   },
   {
     label: 'MAC',
     probe: `SELECT other.id AS other, mine.mac AS value FROM subscribers AS mine
-            JOIN subscribers AS other ON other.mac = mine.mac AND other.id <> mine.id WHERE mine.id = ? AND mine.mac IS NOT NULL LIMIT 1`,
-    scan: `SELECT mac AS value, min(id) AS a, max(id) AS b FROM subscribers WHERE mac IS NOT NULL GROUP BY mac HAVING count(*) > 1 LIMIT 1`,
+            JOIN subscribers AS other ON other.mac = mine.mac AND other.id <> mine.id
+            WHERE mine.id = ? AND mine.mac IS NOT NULL LIMIT 1`,
+    scan: `SELECT mac AS value, min(id) AS a, max(id) AS b FROM subscribers
+           WHERE mac IS NOT NULL GROUP BY mac HAVING count(*) > 1 LIMIT 1`,
   },
   {
     label: 'Option 82 circuit/remote id',
-    probe: `SELECT other.id AS other, mine.circuit_id || '/' || coalesce(mine.remote_id, '*') AS value FROM subscribers AS mine
-            JOIN subscribers AS other ON other.circuit_id = mine.circuit_id AND other.remote_id IS mine.remote_id AND other.id <> mine.id
+    probe: `SELECT other.id AS other, mine.circuit_id || '/' || coalesce(mine.remote_id, '*') AS value
+            FROM subscribers AS mine
+            JOIN subscribers AS other ON other.circuit_id = mine.circuit_id AND other.remote_id IS mine.remote_id
+            AND other.id <> mine.id
             WHERE mine.id = ? AND mine.circuit_id IS NOT NULL LIMIT 1`,
     scan: `SELECT circuit_id || '/' || coalesce(remote_id, '*') AS value, min(id) AS a, max(id) AS b FROM subscribers
            WHERE circuit_id IS NOT NULL GROUP BY circuit_id, remote_id HAVING count(*) > 1 LIMIT 1`,
@@ -416,7 +422,8 @@ const NAS_KEY = {
   label: 'NAS prefix',
   probe: `SELECT other.id AS other, mine.prefix AS value FROM nas_clients AS mine
           JOIN nas_clients AS other ON other.prefix = mine.prefix AND other.id <> mine.id WHERE mine.id = ? LIMIT 1`,
-  scan: `SELECT prefix AS value, min(id) AS a, max(id) AS b FROM nas_clients GROUP BY prefix HAVING count(*) > 1 LIMIT 1`,
+  scan: `SELECT prefix AS value, min(id) AS a, max(id) AS b FROM nas_clients
+         GROUP BY prefix HAVING count(*) > 1 LIMIT 1`,
 };
 
 async function checkUniqueness(

@@ -4,7 +4,9 @@ import type { Client } from '@libsql/client';
 import { decodeChunk } from './record-chunk.ts';
 import type { OutboxEntry } from './record-chunk.ts';
 
-/** Stored records after `afterSeq`, oldest first, at most `limit`: the chunk holding afterSeq + 1 and the ones after it. */
+/**
+ * Stored records after `afterSeq`, oldest first, at most `limit`: the chunk holding afterSeq + 1 and the ones after it.
+ */
 export async function readEntries(client: Client, afterSeq: number, limit: number): Promise<OutboxEntry[]> {
   const entries: OutboxEntry[] = [];
   const first = await client.execute({

@@ -60,7 +60,10 @@ export function openRecordWriter(path: string, sessionColumns: readonly string[]
     return CHUNK_ROWS.map((rows) => ({
       rows,
       statement: db.prepare(
-        `INSERT INTO ${table} (${names.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')} ${tail}`.trim(),
+        (
+          `INSERT INTO ${table} (${names.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')} ` +
+          `${tail}`
+        ).trim(),
       ),
     }));
   };

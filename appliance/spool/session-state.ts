@@ -9,7 +9,9 @@ import type { SpoolEntry } from './record.ts';
 
 export type SessionStatus = 'open' | 'closed';
 
-/** Why a session closed: its Stop, the NAS rebooting (Accounting-On/Off), no interim for too long, or a Disconnect-ACK. */
+/**
+ * Why a session closed: its Stop, the NAS rebooting (Accounting-On/Off), no interim for too long, or a Disconnect-ACK.
+ */
 export type CloseReason = 'stop' | 'nas-on' | 'nas-off' | 'stale' | 'disconnect';
 
 export type SessionRow = {

@@ -224,15 +224,18 @@ try {
   const checkClient = createClient({ url: `file:${dbFile}`, timeout: 5_000 });
   const one = async (sql: string) => (await checkClient.execute(sql)).rows[0]!;
   const invoiceFacts = await one(
-    `SELECT count(*) AS n, count(DISTINCT number) AS distinct_numbers, min(CAST(substr(number, 5) AS INTEGER)) AS lo, max(CAST(substr(number, 5) AS INTEGER)) AS hi,
-            sum(number GLOB 'INV-[0-9][0-9][0-9][0-9][0-9][0-9]*') AS well_formed, sum(total) AS total, count(DISTINCT subscriber_id) AS subscribers, min(total) AS min_total, max(total) AS max_total
+    `SELECT count(*) AS n, count(DISTINCT number) AS distinct_numbers, min(CAST(substr(number, 5) AS INTEGER)) AS lo,
+            max(CAST(substr(number, 5) AS INTEGER)) AS hi,
+            sum(number GLOB 'INV-[0-9][0-9][0-9][0-9][0-9][0-9]*') AS well_formed, sum(total) AS total,
+            count(DISTINCT subscriber_id) AS subscribers, min(total) AS min_total, max(total) AS max_total
        FROM invoices`,
   );
   const lineCount = Number((await one(`SELECT count(*) AS n FROM invoice_lines WHERE kind = 'recurring'`)).n);
   const stillDue = Number(
     (
       await one(
-        `SELECT count(*) AS n FROM subscriptions WHERE status IN ('active', 'suspended') AND next_billing_at <= ${asOf.getTime()}`,
+        `SELECT count(*) AS n FROM subscriptions WHERE status IN ('active', 'suspended') AND next_billing_at <= ` +
+          `${asOf.getTime()}`,
       )
     ).n,
   );
@@ -274,9 +277,12 @@ try {
       load_average: { before: loadBefore, after: loadAfter, waited_while: waits },
     },
     note:
-      'Server: one Node process (edge/node.ts), libSQL files under a temp dir, PRAGMA synchronous = FULL (the file driver). Tenant, tax rate (7.5 % exclusive) and offer (USD 49.99 monthly) created through the API. ' +
-      'Subscribers and subscriptions are seeded straight into the tenant file with multi-row INSERTs (setup, not measured; with their subscribers_fts rows, the SUB sequence and domain events). ' +
-      'Measured: the wall time of each POST /api/v1/billing-runs as the client sees it, and the server process CPU time (utime + stime from /proc) over it.',
+      'Server: one Node process (edge/node.ts), libSQL files under a temp dir, PRAGMA synchronous = FULL (the file ' +
+      'driver). Tenant, tax rate (7.5 % exclusive) and offer (USD 49.99 monthly) created through the API. ' +
+      'Subscribers and subscriptions are seeded straight into the tenant file with multi-row INSERTs (setup, not ' +
+      'measured; with their subscribers_fts rows, the SUB sequence and domain events). ' +
+      'Measured: the wall time of each POST /api/v1/billing-runs as the client sees it, and the server process CPU ' +
+      'time (utime + stime from /proc) over it.',
     subscriptions: total,
     time_zone: values.timezone,
     as_of: asOf.toISOString(),

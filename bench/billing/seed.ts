@@ -83,8 +83,9 @@ export async function seedSubscriptions(
       const displayName = `${firstName} ${lastName}`;
       const email = `billing${seq}@subscribers.test`;
       const billingDay = ((seq - 1) % 28) + 1;
-      // id, seq, number, kind, status, first_name, last_name, organization_name, display_name, email, phone, locale, timezone,
-      // organization_id, billing_day, payment_due_days, grace_days, min_balance, marketing_opt_in, notes, custom_fields, created_at, updated_at
+      // id, seq, number, kind, status, first_name, last_name, organization_name, display_name, email, phone, locale,
+      // timezone, organization_id, billing_day, payment_due_days, grace_days, min_balance, marketing_opt_in, notes,
+      // custom_fields, created_at, updated_at
       subscriberRows.push([
         id,
         seq,
@@ -126,8 +127,9 @@ export async function seedSubscriptions(
       const subscriptionId = uuidv7(input.now);
       const period = periodOf(billingDay);
       const activatedAt = Math.min(startAt, period.start);
-      // id, subscriber_id, offer_id, status, username, currency, price_override, billing_cycle, billing_anchor_day, billing_anchor_month,
-      // discount_id, discount_cycles_used, start_at, activated_at, next_billing_at, credit_basis, created_at, updated_at
+      // id, subscriber_id, offer_id, status, username, currency, price_override, billing_cycle, billing_anchor_day,
+      // billing_anchor_month, discount_id, discount_cycles_used, start_at, activated_at, next_billing_at, credit_basis,
+      // created_at, updated_at
       subscriptionRows.push([
         subscriptionId,
         id,
@@ -166,14 +168,18 @@ export async function seedSubscriptions(
     try {
       await insertRows(
         tx,
-        'INSERT INTO subscribers (id, seq, number, kind, status, first_name, last_name, organization_name, display_name, email, phone, locale, timezone, organization_id, billing_day, payment_due_days, grace_days, min_balance, marketing_opt_in, notes, custom_fields, created_at, updated_at)',
+        'INSERT INTO subscribers (id, seq, number, kind, status, first_name, last_name, organization_name, ' +
+          'display_name, email, phone, locale, timezone, organization_id, billing_day, payment_due_days, ' +
+          'grace_days, min_balance, marketing_opt_in, notes, custom_fields, created_at, updated_at)',
         23,
         subscriberRows,
       );
       await insertRows(tx, 'INSERT INTO subscribers_fts (rowid, body)', 2, searchRows);
       await insertRows(
         tx,
-        'INSERT INTO subscriptions (id, subscriber_id, offer_id, status, username, currency, price_override, billing_cycle, billing_anchor_day, billing_anchor_month, discount_id, discount_cycles_used, start_at, activated_at, next_billing_at, credit_basis, created_at, updated_at)',
+        'INSERT INTO subscriptions (id, subscriber_id, offer_id, status, username, currency, price_override, ' +
+          'billing_cycle, billing_anchor_day, billing_anchor_month, discount_id, discount_cycles_used, start_at, ' +
+          'activated_at, next_billing_at, credit_basis, created_at, updated_at)',
         18,
         subscriptionRows,
       );
@@ -184,7 +190,9 @@ export async function seedSubscriptions(
         eventRows,
       );
       await tx.execute({
-        sql: 'INSERT INTO document_sequences (prefix, last_value) VALUES (?, ?) ON CONFLICT (prefix) DO UPDATE SET last_value = excluded.last_value',
+        sql:
+          'INSERT INTO document_sequences (prefix, last_value) VALUES (?, ?) ON CONFLICT (prefix) DO UPDATE SET ' +
+          'last_value = excluded.last_value',
         args: ['SUB', to],
       });
       await tx.commit();

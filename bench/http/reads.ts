@@ -129,7 +129,8 @@ edge.finish('bench/results/http-reads.json', {
   command: `node bench/http/reads.ts --duration ${duration} --connections ${connections} --rounds ${rounds}`,
   note:
     'Each server is one Node process on libSQL files; autocannon runs in this process on the same 2-core machine. ' +
-    'Targets: edge /health ≥ 0.8× bare Hono, the authenticated single-row read ≥ 0.5× the bare libSQL read, p99 < 20 ms at 32 connections.',
+    'Targets: edge /health ≥ 0.8× bare Hono, the authenticated single-row read ≥ 0.5× the bare libSQL read, p99 < 20 ' +
+    'ms at 32 connections.',
   summary,
   ratios: {
     health_vs_bare: { per_round: healthRatios, median: median(healthRatios), target: 0.8 },

@@ -42,10 +42,13 @@ const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 for (let from = 1; from <= total; from += 5_000) {
   const batch: InStatement[] = [];
   for (let seq = from; seq < Math.min(total + 1, from + 5_000); seq++) {
-    const id = `0190${hex(Math.floor(createdAt(seq) / 1000) % 0xffff, 4)}-${hex(seq % 0xffff, 4)}-7000-8000-${hex(seq, 12)}`;
+    const id =
+      `0190${hex(Math.floor(createdAt(seq) / 1000) % 0xffff, 4)}-${hex(seq % 0xffff, 4)}-7000-8000` +
+      `-${hex(seq, 12)}`;
     const at = createdAt(seq);
     batch.push({
-      sql: `INSERT INTO subscribers (id, seq, number, kind, status, first_name, last_name, display_name, email, phone, billing_day, payment_due_days, grace_days, min_balance, marketing_opt_in, custom_fields, created_at, updated_at)
+      sql: `INSERT INTO subscribers (id, seq, number, kind, status, first_name, last_name, display_name, email, phone,
+        billing_day, payment_due_days, grace_days, min_balance, marketing_opt_in, custom_fields, created_at, updated_at)
             VALUES (?, ?, ?, 'person', ?, 'Ada', ?, ?, ?, ?, 1, 14, 7, 0, 0, '{}', ?, ?)`,
       args: [
         id,
@@ -61,7 +64,9 @@ for (let from = 1; from <= total; from += 5_000) {
       ],
     });
     batch.push({
-      sql: `INSERT INTO subscriber_addresses (id, subscriber_id, kind, is_primary, line1, city, country, created_at, updated_at) VALUES (?, ?, 'service', 1, ?, ?, 'US', ?, ?)`,
+      sql:
+        `INSERT INTO subscriber_addresses (id, subscriber_id, kind, is_primary, line1, city, country, created_at, ` +
+        `updated_at) VALUES (?, ?, 'service', 1, ?, ?, 'US', ?, ?)`,
       args: [`${id.slice(0, -1)}a`, id, `${seq} Fiber Road`, cities[seq % cities.length]!, at, at],
     });
     if (seq % 10 === 0)

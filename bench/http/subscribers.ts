@@ -53,7 +53,8 @@ const csvOf = (from: number, to: number) => {
   const lines = ['first_name,last_name,email,phone,service_line1,service_city,service_postal_code,service_country'];
   for (let i = from; i <= to; i++) {
     lines.push(
-      `${firstNames[i % firstNames.length]},Bench${i},bench${i}@subscribers.test,+1555${String(i).padStart(7, '0')},${i} Fiber Road,${cities[i % cities.length]},${String(i % 100_000).padStart(5, '0')},US`,
+      `${firstNames[i % firstNames.length]},Bench${i},bench${i}@subscribers.test,+1555${String(i).padStart(7, '0')},` +
+        `${i} Fiber Road,${cities[i % cities.length]},${String(i % 100_000).padStart(5, '0')},US`,
     );
   }
   return lines.join('\n');
@@ -134,7 +135,11 @@ const scenarios: Scenario[] = [
 const results = await runScenarios(scenarios, { duration, connections });
 finish(values.out, {
   command: `node bench/http/subscribers.ts --duration ${duration} --connections ${connections} --subscribers ${total}`,
-  note: 'Server is one Node process (edge/node.ts, libSQL files, demo tenant); load generator is autocannon in a second process on the same machine. Seeding goes through POST /api/v1/subscriber-imports (validation of every row, then one transaction per file). Create adds rows during its run, so later scenarios would see more; it runs last.',
+  note:
+    'Server is one Node process (edge/node.ts, libSQL files, demo tenant); load generator is autocannon in a ' +
+    'second process on the same machine. Seeding goes through POST /api/v1/subscriber-imports (validation of ' +
+    'every row, then one transaction per file). Create adds rows during its run, so later scenarios would see ' +
+    'more; it runs last.',
   seeding: { subscribers: total, imports: seeding, total_ms: seeding.reduce((sum, s) => sum + s.ms, 0) },
   results,
 });

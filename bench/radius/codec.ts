@@ -138,7 +138,10 @@ function oursAccessUnsigned(datagram: Buffer): Buffer {
   return reply.data;
 }
 
-/** The radius package: decode (reveals User-Password, checks Message-Authenticator if present), compare, encode_response. */
+/**
+ * The radius package: decode (reveals User-Password, checks Message-Authenticator if present), compare,
+ * encode_response.
+ */
 function theirsAccess(datagram: Buffer): Buffer {
   const request = radius.decode({ packet: datagram, secret: SECRET_TEXT });
   if (request.attributes['User-Password'] !== PASSWORD) throw new Error('PAP failed');
@@ -225,7 +228,9 @@ const summary = Object.fromEntries(
 
 const outFile = resolve(args.out);
 const result = {
-  command: `node ${relative(process.cwd(), process.argv[1] ?? 'bench/radius/codec.ts')} --packets ${PACKETS} --rounds ${ROUNDS} --out ${relative(process.cwd(), outFile)}`,
+  command:
+    `node ${relative(process.cwd(), process.argv[1] ?? 'bench/radius/codec.ts')} --packets ${PACKETS} ` +
+    `--rounds ${ROUNDS} --out ${relative(process.cwd(), outFile)}`,
   date: new Date().toISOString(),
   node: process.version,
   cpu: cpus()[0]?.model ?? 'unknown',
@@ -235,7 +240,8 @@ const result = {
   rounds: ROUNDS,
   what:
     'µs per packet, median of rounds: decode + verify (+ PAP for Access-Request) + encode and sign the reply. ' +
-    'Ours with Message-Authenticator always puts it first in the Access-Accept; the radius package adds it (last) only when the request had one.',
+    'Ours with Message-Authenticator always puts it first in the Access-Accept; the radius package adds it (last) ' +
+    'only when the request had one.',
   request_octets: {
     access_with_ma: accessWithMa.length,
     access_without_ma: accessWithoutMa.length,

@@ -175,8 +175,10 @@ async function measureShape(target: Target, shape: ShapeName, report: ServerRepo
     generatorThreads,
   );
   log(
-    `${target.name} ${shape}: ${result.per_second}/s p50 ${result.p50_ms} ms p99 ${result.p99_ms} ms losses ${result.losses} ` +
-      `cpu ${result.server_cpu_us_per_request} µs/req, cores busy ${result.server_cores_busy}, waiting for a CPU ${result.server_run_queue_wait}`,
+    `${target.name} ${shape}: ${result.per_second}/s p50 ${result.p50_ms} ms p99 ${result.p99_ms} ms losses ` +
+      `${result.losses} ` +
+      `cpu ${result.server_cpu_us_per_request} µs/req, cores busy ${result.server_cores_busy}, waiting for a CPU ` +
+      `${result.server_run_queue_wait}`,
   );
   (report.runs[shape] ??= []).push(result);
   if (target.metricsPort !== undefined)
@@ -416,7 +418,8 @@ const result = {
   what:
     'One load generator process (bench/radius/load.ts) on the same machine as the server under test, 127.0.0.1. ' +
     'auth: PAP Access-Request with Message-Authenticator (required for the client by both servers), MikroTik-shaped, ' +
-    'random user of 10,000; every reply verified (Response Authenticator, Message-Authenticator when present or required, ' +
+    'random user of 10,000; every reply verified (Response Authenticator, Message-Authenticator when present or ' +
+    'required, ' +
     "Access-Accept with the user's Framed-IP-Address). acct: sessions of Start, Interim-Update, Stop with unique " +
     'Acct-Session-Id. Shapes (settings.shapes): source ports and outstanding requests. ' +
     'per_second: verified replies per second while issuing; p99: first transmission to verified reply; ' +

@@ -21,9 +21,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const FREERADIUS_BINARY = '/usr/sbin/freeradius';
-/** SO_RCVBUF of the listeners: the appliance's default; the kernel default (208 KiB) drops datagrams at a window of 256. */
+/**
+ * SO_RCVBUF of the listeners: the appliance's default; the kernel default (208 KiB) drops datagrams at a window of 256.
+ */
 const RECEIVE_BUFFER = 4 * 1024 * 1024;
 const STOCK_CONFIG = '/etc/freeradius/3.0';
+// Two long values of radiusd.conf below, kept out of the template so its lines stay short.
+const EXPR_SAFE_CHARACTERS =
+  '@abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_: ' +
+  '/äéöüàâæçèéêëîïôœùûüaÿÄÉÖÜßÀÂÆÇÈÉÊËÎÏÔŒÙÛÜŸ';
+const ACCT_UNIQUE_SESSION_ID =
+  '%{md5:%{User-Name},%{Acct-Session-ID},%{%{NAS-IPv6-Address}:-%{NAS-IP-Address}},' +
+  '%{NAS-Identifier},%{NAS-Port-ID},%{NAS-Port}}';
 
 export interface FreeRadiusOptions {
   readonly dir: string;
@@ -143,7 +152,7 @@ modules {
 	}
 	# mods-available/expr (%{md5:...} in acct_unique)
 	expr {
-		safe_characters = "@abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_: /äéöüàâæçèéêëîïôœùûüaÿÄÉÖÜßÀÂÆÇÈÉÊËÎÏÔŒÙÛÜŸ"
+		safe_characters = "${EXPR_SAFE_CHARACTERS}"
 	}
 	# mods-available/detail
 	detail {
@@ -169,7 +178,7 @@ policy {
 		}
 		else {
 			update request {
-				&Acct-Unique-Session-Id := "%{md5:%{User-Name},%{Acct-Session-ID},%{%{NAS-IPv6-Address}:-%{NAS-IP-Address}},%{NAS-Identifier},%{NAS-Port-ID},%{NAS-Port}}"
+				&Acct-Unique-Session-Id := "${ACCT_UNIQUE_SESSION_ID}"
 			}
 		}
 		update request {

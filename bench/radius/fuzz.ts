@@ -80,7 +80,10 @@ interface Tally {
   mutated: number;
   /** Positive answers to validly signed mutations (padding past Length, no-op mutations): legitimate. */
   accepts_signed: number;
-  /** Positive answers (Access-Accept, Accounting-Response, Status-Server Accept) to datagrams not validly signed: must be 0. */
+  /**
+   * Positive answers (Access-Accept, Accounting-Response, Status-Server Accept) to datagrams not validly signed: must
+   * be 0.
+   */
   accepts_unsigned: number;
   /** Any answer at all to datagrams not validly signed (RFC 2865/3579: silently discard). */
   replies_unsigned: number;
@@ -404,7 +407,9 @@ if (mode === 'appliance') {
       await waitForServer('127.0.0.1', authPort, 30_000, alive);
     } catch (error) {
       mode = 'in-process';
-      note = `the appliance did not serve RADIUS (${(error as Error).message}); fuzzed the codec + verify + PAP path in-process instead`;
+      note =
+        `the appliance did not serve RADIUS (${(error as Error).message}); fuzzed the codec + verify + PAP path ` +
+        `in-process instead`;
     }
     if (mode === 'appliance') {
       const before = await scrapeMetrics(metricsPort, 'appliance_radius_');

@@ -128,7 +128,8 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvRecord
         const next = text.charCodeAt(i);
         if (i < length && next !== delimiter && next !== CR && next !== LF) {
           throw new CsvError(
-            `unexpected ${JSON.stringify(text[i])} after a closing quote (a quote inside a quoted field must be doubled: "")`,
+            `unexpected ${JSON.stringify(text[i])} after a closing quote (a quote inside a quoted field must be ` +
+              `doubled: "")`,
             line,
           );
         }

@@ -45,7 +45,8 @@ export const addonsRouter = createRouter()
       summary: 'List add-ons',
       tags,
       description:
-        'Newest first; archived add-ons only with `archived=include|only`. `?format=csv` returns every matching add-on.',
+        'Newest first; archived add-ons only with `archived=include|only`. `?format=csv` returns every matching ' +
+        'add-on.',
       request: { query: Pagination.extend(AddonFilter.shape) },
       responses: {
         200: {

@@ -28,7 +28,9 @@ export const billingRunsRouter = createRouter()
       summary: 'Run billing up to an instant',
       tags: ['billing'],
       description:
-        'Bills every active or suspended subscription whose next period starts at or before `as_of`: one line per period, one invoice per subscriber and period. Running it again for the same `as_of`, or two at once, creates nothing more.',
+        'Bills every active or suspended subscription whose next period starts at or before `as_of`: one line per ' +
+        'period, one invoice per subscriber and period. Running it again for the same `as_of`, or two at once, ' +
+        'creates nothing more.',
       request: { body: body(z.strictObject({ as_of: Instant }).openapi('BillingRunCreate')) },
       responses: { 201: json(BillingRun, 'What this run created') },
     }),

@@ -42,7 +42,8 @@ export const billingSettingsRouter = createRouter()
       summary: "Update the tenant's billing settings",
       tags,
       description:
-        'Default tax rates (at most 5, live) and policy set must exist (else 422); the enforcement window must not be empty.',
+        'Default tax rates (at most 5, live) and policy set must exist (else 422); the enforcement window must not ' +
+        'be empty.',
       request: { body: body(BillingSettingsPatch) },
       responses: { 200: json(BillingSettings, 'The updated billing settings') },
     }),

@@ -23,10 +23,15 @@ const CollectionAction = z
     invoice_id: z.string().optional().openapi({ description: 'The invoice marked overdue' }),
     action: z.enum(actionNames),
     reason: z.enum(collectionCaseKinds),
-    step: z.number().int().optional().openapi({
-      description:
-        'Overdue: the day offset of the dunning step executed; prepaid: the stage (0 low balance, 1 suspended, 2 canceled)',
-    }),
+    step: z
+      .number()
+      .int()
+      .optional()
+      .openapi({
+        description:
+          'Overdue: the day offset of the dunning step executed; prepaid: the stage (0 low balance, 1 suspended, 2 ' +
+          'canceled)',
+      }),
   })
   .openapi('CollectionAction');
 
@@ -83,9 +88,21 @@ const CaseFilter = z.object({
 
 const runDescription = [
   'Collects up to `as_of` (not in the future), in the tenant time zone:',
-  '1. issued or partially paid invoices with a balance due and `due_at` ≤ `as_of` become `overdue` (`invoice.overdue`);',
-  "2. dunning, per subscriber with overdue invoices: overdue days = the most whole local days any overdue invoice is past its due date, minus the grace days (the subscriber's `grace_days` when above 0, else the policy set's). The highest ladder step reached that is above the open `overdue` case's step is executed (lower ones skipped; steps only move up). The ladder is that of the policy set of the offers of the subscriptions billed on the overdue invoices; when they differ, the strictest (the one suspending soonest, grace included). `notify` records `subscriber.dunning_notice`; `throttle`, `suspend` and `reject` hold exactly those subscriptions (throttle notes name the tenant's throttle profile). An open case with nothing overdue left is closed and its holds lifted;",
-  "3. prepaid enforcement, only when the local hour of `as_of` is inside the enforcement window: a subscriber whose available balance (credit − open balance due) is below its `min_balance` gets a `prepaid` case and `subscriber.low_balance`, its prepaid subscriptions are suspended after the policy set's `prepaid_grace_days` from the case opening and canceled `prepaid_deactivation_days` after the suspension. A case whose subscriber is back at the minimum is closed and the hold lifted (at any hour).",
+  '1. issued or partially paid invoices with a balance due and `due_at` ≤ `as_of` become `overdue` ' +
+    '(`invoice.overdue`);',
+  '2. dunning, per subscriber with overdue invoices: overdue days = the most whole local days any overdue invoice is ' +
+    "past its due date, minus the grace days (the subscriber's `grace_days` when above 0, else the policy " +
+    "set's). The highest ladder step reached that is above the open `overdue` case's step is executed (lower " +
+    'ones skipped; steps only move up). The ladder is that of the policy set of the offers of the subscriptions ' +
+    'billed on the overdue invoices; when they differ, the strictest (the one suspending soonest, grace ' +
+    'included). `notify` records `subscriber.dunning_notice`; `throttle`, `suspend` and `reject` hold exactly ' +
+    "those subscriptions (throttle notes name the tenant's throttle profile). An open case with nothing overdue " +
+    'left is closed and its holds lifted;',
+  '3. prepaid enforcement, only when the local hour of `as_of` is inside the enforcement window: a subscriber whose ' +
+    'available balance (credit − open balance due) is below its `min_balance` gets a `prepaid` case and ' +
+    "`subscriber.low_balance`, its prepaid subscriptions are suspended after the policy set's " +
+    '`prepaid_grace_days` from the case opening and canceled `prepaid_deactivation_days` after the suspension. A ' +
+    'case whose subscriber is back at the minimum is closed and the hold lifted (at any hour).',
   'Running it again for the same `as_of`, or two at once, takes no action twice.',
 ].join('\n');
 

@@ -45,7 +45,9 @@ export const Pagination = z.object({
     .optional()
     .openapi({ description: 'Opaque: the next_cursor of the previous page', type: 'string' }),
 });
-/** created_from / created_to (half-open) and updated_since on lists of dated records; see edge/services/time-window.ts. */
+/**
+ * created_from / created_to (half-open) and updated_since on lists of dated records; see edge/services/time-window.ts.
+ */
 export const TimeWindowQuery = z.object({
   created_from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Created at or after (inclusive)' }),
   created_to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Created before (exclusive)' }),

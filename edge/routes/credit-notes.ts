@@ -131,7 +131,8 @@ export const creditNotesRouter = createRouter()
       summary: 'Apply a credit note to an invoice',
       tags: ['billing'],
       description:
-        'To its own invoice when tied to one, else to the invoice named; the amount defaults to min(remaining, balance due).',
+        'To its own invoice when tied to one, else to the invoice named; the amount defaults to min(remaining, ' +
+        'balance due).',
       request: { params: IdParam, body: optionalBody(Apply) },
       responses: { 200: json(CreditNote, 'The note after applying') },
     }),

@@ -48,7 +48,8 @@ export const discountsRouter = createRouter()
       summary: 'List discounts',
       tags,
       description:
-        'Newest first; archived discounts only with `archived=include|only`. `?format=csv` returns every matching discount.',
+        'Newest first; archived discounts only with `archived=include|only`. `?format=csv` returns every matching ' +
+        'discount.',
       request: { query: Pagination.extend(DiscountFilter.shape) },
       responses: {
         200: {
@@ -77,7 +78,8 @@ export const discountsRouter = createRouter()
       summary: 'Create a discount',
       tags,
       description:
-        '`percent` for kind percent, `amounts` (minor units per currency) for kind fixed; valid in [valid_from, valid_until).',
+        '`percent` for kind percent, `amounts` (minor units per currency) for kind fixed; valid in [valid_from, ' +
+        'valid_until).',
       request: { body: body(DiscountCreate) },
       responses: { 201: json(Discount, 'The new discount') },
     }),
@@ -103,7 +105,8 @@ export const discountsRouter = createRouter()
       summary: 'Update a discount',
       tags,
       description:
-        'Changing kind needs the new value and null for the old (e.g. `{kind: "fixed", amounts: […], percent: null}`).',
+        'Changing kind needs the new value and null for the old (e.g. `{kind: "fixed", amounts: […], percent: ' +
+        'null}`).',
       request: { params: IdParam, body: body(DiscountPatch) },
       responses: { 200: json(Discount, 'The updated discount') },
     }),

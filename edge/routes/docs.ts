@@ -19,7 +19,9 @@ const page = `<!doctype html>
 </html>
 `;
 
-const init = `window.ui = SwaggerUIBundle({ url: '/api/v1/openapi.json', dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true });\n`;
+const init =
+  `window.ui = SwaggerUIBundle({ url: '/api/v1/openapi.json', dom_id: '#swagger-ui', deepLinking: true, ` +
+  `persistAuthorization: true });\n`;
 
 const csp =
   "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'";

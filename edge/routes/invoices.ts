@@ -57,10 +57,14 @@ export const ManualLine = z
       description: 'Per unit, as charged: the tax rate’s mode says whether tax is added or included',
     }),
     quantity: z.number().int().min(1).max(10_000).optional().openapi({ description: 'Default 1' }),
-    tax_rate_id: z.uuid().nullish().openapi({
-      description:
-        'Taxed by the service address’s or the subscriber’s rate if they have one, else this, else the tenant defaults',
-    }),
+    tax_rate_id: z
+      .uuid()
+      .nullish()
+      .openapi({
+        description:
+          'Taxed by the service address’s or the subscriber’s rate if they have one, else this, else the tenant ' +
+          'defaults',
+      }),
     subscription_id: z.uuid().nullish(),
   })
   .openapi('ManualLine');
@@ -104,7 +108,8 @@ export const invoicesRouter = createRouter()
       summary: 'Issue a manual invoice',
       tags: ['billing'],
       description:
-        'A manual invoice (kind `manual`), issued at once: numbered, taxed per line, journaled; account credit is applied to it.',
+        'A manual invoice (kind `manual`), issued at once: numbered, taxed per line, journaled; account credit is ' +
+        'applied to it.',
       request: { body: body(ManualInvoiceCreate) },
       responses: { 201: json(Invoice, 'The issued invoice') },
     }),
@@ -193,7 +198,8 @@ export const chargesRouter = createRouter()
       summary: 'Add a one-off charge to the next invoice',
       tags: ['billing'],
       description:
-        'A one-off charge, taxed now, billed by the next billing run: on the subscriber’s next invoice in its currency, or on one of its own when no subscription of the subscriber bills again.',
+        'A one-off charge, taxed now, billed by the next billing run: on the subscriber’s next invoice in its ' +
+        'currency, or on one of its own when no subscription of the subscriber bills again.',
       request: { params: IdParam, body: body(ChargeCreate) },
       responses: { 201: json(Charge, 'The waiting charge') },
     }),

@@ -177,7 +177,9 @@ export const leadsRouter = createRouter()
       summary: 'Update a lead',
       tags: ['leads'],
       description:
-        'Statuses: new → contacted/qualified/unqualified/converted/lost; contacted → qualified/unqualified/converted/lost; qualified → contacted/unqualified/converted/lost; unqualified → qualified/lost; lost → contacted; converted is final.',
+        'Statuses: new → contacted/qualified/unqualified/converted/lost; contacted → ' +
+        'qualified/unqualified/converted/lost; qualified → contacted/unqualified/converted/lost; unqualified → ' +
+        'qualified/lost; lost → contacted; converted is final.',
       request: { params: IdParam, body: body(UpdateLead) },
       responses: { 200: json(Lead, 'The updated lead') },
     }),
@@ -229,7 +231,8 @@ export const leadsRouter = createRouter()
       summary: 'Convert a lead into a subscriber',
       tags: ['leads'],
       description:
-        'Creates a subscriber from the lead (names, email, phone, address as primary service address, notes) and marks the lead converted, in one transaction; a second conversion is a 409.',
+        'Creates a subscriber from the lead (names, email, phone, address as primary service address, notes) and ' +
+        'marks the lead converted, in one transaction; a second conversion is a 409.',
       request: { params: IdParam, body: { required: false, content: { 'application/json': { schema: Convert } } } },
       responses: { 201: json(Converted, 'The converted lead and its new subscriber') },
     }),

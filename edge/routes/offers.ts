@@ -57,7 +57,8 @@ export const offersRouter = createRouter()
       summary: 'List offers (plans)',
       tags,
       description:
-        'Newest first; archived offers only with `archived=include|only`. `?format=csv` returns every matching offer (price lists as "USD 4999; EUR 4500").',
+        'Newest first; archived offers only with `archived=include|only`. `?format=csv` returns every matching offer ' +
+        '(price lists as "USD 4999; EUR 4500").',
       request: { query: Pagination.extend(OfferFilter.shape) },
       responses: {
         200: {
@@ -86,7 +87,8 @@ export const offersRouter = createRouter()
       summary: 'Create an offer',
       tags,
       description:
-        'Amounts are integer minor units, one per currency. `tax_rate_id` must name a live tax rate and `policy_set_id` a policy set (else 422); `code` is unique (else 409).',
+        'Amounts are integer minor units, one per currency. `tax_rate_id` must name a live tax rate and ' +
+        '`policy_set_id` a policy set (else 422); `code` is unique (else 409).',
       request: { body: body(OfferCreate) },
       responses: { 201: json(Offer, 'The new offer') },
     }),
@@ -112,7 +114,8 @@ export const offersRouter = createRouter()
       summary: 'Update an offer',
       tags,
       description:
-        'billing_cycle and billing_mode cannot change (409): a different cycle is a different offer. Nullable fields are cleared with null.',
+        'billing_cycle and billing_mode cannot change (409): a different cycle is a different offer. Nullable fields ' +
+        'are cleared with null.',
       request: { params: IdParam, body: body(OfferPatch) },
       responses: { 200: json(Offer, 'The updated offer') },
     }),

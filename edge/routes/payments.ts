@@ -93,7 +93,8 @@ export const paymentsRouter = createRouter()
       summary: 'Record a payment',
       tags: ['billing'],
       description:
-        'Records money received. Send an Idempotency-Key: a retried request returns the first reply, never a second payment.',
+        'Records money received. Send an Idempotency-Key: a retried request returns the first reply, never a second ' +
+        'payment.',
       request: { body: body(PaymentCreate) },
       responses: {
         200: json(Payment, 'A payment with this provider_event_id existed already'),
@@ -125,7 +126,8 @@ export const paymentsRouter = createRouter()
       summary: 'Refund a payment',
       tags: ['billing'],
       description:
-        'Full (no amount) or partial. Comes out of the payment’s unallocated credit first, then reopens the invoices it paid, newest first, by exactly the amount taken.',
+        'Full (no amount) or partial. Comes out of the payment’s unallocated credit first, then reopens the invoices ' +
+        'it paid, newest first, by exactly the amount taken.',
       request: {
         params: IdParam,
         body: { required: false, content: { 'application/json': { schema: RefundCreate } } },

@@ -72,7 +72,9 @@ export const policySetsRouter = createRouter()
       summary: 'Create a billing policy set',
       tags,
       description:
-        'Omitted fields take the defaults: proration on, refunds as credit, plan changes invoiced at once, no fees, dunning notify 7 / throttle 14 / suspend 21 / reject 30 days, grace 0, prepaid grace 3 and deactivation 30 days.',
+        'Omitted fields take the defaults: proration on, refunds as credit, plan changes invoiced at once, no fees, ' +
+        'dunning notify 7 / throttle 14 / suspend 21 / reject 30 days, grace 0, prepaid grace 3 and ' +
+        'deactivation 30 days.',
       request: { body: body(PolicySetCreate) },
       responses: { 201: json(PolicySet, 'The new policy set') },
     }),

@@ -98,7 +98,9 @@ export const subscriberImportsRouter = router
       summary: 'Import subscribers from CSV',
       tags: ['subscribers'],
       description:
-        'Starts a job that validates every row, then creates all subscribers in one transaction, or none if any row fails. Columns are documented in the README (Subscriber import). Small files finish before the response; poll the job otherwise.',
+        'Starts a job that validates every row, then creates all subscribers in one transaction, or none if any row ' +
+        'fails. Columns are documented in the README (Subscriber import). Small files finish before the ' +
+        'response; poll the job otherwise.',
       request: {
         query: z.object({
           dry_run: z

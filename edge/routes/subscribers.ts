@@ -33,7 +33,8 @@ export const Subscriber = z
     kind: z.enum(subscriberKinds),
     status: z.enum(subscriberStatuses).openapi({
       description:
-        'Derived: delinquent while an overdue collection case is open, else canceled once every subscription ended, suspended while none is pending or active, else active',
+        'Derived: delinquent while an overdue collection case is open, else canceled once every subscription ended, ' +
+        'suspended while none is pending or active, else active',
     }),
     display_name: z.string(),
     first_name: z.string().nullable(),

@@ -44,7 +44,8 @@ const ScheduledChange = z
   })
   .openapi('ScheduledPlanChange', {
     description:
-      'The amounts (detail view only) are as previewed when it was scheduled; the billing run applies it with the amounts at effective_at',
+      'The amounts (detail view only) are as previewed when it was scheduled; the billing run applies it with the ' +
+      'amounts at effective_at',
   });
 
 const subscriptionFields = {
@@ -260,7 +261,8 @@ export const subscriptionsRouter = createRouter()
       summary: 'Update a subscription',
       tags: ['subscriptions'],
       description:
-        'Service line, price override and discount only; offers change through change-plan, status through the actions.',
+        'Service line, price override and discount only; offers change through change-plan, status through the ' +
+        'actions.',
       request: { params: IdParam, body: body(UpdateSubscription) },
       responses: { 200: json(Subscription, 'The subscription') },
     }),
@@ -312,7 +314,9 @@ export const subscriptionsRouter = createRouter()
   .openapi(
     action(
       'cancel',
-      'Service ends at the end of the local day of `at` (the day counts as used); the billed part after it is credited when the policy refunds by credit. Canceled at once when that end has passed, else by the billing run.',
+      'Service ends at the end of the local day of `at` (the day counts as used); the billed part after it is ' +
+        'credited when the policy refunds by credit. Canceled at once when that end has passed, else by the ' +
+        'billing run.',
       Cancel,
       false,
     ),
@@ -354,7 +358,9 @@ export const subscriptionsRouter = createRouter()
       summary: "Change a subscription's plan",
       tags: ['subscriptions'],
       description:
-        'Prorated by seconds in the billed cycle: credit = credit_basis × remaining / cycle, charge = new price × remaining / cycle. A future effective_at schedules the change; an offer with another billing cycle takes effect at the next cycle boundary (scheduled, no proration).',
+        'Prorated by seconds in the billed cycle: credit = credit_basis × remaining / cycle, charge = new price × ' +
+        'remaining / cycle. A future effective_at schedules the change; an offer with another billing cycle ' +
+        'takes effect at the next cycle boundary (scheduled, no proration).',
       request: { params: IdParam, body: body(PlanChange) },
       responses: { 200: json(PlanChanged, 'The applied or scheduled change') },
     }),

@@ -94,7 +94,8 @@ export const taxRatesRouter = createRouter()
       summary: 'Update a tax rate',
       tags,
       description:
-        'Only the name may change; a different rate, mode or compound is a 409 (archive the rate and create a new one).',
+        'Only the name may change; a different rate, mode or compound is a 409 (archive the rate and create a new ' +
+        'one).',
       request: { params: IdParam, body: body(TaxRatePatch) },
       responses: { 200: json(TaxRate, 'The updated tax rate') },
     }),

@@ -134,8 +134,14 @@ const binary = z.string().openapi({ format: 'binary' });
 const csv = { 'text/csv': { schema: z.string() } };
 
 /** RFC 6266: an ASCII fallback and the exact name in RFC 8187 encoding. */
-const contentDisposition = (filename: string) =>
-  `attachment; filename="${filename.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(filename).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+const contentDisposition = (filename: string) => {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const encoded = encodeURIComponent(filename).replace(
+    /['()*]/g,
+    (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+};
 
 const router = createRouter();
 // Before authentication and Idempotency-Key (which reads the body): nothing reads more than the limit.
@@ -194,7 +200,8 @@ export const ticketsRouter = router
       summary: 'Record SLA breaches now',
       tags: ['tickets'],
       description:
-        'Records every SLA breach due by now (one `ticket.sla_breached` event per ticket and kind, ever); what the scheduler runs.',
+        'Records every SLA breach due by now (one `ticket.sla_breached` event per ticket and kind, ever); what the ' +
+        'scheduler runs.',
       responses: { 200: json(SweepReport, 'The breaches recorded by this sweep') },
     }),
     async (c) => {
@@ -222,7 +229,8 @@ export const ticketsRouter = router
       summary: 'Update a ticket',
       tags: ['tickets'],
       description:
-        'Status moves open → pending/resolved/closed, pending → open/resolved/closed, resolved → open (reopen)/closed; closed is final (409).',
+        'Status moves open → pending/resolved/closed, pending → open/resolved/closed, resolved → open ' +
+        '(reopen)/closed; closed is final (409).',
       request: { params: IdParam, body: body(UpdateTicket) },
       responses: { 200: json(Ticket, 'The updated ticket') },
     }),
@@ -262,7 +270,8 @@ export const ticketsRouter = router
       summary: 'Comment on a ticket',
       tags: ['tickets'],
       description:
-        'Public comments answer the customer (the first one meets the first-response SLA); internal ones are staff notes.',
+        'Public comments answer the customer (the first one meets the first-response SLA); internal ones are staff ' +
+        'notes.',
       request: { params: IdParam, body: body(NewComment) },
       responses: { 201: json(Comment, 'The new comment') },
     }),
@@ -301,7 +310,9 @@ export const ticketsRouter = router
       operationId: 'uploadTicketAttachment',
       summary: 'Upload a file to a ticket',
       tags: ['tickets'],
-      description: `The request body is the file itself, its Content-Type one of ${attachmentTypes.join(', ')} (else 415), at most ${maxAttachmentBytes / 1024 / 1024} MiB (else 413); \`?filename=\` names it.`,
+      description:
+        `The request body is the file itself, its Content-Type one of ${attachmentTypes.join(', ')} (else ` +
+        `415), at most ${maxAttachmentBytes / 1024 / 1024} MiB (else 413); \`?filename=\` names it.`,
       request: {
         params: IdParam,
         query: z.object({ filename: z.string().max(255).optional() }),

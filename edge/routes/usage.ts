@@ -25,10 +25,14 @@ const UsageBatch = z
 const UsageBatchResult = z
   .object({
     accepted: z.number().int().openapi({ description: 'Records stored and counted now' }),
-    duplicates: z.number().int().openapi({
-      description:
-        'Records whose id was seen before (in an earlier batch or earlier in this one): nothing changed, even if their numbers differ',
-    }),
+    duplicates: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          'Records whose id was seen before (in an earlier batch or earlier in this one): nothing changed, even if ' +
+          'their numbers differ',
+      }),
     rejected: z
       .array(z.object({ index: z.number().int(), id: z.string().nullable(), message: z.string() }))
       .openapi({ description: 'Rows not stored, by their index in `records`' }),
@@ -95,7 +99,13 @@ export const usageRouter = router
       operationId: 'reportUsage',
       summary: 'Report usage (RADIUS accounting)',
       tags: ['usage'],
-      description: `1–${maxUsageBatch} records, each naming its subscription by \`subscription_id\` or by \`username\` (the RADIUS login). Idempotent by record id. Not all-or-nothing: each bad row (invalid, unknown subscription or username, never activated) is reported in \`rejected\` with its index and every good row is stored, all in one transaction. Each record counts towards the quota bucket of the billing period containing its end; crossing 80 % and 90 % records \`usage.quota_warning\` once each, 100 % records \`usage.quota_exhausted\` and throttles the subscription (fair-usage hold).`,
+      description:
+        `1–${maxUsageBatch} records, each naming its subscription by \`subscription_id\` or by ` +
+        `\`username\` (the RADIUS login). Idempotent by record id. Not all-or-nothing: each bad row (invalid, ` +
+        `unknown subscription or username, never activated) is reported in \`rejected\` with its index and every ` +
+        `good row is stored, all in one transaction. Each record counts towards the quota bucket of the billing ` +
+        `period containing its end; crossing 80 % and 90 % records \`usage.quota_warning\` once each, 100 % ` +
+        `records \`usage.quota_exhausted\` and throttles the subscription (fair-usage hold).`,
       request: { body: body(UsageBatch) },
       responses: { 200: json(UsageBatchResult, 'What was stored, skipped as duplicate and rejected') },
     }),
@@ -129,7 +139,8 @@ export const usageRouter = router
       summary: 'Reset or top up the data quota',
       tags: ['usage'],
       description:
-        'Lifts the fair-usage throttle, exactly once: a second reset finds nothing to lift (`restored: false`). The period keeps its numbers and does not throttle again; the next period starts afresh.',
+        'Lifts the fair-usage throttle, exactly once: a second reset finds nothing to lift (`restored: false`). The ' +
+        'period keeps its numbers and does not throttle again; the next period starts afresh.',
       request: { params: IdParam },
       responses: { 200: json(QuotaReset, 'What the reset did') },
     }),

@@ -26,7 +26,8 @@ export async function updateFromJson(
     const chunk = rows.slice(i, i + rowsPerJsonStatement);
     const assignments: SQL[] = set.map((column, j) => sql.raw(`"${column}" = v.value ->> ${j + 1}`));
     await tx.run(
-      sql`UPDATE ${sql.raw(`"${table}"`)} SET ${sql.join(assignments, sql`, `)} FROM json_each(${JSON.stringify(chunk)}) AS v WHERE ${sql.raw(`"${table}".id`)} = v.value ->> 0`,
+      sql`UPDATE ${sql.raw(`"${table}"`)} SET ${sql.join(assignments, sql`, `)} FROM
+        json_each(${JSON.stringify(chunk)}) AS v WHERE ${sql.raw(`"${table}".id`)} = v.value ->> 0`,
     );
   }
 }

@@ -132,13 +132,15 @@ describe('appliance import', () => {
     const bad = join(dir, 'users.bad');
     writeFileSync(
       bad,
-      'zoe Cleartext-Password := "z"\n\tFramed-IP-Address = 10.0.0.1\n\tSession-Timeout = 60\nyann Cleartext-Password := "y", Expiration := "Jan 01 2030"\n',
+      'zoe Cleartext-Password := "z"\n\tFramed-IP-Address = 10.0.0.1\n\tSession-Timeout = 60\nyann ' +
+        'Cleartext-Password := "y", Expiration := "Jan 01 2030"\n',
     );
     const result = await run(['import', '--users', bad]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
       `error: ${bad}:3: reply item outside an entry (is the comma missing at the end of the previous line?)\n` +
-        `error: ${bad}:4: check item Expiration := Jan 01 2030 is not supported: the appliance has no rule engine and would not enforce it; remove it or import with --skip-unsupported\n` +
+        `error: ${bad}:4: check item Expiration := Jan 01 2030 is not supported: the appliance has no rule engine ` +
+        `and would not enforce it; remove it or import with --skip-unsupported\n` +
         'nothing was imported\n',
     );
     const again = await run(['import', '--users', join(FREERADIUS, 'users'), '--dry-run']);

@@ -34,7 +34,9 @@ describe.each(drivers)('tenant databases on %s', (_name, makeDriver) => {
     const applied = await a.client.execute('SELECT count(*) AS n FROM __migrations');
     expect(Number(applied.rows[0]!.n)).toBe(tenantMigrations.length);
     await a.client.execute({
-      sql: "INSERT INTO api_keys (id, name, role, secret_hash, prefix, created_at) VALUES ('k1', 'n', 'admin', 'h', 'p', 0)",
+      sql:
+        "INSERT INTO api_keys (id, name, role, secret_hash, prefix, created_at) VALUES ('k1', 'n', 'admin', 'h', " +
+        "'p', 0)",
       args: [],
     });
     expect((await a.client.execute('SELECT id FROM api_keys')).rows).toHaveLength(1);
@@ -100,22 +102,26 @@ describe('open client cap', () => {
 });
 
 describe('file database settings', () => {
-  it('runs WAL with synchronous=FULL (commits survive a power loss) on the connection, also after a transaction', async () => {
-    const settingsDir = mkdtempSync(join(tmpdir(), 'settings-'));
-    const dbs = createDatabases(createFileDriver(settingsDir));
-    await dbs.createTenant('settings');
-    const { client, release } = await dbs.leaseTenant('settings');
-    const tx = await client.transaction('write');
-    await tx.execute(
-      "INSERT INTO api_keys (id, name, role, secret_hash, prefix, created_at) VALUES ('k', 'k', 'admin', 'h', 'p', 0)",
-    );
-    await tx.commit();
-    expect((await client.execute('PRAGMA journal_mode')).rows[0]!.journal_mode).toBe('wal');
-    expect(Number((await client.execute('PRAGMA synchronous')).rows[0]!.synchronous)).toBe(2);
-    release();
-    dbs.close();
-    rmSync(settingsDir, { recursive: true, force: true });
-  });
+  it(
+    'runs WAL with synchronous=FULL (commits survive a power loss) on the connection, ' + 'also after a transaction',
+    async () => {
+      const settingsDir = mkdtempSync(join(tmpdir(), 'settings-'));
+      const dbs = createDatabases(createFileDriver(settingsDir));
+      await dbs.createTenant('settings');
+      const { client, release } = await dbs.leaseTenant('settings');
+      const tx = await client.transaction('write');
+      await tx.execute(
+        'INSERT INTO api_keys (id, name, role, secret_hash, prefix, created_at) ' +
+          "VALUES ('k', 'k', 'admin', 'h', 'p', 0)",
+      );
+      await tx.commit();
+      expect((await client.execute('PRAGMA journal_mode')).rows[0]!.journal_mode).toBe('wal');
+      expect(Number((await client.execute('PRAGMA synchronous')).rows[0]!.synchronous)).toBe(2);
+      release();
+      dbs.close();
+      rmSync(settingsDir, { recursive: true, force: true });
+    },
+  );
 });
 
 describe('file databases under concurrent writes', () => {
@@ -127,7 +133,9 @@ describe('file databases under concurrent writes', () => {
     const writes = Array.from({ length: 60 }, async (_, i) => {
       if (i % 3 === 0) {
         await client.execute({
-          sql: "INSERT INTO api_keys (id, name, role, secret_hash, prefix, created_at) VALUES (?, 'plain', 'admin', 'h', 'p', 0)",
+          sql:
+            "INSERT INTO api_keys (id, name, role, secret_hash, prefix, created_at) VALUES (?, 'plain', 'admin', " +
+            "'h', 'p', 0)",
           args: [`plain-${i}`],
         });
         return;
@@ -137,7 +145,9 @@ describe('file databases under concurrent writes', () => {
         const before = await tx.execute('SELECT count(*) AS n FROM api_keys');
         await new Promise((r) => setTimeout(r, 1)); // yield mid-transaction, as real handlers do
         await tx.execute({
-          sql: "INSERT INTO api_keys (id, name, role, secret_hash, prefix, created_at) VALUES (?, ?, 'admin', 'h', 'p', 0)",
+          sql:
+            "INSERT INTO api_keys (id, name, role, secret_hash, prefix, created_at) VALUES (?, ?, 'admin', 'h', " +
+            "'p', 0)",
           args: [`tx-${i}`, String(before.rows[0]!.n)],
         });
         await tx.commit();

@@ -78,32 +78,36 @@ describe('API keys', () => {
     expect(await lastUsed()).toBe(new Date(startTime + 62_000).toISOString());
   });
 
-  it('revokes a key (204): it stops working at once and leaves the default list, but stays listable with include_revoked', async () => {
-    const edge = await startEdge();
-    const tenant = await edge.createTenant();
-    const keep = await edge.createApiKey(tenant.owner.token, 'admin');
-    const key = await edge.createApiKey(tenant.owner.token, 'admin');
-    expect(edge.ok(await edge.call('GET', '/api/v1/me', { token: key.secret }), 200).body.id).toBe(key.id);
-    edge.clock.now += 10_000;
-    const res = await edge.call('DELETE', `/api/v1/api-keys/${key.id}`, { token: tenant.owner.token });
-    expect(res.status).toBe(204);
-    expectProblem(await edge.call('GET', '/api/v1/me', { token: key.secret }), 401, 'unauthenticated');
-    expect((await edge.call('GET', '/api/v1/me', { token: keep.secret })).status).toBe(200);
-    const active = edge.ok(await edge.call('GET', '/api/v1/api-keys', { token: tenant.owner.token }), 200);
-    expect(active.body.data!.map((k) => k.id)).toEqual([keep.id]);
-    const all = edge.ok(
-      await edge.call('GET', '/api/v1/api-keys?include_revoked=true', { token: tenant.owner.token }),
-      200,
-    );
-    expect(all.body.data!.find((k) => k.id === key.id)).toMatchObject({
-      revoked_at: new Date(startTime + 10_000).toISOString(),
-    });
-    expectProblem(
-      await edge.call('DELETE', `/api/v1/api-keys/${key.id}`, { token: tenant.owner.token }),
-      404,
-      'not_found',
-    );
-  });
+  it(
+    'revokes a key (204): it stops working at once and leaves the default list, but stays listable with ' +
+      'include_revoked',
+    async () => {
+      const edge = await startEdge();
+      const tenant = await edge.createTenant();
+      const keep = await edge.createApiKey(tenant.owner.token, 'admin');
+      const key = await edge.createApiKey(tenant.owner.token, 'admin');
+      expect(edge.ok(await edge.call('GET', '/api/v1/me', { token: key.secret }), 200).body.id).toBe(key.id);
+      edge.clock.now += 10_000;
+      const res = await edge.call('DELETE', `/api/v1/api-keys/${key.id}`, { token: tenant.owner.token });
+      expect(res.status).toBe(204);
+      expectProblem(await edge.call('GET', '/api/v1/me', { token: key.secret }), 401, 'unauthenticated');
+      expect((await edge.call('GET', '/api/v1/me', { token: keep.secret })).status).toBe(200);
+      const active = edge.ok(await edge.call('GET', '/api/v1/api-keys', { token: tenant.owner.token }), 200);
+      expect(active.body.data!.map((k) => k.id)).toEqual([keep.id]);
+      const all = edge.ok(
+        await edge.call('GET', '/api/v1/api-keys?include_revoked=true', { token: tenant.owner.token }),
+        200,
+      );
+      expect(all.body.data!.find((k) => k.id === key.id)).toMatchObject({
+        revoked_at: new Date(startTime + 10_000).toISOString(),
+      });
+      expectProblem(
+        await edge.call('DELETE', `/api/v1/api-keys/${key.id}`, { token: tenant.owner.token }),
+        404,
+        'not_found',
+      );
+    },
+  );
 
   it('a key can revoke itself', async () => {
     const edge = await startEdge();

@@ -108,7 +108,8 @@ describe('attachment errors', () => {
     const { edge, tenant, token, ticketId } = await setup();
     await edge.tenantSql(
       tenant.slug,
-      "CREATE TRIGGER fail_attachment BEFORE INSERT ON ticket_attachments BEGIN SELECT RAISE(ABORT, 'forced failure'); END",
+      "CREATE TRIGGER fail_attachment BEFORE INSERT ON ticket_attachments BEGIN SELECT RAISE(ABORT, 'forced " +
+        "failure'); END",
     );
     const res = await upload(edge, token, ticketId, binary, 'image/png');
     expect([res.status, res.body.code]).toEqual([500, 'internal']);

@@ -59,7 +59,8 @@ describe('ticket attachments', () => {
     ).toEqual({
       'content-type': 'image/png',
       'content-length': '4096',
-      'content-disposition': `attachment; filename="Screen shot ___.png"; filename*=UTF-8''Screen%20shot%20%22%C3%BC%22.png`,
+      'content-disposition':
+        `attachment; filename="Screen shot ___.png"; ` + `filename*=UTF-8''Screen%20shot%20%22%C3%BC%22.png`,
       'x-content-type-options': 'nosniff',
       'content-security-policy': "default-src 'none'; sandbox",
       'cache-control': 'private, no-store',

@@ -23,31 +23,35 @@ describe('staff login failures', () => {
     for (const res of answers.slice(1)) expect(withoutRequestId(res)).toEqual(withoutRequestId(answers[0]!));
   });
 
-  it('locks the account after LOGIN_MAX_FAILURES wrong passwords (429 + Retry-After) and unlocks after LOGIN_LOCK_SECONDS', async () => {
-    const edge = await startEdge({ LOGIN_MAX_FAILURES: 4, LOGIN_LOCK_SECONDS: 300 });
-    const tenant = await edge.createTenant();
-    const staff = await edge.createStaff(tenant, 'support');
-    const attempt = (password: string) =>
-      edge.call('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email: staff.email, password } });
-    for (let i = 0; i < 4; i++) expectProblem(await attempt('wrong-password-123'), 401, 'invalid_credentials');
-    const locked = await attempt(staff.password);
-    expectProblem(locked, 429, 'account_locked');
-    expect(locked.headers.get('retry-after')).toBe('300');
-    // Another user of the same tenant is not locked.
-    expect(
-      (
-        await edge.call('POST', '/api/v1/auth/login', {
-          body: { tenant: tenant.slug, email: tenant.owner.email, password: tenant.owner.password },
-        })
-      ).status,
-    ).toBe(200);
-    // Existing tokens keep working: the lock guards the password, not the session.
-    expect((await edge.call('GET', '/api/v1/me', { token: staff.token })).status).toBe(200);
-    edge.clock.now += 299_000;
-    expect((await attempt(staff.password)).status).toBe(429);
-    edge.clock.now += 1_000;
-    expect((await attempt(staff.password)).status).toBe(200);
-  });
+  it(
+    'locks the account after LOGIN_MAX_FAILURES wrong passwords (429 + Retry-After) and unlocks after ' +
+      'LOGIN_LOCK_SECONDS',
+    async () => {
+      const edge = await startEdge({ LOGIN_MAX_FAILURES: 4, LOGIN_LOCK_SECONDS: 300 });
+      const tenant = await edge.createTenant();
+      const staff = await edge.createStaff(tenant, 'support');
+      const attempt = (password: string) =>
+        edge.call('POST', '/api/v1/auth/login', { body: { tenant: tenant.slug, email: staff.email, password } });
+      for (let i = 0; i < 4; i++) expectProblem(await attempt('wrong-password-123'), 401, 'invalid_credentials');
+      const locked = await attempt(staff.password);
+      expectProblem(locked, 429, 'account_locked');
+      expect(locked.headers.get('retry-after')).toBe('300');
+      // Another user of the same tenant is not locked.
+      expect(
+        (
+          await edge.call('POST', '/api/v1/auth/login', {
+            body: { tenant: tenant.slug, email: tenant.owner.email, password: tenant.owner.password },
+          })
+        ).status,
+      ).toBe(200);
+      // Existing tokens keep working: the lock guards the password, not the session.
+      expect((await edge.call('GET', '/api/v1/me', { token: staff.token })).status).toBe(200);
+      edge.clock.now += 299_000;
+      expect((await attempt(staff.password)).status).toBe(429);
+      edge.clock.now += 1_000;
+      expect((await attempt(staff.password)).status).toBe(200);
+    },
+  );
 
   it('audits failed logins against the user, without the attempted password', async () => {
     const edge = await startEdge();

@@ -88,7 +88,8 @@ describe('TOTP multi-factor authentication', () => {
     const secret = String(enrol.body.secret);
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(enrol.body.otpauth_url).toBe(
-      `otpauth://totp/${encodeURIComponent(`ISP ${slug}`)}:${encodeURIComponent(email)}?secret=${secret}&issuer=${encodeURIComponent(`ISP ${slug}`)}&algorithm=SHA1&digits=6&period=30`,
+      `otpauth://totp/${encodeURIComponent(`ISP ${slug}`)}:${encodeURIComponent(email)}?secret=${secret}&` +
+        `issuer=${encodeURIComponent(`ISP ${slug}`)}&algorithm=SHA1&digits=6&period=30`,
     );
     // Enrolment alone does not switch MFA on.
     expect((await edge.call('POST', '/api/v1/auth/login', { body: { tenant: slug, email, password } })).status).toBe(

@@ -131,18 +131,22 @@ describe('staff tokens are bound to their tenant', () => {
     expectProblem(await edge.call('GET', '/api/v1/me', { token: forged }), 401, 'unauthenticated');
   });
 
-  it("refuses a correctly signed token naming a user of another tenant: users are looked up in the token's own tenant", async () => {
-    const edge = await startEdge();
-    const a = await edge.createTenant();
-    const b = await edge.createTenant();
-    const now = Math.floor(edge.clock.now / 1000);
-    // Even if the signing secret leaked, A's user id means nothing in B's database.
-    const crossed = await signAccessToken(
-      { typ: 'staff', sub: a.owner.id, tenant: b.slug, role: 'owner', epoch: 0, iat: now, exp: now + 600 },
-      edge.platform.config.authSecret,
-    );
-    expectProblem(await edge.call('GET', '/api/v1/me', { token: crossed }), 401, 'unauthenticated');
-  });
+  it(
+    'refuses a correctly signed token naming a user of another ' +
+      "tenant: users are looked up in the token's own tenant",
+    async () => {
+      const edge = await startEdge();
+      const a = await edge.createTenant();
+      const b = await edge.createTenant();
+      const now = Math.floor(edge.clock.now / 1000);
+      // Even if the signing secret leaked, A's user id means nothing in B's database.
+      const crossed = await signAccessToken(
+        { typ: 'staff', sub: a.owner.id, tenant: b.slug, role: 'owner', epoch: 0, iat: now, exp: now + 600 },
+        edge.platform.config.authSecret,
+      );
+      expectProblem(await edge.call('GET', '/api/v1/me', { token: crossed }), 401, 'unauthenticated');
+    },
+  );
 
   it('expires staff tokens after TOKEN_TTL_SECONDS on the platform clock', async () => {
     const edge = await startEdge({ TOKEN_TTL_SECONDS: 120 });
@@ -178,25 +182,29 @@ describe('staff tokens are bound to their tenant', () => {
 });
 
 describe('TOTP guessing', () => {
-  it('throttles wrong codes on MFA disable like wrong passwords, so a stolen session cannot guess its way to turning MFA off', async () => {
-    // RFC 4226 §7.3 (throttling) applies to every place a code is checked; six digits with
-    // three valid steps fall to about 330k unthrottled guesses.
-    const edge = await startEdge({ LOGIN_MAX_FAILURES: 3, LOGIN_LOCK_SECONDS: 600 });
-    const tenant = await edge.createTenant();
-    const { token } = tenant.owner;
-    const secret = String(edge.ok(await edge.call('POST', '/api/v1/me/mfa/totp', { token }), 200).body.secret);
-    edge.ok(
-      await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code: await edge.totp(secret) } }),
-      200,
-    );
-    edge.clock.now += 30_000;
-    const good = await edge.totp(secret);
-    const wrong = ['000000', '111111', '222222', '333333'].filter((c) => c !== good).slice(0, 3);
-    for (const code of wrong)
-      expect((await edge.call('DELETE', '/api/v1/me/mfa/totp', { token, body: { code } })).status).toBe(422);
-    const afterGuesses = await edge.call('DELETE', '/api/v1/me/mfa/totp', { token, body: { code: good } });
-    expect(afterGuesses.status, afterGuesses.text).toBe(429);
-    const me = edge.ok(await edge.call('GET', '/api/v1/me', { token }), 200);
-    expect((me.body.user as Record<string, unknown>).mfa_enabled).toBe(true);
-  });
+  it(
+    'throttles wrong codes on MFA disable like wrong passwords, so a stolen session cannot guess its way to turning ' +
+      'MFA off',
+    async () => {
+      // RFC 4226 §7.3 (throttling) applies to every place a code is checked; six digits with
+      // three valid steps fall to about 330k unthrottled guesses.
+      const edge = await startEdge({ LOGIN_MAX_FAILURES: 3, LOGIN_LOCK_SECONDS: 600 });
+      const tenant = await edge.createTenant();
+      const { token } = tenant.owner;
+      const secret = String(edge.ok(await edge.call('POST', '/api/v1/me/mfa/totp', { token }), 200).body.secret);
+      edge.ok(
+        await edge.call('POST', '/api/v1/me/mfa/totp/verify', { token, body: { code: await edge.totp(secret) } }),
+        200,
+      );
+      edge.clock.now += 30_000;
+      const good = await edge.totp(secret);
+      const wrong = ['000000', '111111', '222222', '333333'].filter((c) => c !== good).slice(0, 3);
+      for (const code of wrong)
+        expect((await edge.call('DELETE', '/api/v1/me/mfa/totp', { token, body: { code } })).status).toBe(422);
+      const afterGuesses = await edge.call('DELETE', '/api/v1/me/mfa/totp', { token, body: { code: good } });
+      expect(afterGuesses.status, afterGuesses.text).toBe(429);
+      const me = edge.ok(await edge.call('GET', '/api/v1/me', { token }), 200);
+      expect((me.body.user as Record<string, unknown>).mfa_enabled).toBe(true);
+    },
+  );
 });

@@ -36,7 +36,8 @@ describe('billing run chunks', () => {
       if (chunk.seen < 1) break;
     }
     const perSubscriber = await w.rows(
-      'SELECT subscriber_id, count(*) AS invoices, sum((SELECT count(*) FROM invoice_lines l WHERE l.invoice_id = i.id)) AS lines FROM invoices i GROUP BY subscriber_id',
+      'SELECT subscriber_id, count(*) AS invoices, sum((SELECT count(*) FROM invoice_lines l WHERE l.invoice_id = ' +
+        'i.id)) AS lines FROM invoices i GROUP BY subscriber_id',
     );
     expect(perSubscriber.map((r) => [r.subscriber_id === ada.id ? 'ada' : 'bob', r.invoices, r.lines]).sort()).toEqual([
       ['ada', 1, 3],

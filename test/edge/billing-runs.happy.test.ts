@@ -90,23 +90,26 @@ describe('billing runs', () => {
     await w.checkBooks();
   });
 
-  it('prorates the first stub over the full period that contains it (Feb 1 start, billing day 13 → 12/31)', async () => {
-    const edge = await startEdge();
-    const w = await billingWorld(edge);
-    const offer = await w.offer({ prices: [{ currency: 'USD', amount: 31_000 }] });
-    const ada = await w.subscriber();
-    edge.clock.now = utc(2031, 2, 1, 15);
-    await w.subscribe(ada.id, offer.id, edge.clock.now, { billing_anchor_day: 13 });
-    await w.bill(edge.clock.now);
-    const [invoice] = await w.invoices(ada.id);
-    expect(invoice!.lines).toMatchObject([
-      {
-        amount: 12_000,
-        period_start: new Date(utc(2031, 2, 1)).toISOString(),
-        period_end: new Date(utc(2031, 2, 13)).toISOString(),
-      },
-    ]);
-  });
+  it(
+    'prorates the first stub over the full period that contains it (Feb 1 start, ' + 'billing day 13 → 12/31)',
+    async () => {
+      const edge = await startEdge();
+      const w = await billingWorld(edge);
+      const offer = await w.offer({ prices: [{ currency: 'USD', amount: 31_000 }] });
+      const ada = await w.subscriber();
+      edge.clock.now = utc(2031, 2, 1, 15);
+      await w.subscribe(ada.id, offer.id, edge.clock.now, { billing_anchor_day: 13 });
+      await w.bill(edge.clock.now);
+      const [invoice] = await w.invoices(ada.id);
+      expect(invoice!.lines).toMatchObject([
+        {
+          amount: 12_000,
+          period_start: new Date(utc(2031, 2, 1)).toISOString(),
+          period_end: new Date(utc(2031, 2, 13)).toISOString(),
+        },
+      ]);
+    },
+  );
 
   it('weekly plans: a Wednesday start on a Monday anchor bills 5/7', async () => {
     const edge = await startEdge();

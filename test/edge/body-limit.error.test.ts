@@ -31,7 +31,8 @@ describe('a request body over the limit', () => {
     const received = readUntilClosed(socket);
     const declared = 2 * 1024 * 1024; // over the 1 MiB default; only a part is sent
     socket.write(
-      `POST /api/v1/tags HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nAuthorization: Bearer ${tenant.owner.token}\r\n` +
+      `POST /api/v1/tags HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nAuthorization: Bearer ` +
+        `${tenant.owner.token}\r\n` +
         `Content-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n${'x'.repeat(1024)}`,
     );
     const text = await received;

@@ -15,7 +15,8 @@ async function setup() {
       (
         await edge.tenantSql(
           tenant.slug,
-          "SELECT count(*) AS n FROM audit_events WHERE resource IN ('tax_rate', 'offer', 'addon', 'discount', 'policy_set', 'billing_settings')",
+          "SELECT count(*) AS n FROM audit_events WHERE resource IN ('tax_rate', 'offer', 'addon', 'discount', " +
+            "'policy_set', 'billing_settings')",
         )
       ).rows[0]!.n,
     );

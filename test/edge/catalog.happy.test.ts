@@ -151,7 +151,8 @@ describe('offers', () => {
     expect(csv.headers.get('content-disposition')).toBe('attachment; filename="offers.csv"');
     const [header, ...rows] = csv.text.trimEnd().split('\r\n');
     expect(header).toBe(
-      'code,id,name,service_type,access_type,billing_cycle,billing_mode,prices,tax_rate_id,download_mbps,upload_mbps,included_gb,overage_per_gb,setup_fee,policy_set_id,archived_at,created_at,updated_at',
+      'code,id,name,service_type,access_type,billing_cycle,billing_mode,prices,tax_rate_id,download_mbps,upload_mbps,' +
+        'included_gb,overage_per_gb,setup_fee,policy_set_id,archived_at,created_at,updated_at',
     );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toContain(
@@ -318,7 +319,8 @@ describe('policy sets and billing settings', () => {
     expect(
       edge.ok(await edge.call('GET', '/api/v1/policy-sets?format=csv', { token }), 200).text.split('\r\n')[0],
     ).toBe(
-      'id,name,proration,refund_policy,change_invoice_timing,upgrade_fees,downgrade_fees,min_invoice_amount,dunning_steps,grace_days,prepaid_grace_days,prepaid_deactivation_days,created_at,updated_at',
+      'id,name,proration,refund_policy,change_invoice_timing,upgrade_fees,downgrade_fees,min_invoice_amount,' +
+        'dunning_steps,grace_days,prepaid_grace_days,prepaid_deactivation_days,created_at,updated_at',
     );
   });
 

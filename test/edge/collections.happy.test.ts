@@ -17,83 +17,87 @@ async function overdueSubscriber(edge: TestEdge, subscriberOverrides = {}) {
 }
 
 describe('collections: dunning', () => {
-  it('marks the invoice overdue and steps up the default ladder (7 notify, 14 throttle, 21 suspend, 30 reject) day by day, once each', async () => {
-    const edge = await startCollectionsEdge();
-    const { w, subscriber, subscription, invoice, on } = await overdueSubscriber(edge);
-    // Before the due date nothing happens.
-    expect((await w.collect(on(-1))).actions).toEqual([]);
-    const byDay = new Map<number, ReturnType<typeof brief>>();
-    for (let d = 0; d <= 32; d++) {
-      const run = await w.collect(on(d));
-      if (run.actions.length) byDay.set(d, brief(run.actions));
-      // Re-running the same as_of is a no-op.
-      expect((await w.collect(on(d))).actions, `rerun day ${d}`).toEqual([]);
-    }
-    expect([...byDay]).toEqual([
-      [0, [['mark_overdue', 'overdue', null, 'inv']]],
-      [7, [['notify', 'overdue', 7, 'subscriber']]],
-      [14, [['throttle', 'overdue', 14, 'sub']]],
-      [21, [['suspend', 'overdue', 21, 'sub']]],
-      [30, [['reject', 'overdue', 30, 'sub']]],
-    ]);
-    expect((await w.get(`invoices/${String(invoice.id)}`)).status).toBe('overdue');
+  it(
+    'marks the invoice overdue and steps up the default ladder (7 notify, 14 throttle, 21 suspend, 30 reject) day ' +
+      'by day, once each',
+    async () => {
+      const edge = await startCollectionsEdge();
+      const { w, subscriber, subscription, invoice, on } = await overdueSubscriber(edge);
+      // Before the due date nothing happens.
+      expect((await w.collect(on(-1))).actions).toEqual([]);
+      const byDay = new Map<number, ReturnType<typeof brief>>();
+      for (let d = 0; d <= 32; d++) {
+        const run = await w.collect(on(d));
+        if (run.actions.length) byDay.set(d, brief(run.actions));
+        // Re-running the same as_of is a no-op.
+        expect((await w.collect(on(d))).actions, `rerun day ${d}`).toEqual([]);
+      }
+      expect([...byDay]).toEqual([
+        [0, [['mark_overdue', 'overdue', null, 'inv']]],
+        [7, [['notify', 'overdue', 7, 'subscriber']]],
+        [14, [['throttle', 'overdue', 14, 'sub']]],
+        [21, [['suspend', 'overdue', 21, 'sub']]],
+        [30, [['reject', 'overdue', 30, 'sub']]],
+      ]);
+      expect((await w.get(`invoices/${String(invoice.id)}`)).status).toBe('overdue');
 
-    const events = await w.events(
-      'invoice.overdue',
-      'subscriber.dunning_notice',
-      'subscription.throttled',
-      'subscription.suspended',
-      'subscription.rejected',
-    );
-    expect(events.map((e) => [e.type, e.subject_id])).toEqual([
-      ['invoice.overdue', invoice.id],
-      ['subscriber.dunning_notice', subscriber.id],
-      ['subscription.throttled', subscription.id],
-      ['subscription.suspended', subscription.id],
-      ['subscription.rejected', subscription.id],
-    ]);
-    expect(events[1]!.payload).toMatchObject({
-      step: 7,
-      overdue_days: 7,
-      overdue_amount: 10_000,
-      currency: 'USD',
-      invoice_ids: [invoice.id],
-    });
-    // The throttle names the tenant's throttle profile for the network side.
-    expect(String(events[2]!.payload.note)).toContain('throttle profile throttled');
-    expect(await w.subscription(subscription.id)).toMatchObject({
-      status: 'suspended',
-      open_holds: [expect.objectContaining({ reason: 'overdue', action: 'reject' })],
-    });
+      const events = await w.events(
+        'invoice.overdue',
+        'subscriber.dunning_notice',
+        'subscription.throttled',
+        'subscription.suspended',
+        'subscription.rejected',
+      );
+      expect(events.map((e) => [e.type, e.subject_id])).toEqual([
+        ['invoice.overdue', invoice.id],
+        ['subscriber.dunning_notice', subscriber.id],
+        ['subscription.throttled', subscription.id],
+        ['subscription.suspended', subscription.id],
+        ['subscription.rejected', subscription.id],
+      ]);
+      expect(events[1]!.payload).toMatchObject({
+        step: 7,
+        overdue_days: 7,
+        overdue_amount: 10_000,
+        currency: 'USD',
+        invoice_ids: [invoice.id],
+      });
+      // The throttle names the tenant's throttle profile for the network side.
+      expect(String(events[2]!.payload.note)).toContain('throttle profile throttled');
+      expect(await w.subscription(subscription.id)).toMatchObject({
+        status: 'suspended',
+        open_holds: [expect.objectContaining({ reason: 'overdue', action: 'reject' })],
+      });
 
-    const cases = await w.cases(`&subscriber_id=${String(subscriber.id)}`);
-    expect(cases).toEqual([
-      expect.objectContaining({
-        kind: 'overdue',
-        status: 'open',
-        step: 30,
-        action: 'reject',
-        opened_at: new Date(on(7)).toISOString(),
-      }),
-    ]);
-    // Runs are stored with their actions.
-    const runs = (await w.get('collections/runs?limit=200')).data!;
-    expect(runs.length).toBe(1 + 33 * 2);
-    const suspendRun = runs.find((r) => (r.action_counts as Record<string, number>).suspend === 1)!;
-    const stored = await w.get(`collections/runs/${String(suspendRun.id)}`);
-    expect(stored).toMatchObject({
-      as_of: new Date(on(21)).toISOString(),
-      actions: [
-        {
-          subscriber_id: subscriber.id,
-          subscription_id: subscription.id,
-          action: 'suspend',
-          reason: 'overdue',
-          step: 21,
-        },
-      ],
-    });
-  });
+      const cases = await w.cases(`&subscriber_id=${String(subscriber.id)}`);
+      expect(cases).toEqual([
+        expect.objectContaining({
+          kind: 'overdue',
+          status: 'open',
+          step: 30,
+          action: 'reject',
+          opened_at: new Date(on(7)).toISOString(),
+        }),
+      ]);
+      // Runs are stored with their actions.
+      const runs = (await w.get('collections/runs?limit=200')).data!;
+      expect(runs.length).toBe(1 + 33 * 2);
+      const suspendRun = runs.find((r) => (r.action_counts as Record<string, number>).suspend === 1)!;
+      const stored = await w.get(`collections/runs/${String(suspendRun.id)}`);
+      expect(stored).toMatchObject({
+        as_of: new Date(on(21)).toISOString(),
+        actions: [
+          {
+            subscriber_id: subscriber.id,
+            subscription_id: subscription.id,
+            action: 'suspend',
+            reason: 'overdue',
+            step: 21,
+          },
+        ],
+      });
+    },
+  );
 
   it('executes only the highest step reached when the days jump (day 0 to day 25: suspend)', async () => {
     const edge = await startCollectionsEdge();
@@ -118,37 +122,41 @@ describe('collections: dunning', () => {
     expect(brief((await w.collect(on(12))).actions)).toEqual([['notify', 'overdue', 7, 'subscriber']]);
   });
 
-  it('restores a suspended subscription exactly once when the overdue balance is paid (second payment, re-run and concurrent runs record nothing more)', async () => {
-    const edge = await startCollectionsEdge();
-    const { w, subscriber, subscription, on } = await overdueSubscriber(edge);
-    await w.collect(on(0));
-    await w.collect(on(21));
-    expect((await w.subscription(subscription.id)).status).toBe('suspended');
+  it(
+    'restores a suspended subscription exactly once when the overdue balance is paid (second payment, re-run and ' +
+      'concurrent runs record nothing more)',
+    async () => {
+      const edge = await startCollectionsEdge();
+      const { w, subscriber, subscription, on } = await overdueSubscriber(edge);
+      await w.collect(on(0));
+      await w.collect(on(21));
+      expect((await w.subscription(subscription.id)).status).toBe('suspended');
 
-    // A partial payment leaves overdue balance: no restore.
-    edge.clock.now = on(21) + hour;
-    await w.pay(subscriber.id, 4_000);
-    expect((await w.subscription(subscription.id)).status).toBe('suspended');
-    expect(await w.events('subscription.restored')).toEqual([]);
-    expect((await w.collect(on(22))).actions).toEqual([]);
+      // A partial payment leaves overdue balance: no restore.
+      edge.clock.now = on(21) + hour;
+      await w.pay(subscriber.id, 4_000);
+      expect((await w.subscription(subscription.id)).status).toBe('suspended');
+      expect(await w.events('subscription.restored')).toEqual([]);
+      expect((await w.collect(on(22))).actions).toEqual([]);
 
-    edge.clock.now = on(22) + hour;
-    await w.pay(subscriber.id, 6_000);
-    expect(await w.subscription(subscription.id)).toMatchObject({ status: 'active', open_holds: [] });
-    await w.pay(subscriber.id, 1_000);
-    expect((await w.collect(on(22) + 2 * hour)).actions).toEqual([]);
-    const concurrent = await Promise.all(
-      [0, 1, 2].map(() => w.post('collections/runs', { as_of: w.iso(on(22) + 2 * hour) })),
-    );
-    expect(concurrent.flatMap((r) => r.actions as unknown[])).toEqual([]);
-    expect((await w.collect(on(40))).actions).toEqual([]);
+      edge.clock.now = on(22) + hour;
+      await w.pay(subscriber.id, 6_000);
+      expect(await w.subscription(subscription.id)).toMatchObject({ status: 'active', open_holds: [] });
+      await w.pay(subscriber.id, 1_000);
+      expect((await w.collect(on(22) + 2 * hour)).actions).toEqual([]);
+      const concurrent = await Promise.all(
+        [0, 1, 2].map(() => w.post('collections/runs', { as_of: w.iso(on(22) + 2 * hour) })),
+      );
+      expect(concurrent.flatMap((r) => r.actions as unknown[])).toEqual([]);
+      expect((await w.collect(on(40))).actions).toEqual([]);
 
-    const restored = await w.events('subscription.restored');
-    expect(restored.map((e) => [e.subject_id, e.payload.reason])).toEqual([[subscription.id, 'overdue']]);
-    expect(await w.cases(`&subscriber_id=${String(subscriber.id)}`)).toEqual([
-      expect.objectContaining({ kind: 'overdue', status: 'closed', close_reason: 'paid', step: 21 }),
-    ]);
-  });
+      const restored = await w.events('subscription.restored');
+      expect(restored.map((e) => [e.subject_id, e.payload.reason])).toEqual([[subscription.id, 'overdue']]);
+      expect(await w.cases(`&subscriber_id=${String(subscriber.id)}`)).toEqual([
+        expect.objectContaining({ kind: 'overdue', status: 'closed', close_reason: 'paid', step: 21 }),
+      ]);
+    },
+  );
 
   it('uses the strictest ladder when the overdue invoice bills offers of different policy sets', async () => {
     const edge = await startCollectionsEdge();
@@ -291,23 +299,26 @@ describe('collections: prepaid', () => {
     expect((await w.collect(on(40))).actions).toEqual([]);
   });
 
-  it('closes a prepaid case on the next run when the subscriber is back at the minimum, lifting the hold once', async () => {
-    const edge = await startCollectionsEdge();
-    const { w, subscriber, subscription, on } = await lowBalance(edge);
-    await w.collect(on(0));
-    await w.collect(on(3));
-    // No payment to trigger a restore: the minimum is lowered instead, and the next run (at any hour) restores.
-    edge.ok(
-      await edge.call('PATCH', `/api/v1/subscribers/${String(subscriber.id)}`, {
-        token: w.token,
-        body: { min_balance: 0 },
-      }),
-      200,
-    );
-    const run = await w.collect(on(4, 20));
-    expect(brief(run.actions)).toEqual([['restore', 'prepaid', null, 'sub']]);
-    expect((await w.subscription(subscription.id)).status).toBe('active');
-    expect((await w.collect(on(5))).actions).toEqual([]);
-    expect((await w.events('subscription.restored')).length).toBe(1);
-  });
+  it(
+    'closes a prepaid case on the next run when the subscriber is back at the minimum, ' + 'lifting the hold once',
+    async () => {
+      const edge = await startCollectionsEdge();
+      const { w, subscriber, subscription, on } = await lowBalance(edge);
+      await w.collect(on(0));
+      await w.collect(on(3));
+      // No payment to trigger a restore: the minimum is lowered instead, and the next run (at any hour) restores.
+      edge.ok(
+        await edge.call('PATCH', `/api/v1/subscribers/${String(subscriber.id)}`, {
+          token: w.token,
+          body: { min_balance: 0 },
+        }),
+        200,
+      );
+      const run = await w.collect(on(4, 20));
+      expect(brief(run.actions)).toEqual([['restore', 'prepaid', null, 'sub']]);
+      expect((await w.subscription(subscription.id)).status).toBe('active');
+      expect((await w.collect(on(5))).actions).toEqual([]);
+      expect((await w.events('subscription.restored')).length).toBe(1);
+    },
+  );
 });

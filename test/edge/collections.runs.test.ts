@@ -17,7 +17,8 @@ describe('collection runs', () => {
     const due = Date.parse(String((await w.invoices(ids[0]))[0]!.due_at));
     // Any rewrite of a stored run fails the run.
     await w.rows(
-      `CREATE TRIGGER collection_runs_frozen BEFORE UPDATE ON collection_runs BEGIN SELECT RAISE(ABORT, 'run rewritten'); END`,
+      `CREATE TRIGGER collection_runs_frozen BEFORE UPDATE ON collection_runs BEGIN SELECT RAISE(ABORT, 'run ` +
+        `rewritten'); END`,
     );
     const run = await w.collect(due + 9 * hour);
     expect(run.actions).toHaveLength(count);

@@ -23,10 +23,10 @@ describe('concurrent requests', () => {
       [0, 1].map(() => edge.call('POST', '/api/v1/users', { token: tenant.owner.token, body, headers })),
     );
     const statuses = results
-      .map(
-        (r) =>
-          `${r.status}${r.headers.get('idempotent-replayed') ? ' replayed' : ''}${r.body.code ? ` ${String(r.body.code)}` : ''}`,
-      )
+      .map((r) => {
+        const replayed = r.headers.get('idempotent-replayed') ? ' replayed' : '';
+        return `${r.status}${replayed}${r.body.code ? ` ${String(r.body.code)}` : ''}`;
+      })
       .sort();
     expect(statuses[0], statuses.join(' | ')).toBe('201');
     expect(['201 replayed', '409 idempotency_key_in_progress'], statuses.join(' | ')).toContain(statuses[1]);

@@ -8,30 +8,33 @@ type OpenApi = {
 };
 
 describe('OpenAPI document', () => {
-  it('is OpenAPI 3.1 and documents every API route the app serves, with bearer security on all but the logins', async () => {
-    const edge = await startEdge();
-    const res = edge.ok(await edge.call('GET', '/api/v1/openapi.json'), 200);
-    const doc = res.body as unknown as OpenApi;
-    expect(doc.openapi).toBe('3.1.0');
-    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
-    const served = new Set(
-      edge.app.routes
-        .filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/v1/') && r.path !== '/api/v1/openapi.json')
-        .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`),
-    );
-    const documented = new Set(
-      Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)),
-    );
-    expect([...documented].sort()).toEqual([...served].sort());
-    for (const [path, ops] of Object.entries(doc.paths)) {
-      for (const [method, op] of Object.entries(ops)) {
-        const isLogin = path.endsWith('/auth/login');
-        expect(op.security ?? [], `${method} ${path}`).toEqual(isLogin ? [] : [{ bearer: [] }]);
-        if (!isLogin)
-          expect(Object.keys(op.responses), `${method} ${path}`).toEqual(expect.arrayContaining(['401', '403']));
+  it(
+    'is OpenAPI 3.1 and documents every API route the app serves, ' + 'with bearer security on all but the logins',
+    async () => {
+      const edge = await startEdge();
+      const res = edge.ok(await edge.call('GET', '/api/v1/openapi.json'), 200);
+      const doc = res.body as unknown as OpenApi;
+      expect(doc.openapi).toBe('3.1.0');
+      expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+      const served = new Set(
+        edge.app.routes
+          .filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/v1/') && r.path !== '/api/v1/openapi.json')
+          .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`),
+      );
+      const documented = new Set(
+        Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)),
+      );
+      expect([...documented].sort()).toEqual([...served].sort());
+      for (const [path, ops] of Object.entries(doc.paths)) {
+        for (const [method, op] of Object.entries(ops)) {
+          const isLogin = path.endsWith('/auth/login');
+          expect(op.security ?? [], `${method} ${path}`).toEqual(isLogin ? [] : [{ bearer: [] }]);
+          if (!isLogin)
+            expect(Object.keys(op.responses), `${method} ${path}`).toEqual(expect.arrayContaining(['401', '403']));
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe('API reference page', () => {

@@ -95,7 +95,8 @@ describe('Idempotency-Key misuse', () => {
     // A claimed key without a stored status is what a request still running leaves behind.
     await edge.tenantSql(
       tenant.slug,
-      'INSERT INTO idempotency_keys (principal, key, method, path, body_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO idempotency_keys (principal, key, method, path, body_hash, created_at, expires_at) VALUES (?, ?, ' +
+        '?, ?, ?, ?, ?)',
       [
         `user:${tenant.owner.id}`,
         'in-flight',

@@ -40,17 +40,21 @@ describe('what the idempotency store keeps', () => {
     expect(JSON.stringify(rows.rows)).not.toContain(secret);
   });
 
-  it('does not keep a TOTP secret in clear text in the database (users.totp_secret is sealed; the replay copy must be too)', async () => {
-    const edge = await startEdge();
-    const tenant = await edge.createTenant();
-    const res = edge.ok(
-      await edge.call('POST', '/api/v1/me/mfa/totp', {
-        token: tenant.owner.token,
-        headers: { 'idempotency-key': 'enrol-1' },
-      }),
-      200,
-    );
-    const rows = await edge.tenantSql(tenant.slug, 'SELECT * FROM idempotency_keys');
-    expect(JSON.stringify(rows.rows)).not.toContain(String(res.body.secret));
-  });
+  it(
+    'does not keep a TOTP secret in clear text in the database (users.totp_secret is sealed; the replay copy must ' +
+      'be too)',
+    async () => {
+      const edge = await startEdge();
+      const tenant = await edge.createTenant();
+      const res = edge.ok(
+        await edge.call('POST', '/api/v1/me/mfa/totp', {
+          token: tenant.owner.token,
+          headers: { 'idempotency-key': 'enrol-1' },
+        }),
+        200,
+      );
+      const rows = await edge.tenantSql(tenant.slug, 'SELECT * FROM idempotency_keys');
+      expect(JSON.stringify(rows.rows)).not.toContain(String(res.body.secret));
+    },
+  );
 });

@@ -27,45 +27,48 @@ describe('invoices', () => {
     expect(await w.invoice(first.id)).toMatchObject({ lines: [{ kind: 'recurring', amount: 10_000 }] });
   });
 
-  it('void reverses the issue entry (reverses_entry_id), lowers the balance, and the period is not billed again', async () => {
-    const edge = await startEdge();
-    const { w, ada, invoices } = await billedWorld(edge, 2);
-    const second = invoices[1]!;
-    expect(await w.balance(ada.id)).toMatchObject({ outstanding: 20_000 });
-    const voided = await w.post(`invoices/${String(second.id)}/void`, { reason: 'billed in error' }, 200);
-    expect(voided).toMatchObject({
-      status: 'void',
-      balance_due: 0,
-      voided_at: new Date(edge.clock.now).toISOString(),
-      status_reason: 'billed in error',
-      total: 10_000,
-    });
-    expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 10_000, credit: 0, overdue: 0 });
+  it(
+    'void reverses the issue entry (reverses_entry_id), ' + 'lowers the balance, and the period is not billed again',
+    async () => {
+      const edge = await startEdge();
+      const { w, ada, invoices } = await billedWorld(edge, 2);
+      const second = invoices[1]!;
+      expect(await w.balance(ada.id)).toMatchObject({ outstanding: 20_000 });
+      const voided = await w.post(`invoices/${String(second.id)}/void`, { reason: 'billed in error' }, 200);
+      expect(voided).toMatchObject({
+        status: 'void',
+        balance_due: 0,
+        voided_at: new Date(edge.clock.now).toISOString(),
+        status_reason: 'billed in error',
+        total: 10_000,
+      });
+      expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 10_000, credit: 0, overdue: 0 });
 
-    const entries = (await w.get(`journal?subscriber_id=${String(ada.id)}&limit=50`)).data!;
-    const issue = entries.find((e) => e.kind === 'invoice.issued' && e.source_id === second.id)!;
-    const reversal = entries.find((e) => e.kind === 'invoice.voided')!;
-    expect(reversal).toMatchObject({ source_type: 'invoice', source_id: second.id, reverses_entry_id: issue.id });
-    expect(entries.indexOf(reversal)).toBe(0);
-    const swap = (lines: Json[]) => lines.map((l) => ({ ...l, debit: l.credit, credit: l.debit }));
-    expect(reversal.lines).toEqual(expect.arrayContaining(swap(issue.lines as Json[])));
-    // The issue entry itself is untouched.
-    expect(issue.lines).toEqual(
-      expect.arrayContaining([{ account: 'receivable', subscriber_id: ada.id, debit: 10_000, credit: 0 }]),
-    );
+      const entries = (await w.get(`journal?subscriber_id=${String(ada.id)}&limit=50`)).data!;
+      const issue = entries.find((e) => e.kind === 'invoice.issued' && e.source_id === second.id)!;
+      const reversal = entries.find((e) => e.kind === 'invoice.voided')!;
+      expect(reversal).toMatchObject({ source_type: 'invoice', source_id: second.id, reverses_entry_id: issue.id });
+      expect(entries.indexOf(reversal)).toBe(0);
+      const swap = (lines: Json[]) => lines.map((l) => ({ ...l, debit: l.credit, credit: l.debit }));
+      expect(reversal.lines).toEqual(expect.arrayContaining(swap(issue.lines as Json[])));
+      // The issue entry itself is untouched.
+      expect(issue.lines).toEqual(
+        expect.arrayContaining([{ account: 'receivable', subscriber_id: ada.id, debit: 10_000, credit: 0 }]),
+      );
 
-    // The same as_of, and the next month: the voided period stays billed.
-    expect(await w.bill(edge.clock.now)).toMatchObject({ invoices_created: 0 });
-    edge.clock.now = monthly(2);
-    expect(await w.bill(edge.clock.now)).toMatchObject({ invoices_created: 1 });
-    const periods = (await w.invoices(ada.id)).map((i) => [i.period_start, i.status]);
-    expect(periods).toEqual([
-      [new Date(utc(2031, 1, 15)).toISOString(), 'issued'],
-      [new Date(utc(2031, 2, 15)).toISOString(), 'void'],
-      [new Date(utc(2031, 3, 15)).toISOString(), 'issued'],
-    ]);
-    await w.checkBooks();
-  });
+      // The same as_of, and the next month: the voided period stays billed.
+      expect(await w.bill(edge.clock.now)).toMatchObject({ invoices_created: 0 });
+      edge.clock.now = monthly(2);
+      expect(await w.bill(edge.clock.now)).toMatchObject({ invoices_created: 1 });
+      const periods = (await w.invoices(ada.id)).map((i) => [i.period_start, i.status]);
+      expect(periods).toEqual([
+        [new Date(utc(2031, 1, 15)).toISOString(), 'issued'],
+        [new Date(utc(2031, 2, 15)).toISOString(), 'void'],
+        [new Date(utc(2031, 3, 15)).toISOString(), 'issued'],
+      ]);
+      await w.checkBooks();
+    },
+  );
 
   it('voiding or writing off the overdue invoice lifts the overdue hold, as a payment would', async () => {
     const edge = await startEdge();

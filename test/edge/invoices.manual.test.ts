@@ -38,27 +38,34 @@ describe('manual invoices and one-off charges', () => {
     await w.checkBooks();
   });
 
-  it('refuses a manual invoice for an unknown subscriber, another subscriber’s subscription or a negative total, writing nothing', async () => {
-    const edge = await startEdge();
-    const w = await billingWorld(edge);
-    const ada = await w.subscriber();
-    const bob = await w.activeSubscription((await w.offer()).id, startTime);
-    const call = (body: unknown) => edge.call('POST', '/api/v1/invoices', { token: w.token, body });
-    expectProblem(await call({ subscriber_id: crypto.randomUUID(), lines: [{ description: 'x', amount: 100 }] }), 404);
-    expectProblem(
-      await call({ subscriber_id: ada.id, lines: [{ description: 'x', amount: 100, subscription_id: bob.id }] }),
-      422,
-      'unprocessable',
-    );
-    expectProblem(
-      await call({ subscriber_id: ada.id, lines: [{ description: 'x', amount: -100 }] }),
-      422,
-      'unprocessable',
-    );
-    expectProblem(await call({ subscriber_id: ada.id, lines: [] }), 400, 'validation_failed');
-    expect(await w.count('invoices')).toBe(0);
-    expect(await w.count("document_sequences WHERE prefix = 'INV'")).toBe(0);
-  });
+  it(
+    'refuses a manual invoice for an unknown subscriber, another subscriber’s subscription or a negative total, ' +
+      'writing nothing',
+    async () => {
+      const edge = await startEdge();
+      const w = await billingWorld(edge);
+      const ada = await w.subscriber();
+      const bob = await w.activeSubscription((await w.offer()).id, startTime);
+      const call = (body: unknown) => edge.call('POST', '/api/v1/invoices', { token: w.token, body });
+      expectProblem(
+        await call({ subscriber_id: crypto.randomUUID(), lines: [{ description: 'x', amount: 100 }] }),
+        404,
+      );
+      expectProblem(
+        await call({ subscriber_id: ada.id, lines: [{ description: 'x', amount: 100, subscription_id: bob.id }] }),
+        422,
+        'unprocessable',
+      );
+      expectProblem(
+        await call({ subscriber_id: ada.id, lines: [{ description: 'x', amount: -100 }] }),
+        422,
+        'unprocessable',
+      );
+      expectProblem(await call({ subscriber_id: ada.id, lines: [] }), 400, 'validation_failed');
+      expect(await w.count('invoices')).toBe(0);
+      expect(await w.count("document_sequences WHERE prefix = 'INV'")).toBe(0);
+    },
+  );
 
   it('bills a one-off charge on the next invoice, or on its own when nothing else will bill', async () => {
     const edge = await startEdge();

@@ -128,7 +128,8 @@ describe('leads', () => {
 
     const events = await edge.tenantSql(
       tenant.slug,
-      "SELECT type, subject_id, payload FROM domain_events WHERE type IN ('lead.converted', 'subscriber.created') ORDER BY seq",
+      "SELECT type, subject_id, payload FROM domain_events WHERE type IN ('lead.converted', 'subscriber.created') " +
+        'ORDER BY seq',
     );
     expect(events.rows.map((r) => [r.type, r.subject_id])).toEqual([
       ['subscriber.created', subscriberId],
@@ -184,7 +185,9 @@ describe('leads', () => {
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     const [header, ...rows] = csv.text.trimEnd().split('\r\n');
     expect(header).toBe(
-      'number,id,status,first_name,last_name,organization_name,email,phone,address_line1,address_line2,address_city,address_region,address_postal_code,address_country,source,partner_id,interested_offer,notes,status_reason,converted_subscriber_id,converted_at,created_at,updated_at',
+      'number,id,status,first_name,last_name,organization_name,email,phone,address_line1,address_line2,address_city,' +
+        'address_region,address_postal_code,address_country,source,partner_id,interested_offer,notes,' +
+        'status_reason,converted_subscriber_id,converted_at,created_at,updated_at',
     );
     expect(
       rows.map((r) => r.split(',').slice(0, 4).concat(r.split(',').slice(8, 11), r.split(',').slice(13, 16)).join(',')),

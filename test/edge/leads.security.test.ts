@@ -4,56 +4,60 @@ import { expectProblem, startEdge, type TestEdge } from '../support/edge-app.ts'
 const count = async (edge: TestEdge, slug: string, sql: string) => Number((await edge.tenantSql(slug, sql)).rows[0]!.n);
 
 describe('lead conversion is one transaction', () => {
-  it('leaves no subscriber, number, event or audit entry behind when the lead update fails mid-conversion', async () => {
-    const edge = await startEdge();
-    const tenant = await edge.createTenant();
-    const token = tenant.owner.token;
-    const lead = edge.ok(
-      await edge.call('POST', '/api/v1/leads', {
-        token,
-        body: {
-          first_name: 'Ada',
-          email: 'ada@example.com',
-          source: 'web',
-          address: { line1: '1 Way', city: 'Town', country: 'US' },
-        },
-      }),
-      201,
-    ).body;
-    const path = `/api/v1/leads/${String(lead.id)}`;
-    edge.ok(await edge.call('POST', `${path}/qualify`, { token }), 200);
-    const before = edge.ok(await edge.call('GET', path, { token }), 200).body;
-    // Fails after the subscriber (with its address, search row, number, event and audit entry) was written.
-    await edge.tenantSql(
-      tenant.slug,
-      "CREATE TRIGGER fail_conversion BEFORE UPDATE OF status ON leads WHEN NEW.status = 'converted' BEGIN SELECT RAISE(ABORT, 'forced failure'); END",
-    );
-    expectProblem(await edge.call('POST', `${path}/convert`, { token }), 500, 'internal');
-
-    expect(edge.ok(await edge.call('GET', path, { token }), 200).body).toEqual(before);
-    expect(await count(edge, tenant.slug, 'SELECT count(*) AS n FROM subscribers')).toBe(0);
-    expect(await count(edge, tenant.slug, 'SELECT count(*) AS n FROM subscriber_addresses')).toBe(0);
-    expect(
-      await count(
-        edge,
+  it(
+    'leaves no subscriber, number, ' + 'event or audit entry behind when the lead update fails mid-conversion',
+    async () => {
+      const edge = await startEdge();
+      const tenant = await edge.createTenant();
+      const token = tenant.owner.token;
+      const lead = edge.ok(
+        await edge.call('POST', '/api/v1/leads', {
+          token,
+          body: {
+            first_name: 'Ada',
+            email: 'ada@example.com',
+            source: 'web',
+            address: { line1: '1 Way', city: 'Town', country: 'US' },
+          },
+        }),
+        201,
+      ).body;
+      const path = `/api/v1/leads/${String(lead.id)}`;
+      edge.ok(await edge.call('POST', `${path}/qualify`, { token }), 200);
+      const before = edge.ok(await edge.call('GET', path, { token }), 200).body;
+      // Fails after the subscriber (with its address, search row, number, event and audit entry) was written.
+      await edge.tenantSql(
         tenant.slug,
-        "SELECT count(*) AS n FROM domain_events WHERE type IN ('subscriber.created', 'lead.converted')",
-      ),
-    ).toBe(0);
-    expect(
-      await count(
-        edge,
-        tenant.slug,
-        "SELECT count(*) AS n FROM audit_events WHERE action LIKE 'subscriber.%' OR action = 'lead.converted'",
-      ),
-    ).toBe(0);
+        "CREATE TRIGGER fail_conversion BEFORE UPDATE OF status ON leads WHEN NEW.status = 'converted' BEGIN SELECT " +
+          "RAISE(ABORT, 'forced failure'); END",
+      );
+      expectProblem(await edge.call('POST', `${path}/convert`, { token }), 500, 'internal');
 
-    // With the fault gone the same conversion succeeds and takes the first number: none was used up.
-    await edge.tenantSql(tenant.slug, 'DROP TRIGGER fail_conversion');
-    const converted = edge.ok(await edge.call('POST', `${path}/convert`, { token }), 201).body;
-    expect(converted).toMatchObject({ lead: { status: 'converted' }, subscriber: { number: 'SUB-000001' } });
-    expect(edge.ok(await edge.call('GET', '/api/v1/audit-events/verify', { token }), 200).body.valid).toBe(true);
-  });
+      expect(edge.ok(await edge.call('GET', path, { token }), 200).body).toEqual(before);
+      expect(await count(edge, tenant.slug, 'SELECT count(*) AS n FROM subscribers')).toBe(0);
+      expect(await count(edge, tenant.slug, 'SELECT count(*) AS n FROM subscriber_addresses')).toBe(0);
+      expect(
+        await count(
+          edge,
+          tenant.slug,
+          "SELECT count(*) AS n FROM domain_events WHERE type IN ('subscriber.created', 'lead.converted')",
+        ),
+      ).toBe(0);
+      expect(
+        await count(
+          edge,
+          tenant.slug,
+          "SELECT count(*) AS n FROM audit_events WHERE action LIKE 'subscriber.%' OR action = 'lead.converted'",
+        ),
+      ).toBe(0);
+
+      // With the fault gone the same conversion succeeds and takes the first number: none was used up.
+      await edge.tenantSql(tenant.slug, 'DROP TRIGGER fail_conversion');
+      const converted = edge.ok(await edge.call('POST', `${path}/convert`, { token }), 201).body;
+      expect(converted).toMatchObject({ lead: { status: 'converted' }, subscriber: { number: 'SUB-000001' } });
+      expect(edge.ok(await edge.call('GET', '/api/v1/audit-events/verify', { token }), 200).body.valid).toBe(true);
+    },
+  );
 
   it('refuses a conversion whose subscriber would clash, changing nothing', async () => {
     const edge = await startEdge();

@@ -62,7 +62,9 @@ describe('list views as CSV', () => {
     );
     const cell = (name: string) => rows[0]![header!.indexOf(name)]!;
     expect(cell('phone')).toBe('+442079460018');
-    const file = `first_name,last_name,email,phone,street,city,country\r\n${['first_name', 'last_name', 'email', 'phone'].map(cell).join(',')},1 St,London,GB\r\n`;
+    const file =
+      `first_name,last_name,email,phone,street,city,country\r\n` +
+      `${['first_name', 'last_name', 'email', 'phone'].map(cell).join(',')},1 St,London,GB\r\n`;
     const other = await edge.createTenant();
     const job = edge.ok(
       await edge.call('POST', '/api/v1/subscriber-imports', {
@@ -86,7 +88,9 @@ describe('list views as CSV', () => {
       const edge = await startEdge();
       const tenant = await edge.createTenant();
       const token = tenant.owner.token;
-      const file = `name,street,city,country\r\n${Array.from({ length: 2_500 }, (_, i) => `Person ${i},${i} Main St,Town,US`).join('\r\n')}\r\n`;
+      const file =
+        `name,street,city,country\r\n` +
+        `${Array.from({ length: 2_500 }, (_, i) => `Person ${i},${i} Main St,Town,US`).join('\r\n')}\r\n`;
       expect(
         edge.ok(
           await edge.call('POST', '/api/v1/subscriber-imports', {

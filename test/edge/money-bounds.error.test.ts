@@ -56,11 +56,13 @@ describe('money bounds', () => {
     for (const n of [1, 2]) {
       const id = `0192f0c0-0000-7000-8000-00000000000${n}`;
       await w.rows(
-        `INSERT INTO journal_entries (id, kind, memo, subscriber_id, currency, source_type, source_id, occurred_at) VALUES (?, 'payment.received', 'legacy', ?, 'USD', 'payment', ?, ?)`,
+        `INSERT INTO journal_entries (id, kind, memo, subscriber_id, currency, source_type, source_id, occurred_at) ` +
+          `VALUES (?, 'payment.received', 'legacy', ?, 'USD', 'payment', ?, ?)`,
         [id, String(ada.id), id, startTime],
       );
       await w.rows(
-        `INSERT INTO journal_lines (entry_id, account, subscriber_id, currency, debit, credit) VALUES (?, 'cash', NULL, 'USD', ?, 0), (?, 'customer_credit', ?, 'USD', 0, ?)`,
+        `INSERT INTO journal_lines (entry_id, account, subscriber_id, currency, debit, credit) VALUES (?, 'cash', ` +
+          `NULL, 'USD', ?, 0), (?, 'customer_credit', ?, 'USD', 0, ?)`,
         [id, huge, id, String(ada.id), huge],
       );
     }

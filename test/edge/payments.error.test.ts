@@ -48,42 +48,45 @@ describe('payments: refused requests write nothing', () => {
     expect(await moneySnapshot(w)).toBe(before);
   });
 
-  it('allocations to another subscriber’s invoice, in another currency, over the balance or the payment are 422', async () => {
-    const edge = await startEdge();
-    const { w, ada, offer, invoices } = await billedWorld(edge, 2);
-    const [first, second] = invoices as [Json, Json];
-    const { invoice: bobs } = await otherSubscriber(w, offer.id);
-    // A paid invoice is not open.
-    const paid = await w.pay(ada.id, 10_000);
-    expect(paid.allocations).toEqual([expect.objectContaining({ invoice_id: first.id })]);
-    const before = await moneySnapshot(w);
-    const pay = (amount: number, allocations: Json[], currency = 'USD') =>
-      edge.call('POST', '/api/v1/payments', {
-        token: w.token,
-        body: { subscriber_id: ada.id, amount, currency, method: 'cash', allocations },
-      });
-    const cases: [ReturnType<typeof pay>, string][] = [
-      [pay(5_000, [{ invoice_id: bobs.id, amount: 5_000 }]), 'allocations.0.invoice_id'],
-      [pay(5_000, [{ invoice_id: crypto.randomUUID(), amount: 5_000 }]), 'allocations.0.invoice_id'],
-      [pay(5_000, [{ invoice_id: second.id, amount: 5_000 }], 'EUR'), 'allocations.0.invoice_id'],
-      [pay(20_000, [{ invoice_id: second.id, amount: 10_001 }]), 'allocations.0.amount'],
-      [pay(5_000, [{ invoice_id: second.id, amount: 5_001 }]), 'allocations'],
-      [pay(5_000, [{ invoice_id: first.id, amount: 1 }]), 'allocations.0.invoice_id'],
-      [
-        pay(5_000, [
-          { invoice_id: second.id, amount: 1_000 },
-          { invoice_id: second.id, amount: 1_000 },
-        ]),
-        'allocations.1.invoice_id',
-      ],
-    ];
-    for (const [request, path] of cases) {
-      const problem = expectProblem(await request, 422, 'unprocessable');
-      expect(problem.errors?.map((e) => e.path)).toContain(path);
-    }
-    expect(await moneySnapshot(w)).toBe(before);
-    await w.checkBooks();
-  });
+  it(
+    'allocations to another subscriber’s invoice, ' + 'in another currency, over the balance or the payment are 422',
+    async () => {
+      const edge = await startEdge();
+      const { w, ada, offer, invoices } = await billedWorld(edge, 2);
+      const [first, second] = invoices as [Json, Json];
+      const { invoice: bobs } = await otherSubscriber(w, offer.id);
+      // A paid invoice is not open.
+      const paid = await w.pay(ada.id, 10_000);
+      expect(paid.allocations).toEqual([expect.objectContaining({ invoice_id: first.id })]);
+      const before = await moneySnapshot(w);
+      const pay = (amount: number, allocations: Json[], currency = 'USD') =>
+        edge.call('POST', '/api/v1/payments', {
+          token: w.token,
+          body: { subscriber_id: ada.id, amount, currency, method: 'cash', allocations },
+        });
+      const cases: [ReturnType<typeof pay>, string][] = [
+        [pay(5_000, [{ invoice_id: bobs.id, amount: 5_000 }]), 'allocations.0.invoice_id'],
+        [pay(5_000, [{ invoice_id: crypto.randomUUID(), amount: 5_000 }]), 'allocations.0.invoice_id'],
+        [pay(5_000, [{ invoice_id: second.id, amount: 5_000 }], 'EUR'), 'allocations.0.invoice_id'],
+        [pay(20_000, [{ invoice_id: second.id, amount: 10_001 }]), 'allocations.0.amount'],
+        [pay(5_000, [{ invoice_id: second.id, amount: 5_001 }]), 'allocations'],
+        [pay(5_000, [{ invoice_id: first.id, amount: 1 }]), 'allocations.0.invoice_id'],
+        [
+          pay(5_000, [
+            { invoice_id: second.id, amount: 1_000 },
+            { invoice_id: second.id, amount: 1_000 },
+          ]),
+          'allocations.1.invoice_id',
+        ],
+      ];
+      for (const [request, path] of cases) {
+        const problem = expectProblem(await request, 422, 'unprocessable');
+        expect(problem.errors?.map((e) => e.path)).toContain(path);
+      }
+      expect(await moneySnapshot(w)).toBe(before);
+      await w.checkBooks();
+    },
+  );
 
   it('an Idempotency-Key sent with another body is a 422 and records nothing', async () => {
     const edge = await startEdge();

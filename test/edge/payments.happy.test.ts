@@ -56,75 +56,81 @@ describe('payments', () => {
     await w.checkBooks();
   });
 
-  it('takes explicit allocations as given, the rest as credit; statuses go issued → partially_paid → paid', async () => {
-    const edge = await startEdge();
-    const { w, ada, invoices } = await billedWorld(edge, 3);
-    const [first, , third] = invoices as [Json, Json, Json];
-    const payment = await w.pay(ada.id, 7_000, {
-      allocations: [
-        { invoice_id: third.id, amount: 4_000 },
-        { invoice_id: first.id, amount: 1_000 },
-      ],
-    });
-    expect(payment.unallocated).toBe(2_000);
-    expect(payment.allocations).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ invoice_id: third.id, amount: 4_000 }),
-        expect.objectContaining({ invoice_id: first.id, amount: 1_000 }),
-      ]),
-    );
-    expect(await w.invoice(third.id)).toMatchObject({ status: 'partially_paid', balance_due: 6_000 });
-    expect(await w.invoice(first.id)).toMatchObject({ status: 'partially_paid', balance_due: 9_000 });
-    expect(await w.invoice(invoices[1]!.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
-    expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 25_000, credit: 2_000, overdue: 0 });
-
-    edge.clock.now += 3_600_000;
-    await w.pay(ada.id, 6_000, { allocations: [{ invoice_id: third.id, amount: 6_000 }] });
-    expect(await w.invoice(third.id)).toMatchObject({
-      status: 'paid',
-      balance_due: 0,
-      paid_at: new Date(edge.clock.now).toISOString(),
-    });
-    // A payment of exactly nothing left over writes no customer-credit line.
-    const journal = (await w.get(`journal?subscriber_id=${String(ada.id)}&limit=1`)).data![0]!;
-    expect(journal).toMatchObject({
-      kind: 'payment.received',
-      lines: [
-        { account: 'cash', debit: 6_000, credit: 0 },
-        { account: 'receivable', debit: 0, credit: 6_000 },
-      ],
-    });
-    await w.checkBooks();
-  });
-
-  it('an Idempotency-Key replay returns the same payment and records no second one, also when sent twice at once', async () => {
-    const edge = await startEdge();
-    const { w, ada } = await billedWorld(edge, 1);
-    const send = (key: string, amount = 3_000) =>
-      edge.call('POST', '/api/v1/payments', {
-        token: w.token,
-        headers: { 'idempotency-key': key },
-        body: { subscriber_id: ada.id, amount, currency: 'USD', method: 'cash' },
+  it(
+    'takes explicit allocations as given, the rest as credit; ' + 'statuses go issued → partially_paid → paid',
+    async () => {
+      const edge = await startEdge();
+      const { w, ada, invoices } = await billedWorld(edge, 3);
+      const [first, , third] = invoices as [Json, Json, Json];
+      const payment = await w.pay(ada.id, 7_000, {
+        allocations: [
+          { invoice_id: third.id, amount: 4_000 },
+          { invoice_id: first.id, amount: 1_000 },
+        ],
       });
-    const first = edge.ok(await send('pay-1'), 201);
-    const again = edge.ok(await send('pay-1'), 201);
-    expect(again.headers.get('idempotent-replayed')).toBe('true');
-    expect(again.body).toEqual(first.body);
-    expect(await w.count('payments')).toBe(1);
-    expect(await w.count("journal_entries WHERE kind = 'payment.received'")).toBe(1);
+      expect(payment.unallocated).toBe(2_000);
+      expect(payment.allocations).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ invoice_id: third.id, amount: 4_000 }),
+          expect.objectContaining({ invoice_id: first.id, amount: 1_000 }),
+        ]),
+      );
+      expect(await w.invoice(third.id)).toMatchObject({ status: 'partially_paid', balance_due: 6_000 });
+      expect(await w.invoice(first.id)).toMatchObject({ status: 'partially_paid', balance_due: 9_000 });
+      expect(await w.invoice(invoices[1]!.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
+      expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 25_000, credit: 2_000, overdue: 0 });
 
-    const both = await Promise.all([send('pay-2', 2_000), send('pay-2', 2_000)]);
-    const statuses = both.map((r) => r.status).sort();
-    expect([
-      [201, 201],
-      [201, 409],
-    ]).toContainEqual(statuses);
-    const made = both.filter((r) => r.status === 201);
-    expect(new Set(made.map((r) => r.body.id)).size).toBe(1);
-    expect(await w.count('payments')).toBe(2);
-    expect(await w.balance(ada.id)).toMatchObject({ outstanding: 5_000 });
-    await w.checkBooks();
-  });
+      edge.clock.now += 3_600_000;
+      await w.pay(ada.id, 6_000, { allocations: [{ invoice_id: third.id, amount: 6_000 }] });
+      expect(await w.invoice(third.id)).toMatchObject({
+        status: 'paid',
+        balance_due: 0,
+        paid_at: new Date(edge.clock.now).toISOString(),
+      });
+      // A payment of exactly nothing left over writes no customer-credit line.
+      const journal = (await w.get(`journal?subscriber_id=${String(ada.id)}&limit=1`)).data![0]!;
+      expect(journal).toMatchObject({
+        kind: 'payment.received',
+        lines: [
+          { account: 'cash', debit: 6_000, credit: 0 },
+          { account: 'receivable', debit: 0, credit: 6_000 },
+        ],
+      });
+      await w.checkBooks();
+    },
+  );
+
+  it(
+    'an Idempotency-Key replay returns the same payment and records no second one, ' + 'also when sent twice at once',
+    async () => {
+      const edge = await startEdge();
+      const { w, ada } = await billedWorld(edge, 1);
+      const send = (key: string, amount = 3_000) =>
+        edge.call('POST', '/api/v1/payments', {
+          token: w.token,
+          headers: { 'idempotency-key': key },
+          body: { subscriber_id: ada.id, amount, currency: 'USD', method: 'cash' },
+        });
+      const first = edge.ok(await send('pay-1'), 201);
+      const again = edge.ok(await send('pay-1'), 201);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.body).toEqual(first.body);
+      expect(await w.count('payments')).toBe(1);
+      expect(await w.count("journal_entries WHERE kind = 'payment.received'")).toBe(1);
+
+      const both = await Promise.all([send('pay-2', 2_000), send('pay-2', 2_000)]);
+      const statuses = both.map((r) => r.status).sort();
+      expect([
+        [201, 201],
+        [201, 409],
+      ]).toContainEqual(statuses);
+      const made = both.filter((r) => r.status === 201);
+      expect(new Set(made.map((r) => r.body.id)).size).toBe(1);
+      expect(await w.count('payments')).toBe(2);
+      expect(await w.balance(ada.id)).toMatchObject({ outstanding: 5_000 });
+      await w.checkBooks();
+    },
+  );
 
   it('a provider event id seen before returns that payment (200), never a second one', async () => {
     const edge = await startEdge();
@@ -156,58 +162,62 @@ describe('payments', () => {
     await w.checkBooks();
   });
 
-  it('refunds from credit first, then reopens the invoice by exactly the amount taken; a full refund takes the rest', async () => {
-    const edge = await startEdge();
-    const { w, ada, invoices } = await billedWorld(edge, 1);
-    const inv = invoices[0]!;
-    const payment = await w.pay(ada.id, 13_000);
-    expect(payment).toMatchObject({ unallocated: 3_000 });
-    expect(await w.invoice(inv.id)).toMatchObject({ status: 'paid' });
+  it(
+    'refunds from credit first, then reopens the invoice by ' +
+      'exactly the amount taken; a full refund takes the rest',
+    async () => {
+      const edge = await startEdge();
+      const { w, ada, invoices } = await billedWorld(edge, 1);
+      const inv = invoices[0]!;
+      const payment = await w.pay(ada.id, 13_000);
+      expect(payment).toMatchObject({ unallocated: 3_000 });
+      expect(await w.invoice(inv.id)).toMatchObject({ status: 'paid' });
 
-    // Partial, from the credit only: the invoice stays paid.
-    const refund = (body: Json | undefined, status = 201) =>
-      w.post(`payments/${String(payment.id)}/refunds`, body, status);
-    expect(await refund({ amount: 2_000, reason: 'overpaid' })).toMatchObject({
-      amount: 2_000,
-      from_credit: 2_000,
-      from_invoices: 0,
-      reason: 'overpaid',
-      payment_id: payment.id,
-    });
-    expect(await w.invoice(inv.id)).toMatchObject({ status: 'paid', balance_due: 0 });
-    expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 0, credit: 1_000, overdue: 0 });
-    expect(await w.get(`payments/${String(payment.id)}`)).toMatchObject({
-      status: 'partially_refunded',
-      refunded_amount: 2_000,
-      unallocated: 1_000,
-    });
-    await w.checkBooks();
+      // Partial, from the credit only: the invoice stays paid.
+      const refund = (body: Json | undefined, status = 201) =>
+        w.post(`payments/${String(payment.id)}/refunds`, body, status);
+      expect(await refund({ amount: 2_000, reason: 'overpaid' })).toMatchObject({
+        amount: 2_000,
+        from_credit: 2_000,
+        from_invoices: 0,
+        reason: 'overpaid',
+        payment_id: payment.id,
+      });
+      expect(await w.invoice(inv.id)).toMatchObject({ status: 'paid', balance_due: 0 });
+      expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 0, credit: 1_000, overdue: 0 });
+      expect(await w.get(`payments/${String(payment.id)}`)).toMatchObject({
+        status: 'partially_refunded',
+        refunded_amount: 2_000,
+        unallocated: 1_000,
+      });
+      await w.checkBooks();
 
-    // 4,000 more: the last 1,000 of credit, then 3,000 off the invoice, which reopens by 3,000 only.
-    expect(await refund({ amount: 4_000 })).toMatchObject({ from_credit: 1_000, from_invoices: 3_000 });
-    expect(await w.invoice(inv.id)).toMatchObject({ status: 'partially_paid', balance_due: 3_000, paid_at: null });
-    expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 3_000, credit: 0, overdue: 0 });
-    expect(await w.get(`payments/${String(payment.id)}`)).toMatchObject({
-      allocations: [{ invoice_id: inv.id, amount: 7_000 }],
-      unallocated: 0,
-      refunded_amount: 6_000,
-    });
-    await w.checkBooks();
+      // 4,000 more: the last 1,000 of credit, then 3,000 off the invoice, which reopens by 3,000 only.
+      expect(await refund({ amount: 4_000 })).toMatchObject({ from_credit: 1_000, from_invoices: 3_000 });
+      expect(await w.invoice(inv.id)).toMatchObject({ status: 'partially_paid', balance_due: 3_000, paid_at: null });
+      expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 3_000, credit: 0, overdue: 0 });
+      expect(await w.get(`payments/${String(payment.id)}`)).toMatchObject({
+        allocations: [{ invoice_id: inv.id, amount: 7_000 }],
+        unallocated: 0,
+        refunded_amount: 6_000,
+      });
+      await w.checkBooks();
 
-    // No amount: everything not yet refunded.
-    expect(await refund(undefined)).toMatchObject({ amount: 7_000, from_credit: 0, from_invoices: 7_000 });
-    expect(await w.invoice(inv.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
-    expect(await w.get(`payments/${String(payment.id)}`)).toMatchObject({
-      status: 'refunded',
-      refunded_amount: 13_000,
-      allocations: [],
-      unallocated: 0,
-    });
-    expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 10_000, credit: 0, overdue: 0 });
-    const refunds = (await w.get('journal?limit=3')).data!.filter((e) => e.kind === 'payment.refunded');
-    expect(refunds).toHaveLength(3);
-    await w.checkBooks();
-  });
+      // No amount: everything not yet refunded.
+      expect(await refund(undefined)).toMatchObject({ amount: 7_000, from_credit: 0, from_invoices: 7_000 });
+      expect(await w.invoice(inv.id)).toMatchObject({ status: 'issued', balance_due: 10_000 });
+      expect(await w.get(`payments/${String(payment.id)}`)).toMatchObject({
+        status: 'refunded',
+        refunded_amount: 13_000,
+        allocations: [],
+        unallocated: 0,
+      });
+      expect(await w.balance(ada.id)).toEqual({ currency: 'USD', outstanding: 10_000, credit: 0, overdue: 0 });
+      const refunds = (await w.get('journal?limit=3')).data!.filter((e) => e.kind === 'payment.refunded');
+      expect(refunds).toHaveLength(3);
+      await w.checkBooks();
+    },
+  );
 
   it('a refund takes back the newest allocation first, each invoice reopened by what was taken from it', async () => {
     const edge = await startEdge();

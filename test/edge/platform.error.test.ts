@@ -40,22 +40,26 @@ describe('platform login failures', () => {
     expect(problem.errors!.map((e) => e.path).sort()).toEqual(['email', 'password']);
   });
 
-  it('locks the account after LOGIN_MAX_FAILURES failures with 429 and Retry-After, even for the right password, and unlocks after LOGIN_LOCK_SECONDS', async () => {
-    const edge = await startEdge({ LOGIN_MAX_FAILURES: 3, LOGIN_LOCK_SECONDS: 120 });
-    const attempt = (password: string) =>
-      edge.call('POST', '/api/v1/platform/auth/login', { body: { email: platformAdmin.email, password } });
-    for (let i = 0; i < 2; i++) expectProblem(await attempt('wrong-password'), 401, 'invalid_credentials');
-    expectProblem(await attempt('wrong-password'), 401, 'invalid_credentials');
-    const locked = await attempt(platformAdmin.password);
-    expectProblem(locked, 429, 'account_locked');
-    expect(locked.headers.get('retry-after')).toBe('120');
-    edge.clock.now += 100_000;
-    const still = await attempt(platformAdmin.password);
-    expectProblem(still, 429, 'account_locked');
-    expect(still.headers.get('retry-after')).toBe('20');
-    edge.clock.now += 20_000;
-    expect((await attempt(platformAdmin.password)).status).toBe(200);
-  });
+  it(
+    'locks the account after LOGIN_MAX_FAILURES failures with 429 and Retry-After, even for the right password, and ' +
+      'unlocks after LOGIN_LOCK_SECONDS',
+    async () => {
+      const edge = await startEdge({ LOGIN_MAX_FAILURES: 3, LOGIN_LOCK_SECONDS: 120 });
+      const attempt = (password: string) =>
+        edge.call('POST', '/api/v1/platform/auth/login', { body: { email: platformAdmin.email, password } });
+      for (let i = 0; i < 2; i++) expectProblem(await attempt('wrong-password'), 401, 'invalid_credentials');
+      expectProblem(await attempt('wrong-password'), 401, 'invalid_credentials');
+      const locked = await attempt(platformAdmin.password);
+      expectProblem(locked, 429, 'account_locked');
+      expect(locked.headers.get('retry-after')).toBe('120');
+      edge.clock.now += 100_000;
+      const still = await attempt(platformAdmin.password);
+      expectProblem(still, 429, 'account_locked');
+      expect(still.headers.get('retry-after')).toBe('20');
+      edge.clock.now += 20_000;
+      expect((await attempt(platformAdmin.password)).status).toBe(200);
+    },
+  );
 
   it('resets the failure count after a successful login', async () => {
     const edge = await startEdge({ LOGIN_MAX_FAILURES: 3 });
@@ -233,7 +237,9 @@ describe('tenant read and update failures', () => {
     const edge = await startEdge();
     const control = await edge.platform.databases.control();
     await control.execute({
-      sql: "INSERT INTO tenants (id, slug, name, currency, timezone, status, created_at, updated_at) VALUES (?, 'half-made', 'Half', 'USD', 'UTC', 'provisioning', ?, ?)",
+      sql:
+        'INSERT INTO tenants (id, slug, name, currency, timezone, status, created_at, updated_at) VALUES (?, ' +
+        "'half-made', 'Half', 'USD', 'UTC', 'provisioning', ?, ?)",
       args: [crypto.randomUUID(), edge.clock.now, edge.clock.now],
     });
     const token = await edge.rootToken();

@@ -204,82 +204,95 @@ describe('tenant updates', () => {
     edge.ok(await edge.call('GET', '/api/v1/me', { token: tenant.owner.token }), 200);
   });
 
-  it('suspends a tenant: its existing tokens and API keys get 403 tenant_suspended at once, and login is refused', async () => {
-    const edge = await startEdge();
-    const tenant = await edge.createTenant();
-    const other = await edge.createTenant();
-    const staff = await edge.createStaff(tenant, 'support');
-    const key = await edge.createApiKey(tenant.owner.token, 'admin');
-    const root = await edge.rootToken();
+  it(
+    'suspends a tenant: its existing tokens and API keys get 403 tenant_suspended at once, ' + 'and login is refused',
+    async () => {
+      const edge = await startEdge();
+      const tenant = await edge.createTenant();
+      const other = await edge.createTenant();
+      const staff = await edge.createStaff(tenant, 'support');
+      const key = await edge.createApiKey(tenant.owner.token, 'admin');
+      const root = await edge.rootToken();
 
-    const suspended = edge.ok(
-      await edge.call('PATCH', `/api/v1/platform/tenants/${tenant.slug}`, {
-        token: root,
-        body: { status: 'suspended' },
-      }),
-      200,
-    );
-    expect(suspended.body.status).toBe('suspended');
+      const suspended = edge.ok(
+        await edge.call('PATCH', `/api/v1/platform/tenants/${tenant.slug}`, {
+          token: root,
+          body: { status: 'suspended' },
+        }),
+        200,
+      );
+      expect(suspended.body.status).toBe('suspended');
 
-    for (const token of [tenant.owner.token, staff.token, key.secret]) {
-      const res = await edge.call('GET', '/api/v1/me', { token });
-      expect(res.status).toBe(403);
-      expect(res.body.code).toBe('tenant_suspended');
-    }
-    const write = await edge.call('POST', '/api/v1/users', {
-      token: tenant.owner.token,
-      body: { email: 'x@y.test', name: 'x', role: 'support', password: 'password-12345' },
-    });
-    expect(write.body.code).toBe('tenant_suspended');
-    const login = await edge.call('POST', '/api/v1/auth/login', {
-      body: { tenant: tenant.slug, email: tenant.owner.email, password: tenant.owner.password },
-    });
-    expect(login.status).toBe(403);
-    expect(login.body.code).toBe('tenant_suspended');
-    // Other tenants are unaffected.
-    expect((await edge.call('GET', '/api/v1/me', { token: other.owner.token })).status).toBe(200);
+      for (const token of [tenant.owner.token, staff.token, key.secret]) {
+        const res = await edge.call('GET', '/api/v1/me', { token });
+        expect(res.status).toBe(403);
+        expect(res.body.code).toBe('tenant_suspended');
+      }
+      const write = await edge.call('POST', '/api/v1/users', {
+        token: tenant.owner.token,
+        body: { email: 'x@y.test', name: 'x', role: 'support', password: 'password-12345' },
+      });
+      expect(write.body.code).toBe('tenant_suspended');
+      const login = await edge.call('POST', '/api/v1/auth/login', {
+        body: { tenant: tenant.slug, email: tenant.owner.email, password: tenant.owner.password },
+      });
+      expect(login.status).toBe(403);
+      expect(login.body.code).toBe('tenant_suspended');
+      // Other tenants are unaffected.
+      expect((await edge.call('GET', '/api/v1/me', { token: other.owner.token })).status).toBe(200);
 
-    const reactivated = edge.ok(
-      await edge.call('PATCH', `/api/v1/platform/tenants/${tenant.slug}`, { token: root, body: { status: 'active' } }),
-      200,
-    );
-    expect(reactivated.body.status).toBe('active');
-    for (const token of [tenant.owner.token, staff.token, key.secret])
-      expect((await edge.call('GET', '/api/v1/me', { token })).status).toBe(200);
-    expect(
-      (
-        await edge.call('POST', '/api/v1/auth/login', {
-          body: { tenant: tenant.slug, email: tenant.owner.email, password: tenant.owner.password },
-        })
-      ).status,
-    ).toBe(200);
-  });
+      const reactivated = edge.ok(
+        await edge.call('PATCH', `/api/v1/platform/tenants/${tenant.slug}`, {
+          token: root,
+          body: { status: 'active' },
+        }),
+        200,
+      );
+      expect(reactivated.body.status).toBe('active');
+      for (const token of [tenant.owner.token, staff.token, key.secret])
+        expect((await edge.call('GET', '/api/v1/me', { token })).status).toBe(200);
+      expect(
+        (
+          await edge.call('POST', '/api/v1/auth/login', {
+            body: { tenant: tenant.slug, email: tenant.owner.email, password: tenant.owner.password },
+          })
+        ).status,
+      ).toBe(200);
+    },
+  );
 
-  it('records suspension and reactivation in the tenant audit trail of the control plane without touching the tenant log', async () => {
-    const edge = await startEdge();
-    const tenant = await edge.createTenant();
-    const root = await edge.rootToken();
-    const before = edge.ok(await edge.call('GET', '/api/v1/audit-events/verify', { token: tenant.owner.token }), 200);
-    edge.ok(
-      await edge.call('PATCH', `/api/v1/platform/tenants/${tenant.slug}`, {
-        token: root,
-        body: { status: 'suspended' },
-      }),
-      200,
-    );
-    edge.ok(
-      await edge.call('PATCH', `/api/v1/platform/tenants/${tenant.slug}`, { token: root, body: { status: 'active' } }),
-      200,
-    );
-    const control = await edge.platform.databases.control();
-    const rows = await control.execute({
-      sql: 'SELECT action, changes FROM audit_events WHERE resource_id = ? ORDER BY seq',
-      args: [tenant.id],
-    });
-    expect(rows.rows.map((r) => r.action)).toEqual(['tenant.created', 'tenant.suspended', 'tenant.reactivated']);
-    const after = edge.ok(await edge.call('GET', '/api/v1/audit-events/verify', { token: tenant.owner.token }), 200);
-    expect(after.body).toEqual(before.body);
-  });
+  it(
+    'records suspension and reactivation in the tenant audit trail of the control plane without touching the tenant ' +
+      'log',
+    async () => {
+      const edge = await startEdge();
+      const tenant = await edge.createTenant();
+      const root = await edge.rootToken();
+      const before = edge.ok(await edge.call('GET', '/api/v1/audit-events/verify', { token: tenant.owner.token }), 200);
+      edge.ok(
+        await edge.call('PATCH', `/api/v1/platform/tenants/${tenant.slug}`, {
+          token: root,
+          body: { status: 'suspended' },
+        }),
+        200,
+      );
+      edge.ok(
+        await edge.call('PATCH', `/api/v1/platform/tenants/${tenant.slug}`, {
+          token: root,
+          body: { status: 'active' },
+        }),
+        200,
+      );
+      const control = await edge.platform.databases.control();
+      const rows = await control.execute({
+        sql: 'SELECT action, changes FROM audit_events WHERE resource_id = ? ORDER BY seq',
+        args: [tenant.id],
+      });
+      expect(rows.rows.map((r) => r.action)).toEqual(['tenant.created', 'tenant.suspended', 'tenant.reactivated']);
+      const after = edge.ok(await edge.call('GET', '/api/v1/audit-events/verify', { token: tenant.owner.token }), 200);
+      expect(after.body).toEqual(before.body);
+    },
+  );
 
   it('returns the tenant unchanged for a no-op patch', async () => {
     const edge = await startEdge();

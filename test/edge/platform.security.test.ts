@@ -71,7 +71,8 @@ describe('forged and stale platform tokens', () => {
     const none = `${b64({ alg: 'none', typ: 'JWT' })}.${payload}.`;
     expectProblem(await edge.call('GET', '/api/v1/platform/tenants', { token: none }), 401, 'unauthenticated');
     const claims = claimsOf(token);
-    const extended = `${token.split('.')[0]}.${b64({ ...claims, exp: Number(claims.exp) + 86_400 * 365 })}.${signature}`;
+    const extended =
+      `${token.split('.')[0]}.${b64({ ...claims, exp: Number(claims.exp) + 86_400 * 365 })}` + `.${signature}`;
     expectProblem(await edge.call('GET', '/api/v1/platform/tenants', { token: extended }), 401, 'unauthenticated');
   });
 

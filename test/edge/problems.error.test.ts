@@ -58,27 +58,30 @@ describe('malformed requests', () => {
     expectProblem(res, 400);
   });
 
-  it('answers a body over 1 MiB with 413, with or without Content-Length, before authenticating or parsing', async () => {
-    const edge = await startEdge();
-    const tenant = await edge.createTenant();
-    const big = JSON.stringify({ tenant: 'x', email: 'a@b.test', password: 'p'.repeat(mib) });
-    expectProblem(await edge.call('POST', '/api/v1/auth/login', { body: big }), 413, 'payload_too_large');
-    expectProblem(
-      await edge.call('POST', '/api/v1/auth/login', { body: big, headers: { 'content-length': String(big.length) } }),
-      413,
-      'payload_too_large',
-    );
-    expectProblem(
-      await edge.call('POST', '/api/v1/users', { token: tenant.owner.token, body: big }),
-      413,
-      'payload_too_large',
-    );
-    expectProblem(await edge.call('POST', '/api/v1/users', { body: big }), 413, 'payload_too_large');
-    // Just under the limit is parsed (and then refused for what it says).
-    const under = JSON.stringify({ tenant: 'x', email: 'a@b.test', password: 'p'.repeat(mib - 100) });
-    expect(under.length).toBeLessThan(mib);
-    expectProblem(await edge.call('POST', '/api/v1/auth/login', { body: under }), 400, 'validation_failed');
-  });
+  it(
+    'answers a body over 1 MiB with 413, ' + 'with or without Content-Length, before authenticating or parsing',
+    async () => {
+      const edge = await startEdge();
+      const tenant = await edge.createTenant();
+      const big = JSON.stringify({ tenant: 'x', email: 'a@b.test', password: 'p'.repeat(mib) });
+      expectProblem(await edge.call('POST', '/api/v1/auth/login', { body: big }), 413, 'payload_too_large');
+      expectProblem(
+        await edge.call('POST', '/api/v1/auth/login', { body: big, headers: { 'content-length': String(big.length) } }),
+        413,
+        'payload_too_large',
+      );
+      expectProblem(
+        await edge.call('POST', '/api/v1/users', { token: tenant.owner.token, body: big }),
+        413,
+        'payload_too_large',
+      );
+      expectProblem(await edge.call('POST', '/api/v1/users', { body: big }), 413, 'payload_too_large');
+      // Just under the limit is parsed (and then refused for what it says).
+      const under = JSON.stringify({ tenant: 'x', email: 'a@b.test', password: 'p'.repeat(mib - 100) });
+      expect(under.length).toBeLessThan(mib);
+      expectProblem(await edge.call('POST', '/api/v1/auth/login', { body: under }), 400, 'validation_failed');
+    },
+  );
 
   it('lists validation errors per field with a path and a message', async () => {
     const edge = await startEdge();
@@ -114,8 +117,11 @@ describe('request ids', () => {
 });
 
 describe('internal errors', () => {
-  const leaks =
-    /stack|at \w+ \(|\.ts:\d+|file:\/\/|node_modules|SQLITE|LibsqlError|UnknownDatabaseError|no such table|tenant-|\/tmp\//i;
+  const leaks = new RegExp(
+    String.raw`stack|at \w+ \(|\.ts:\d+|file:\/\/|node_modules|SQLITE|LibsqlError|` +
+      String.raw`UnknownDatabaseError|no such table|tenant-|\/tmp\/`,
+    'i',
+  );
 
   it('answers a lost tenant database with a bare 500 problem and logs the cause under the request id', async () => {
     const edge = await startEdge();

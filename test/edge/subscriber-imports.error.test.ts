@@ -19,7 +19,8 @@ const snapshot = async (edge: TestEdge, slug: string) => {
 };
 
 const header =
-  'first_name,last_name,email,phone,billing_day,marketing_opt_in,service_line1,service_city,service_country,service_gps,status,custom.contract_ref';
+  'first_name,last_name,email,phone,billing_day,marketing_opt_in,service_line1,service_city,service_country,' +
+  'service_gps,status,custom.contract_ref';
 
 describe('subscriber import errors', () => {
   it('reports every bad row with its row, line and column, and writes nothing', async () => {
@@ -213,7 +214,8 @@ describe('subscriber import errors', () => {
     // Stands in for a crash or a database error half-way through the insert.
     await edge.tenantSql(
       tenant.slug,
-      "CREATE TRIGGER fail_midway BEFORE INSERT ON subscribers WHEN NEW.seq = 120 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END",
+      "CREATE TRIGGER fail_midway BEFORE INSERT ON subscribers WHEN NEW.seq = 120 BEGIN SELECT RAISE(ABORT, 'disk on " +
+        "fire'); END",
     );
     const before = await snapshot(edge, tenant.slug);
     const rows = Array.from({ length: 200 }, (_, i) => `Person ${i},p${i}@x.test,1 St,Town,US`);
@@ -230,13 +232,15 @@ describe('subscriber import errors', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const csv =
-      'name,email,street,city,country\nAda Lovelace,ada@x.test,1 St,London,GB\nAlan Turing,alan@x.test,2 St,London,GB\n';
+      'name,email,street,city,country\nAda Lovelace,ada@x.test,1 St,London,GB\nAlan Turing,alan@x.test,2 ' +
+      'St,London,GB\n';
     // The state a process leaves when it dies mid-import: importing, a stale heartbeat, the file kept.
     const stale = edge.clock.now - 10 * 60_000;
     const id = '01900000-0000-7000-8000-000000000001';
     await edge.tenantSql(
       tenant.slug,
-      "INSERT INTO subscriber_imports (id, status, dry_run, source, total_rows, processed_rows, attempts, heartbeat_at, created_at, started_at) VALUES (?, 'importing', 0, ?, 2, 2, 1, ?, ?, ?)",
+      'INSERT INTO subscriber_imports (id, status, dry_run, source, total_rows, processed_rows, attempts, ' +
+        "heartbeat_at, created_at, started_at) VALUES (?, 'importing', 0, ?, 2, 2, 1, ?, ?, ?)",
       [id, csv, stale, stale, stale],
     );
     const first = edge.ok(

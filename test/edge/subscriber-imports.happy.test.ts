@@ -5,7 +5,8 @@ import { importCsv, waitForImport } from './subscriber-imports.support.ts';
 const subscriberRows = (edge: TestEdge, slug: string) =>
   edge.tenantSql(
     slug,
-    'SELECT number, kind, status, first_name, last_name, organization_name, display_name, email, phone, billing_day, marketing_opt_in, custom_fields FROM subscribers ORDER BY seq',
+    'SELECT number, kind, status, first_name, last_name, organization_name, display_name, email, phone, billing_day, ' +
+      'marketing_opt_in, custom_fields FROM subscribers ORDER BY seq',
   );
 
 describe('subscriber CSV import', () => {
@@ -13,8 +14,10 @@ describe('subscriber CSV import', () => {
     const edge = await startEdge();
     const tenant = await edge.createTenant();
     const csv = [
-      'first_name,last_name,email,phone,billing_day,marketing_opt_in,service_line1,service_city,service_postal_code,service_country,service_latitude,service_longitude,billing_line1,billing_city,billing_country',
-      'Ada,Lovelace,ADA@Example.com,+44 20 7946 0018,5,yes,1 Analytical St,London,NW1 6XE,gb,51.5,-0.12,PO Box 7,London,GB',
+      'first_name,last_name,email,phone,billing_day,marketing_opt_in,service_line1,service_city,service_postal_code,' +
+        'service_country,service_latitude,service_longitude,billing_line1,billing_city,billing_country',
+      'Ada,Lovelace,ADA@Example.com,+44 20 7946 0018,5,yes,1 Analytical St,London,NW1 6XE,gb,51.5,-0.12,PO Box ' +
+        '7,London,GB',
       'Alan,Turing,alan@example.com,,,,"Hut 8, Bletchley Park",Milton Keynes,MK3 6EB,GB,,,,,',
     ].join('\r\n');
     const job = edge.ok(await importCsv(edge, tenant.owner.token, csv), 202);
@@ -36,7 +39,8 @@ describe('subscriber CSV import', () => {
     ]);
     const addresses = await edge.tenantSql(
       tenant.slug,
-      'SELECT s.number, a.kind, a.is_primary, a.line1, a.city, a.postal_code, a.country, a.latitude, a.longitude FROM subscriber_addresses a JOIN subscribers s ON s.id = a.subscriber_id ORDER BY s.seq, a.kind DESC',
+      'SELECT s.number, a.kind, a.is_primary, a.line1, a.city, a.postal_code, a.country, a.latitude, a.longitude ' +
+        'FROM subscriber_addresses a JOIN subscribers s ON s.id = a.subscriber_id ORDER BY s.seq, a.kind DESC',
     );
     expect(addresses.rows.map((r) => Object.values(r))).toEqual([
       ['SUB-000001', 'service', 1, '1 Analytical St', 'London', 'NW1 6XE', 'GB', 51.5, -0.12],
@@ -45,36 +49,41 @@ describe('subscriber CSV import', () => {
     ]);
   });
 
-  it('reads a Splynx customer export: its header names, one full name, category and gps; status is derived, not imported', async () => {
-    const edge = await startEdge();
-    const tenant = await edge.createTenant();
-    const csv = [
-      '\uFEFFID;Login;Name;E-mail;Phone number;Category;Status;Street;ZIP code;City;Country;GPS;Date add',
-      '17;jdoe;John Ronald Doe;john@doe.test;+1 555 010 0001;person;blocked;1 Main St;10001;New York;US;40.7128,-74.0060;2024-01-03',
-      '18;acme;ACME Corp;billing@acme.test;;company;new;2 Side St;10002;New York;US;;2024-01-04',
-    ].join('\n');
-    const job = edge.ok(await importCsv(edge, tenant.owner.token, csv), 202);
-    expect(job.body).toMatchObject({
-      status: 'completed',
-      created_count: 2,
-      ignored_columns: ['ID', 'Login', 'Status', 'Date add'],
-    });
-    const rows = (await subscriberRows(edge, tenant.slug)).rows;
-    expect(
-      rows.map((r) => [r.number, r.kind, r.status, r.first_name, r.last_name, r.organization_name, r.display_name]),
-    ).toEqual([
-      ['SUB-000001', 'person', 'active', 'John Ronald', 'Doe', null, 'John Ronald Doe'],
-      ['SUB-000002', 'organization', 'active', null, null, 'ACME Corp', 'ACME Corp'],
-    ]);
-    const gps = await edge.tenantSql(
-      tenant.slug,
-      'SELECT latitude, longitude, postal_code FROM subscriber_addresses ORDER BY postal_code',
-    );
-    expect(gps.rows.map((r) => Object.values(r))).toEqual([
-      [40.7128, -74.006, '10001'],
-      [null, null, '10002'],
-    ]);
-  });
+  it(
+    'reads a Splynx customer export: its header names, one full name, category and gps; status is derived, not ' +
+      'imported',
+    async () => {
+      const edge = await startEdge();
+      const tenant = await edge.createTenant();
+      const csv = [
+        '\uFEFFID;Login;Name;E-mail;Phone number;Category;Status;Street;ZIP code;City;Country;GPS;Date add',
+        '17;jdoe;John Ronald Doe;john@doe.test;+1 555 010 0001;person;blocked;1 Main St;10001;New ' +
+          'York;US;40.7128,-74.0060;2024-01-03',
+        '18;acme;ACME Corp;billing@acme.test;;company;new;2 Side St;10002;New York;US;;2024-01-04',
+      ].join('\n');
+      const job = edge.ok(await importCsv(edge, tenant.owner.token, csv), 202);
+      expect(job.body).toMatchObject({
+        status: 'completed',
+        created_count: 2,
+        ignored_columns: ['ID', 'Login', 'Status', 'Date add'],
+      });
+      const rows = (await subscriberRows(edge, tenant.slug)).rows;
+      expect(
+        rows.map((r) => [r.number, r.kind, r.status, r.first_name, r.last_name, r.organization_name, r.display_name]),
+      ).toEqual([
+        ['SUB-000001', 'person', 'active', 'John Ronald', 'Doe', null, 'John Ronald Doe'],
+        ['SUB-000002', 'organization', 'active', null, null, 'ACME Corp', 'ACME Corp'],
+      ]);
+      const gps = await edge.tenantSql(
+        tenant.slug,
+        'SELECT latitude, longitude, postal_code FROM subscriber_addresses ORDER BY postal_code',
+      );
+      expect(gps.rows.map((r) => Object.values(r))).toEqual([
+        [40.7128, -74.006, '10001'],
+        [null, null, '10002'],
+      ]);
+    },
+  );
 
   it('validates only on a dry run, and writes nothing', async () => {
     const edge = await startEdge();
@@ -104,7 +113,8 @@ describe('subscriber CSV import', () => {
       const lines = ['first_name,last_name,email,phone,service_line1,service_city,service_postal_code,service_country'];
       for (let i = 1; i <= 10_000; i++)
         lines.push(
-          `First${i},Last${i},user${i}@bulk.test,+1555${String(i).padStart(7, '0')},${i} Fiber Road,Springfield,${String(i % 100_000).padStart(5, '0')},US`,
+          `First${i},Last${i},user${i}@bulk.test,+1555${String(i).padStart(7, '0')},${i} Fiber ` +
+            `Road,Springfield,${String(i % 100_000).padStart(5, '0')},US`,
         );
       const posted = edge.ok(await importCsv(edge, tenant.owner.token, lines.join('\n')), 202);
       expect(['validating', 'importing', 'completed']).toContain(posted.body.status);
@@ -119,7 +129,8 @@ describe('subscriber CSV import', () => {
 
       const summary = await edge.tenantSql(
         tenant.slug,
-        'SELECT count(*) AS n, min(number) AS first, max(number) AS last, count(DISTINCT number) AS distinct_numbers FROM subscribers',
+        'SELECT count(*) AS n, min(number) AS first, max(number) AS last, count(DISTINCT number) AS distinct_numbers ' +
+          'FROM subscribers',
       );
       expect(summary.rows[0]).toMatchObject({
         n: 10_000,
@@ -129,12 +140,14 @@ describe('subscriber CSV import', () => {
       });
       const outOfOrder = await edge.tenantSql(
         tenant.slug,
-        "SELECT count(*) AS n FROM subscribers WHERE email != 'user' || seq || '@bulk.test' OR number != printf('SUB-%06d', seq)",
+        "SELECT count(*) AS n FROM subscribers WHERE email != 'user' || seq || '@bulk.test' OR number != " +
+          "printf('SUB-%06d', seq)",
       );
       expect(outOfOrder.rows[0]!.n).toBe(0);
       const spot = await edge.tenantSql(
         tenant.slug,
-        "SELECT a.line1, a.city, a.postal_code, a.country FROM subscriber_addresses a JOIN subscribers s ON s.id = a.subscriber_id WHERE s.number = 'SUB-007351'",
+        'SELECT a.line1, a.city, a.postal_code, a.country FROM subscriber_addresses a JOIN subscribers s ON s.id = ' +
+          "a.subscriber_id WHERE s.number = 'SUB-007351'",
       );
       expect(spot.rows.map((r) => Object.values(r))).toEqual([['7351 Fiber Road', 'Springfield', '07351', 'US']]);
       // Imported subscribers are in the search index: by a run of phone digits, by number, by name.
@@ -142,7 +155,8 @@ describe('subscriber CSV import', () => {
         (
           await edge.tenantSql(
             tenant.slug,
-            'SELECT s.number FROM subscribers_fts f JOIN subscribers s ON s.seq = f.rowid WHERE subscribers_fts MATCH ? ORDER BY s.seq',
+            'SELECT s.number FROM subscribers_fts f JOIN subscribers s ON s.seq = f.rowid WHERE subscribers_fts ' +
+              'MATCH ? ORDER BY s.seq',
             [match],
           )
         ).rows.map((r) => r.number);

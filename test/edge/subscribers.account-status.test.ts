@@ -36,51 +36,55 @@ describe('subscriber status is derived', () => {
     });
   });
 
-  it('follows the subscriptions: active, suspended while every live one is, canceled once all ended; delinquent while overdue', async () => {
-    const edge = await startCollectionsEdge();
-    const w = await billingWorld(edge, {}, { role: 'owner' });
-    const offer = await w.offer();
-    const subscriber = await w.subscriber();
-    const status = async () => (await w.get(`subscribers/${String(subscriber.id)}`)).status;
-    const listed = async (filter: string) => (await w.get(`subscribers?status=${filter}`)).data!.map((s) => s.id);
-    const pending = await w.post('subscriptions', {
-      subscriber_id: subscriber.id,
-      offer_id: offer.id,
-      start_at: new Date(startTime).toISOString(),
-    });
-    expect(await status()).toBe('active');
-    await w.post(`subscriptions/${String(pending.id)}/activate`, { at: new Date(startTime).toISOString() }, 200);
-    const second = await w.subscribe(subscriber.id, offer.id, startTime);
-    await w.post(`subscriptions/${String(pending.id)}/suspend`, { reason: 'moving house' }, 200);
-    expect(await status()).toBe('active');
-    await w.post(`subscriptions/${String(second.id)}/suspend`, { reason: 'moving house' }, 200);
-    expect(await status()).toBe('suspended');
-    expect(await listed('suspended')).toEqual([subscriber.id]);
-    await w.post(`subscriptions/${String(second.id)}/resume`, {}, 200);
-    expect(await status()).toBe('active');
+  it(
+    'follows the subscriptions: active, suspended while every live one is, canceled once all ended; delinquent ' +
+      'while overdue',
+    async () => {
+      const edge = await startCollectionsEdge();
+      const w = await billingWorld(edge, {}, { role: 'owner' });
+      const offer = await w.offer();
+      const subscriber = await w.subscriber();
+      const status = async () => (await w.get(`subscribers/${String(subscriber.id)}`)).status;
+      const listed = async (filter: string) => (await w.get(`subscribers?status=${filter}`)).data!.map((s) => s.id);
+      const pending = await w.post('subscriptions', {
+        subscriber_id: subscriber.id,
+        offer_id: offer.id,
+        start_at: new Date(startTime).toISOString(),
+      });
+      expect(await status()).toBe('active');
+      await w.post(`subscriptions/${String(pending.id)}/activate`, { at: new Date(startTime).toISOString() }, 200);
+      const second = await w.subscribe(subscriber.id, offer.id, startTime);
+      await w.post(`subscriptions/${String(pending.id)}/suspend`, { reason: 'moving house' }, 200);
+      expect(await status()).toBe('active');
+      await w.post(`subscriptions/${String(second.id)}/suspend`, { reason: 'moving house' }, 200);
+      expect(await status()).toBe('suspended');
+      expect(await listed('suspended')).toEqual([subscriber.id]);
+      await w.post(`subscriptions/${String(second.id)}/resume`, {}, 200);
+      expect(await status()).toBe('active');
 
-    // An unpaid invoice past due opens an overdue case at the first ladder step (7 days).
-    await w.billAt(startTime);
-    const [invoice] = await w.invoices(subscriber.id);
-    const due = Date.parse(String(invoice!.due_at));
-    await w.collect(due + 7 * day + 9 * hour);
-    expect(await status()).toBe('delinquent');
-    expect(await listed('delinquent')).toEqual([subscriber.id]);
-    await w.pay(subscriber.id, Number(invoice!.balance_due));
-    await w.collect(due + 8 * day + 9 * hour);
-    expect(await status()).toBe('active');
+      // An unpaid invoice past due opens an overdue case at the first ladder step (7 days).
+      await w.billAt(startTime);
+      const [invoice] = await w.invoices(subscriber.id);
+      const due = Date.parse(String(invoice!.due_at));
+      await w.collect(due + 7 * day + 9 * hour);
+      expect(await status()).toBe('delinquent');
+      expect(await listed('delinquent')).toEqual([subscriber.id]);
+      await w.pay(subscriber.id, Number(invoice!.balance_due));
+      await w.collect(due + 8 * day + 9 * hour);
+      expect(await status()).toBe('active');
 
-    for (const sub of [pending, second])
-      await w.post(
-        `subscriptions/${String(sub.id)}/cancel`,
-        { reason: 'leaving', at: new Date(edge.clock.now).toISOString() },
-        200,
-      );
-    await w.billAt(edge.clock.now + 2 * day);
-    expect((await w.subscription(second.id)).status).toBe('canceled');
-    expect(await status()).toBe('canceled');
-    expect(await listed('canceled')).toEqual([subscriber.id]);
-  });
+      for (const sub of [pending, second])
+        await w.post(
+          `subscriptions/${String(sub.id)}/cancel`,
+          { reason: 'leaving', at: new Date(edge.clock.now).toISOString() },
+          200,
+        );
+      await w.billAt(edge.clock.now + 2 * day);
+      expect((await w.subscription(second.id)).status).toBe('canceled');
+      expect(await status()).toBe('canceled');
+      expect(await listed('canceled')).toEqual([subscriber.id]);
+    },
+  );
 });
 
 describe("the subscriber's billing_day", () => {

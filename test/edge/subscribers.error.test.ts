@@ -368,81 +368,86 @@ describe('subscriber validation', () => {
 
 // Issue 13 D6: the tenant's max_subscribers holds on every path that makes a subscriber.
 describe("the tenant's subscriber limit", () => {
-  it('refuses POST, lead conversion, import and restore past it with subscriber_limit_reached, writing nothing', async () => {
-    const edge = await startEdge();
-    const tenant = await edge.createTenant({ max_subscribers: 2 });
-    const token = tenant.owner.token;
-    const count = async () =>
-      Number((await edge.tenantSql(tenant.slug, 'SELECT count(*) AS n FROM subscribers')).rows[0]!.n);
-    const first = edge.ok(
-      await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: 'One' } }),
-      201,
-    ).body;
-    edge.ok(await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: 'Two' } }), 201);
+  it(
+    'refuses POST, lead conversion, ' + 'import and restore past it with subscriber_limit_reached, writing nothing',
+    async () => {
+      const edge = await startEdge();
+      const tenant = await edge.createTenant({ max_subscribers: 2 });
+      const token = tenant.owner.token;
+      const count = async () =>
+        Number((await edge.tenantSql(tenant.slug, 'SELECT count(*) AS n FROM subscribers')).rows[0]!.n);
+      const first = edge.ok(
+        await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: 'One' } }),
+        201,
+      ).body;
+      edge.ok(await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: 'Two' } }), 201);
 
-    expectProblem(
-      await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: 'Three' } }),
-      409,
-      'subscriber_limit_reached',
-    );
-    const lead = edge.ok(
-      await edge.call('POST', '/api/v1/leads', {
-        token,
-        body: { last_name: 'Lead', email: 'lead@example.com', source: 'web' },
-      }),
-      201,
-    ).body;
-    expectProblem(
-      await edge.call('POST', `/api/v1/leads/${String(lead.id)}/convert`, { token }),
-      409,
-      'subscriber_limit_reached',
-    );
-    expect(edge.ok(await edge.call('GET', `/api/v1/leads/${String(lead.id)}`, { token }), 200).body.status).toBe('new');
-    const file = 'name,street,city,country\r\nImported Person,1 St,Town,US\r\n';
-    const imported = await edge.call('POST', '/api/v1/subscriber-imports', {
-      token,
-      body: file,
-      headers: { 'content-type': 'text/csv' },
-    });
-    expectProblem(imported, 409, 'subscriber_limit_reached');
-    expect(await count()).toBe(2);
-    expect(
-      (await edge.tenantSql(tenant.slug, "SELECT last_value FROM document_sequences WHERE prefix = 'SUB'")).rows[0]!
-        .last_value,
-    ).toBe(2);
-
-    // Archived subscribers do not count, so restoring one is a creation too.
-    edge.ok(await edge.call('DELETE', `/api/v1/subscribers/${String(first.id)}`, { token }), 204);
-    edge.ok(await edge.call('POST', `/api/v1/leads/${String(lead.id)}/convert`, { token }), 201);
-    expectProblem(
-      await edge.call('POST', `/api/v1/subscribers/${String(first.id)}/restore`, { token }),
-      409,
-      'subscriber_limit_reached',
-    );
-    const root = await edge.rootToken();
-    edge.ok(
-      await edge.call('PATCH', `/api/v1/platform/tenants/${tenant.slug}`, {
-        token: root,
-        body: { max_subscribers: 4 },
-      }),
-      200,
-    );
-    edge.ok(await edge.call('POST', `/api/v1/subscribers/${String(first.id)}/restore`, { token }), 200);
-    expect(
-      edge.ok(
-        await edge.call('POST', '/api/v1/subscriber-imports', {
+      expectProblem(
+        await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: 'Three' } }),
+        409,
+        'subscriber_limit_reached',
+      );
+      const lead = edge.ok(
+        await edge.call('POST', '/api/v1/leads', {
           token,
-          body: file,
-          headers: { 'content-type': 'text/csv' },
+          body: { last_name: 'Lead', email: 'lead@example.com', source: 'web' },
         }),
-        202,
-      ).body,
-    ).toMatchObject({ status: 'completed', created_count: 1 });
-    expectProblem(
-      await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: 'Five' } }),
-      409,
-      'subscriber_limit_reached',
-    );
-    expect(await count()).toBe(4);
-  });
+        201,
+      ).body;
+      expectProblem(
+        await edge.call('POST', `/api/v1/leads/${String(lead.id)}/convert`, { token }),
+        409,
+        'subscriber_limit_reached',
+      );
+      expect(edge.ok(await edge.call('GET', `/api/v1/leads/${String(lead.id)}`, { token }), 200).body.status).toBe(
+        'new',
+      );
+      const file = 'name,street,city,country\r\nImported Person,1 St,Town,US\r\n';
+      const imported = await edge.call('POST', '/api/v1/subscriber-imports', {
+        token,
+        body: file,
+        headers: { 'content-type': 'text/csv' },
+      });
+      expectProblem(imported, 409, 'subscriber_limit_reached');
+      expect(await count()).toBe(2);
+      expect(
+        (await edge.tenantSql(tenant.slug, "SELECT last_value FROM document_sequences WHERE prefix = 'SUB'")).rows[0]!
+          .last_value,
+      ).toBe(2);
+
+      // Archived subscribers do not count, so restoring one is a creation too.
+      edge.ok(await edge.call('DELETE', `/api/v1/subscribers/${String(first.id)}`, { token }), 204);
+      edge.ok(await edge.call('POST', `/api/v1/leads/${String(lead.id)}/convert`, { token }), 201);
+      expectProblem(
+        await edge.call('POST', `/api/v1/subscribers/${String(first.id)}/restore`, { token }),
+        409,
+        'subscriber_limit_reached',
+      );
+      const root = await edge.rootToken();
+      edge.ok(
+        await edge.call('PATCH', `/api/v1/platform/tenants/${tenant.slug}`, {
+          token: root,
+          body: { max_subscribers: 4 },
+        }),
+        200,
+      );
+      edge.ok(await edge.call('POST', `/api/v1/subscribers/${String(first.id)}/restore`, { token }), 200);
+      expect(
+        edge.ok(
+          await edge.call('POST', '/api/v1/subscriber-imports', {
+            token,
+            body: file,
+            headers: { 'content-type': 'text/csv' },
+          }),
+          202,
+        ).body,
+      ).toMatchObject({ status: 'completed', created_count: 1 });
+      expectProblem(
+        await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: 'Five' } }),
+        409,
+        'subscriber_limit_reached',
+      );
+      expect(await count()).toBe(4);
+    },
+  );
 });

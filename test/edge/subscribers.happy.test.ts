@@ -29,11 +29,40 @@ const audit = async (edge: TestEdge, token: string, id: string) =>
   ).body.data!;
 
 describe('subscribers', () => {
-  it('creates a person with canonical fields, a number, defaults, an address, an audit entry and an event', async () => {
-    const { edge, tenant, token, create } = await setup();
-    const s = await create(
-      person({
-        locale: 'en-gb',
+  it(
+    'creates a person with canonical fields, a number, ' + 'defaults, an address, an audit entry and an event',
+    async () => {
+      const { edge, tenant, token, create } = await setup();
+      const s = await create(
+        person({
+          locale: 'en-gb',
+          timezone: 'Europe/London',
+          billing_day: 28,
+          payment_due_days: 10,
+          grace_days: 3,
+          min_balance: -5000,
+          marketing_opt_in: true,
+          notes: 'prefers mornings',
+          addresses: [
+            {
+              line1: '12 St James Sq',
+              city: 'London',
+              postal_code: 'SW1Y 4JH',
+              country: 'gb',
+              latitude: 51.5074,
+              longitude: -0.1278,
+            },
+          ],
+        }),
+      );
+      expect(s).toMatchObject({
+        subscriber_number: 'SUB-000001',
+        kind: 'person',
+        status: 'active',
+        display_name: 'Ada Lovelace',
+        email: 'ada@example.com',
+        phone: '+442079460018',
+        locale: 'en-GB',
         timezone: 'Europe/London',
         billing_day: 28,
         payment_due_days: 10,
@@ -41,97 +70,79 @@ describe('subscribers', () => {
         min_balance: -5000,
         marketing_opt_in: true,
         notes: 'prefers mornings',
-        addresses: [
-          {
-            line1: '12 St James Sq',
-            city: 'London',
-            postal_code: 'SW1Y 4JH',
-            country: 'gb',
-            latitude: 51.5074,
-            longitude: -0.1278,
-          },
-        ],
-      }),
-    );
-    expect(s).toMatchObject({
-      subscriber_number: 'SUB-000001',
-      kind: 'person',
-      status: 'active',
-      display_name: 'Ada Lovelace',
-      email: 'ada@example.com',
-      phone: '+442079460018',
-      locale: 'en-GB',
-      timezone: 'Europe/London',
-      billing_day: 28,
-      payment_due_days: 10,
-      grace_days: 3,
-      min_balance: -5000,
-      marketing_opt_in: true,
-      notes: 'prefers mornings',
-      custom_fields: {},
-      archived_at: null,
-      erased_at: null,
-      created_at: new Date(edge.clock.now - 1).toISOString(),
-    });
-    expect(s.addresses).toEqual([
-      expect.objectContaining({
-        kind: 'service',
-        is_primary: true,
-        country: 'GB',
-        city: 'London',
-        latitude: 51.5074,
-        longitude: -0.1278,
-      }),
-    ]);
-    const defaults = await create({ kind: 'organization', organization_name: 'Initech' });
-    expect(defaults).toMatchObject({
-      subscriber_number: 'SUB-000002',
-      display_name: 'Initech',
-      billing_day: null,
-      payment_due_days: 14,
-      grace_days: 0,
-      min_balance: 0,
-      marketing_opt_in: false,
-      email: null,
-    });
-    expect(edge.ok(await edge.call('GET', `/api/v1/subscribers/${String(s.id)}`, { token }), 200).body).toEqual(s);
+        custom_fields: {},
+        archived_at: null,
+        erased_at: null,
+        created_at: new Date(edge.clock.now - 1).toISOString(),
+      });
+      expect(s.addresses).toEqual([
+        expect.objectContaining({
+          kind: 'service',
+          is_primary: true,
+          country: 'GB',
+          city: 'London',
+          latitude: 51.5074,
+          longitude: -0.1278,
+        }),
+      ]);
+      const defaults = await create({ kind: 'organization', organization_name: 'Initech' });
+      expect(defaults).toMatchObject({
+        subscriber_number: 'SUB-000002',
+        display_name: 'Initech',
+        billing_day: null,
+        payment_due_days: 14,
+        grace_days: 0,
+        min_balance: 0,
+        marketing_opt_in: false,
+        email: null,
+      });
+      expect(edge.ok(await edge.call('GET', `/api/v1/subscribers/${String(s.id)}`, { token }), 200).body).toEqual(s);
 
-    const entries = await audit(edge, token, String(s.id));
-    expect(entries.map((e) => e.action)).toEqual(['subscriber.created']);
-    // Personal values never enter the (permanent) audit log.
-    expect(JSON.stringify(entries)).not.toMatch(/ada@example\.com|Lovelace|prefers mornings|London/);
-    expect(entries[0]!.changes).toMatchObject({ email: '[changed]', billing_day: 28, subscriber_number: 'SUB-000001' });
-    const events = await edge.tenantSql(tenant.slug, 'SELECT type, payload FROM domain_events WHERE subject_id = ?', [
-      String(s.id),
-    ]);
-    expect(events.rows.map((r) => r.type)).toEqual(['subscriber.created']);
-  });
+      const entries = await audit(edge, token, String(s.id));
+      expect(entries.map((e) => e.action)).toEqual(['subscriber.created']);
+      // Personal values never enter the (permanent) audit log.
+      expect(JSON.stringify(entries)).not.toMatch(/ada@example\.com|Lovelace|prefers mornings|London/);
+      expect(entries[0]!.changes).toMatchObject({
+        email: '[changed]',
+        billing_day: 28,
+        subscriber_number: 'SUB-000001',
+      });
+      const events = await edge.tenantSql(tenant.slug, 'SELECT type, payload FROM domain_events WHERE subject_id = ?', [
+        String(s.id),
+      ]);
+      expect(events.rows.map((r) => r.type)).toEqual(['subscriber.created']);
+    },
+  );
 
-  it('creates with several addresses: one primary per kind, the reply is what a read returns, the addresses are searchable', async () => {
-    const { edge, token, create } = await setup();
-    const s = await create(
-      person({
-        addresses: [
-          { line1: '1 First St', city: 'Austin', country: 'US' },
-          { kind: 'billing', line1: '2 Bill St', city: 'Dallas', country: 'US' },
-          { line1: '3 Third St', city: 'Waco', country: 'US', is_primary: true },
-          { line1: '4 Fourth St', city: 'Plano', country: 'US' },
-        ],
-      }),
-    );
-    const primaries = (s.addresses as Json[]).map((a) => [a.kind, a.line1, a.is_primary]);
-    expect(primaries).toEqual(
-      expect.arrayContaining([
-        ['service', '1 First St', false],
-        ['billing', '2 Bill St', true],
-        ['service', '3 Third St', true],
-        ['service', '4 Fourth St', false],
-      ]),
-    );
-    expect(edge.ok(await edge.call('GET', `/api/v1/subscribers/${String(s.id)}`, { token }), 200).body).toEqual(s);
-    const found = edge.ok(await edge.call('GET', '/api/v1/subscribers?q=waco', { token }), 200).body.data!;
-    expect(found.map((f) => f.id)).toEqual([s.id]);
-  });
+  it(
+    'creates with several addresses: one primary per kind, the reply is what a read returns, the addresses are ' +
+      'searchable',
+    async () => {
+      const { edge, token, create } = await setup();
+      const s = await create(
+        person({
+          addresses: [
+            { line1: '1 First St', city: 'Austin', country: 'US' },
+            { kind: 'billing', line1: '2 Bill St', city: 'Dallas', country: 'US' },
+            { line1: '3 Third St', city: 'Waco', country: 'US', is_primary: true },
+            { line1: '4 Fourth St', city: 'Plano', country: 'US' },
+          ],
+        }),
+      );
+      const primaries = (s.addresses as Json[]).map((a) => [a.kind, a.line1, a.is_primary]);
+      expect(primaries).toEqual(
+        expect.arrayContaining([
+          ['service', '1 First St', false],
+          ['billing', '2 Bill St', true],
+          ['service', '3 Third St', true],
+          ['service', '4 Fourth St', false],
+        ]),
+      );
+      expect(edge.ok(await edge.call('GET', `/api/v1/subscribers/${String(s.id)}`, { token }), 200).body).toEqual(s);
+      const found = edge.ok(await edge.call('GET', '/api/v1/subscribers?q=waco', { token }), 200).body.data!;
+      expect(found.map((f) => f.id)).toEqual([s.id]);
+    },
+  );
 
   it('patches fields, keeps a derived display name in step, audits only real changes', async () => {
     const { edge, token, create } = await setup();
@@ -205,61 +216,68 @@ describe('subscribers', () => {
     ]);
   });
 
-  it('paginates with an opaque cursor in a stable order and filters by status, created range, city and tag', async () => {
-    const { edge, tenant, token, create } = await setup();
-    const made: Json[] = [];
-    for (let i = 0; i < 7; i++) {
-      made.push(
-        await create(
-          person({
-            email: `p${i}@example.com`,
-            addresses: [{ line1: `${i} Main St`, city: i < 3 ? 'Springfield' : 'Shelbyville', country: 'US' }],
-          }),
-        ),
+  it(
+    'paginates with an opaque cursor in a stable order and filters by status, ' + 'created range, city and tag',
+    async () => {
+      const { edge, tenant, token, create } = await setup();
+      const made: Json[] = [];
+      for (let i = 0; i < 7; i++) {
+        made.push(
+          await create(
+            person({
+              email: `p${i}@example.com`,
+              addresses: [{ line1: `${i} Main St`, city: i < 3 ? 'Springfield' : 'Shelbyville', country: 'US' }],
+            }),
+          ),
+        );
+        edge.clock.now += 1000;
+      }
+      // Status is derived from subscriptions (subscribers.account-status.test.ts); here the
+      // derived column is set directly, to test the filter alone.
+      const odd = made.filter((_, i) => i % 2).map((s) => String(s.id));
+      await edge.tenantSql(
+        tenant.slug,
+        `UPDATE subscribers SET status = 'suspended' WHERE id IN (${odd.map(() => '?').join(', ')})`,
+        odd,
       );
-      edge.clock.now += 1000;
-    }
-    // Status is derived from subscriptions (subscribers.account-status.test.ts); here the
-    // derived column is set directly, to test the filter alone.
-    const odd = made.filter((_, i) => i % 2).map((s) => String(s.id));
-    await edge.tenantSql(
-      tenant.slug,
-      `UPDATE subscribers SET status = 'suspended' WHERE id IN (${odd.map(() => '?').join(', ')})`,
-      odd,
-    );
-    const newestFirst = [...made].reverse().map((s) => s.id);
-    const seen: unknown[] = [];
-    let cursor: string | null = null;
-    do {
-      const res = edge.ok(
-        await edge.call('GET', `/api/v1/subscribers?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
-          token,
-        }),
-        200,
-      ).body;
-      seen.push(...res.data!.map((s) => s.id));
-      cursor = res.next_cursor as string | null;
-      if (cursor) expect(cursor).not.toContain(String(res.data!.at(-1)!.id));
-    } while (cursor);
-    expect(seen).toEqual(newestFirst);
+      const newestFirst = [...made].reverse().map((s) => s.id);
+      const seen: unknown[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = edge.ok(
+          await edge.call(
+            'GET',
+            `/api/v1/subscribers?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+            {
+              token,
+            },
+          ),
+          200,
+        ).body;
+        seen.push(...res.data!.map((s) => s.id));
+        cursor = res.next_cursor as string | null;
+        if (cursor) expect(cursor).not.toContain(String(res.data!.at(-1)!.id));
+      } while (cursor);
+      expect(seen).toEqual(newestFirst);
 
-    const ids = async (query: string) =>
-      edge.ok(await edge.call('GET', `/api/v1/subscribers?${query}`, { token }), 200).body.data!.map((s) => s.id);
-    expect(await ids('status=suspended')).toEqual(newestFirst.filter((_, i) => (6 - i) % 2 === 1));
-    const from = String(made[2]!.created_at);
-    const to = String(made[5]!.created_at);
-    expect(await ids(`created_from=${from}&created_to=${to}`)).toEqual([made[4]!.id, made[3]!.id, made[2]!.id]);
-    expect(await ids('city=springfield')).toEqual([made[2]!.id, made[1]!.id, made[0]!.id]);
-    expect(await ids('city=springfield&status=active')).toEqual([made[2]!.id, made[0]!.id]);
-    const tag = edge.ok(
-      await edge.call('POST', '/api/v1/tags', { token, body: { name: 'VIP', color: '#ff0000' } }),
-      201,
-    ).body;
-    expect(
-      (await edge.call('PUT', `/api/v1/subscribers/${String(made[6]!.id)}/tags/${String(tag.id)}`, { token })).status,
-    ).toBe(204);
-    expect(await ids(`tag=${String(tag.id)}`)).toEqual([made[6]!.id]);
-  });
+      const ids = async (query: string) =>
+        edge.ok(await edge.call('GET', `/api/v1/subscribers?${query}`, { token }), 200).body.data!.map((s) => s.id);
+      expect(await ids('status=suspended')).toEqual(newestFirst.filter((_, i) => (6 - i) % 2 === 1));
+      const from = String(made[2]!.created_at);
+      const to = String(made[5]!.created_at);
+      expect(await ids(`created_from=${from}&created_to=${to}`)).toEqual([made[4]!.id, made[3]!.id, made[2]!.id]);
+      expect(await ids('city=springfield')).toEqual([made[2]!.id, made[1]!.id, made[0]!.id]);
+      expect(await ids('city=springfield&status=active')).toEqual([made[2]!.id, made[0]!.id]);
+      const tag = edge.ok(
+        await edge.call('POST', '/api/v1/tags', { token, body: { name: 'VIP', color: '#ff0000' } }),
+        201,
+      ).body;
+      expect(
+        (await edge.call('PUT', `/api/v1/subscribers/${String(made[6]!.id)}/tags/${String(tag.id)}`, { token })).status,
+      ).toBe(204);
+      expect(await ids(`tag=${String(tag.id)}`)).toEqual([made[6]!.id]);
+    },
+  );
 
   it('exports the list as CSV with the same filters, every page, and formula cells neutralised', async () => {
     const { edge, token, create } = await setup();

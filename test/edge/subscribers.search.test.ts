@@ -7,75 +7,79 @@ import { listSubscriberRows } from '../../edge/services/subscribers/manage-subsc
 import { startEdge, type Json } from '../support/edge-app.ts';
 
 describe('subscriber search', () => {
-  it('finds by name prefix, email, phone digits in any format, number, address and contact; never archived; nothing for a non-match', async () => {
-    const edge = await startEdge();
-    const tenant = await edge.createTenant();
-    const token = tenant.owner.token;
-    const create = async (body: Json) => {
-      const s = edge.ok(await edge.call('POST', '/api/v1/subscribers', { token, body }), 201).body;
-      edge.clock.now += 1;
-      return String(s.id);
-    };
-    const zoe = await create({
-      first_name: 'Zoë',
-      last_name: 'Washburne',
-      email: 'zoe.w@serenity.test',
-      phone: '+1 (555) 123-4567',
-      addresses: [{ line1: '42 Firefly Lane', city: 'Persephone', postal_code: '90210', country: 'US' }],
-    });
-    const mal = await create({
-      first_name: 'Malcolm',
-      last_name: 'Reynolds',
-      email: 'captain@serenity.test',
-      phone: '+44 7700 900123',
-    });
-    const inara = await create({ first_name: 'Inara', last_name: 'Serra', email: 'inara@guild.test' });
-    edge.ok(
-      await edge.call('POST', `/api/v1/subscribers/${inara}/contacts`, {
-        token,
-        body: { channel: 'sms', value: '+61 491 570 156' },
-      }),
-      201,
-    );
-    const gone = await create({ first_name: 'Zoltan', last_name: 'Washington', email: 'zoltan@archived.test' });
-    expect((await edge.call('DELETE', `/api/v1/subscribers/${gone}`, { token })).status).toBe(204);
+  it(
+    'finds by name prefix, email, phone digits in any format, number, address and contact; never archived; nothing ' +
+      'for a non-match',
+    async () => {
+      const edge = await startEdge();
+      const tenant = await edge.createTenant();
+      const token = tenant.owner.token;
+      const create = async (body: Json) => {
+        const s = edge.ok(await edge.call('POST', '/api/v1/subscribers', { token, body }), 201).body;
+        edge.clock.now += 1;
+        return String(s.id);
+      };
+      const zoe = await create({
+        first_name: 'Zoë',
+        last_name: 'Washburne',
+        email: 'zoe.w@serenity.test',
+        phone: '+1 (555) 123-4567',
+        addresses: [{ line1: '42 Firefly Lane', city: 'Persephone', postal_code: '90210', country: 'US' }],
+      });
+      const mal = await create({
+        first_name: 'Malcolm',
+        last_name: 'Reynolds',
+        email: 'captain@serenity.test',
+        phone: '+44 7700 900123',
+      });
+      const inara = await create({ first_name: 'Inara', last_name: 'Serra', email: 'inara@guild.test' });
+      edge.ok(
+        await edge.call('POST', `/api/v1/subscribers/${inara}/contacts`, {
+          token,
+          body: { channel: 'sms', value: '+61 491 570 156' },
+        }),
+        201,
+      );
+      const gone = await create({ first_name: 'Zoltan', last_name: 'Washington', email: 'zoltan@archived.test' });
+      expect((await edge.call('DELETE', `/api/v1/subscribers/${gone}`, { token })).status).toBe(204);
 
-    const search = async (q: string, extra = '') =>
-      edge
-        .ok(await edge.call('GET', `/api/v1/subscribers?q=${encodeURIComponent(q)}${extra}`, { token }), 200)
-        .body.data!.map((s) => String(s.id));
-    expect(await search('wash')).toEqual([zoe]); // prefix (type-ahead); the archived Washington is hidden
-    expect(await search('wash', '&archived=include')).toEqual([gone, zoe]);
-    expect(await search('zoe')).toEqual([zoe]); // diacritics folded
-    expect(await search('ZOE WASH')).toEqual([zoe]); // every word must match, any case
-    expect(await search('zoe reynolds')).toEqual([]);
-    expect(await search('serenity')).toEqual([mal, zoe]); // email domain
-    expect(await search('captain@seren')).toEqual([mal]);
-    expect(await search('555-123')).toEqual([zoe]); // digits inside the number, formatting ignored
-    expect(await search('(555) 1234567')).toEqual([zoe]);
-    expect(await search('15551234567')).toEqual([zoe]);
-    expect(await search('7700900')).toEqual([mal]);
-    expect(await search('0491570')).toEqual([]); // national format is not what was stored
-    expect(await search('491 570 156')).toEqual([inara]); // a contact's number
-    expect(await search('SUB-000002')).toEqual([mal]);
-    expect(await search('000003')).toEqual([inara]);
-    expect(await search('firefly')).toEqual([zoe]);
-    expect(await search('persephone 90210')).toEqual([zoe]);
-    expect(await search('nobody-here')).toEqual([]);
-    expect(await search('"*) OR (')).toEqual([]); // FTS5 syntax in the input is plain text
-    expect(await search('serenity', '&status=suspended')).toEqual([]);
+      const search = async (q: string, extra = '') =>
+        edge
+          .ok(await edge.call('GET', `/api/v1/subscribers?q=${encodeURIComponent(q)}${extra}`, { token }), 200)
+          .body.data!.map((s) => String(s.id));
+      expect(await search('wash')).toEqual([zoe]); // prefix (type-ahead); the archived Washington is hidden
+      expect(await search('wash', '&archived=include')).toEqual([gone, zoe]);
+      expect(await search('zoe')).toEqual([zoe]); // diacritics folded
+      expect(await search('ZOE WASH')).toEqual([zoe]); // every word must match, any case
+      expect(await search('zoe reynolds')).toEqual([]);
+      expect(await search('serenity')).toEqual([mal, zoe]); // email domain
+      expect(await search('captain@seren')).toEqual([mal]);
+      expect(await search('555-123')).toEqual([zoe]); // digits inside the number, formatting ignored
+      expect(await search('(555) 1234567')).toEqual([zoe]);
+      expect(await search('15551234567')).toEqual([zoe]);
+      expect(await search('7700900')).toEqual([mal]);
+      expect(await search('0491570')).toEqual([]); // national format is not what was stored
+      expect(await search('491 570 156')).toEqual([inara]); // a contact's number
+      expect(await search('SUB-000002')).toEqual([mal]);
+      expect(await search('000003')).toEqual([inara]);
+      expect(await search('firefly')).toEqual([zoe]);
+      expect(await search('persephone 90210')).toEqual([zoe]);
+      expect(await search('nobody-here')).toEqual([]);
+      expect(await search('"*) OR (')).toEqual([]); // FTS5 syntax in the input is plain text
+      expect(await search('serenity', '&status=suspended')).toEqual([]);
 
-    // A change is searchable at once; the old text is not.
-    edge.ok(
-      await edge.call('PATCH', `/api/v1/subscribers/${mal}`, {
-        token,
-        body: { last_name: 'Tam', email: 'mal@tam.test' },
-      }),
-      200,
-    );
-    expect(await search('reynolds')).toEqual([]);
-    expect(await search('tam')).toEqual([mal]);
-  });
+      // A change is searchable at once; the old text is not.
+      edge.ok(
+        await edge.call('PATCH', `/api/v1/subscribers/${mal}`, {
+          token,
+          body: { last_name: 'Tam', email: 'mal@tam.test' },
+        }),
+        200,
+      );
+      expect(await search('reynolds')).toEqual([]);
+      expect(await search('tam')).toEqual([mal]);
+    },
+  );
 
   it('pages city and tag lists newest first, one row per subscriber, like the default list', async () => {
     const edge = await startEdge();
@@ -190,7 +194,8 @@ describe('subscriber search', () => {
       expect(plans.tag).toMatch(seek('subscriber_tags_tag', 'tag_id=?'));
       expect(plans['tag, cursor']).toMatch(seek('subscriber_tags_tag', 'tag_id=? AND subscriber_id<?'));
       for (const name of ['city', 'city, cursor', 'tag', 'tag, cursor']) {
-        expect(plans[name]!.split('\n')[0], name).toMatch(/^SEARCH subscriber_(addresses|tags) /); // the filter's index drives the loop
+        // the filter's index drives the loop
+        expect(plans[name]!.split('\n')[0], name).toMatch(/^SEARCH subscriber_(addresses|tags) /);
         expect(plans[name], name).toMatch(/SEARCH subscribers USING INDEX sqlite_autoindex_subscribers_1 \(id=\?\)/);
       }
       // A search sorts its hits (few, from the FTS index); no list sorts its rows.

@@ -165,7 +165,8 @@ describe('subscriptions', () => {
     // A dunning hold beside the admin one: an admin resume lifts both.
     await edge.tenantSql(
       tenant.slug,
-      "INSERT INTO service_holds (id, subscription_id, reason, action, placed_at) VALUES ('0192f0c0-0000-7000-8000-000000000001', ?, 'overdue', 'throttle', 0)",
+      'INSERT INTO service_holds (id, subscription_id, reason, action, placed_at) VALUES ' +
+        "('0192f0c0-0000-7000-8000-000000000001', ?, 'overdue', 'throttle', 0)",
       [id],
     );
     edge.clock.now += 60_000;
@@ -173,7 +174,8 @@ describe('subscriptions', () => {
     expect(resumed).toMatchObject({ status: 'active', suspended_at: null, open_holds: [] });
     const events = await edge.tenantSql(
       tenant.slug,
-      "SELECT type, payload FROM domain_events WHERE subject_id = ? AND type IN ('subscription.suspended', 'subscription.restored') ORDER BY seq",
+      "SELECT type, payload FROM domain_events WHERE subject_id = ? AND type IN ('subscription.suspended', " +
+        "'subscription.restored') ORDER BY seq",
       [id],
     );
     expect(events.rows.map((r) => [r.type, (JSON.parse(String(r.payload)) as Json).reason]).sort()).toEqual([
@@ -187,46 +189,50 @@ describe('subscriptions', () => {
     ]);
   });
 
-  it('cancels a weekly plan on Thursday: 4/7 used, 3/7 credited (100,000 → 42,857), canceled by the billing run', async () => {
-    const { edge, tenant, travel, post, get, offer, activeSubscription, bill, invoices, balance } = await ownerWorld();
-    const weekly = await offer(100_000, { billing_cycle: 'weekly' });
-    await travel('2031-01-20T00:00:00Z'); // a Monday
-    const { id, subscriberId } = await activeSubscription(weekly.id, '2031-01-20T00:00:00Z');
-    await bill('2031-01-20T00:00:00Z');
-    expect((await invoices(subscriberId)).map((i) => i.total)).toEqual([100_000]);
-    expect(await get(`subscriptions/${id}`)).toMatchObject({
-      billing_anchor_day: 1,
-      next_billing_at: '2031-01-27T00:00:00.000Z',
-      credit_basis: 100_000,
-    });
+  it(
+    'cancels a weekly plan on Thursday: 4/7 used, ' + '3/7 credited (100,000 → 42,857), canceled by the billing run',
+    async () => {
+      const { edge, tenant, travel, post, get, offer, activeSubscription, bill, invoices, balance } =
+        await ownerWorld();
+      const weekly = await offer(100_000, { billing_cycle: 'weekly' });
+      await travel('2031-01-20T00:00:00Z'); // a Monday
+      const { id, subscriberId } = await activeSubscription(weekly.id, '2031-01-20T00:00:00Z');
+      await bill('2031-01-20T00:00:00Z');
+      expect((await invoices(subscriberId)).map((i) => i.total)).toEqual([100_000]);
+      expect(await get(`subscriptions/${id}`)).toMatchObject({
+        billing_anchor_day: 1,
+        next_billing_at: '2031-01-27T00:00:00.000Z',
+        credit_basis: 100_000,
+      });
 
-    await travel('2031-01-23T15:00:00Z'); // Thursday afternoon
-    const canceled = await post(`subscriptions/${id}/cancel`, { reason: 'Moving away' }, 200);
-    expect(canceled).toMatchObject({
-      status: 'active',
-      canceled_at: '2031-01-23T15:00:00.000Z',
-      ends_at: '2031-01-24T00:00:00.000Z',
-      next_billing_at: '2031-01-24T00:00:00.000Z',
-      cancel_reason: 'Moving away',
-    });
-    const notes = (await get(`credit-notes?subscriber_id=${subscriberId}`)).data!;
-    // The credit went straight onto the open week's invoice: 4/7 of the week is left to pay.
-    expect(notes.map((n) => [n.total, n.status])).toEqual([[42_857, 'applied']]);
-    expect(await balance(subscriberId)).toMatchObject({ outstanding: 57_143, credit: 0 });
+      await travel('2031-01-23T15:00:00Z'); // Thursday afternoon
+      const canceled = await post(`subscriptions/${id}/cancel`, { reason: 'Moving away' }, 200);
+      expect(canceled).toMatchObject({
+        status: 'active',
+        canceled_at: '2031-01-23T15:00:00.000Z',
+        ends_at: '2031-01-24T00:00:00.000Z',
+        next_billing_at: '2031-01-24T00:00:00.000Z',
+        cancel_reason: 'Moving away',
+      });
+      const notes = (await get(`credit-notes?subscriber_id=${subscriberId}`)).data!;
+      // The credit went straight onto the open week's invoice: 4/7 of the week is left to pay.
+      expect(notes.map((n) => [n.total, n.status])).toEqual([[42_857, 'applied']]);
+      expect(await balance(subscriberId)).toMatchObject({ outstanding: 57_143, credit: 0 });
 
-    // Nothing more is billed; the run after ends_at finishes the cancellation once.
-    await travel('2031-01-27T00:00:00Z');
-    await bill('2031-01-27T00:00:00Z');
-    await bill('2031-01-27T00:00:00Z');
-    expect(await get(`subscriptions/${id}`)).toMatchObject({ status: 'canceled' });
-    expect((await invoices(subscriberId)).length).toBe(1);
-    const events = await edge.tenantSql(
-      tenant.slug,
-      "SELECT type FROM domain_events WHERE subject_id = ? AND type LIKE 'subscription.cancel%' ORDER BY seq",
-      [id],
-    );
-    expect(events.rows.map((r) => r.type)).toEqual(['subscription.cancel_scheduled', 'subscription.canceled']);
-  });
+      // Nothing more is billed; the run after ends_at finishes the cancellation once.
+      await travel('2031-01-27T00:00:00Z');
+      await bill('2031-01-27T00:00:00Z');
+      await bill('2031-01-27T00:00:00Z');
+      expect(await get(`subscriptions/${id}`)).toMatchObject({ status: 'canceled' });
+      expect((await invoices(subscriberId)).length).toBe(1);
+      const events = await edge.tenantSql(
+        tenant.slug,
+        "SELECT type FROM domain_events WHERE subject_id = ? AND type LIKE 'subscription.cancel%' ORDER BY seq",
+        [id],
+      );
+      expect(events.rows.map((r) => r.type)).toEqual(['subscription.cancel_scheduled', 'subscription.canceled']);
+    },
+  );
 
   it('bills the last stub up to ends_at before the cancellation is finished', async () => {
     const { travel, post, get, offer, activeSubscription, bill, invoices } = await ownerWorld();
@@ -249,35 +255,38 @@ describe('subscriptions', () => {
     expect((await invoices(subscriberId)).map((i) => i.total)).toEqual([1535, 500]);
   });
 
-  it('cancels at once when the end has passed, and a pending subscription at once, freeing the service line', async () => {
-    const { edge, post, get, offer, subscriber, activeSubscription, bill, invoices } = await ownerWorld();
-    const plan = await offer(1000);
-    const { id } = await activeSubscription(plan.id, '2031-01-10T00:00:00Z', { username: 'line-1' });
-    await bill('2031-01-10T00:00:00Z');
-    expect(
-      await post(`subscriptions/${id}/cancel`, { reason: 'Back-dated', at: '2031-01-12T10:00:00Z' }, 200),
-    ).toMatchObject({ status: 'canceled', ends_at: '2031-01-13T00:00:00.000Z' });
-    // Never billed: the days used before ends_at are billed by the run, which then finishes it.
-    const late = await activeSubscription(plan.id, '2031-01-10T00:00:00Z');
-    expect(
-      await post(`subscriptions/${late.id}/cancel`, { reason: 'Back-dated', at: '2031-01-12T10:00:00Z' }, 200),
-    ).toMatchObject({ status: 'active', next_billing_at: '2031-01-10T00:00:00.000Z' });
-    await bill('2031-01-15T09:00:00Z');
-    await bill('2031-01-15T09:00:00Z');
-    expect(await get(`subscriptions/${late.id}`)).toMatchObject({ status: 'canceled' });
-    expect((await invoices(late.subscriberId)).map((i) => i.total)).toEqual([97]); // 3/31 of 1000
-    const owner = await subscriber();
-    const pending = await post('subscriptions', {
-      subscriber_id: owner.id,
-      offer_id: plan.id,
-      start_at: '2031-02-01T00:00:00Z',
-      username: 'line-1',
-    });
-    edge.clock.now += 1000;
-    expect(
-      await post(`subscriptions/${String(pending.id)}/cancel`, { reason: 'Changed their mind' }, 200),
-    ).toMatchObject({ status: 'canceled', ends_at: new Date(edge.clock.now).toISOString() });
-  });
+  it(
+    'cancels at once when the end has passed, ' + 'and a pending subscription at once, freeing the service line',
+    async () => {
+      const { edge, post, get, offer, subscriber, activeSubscription, bill, invoices } = await ownerWorld();
+      const plan = await offer(1000);
+      const { id } = await activeSubscription(plan.id, '2031-01-10T00:00:00Z', { username: 'line-1' });
+      await bill('2031-01-10T00:00:00Z');
+      expect(
+        await post(`subscriptions/${id}/cancel`, { reason: 'Back-dated', at: '2031-01-12T10:00:00Z' }, 200),
+      ).toMatchObject({ status: 'canceled', ends_at: '2031-01-13T00:00:00.000Z' });
+      // Never billed: the days used before ends_at are billed by the run, which then finishes it.
+      const late = await activeSubscription(plan.id, '2031-01-10T00:00:00Z');
+      expect(
+        await post(`subscriptions/${late.id}/cancel`, { reason: 'Back-dated', at: '2031-01-12T10:00:00Z' }, 200),
+      ).toMatchObject({ status: 'active', next_billing_at: '2031-01-10T00:00:00.000Z' });
+      await bill('2031-01-15T09:00:00Z');
+      await bill('2031-01-15T09:00:00Z');
+      expect(await get(`subscriptions/${late.id}`)).toMatchObject({ status: 'canceled' });
+      expect((await invoices(late.subscriberId)).map((i) => i.total)).toEqual([97]); // 3/31 of 1000
+      const owner = await subscriber();
+      const pending = await post('subscriptions', {
+        subscriber_id: owner.id,
+        offer_id: plan.id,
+        start_at: '2031-02-01T00:00:00Z',
+        username: 'line-1',
+      });
+      edge.clock.now += 1000;
+      expect(
+        await post(`subscriptions/${String(pending.id)}/cancel`, { reason: 'Changed their mind' }, 200),
+      ).toMatchObject({ status: 'canceled', ends_at: new Date(edge.clock.now).toISOString() });
+    },
+  );
 
   it('edits the service line, price override and discount', async () => {
     const { post, patch, get, offer, subscriber } = await ownerWorld();

@@ -98,36 +98,43 @@ describe('plan change', () => {
     expect((await s.invoices(s.subscriberId)).at(-1)).toMatchObject({ kind: 'recurring', total: 200 });
   });
 
-  it('upgrade then downgrade the same day with refund_policy credit: the account owes exactly the original price', async () => {
-    const s = await billedForMay({ policy: { refund_policy: 'credit' } });
-    await s.travel('2031-05-16T12:00:00Z');
-    expect(await change(s, s.id, { offer_id: s.big.id })).toMatchObject({ net: 50, outcome: 'invoice' });
-    s.edge.clock.now += 60_000;
-    const down = await preview(s, s.id, { offer_id: s.small.id });
-    // credit_basis is what was paid (200 since the upgrade), so the credit mirrors the charge.
-    expect(down).toMatchObject({ credit: 100, charge: 50, net: -50, total: -50, outcome: 'credit_note' });
-    const applied = await change(s, s.id, { offer_id: s.small.id });
-    expect(planned(applied)).toEqual(down);
-    expect(applied.change).toMatchObject({ net: -50, invoice_id: null, credit_note_id: expect.any(String) });
-    expect(applied.subscription).toMatchObject({ offer_id: s.small.id, credit_basis: 100 });
-    expect(await money(s, s.subscriberId)).toBe(100);
-  });
+  it(
+    'upgrade then downgrade the same day with refund_policy credit: ' + 'the account owes exactly the original price',
+    async () => {
+      const s = await billedForMay({ policy: { refund_policy: 'credit' } });
+      await s.travel('2031-05-16T12:00:00Z');
+      expect(await change(s, s.id, { offer_id: s.big.id })).toMatchObject({ net: 50, outcome: 'invoice' });
+      s.edge.clock.now += 60_000;
+      const down = await preview(s, s.id, { offer_id: s.small.id });
+      // credit_basis is what was paid (200 since the upgrade), so the credit mirrors the charge.
+      expect(down).toMatchObject({ credit: 100, charge: 50, net: -50, total: -50, outcome: 'credit_note' });
+      const applied = await change(s, s.id, { offer_id: s.small.id });
+      expect(planned(applied)).toEqual(down);
+      expect(applied.change).toMatchObject({ net: -50, invoice_id: null, credit_note_id: expect.any(String) });
+      expect(applied.subscription).toMatchObject({ offer_id: s.small.id, credit_basis: 100 });
+      expect(await money(s, s.subscriberId)).toBe(100);
+    },
+  );
 
-  it('upgrade then downgrade the same day with refund_policy none: nothing is given back, and going up again costs nothing', async () => {
-    const s = await billedForMay({ policy: { refund_policy: 'none' } });
-    await s.travel('2031-05-16T12:00:00Z');
-    await change(s, s.id, { offer_id: s.big.id });
-    const down = await change(s, s.id, { offer_id: s.small.id });
-    expect(down).toMatchObject({ credit: 100, charge: 50, net: 0, total: 0, outcome: 'clamped', lines: [] });
-    expect(down.change).toMatchObject({ status: 'applied', net: 0, invoice_id: null, credit_note_id: null });
-    // They paid for the dearer plan this cycle: that stays the basis.
-    expect(down.subscription).toMatchObject({ offer_id: s.small.id, credit_basis: 200 });
-    const up = await change(s, s.id, { offer_id: s.big.id });
-    expect(up).toMatchObject({ credit: 100, charge: 100, net: 0, total: 0, outcome: 'none' });
-    expect(await money(s, s.subscriberId)).toBe(150);
-    expect(await s.count("subscription_changes WHERE status = 'applied'")).toBe(3);
-    expect((await s.invoices(s.subscriberId)).length).toBe(2);
-  });
+  it(
+    'upgrade then downgrade the same day with refund_policy none: nothing is given back, and going up again costs ' +
+      'nothing',
+    async () => {
+      const s = await billedForMay({ policy: { refund_policy: 'none' } });
+      await s.travel('2031-05-16T12:00:00Z');
+      await change(s, s.id, { offer_id: s.big.id });
+      const down = await change(s, s.id, { offer_id: s.small.id });
+      expect(down).toMatchObject({ credit: 100, charge: 50, net: 0, total: 0, outcome: 'clamped', lines: [] });
+      expect(down.change).toMatchObject({ status: 'applied', net: 0, invoice_id: null, credit_note_id: null });
+      // They paid for the dearer plan this cycle: that stays the basis.
+      expect(down.subscription).toMatchObject({ offer_id: s.small.id, credit_basis: 200 });
+      const up = await change(s, s.id, { offer_id: s.big.id });
+      expect(up).toMatchObject({ credit: 100, charge: 100, net: 0, total: 0, outcome: 'none' });
+      expect(await money(s, s.subscriberId)).toBe(150);
+      expect(await s.count("subscription_changes WHERE status = 'applied'")).toBe(3);
+      expect((await s.invoices(s.subscriberId)).length).toBe(2);
+    },
+  );
 
   it('changes the plan of a suspended subscription, which stays suspended', async () => {
     const s = await billedForMay();
@@ -216,63 +223,70 @@ describe('plan change', () => {
     expect((invoice.lines as Json[]).map((l) => l.amount)).toEqual((shown.lines as Json[]).map((l) => l.amount));
   });
 
-  it('moves a change to another billing cycle to the next boundary, where the run re-anchors and bills the new cycle', async () => {
-    const s = await billedForMay();
-    const weekly = await s.offer(700, { billing_cycle: 'weekly' });
-    await s.travel('2031-05-16T12:00:00Z');
-    const scheduled = await change(s, s.id, { offer_id: weekly.id });
-    expect(scheduled).toMatchObject({
-      scheduled: true,
-      effective_at: '2031-06-01T00:00:00.000Z',
-      credit: 0,
-      charge: 0,
-      net: 0,
-      lines: [],
-    });
-    await s.travel('2031-06-01T00:00:00Z');
-    await s.bill('2031-06-01T00:00:00Z');
-    // 2031-06-01 is a Sunday: the weekly anchor is ISO weekday 7.
-    expect(await s.get(`subscriptions/${s.id}`)).toMatchObject({
-      offer_id: weekly.id,
-      billing_cycle: 'weekly',
-      billing_anchor_day: 7,
-      next_billing_at: '2031-06-08T00:00:00.000Z',
-    });
-    expect((await s.invoices(s.subscriberId)).at(-1)).toMatchObject({ kind: 'recurring', total: 700 });
-  });
+  it(
+    'moves a change to another billing cycle to the next boundary, ' +
+      'where the run re-anchors and bills the new cycle',
+    async () => {
+      const s = await billedForMay();
+      const weekly = await s.offer(700, { billing_cycle: 'weekly' });
+      await s.travel('2031-05-16T12:00:00Z');
+      const scheduled = await change(s, s.id, { offer_id: weekly.id });
+      expect(scheduled).toMatchObject({
+        scheduled: true,
+        effective_at: '2031-06-01T00:00:00.000Z',
+        credit: 0,
+        charge: 0,
+        net: 0,
+        lines: [],
+      });
+      await s.travel('2031-06-01T00:00:00Z');
+      await s.bill('2031-06-01T00:00:00Z');
+      // 2031-06-01 is a Sunday: the weekly anchor is ISO weekday 7.
+      expect(await s.get(`subscriptions/${s.id}`)).toMatchObject({
+        offer_id: weekly.id,
+        billing_cycle: 'weekly',
+        billing_anchor_day: 7,
+        next_billing_at: '2031-06-08T00:00:00.000Z',
+      });
+      expect((await s.invoices(s.subscriberId)).at(-1)).toMatchObject({ kind: 'recurring', total: 700 });
+    },
+  );
 
-  it('charges the policy’s upgrade fee, and carries a change below the minimum invoice amount to the next invoice', async () => {
-    const s = await billedForMay({
-      policy: { upgrade_fees: [{ currency: 'USD', amount: 25 }], min_invoice_amount: 1000 },
-    });
-    await s.travel('2031-05-16T12:00:00Z');
-    const applied = await change(s, s.id, { offer_id: s.big.id });
-    expect(applied).toMatchObject({
-      net: 50,
-      fee: 25,
-      total: 75,
-      outcome: 'pending_charges',
-      change: { invoice_id: null },
-    });
-    expect((applied.lines as Json[]).map((l) => [l.kind, l.amount])).toEqual([
-      ['proration_credit', -50],
-      ['proration_charge', 100],
-      ['change_fee', 25],
-    ]);
-    expect(await s.count('pending_charges WHERE invoice_line_id IS NULL')).toBe(3);
-    await s.travel('2031-06-01T00:00:00Z');
-    await s.bill('2031-06-01T00:00:00Z');
-    const june = (await s.invoices(s.subscriberId)).at(-1);
-    expect((june!.lines as Json[]).map((l) => [l.kind, l.amount])).toEqual(
-      expect.arrayContaining([
-        ['recurring', 200],
+  it(
+    'charges the policy’s upgrade fee, ' + 'and carries a change below the minimum invoice amount to the next invoice',
+    async () => {
+      const s = await billedForMay({
+        policy: { upgrade_fees: [{ currency: 'USD', amount: 25 }], min_invoice_amount: 1000 },
+      });
+      await s.travel('2031-05-16T12:00:00Z');
+      const applied = await change(s, s.id, { offer_id: s.big.id });
+      expect(applied).toMatchObject({
+        net: 50,
+        fee: 25,
+        total: 75,
+        outcome: 'pending_charges',
+        change: { invoice_id: null },
+      });
+      expect((applied.lines as Json[]).map((l) => [l.kind, l.amount])).toEqual([
         ['proration_credit', -50],
         ['proration_charge', 100],
         ['change_fee', 25],
-      ]),
-    );
-    expect(june!.total).toBe(275);
-  });
+      ]);
+      expect(await s.count('pending_charges WHERE invoice_line_id IS NULL')).toBe(3);
+      await s.travel('2031-06-01T00:00:00Z');
+      await s.bill('2031-06-01T00:00:00Z');
+      const june = (await s.invoices(s.subscriberId)).at(-1);
+      expect((june!.lines as Json[]).map((l) => [l.kind, l.amount])).toEqual(
+        expect.arrayContaining([
+          ['recurring', 200],
+          ['proration_credit', -50],
+          ['proration_charge', 100],
+          ['change_fee', 25],
+        ]),
+      );
+      expect(june!.total).toBe(275);
+    },
+  );
 
   it('previews exactly what it applies, for random prices and instants in the cycle (property)', async () => {
     const s = await ownerWorld();
@@ -321,16 +335,19 @@ describe('plan change', () => {
     );
   }, 120_000);
 
-  it('a downgrade from an untaxed plan to a taxed one credits the difference with the new plan’s tax netted in', async () => {
-    const s = await billedForMay({ policy: { refund_policy: 'credit' } }, [200, 100]);
-    const tax = await s.post('tax-rates', { name: 'VAT', rate: '10', mode: 'exclusive' });
-    const taxed = await s.offer(100, { tax_rate_id: tax.id });
-    await s.travel('2031-05-16T12:00:00Z');
-    const applied = await change(s, s.id, { offer_id: taxed.id, effective_at: '2031-05-16T12:00:00Z' });
-    // Credit 100 (untaxed), charge 50 + 5 tax: the customer is owed 45.
-    expect(applied).toMatchObject({ credit: 100, charge: 50, net: -50, total: -45, outcome: 'credit_note' });
-    const trial = (await s.get('reports/trial-balance')).currencies as Json[];
-    expect(trial[0]).toMatchObject({ balanced: true });
-    expect(await money(s, s.subscriberId)).toBe(200 - 45);
-  });
+  it(
+    'a downgrade from an untaxed plan to a taxed one credits the ' + 'difference with the new plan’s tax netted in',
+    async () => {
+      const s = await billedForMay({ policy: { refund_policy: 'credit' } }, [200, 100]);
+      const tax = await s.post('tax-rates', { name: 'VAT', rate: '10', mode: 'exclusive' });
+      const taxed = await s.offer(100, { tax_rate_id: tax.id });
+      await s.travel('2031-05-16T12:00:00Z');
+      const applied = await change(s, s.id, { offer_id: taxed.id, effective_at: '2031-05-16T12:00:00Z' });
+      // Credit 100 (untaxed), charge 50 + 5 tax: the customer is owed 45.
+      expect(applied).toMatchObject({ credit: 100, charge: 50, net: -50, total: -45, outcome: 'credit_note' });
+      const trial = (await s.get('reports/trial-balance')).currencies as Json[];
+      expect(trial[0]).toMatchObject({ balanced: true });
+      expect(await money(s, s.subscriberId)).toBe(200 - 45);
+    },
+  );
 });

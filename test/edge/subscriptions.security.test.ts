@@ -47,34 +47,37 @@ describe('subscription permissions and isolation', () => {
     expect(await s.count("subscriptions WHERE status = 'active'")).toBe(1);
   });
 
-  it('keeps tenants apart: another tenant sees nothing and cannot use this tenant’s subscribers or offers', async () => {
-    const s = await ownerWorld();
-    const plan = await s.offer(1000);
-    const owner = await s.subscriber();
-    const sub = await s.post('subscriptions', {
-      subscriber_id: owner.id,
-      offer_id: plan.id,
-      start_at: '2031-01-15T09:00:00Z',
-    });
-    const intruder = await s.edge.createTenant();
-    const token = intruder.owner.token;
-    expectProblem(await s.edge.call('GET', `/api/v1/subscriptions/${String(sub.id)}`, { token }), 404, 'not_found');
-    expectProblem(
-      await s.edge.call('POST', `/api/v1/subscriptions/${String(sub.id)}/cancel`, { token, body: { reason: 'x' } }),
-      404,
-      'not_found',
-    );
-    expect(s.edge.ok(await s.edge.call('GET', '/api/v1/subscriptions', { token }), 200).body.data).toEqual([]);
-    expectProblem(
-      await s.edge.call('POST', '/api/v1/subscriptions', {
-        token,
-        body: { subscriber_id: owner.id, offer_id: plan.id, start_at: '2031-01-15T09:00:00Z' },
-      }),
-      404,
-      'not_found',
-    );
-    expect((await s.get(`subscriptions/${String(sub.id)}`)).status).toBe('pending');
-  });
+  it(
+    'keeps tenants apart: ' + 'another tenant sees nothing and cannot use this tenant’s subscribers or offers',
+    async () => {
+      const s = await ownerWorld();
+      const plan = await s.offer(1000);
+      const owner = await s.subscriber();
+      const sub = await s.post('subscriptions', {
+        subscriber_id: owner.id,
+        offer_id: plan.id,
+        start_at: '2031-01-15T09:00:00Z',
+      });
+      const intruder = await s.edge.createTenant();
+      const token = intruder.owner.token;
+      expectProblem(await s.edge.call('GET', `/api/v1/subscriptions/${String(sub.id)}`, { token }), 404, 'not_found');
+      expectProblem(
+        await s.edge.call('POST', `/api/v1/subscriptions/${String(sub.id)}/cancel`, { token, body: { reason: 'x' } }),
+        404,
+        'not_found',
+      );
+      expect(s.edge.ok(await s.edge.call('GET', '/api/v1/subscriptions', { token }), 200).body.data).toEqual([]);
+      expectProblem(
+        await s.edge.call('POST', '/api/v1/subscriptions', {
+          token,
+          body: { subscriber_id: owner.id, offer_id: plan.id, start_at: '2031-01-15T09:00:00Z' },
+        }),
+        404,
+        'not_found',
+      );
+      expect((await s.get(`subscriptions/${String(sub.id)}`)).status).toBe('pending');
+    },
+  );
 });
 
 describe('subscription writes are atomic and race-free', () => {
@@ -90,7 +93,8 @@ describe('subscription writes are atomic and race-free', () => {
     // Fails after the subscription, the invoice, its journal entry and events were written.
     await s.edge.tenantSql(
       s.tenant.slug,
-      "CREATE TRIGGER fail_change BEFORE INSERT ON subscription_changes BEGIN SELECT RAISE(ABORT, 'forced failure'); END",
+      "CREATE TRIGGER fail_change BEFORE INSERT ON subscription_changes BEGIN SELECT RAISE(ABORT, 'forced failure'); " +
+        'END',
     );
     expectProblem(
       await s.edge.call('POST', `/api/v1/subscriptions/${id}/change-plan`, {

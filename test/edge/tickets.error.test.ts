@@ -65,81 +65,87 @@ describe('ticket input errors', () => {
   });
 
   // Issue 13 D11: a random subscription id, or another tenant's, used to be stored as given.
-  it("refuses a subscription that does not exist, is another tenant's, or is not the ticket's subscriber's", async () => {
-    const { edge, tenant, token, path } = await setup();
-    const subscription = async (owner: string) => {
-      const offer = edge.ok(
-        await edge.call('POST', '/api/v1/offers', {
-          token: owner,
-          body: {
-            code: `O-${crypto.randomUUID().slice(0, 8)}`,
-            name: 'Fiber',
-            service_type: 'residential',
-            access_type: 'fiber',
-            billing_cycle: 'monthly',
-            billing_mode: 'postpaid',
-            prices: [{ currency: 'USD', amount: 1000 }],
-            download_mbps: 100,
-            upload_mbps: 20,
-          },
-        }),
+  it(
+    'refuses a subscription that does not exist, is another ' + "tenant's, or is not the ticket's subscriber's",
+    async () => {
+      const { edge, tenant, token, path } = await setup();
+      const subscription = async (owner: string) => {
+        const offer = edge.ok(
+          await edge.call('POST', '/api/v1/offers', {
+            token: owner,
+            body: {
+              code: `O-${crypto.randomUUID().slice(0, 8)}`,
+              name: 'Fiber',
+              service_type: 'residential',
+              access_type: 'fiber',
+              billing_cycle: 'monthly',
+              billing_mode: 'postpaid',
+              prices: [{ currency: 'USD', amount: 1000 }],
+              download_mbps: 100,
+              upload_mbps: 20,
+            },
+          }),
+          201,
+        ).body;
+        const subscriber = edge.ok(
+          await edge.call('POST', '/api/v1/subscribers', { token: owner, body: { last_name: 'Owner' } }),
+          201,
+        ).body;
+        const sub = edge.ok(
+          await edge.call('POST', '/api/v1/subscriptions', {
+            token: owner,
+            body: { subscriber_id: subscriber.id, offer_id: offer.id, start_at: '2031-01-15T00:00:00Z' },
+          }),
+          201,
+        ).body;
+        return { subscriberId: String(subscriber.id), id: String(sub.id) };
+      };
+      const mine = await subscription(token);
+      const other = await edge.createTenant();
+      const foreign = await subscription(other.owner.token);
+      const stranger = edge.ok(
+        await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: 'Stranger' } }),
         201,
       ).body;
-      const subscriber = edge.ok(
-        await edge.call('POST', '/api/v1/subscribers', { token: owner, body: { last_name: 'Owner' } }),
-        201,
-      ).body;
-      const sub = edge.ok(
-        await edge.call('POST', '/api/v1/subscriptions', {
-          token: owner,
-          body: { subscriber_id: subscriber.id, offer_id: offer.id, start_at: '2031-01-15T00:00:00Z' },
-        }),
-        201,
-      ).body;
-      return { subscriberId: String(subscriber.id), id: String(sub.id) };
-    };
-    const mine = await subscription(token);
-    const other = await edge.createTenant();
-    const foreign = await subscription(other.owner.token);
-    const stranger = edge.ok(
-      await edge.call('POST', '/api/v1/subscribers', { token, body: { last_name: 'Stranger' } }),
-      201,
-    ).body;
-    const cases: Json[] = [
-      { subscription_id: crypto.randomUUID() },
-      { subscription_id: foreign.id },
-      { subscription_id: mine.id, subscriber_id: stranger.id },
-    ];
-    for (const links of cases) {
-      for (const [method, url] of [
-        ['POST', '/api/v1/tickets'],
-        ['PATCH', path],
-      ] as const) {
-        const problem = expectProblem(
-          await edge.call(method, url, { token, body: { ...(method === 'POST' ? { subject: 'x' } : {}), ...links } }),
-          400,
-          'validation_failed',
-        );
-        expect(problem.errors).toEqual([
-          { path: 'subscription_id', message: expect.stringMatching(/no subscription|belongs to another subscriber/) },
-        ]);
+      const cases: Json[] = [
+        { subscription_id: crypto.randomUUID() },
+        { subscription_id: foreign.id },
+        { subscription_id: mine.id, subscriber_id: stranger.id },
+      ];
+      for (const links of cases) {
+        for (const [method, url] of [
+          ['POST', '/api/v1/tickets'],
+          ['PATCH', path],
+        ] as const) {
+          const problem = expectProblem(
+            await edge.call(method, url, { token, body: { ...(method === 'POST' ? { subject: 'x' } : {}), ...links } }),
+            400,
+            'validation_failed',
+          );
+          expect(problem.errors).toEqual([
+            {
+              path: 'subscription_id',
+              message: expect.stringMatching(/no subscription|belongs to another subscriber/),
+            },
+          ]);
+        }
       }
-    }
-    expect(
-      (await edge.tenantSql(tenant.slug, 'SELECT count(*) AS n FROM tickets WHERE subscription_id IS NOT NULL'))
-        .rows[0]!.n,
-    ).toBe(0);
-    // Its own subscriber's subscription is fine; alone, the ticket takes that subscriber.
-    edge.ok(
-      await edge.call('POST', '/api/v1/tickets', {
-        token,
-        body: { subject: 'ok', subscriber_id: mine.subscriberId, subscription_id: mine.id },
-      }),
-      201,
-    );
-    const alone = edge.ok(await edge.call('PATCH', path, { token, body: { subscription_id: mine.id } }), 200).body;
-    expect(alone).toMatchObject({ subscription_id: mine.id, subscriber_id: mine.subscriberId });
-  });
+      expect(
+        (await edge.tenantSql(tenant.slug, 'SELECT count(*) AS n FROM tickets WHERE subscription_id IS NOT NULL'))
+          .rows[0]!.n,
+      ).toBe(0);
+      // Its own subscriber's subscription is fine; alone, the ticket takes that subscriber.
+      edge.ok(
+        await edge.call('POST', '/api/v1/tickets', {
+          token,
+          body: { subject: 'ok', subscriber_id: mine.subscriberId, subscription_id: mine.id },
+        }),
+        201,
+      );
+      const alone = edge.ok(await edge.call('PATCH', path, { token, body: { subscription_id: mine.id } }), 200).body;
+      expect(alone).toMatchObject({ subscription_id: mine.id, subscriber_id: mine.subscriberId });
+    },
+  );
 
   it('lists each bad field of a change and of a comment', async () => {
     const { edge, token, path } = await setup();

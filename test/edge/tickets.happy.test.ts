@@ -20,124 +20,131 @@ const events = async (edge: TestEdge, slug: string, type: string) =>
   ).rows.map((r) => ({ subject: String(r.subject_id), payload: JSON.parse(String(r.payload)) as Json }));
 
 describe('tickets', () => {
-  it('creates numbered tickets with SLA due times from priority, a ticket.created event and an audit entry', async () => {
-    const { edge, tenant, token, create } = await setup();
-    const tech = await edge.createStaff(tenant, 'field_tech');
-    const first = await create({
-      subject: 'No internet',
-      description: 'Since this morning',
-      priority: 'urgent',
-      assignee_id: tech.id,
-    });
-    expect(first).toMatchObject({
-      number: 'TKT-000001',
-      subject: 'No internet',
-      description: 'Since this morning',
-      priority: 'urgent',
-      status: 'open',
-      assignee_id: tech.id,
-      subscriber_id: null,
-      created_by: tenant.owner.id,
-      sla: {
-        first_response: { due_at: iso(startTime + 1 * hour), met_at: null, breached: false },
-        resolution: { due_at: iso(startTime + 4 * hour), met_at: null, breached: false, paused: false },
-      },
-    });
-    // Subscriptions must exist (tickets.error.test.ts); devices have no table yet and are kept as given.
-    const second = await create({ subject: 'Slow', device_id: '0192f0c0-0000-7000-8000-000000000002' });
-    expect(second).toMatchObject({
-      number: 'TKT-000002',
-      priority: 'normal',
-      description: '',
-      subscription_id: null,
-      device_id: '0192f0c0-0000-7000-8000-000000000002',
-    });
-    expect(second.sla).toMatchObject({
-      first_response: { due_at: iso(startTime + 4 * hour) },
-      resolution: { due_at: iso(startTime + 24 * hour) },
-    });
-    for (const [priority, fr, res] of [
-      ['high', 2, 8],
-      ['low', 8, 72],
-    ] as const) {
-      expect((await create({ subject: priority, priority })).sla).toMatchObject({
-        first_response: { due_at: iso(startTime + fr * hour) },
-        resolution: { due_at: iso(startTime + res * hour) },
+  it(
+    'creates numbered tickets with SLA due times from priority, ' + 'a ticket.created event and an audit entry',
+    async () => {
+      const { edge, tenant, token, create } = await setup();
+      const tech = await edge.createStaff(tenant, 'field_tech');
+      const first = await create({
+        subject: 'No internet',
+        description: 'Since this morning',
+        priority: 'urgent',
+        assignee_id: tech.id,
       });
-    }
-
-    expect(await events(edge, tenant.slug, 'ticket.created')).toEqual([
-      {
-        subject: first.id,
-        payload: {
-          number: 'TKT-000001',
-          subject: 'No internet',
-          priority: 'urgent',
-          assignee_id: tech.id,
-          subscriber_id: null,
+      expect(first).toMatchObject({
+        number: 'TKT-000001',
+        subject: 'No internet',
+        description: 'Since this morning',
+        priority: 'urgent',
+        status: 'open',
+        assignee_id: tech.id,
+        subscriber_id: null,
+        created_by: tenant.owner.id,
+        sla: {
+          first_response: { due_at: iso(startTime + 1 * hour), met_at: null, breached: false },
+          resolution: { due_at: iso(startTime + 4 * hour), met_at: null, breached: false, paused: false },
         },
-      },
-      expect.objectContaining({ subject: second.id }),
-      expect.anything(),
-      expect.anything(),
-    ]);
-    const audit = edge.ok(await edge.call('GET', `/api/v1/audit-events?resource_id=${first.id}`, { token }), 200).body
-      .data!;
-    expect(audit.map((e) => e.action)).toEqual(['ticket.created']);
-    expect(edge.ok(await edge.call('GET', `/api/v1/tickets/${first.id}`, { token }), 200).body).toEqual(first);
-  });
+      });
+      // Subscriptions must exist (tickets.error.test.ts); devices have no table yet and are kept as given.
+      const second = await create({ subject: 'Slow', device_id: '0192f0c0-0000-7000-8000-000000000002' });
+      expect(second).toMatchObject({
+        number: 'TKT-000002',
+        priority: 'normal',
+        description: '',
+        subscription_id: null,
+        device_id: '0192f0c0-0000-7000-8000-000000000002',
+      });
+      expect(second.sla).toMatchObject({
+        first_response: { due_at: iso(startTime + 4 * hour) },
+        resolution: { due_at: iso(startTime + 24 * hour) },
+      });
+      for (const [priority, fr, res] of [
+        ['high', 2, 8],
+        ['low', 8, 72],
+      ] as const) {
+        expect((await create({ subject: priority, priority })).sla).toMatchObject({
+          first_response: { due_at: iso(startTime + fr * hour) },
+          resolution: { due_at: iso(startTime + res * hour) },
+        });
+      }
 
-  it('moves through statuses: pending pauses the resolution clock, resolving meets both clocks, reopening restarts resolution, closing is final', async () => {
-    const { edge, key: token, create } = await setup();
-    const ticket = await create({ subject: 'Router reboots', priority: 'high' });
-    const patch = async (body: Json) =>
-      edge.ok(await edge.call('PATCH', `/api/v1/tickets/${ticket.id}`, { token, body }), 200).body;
+      expect(await events(edge, tenant.slug, 'ticket.created')).toEqual([
+        {
+          subject: first.id,
+          payload: {
+            number: 'TKT-000001',
+            subject: 'No internet',
+            priority: 'urgent',
+            assignee_id: tech.id,
+            subscriber_id: null,
+          },
+        },
+        expect.objectContaining({ subject: second.id }),
+        expect.anything(),
+        expect.anything(),
+      ]);
+      const audit = edge.ok(await edge.call('GET', `/api/v1/audit-events?resource_id=${first.id}`, { token }), 200).body
+        .data!;
+      expect(audit.map((e) => e.action)).toEqual(['ticket.created']);
+      expect(edge.ok(await edge.call('GET', `/api/v1/tickets/${first.id}`, { token }), 200).body).toEqual(first);
+    },
+  );
 
-    edge.clock.now = startTime + 1 * hour;
-    expect(await patch({ status: 'pending' })).toMatchObject({
-      status: 'pending',
-      sla: { resolution: { paused: true, due_at: iso(startTime + 8 * hour) } },
-    });
-    edge.clock.now = startTime + 10 * hour; // 9 h waiting on the customer: not counted, not breached
-    expect((await patch({})).sla).toMatchObject({ resolution: { breached: false, paused: true } });
-    const resumed = await patch({ status: 'open' });
-    expect(resumed.sla).toMatchObject({
-      resolution: { paused: false, breached: false, due_at: iso(startTime + 17 * hour) },
-    });
+  it(
+    'moves through statuses: pending pauses the resolution clock, resolving meets both clocks, reopening restarts ' +
+      'resolution, closing is final',
+    async () => {
+      const { edge, key: token, create } = await setup();
+      const ticket = await create({ subject: 'Router reboots', priority: 'high' });
+      const patch = async (body: Json) =>
+        edge.ok(await edge.call('PATCH', `/api/v1/tickets/${ticket.id}`, { token, body }), 200).body;
 
-    edge.clock.now = startTime + 11 * hour;
-    const resolved = await patch({ status: 'resolved' });
-    expect(resolved.sla).toMatchObject({
-      first_response: { met_at: iso(startTime + 11 * hour) },
-      resolution: { met_at: iso(startTime + 11 * hour), breached: false },
-    });
+      edge.clock.now = startTime + 1 * hour;
+      expect(await patch({ status: 'pending' })).toMatchObject({
+        status: 'pending',
+        sla: { resolution: { paused: true, due_at: iso(startTime + 8 * hour) } },
+      });
+      edge.clock.now = startTime + 10 * hour; // 9 h waiting on the customer: not counted, not breached
+      expect((await patch({})).sla).toMatchObject({ resolution: { breached: false, paused: true } });
+      const resumed = await patch({ status: 'open' });
+      expect(resumed.sla).toMatchObject({
+        resolution: { paused: false, breached: false, due_at: iso(startTime + 17 * hour) },
+      });
 
-    edge.clock.now = startTime + 30 * hour;
-    const reopened = await patch({ status: 'open' });
-    expect(reopened).toMatchObject({
-      status: 'open',
-      sla: { resolution: { met_at: null, due_at: iso(startTime + 38 * hour), breached: false } },
-    });
+      edge.clock.now = startTime + 11 * hour;
+      const resolved = await patch({ status: 'resolved' });
+      expect(resolved.sla).toMatchObject({
+        first_response: { met_at: iso(startTime + 11 * hour) },
+        resolution: { met_at: iso(startTime + 11 * hour), breached: false },
+      });
 
-    const closed = await patch({ status: 'closed' });
-    expect(closed).toMatchObject({
-      status: 'closed',
-      closed_at: iso(startTime + 30 * hour),
-      sla: { resolution: { met_at: iso(startTime + 30 * hour) } },
-    });
+      edge.clock.now = startTime + 30 * hour;
+      const reopened = await patch({ status: 'open' });
+      expect(reopened).toMatchObject({
+        status: 'open',
+        sla: { resolution: { met_at: null, due_at: iso(startTime + 38 * hour), breached: false } },
+      });
 
-    const audit = edge.ok(
-      await edge.call('GET', `/api/v1/audit-events?resource_id=${ticket.id}&action=ticket.updated`, { token }),
-      200,
-    ).body.data!;
-    expect(audit.map((e) => (e.changes as Json).status)).toEqual([
-      { from: 'open', to: 'closed' },
-      { from: 'resolved', to: 'open' },
-      { from: 'open', to: 'resolved' },
-      { from: 'pending', to: 'open' },
-      { from: 'open', to: 'pending' },
-    ]);
-  });
+      const closed = await patch({ status: 'closed' });
+      expect(closed).toMatchObject({
+        status: 'closed',
+        closed_at: iso(startTime + 30 * hour),
+        sla: { resolution: { met_at: iso(startTime + 30 * hour) } },
+      });
+
+      const audit = edge.ok(
+        await edge.call('GET', `/api/v1/audit-events?resource_id=${ticket.id}&action=ticket.updated`, { token }),
+        200,
+      ).body.data!;
+      expect(audit.map((e) => (e.changes as Json).status)).toEqual([
+        { from: 'open', to: 'closed' },
+        { from: 'resolved', to: 'open' },
+        { from: 'open', to: 'resolved' },
+        { from: 'pending', to: 'open' },
+        { from: 'open', to: 'pending' },
+      ]);
+    },
+  );
 
   it('edits fields, re-targets SLAs on a priority change, and unassigns with null', async () => {
     const { edge, tenant, key: token, create } = await setup();
@@ -248,7 +255,9 @@ describe('tickets', () => {
     expect(csv.headers.get('content-disposition')).toBe('attachment; filename="tickets.csv"');
     const lines = csv.text.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'number,id,subject,description,status,priority,assignee_id,subscriber_id,subscription_id,device_id,first_response_due_at,first_responded_at,first_response_breached,resolution_due_at,resolved_at,resolution_breached,created_at,updated_at,closed_at',
+      'number,id,subject,description,status,priority,assignee_id,subscriber_id,subscription_id,device_id,' +
+        'first_response_due_at,first_responded_at,first_response_breached,resolution_due_at,resolved_at,' +
+        'resolution_breached,created_at,updated_at,closed_at',
     );
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 6).join(','))).toEqual([
       `"TKT-000003","${String(created[2]!.id)}","T2","","open","low"`,

@@ -106,113 +106,117 @@ describe('ticket permissions', () => {
 });
 
 describe('SLA breaches', () => {
-  it('records each clock breach exactly once, from the sweep or from a read, and never while pending or after it was met', async () => {
-    const edge = await startEdge();
-    const tenant = await edge.createTenant();
-    const key = (await edge.createApiKey(tenant.owner.token, 'owner')).secret; // API keys outlive the clock jumps
-    // One millisecond apart, so newest-first lists have a defined order.
-    const create = async (subject: string, priority: string) =>
-      edge.ok(await edge.call('POST', '/api/v1/tickets', { token: key, body: { subject, priority } }), 201).body;
-    const urgent = await create('urgent', 'urgent'); // first response 1 h, resolution 4 h
-    edge.clock.now++;
-    const answered = await create('answered', 'urgent');
-    edge.clock.now++;
-    const waiting = await create('waiting', 'urgent');
-    edge.clock.now++;
-    const normal = await create('normal', 'normal'); // 4 h, 24 h
-    edge.clock.now = startTime + 30 * 60_000;
-    edge.ok(
-      await edge.call('POST', `/api/v1/tickets/${String(answered.id)}/comments`, {
-        token: key,
-        body: { body: 'On it' },
-      }),
-      201,
-    );
-    edge.ok(
-      await edge.call('POST', `/api/v1/tickets/${String(waiting.id)}/comments`, {
-        token: key,
-        body: { body: 'Need your router model' },
-      }),
-      201,
-    );
-    edge.ok(
-      await edge.call('PATCH', `/api/v1/tickets/${String(waiting.id)}`, { token: key, body: { status: 'pending' } }),
-      200,
-    );
-    const sweep = async () =>
-      edge.ok(await edge.call('POST', '/api/v1/tickets/sla-sweep', { token: key }), 200).body.breached as Json[];
+  it(
+    'records each clock breach exactly once, from the sweep or from a read, and never while pending or after it was ' +
+      'met',
+    async () => {
+      const edge = await startEdge();
+      const tenant = await edge.createTenant();
+      const key = (await edge.createApiKey(tenant.owner.token, 'owner')).secret; // API keys outlive the clock jumps
+      // One millisecond apart, so newest-first lists have a defined order.
+      const create = async (subject: string, priority: string) =>
+        edge.ok(await edge.call('POST', '/api/v1/tickets', { token: key, body: { subject, priority } }), 201).body;
+      const urgent = await create('urgent', 'urgent'); // first response 1 h, resolution 4 h
+      edge.clock.now++;
+      const answered = await create('answered', 'urgent');
+      edge.clock.now++;
+      const waiting = await create('waiting', 'urgent');
+      edge.clock.now++;
+      const normal = await create('normal', 'normal'); // 4 h, 24 h
+      edge.clock.now = startTime + 30 * 60_000;
+      edge.ok(
+        await edge.call('POST', `/api/v1/tickets/${String(answered.id)}/comments`, {
+          token: key,
+          body: { body: 'On it' },
+        }),
+        201,
+      );
+      edge.ok(
+        await edge.call('POST', `/api/v1/tickets/${String(waiting.id)}/comments`, {
+          token: key,
+          body: { body: 'Need your router model' },
+        }),
+        201,
+      );
+      edge.ok(
+        await edge.call('PATCH', `/api/v1/tickets/${String(waiting.id)}`, { token: key, body: { status: 'pending' } }),
+        200,
+      );
+      const sweep = async () =>
+        edge.ok(await edge.call('POST', '/api/v1/tickets/sla-sweep', { token: key }), 200).body.breached as Json[];
 
-    // Exactly at the due time is not yet a breach.
-    edge.clock.now = startTime + hour;
-    expect(await sweep()).toEqual([]);
-    edge.clock.now = startTime + hour + 1;
-    expect(await sweep()).toEqual([
-      {
-        ticket_id: urgent.id,
-        number: urgent.number,
-        kind: 'first_response',
+      // Exactly at the due time is not yet a breach.
+      edge.clock.now = startTime + hour;
+      expect(await sweep()).toEqual([]);
+      edge.clock.now = startTime + hour + 1;
+      expect(await sweep()).toEqual([
+        {
+          ticket_id: urgent.id,
+          number: urgent.number,
+          kind: 'first_response',
+          due_at: new Date(startTime + hour).toISOString(),
+        },
+      ]);
+      expect(await sweep()).toEqual([]);
+
+      edge.clock.now = startTime + 5 * hour;
+      const flagged = edge
+        .ok(await edge.call('GET', '/api/v1/tickets?breached=true', { token: key }), 200)
+        .body.data!.map((t) => t.subject);
+      expect(flagged).toEqual(['normal', 'answered', 'urgent']); // not yet swept, already shown
+      expect(
+        edge
+          .ok(await edge.call('GET', '/api/v1/tickets?breached=false', { token: key }), 200)
+          .body.data!.map((t) => t.subject),
+      ).toEqual(['waiting']);
+      // Reading one ticket records its breach at once.
+      const read = edge.ok(await edge.call('GET', `/api/v1/tickets/${String(normal.id)}`, { token: key }), 200).body;
+      expect(read.sla).toMatchObject({ first_response: { breached: true }, resolution: { breached: false } });
+      edge.ok(await edge.call('GET', `/api/v1/tickets/${String(normal.id)}`, { token: key }), 200);
+      const swept = await sweep();
+      expect(swept.map((b) => [b.number, b.kind]).sort()).toEqual([
+        [urgent.number, 'resolution'],
+        [answered.number, 'resolution'],
+      ]);
+      expect(await sweep()).toEqual([]);
+
+      // Resolving after the breach does not undo it; reopening restarts the clock but never breaches that kind again.
+      edge.ok(
+        await edge.call('PATCH', `/api/v1/tickets/${String(urgent.id)}`, { token: key, body: { status: 'resolved' } }),
+        200,
+      );
+      edge.ok(
+        await edge.call('PATCH', `/api/v1/tickets/${String(urgent.id)}`, { token: key, body: { status: 'open' } }),
+        200,
+      );
+      edge.clock.now = startTime + 100 * hour;
+      const late = await sweep();
+      expect(late.map((b) => [b.number, b.kind])).toEqual([[normal.number, 'resolution']]);
+
+      const events = await breachEvents(edge, tenant.slug);
+      expect(events.map((e) => [e.number, e.kind])).toEqual([
+        [urgent.number, 'first_response'],
+        [normal.number, 'first_response'],
+        [urgent.number, 'resolution'],
+        [answered.number, 'resolution'],
+        [normal.number, 'resolution'],
+      ]);
+      expect(events[0]).toMatchObject({
+        ticket: urgent.id,
+        priority: 'urgent',
         due_at: new Date(startTime + hour).toISOString(),
-      },
-    ]);
-    expect(await sweep()).toEqual([]);
-
-    edge.clock.now = startTime + 5 * hour;
-    const flagged = edge
-      .ok(await edge.call('GET', '/api/v1/tickets?breached=true', { token: key }), 200)
-      .body.data!.map((t) => t.subject);
-    expect(flagged).toEqual(['normal', 'answered', 'urgent']); // not yet swept, already shown
-    expect(
-      edge
-        .ok(await edge.call('GET', '/api/v1/tickets?breached=false', { token: key }), 200)
-        .body.data!.map((t) => t.subject),
-    ).toEqual(['waiting']);
-    // Reading one ticket records its breach at once.
-    const read = edge.ok(await edge.call('GET', `/api/v1/tickets/${String(normal.id)}`, { token: key }), 200).body;
-    expect(read.sla).toMatchObject({ first_response: { breached: true }, resolution: { breached: false } });
-    edge.ok(await edge.call('GET', `/api/v1/tickets/${String(normal.id)}`, { token: key }), 200);
-    const swept = await sweep();
-    expect(swept.map((b) => [b.number, b.kind]).sort()).toEqual([
-      [urgent.number, 'resolution'],
-      [answered.number, 'resolution'],
-    ]);
-    expect(await sweep()).toEqual([]);
-
-    // Resolving after the breach does not undo it; reopening restarts the clock but never breaches that kind again.
-    edge.ok(
-      await edge.call('PATCH', `/api/v1/tickets/${String(urgent.id)}`, { token: key, body: { status: 'resolved' } }),
-      200,
-    );
-    edge.ok(
-      await edge.call('PATCH', `/api/v1/tickets/${String(urgent.id)}`, { token: key, body: { status: 'open' } }),
-      200,
-    );
-    edge.clock.now = startTime + 100 * hour;
-    const late = await sweep();
-    expect(late.map((b) => [b.number, b.kind])).toEqual([[normal.number, 'resolution']]);
-
-    const events = await breachEvents(edge, tenant.slug);
-    expect(events.map((e) => [e.number, e.kind])).toEqual([
-      [urgent.number, 'first_response'],
-      [normal.number, 'first_response'],
-      [urgent.number, 'resolution'],
-      [answered.number, 'resolution'],
-      [normal.number, 'resolution'],
-    ]);
-    expect(events[0]).toMatchObject({
-      ticket: urgent.id,
-      priority: 'urgent',
-      due_at: new Date(startTime + hour).toISOString(),
-      at: startTime + hour + 1,
-    });
-    // The pending ticket's resolution clock stood still: 3.5 h of it remain.
-    expect(events.some((e) => e.ticket === waiting.id)).toBe(false);
-    const audit = edge.ok(
-      await edge.call('GET', '/api/v1/audit-events?action=ticket.sla_breached', { token: key }),
-      200,
-    ).body.data!;
-    expect(audit).toHaveLength(5);
-    expect(audit.every((e) => e.actor_type === 'system' && e.actor_id === null)).toBe(true);
-  });
+        at: startTime + hour + 1,
+      });
+      // The pending ticket's resolution clock stood still: 3.5 h of it remain.
+      expect(events.some((e) => e.ticket === waiting.id)).toBe(false);
+      const audit = edge.ok(
+        await edge.call('GET', '/api/v1/audit-events?action=ticket.sla_breached', { token: key }),
+        200,
+      ).body.data!;
+      expect(audit).toHaveLength(5);
+      expect(audit.every((e) => e.actor_type === 'system' && e.actor_id === null)).toBe(true);
+    },
+  );
 
   it('records a breach once under concurrent sweeps and reads', async () => {
     const edge = await startEdge();

@@ -28,7 +28,10 @@ ATTRIBUTE Service-Type 6 integer
 ATTRIBUTE CHAP-Challenge 60 octets
 """
 args = json.loads(sys.stdin.read())
-client = Client(server="127.0.0.1", authport=args["auth"], acctport=args["acct"], secret=args["secret"].encode(), dict=Dictionary(io.StringIO(DICT)))
+client = Client(
+    server="127.0.0.1", authport=args["auth"], acctport=args["acct"], secret=args["secret"].encode(),
+    dict=Dictionary(io.StringIO(DICT)),
+)
 client.timeout = 3
 client.retries = 1
 out = []

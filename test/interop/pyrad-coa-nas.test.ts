@@ -192,7 +192,8 @@ describe('pyrad as the NAS', () => {
       expect(requests.every((request) => !request.authenticatorOk && request.messageAuthenticatorOk === false)).toBe(
         true,
       );
-      // pyrad's server dispatched every datagram of this file to a handler (none was malformed or from an unknown host).
+      // pyrad's server dispatched every datagram of this file to a handler (none was malformed or from an unknown
+      // host).
       expect(nas.dropped).toEqual([]);
     } finally {
       await fixture.replica.applyChanges([

@@ -37,27 +37,31 @@ async function radclient(kind: 'auth' | 'acct' | 'status', port: number, attribu
 }
 
 describe('radclient against the appliance', () => {
-  it('PAP: Access-Accept with the MikroTik rate limit (upload first) and the VLAN, Access-Reject for a wrong password', async () => {
-    const { auth } = server.radius.ports;
-    const accept = await radclient(
-      'auth',
-      auth,
-      'User-Name = rc-user\nUser-Password = rc-secret-pw\nMessage-Authenticator = 0x00\n',
-    );
-    expect(accept).toMatch(/Received Access-Accept/);
-    expect(accept).toMatch(/Mikrotik-Rate-Limit = "5M\/20M"/);
-    expect(accept).toMatch(/Framed-Pool = "pool-a"/);
-    // RFC 3580 §3.31 as FreeRADIUS's decoder reads it (tag 0 where the attribute has one).
-    expect(accept).toMatch(/Tunnel-Type(:0)? = VLAN/);
-    expect(accept).toMatch(/Tunnel-Medium-Type(:0)? = IEEE-802/);
-    expect(accept).toMatch(/Tunnel-Private-Group-Id(:0)? = "3017"/);
-    const reject = await radclient(
-      'auth',
-      auth,
-      'User-Name = rc-user\nUser-Password = wrong\nMessage-Authenticator = 0x00\n',
-    );
-    expect(reject).toMatch(/Received Access-Reject/);
-  });
+  it(
+    'PAP: Access-Accept with the MikroTik rate limit (upload first) ' +
+      'and the VLAN, Access-Reject for a wrong password',
+    async () => {
+      const { auth } = server.radius.ports;
+      const accept = await radclient(
+        'auth',
+        auth,
+        'User-Name = rc-user\nUser-Password = rc-secret-pw\nMessage-Authenticator = 0x00\n',
+      );
+      expect(accept).toMatch(/Received Access-Accept/);
+      expect(accept).toMatch(/Mikrotik-Rate-Limit = "5M\/20M"/);
+      expect(accept).toMatch(/Framed-Pool = "pool-a"/);
+      // RFC 3580 §3.31 as FreeRADIUS's decoder reads it (tag 0 where the attribute has one).
+      expect(accept).toMatch(/Tunnel-Type(:0)? = VLAN/);
+      expect(accept).toMatch(/Tunnel-Medium-Type(:0)? = IEEE-802/);
+      expect(accept).toMatch(/Tunnel-Private-Group-Id(:0)? = "3017"/);
+      const reject = await radclient(
+        'auth',
+        auth,
+        'User-Name = rc-user\nUser-Password = wrong\nMessage-Authenticator = 0x00\n',
+      );
+      expect(reject).toMatch(/Received Access-Reject/);
+    },
+  );
 
   it('CHAP (radclient computes CHAP-Password from the cleartext)', async () => {
     const out = await radclient(
@@ -81,7 +85,8 @@ describe('radclient against the appliance', () => {
     const stop = await radclient(
       'acct',
       acct,
-      'User-Name = rc-user\nAcct-Status-Type = Stop\nAcct-Session-Id = rc-1\nAcct-Output-Octets = 1000\nAcct-Output-Gigawords = 1\n',
+      'User-Name = rc-user\nAcct-Status-Type = Stop\nAcct-Session-Id = rc-1\nAcct-Output-Octets = ' +
+        '1000\nAcct-Output-Gigawords = 1\n',
     );
     expect(stop).toMatch(/Received Accounting-Response/);
     expect(server.appliance.context.spool.stats().appended).toBe(before + 2);

@@ -143,7 +143,8 @@ export async function billingWorld(edge: TestEdge, tenantOverrides: Json = {}, o
   const events = async (...types: string[]) =>
     (
       await rows(
-        `SELECT type, subject_id, payload FROM domain_events WHERE type IN (${types.map(() => '?').join(', ')}) ORDER BY seq`,
+        `SELECT type, subject_id, payload FROM domain_events WHERE type IN (${types.map(() => '?').join(', ')}) ` +
+          `ORDER BY seq`,
         types,
       )
     ).map((r) => ({
@@ -168,22 +169,27 @@ export async function billingWorld(edge: TestEdge, tenantOverrides: Json = {}, o
           - coalesce((SELECT sum(amount) FROM payment_allocations a WHERE a.invoice_id = i.id), 0)
           - coalesce((SELECT sum(amount) FROM credit_note_applications c WHERE c.invoice_id = i.id), 0) END AS derived
       FROM invoices i WHERE balance_due != derived
-        OR (status = 'paid' AND balance_due != 0) OR (status IN ('issued', 'partially_paid', 'overdue') AND balance_due = 0 AND total > 0)`);
+        OR (status = 'paid' AND balance_due != 0) OR (status IN ('issued', 'partially_paid', 'overdue') AND
+        balance_due = 0 AND total > 0)`);
     expect(invoiceDrift).toEqual([]);
     const receivableDrift = await rows(`
       SELECT s.id,
-        coalesce((SELECT sum(debit - credit) FROM journal_lines j WHERE j.subscriber_id = s.id AND j.account = 'receivable'), 0) AS journal,
-        coalesce((SELECT sum(balance_due) FROM invoices i WHERE i.subscriber_id = s.id AND i.status IN ('issued', 'partially_paid', 'overdue')), 0) AS open
+        coalesce((SELECT sum(debit - credit) FROM journal_lines j WHERE j.subscriber_id = s.id AND j.account =
+        'receivable'), 0) AS journal,
+        coalesce((SELECT sum(balance_due) FROM invoices i WHERE i.subscriber_id = s.id AND i.status IN ('issued',
+        'partially_paid', 'overdue')), 0) AS open
       FROM subscribers s WHERE journal != open`);
     expect(receivableDrift).toEqual([]);
     const creditDrift = await rows(`
       SELECT s.id,
-        coalesce((SELECT sum(credit - debit) FROM journal_lines j WHERE j.subscriber_id = s.id AND j.account = 'customer_credit'), 0) AS journal,
+        coalesce((SELECT sum(credit - debit) FROM journal_lines j WHERE j.subscriber_id = s.id AND j.account =
+        'customer_credit'), 0) AS journal,
         coalesce((SELECT sum(p.amount
             - coalesce((SELECT sum(a.amount) FROM payment_allocations a WHERE a.payment_id = p.id), 0)
             - coalesce((SELECT sum(r.amount) FROM refunds r WHERE r.payment_id = p.id), 0))
           FROM payments p WHERE p.subscriber_id = s.id), 0)
-        + coalesce((SELECT sum(remaining) FROM credit_notes n WHERE n.subscriber_id = s.id AND n.status IN ('issued', 'partially_applied')), 0) AS documents
+        + coalesce((SELECT sum(remaining) FROM credit_notes n WHERE n.subscriber_id = s.id AND n.status IN ('issued',
+        'partially_applied')), 0) AS documents
       FROM subscribers s WHERE journal != documents`);
     expect(creditDrift).toEqual([]);
     for (const c of ((await get('reports/trial-balance')).currencies as Json[]) ?? [])
@@ -286,7 +292,10 @@ export async function usageWorld(edge: TestEdge, tenantOverrides: Json = {}) {
     });
   const subscriber = async () => w.post('subscribers', { first_name: 'Ada', last_name: unique('Lovelace-') });
 
-  /** A subscription for `username` billed on the 1st, activated at `at` (default Jan 1, so January is a whole period; null: left pending). */
+  /**
+   * A subscription for `username` billed on the 1st, activated at `at` (default Jan 1, so January is a whole period;
+   * null: left pending).
+   */
   async function subscribe(input: {
     offerId: unknown;
     username?: string | null;

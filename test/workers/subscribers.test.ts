@@ -92,7 +92,8 @@ describe('subscribers in workerd against sqld', () => {
   it('runs a CSV import job to completion, then rejects a bad file with row errors', async () => {
     const token = await tenantToken();
     const csv =
-      'Name,E-mail,Street,ZIP code,City,Country\r\nAda Lovelace,ada@x.test,1 St,NW1,London,GB\r\nAlan Turing,alan@x.test,"Hut 8, Bletchley",MK3,Milton Keynes,GB\r\n';
+      'Name,E-mail,Street,ZIP code,City,Country\r\nAda Lovelace,ada@x.test,1 St,NW1,London,GB\r\nAlan ' +
+      'Turing,alan@x.test,"Hut 8, Bletchley",MK3,Milton Keynes,GB\r\n';
     const posted = await call('/api/v1/subscriber-imports', {
       method: 'POST',
       token,

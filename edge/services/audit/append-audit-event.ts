@@ -32,10 +32,21 @@ type Hashed = {
 };
 
 /** The chain link: SHA-256 over the previous hash and this entry's fields in a fixed order. */
-export const hashAuditEvent = (prevHash: string, e: Hashed) =>
-  sha256Hex(
-    `${prevHash}|${JSON.stringify([e.id, e.at.getTime(), e.actorType, e.actorId, e.action, e.resource, e.resourceId, e.changes, e.requestId, e.ip])}`,
-  );
+export const hashAuditEvent = (prevHash: string, e: Hashed) => {
+  const fields = [
+    e.id,
+    e.at.getTime(),
+    e.actorType,
+    e.actorId,
+    e.action,
+    e.resource,
+    e.resourceId,
+    e.changes,
+    e.requestId,
+    e.ip,
+  ];
+  return sha256Hex(`${prevHash}|${JSON.stringify(fields)}`);
+};
 
 /**
  * Appends one entry to the hash chain. Call it inside the write transaction of the change

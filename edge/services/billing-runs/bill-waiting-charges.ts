@@ -22,8 +22,9 @@ export async function billWaitingCharges(
   const { asOf, now, timeZone } = input;
   // Qualified by hand: drizzle leaves a one-table select's columns unqualified, and inside
   // the subquery they would be the subscription's own.
-  const nothingToRideOn = sql`NOT EXISTS (SELECT 1 FROM "subscriptions" s WHERE s.subscriber_id = "pending_charges"."subscriber_id"
-    AND s.currency = "pending_charges"."currency" AND s.next_billing_at IS NOT NULL AND (s.ends_at IS NULL OR s.ends_at > ${asOf.getTime()}))`;
+  const nothingToRideOn = sql`NOT EXISTS (SELECT 1 FROM "subscriptions" s
+    WHERE s.subscriber_id = "pending_charges"."subscriber_id" AND s.currency = "pending_charges"."currency"
+    AND s.next_billing_at IS NOT NULL AND (s.ends_at IS NULL OR s.ends_at > ${asOf.getTime()}))`;
   const open = and(isNull(pendingCharges.invoiceLineId), nothingToRideOn);
   const owners = await tx
     .selectDistinct({ id: pendingCharges.subscriberId })

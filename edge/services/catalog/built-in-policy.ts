@@ -1,7 +1,9 @@
 import { defaultDunningSteps } from './catalog-rules.ts';
 import type { PolicySetRow } from './present.ts';
 
-/** The rules billing uses when neither the offer nor the billing settings name a policy set (BillingCatalog.policyFor). */
+/**
+ * The rules billing uses when neither the offer nor the billing settings name a policy set (BillingCatalog.policyFor).
+ */
 export const builtInPolicySet = (): PolicySetRow => ({
   id: 'built-in',
   name: 'Built-in defaults',

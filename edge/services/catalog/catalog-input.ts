@@ -30,7 +30,9 @@ const Decimal = (min: number, max: number, aboveMin: boolean, example: string) =
       if (result === null) {
         ctx.addIssue({
           code: 'custom',
-          message: `must be a decimal string ${aboveMin ? '>' : '≥'} ${min} and ≤ ${max} with at most 4 decimals, such as "${example}"`,
+          message:
+            `must be a decimal string ${aboveMin ? '>' : '≥'} ${min} and ≤ ${max} with at most 4 decimals, ` +
+            `such as "${example}"`,
         });
         return z.NEVER;
       }

@@ -38,7 +38,9 @@ export function isUniqueViolation(error: unknown): boolean {
   return false;
 }
 
-/** Runs a write, turning a UNIQUE violation (a concurrent insert of the same code) into the same 409 a pre-check gives. */
+/**
+ * Runs a write, turning a UNIQUE violation (a concurrent insert of the same code) into the same 409 a pre-check gives.
+ */
 export async function uniquely<T>(write: () => Promise<T>, clash: () => AppError): Promise<T> {
   try {
     return await write();

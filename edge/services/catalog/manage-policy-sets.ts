@@ -95,7 +95,10 @@ export async function updatePolicySet({
   );
 }
 
-/** Policy sets are not archived: one still named by an offer or by the billing settings cannot go (409); others are deleted. */
+/**
+ * Policy sets are not archived: one still named by an offer or by the billing settings cannot go (409); others are
+ * deleted.
+ */
 export async function deletePolicySet({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
   await ctx.db.transaction(async (tx) => {
     const row = await findPolicySet(tx, input.id);

@@ -154,7 +154,10 @@ async function seedDemoBilling(ctx: TenantContext, subscriberIds: readonly strin
     });
 }
 
-/** Creates the demo tenant with staff, subscribers, billing, a lead and a ticket, unless it exists. Returns whether it did. */
+/**
+ * Creates the demo tenant with staff, subscribers, billing, a lead and a ticket, unless it exists. Returns whether it
+ * did.
+ */
 export async function seedDemoTenant(platform: Platform): Promise<boolean> {
   const control = await platform.databases.control();
   if (await findTenantBySlug(control, demoTenant.slug)) return false;

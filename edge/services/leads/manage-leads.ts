@@ -121,7 +121,10 @@ export function assertLeadTransition(row: LeadRow, to: LeadStatus) {
     throw new AppError('invalid_state', `a ${row.status} lead cannot become ${to}`);
 }
 
-/** Contact details change freely until conversion; status here is only contacted or lost (the rest have their own actions). */
+/**
+ * Contact details change freely until conversion; status here is only contacted or lost (the rest have their own
+ * actions).
+ */
 export async function updateLead({
   ctx,
   input,

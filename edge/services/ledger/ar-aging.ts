@@ -42,8 +42,13 @@ export async function arAging({ ctx, input }: { ctx: TenantContext; input: { as_
     number: string | null;
     display_name: string | null;
   }>(sql`
-    WITH paid AS (SELECT invoice_id, sum(amount) AS amount FROM payment_allocations WHERE created_at <= ${at} GROUP BY invoice_id),
-    credited AS (SELECT invoice_id, sum(amount) AS amount FROM credit_note_applications WHERE created_at <= ${at} GROUP BY invoice_id),
+    WITH paid AS (
+      SELECT invoice_id, sum(amount) AS amount FROM payment_allocations WHERE created_at <= ${at} GROUP BY invoice_id
+    ),
+    credited AS (
+      SELECT invoice_id, sum(amount) AS amount FROM credit_note_applications
+      WHERE created_at <= ${at} GROUP BY invoice_id
+    ),
     owed AS (
       SELECT i.subscriber_id, i.currency, i.due_at, i.total - coalesce(p.amount, 0) - coalesce(c.amount, 0) AS open
       FROM invoices i LEFT JOIN paid p ON p.invoice_id = i.id LEFT JOIN credited c ON c.invoice_id = i.id

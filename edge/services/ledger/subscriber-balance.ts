@@ -23,7 +23,8 @@ export async function subscriberBalance(
         sql`case when ${journalLines.account} = 'receivable' then ${journalLines.debit} - ${journalLines.credit} end`,
       ),
       credit: exactSum(
-        sql`case when ${journalLines.account} = 'customer_credit' then ${journalLines.credit} - ${journalLines.debit} end`,
+        sql`case when ${journalLines.account} = 'customer_credit' then ${journalLines.credit} - ${journalLines.debit}
+          end`,
       ),
     })
     .from(journalLines)

@@ -12,7 +12,10 @@ export async function findPayment(db: Pick<TenantTx, 'select'>, id: string): Pro
   return row;
 }
 
-/** Payments with where their money went: invoices (net of refunds), refunds, and what is left as account credit; two queries for the whole list. */
+/**
+ * Payments with where their money went: invoices (net of refunds), refunds, and what is left as account credit; two
+ * queries for the whole list.
+ */
 export async function presentPayments(db: Pick<TenantDb | TenantTx, 'select'>, rows: readonly PaymentRow[]) {
   if (rows.length === 0) return [];
   const ids = rows.map((row) => row.id);

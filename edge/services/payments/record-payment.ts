@@ -113,7 +113,10 @@ export async function recordPayment({ ctx, input }: { ctx: TenantContext; input:
   });
 }
 
-/** Explicit allocations: each to an open invoice of this subscriber in this currency, within its balance and the payment. */
+/**
+ * Explicit allocations: each to an open invoice of this subscriber in this currency, within its balance and the
+ * payment.
+ */
 async function checkedAllocations(tx: TenantTx, input: RecordPaymentInput) {
   const wanted = input.allocations ?? [];
   const rows = wanted.length

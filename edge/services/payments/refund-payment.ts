@@ -78,7 +78,8 @@ export async function refundPayment({
       if (takeable < toTake)
         throw new AppError(
           'invalid_state',
-          `payment ${payment.number} paid invoices since written off or void: at most ${fromCredit + takeable} can be refunded`,
+          `payment ${payment.number} paid invoices since written off or void: at most ${fromCredit + takeable} can ` +
+            `be refunded`,
         );
       const takes: { invoiceId: string; amount: number }[] = [];
       for (const allocation of reopenable) {

@@ -147,9 +147,12 @@ const tagJson = rowJson(tags);
 const outerId = sql`${subscribers}.${sql.identifier('id')}`;
 const detailColumns = {
   row: subscriberJson.object,
-  addresses: sql<string>`(SELECT json_group_array(${addressJson.object}) FROM ${subscriberAddresses} WHERE ${subscriberAddresses.subscriberId} = ${outerId})`,
-  contacts: sql<string>`(SELECT json_group_array(${contactJson.object}) FROM ${subscriberContacts} WHERE ${subscriberContacts.subscriberId} = ${outerId})`,
-  tags: sql<string>`(SELECT json_group_array(${tagJson.object}) FROM ${tags} WHERE ${tags.id} IN (SELECT ${subscriberTags.tagId} FROM ${subscriberTags} WHERE ${subscriberTags.subscriberId} = ${outerId}))`,
+  addresses: sql<string>`(SELECT json_group_array(${addressJson.object}) FROM ${subscriberAddresses} WHERE
+    ${subscriberAddresses.subscriberId} = ${outerId})`,
+  contacts: sql<string>`(SELECT json_group_array(${contactJson.object}) FROM ${subscriberContacts} WHERE
+    ${subscriberContacts.subscriberId} = ${outerId})`,
+  tags: sql<string>`(SELECT json_group_array(${tagJson.object}) FROM ${tags} WHERE ${tags.id} IN (SELECT
+    ${subscriberTags.tagId} FROM ${subscriberTags} WHERE ${subscriberTags.subscriberId} = ${outerId}))`,
 };
 
 type DetailRow = { row: string; addresses: string; contacts: string; tags: string };

@@ -39,19 +39,29 @@ export const SubscriberEmail = z
 const Name = z.string().trim().min(1).max(200);
 const Text = (max: number) => z.string().trim().max(max);
 
-export const BillingDay = z.number().int().min(1).max(28).openapi({
-  description:
-    'Day of the month (1–28, so every month has it) new monthly, quarterly and annual subscriptions are anchored to unless they name one; null: their start day',
-});
+export const BillingDay = z
+  .number()
+  .int()
+  .min(1)
+  .max(28)
+  .openapi({
+    description:
+      'Day of the month (1–28, so every month has it) new monthly, quarterly and annual subscriptions are anchored ' +
+      'to unless they name one; null: their start day',
+  });
 
 // business-rules.md "State machines": account status is derived from the subscriptions and
 // collections state, so no request sets it (issue 13 D7). It is not in the request schemas;
 // a body that sends it gets this message rather than zod's bare "Unrecognized key".
 const statusIsReadOnly = {
-  error: (issue: { code?: string; keys?: string[] }) =>
-    issue.code === 'unrecognized_keys' && issue.keys?.includes('status')
-      ? `status is read-only: derived from the subscriptions (active, suspended, canceled) and open overdue collections (delinquent)${issue.keys.length > 1 ? `; also unrecognized: ${issue.keys.filter((k) => k !== 'status').join(', ')}` : ''}`
-      : undefined,
+  error: (issue: { code?: string; keys?: string[] }) => {
+    if (issue.code !== 'unrecognized_keys' || !issue.keys?.includes('status')) return undefined;
+    const others = issue.keys.filter((k) => k !== 'status');
+    return (
+      'status is read-only: derived from the subscriptions (active, suspended, canceled) and open overdue ' +
+      `collections (delinquent)${others.length > 0 ? `; also unrecognized: ${others.join(', ')}` : ''}`
+    );
+  },
 };
 export const PaymentDueDays = z.number().int().min(0).max(365);
 export const GraceDays = z.number().int().min(0).max(365);
@@ -71,11 +81,15 @@ const addressFields = {
   country: Country,
   latitude: z.number().min(-90).max(90).nullish(),
   longitude: z.number().min(-180).max(180).nullish(),
-  tax_rate_id: z.uuid().nullish().openapi({
-    description:
-      "The tax rate of this address's jurisdiction: billing uses the primary service address's, else the subscriber's, else the offer's, else the tenant default",
-    example: null,
-  }),
+  tax_rate_id: z
+    .uuid()
+    .nullish()
+    .openapi({
+      description:
+        "The tax rate of this address's jurisdiction: billing uses the primary service address's, else the " +
+        "subscriber's, else the offer's, else the tenant default",
+      example: null,
+    }),
 };
 
 export const AddressCreate = z
@@ -126,11 +140,15 @@ const subscriberFields = {
     example: null,
   }),
   notes: Text(10_000).nullish(),
-  tax_rate_id: z.uuid().nullish().openapi({
-    description:
-      "The tax rate of this subscriber's jurisdiction: billing uses the primary service address's, else the subscriber's, else the offer's, else the tenant default",
-    example: null,
-  }),
+  tax_rate_id: z
+    .uuid()
+    .nullish()
+    .openapi({
+      description:
+        "The tax rate of this subscriber's jurisdiction: billing uses the primary service address's, else the " +
+        "subscriber's, else the offer's, else the tenant default",
+      example: null,
+    }),
 };
 
 /** A new subscriber. Persons need a first or last name, organizations an organization_name. */

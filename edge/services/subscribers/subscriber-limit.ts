@@ -18,7 +18,8 @@ export async function subscriberCapacity(
 }
 
 export const subscriberLimitMessage = (ctx: TenantContext, capacity: number, adding: number | string) =>
-  `the tenant's plan allows ${ctx.tenant.maxSubscribers} live subscribers and ${capacity} more; this would add ${adding}`;
+  `the tenant's plan allows ${ctx.tenant.maxSubscribers} live subscribers and ${capacity} more; this would add ` +
+  `${adding}`;
 
 /** 409 subscriber_limit_reached unless `adding` more subscribers fit. */
 export async function assertSubscriberCapacity(ctx: TenantContext, db: Pick<TenantDb, 'select'>, adding = 1) {

@@ -82,7 +82,10 @@ export async function changePlan({ ctx, input }: { ctx: TenantContext; input: Ch
   });
 }
 
-/** Cancels the subscription's scheduled change (a newer change or a cancellation replaces it); `except` is the one being applied. */
+/**
+ * Cancels the subscription's scheduled change (a newer change or a cancellation replaces it); `except` is the one being
+ * applied.
+ */
 export async function dropScheduledChange(tx: TenantTx, subscriptionId: string, at: Date, except?: string) {
   const dropped = await tx
     .update(subscriptionChanges)

@@ -239,7 +239,8 @@ export function planChange(req: PlanChangeRequest): PlannedChange {
         'change_fee',
         sub,
         to.id,
-        `${direction > 0 ? 'Upgrade' : 'Downgrade'} fee, ${from.name} → ${to.name} on ${localDate(effectiveAt, timeZone)}`,
+        `${direction > 0 ? 'Upgrade' : 'Downgrade'} fee, ${from.name} → ${to.name} on ` +
+          `${localDate(effectiveAt, timeZone)}`,
         fee,
         catalog.taxRatesFor(to.taxRateId, sub.subscriberId),
         null,

@@ -41,7 +41,9 @@ function discountApplies(discount: DiscountRow, cyclesUsed: number, at: number):
   return discount.maxCycles === null || cyclesUsed < discount.maxCycles;
 }
 
-/** `exact`: the price as a fraction (a percent discount leaves one); `amount`: it rounded, the price of a whole period. */
+/**
+ * `exact`: the price as a fraction (a percent discount leaves one); `amount`: it rounded, the price of a whole period.
+ */
 export type EffectivePrice = { amount: number; exact: Fraction; discount: DiscountRow | null };
 
 /**
@@ -111,7 +113,9 @@ export function recurringLine(
     line: {
       kind: 'recurring',
       subscriptionId: sub.id,
-      description: `${offer.name}${discountNote}, ${periodLabel(from, to, timeZone)}${partial && policy.proration ? ' (prorated)' : ''}`,
+      description:
+        `${offer.name}${discountNote}, ` +
+        `${periodLabel(from, to, timeZone)}${partial && policy.proration ? ' (prorated)' : ''}`,
       amount: taxed.net,
       taxAmount: taxed.tax,
       taxes: taxed.taxes,

@@ -93,7 +93,8 @@ export async function addToBuckets(tx: TenantTx, added: ReadonlyMap<string, numb
       sql`, `,
     );
     await tx.run(
-      sql`UPDATE quota_buckets SET used_bytes = used_bytes + v.column2, updated_at = ${now.getTime()} FROM (VALUES ${values}) AS v WHERE quota_buckets.id = v.column1`,
+      sql`UPDATE quota_buckets SET used_bytes = used_bytes + v.column2, updated_at = ${now.getTime()} FROM (VALUES
+        ${values}) AS v WHERE quota_buckets.id = v.column1`,
     );
     updated.push(
       ...(await tx
@@ -186,7 +187,9 @@ export async function fireThresholds(
   const current = bucket.periodStart.getTime() <= now.getTime() && now.getTime() < bucket.periodEnd.getTime();
   if (!current || (sub.status !== 'active' && sub.status !== 'suspended')) return;
   const settings = await readBillingSettings(tx, now);
-  const note = `data quota of ${periodLabel(bucket.periodStart.getTime(), bucket.periodEnd.getTime(), timeZone)} used up; throttle profile "${settings.throttleProfile}" (CoA, no disconnect)`;
+  const note =
+    `data quota of ${periodLabel(bucket.periodStart.getTime(), bucket.periodEnd.getTime(), timeZone)} ` +
+    `used up; throttle profile "${settings.throttleProfile}" (CoA, no disconnect)`;
   await placeHold(tx, { subscriptionId: sub.id, reason: 'fup', action: 'throttle', note }, now);
 }
 

@@ -93,7 +93,10 @@ export async function rateClosedBuckets(
         subscriptionId: sub.id,
         currency: sub.currency,
         kind: 'overage',
-        description: `Data over the included ${includedLabel(bucket.includedBytes!)} GB, ${periodLabel(bucket.periodStart.getTime(), bucket.periodEnd.getTime(), timeZone)}: ${gbLabel(overage)} GB`,
+        description:
+          `Data over the included ${includedLabel(bucket.includedBytes!)} GB, ` +
+          `${periodLabel(bucket.periodStart.getTime(), bucket.periodEnd.getTime(), timeZone)}: ` +
+          `${gbLabel(overage)} GB`,
         quantity: 1,
         amount: taxed.net,
         taxAmount: taxed.tax,

@@ -25,7 +25,10 @@ type Parsed = { index: number; record: UsageRecordInput };
 
 const live = (sub: SubscriptionRow) => sub.status !== 'canceled' && sub.status !== 'expired';
 
-/** A username names its live subscription; with none live, the latest one (accounting that arrives after a cancellation). */
+/**
+ * A username names its live subscription; with none live, the latest one (accounting that arrives after a
+ * cancellation).
+ */
 function byUsername(rows: readonly SubscriptionRow[]): Map<string, SubscriptionRow> {
   const map = new Map<string, SubscriptionRow>();
   for (const row of rows) {

@@ -145,7 +145,10 @@ describe('import of FreeRADIUS files', () => {
     expect(replica.findClientByAddress('192.0.2.10')?.ipoe).toBe(true);
     expect(report.notes).toHaveLength(6);
     expect(report.notes[0]?.message).toMatch(
-      /^NAS client localhost marked for IPoE: the users include MAC-named Auth-Type := Accept entries \(first at .*users:50\)/,
+      new RegExp(
+        '^NAS client localhost marked for IPoE: the users include MAC-named Auth-Type := Accept entries ' +
+          String.raw`\(first at .*users:50\)`,
+      ),
     );
   });
 
@@ -281,7 +284,8 @@ describe('bad input', () => {
   it('points at the JSON line of a bad value', async () => {
     const json = write(
       'bad.json',
-      '{\n  "subscribers": [\n    { "username": "a" },\n    {\n      "username": "b",\n      "status": "frozen"\n    }\n  ]\n}\n',
+      '{\n  "subscribers": [\n    { "username": "a" },\n    {\n      "username": "b",\n      "status": "frozen"\n    ' +
+        '}\n  ]\n}\n',
     );
     const error = await importError(importIntoReplica(replica, { json }));
     expect(error.problems).toEqual([
@@ -314,7 +318,8 @@ describe('bad input', () => {
     await replica.upsertSubscriber({ id: 'edge-id-1', username: 'taken', password: 'x' });
     const json = write(
       'clash.json',
-      '{\n  "subscribers": [\n    { "username": "free", "password": "x" },\n    { "username": "taken", "password": "y" }\n  ]\n}\n',
+      '{\n  "subscribers": [\n    { "username": "free", "password": "x" },\n    { "username": "taken", "password": ' +
+        '"y" }\n  ]\n}\n',
     );
     const error = await importError(importIntoReplica(replica, { json }));
     expect(error.problems).toEqual([

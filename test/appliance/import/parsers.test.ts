@@ -159,7 +159,8 @@ describe('clients.conf CoA ports', () => {
       ['both', null],
     ]);
     expect(log.warnings.map((problem) => problem.message)).toEqual([
-      'coa_server coa-pool is not a home_server in the files read (a home_server_pool is not followed): the default CoA port applies',
+      'coa_server coa-pool is not a home_server in the files read (a home_server_pool is not followed): the default ' +
+        'CoA port applies',
     ]);
     expect(log.errors.map((problem) => problem.message)).toEqual([
       'coa_port must be a port number (1-65535), not "70000"',
@@ -196,7 +197,8 @@ describe('SQL dumps', () => {
       'pg.sql',
       files({
         'pg.sql': [
-          "INSERT INTO public.radreply (username, attribute, op, value) VALUES ('a', 'Reply-Message', '=', 'it''s \\n literal');",
+          "INSERT INTO public.radreply (username, attribute, op, value) VALUES ('a', 'Reply-Message', '=', 'it''s " +
+            "\\n literal');",
           'COPY public.radusergroup (username, groupname, priority) FROM stdin;',
           'a\tgold\t1',
           '\\.',
@@ -217,7 +219,8 @@ describe('SQL dumps', () => {
       'bad.sql',
       files({
         'bad.sql':
-          "INSERT INTO radcheck VALUES (1,'a','b');\n\nINSERT INTO radcheck VALUES (2,'a','Cleartext-Password',':=','open);\n",
+          "INSERT INTO radcheck VALUES (1,'a','b');\n\nINSERT INTO radcheck VALUES " +
+          "(2,'a','Cleartext-Password',':=','open);\n",
       }),
       log,
     );
@@ -256,7 +259,8 @@ describe('Mikrotik-Rate-Limit', () => {
 describe('locateJsonPath', () => {
   it('finds the line of a nested value', () => {
     const text =
-      '{\n  "subscribers": [\n    { "username": "a" },\n    {\n      "username": "b",\n      "mac": "zz"\n    }\n  ]\n}';
+      '{\n  "subscribers": [\n    { "username": "a" },\n    {\n      "username": "b",\n      "mac": "zz"\n    }\n  ' +
+      ']\n}';
     expect(locateJsonPath(text, ['subscribers', 1, 'mac'])).toBe(6);
     expect(locateJsonPath(text, ['subscribers', 0])).toBe(3);
     expect(locateJsonPath(text, ['missing'])).toBeGreaterThan(0);

@@ -25,7 +25,8 @@ const VECTORS: Array<[string, string]> = [
   ],
   [
     'Hello world!',
-    '$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v.',
+    '$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3R' +
+      'nOaw5v.',
   ],
 ];
 
@@ -50,7 +51,8 @@ describe('crypt(3) for Crypt-Password', () => {
       return { password, setting: `${method}${salt}` };
     });
     const script =
-      'import crypt, json, sys\nprint(json.dumps([crypt.crypt(c["password"], c["setting"]) for c in json.load(sys.stdin)]))';
+      'import crypt, json, sys\nprint(json.dumps([crypt.crypt(c["password"], c["setting"]) for c in ' +
+      'json.load(sys.stdin)]))';
     const expected = JSON.parse(
       execFileSync('/usr/bin/python3', ['-W', 'ignore', '-c', script], {
         input: JSON.stringify(cases),

@@ -70,7 +70,8 @@ describe('schema upgrades', () => {
     // What a schema-1 appliance left behind: nas_clients without coa_port (nor ipoe).
     const client = createClient({ url: `file:${join(dir, 'replica.db')}` });
     await client.executeMultiple(
-      'ALTER TABLE nas_clients DROP COLUMN coa_port; ALTER TABLE nas_clients DROP COLUMN ipoe; PRAGMA user_version = 1;',
+      'ALTER TABLE nas_clients DROP COLUMN coa_port; ALTER TABLE nas_clients DROP COLUMN ipoe; PRAGMA user_version = ' +
+        '1;',
     );
     client.close();
 
@@ -203,7 +204,8 @@ describe('secrets at rest', () => {
     // Swapping a sealed value onto another row must not open (the row id is bound in).
     const client = createClient({ url: `file:${join(dir, 'replica.db')}` });
     await client.execute(
-      "INSERT INTO subscribers (id, username, credentials, status, revision) SELECT 'mallory', 'mallory', credentials, status, 99 FROM subscribers WHERE id = 'alice'",
+      "INSERT INTO subscribers (id, username, credentials, status, revision) SELECT 'mallory', 'mallory', " +
+        "credentials, status, 99 FROM subscribers WHERE id = 'alice'",
     );
     await client.execute("UPDATE meta SET value = 99 WHERE key = 'revision'");
     client.close();

@@ -36,61 +36,64 @@ const interim = (index: number) =>
     dictionary,
   );
 
-it('acknowledges in-flight accounting before exiting on SIGTERM, and stores every acknowledged record once', async () => {
-  const appliance = await spawnAppliance(dir, { APPLIANCE_CONFIG: join(dir, 'appliance.json') });
-  const sockets = await Promise.all(Array.from({ length: 32 }, () => openNasSocket()));
-  const sentAt = new Map<number, number>();
-  const ackedAt = new Map<number, number>();
-  let signalledAt = Infinity;
-  let signal: NodeJS.Timeout | undefined;
-  let next = 0;
-  try {
-    // Bounded: at most 2,000 requests, 32 outstanding. SIGTERM 500 ms after the 64th
-    // acknowledgement, half-way through a commit's wait. A socket stops at its first
-    // unanswered request (so a late answer cannot be taken for the next one's); after
-    // the signal they all do.
-    await Promise.all(
-      sockets.map(async (nas) => {
-        while (next < 2_000) {
-          const index = next++;
-          sentAt.set(index, performance.now());
-          const reply = await nas.exchange(interim(index), appliance.acct, 3_000);
-          if (reply === null) break;
-          expect(reply[1]).toBe(index & 0xff);
-          ackedAt.set(index, performance.now());
-          signal ??=
-            ackedAt.size >= 64
-              ? setTimeout(() => {
-                  signalledAt = performance.now();
-                  appliance.child.kill('SIGTERM');
-                }, 500)
-              : undefined;
-        }
-      }),
-    );
-  } finally {
-    for (const nas of sockets) nas.close();
-  }
-  expect(await appliance.exited).toBe(0);
-  expect(signalledAt).toBeLessThan(Infinity);
-  // Requests sent well before the signal had reached a worker and were waiting for
-  // their commit: the drain answered every one of them, after the signal.
-  const early = [...sentAt].filter(([, at]) => at < signalledAt - 250).map(([index]) => index);
-  expect(early.filter((index) => !ackedAt.has(index))).toEqual([]);
-  expect(early.filter((index) => (ackedAt.get(index) ?? 0) > signalledAt).length).toBeGreaterThan(0);
-  const messages = appliance.logs.map((entry) => entry.msg);
-  expect(messages).toContain('appliance stopped');
-  expect(messages).not.toContain('shutdown timed out; records queued but not committed were not acknowledged');
+it(
+  'acknowledges in-flight accounting before exiting on SIGTERM, ' + 'and stores every acknowledged record once',
+  async () => {
+    const appliance = await spawnAppliance(dir, { APPLIANCE_CONFIG: join(dir, 'appliance.json') });
+    const sockets = await Promise.all(Array.from({ length: 32 }, () => openNasSocket()));
+    const sentAt = new Map<number, number>();
+    const ackedAt = new Map<number, number>();
+    let signalledAt = Infinity;
+    let signal: NodeJS.Timeout | undefined;
+    let next = 0;
+    try {
+      // Bounded: at most 2,000 requests, 32 outstanding. SIGTERM 500 ms after the 64th
+      // acknowledgement, half-way through a commit's wait. A socket stops at its first
+      // unanswered request (so a late answer cannot be taken for the next one's); after
+      // the signal they all do.
+      await Promise.all(
+        sockets.map(async (nas) => {
+          while (next < 2_000) {
+            const index = next++;
+            sentAt.set(index, performance.now());
+            const reply = await nas.exchange(interim(index), appliance.acct, 3_000);
+            if (reply === null) break;
+            expect(reply[1]).toBe(index & 0xff);
+            ackedAt.set(index, performance.now());
+            signal ??=
+              ackedAt.size >= 64
+                ? setTimeout(() => {
+                    signalledAt = performance.now();
+                    appliance.child.kill('SIGTERM');
+                  }, 500)
+                : undefined;
+          }
+        }),
+      );
+    } finally {
+      for (const nas of sockets) nas.close();
+    }
+    expect(await appliance.exited).toBe(0);
+    expect(signalledAt).toBeLessThan(Infinity);
+    // Requests sent well before the signal had reached a worker and were waiting for
+    // their commit: the drain answered every one of them, after the signal.
+    const early = [...sentAt].filter(([, at]) => at < signalledAt - 250).map(([index]) => index);
+    expect(early.filter((index) => !ackedAt.has(index))).toEqual([]);
+    expect(early.filter((index) => (ackedAt.get(index) ?? 0) > signalledAt).length).toBeGreaterThan(0);
+    const messages = appliance.logs.map((entry) => entry.msg);
+    expect(messages).toContain('appliance stopped');
+    expect(messages).not.toContain('shutdown timed out; records queued but not committed were not acknowledged');
 
-  const client = createClient({ url: `file:${join(dir, 'spool.db')}` });
-  try {
-    const rows = await client.execute(
-      "SELECT session_id, count(*) AS n FROM records WHERE kind = 'interim' GROUP BY session_id",
-    );
-    const stored = new Map(rows.rows.map((row) => [String(row.session_id), Number(row.n)]));
-    for (const index of ackedAt.keys()) expect(stored.get(`drain-${index}`), `drain-${index}`).toBe(1);
-    expect([...stored.values()].every((count) => count === 1)).toBe(true);
-  } finally {
-    client.close();
-  }
-});
+    const client = createClient({ url: `file:${join(dir, 'spool.db')}` });
+    try {
+      const rows = await client.execute(
+        "SELECT session_id, count(*) AS n FROM records WHERE kind = 'interim' GROUP BY session_id",
+      );
+      const stored = new Map(rows.rows.map((row) => [String(row.session_id), Number(row.n)]));
+      for (const index of ackedAt.keys()) expect(stored.get(`drain-${index}`), `drain-${index}`).toBe(1);
+      expect([...stored.values()].every((count) => count === 1)).toBe(true);
+    } finally {
+      client.close();
+    }
+  },
+);

@@ -138,25 +138,28 @@ describe('Access-Request', () => {
     expect(getString(reply, attr('Mikrotik-Address-List'))).toBe('customers');
   });
 
-  it('puts the profile VLAN in the Access-Accept as RFC 3580 §3.31 tunnel attributes, tagged per RFC 2868', async () => {
-    const result = await papRequest(nas, 'alice', 'alice-pw');
-    expect(result?.reply.code).toBe(PacketCode.accessAccept);
-    // Walk the raw attributes (not our decoder): type, length, value.
-    const raw = result!.raw;
-    const found = new Map<number, Buffer[]>();
-    for (let at = 20; at < raw.length; at += raw[at + 1] ?? raw.length) {
-      const type = raw[at] ?? 0;
-      found.set(type, [...(found.get(type) ?? []), raw.subarray(at + 2, at + (raw[at + 1] ?? 2))]);
-    }
-    // Tunnel-Type (64) = VLAN (13), Tunnel-Medium-Type (65) = IEEE-802 (6): one tag octet (0) + 3 value octets.
-    expect(found.get(64)).toEqual([Buffer.from([0, 0, 0, 13])]);
-    expect(found.get(65)).toEqual([Buffer.from([0, 0, 0, 6])]);
-    // Tunnel-Private-Group-Id (81): the VLAN id as text, after an optional tag octet (0x00–0x1F).
-    const group = found.get(81);
-    expect(group).toHaveLength(1);
-    const value = group![0]!;
-    expect(((value[0] ?? 0) <= 0x1f ? value.subarray(1) : value).toString('latin1')).toBe('210');
-  });
+  it(
+    'puts the profile VLAN in the Access-Accept as RFC 3580 §3.31 tunnel attributes, ' + 'tagged per RFC 2868',
+    async () => {
+      const result = await papRequest(nas, 'alice', 'alice-pw');
+      expect(result?.reply.code).toBe(PacketCode.accessAccept);
+      // Walk the raw attributes (not our decoder): type, length, value.
+      const raw = result!.raw;
+      const found = new Map<number, Buffer[]>();
+      for (let at = 20; at < raw.length; at += raw[at + 1] ?? raw.length) {
+        const type = raw[at] ?? 0;
+        found.set(type, [...(found.get(type) ?? []), raw.subarray(at + 2, at + (raw[at + 1] ?? 2))]);
+      }
+      // Tunnel-Type (64) = VLAN (13), Tunnel-Medium-Type (65) = IEEE-802 (6): one tag octet (0) + 3 value octets.
+      expect(found.get(64)).toEqual([Buffer.from([0, 0, 0, 13])]);
+      expect(found.get(65)).toEqual([Buffer.from([0, 0, 0, 6])]);
+      // Tunnel-Private-Group-Id (81): the VLAN id as text, after an optional tag octet (0x00–0x1F).
+      const group = found.get(81);
+      expect(group).toHaveLength(1);
+      const value = group![0]!;
+      expect(((value[0] ?? 0) <= 0x1f ? value.subarray(1) : value).toString('latin1')).toBe('210');
+    },
+  );
 
   it('renders the rate limit for the NAS vendor of the source address (Cisco over IPv6)', async () => {
     const v6 = await openNasSocket('::1');
@@ -450,33 +453,36 @@ describe('accounting and duplicates', () => {
     expect(await spool.countLiveSessions('alice')).toBe(0);
   });
 
-  it('records where CoA reaches the session: NAS-IP-Address inside the client prefix, else the source address', async () => {
-    await server.appliance.context.replica.applyChanges([
-      {
-        op: 'upsert-nas-client',
-        value: { address: '127.0.0.8/29', secret: SECRET, vendor: 'mikrotik', name: 'fleet' },
-      },
-    ]);
-    await sleep(200);
-    const fleet = await openNasSocket('127.0.0.9', '127.0.0.1');
-    try {
-      const start = (sessionId: string, nasIp: string) =>
-        accounting('Start', sessionId, 'erin', [{ attribute: 'NAS-IP-Address', value: nasIp }], fleet);
-      expect((await start('fleet-1', '127.0.0.13'))?.reply.code).toBe(PacketCode.accountingResponse);
-      // Outside 127.0.0.8/29: the fleet's secret must not go there.
-      expect((await start('fleet-2', '192.0.2.9'))?.reply.code).toBe(PacketCode.accountingResponse);
-      // Inside the prefix of another client (127.0.0.1/32): not this NAS.
-      expect((await start('fleet-3', '127.0.0.1'))?.reply.code).toBe(PacketCode.accountingResponse);
-      const sessions = await server.appliance.context.spool.listLiveSessions('erin');
-      expect(Object.fromEntries(sessions.map((row) => [row.sessionId, row.nasAddress]))).toEqual({
-        'fleet-1': '127.0.0.13',
-        'fleet-2': '127.0.0.9',
-        'fleet-3': '127.0.0.9',
-      });
-    } finally {
-      fleet.close();
-    }
-  });
+  it(
+    'records where CoA reaches the session: ' + 'NAS-IP-Address inside the client prefix, else the source address',
+    async () => {
+      await server.appliance.context.replica.applyChanges([
+        {
+          op: 'upsert-nas-client',
+          value: { address: '127.0.0.8/29', secret: SECRET, vendor: 'mikrotik', name: 'fleet' },
+        },
+      ]);
+      await sleep(200);
+      const fleet = await openNasSocket('127.0.0.9', '127.0.0.1');
+      try {
+        const start = (sessionId: string, nasIp: string) =>
+          accounting('Start', sessionId, 'erin', [{ attribute: 'NAS-IP-Address', value: nasIp }], fleet);
+        expect((await start('fleet-1', '127.0.0.13'))?.reply.code).toBe(PacketCode.accountingResponse);
+        // Outside 127.0.0.8/29: the fleet's secret must not go there.
+        expect((await start('fleet-2', '192.0.2.9'))?.reply.code).toBe(PacketCode.accountingResponse);
+        // Inside the prefix of another client (127.0.0.1/32): not this NAS.
+        expect((await start('fleet-3', '127.0.0.1'))?.reply.code).toBe(PacketCode.accountingResponse);
+        const sessions = await server.appliance.context.spool.listLiveSessions('erin');
+        expect(Object.fromEntries(sessions.map((row) => [row.sessionId, row.nasAddress]))).toEqual({
+          'fleet-1': '127.0.0.13',
+          'fleet-2': '127.0.0.9',
+          'fleet-3': '127.0.0.9',
+        });
+      } finally {
+        fleet.close();
+      }
+    },
+  );
 
   it('drops accounting without Acct-Session-Id', async () => {
     const result = await nas.request(

@@ -68,7 +68,9 @@ describe('spool durability under kill -9', () => {
       try {
         const keys = JSON.stringify(acks.map((ack) => ack.key));
         const present = await client.execute({
-          sql: 'SELECT count(*) AS n, count(DISTINCT key) AS d FROM records WHERE key IN (SELECT value FROM json_each(?))',
+          sql:
+            'SELECT count(*) AS n, count(DISTINCT key) AS d FROM records WHERE key IN (SELECT value FROM ' +
+            'json_each(?))',
           args: [keys],
         });
         expect(Number(present.rows[0]?.d)).toBe(new Set(acks.map((ack) => ack.key)).size);

@@ -63,7 +63,8 @@ describe('openSpool failing half-way', () => {
     })();
     execFileSync('sqlite3', [
       path,
-      `UPDATE spool_meta SET value = 0 WHERE key = 'sessions_seq'; UPDATE record_chunks SET body = '[["not a record"]]';`,
+      `UPDATE spool_meta SET value = 0 WHERE key = 'sessions_seq'; ` +
+        `UPDATE record_chunks SET body = '[["not a record"]]';`,
     ]);
 
     // One attempt first: modules, the libuv pool and the like are loaded once, for good.

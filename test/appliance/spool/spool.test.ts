@@ -407,143 +407,152 @@ describe('the NAS address of a session', () => {
     );
   });
 
-  it('upgrades a schema-1 spool in place: sessions get the address of their latest record, records move into chunks, sessions into session_rows', async () => {
-    // What a schema-1 appliance left behind: one row per record (body: JSON of the
-    // fields without a column), sessions without nas_address, seq's high mark in
-    // sqlite_sequence above the last row (pruned records).
-    const v1 = [
-      record({ status: 'start', sessionId: 'A', username: 'alice', nasAddress: '10.0.0.7', framedIp: '100.64.0.7' }),
-      record({
-        status: 'start',
-        sessionId: 'B',
-        username: 'bob',
-        nasAddress: '10.0.0.8',
-        attributes: { 'NAS-Port-Id': 'ether8' },
-      }),
-      record({
-        status: 'interim',
-        sessionId: 'A',
-        username: 'alice',
-        sessionTime: 60,
-        inputOctets: 7,
-        inputGigawords: 1,
-        nasAddress: '10.0.0.9',
-        receivedAt: T0 + 60_000,
-      }),
-    ].map((fields, index) => ({ seq: index + 5, entry: toSpoolEntry(fields) }));
-    const client = createClient({ url: `file:${join(dir, 'spool.db')}` });
-    await client.executeMultiple(`${SPOOL_MIGRATIONS[0]}\nPRAGMA user_version = 1;`);
-    for (const { seq, entry } of v1) {
-      const {
-        kind,
-        nasId,
-        receivedAt,
-        eventAt,
-        sessionId,
-        nasAddress,
-        username,
-        subscriberId,
-        sessionTime,
-        inputOctets,
-        outputOctets,
-        inputPackets,
-        outputPackets,
-        terminateCause,
-        framedIp,
-        callingStationId,
-        nasPortId,
-        interimInterval,
-        eventTimestamp,
-        attributes,
-      } = entry;
-      const body = {
-        nasAddress,
-        username,
-        subscriberId,
-        sessionTime,
-        inputOctets,
-        outputOctets,
-        inputPackets,
-        outputPackets,
-        terminateCause,
-        framedIp,
-        callingStationId,
-        nasPortId,
-        interimInterval,
-        eventTimestamp,
-        attributes,
-      };
-      await client.execute({
-        sql: 'INSERT INTO records (seq, key, kind, nas_id, received_at, event_at, session_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        args: [seq, recordKey(entry, 0), kind, nasId, receivedAt, eventAt, sessionId, JSON.stringify(body)],
-      });
-    }
-    await client.executeMultiple(`
+  it(
+    'upgrades a schema-1 spool in place: sessions get the address of their latest record, records move into chunks, ' +
+      'sessions into session_rows',
+    async () => {
+      // What a schema-1 appliance left behind: one row per record (body: JSON of the
+      // fields without a column), sessions without nas_address, seq's high mark in
+      // sqlite_sequence above the last row (pruned records).
+      const v1 = [
+        record({ status: 'start', sessionId: 'A', username: 'alice', nasAddress: '10.0.0.7', framedIp: '100.64.0.7' }),
+        record({
+          status: 'start',
+          sessionId: 'B',
+          username: 'bob',
+          nasAddress: '10.0.0.8',
+          attributes: { 'NAS-Port-Id': 'ether8' },
+        }),
+        record({
+          status: 'interim',
+          sessionId: 'A',
+          username: 'alice',
+          sessionTime: 60,
+          inputOctets: 7,
+          inputGigawords: 1,
+          nasAddress: '10.0.0.9',
+          receivedAt: T0 + 60_000,
+        }),
+      ].map((fields, index) => ({ seq: index + 5, entry: toSpoolEntry(fields) }));
+      const client = createClient({ url: `file:${join(dir, 'spool.db')}` });
+      await client.executeMultiple(`${SPOOL_MIGRATIONS[0]}\nPRAGMA user_version = 1;`);
+      for (const { seq, entry } of v1) {
+        const {
+          kind,
+          nasId,
+          receivedAt,
+          eventAt,
+          sessionId,
+          nasAddress,
+          username,
+          subscriberId,
+          sessionTime,
+          inputOctets,
+          outputOctets,
+          inputPackets,
+          outputPackets,
+          terminateCause,
+          framedIp,
+          callingStationId,
+          nasPortId,
+          interimInterval,
+          eventTimestamp,
+          attributes,
+        } = entry;
+        const body = {
+          nasAddress,
+          username,
+          subscriberId,
+          sessionTime,
+          inputOctets,
+          outputOctets,
+          inputPackets,
+          outputPackets,
+          terminateCause,
+          framedIp,
+          callingStationId,
+          nasPortId,
+          interimInterval,
+          eventTimestamp,
+          attributes,
+        };
+        await client.execute({
+          sql:
+            'INSERT INTO records (seq, key, kind, nas_id, received_at, event_at, session_id, body) VALUES (?, ?, ?, ' +
+            '?, ?, ?, ?, ?)',
+          args: [seq, recordKey(entry, 0), kind, nasId, receivedAt, eventAt, sessionId, JSON.stringify(body)],
+        });
+      }
+      await client.executeMultiple(`
       UPDATE sqlite_sequence SET seq = 9 WHERE name = 'records';
-      INSERT INTO sessions (nas_id, session_id, username, status, started_at, updated_at, session_time, input_octets, output_octets, input_packets, output_packets)
+      INSERT INTO sessions (nas_id, session_id, username, status, started_at, updated_at, session_time, input_octets,
+      output_octets, input_packets, output_packets)
         VALUES ('nas-1', 'A', 'alice', 'open', ${T0}, ${T0 + 60_000}, 60, ${2 ** 32 + 7}, 0, 0, 0),
                ('nas-1', 'B', 'bob', 'open', ${T0}, ${T0}, 0, 0, 0, 0, 0);
       UPDATE spool_meta SET value = 7 WHERE key = 'sessions_seq';`);
-    client.close();
+      client.close();
 
-    clock = T0 + 60_000;
-    const spool = await open();
-    expect(await countRows('PRAGMA user_version')).toBe(SPOOL_SCHEMA_VERSION);
-    expect((await spool.listLiveSessions('alice'))[0]?.nasAddress).toBe('10.0.0.9');
-    expect((await spool.listLiveSessions('bob'))[0]?.nasAddress).toBe('10.0.0.8');
-    // Every field survives the move, through the outbox and through the records view.
-    const outbox = await spool.readOutbox(0, 10);
-    // Records from before v5 name their NAS by where CoA went.
-    expect(outbox).toEqual(
-      v1.map(({ seq, entry }) => ({ ...entry, nasIp: entry.nasAddress, key: recordKey(entry, 0), seq })),
-    );
-    expect(
-      await countRows(
-        "SELECT count(*) FROM records WHERE kind = 'start' AND seq IN (5, 6) AND nas_address LIKE '10.0.0.%'",
-      ),
-    ).toBe(2);
-    expect(await countRows('SELECT input_octets FROM records WHERE seq = 7')).toBe(2 ** 32 + 7);
-    // The keys moved too: a retransmit is still recognized; seq goes on above the old high mark.
-    const [again] = await spool.append([
-      record({
-        status: 'interim',
-        sessionId: 'A',
-        username: 'alice',
-        sessionTime: 60,
-        inputOctets: 7,
-        inputGigawords: 1,
-        nasIp: '10.0.0.9',
-        nasAddress: '10.0.0.9',
-        receivedAt: T0 + 62_000,
-        delaySeconds: 2,
-      }),
-    ]);
-    expect(again).toMatchObject({ seq: 7, duplicate: true });
-    const [stop] = await spool.append([
-      record({
-        status: 'stop',
-        sessionId: 'B',
-        username: 'bob',
-        sessionTime: 70,
-        nasIp: '10.0.0.8',
-        receivedAt: clock + 10_000,
-      }),
-    ]);
-    expect(stop).toMatchObject({ seq: 10, duplicate: false });
-    expect(await spool.countLiveSessions('bob')).toBe(0);
-    // The sessions moved into session_rows (v4); the sessions view shows them column by column.
-    await spool.close();
-    expect(
-      await countRows(
-        "SELECT input_octets FROM sessions WHERE session_id = 'A' AND status = 'open' AND username = 'alice' AND nas_address = '10.0.0.9'",
-      ),
-    ).toBe(2 ** 32 + 7);
-    expect(
-      await countRows(
-        "SELECT count(*) FROM sessions WHERE session_id = 'B' AND status = 'closed' AND close_reason = 'stop' AND session_time = 70",
-      ),
-    ).toBe(1);
-  });
+      clock = T0 + 60_000;
+      const spool = await open();
+      expect(await countRows('PRAGMA user_version')).toBe(SPOOL_SCHEMA_VERSION);
+      expect((await spool.listLiveSessions('alice'))[0]?.nasAddress).toBe('10.0.0.9');
+      expect((await spool.listLiveSessions('bob'))[0]?.nasAddress).toBe('10.0.0.8');
+      // Every field survives the move, through the outbox and through the records view.
+      const outbox = await spool.readOutbox(0, 10);
+      // Records from before v5 name their NAS by where CoA went.
+      expect(outbox).toEqual(
+        v1.map(({ seq, entry }) => ({ ...entry, nasIp: entry.nasAddress, key: recordKey(entry, 0), seq })),
+      );
+      expect(
+        await countRows(
+          "SELECT count(*) FROM records WHERE kind = 'start' AND seq IN (5, 6) AND nas_address LIKE '10.0.0.%'",
+        ),
+      ).toBe(2);
+      expect(await countRows('SELECT input_octets FROM records WHERE seq = 7')).toBe(2 ** 32 + 7);
+      // The keys moved too: a retransmit is still recognized; seq goes on above the old high mark.
+      const [again] = await spool.append([
+        record({
+          status: 'interim',
+          sessionId: 'A',
+          username: 'alice',
+          sessionTime: 60,
+          inputOctets: 7,
+          inputGigawords: 1,
+          nasIp: '10.0.0.9',
+          nasAddress: '10.0.0.9',
+          receivedAt: T0 + 62_000,
+          delaySeconds: 2,
+        }),
+      ]);
+      expect(again).toMatchObject({ seq: 7, duplicate: true });
+      const [stop] = await spool.append([
+        record({
+          status: 'stop',
+          sessionId: 'B',
+          username: 'bob',
+          sessionTime: 70,
+          nasIp: '10.0.0.8',
+          receivedAt: clock + 10_000,
+        }),
+      ]);
+      expect(stop).toMatchObject({ seq: 10, duplicate: false });
+      expect(await spool.countLiveSessions('bob')).toBe(0);
+      // The sessions moved into session_rows (v4); the sessions view shows them column by column.
+      await spool.close();
+      expect(
+        await countRows(
+          "SELECT input_octets FROM sessions WHERE session_id = 'A' AND status = 'open' AND username = 'alice' AND " +
+            "nas_address = '10.0.0.9'",
+        ),
+      ).toBe(2 ** 32 + 7);
+      expect(
+        await countRows(
+          "SELECT count(*) FROM sessions WHERE session_id = 'B' AND status = 'closed' AND close_reason = 'stop' AND " +
+            'session_time = 70',
+        ),
+      ).toBe(1);
+    },
+  );
 });
 
 describe('outbox', () => {

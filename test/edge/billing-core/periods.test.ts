@@ -131,7 +131,8 @@ describe('boundaries are local midnight in every zone', () => {
   it('Lord Howe (30-minute DST): a weekly period spanning the change is 7 days less 30 minutes', () => {
     const tz = 'Australia/Lord_Howe';
     const p = periodContaining(utc('2024-10-05T00:00:00Z'), { cycle: 'weekly', day: 1, month: null }, tz);
-    expect(p).toEqual({ start: utc('2024-09-29T13:30:00Z'), end: utc('2024-10-06T13:00:00Z') }); // Mon 30 Sep → Mon 7 Oct local
+    // Mon 30 Sep → Mon 7 Oct local
+    expect(p).toEqual({ start: utc('2024-09-29T13:30:00Z'), end: utc('2024-10-06T13:00:00Z') });
     expect(p.end - p.start).toBe(7 * 86_400_000 - 1_800_000);
   });
 });

@@ -4,7 +4,9 @@ import { CsvError, csvRow, parseCsv, toCsv } from '../../../edge/lib/csv.ts';
 
 const cells = (text: string, options?: Parameters<typeof parseCsv>[1]) => parseCsv(text, options).map((r) => r.cells);
 
-/** What the writer promises to a reader: the text, with a leading quote on formula-like text (a plain number is not). */
+/**
+ * What the writer promises to a reader: the text, with a leading quote on formula-like text (a plain number is not).
+ */
 const asWritten = (value: string) =>
   /^[=+\-@\t\r]/.test(value) && !/^[+-]?\d+(\.\d+)?$/.test(value) ? `'${value}` : value;
 

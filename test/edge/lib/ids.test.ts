@@ -17,14 +17,18 @@ describe('uuidv7', () => {
     expect(ids.every((id) => shape.test(id))).toBe(true);
   });
 
-  it('keeps each millisecond in order while other milliseconds interleave (a fixed request instant beside the wall clock)', () => {
-    const fixed: string[] = [];
-    for (let i = 0; i < 2_000; i++) {
-      fixed.push(uuidv7(5_000));
-      uuidv7(6_000 + (i % 3));
-    }
-    expect([...fixed].sort()).toEqual(fixed);
-  });
+  it(
+    'keeps each millisecond in order while other milliseconds interleave (a fixed request instant beside the wall ' +
+      'clock)',
+    () => {
+      const fixed: string[] = [];
+      for (let i = 0; i < 2_000; i++) {
+        fixed.push(uuidv7(5_000));
+        uuidv7(6_000 + (i % 3));
+      }
+      expect([...fixed].sort()).toEqual(fixed);
+    },
+  );
 
   it('orders by time across milliseconds', () => {
     expect(uuidv7(2_000) < uuidv7(2_001)).toBe(true);

@@ -27,7 +27,8 @@ describe('access tokens', () => {
     expect(await verifyAccessToken(token, secret, 1_500)).not.toBeNull();
     expect(await verifyAccessToken(token, `${secret}-rotated`, 1_500)).toBeNull();
     const [head, payload, signature] = token.split('.') as [string, string, string];
-    const forged = `${head}.${Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url')}.${signature}`;
+    const forged =
+      `${head}.${Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url')}` + `.${signature}`;
     expect(await verifyAccessToken(forged, secret, 1_500)).toBeNull();
     expect(await verifyAccessToken(`${head}.${payload}.${signature.slice(0, -2)}AA`, secret, 1_500)).toBeNull();
   });

@@ -20,6 +20,11 @@ export class SpoolSyncError extends Error {
   override name = 'SpoolSyncError';
 }
 
+/** spool.db or its WAL no longer names the file the spool opened (deleted, renamed, replaced). */
+export class SpoolReplacedError extends Error {
+  override name = 'SpoolReplacedError';
+}
+
 // Atomics.waitAsync is ES2024 (in V8 and Node since 16); the project's lib is ES2023.
 type WaitAsync = (
   view: Int32Array,

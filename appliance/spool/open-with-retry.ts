@@ -14,13 +14,22 @@
 // - disk_full (SQLITE_FULL, ENOSPC);
 // - io_error: anything else (permissions, read-only file system, I/O errors).
 // Only corrupt changes anything on disk; the others wait for the operator.
+// - replaced (SpoolReplacedError, only while open): spool.db or its WAL was deleted or
+//   replaced under the open spool (wal-sync-thread.ts); the path is opened again.
+//
+// The same holds once the spool is open: database work that fails as corrupt or with
+// an I/O error (brokenWhileOpen) means the file can no longer be trusted, so the spool
+// is taken out of service at once (requests fail; nothing more is acknowledged),
+// closed, a corrupt file moved aside, and opened again as above. Any other failure
+// (a full disk, a busy lock) fails only that commit.
 import { existsSync, renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../log.ts';
+import { SpoolReplacedError } from './durable-waiter.ts';
 import { SpoolVersionError } from './schema.ts';
 import type { Spool } from './spool.ts';
 
-export type SpoolDownReason = 'corrupt' | 'newer_schema' | 'disk_full' | 'io_error';
+export type SpoolDownReason = 'corrupt' | 'newer_schema' | 'disk_full' | 'io_error' | 'replaced';
 
 /** What the owner knows about spool.db; posted to the main thread for /health. */
 export type SpoolOpenState = {
@@ -49,6 +58,15 @@ export function classifyOpenError(error: unknown): SpoolDownReason {
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return 'corrupt';
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') return 'disk_full';
   return 'io_error';
+}
+
+/** Why an open spool must be closed and opened again, or null if the error is not about the file. */
+export function brokenWhileOpen(error: unknown): SpoolDownReason | null {
+  if (error instanceof SpoolReplacedError) return 'replaced';
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return 'corrupt';
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_READONLY_DBMOVED') return 'io_error';
+  return null;
 }
 
 /** `2025-12-08T00:04:04.123Z` → `20251208T000404Z`. */
@@ -88,17 +106,19 @@ export type SpoolOpener = {
  */
 export async function openWithRetry(options: {
   path: string;
-  open: () => Promise<Spool>;
+  /** Opens the spool; `onError` must receive every failure of its database work (SpoolOptions.onError). */
+  open: (onError: (error: unknown) => void) => Promise<Spool>;
   log: Logger;
   /** Every change of state (the owner posts it to the main thread). */
   onState: (state: SpoolOpenState) => void;
-  /** The spool is open (once). */
-  onOpen: (spool: Spool) => void;
+  /** The spool is open; returns what stops the owner's jobs on it (called when it breaks). */
+  onOpen: (spool: Spool) => () => void;
   now?: () => number;
 }): Promise<SpoolOpener> {
   const now = options.now ?? Date.now;
   const log = options.log.child({ component: 'spool-open', path: options.path });
   let spool: Spool | null = null;
+  let stopJobs: () => void = () => undefined;
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   let inFlight: Promise<void> = Promise.resolve();
@@ -124,7 +144,11 @@ export async function openWithRetry(options: {
     timer = null;
     state = { ...state, attempts: state.attempts + 1 };
     try {
-      const opened = await options.open();
+      let instance: Spool | null = null;
+      const opened = await options.open((error) => {
+        if (instance !== null) broken(instance, error);
+      });
+      instance = opened;
       if (stopped) {
         await opened.close();
         return;
@@ -135,26 +159,54 @@ export async function openWithRetry(options: {
         log.info('spool open again: accounting is answered', { downForMs, attempts: state.attempts });
       }
       setState({ state: 'open', since: now(), reason: null, error: null, retryAt: null });
-      options.onOpen(opened);
+      stopJobs = options.onOpen(opened);
     } catch (error) {
-      const reason = classifyOpenError(error);
       const message = error instanceof Error ? error.message : String(error);
-      if (reason === 'corrupt' && !fresh && !stopped) {
-        let movedAside: string;
-        try {
-          movedAside = moveAside(options.path, now());
-        } catch (renameError) {
-          return fail('io_error', `corrupt, and cannot be moved aside: ${(renameError as Error).message}`);
-        }
-        log.error('spool.db is corrupt: moved aside (not deleted); making a fresh spool', {
-          error: message,
-          movedAside,
-        });
-        state = { ...state, movedAside };
-        return attempt(true);
-      }
-      return fail(reason, message);
+      return recover(classifyOpenError(error), message, fresh);
     }
+  };
+
+  const recover = (reason: SpoolDownReason, message: string, fresh: boolean): Promise<void> | void => {
+    if (reason === 'corrupt' && !fresh && !stopped) {
+      let movedAside: string;
+      try {
+        movedAside = moveAside(options.path, now());
+      } catch (renameError) {
+        return fail('io_error', `corrupt, and cannot be moved aside: ${(renameError as Error).message}`);
+      }
+      log.error('spool.db is corrupt: moved aside (not deleted); making a fresh spool', {
+        error: message,
+        movedAside,
+      });
+      state = { ...state, movedAside };
+      return attempt(true);
+    }
+    return fail(reason, message);
+  };
+
+  // The open spool's database work failed. Corrupt or an I/O error: out of service at
+  // once (current() is null, so every request fails and nothing more is acknowledged),
+  // closed (what was queued commits if it can: it stays in the file, moved aside or
+  // not), then handled as a failed open. Anything else fails only its own commit.
+  const broken = (instance: Spool, error: unknown) => {
+    const reason = brokenWhileOpen(error);
+    if (reason === null || spool !== instance || stopped) return;
+    spool = null;
+    stopJobs();
+    stopJobs = () => undefined;
+    failures = 0;
+    const message = error instanceof Error ? error.message : String(error);
+    log.error('spool.db failed while open: closing it, accounting is not answered until it is open again', {
+      reason,
+      error: message,
+    });
+    setState({ state: 'down', since: now(), reason, error: message, retryAt: null });
+    inFlight = (async () => {
+      await instance
+        .close()
+        .catch((closeError: unknown) => log.warn('closing the failed spool', { error: closeError }));
+      await recover(reason, message, false);
+    })();
   };
 
   const fail = (reason: SpoolDownReason, message: string) => {

@@ -54,7 +54,11 @@ let publish: () => void = () => undefined;
 const jobs: NodeJS.Timeout[] = [];
 let ready = false;
 
-// The owner's periodic jobs, once the spool is open.
+// The owner's periodic jobs, once the spool is open; returns what stops them (the spool
+// failed while open and is being reopened: open-with-retry.ts).
+const stopJobs = () => {
+  for (const job of jobs.splice(0)) clearInterval(job);
+};
 const startJobs = (spool: Spool) => {
   publish = writeSpoolStats(data.stats, spool);
   publish();
@@ -90,12 +94,13 @@ const startJobs = (spool: Spool) => {
   }, 1_000);
   refresh.unref();
   jobs.push(refresh);
+  return stopJobs;
 };
 
 const opener = await openWithRetry({
   path: config.spoolPath,
   log,
-  open: () =>
+  open: (onError) =>
     openSpool({
       path: config.spoolPath,
       log,
@@ -112,6 +117,7 @@ const opener = await openWithRetry({
         publish();
         process.exit(1);
       },
+      onError,
     }),
   onOpen: startJobs,
   // Before `ready` the state travels in it.
@@ -139,7 +145,7 @@ parentPort?.on('message', (message: ToOwner) => {
   closing = true;
   void (async () => {
     await opener.stop();
-    for (const job of jobs) clearInterval(job);
+    stopJobs();
     // Commits what is queued and answers it, writes sessions, checkpoints the WAL.
     await opener.current()?.close();
     publish();

@@ -38,6 +38,7 @@ import type { Logger } from '../log.ts';
 import { openBatchCommitter } from './commit-batch.ts';
 import type { AppendResult, LogHead } from './commit-batch.ts';
 import { openDuplicateWindow } from './duplicate-window.ts';
+import { SpoolReplacedError } from './durable-waiter.ts';
 import { createGroupCommit } from './group-commit.ts';
 import type { CommittedAppend } from './group-commit.ts';
 import { markShipped, readEntries } from './outbox.ts';
@@ -83,6 +84,11 @@ export type SpoolOptions = {
    * spool acknowledges nothing more; reopen it (the owner thread exits and is restarted).
    */
   onFatal?: (error: unknown) => void;
+  /**
+   * Every failure of database work (commits, reads, pruning, sessions writes): the owner
+   * decides whether the file can still be trusted (open-with-retry.ts, brokenWhileOpen).
+   */
+  onError?: (error: unknown) => void;
 };
 
 export type { AppendResult, CommittedAppend, OutboxEntry };
@@ -195,7 +201,7 @@ async function assembleSpool(options: SpoolOptions, opened: Array<() => unknown>
   let chain: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
     const next = chain.then(work);
-    chain = next.catch(() => undefined);
+    chain = next.catch((error: unknown) => options.onError?.(error));
     return next;
   };
 
@@ -236,7 +242,9 @@ async function assembleSpool(options: SpoolOptions, opened: Array<() => unknown>
   const sessions = await openSessionTable(client, writer);
   const sync = createWalSync(`${options.path}-wal`, log, (error) => {
     stats.lastCommitFailed = true;
-    options.onFatal?.(error);
+    // A file replaced under the spool is not a failed disk: close it and open the path again.
+    if (error instanceof SpoolReplacedError) options.onError?.(error);
+    else options.onFatal?.(error);
   });
   // The sync thread holds the WAL open: it ends before the writer's connection.
   opened.push(() => sync.stop());
@@ -414,15 +422,22 @@ async function assembleSpool(options: SpoolOptions, opened: Array<() => unknown>
       queue.close();
       clearInterval(sessionFlushTimer);
       await queue.flush();
-      await exclusive(async () => {
-        sessions.write(Number.POSITIVE_INFINITY, head.lastSeq);
-        // The sync thread holds the WAL open; it ends before the writer's connection.
-        await sync.stop();
-        writer.close();
-        // Fold the WAL into the database: a stopped appliance leaves one self-contained file.
-        await client.execute('PRAGMA wal_checkpoint(TRUNCATE)');
-      });
-      client.close();
+      try {
+        await exclusive(async () => {
+          try {
+            sessions.write(Number.POSITIVE_INFINITY, head.lastSeq);
+          } finally {
+            // The sync thread holds the WAL open; it ends before the writer's connection.
+            await sync.stop();
+            writer.close();
+          }
+          // Fold the WAL into the database: a stopped appliance leaves one self-contained file.
+          await client.execute('PRAGMA wal_checkpoint(TRUNCATE)');
+        });
+      } finally {
+        // Also when the file failed (open-with-retry.ts closes a broken spool): nothing left open.
+        client.close();
+      }
       log.info('spool closed', { depth: depth(), lastSeq: head.lastSeq });
     },
 

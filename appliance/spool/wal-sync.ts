@@ -22,6 +22,7 @@ import {
   durableWaiter,
   FAILED,
   STOP,
+  SpoolReplacedError,
   SpoolSyncError,
   SYNCS,
 } from './durable-waiter.ts';
@@ -76,7 +77,9 @@ export function createWalSync(walPath: string, log: Logger, onFailure: (error: u
       if (--holds === 0) thread.unref();
     });
   };
-  thread.on('message', (message: { error: string }) => fail(new SpoolSyncError(message.error)));
+  thread.on('message', (message: { error: string; replaced?: boolean }) =>
+    fail(message.replaced === true ? new SpoolReplacedError(message.error) : new SpoolSyncError(message.error)),
+  );
   thread.on('error', fail);
   const exited = new Promise<void>((resolve) => {
     thread.once('exit', (code) => {

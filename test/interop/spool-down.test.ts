@@ -8,13 +8,16 @@
 // aside (never delete it) before making a fresh one.
 import { createClient } from '@libsql/client';
 import { execFile } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
-import { writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createSilentLogger } from '../../appliance/log.ts';
+import { openSpool } from '../../appliance/spool/index.ts';
 import { metricValue, SECRET, startTestAppliance } from '../appliance/server/helpers.ts';
 import type { TestAppliance, TestApplianceOptions } from '../appliance/server/helpers.ts';
+import { loadRecord } from '../appliance/spool/load-records.ts';
 
 let server: TestAppliance | null = null;
 
@@ -131,5 +134,95 @@ describe('spool.db unreadable at start-up', () => {
     rmSync(join(app.dir, 'spool.db'));
     await expect.poll(async () => (await app.health()).status, { timeout: 40_000, interval: 250 }).toBe(200);
     expect(await accountingStart(app, 'room-again')).toMatch(/Received Accounting-Response/);
+  });
+});
+
+/** A spool of 2,000 records, closed: everything is in spool.db itself (the WAL is folded in). */
+async function plantSpoolWithRecords(dir: string): Promise<void> {
+  const spool = await openSpool({
+    path: join(dir, 'spool.db'),
+    log: createSilentLogger(),
+    maxBatch: 1_000,
+    maxDelayMs: 0,
+    staleFactor: 2.5,
+    defaultInterimInterval: 300,
+  });
+  // Received now: retention must not prune them at start.
+  const receivedAt = Date.now();
+  for (let loop = 0; loop < 20; loop++) {
+    await spool.append(Array.from({ length: 100 }, (_, step) => ({ ...loadRecord(loop, step), receivedAt })));
+  }
+  await spool.close();
+}
+
+const movedAsideFiles = (dir: string) =>
+  readdirSync(dir).filter((name) => /^spool\.corrupt-\d{8}T\d{6}Z\.db$/.test(name));
+
+describe('spool.db failing while the appliance runs', () => {
+  it('corrupt pages: that request is not acknowledged, the file is moved aside, a fresh spool takes over', async () => {
+    const app = await start({ prepare: plantSpoolWithRecords });
+    const path = join(app.dir, 'spool.db');
+    // Every page but the first (header and schema, already read) overwritten, as a failing
+    // disk or a stray write would: the next commit reads the tables' pages from the file.
+    const garbage = Buffer.alloc(statSync(path).size - 4_096, 'not a database page ');
+    const fd = openSync(path, 'r+');
+    writeSync(fd, garbage, 0, garbage.length, 4_096);
+    closeSync(fd);
+
+    // The commit fails as SQLITE_CORRUPT: not acknowledged (radclient sends once).
+    expect(await accountingStart(app, 'on-corrupt')).toMatch(/No reply/);
+    expect(await pap(app, 'free-user', 'free-pw')).toMatch(/Received Access-Accept/);
+    await expect.poll(() => movedAsideFiles(app.dir), { timeout: 40_000, interval: 100 }).toHaveLength(1);
+    const movedAside = join(app.dir, movedAsideFiles(app.dir)[0] ?? '');
+    // Moved, not deleted: the acknowledged records in it are the operator's to recover.
+    expect(readFileSync(movedAside).subarray(0, 16).toString()).toBe('SQLite format 3\u0000');
+    await expect.poll(async () => (await app.health()).status, { timeout: 40_000, interval: 100 }).toBe(200);
+    expect((await app.health()).body.spool).toMatchObject({ healthy: true, state: 'open', movedAside });
+
+    // The fresh spool answers, and holds only what was acknowledged since it opened.
+    expect(await accountingStart(app, 'after-corrupt')).toMatch(/Received Accounting-Response/);
+    expect(await app.appliance.context.spool.countLiveSessions('free-user')).toBe(1);
+    const outbox = await app.appliance.context.spool.readOutbox(0, 10);
+    expect(outbox.map((entry) => entry.sessionId)).toEqual(['after-corrupt']);
+  });
+
+  it('replaced by a newer schema under it: not acknowledged, 503 with the reason, recovers once it is gone', async () => {
+    const app = await start({});
+    expect(await accountingStart(app, 'before')).toMatch(/Received Accounting-Response/);
+    const newer = join(app.dir, 'newer');
+    mkdirSync(newer);
+    await plantNewerSpool(newer);
+    renameSync(join(newer, 'spool.db'), join(app.dir, 'spool.db'));
+
+    // The commit lands in the file the spool had open, which the path no longer names:
+    // the WAL sync thread declares nothing durable, so nothing is acknowledged.
+    expect(await accountingStart(app, 'after-replace')).toMatch(/No reply/);
+    expect(await pap(app, 'free-user', 'free-pw')).toMatch(/Received Access-Accept/);
+    await expect
+      .poll(async () => (await app.health()).body.spool, { timeout: 40_000, interval: 100 })
+      .toMatchObject({ healthy: false, state: 'down', reason: 'newer_schema' });
+    const health = await app.health();
+    expect(health.status).toBe(503);
+    expect(health.body.down).toEqual(['spool']);
+    expect(await accountingStart(app, 'while-down')).toMatch(/No reply/);
+    // The other appliance's file is left as it is.
+    expect(movedAsideFiles(app.dir)).toEqual([]);
+
+    rmSync(join(app.dir, 'spool.db'));
+    await expect.poll(async () => (await app.health()).status, { timeout: 40_000, interval: 250 }).toBe(200);
+    expect(await accountingStart(app, 'fresh')).toMatch(/Received Accounting-Response/);
+    expect((await app.appliance.context.spool.readOutbox(0, 10)).map((entry) => entry.sessionId)).toEqual(['fresh']);
+  });
+
+  it('deleted under it: not acknowledged, then a fresh spool at the path', async () => {
+    const app = await start({});
+    expect(await accountingStart(app, 'before')).toMatch(/Received Accounting-Response/);
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(app.dir, `spool.db${suffix}`), { force: true });
+
+    expect(await accountingStart(app, 'after-delete')).toMatch(/No reply/);
+    await expect.poll(async () => (await app.health()).status, { timeout: 40_000, interval: 250 }).toBe(200);
+    expect(existsSync(join(app.dir, 'spool.db'))).toBe(true);
+    expect(await accountingStart(app, 'fresh')).toMatch(/Received Accounting-Response/);
+    expect((await app.appliance.context.spool.readOutbox(0, 10)).map((entry) => entry.sessionId)).toEqual(['fresh']);
   });
 });

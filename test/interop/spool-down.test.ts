@@ -186,7 +186,7 @@ describe('spool.db failing while the appliance runs', () => {
     expect(outbox.map((entry) => entry.sessionId)).toEqual(['after-corrupt']);
   });
 
-  it('replaced by a newer schema under it: not acknowledged, 503 with the reason, recovers once it is gone', async () => {
+  it('replaced by a newer schema: not acknowledged, 503 with the reason, recovers once it is gone', async () => {
     const app = await start({});
     expect(await accountingStart(app, 'before')).toMatch(/Received Accounting-Response/);
     const newer = join(app.dir, 'newer');

@@ -50,13 +50,14 @@ async function reader(pollIntervalMs = 0): Promise<ReplicaReader> {
   return replica;
 }
 
-async function waitFor(check: () => boolean, timeoutMs = 3_000): Promise<number> {
+// How soon is measured in bench/, never asserted: the bound only turns a change that
+// never arrives into a failure instead of a hang, so it is generous.
+async function waitFor(check: () => boolean, timeoutMs = 30_000): Promise<void> {
   const started = performance.now();
   while (!check()) {
     if (performance.now() - started > timeoutMs) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
-  return performance.now() - started;
 }
 
 describe('schema upgrades', () => {
@@ -402,8 +403,8 @@ describe('readers', () => {
     expect(view.findSubscriberByUsername('first')).toBeDefined();
 
     await replica.upsertSubscriber({ username: 'second', password: 'x' });
-    const latency = await waitFor(() => view.findSubscriberByUsername('second') !== undefined);
-    expect(latency).toBeLessThan(1_000);
+    // Polling is off (reader(0)): only the change notice can have brought it.
+    await waitFor(() => view.findSubscriberByUsername('second') !== undefined);
 
     await replica.deleteSubscriber('first');
     await waitFor(() => view.findSubscriberByUsername('first') === undefined);

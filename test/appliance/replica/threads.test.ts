@@ -61,25 +61,26 @@ function startReader(): Promise<{ ask(username: string): Promise<Answer>; worker
 }
 
 describe('replica readers in worker threads', () => {
-  it('every worker sees a write within milliseconds of the commit, without polling', async () => {
+  // How fast is measured in bench/, never asserted here: this proves the path. Polling
+  // is off (pollIntervalMs: 0) in the writer and every reader, so a reader can only
+  // learn of the write from the writer's broadcast; and a batch is applied in one step,
+  // so a reader that sees one of its changes sees the other too.
+  it('every worker learns of a write from the broadcast (polling off), and sees it whole', async () => {
     const readers = await Promise.all([startReader(), startReader(), startReader()]);
     for (const reader of readers) expect((await reader.ask('present')).found).toBe(true);
 
-    await replica.upsertSubscriber({ username: 'present', password: 'x', status: 'suspended' });
-    await replica.upsertSubscriber({ username: 'added', password: 'y' });
-    const committedAt = performance.now();
-    const latencies = await Promise.all(
+    await replica.applyChanges([
+      { op: 'upsert-subscriber', value: { username: 'present', password: 'x', status: 'suspended' } },
+      { op: 'upsert-subscriber', value: { username: 'added', password: 'y' } },
+    ]);
+    const seen = await Promise.all(
       readers.map(async (reader) => {
-        for (;;) {
-          const answer = await reader.ask('added');
-          if (answer.found) {
-            expect((await reader.ask('present')).status).toBe('suspended');
-            return performance.now() - committedAt;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 1));
-        }
+        // Bounded only so that a lost broadcast fails the test instead of hanging it.
+        await expect.poll(async () => (await reader.ask('added')).found, { timeout: 30_000, interval: 1 }).toBe(true);
+        return reader.ask('present');
       }),
     );
-    expect(Math.max(...latencies)).toBeLessThan(500);
+    for (const answer of seen) expect(answer.status).toBe('suspended');
+    expect(new Set(seen.map((answer) => answer.revision)).size).toBe(1);
   });
 });

@@ -104,7 +104,7 @@ export type NasClientSocket = {
     port: number,
     code: number,
     attributes: AttributeInput[],
-    options?: { messageAuthenticator?: boolean; identifier?: number; secret?: string },
+    options?: { messageAuthenticator?: boolean; identifier?: number; secret?: string; timeoutMs?: number },
   ): Promise<{ sent: Buffer; raw: Buffer; reply: RadiusPacket } | null>;
   close(): void;
 };
@@ -144,7 +144,11 @@ export async function openNasSocket(address = '127.0.0.1', target = address): Pr
         },
         dictionary,
       );
-      const raw = await exchange(sent, port, options.messageAuthenticator === false ? 1_000 : 2_000);
+      const raw = await exchange(
+        sent,
+        port,
+        options.timeoutMs ?? (options.messageAuthenticator === false ? 1_000 : 2_000),
+      );
       if (raw === null) return null;
       const reply = decodePacket(raw, dictionary);
       const verified = verifyReply(reply, sent.subarray(4, 20), secret, { requireMessageAuthenticator: false });

@@ -9,7 +9,9 @@ import { createDelayQueue } from '../../../appliance/radius/server/reject-delay.
 import { dictionary, metricValue, openNasSocket, SECRET, startTestAppliance } from './helpers.ts';
 import type { NasClientSocket, TestAppliance } from './helpers.ts';
 
-const DELAY_MS = 400;
+// Long enough that the Access-Accept asked for 20 ms after the reject, and the
+// retransmit sent 100 ms after it, are handled within the delay even on a loaded machine.
+const DELAY_MS = 2_000;
 let server: TestAppliance;
 let slow: NasClientSocket;
 let fast: NasClientSocket;
@@ -30,11 +32,17 @@ afterAll(async () => {
   await server.stop();
 });
 
+// Waits well past the delay: the reject is due only after it.
 const pap = (nas: NasClientSocket, password: string) =>
-  nas.request(server.radius.ports.auth, PacketCode.accessRequest, [
-    { attribute: 'User-Name', value: 'erin' },
-    { attribute: 'User-Password', value: password },
-  ]);
+  nas.request(
+    server.radius.ports.auth,
+    PacketCode.accessRequest,
+    [
+      { attribute: 'User-Name', value: 'erin' },
+      { attribute: 'User-Password', value: password },
+    ],
+    { timeoutMs: DELAY_MS + 10_000 },
+  );
 
 describe('reject delay', () => {
   it('sends an Access-Reject after the delay without holding up an Access-Accept asked for after it', async () => {
@@ -75,14 +83,14 @@ describe('reject delay', () => {
     const count = () => replies++;
     slow.socket.on('message', count);
     try {
-      const first = slow.exchange(datagram, auth, 3_000);
+      const first = slow.exchange(datagram, auth, DELAY_MS + 10_000);
       await sleep(100);
       slow.socket.send(datagram, auth, '127.0.0.1');
       const reply = await first;
       expect(reply?.[0]).toBe(PacketCode.accessReject);
       // The only answer so far is the delayed one: the retransmit was dropped as in progress.
       expect(replies).toBe(1);
-      const again = await slow.exchange(datagram, auth, 300);
+      const again = await slow.exchange(datagram, auth, 5_000);
       expect(again).toEqual(reply);
     } finally {
       slow.socket.off('message', count);

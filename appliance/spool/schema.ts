@@ -144,7 +144,7 @@ DROP TABLE sessions;
 // client (a client may be a prefix: a fleet), named by nas_ip (record.ts,
 // AccountingRecord.nasIp). Until now the NAS was known only by where CoA went (the
 // session body's nasAddress, position 14; a record's, position 3): that is what an old
-// session, and an old record (record-chunk.ts, decodeChunk), takes. The newest keys and
+// session, and an old record (record-chunk.ts, decodeChunk), takes. Every key and
 // the epochs are then derived again from the log (rekey-v5.ts), so a retransmit of a
 // record stored before the upgrade is still recognized. The views are recreated on open (and a view
 // naming a dropped table blocks RENAME).

@@ -2,18 +2,18 @@
 // be a whole fleet under one prefix), and the upgrade of a schema-4 spool, where they
 // were per client, in place.
 import { createClient } from '@libsql/client';
-import { hash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../../appliance/log.ts';
 import { openSpool, toSpoolEntry } from '../../../appliance/spool/index.ts';
-import type { AccountingRecord, SpoolEntry, Spool } from '../../../appliance/spool/index.ts';
-import { encodeChunk } from '../../../appliance/spool/record-chunk.ts';
-import { SPOOL_MIGRATIONS, SPOOL_SCHEMA_VERSION } from '../../../appliance/spool/schema.ts';
+import type { AccountingRecord, Spool } from '../../../appliance/spool/index.ts';
+import { SPOOL_SCHEMA_VERSION } from '../../../appliance/spool/schema.ts';
 import { sessionCells } from '../../../appliance/spool/session-body.ts';
 import { applyToSession } from '../../../appliance/spool/session-state.ts';
+import { loadRecord } from './load-records.ts';
+import { createV4Spool, fillV4Spool, v4ChunkBody, v4Key } from './v4-spool.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 let dir: string;
@@ -84,19 +84,6 @@ describe('a fleet under one client', () => {
   });
 });
 
-// The record key as schema 4 computed it: the client, not the NAS within it.
-function v4Key(entry: SpoolEntry, epoch: number): string {
-  const parts: Array<string | number | null> = [entry.nasId, entry.kind, entry.sessionId];
-  if (entry.kind === 'start') {
-    parts.push(epoch, entry.username, entry.callingStationId, entry.framedIp, entry.eventTimestamp);
-  }
-  if (entry.kind === 'on' || entry.kind === 'off') {
-    parts.push(entry.eventTimestamp ?? `m${Math.floor(entry.eventAt / 60_000)}`);
-  }
-  const text = parts.map((part) => (part === null ? '\u0001' : String(part))).join('\u0000');
-  return hash('sha256', text, 'base64url').slice(0, 24);
-}
-
 describe('upgrading a schema-4 spool', () => {
   it('gives sessions and epochs to the NAS their records name, and still recognizes retransmits', async () => {
     // What a schema-4 appliance left: router 10.0.0.3 rebooted (seq 1, the client's
@@ -111,15 +98,10 @@ describe('upgrading a schema-4 spool', () => {
       entry.key = v4Key(entry, entry.kind === 'start' ? 1 : 0);
       return { seq: index + 1, entry };
     });
+    await createV4Spool(join(dir, 'spool.db'));
     const client = createClient({ url: `file:${join(dir, 'spool.db')}` });
-    for (const migration of SPOOL_MIGRATIONS.slice(0, 4)) {
-      if (typeof migration !== 'string') throw new Error('migrations 1-4 are SQL');
-      await client.executeMultiple(migration);
-    }
-    await client.execute('PRAGMA user_version = 4');
     for (const { seq, entry } of entries) {
-      // Schema-4 chunks had 21 fields: no nasIp.
-      const body = JSON.stringify((JSON.parse(encodeChunk([entry])) as unknown[][]).map((cells) => cells.slice(0, 21)));
+      const body = v4ChunkBody([entry]);
       await client.execute({
         sql: 'INSERT INTO record_chunks (first_seq, count, received_at, body) VALUES (?, 1, ?, ?)',
         args: [seq, entry.receivedAt, body],
@@ -171,4 +153,32 @@ describe('upgrading a schema-4 spool', () => {
     await spool.append([sameId]);
     expect(await spool.countLiveSessions('alice')).toBe(2);
   });
+});
+
+describe('upgrading a large schema-4 spool', () => {
+  // The v5 upgrade re-derived only the newest 250,000 keys (as many as the in-memory
+  // window holds); an older record kept its schema-4 key, so its retransmit was stored
+  // again. Duplicate detection reaches the whole log on disk (record_keys, by event
+  // time), and a NAS retransmits whatever it was never answered for, however old (a
+  // BNG's accounting queue across a long outage): every key is re-derived.
+  it('recognizes a retransmit of a record older than the newest 250,000', async () => {
+    const count = 250_100;
+    const records = Array.from({ length: count }, (_, index) => loadRecord(Math.floor(index / 1_000), index % 1_000));
+    await createV4Spool(join(dir, 'spool.db'));
+    await fillV4Spool(join(dir, 'spool.db'), records);
+    const spool = await open();
+    // The oldest Start (seq 1) and Stop (seq 20), sent again 3 s later.
+    const again = await spool.append(
+      [records[0], records[19]].map((record) => ({
+        ...(record as AccountingRecord),
+        receivedAt: (record?.receivedAt ?? 0) + 3_000,
+        delaySeconds: 3,
+      })),
+    );
+    expect(again.map((result) => [result.seq, result.duplicate])).toEqual([
+      [1, true],
+      [20, true],
+    ]);
+    expect(spool.stats().lastSeq).toBe(count);
+  }, 120_000);
 });

@@ -47,10 +47,16 @@ export function openRecordWriter(path: string, sessionColumns: readonly string[]
   const db = new Database(path, { timeout: 5_000 });
   try {
     db.exec('PRAGMA synchronous = NORMAL');
+    // The checkpoint thread (wal-checkpoint.ts) copies the WAL into spool.db; this
+    // connection's own checkpoint (inside a COMMIT, on the owner) only ends a WAL
+    // generation, at 4,000 pages (16 MB at 4 KiB) instead of SQLite's 1,000.
+    db.exec('PRAGMA wal_autocheckpoint = 4000');
     // (The driver's pragma(…, { simple: true }) returns an object, not the value.)
     const pragma = (name: string) => (db.prepare(`PRAGMA ${name}`).raw().get() as unknown[] | undefined)?.[0];
     if (pragma('synchronous') !== 1) throw new Error(`${path}: PRAGMA synchronous did not take effect`);
     if (pragma('journal_mode') !== 'wal') throw new Error(`${path}: expected WAL journal mode`);
+    if (pragma('wal_autocheckpoint') !== 4000)
+      throw new Error(`${path}: PRAGMA wal_autocheckpoint did not take effect`);
   } catch (error) {
     db.close();
     throw error;

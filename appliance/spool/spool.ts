@@ -54,6 +54,7 @@ import { SESSION_ROW_COLUMNS, sessionsViewSql } from './session-body.ts';
 import { staleAfterMs } from './session-state.ts';
 import type { SessionRow } from './session-state.ts';
 import { closeEntry, openSessionTable } from './session-table.ts';
+import { startWalCheckpoints } from './wal-checkpoint.ts';
 import { createWalSync } from './wal-sync.ts';
 
 export type SpoolOptions = {
@@ -248,6 +249,8 @@ async function assembleSpool(options: SpoolOptions, opened: Array<() => unknown>
   });
   // The sync thread holds the WAL open: it ends before the writer's connection.
   opened.push(() => sync.stop());
+  const checkpoints = startWalCheckpoints(options.path, sync.buffer, log);
+  opened.push(() => checkpoints.stop());
   const commitBatch = await openBatchCommitter({
     client,
     writer,
@@ -427,6 +430,8 @@ async function assembleSpool(options: SpoolOptions, opened: Array<() => unknown>
           try {
             sessions.write(Number.POSITIVE_INFINITY, head.lastSeq);
           } finally {
+            // A checkpoint in progress would make the TRUNCATE below wait.
+            await checkpoints.stop();
             // The sync thread holds the WAL open; it ends before the writer's connection.
             await sync.stop();
             writer.close();

@@ -197,7 +197,7 @@ describe('appliance start', () => {
       .poll(
         async () =>
           (await (await fetch(`http://127.0.0.1:${daemon.port}/health`)).json()) as { replicaRevision: number },
-        { timeout: 5_000 },
+        { timeout: 30_000 },
       )
       .toMatchObject({ replicaRevision: 2 });
 

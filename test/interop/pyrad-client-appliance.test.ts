@@ -1,7 +1,6 @@
 // Python's pyrad (Debian python3-pyrad, run under /usr/bin/python3) as an independent
 // NAS against a started appliance: PAP, CHAP, accounting, Status-Server.
 import { execFile } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SECRET, startTestAppliance } from '../appliance/server/helpers.ts';
 import type { TestAppliance } from '../appliance/server/helpers.ts';
@@ -78,13 +77,15 @@ print(json.dumps(out))
 let server: TestAppliance;
 
 beforeAll(async () => {
-  server = await startTestAppliance({ threads: 2 });
-  const replica = server.appliance.context.replica;
-  // This pyrad cannot send Message-Authenticator: the per-NAS override for old gear.
-  await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET, requireMessageAuthenticator: false });
-  await replica.upsertProfile({ name: 'py-profile', framedPool: 'pool-py', interimInterval: 600 });
-  await replica.upsertSubscriber({ username: 'py-user', password: 'py-secret-pw', profile: 'py-profile' });
-  await sleep(200);
+  server = await startTestAppliance({
+    threads: 2,
+    seed: async (replica) => {
+      // This pyrad cannot send Message-Authenticator: the per-NAS override for old gear.
+      await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET, requireMessageAuthenticator: false });
+      await replica.upsertProfile({ name: 'py-profile', framedPool: 'pool-py', interimInterval: 600 });
+      await replica.upsertSubscriber({ username: 'py-user', password: 'py-secret-pw', profile: 'py-profile' });
+    },
+  });
 });
 
 afterAll(() => server.stop());

@@ -65,7 +65,7 @@ let fixture: CoaFixture;
  * to us: wait for `count` lines so none spills into the next test.
  */
 async function seen(count: number): Promise<Seen[]> {
-  await expect.poll(() => nas.seen.length, { timeout: 5_000 }).toBe(count);
+  await expect.poll(() => nas.seen.length, { timeout: 30_000 }).toBe(count);
   return nas.seen;
 }
 

@@ -4,7 +4,6 @@
 // (NAS-IP-Address or NAS-IPv6-Address, else the datagram's source), as FreeRADIUS's
 // acctuniqueid does: one router rebooting must not end another's sessions.
 import { execFile } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET, startTestAppliance } from '../appliance/server/helpers.ts';
 import type { TestAppliance } from '../appliance/server/helpers.ts';
@@ -81,20 +80,22 @@ const STOP = 2;
 const ACCOUNTING_ON = 7;
 
 beforeAll(async () => {
-  server = await startTestAppliance({ threads: 2 });
-  const replica = server.appliance.context.replica;
-  // One client for the whole fleet; this pyrad cannot send Message-Authenticator.
-  await replica.upsertNasClient({
-    address: '127.0.0.0/29',
-    secret: SECRET,
-    name: 'fleet',
-    requireMessageAuthenticator: false,
+  server = await startTestAppliance({
+    threads: 2,
+    seed: async (replica) => {
+      // One client for the whole fleet; this pyrad cannot send Message-Authenticator.
+      await replica.upsertNasClient({
+        address: '127.0.0.0/29',
+        secret: SECRET,
+        name: 'fleet',
+        requireMessageAuthenticator: false,
+      });
+      await replica.upsertSubscriber({ username: 'fleet-one', password: 'fleet-pw', simultaneousUse: 1 });
+      for (const username of ['fleet-two', 'fleet-three']) {
+        await replica.upsertSubscriber({ username, password: 'fleet-pw' });
+      }
+    },
   });
-  await replica.upsertSubscriber({ username: 'fleet-one', password: 'fleet-pw', simultaneousUse: 1 });
-  for (const username of ['fleet-two', 'fleet-three']) {
-    await replica.upsertSubscriber({ username, password: 'fleet-pw' });
-  }
-  await sleep(200);
 });
 
 afterAll(() => server.stop());

@@ -2,7 +2,6 @@
 // request for a user name that is no subscriber's, with any password and the
 // Calling-Station-Id of an IPoE subscriber, must not borrow that subscriber's binding.
 import { execFile } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { metricValue, SECRET, startTestAppliance } from '../appliance/server/helpers.ts';
 import type { TestAppliance } from '../appliance/server/helpers.ts';
@@ -51,17 +50,19 @@ print(json.dumps(out))
 let server: TestAppliance;
 
 beforeAll(async () => {
-  server = await startTestAppliance({ threads: 2 });
-  const replica = server.appliance.context.replica;
-  // This pyrad cannot send Message-Authenticator: the per-NAS override for old gear.
-  await replica.upsertNasClient({
-    address: '127.0.0.1',
-    secret: SECRET,
-    requireMessageAuthenticator: false,
-    ipoe: true,
+  server = await startTestAppliance({
+    threads: 2,
+    seed: async (replica) => {
+      // This pyrad cannot send Message-Authenticator: the per-NAS override for old gear.
+      await replica.upsertNasClient({
+        address: '127.0.0.1',
+        secret: SECRET,
+        requireMessageAuthenticator: false,
+        ipoe: true,
+      });
+      await replica.upsertSubscriber({ username: 'ipoe-home', mac: 'AA-BB-CC-00-11-22', framedIp: '100.64.7.9' });
+    },
   });
-  await replica.upsertSubscriber({ username: 'ipoe-home', mac: 'AA-BB-CC-00-11-22', framedIp: '100.64.7.9' });
-  await sleep(200);
 });
 
 afterAll(() => server.stop());

@@ -4,7 +4,6 @@
 import { createClient } from '@libsql/client';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SECRET, startTestAppliance } from '../appliance/server/helpers.ts';
 import type { TestAppliance } from '../appliance/server/helpers.ts';
@@ -12,10 +11,11 @@ import type { TestAppliance } from '../appliance/server/helpers.ts';
 let server: TestAppliance;
 
 beforeAll(async () => {
-  server = await startTestAppliance({ threads: 2 });
-  const replica = server.appliance.context.replica;
-  await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET, vendor: 'mikrotik' });
-  await sleep(200);
+  server = await startTestAppliance({
+    threads: 2,
+    seed: async (replica) =>
+      void (await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET, vendor: 'mikrotik' })),
+  });
 });
 
 afterAll(() => server.stop());

@@ -1,7 +1,6 @@
 // FreeRADIUS's radclient (Debian freeradius-utils) as an independent NAS against a
 // started appliance: PAP, CHAP, accounting and Status-Server on both ports.
 import { execFile } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET, startTestAppliance } from '../appliance/server/helpers.ts';
 import type { TestAppliance } from '../appliance/server/helpers.ts';
@@ -9,17 +8,19 @@ import type { TestAppliance } from '../appliance/server/helpers.ts';
 let server: TestAppliance;
 
 beforeAll(async () => {
-  server = await startTestAppliance({ threads: 2 });
-  const replica = server.appliance.context.replica;
-  await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET, vendor: 'mikrotik' });
-  await replica.upsertProfile({
-    name: 'p-20',
-    rateLimit: { upKbps: 5_000, downKbps: 20_000 },
-    framedPool: 'pool-a',
-    vlan: 3_017,
+  server = await startTestAppliance({
+    threads: 2,
+    seed: async (replica) => {
+      await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET, vendor: 'mikrotik' });
+      await replica.upsertProfile({
+        name: 'p-20',
+        rateLimit: { upKbps: 5_000, downKbps: 20_000 },
+        framedPool: 'pool-a',
+        vlan: 3_017,
+      });
+      await replica.upsertSubscriber({ username: 'rc-user', password: 'rc-secret-pw', profile: 'p-20' });
+    },
   });
-  await replica.upsertSubscriber({ username: 'rc-user', password: 'rc-secret-pw', profile: 'p-20' });
-  await sleep(200);
 });
 
 afterAll(() => server.stop());

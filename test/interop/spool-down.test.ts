@@ -11,7 +11,6 @@ import { execFile } from 'node:child_process';
 import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { mkdirSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../appliance/log.ts';
 import { openSpool } from '../../appliance/spool/index.ts';
@@ -27,12 +26,15 @@ afterEach(async () => {
 });
 
 async function start(options: TestApplianceOptions): Promise<TestAppliance> {
-  server = await startTestAppliance({ threads: 2, ...options });
-  const replica = server.appliance.context.replica;
-  await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET });
-  await replica.upsertSubscriber({ username: 'free-user', password: 'free-pw' });
-  await replica.upsertSubscriber({ username: 'single-user', password: 'single-pw', simultaneousUse: 1 });
-  await sleep(200);
+  server = await startTestAppliance({
+    threads: 2,
+    ...options,
+    seed: async (replica) => {
+      await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET });
+      await replica.upsertSubscriber({ username: 'free-user', password: 'free-pw' });
+      await replica.upsertSubscriber({ username: 'single-user', password: 'single-pw', simultaneousUse: 1 });
+    },
+  });
   return server;
 }
 

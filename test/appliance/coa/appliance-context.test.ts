@@ -92,7 +92,7 @@ describe('the CoA client on the ApplianceContext', () => {
       session: { acctSessionId: 'x-2' },
     });
     // Bounded wait until the request is on the wire (the NAS stays silent).
-    for (let turn = 0; turn < 500 && nas.received.length === 0; turn++)
+    for (let turn = 0; turn < 6_000 && nas.received.length === 0; turn++)
       await new Promise((resolve) => setTimeout(resolve, 5));
     expect(nas.received).toHaveLength(1);
     await appliance.stop('test');

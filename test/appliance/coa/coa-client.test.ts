@@ -408,7 +408,7 @@ describe('reply verification', () => {
     if (first === undefined || client === undefined) throw new Error('no request seen');
     await nas.send(first, client);
     await expect
-      .poll(() => fixture.metric('appliance_coa_replies_dropped_total{reason="unsolicited"}'), { timeout: 2_000 })
+      .poll(() => fixture.metric('appliance_coa_replies_dropped_total{reason="unsolicited"}'), { timeout: 30_000 })
       .toBe(1);
   });
 });
@@ -529,7 +529,7 @@ describe('close', () => {
   it('answers requests in flight with "closed" and refuses new ones', async () => {
     nas.behaviour = () => [];
     const inFlight = fixture.client.disconnect(target);
-    await expect.poll(() => nas.received.length, { timeout: 2_000 }).toBe(1);
+    await expect.poll(() => nas.received.length, { timeout: 30_000 }).toBe(1);
     await fixture.client.close();
     expect(await inFlight).toMatchObject({ status: 'error', reason: 'closed', attempts: 1 });
     expect(await fixture.client.disconnect(target)).toMatchObject({ status: 'error', reason: 'closed', attempts: 0 });

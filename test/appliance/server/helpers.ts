@@ -16,6 +16,7 @@ import type { ApplianceContext, RunningAppliance } from '../../../appliance/main
 import { buildRequest, decodePacket, loadDictionary, verifyReply } from '../../../appliance/radius/index.ts';
 import type { AttributeInput, RadiusPacket } from '../../../appliance/radius/index.ts';
 import { openReplica } from '../../../appliance/replica/index.ts';
+import type { Replica } from '../../../appliance/replica/index.ts';
 import { startRadiusServer } from '../../../appliance/radius/server/index.ts';
 import type { RadiusServer } from '../../../appliance/radius/server/index.ts';
 
@@ -43,6 +44,12 @@ export type TestApplianceOptions = {
   prepare?: (dir: string) => void | Promise<void>;
   /** Changes the loaded configuration (keys the environment cannot set). */
   configure?: (config: ApplianceConfig) => ApplianceConfig;
+  /**
+   * Writes the replica before the appliance starts, so every RADIUS worker has it from its
+   * first request. (A write after the start reaches the workers by a broadcast a few ms
+   * later: waiting a fixed time for it races on a loaded machine.)
+   */
+  seed?: (replica: Replica) => Promise<void>;
 };
 
 export async function startTestAppliance(options: TestApplianceOptions = {}): Promise<TestAppliance> {
@@ -63,6 +70,21 @@ export async function startTestAppliance(options: TestApplianceOptions = {}): Pr
   const defaults: ApplianceConfig = { ...loaded, radius: radiusConfig };
   const config = options.configure?.(defaults) ?? defaults;
   await options.prepare?.(dir);
+  if (options.seed !== undefined) {
+    const replica = await openReplica({
+      path: config.replicaPath,
+      keyFile: config.keyFile,
+      log: createSilentLogger(),
+      defaults: { suspendedPolicy: config.policy.suspended, captiveProfile: config.policy.captiveProfile },
+      pollIntervalMs: 0,
+      authMethods: config.auth.methods,
+    });
+    try {
+      await options.seed(replica);
+    } finally {
+      replica.close();
+    }
+  }
   let radius: RadiusServer | undefined;
   const appliance = await startAppliance(config, createSilentLogger(), {
     handleSignals: false,

@@ -23,67 +23,73 @@ let acct: number;
 const attr = (name: string) => dictionary.requireAttribute(name);
 
 beforeAll(async () => {
-  server = await startTestAppliance({ threads: 2, bind: ['127.0.0.1', '::1'] });
+  // Written before the start: every worker has it from its first request.
+  server = await startTestAppliance({
+    threads: 2,
+    bind: ['127.0.0.1', '::1'],
+    seed: async (replica) => {
+      await replica.applyChanges([
+        {
+          op: 'upsert-nas-client',
+          value: { address: '127.0.0.1/32', secret: SECRET, vendor: 'mikrotik', name: 'bng-1', ipoe: true },
+        },
+        { op: 'upsert-nas-client', value: { address: '::1', secret: SECRET, vendor: 'cisco', name: 'bng-v6' } },
+        {
+          op: 'upsert-profile',
+          value: {
+            name: 'home-50',
+            rateLimit: { upKbps: 10_000, downKbps: 50_000 },
+            framedPool: 'pool-home',
+            sessionTimeout: 86_400,
+            idleTimeout: 600,
+            interimInterval: 120,
+            vlan: 210,
+            addressList: 'customers',
+          },
+        },
+        {
+          op: 'upsert-profile',
+          value: {
+            name: 'captive',
+            rateLimit: { upKbps: 1_000, downKbps: 1_000 },
+            framedPool: 'pool-captive',
+            addressList: 'unpaid',
+          },
+        },
+        {
+          op: 'upsert-subscriber',
+          value: {
+            username: 'alice',
+            password: 'alice-pw',
+            profile: 'home-50',
+            framedIp: '100.64.0.10',
+            framedIpv6Prefix: '2001:db8:1::/64',
+            delegatedIpv6Prefix: '2001:db8:100::/56',
+          },
+        },
+        {
+          op: 'upsert-subscriber',
+          value: { username: 'bob', password: 'bob-pw', profile: 'home-50', simultaneousUse: 1 },
+        },
+        {
+          op: 'upsert-subscriber',
+          value: { username: 'carol', password: 'carol-pw', profile: 'home-50', status: 'suspended' },
+        },
+        { op: 'upsert-subscriber', value: { username: 'dave', password: 'dave-pw', status: 'disabled' } },
+        { op: 'upsert-subscriber', value: { username: 'ipoe-mac', profile: 'home-50', mac: 'AA-BB-CC-00-11-22' } },
+        {
+          op: 'upsert-subscriber',
+          value: { username: 'ipoe-82', profile: 'home-50', circuitId: 'eth 0/1/1:100', remoteId: 'olt-7' },
+        },
+        {
+          op: 'upsert-subscriber',
+          value: { username: 'ipoe-one', profile: 'home-50', circuitId: 'eth 0/1/1:200', simultaneousUse: 1 },
+        },
+      ]);
+    },
+  });
   ({ auth, acct } = server.radius.ports);
-  const replica = server.appliance.context.replica;
-  await replica.applyChanges([
-    {
-      op: 'upsert-nas-client',
-      value: { address: '127.0.0.1/32', secret: SECRET, vendor: 'mikrotik', name: 'bng-1', ipoe: true },
-    },
-    { op: 'upsert-nas-client', value: { address: '::1', secret: SECRET, vendor: 'cisco', name: 'bng-v6' } },
-    {
-      op: 'upsert-profile',
-      value: {
-        name: 'home-50',
-        rateLimit: { upKbps: 10_000, downKbps: 50_000 },
-        framedPool: 'pool-home',
-        sessionTimeout: 86_400,
-        idleTimeout: 600,
-        interimInterval: 120,
-        vlan: 210,
-        addressList: 'customers',
-      },
-    },
-    {
-      op: 'upsert-profile',
-      value: {
-        name: 'captive',
-        rateLimit: { upKbps: 1_000, downKbps: 1_000 },
-        framedPool: 'pool-captive',
-        addressList: 'unpaid',
-      },
-    },
-    {
-      op: 'upsert-subscriber',
-      value: {
-        username: 'alice',
-        password: 'alice-pw',
-        profile: 'home-50',
-        framedIp: '100.64.0.10',
-        framedIpv6Prefix: '2001:db8:1::/64',
-        delegatedIpv6Prefix: '2001:db8:100::/56',
-      },
-    },
-    { op: 'upsert-subscriber', value: { username: 'bob', password: 'bob-pw', profile: 'home-50', simultaneousUse: 1 } },
-    {
-      op: 'upsert-subscriber',
-      value: { username: 'carol', password: 'carol-pw', profile: 'home-50', status: 'suspended' },
-    },
-    { op: 'upsert-subscriber', value: { username: 'dave', password: 'dave-pw', status: 'disabled' } },
-    { op: 'upsert-subscriber', value: { username: 'ipoe-mac', profile: 'home-50', mac: 'AA-BB-CC-00-11-22' } },
-    {
-      op: 'upsert-subscriber',
-      value: { username: 'ipoe-82', profile: 'home-50', circuitId: 'eth 0/1/1:100', remoteId: 'olt-7' },
-    },
-    {
-      op: 'upsert-subscriber',
-      value: { username: 'ipoe-one', profile: 'home-50', circuitId: 'eth 0/1/1:200', simultaneousUse: 1 },
-    },
-  ]);
   nas = await openNasSocket();
-  // Worker readers apply the change from a BroadcastChannel notice (a few ms).
-  await sleep(200);
 });
 
 afterAll(async () => {
@@ -224,8 +230,12 @@ describe('Access-Request', () => {
   it('gives a suspended subscriber the captive profile when the tenant policy says so', async () => {
     const replica = server.appliance.context.replica;
     await replica.setTenantPolicy({ suspendedPolicy: 'captive', captiveProfile: 'captive' });
-    await sleep(100);
     try {
+      // The worker behind `nas` learns of the policy from the replica's notice: asked
+      // until it has (a bound, not a timing).
+      await expect
+        .poll(async () => (await papRequest(nas, 'carol', 'carol-pw'))?.reply.code, { timeout: 30_000 })
+        .toBe(PacketCode.accessAccept);
       const result = await papRequest(nas, 'carol', 'carol-pw');
       expect(result?.reply.code).toBe(PacketCode.accessAccept);
       expect(getString(result!.reply, attr('Mikrotik-Rate-Limit'))).toBe('1M/1M');
@@ -238,9 +248,10 @@ describe('Access-Request', () => {
       expect((await papRequest(nas, 'carol', 'wrong'))?.reply.code).toBe(PacketCode.accessReject);
     } finally {
       await replica.setTenantPolicy({ suspendedPolicy: 'reject' });
-      await sleep(100);
     }
-    expect((await papRequest(nas, 'carol', 'carol-pw'))?.reply.code).toBe(PacketCode.accessReject);
+    await expect
+      .poll(async () => (await papRequest(nas, 'carol', 'carol-pw'))?.reply.code, { timeout: 30_000 })
+      .toBe(PacketCode.accessReject);
   });
 
   it('accepts IPoE by MAC (Calling-Station-Id) and by DHCP Option 82, without a password', async () => {
@@ -462,12 +473,15 @@ describe('accounting and duplicates', () => {
           value: { address: '127.0.0.8/29', secret: SECRET, vendor: 'mikrotik', name: 'fleet' },
         },
       ]);
-      await sleep(200);
       const fleet = await openNasSocket('127.0.0.9', '127.0.0.1');
       try {
         const start = (sessionId: string, nasIp: string) =>
           accounting('Start', sessionId, 'erin', [{ attribute: 'NAS-IP-Address', value: nasIp }], fleet);
-        expect((await start('fleet-1', '127.0.0.13'))?.reply.code).toBe(PacketCode.accountingResponse);
+        // Until the worker behind `fleet` knows the new client it drops the request; a
+        // resent Start is the same record (its key), stored once.
+        await expect
+          .poll(async () => (await start('fleet-1', '127.0.0.13'))?.reply.code, { timeout: 30_000 })
+          .toBe(PacketCode.accountingResponse);
         // Outside 127.0.0.8/29: the fleet's secret must not go there.
         expect((await start('fleet-2', '192.0.2.9'))?.reply.code).toBe(PacketCode.accountingResponse);
         // Inside the prefix of another client (127.0.0.1/32): not this NAS.

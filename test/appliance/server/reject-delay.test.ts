@@ -18,12 +18,15 @@ let fast: NasClientSocket;
 
 beforeAll(async () => {
   // One worker: the reject and the accept are handled by the same thread.
-  server = await startTestAppliance({ threads: 1, rejectDelayMs: DELAY_MS });
-  const replica = server.appliance.context.replica;
-  await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET });
-  await replica.upsertSubscriber({ username: 'erin', password: 'erin-pw' });
+  server = await startTestAppliance({
+    threads: 1,
+    rejectDelayMs: DELAY_MS,
+    seed: async (replica) => {
+      await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET });
+      await replica.upsertSubscriber({ username: 'erin', password: 'erin-pw' });
+    },
+  });
   [slow, fast] = await Promise.all([openNasSocket(), openNasSocket()]);
-  await sleep(200);
 });
 
 afterAll(async () => {

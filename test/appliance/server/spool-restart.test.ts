@@ -5,7 +5,6 @@
 import { createClient } from '@libsql/client';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildRequest, PacketCode } from '../../../appliance/radius/index.ts';
 import { dictionary, metricValue, openNasSocket, SECRET, startTestAppliance } from './helpers.ts';
@@ -15,10 +14,11 @@ let server: TestAppliance;
 let sockets: NasClientSocket[];
 
 beforeAll(async () => {
-  server = await startTestAppliance({ threads: 2 });
-  await server.appliance.context.replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET });
+  server = await startTestAppliance({
+    threads: 2,
+    seed: async (replica) => void (await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET })),
+  });
   sockets = await Promise.all(Array.from({ length: 16 }, () => openNasSocket()));
-  await sleep(200);
 });
 
 afterAll(async () => {

@@ -30,10 +30,9 @@ beforeAll(async () => {
         };
       },
     }),
+    seed: async (replica) => void (await replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET })),
   });
-  await server.appliance.context.replica.upsertNasClient({ address: '127.0.0.1', secret: SECRET });
   nas = await openNasSocket();
-  await sleep(200);
 });
 
 afterAll(async () => {
@@ -59,7 +58,7 @@ it('restarts a killed worker, reports it, and serves the old worker’s cached r
   const down = await server.health();
   expect(down.status).toBe(503);
   expect(down.body.radius).toMatchObject({ healthy: false, workersAlive: 0 });
-  for (let waited = 0; !server.radius.workers()[0]?.alive && waited < 10_000; waited += 50) await sleep(50);
+  for (let waited = 0; !server.radius.workers()[0]?.alive && waited < 30_000; waited += 50) await sleep(50);
   const worker = server.radius.workers()[0];
   expect(worker?.alive).toBe(true);
   expect(worker?.threadId).not.toBe(threadBefore);

@@ -117,7 +117,9 @@ describe('group commit', () => {
   });
 
   it('waits maxDelayMs for company when idle', async () => {
-    const spool = await open({ maxDelayMs: 20 });
+    // The second append comes 5 ms later, in another turn of the event loop: well within
+    // the wait even on a loaded machine (20 ms was not).
+    const spool = await open({ maxDelayMs: 1_000 });
     const first = spool.append([record({ status: 'start', sessionId: 'A' })]);
     await new Promise((resolve) => setTimeout(resolve, 5));
     const second = spool.append([record({ status: 'start', sessionId: 'B' })]);
@@ -349,7 +351,8 @@ describe('sessions', () => {
         record({ status: 'start', sessionId: `S${index}`, username: `user${index}` }),
       ),
     );
-    const deadline = Date.now() + 5_000;
+    // A bound only (the flush timer runs every 10 ms): a machine too slow fails below.
+    const deadline = Date.now() + 30_000;
     while (
       (await countRows("SELECT value FROM spool_meta WHERE key = 'sessions_seq'")) < 600 &&
       Date.now() < deadline

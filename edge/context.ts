@@ -1,4 +1,7 @@
-import type { Client } from '@libsql/client';
+import type { ResultSet } from '@libsql/client';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { LibSQLDatabase } from 'drizzle-orm/libsql';
+import type { SQLiteTransaction } from 'drizzle-orm/sqlite-core';
 import type { ControlDb, TenantDb } from '../db/databases.ts';
 import type { StaffRole } from '../db/tenant/index.ts';
 import type { Platform } from './env.ts';
@@ -8,6 +11,11 @@ import type { Permission } from './permissions.ts';
 export type { ControlDb, TenantDb };
 /** An open transaction on a tenant database. */
 export type TenantTx = Parameters<Parameters<TenantDb['transaction']>[0]>[0];
+/** An open transaction on the control database. */
+export type ControlTx = Parameters<Parameters<ControlDb['transaction']>[0]>[0];
+/** A database of schema S, or an open transaction on it: what a service reads and writes through. */
+export type DbOrTx<S extends Record<string, unknown>> =
+  LibSQLDatabase<S> | SQLiteTransaction<'async', ResultSet, S, ExtractTablesWithRelations<S>>;
 
 export type TenantRecord = Readonly<{
   id: string;
@@ -37,9 +45,16 @@ export type ServiceContext<Db> = Readonly<{
   log: Logger;
 }>;
 
-export type TenantContext = ServiceContext<TenantDb> &
-  Readonly<{ tenant: TenantRecord; principal: TenantPrincipal | null }>;
-export type PlatformContext = ServiceContext<ControlDb>;
+// A POST with an Idempotency-Key runs in one transaction (middleware/idempotency.ts), so a
+// service's `db` may be that transaction; its own transactions nest in it as savepoints.
+export type TenantContext = ServiceContext<TenantDb | TenantTx> &
+  Readonly<{
+    tenant: TenantRecord;
+    principal: TenantPrincipal | null;
+    /** Set on a keyed POST of a long-running route: called in the transaction that creates the resource. */
+    keyResource?: (tx: TenantTx, id: string) => Promise<void>;
+  }>;
+export type PlatformContext = ServiceContext<ControlDb | ControlTx>;
 
 export type HonoEnv = {
   Variables: {
@@ -48,7 +63,6 @@ export type HonoEnv = {
     log: Logger;
     platform: Platform;
     principal: Principal;
-    tenantClient: Client;
     tenantCtx: TenantContext;
     platformCtx: PlatformContext;
   };

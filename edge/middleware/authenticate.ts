@@ -126,7 +126,6 @@ export const authenticateTenant = (): MiddlewareHandler<HonoEnv> =>
         principal = { kind: 'user', id: staff.sub, tenant, role: staff.role, permissions: permissionsOf(staff.role) };
       }
       c.set('principal', principal);
-      c.set('tenantClient', client);
       c.set('tenantCtx', {
         ...baseContext(c, { type: principal.kind, id: principal.id }),
         db: lease.db,

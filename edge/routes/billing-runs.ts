@@ -2,6 +2,9 @@ import { z } from '@hono/zod-openapi';
 import { getBillingRun, listBillingRuns, runBilling } from '../services/billing-runs/run-billing.ts';
 import { IdParam, body, createRouter, json, page, tenantRoute } from './common.ts';
 import { Instant } from './money-schemas.ts';
+import { locationHeader } from './operation.ts';
+
+const runLocation = (id: string) => `/api/v1/billing-runs/${id}`;
 
 const BillingRun = z
   .object({
@@ -21,20 +24,31 @@ const BillingRun = z
 
 export const billingRunsRouter = createRouter()
   .openapi(
-    tenantRoute('billing:write', {
-      method: 'post',
-      path: '/api/v1/billing-runs',
-      operationId: 'createBillingRun',
-      summary: 'Run billing up to an instant',
-      tags: ['billing'],
-      description:
-        'Bills every active or suspended subscription whose next period starts at or before `as_of`: one line per ' +
-        'period, one invoice per subscriber and period. Running it again for the same `as_of`, or two at once, ' +
-        'creates nothing more.',
-      request: { body: body(z.strictObject({ as_of: Instant }).openapi('BillingRunCreate')) },
-      responses: { 201: json(BillingRun, 'What this run created') },
-    }),
-    async (c) => c.json(await runBilling({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
+    tenantRoute(
+      'billing:write',
+      {
+        method: 'post',
+        path: '/api/v1/billing-runs',
+        operationId: 'createBillingRun',
+        summary: 'Run billing up to an instant',
+        tags: ['billing'],
+        description:
+          'Bills every active or suspended subscription whose next period starts at or before `as_of`: one line per ' +
+          'period, one invoice per subscriber and period. Running it again for the same `as_of`, or two at once, ' +
+          'creates nothing more.',
+        request: { body: body(z.strictObject({ as_of: Instant }).openapi('BillingRunCreate')) },
+        responses: { 201: { ...json(BillingRun, 'What this run created'), headers: locationHeader } },
+      },
+      {
+        status: 201,
+        location: runLocation,
+        present: (ctx, id) => getBillingRun({ ctx, input: { id } }),
+      },
+    ),
+    async (c) => {
+      const run = await runBilling({ ctx: c.get('tenantCtx'), input: c.req.valid('json') });
+      return c.json(run, 201, { location: runLocation(run.id) });
+    },
   )
   .openapi(
     tenantRoute('billing:read', {

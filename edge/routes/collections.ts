@@ -4,6 +4,9 @@ import { listCases } from '../services/collections/manage-cases.ts';
 import { getCollectionRun, listCollectionRuns, runCollections } from '../services/collections/run-collections.ts';
 import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
 import { Instant } from './money-schemas.ts';
+import { locationHeader } from './operation.ts';
+
+const runLocation = (id: string) => `/api/v1/collections/runs/${id}`;
 
 const actionNames = [
   'mark_overdue',
@@ -108,17 +111,28 @@ const runDescription = [
 
 export const collectionsRouter = createRouter()
   .openapi(
-    tenantRoute('billing:write', {
-      method: 'post',
-      path: '/api/v1/collections/runs',
-      operationId: 'createCollectionsRun',
-      summary: 'Run collections up to an instant',
-      tags: ['billing'],
-      description: runDescription,
-      request: { body: body(z.strictObject({ as_of: Instant }).openapi('CollectionRunCreate')) },
-      responses: { 201: json(CollectionRun, 'What this run did') },
-    }),
-    async (c) => c.json(await runCollections({ ctx: c.get('tenantCtx'), input: c.req.valid('json') }), 201),
+    tenantRoute(
+      'billing:write',
+      {
+        method: 'post',
+        path: '/api/v1/collections/runs',
+        operationId: 'createCollectionsRun',
+        summary: 'Run collections up to an instant',
+        tags: ['billing'],
+        description: runDescription,
+        request: { body: body(z.strictObject({ as_of: Instant }).openapi('CollectionRunCreate')) },
+        responses: { 201: { ...json(CollectionRun, 'What this run did'), headers: locationHeader } },
+      },
+      {
+        status: 201,
+        location: runLocation,
+        present: (ctx, id) => getCollectionRun({ ctx, input: { id } }),
+      },
+    ),
+    async (c) => {
+      const run = await runCollections({ ctx: c.get('tenantCtx'), input: c.req.valid('json') });
+      return c.json(run, 201, { location: runLocation(run.id) });
+    },
   )
   .openapi(
     tenantRoute('billing:read', {

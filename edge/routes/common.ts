@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { HonoEnv } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { authenticatePlatform, authenticateTenant, requirePermission } from '../middleware/authenticate.ts';
-import { idempotency } from '../middleware/idempotency.ts';
+import { idempotency, type KeyedResource } from '../middleware/idempotency.ts';
 import type { Permission } from '../permissions.ts';
 import { decodeCursor } from '../services/page-of.ts';
 import { describeOperation, type OperationConfig } from './operation.ts';
@@ -66,15 +66,22 @@ export const Email = z.email().max(254);
 // `P` keeps the path a literal type, so the app's type (and the typed client) knows each route.
 type Described<P extends string> = OperationConfig & { path: P };
 
-/** A tenant route: staff token or API key, the permission checked, Idempotency-Key honoured. */
-export const tenantRoute = <P extends string, R extends Described<P>>(permission: Permission | null, config: R) =>
+/**
+ * A tenant route: staff token or API key, the permission checked, Idempotency-Key honoured.
+ * A long-running POST names the resource it creates (see KeyedResource).
+ */
+export const tenantRoute = <P extends string, R extends Described<P>>(
+  permission: Permission | null,
+  config: R,
+  resource?: KeyedResource,
+) =>
   createRoute({
     ...describeOperation(config, true),
     security: [{ bearer: [] }],
     middleware: [
       authenticateTenant(),
       ...(permission ? [requirePermission(permission)] : []),
-      idempotency((c) => c.get('tenantClient')),
+      idempotency(resource),
     ] as const,
   });
 
@@ -83,7 +90,7 @@ export const platformRoute = <P extends string, R extends Described<P>>(config: 
   createRoute({
     ...describeOperation(config, true),
     security: [{ bearer: [] }],
-    middleware: [authenticatePlatform(), idempotency((c) => c.get('platform').databases.control())] as const,
+    middleware: [authenticatePlatform(), idempotency()] as const,
   });
 
 /** A route anyone may call (the logins): no token, no Idempotency-Key; `guard` runs first (a rate limit). */

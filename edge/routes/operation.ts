@@ -39,8 +39,9 @@ export const idempotencyKeyParameter = {
   in: 'header' as const,
   required: false,
   description:
-    'Makes a POST safe to retry: the first response is stored for 24 h and replayed for the same key and body; ' +
-    'the same key with another body is a 422, one whose first request is still running a 409.',
+    'Makes a POST safe to retry: the first response is stored for 24 h, committed together with what the ' +
+    'request did, and replayed for the same key and body; the same key with another body is a 422. A request ' +
+    'that failed with a 5xx or never finished stored nothing and may be sent again.',
   schema: { type: 'string' as const, minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
 };
 

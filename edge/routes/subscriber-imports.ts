@@ -74,6 +74,8 @@ function continueAfterResponse(c: Context<HonoEnv>, task: Promise<void>) {
   executionCtx?.waitUntil(settled);
 }
 
+const importLocation = (id: string) => `/api/v1/subscriber-imports/${id}`;
+
 const router = createRouter();
 // Before authentication and the idempotency check, which read the body.
 router.use(
@@ -91,39 +93,49 @@ router.use(
 
 export const subscriberImportsRouter = router
   .openapi(
-    tenantRoute('subscribers:write', {
-      method: 'post',
-      path: '/api/v1/subscriber-imports',
-      operationId: 'createSubscriberImport',
-      summary: 'Import subscribers from CSV',
-      tags: ['subscribers'],
-      description:
-        'Starts a job that validates every row, then creates all subscribers in one transaction, or none if any row ' +
-        'fails. Columns are documented in the README (Subscriber import). Small files finish before the ' +
-        'response; poll the job otherwise.',
-      request: {
-        query: z.object({
-          dry_run: z
-            .enum(['true', 'false'])
-            .transform((v) => v === 'true')
-            .optional(),
-        }),
-        body: {
-          required: true,
-          content: {
-            'text/csv': { schema: z.string().openapi({ description: 'UTF-8 CSV with a header row, at most 20 MiB' }) },
+    tenantRoute(
+      'subscribers:write',
+      {
+        method: 'post',
+        path: '/api/v1/subscriber-imports',
+        operationId: 'createSubscriberImport',
+        summary: 'Import subscribers from CSV',
+        tags: ['subscribers'],
+        description:
+          'Starts a job that validates every row, then creates all subscribers in one transaction, or none if any ' +
+          'row fails. Columns are documented in the README (Subscriber import). Small files finish before the ' +
+          'response; poll the job otherwise.',
+        request: {
+          query: z.object({
+            dry_run: z
+              .enum(['true', 'false'])
+              .transform((v) => v === 'true')
+              .optional(),
+          }),
+          body: {
+            required: true,
+            content: {
+              'text/csv': {
+                schema: z.string().openapi({ description: 'UTF-8 CSV with a header row, at most 20 MiB' }),
+              },
+            },
           },
         },
-      },
-      responses: {
-        202: {
-          ...json(SubscriberImport, 'The job, in whatever state it reached (Location names it)'),
-          headers: locationHeader,
+        responses: {
+          202: {
+            ...json(SubscriberImport, 'The job, in whatever state it reached (Location names it)'),
+            headers: locationHeader,
+          },
+          413: problem('The file is over 20 MiB'),
+          415: problem('The body is not text/csv'),
         },
-        413: problem('The file is over 20 MiB'),
-        415: problem('The body is not text/csv'),
       },
-    }),
+      {
+        status: 202,
+        location: importLocation,
+        present: async (ctx, id) => presentSubscriberImport(await findSubscriberImport(ctx, id)),
+      },
+    ),
     async (c) => {
       const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       if (!csvTypes.has(type)) throw new AppError('unsupported_media_type', 'send the file as text/csv (UTF-8)');
@@ -137,7 +149,7 @@ export const subscriberImportsRouter = router
       if (csv.length <= inlineBytes) await run;
       else continueAfterResponse(c, run);
       return c.json(presentSubscriberImport(await findSubscriberImport(ctx, job.id)), 202, {
-        location: `/api/v1/subscriber-imports/${job.id}`,
+        location: importLocation(job.id),
       });
     },
   )

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { LibSQLDatabase } from 'drizzle-orm/libsql';
+import type { DbOrTx } from '../../context.ts';
 import type { Platform } from '../../env.ts';
 import { AppError } from '../../errors.ts';
 import { decoyPasswordHash, hashPassword, needsRehash, verifyPassword } from '../../lib/password.ts';
@@ -32,7 +32,7 @@ export async function refuseUnknownAccount(password: string): Promise<never> {
  * password change replaced it meanwhile). `audit` records the outcome inside the transaction of the login's own write.
  */
 export async function checkLogin<S extends Record<string, unknown>>(args: {
-  db: LibSQLDatabase<S>;
+  db: DbOrTx<S>;
   table: AccountTable;
   account: LoginAccount | undefined;
   input: LoginInput;

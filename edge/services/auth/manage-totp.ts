@@ -1,8 +1,7 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
-import type { LibSQLDatabase } from 'drizzle-orm/libsql';
 import { platformUsers } from '../../../db/control/index.ts';
 import { users } from '../../../db/tenant/index.ts';
-import type { PlatformContext, ServiceContext, TenantContext } from '../../context.ts';
+import type { DbOrTx, PlatformContext, ServiceContext, TenantContext } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { openSecret, sealSecret } from '../../lib/sealed.ts';
 import { decodeBase32, encodeBase32, totpUri, verifyTotp } from '../../lib/totp.ts';
@@ -18,7 +17,7 @@ export type TotpOwner = {
   account: string;
 };
 
-type Ctx<S extends Record<string, unknown>> = ServiceContext<LibSQLDatabase<S>>;
+type Ctx<S extends Record<string, unknown>> = ServiceContext<DbOrTx<S>>;
 type Factor = { totp_secret: string | null; totp_enabled_at: number | null; totp_last_step: number | null };
 type CodeCheck<S extends Record<string, unknown>> = { ctx: Ctx<S>; owner: TotpOwner; input: { code: string } };
 

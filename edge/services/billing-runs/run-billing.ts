@@ -53,14 +53,17 @@ export async function runBilling({ ctx, input }: { ctx: TenantContext; input: { 
       errors: [{ path: 'as_of', message: 'more than a year from now' }],
     });
   const id = uuidv7(now.getTime());
-  await ctx.db.insert(billingRuns).values({
-    id,
-    asOf,
-    status: 'running',
-    invoicesCreated: 0,
-    linesCreated: 0,
-    createdBy: ctx.actor.id,
-    startedAt: now,
+  await ctx.db.transaction(async (tx) => {
+    await tx.insert(billingRuns).values({
+      id,
+      asOf,
+      status: 'running',
+      invoicesCreated: 0,
+      linesCreated: 0,
+      createdBy: ctx.actor.id,
+      startedAt: now,
+    });
+    await ctx.keyResource?.(tx, id);
   });
   let invoices = 0;
   let lines = 0;

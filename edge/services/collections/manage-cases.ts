@@ -168,7 +168,7 @@ export async function listCases({
   ctx: TenantContext;
   input: CaseFilter & { limit: number; cursor?: string | undefined };
 }) {
-  const db: TenantDb = ctx.db;
+  const db: TenantDb | TenantTx = ctx.db;
   const rows = await db
     .select()
     .from(collectionCases)

@@ -66,7 +66,10 @@ export async function runCollections({ ctx, input }: { ctx: TenantContext; input
     });
   const timeZone = ctx.tenant.timezone;
   const id = uuidv7(now.getTime());
-  await ctx.db.insert(collectionRuns).values({ id, asOf, createdBy: ctx.actor.id, createdAt: now });
+  await ctx.db.transaction(async (tx) => {
+    await tx.insert(collectionRuns).values({ id, asOf, createdBy: ctx.actor.id, createdAt: now });
+    await ctx.keyResource?.(tx, id);
+  });
   const counts: Record<string, number> = {};
   let recorded = 0;
   // Appends only this chunk's actions: a long run writes each action once.

@@ -80,6 +80,7 @@ export async function createSubscriberImport({
       resourceId: id,
       changes: { dry_run: input.dryRun, bytes: input.csv.length },
     });
+    await ctx.keyResource?.(tx, id);
     return row!;
   });
 }

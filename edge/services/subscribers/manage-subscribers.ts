@@ -8,7 +8,7 @@ import {
   type SubscriberKind,
   type SubscriberStatus,
 } from '../../../db/tenant/index.ts';
-import type { TenantContext, TenantDb } from '../../context.ts';
+import type { TenantContext, TenantDb, TenantTx } from '../../context.ts';
 import { AppError, type FieldError } from '../../errors.ts';
 import { assertTaxRateUsable } from '../catalog/catalog-store.ts';
 import { uuidv7 } from '../../lib/ids.ts';
@@ -179,13 +179,13 @@ async function detail(db: TenantWriter, id: string) {
 // spends longer assembling this statement (JSON of four tables) than SQLite runs it.
 // Only for ctx.db: a prepared query runs on the database it was made for, never on a
 // transaction.
-const prepareDetail = (db: TenantDb) =>
+const prepareDetail = (db: TenantDb | TenantTx) =>
   db
     .select(detailColumns)
     .from(subscribers)
     .where(eq(subscribers.id, sql.placeholder('id')))
     .prepare();
-const preparedDetails = new WeakMap<TenantDb, ReturnType<typeof prepareDetail>>();
+const preparedDetails = new WeakMap<TenantDb | TenantTx, ReturnType<typeof prepareDetail>>();
 
 export async function createSubscriber({ ctx, input }: { ctx: TenantContext; input: SubscriberCreateInput }) {
   return ctx.db.transaction(async (tx) => {

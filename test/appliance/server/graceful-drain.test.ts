@@ -41,7 +41,6 @@ it(
   async () => {
     const appliance = await spawnAppliance(dir, { APPLIANCE_CONFIG: join(dir, 'appliance.json') });
     const sockets = await Promise.all(Array.from({ length: 32 }, () => openNasSocket()));
-    const sentAt = new Map<number, number>();
     const ackedAt = new Map<number, number>();
     let signalledAt = Infinity;
     let signal: NodeJS.Timeout | undefined;
@@ -55,8 +54,8 @@ it(
         sockets.map(async (nas) => {
           while (next < 2_000) {
             const index = next++;
-            sentAt.set(index, performance.now());
-            const reply = await nas.exchange(interim(index), appliance.acct, 3_000);
+            // Far beyond the commit's 1 s wait: an answer that comes is never taken for none.
+            const reply = await nas.exchange(interim(index), appliance.acct, 10_000);
             if (reply === null) break;
             expect(reply[1]).toBe(index & 0xff);
             ackedAt.set(index, performance.now());
@@ -75,11 +74,10 @@ it(
     }
     expect(await appliance.exited).toBe(0);
     expect(signalledAt).toBeLessThan(Infinity);
-    // Requests sent well before the signal had reached a worker and were waiting for
-    // their commit: the drain answered every one of them, after the signal.
-    const early = [...sentAt].filter(([, at]) => at < signalledAt - 250).map(([index]) => index);
-    expect(early.filter((index) => !ackedAt.has(index))).toEqual([]);
-    expect(early.filter((index) => (ackedAt.get(index) ?? 0) > signalledAt).length).toBeGreaterThan(0);
+    // Requests waiting for their commit when the signal came (a commit waits 1 s for
+    // company; the signal comes half-way, and every answer is followed at once by the
+    // next request) were answered by the drain, after the signal.
+    expect([...ackedAt.values()].filter((at) => at > signalledAt).length).toBeGreaterThan(0);
     const messages = appliance.logs.map((entry) => entry.msg);
     expect(messages).toContain('appliance stopped');
     expect(messages).not.toContain('shutdown timed out; records queued but not committed were not acknowledged');
@@ -92,6 +90,11 @@ it(
       const stored = new Map(rows.rows.map((row) => [String(row.session_id), Number(row.n)]));
       for (const index of ackedAt.keys()) expect(stored.get(`drain-${index}`), `drain-${index}`).toBe(1);
       expect([...stored.values()].every((count) => count === 1)).toBe(true);
+      // And nothing stored went unanswered: what a worker had taken before its listener
+      // closed was answered once on disk, what it had not taken is not stored. (Which
+      // requests reached a worker in time cannot be seen from here: no time window says it.)
+      const answered = [...ackedAt.keys()].map((index) => `drain-${index}`);
+      expect([...stored.keys()].sort()).toEqual(answered.sort());
     } finally {
       client.close();
     }

@@ -9,7 +9,7 @@ import { apiKeysRouter } from './routes/api-keys.ts';
 import { auditEventsRouter } from './routes/audit-events.ts';
 import { authRouter } from './routes/auth.ts';
 import { docsRouter } from './routes/docs.ts';
-import { idempotencyKeyParameter, sharedHeaders, withReplayHeaders } from './routes/operation.ts';
+import { idempotencyKeyParameter, sharedHeaders, withCsvDownloads, withReplayHeaders } from './routes/operation.ts';
 import { problemTypesRouter } from './routes/problem-types.ts';
 import { meRouter } from './routes/me.ts';
 import { customFieldsRouter } from './routes/custom-fields.ts';
@@ -106,7 +106,9 @@ export function createApp(platform: Platform) {
   let document: string | undefined;
   const info = { title: 'ISP operations platform API', version: '1' };
   app.get('/api/v1/openapi.json', (c) => {
-    document ??= JSON.stringify(withReplayHeaders(app.getOpenAPI31Document({ openapi: '3.1.0', info })));
+    document ??= JSON.stringify(
+      withCsvDownloads(withReplayHeaders(app.getOpenAPI31Document({ openapi: '3.1.0', info }))),
+    );
     return c.body(document, 200, { 'content-type': 'application/json' });
   });
   app.get('/health', (c) => c.json({ status: 'ok' }));

@@ -10,7 +10,7 @@ import {
   listAddons,
   updateAddon,
 } from '../services/catalog/manage-addons.ts';
-import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
+import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 import { PriceList } from './offers.ts';
 
@@ -33,7 +33,7 @@ const Addon = z
 const AddonFilter = z.object({
   charge: z.enum(addonCharges).optional(),
   archived: z.enum(['exclude', 'include', 'only']).default('exclude'),
-  format: z.enum(['json', 'csv']).default('json'),
+  ...ListFormat.shape,
 });
 
 export const addonsRouter = createRouter()
@@ -49,10 +49,7 @@ export const addonsRouter = createRouter()
         'add-on.',
       request: { query: Pagination.extend(AddonFilter.shape) },
       responses: {
-        200: {
-          description: 'Add-ons',
-          content: { ...json(page(Addon), '').content, 'text/csv': { schema: z.string() } },
-        },
+        200: listResponse(Addon, 'Add-ons'),
       },
     }),
     async (c) => {

@@ -2,7 +2,17 @@ import { z } from '@hono/zod-openapi';
 import { permissions } from '../permissions.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../services/api-keys/manage-api-keys.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
-import { IdParam, Pagination, StaffRole, body, createRouter, json, page, tenantRoute } from './common.ts';
+import {
+  IdParam,
+  ListFormat,
+  Pagination,
+  StaffRole,
+  body,
+  createRouter,
+  json,
+  listResponse,
+  tenantRoute,
+} from './common.ts';
 
 const ApiKey = z
   .object({
@@ -76,17 +86,11 @@ export const apiKeysRouter = createRouter()
             .enum(['true', 'false'])
             .transform((v) => v === 'true')
             .optional(),
-          format: z
-            .enum(['json', 'csv'])
-            .default('json')
-            .openapi({ description: 'csv: every matching row (all pages), as a download' }),
+          ...ListFormat.shape,
         }),
       },
       responses: {
-        200: {
-          description: 'API keys (never their secrets); with format=csv every matching key as CSV',
-          content: { 'application/json': { schema: page(ApiKey) }, 'text/csv': { schema: z.string() } },
-        },
+        200: listResponse(ApiKey, 'API keys (never their secrets); with format=csv every matching key as CSV'),
       },
     }),
     async (c) => {

@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi';
-import { exportAuditEventsCsv, listAuditEvents } from '../services/audit/list-audit-events.ts';
+import { csvColumns, listAuditEvents, listAuditEventsInChainOrder } from '../services/audit/list-audit-events.ts';
 import { verifyAuditChain } from '../services/audit/verify-audit-chain.ts';
-import { Pagination, createRouter, json, page, tenantRoute } from './common.ts';
+import { ListFormat, Pagination, createRouter, json, listResponse, tenantRoute } from './common.ts';
+import { csvDownload, csvPageSize } from './list-csv.ts';
 
 const AuditEvent = z
   .object({
@@ -51,10 +52,19 @@ export const auditEventsRouter = createRouter()
       operationId: 'listAuditEvents',
       summary: 'List audit entries',
       tags: ['audit'],
-      request: { query: Pagination.extend(Filter.shape) },
-      responses: { 200: json(page(AuditEvent), 'Audit events, newest first') },
+      description: 'Newest first (seq descending). `?format=csv` returns every matching entry in that order.',
+      request: { query: Pagination.extend(Filter.shape).extend(ListFormat.shape) },
+      responses: { 200: listResponse(AuditEvent, 'Audit events, newest first') },
     }),
-    async (c) => c.json(await listAuditEvents({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...input } = c.req.valid('query');
+      if (format === 'csv')
+        return csvDownload(c, 'audit-events.csv', csvColumns, (cursor) =>
+          listAuditEvents({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
+        );
+      return c.json(await listAuditEvents({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('audit:read', {
@@ -63,17 +73,20 @@ export const auditEventsRouter = createRouter()
       operationId: 'exportAuditEvents',
       summary: 'Export audit entries as CSV',
       tags: ['audit'],
+      description:
+        'Oldest first (seq ascending), the order the hash chain links them in, streamed page by page; ' +
+        "the list's `?format=csv` gives the same rows newest first.",
       request: { query: Filter },
       responses: {
         200: { description: 'Matching events as CSV, oldest first', content: { 'text/csv': { schema: z.string() } } },
       },
     }),
     async (c) => {
-      const csv = await exportAuditEventsCsv({ ctx: c.get('tenantCtx'), input: c.req.valid('query') });
-      return c.body(csv, 200, {
-        'content-type': 'text/csv; charset=utf-8',
-        'content-disposition': 'attachment; filename="audit-events.csv"',
-      });
+      const ctx = c.get('tenantCtx');
+      const input = c.req.valid('query');
+      return csvDownload(c, 'audit-events.csv', csvColumns, (cursor) =>
+        listAuditEventsInChainOrder({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
+      );
     },
   )
   .openapi(

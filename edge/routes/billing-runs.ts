@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { getBillingRun, listBillingRuns, runBilling } from '../services/billing-runs/run-billing.ts';
-import { IdParam, body, createRouter, json, page, tenantRoute } from './common.ts';
+import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
+import { csvDownload, csvPageSize, mapPage } from './list-csv.ts';
 import { Instant } from './money-schemas.ts';
 import { locationHeader } from './operation.ts';
 
@@ -21,6 +22,19 @@ const BillingRun = z
     finished_at: z.string().nullable(),
   })
   .openapi('BillingRun');
+
+// One row per run; its failures as their count (they are listed on GET …/{id}).
+const runCsvColumns = [
+  'as_of',
+  'status',
+  'invoices_created',
+  'lines_created',
+  'failure_count',
+  'created_by',
+  'started_at',
+  'finished_at',
+  'id',
+] as const;
 
 export const billingRunsRouter = createRouter()
   .openapi(
@@ -57,10 +71,22 @@ export const billingRunsRouter = createRouter()
       operationId: 'listBillingRuns',
       summary: 'List billing runs',
       tags: ['billing'],
-      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
-      responses: { 200: json(page(BillingRun), 'Recent runs, newest first') },
+      description: 'Newest first (by start).',
+      request: { query: Pagination.extend(ListFormat.shape) },
+      responses: { 200: listResponse(BillingRun, 'Runs, newest first') },
     }),
-    async (c) => c.json(await listBillingRuns({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...input } = c.req.valid('query');
+      if (format === 'csv')
+        return csvDownload(c, 'billing-runs.csv', runCsvColumns, (cursor) =>
+          mapPage(listBillingRuns({ ctx, input: { limit: csvPageSize, cursor } }), (run) => ({
+            ...run,
+            failure_count: run.failures.length,
+          })),
+        );
+      return c.json(await listBillingRuns({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('billing:read', {

@@ -2,7 +2,8 @@ import { z } from '@hono/zod-openapi';
 import { collectionCaseKinds } from '../../db/tenant/index.ts';
 import { listCases } from '../services/collections/manage-cases.ts';
 import { getCollectionRun, listCollectionRuns, runCollections } from '../services/collections/run-collections.ts';
-import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
+import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
+import { csvDownload, csvPageSize, mapPage } from './list-csv.ts';
 import { Instant } from './money-schemas.ts';
 import { locationHeader } from './operation.ts';
 
@@ -89,6 +90,27 @@ const CaseFilter = z.object({
   kind: z.enum(collectionCaseKinds).optional(),
 });
 
+// A run's row counts each action in a column of its own.
+const runCsvColumns = ['as_of', ...actionNames, 'created_by', 'created_at', 'id'] as const;
+const countsByAction = (counts: Readonly<Record<string, number>>) =>
+  Object.fromEntries(actionNames.map((name) => [name, counts[name] ?? 0])) as Record<
+    (typeof actionNames)[number],
+    number
+  >;
+const caseCsvColumns = [
+  'kind',
+  'status',
+  'subscriber_id',
+  'step',
+  'action',
+  'opened_at',
+  'last_action_at',
+  'closed_at',
+  'close_reason',
+  'updated_at',
+  'id',
+] as const;
+
 const runDescription = [
   'Collects up to `as_of` (not in the future), in the tenant time zone:',
   '1. issued or partially paid invoices with a balance due and `due_at` ≤ `as_of` become `overdue` ' +
@@ -141,10 +163,22 @@ export const collectionsRouter = createRouter()
       operationId: 'listCollectionsRuns',
       summary: 'List collections runs',
       tags: ['billing'],
-      request: { query: Pagination },
-      responses: { 200: json(page(CollectionRunSummary), 'Runs, newest first') },
+      description: 'Newest first. `?format=csv`: one row per run, a column per action counting it.',
+      request: { query: Pagination.extend(ListFormat.shape) },
+      responses: { 200: listResponse(CollectionRunSummary, 'Runs, newest first') },
     }),
-    async (c) => c.json(await listCollectionRuns({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...input } = c.req.valid('query');
+      if (format === 'csv')
+        return csvDownload(c, 'collections-runs.csv', runCsvColumns, (cursor) =>
+          mapPage(listCollectionRuns({ ctx, input: { limit: csvPageSize, cursor } }), (run) => ({
+            ...run,
+            ...countsByAction(run.action_counts),
+          })),
+        );
+      return c.json(await listCollectionRuns({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('billing:read', {
@@ -166,8 +200,16 @@ export const collectionsRouter = createRouter()
       summary: 'List dunning cases',
       tags: ['billing'],
       description: 'Collection cases (dunning `overdue`, `prepaid` low balance), newest first.',
-      request: { query: Pagination.extend(CaseFilter.shape) },
-      responses: { 200: json(page(CollectionCase), 'Cases') },
+      request: { query: Pagination.extend(CaseFilter.shape).extend(ListFormat.shape) },
+      responses: { 200: listResponse(CollectionCase, 'Cases') },
     }),
-    async (c) => c.json(await listCases({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...input } = c.req.valid('query');
+      if (format === 'csv')
+        return csvDownload(c, 'collections-cases.csv', caseCsvColumns, (cursor) =>
+          listCases({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
+        );
+      return c.json(await listCases({ ctx, input }), 200);
+    },
   );

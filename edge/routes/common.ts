@@ -32,18 +32,18 @@ export const body = <T extends z.ZodType>(schema: T) => ({
 });
 
 export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+/** An opaque cursor this API handed out, decoded to the list's sort key; anything else is a 400. */
+export const Cursor = z
+  .string()
+  .max(400)
+  .transform((cursor, ctx) => {
+    const key = decodeCursor(cursor);
+    if (key === null) ctx.addIssue({ code: 'custom', message: 'not a cursor this API returned' });
+    return key ?? z.NEVER;
+  });
 export const Pagination = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z
-    .string()
-    .max(400)
-    .transform((cursor, ctx) => {
-      const key = decodeCursor(cursor);
-      if (key === null) ctx.addIssue({ code: 'custom', message: 'not a cursor this API returned' });
-      return key ?? z.NEVER;
-    })
-    .optional()
-    .openapi({ description: 'Opaque: the next_cursor of the previous page', type: 'string' }),
+  cursor: Cursor.optional().openapi({ description: 'Opaque: the next_cursor of the previous page', type: 'string' }),
 });
 /**
  * created_from / created_to (half-open) and updated_since on lists of dated records; see edge/services/time-window.ts.
@@ -58,6 +58,19 @@ export const TimeWindowQuery = z.object({
 });
 export const page = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+/** `?format=csv` on a list view: every matching row, all pages, as a download (routes/list-csv.ts). */
+export const ListFormat = z.object({
+  format: z
+    .enum(['json', 'csv'])
+    .default('json')
+    .openapi({ description: 'csv: every matching row (all pages; limit and cursor do not apply), as a download' }),
+});
+/**
+ * A list view's 200: a page of `item` as JSON, or with format=csv every matching row as CSV
+ * (the document declares text/csv: operation.ts withCsvDownloads).
+ */
+export const listResponse = <T extends z.ZodType>(item: T, description: string) =>
+  json(page(item), `${description}; with format=csv every matching row as CSV`);
 
 export const StaffRole = z.enum(['owner', 'admin', 'operations', 'billing', 'support', 'field_tech', 'read_only']);
 export const Password = z.string().min(12, 'must be at least 12 characters').max(256);

@@ -8,7 +8,18 @@ import {
   listCreditNotes,
   voidCreditNote,
 } from '../services/credit-notes/manage-credit-notes.ts';
-import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, tenantRoute } from './common.ts';
+import {
+  IdParam,
+  ListFormat,
+  Pagination,
+  TimeWindowQuery,
+  body,
+  createRouter,
+  json,
+  listResponse,
+  tenantRoute,
+} from './common.ts';
+import { csvDownload, csvPageSize } from './list-csv.ts';
 import { Currency, LineTax, PositiveMinorUnits } from './money-schemas.ts';
 
 const CreditNote = z
@@ -37,6 +48,24 @@ const CreditNote = z
     created_at: z.string(),
   })
   .openapi('CreditNote');
+
+// One row per credit note: its scalar fields (the lines are in the JSON).
+const creditNoteCsvColumns = [
+  'number',
+  'status',
+  'subscriber_id',
+  'invoice_id',
+  'currency',
+  'reason',
+  'subtotal',
+  'tax_total',
+  'total',
+  'remaining',
+  'issued_at',
+  'voided_at',
+  'created_at',
+  'id',
+] as const;
 
 const CreditNoteCreate = z
   .strictObject({
@@ -80,11 +109,21 @@ export const creditNotesRouter = createRouter()
         query: Pagination.extend({
           subscriber_id: z.uuid().optional(),
           status: z.enum(creditNoteStatuses).optional(),
-        }).extend(TimeWindowQuery.shape),
+        })
+          .extend(TimeWindowQuery.shape)
+          .extend(ListFormat.shape),
       },
-      responses: { 200: json(page(CreditNote), 'Credit notes, newest first') },
+      responses: { 200: listResponse(CreditNote, 'Credit notes, newest first') },
     }),
-    async (c) => c.json(await listCreditNotes({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...input } = c.req.valid('query');
+      if (format === 'csv')
+        return csvDownload(c, 'credit-notes.csv', creditNoteCsvColumns, (cursor) =>
+          listCreditNotes({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
+        );
+      return c.json(await listCreditNotes({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('billing:write', {

@@ -7,7 +7,8 @@ import {
   updateCustomField,
 } from '../services/subscribers/manage-custom-fields.ts';
 import { CustomFieldCreate, CustomFieldPatch } from '../services/subscribers/subscriber-input.ts';
-import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
+import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
+import { csvDownload, csvPageSize, mapPage } from './list-csv.ts';
 
 const CustomField = z
   .object({
@@ -23,6 +24,17 @@ const CustomField = z
   .openapi('CustomField');
 
 const tags = ['custom-fields'];
+// A select field's options as one cell, "a; b".
+const customFieldCsvColumns = [
+  'key',
+  'label',
+  'type',
+  'options',
+  'required',
+  'created_at',
+  'updated_at',
+  'id',
+] as const;
 
 // Definitions are tenant settings (settings:write); everyone who reads subscribers reads them.
 export const customFieldsRouter = createRouter()
@@ -33,10 +45,22 @@ export const customFieldsRouter = createRouter()
       operationId: 'listCustomFields',
       summary: 'List custom field definitions',
       tags,
-      request: { query: Pagination },
-      responses: { 200: json(page(CustomField), 'Subscriber custom field definitions, by key') },
+      description: 'By key.',
+      request: { query: Pagination.extend(ListFormat.shape) },
+      responses: { 200: listResponse(CustomField, 'Subscriber custom field definitions, by key') },
     }),
-    async (c) => c.json(await listCustomFields({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...input } = c.req.valid('query');
+      if (format === 'csv')
+        return csvDownload(c, 'custom-fields.csv', customFieldCsvColumns, (cursor) =>
+          mapPage(listCustomFields({ ctx, input: { limit: csvPageSize, cursor } }), (field) => ({
+            ...field,
+            options: field.options?.join('; ') ?? null,
+          })),
+        );
+      return c.json(await listCustomFields({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('settings:write', {

@@ -10,7 +10,7 @@ import {
   listDiscounts,
   updateDiscount,
 } from '../services/catalog/manage-discounts.ts';
-import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
+import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 import { PriceList } from './offers.ts';
 
@@ -36,7 +36,7 @@ const Discount = z
 const DiscountFilter = z.object({
   kind: z.enum(discountKinds).optional(),
   archived: z.enum(['exclude', 'include', 'only']).default('exclude'),
-  format: z.enum(['json', 'csv']).default('json'),
+  ...ListFormat.shape,
 });
 
 export const discountsRouter = createRouter()
@@ -52,10 +52,7 @@ export const discountsRouter = createRouter()
         'discount.',
       request: { query: Pagination.extend(DiscountFilter.shape) },
       responses: {
-        200: {
-          description: 'Discounts',
-          content: { ...json(page(Discount), '').content, 'text/csv': { schema: z.string() } },
-        },
+        200: listResponse(Discount, 'Discounts'),
       },
     }),
     async (c) => {

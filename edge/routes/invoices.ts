@@ -3,7 +3,19 @@ import { invoiceKinds, invoiceLineKinds, invoiceStatuses } from '../../db/tenant
 import { createManualInvoice } from '../services/invoices/create-manual-invoice.ts';
 import { addOneOffCharge, listWaitingCharges } from '../services/invoices/one-off-charges.ts';
 import { getInvoice, listInvoices, voidInvoice, writeOffInvoice } from '../services/invoices/manage-invoices.ts';
-import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, tenantRoute } from './common.ts';
+import {
+  IdParam,
+  ListFormat,
+  Pagination,
+  TimeWindowQuery,
+  body,
+  createRouter,
+  json,
+  listResponse,
+  page,
+  tenantRoute,
+} from './common.ts';
+import { csvDownload, csvPageSize } from './list-csv.ts';
 import { Currency, LineTax, MinorUnits } from './money-schemas.ts';
 
 const InvoiceLine = z
@@ -47,6 +59,30 @@ export const Invoice = z
   })
   .openapi('Invoice');
 
+// One row per invoice: its scalar fields (the lines are in the JSON list and GET …/{id}).
+const invoiceCsvColumns = [
+  'number',
+  'kind',
+  'status',
+  'subscriber_id',
+  'currency',
+  'subtotal',
+  'tax_total',
+  'total',
+  'balance_due',
+  'period_start',
+  'period_end',
+  'issued_at',
+  'due_at',
+  'paid_at',
+  'voided_at',
+  'written_off_at',
+  'status_reason',
+  'billing_run_id',
+  'created_at',
+  'id',
+] as const;
+
 const Reason = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 
 /** A line a clerk writes: the unit amount as charged, taxed by the rate's mode. */
@@ -85,7 +121,7 @@ export const invoicesRouter = createRouter()
       operationId: 'listInvoices',
       summary: 'List invoices',
       tags: ['billing'],
-      description: 'Newest first, with lines.',
+      description: 'Newest first ((created_at, id) descending), with lines. `?format=csv`: one row per invoice.',
       request: {
         query: Pagination.extend({
           subscriber_id: z.uuid().optional(),
@@ -94,11 +130,21 @@ export const invoicesRouter = createRouter()
             description: 'Lookup by invoice number (INV-000123): a page of one, or empty',
             example: 'INV-000123',
           }),
-        }).extend(TimeWindowQuery.shape),
+        })
+          .extend(TimeWindowQuery.shape)
+          .extend(ListFormat.shape),
       },
-      responses: { 200: json(page(Invoice), 'Invoices') },
+      responses: { 200: listResponse(Invoice, 'Invoices') },
     }),
-    async (c) => c.json(await listInvoices({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...input } = c.req.valid('query');
+      if (format === 'csv')
+        return csvDownload(c, 'invoices.csv', invoiceCsvColumns, (cursor) =>
+          listInvoices({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
+        );
+      return c.json(await listInvoices({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('billing:write', {

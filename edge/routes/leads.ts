@@ -18,7 +18,7 @@ import {
   Phone,
   SubscriberEmail,
 } from '../services/subscribers/subscriber-input.ts';
-import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
+import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 
 const Name = z.string().trim().min(1).max(200);
@@ -97,7 +97,7 @@ const LeadFilter = z.object({
   status: z.enum(leadStatuses).optional(),
   source: z.enum(leadSources).optional(),
   partner_id: z.uuid().optional(),
-  format: z.enum(['json', 'csv']).default('json'),
+  ...ListFormat.shape,
 });
 
 const Disqualify = z.strictObject({ reason: Text(500).min(1) });
@@ -129,7 +129,7 @@ export const leadsRouter = createRouter()
       description: 'Newest first. `?format=csv` returns every matching lead as CSV (limit and cursor do not apply).',
       request: { query: Pagination.extend(LeadFilter.shape) },
       responses: {
-        200: { description: 'Leads', content: { ...json(page(Lead), '').content, 'text/csv': { schema: z.string() } } },
+        200: listResponse(Lead, 'Leads'),
       },
     }),
     async (c) => {

@@ -4,7 +4,8 @@ import { arAging } from '../services/ledger/ar-aging.ts';
 import { listJournal, trialBalance } from '../services/ledger/read-journal.ts';
 import { presentBalance, subscriberBalance } from '../services/ledger/subscriber-balance.ts';
 import { findSubscriber } from '../services/subscribers/find-subscriber.ts';
-import { IdParam, Pagination, createRouter, json, page, tenantRoute } from './common.ts';
+import { IdParam, ListFormat, Pagination, createRouter, json, listResponse, tenantRoute } from './common.ts';
+import { csvDownload, csvPageSize } from './list-csv.ts';
 import { Currency, Instant } from './money-schemas.ts';
 
 const Balance = z
@@ -38,6 +39,23 @@ const JournalEntry = z
     ),
   })
   .openapi('JournalEntry');
+
+// One row per journal line, its entry's fields repeated: the shape ledgers import.
+const journalCsvColumns = [
+  'seq',
+  'occurred_at',
+  'kind',
+  'memo',
+  'currency',
+  'account',
+  'subscriber_id',
+  'debit',
+  'credit',
+  'source_type',
+  'source_id',
+  'reverses_entry_id',
+  'entry_id',
+] as const;
 
 const AgingBuckets = {
   current: z.number().int(),
@@ -115,11 +133,25 @@ export const ledgerRouter = createRouter()
       operationId: 'listJournalEntries',
       summary: 'List journal entries',
       tags: ['billing'],
-      description: 'Journal entries, newest first; append-only, corrections are reversing entries.',
-      request: { query: Pagination.extend({ subscriber_id: z.uuid().optional() }) },
-      responses: { 200: json(page(JournalEntry), 'Entries') },
+      description:
+        'Journal entries, newest first (seq descending); append-only, corrections are reversing entries. ' +
+        '`?format=csv`: one row per line, with its entry’s fields.',
+      request: { query: Pagination.extend({ subscriber_id: z.uuid().optional() }).extend(ListFormat.shape) },
+      responses: { 200: listResponse(JournalEntry, 'Entries') },
     }),
-    async (c) => c.json(await listJournal({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...input } = c.req.valid('query');
+      if (format === 'csv')
+        return csvDownload(c, 'journal.csv', journalCsvColumns, async (cursor) => {
+          const { data, next_cursor } = await listJournal({ ctx, input: { ...input, limit: csvPageSize, cursor } });
+          const lines = data.flatMap(({ lines, id, ...entry }) =>
+            lines.map((line) => ({ ...entry, ...line, entry_id: id })),
+          );
+          return { data: lines, next_cursor };
+        });
+      return c.json(await listJournal({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('billing:read', {

@@ -10,7 +10,7 @@ import {
   offerCsvRecord,
   updateOffer,
 } from '../services/catalog/manage-offers.ts';
-import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
+import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 
 const tags = ['catalog'];
@@ -45,7 +45,7 @@ const OfferFilter = z.object({
   access_type: z.enum(accessTypes).optional(),
   billing_mode: z.enum(billingModes).optional(),
   archived: z.enum(['exclude', 'include', 'only']).default('exclude'),
-  format: z.enum(['json', 'csv']).default('json'),
+  ...ListFormat.shape,
 });
 
 export const offersRouter = createRouter()
@@ -61,10 +61,7 @@ export const offersRouter = createRouter()
         '(price lists as "USD 4999; EUR 4500").',
       request: { query: Pagination.extend(OfferFilter.shape) },
       responses: {
-        200: {
-          description: 'Offers',
-          content: { ...json(page(Offer), '').content, 'text/csv': { schema: z.string() } },
-        },
+        200: listResponse(Offer, 'Offers'),
       },
     }),
     async (c) => {

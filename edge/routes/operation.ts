@@ -95,6 +95,25 @@ export function describeOperation<R extends OperationConfig>(config: R, idempote
 type Operation = { parameters?: object[]; responses?: Record<string, object> };
 
 /**
+ * Declares the CSV download on every list that takes `?format=csv` (common.ts ListFormat).
+ * Runs over the generated document rather than in each route's responses: a second media
+ * type there would make the typed client's JSON body a union with `string` and `Response`.
+ */
+export function withCsvDownloads<D extends { paths?: Record<string, { get?: Operation }> }>(doc: D): D {
+  for (const item of Object.values(doc.paths ?? {})) {
+    const ok = item.get?.responses?.['200'] as { content?: Record<string, unknown> } | undefined;
+    const format = item.get?.parameters?.find(
+      (p): p is { name: string; in: string; schema?: { enum?: unknown[] } } =>
+        'name' in p && p.name === 'format' && 'in' in p && p.in === 'query',
+    );
+    if (ok?.content && format?.schema?.enum?.includes('csv')) {
+      ok.content['text/csv'] = { schema: { type: 'string', description: 'RFC 4180, a header row, CRLF' } };
+    }
+  }
+  return doc;
+}
+
+/**
  * Declares `Idempotent-Replayed` on every response an idempotent POST may replay (all but
  * server errors, which are never stored). Runs over the generated document, since the
  * response header does not change any response's schema.

@@ -3,7 +3,18 @@ import { paymentMethods, paymentStatuses } from '../../db/tenant/index.ts';
 import { getPayment, listPayments } from '../services/payments/manage-payments.ts';
 import { recordPayment } from '../services/payments/record-payment.ts';
 import { refundPayment } from '../services/payments/refund-payment.ts';
-import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, tenantRoute } from './common.ts';
+import {
+  IdParam,
+  ListFormat,
+  Pagination,
+  TimeWindowQuery,
+  body,
+  createRouter,
+  json,
+  listResponse,
+  tenantRoute,
+} from './common.ts';
+import { csvDownload, csvPageSize } from './list-csv.ts';
 import { Currency, Instant, PositiveMinorUnits } from './money-schemas.ts';
 
 const Refund = z
@@ -37,6 +48,23 @@ const Payment = z
     created_at: z.string(),
   })
   .openapi('Payment');
+
+// One row per payment: its scalar fields (allocations and refunds are in the JSON).
+const paymentCsvColumns = [
+  'number',
+  'status',
+  'subscriber_id',
+  'amount',
+  'currency',
+  'method',
+  'reference',
+  'provider_event_id',
+  'received_at',
+  'unallocated',
+  'refunded_amount',
+  'created_at',
+  'id',
+] as const;
 
 const PaymentCreate = z
   .strictObject({
@@ -79,11 +107,21 @@ export const paymentsRouter = createRouter()
         query: Pagination.extend({
           subscriber_id: z.uuid().optional(),
           status: z.enum(paymentStatuses).optional(),
-        }).extend(TimeWindowQuery.shape),
+        })
+          .extend(TimeWindowQuery.shape)
+          .extend(ListFormat.shape),
       },
-      responses: { 200: json(page(Payment), 'Payments, newest first') },
+      responses: { 200: listResponse(Payment, 'Payments, newest first') },
     }),
-    async (c) => c.json(await listPayments({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...input } = c.req.valid('query');
+      if (format === 'csv')
+        return csvDownload(c, 'payments.csv', paymentCsvColumns, (cursor) =>
+          listPayments({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
+        );
+      return c.json(await listPayments({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('billing:write', {

@@ -9,7 +9,7 @@ import {
   policySetCsvColumns,
   updatePolicySet,
 } from '../services/catalog/manage-policy-sets.ts';
-import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
+import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 import { PriceList } from './offers.ts';
 
@@ -34,7 +34,7 @@ const PolicySet = z
   })
   .openapi('PolicySet');
 
-const PolicySetQuery = Pagination.extend({ format: z.enum(['json', 'csv']).default('json') });
+const PolicySetQuery = Pagination.extend(ListFormat.shape);
 
 export const policySetsRouter = createRouter()
   .openapi(
@@ -47,10 +47,7 @@ export const policySetsRouter = createRouter()
       description: 'By name. `?format=csv` returns every policy set.',
       request: { query: PolicySetQuery },
       responses: {
-        200: {
-          description: 'Policy sets',
-          content: { ...json(page(PolicySet), '').content, 'text/csv': { schema: z.string() } },
-        },
+        200: listResponse(PolicySet, 'Policy sets'),
       },
     }),
     async (c) => {

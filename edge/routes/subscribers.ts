@@ -22,7 +22,7 @@ import {
   SubscriberCreate,
   SubscriberPatch,
 } from '../services/subscribers/subscriber-input.ts';
-import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
+import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 import { Tag } from './tags.ts';
 
@@ -135,10 +135,7 @@ const ListQuery = Pagination.extend({
     .openapi({ description: 'Has an address in this city (case-insensitive)' }),
   tag: z.uuid().optional().openapi({ description: 'Has this tag' }),
   archived: z.enum(['exclude', 'include', 'only']).default('exclude'),
-  format: z
-    .enum(['json', 'csv'])
-    .default('json')
-    .openapi({ description: 'csv: every matching row (all pages), as a download' }),
+  ...ListFormat.shape,
 });
 
 const csvColumns = [
@@ -178,10 +175,7 @@ export const subscribersRouter = createRouter()
       tags,
       request: { query: ListQuery },
       responses: {
-        200: {
-          description: 'Subscribers, newest first; with format=csv every matching row as CSV',
-          content: { 'application/json': { schema: page(Subscriber) }, 'text/csv': { schema: z.string() } },
-        },
+        200: listResponse(Subscriber, 'Subscribers, newest first; with format=csv every matching row as CSV'),
       },
     }),
     async (c) => {
@@ -306,14 +300,20 @@ export const subscribersRouter = createRouter()
       operationId: 'listOrganizationMembers',
       summary: "List an organization's members",
       tags,
-      request: { params: IdParam, query: Pagination },
-      responses: { 200: json(page(Subscriber), 'The persons of an organization') },
+      description: 'Newest first, like the subscribers list; `?format=csv` in its columns.',
+      request: { params: IdParam, query: Pagination.extend(ListFormat.shape) },
+      responses: { 200: listResponse(Subscriber, 'The persons of an organization') },
     }),
-    async (c) =>
-      c.json(
-        await listMembers({ ctx: c.get('tenantCtx'), input: { ...c.req.valid('query'), ...c.req.valid('param') } }),
-        200,
-      ),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...query } = c.req.valid('query');
+      const input = { ...query, ...c.req.valid('param') };
+      if (format === 'csv')
+        return csvDownload(c, 'members.csv', csvColumns, (cursor) =>
+          listMembers({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
+        );
+      return c.json(await listMembers({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('subscribers:read', {

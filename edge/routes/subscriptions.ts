@@ -19,7 +19,18 @@ import {
   resumeSubscription,
   suspendSubscription,
 } from '../services/subscriptions/subscription-lifecycle.ts';
-import { IdParam, Pagination, TimeWindowQuery, body, createRouter, json, page, tenantRoute } from './common.ts';
+import {
+  IdParam,
+  ListFormat,
+  Pagination,
+  TimeWindowQuery,
+  body,
+  createRouter,
+  json,
+  listResponse,
+  tenantRoute,
+} from './common.ts';
+import { csvDownload, csvPageSize, mapPage } from './list-csv.ts';
 import { Currency, Instant, LineTax, MinorUnits, NonNegativeMinorUnits } from './money-schemas.ts';
 
 const Reason = z.string().trim().min(1).max(500);
@@ -143,6 +154,34 @@ const SubscriptionFilter = z.object({
   status: z.enum(subscriptionStatuses).optional(),
 });
 
+// The summary's scalar fields; a scheduled plan change as its offer and instant.
+const subscriptionCsvColumns = [
+  'status',
+  'subscriber_id',
+  'offer_id',
+  'username',
+  'currency',
+  'price_override',
+  'discount_id',
+  'discount_cycles_used',
+  'billing_cycle',
+  'billing_anchor_day',
+  'billing_anchor_month',
+  'start_at',
+  'activated_at',
+  'next_billing_at',
+  'credit_basis',
+  'scheduled_offer_id',
+  'scheduled_effective_at',
+  'suspended_at',
+  'canceled_at',
+  'ends_at',
+  'cancel_reason',
+  'created_at',
+  'updated_at',
+  'id',
+] as const;
+
 const At = Instant.optional().openapi({ description: 'When it happened; defaults to now' });
 const Activate = z.strictObject({ at: At }).openapi('SubscriptionActivation');
 const Suspend = z.strictObject({ at: At, reason: Reason }).openapi('SubscriptionSuspension');
@@ -221,11 +260,25 @@ export const subscriptionsRouter = createRouter()
       operationId: 'listSubscriptions',
       summary: 'List subscriptions',
       tags: ['subscriptions'],
-      description: 'Newest first.',
-      request: { query: Pagination.extend(SubscriptionFilter.shape).extend(TimeWindowQuery.shape) },
-      responses: { 200: json(page(SubscriptionSummary), 'Subscriptions') },
+      description: 'Newest first ((created_at, id) descending).',
+      request: {
+        query: Pagination.extend(SubscriptionFilter.shape).extend(TimeWindowQuery.shape).extend(ListFormat.shape),
+      },
+      responses: { 200: listResponse(SubscriptionSummary, 'Subscriptions') },
     }),
-    async (c) => c.json(await listSubscriptions({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...input } = c.req.valid('query');
+      if (format === 'csv')
+        return csvDownload(c, 'subscriptions.csv', subscriptionCsvColumns, (cursor) =>
+          mapPage(listSubscriptions({ ctx, input: { ...input, limit: csvPageSize, cursor } }), (row) => ({
+            ...row,
+            scheduled_offer_id: row.scheduled_change?.offer_id ?? null,
+            scheduled_effective_at: row.scheduled_change?.effective_at ?? null,
+          })),
+        );
+      return c.json(await listSubscriptions({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('billing:write', {

@@ -1,11 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import { createTag, deleteTag, listTags, updateTag } from '../services/subscribers/manage-tags.ts';
 import { TagCreate, TagPatch } from '../services/subscribers/subscriber-input.ts';
-import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
+import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
+import { csvDownload, csvPageSize } from './list-csv.ts';
 
 export const Tag = z
   .object({ id: z.string(), name: z.string(), color: z.string().nullable(), created_at: z.string() })
   .openapi('Tag');
+
+const tagCsvColumns = ['name', 'color', 'created_at', 'id'] as const;
 
 export const tagsRouter = createRouter()
   .openapi(
@@ -15,10 +18,19 @@ export const tagsRouter = createRouter()
       operationId: 'listTags',
       summary: 'List tags',
       tags: ['tags'],
-      request: { query: Pagination },
-      responses: { 200: json(page(Tag), 'The tag set, by name') },
+      description: 'By name (case-insensitive).',
+      request: { query: Pagination.extend(ListFormat.shape) },
+      responses: { 200: listResponse(Tag, 'The tag set, by name') },
     }),
-    async (c) => c.json(await listTags({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...input } = c.req.valid('query');
+      if (format === 'csv')
+        return csvDownload(c, 'tags.csv', tagCsvColumns, (cursor) =>
+          listTags({ ctx, input: { limit: csvPageSize, cursor } }),
+        );
+      return c.json(await listTags({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('subscribers:write', {

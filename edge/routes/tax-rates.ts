@@ -9,7 +9,7 @@ import {
   taxRateCsvColumns,
   updateTaxRate,
 } from '../services/catalog/manage-tax-rates.ts';
-import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
+import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 
 const tags = ['catalog'];
@@ -30,7 +30,7 @@ const TaxRate = z
 const TaxRateFilter = z.object({
   mode: z.enum(taxModes).optional(),
   archived: z.enum(['exclude', 'include', 'only']).default('exclude'),
-  format: z.enum(['json', 'csv']).default('json'),
+  ...ListFormat.shape,
 });
 
 export const taxRatesRouter = createRouter()
@@ -45,10 +45,7 @@ export const taxRatesRouter = createRouter()
         'Newest first; archived rates only with `archived=include|only`. `?format=csv` returns every matching rate.',
       request: { query: Pagination.extend(TaxRateFilter.shape) },
       responses: {
-        200: {
-          description: 'Tax rates',
-          content: { ...json(page(TaxRate), '').content, 'text/csv': { schema: z.string() } },
-        },
+        200: listResponse(TaxRate, 'Tax rates'),
       },
     }),
     async (c) => {

@@ -19,7 +19,7 @@ import {
 } from '../services/tickets/ticket-attachments.ts';
 import { addTicketComment, listTicketComments } from '../services/tickets/ticket-comments.ts';
 import { attachmentTypes, maxAttachmentBytes } from '../services/tickets/ticket-rules.ts';
-import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
+import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
 import { problem } from './operation.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
 
@@ -77,6 +77,20 @@ const Attachment = z
   })
   .openapi('TicketAttachment');
 
+const commentCsvColumns = ['created_at', 'author_type', 'author_id', 'internal', 'body', 'ticket_id', 'id'] as const;
+// The files' metadata; the bytes are GET /attachments/{id}.
+const attachmentCsvColumns = [
+  'created_at',
+  'filename',
+  'content_type',
+  'size',
+  'sha256',
+  'uploaded_by_type',
+  'uploaded_by',
+  'ticket_id',
+  'id',
+] as const;
+
 const Subject = z.string().trim().min(1).max(200);
 const Description = z.string().trim().max(20_000);
 const Link = z.uuid();
@@ -112,7 +126,7 @@ const TicketFilter = z.object({
   assignee_id: Link.optional(),
   subscriber_id: Link.optional(),
   breached: z.enum(['true', 'false']).optional(),
-  format: z.enum(['json', 'csv']).default('json'),
+  ...ListFormat.shape,
 });
 
 const NewComment = z
@@ -131,7 +145,6 @@ const SweepReport = z.object({
 });
 
 const binary = z.string().openapi({ format: 'binary' });
-const csv = { 'text/csv': { schema: z.string() } };
 
 /** RFC 6266: an ASCII fallback and the exact name in RFC 8187 encoding. */
 const contentDisposition = (filename: string) => {
@@ -165,7 +178,7 @@ export const ticketsRouter = router
       tags: ['tickets'],
       description: 'Newest first. `?format=csv` returns every matching ticket as CSV (limit and cursor do not apply).',
       request: { query: Pagination.extend(TicketFilter.shape) },
-      responses: { 200: { description: 'Tickets', content: { ...json(page(Ticket), '').content, ...csv } } },
+      responses: { 200: listResponse(Ticket, 'Tickets') },
     }),
     async (c) => {
       const { format, breached, limit, cursor, ...query } = c.req.valid('query');
@@ -250,17 +263,19 @@ export const ticketsRouter = router
       operationId: 'listTicketComments',
       summary: "List a ticket's comments",
       tags: ['tickets'],
-      request: { params: IdParam, query: Pagination },
-      responses: { 200: json(page(Comment), 'Comments, oldest first') },
+      request: { params: IdParam, query: Pagination.extend(ListFormat.shape) },
+      responses: { 200: listResponse(Comment, 'Comments, oldest first') },
     }),
-    async (c) =>
-      c.json(
-        await listTicketComments({
-          ctx: c.get('tenantCtx'),
-          input: { ticketId: c.req.valid('param').id, ...c.req.valid('query') },
-        }),
-        200,
-      ),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...query } = c.req.valid('query');
+      const input = { ticketId: c.req.valid('param').id, ...query };
+      if (format === 'csv')
+        return csvDownload(c, 'ticket-comments.csv', commentCsvColumns, (cursor) =>
+          listTicketComments({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
+        );
+      return c.json(await listTicketComments({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('tickets:write', {
@@ -291,17 +306,19 @@ export const ticketsRouter = router
       operationId: 'listTicketAttachments',
       summary: "List a ticket's attachments",
       tags: ['tickets'],
-      request: { params: IdParam, query: Pagination },
-      responses: { 200: json(page(Attachment), 'Attachments, oldest first') },
+      request: { params: IdParam, query: Pagination.extend(ListFormat.shape) },
+      responses: { 200: listResponse(Attachment, 'Attachments, oldest first') },
     }),
-    async (c) =>
-      c.json(
-        await listTicketAttachments({
-          ctx: c.get('tenantCtx'),
-          input: { ticketId: c.req.valid('param').id, ...c.req.valid('query') },
-        }),
-        200,
-      ),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...query } = c.req.valid('query');
+      const input = { ticketId: c.req.valid('param').id, ...query };
+      if (format === 'csv')
+        return csvDownload(c, 'ticket-attachments.csv', attachmentCsvColumns, (cursor) =>
+          listTicketAttachments({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
+        );
+      return c.json(await listTicketAttachments({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('tickets:write', {

@@ -4,13 +4,14 @@ import { csvDownload, csvPageSize } from './list-csv.ts';
 import {
   Email,
   IdParam,
+  ListFormat,
   Pagination,
   Password,
   StaffRole,
   body,
   createRouter,
   json,
-  page,
+  listResponse,
   tenantRoute,
 } from './common.ts';
 
@@ -65,17 +66,11 @@ export const usersRouter = createRouter()
       tags: ['users'],
       request: {
         query: Pagination.extend({
-          format: z
-            .enum(['json', 'csv'])
-            .default('json')
-            .openapi({ description: 'csv: every matching row (all pages), as a download' }),
+          ...ListFormat.shape,
         }),
       },
       responses: {
-        200: {
-          description: 'Staff users; with format=csv every user as CSV',
-          content: { 'application/json': { schema: page(User) }, 'text/csv': { schema: z.string() } },
-        },
+        200: listResponse(User, 'Staff users; with format=csv every user as CSV'),
       },
     }),
     async (c) => {

@@ -8,7 +8,8 @@ import {
   retryWebhookDelivery,
   updateWebhookEndpoint,
 } from '../services/webhooks/manage-webhooks.ts';
-import { IdParam, Pagination, body, createRouter, json, page, tenantRoute } from './common.ts';
+import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
+import { csvDownload, csvPageSize, mapPage } from './list-csv.ts';
 import { locationHeader } from './operation.ts';
 
 const tags = ['webhooks'];
@@ -50,6 +51,33 @@ const WebhookDelivery = z
     created_at: z.string(),
   })
   .openapi('WebhookDelivery');
+
+// Event types as one cell, "a; b", like the offers' price lists.
+const endpointCsvColumns = [
+  'url',
+  'description',
+  'events',
+  'status',
+  'disabled_reason',
+  'disabled_at',
+  'failing_since',
+  'created_at',
+  'updated_at',
+  'id',
+] as const;
+const deliveryCsvColumns = [
+  'event_type',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'last_attempt_at',
+  'last_status_code',
+  'last_error',
+  'created_at',
+  'event_id',
+  'endpoint_id',
+  'id',
+] as const;
 
 const Create = z.object({ url: Url, events: EventTypes, description: z.string().max(500).nullish() });
 const Patch = z
@@ -100,10 +128,21 @@ export const webhooksRouter = createRouter()
       operationId: 'listWebhookEndpoints',
       summary: 'List webhook endpoints',
       tags,
-      request: { query: Pagination },
-      responses: { 200: json(page(WebhookEndpoint), 'Endpoints, newest first (never their secrets)') },
+      request: { query: Pagination.extend(ListFormat.shape) },
+      responses: { 200: listResponse(WebhookEndpoint, 'Endpoints, newest first (never their secrets)') },
     }),
-    async (c) => c.json(await listWebhookEndpoints({ ctx: c.get('tenantCtx'), input: c.req.valid('query') }), 200),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...input } = c.req.valid('query');
+      if (format === 'csv')
+        return csvDownload(c, 'webhooks.csv', endpointCsvColumns, (cursor) =>
+          mapPage(listWebhookEndpoints({ ctx, input: { limit: csvPageSize, cursor } }), (endpoint) => ({
+            ...endpoint,
+            events: endpoint.events.join('; '),
+          })),
+        );
+      return c.json(await listWebhookEndpoints({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('webhooks:read', {
@@ -155,12 +194,21 @@ export const webhooksRouter = createRouter()
       operationId: 'listWebhookDeliveries',
       summary: "List an endpoint's deliveries",
       tags,
-      request: { params: IdParam, query: Pagination.extend({ status: WebhookDelivery.shape.status.optional() }) },
-      responses: { 200: json(page(WebhookDelivery), 'Deliveries, newest first') },
+      request: {
+        params: IdParam,
+        query: Pagination.extend({ status: WebhookDelivery.shape.status.optional() }).extend(ListFormat.shape),
+      },
+      responses: { 200: listResponse(WebhookDelivery, 'Deliveries, newest first') },
     }),
     async (c) => {
-      const input = { ...c.req.valid('param'), ...c.req.valid('query') };
-      return c.json(await listWebhookDeliveries({ ctx: c.get('tenantCtx'), input }), 200);
+      const ctx = c.get('tenantCtx');
+      const { format, ...query } = c.req.valid('query');
+      const input = { ...c.req.valid('param'), ...query };
+      if (format === 'csv')
+        return csvDownload(c, 'webhook-deliveries.csv', deliveryCsvColumns, (cursor) =>
+          listWebhookDeliveries({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
+        );
+      return c.json(await listWebhookDeliveries({ ctx, input }), 200);
     },
   )
   .openapi(

@@ -1,7 +1,8 @@
 // Issue 13 "one list helper": every list hands out opaque cursors (never a row's id or
 // name a client could build one from), follows them, and refuses any other cursor.
 import { describe, expect, it } from 'vitest';
-import { expectProblem, startEdge, unique, type Json } from '../support/edge-app.ts';
+import { hour, ownerWorld } from '../support/billing.ts';
+import { expectProblem, startEdge, startTime, unique, type Json } from '../support/edge-app.ts';
 
 describe('list cursors', () => {
   it('are opaque, lead to the next page, and a raw id or name is refused as a cursor', async () => {
@@ -40,5 +41,33 @@ describe('list cursors', () => {
       );
       expect(raw.errors, list).toEqual([{ path: 'cursor', message: 'not a cursor this API returned' }]);
     }
+  });
+});
+
+describe('billing run list', () => {
+  // It returned the newest `limit` runs and next_cursor null: older runs could not be reached.
+  it('pages every run once, newest first, with opaque cursors', async () => {
+    const w = await ownerWorld();
+    const ids: string[] = [];
+    for (let h = 0; h < 5; h++) {
+      await w.travel(startTime + h * hour);
+      ids.push(String((await w.bill(startTime + h * hour)).id));
+    }
+    const seen: string[] = [];
+    let cursor: unknown = null;
+    do {
+      const page = await w.get(`billing-runs?limit=2${cursor ? `&cursor=${String(cursor)}` : ''}`);
+      expect(page.data!.length).toBeLessThanOrEqual(2);
+      seen.push(...page.data!.map((run) => String(run.id)));
+      cursor = page.next_cursor;
+      if (cursor) expect(String(cursor)).not.toContain(seen.at(-1));
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+    const raw = expectProblem(
+      await w.edge.call('GET', `/api/v1/billing-runs?cursor=${ids[2]!}`, { token: w.auth.token }),
+      400,
+      'validation_failed',
+    );
+    expect(raw.errors).toEqual([{ path: 'cursor', message: 'not a cursor this API returned' }]);
   });
 });

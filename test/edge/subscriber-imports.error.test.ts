@@ -152,6 +152,7 @@ describe('subscriber import errors', () => {
       202,
     );
     const seen: number[] = [];
+    const cursors: string[] = [];
     let cursor: string | null = null;
     do {
       const page = edge.ok(
@@ -165,15 +166,21 @@ describe('subscriber import errors', () => {
       expect(page.error_count).toBe(7);
       seen.push(...(page.errors as ImportError[]).map((e) => e.row!));
       cursor = page.errors_next_cursor as string | null;
+      if (cursor) cursors.push(cursor);
     } while (cursor);
     expect(seen).toEqual([2, 3, 4, 5, 6, 7, 8]);
-    expectProblem(
-      await edge.call('GET', `/api/v1/subscriber-imports/${posted.body.id}?errors_cursor=abc`, {
-        token: tenant.owner.token,
-      }),
-      400,
-      'validation_failed',
-    );
+    expect(cursors).toHaveLength(2);
+    // Issue 13 "opaque cursors on every list": the errors cursor was the plain ordinal, which clients built.
+    for (const cursor of cursors) expect(cursor).not.toMatch(/^\d+$/);
+    for (const bad of ['abc', '3', cursors[0]!.slice(1)]) {
+      expectProblem(
+        await edge.call('GET', `/api/v1/subscriber-imports/${posted.body.id}?errors_cursor=${bad}`, {
+          token: tenant.owner.token,
+        }),
+        400,
+        'validation_failed',
+      );
+    }
   });
 
   it('refuses a body over 20 MiB (413), one that is not CSV (415) and one that is not UTF-8 (422)', async () => {

@@ -1,9 +1,8 @@
-import { and, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lt, type SQL } from 'drizzle-orm';
 import { auditEvents } from '../../../db/shared/audit-events.ts';
 import type { TenantContext } from '../../context.ts';
 import { AppError } from '../../errors.ts';
-import { toCsv } from '../../lib/csv.ts';
-import { decodeCursor, pageOf } from '../page-of.ts';
+import { pageOf } from '../page-of.ts';
 
 export type AuditFilter = {
   actor_id?: string | undefined;
@@ -30,7 +29,7 @@ export const presentAuditEvent = (e: typeof auditEvents.$inferSelect) => ({
   hash: e.hash,
 });
 
-const conditions = (f: AuditFilter, beforeSeq: number | undefined): SQL | undefined =>
+const conditions = (f: AuditFilter, seek: SQL | undefined): SQL | undefined =>
   and(
     f.actor_id ? eq(auditEvents.actorId, f.actor_id) : undefined,
     f.action ? eq(auditEvents.action, f.action) : undefined,
@@ -38,28 +37,45 @@ const conditions = (f: AuditFilter, beforeSeq: number | undefined): SQL | undefi
     f.resource_id ? eq(auditEvents.resourceId, f.resource_id) : undefined,
     f.from ? gte(auditEvents.at, new Date(f.from)) : undefined,
     f.to ? lt(auditEvents.at, new Date(f.to)) : undefined,
-    beforeSeq !== undefined ? lt(auditEvents.seq, beforeSeq) : undefined,
+    seek,
   );
 
-/** Newest first; the cursor is the sequence number of the last entry returned. */
-export async function listAuditEvents({
-  ctx,
-  input,
-}: {
-  ctx: TenantContext;
-  input: AuditFilter & { limit: number; cursor?: string | undefined };
-}) {
-  const before = input.cursor === undefined ? undefined : Number(input.cursor);
-  if (before !== undefined && !Number.isSafeInteger(before)) {
+type AuditPageInput = AuditFilter & { limit: number; cursor?: string | undefined };
+
+/** The sequence number inside a cursor (the route decoded it from the opaque form). */
+function seqOf(cursor: string | undefined): number | undefined {
+  const seq = cursor === undefined ? undefined : Number(cursor);
+  if (seq !== undefined && !Number.isSafeInteger(seq)) {
     throw new AppError('validation_failed', 'cursor is not one this API returned', {
-      errors: [{ path: 'cursor', message: 'invalid cursor' }],
+      errors: [{ path: 'cursor', message: 'not a cursor this API returned' }],
     });
   }
+  return seq;
+}
+
+/** Newest first; the cursor is the sequence number of the last entry returned. */
+export async function listAuditEvents({ ctx, input }: { ctx: TenantContext; input: AuditPageInput }) {
+  const before = seqOf(input.cursor);
   const rows = await ctx.db
     .select()
     .from(auditEvents)
-    .where(conditions(input, before))
+    .where(conditions(input, before === undefined ? undefined : lt(auditEvents.seq, before)))
     .orderBy(desc(auditEvents.seq))
+    .limit(input.limit + 1);
+  return pageOf(rows, input.limit, presentAuditEvent, (row) => String(row.seq));
+}
+
+/**
+ * Oldest first, the order the hash chain links them in (GET /audit-events/export, for
+ * checking or archiving the chain); the cursor is the sequence number of the last entry.
+ */
+export async function listAuditEventsInChainOrder({ ctx, input }: { ctx: TenantContext; input: AuditPageInput }) {
+  const after = seqOf(input.cursor);
+  const rows = await ctx.db
+    .select()
+    .from(auditEvents)
+    .where(conditions(input, after === undefined ? undefined : gt(auditEvents.seq, after)))
+    .orderBy(asc(auditEvents.seq))
     .limit(input.limit + 1);
   return pageOf(rows, input.limit, presentAuditEvent, (row) => String(row.seq));
 }
@@ -79,21 +95,3 @@ export const csvColumns = [
   'prev_hash',
   'hash',
 ] as const;
-
-/** Every matching entry as CSV, oldest first, read in pages. */
-export async function exportAuditEventsCsv({
-  ctx,
-  input,
-}: {
-  ctx: TenantContext;
-  input: AuditFilter;
-}): Promise<string> {
-  let cursor: string | undefined;
-  const pages: ReturnType<typeof presentAuditEvent>[][] = [];
-  do {
-    const page = await listAuditEvents({ ctx, input: { ...input, limit: 1000, cursor } });
-    pages.push(page.data);
-    cursor = page.next_cursor === null ? undefined : (decodeCursor(page.next_cursor) ?? undefined);
-  } while (cursor);
-  return toCsv(csvColumns, pages.flat().reverse());
-}

@@ -1,10 +1,11 @@
-import { asc, desc, eq } from 'drizzle-orm';
+import { asc, desc, eq, lt } from 'drizzle-orm';
 import { billingRunFailures, billingRuns } from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantDb, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { inList, insertFromJson } from '../bulk-rows.ts';
+import { pageOf } from '../page-of.ts';
 import { recordDomainEvent } from '../events/record-domain-event.ts';
 import { loadBillingCatalog } from '../subscriptions/billing-catalog.ts';
 import { applyDueScheduledChanges } from '../subscriptions/change-plan.ts';
@@ -200,11 +201,29 @@ export async function getBillingRun({ ctx, input }: { ctx: TenantContext; input:
   return presentBillingRun(row, (await failuresOf(ctx.db, [row.id])).get(row.id) ?? []);
 }
 
-export async function listBillingRuns({ ctx, input }: { ctx: TenantContext; input: { limit: number } }) {
-  const rows = await ctx.db.select().from(billingRuns).orderBy(desc(billingRuns.id)).limit(input.limit);
+/** Newest first: ids are UUIDv7 of the start, so id order is start order; the cursor is the last id. */
+export async function listBillingRuns({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { limit: number; cursor?: string | undefined };
+}) {
+  const rows = await ctx.db
+    .select()
+    .from(billingRuns)
+    .where(input.cursor ? lt(billingRuns.id, input.cursor) : undefined)
+    .orderBy(desc(billingRuns.id))
+    .limit(input.limit + 1);
+  const page = pageOf(
+    rows,
+    input.limit,
+    (row) => row,
+    (row) => row.id,
+  );
   const failures = await failuresOf(
     ctx.db,
-    rows.map((row) => row.id),
+    page.data.map((row) => row.id),
   );
-  return { data: rows.map((row) => presentBillingRun(row, failures.get(row.id) ?? [])), next_cursor: null };
+  return { ...page, data: page.data.map((row) => presentBillingRun(row, failures.get(row.id) ?? [])) };
 }

@@ -6,7 +6,7 @@ import { CsvError, parseCsv } from '../../lib/csv.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { subscriberCapacity, subscriberLimitMessage } from '../subscribers/subscriber-limit.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
-import { pageOf } from '../page-of.ts';
+import { encodeCursor, pageOf } from '../page-of.ts';
 
 type ImportRow = typeof subscriberImports.$inferSelect;
 type ErrorRow = typeof subscriberImportErrors.$inferSelect;
@@ -97,8 +97,15 @@ export async function getSubscriberImport({
   input,
 }: {
   ctx: TenantContext;
-  input: { id: string; errors_limit: number; errors_cursor?: number | undefined };
+  input: { id: string; errors_limit: number; errors_cursor?: string | undefined };
 }) {
+  // The key inside the opaque errors cursor (the route decoded it) is the last error's ordinal.
+  if (input.errors_cursor !== undefined && !/^\d{1,9}$/.test(input.errors_cursor)) {
+    throw new AppError('validation_failed', 'not a cursor this API returned', {
+      errors: [{ path: 'errors_cursor', message: 'not a cursor this API returned' }],
+    });
+  }
+  const after = input.errors_cursor === undefined ? undefined : Number(input.errors_cursor);
   const job = await findSubscriberImport(ctx, input.id);
   const errors = await ctx.db
     .select()
@@ -106,7 +113,7 @@ export async function getSubscriberImport({
     .where(
       and(
         eq(subscriberImportErrors.importId, job.id),
-        input.errors_cursor !== undefined ? gt(subscriberImportErrors.ordinal, input.errors_cursor) : undefined,
+        after !== undefined ? gt(subscriberImportErrors.ordinal, after) : undefined,
       ),
     )
     .orderBy(asc(subscriberImportErrors.ordinal))
@@ -115,7 +122,7 @@ export async function getSubscriberImport({
   return {
     ...presentSubscriberImport(job),
     errors: page.map(presentImportError),
-    errors_next_cursor: errors.length > input.errors_limit ? String(page.at(-1)!.ordinal) : null,
+    errors_next_cursor: errors.length > input.errors_limit ? encodeCursor(String(page.at(-1)!.ordinal)) : null,
   };
 }
 

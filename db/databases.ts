@@ -1,6 +1,8 @@
-import type { Client } from '@libsql/client';
+import type { Client, ResultSet } from '@libsql/client';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { LibSQLDatabase } from 'drizzle-orm/libsql';
 import { drizzle } from 'drizzle-orm/libsql/web';
+import type { SQLiteTransaction } from 'drizzle-orm/sqlite-core';
 import * as controlSchema from './control/index.ts';
 import * as tenantSchema from './tenant/index.ts';
 import { controlMigrations } from './migrations/control/index.ts';
@@ -19,6 +21,20 @@ export interface DatabaseDriver {
 
 export type TenantDb = LibSQLDatabase<typeof tenantSchema>;
 export type ControlDb = LibSQLDatabase<typeof controlSchema>;
+
+/**
+ * A database of schema S or an open transaction on it: what a service reads and writes through.
+ * A service runs in its caller's transaction, or on the bare database when there is none; its own
+ * `transaction()` calls nest as savepoints.
+ */
+export type DbOrTx<S extends Record<string, unknown>> =
+  LibSQLDatabase<S> | SQLiteTransaction<'async', ResultSet, S, ExtractTablesWithRelations<S>>;
+/** A tenant database or an open transaction on it, for a service that may write. */
+export type TenantTx = DbOrTx<typeof tenantSchema>;
+/** A tenant database or an open transaction on it, for a service that only reads. */
+export type TenantReader = Pick<TenantTx, 'select'>;
+/** The control database or an open transaction on it. */
+export type ControlTx = DbOrTx<typeof controlSchema>;
 
 /** A tenant database borrowed for the length of a request, raw and typed; release it when done. */
 export type Lease = { client: Client; db: TenantDb; release: () => void };

@@ -1,21 +1,10 @@
-import type { ResultSet } from '@libsql/client';
-import type { ExtractTablesWithRelations } from 'drizzle-orm';
-import type { LibSQLDatabase } from 'drizzle-orm/libsql';
-import type { SQLiteTransaction } from 'drizzle-orm/sqlite-core';
-import type { ControlDb, TenantDb } from '../db/databases.ts';
+import type { ControlDb, ControlTx, DbOrTx, TenantDb, TenantReader, TenantTx } from '../db/databases.ts';
 import type { StaffRole } from '../db/tenant/index.ts';
 import type { Platform } from './env.ts';
 import type { Logger } from './lib/logger.ts';
 import type { Permission } from './permissions.ts';
 
-export type { ControlDb, TenantDb };
-/** An open transaction on a tenant database. */
-export type TenantTx = Parameters<Parameters<TenantDb['transaction']>[0]>[0];
-/** An open transaction on the control database. */
-export type ControlTx = Parameters<Parameters<ControlDb['transaction']>[0]>[0];
-/** A database of schema S, or an open transaction on it: what a service reads and writes through. */
-export type DbOrTx<S extends Record<string, unknown>> =
-  LibSQLDatabase<S> | SQLiteTransaction<'async', ResultSet, S, ExtractTablesWithRelations<S>>;
+export type { ControlDb, ControlTx, DbOrTx, TenantDb, TenantReader, TenantTx };
 
 export type TenantRecord = Readonly<{
   id: string;
@@ -47,14 +36,14 @@ export type ServiceContext<Db> = Readonly<{
 
 // A POST with an Idempotency-Key runs in one transaction (middleware/idempotency.ts), so a
 // service's `db` may be that transaction; its own transactions nest in it as savepoints.
-export type TenantContext = ServiceContext<TenantDb | TenantTx> &
+export type TenantContext = ServiceContext<TenantTx> &
   Readonly<{
     tenant: TenantRecord;
     principal: TenantPrincipal | null;
     /** Set on a keyed POST of a long-running route: called in the transaction that creates the resource. */
     keyResource?: (tx: TenantTx, id: string) => Promise<void>;
   }>;
-export type PlatformContext = ServiceContext<ControlDb | ControlTx>;
+export type PlatformContext = ServiceContext<ControlTx>;
 
 export type HonoEnv = {
   Variables: {

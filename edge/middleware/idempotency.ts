@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { HonoEnv, TenantContext, TenantDb, TenantTx } from '../context.ts';
+import type { ControlTx, HonoEnv, TenantContext, TenantTx } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { toHex, utf8 } from '../lib/encoding.ts';
 import { openSecret, sealSecret } from '../lib/sealed.ts';
@@ -9,7 +9,6 @@ const ttlMs = 24 * 60 * 60 * 1000;
 const validKey = /^[\x21-\x7e]{1,255}$/;
 
 /** Raw SQL on the tenant or the control database, or on a transaction of either. */
-type Sql = Pick<TenantDb | TenantTx, 'run' | 'all'>;
 type Keyed = { scope: string; key: string; path: string; bodyHash: string; now: number };
 type Stored = { body_hash: string; status: number | null; headers: string | null; body: string | null };
 
@@ -101,7 +100,10 @@ async function winner(c: Context<HonoEnv>, keyed: Keyed): Promise<Stored> {
 }
 
 /** Runs `work` in a write transaction on the caller's database that the handler's services use. */
-async function inRequestTransaction(c: Context<HonoEnv>, work: (tx: Sql) => Promise<void>): Promise<void> {
+async function inRequestTransaction(
+  c: Context<HonoEnv>,
+  work: (tx: TenantTx | ControlTx) => Promise<void>,
+): Promise<void> {
   if (c.get('principal').kind === 'platform_user') {
     const ctx = c.get('platformCtx');
     return ctx.db.transaction(async (tx) => {
@@ -164,7 +166,7 @@ async function keyResource(
  * can only be one an earlier version of this middleware committed before running its
  * handler, left behind by a request that died: it is dropped, so the key is free again.
  */
-async function lookUp(db: Sql, keyed: Keyed): Promise<Stored | undefined> {
+async function lookUp(db: TenantTx | ControlTx, keyed: Keyed): Promise<Stored | undefined> {
   await db.run(sql`DELETE FROM idempotency_keys WHERE expires_at < ${keyed.now}`);
   const [stored] = await db.all<Stored>(
     sql`SELECT body_hash, status, headers, body FROM idempotency_keys
@@ -179,7 +181,13 @@ async function lookUp(db: Sql, keyed: Keyed): Promise<Stored | undefined> {
   return stored;
 }
 
-const insertKey = (db: Sql, keyed: Keyed, status: number, headers: Record<string, string>, body: string | null) =>
+const insertKey = (
+  db: TenantTx | ControlTx,
+  keyed: Keyed,
+  status: number,
+  headers: Record<string, string>,
+  body: string | null,
+) =>
   db.run(
     sql`INSERT INTO idempotency_keys
           (principal, key, method, path, body_hash, created_at, expires_at, status, headers, body)
@@ -188,7 +196,12 @@ const insertKey = (db: Sql, keyed: Keyed, status: number, headers: Record<string
         ON CONFLICT DO NOTHING`,
   );
 
-async function storeResponse(db: Sql, keyed: Keyed, response: Response, dataKey: string): Promise<void> {
+async function storeResponse(
+  db: TenantTx | ControlTx,
+  keyed: Keyed,
+  response: Response,
+  dataKey: string,
+): Promise<void> {
   const headers: Record<string, string> = {};
   for (const name of ['content-type', 'location']) {
     const value = response.headers.get(name);

@@ -37,7 +37,7 @@ export async function updateFromJson(
  * numbers, strings, null (instants as ms, JSON columns as their text).
  */
 export async function insertFromJson(
-  tx: Pick<TenantTx, 'run'>,
+  tx: TenantTx,
   table: string,
   columns: readonly string[],
   rows: readonly (readonly Value[])[],

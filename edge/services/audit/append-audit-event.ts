@@ -1,13 +1,8 @@
-import type { ResultSet } from '@libsql/client';
 import { desc } from 'drizzle-orm';
-import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import { auditEvents } from '../../../db/shared/audit-events.ts';
-import type { ServiceContext } from '../../context.ts';
+import type { ServiceContext, DbOrTx } from '../../context.ts';
 import { sha256Hex } from '../../lib/crypto.ts';
 import { uuidv7 } from '../../lib/ids.ts';
-
-/** A database or transaction that holds an audit log (tenant and control databases both do). */
-export type AuditWriter = Pick<BaseSQLiteDatabase<'async', ResultSet>, 'select' | 'insert'>;
 
 export type AuditEntry = {
   action: string;
@@ -53,8 +48,8 @@ export const hashAuditEvent = (prevHash: string, e: Hashed) => {
  * it records: the transaction's write lock serialises appends, so the chain never forks,
  * and the entry commits or rolls back with the change.
  */
-export async function appendAuditEvent(
-  db: AuditWriter,
+export async function appendAuditEvent<S extends Record<string, unknown>>(
+  db: DbOrTx<S>,
   ctx: ServiceContext<unknown>,
   entry: AuditEntry,
 ): Promise<void> {

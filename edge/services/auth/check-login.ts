@@ -5,7 +5,6 @@ import { AppError } from '../../errors.ts';
 import { decoyPasswordHash, hashPassword, needsRehash, verifyPassword } from '../../lib/password.ts';
 import { openSecret } from '../../lib/sealed.ts';
 import { decodeBase32, verifyTotp } from '../../lib/totp.ts';
-import type { AuditWriter } from '../audit/append-audit-event.ts';
 import { clearStrikes, invalidCredentials, stepUnused, takeStrike, type AccountTable } from './login-guard.ts';
 
 export type LoginAccount = {
@@ -37,7 +36,7 @@ export async function checkLogin<S extends Record<string, unknown>>(args: {
   account: LoginAccount | undefined;
   input: LoginInput;
   platform: Platform;
-  audit: (tx: AuditWriter, action: string) => Promise<void>;
+  audit: (tx: DbOrTx<S>, action: string) => Promise<void>;
 }): Promise<void> {
   const { db, table, account, input, platform, audit } = args;
   const now = platform.now();

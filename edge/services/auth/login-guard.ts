@@ -1,12 +1,10 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Config } from '../../env.ts';
 import { AppError } from '../../errors.ts';
+import type { DbOrTx } from '../../context.ts';
 
 /** The tables whose rows have a password, `loginGuard()` and `totpFactor()` columns. */
 export type AccountTable = 'users' | 'platform_users';
-
-/** A database or transaction that runs raw SQL (tenant and control databases both do). */
-export type SqlRunner = { all<T = unknown>(query: SQL): Promise<T[]> };
 
 /**
  * Takes one strike before a password or code is checked, in one atomic UPDATE … RETURNING:
@@ -14,7 +12,13 @@ export type SqlRunner = { all<T = unknown>(query: SQL): Promise<T[]> };
  * the account is locked for `loginLockSeconds` and every further attempt is refused (429)
  * without being checked. A completed login clears the strikes (`clearStrikes`).
  */
-export async function takeStrike(db: SqlRunner, table: AccountTable, id: string, config: Config, now: number) {
+export async function takeStrike<S extends Record<string, unknown>>(
+  db: DbOrTx<S>,
+  table: AccountTable,
+  id: string,
+  config: Config,
+  now: number,
+) {
   const t = sql.identifier(table);
   const locks = sql`failed_logins + 1 >= ${config.loginMaxFailures}`;
   const taken = await db.all(sql`

@@ -1,6 +1,6 @@
 import { asc, desc, eq, lt } from 'drizzle-orm';
 import { billingRunFailures, billingRuns } from '../../../db/tenant/index.ts';
-import type { TenantContext, TenantDb, TenantTx } from '../../context.ts';
+import type { TenantContext, TenantTx, TenantReader } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
@@ -178,7 +178,7 @@ export async function runBilling({ ctx, input }: { ctx: TenantContext; input: { 
 }
 
 /** The failures kept on these runs, by run, in the order they were met. */
-async function failuresOf(db: Pick<TenantDb, 'select'>, runIds: readonly string[]): Promise<Map<string, Failure[]>> {
+async function failuresOf(db: TenantReader, runIds: readonly string[]): Promise<Map<string, Failure[]>> {
   const rows = runIds.length
     ? await db
         .select()

@@ -23,10 +23,7 @@ export const billingSettingsDefaults = Object.freeze({
  * `now`, the epoch when the caller has no clock). The insert is a no-op when the row
  * exists, so concurrent first reads agree.
  */
-export async function readBillingSettings(
-  db: Pick<TenantTx, 'select' | 'insert'>,
-  now: Date = new Date(0),
-): Promise<BillingSettingsRow> {
+export async function readBillingSettings(db: TenantTx, now: Date = new Date(0)): Promise<BillingSettingsRow> {
   const [row] = await db.select().from(billingSettings).where(eq(billingSettings.id, settingsId));
   if (row) return row;
   await db

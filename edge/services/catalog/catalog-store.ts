@@ -4,23 +4,22 @@ import { isNotNull, isNull, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { eq } from 'drizzle-orm';
 import { policySets, taxRates } from '../../../db/tenant/index.ts';
-import type { TenantTx } from '../../context.ts';
 import { AppError, type FieldError } from '../../errors.ts';
+import type { TenantReader } from '../../context.ts';
 
-export type CatalogReader = Pick<TenantTx, 'select'>;
 export type ArchivedFilter = 'exclude' | 'include' | 'only';
 
 export const archivedWhere = (column: SQLiteColumn, archived: ArchivedFilter | undefined): SQL | undefined =>
   (archived ?? 'exclude') === 'exclude' ? isNull(column) : archived === 'only' ? isNotNull(column) : undefined;
 
 /** Throws 422 naming `path` unless the tax rate exists and is not archived. */
-export async function assertTaxRateUsable(db: CatalogReader, id: string, path: string) {
+export async function assertTaxRateUsable(db: TenantReader, id: string, path: string) {
   const [row] = await db.select({ archivedAt: taxRates.archivedAt }).from(taxRates).where(eq(taxRates.id, id));
   if (!row || row.archivedAt) throw unusable(path, row ? 'is archived' : 'is not a tax rate of this tenant');
 }
 
 /** Throws 422 naming `path` unless the policy set exists. */
-export async function assertPolicySetUsable(db: CatalogReader, id: string, path: string) {
+export async function assertPolicySetUsable(db: TenantReader, id: string, path: string) {
   const [row] = await db.select({ id: policySets.id }).from(policySets).where(eq(policySets.id, id));
   if (!row) throw unusable(path, 'is not a policy set of this tenant');
 }

@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { offers } from '../../../db/tenant/index.ts';
 import { AppError } from '../../errors.ts';
-import type { CatalogReader } from './catalog-store.ts';
 import type { OfferRow } from './present.ts';
+import type { TenantReader } from '../../context.ts';
 
 /** An offer, archived or not (existing subscriptions keep archived offers), or a 404. */
-export async function findOffer(db: CatalogReader, id: string): Promise<OfferRow> {
+export async function findOffer(db: TenantReader, id: string): Promise<OfferRow> {
   const [row] = await db.select().from(offers).where(eq(offers.id, id));
   if (!row) throw new AppError('not_found', `no offer ${id}`);
   return row;

@@ -1,19 +1,12 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { addons, type AddonCharge } from '../../../db/tenant/index.ts';
-import type { TenantContext } from '../../context.ts';
+import type { TenantContext, TenantReader } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { pageOf } from '../page-of.ts';
 import type { AddonCreateInput, AddonPatchInput } from './catalog-input.ts';
-import {
-  archivedWhere,
-  assertTaxRateUsable,
-  diff,
-  uniquely,
-  type ArchivedFilter,
-  type CatalogReader,
-} from './catalog-store.ts';
+import { archivedWhere, assertTaxRateUsable, diff, uniquely, type ArchivedFilter } from './catalog-store.ts';
 import { presentAddon, pricesCell, type AddonRow } from './present.ts';
 
 const codeTaken = (code: string) =>
@@ -21,7 +14,7 @@ const codeTaken = (code: string) =>
     errors: [{ path: 'code', message: 'already used by another add-on' }],
   });
 
-export async function findAddon(db: CatalogReader, id: string): Promise<AddonRow> {
+export async function findAddon(db: TenantReader, id: string): Promise<AddonRow> {
   const [row] = await db.select().from(addons).where(eq(addons.id, id));
   if (!row) throw new AppError('not_found', `no add-on ${id}`);
   return row;

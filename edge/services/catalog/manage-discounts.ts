@@ -1,19 +1,12 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { discounts, type DiscountKind } from '../../../db/tenant/index.ts';
-import type { TenantContext } from '../../context.ts';
+import type { TenantContext, TenantReader } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { pageOf } from '../page-of.ts';
 import { discountErrors, type DiscountCreateInput, type DiscountPatchInput } from './catalog-input.ts';
-import {
-  archivedWhere,
-  diff,
-  uniquely,
-  validationFailed,
-  type ArchivedFilter,
-  type CatalogReader,
-} from './catalog-store.ts';
+import { archivedWhere, diff, uniquely, validationFailed, type ArchivedFilter } from './catalog-store.ts';
 import { presentDiscount, pricesCell, type DiscountRow } from './present.ts';
 
 const codeTaken = (code: string) =>
@@ -21,7 +14,7 @@ const codeTaken = (code: string) =>
     errors: [{ path: 'code', message: 'already used by another discount' }],
   });
 
-export async function findDiscount(db: CatalogReader, id: string): Promise<DiscountRow> {
+export async function findDiscount(db: TenantReader, id: string): Promise<DiscountRow> {
   const [row] = await db.select().from(discounts).where(eq(discounts.id, id));
   if (!row) throw new AppError('not_found', `no discount ${id}`);
   return row;

@@ -1,12 +1,12 @@
 import { asc, eq, gt } from 'drizzle-orm';
 import { billingSettings, offers, policySets } from '../../../db/tenant/index.ts';
-import type { TenantContext } from '../../context.ts';
+import type { TenantContext, TenantReader } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { pageOf } from '../page-of.ts';
 import type { PolicySetCreateInput, PolicySetPatchInput } from './catalog-input.ts';
-import { diff, uniquely, type CatalogReader } from './catalog-store.ts';
+import { diff, uniquely } from './catalog-store.ts';
 import { presentPolicySet, type PolicySetRow } from './present.ts';
 
 const nameTaken = (name: string) =>
@@ -14,7 +14,7 @@ const nameTaken = (name: string) =>
     errors: [{ path: 'name', message: 'already used by another policy set' }],
   });
 
-export async function findPolicySet(db: CatalogReader, id: string): Promise<PolicySetRow> {
+export async function findPolicySet(db: TenantReader, id: string): Promise<PolicySetRow> {
   const [row] = await db.select().from(policySets).where(eq(policySets.id, id));
   if (!row) throw new AppError('not_found', `no policy set ${id}`);
   return row;

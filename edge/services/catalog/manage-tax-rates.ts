@@ -1,15 +1,15 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { taxRates, type TaxMode } from '../../../db/tenant/index.ts';
-import type { TenantContext } from '../../context.ts';
+import type { TenantContext, TenantReader } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { pageOf } from '../page-of.ts';
 import type { TaxRateCreateInput, TaxRatePatchInput } from './catalog-input.ts';
-import { archivedWhere, diff, type ArchivedFilter, type CatalogReader } from './catalog-store.ts';
+import { archivedWhere, diff, type ArchivedFilter } from './catalog-store.ts';
 import { presentTaxRate, type TaxRateRow } from './present.ts';
 
-export async function findTaxRate(db: CatalogReader, id: string): Promise<TaxRateRow> {
+export async function findTaxRate(db: TenantReader, id: string): Promise<TaxRateRow> {
   const [row] = await db.select().from(taxRates).where(eq(taxRates.id, id));
   if (!row) throw new AppError('not_found', `no tax rate ${id}`);
   return row;

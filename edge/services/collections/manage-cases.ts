@@ -6,7 +6,7 @@ import {
   type CollectionCaseKind,
   type HoldReason,
 } from '../../../db/tenant/index.ts';
-import type { TenantContext, TenantDb, TenantTx } from '../../context.ts';
+import type { TenantContext, TenantTx, TenantReader } from '../../context.ts';
 import { pageOf } from '../page-of.ts';
 import { liftHolds } from '../subscriptions/service-holds.ts';
 
@@ -38,7 +38,7 @@ export const presentCase = (row: CaseRow) => ({
 });
 
 export async function findOpenCase(
-  tx: Pick<TenantTx, 'select'>,
+  tx: TenantReader,
   subscriberId: string,
   kind: CollectionCaseKind,
 ): Promise<CaseRow | undefined> {
@@ -168,7 +168,7 @@ export async function listCases({
   ctx: TenantContext;
   input: CaseFilter & { limit: number; cursor?: string | undefined };
 }) {
-  const db: TenantDb | TenantTx = ctx.db;
+  const db: TenantTx = ctx.db;
   const rows = await db
     .select()
     .from(collectionCases)

@@ -1,6 +1,6 @@
 import { asc, count, desc, eq, lt } from 'drizzle-orm';
 import { collectionRunActions, collectionRuns } from '../../../db/tenant/index.ts';
-import type { TenantContext, TenantTx } from '../../context.ts';
+import type { TenantContext, TenantTx, TenantReader } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
@@ -29,7 +29,7 @@ const presentAction = (row: ActionRow): CollectionAction => ({
 });
 
 /** The run with its actions in the order taken. */
-async function presentCollectionRun(db: Pick<TenantTx, 'select'>, row: CollectionRunRow) {
+async function presentCollectionRun(db: TenantReader, row: CollectionRunRow) {
   const actions = await db
     .select()
     .from(collectionRunActions)

@@ -7,7 +7,7 @@ import {
   type CreditNoteLine,
   type CreditNoteStatus,
 } from '../../../db/tenant/index.ts';
-import type { TenantContext, TenantDb, TenantTx } from '../../context.ts';
+import type { TenantContext, TenantTx, TenantReader } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
@@ -25,8 +25,6 @@ import { findSubscriber } from '../subscribers/find-subscriber.ts';
 import { inTimeWindow, type TimeWindow } from '../time-window.ts';
 
 type CreditNoteRow = typeof creditNotes.$inferSelect;
-type Reader = Pick<TenantDb | TenantTx, 'select'>;
-
 export const presentCreditNote = (row: CreditNoteRow) => ({
   id: row.id,
   number: row.number,
@@ -45,7 +43,7 @@ export const presentCreditNote = (row: CreditNoteRow) => ({
   created_at: row.createdAt.toISOString(),
 });
 
-export async function findCreditNote(db: Reader, id: string): Promise<CreditNoteRow> {
+export async function findCreditNote(db: TenantReader, id: string): Promise<CreditNoteRow> {
   const [row] = await db.select().from(creditNotes).where(eq(creditNotes.id, id));
   if (!row) throw new AppError('not_found', `no credit note ${id}`);
   return row;

@@ -8,7 +8,7 @@ import {
   paymentAllocations,
   type InvoiceStatus,
 } from '../../../db/tenant/index.ts';
-import type { TenantContext, TenantDb, TenantTx } from '../../context.ts';
+import type { TenantContext, TenantTx, TenantReader } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { inList } from '../bulk-rows.ts';
 import { pageOf } from '../page-of.ts';
@@ -20,9 +20,7 @@ import { isoOrNull } from '../../lib/instants.ts';
 import { inTimeWindow, type TimeWindow } from '../time-window.ts';
 
 type InvoiceRow = typeof invoices.$inferSelect;
-type Reader = Pick<TenantDb | TenantTx, 'select'>;
-
-export async function findInvoice(db: Reader, id: string): Promise<InvoiceRow> {
+export async function findInvoice(db: TenantReader, id: string): Promise<InvoiceRow> {
   const [row] = await db.select().from(invoices).where(eq(invoices.id, id));
   if (!row) throw new AppError('not_found', `no invoice ${id}`);
   return row;
@@ -52,7 +50,7 @@ export const presentInvoiceSummary = (row: InvoiceRow) => ({
 });
 
 /** Invoices with their lines, read in one query for the whole list. */
-export async function presentInvoices(db: Reader, rows: readonly InvoiceRow[]) {
+export async function presentInvoices(db: TenantReader, rows: readonly InvoiceRow[]) {
   const lines = rows.length
     ? await db
         .select()
@@ -84,7 +82,7 @@ export async function presentInvoices(db: Reader, rows: readonly InvoiceRow[]) {
   }));
 }
 
-export const presentInvoice = async (db: Reader, row: InvoiceRow) => (await presentInvoices(db, [row]))[0]!;
+export const presentInvoice = async (db: TenantReader, row: InvoiceRow) => (await presentInvoices(db, [row]))[0]!;
 
 export type InvoiceFilter = {
   subscriber_id?: string | undefined;

@@ -1,6 +1,6 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { leads, type LeadAddress, type LeadSource, type LeadStatus } from '../../../db/tenant/index.ts';
-import type { TenantContext, TenantTx } from '../../context.ts';
+import type { TenantContext, TenantReader } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
@@ -106,7 +106,7 @@ export async function createLead({ ctx, input }: { ctx: TenantContext; input: Cr
   });
 }
 
-export async function findLead(db: Pick<TenantTx, 'select'>, id: string): Promise<LeadRow> {
+export async function findLead(db: TenantReader, id: string): Promise<LeadRow> {
   const [row] = await db.select().from(leads).where(eq(leads.id, id));
   if (!row) throw new AppError('not_found', `no lead ${id}`);
   return row;

@@ -1,10 +1,7 @@
-import type { ResultSet } from '@libsql/client';
-import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import type { journalEntries, journalLines, LedgerAccount } from '../../../db/tenant/index.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { insertFromJson } from '../bulk-rows.ts';
-
-type Writer = Pick<BaseSQLiteDatabase<'async', ResultSet>, 'insert' | 'run'>;
+import type { TenantTx } from '../../context.ts';
 
 export type JournalLine = { account: LedgerAccount; subscriberId?: string | null; debit?: number; credit?: number };
 
@@ -52,7 +49,7 @@ function checkedLines(entry: JournalEntryInput): JournalLine[] {
  * (its id comes back null).
  */
 export async function postJournalEntries(
-  tx: Writer,
+  tx: TenantTx,
   entries: readonly JournalEntryInput[],
   at: Date,
 ): Promise<(string | null)[]> {
@@ -114,7 +111,7 @@ export async function postJournalEntries(
   return ids;
 }
 
-export async function postJournalEntry(tx: Writer, entry: JournalEntryInput, at: Date): Promise<string | null> {
+export async function postJournalEntry(tx: TenantTx, entry: JournalEntryInput, at: Date): Promise<string | null> {
   const [id] = await postJournalEntries(tx, [entry], at);
   return id ?? null;
 }

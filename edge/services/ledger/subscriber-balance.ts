@@ -1,8 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { invoices, journalLines } from '../../../db/tenant/index.ts';
-import type { TenantDb, TenantTx } from '../../context.ts';
 import { jsonInteger } from '../../lib/json-integer.ts';
 import { exactSum, sumValue } from '../billing/exact-sum.ts';
+import type { TenantReader } from '../../context.ts';
 
 export type SubscriberBalance = { currency: string; outstanding: bigint; credit: bigint; overdue: bigint };
 
@@ -13,7 +13,7 @@ export type SubscriberBalance = { currency: string; outstanding: bigint; credit:
  * of the outstanding on invoices marked overdue.
  */
 export async function subscriberBalance(
-  db: Pick<TenantDb | TenantTx, 'select'>,
+  db: TenantReader,
   subscriberId: string,
   currency: string,
 ): Promise<SubscriberBalance> {

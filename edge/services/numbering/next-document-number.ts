@@ -1,19 +1,15 @@
 import { sql } from 'drizzle-orm';
-import type { ResultSet } from '@libsql/client';
-import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import { documentSequences } from '../../../db/tenant/index.ts';
+import type { TenantTx } from '../../context.ts';
 
 export type DocumentPrefix = 'SUB' | 'INV' | 'CN' | 'PAY' | 'LEAD' | 'TKT';
-
-/** A tenant database or an open transaction on it. */
-type Writer = Pick<BaseSQLiteDatabase<'async', ResultSet>, 'insert'>;
 
 /**
  * The next number of a per-tenant sequence, formatted `PREFIX-000001` (six digits, more
  * when needed). Call it inside the transaction that creates the document: the upsert
  * takes the write lock, so concurrent creators queue, and a rollback returns the number.
  */
-export async function nextDocumentNumber(tx: Writer, prefix: DocumentPrefix): Promise<string> {
+export async function nextDocumentNumber(tx: TenantTx, prefix: DocumentPrefix): Promise<string> {
   const [row] = await tx
     .insert(documentSequences)
     .values({ prefix, lastValue: 1 })
@@ -29,7 +25,7 @@ export async function nextDocumentNumber(tx: Writer, prefix: DocumentPrefix): Pr
  * `count` consecutive numbers in one statement, for batch creators (the billing run):
  * the same sequence, lock and rollback behaviour as nextDocumentNumber.
  */
-export async function nextDocumentNumbers(tx: Writer, prefix: DocumentPrefix, count: number): Promise<string[]> {
+export async function nextDocumentNumbers(tx: TenantTx, prefix: DocumentPrefix, count: number): Promise<string[]> {
   if (count <= 0) return [];
   const [row] = await tx
     .insert(documentSequences)

@@ -1,12 +1,12 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { invoices, paymentAllocations, payments, refunds } from '../../../db/tenant/index.ts';
-import type { TenantDb, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { inList } from '../bulk-rows.ts';
+import type { TenantReader } from '../../context.ts';
 
 export type PaymentRow = typeof payments.$inferSelect;
 
-export async function findPayment(db: Pick<TenantTx, 'select'>, id: string): Promise<PaymentRow> {
+export async function findPayment(db: TenantReader, id: string): Promise<PaymentRow> {
   const [row] = await db.select().from(payments).where(eq(payments.id, id));
   if (!row) throw new AppError('not_found', `no payment ${id}`);
   return row;
@@ -16,7 +16,7 @@ export async function findPayment(db: Pick<TenantTx, 'select'>, id: string): Pro
  * Payments with where their money went: invoices (net of refunds), refunds, and what is left as account credit; two
  * queries for the whole list.
  */
-export async function presentPayments(db: Pick<TenantDb | TenantTx, 'select'>, rows: readonly PaymentRow[]) {
+export async function presentPayments(db: TenantReader, rows: readonly PaymentRow[]) {
   if (rows.length === 0) return [];
   const ids = rows.map((row) => row.id);
   const allocations = await db
@@ -63,8 +63,7 @@ export async function presentPayments(db: Pick<TenantDb | TenantTx, 'select'>, r
   });
 }
 
-export const presentPayment = async (db: Pick<TenantDb | TenantTx, 'select'>, row: PaymentRow) =>
-  (await presentPayments(db, [row]))[0]!;
+export const presentPayment = async (db: TenantReader, row: PaymentRow) => (await presentPayments(db, [row]))[0]!;
 
 export const presentRefund = (r: typeof refunds.$inferSelect) => ({
   id: r.id,

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { customFields, subscriberImportErrors, subscriberImports } from '../../../db/tenant/index.ts';
-import type { TenantContext, TenantDb, TenantTx } from '../../context.ts';
+import type { TenantContext, TenantTx } from '../../context.ts';
 import type { Platform } from '../../env.ts';
 import { CsvError, parseCsv } from '../../lib/csv.ts';
 import { importHeader, rowToInput, type ImportedSubscriber, type RowError } from './subscriber-columns.ts';
@@ -269,7 +269,7 @@ async function run(ctx: TenantContext, jobId: string) {
   });
 }
 
-async function storeErrors(db: TenantDb | TenantTx, importId: string, errors: RowError[]) {
+async function storeErrors(db: TenantTx, importId: string, errors: RowError[]) {
   const kept = errors.slice(0, maxStoredErrors);
   for (let i = 0; i < kept.length; i += 200) {
     await db

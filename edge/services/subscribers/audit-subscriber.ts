@@ -1,7 +1,6 @@
-import type { TenantContext } from '../../context.ts';
+import type { TenantContext, TenantTx } from '../../context.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { recordDomainEvent } from '../events/record-domain-event.ts';
-import type { TenantWriter } from './tenant-writer.ts';
 
 // Audit entries and events are kept forever (the audit log is hash-chained), so they must
 // not hold what an erase has to remove: personal values of subscribers and of the leads
@@ -38,7 +37,7 @@ export const redact = (changes: Record<string, unknown>): Record<string, unknown
  * is given, a domain event. Call it inside the transaction of the change.
  */
 export async function auditSubscriber(
-  tx: TenantWriter,
+  tx: TenantTx,
   ctx: TenantContext,
   subscriberId: string,
   action: string,

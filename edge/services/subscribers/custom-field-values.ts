@@ -1,7 +1,7 @@
 import { customFields } from '../../../db/tenant/index.ts';
 import type { FieldError } from '../../errors.ts';
 import { isCalendarDate } from './field-formats.ts';
-import type { TenantWriter } from './tenant-writer.ts';
+import type { TenantReader } from '../../context.ts';
 
 type Definition = typeof customFields.$inferSelect;
 
@@ -28,7 +28,7 @@ function checkValue(def: Definition, value: unknown): string | null {
  * `custom_fields.<key>`. A null in `changes` removes that value.
  */
 export async function resolveCustomFieldValues(
-  db: Pick<TenantWriter, 'select'>,
+  db: TenantReader,
   current: Record<string, unknown>,
   changes: Record<string, unknown>,
 ): Promise<{ values: Record<string, unknown>; errors: FieldError[] }> {

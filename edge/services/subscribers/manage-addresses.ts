@@ -1,6 +1,6 @@
 import { and, asc, eq, ne } from 'drizzle-orm';
 import { subscriberAddresses, type AddressKind } from '../../../db/tenant/index.ts';
-import type { TenantContext } from '../../context.ts';
+import type { TenantContext, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { assertTaxRateUsable } from '../catalog/catalog-store.ts';
 import { uuidv7 } from '../../lib/ids.ts';
@@ -10,9 +10,8 @@ import { presentAddress } from './present.ts';
 import { indexSubscriber } from './search-index.ts';
 import { addressRow } from './subscriber-rows.ts';
 import type { AddressCreateInput, AddressPatchInput } from './subscriber-input.ts';
-import type { TenantWriter } from './tenant-writer.ts';
 
-const demotePrimary = (tx: TenantWriter, subscriberId: string, kind: AddressKind, except: string, now: Date) =>
+const demotePrimary = (tx: TenantTx, subscriberId: string, kind: AddressKind, except: string, now: Date) =>
   tx
     .update(subscriberAddresses)
     .set({ isPrimary: false, updatedAt: now })
@@ -25,7 +24,7 @@ const demotePrimary = (tx: TenantWriter, subscriberId: string, kind: AddressKind
       ),
     );
 
-const hasPrimary = async (tx: TenantWriter, subscriberId: string, kind: AddressKind) =>
+const hasPrimary = async (tx: TenantTx, subscriberId: string, kind: AddressKind) =>
   (
     await tx
       .select({ id: subscriberAddresses.id })
@@ -43,7 +42,7 @@ const hasPrimary = async (tx: TenantWriter, subscriberId: string, kind: AddressK
  * Adds an address row (no audit, no search refresh: the caller does both once). The
  * first address of a kind becomes its primary; a new primary demotes the old one.
  */
-export async function insertAddressRow(tx: TenantWriter, subscriberId: string, input: AddressCreateInput, now: Date) {
+export async function insertAddressRow(tx: TenantTx, subscriberId: string, input: AddressCreateInput, now: Date) {
   const id = uuidv7(now.getTime());
   const isPrimary = input.is_primary || !(await hasPrimary(tx, subscriberId, input.kind));
   if (isPrimary) await demotePrimary(tx, subscriberId, input.kind, id, now);
@@ -60,7 +59,7 @@ export async function insertAddressRow(tx: TenantWriter, subscriberId: string, i
  * leave them one by one: the first of each kind, unless a later one is marked primary.
  */
 export async function insertNewSubscriberAddresses(
-  tx: TenantWriter,
+  tx: TenantTx,
   subscriberId: string,
   inputs: readonly AddressCreateInput[],
   now: Date,
@@ -108,7 +107,7 @@ export async function addAddress({
   });
 }
 
-const findAddress = async (tx: TenantWriter, subscriberId: string, addressId: string) => {
+const findAddress = async (tx: TenantTx, subscriberId: string, addressId: string) => {
   const [row] = await tx
     .select()
     .from(subscriberAddresses)

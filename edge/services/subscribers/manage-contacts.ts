@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { subscriberContacts } from '../../../db/tenant/index.ts';
-import type { TenantContext } from '../../context.ts';
+import type { TenantContext, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { auditSubscriber } from './audit-subscriber.ts';
@@ -8,7 +8,6 @@ import { findSubscriber, findWritableSubscriber } from './find-subscriber.ts';
 import { presentContact } from './present.ts';
 import { indexSubscriber } from './search-index.ts';
 import type { ContactCreateInput, ContactPatchInput } from './subscriber-input.ts';
-import type { TenantWriter } from './tenant-writer.ts';
 
 export async function listContacts({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
   await findSubscriber(ctx.db, input.id);
@@ -70,7 +69,7 @@ export async function addContact({
   });
 }
 
-const findContact = async (tx: TenantWriter, subscriberId: string, contactId: string) => {
+const findContact = async (tx: TenantTx, subscriberId: string, contactId: string) => {
   const [row] = await tx
     .select()
     .from(subscriberContacts)

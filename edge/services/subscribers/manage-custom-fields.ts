@@ -1,11 +1,10 @@
 import { asc, eq, gt, sql } from 'drizzle-orm';
 import { customFields, subscribers } from '../../../db/tenant/index.ts';
-import type { TenantContext } from '../../context.ts';
+import type { TenantContext, TenantReader } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
 import { presentCustomField } from './present.ts';
-import type { TenantWriter } from './tenant-writer.ts';
 import type { CustomFieldCreateInput, CustomFieldPatchInput } from './subscriber-input.ts';
 import { pageOf } from '../page-of.ts';
 
@@ -56,7 +55,7 @@ export async function createCustomField({ ctx, input }: { ctx: TenantContext; in
   });
 }
 
-const findCustomField = async (db: Pick<TenantWriter, 'select'>, id: string) => {
+const findCustomField = async (db: TenantReader, id: string) => {
   const [row] = await db.select().from(customFields).where(eq(customFields.id, id));
   if (!row) throw new AppError('not_found', `no custom field ${id}`);
   return row;

@@ -8,7 +8,7 @@ import {
   type SubscriberKind,
   type SubscriberStatus,
 } from '../../../db/tenant/index.ts';
-import type { TenantContext, TenantDb, TenantTx } from '../../context.ts';
+import type { TenantContext, TenantTx } from '../../context.ts';
 import { AppError, type FieldError } from '../../errors.ts';
 import { assertTaxRateUsable } from '../catalog/catalog-store.ts';
 import { uuidv7 } from '../../lib/ids.ts';
@@ -25,7 +25,6 @@ import { indexNewSubscriber, indexSubscriber, matchExpression, matches, subscrib
 import { assertSubscriberCapacity } from './subscriber-limit.ts';
 import { nameIssues, type SubscriberCreateInput, type SubscriberPatchInput } from './subscriber-input.ts';
 import { derivedDisplayName, subscriberRow } from './subscriber-rows.ts';
-import type { TenantWriter } from './tenant-writer.ts';
 
 export {
   SubscriberCreate,
@@ -37,7 +36,7 @@ export {
 const invalid = (errors: FieldError[]) =>
   new AppError('validation_failed', `${errors.length} field(s) failed validation`, { errors });
 
-async function assertEmailFree(tx: TenantWriter, email: string, except?: string) {
+async function assertEmailFree(tx: TenantTx, email: string, except?: string) {
   const [clash] = await tx.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.email, email));
   if (clash && clash.id !== except)
     throw new AppError('conflict', `a subscriber with email ${email} already exists`, {
@@ -46,11 +45,7 @@ async function assertEmailFree(tx: TenantWriter, email: string, except?: string)
 }
 
 /** Persons may belong to an organization: a live subscriber of kind organization. */
-async function organizationIssues(
-  tx: TenantWriter,
-  kind: SubscriberKind,
-  organizationId: string,
-): Promise<FieldError[]> {
+async function organizationIssues(tx: TenantTx, kind: SubscriberKind, organizationId: string): Promise<FieldError[]> {
   if (kind !== 'person') return [{ path: 'organization_id', message: 'only persons belong to an organization' }];
   const [org] = await tx
     .select({ kind: subscribers.kind, erasedAt: subscribers.erasedAt })
@@ -69,7 +64,7 @@ async function organizationIssues(
  * failure after it rolls the number back too. Returns the row and its addresses as
  * written: a new subscriber has nothing else to read back.
  */
-export async function insertSubscriber(tx: TenantWriter, ctx: TenantContext, input: SubscriberCreateInput) {
+export async function insertSubscriber(tx: TenantTx, ctx: TenantContext, input: SubscriberCreateInput) {
   assertMayChangeMoneyTerms(ctx, nonDefaultMoneyTerms(input));
   const { values, errors } = await resolveCustomFieldValues(tx, {}, input.custom_fields);
   if (input.organization_id) errors.push(...(await organizationIssues(tx, input.kind, input.organization_id)));
@@ -170,7 +165,7 @@ function presentDetailRow(found: DetailRow | undefined, id: string) {
 }
 
 /** A subscriber (archived ones too) with its addresses, contacts and tags, in one statement; or a 404. */
-async function detail(db: TenantWriter, id: string) {
+async function detail(db: TenantTx, id: string) {
   const [found] = await db.select(detailColumns).from(subscribers).where(eq(subscribers.id, id));
   return presentDetailRow(found, id);
 }
@@ -179,13 +174,13 @@ async function detail(db: TenantWriter, id: string) {
 // spends longer assembling this statement (JSON of four tables) than SQLite runs it.
 // Only for ctx.db: a prepared query runs on the database it was made for, never on a
 // transaction.
-const prepareDetail = (db: TenantDb | TenantTx) =>
+const prepareDetail = (db: TenantTx) =>
   db
     .select(detailColumns)
     .from(subscribers)
     .where(eq(subscribers.id, sql.placeholder('id')))
     .prepare();
-const preparedDetails = new WeakMap<TenantDb | TenantTx, ReturnType<typeof prepareDetail>>();
+const preparedDetails = new WeakMap<TenantTx, ReturnType<typeof prepareDetail>>();
 
 export async function createSubscriber({ ctx, input }: { ctx: TenantContext; input: SubscriberCreateInput }) {
   return ctx.db.transaction(async (tx) => {
@@ -265,7 +260,7 @@ const subscriberFromJson = (text: string) => subscriberJson.fromJson(JSON.parse(
  *   default) or subscribers_created / subscribers_status_created (archived included).
  */
 export async function listSubscriberRows(
-  db: TenantWriter,
+  db: TenantTx,
   input: SubscriberFilter & { limit: number; cursor?: string | undefined },
 ) {
   const after = input.cursor === undefined ? undefined : sortKeyOf(input.cursor);

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { subscriberTags, tags } from '../../../db/tenant/index.ts';
-import type { TenantContext } from '../../context.ts';
+import type { TenantContext, TenantReader, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
@@ -8,7 +8,6 @@ import { auditSubscriber } from './audit-subscriber.ts';
 import { findSubscriber } from './find-subscriber.ts';
 import { presentTag } from './present.ts';
 import type { TagCreateInput, TagPatchInput } from './subscriber-input.ts';
-import type { TenantWriter } from './tenant-writer.ts';
 import { pageOf } from '../page-of.ts';
 
 export async function listTags({
@@ -27,7 +26,7 @@ export async function listTags({
   return pageOf(rows, input.limit, presentTag, (row) => row.nameKey);
 }
 
-const assertNameFree = async (tx: TenantWriter, nameKey: string, except?: string) => {
+const assertNameFree = async (tx: TenantTx, nameKey: string, except?: string) => {
   const [clash] = await tx.select({ id: tags.id }).from(tags).where(eq(tags.nameKey, nameKey));
   if (clash && clash.id !== except)
     throw new AppError('conflict', `a tag named ${nameKey} already exists`, {
@@ -54,7 +53,7 @@ export async function createTag({ ctx, input }: { ctx: TenantContext; input: Tag
   });
 }
 
-const findTag = async (tx: Pick<TenantWriter, 'select'>, id: string) => {
+const findTag = async (tx: TenantReader, id: string) => {
   const [row] = await tx.select().from(tags).where(eq(tags.id, id));
   if (!row) throw new AppError('not_found', `no tag ${id}`);
   return row;

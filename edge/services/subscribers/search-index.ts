@@ -3,7 +3,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { subscriberAddresses, subscriberContacts, subscribers } from '../../../db/tenant/index.ts';
-import type { TenantWriter } from './tenant-writer.ts';
+import type { TenantTx } from '../../context.ts';
 
 /** Every suffix of at least four digits: a prefix query then matches any run of digits
  * inside the number, so "555 123" finds +1 (555) 123-4567 whatever its formatting. */
@@ -47,7 +47,7 @@ export function searchBody(
 }
 
 /** Rewrites the subscriber's search row from its current record, addresses and contacts. */
-export async function indexSubscriber(db: TenantWriter, subscriberId: string): Promise<void> {
+export async function indexSubscriber(db: TenantTx, subscriberId: string): Promise<void> {
   const [s] = await db.select().from(subscribers).where(eq(subscribers.id, subscriberId));
   if (!s) return;
   const addresses = await db.select().from(subscriberAddresses).where(eq(subscriberAddresses.subscriberId, s.id));
@@ -60,7 +60,7 @@ export async function indexSubscriber(db: TenantWriter, subscriberId: string): P
 /** The search row of a subscriber created in this transaction, from what it just wrote
  * (a new subscriber has no contacts and no row to replace). */
 export async function indexNewSubscriber(
-  db: TenantWriter,
+  db: TenantTx,
   s: typeof subscribers.$inferSelect,
   addresses: readonly SearchedAddress[],
 ): Promise<void> {
@@ -73,7 +73,7 @@ export async function indexNewSubscriber(
  * erased subscriber's words are really gone. It rewrites the whole index (a few MB at
  * 100k subscribers): fine for a rare GDPR erase, too costly for ordinary updates.
  */
-export async function purgeDeletedSearchText(db: TenantWriter): Promise<void> {
+export async function purgeDeletedSearchText(db: TenantTx): Promise<void> {
   await db.run(sql`INSERT INTO subscribers_fts (subscribers_fts) VALUES ('optimize')`);
 }
 

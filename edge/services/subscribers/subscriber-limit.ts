@@ -4,14 +4,11 @@
 // transaction, so two concurrent creations cannot both take the last place.
 import { count, isNull } from 'drizzle-orm';
 import { subscribers } from '../../../db/tenant/index.ts';
-import type { TenantContext, TenantDb } from '../../context.ts';
+import type { TenantContext, TenantReader } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 
 /** How many more subscribers the tenant's plan allows, or null for no limit. */
-export async function subscriberCapacity(
-  ctx: TenantContext,
-  db: Pick<TenantDb, 'select'> = ctx.db,
-): Promise<number | null> {
+export async function subscriberCapacity(ctx: TenantContext, db: TenantReader = ctx.db): Promise<number | null> {
   if (ctx.tenant.maxSubscribers === null) return null;
   const [row] = await db.select({ n: count() }).from(subscribers).where(isNull(subscribers.archivedAt));
   return Math.max(0, ctx.tenant.maxSubscribers - (row?.n ?? 0));
@@ -22,7 +19,7 @@ export const subscriberLimitMessage = (ctx: TenantContext, capacity: number, add
   `${adding}`;
 
 /** 409 subscriber_limit_reached unless `adding` more subscribers fit. */
-export async function assertSubscriberCapacity(ctx: TenantContext, db: Pick<TenantDb, 'select'>, adding = 1) {
+export async function assertSubscriberCapacity(ctx: TenantContext, db: TenantReader, adding = 1) {
   const capacity = await subscriberCapacity(ctx, db);
   if (capacity !== null && adding > capacity)
     throw new AppError('subscriber_limit_reached', subscriberLimitMessage(ctx, capacity, adding));

@@ -1,11 +1,9 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { serviceHolds, subscriptionAddons, subscriptionChanges, subscriptions } from '../../../db/tenant/index.ts';
-import type { TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import type { SubscriptionRow } from './subscription-pricing.ts';
 import { isoOrNull } from '../../lib/instants.ts';
-
-type Reader = Pick<TenantTx, 'select'>;
+import type { TenantReader } from '../../context.ts';
 
 export const presentSubscription = (row: SubscriptionRow) => ({
   id: row.id,
@@ -53,14 +51,14 @@ export const presentChange = (row: ChangeRow) => ({
   created_at: row.createdAt.toISOString(),
 });
 
-export async function findSubscription(db: Reader, id: string): Promise<SubscriptionRow> {
+export async function findSubscription(db: TenantReader, id: string): Promise<SubscriptionRow> {
   const [row] = await db.select().from(subscriptions).where(eq(subscriptions.id, id));
   if (!row) throw new AppError('not_found', `no subscription ${id}`);
   return row;
 }
 
 /** The subscription with what a detail view needs: open holds, add-ons, the scheduled change. */
-export async function presentSubscriptionDetail(db: Reader, row: SubscriptionRow) {
+export async function presentSubscriptionDetail(db: TenantReader, row: SubscriptionRow) {
   const holds = await db
     .select()
     .from(serviceHolds)

@@ -7,7 +7,7 @@ import {
   type TicketPriority,
   type TicketStatus,
 } from '../../../db/tenant/index.ts';
-import type { TenantContext, TenantTx } from '../../context.ts';
+import type { TenantContext, TenantTx, TenantReader } from '../../context.ts';
 import { AppError, type FieldError } from '../../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { permissionsOf } from '../../permissions.ts';
@@ -129,7 +129,7 @@ export async function createTicket({
 }
 
 /** The ticket, or a 404. Use inside a transaction to read what that transaction will change. */
-export async function findTicket(db: Pick<TenantTx, 'select'>, id: string): Promise<TicketRow> {
+export async function findTicket(db: TenantReader, id: string): Promise<TicketRow> {
   const [row] = await db.select().from(tickets).where(eq(tickets.id, id));
   if (!row) throw new AppError('not_found', `no ticket ${id}`);
   return row;

@@ -12,7 +12,6 @@ import {
   createRouter,
   json,
   listResponse,
-  page,
   tenantRoute,
 } from './common.ts';
 import { csvDownload, csvPageSize } from './list-csv.ts';
@@ -231,6 +230,20 @@ const Charge = z
   })
   .openapi('Charge');
 
+// A charge's tax as its total; the per-rate split is in the JSON.
+const chargeCsvColumns = [
+  'created_at',
+  'kind',
+  'description',
+  'currency',
+  'quantity',
+  'amount',
+  'tax_amount',
+  'subscription_id',
+  'subscriber_id',
+  'id',
+] as const;
+
 const ChargeCreate = ManualLine.extend({
   currency: Currency.optional().openapi({ description: 'Default: the tenant’s' }),
 }).openapi('ChargeCreate');
@@ -267,12 +280,17 @@ export const chargesRouter = createRouter()
       tags: ['billing'],
       description:
         'Charges waiting for an invoice (setup fees, deferred plan changes, overage, one-off charges), oldest first.',
-      request: { params: IdParam },
-      responses: { 200: json(page(Charge), 'Waiting charges') },
+      request: { params: IdParam, query: Pagination.extend(ListFormat.shape) },
+      responses: { 200: listResponse(Charge, 'Waiting charges') },
     }),
-    async (c) =>
-      c.json(
-        await listWaitingCharges({ ctx: c.get('tenantCtx'), input: { subscriber_id: c.req.valid('param').id } }),
-        200,
-      ),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...query } = c.req.valid('query');
+      const input = { ...query, subscriber_id: c.req.valid('param').id };
+      if (format === 'csv')
+        return csvDownload(c, 'charges.csv', chargeCsvColumns, (cursor) =>
+          listWaitingCharges({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
+        );
+      return c.json(await listWaitingCharges({ ctx, input }), 200);
+    },
   );

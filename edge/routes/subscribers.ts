@@ -94,10 +94,23 @@ const Contact = z
   })
   .openapi('Contact');
 
+// The first 50 of each nested list (services/subscribers embeddedPerList); the rest are paged.
 const SubscriberDetail = Subscriber.extend({
   addresses: z.array(Address),
+  addresses_next_cursor: z
+    .string()
+    .nullable()
+    .openapi({ description: 'Set when more than the first 50 addresses are there: the cursor of GET …/addresses' }),
   contacts: z.array(Contact),
+  contacts_next_cursor: z
+    .string()
+    .nullable()
+    .openapi({ description: 'Set when more than the first 50 contacts are there: the cursor of GET …/contacts' }),
   tags: z.array(Tag),
+  tags_next_cursor: z
+    .string()
+    .nullable()
+    .openapi({ description: 'Set when more than the first 50 tags are there: the cursor of GET …/tags' }),
 }).openapi('SubscriberDetail');
 
 const SubscriberExport = z
@@ -157,6 +170,33 @@ const csvColumns = [
   'marketing_opt_in',
   'created_at',
   'archived_at',
+  'id',
+] as const;
+
+const addressCsvColumns = [
+  'kind',
+  'is_primary',
+  'line1',
+  'line2',
+  'city',
+  'region',
+  'postal_code',
+  'country',
+  'latitude',
+  'longitude',
+  'tax_rate_id',
+  'created_at',
+  'updated_at',
+  'id',
+] as const;
+const contactCsvColumns = [
+  'channel',
+  'value',
+  'label',
+  'opt_in',
+  'verified',
+  'created_at',
+  'updated_at',
   'id',
 ] as const;
 
@@ -322,10 +362,20 @@ export const subscribersRouter = createRouter()
       operationId: 'listSubscriberAddresses',
       summary: "List a subscriber's addresses",
       tags,
-      request: { params: IdParam },
-      responses: { 200: json(z.object({ data: z.array(Address) }), 'Addresses') },
+      description: 'By kind, then oldest first.',
+      request: { params: IdParam, query: Pagination.extend(ListFormat.shape) },
+      responses: { 200: listResponse(Address, 'Addresses') },
     }),
-    async (c) => c.json(await listAddresses({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...query } = c.req.valid('query');
+      const input = { ...query, ...c.req.valid('param') };
+      if (format === 'csv')
+        return csvDownload(c, 'addresses.csv', addressCsvColumns, (cursor) =>
+          listAddresses({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
+        );
+      return c.json(await listAddresses({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('subscribers:write', {
@@ -390,10 +440,20 @@ export const subscribersRouter = createRouter()
       operationId: 'listSubscriberContacts',
       summary: "List a subscriber's contacts",
       tags,
-      request: { params: IdParam },
-      responses: { 200: json(z.object({ data: z.array(Contact) }), 'Contacts') },
+      description: 'Oldest first.',
+      request: { params: IdParam, query: Pagination.extend(ListFormat.shape) },
+      responses: { 200: listResponse(Contact, 'Contacts') },
     }),
-    async (c) => c.json(await listContacts({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...query } = c.req.valid('query');
+      const input = { ...query, ...c.req.valid('param') };
+      if (format === 'csv')
+        return csvDownload(c, 'contacts.csv', contactCsvColumns, (cursor) =>
+          listContacts({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
+        );
+      return c.json(await listContacts({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('subscribers:write', {
@@ -458,10 +518,20 @@ export const subscribersRouter = createRouter()
       operationId: 'listSubscriberTags',
       summary: "List a subscriber's tags",
       tags,
-      request: { params: IdParam },
-      responses: { 200: json(z.object({ data: z.array(Tag) }), 'Tags') },
+      description: 'By name.',
+      request: { params: IdParam, query: Pagination.extend(ListFormat.shape) },
+      responses: { 200: listResponse(Tag, 'Tags') },
     }),
-    async (c) => c.json(await listSubscriberTags({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...query } = c.req.valid('query');
+      const input = { ...query, ...c.req.valid('param') };
+      if (format === 'csv')
+        return csvDownload(c, 'subscriber-tags.csv', ['name', 'color', 'created_at', 'id'] as const, (cursor) =>
+          listSubscriberTags({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
+        );
+      return c.json(await listSubscriberTags({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('subscribers:write', {

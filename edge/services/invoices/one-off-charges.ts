@@ -1,8 +1,9 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { pendingCharges } from '../../../db/tenant/index.ts';
 import type { TenantContext } from '../../context.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { appendAuditEvent } from '../audit/append-audit-event.ts';
+import { pageOf, tupleKey, tupleOf } from '../page-of.ts';
 import { findSubscriber, findWritableSubscriber } from '../subscribers/find-subscriber.ts';
 import { loadBillingCatalog } from '../subscriptions/billing-catalog.ts';
 import { lineValues } from './issue-invoices.ts';
@@ -65,12 +66,27 @@ export async function addOneOffCharge({
 }
 
 /** The subscriber's charges waiting for an invoice, oldest first. */
-export async function listWaitingCharges({ ctx, input }: { ctx: TenantContext; input: { subscriber_id: string } }) {
+/** A page of the charges waiting for an invoice, oldest first (created_at, id); the cursor is the last one's key. */
+export async function listWaitingCharges({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { subscriber_id: string; limit: number; cursor?: string | undefined };
+}) {
+  const after = input.cursor === undefined ? undefined : tupleOf(input.cursor, ['number', 'string']);
   const subscriber = await findSubscriber(ctx.db, input.subscriber_id);
   const rows = await ctx.db
     .select()
     .from(pendingCharges)
-    .where(and(eq(pendingCharges.subscriberId, subscriber.id), isNull(pendingCharges.invoiceLineId)))
-    .orderBy(asc(pendingCharges.createdAt), asc(pendingCharges.id));
-  return { data: rows.map(presentCharge), next_cursor: null };
+    .where(
+      and(
+        eq(pendingCharges.subscriberId, subscriber.id),
+        isNull(pendingCharges.invoiceLineId),
+        after ? sql`(${pendingCharges.createdAt}, ${pendingCharges.id}) > (${after[0]}, ${after[1]})` : undefined,
+      ),
+    )
+    .orderBy(asc(pendingCharges.createdAt), asc(pendingCharges.id))
+    .limit(input.limit + 1);
+  return pageOf(rows, input.limit, presentCharge, (row) => tupleKey([row.createdAt.getTime(), row.id]));
 }

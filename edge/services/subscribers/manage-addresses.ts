@@ -1,4 +1,4 @@
-import { and, asc, eq, ne } from 'drizzle-orm';
+import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { subscriberAddresses, type AddressKind } from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
@@ -8,6 +8,7 @@ import { auditSubscriber } from './audit-subscriber.ts';
 import { findWritableSubscriber, findSubscriber } from './find-subscriber.ts';
 import { presentAddress } from './present.ts';
 import { indexSubscriber } from './search-index.ts';
+import { pageOf, tupleKey, tupleOf } from '../page-of.ts';
 import { addressRow } from './subscriber-rows.ts';
 import type { AddressCreateInput, AddressPatchInput } from './subscriber-input.ts';
 
@@ -75,14 +76,33 @@ export async function insertNewSubscriberAddresses(
   return tx.insert(subscriberAddresses).values(rows).returning();
 }
 
-export async function listAddresses({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
+/** The order of a subscriber's addresses, in the list and embedded in the subscriber: kind, then oldest first. */
+export const addressOrder = [subscriberAddresses.kind, subscriberAddresses.createdAt, subscriberAddresses.id];
+export const addressKey = (a: { kind: string; createdAt: Date; id: string }) =>
+  tupleKey([a.kind, a.createdAt.getTime(), a.id]);
+
+/** A page of a subscriber's addresses (kind, created_at, id ascending); the cursor is the last one's key. */
+export async function listAddresses({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; limit: number; cursor?: string | undefined };
+}) {
+  const after = input.cursor === undefined ? undefined : tupleOf(input.cursor, ['string', 'number', 'string']);
   await findSubscriber(ctx.db, input.id);
   const rows = await ctx.db
     .select()
     .from(subscriberAddresses)
-    .where(eq(subscriberAddresses.subscriberId, input.id))
-    .orderBy(asc(subscriberAddresses.kind), asc(subscriberAddresses.createdAt), asc(subscriberAddresses.id));
-  return { data: rows.map(presentAddress) };
+    .where(
+      and(
+        eq(subscriberAddresses.subscriberId, input.id),
+        after ? sql`(${sql.join(addressOrder, sql`, `)}) > (${after[0]}, ${after[1]}, ${after[2]})` : undefined,
+      ),
+    )
+    .orderBy(...addressOrder.map((column) => asc(column)))
+    .limit(input.limit + 1);
+  return pageOf(rows, input.limit, presentAddress, addressKey);
 }
 
 export async function addAddress({

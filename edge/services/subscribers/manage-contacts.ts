@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { subscriberContacts } from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantTx } from '../../context.ts';
 import { AppError } from '../../errors.ts';
@@ -7,16 +7,35 @@ import { auditSubscriber } from './audit-subscriber.ts';
 import { findSubscriber, findWritableSubscriber } from './find-subscriber.ts';
 import { presentContact } from './present.ts';
 import { indexSubscriber } from './search-index.ts';
+import { pageOf, tupleKey, tupleOf } from '../page-of.ts';
 import type { ContactCreateInput, ContactPatchInput } from './subscriber-input.ts';
 
-export async function listContacts({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
+export const contactKey = (c: { createdAt: Date; id: string }) => tupleKey([c.createdAt.getTime(), c.id]);
+
+/** A page of a subscriber's contacts, oldest first (created_at, id); the cursor is the last one's key. */
+export async function listContacts({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; limit: number; cursor?: string | undefined };
+}) {
+  const after = input.cursor === undefined ? undefined : tupleOf(input.cursor, ['number', 'string']);
   await findSubscriber(ctx.db, input.id);
   const rows = await ctx.db
     .select()
     .from(subscriberContacts)
-    .where(eq(subscriberContacts.subscriberId, input.id))
-    .orderBy(asc(subscriberContacts.createdAt), asc(subscriberContacts.id));
-  return { data: rows.map(presentContact) };
+    .where(
+      and(
+        eq(subscriberContacts.subscriberId, input.id),
+        after
+          ? sql`(${subscriberContacts.createdAt}, ${subscriberContacts.id}) > (${after[0]}, ${after[1]})`
+          : undefined,
+      ),
+    )
+    .orderBy(asc(subscriberContacts.createdAt), asc(subscriberContacts.id))
+    .limit(input.limit + 1);
+  return pageOf(rows, input.limit, presentContact, contactKey);
 }
 
 export async function addContact({

@@ -13,11 +13,12 @@ import { AppError, type FieldError } from '../../errors.ts';
 import { assertTaxRateUsable } from '../catalog/catalog-store.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { nextDocumentNumber } from '../numbering/next-document-number.ts';
-import { encodeCursor } from '../page-of.ts';
+import { encodeCursor, pageOf } from '../page-of.ts';
 import { auditSubscriber } from './audit-subscriber.ts';
 import { resolveCustomFieldValues } from './custom-field-values.ts';
 import { findSubscriber, findWritableSubscriber, subscriberNotFound } from './find-subscriber.ts';
-import { insertNewSubscriberAddresses } from './manage-addresses.ts';
+import { addressKey, insertNewSubscriberAddresses } from './manage-addresses.ts';
+import { contactKey } from './manage-contacts.ts';
 import { assertMayChangeMoneyTerms, moneyTerms, nonDefaultMoneyTerms, type MoneyTerm } from './money-terms.ts';
 import { presentAddress, presentContact, presentSubscriber, presentTag } from './present.ts';
 import { rowJson } from './row-json.ts';
@@ -115,21 +116,48 @@ const byTime = (a: Date, b: Date) => a.getTime() - b.getTime();
 
 /** The detail reply, its parts in the order they were always listed in: addresses by
  * kind, created_at, id; contacts by created_at, id; tags by name. */
+/**
+ * At most this many of each nested list ride on the subscriber (issue 13 "nested lists
+ * paged"); `*_next_cursor` continues them on GET …/{id}/addresses, /contacts or /tags.
+ */
+export const embeddedPerList = 50;
+
 const presentDetail = (
   row: typeof subscribers.$inferSelect,
   addresses: AddressRow[],
   contacts: ContactRow[],
   tagRows: TagRow[],
-) => ({
-  ...presentSubscriber(row),
-  addresses: addresses
-    .toSorted((a, b) => compareText(a.kind, b.kind) || byTime(a.createdAt, b.createdAt) || compareText(a.id, b.id))
-    .map(presentAddress),
-  contacts: contacts
-    .toSorted((a, b) => byTime(a.createdAt, b.createdAt) || compareText(a.id, b.id))
-    .map(presentContact),
-  tags: tagRows.toSorted((a, b) => compareText(a.nameKey, b.nameKey)).map(presentTag),
-});
+) => {
+  const first = <R, T>(rows: R[], compare: (a: R, b: R) => number, present: (row: R) => T, key: (row: R) => string) =>
+    pageOf(rows.toSorted(compare), embeddedPerList, present, key);
+  const a = first(
+    addresses,
+    (a, b) => compareText(a.kind, b.kind) || byTime(a.createdAt, b.createdAt) || compareText(a.id, b.id),
+    presentAddress,
+    addressKey,
+  );
+  const c = first(
+    contacts,
+    (a, b) => byTime(a.createdAt, b.createdAt) || compareText(a.id, b.id),
+    presentContact,
+    contactKey,
+  );
+  const t = first(
+    tagRows,
+    (a, b) => compareText(a.nameKey, b.nameKey),
+    presentTag,
+    (tag) => tag.nameKey,
+  );
+  return {
+    ...presentSubscriber(row),
+    addresses: a.data,
+    addresses_next_cursor: a.next_cursor,
+    contacts: c.data,
+    contacts_next_cursor: c.next_cursor,
+    tags: t.data,
+    tags_next_cursor: t.next_cursor,
+  };
+};
 
 const subscriberJson = rowJson(subscribers);
 const addressJson = rowJson(subscriberAddresses);
@@ -139,15 +167,21 @@ const tagJson = rowJson(tags);
 // row is spelled out, and each subquery reads one table (subscriber_tags and tags share
 // column names). The parts are ordered in presentDetail: sqld's parser refuses an
 // aggregate ORDER BY, and the order of rows fed to an aggregate is not defined.
+// Each part reads the first embeddedPerList + 1 rows in its list's order (an inner query
+// under its own alias picks them; the one past the bound says that more follow).
 const outerId = sql`${subscribers}.${sql.identifier('id')}`;
+const take = sql.raw(String(embeddedPerList + 1));
 const detailColumns = {
   row: subscriberJson.object,
-  addresses: sql<string>`(SELECT json_group_array(${addressJson.object}) FROM ${subscriberAddresses} WHERE
-    ${subscriberAddresses.subscriberId} = ${outerId})`,
-  contacts: sql<string>`(SELECT json_group_array(${contactJson.object}) FROM ${subscriberContacts} WHERE
-    ${subscriberContacts.subscriberId} = ${outerId})`,
-  tags: sql<string>`(SELECT json_group_array(${tagJson.object}) FROM ${tags} WHERE ${tags.id} IN (SELECT
-    ${subscriberTags.tagId} FROM ${subscriberTags} WHERE ${subscriberTags.subscriberId} = ${outerId}))`,
+  addresses: sql<string>`(SELECT json_group_array(${addressJson.object}) FROM ${subscriberAddresses}
+    WHERE ${subscriberAddresses.id} IN (SELECT n.id FROM subscriber_addresses n WHERE n.subscriber_id = ${outerId}
+      ORDER BY n.kind, n.created_at, n.id LIMIT ${take}))`,
+  contacts: sql<string>`(SELECT json_group_array(${contactJson.object}) FROM ${subscriberContacts}
+    WHERE ${subscriberContacts.id} IN (SELECT n.id FROM subscriber_contacts n WHERE n.subscriber_id = ${outerId}
+      ORDER BY n.created_at, n.id LIMIT ${take}))`,
+  tags: sql<string>`(SELECT json_group_array(${tagJson.object}) FROM ${tags}
+    WHERE ${tags.id} IN (SELECT n.tag_id FROM subscriber_tags n JOIN tags t ON t.id = n.tag_id
+      WHERE n.subscriber_id = ${outerId} ORDER BY t.name_key LIMIT ${take}))`,
 };
 
 type DetailRow = { row: string; addresses: string; contacts: string; tags: string };

@@ -97,15 +97,28 @@ export async function deleteTag({ ctx, input }: { ctx: TenantContext; input: { i
   });
 }
 
-export async function listSubscriberTags({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
+/** A page of a subscriber's tags by name, as the tag list; the cursor is the last name's key. */
+export async function listSubscriberTags({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; limit: number; cursor?: string | undefined };
+}) {
   await findSubscriber(ctx.db, input.id);
   const rows = await ctx.db
     .select({ tag: tags })
     .from(subscriberTags)
     .innerJoin(tags, eq(tags.id, subscriberTags.tagId))
-    .where(eq(subscriberTags.subscriberId, input.id))
-    .orderBy(asc(tags.nameKey));
-  return { data: rows.map((r) => presentTag(r.tag)) };
+    .where(and(eq(subscriberTags.subscriberId, input.id), input.cursor ? gt(tags.nameKey, input.cursor) : undefined))
+    .orderBy(asc(tags.nameKey))
+    .limit(input.limit + 1);
+  return pageOf(
+    rows,
+    input.limit,
+    (r) => presentTag(r.tag),
+    (r) => r.tag.nameKey,
+  );
 }
 
 /** PUT: attaching an attached tag changes nothing. */

@@ -1,11 +1,19 @@
 import { z } from '@hono/zod-openapi';
-import { getBillingRun, listBillingRuns, runBilling } from '../services/billing-runs/run-billing.ts';
+import {
+  getBillingRun,
+  listBillingRunFailures,
+  listBillingRuns,
+  runBilling,
+} from '../services/billing-runs/run-billing.ts';
 import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
-import { csvDownload, csvPageSize, mapPage } from './list-csv.ts';
+import { csvDownload, csvPageSize } from './list-csv.ts';
 import { Instant } from './money-schemas.ts';
 import { locationHeader } from './operation.ts';
 
 const runLocation = (id: string) => `/api/v1/billing-runs/${id}`;
+
+const Failure = z.object({ subscription_id: z.string(), message: z.string() }).openapi('BillingRunFailure');
+const failureCsvColumns = ['subscription_id', 'message'] as const;
 
 const BillingRun = z
   .object({
@@ -14,22 +22,25 @@ const BillingRun = z
     status: z.enum(['running', 'completed', 'failed']),
     invoices_created: z.number().int(),
     lines_created: z.number().int(),
-    failures: z
-      .array(z.object({ subscription_id: z.string(), message: z.string() }))
-      .openapi({ description: 'Subscriptions that could not be priced; left for the next run' }),
+    failures: z.array(Failure).openapi({
+      description: 'Subscriptions that could not be priced, left for the next run: the first 100',
+    }),
+    failures_next_cursor: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Set when more than 100 failed: the cursor of GET /billing-runs/{id}/failures' }),
     created_by: z.string().nullable(),
     started_at: z.string(),
     finished_at: z.string().nullable(),
   })
   .openapi('BillingRun');
 
-// One row per run; its failures as their count (they are listed on GET …/{id}).
+// One row per run; its failures are a list of their own (GET …/{id}/failures).
 const runCsvColumns = [
   'as_of',
   'status',
   'invoices_created',
   'lines_created',
-  'failure_count',
   'created_by',
   'started_at',
   'finished_at',
@@ -80,10 +91,7 @@ export const billingRunsRouter = createRouter()
       const { format, ...input } = c.req.valid('query');
       if (format === 'csv')
         return csvDownload(c, 'billing-runs.csv', runCsvColumns, (cursor) =>
-          mapPage(listBillingRuns({ ctx, input: { limit: csvPageSize, cursor } }), (run) => ({
-            ...run,
-            failure_count: run.failures.length,
-          })),
+          listBillingRuns({ ctx, input: { limit: csvPageSize, cursor } }),
         );
       return c.json(await listBillingRuns({ ctx, input }), 200);
     },
@@ -99,4 +107,26 @@ export const billingRunsRouter = createRouter()
       responses: { 200: json(BillingRun, 'The run') },
     }),
     async (c) => c.json(await getBillingRun({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
+  )
+  .openapi(
+    tenantRoute('billing:read', {
+      method: 'get',
+      path: '/api/v1/billing-runs/{id}/failures',
+      operationId: 'listBillingRunFailures',
+      summary: "List a billing run's failures",
+      tags: ['billing'],
+      description: 'The subscriptions the run could not bill, in the order it met them.',
+      request: { params: IdParam, query: Pagination.extend(ListFormat.shape) },
+      responses: { 200: listResponse(Failure, 'Failures') },
+    }),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...query } = c.req.valid('query');
+      const input = { ...query, ...c.req.valid('param') };
+      if (format === 'csv')
+        return csvDownload(c, 'billing-run-failures.csv', failureCsvColumns, (cursor) =>
+          listBillingRunFailures({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
+        );
+      return c.json(await listBillingRunFailures({ ctx, input }), 200);
+    },
   );

@@ -145,7 +145,7 @@ describe('billing lists as CSV', () => {
     const runs = await csv(w, 'billing-runs', 'billing-runs.csv');
     expect(runs.column('id')).toEqual((await all(w, 'billing-runs')).map((r) => r.id));
     expect(runs.column('invoices_created')).toEqual(['0', '1']);
-    expect(runs.column('failure_count')).toEqual(['0', '0']);
+    expect(runs.header).not.toContain('failures');
 
     // Unpaid past its due date: the collections run marks the invoice overdue and opens a case.
     const collected = await w.collect(startTime + 40 * 24 * hour);

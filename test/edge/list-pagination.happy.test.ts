@@ -71,3 +71,53 @@ describe('billing run list', () => {
     expect(raw.errors).toEqual([{ path: 'cursor', message: 'not a cursor this API returned' }]);
   });
 });
+
+describe("a billing run's failures", () => {
+  it('ride on the run up to 100, with the cursor of GET …/failures, which pages them all once', async () => {
+    const w = await ownerWorld();
+    const small = await w.bill(startTime);
+    const big = await w.bill(startTime + hour);
+    // A run that met 123 subscriptions it could not price (written as the run writes them).
+    for (let i = 0; i < 123; i++)
+      await w.rows(
+        'INSERT INTO billing_run_failures (id, run_id, subscription_id, message, created_at) VALUES (?, ?, ?, ?, 0)',
+        [`f-${String(i).padStart(4, '0')}`, String(big.id), `sub-${i}`, `cannot price ${i}`],
+      );
+    const run = await w.get(`billing-runs/${String(big.id)}`);
+    expect((run.failures as Json[]).map((f) => f.subscription_id)).toEqual(
+      Array.from({ length: 100 }, (_, i) => `sub-${i}`),
+    );
+    expect(run.failures_next_cursor).toEqual(expect.any(String));
+    const listed = (await w.get('billing-runs')).data!;
+    expect(listed.map((r) => [r.id, (r.failures as Json[]).length, r.failures_next_cursor])).toEqual([
+      [big.id, 100, run.failures_next_cursor],
+      [small.id, 0, null],
+    ]);
+    const rest = await w.get(`billing-runs/${String(big.id)}/failures?cursor=${String(run.failures_next_cursor)}`);
+    expect(rest.data!.map((f) => f.subscription_id)).toEqual([
+      'sub-100',
+      'sub-101',
+      ...Array.from({ length: 21 }, (_, i) => `sub-${i + 102}`),
+    ]);
+    expect(rest.next_cursor).toBeNull();
+    const seen: unknown[] = [];
+    let cursor: unknown = null;
+    do {
+      const page = await w.get(
+        `billing-runs/${String(big.id)}/failures?limit=50${cursor ? `&cursor=${String(cursor)}` : ''}`,
+      );
+      seen.push(...page.data!.map((f) => f.subscription_id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(Array.from({ length: 123 }, (_, i) => `sub-${i}`));
+    const csv = (
+      await w.edge.call('GET', `/api/v1/billing-runs/${String(big.id)}/failures?format=csv`, { token: w.auth.token })
+    ).text;
+    expect(csv.split('\r\n')).toHaveLength(125);
+    expectProblem(
+      await w.edge.call('GET', `/api/v1/billing-runs/${crypto.randomUUID()}/failures`, { token: w.auth.token }),
+      404,
+      'not_found',
+    );
+  });
+});

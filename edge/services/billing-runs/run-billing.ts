@@ -1,4 +1,4 @@
-import { asc, desc, eq, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, lte, sql } from 'drizzle-orm';
 import { billingRunFailures, billingRuns } from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantTx, TenantReader } from '../../context.ts';
 import { AppError } from '../../errors.ts';
@@ -24,13 +24,14 @@ type Failure = ChunkResult['failures'][number];
 // The event names at most this many of a run's failures; the run lists them all.
 const failuresInEvent = 100;
 
-const presentBillingRun = (row: BillingRunRow, failures: readonly Failure[]) => ({
+const presentBillingRun = (row: BillingRunRow, { failures, next_cursor }: EmbeddedFailures) => ({
   id: row.id,
   as_of: row.asOf.toISOString(),
   status: row.status,
   invoices_created: row.invoicesCreated,
   lines_created: row.linesCreated,
-  failures: [...failures],
+  failures,
+  failures_next_cursor: next_cursor,
   created_by: row.createdBy,
   started_at: row.startedAt.toISOString(),
   finished_at: row.finishedAt?.toISOString() ?? null,
@@ -174,31 +175,82 @@ export async function runBilling({ ctx, input }: { ctx: TenantContext; input: { 
       failures: failures.length,
       first: failures[0],
     });
-  return presentBillingRun(row!, failures);
+  return presentBillingRun(row!, (await failuresOf(ctx.db, [id])).get(id) ?? noFailures);
 }
 
-/** The failures kept on these runs, by run, in the order they were met. */
-async function failuresOf(db: TenantReader, runIds: readonly string[]): Promise<Map<string, Failure[]>> {
+/**
+ * At most this many failures ride on a run (issue 13 "nested lists paged": a run can fail
+ * thousands); `failures_next_cursor` continues them on GET /billing-runs/{id}/failures.
+ */
+export const embeddedFailures = 100;
+type EmbeddedFailures = { failures: Failure[]; next_cursor: string | null };
+
+/** The first embeddedFailures failures of each of these runs, in the order they were met. */
+async function failuresOf(db: TenantReader, runIds: readonly string[]): Promise<Map<string, EmbeddedFailures>> {
+  const ranked = db
+    .select({
+      id: billingRunFailures.id,
+      runId: billingRunFailures.runId,
+      subscriptionId: billingRunFailures.subscriptionId,
+      message: billingRunFailures.message,
+      n: sql<number>`row_number() OVER (PARTITION BY ${billingRunFailures.runId} ORDER BY ${billingRunFailures.id})`.as(
+        'n',
+      ),
+    })
+    .from(billingRunFailures)
+    .where(inList(billingRunFailures.runId, runIds))
+    .as('ranked');
   const rows = runIds.length
     ? await db
         .select()
-        .from(billingRunFailures)
-        .where(inList(billingRunFailures.runId, runIds))
-        .orderBy(asc(billingRunFailures.runId), asc(billingRunFailures.id))
+        .from(ranked)
+        .where(lte(ranked.n, embeddedFailures + 1))
+        .orderBy(asc(ranked.runId), asc(ranked.id))
     : [];
-  const byRun = new Map<string, Failure[]>();
-  for (const row of rows)
-    byRun.set(row.runId, [
-      ...(byRun.get(row.runId) ?? []),
-      { subscription_id: row.subscriptionId, message: row.message },
-    ]);
-  return byRun;
+  const byRun = new Map<string, typeof rows>();
+  for (const row of rows) byRun.set(row.runId, [...(byRun.get(row.runId) ?? []), row]);
+  return new Map(
+    runIds.map((runId) => {
+      const { data, next_cursor } = pageOf(byRun.get(runId) ?? [], embeddedFailures, presentFailure, (f) => f.id);
+      return [runId, { failures: data, next_cursor }];
+    }),
+  );
+}
+
+const presentFailure = (row: { subscriptionId: string; message: string }): Failure => ({
+  subscription_id: row.subscriptionId,
+  message: row.message,
+});
+const noFailures: EmbeddedFailures = { failures: [], next_cursor: null };
+
+/** A page of a run's failures in the order they were met; the cursor is the last one's id. */
+export async function listBillingRunFailures({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; limit: number; cursor?: string | undefined };
+}) {
+  const [run] = await ctx.db.select({ id: billingRuns.id }).from(billingRuns).where(eq(billingRuns.id, input.id));
+  if (!run) throw new AppError('not_found', `no billing run ${input.id}`);
+  const rows = await ctx.db
+    .select()
+    .from(billingRunFailures)
+    .where(
+      and(
+        eq(billingRunFailures.runId, run.id),
+        input.cursor === undefined ? undefined : gt(billingRunFailures.id, input.cursor),
+      ),
+    )
+    .orderBy(asc(billingRunFailures.id))
+    .limit(input.limit + 1);
+  return pageOf(rows, input.limit, presentFailure, (row) => row.id);
 }
 
 export async function getBillingRun({ ctx, input }: { ctx: TenantContext; input: { id: string } }) {
   const [row] = await ctx.db.select().from(billingRuns).where(eq(billingRuns.id, input.id));
   if (!row) throw new AppError('not_found', `no billing run ${input.id}`);
-  return presentBillingRun(row, (await failuresOf(ctx.db, [row.id])).get(row.id) ?? []);
+  return presentBillingRun(row, (await failuresOf(ctx.db, [row.id])).get(row.id) ?? noFailures);
 }
 
 /** Newest first: ids are UUIDv7 of the start, so id order is start order; the cursor is the last id. */
@@ -225,5 +277,5 @@ export async function listBillingRuns({
     ctx.db,
     page.data.map((row) => row.id),
   );
-  return { ...page, data: page.data.map((row) => presentBillingRun(row, failures.get(row.id) ?? [])) };
+  return { ...page, data: page.data.map((row) => presentBillingRun(row, failures.get(row.id) ?? noFailures)) };
 }

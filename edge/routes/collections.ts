@@ -1,7 +1,12 @@
 import { z } from '@hono/zod-openapi';
 import { collectionCaseKinds } from '../../db/tenant/index.ts';
 import { listCases } from '../services/collections/manage-cases.ts';
-import { getCollectionRun, listCollectionRuns, runCollections } from '../services/collections/run-collections.ts';
+import {
+  getCollectionRun,
+  listCollectionRunActions,
+  listCollectionRuns,
+  runCollections,
+} from '../services/collections/run-collections.ts';
 import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
 import { csvDownload, csvPageSize, mapPage } from './list-csv.ts';
 import { Instant } from './money-schemas.ts';
@@ -43,7 +48,11 @@ const CollectionRun = z
   .object({
     id: z.string(),
     as_of: z.string(),
-    actions: z.array(CollectionAction),
+    actions: z.array(CollectionAction).openapi({ description: 'The first 100, in the order taken' }),
+    actions_next_cursor: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Set when it took more than 100: the cursor of GET …/runs/{id}/actions' }),
     created_by: z.string().nullable(),
     created_at: z.string(),
   })
@@ -92,6 +101,7 @@ const CaseFilter = z.object({
 
 // A run's row counts each action in a column of its own.
 const runCsvColumns = ['as_of', ...actionNames, 'created_by', 'created_at', 'id'] as const;
+const actionCsvColumns = ['action', 'reason', 'step', 'subscriber_id', 'subscription_id', 'invoice_id'] as const;
 const countsByAction = (counts: Readonly<Record<string, number>>) =>
   Object.fromEntries(actionNames.map((name) => [name, counts[name] ?? 0])) as Record<
     (typeof actionNames)[number],
@@ -191,6 +201,33 @@ export const collectionsRouter = createRouter()
       responses: { 200: json(CollectionRun, 'The run and its actions') },
     }),
     async (c) => c.json(await getCollectionRun({ ctx: c.get('tenantCtx'), input: c.req.valid('param') }), 200),
+  )
+  .openapi(
+    tenantRoute('billing:read', {
+      method: 'get',
+      path: '/api/v1/collections/runs/{id}/actions',
+      operationId: 'listCollectionsRunActions',
+      summary: "List a collections run's actions",
+      tags: ['billing'],
+      description: 'In the order taken.',
+      request: { params: IdParam, query: Pagination.extend(ListFormat.shape) },
+      responses: { 200: listResponse(CollectionAction, 'Actions') },
+    }),
+    async (c) => {
+      const ctx = c.get('tenantCtx');
+      const { format, ...query } = c.req.valid('query');
+      const input = { ...query, ...c.req.valid('param') };
+      if (format === 'csv')
+        return csvDownload(c, 'collections-run-actions.csv', actionCsvColumns, (cursor) =>
+          mapPage(listCollectionRunActions({ ctx, input: { ...input, limit: csvPageSize, cursor } }), (a) => ({
+            step: null,
+            subscription_id: null,
+            invoice_id: null,
+            ...a,
+          })),
+        );
+      return c.json(await listCollectionRunActions({ ctx, input }), 200);
+    },
   )
   .openapi(
     tenantRoute('billing:read', {

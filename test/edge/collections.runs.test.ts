@@ -2,7 +2,7 @@
 // what earlier chunks stored (one JSON array rewritten per chunk made long runs quadratic).
 import { describe, expect, it } from 'vitest';
 import { startTime } from '../support/edge-app.ts';
-import { billingWorld, brief, day, hour, startCollectionsEdge } from '../support/billing.ts';
+import { billingWorld, brief, day, hour, startCollectionsEdge, type Action } from '../support/billing.ts';
 
 describe('collection runs', () => {
   it('append their actions chunk by chunk, in order, without rewriting the run', async () => {
@@ -21,9 +21,18 @@ describe('collection runs', () => {
         `rewritten'); END`,
     );
     const run = await w.collect(due + 9 * hour);
-    expect(run.actions).toHaveLength(count);
-    expect(new Set(brief(run.actions).map((a) => a.join()))).toEqual(new Set(['mark_overdue,overdue,,inv']));
+    // The run embeds its first 100 actions; GET …/actions pages them all, in the order taken.
+    expect(run.actions).toHaveLength(100);
     expect(await w.get(`collections/runs/${run.id}`)).toEqual(run);
+    const actions = [...run.actions];
+    for (let cursor = run.actions_next_cursor; cursor;) {
+      const page = await w.get(`collections/runs/${run.id}/actions?limit=200&cursor=${String(cursor)}`);
+      actions.push(...(page.data as unknown as Action[]));
+      cursor = page.next_cursor;
+    }
+    expect(actions).toHaveLength(count);
+    expect(new Set(actions.map((a) => a.invoice_id)).size).toBe(count);
+    expect(new Set(brief(actions).map((a) => a.join()))).toEqual(new Set(['mark_overdue,overdue,,inv']));
     const [listed] = (await w.get('collections/runs?limit=1')).data!;
     expect(listed).toMatchObject({ id: run.id, action_counts: { mark_overdue: count } });
     // The next day's run restarts from nothing: no action is stored twice.

@@ -121,3 +121,41 @@ describe("a billing run's failures", () => {
     );
   });
 });
+
+describe("a collections run's actions", () => {
+  it('ride on the run up to 100, with the cursor of GET …/actions, which pages them all once', async () => {
+    const w = await ownerWorld();
+    const run = await w.post('collections/runs', { as_of: new Date(startTime).toISOString() });
+    expect(run.actions).toEqual([]);
+    expect(run.actions_next_cursor).toBeNull();
+    // A run that acted 105 times (written as the run writes them, by position).
+    for (let i = 0; i < 105; i++)
+      await w.rows(
+        `INSERT INTO collection_run_actions (run_id, position, subscriber_id, action, reason, step)
+         VALUES (?, ?, ?, 'notify', 'overdue', 7)`,
+        [String(run.id), i, `sub-${i}`],
+      );
+    const read = await w.get(`collections/runs/${String(run.id)}`);
+    expect((read.actions as Json[]).map((a) => a.subscriber_id)).toEqual(
+      Array.from({ length: 100 }, (_, i) => `sub-${i}`),
+    );
+    const rest = await w.get(`collections/runs/${String(run.id)}/actions?cursor=${String(read.actions_next_cursor)}`);
+    expect(rest.data!.map((a) => a.subscriber_id)).toEqual(['sub-100', 'sub-101', 'sub-102', 'sub-103', 'sub-104']);
+    expect(rest.next_cursor).toBeNull();
+    const seen: unknown[] = [];
+    let cursor: unknown = null;
+    do {
+      const query = `limit=40${cursor ? `&cursor=${String(cursor)}` : ''}`;
+      const page = await w.get(`collections/runs/${String(run.id)}/actions?${query}`);
+      seen.push(...page.data!.map((a) => a.subscriber_id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(Array.from({ length: 105 }, (_, i) => `sub-${i}`));
+    const path = `/api/v1/collections/runs/${String(run.id)}/actions`;
+    const csv = (await w.edge.call('GET', `${path}?format=csv`, { token: w.auth.token })).text.split('\r\n');
+    expect(csv[0]).toBe('action,reason,step,subscriber_id,subscription_id,invoice_id');
+    expect(csv[1]).toBe('"notify","overdue","7","sub-0","",""');
+    expect(csv).toHaveLength(107);
+    expectProblem(await w.edge.call('GET', `${path}?cursor=abc`, { token: w.auth.token }), 400, 'validation_failed');
+  });
+});

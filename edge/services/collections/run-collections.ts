@@ -1,4 +1,4 @@
-import { asc, count, desc, eq, lt } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, lt } from 'drizzle-orm';
 import { collectionRunActions, collectionRuns } from '../../../db/tenant/index.ts';
 import type { TenantContext, TenantTx, TenantReader } from '../../context.ts';
 import { AppError } from '../../errors.ts';
@@ -28,17 +28,41 @@ const presentAction = (row: ActionRow): CollectionAction => ({
   ...(row.step === null ? {} : { step: row.step }),
 });
 
-/** The run with its actions in the order taken. */
-async function presentCollectionRun(db: TenantReader, row: CollectionRunRow) {
-  const actions = await db
+/**
+ * At most this many actions ride on a run (issue 13 "nested lists paged": a run acts on
+ * every subscriber it dunned); `actions_next_cursor` continues on GET …/runs/{id}/actions.
+ */
+export const embeddedActions = 100;
+
+/** A page of a run's actions in the order taken; the cursor is the last one's position. */
+async function actionsOf(db: TenantReader, runId: string, limit: number, cursor?: string) {
+  if (cursor !== undefined && !/^\d{1,9}$/.test(cursor)) {
+    throw new AppError('validation_failed', 'not a cursor this API returned', {
+      errors: [{ path: 'cursor', message: 'not a cursor this API returned' }],
+    });
+  }
+  const rows = await db
     .select()
     .from(collectionRunActions)
-    .where(eq(collectionRunActions.runId, row.id))
-    .orderBy(asc(collectionRunActions.position));
+    .where(
+      and(
+        eq(collectionRunActions.runId, runId),
+        cursor === undefined ? undefined : gt(collectionRunActions.position, Number(cursor)),
+      ),
+    )
+    .orderBy(asc(collectionRunActions.position))
+    .limit(limit + 1);
+  return pageOf(rows, limit, presentAction, (row) => String(row.position));
+}
+
+/** The run with its first embeddedActions actions in the order taken. */
+async function presentCollectionRun(db: TenantReader, row: CollectionRunRow) {
+  const actions = await actionsOf(db, row.id, embeddedActions);
   return {
     id: row.id,
     as_of: row.asOf.toISOString(),
-    actions: actions.map(presentAction),
+    actions: actions.data,
+    actions_next_cursor: actions.next_cursor,
     created_by: row.createdBy,
     created_at: row.createdAt.toISOString(),
   };
@@ -149,6 +173,21 @@ export async function getCollectionRun({ ctx, input }: { ctx: TenantContext; inp
   const [row] = await ctx.db.select().from(collectionRuns).where(eq(collectionRuns.id, input.id));
   if (!row) throw new AppError('not_found', `no collection run ${input.id}`);
   return presentCollectionRun(ctx.db, row);
+}
+
+export async function listCollectionRunActions({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { id: string; limit: number; cursor?: string | undefined };
+}) {
+  const [row] = await ctx.db
+    .select({ id: collectionRuns.id })
+    .from(collectionRuns)
+    .where(eq(collectionRuns.id, input.id));
+  if (!row) throw new AppError('not_found', `no collection run ${input.id}`);
+  return actionsOf(ctx.db, row.id, input.limit, input.cursor);
 }
 
 /** Newest first, each with its action counts (the actions themselves: GET …/runs/{id}). */

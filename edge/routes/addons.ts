@@ -11,7 +11,7 @@ import {
   updateAddon,
 } from '../services/catalog/manage-addons.ts';
 import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
-import { csvDownload, csvPageSize } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 import { PriceList } from './offers.ts';
 
 const tags = ['catalog'];
@@ -52,17 +52,12 @@ export const addonsRouter = createRouter()
         200: listResponse(Addon, 'Add-ons'),
       },
     }),
-    async (c) => {
-      const { format, limit, cursor, ...filter } = c.req.valid('query');
-      const ctx = c.get('tenantCtx');
-      if (format === 'csv') {
-        return csvDownload(c, 'addons.csv', addonCsvColumns, async (after) => {
-          const page = await listAddons({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } });
-          return { data: page.data.map(addonCsvRecord), next_cursor: page.next_cursor };
-        });
-      }
-      return c.json(await listAddons({ ctx, input: { ...filter, limit, cursor } }), 200);
-    },
+    (c) =>
+      listOrCsv(c, c.req.valid('query'), listAddons, {
+        filename: 'addons.csv',
+        columns: addonCsvColumns,
+        row: addonCsvRecord,
+      }),
   )
   .openapi(
     tenantRoute('billing:write', {

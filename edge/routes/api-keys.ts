@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { permissions } from '../permissions.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../services/api-keys/manage-api-keys.ts';
-import { csvDownload, csvPageSize } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 import {
   IdParam,
   ListFormat,
@@ -93,15 +93,7 @@ export const apiKeysRouter = createRouter()
         200: listResponse(ApiKey, 'API keys (never their secrets); with format=csv every matching key as CSV'),
       },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...input } = c.req.valid('query');
-      if (format === 'csv')
-        return csvDownload(c, 'api-keys.csv', apiKeyCsvColumns, (cursor) =>
-          listApiKeys({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
-        );
-      return c.json(await listApiKeys({ ctx, input }), 200);
-    },
+    (c) => listOrCsv(c, c.req.valid('query'), listApiKeys, { filename: 'api-keys.csv', columns: apiKeyCsvColumns }),
   )
   .openapi(
     tenantRoute('api_keys:write', {

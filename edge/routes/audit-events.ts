@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { csvColumns, listAuditEvents, listAuditEventsInChainOrder } from '../services/audit/list-audit-events.ts';
 import { verifyAuditChain } from '../services/audit/verify-audit-chain.ts';
 import { ListFormat, Pagination, createRouter, json, listResponse, tenantRoute } from './common.ts';
-import { csvDownload, csvPageSize } from './list-csv.ts';
+import { csvDownload, csvPageSize, listOrCsv } from './list-csv.ts';
 
 const AuditEvent = z
   .object({
@@ -56,15 +56,7 @@ export const auditEventsRouter = createRouter()
       request: { query: Pagination.extend(Filter.shape).extend(ListFormat.shape) },
       responses: { 200: listResponse(AuditEvent, 'Audit events, newest first') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...input } = c.req.valid('query');
-      if (format === 'csv')
-        return csvDownload(c, 'audit-events.csv', csvColumns, (cursor) =>
-          listAuditEvents({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
-        );
-      return c.json(await listAuditEvents({ ctx, input }), 200);
-    },
+    (c) => listOrCsv(c, c.req.valid('query'), listAuditEvents, { filename: 'audit-events.csv', columns: csvColumns }),
   )
   .openapi(
     tenantRoute('audit:read', {

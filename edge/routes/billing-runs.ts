@@ -6,7 +6,7 @@ import {
   runBilling,
 } from '../services/billing-runs/run-billing.ts';
 import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
-import { csvDownload, csvPageSize } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 import { Instant } from './money-schemas.ts';
 import { locationHeader } from './operation.ts';
 
@@ -86,15 +86,8 @@ export const billingRunsRouter = createRouter()
       request: { query: Pagination.extend(ListFormat.shape) },
       responses: { 200: listResponse(BillingRun, 'Runs, newest first') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...input } = c.req.valid('query');
-      if (format === 'csv')
-        return csvDownload(c, 'billing-runs.csv', runCsvColumns, (cursor) =>
-          listBillingRuns({ ctx, input: { limit: csvPageSize, cursor } }),
-        );
-      return c.json(await listBillingRuns({ ctx, input }), 200);
-    },
+    (c) =>
+      listOrCsv(c, c.req.valid('query'), listBillingRuns, { filename: 'billing-runs.csv', columns: runCsvColumns }),
   )
   .openapi(
     tenantRoute('billing:read', {
@@ -119,14 +112,9 @@ export const billingRunsRouter = createRouter()
       request: { params: IdParam, query: Pagination.extend(ListFormat.shape) },
       responses: { 200: listResponse(Failure, 'Failures') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...query } = c.req.valid('query');
-      const input = { ...query, ...c.req.valid('param') };
-      if (format === 'csv')
-        return csvDownload(c, 'billing-run-failures.csv', failureCsvColumns, (cursor) =>
-          listBillingRunFailures({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
-        );
-      return c.json(await listBillingRunFailures({ ctx, input }), 200);
-    },
+    (c) =>
+      listOrCsv(c, { ...c.req.valid('query'), ...c.req.valid('param') }, listBillingRunFailures, {
+        filename: 'billing-run-failures.csv',
+        columns: failureCsvColumns,
+      }),
   );

@@ -8,7 +8,7 @@ import {
   runCollections,
 } from '../services/collections/run-collections.ts';
 import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
-import { csvDownload, csvPageSize, mapPage } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 import { Instant } from './money-schemas.ts';
 import { locationHeader } from './operation.ts';
 
@@ -177,18 +177,15 @@ export const collectionsRouter = createRouter()
       request: { query: Pagination.extend(ListFormat.shape) },
       responses: { 200: listResponse(CollectionRunSummary, 'Runs, newest first') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...input } = c.req.valid('query');
-      if (format === 'csv')
-        return csvDownload(c, 'collections-runs.csv', runCsvColumns, (cursor) =>
-          mapPage(listCollectionRuns({ ctx, input: { limit: csvPageSize, cursor } }), (run) => ({
-            ...run,
-            ...countsByAction(run.action_counts),
-          })),
-        );
-      return c.json(await listCollectionRuns({ ctx, input }), 200);
-    },
+    (c) =>
+      listOrCsv(c, c.req.valid('query'), listCollectionRuns, {
+        filename: 'collections-runs.csv',
+        columns: runCsvColumns,
+        row: (run) => ({
+          ...run,
+          ...countsByAction(run.action_counts),
+        }),
+      }),
   )
   .openapi(
     tenantRoute('billing:read', {
@@ -213,21 +210,17 @@ export const collectionsRouter = createRouter()
       request: { params: IdParam, query: Pagination.extend(ListFormat.shape) },
       responses: { 200: listResponse(CollectionAction, 'Actions') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...query } = c.req.valid('query');
-      const input = { ...query, ...c.req.valid('param') };
-      if (format === 'csv')
-        return csvDownload(c, 'collections-run-actions.csv', actionCsvColumns, (cursor) =>
-          mapPage(listCollectionRunActions({ ctx, input: { ...input, limit: csvPageSize, cursor } }), (a) => ({
-            step: null,
-            subscription_id: null,
-            invoice_id: null,
-            ...a,
-          })),
-        );
-      return c.json(await listCollectionRunActions({ ctx, input }), 200);
-    },
+    (c) =>
+      listOrCsv(c, { ...c.req.valid('query'), ...c.req.valid('param') }, listCollectionRunActions, {
+        filename: 'collections-run-actions.csv',
+        columns: actionCsvColumns,
+        row: (a) => ({
+          step: null,
+          subscription_id: null,
+          invoice_id: null,
+          ...a,
+        }),
+      }),
   )
   .openapi(
     tenantRoute('billing:read', {
@@ -240,13 +233,6 @@ export const collectionsRouter = createRouter()
       request: { query: Pagination.extend(CaseFilter.shape).extend(ListFormat.shape) },
       responses: { 200: listResponse(CollectionCase, 'Cases') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...input } = c.req.valid('query');
-      if (format === 'csv')
-        return csvDownload(c, 'collections-cases.csv', caseCsvColumns, (cursor) =>
-          listCases({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
-        );
-      return c.json(await listCases({ ctx, input }), 200);
-    },
+    (c) =>
+      listOrCsv(c, c.req.valid('query'), listCases, { filename: 'collections-cases.csv', columns: caseCsvColumns }),
   );

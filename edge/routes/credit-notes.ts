@@ -19,7 +19,7 @@ import {
   listResponse,
   tenantRoute,
 } from './common.ts';
-import { csvDownload, csvPageSize } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 import { Currency, LineTax, PositiveMinorUnits } from './money-schemas.ts';
 
 const CreditNote = z
@@ -115,15 +115,11 @@ export const creditNotesRouter = createRouter()
       },
       responses: { 200: listResponse(CreditNote, 'Credit notes, newest first') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...input } = c.req.valid('query');
-      if (format === 'csv')
-        return csvDownload(c, 'credit-notes.csv', creditNoteCsvColumns, (cursor) =>
-          listCreditNotes({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
-        );
-      return c.json(await listCreditNotes({ ctx, input }), 200);
-    },
+    (c) =>
+      listOrCsv(c, c.req.valid('query'), listCreditNotes, {
+        filename: 'credit-notes.csv',
+        columns: creditNoteCsvColumns,
+      }),
   )
   .openapi(
     tenantRoute('billing:write', {

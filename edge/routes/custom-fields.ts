@@ -8,7 +8,7 @@ import {
 } from '../services/subscribers/manage-custom-fields.ts';
 import { CustomFieldCreate, CustomFieldPatch } from '../services/subscribers/subscriber-input.ts';
 import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
-import { csvDownload, csvPageSize, mapPage } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 
 const CustomField = z
   .object({
@@ -49,18 +49,15 @@ export const customFieldsRouter = createRouter()
       request: { query: Pagination.extend(ListFormat.shape) },
       responses: { 200: listResponse(CustomField, 'Subscriber custom field definitions, by key') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...input } = c.req.valid('query');
-      if (format === 'csv')
-        return csvDownload(c, 'custom-fields.csv', customFieldCsvColumns, (cursor) =>
-          mapPage(listCustomFields({ ctx, input: { limit: csvPageSize, cursor } }), (field) => ({
-            ...field,
-            options: field.options?.join('; ') ?? null,
-          })),
-        );
-      return c.json(await listCustomFields({ ctx, input }), 200);
-    },
+    (c) =>
+      listOrCsv(c, c.req.valid('query'), listCustomFields, {
+        filename: 'custom-fields.csv',
+        columns: customFieldCsvColumns,
+        row: (field) => ({
+          ...field,
+          options: field.options?.join('; ') ?? null,
+        }),
+      }),
   )
   .openapi(
     tenantRoute('settings:write', {

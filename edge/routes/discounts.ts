@@ -11,7 +11,7 @@ import {
   updateDiscount,
 } from '../services/catalog/manage-discounts.ts';
 import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
-import { csvDownload, csvPageSize } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 import { PriceList } from './offers.ts';
 
 const tags = ['catalog'];
@@ -55,17 +55,12 @@ export const discountsRouter = createRouter()
         200: listResponse(Discount, 'Discounts'),
       },
     }),
-    async (c) => {
-      const { format, limit, cursor, ...filter } = c.req.valid('query');
-      const ctx = c.get('tenantCtx');
-      if (format === 'csv') {
-        return csvDownload(c, 'discounts.csv', discountCsvColumns, async (after) => {
-          const page = await listDiscounts({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } });
-          return { data: page.data.map(discountCsvRecord), next_cursor: page.next_cursor };
-        });
-      }
-      return c.json(await listDiscounts({ ctx, input: { ...filter, limit, cursor } }), 200);
-    },
+    (c) =>
+      listOrCsv(c, c.req.valid('query'), listDiscounts, {
+        filename: 'discounts.csv',
+        columns: discountCsvColumns,
+        row: discountCsvRecord,
+      }),
   )
   .openapi(
     tenantRoute('billing:write', {

@@ -14,7 +14,7 @@ import {
   listResponse,
   tenantRoute,
 } from './common.ts';
-import { csvDownload, csvPageSize } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 import { Currency, LineTax, MinorUnits } from './money-schemas.ts';
 
 const InvoiceLine = z
@@ -135,15 +135,7 @@ export const invoicesRouter = createRouter()
       },
       responses: { 200: listResponse(Invoice, 'Invoices') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...input } = c.req.valid('query');
-      if (format === 'csv')
-        return csvDownload(c, 'invoices.csv', invoiceCsvColumns, (cursor) =>
-          listInvoices({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
-        );
-      return c.json(await listInvoices({ ctx, input }), 200);
-    },
+    (c) => listOrCsv(c, c.req.valid('query'), listInvoices, { filename: 'invoices.csv', columns: invoiceCsvColumns }),
   )
   .openapi(
     tenantRoute('billing:write', {
@@ -283,14 +275,9 @@ export const chargesRouter = createRouter()
       request: { params: IdParam, query: Pagination.extend(ListFormat.shape) },
       responses: { 200: listResponse(Charge, 'Waiting charges') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...query } = c.req.valid('query');
-      const input = { ...query, subscriber_id: c.req.valid('param').id };
-      if (format === 'csv')
-        return csvDownload(c, 'charges.csv', chargeCsvColumns, (cursor) =>
-          listWaitingCharges({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
-        );
-      return c.json(await listWaitingCharges({ ctx, input }), 200);
-    },
+    (c) =>
+      listOrCsv(c, { ...c.req.valid('query'), subscriber_id: c.req.valid('param').id }, listWaitingCharges, {
+        filename: 'charges.csv',
+        columns: chargeCsvColumns,
+      }),
   );

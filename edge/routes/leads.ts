@@ -19,7 +19,7 @@ import {
   SubscriberEmail,
 } from '../services/subscribers/subscriber-input.ts';
 import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
-import { csvDownload, csvPageSize } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 
 const Name = z.string().trim().min(1).max(200);
 const Text = (max: number) => z.string().trim().max(max);
@@ -132,17 +132,12 @@ export const leadsRouter = createRouter()
         200: listResponse(Lead, 'Leads'),
       },
     }),
-    async (c) => {
-      const { format, limit, cursor, ...filter } = c.req.valid('query');
-      const ctx = c.get('tenantCtx');
-      if (format === 'csv') {
-        return csvDownload(c, 'leads.csv', leadCsvColumns, async (after) => {
-          const page = await listLeads({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } });
-          return { data: page.data.map(leadCsvRecord), next_cursor: page.next_cursor };
-        });
-      }
-      return c.json(await listLeads({ ctx, input: { ...filter, limit, cursor } }), 200);
-    },
+    (c) =>
+      listOrCsv(c, c.req.valid('query'), listLeads, {
+        filename: 'leads.csv',
+        columns: leadCsvColumns,
+        row: leadCsvRecord,
+      }),
   )
   .openapi(
     tenantRoute('subscribers:write', {

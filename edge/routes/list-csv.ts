@@ -3,14 +3,14 @@
 // streamed one page at a time (issue 13 D10: 100k rows built as one string did not fit a
 // Worker's 128 MB), so memory stays at about one page whatever the list's length.
 import type { Context, TypedResponse } from 'hono';
-import type { HonoEnv } from '../context.ts';
+import type { HonoEnv, TenantContext } from '../context.ts';
 import { csvHeader, csvRow } from '../lib/csv.ts';
 import { decodeCursor } from '../services/page-of.ts';
 
 export type ListPage<T> = { data: T[]; next_cursor: string | null };
 
 /** A page with each row reshaped for the CSV (a nested value spread over cells of its own). */
-export async function mapPage<T, U>(page: Promise<ListPage<T>>, row: (record: T) => U): Promise<ListPage<U>> {
+async function mapPage<T, U>(page: Promise<ListPage<T>>, row: (record: T) => U): Promise<ListPage<U>> {
   const { data, next_cursor } = await page;
   return { data: data.map(row), next_cursor };
 }
@@ -89,4 +89,31 @@ export async function csvDownload<T extends Readonly<Record<K, unknown>>, K exte
     'content-type': 'text/csv; charset=utf-8',
     'content-disposition': `attachment; filename="${filename}"`,
   }) as unknown as CsvResponse;
+}
+
+/**
+ * A list route's answer: its JSON page, or with `format=csv` every page as the CSV download
+ * (`row` reshapes a record for the CSV where its fields are not the columns as they are).
+ */
+export async function listOrCsv<
+  I extends { cursor?: string | undefined },
+  T,
+  R extends Readonly<Record<K, unknown>>,
+  K extends string,
+>(
+  c: Context<HonoEnv>,
+  query: I & { limit: number; format: 'json' | 'csv' },
+  list: (args: { ctx: TenantContext; input: I & { limit: number } }) => Promise<ListPage<T>>,
+  csv: { filename: string; columns: readonly K[]; row?: (record: T) => R },
+) {
+  const ctx = c.get('tenantCtx');
+  const { format, ...input } = query;
+  if (format === 'csv') {
+    const { row } = csv;
+    return csvDownload(c, csv.filename, csv.columns, (cursor) => {
+      const page = list({ ctx, input: { ...(input as unknown as I), limit: csvPageSize, cursor } });
+      return row ? mapPage(page, row) : (page as unknown as Promise<ListPage<R>>);
+    });
+  }
+  return c.json(await list({ ctx, input: input as unknown as I & { limit: number } }), 200);
 }

@@ -11,7 +11,7 @@ import {
   updateOffer,
 } from '../services/catalog/manage-offers.ts';
 import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
-import { csvDownload, csvPageSize } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 
 const tags = ['catalog'];
 
@@ -64,17 +64,12 @@ export const offersRouter = createRouter()
         200: listResponse(Offer, 'Offers'),
       },
     }),
-    async (c) => {
-      const { format, limit, cursor, ...filter } = c.req.valid('query');
-      const ctx = c.get('tenantCtx');
-      if (format === 'csv') {
-        return csvDownload(c, 'offers.csv', offerCsvColumns, async (after) => {
-          const page = await listOffers({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } });
-          return { data: page.data.map(offerCsvRecord), next_cursor: page.next_cursor };
-        });
-      }
-      return c.json(await listOffers({ ctx, input: { ...filter, limit, cursor } }), 200);
-    },
+    (c) =>
+      listOrCsv(c, c.req.valid('query'), listOffers, {
+        filename: 'offers.csv',
+        columns: offerCsvColumns,
+        row: offerCsvRecord,
+      }),
   )
   .openapi(
     tenantRoute('billing:write', {

@@ -14,7 +14,7 @@ import {
   listResponse,
   tenantRoute,
 } from './common.ts';
-import { csvDownload, csvPageSize } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 import { Currency, Instant, PositiveMinorUnits } from './money-schemas.ts';
 
 const Refund = z
@@ -113,15 +113,7 @@ export const paymentsRouter = createRouter()
       },
       responses: { 200: listResponse(Payment, 'Payments, newest first') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...input } = c.req.valid('query');
-      if (format === 'csv')
-        return csvDownload(c, 'payments.csv', paymentCsvColumns, (cursor) =>
-          listPayments({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
-        );
-      return c.json(await listPayments({ ctx, input }), 200);
-    },
+    (c) => listOrCsv(c, c.req.valid('query'), listPayments, { filename: 'payments.csv', columns: paymentCsvColumns }),
   )
   .openapi(
     tenantRoute('billing:write', {

@@ -10,7 +10,7 @@ import {
   updatePolicySet,
 } from '../services/catalog/manage-policy-sets.ts';
 import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
-import { csvDownload, csvPageSize } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 import { PriceList } from './offers.ts';
 
 const tags = ['billing'];
@@ -50,16 +50,8 @@ export const policySetsRouter = createRouter()
         200: listResponse(PolicySet, 'Policy sets'),
       },
     }),
-    async (c) => {
-      const { format, limit, cursor } = c.req.valid('query');
-      const ctx = c.get('tenantCtx');
-      if (format === 'csv') {
-        return csvDownload(c, 'policy-sets.csv', policySetCsvColumns, (after) =>
-          listPolicySets({ ctx, input: { limit: csvPageSize, cursor: after } }),
-        );
-      }
-      return c.json(await listPolicySets({ ctx, input: { limit, cursor } }), 200);
-    },
+    (c) =>
+      listOrCsv(c, c.req.valid('query'), listPolicySets, { filename: 'policy-sets.csv', columns: policySetCsvColumns }),
   )
   .openapi(
     tenantRoute('billing:write', {

@@ -12,7 +12,7 @@ import {
 } from '../services/subscriber-imports/manage-subscriber-imports.ts';
 import { isStalled, runSubscriberImport } from '../services/subscriber-imports/run-subscriber-import.ts';
 import { Cursor, IdParam, ListFormat, Pagination, createRouter, json, listResponse, tenantRoute } from './common.ts';
-import { csvDownload, csvPageSize, mapPage } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 import { locationHeader, problem } from './operation.ts';
 
 /** The largest CSV accepted: a 100,000-subscriber Splynx export is about 15 MiB. */
@@ -180,18 +180,15 @@ export const subscriberImportsRouter = router
       request: { query: Pagination.extend(ListFormat.shape) },
       responses: { 200: listResponse(SubscriberImport, 'Import jobs, newest first') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...input } = c.req.valid('query');
-      if (format === 'csv')
-        return csvDownload(c, 'subscriber-imports.csv', importCsvColumns, (cursor) =>
-          mapPage(listSubscriberImports({ ctx, input: { limit: csvPageSize, cursor } }), (job) => ({
-            ...job,
-            ignored_columns: job.ignored_columns.join('; '),
-          })),
-        );
-      return c.json(await listSubscriberImports({ ctx, input }), 200);
-    },
+    (c) =>
+      listOrCsv(c, c.req.valid('query'), listSubscriberImports, {
+        filename: 'subscriber-imports.csv',
+        columns: importCsvColumns,
+        row: (job) => ({
+          ...job,
+          ignored_columns: job.ignored_columns.join('; '),
+        }),
+      }),
   )
   .openapi(
     tenantRoute('subscribers:read', {

@@ -23,7 +23,7 @@ import {
   SubscriberPatch,
 } from '../services/subscribers/subscriber-input.ts';
 import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
-import { csvDownload, csvPageSize } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 import { Tag } from './tags.ts';
 
 export const Subscriber = z
@@ -218,16 +218,7 @@ export const subscribersRouter = createRouter()
         200: listResponse(Subscriber, 'Subscribers, newest first; with format=csv every matching row as CSV'),
       },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...input } = c.req.valid('query');
-      if (format === 'csv') {
-        return csvDownload(c, 'subscribers.csv', csvColumns, (cursor) =>
-          listSubscribers({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
-        );
-      }
-      return c.json(await listSubscribers({ ctx, input }), 200);
-    },
+    (c) => listOrCsv(c, c.req.valid('query'), listSubscribers, { filename: 'subscribers.csv', columns: csvColumns }),
   )
   .openapi(
     tenantRoute('subscribers:write', {
@@ -344,16 +335,11 @@ export const subscribersRouter = createRouter()
       request: { params: IdParam, query: Pagination.extend(ListFormat.shape) },
       responses: { 200: listResponse(Subscriber, 'The persons of an organization') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...query } = c.req.valid('query');
-      const input = { ...query, ...c.req.valid('param') };
-      if (format === 'csv')
-        return csvDownload(c, 'members.csv', csvColumns, (cursor) =>
-          listMembers({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
-        );
-      return c.json(await listMembers({ ctx, input }), 200);
-    },
+    (c) =>
+      listOrCsv(c, { ...c.req.valid('query'), ...c.req.valid('param') }, listMembers, {
+        filename: 'members.csv',
+        columns: csvColumns,
+      }),
   )
   .openapi(
     tenantRoute('subscribers:read', {
@@ -366,16 +352,11 @@ export const subscribersRouter = createRouter()
       request: { params: IdParam, query: Pagination.extend(ListFormat.shape) },
       responses: { 200: listResponse(Address, 'Addresses') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...query } = c.req.valid('query');
-      const input = { ...query, ...c.req.valid('param') };
-      if (format === 'csv')
-        return csvDownload(c, 'addresses.csv', addressCsvColumns, (cursor) =>
-          listAddresses({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
-        );
-      return c.json(await listAddresses({ ctx, input }), 200);
-    },
+    (c) =>
+      listOrCsv(c, { ...c.req.valid('query'), ...c.req.valid('param') }, listAddresses, {
+        filename: 'addresses.csv',
+        columns: addressCsvColumns,
+      }),
   )
   .openapi(
     tenantRoute('subscribers:write', {
@@ -444,16 +425,11 @@ export const subscribersRouter = createRouter()
       request: { params: IdParam, query: Pagination.extend(ListFormat.shape) },
       responses: { 200: listResponse(Contact, 'Contacts') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...query } = c.req.valid('query');
-      const input = { ...query, ...c.req.valid('param') };
-      if (format === 'csv')
-        return csvDownload(c, 'contacts.csv', contactCsvColumns, (cursor) =>
-          listContacts({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
-        );
-      return c.json(await listContacts({ ctx, input }), 200);
-    },
+    (c) =>
+      listOrCsv(c, { ...c.req.valid('query'), ...c.req.valid('param') }, listContacts, {
+        filename: 'contacts.csv',
+        columns: contactCsvColumns,
+      }),
   )
   .openapi(
     tenantRoute('subscribers:write', {
@@ -522,16 +498,11 @@ export const subscribersRouter = createRouter()
       request: { params: IdParam, query: Pagination.extend(ListFormat.shape) },
       responses: { 200: listResponse(Tag, 'Tags') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...query } = c.req.valid('query');
-      const input = { ...query, ...c.req.valid('param') };
-      if (format === 'csv')
-        return csvDownload(c, 'subscriber-tags.csv', ['name', 'color', 'created_at', 'id'] as const, (cursor) =>
-          listSubscriberTags({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
-        );
-      return c.json(await listSubscriberTags({ ctx, input }), 200);
-    },
+    (c) =>
+      listOrCsv(c, { ...c.req.valid('query'), ...c.req.valid('param') }, listSubscriberTags, {
+        filename: 'subscriber-tags.csv',
+        columns: ['name', 'color', 'created_at', 'id'] as const,
+      }),
   )
   .openapi(
     tenantRoute('subscribers:write', {

@@ -30,7 +30,7 @@ import {
   listResponse,
   tenantRoute,
 } from './common.ts';
-import { csvDownload, csvPageSize, mapPage } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 import { Currency, Instant, LineTax, MinorUnits, NonNegativeMinorUnits } from './money-schemas.ts';
 
 const Reason = z.string().trim().min(1).max(500);
@@ -266,19 +266,16 @@ export const subscriptionsRouter = createRouter()
       },
       responses: { 200: listResponse(SubscriptionSummary, 'Subscriptions') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...input } = c.req.valid('query');
-      if (format === 'csv')
-        return csvDownload(c, 'subscriptions.csv', subscriptionCsvColumns, (cursor) =>
-          mapPage(listSubscriptions({ ctx, input: { ...input, limit: csvPageSize, cursor } }), (row) => ({
-            ...row,
-            scheduled_offer_id: row.scheduled_change?.offer_id ?? null,
-            scheduled_effective_at: row.scheduled_change?.effective_at ?? null,
-          })),
-        );
-      return c.json(await listSubscriptions({ ctx, input }), 200);
-    },
+    (c) =>
+      listOrCsv(c, c.req.valid('query'), listSubscriptions, {
+        filename: 'subscriptions.csv',
+        columns: subscriptionCsvColumns,
+        row: (row) => ({
+          ...row,
+          scheduled_offer_id: row.scheduled_change?.offer_id ?? null,
+          scheduled_effective_at: row.scheduled_change?.effective_at ?? null,
+        }),
+      }),
   )
   .openapi(
     tenantRoute('billing:write', {

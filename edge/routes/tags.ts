@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { createTag, deleteTag, listTags, updateTag } from '../services/subscribers/manage-tags.ts';
 import { TagCreate, TagPatch } from '../services/subscribers/subscriber-input.ts';
 import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
-import { csvDownload, csvPageSize } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 
 export const Tag = z
   .object({ id: z.string(), name: z.string(), color: z.string().nullable(), created_at: z.string() })
@@ -22,15 +22,7 @@ export const tagsRouter = createRouter()
       request: { query: Pagination.extend(ListFormat.shape) },
       responses: { 200: listResponse(Tag, 'The tag set, by name') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...input } = c.req.valid('query');
-      if (format === 'csv')
-        return csvDownload(c, 'tags.csv', tagCsvColumns, (cursor) =>
-          listTags({ ctx, input: { limit: csvPageSize, cursor } }),
-        );
-      return c.json(await listTags({ ctx, input }), 200);
-    },
+    (c) => listOrCsv(c, c.req.valid('query'), listTags, { filename: 'tags.csv', columns: tagCsvColumns }),
   )
   .openapi(
     tenantRoute('subscribers:write', {

@@ -10,7 +10,7 @@ import {
   updateTaxRate,
 } from '../services/catalog/manage-tax-rates.ts';
 import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
-import { csvDownload, csvPageSize } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 
 const tags = ['catalog'];
 
@@ -48,16 +48,7 @@ export const taxRatesRouter = createRouter()
         200: listResponse(TaxRate, 'Tax rates'),
       },
     }),
-    async (c) => {
-      const { format, limit, cursor, ...filter } = c.req.valid('query');
-      const ctx = c.get('tenantCtx');
-      if (format === 'csv') {
-        return csvDownload(c, 'tax-rates.csv', taxRateCsvColumns, (after) =>
-          listTaxRates({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } }),
-        );
-      }
-      return c.json(await listTaxRates({ ctx, input: { ...filter, limit, cursor } }), 200);
-    },
+    (c) => listOrCsv(c, c.req.valid('query'), listTaxRates, { filename: 'tax-rates.csv', columns: taxRateCsvColumns }),
   )
   .openapi(
     tenantRoute('billing:write', {

@@ -21,7 +21,7 @@ import { addTicketComment, listTicketComments } from '../services/tickets/ticket
 import { attachmentTypes, maxAttachmentBytes } from '../services/tickets/ticket-rules.ts';
 import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
 import { problem } from './operation.ts';
-import { csvDownload, csvPageSize } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 
 const attachmentUploadPath = '/api/v1/tickets/:id/attachments';
 /** Uploads are exempt from the API's 1 MiB body limit (edge/app.ts); this router sets their own. */
@@ -180,17 +180,14 @@ export const ticketsRouter = router
       request: { query: Pagination.extend(TicketFilter.shape) },
       responses: { 200: listResponse(Ticket, 'Tickets') },
     }),
-    async (c) => {
-      const { format, breached, limit, cursor, ...query } = c.req.valid('query');
+    (c) => {
+      const { breached, ...query } = c.req.valid('query');
       const filter = { ...query, breached: breached === undefined ? undefined : breached === 'true' };
-      const ctx = c.get('tenantCtx');
-      if (format === 'csv') {
-        return csvDownload(c, 'tickets.csv', ticketCsvColumns, async (after) => {
-          const page = await listTickets({ ctx, input: { ...filter, limit: csvPageSize, cursor: after } });
-          return { data: page.data.map(ticketCsvRecord), next_cursor: page.next_cursor };
-        });
-      }
-      return c.json(await listTickets({ ctx, input: { ...filter, limit, cursor } }), 200);
+      return listOrCsv(c, filter, listTickets, {
+        filename: 'tickets.csv',
+        columns: ticketCsvColumns,
+        row: ticketCsvRecord,
+      });
     },
   )
   .openapi(
@@ -266,16 +263,11 @@ export const ticketsRouter = router
       request: { params: IdParam, query: Pagination.extend(ListFormat.shape) },
       responses: { 200: listResponse(Comment, 'Comments, oldest first') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...query } = c.req.valid('query');
-      const input = { ticketId: c.req.valid('param').id, ...query };
-      if (format === 'csv')
-        return csvDownload(c, 'ticket-comments.csv', commentCsvColumns, (cursor) =>
-          listTicketComments({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
-        );
-      return c.json(await listTicketComments({ ctx, input }), 200);
-    },
+    (c) =>
+      listOrCsv(c, { ticketId: c.req.valid('param').id, ...c.req.valid('query') }, listTicketComments, {
+        filename: 'ticket-comments.csv',
+        columns: commentCsvColumns,
+      }),
   )
   .openapi(
     tenantRoute('tickets:write', {
@@ -309,16 +301,11 @@ export const ticketsRouter = router
       request: { params: IdParam, query: Pagination.extend(ListFormat.shape) },
       responses: { 200: listResponse(Attachment, 'Attachments, oldest first') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...query } = c.req.valid('query');
-      const input = { ticketId: c.req.valid('param').id, ...query };
-      if (format === 'csv')
-        return csvDownload(c, 'ticket-attachments.csv', attachmentCsvColumns, (cursor) =>
-          listTicketAttachments({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
-        );
-      return c.json(await listTicketAttachments({ ctx, input }), 200);
-    },
+    (c) =>
+      listOrCsv(c, { ticketId: c.req.valid('param').id, ...c.req.valid('query') }, listTicketAttachments, {
+        filename: 'ticket-attachments.csv',
+        columns: attachmentCsvColumns,
+      }),
   )
   .openapi(
     tenantRoute('tickets:write', {

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from '../services/users/manage-users.ts';
-import { csvDownload, csvPageSize } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 import {
   Email,
   IdParam,
@@ -73,15 +73,7 @@ export const usersRouter = createRouter()
         200: listResponse(User, 'Staff users; with format=csv every user as CSV'),
       },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...input } = c.req.valid('query');
-      if (format === 'csv')
-        return csvDownload(c, 'users.csv', userCsvColumns, (cursor) =>
-          listUsers({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
-        );
-      return c.json(await listUsers({ ctx, input }), 200);
-    },
+    (c) => listOrCsv(c, c.req.valid('query'), listUsers, { filename: 'users.csv', columns: userCsvColumns }),
   )
   .openapi(
     tenantRoute('users:write', {

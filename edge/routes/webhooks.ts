@@ -9,7 +9,7 @@ import {
   updateWebhookEndpoint,
 } from '../services/webhooks/manage-webhooks.ts';
 import { IdParam, ListFormat, Pagination, body, createRouter, json, listResponse, tenantRoute } from './common.ts';
-import { csvDownload, csvPageSize, mapPage } from './list-csv.ts';
+import { listOrCsv } from './list-csv.ts';
 import { locationHeader } from './operation.ts';
 
 const tags = ['webhooks'];
@@ -131,18 +131,15 @@ export const webhooksRouter = createRouter()
       request: { query: Pagination.extend(ListFormat.shape) },
       responses: { 200: listResponse(WebhookEndpoint, 'Endpoints, newest first (never their secrets)') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...input } = c.req.valid('query');
-      if (format === 'csv')
-        return csvDownload(c, 'webhooks.csv', endpointCsvColumns, (cursor) =>
-          mapPage(listWebhookEndpoints({ ctx, input: { limit: csvPageSize, cursor } }), (endpoint) => ({
-            ...endpoint,
-            events: endpoint.events.join('; '),
-          })),
-        );
-      return c.json(await listWebhookEndpoints({ ctx, input }), 200);
-    },
+    (c) =>
+      listOrCsv(c, c.req.valid('query'), listWebhookEndpoints, {
+        filename: 'webhooks.csv',
+        columns: endpointCsvColumns,
+        row: (endpoint) => ({
+          ...endpoint,
+          events: endpoint.events.join('; '),
+        }),
+      }),
   )
   .openapi(
     tenantRoute('webhooks:read', {
@@ -200,16 +197,11 @@ export const webhooksRouter = createRouter()
       },
       responses: { 200: listResponse(WebhookDelivery, 'Deliveries, newest first') },
     }),
-    async (c) => {
-      const ctx = c.get('tenantCtx');
-      const { format, ...query } = c.req.valid('query');
-      const input = { ...c.req.valid('param'), ...query };
-      if (format === 'csv')
-        return csvDownload(c, 'webhook-deliveries.csv', deliveryCsvColumns, (cursor) =>
-          listWebhookDeliveries({ ctx, input: { ...input, limit: csvPageSize, cursor } }),
-        );
-      return c.json(await listWebhookDeliveries({ ctx, input }), 200);
-    },
+    (c) =>
+      listOrCsv(c, { ...c.req.valid('param'), ...c.req.valid('query') }, listWebhookDeliveries, {
+        filename: 'webhook-deliveries.csv',
+        columns: deliveryCsvColumns,
+      }),
   )
   .openapi(
     tenantRoute('webhooks:write', {
